@@ -1,0 +1,51 @@
+# dsim: the two commands a new user types.
+#
+#   make run    install what is missing, build, run the default scenario
+#   make test   the same set-up, then every test suite, the ASan+UBSan build
+#               of the tests, and the determinism check; ends with
+#               "N passed, N failed"
+#
+# Other targets: build, test-fast, test-slow, test-asan, bench, clean.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+SCENARIO   ?= scenarios/default.scn
+MESON_OPTS ?=
+
+.PHONY: all deps setup build run test test-fast test-slow test-asan bench clean
+
+all: build
+
+deps:
+	@sh tools/install-deps.sh
+
+$(BUILD)/build.ninja:
+	@sh tools/install-deps.sh
+	meson setup $(BUILD) $(MESON_OPTS)
+
+setup: deps $(BUILD)/build.ninja
+
+build: setup
+	ninja -C $(BUILD)
+
+run: build
+	./$(BUILD)/cli/dsim run $(SCENARIO)
+
+test: setup
+	@sh tools/run-tests.sh $(BUILD) $(ASAN_BUILD)
+
+test-fast: build
+	meson test -C $(BUILD) --suite fast --print-errorlogs
+
+test-slow: build
+	meson test -C $(BUILD) --suite slow --print-errorlogs
+
+test-asan: deps
+	@[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	meson test -C $(ASAN_BUILD) --suite fast --print-errorlogs
+
+bench: build
+	sh bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,111 @@
+/* history.h: a history of client operations, as Jepsen records them.
+ *
+ * A history is a sequence of events in the order they happened: each
+ * operation appears once as an invocation and (usually) once as a
+ * completion by the same process.  Completion types follow Jepsen:
+ *   ok    the operation happened and returned `value`;
+ *   fail  the operation certainly did not happen;
+ *   info  unknown: it may take effect at any time after its invocation, or
+ *         never.  An invocation with no completion means the same.
+ *
+ * The checkers own this type.  The simulator appends to it while it runs;
+ * loaders build it from dsim JSON Lines, Jepsen/Knossos EDN and Porcupine
+ * logs.  Keys and string values are interned: ChkValue and ChkEvent hold
+ * small integers, so events are flat and cheap to copy. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum {
+  CHK_INVOKE,
+  CHK_OK,
+  CHK_FAIL,
+  CHK_INFO,
+} ChkType;
+
+typedef enum {
+  CHK_F_READ,   /* read, get */
+  CHK_F_WRITE,  /* write, put */
+  CHK_F_CAS,    /* compare-and-set: value is a pair [expected new] */
+  CHK_F_APPEND, /* append to the key's value */
+  CHK_F_OTHER,  /* any other function: kept, but models may reject it */
+} ChkFn;
+
+typedef enum {
+  CHK_VAL_NONE, /* no value given */
+  CHK_VAL_NIL,  /* nil / null */
+  CHK_VAL_INT,  /* i */
+  CHK_VAL_STR,  /* interned string: s */
+  CHK_VAL_PAIR, /* [i j], as a cas value [old new] */
+} ChkValueKind;
+
+typedef struct {
+  ChkValueKind kind;
+  int32_t s;        /* CHK_VAL_STR: string id */
+  int64_t i, j;
+} ChkValue;
+
+typedef struct {
+  int64_t process;
+  ChkType type;
+  ChkFn f;
+  int32_t f_name;    /* interned original name ("read", "get"), -1: default */
+  int32_t key;       /* interned key, or -1 for a single unnamed register */
+  ChkValue value;
+  int64_t time_us;   /* -1 if the source has no time */
+  int64_t index;     /* position in the source, from 0 */
+  gboolean is_final; /* a final read (eventual consistency) */
+  uint32_t line;     /* source line, for messages; 0 if none */
+} ChkEvent;
+
+typedef struct {
+  GArray *events;        /* ChkEvent, in history order */
+  GPtrArray *strings;    /* id -> char* (owned) */
+  GHashTable *string_ids;/* char* -> id + 1; lookups only, never iterated */
+  char *source;          /* file name, or NULL */
+} ChkHistory;
+
+ChkHistory *chk_history_new (void);
+void chk_history_free (ChkHistory *h);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChkHistory, chk_history_free)
+
+/* Returns the id of s, adding it if new. */
+int32_t chk_history_intern (ChkHistory *h, const char *s);
+const char *chk_history_string (const ChkHistory *h, int32_t id);
+
+/* Appends a copy of ev; sets ev->index if it is negative. */
+void chk_history_append (ChkHistory *h, const ChkEvent *ev);
+static inline guint chk_history_len (const ChkHistory *h) { return h->events->len; }
+static inline const ChkEvent *
+chk_history_get (const ChkHistory *h, guint i)
+{
+  return &g_array_index (h->events, ChkEvent, i);
+}
+
+const char *chk_type_name (ChkType t);   /* "invoke", "ok", "fail", "info" */
+
+/* Writes one event as a dsim JSON Lines object (no newline):
+ * {"process":2,"type":"invoke","f":"write","key":"x","value":3,"time":1200} */
+void chk_event_to_json (const ChkHistory *h, const ChkEvent *ev, GString *out);
+/* Writes the whole history as JSON Lines. */
+gboolean chk_history_write_jsonl (const ChkHistory *h, FILE *out, GError **error);
+
+typedef enum {
+  CHK_FORMAT_AUTO,
+  CHK_FORMAT_JSONL,     /* dsim JSON Lines */
+  CHK_FORMAT_EDN,       /* Jepsen / Knossos EDN */
+  CHK_FORMAT_PORCUPINE_ETCD,
+  CHK_FORMAT_PORCUPINE_KV,
+} ChkFormat;
+
+/* Reads a history file.  Malformed input: NULL and an error that names the
+ * file, line and column and says what was expected. */
+ChkHistory *chk_history_load (const char *path, ChkFormat format, GError **error);
+ChkHistory *chk_history_load_data (const char *name, const char *data, gsize len,
+                                   ChkFormat format, GError **error);
+
+#define CHK_ERROR (chk_error_quark ())
+GQuark chk_error_quark (void);
+typedef enum { CHK_ERROR_PARSE, CHK_ERROR_IO, CHK_ERROR_INPUT } ChkError;

@@ -1,0 +1,24 @@
+/* cli.h: the dsim command's subcommands and exit codes. */
+#pragma once
+
+#include <glib.h>
+
+/* Exit codes, the same for every subcommand. */
+enum {
+  DSIM_EXIT_OK = 0,        /* everything checked holds */
+  DSIM_EXIT_VIOLATION = 1, /* a model or invariant was violated */
+  DSIM_EXIT_USAGE = 2,     /* bad input file or bad arguments */
+  DSIM_EXIT_UNKNOWN = 3,   /* could not decide (timeout, memory cap) */
+};
+
+typedef struct {
+  const char *name;
+  const char *args;     /* "SCENARIO [options]" */
+  const char *summary;  /* one line */
+  int (*main) (int argc, char **argv); /* argv[0] is the subcommand name */
+} DsimCommand;
+
+/* Prints "dsim: " + message to stderr and returns DSIM_EXIT_USAGE. */
+int cli_usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+
+int cmd_list_main (int argc, char **argv);

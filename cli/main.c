@@ -1,0 +1,67 @@
+/* main.c: the dsim command: finds the subcommand and runs it. */
+#include "cli/cli.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+static const DsimCommand commands[] = {
+  { "list", "", "protocols, their knobs and seeded bugs", cmd_list_main },
+};
+
+int
+cli_usage_error (const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  fprintf (stderr, "dsim: %s\n", msg);
+  return DSIM_EXIT_USAGE;
+}
+
+static void
+print_help (FILE *out)
+{
+  fprintf (out,
+           "usage: dsim COMMAND [ARGS...]\n"
+           "\n"
+           "dsim is a deterministic distributed-systems simulator and consistency\n"
+           "checker.  Same binary, scenario and seed: the same run, byte for byte.\n"
+           "\n"
+           "commands:\n");
+  for (size_t i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-8s %-28s %s\n", commands[i].name, commands[i].args,
+             commands[i].summary);
+  fprintf (out,
+           "\n"
+           "Run 'dsim COMMAND --help' for the options of one command.\n"
+           "\n"
+           "exit codes: 0 ok, 1 violation found, 2 bad input or usage,\n"
+           "            3 unknown (a limit was reached before a verdict)\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "C");
+  if (argc < 2) {
+    print_help (stderr);
+    return DSIM_EXIT_USAGE;
+  }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0) {
+    print_help (stdout);
+    return DSIM_EXIT_OK;
+  }
+  if (strcmp (argv[1], "--version") == 0) {
+    printf ("dsim %s\n", DSIM_VERSION);
+    return DSIM_EXIT_OK;
+  }
+  for (size_t i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].main (argc - 1, argv + 1);
+  cli_usage_error ("unknown command '%s'", argv[1]);
+  print_help (stderr);
+  return DSIM_EXIT_USAGE;
+}

@@ -1,0 +1,208 @@
+/* protocol.h: the seam between the simulated world and a protocol.
+ *
+ * A protocol node is a pure step function: an event comes in (start,
+ * message received, timeout), the node updates its own state and writes what
+ * it wants done into an outbox (messages to send, the next deadline, trace
+ * notes, coverage marks).  A node never does I/O, never reads a clock, keeps
+ * no globals, never calls sim_* and never draws from a global random source: time arrives on the
+ * event (now_us, the node's own possibly skewed clock) and randomness comes
+ * from the Pcg32 stream the node keeps in its state, seeded from ctx->seed.
+ *
+ * Node state is flat, bounded and pointer-free (state_size bytes), so the
+ * world can clone a node with memcpy, hash it, and roll it back.  The bytes
+ * [persist_offset, persist_offset + persist_size) survive a crash; the world
+ * zeroes everything else on a crash and then sends PROTO_EV_START again.
+ *
+ * Endpoints: nodes are 0 .. n_nodes-1, clients are n_nodes .. n_nodes +
+ * n_clients - 1.  Clients talk to nodes through the simulated network, so a
+ * partition can cut a client off too.  The client side of a protocol (how an
+ * operation becomes requests, redirects and retries, and when it ends) is the
+ * protocol's client stub, also a pure step function with flat state.
+ *
+ * Linking rule: protocols/ links GLib only. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "protocols/pcg32.h"
+
+#define PROTO_MAX_NODES 16
+#define PROTO_MAX_ENDPOINTS 256
+#define PROTO_NO_DEADLINE INT64_MAX
+
+/* ---- Events --------------------------------------------------------------*/
+
+typedef enum {
+  PROTO_EV_START,   /* first boot, or restart after a crash (persist kept) */
+  PROTO_EV_RECEIVE, /* a message from endpoint `from` */
+  PROTO_EV_TIMEOUT, /* the deadline the node asked for has passed */
+  PROTO_EV_INVOKE,  /* client stubs only: start operation `op` */
+  PROTO_EV_RETRY,   /* client stubs only: the world's retry timer fired;
+                       resend the current operation (same idempotency key) */
+} ProtoEventKind;
+
+typedef enum {
+  PROTO_OP_READ,
+  PROTO_OP_WRITE,
+  PROTO_OP_CAS,
+  PROTO_OP_APPEND,
+  PROTO_OP__COUNT
+} ProtoOpKind;
+
+/* One client operation.  (client, seq) is the idempotency key: every attempt
+ * of the same operation carries it, so a node applies a write at most once. */
+typedef struct {
+  ProtoOpKind f;
+  int32_t key;     /* key index, 0 .. keys-1 */
+  int64_t value;   /* write / append value; cas: the new value */
+  int64_t expect;  /* cas: the expected current value */
+  uint32_t client; /* client number, 0 .. n_clients-1 */
+  uint32_t seq;    /* operation number within the client, from 1 */
+} ProtoOp;
+
+typedef struct {
+  ProtoEventKind kind;
+  int64_t now_us;      /* the receiver's local clock */
+  int from;            /* PROTO_EV_RECEIVE: sender endpoint */
+  const void *msg;     /* PROTO_EV_RECEIVE: the message bytes */
+  size_t msg_len;
+  const ProtoOp *op;   /* PROTO_EV_INVOKE: the operation */
+} ProtoEvent;
+
+/* What a node or client stub knows about where it is.  Constant for a run,
+ * except seed, which changes with each incarnation (restart). */
+typedef struct {
+  int self;            /* this endpoint */
+  int n_nodes;
+  int n_clients;
+  uint64_t seed;       /* seed this incarnation's Pcg32 stream from it */
+  const void *config;  /* the protocol's knobs (config_size bytes) */
+} ProtoCtx;
+
+/* ---- Outbox --------------------------------------------------------------*/
+
+typedef enum {
+  PROTO_RESULT_OK,   /* the operation happened; value is what it returned */
+  PROTO_RESULT_FAIL, /* the operation certainly did not happen */
+} ProtoResultKind;
+
+typedef struct {
+  ProtoResultKind kind;
+  gboolean has_value;  /* FALSE: nil (read of a key never written) */
+  int64_t value;       /* read: the value read */
+} ProtoResult;
+
+typedef struct {
+  int to;
+  uint32_t offset; /* into ProtoOutbox.bytes */
+  uint32_t len;
+} ProtoOutMsg;
+
+/* Filled by one step; read and reset by the world.  The world copies
+ * messages out, so the outbox can be reused for the next step. */
+typedef struct {
+  GArray *msgs;         /* ProtoOutMsg */
+  GByteArray *bytes;    /* message bodies */
+  int64_t deadline_us;  /* next wake-up on the node's clock; on entry the
+                           previous deadline (PROTO_NO_DEADLINE after it fired) */
+  GString *notes;       /* trace notes, '\n'-separated ("term is stale") */
+  GPtrArray *marks;     /* coverage marks reached (static strings) */
+  gboolean has_result;  /* client stubs: the current operation ended */
+  ProtoResult result;
+} ProtoOutbox;
+
+void proto_outbox_init (ProtoOutbox *out);
+void proto_outbox_clear (ProtoOutbox *out);
+/* Empties messages, notes, marks and result; keeps deadline_us. */
+void proto_outbox_reset (ProtoOutbox *out);
+void proto_outbox_send (ProtoOutbox *out, int to, const void *msg, size_t len);
+void proto_outbox_set_deadline (ProtoOutbox *out, int64_t at_us);
+void proto_outbox_note (ProtoOutbox *out, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* Records that an important branch was reached; `mark` must be a string
+ * literal.  Tests assert that scenarios reach their marks. */
+void proto_outbox_mark (ProtoOutbox *out, const char *mark);
+void proto_outbox_complete (ProtoOutbox *out, ProtoResultKind kind,
+                            gboolean has_value, int64_t value);
+
+/* ---- Knobs ---------------------------------------------------------------*/
+
+typedef enum {
+  PROTO_KNOB_INT,      /* integer, min..max */
+  PROTO_KNOB_DURATION, /* "150ms", "2s", "500us", "1m": stored as int64 us */
+  PROTO_KNOB_BOOL,     /* true/false */
+  PROTO_KNOB_CHOICE,   /* one of `choices` ("|"-separated), stored as int index */
+} ProtoKnobType;
+
+/* A protocol knob, settable in the protocol's scenario section. */
+typedef struct {
+  const char *name;
+  ProtoKnobType type;
+  size_t offset;        /* into the config struct: int64_t for INT and
+                           DURATION, gboolean for BOOL, int for CHOICE */
+  const char *fallback; /* default, as text */
+  int64_t min, max;     /* INT and DURATION bounds (inclusive) */
+  const char *choices;  /* CHOICE: "none|vote-without-log-check|..." */
+  const char *help;
+} ProtoKnob;
+
+/* ---- The vtable ----------------------------------------------------------*/
+
+typedef struct ProtoVTable {
+  const char *name;        /* "raft", as in [cluster] protocol = raft */
+  const char *summary;     /* one line for `dsim list` */
+  const ProtoKnob *knobs;  /* terminated by { NULL } */
+  size_t config_size;
+  /* Operations the client stub supports (bit (1 << ProtoOpKind)). */
+  unsigned ops_supported;
+  int min_nodes, max_nodes;
+
+  /* Node. */
+  size_t state_size;
+  size_t persist_offset, persist_size;
+  void (*step) (void *state, const ProtoCtx *ctx, const ProtoEvent *ev,
+                ProtoOutbox *out);
+  /* Canonical 64-bit hash of the state (equal states, equal digests). */
+  uint64_t (*digest) (const void *state, const ProtoCtx *ctx);
+  /* Safety invariants across all nodes, run after every step.  states[i] is
+   * node i's state (zeroed volatile part while it is down); is_up[i] says
+   * whether it is running.  `ghost` (ghost_size bytes, zeroed at the start,
+   * flat) lets an invariant remember the past, e.g. what was committed.
+   * Returns TRUE if all hold; otherwise appends a plain explanation to why
+   * (invariant name first, then the nodes involved). */
+  size_t ghost_size;
+  gboolean (*check) (void *ghost, const void *const *states,
+                     const gboolean *is_up, const ProtoCtx *ctxs, int n_nodes,
+                     GString *why);
+  void (*format_msg) (const void *msg, size_t len, GString *out);
+  void (*format_state) (const void *state, const ProtoCtx *ctx, GString *out);
+
+  /* Client stub. */
+  size_t client_state_size;
+  void (*client_step) (void *cstate, const ProtoCtx *ctx, const ProtoEvent *ev,
+                       ProtoOutbox *out);
+} ProtoVTable;
+
+/* ---- Registry and knob parsing ------------------------------------------*/
+
+/* All protocols, in the order `dsim list` prints them; NULL-terminated. */
+const ProtoVTable *const *proto_registry (void);
+const ProtoVTable *proto_find (const char *name);
+
+/* Fills config with every knob's default. */
+void proto_config_defaults (const ProtoVTable *vt, void *config);
+/* Sets one knob from text.  Unknown key or bad value: FALSE and error says
+ * what was expected ("expected a duration such as 150ms"). */
+gboolean proto_config_set (const ProtoVTable *vt, void *config, const char *key,
+                           const char *value, GError **error);
+const ProtoKnob *proto_knob_find (const ProtoVTable *vt, const char *key);
+
+/* Parses "150ms", "2s", "1.5s", "500us", "1m", "0": microseconds. */
+gboolean proto_parse_duration_us (const char *text, int64_t *out_us);
+/* Formats microseconds the way scenario files write them ("1.5s"). */
+void proto_format_duration (int64_t us, GString *out);
+
+#define PROTO_ERROR (proto_error_quark ())
+GQuark proto_error_quark (void);
+typedef enum { PROTO_ERROR_KEY, PROTO_ERROR_VALUE } ProtoError;

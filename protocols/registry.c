@@ -1,0 +1,27 @@
+/* registry.c: the list of protocols dsim knows, in `dsim list` order.
+ * A new protocol adds its vtable here. */
+#include "protocols/protocol.h"
+
+#include <string.h>
+
+extern const ProtoVTable proto_null;
+
+static const ProtoVTable *const registry[] = {
+  &proto_null,
+  NULL,
+};
+
+const ProtoVTable *const *
+proto_registry (void)
+{
+  return registry;
+}
+
+const ProtoVTable *
+proto_find (const char *name)
+{
+  for (int i = 0; registry[i] != NULL; i++)
+    if (strcmp (registry[i]->name, name) == 0)
+      return registry[i];
+  return NULL;
+}

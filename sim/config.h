@@ -1,0 +1,138 @@
+/* config.h: everything that defines one simulated run.
+ *
+ * A SimConfig is what a scenario file says (sim/scenario.h parses it) and
+ * what SimWorld is built from (sim/world.h).  It is plain data: the world
+ * copies what it needs and never keeps a pointer into it. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "protocols/protocol.h"
+
+#define SIM_MAX_CLIENTS 128
+#define SIM_MAX_KEYS 64
+
+typedef enum {
+  SIM_EXPECT_ANY,       /* no expectation stated */
+  SIM_EXPECT_PASS,      /* every check must pass */
+  SIM_EXPECT_VIOLATION, /* expect_what must break */
+} SimExpect;
+
+typedef enum {
+  SIM_LATENCY_UNIFORM,  /* uniform in [min, max] */
+  SIM_LATENCY_LONGTAIL, /* min + Pareto tail (shape `tail_alpha`), capped at max;
+                           median near `median` */
+} SimLatencyDist;
+
+/* How one direction of a link behaves.  The [network] section sets the
+ * default; per-link overrides replace fields for a (from, to) pair. */
+typedef struct {
+  SimLatencyDist dist;
+  int64_t latency_min_us;
+  int64_t latency_max_us;
+  int64_t latency_median_us; /* LONGTAIL only */
+  double tail_alpha;         /* LONGTAIL only, > 0 */
+  double drop;               /* probability a message is lost */
+  double duplicate;          /* probability a message is delivered twice */
+  double reorder;            /* probability a message is held back by an
+                                extra delay up to reorder_window_us */
+  int64_t reorder_window_us;
+  int64_t bandwidth_bytes_per_s; /* 0: unlimited */
+} SimLinkConfig;
+
+typedef struct {
+  int from, to;         /* endpoints; -1 matches any */
+  SimLinkConfig link;
+} SimLinkOverride;
+
+typedef enum {
+  SIM_FAULT_PARTITION,  /* groups: nodes in different groups cannot talk */
+  SIM_FAULT_ONEWAY,     /* messages from `from` to `to` are lost, not back */
+  SIM_FAULT_HEAL,       /* all partitions and one-way cuts removed */
+  SIM_FAULT_CRASH,      /* node loses volatile state and stops */
+  SIM_FAULT_RESTART,    /* crashed node starts again (PROTO_EV_START) */
+  SIM_FAULT_PAUSE,      /* node handles nothing; messages queue up */
+  SIM_FAULT_RESUME,
+  SIM_FAULT_SKEW,       /* node's clock offset (skew_us) and drift (ppm) */
+  SIM_FAULT_BYZANTINE,  /* node's outbox rewritten by `behaviour` */
+} SimFaultKind;
+
+/* One entry of the timed fault schedule. */
+typedef struct {
+  int64_t at_us;
+  SimFaultKind kind;
+  /* PARTITION: group[i] = group number of endpoint i (nodes and clients;
+   * clients not listed follow group 0 -1 meaning "not cut").  ONEWAY: from, to.
+   * CRASH / RESTART / PAUSE / RESUME / SKEW / BYZANTINE: node. */
+  int8_t group[PROTO_MAX_ENDPOINTS];
+  int from, to;
+  int node;
+  int64_t skew_us;
+  int64_t drift_ppm;
+  char behaviour[32];
+  uint32_t line; /* scenario line, for messages */
+} SimFault;
+
+/* Random faults (fuzzing): events per simulated second, and how long each
+ * lasts. */
+typedef struct {
+  double crash_per_s;
+  int64_t crash_down_us;     /* restart after this long */
+  double partition_per_s;
+  int64_t partition_us;      /* heal after this long */
+  double pause_per_s;
+  int64_t pause_us;
+  double skew_per_s;
+  int64_t skew_max_us;
+} SimRandomFaults;
+
+typedef struct {
+  int n_clients;
+  int64_t ops;              /* total operations to invoke (0: until duration) */
+  int n_keys;
+  char key_names[SIM_MAX_KEYS][16];
+  double mix[PROTO_OP__COUNT];  /* weights of read, write, cas, append */
+  int64_t think_us;         /* pause between a client's operations */
+  double rate_per_s;        /* if > 0: target total rate instead of think time */
+  int64_t op_timeout_us;    /* after this the operation is recorded as info */
+  int64_t attempt_timeout_us; /* resend if no answer after this long */
+  int max_retries;          /* resends per operation (0: none) */
+  int64_t backoff_base_us;  /* retry n waits uniform(0, min(cap, base*2^n)) */
+  int64_t backoff_cap_us;
+  gboolean idempotency;     /* attempts carry the same (client, seq) key */
+  int64_t start_us;         /* clients start after this */
+} SimWorkloadConfig;
+
+typedef struct {
+  char *path;               /* scenario file, for messages */
+  char *name;
+  char *description;
+  uint64_t seed;
+  int64_t duration_us;      /* the run stops at this virtual time */
+  SimExpect expect;
+  char *expect_what;        /* "linearizable", "invariant:election-safety" ... */
+
+  const ProtoVTable *proto;
+  void *proto_config;       /* proto->config_size bytes, owned */
+  int n_nodes;
+
+  SimLinkConfig net;
+  GArray *link_overrides;   /* SimLinkOverride */
+
+  SimWorkloadConfig workload;
+
+  GArray *faults;           /* SimFault, sorted by at_us (stable) */
+  SimRandomFaults random_faults;
+
+  GStrv check_models;       /* models to check the history against */
+} SimConfig;
+
+/* A config with every default filled in, for `protocol` (NULL: null). */
+SimConfig *sim_config_new (const ProtoVTable *protocol);
+SimConfig *sim_config_copy (const SimConfig *cfg);
+void sim_config_free (SimConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimConfig, sim_config_free)
+
+/* Endpoint names: nodes "n1".."nN", clients "c1".."cM". */
+void sim_endpoint_name (const SimConfig *cfg, int endpoint, GString *out);

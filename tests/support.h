@@ -1,0 +1,14 @@
+/* support.h: small helpers shared by the test suites. */
+#pragma once
+
+#include <glib.h>
+
+/* $DSIM_SOURCE_ROOT/rel (the project's top folder when unset: "."). */
+char *test_source_path (const char *rel);
+/* $DSIM_SHARED/rel, or NULL if ../shared is absent; in that case prints a
+ * loud "SKIPPED: ... (../shared is absent)" line to stderr, naming `what`. */
+char *test_shared_path (const char *rel, const char *what);
+
+/* Runs the dsim binary ($DSIM_EXE) with argv (NULL-terminated, without
+ * "dsim"), captures stdout and stderr, returns the exit status. */
+int test_run_dsim (const char *const *args, char **out, char **err);
