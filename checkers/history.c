@@ -137,6 +137,8 @@ chk_event_to_json (const ChkHistory *h, const ChkEvent *ev, GString *out)
     g_string_append_printf (out, ",\"time\":%" G_GINT64_FORMAT, ev->time_us);
   if (ev->is_final)
     g_string_append (out, ",\"final\":true");
+  if (ev->is_cas_mismatch)
+    g_string_append (out, ",\"mismatch\":true");
   g_string_append_c (out, '}');
 }
 

@@ -57,14 +57,29 @@ typedef struct {
   int64_t time_us;   /* -1 if the source has no time */
   int64_t index;     /* position in the source, from 0 */
   gboolean is_final; /* a final read (eventual consistency) */
+  /* A fail completion of a cas that did execute: it compared and found a
+   * value other than the expected one (what `:fail :cas` means in
+   * Porcupine's etcd logs).  Checkers that ignore this flag still treat the
+   * operation as not having happened, which is weaker but never wrong. */
+  gboolean is_cas_mismatch;
   uint32_t line;     /* source line, for messages; 0 if none */
+  uint32_t column;   /* source column of the event, from 1; 0 if none */
 } ChkEvent;
+
+typedef enum {
+  CHK_FORMAT_AUTO,
+  CHK_FORMAT_JSONL,     /* dsim JSON Lines */
+  CHK_FORMAT_EDN,       /* Jepsen / Knossos EDN */
+  CHK_FORMAT_PORCUPINE_ETCD,
+  CHK_FORMAT_PORCUPINE_KV,
+} ChkFormat;
 
 typedef struct {
   GArray *events;        /* ChkEvent, in history order */
   GPtrArray *strings;    /* id -> char* (owned) */
   GHashTable *string_ids;/* char* -> id + 1; lookups only, never iterated */
   char *source;          /* file name, or NULL */
+  ChkFormat format;      /* the format it was read from; AUTO if built in memory */
 } ChkHistory;
 
 ChkHistory *chk_history_new (void);
@@ -92,16 +107,30 @@ void chk_event_to_json (const ChkHistory *h, const ChkEvent *ev, GString *out);
 /* Writes the whole history as JSON Lines. */
 gboolean chk_history_write_jsonl (const ChkHistory *h, FILE *out, GError **error);
 
-typedef enum {
-  CHK_FORMAT_AUTO,
-  CHK_FORMAT_JSONL,     /* dsim JSON Lines */
-  CHK_FORMAT_EDN,       /* Jepsen / Knossos EDN */
-  CHK_FORMAT_PORCUPINE_ETCD,
-  CHK_FORMAT_PORCUPINE_KV,
-} ChkFormat;
+/* "auto", "jsonl", "edn", "porcupine-etcd", "porcupine-kv" */
+const char *chk_format_name (ChkFormat format);
+/* Parses a name as printed by chk_format_name; FALSE if unknown. */
+gboolean chk_format_from_name (const char *name, ChkFormat *format);
 
 /* Reads a history file.  Malformed input: NULL and an error that names the
- * file, line and column and says what was expected. */
+ * file, line and column and says what was expected.
+ *
+ * CHK_FORMAT_AUTO detects the format from the content:
+ *   - dsim JSON Lines: one JSON object per line (or a JSON array of them),
+ *     fields process, type, f, key, value, time (microseconds), final,
+ *     mismatch (see is_cas_mismatch); other fields are ignored.
+ *   - Jepsen/Knossos EDN: a vector of operation maps, or one map per line;
+ *     :process :type :f :value, optional :key :time (nanoseconds) :index;
+ *     values nil, integers, strings, [a b] (cas); Jepsen `independent`
+ *     values [key value] are split into key and value.  Operations of a
+ *     non-numeric process (:nemesis) are skipped; other fields are ignored.
+ *   - Porcupine's etcd logs: "INFO  jepsen.util - P :type :f value" lines.
+ *     `:fail :cas` is a cas that executed and found another value
+ *     (is_cas_mismatch); `:fail :read :timed-out` completes a read with an
+ *     unknown result (info); `:info` leaves the effect unknown.
+ *   - Porcupine's kv logs: EDN maps, one per line, with :key and string
+ *     values (get, put, append).
+ * An empty file is an empty history. */
 ChkHistory *chk_history_load (const char *path, ChkFormat format, GError **error);
 ChkHistory *chk_history_load_data (const char *name, const char *data, gsize len,
                                    ChkFormat format, GError **error);

@@ -23,13 +23,22 @@ typedef struct {
   ChkValue input;     /* value of the invocation */
   ChkValue output;    /* value of an ok completion (a read's result) */
   ChkOpStatus status;
-  int64_t call;       /* index of the invocation event */
-  int64_t ret;        /* index of the completion event; G_MAXINT64 if info/open */
+  int64_t call;       /* position of the invocation in h->events */
+  int64_t ret;        /* position of the completion in h->events; G_MAXINT64 if info/open */
   int64_t call_time_us, ret_time_us; /* from the events; -1 if unknown */
   gboolean is_final;
+  /* status FAIL, but the cas did execute: it compared the register with
+   * input.i and found another value (Porcupine's etcd `:fail :cas`).  A
+   * checker may treat it as not having happened (weaker, never wrong) or as
+   * a read that returned anything but input.i (what Porcupine does). */
+  gboolean is_cas_mismatch;
+  int64_t info_event; /* position of an info completion in h->events; -1 if none */
 } ChkOp;
 
-/* Pairs invocations with completions.  A completion with no open invocation
- * of its process, or a second invocation while one is open, is an error
- * naming the line. Returns a GArray of ChkOp in invocation order. */
+/* Pairs invocations with completions by process.  A completion with no open
+ * invocation of its process, a completion of another function, or a second
+ * invocation while one is open, is a CHK_ERROR_INPUT naming the file, line
+ * and column.  An op keeps the key of its invocation (or of its completion
+ * if the invocation had none).  Returns a GArray of ChkOp in invocation
+ * order (transfer full). */
 GArray *chk_history_ops (const ChkHistory *h, GError **error);

@@ -1,0 +1,509 @@
+/* history_load.c: reads histories from dsim JSON Lines, Jepsen/Knossos EDN
+ * and Porcupine's two log formats (see history.h for what each means). */
+#include "checkers/edn.h"
+#include "checkers/history.h"
+
+#include <string.h>
+
+static const char *const format_names[] = {
+  [CHK_FORMAT_AUTO] = "auto",
+  [CHK_FORMAT_JSONL] = "jsonl",
+  [CHK_FORMAT_EDN] = "edn",
+  [CHK_FORMAT_PORCUPINE_ETCD] = "porcupine-etcd",
+  [CHK_FORMAT_PORCUPINE_KV] = "porcupine-kv",
+};
+
+const char *
+chk_format_name (ChkFormat format)
+{
+  g_assert ((guint) format < G_N_ELEMENTS (format_names));
+  return format_names[format];
+}
+
+gboolean
+chk_format_from_name (const char *name, ChkFormat *format)
+{
+  for (guint k = 0; k < G_N_ELEMENTS (format_names); k++)
+    if (strcmp (name, format_names[k]) == 0) {
+      *format = (ChkFormat) k;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+fail_value (const char *name, const ChkEdnValue *v, GError **error, const char *expected)
+{
+  g_autofree char *found = chk_edn_describe (v);
+  g_set_error (error, CHK_ERROR, CHK_ERROR_PARSE, "%s:%u:%u: expected %s, found %s", name,
+               v->line, v->column, expected, found);
+  return FALSE;
+}
+
+static ChkFn
+fn_from_name (const char *f)
+{
+  if (strcmp (f, "read") == 0 || strcmp (f, "get") == 0 || strcmp (f, "r") == 0)
+    return CHK_F_READ;
+  if (strcmp (f, "write") == 0 || strcmp (f, "put") == 0 || strcmp (f, "w") == 0)
+    return CHK_F_WRITE;
+  if (strcmp (f, "cas") == 0 || strcmp (f, "compare-and-set") == 0)
+    return CHK_F_CAS;
+  if (strcmp (f, "append") == 0)
+    return CHK_F_APPEND;
+  return CHK_F_OTHER;
+}
+
+static gboolean
+type_from_name (const char *t, ChkType *type)
+{
+  static const struct { const char *name; ChkType type; } types[] = {
+    { "invoke", CHK_INVOKE }, { "ok", CHK_OK }, { "fail", CHK_FAIL }, { "info", CHK_INFO },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    if (strcmp (t, types[k].name) == 0) {
+      *type = types[k].type;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+is_name (const ChkEdnValue *v)
+{
+  return v->kind == CHK_EDN_KEYWORD || v->kind == CHK_EDN_STRING || v->kind == CHK_EDN_SYMBOL;
+}
+
+static gboolean
+is_pair (const ChkEdnValue *v)
+{
+  return (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) && v->items->len == 2;
+}
+
+/* A key as text: strings as they are, keywords with ':', integers in decimal. */
+static gboolean
+key_from (ChkHistory *h, const char *name, const ChkEdnValue *v, int32_t *key, GError **error)
+{
+  g_autofree char *text = NULL;
+  switch (v->kind) {
+  case CHK_EDN_STRING: case CHK_EDN_SYMBOL: text = g_strdup (v->s); break;
+  case CHK_EDN_KEYWORD: text = g_strconcat (":", v->s, NULL); break;
+  case CHK_EDN_INT: text = g_strdup_printf ("%" G_GINT64_FORMAT, v->i); break;
+  default: return fail_value (name, v, error, "a key (a string, keyword or integer)");
+  }
+  *key = chk_history_intern (h, text);
+  return TRUE;
+}
+
+static gboolean
+value_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *out,
+            GError **error)
+{
+  *out = (ChkValue) { .kind = CHK_VAL_NONE, .s = -1 };
+  switch (v->kind) {
+  case CHK_EDN_NIL:
+    out->kind = CHK_VAL_NIL;
+    return TRUE;
+  case CHK_EDN_INT:
+    out->kind = CHK_VAL_INT;
+    out->i = v->i;
+    return TRUE;
+  case CHK_EDN_STRING:
+    out->kind = CHK_VAL_STR;
+    out->s = chk_history_intern (h, v->s);
+    return TRUE;
+  case CHK_EDN_KEYWORD: {
+    g_autofree char *text = g_strconcat (":", v->s, NULL);
+    out->kind = CHK_VAL_STR;
+    out->s = chk_history_intern (h, text);
+    return TRUE;
+  }
+  case CHK_EDN_BOOL:
+    out->kind = CHK_VAL_STR;
+    out->s = chk_history_intern (h, v->b ? "true" : "false");
+    return TRUE;
+  case CHK_EDN_VECTOR: case CHK_EDN_LIST:
+    if (is_pair (v)) {
+      const ChkEdnValue *a = g_ptr_array_index (v->items, 0);
+      const ChkEdnValue *b = g_ptr_array_index (v->items, 1);
+      if (a->kind == CHK_EDN_INT && b->kind == CHK_EDN_INT) {
+        out->kind = CHK_VAL_PAIR;
+        out->i = a->i;
+        out->j = b->i;
+        return TRUE;
+      }
+    }
+    break;
+  default:
+    break;
+  }
+  return fail_value (name, v, error,
+                     "a value: nil, an integer, a string, or a pair of integers [a b]");
+}
+
+typedef struct {
+  ChkHistory *h;
+  const char *name;
+  gboolean is_edn;      /* EDN times are nanoseconds; JSON times microseconds */
+  gboolean independent; /* Jepsen independent: values are [key value] */
+} MapLoader;
+
+/* Jepsen's `independent` checker wraps each value as a tuple [key value].
+ * A read or write whose value is a pair, or a cas whose value is [k [a b]],
+ * marks the whole history as independent. */
+static gboolean
+map_is_independent (const ChkEdnValue *map)
+{
+  const ChkEdnValue *f = chk_edn_map_get (map, "f");
+  const ChkEdnValue *v = chk_edn_map_get (map, "value");
+  if (f == NULL || !is_name (f) || v == NULL || !is_pair (v))
+    return FALSE;
+  ChkFn fn = fn_from_name (f->s);
+  if (fn == CHK_F_READ || fn == CHK_F_WRITE)
+    return TRUE;
+  const ChkEdnValue *second = g_ptr_array_index (v->items, 1);
+  return fn == CHK_F_CAS && is_pair (second);
+}
+
+static gboolean
+require (const MapLoader *l, const ChkEdnValue *map, const char *field,
+         const ChkEdnValue **out, GError **error)
+{
+  *out = chk_edn_map_get (map, field);
+  if (*out != NULL)
+    return TRUE;
+  g_set_error (error, CHK_ERROR, CHK_ERROR_PARSE,
+               "%s:%u:%u: expected the field %s%s in this operation map", l->name, map->line,
+               map->column, l->is_edn ? ":" : "", field);
+  return FALSE;
+}
+
+static gboolean
+event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
+{
+  const char *name = l->name;
+  if (map->kind != CHK_EDN_MAP)
+    return fail_value (name, map, error, "an operation map");
+  ChkEvent ev = {
+    .f_name = -1, .key = -1, .value = { .kind = CHK_VAL_NONE, .s = -1 },
+    .time_us = -1, .index = -1, .line = map->line, .column = map->column,
+  };
+  const ChkEdnValue *process, *type, *f;
+  if (!require (l, map, "process", &process, error) || !require (l, map, "type", &type, error)
+      || !require (l, map, "f", &f, error))
+    return FALSE;
+  if (process->kind != CHK_EDN_INT) {
+    if (l->is_edn && (process->kind == CHK_EDN_KEYWORD || process->kind == CHK_EDN_SYMBOL))
+      return TRUE; /* :nemesis and friends: not a client */
+    return fail_value (name, process, error, "a process number");
+  }
+  ev.process = process->i;
+  if (!is_name (type) || !type_from_name (type->s, &ev.type))
+    return fail_value (name, type, error, "a type: invoke, ok, fail or info");
+  if (!is_name (f))
+    return fail_value (name, f, error, "a function name (read, write, cas, append, ...)");
+  ev.f = fn_from_name (f->s);
+  ev.f_name = chk_history_intern (l->h, f->s);
+
+  const ChkEdnValue *value = chk_edn_map_get (map, "value");
+  const ChkEdnValue *key = chk_edn_map_get (map, "key");
+  if (key != NULL && key->kind != CHK_EDN_NIL && !key_from (l->h, name, key, &ev.key, error))
+    return FALSE;
+  if (l->independent && value != NULL
+      && (ev.f == CHK_F_READ || ev.f == CHK_F_WRITE || ev.f == CHK_F_CAS)) {
+    if (!is_pair (value))
+      return fail_value (name, value, error, "an independent [key value] tuple");
+    if (!key_from (l->h, name, g_ptr_array_index (value->items, 0), &ev.key, error))
+      return FALSE;
+    value = g_ptr_array_index (value->items, 1);
+  }
+  if (value != NULL && !value_from (l->h, name, value, &ev.value, error))
+    return FALSE;
+
+  const ChkEdnValue *time = chk_edn_map_get (map, "time");
+  if (time != NULL && time->kind != CHK_EDN_NIL) {
+    if (time->kind != CHK_EDN_INT || time->i < 0)
+      return fail_value (name, time, error, l->is_edn ? "a time in nanoseconds"
+                                                      : "a time in microseconds");
+    ev.time_us = l->is_edn ? time->i / 1000 : time->i;
+  }
+  const ChkEdnValue *index = chk_edn_map_get (map, "index");
+  if (index != NULL && index->kind == CHK_EDN_INT && index->i >= 0)
+    ev.index = index->i;
+  const ChkEdnValue *final = chk_edn_map_get (map, "final");
+  if (final != NULL && final->kind == CHK_EDN_BOOL)
+    ev.is_final = final->b;
+  const ChkEdnValue *mismatch = chk_edn_map_get (map, "mismatch");
+  if (mismatch != NULL && mismatch->kind == CHK_EDN_BOOL)
+    ev.is_cas_mismatch = mismatch->b;
+  chk_history_append (l->h, &ev);
+  return TRUE;
+}
+
+/* EDN and JSON Lines: every top-level value is an operation map, or a
+ * vector/list of them. */
+static gboolean
+load_maps (ChkHistory *h, const char *name, const char *data, gsize len, ChkEdnSyntax syntax,
+           GError **error)
+{
+  ChkEdnReader r;
+  chk_edn_reader_init (&r, name, data, len, syntax);
+  g_autoptr (GPtrArray) maps = g_ptr_array_new_with_free_func ((GDestroyNotify) chk_edn_value_free);
+  g_autoptr (GPtrArray) tops = g_ptr_array_new_with_free_func ((GDestroyNotify) chk_edn_value_free);
+  while (chk_edn_reader_more (&r)) {
+    ChkEdnValue *v = chk_edn_read (&r, error);
+    if (v == NULL)
+      return FALSE;
+    if (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) {
+      for (guint k = 0; k < v->items->len; k++)
+        g_ptr_array_add (maps, g_ptr_array_index (v->items, k));
+      g_ptr_array_set_free_func (v->items, NULL);
+      g_ptr_array_add (tops, v);
+    } else {
+      g_ptr_array_add (maps, v);
+    }
+  }
+  MapLoader l = { .h = h, .name = name, .is_edn = syntax == CHK_EDN_SYNTAX_EDN };
+  for (guint k = 0; l.is_edn && k < maps->len && !l.independent; k++) {
+    const ChkEdnValue *m = g_ptr_array_index (maps, k);
+    l.independent = m->kind == CHK_EDN_MAP && map_is_independent (m);
+  }
+  for (guint k = 0; k < maps->len; k++)
+    if (!event_from_map (&l, g_ptr_array_index (maps, k), error))
+      return FALSE;
+  return TRUE;
+}
+
+/* Porcupine's etcd logs (Jepsen's console log of the etcd test):
+ *   INFO  jepsen.util - 3	:ok	:read	nil
+ * Lines of other loggers (INFO  jepsen.core - ...) are skipped. */
+static gboolean
+load_etcd_line (ChkHistory *h, ChkEdnReader *r, gsize end, GError **error)
+{
+  const char *expected = "a log line 'INFO  jepsen.util - PROCESS :TYPE :F VALUE'";
+  uint32_t line = r->line;
+  g_autofree char *text = g_strndup (r->data + r->pos, end - r->pos);
+  g_auto (GStrv) words = g_strsplit_set (g_strstrip (text), " \t", 0);
+  /* collapse runs of separators */
+  GPtrArray *w = g_ptr_array_new ();
+  for (int k = 0; words[k] != NULL; k++)
+    if (words[k][0] != '\0')
+      g_ptr_array_add (w, words[k]);
+  g_autoptr (GPtrArray) tok = w;
+  if (tok->len >= 2 && g_str_has_prefix (g_ptr_array_index (tok, 1), "jepsen.")
+      && strcmp (g_ptr_array_index (tok, 1), "jepsen.util") != 0) {
+    r->pos = end;
+    return TRUE;
+  }
+  /* Walk the reader to the value: past five words. */
+  for (int k = 0; k < 6; k++) {
+    while (r->pos < end && (r->data[r->pos] == ' ' || r->data[r->pos] == '\t')) {
+      r->pos++;
+      r->column++;
+    }
+    gsize start = r->pos;
+    uint32_t column = r->column;
+    while (r->pos < end && r->data[r->pos] != ' ' && r->data[r->pos] != '\t') {
+      r->pos++;
+      r->column++;
+    }
+    g_autofree char *word = g_strndup (r->data + start, r->pos - start);
+    gboolean good = TRUE;
+    const char *what = expected;
+    switch (k) {
+    case 0: good = word[0] != '\0' && g_ascii_isupper (word[0]); break;
+    case 1: good = strcmp (word, "jepsen.util") == 0; break;
+    case 2: good = strcmp (word, "-") == 0; break;
+    case 3: {
+      char *e = NULL;
+      good = word[0] != '\0' && g_ascii_isdigit (word[0]);
+      if (good)
+        (void) g_ascii_strtoll (word, &e, 10);
+      good = good && *e == '\0';
+      what = "a process number";
+      break;
+    }
+    case 4: what = "a type :invoke, :ok, :fail or :info"; good = word[0] == ':'; break;
+    case 5: what = "a function :read, :write or :cas"; good = word[0] == ':'; break;
+    }
+    if (good && k == 4) {
+      ChkType t;
+      good = type_from_name (word + 1, &t);
+    }
+    if (!good) {
+      g_set_error (error, CHK_ERROR, CHK_ERROR_PARSE, "%s:%u:%u: expected %s, found %s%s%s",
+                   r->name, line, column, what, word[0] ? "'" : "end of line",
+                   word, word[0] ? "'" : "");
+      return FALSE;
+    }
+  }
+  ChkEvent ev = {
+    .f_name = -1, .key = -1, .value = { .kind = CHK_VAL_NONE, .s = -1 },
+    .time_us = -1, .index = -1, .line = line, .column = 1,
+  };
+  ev.process = g_ascii_strtoll (g_ptr_array_index (tok, 3), NULL, 10);
+  type_from_name ((const char *) g_ptr_array_index (tok, 4) + 1, &ev.type);
+  const char *fname = (const char *) g_ptr_array_index (tok, 5) + 1;
+  ev.f = fn_from_name (fname);
+  ev.f_name = chk_history_intern (h, fname);
+  /* The value: one EDN value up to the end of the line. */
+  ChkEdnReader sub = *r;
+  sub.len = end;
+  if (!chk_edn_reader_more (&sub)) {
+    g_set_error (error, CHK_ERROR, CHK_ERROR_PARSE, "%s:%u:%u: expected a value after %s, "
+                 "found end of line", r->name, line, sub.column, fname);
+    return FALSE;
+  }
+  g_autoptr (ChkEdnValue) v = chk_edn_read (&sub, error);
+  if (v == NULL)
+    return FALSE;
+  if (chk_edn_reader_more (&sub)) {
+    g_autofree char *found = g_strndup (sub.data + sub.pos, MIN (20, end - sub.pos));
+    g_set_error (error, CHK_ERROR, CHK_ERROR_PARSE,
+                 "%s:%u:%u: expected the end of the line after the value, found '%s'",
+                 r->name, sub.line, sub.column, found);
+    return FALSE;
+  }
+  gboolean timed_out = v->kind == CHK_EDN_KEYWORD;
+  if (!timed_out && !value_from (h, r->name, v, &ev.value, error))
+    return FALSE;
+  if (ev.type == CHK_FAIL && ev.f == CHK_F_CAS) {
+    ev.is_cas_mismatch = TRUE; /* it ran and compared unequal */
+  } else if (ev.type == CHK_FAIL && ev.f == CHK_F_READ && timed_out) {
+    ev.type = CHK_INFO; /* a read that timed out: result unknown */
+  }
+  r->pos = end;
+  chk_history_append (h, &ev);
+  return TRUE;
+}
+
+static gboolean
+load_etcd (ChkHistory *h, const char *name, const char *data, gsize len, GError **error)
+{
+  ChkEdnReader r;
+  chk_edn_reader_init (&r, name, data, len, CHK_EDN_SYNTAX_EDN);
+  while (r.pos < len) {
+    const char *nl = memchr (data + r.pos, '\n', len - r.pos);
+    gsize end = nl != NULL ? (gsize) (nl - data) : len;
+    gboolean blank = TRUE;
+    for (gsize k = r.pos; k < end && blank; k++)
+      blank = g_ascii_isspace (data[k]);
+    if (!blank && !load_etcd_line (h, &r, end, error))
+      return FALSE;
+    r.pos = end < len ? end + 1 : len;
+    r.line++;
+    r.column = 1;
+  }
+  return TRUE;
+}
+
+/* The first non-blank line, for detection. */
+static const char *
+first_content (const char *data, gsize len, gsize *line_len)
+{
+  gsize p = 0;
+  while (p < len) {
+    while (p < len && g_ascii_isspace (data[p]))
+      p++;
+    if (p < len && data[p] == ';') { /* EDN comment line */
+      while (p < len && data[p] != '\n')
+        p++;
+      continue;
+    }
+    break;
+  }
+  if (p >= len)
+    return NULL;
+  const char *nl = memchr (data + p, '\n', len - p);
+  *line_len = nl != NULL ? (gsize) (nl - (data + p)) : len - p;
+  return data + p;
+}
+
+static gboolean
+detect (const char *name, const char *data, gsize len, ChkFormat *format, GError **error)
+{
+  gsize n = 0;
+  const char *s = first_content (data, len, &n);
+  if (s == NULL) {
+    *format = CHK_FORMAT_JSONL; /* empty */
+    return TRUE;
+  }
+  g_autofree char *line = g_strndup (s, n);
+  const char *after = line + 1;
+  while (*after == ' ' || *after == '\t' || *after == '[' || *after == '{')
+    after++;
+  if (line[0] == '{' || line[0] == '[') {
+    if (*after == '"' || *after == '}' || *after == ']')
+      *format = CHK_FORMAT_JSONL;
+    else if (g_str_has_prefix (line, "{:process ") && strstr (line, ", :key \"") != NULL)
+      *format = CHK_FORMAT_PORCUPINE_KV;
+    else
+      *format = CHK_FORMAT_EDN;
+    return TRUE;
+  }
+  if (line[0] == '(' || line[0] == '#') {
+    *format = CHK_FORMAT_EDN;
+    return TRUE;
+  }
+  if (strstr (line, " jepsen.") != NULL) {
+    *format = CHK_FORMAT_PORCUPINE_ETCD;
+    return TRUE;
+  }
+  /* Report the position of the first non-blank character. */
+  uint32_t lineno = 1, column = 1;
+  for (const char *p = data; p < s; p++) {
+    if (*p == '\n') {
+      lineno++;
+      column = 1;
+    } else {
+      column++;
+    }
+  }
+  g_set_error (error, CHK_ERROR, CHK_ERROR_PARSE,
+               "%s:%u:%u: expected a history (JSON Lines objects, EDN operation maps, or "
+               "Porcupine 'INFO  jepsen.util' log lines), found '%.20s'",
+               name, lineno, column, line);
+  return FALSE;
+}
+
+ChkHistory *
+chk_history_load_data (const char *name, const char *data, gsize len, ChkFormat format,
+                       GError **error)
+{
+  if (name == NULL)
+    name = "<input>";
+  if (format == CHK_FORMAT_AUTO && !detect (name, data, len, &format, error))
+    return NULL;
+  g_autoptr (ChkHistory) h = chk_history_new ();
+  h->source = g_strdup (name);
+  h->format = format;
+  gboolean ok = FALSE;
+  switch (format) {
+  case CHK_FORMAT_JSONL:
+    ok = load_maps (h, name, data, len, CHK_EDN_SYNTAX_JSON, error);
+    break;
+  case CHK_FORMAT_EDN:
+  case CHK_FORMAT_PORCUPINE_KV:
+    ok = load_maps (h, name, data, len, CHK_EDN_SYNTAX_EDN, error);
+    break;
+  case CHK_FORMAT_PORCUPINE_ETCD:
+    ok = load_etcd (h, name, data, len, error);
+    break;
+  case CHK_FORMAT_AUTO:
+    g_assert_not_reached ();
+  }
+  return ok ? g_steal_pointer (&h) : NULL;
+}
+
+ChkHistory *
+chk_history_load (const char *path, ChkFormat format, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr (GError) io = NULL;
+  if (!g_file_get_contents (path, &data, &len, &io)) {
+    g_set_error (error, CHK_ERROR, CHK_ERROR_IO, "cannot read history: %s", io->message);
+    return NULL;
+  }
+  return chk_history_load_data (path, data, len, format, error);
+}

@@ -1,0 +1,100 @@
+/* ops.c: pairs invocations with completions (see ops.h). */
+#include "checkers/ops.h"
+
+static const char *
+fn_text (const ChkHistory *h, const ChkEvent *ev)
+{
+  static const char *const names[] = { "read", "write", "cas", "append", "other" };
+  if (ev->f_name >= 0)
+    return chk_history_string (h, ev->f_name);
+  return names[ev->f];
+}
+
+static void
+set_line_error (const ChkHistory *h, const ChkEvent *ev, GError **error, const char *what)
+{
+  const char *src = h->source != NULL ? h->source : "<history>";
+  if (ev->line > 0)
+    g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT, "%s:%u:%u: %s", src, ev->line,
+                 ev->column > 0 ? ev->column : 1, what);
+  else
+    g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT, "%s: event %" G_GINT64_FORMAT ": %s", src,
+                 ev->index, what);
+}
+
+GArray *
+chk_history_ops (const ChkHistory *h, GError **error)
+{
+  g_autoptr (GArray) ops = g_array_new (FALSE, FALSE, sizeof (ChkOp));
+  /* process -> index in ops + 1 of its open invocation; lookups only */
+  g_autoptr (GHashTable) open = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (guint k = 0; k < chk_history_len (h); k++) {
+    const ChkEvent *ev = chk_history_get (h, k);
+    gpointer found = g_hash_table_lookup (open, &ev->process);
+    if (ev->type == CHK_INVOKE) {
+      if (found != NULL) {
+        const ChkOp *prev = &g_array_index (ops, ChkOp, GPOINTER_TO_UINT (found) - 1);
+        const ChkEvent *pev = chk_history_get (h, (guint) prev->call);
+        g_autofree char *msg = g_strdup_printf (
+          "process %" G_GINT64_FORMAT " invokes %s while its %s invoked at line %u has not "
+          "completed (expected a completion first: one operation at a time per process)",
+          ev->process, fn_text (h, ev), fn_text (h, pev), pev->line);
+        set_line_error (h, ev, error, msg);
+        return NULL;
+      }
+      ChkOp op = {
+        .process = ev->process, .f = ev->f, .key = ev->key, .input = ev->value,
+        .output = { .kind = CHK_VAL_NONE, .s = -1 }, .status = CHK_OP_INFO,
+        .call = k, .ret = G_MAXINT64, .call_time_us = ev->time_us, .ret_time_us = -1,
+        .is_final = ev->is_final, .info_event = -1,
+      };
+      g_array_append_val (ops, op);
+      /* the key points into the event array, which outlives this table */
+      g_hash_table_insert (open, (gpointer) &ev->process, GUINT_TO_POINTER (ops->len));
+      continue;
+    }
+    if (found == NULL) {
+      g_autofree char *msg = g_strdup_printf (
+        "process %" G_GINT64_FORMAT " completes %s (%s) but has no open invocation "
+        "(expected an invoke before it)", ev->process, fn_text (h, ev), chk_type_name (ev->type));
+      set_line_error (h, ev, error, msg);
+      return NULL;
+    }
+    ChkOp *op = &g_array_index (ops, ChkOp, GPOINTER_TO_UINT (found) - 1);
+    const ChkEvent *inv = chk_history_get (h, (guint) op->call);
+    if (ev->f != inv->f || (ev->f == CHK_F_OTHER && ev->f_name != inv->f_name)) {
+      g_autofree char *msg = g_strdup_printf (
+        "process %" G_GINT64_FORMAT " completes %s but its open invocation at line %u is %s "
+        "(expected the same function)", ev->process, fn_text (h, ev), inv->line,
+        fn_text (h, inv));
+      set_line_error (h, ev, error, msg);
+      return NULL;
+    }
+    g_hash_table_remove (open, &ev->process);
+    op->is_final = op->is_final || ev->is_final;
+    op->is_cas_mismatch = ev->is_cas_mismatch;
+    if (op->key < 0)
+      op->key = ev->key;
+    switch (ev->type) {
+    case CHK_OK:
+      op->status = CHK_OP_OK;
+      op->output = ev->value;
+      op->ret = k;
+      op->ret_time_us = ev->time_us;
+      break;
+    case CHK_FAIL:
+      op->status = CHK_OP_FAIL;
+      op->output = ev->value;
+      op->ret = k;
+      op->ret_time_us = ev->time_us;
+      break;
+    case CHK_INFO:
+      op->status = CHK_OP_INFO; /* effect unknown: returns at +infinity */
+      op->info_event = k;
+      break;
+    case CHK_INVOKE:
+      g_assert_not_reached ();
+    }
+  }
+  return g_steal_pointer (&ops);
+}
