@@ -47,12 +47,78 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimWorld, sim_world_free)
  * (the default) writes none.  Set before the first step. */
 void sim_world_set_trace_output (SimWorld *w, FILE *out);
 
+/* Keeps the last n_lines trace lines in memory for invariant failure reports
+ * even when no trace output is set (the trace is then formatted but not
+ * written).  With a trace output the default is 40; without, 0, and a
+ * failure report replays the run with a tail to show how it got there.
+ * Set before the first step. */
+void sim_world_set_trace_tail (SimWorld *w, guint n_lines);
+
+/* ---- Choices -------------------------------------------------------------
+ *
+ * Everything that can happen next is a choice.  sim_world_step applies the
+ * earliest queued choice; an explorer lists the enabled ones
+ * (sim_world_enabled) and applies any of them (sim_world_apply), or injects
+ * a fault or a message loss of its own.  A choice names what happens, not
+ * where it sits in the queue, so a list of choices replays in a fresh world
+ * built from the same config and seed. */
+typedef enum {
+  SIM_CHOICE_START,           /* node `endpoint` boots (time 0) */
+  SIM_CHOICE_DELIVER,         /* in-flight message `id` arrives at `endpoint` */
+  SIM_CHOICE_TIMEOUT,         /* the deadline of `endpoint` (node or client) fires */
+  SIM_CHOICE_FAULT,           /* scheduled fault number `id` of cfg->faults */
+  SIM_CHOICE_RANDOM_FAULT,    /* random fault source `id` (SimRandomSource) fires */
+  SIM_CHOICE_FAULT_END,       /* a random fault ends: `id` is SIM_FAULT_RESTART,
+                                 _RESUME or _HEAL, `endpoint` the node (or -1) */
+  SIM_CHOICE_INVOKE,          /* client `endpoint` starts its next operation */
+  SIM_CHOICE_ATTEMPT_TIMEOUT, /* client `endpoint` got no answer: back off
+                                 (`id`: operation number << 24 | attempt) */
+  SIM_CHOICE_RETRY,           /* backoff over: resend (PROTO_EV_RETRY), same `id` */
+  SIM_CHOICE_OP_TIMEOUT,      /* client `endpoint`'s operation `id` ends as info */
+  /* Not queued: only an explorer or fuzzer applies these. */
+  SIM_CHOICE_DROP,            /* in-flight message `id` is lost */
+  SIM_CHOICE_INJECT,          /* apply *fault now */
+} SimChoiceKind;
+
+typedef enum {
+  SIM_RANDOM_CRASH,
+  SIM_RANDOM_PARTITION,
+  SIM_RANDOM_PAUSE,
+  SIM_RANDOM_SKEW,
+  SIM_RANDOM__COUNT
+} SimRandomSource;
+
+typedef struct {
+  SimChoiceKind kind;
+  int endpoint;            /* node or client endpoint; -1 if none */
+  uint64_t id;             /* message id, fault number, generation... */
+  int64_t time_us;         /* when it is due (queued choices) */
+  const SimFault *fault;   /* INJECT: borrowed for the call */
+} SimChoice;
+
+/* Appends the enabled queued choices to `out` (a GArray of SimChoice), in
+ * the order sim_world_step would apply them. */
+void sim_world_enabled (SimWorld *w, GArray *out);
+/* Applies one choice: a queued one is taken out of the queue (virtual time
+ * moves to its due time, never backwards); DROP and INJECT act now.  FALSE
+ * if the choice is not enabled (nothing changes). */
+gboolean sim_world_apply (SimWorld *w, const SimChoice *choice);
+/* The choice sim_world_step would apply next; FALSE if none is due before
+ * the end of the run. */
+gboolean sim_world_next_choice (SimWorld *w, SimChoice *out);
+/* Writes a choice in words ("deliver m17 to n2"). */
+void sim_choice_describe (const SimWorld *w, const SimChoice *c, GString *out);
+
 /* Applies the next event.  FALSE when the run is over: the duration was
  * reached, nothing is left to do, or an invariant broke. */
 gboolean sim_world_step (SimWorld *w);
 /* Steps until the run is over.  Open client operations are then recorded as
  * info at the final time. */
 void sim_world_run (SimWorld *w);
+/* Ends the run now: open client operations become info at the current time.
+ * sim_world_run calls it; call it after stepping by hand.  Idempotent. */
+void sim_world_finish (SimWorld *w);
+gboolean sim_world_is_over (const SimWorld *w);
 
 const SimStats *sim_world_stats (const SimWorld *w);
 const SimConfig *sim_world_config (const SimWorld *w);
@@ -71,3 +137,10 @@ gboolean sim_world_reached (const SimWorld *w, const char *mark);
 /* Read-only access to node state (for tests, explorers, format_state). */
 const void *sim_world_node_state (const SimWorld *w, int node);
 gboolean sim_world_node_is_up (const SimWorld *w, int node);
+gboolean sim_world_node_is_paused (const SimWorld *w, int node);
+/* The node's local clock now (virtual time + skew + drift). */
+int64_t sim_world_node_local_time (const SimWorld *w, int node);
+/* How many times the node has started (1 after the first boot). */
+uint32_t sim_world_node_incarnation (const SimWorld *w, int node);
+/* Messages in flight in the network (not yet delivered or lost). */
+guint sim_world_in_flight (const SimWorld *w);

@@ -1,0 +1,321 @@
+/* faults.c: node faults (crash, restart, pause, resume, clock skew),
+ * partitions, and the two ways they arrive: the timed schedule of the
+ * scenario (cfg->faults) and random fault rates (cfg->random_faults), each
+ * random source drawing from its own Pcg32 stream. */
+#include "sim/world_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+static void
+trace_node_event (SimWorld *w, int node, const char *kind, const char *label)
+{
+  if (!w->trace.is_on)
+    return;
+  g_string_assign (w->trace.label, label != NULL ? label : "");
+  sim_trace_begin (w, node, kind);
+  sim_trace_end (w, node);
+}
+
+/* ---- Node faults ---------------------------------------------------------*/
+
+/* A crash: the node stops; its state is zeroed except the persist bytes;
+ * its deadline is cleared; messages held for it while paused are lost. */
+void
+sim_node_crash (SimWorld *w, int node)
+{
+  SimNode *n = &w->nodes[node];
+  if (!n->is_up)
+    return;
+  const ProtoVTable *vt = w->vt;
+  uint8_t *state = w->node_states + (size_t) node * vt->state_size;
+  memcpy (w->persist_scratch, state + vt->persist_offset, vt->persist_size);
+  memset (state, 0, vt->state_size);
+  memcpy (state + vt->persist_offset, w->persist_scratch, vt->persist_size);
+  n->is_up = FALSE;
+  n->is_paused = FALSE;
+  n->has_held_timeout = FALSE;
+  w->timers[node].deadline = PROTO_NO_DEADLINE;
+  w->timers[node].gen++;
+  w->stats.crashes++;
+  trace_node_event (w, node, "crash", "volatile state lost");
+  for (guint i = 0; i < n->held->len; i++) {
+    guint slot = g_array_index (n->held, guint, i);
+    SimMsg *m = sim_net_msg (&w->net, slot);
+    w->stats.msgs_dropped++;
+    if (w->trace.is_on) {
+      g_string_truncate (w->trace.label, 0);
+      if (w->vt->format_msg != NULL)
+        w->vt->format_msg (sim_msg_data (m), m->len, w->trace.label);
+      sim_trace_begin (w, node, "drop");
+      sim_trace_msg (w, m, m->from);
+      sim_trace_field_str (w, "reason", "crashed");
+      sim_trace_end (w, node);
+    }
+    sim_net_release (&w->net, slot);
+  }
+  g_array_set_size (n->held, 0);
+  sim_world_run_check (w);
+}
+
+/* Boots a node that is down: a new incarnation with its own seed, then
+ * PROTO_EV_START.  The first boot (time 0) is incarnation 1. */
+void
+sim_node_restart (SimWorld *w, int node)
+{
+  SimNode *n = &w->nodes[node];
+  if (n->is_up)
+    return;
+  n->is_up = TRUE;
+  n->incarnation++;
+  w->ctxs[node].seed = pcg32_derive (pcg32_derive (w->seed, SIM_STREAM_NODE, (uint32_t) node),
+                                     SIM_STREAM_NODE, n->incarnation);
+  if (n->incarnation > 1) {
+    w->stats.restarts++;
+    trace_node_event (w, node, "restart", NULL);
+  } else {
+    trace_node_event (w, node, "start", NULL);
+  }
+  ProtoEvent ev = { .kind = PROTO_EV_START };
+  sim_node_step (w, node, &ev);
+}
+
+static void
+node_pause (SimWorld *w, int node)
+{
+  SimNode *n = &w->nodes[node];
+  if (!n->is_up || n->is_paused)
+    return;
+  n->is_paused = TRUE;
+  trace_node_event (w, node, "pause", NULL);
+}
+
+/* Resume: what arrived during the pause is delivered now, in arrival order,
+ * then the deadline that passed (if any) fires. */
+static void
+node_resume (SimWorld *w, int node)
+{
+  SimNode *n = &w->nodes[node];
+  if (!n->is_paused)
+    return;
+  n->is_paused = FALSE;
+  trace_node_event (w, node, "resume", NULL);
+  for (guint i = 0; i < n->held->len; i++) {
+    guint slot = g_array_index (n->held, guint, i);
+    sim_queue_push (&w->queue, w->stats.now_us, SIM_CHOICE_DELIVER, (int32_t) slot,
+                    sim_net_msg (&w->net, slot)->id);
+  }
+  g_array_set_size (n->held, 0);
+  if (n->has_held_timeout) {
+    n->has_held_timeout = FALSE;
+    sim_queue_push (&w->queue, w->stats.now_us, SIM_CHOICE_TIMEOUT, node, w->timers[node].gen);
+  }
+}
+
+static void
+node_skew (SimWorld *w, int node, int64_t skew_us, int64_t drift_ppm)
+{
+  SimNode *n = &w->nodes[node];
+  n->skew_us = skew_us;
+  n->drift_ppm = CLAMP (drift_ppm, -999999, 1000000);
+  if (w->trace.is_on) {
+    g_autofree char *label = g_strdup_printf ("skew %+" G_GINT64_FORMAT "us, drift %+"
+                                              G_GINT64_FORMAT "ppm", n->skew_us, n->drift_ppm);
+    trace_node_event (w, node, "skew", label);
+  }
+  /* The deadline is on the node's clock: it now falls at another virtual
+   * time. */
+  if (n->is_up && w->timers[node].deadline != PROTO_NO_DEADLINE && !n->has_held_timeout)
+    sim_timer_rearm (w, node);
+}
+
+/* ---- Partitions ----------------------------------------------------------*/
+
+static void
+trace_world_event (SimWorld *w, const char *kind)
+{
+  if (!w->trace.is_on)
+    return;
+  sim_trace_begin (w, -1, kind);
+  sim_trace_end (w, -1);
+}
+
+static void
+partition_apply (SimWorld *w, const int8_t *group)
+{
+  sim_net_partition (&w->net, group);
+  if (!w->trace.is_on)
+    return;
+  /* Label: the groups in order, "n1 n2 | n3 c1"; endpoints not cut are
+   * not listed. */
+  GString *l = w->trace.label;
+  g_string_truncate (l, 0);
+  int max_group = -1;
+  for (int e = 0; e < w->n_endpoints; e++)
+    max_group = MAX (max_group, group[e]);
+  for (int g = 0; g <= max_group; g++) {
+    gboolean any = FALSE;
+    for (int e = 0; e < w->n_endpoints; e++)
+      if (group[e] == g) {
+        if (!any && l->len > 0)
+          g_string_append (l, " | ");
+        else if (any)
+          g_string_append_c (l, ' ');
+        g_string_append (l, w->trace.names[e]);
+        any = TRUE;
+      }
+  }
+  trace_world_event (w, "partition");
+}
+
+void
+sim_fault_apply (SimWorld *w, const SimFault *f)
+{
+  gboolean is_node_fault = f->kind != SIM_FAULT_PARTITION && f->kind != SIM_FAULT_ONEWAY
+                           && f->kind != SIM_FAULT_HEAL;
+  if (is_node_fault)
+    g_assert (f->node >= 0 && f->node < w->n_nodes);
+  switch (f->kind) {
+  case SIM_FAULT_PARTITION: {
+    int8_t group[PROTO_MAX_ENDPOINTS];
+    memcpy (group, f->group, sizeof group);
+    partition_apply (w, group);
+    break;
+  }
+  case SIM_FAULT_ONEWAY:
+    g_assert (f->from >= 0 && f->from < w->n_endpoints && f->to >= 0 && f->to < w->n_endpoints);
+    sim_net_cut_oneway (&w->net, f->from, f->to);
+    if (w->trace.is_on) {
+      g_string_printf (w->trace.label, "one-way %s -> %s", w->trace.names[f->from],
+                       w->trace.names[f->to]);
+      trace_world_event (w, "partition");
+    }
+    break;
+  case SIM_FAULT_HEAL:
+    sim_net_heal (&w->net);
+    if (w->trace.is_on) {
+      g_string_truncate (w->trace.label, 0);
+      trace_world_event (w, "heal");
+    }
+    break;
+  case SIM_FAULT_CRASH:
+    sim_node_crash (w, f->node);
+    break;
+  case SIM_FAULT_RESTART:
+    sim_node_restart (w, f->node);
+    break;
+  case SIM_FAULT_PAUSE:
+    node_pause (w, f->node);
+    break;
+  case SIM_FAULT_RESUME:
+    node_resume (w, f->node);
+    break;
+  case SIM_FAULT_SKEW:
+    node_skew (w, f->node, f->skew_us, f->drift_ppm);
+    break;
+  case SIM_FAULT_BYZANTINE:
+    /* Recorded for outbox-rewriting wrappers; the engine itself does not
+     * change the node. */
+    g_strlcpy (w->nodes[f->node].behaviour, f->behaviour, sizeof w->nodes[f->node].behaviour);
+    trace_node_event (w, f->node, "note", f->behaviour);
+    break;
+  }
+}
+
+/* ---- Random faults -------------------------------------------------------*/
+
+/* Exponential inter-arrival time for a Poisson process of `rate` per second,
+ * at least 1us. */
+static int64_t
+next_arrival_us (Pcg32 *rng, double rate)
+{
+  double u = 1.0 - pcg32_double (rng); /* (0, 1] */
+  double us = -log (u) / rate * 1e6;
+  if (!(us < 1e15))
+    us = 1e15;
+  return MAX ((int64_t) us, 1);
+}
+
+void
+sim_faults_init (SimWorld *w)
+{
+  const SimConfig *cfg = w->cfg;
+  for (guint i = 0; i < cfg->faults->len; i++) {
+    const SimFault *f = &g_array_index (cfg->faults, SimFault, i);
+    sim_queue_push (&w->queue, MAX (f->at_us, 0), SIM_CHOICE_FAULT, (int32_t) i, 0);
+  }
+  const SimRandomFaults *rf = &cfg->random_faults;
+  w->fault_rate[SIM_RANDOM_CRASH] = rf->crash_per_s;
+  w->fault_rate[SIM_RANDOM_PARTITION] = rf->partition_per_s;
+  w->fault_rate[SIM_RANDOM_PAUSE] = rf->pause_per_s;
+  w->fault_rate[SIM_RANDOM_SKEW] = rf->skew_per_s;
+  for (int s = 0; s < SIM_RANDOM__COUNT; s++) {
+    pcg32_seed (&w->fault_rng[s], pcg32_derive (w->seed, SIM_STREAM_FAULT, (uint32_t) s),
+                (uint64_t) s);
+    if (w->fault_rate[s] > 0)
+      sim_queue_push (&w->queue, next_arrival_us (&w->fault_rng[s], w->fault_rate[s]),
+                      SIM_CHOICE_RANDOM_FAULT, s, 0);
+  }
+}
+
+/* One random fault: crash a node (restart after crash_down_us), split the
+ * nodes in two (heal after partition_us), pause a node (resume after
+ * pause_us) or skew a node's clock by up to skew_max_us either way. */
+void
+sim_fault_random (SimWorld *w, SimRandomSource src)
+{
+  Pcg32 *rng = &w->fault_rng[src];
+  const SimRandomFaults *rf = &w->cfg->random_faults;
+  int node = (int) pcg32_below (rng, (uint32_t) w->n_nodes);
+  int64_t now = w->stats.now_us;
+  switch (src) {
+  case SIM_RANDOM_CRASH:
+    if (w->nodes[node].is_up) {
+      sim_node_crash (w, node);
+      sim_queue_push (&w->queue, now + MAX (rf->crash_down_us, 0), SIM_CHOICE_FAULT_END, node,
+                      SIM_FAULT_RESTART);
+    }
+    break;
+  case SIM_RANDOM_PARTITION: {
+    if (w->n_nodes < 2)
+      break;
+    /* Every node in group 0 or 1, both non-empty; clients stay reachable. */
+    int8_t group[PROTO_MAX_ENDPOINTS];
+    memset (group, -1, sizeof group);
+    uint32_t mask;
+    uint32_t full = (w->n_nodes >= 32) ? UINT32_MAX : ((1u << w->n_nodes) - 1);
+    do
+      mask = pcg32_next (rng) & full;
+    while (mask == 0 || mask == full);
+    for (int n = 0; n < w->n_nodes; n++)
+      group[n] = (int8_t) ((mask >> n) & 1u);
+    partition_apply (w, group);
+    sim_queue_push (&w->queue, now + MAX (rf->partition_us, 0), SIM_CHOICE_FAULT_END, -1,
+                    SIM_FAULT_HEAL);
+    break;
+  }
+  case SIM_RANDOM_PAUSE:
+    if (w->nodes[node].is_up && !w->nodes[node].is_paused) {
+      node_pause (w, node);
+      sim_queue_push (&w->queue, now + MAX (rf->pause_us, 0), SIM_CHOICE_FAULT_END, node,
+                      SIM_FAULT_RESUME);
+    }
+    break;
+  case SIM_RANDOM_SKEW: {
+    int64_t max = MAX (rf->skew_max_us, 0);
+    node_skew (w, node, pcg32_range (rng, -max, max), w->nodes[node].drift_ppm);
+    break;
+  }
+  case SIM_RANDOM__COUNT:
+    g_assert_not_reached ();
+  }
+  sim_queue_push (&w->queue, now + next_arrival_us (rng, w->fault_rate[src]),
+                  SIM_CHOICE_RANDOM_FAULT, src, 0);
+}
+
+void
+sim_fault_end (SimWorld *w, int node, SimFaultKind kind)
+{
+  SimFault f = { .kind = kind, .node = node };
+  sim_fault_apply (w, &f);
+}

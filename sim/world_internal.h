@@ -1,0 +1,157 @@
+/* world_internal.h: the inside of SimWorld, shared by world.c, trace.c,
+ * faults.c and client.c.  Not for use outside sim/. */
+#pragma once
+
+#include "sim/net.h"
+#include "sim/queue.h"
+#include "sim/world.h"
+
+/* Kinds for pcg32_derive: each random source has its own stream. */
+enum {
+  SIM_STREAM_NODE = 1,       /* index: node; then incarnation (ctx.seed) */
+  SIM_STREAM_CLIENT = 2,     /* index: client: think time and backoff jitter */
+  SIM_STREAM_NET = 3,
+  SIM_STREAM_WORKLOAD = 4,   /* index: client: which operation it runs */
+  SIM_STREAM_FAULT = 5,      /* index: SimRandomSource */
+  SIM_STREAM_CLIENT_CTX = 6, /* index: client: the stub's ctx.seed */
+};
+
+/* Queued event kinds are SimChoiceKind values.  Payload (SimEvent a, b):
+ *   START        a = node
+ *   DELIVER      a = network slot, b = message id
+ *   TIMEOUT      a = endpoint, b = timer generation
+ *   FAULT        a = index into cfg->faults
+ *   RANDOM_FAULT a = SimRandomSource
+ *   FAULT_END    a = node or -1, b = SimFaultKind
+ *   INVOKE       a = client endpoint, b = operation number to start
+ *   ATTEMPT_TIMEOUT, RETRY   a = client endpoint, b = op << 24 | attempt
+ *   OP_TIMEOUT   a = client endpoint, b = operation number */
+
+typedef struct {
+  int64_t deadline;  /* on the endpoint's own clock; PROTO_NO_DEADLINE: none */
+  uint64_t gen;      /* bumped when the deadline changes: older events are stale */
+} SimTimer;
+
+typedef struct {
+  gboolean is_up, is_paused;
+  gboolean has_held_timeout; /* its deadline passed while paused */
+  uint32_t incarnation;
+  int64_t skew_us, drift_ppm;
+  GArray *held;              /* guint slots that arrived while paused */
+  char behaviour[32];        /* byzantine behaviour set by a fault ("" none) */
+} SimNode;
+
+typedef struct {
+  int64_t process;           /* history process number */
+  uint64_t op_number;        /* operations started by this client */
+  uint32_t next_seq;         /* last ProtoOp.seq handed out */
+  gboolean is_open;          /* an operation is outstanding */
+  int attempt;               /* 0 for the first send, then retries */
+  ProtoOp op;
+  ChkValue invoke_value;     /* what the invoke recorded */
+  int64_t next_due_us;       /* rate mode: when the next operation is due */
+  Pcg32 rng;                 /* think time, backoff jitter */
+  Pcg32 ops_rng;             /* which operation */
+} SimClient;
+
+typedef struct {
+  FILE *out;
+  gboolean is_on;          /* formatting lines (output or tail) */
+  guint tail_cap;
+  gboolean tail_set;       /* tail_cap chosen explicitly */
+  GString **tail;          /* ring of tail_cap lines */
+  guint tail_next, tail_count;
+  GString *line, *label;
+  uint64_t *vc;            /* n_endpoints x n_endpoints */
+  char (*names)[8];        /* endpoint names */
+} SimTrace;
+
+struct SimWorld {
+  SimConfig *cfg;
+  const ProtoVTable *vt;
+  uint64_t seed;
+  int n_nodes, n_clients, n_endpoints;
+  SimStats stats;
+  gboolean is_over, is_finished, is_driven;
+  uint64_t next_msg_id;
+
+  SimQueue queue;
+  SimNet net;
+
+  /* Nodes and clients, indexed by endpoint where it applies. */
+  uint8_t *node_states;      /* n_nodes * state_size */
+  uint8_t *client_states;    /* n_clients * client_state_size */
+  uint8_t *persist_scratch;
+  SimNode *nodes;
+  SimClient *clients;
+  SimTimer *timers;          /* n_endpoints */
+  ProtoCtx *ctxs;            /* n_endpoints */
+  const void **state_ptrs;   /* n_nodes, for check */
+  gboolean *is_up;           /* n_nodes, for check */
+  uint8_t *ghost;
+  ProtoOutbox outbox;
+
+  /* Random faults. */
+  Pcg32 fault_rng[SIM_RANDOM__COUNT];
+  double fault_rate[SIM_RANDOM__COUNT];
+
+  /* Workload. */
+  uint64_t ops_started;
+  int64_t next_value;
+  int32_t *key_ids;          /* history string id per key */
+  GArray **written;          /* per key: int64 values written (for cas) */
+  unsigned ops_mask;         /* supported ops with a weight > 0 */
+  ChkHistory *history;
+
+  /* Coverage marks. */
+  GPtrArray *mark_names;     /* const char *, first-reached order */
+  GArray *mark_counts;       /* uint64_t */
+  GHashTable *mark_index;    /* name -> index + 1; lookups only */
+
+  GString *failure;          /* NULL while invariants hold */
+  GString *why;
+  SimTrace trace;
+};
+
+/* world.c */
+void sim_node_step (SimWorld *w, int node, ProtoEvent *ev);
+void sim_client_step_event (SimWorld *w, int client, ProtoEvent *ev);
+int64_t sim_node_local_time (const SimWorld *w, int node, int64_t virtual_us);
+void sim_timer_rearm (SimWorld *w, int endpoint);
+void sim_world_run_check (SimWorld *w);
+
+/* trace.c */
+void sim_trace_init (SimWorld *w);
+void sim_trace_clear (SimTrace *t);
+void sim_trace_start (SimWorld *w);
+/* Begins a line {"time":..,"node":..,"kind":..} at endpoint (-1: none) and
+ * ticks its vector clock.  Then add fields, then sim_trace_end. */
+void sim_trace_begin (SimWorld *w, int endpoint, const char *kind);
+void sim_trace_msg (SimWorld *w, const SimMsg *m, int peer);
+void sim_trace_field_str (SimWorld *w, const char *name, const char *value);
+/* Writes "vc" (endpoint's clock) and "label" (t->label, if not empty), then
+ * ends and emits the line. */
+void sim_trace_end (SimWorld *w, int endpoint);
+void sim_trace_merge (SimWorld *w, int endpoint, const uint64_t *msg_vc);
+void sim_trace_tail (const SimWorld *w, GString *out);
+void sim_trace_json_string (GString *out, const char *s);
+
+/* faults.c */
+void sim_faults_init (SimWorld *w);
+void sim_fault_apply (SimWorld *w, const SimFault *f);
+void sim_fault_random (SimWorld *w, SimRandomSource src);
+void sim_fault_end (SimWorld *w, int node, SimFaultKind kind);
+void sim_node_crash (SimWorld *w, int node);
+void sim_node_restart (SimWorld *w, int node);
+
+/* client.c */
+void sim_clients_init (SimWorld *w);
+void sim_clients_clear (SimWorld *w);
+gboolean sim_client_event_is_live (const SimWorld *w, const SimEvent *ev);
+void sim_client_invoke (SimWorld *w, int client);
+void sim_client_attempt_timeout (SimWorld *w, int client);
+void sim_client_retry (SimWorld *w, int client);
+void sim_client_op_timeout (SimWorld *w, int client);
+void sim_client_result (SimWorld *w, int client, const ProtoResult *r);
+void sim_clients_finish (SimWorld *w);
+void sim_op_describe (const SimWorld *w, const ProtoOp *op, GString *out);
