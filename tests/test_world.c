@@ -433,3 +433,47 @@ Test (world, two_worlds_interleaved_match_separate_runs)
   run_output_clear (&r1);
   run_output_clear (&r2);
 }
+
+/* ---- Node faults ---------------------------------------------------------*/
+
+Test (world, crash_loses_volatile_state_and_keeps_persist)
+{
+  g_autoptr (SimConfig) cfg = tkv_config (2, "tick", "10ms");
+  cfg->duration_us = G_USEC_PER_SEC;
+  add_fault (cfg, node_fault (105000, SIM_FAULT_CRASH, 1));
+  add_fault (cfg, node_fault (500000, SIM_FAULT_RESTART, 1));
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 1);
+
+  run_until (w, 100000);
+  const TkvNode *n = tkv_node (w, 1);
+  cr_assert_eq (n->persist.starts, 1u);
+  int64_t persist_before = n->persist.persist_counter;
+  cr_assert_gt (n->volatile_counter, 5u);
+  cr_assert_gt (n->timeouts, 5u);
+
+  run_until (w, 110000);
+  cr_expect_not (sim_world_node_is_up (w, 1));
+  cr_expect_eq (n->volatile_counter, 0u, "volatile state is zeroed by the crash");
+  cr_expect_eq (n->timeouts, 0u);
+  cr_expect_eq (n->persist.starts, 1u, "persist survives the crash");
+  cr_expect_eq (n->persist.persist_counter, persist_before);
+
+  run_until (w, 499999);
+  cr_expect_eq (n->persist.persist_counter, persist_before, "a down node handles nothing");
+  cr_expect_eq (tkv_node (w, 0)->timeouts, 49u, "the other node keeps running");
+
+  run_until (w, 500000);
+  cr_expect (sim_world_node_is_up (w, 1));
+  cr_expect_eq (n->persist.starts, 2u, "restart sends PROTO_EV_START");
+  cr_expect_eq (n->volatile_counter, 1u);
+  cr_expect_eq (n->start_local, 500000);
+  cr_expect_eq (sim_world_node_incarnation (w, 1), 2u);
+  sim_world_run (w);
+  cr_expect_eq (n->timeouts, 50u, "its timer runs again after the restart");
+  cr_expect_eq (sim_world_stats (w)->crashes, 1u);
+  cr_expect_eq (sim_world_stats (w)->restarts, 1u);
+  cr_expect (sim_world_reached (w, "tkv-started"));
+  uint64_t count = 0;
+  cr_expect_str_eq (sim_world_mark (w, 0, &count), "tkv-started");
+  cr_expect_eq (count, 3u, "two first boots and one restart");
+}
