@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checkers/ops.h"
 #include "sim/world.h"
 
 /* ---- The test protocol ---------------------------------------------------*/
@@ -47,14 +48,14 @@ typedef struct {
   TkvPersist persist;
   uint64_t volatile_counter; /* events handled since the last start */
   uint64_t recv_from[PROTO_MAX_ENDPOINTS];
-  int64_t latency_min, latency_max;
+  int64_t latency_min[PROTO_MAX_NODES], latency_max[PROTO_MAX_NODES]; /* per sender */
   uint64_t timeouts;
   int64_t timeout_local[TKV_LOG];  /* the clock at each of the first timeouts */
   int64_t start_local;
   int64_t values[TKV_KEYS];
   uint8_t has[TKV_KEYS];
   uint16_t applied[TKV_VALUES];    /* times each written value was applied */
-  uint8_t seen[SIM_MAX_CLIENTS][64]; /* (client, seq) already applied */
+  uint8_t seen[SIM_MAX_CLIENTS][256]; /* (client, seq) already applied */
 } TkvNode;
 
 typedef struct {
@@ -79,7 +80,7 @@ tkv_serve (TkvNode *n, const ProtoCtx *ctx, const ProtoEvent *ev, const TkvMsg *
   TkvMsg reply = { .kind = TKV_REPLY, .f = req->f, .key = req->key, .client = req->client,
                    .seq = req->seq, .value = req->value };
   gboolean first_sighting = FALSE;
-  uint8_t *seen = &n->seen[req->client % SIM_MAX_CLIENTS][req->seq % 64];
+  uint8_t *seen = &n->seen[req->client % SIM_MAX_CLIENTS][req->seq % 256];
   switch ((ProtoOpKind) req->f) {
   case PROTO_OP_READ:
     reply.has_value = n->has[req->key];
@@ -114,7 +115,8 @@ tkv_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *o
   case PROTO_EV_START:
     n->persist.starts++;
     n->start_local = ev->now_us;
-    n->latency_min = INT64_MAX;
+    for (int i = 0; i < PROTO_MAX_NODES; i++)
+      n->latency_min[i] = INT64_MAX;
     if (cfg->tick_us > 0)
       proto_outbox_set_deadline (out, ev->now_us + cfg->tick_us);
     proto_outbox_mark (out, "tkv-started");
@@ -139,8 +141,8 @@ tkv_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *o
     n->recv_from[ev->from]++;
     if (m.kind == TKV_PING) {
       int64_t lat = ev->now_us - m.sent_local;
-      n->latency_min = MIN (n->latency_min, lat);
-      n->latency_max = MAX (n->latency_max, lat);
+      n->latency_min[ev->from] = MIN (n->latency_min[ev->from], lat);
+      n->latency_max[ev->from] = MAX (n->latency_max[ev->from], lat);
     } else if (m.kind == TKV_REQ) {
       tkv_serve (n, ctx, ev, &m, out);
     }
@@ -476,4 +478,380 @@ Test (world, crash_loses_volatile_state_and_keeps_persist)
   uint64_t count = 0;
   cr_expect_str_eq (sim_world_mark (w, 0, &count), "tkv-started");
   cr_expect_eq (count, 3u, "two first boots and one restart");
+}
+
+Test (world, pause_delays_handling_then_delivers)
+{
+  g_autoptr (SimConfig) cfg = tkv_config (3, "tick", "10ms");
+  tkv_set (cfg, "ping_all", "true");
+  cfg->duration_us = 500000;
+  add_fault (cfg, node_fault (100000, SIM_FAULT_PAUSE, 2));
+  add_fault (cfg, node_fault (300000, SIM_FAULT_RESUME, 2));
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 4);
+  const TkvNode *n = tkv_node (w, 2);
+
+  run_until (w, 100000);
+  cr_assert (sim_world_node_is_paused (w, 2));
+  uint64_t handled = n->volatile_counter, timeouts = n->timeouts;
+  uint64_t from0 = n->recv_from[0], from1 = n->recv_from[1];
+  run_until (w, 299999);
+  cr_expect_eq (n->volatile_counter, handled, "a paused node handles nothing");
+  cr_expect_eq (n->timeouts, timeouts);
+  cr_expect_eq (tkv_node (w, 0)->recv_from[1] - 0 > 0, TRUE);
+
+  run_until (w, 300000);
+  cr_expect_not (sim_world_node_is_paused (w, 2));
+  /* 20 ticks of n1 and n2 went out during the pause (a few arrived before
+   * it, a few are still in flight): all that arrived wait and come now. */
+  cr_expect_geq (n->recv_from[0] - from0, 19u);
+  cr_expect_geq (n->recv_from[1] - from1, 19u);
+  cr_expect_eq (n->timeouts, timeouts + 1, "the deadline that passed fires once, on resume");
+  cr_expect_eq (n->timeout_local[n->timeouts - 1], 300000);
+  sim_world_run (w);
+  cr_expect_eq (sim_world_stats (w)->msgs_dropped, 0u, "nothing is lost to a pause");
+}
+
+/* Records the virtual times at which node `node` handled its timeouts. */
+static int
+timeout_times (SimWorld *w, int node, int64_t *at, int max)
+{
+  const TkvNode *n = tkv_node (w, node);
+  int count = 0;
+  uint64_t seen = n->timeouts;
+  while (count < max && sim_world_step (w))
+    if (n->timeouts != seen) {
+      seen = n->timeouts;
+      at[count++] = sim_world_stats (w)->now_us;
+    }
+  return count;
+}
+
+Test (world, drift_skews_now_and_converts_deadlines)
+{
+  g_autoptr (SimConfig) cfg = tkv_config (2, "tick", "11ms");
+  cfg->duration_us = 200000;
+  SimFault f = node_fault (0, SIM_FAULT_SKEW, 1);
+  f.drift_ppm = 100000; /* 10% fast: local = 1.1 * virtual */
+  add_fault (cfg, f);
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 2);
+  int64_t at[5];
+  cr_assert_eq (timeout_times (w, 1, at, 5), 5);
+  const TkvNode *n = tkv_node (w, 1);
+  for (int k = 0; k < 5; k++) {
+    cr_expect_eq (n->timeout_local[k], 11000 * (k + 1), "the node sees its own clock");
+    cr_expect_eq (at[k], 10000 * (k + 1), "an 11ms timer on a 10%% fast clock fires every 10ms");
+  }
+  cr_expect_eq (sim_world_node_local_time (w, 1), 55000);
+  cr_expect_eq (tkv_node (w, 0)->timeout_local[0], 11000, "virtual time itself is not skewed");
+}
+
+Test (world, skew_offsets_the_clock)
+{
+  g_autoptr (SimConfig) cfg = tkv_config (1, "tick", "10ms");
+  cfg->duration_us = 200000;
+  SimFault f = node_fault (25000, SIM_FAULT_SKEW, 0);
+  f.skew_us = 4000;
+  add_fault (cfg, f);
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 2);
+  int64_t at[4];
+  cr_assert_eq (timeout_times (w, 0, at, 4), 4);
+  const TkvNode *n = tkv_node (w, 0);
+  /* Ticks at 10 and 20ms; at 25ms the clock jumps 4ms ahead, so the tick
+   * due at local 30ms comes at virtual 26ms and reads 30ms. */
+  cr_expect_eq (at[0], 10000);
+  cr_expect_eq (at[1], 20000);
+  cr_expect_eq (at[2], 26000);
+  cr_expect_eq (n->timeout_local[2], 30000);
+  cr_expect_eq (at[3], 36000);
+  cr_expect_eq (n->timeout_local[3], 40000);
+}
+
+/* ---- Network through the world ------------------------------------------*/
+
+static void
+recv_matrix (const SimWorld *w, int n, uint64_t m[4][4])
+{
+  for (int to = 0; to < n; to++)
+    for (int from = 0; from < n; from++)
+      m[from][to] = tkv_node (w, to)->recv_from[from];
+}
+
+static SimConfig *
+ping_config (int n)
+{
+  SimConfig *cfg = tkv_config (n, "tick", "5ms");
+  tkv_set (cfg, "ping_all", "true");
+  cfg->duration_us = 3 * G_USEC_PER_SEC;
+  return cfg;
+}
+
+Test (world, partition_cuts_exactly_the_listed_links_and_heal_restores)
+{
+  g_autoptr (SimConfig) cfg = ping_config (4);
+  SimFault p = node_fault (1000000, SIM_FAULT_PARTITION, 0);
+  p.group[0] = 0;
+  p.group[1] = 0;
+  p.group[2] = 1;
+  p.group[3] = 1;
+  add_fault (cfg, p);
+  add_fault (cfg, node_fault (2000000, SIM_FAULT_HEAL, 0));
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 9);
+  uint64_t before[4][4], during[4][4], after[4][4];
+  run_until (w, 999999);
+  recv_matrix (w, 4, before);
+  run_until (w, 1999999);
+  recv_matrix (w, 4, during);
+  sim_world_run (w);
+  recv_matrix (w, 4, after);
+  for (int a = 0; a < 4; a++)
+    for (int b = 0; b < 4; b++) {
+      if (a == b)
+        continue;
+      gboolean cut = (a < 2) != (b < 2);
+      if (cut)
+        cr_expect_eq (during[a][b], before[a][b], "n%d -> n%d must be cut", a + 1, b + 1);
+      else
+        cr_expect_geq (during[a][b] - before[a][b], 190u, "n%d -> n%d must flow", a + 1, b + 1);
+      cr_expect_geq (after[a][b] - during[a][b], 190u, "n%d -> n%d flows after heal", a + 1,
+                     b + 1);
+    }
+}
+
+Test (world, oneway_cut_is_one_way)
+{
+  g_autoptr (SimConfig) cfg = ping_config (3);
+  SimFault f = node_fault (1000000, SIM_FAULT_ONEWAY, 0);
+  f.from = 0;
+  f.to = 1;
+  add_fault (cfg, f);
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 9);
+  uint64_t before[4][4], after[4][4];
+  run_until (w, 999999);
+  recv_matrix (w, 3, before);
+  sim_world_run (w);
+  recv_matrix (w, 3, after);
+  for (int a = 0; a < 3; a++)
+    for (int b = 0; b < 3; b++)
+      if (a == 0 && b == 1)
+        cr_expect_eq (after[a][b], before[a][b], "n1 -> n2 is cut");
+      else if (a != b)
+        cr_expect_geq (after[a][b] - before[a][b], 390u, "n%d -> n%d flows", a + 1, b + 1);
+}
+
+Test (world, link_override_applies_to_that_link_only)
+{
+  g_autoptr (SimConfig) cfg = ping_config (3);
+  cfg->duration_us = G_USEC_PER_SEC;
+  SimLinkOverride o = { .from = 0, .to = 1, .link = cfg->net };
+  o.link.latency_min_us = o.link.latency_max_us = 50000;
+  g_array_append_val (cfg->link_overrides, o);
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 5);
+  sim_world_run (w);
+  for (int a = 0; a < 3; a++)
+    for (int b = 0; b < 3; b++) {
+      if (a == b)
+        continue;
+      const TkvNode *n = tkv_node (w, b);
+      if (a == 0 && b == 1) {
+        cr_expect_eq (n->latency_min[a], 50000);
+        cr_expect_eq (n->latency_max[a], 50000);
+      } else {
+        cr_expect_geq (n->latency_min[a], cfg->net.latency_min_us, "n%d -> n%d", a + 1, b + 1);
+        cr_expect_leq (n->latency_max[a], cfg->net.latency_max_us, "n%d -> n%d", a + 1, b + 1);
+        cr_expect_lt (n->latency_min[a], 1200, "the range is used");
+        cr_expect_gt (n->latency_max[a], 4800, "the range is used");
+      }
+    }
+}
+
+Test (world, drop_rate_over_100000_messages)
+{
+  g_autoptr (SimConfig) cfg = ping_config (5);
+  tkv_set (cfg, "tick", "1ms");
+  cfg->duration_us = 6 * G_USEC_PER_SEC;
+  cfg->net.drop = 0.1;
+  cfg->net.duplicate = 0.1;
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 77);
+  sim_world_run (w);
+  const SimStats *s = sim_world_stats (w);
+  cr_assert_geq (s->msgs_sent, 100000u);
+  double drop = (double) s->msgs_dropped / (double) s->msgs_sent;
+  double dup = (double) s->msgs_duplicated / (double) (s->msgs_sent - s->msgs_dropped);
+  cr_expect (drop >= 0.09 && drop <= 0.11, "drop rate %f", drop);
+  cr_expect (dup >= 0.09 && dup <= 0.11, "duplicate rate %f", dup);
+  cr_expect_eq (s->msgs_delivered + s->msgs_dropped + sim_world_in_flight (w),
+                s->msgs_sent + s->msgs_duplicated, "every message is accounted for");
+}
+
+/* ---- Clients -------------------------------------------------------------*/
+
+static SimConfig *
+client_config (int n_clients)
+{
+  SimConfig *cfg = tkv_config (1, NULL, NULL);
+  cfg->duration_us = G_USEC_PER_SEC;
+  cfg->workload.n_clients = n_clients;
+  cfg->workload.think_us = 5000;
+  cfg->workload.attempt_timeout_us = 20000;
+  cfg->workload.op_timeout_us = 100000;
+  return cfg;
+}
+
+Test (world, client_timeout_gives_info_and_a_new_process)
+{
+  g_autoptr (SimConfig) cfg = client_config (2);
+  tkv_set (cfg, "silent", "true");
+  cfg->workload.max_retries = 0;
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 6);
+  sim_world_run (w);
+  const ChkHistory *h = sim_world_history (w);
+  cr_assert_gt (chk_history_len (h), 10u);
+  g_autoptr (GHashTable) invoked = g_hash_table_new (g_int64_hash, g_int64_equal);
+  int64_t last_process[2] = { -1, -1 };
+  guint n_info = 0;
+  for (guint i = 0; i < chk_history_len (h); i++) {
+    const ChkEvent *ev = chk_history_get (h, i);
+    int client = (int) (ev->process % 2);
+    if (ev->type == CHK_INVOKE) {
+      cr_expect_null (g_hash_table_lookup (invoked, &ev->process),
+                      "process %ld invokes only once after an info", (long) ev->process);
+      g_hash_table_add (invoked, (gpointer) &chk_history_get (h, i)->process);
+      if (last_process[client] >= 0)
+        cr_expect_eq (ev->process, last_process[client] + 2, "next process is p + n_clients");
+      last_process[client] = ev->process;
+    } else {
+      cr_expect_eq (ev->type, CHK_INFO, "nobody answers: every completion is info");
+      n_info++;
+    }
+  }
+  const SimStats *s = sim_world_stats (w);
+  cr_expect_eq (s->ops_info, n_info);
+  cr_expect_eq (s->ops_invoked, n_info, "open operations become info at the end");
+  const ChkEvent *last = chk_history_get (h, chk_history_len (h) - 1);
+  cr_expect_eq (last->type, CHK_INFO);
+  cr_expect_eq (last->time_us, cfg->duration_us, "still-open ops end at the final time");
+}
+
+static void
+check_applications (gboolean idempotency, int expect_applied)
+{
+  g_autoptr (SimConfig) cfg = client_config (1);
+  tkv_set (cfg, "drop_first_reply", "true");
+  cfg->workload.mix[PROTO_OP_READ] = 0;
+  cfg->workload.max_retries = 3;
+  cfg->workload.idempotency = idempotency;
+  cfg->workload.ops = 40;
+  cfg->duration_us = 10 * G_USEC_PER_SEC;
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 12);
+  sim_world_run (w);
+  const SimStats *s = sim_world_stats (w);
+  cr_expect_eq (s->ops_invoked, 40u, "invoked %lu ok %lu info %lu fail %lu events %lu", (unsigned long) s->ops_invoked, (unsigned long) s->ops_ok, (unsigned long) s->ops_info, (unsigned long) s->ops_fail, (unsigned long) s->events);
+  cr_expect_eq (s->ops_ok, 40u, "every write ends ok after one retry");
+  cr_expect_eq (s->retries, 40u);
+  const TkvNode *n = tkv_node (w, 0);
+  const ChkHistory *h = sim_world_history (w);
+  for (guint i = 0; i < chk_history_len (h); i++) {
+    const ChkEvent *ev = chk_history_get (h, i);
+    if (ev->type == CHK_INVOKE) {
+      cr_assert_eq (ev->value.kind, CHK_VAL_INT);
+      cr_expect_eq (n->applied[ev->value.i], expect_applied, "value %ld applied %d times",
+                    (long) ev->value.i, n->applied[ev->value.i]);
+    }
+  }
+}
+
+Test (world, retries_with_idempotency_key_apply_once)
+{
+  check_applications (TRUE, 1);
+}
+
+Test (world, retries_without_idempotency_apply_twice)
+{
+  check_applications (FALSE, 2);
+}
+
+Test (world, history_values_are_unique_and_typed)
+{
+  g_autoptr (SimConfig) cfg = client_config (3);
+  cfg->workload.n_keys = 2;
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 2);
+  sim_world_run (w);
+  const ChkHistory *h = sim_world_history (w);
+  g_autoptr (GHashTable) written = g_hash_table_new (g_int64_hash, g_int64_equal);
+  guint reads = 0, writes = 0;
+  for (guint i = 0; i < chk_history_len (h); i++) {
+    const ChkEvent *ev = chk_history_get (h, i);
+    const char *key = chk_history_string (h, ev->key);
+    cr_expect (strcmp (key, "x") == 0 || strcmp (key, "y") == 0);
+    cr_expect_eq (ev->f_name, -1);
+    if (ev->type != CHK_INVOKE)
+      continue;
+    if (ev->f == CHK_F_READ) {
+      cr_expect_eq (ev->value.kind, CHK_VAL_NIL, "a read is invoked with null");
+      reads++;
+    } else {
+      cr_expect_eq (ev->value.kind, CHK_VAL_INT);
+      cr_expect_null (g_hash_table_lookup (written, &ev->value.i), "value %ld written twice",
+                      (long) ev->value.i);
+      g_hash_table_add (written, (gpointer) &chk_history_get (h, i)->value.i);
+      writes++;
+    }
+  }
+  cr_expect_gt (reads, 20u);
+  cr_expect_gt (writes, 20u);
+  GError *error = NULL;
+  g_autoptr (GArray) ops = chk_history_ops (h, &error);
+  cr_expect_not_null (ops, "the history pairs up: %s", error ? error->message : "");
+}
+
+/* ---- Invariants ----------------------------------------------------------*/
+
+static gboolean
+tkv_check_ticks (void *ghost, const void *const *states, const gboolean *is_up,
+                 const ProtoCtx *ctxs, int n_nodes, GString *why)
+{
+  const TkvNode *n = states[0];
+  if (n->timeouts < 5)
+    return TRUE;
+  g_string_append_printf (why, "too-many-ticks: n1 fired %" G_GUINT64_FORMAT " timeouts",
+                          n->timeouts);
+  return FALSE;
+}
+
+static void
+check_failure_report (gboolean with_trace)
+{
+  ProtoVTable vt = tkv_vt;
+  vt.check = tkv_check_ticks;
+  g_autoptr (SimConfig) cfg = sim_config_new (&vt);
+  cfg->n_nodes = 2;
+  tkv_set (cfg, "tick", "10ms");
+  tkv_set (cfg, "ping_all", "true");
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 1);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = with_trace ? open_memstream (&buf, &len) : NULL;
+  sim_world_set_trace_output (w, f);
+  sim_world_run (w);
+  const char *why = sim_world_invariant_failure (w);
+  cr_assert_not_null (why);
+  cr_expect (g_str_has_prefix (why, "too-many-ticks: n1 fired 5 timeouts\nlast trace lines:\n"),
+             "%s", why);
+  cr_expect_not_null (strstr (why, "{\"time\":50000,\"node\":\"n1\",\"kind\":\"timeout\""), "%s",
+                      why);
+  cr_expect_eq (sim_world_stats (w)->now_us, 50000, "the run stops at the violation");
+  if (f != NULL) {
+    fclose (f);
+    free (buf);
+  }
+}
+
+Test (world, violation_stops_with_explanation_and_trace_tail)
+{
+  check_failure_report (TRUE);
+}
+
+Test (world, violation_without_trace_replays_for_the_tail)
+{
+  check_failure_report (FALSE);
 }
