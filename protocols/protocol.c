@@ -32,10 +32,15 @@ proto_outbox_clear (ProtoOutbox *out)
 void
 proto_outbox_reset (ProtoOutbox *out)
 {
-  g_array_set_size (out->msgs, 0);
-  g_byte_array_set_size (out->bytes, 0);
-  g_string_truncate (out->notes, 0);
-  g_ptr_array_set_size (out->marks, 0);
+  /* Called before every step of every node: skip what is already empty. */
+  if (out->msgs->len > 0)
+    g_array_set_size (out->msgs, 0);
+  if (out->bytes->len > 0)
+    g_byte_array_set_size (out->bytes, 0);
+  if (out->notes->len > 0)
+    g_string_truncate (out->notes, 0);
+  if (out->marks->len > 0)
+    g_ptr_array_set_size (out->marks, 0);
   out->has_result = FALSE;
   memset (&out->result, 0, sizeof out->result);
 }

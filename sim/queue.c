@@ -65,15 +65,31 @@ sim_queue_push (SimQueue *q, int64_t time_us, uint32_t kind, int32_t a, uint64_t
   return ev.seq;
 }
 
+/* Pop moves the hole left at the root down to a leaf along the smaller
+ * children (one comparison per level), then sifts the last element up from
+ * there: the last element of a heap is usually large, so this costs about
+ * half the comparisons of a plain sift-down. */
 gboolean
 sim_queue_pop (SimQueue *q, SimEvent *ev)
 {
   if (q->len == 0)
     return FALSE;
-  *ev = q->items[0];
-  q->len--;
-  if (q->len > 0)
-    sift_down (q->items, q->len, 0, q->items[q->len]);
+  SimEvent *items = q->items;
+  *ev = items[0];
+  guint len = --q->len;
+  if (len == 0)
+    return TRUE;
+  guint i = 0;
+  for (;;) {
+    guint child = 2 * i + 1;
+    if (child >= len)
+      break;
+    if (child + 1 < len)
+      child += sim_event_before (&items[child + 1], &items[child]);
+    items[i] = items[child];
+    i = child;
+  }
+  sift_up (items, i, items[len]);
   return TRUE;
 }
 

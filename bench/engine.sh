@@ -1,0 +1,18 @@
+#!/bin/sh
+# Engine throughput: simulated events per wall-clock second and peak memory.
+#   null workload: 5 nodes, 1000 tokens each, lossless network, no trace;
+#   primary-backup (when built in): 5 nodes, 10 clients.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+exe=$BUILD/bench/bench_engine
+if [ ! -x "$exe" ]; then
+  echo "bench/engine.sh: $exe not built (run: ninja -C $BUILD)" >&2
+  exit 1
+fi
+"$exe" null 5 1000 20 || exit 1
+if "$BUILD/cli/dsim" list 2>/dev/null | grep -q '^primary-backup'; then
+  "$exe" primary-backup 5 10 60 || exit 1
+else
+  echo "primary-backup: not in this build (dsim list does not show it)"
+fi
