@@ -5,9 +5,11 @@
 #include <string.h>
 
 extern const ProtoVTable proto_null;
+extern const ProtoVTable proto_pb;
 
 static const ProtoVTable *const registry[] = {
   &proto_null,
+  &proto_pb,
   NULL,
 };
 

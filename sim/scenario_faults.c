@@ -1,0 +1,348 @@
+/* scenario_faults.c: the [faults] section.
+ *
+ * A timed schedule, one key per instant, several actions separated by ';':
+ *   at 1s    = partition n1 | n2 n3      (groups; members by space or comma)
+ *   at 1s    = isolate n1                (n1 alone, the other nodes together)
+ *   at 2s    = heal                      (all partitions and cuts removed)
+ *   at 2.5s  = cut n1 -> n2; cut n2 <-> n3
+ *   at 3s    = crash n1; restart n1
+ *   at 4s    = pause n2 for 500ms        (or pause n2 ... resume n2)
+ *   at 5s    = skew n3 +200ms drift 100ppm
+ *   at 6s    = byzantine n4 equivocate
+ * and random fault rates for fuzzing:
+ *   random.crash = 0.5/s   random.crash_for = 500ms   (and partition, pause,
+ *   random.skew = 0.1/s    random.skew_max = 100ms     each with _for) */
+#include "sim/scenario_private.h"
+
+#include <string.h>
+
+static const char *const random_keys[] = {
+  "random.crash", "random.crash_for", "random.partition", "random.partition_for",
+  "random.pause", "random.pause_for", "random.skew", "random.skew_max", NULL,
+};
+
+/* For suggestions: what a [faults] key can be. */
+static const char *const fault_key_forms[] = {
+  "at", "random.crash", "random.crash_for", "random.partition", "random.partition_for",
+  "random.pause", "random.pause_for", "random.skew", "random.skew_max", NULL,
+};
+
+static const char *const action_names[] = {
+  "partition", "isolate", "heal", "cut", "crash", "restart", "pause", "resume", "skew",
+  "byzantine", NULL,
+};
+
+enum {
+  A_PARTITION, A_ISOLATE, A_HEAL, A_CUT, A_CRASH, A_RESTART, A_PAUSE, A_RESUME, A_SKEW,
+  A_BYZANTINE,
+};
+
+#define ACTION_SYNTAX                                                                      \
+  "partition A | B ..., isolate N, heal, cut A -> B, cut A <-> B, crash N, restart N, "  \
+  "pause N [for DURATION], resume N, skew N OFFSET [drift PPM] or byzantine N BEHAVIOUR"
+
+/* Keeps the schedule sorted by time; equal times keep file order. */
+static void
+schedule_add (ScnParser *p, const SimFault *f)
+{
+  GArray *faults = p->cfg->faults;
+  guint at = faults->len;
+  while (at > 0 && g_array_index (faults, SimFault, at - 1).at_us > f->at_us)
+    at--;
+  g_array_insert_val (faults, at, *f);
+}
+
+static GPtrArray *
+split_words (const char *text)
+{
+  g_auto (GStrv) parts = g_strsplit_set (text, " \t", -1);
+  GPtrArray *words = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 0; parts[i] != NULL; i++)
+    if (parts[i][0] != '\0')
+      g_ptr_array_add (words, g_strdup (parts[i]));
+  return words;
+}
+
+static gboolean
+fail_endpoint (ScnParser *p, const ScnEntry *e, const char *action, const char *got,
+               gboolean allow_clients)
+{
+  g_autoptr (GString) range = g_string_new (NULL);
+  scn_endpoint_range (p, allow_clients, range);
+  return scn_fail_entry (p, e, "%s: expected a %s (%s), got '%s'", action,
+                         allow_clients ? "node or client" : "node", range->str, got);
+}
+
+static gboolean
+parse_node_word (ScnParser *p, const ScnEntry *e, const char *action, GPtrArray *words,
+                 int *node)
+{
+  if (words->len < 2)
+    return scn_fail_entry (p, e, "%s: expected a node name after '%s'", action, action);
+  *node = scn_endpoint_parse (p, words->pdata[1], FALSE);
+  if (*node < 0)
+    return fail_endpoint (p, e, action, words->pdata[1], FALSE);
+  return TRUE;
+}
+
+static gboolean
+parse_partition (ScnParser *p, const ScnEntry *e, const char *groups_text, SimFault *f)
+{
+  memset (f->group, -1, sizeof f->group);
+  g_auto (GStrv) groups = g_strsplit (groups_text, "|", -1);
+  int n_groups = 0;
+  for (int g = 0; groups[g] != NULL; g++) {
+    g_auto (GStrv) members = g_strsplit_set (groups[g], ", \t", -1);
+    int n_members = 0;
+    for (int m = 0; members[m] != NULL; m++) {
+      if (members[m][0] == '\0')
+        continue;
+      int ep = scn_endpoint_parse (p, members[m], TRUE);
+      if (ep < 0)
+        return fail_endpoint (p, e, "partition", members[m], TRUE);
+      if (f->group[ep] >= 0)
+        return scn_fail_entry (p, e, "partition: %s is in two groups", members[m]);
+      f->group[ep] = (int8_t) g;
+      n_members++;
+    }
+    if (n_members == 0)
+      return scn_fail_entry (p, e, "partition: expected groups of endpoints separated by '|', "
+                             "such as 'partition n1 | n2 n3'; group %d is empty", g + 1);
+    n_groups++;
+  }
+  if (n_groups < 2)
+    return scn_fail_entry (p, e, "partition: expected at least two groups separated by '|', "
+                           "such as 'partition n1 | n2 n3'");
+  return TRUE;
+}
+
+/* "+200ms", "-50ms", "0". */
+static gboolean
+parse_signed_duration (const char *text, int64_t *out)
+{
+  int sign = 1;
+  if (text[0] == '+' || text[0] == '-') {
+    sign = text[0] == '-' ? -1 : 1;
+    text++;
+  }
+  int64_t us;
+  if (!proto_parse_duration_us (text, &us) || us > SCN_HOUR_US)
+    return FALSE;
+  *out = sign * us;
+  return TRUE;
+}
+
+static gboolean
+parse_skew (ScnParser *p, const ScnEntry *e, GPtrArray *words, SimFault *f)
+{
+  if (words->len != 3 && words->len != 5)
+    return scn_fail_entry (p, e, "skew: expected 'skew N OFFSET [drift PPM]' such as "
+                           "'skew n3 +200ms drift 100ppm'");
+  if (!parse_signed_duration (words->pdata[2], &f->skew_us))
+    return scn_fail_entry (p, e, "skew: expected a clock offset such as +200ms or -50ms "
+                           "(at most 1h), got '%s'", (char *) words->pdata[2]);
+  if (words->len == 5) {
+    const char *ppm = words->pdata[4];
+    int64_t v;
+    g_autofree char *num = g_strdup (ppm);
+    if (g_str_has_suffix (num, "ppm"))
+      num[strlen (num) - 3] = '\0';
+    if (strcmp (words->pdata[3], "drift") != 0 || !g_str_has_suffix (ppm, "ppm")
+        || !scn_parse_int (num, &v) || v < -1000000 || v > 1000000)
+      return scn_fail_entry (p, e, "skew: expected 'drift PPM' such as 'drift 100ppm' or "
+                             "'drift -20ppm' (at most 1000000ppm), got '%s %s'",
+                             (char *) words->pdata[3], ppm);
+    f->drift_ppm = v;
+  }
+  return TRUE;
+}
+
+/* One action of an "at TIME" entry. */
+static gboolean
+parse_action (ScnParser *p, const ScnEntry *e, int64_t at_us, const char *text)
+{
+  g_autoptr (GPtrArray) words = split_words (text);
+  if (words->len == 0)
+    return scn_fail_entry (p, e, "expected an action (%s)", ACTION_SYNTAX);
+  const char *verb = words->pdata[0];
+  SimFault f = { .at_us = at_us, .line = e->line, .node = -1, .from = -1, .to = -1 };
+  int action = scn_key_index (action_names, verb);
+  switch (action) {
+  case A_PARTITION: {
+    f.kind = SIM_FAULT_PARTITION;
+    const char *rest = strstr (text, "partition") + strlen ("partition");
+    if (!parse_partition (p, e, rest, &f))
+      return FALSE;
+    break;
+  }
+  case A_ISOLATE: {
+    int node;
+    if (!parse_node_word (p, e, verb, words, &node))
+      return FALSE;
+    if (words->len != 2)
+      return scn_fail_entry (p, e, "isolate: expected one node, as in 'isolate n1'");
+    f.kind = SIM_FAULT_PARTITION;
+    memset (f.group, -1, sizeof f.group);
+    for (int i = 0; i < p->cfg->n_nodes; i++)
+      f.group[i] = i == node ? 1 : 0;
+    break;
+  }
+  case A_HEAL:
+    if (words->len != 1)
+      return scn_fail_entry (p, e, "heal: expected no arguments, got '%s'",
+                             (char *) words->pdata[1]);
+    f.kind = SIM_FAULT_HEAL;
+    break;
+  case A_CUT: {
+    const char *arrow = words->len == 4 ? words->pdata[2] : "";
+    gboolean both = strcmp (arrow, "<->") == 0;
+    if (!both && strcmp (arrow, "->") != 0)
+      return scn_fail_entry (p, e, "cut: expected 'cut A -> B' (one way) or 'cut A <-> B', "
+                             "with spaces around the arrow");
+    f.kind = SIM_FAULT_ONEWAY;
+    f.from = scn_endpoint_parse (p, words->pdata[1], TRUE);
+    f.to = scn_endpoint_parse (p, words->pdata[3], TRUE);
+    if (f.from < 0)
+      return fail_endpoint (p, e, verb, words->pdata[1], TRUE);
+    if (f.to < 0)
+      return fail_endpoint (p, e, verb, words->pdata[3], TRUE);
+    if (f.from == f.to)
+      return scn_fail_entry (p, e, "cut: expected two different endpoints");
+    if (both) {
+      SimFault back = f;
+      back.from = f.to;
+      back.to = f.from;
+      schedule_add (p, &f);
+      f = back;
+    }
+    break;
+  }
+  case A_CRASH:
+  case A_RESTART:
+  case A_RESUME:
+    if (!parse_node_word (p, e, verb, words, &f.node))
+      return FALSE;
+    if (words->len != 2)
+      return scn_fail_entry (p, e, "%s: expected one node, as in '%s n1'", verb, verb);
+    f.kind = action == A_CRASH ? SIM_FAULT_CRASH
+             : action == A_RESTART ? SIM_FAULT_RESTART : SIM_FAULT_RESUME;
+    break;
+  case A_PAUSE: {
+    if (!parse_node_word (p, e, verb, words, &f.node))
+      return FALSE;
+    f.kind = SIM_FAULT_PAUSE;
+    if (words->len == 2)
+      break;
+    int64_t for_us;
+    if (words->len != 4 || strcmp (words->pdata[2], "for") != 0
+        || !proto_parse_duration_us (words->pdata[3], &for_us) || for_us <= 0
+        || for_us > SCN_DAY_US)
+      return scn_fail_entry (p, e, "pause: expected 'pause N' or 'pause N for DURATION' such "
+                             "as 'pause n2 for 500ms'");
+    SimFault resume = f;
+    resume.kind = SIM_FAULT_RESUME;
+    resume.at_us = at_us + for_us;
+    schedule_add (p, &f);
+    f = resume;
+    break;
+  }
+  case A_SKEW:
+    if (!parse_node_word (p, e, verb, words, &f.node) || !parse_skew (p, e, words, &f))
+      return FALSE;
+    f.kind = SIM_FAULT_SKEW;
+    break;
+  case A_BYZANTINE: {
+    if (!parse_node_word (p, e, verb, words, &f.node))
+      return FALSE;
+    const char *how = words->len == 3 ? words->pdata[2] : "";
+    gboolean ok = how[0] != '\0' && strlen (how) < sizeof f.behaviour;
+    for (const char *c = how; *c != '\0'; c++)
+      ok = ok && (g_ascii_isalnum (*c) || *c == '-' || *c == '_');
+    if (!ok)
+      return scn_fail_entry (p, e, "byzantine: expected 'byzantine N BEHAVIOUR' such as "
+                             "'byzantine n4 equivocate'");
+    f.kind = SIM_FAULT_BYZANTINE;
+    g_strlcpy (f.behaviour, how, sizeof f.behaviour);
+    break;
+  }
+  default: {
+    const char *near = scn_suggest (verb, action_names);
+    if (near != NULL)
+      return scn_fail_entry (p, e, "unknown action '%s'; did you mean '%s'?", verb, near);
+    return scn_fail_entry (p, e, "unknown action '%s'; expected %s", verb, ACTION_SYNTAX);
+  }
+  }
+  schedule_add (p, &f);
+  return TRUE;
+}
+
+static gboolean
+parse_timed (ScnParser *p, const ScnEntry *e)
+{
+  int64_t at_us;
+  const char *when = e->key + 2;
+  if (!proto_parse_duration_us (when, &at_us))
+    return scn_fail_entry (p, e, "expected 'at TIME' with a unit, such as 'at 1.5s', got '%s'",
+                           e->key);
+  if (at_us > p->cfg->duration_us) {
+    g_autoptr (GString) d = g_string_new (NULL);
+    proto_format_duration (p->cfg->duration_us, d);
+    return scn_fail_entry (p, e, "expected a time within the scenario's duration (%s)", d->str);
+  }
+  g_auto (GStrv) actions = g_strsplit (e->value, ";", -1);
+  for (int i = 0; actions[i] != NULL; i++) {
+    g_strstrip (actions[i]);
+    if (actions[i][0] == '\0' && actions[i + 1] == NULL && i > 0)
+      break; /* a trailing ';' */
+    if (!parse_action (p, e, at_us, actions[i]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+parse_random (ScnParser *p, const ScnEntry *e, int which)
+{
+  SimRandomFaults *r = &p->cfg->random_faults;
+  const int64_t max_us = SCN_DAY_US;
+  switch (which) {
+  case 0: return scn_get_rate (p, e, &r->crash_per_s);
+  case 1: return scn_get_duration (p, e, 1, max_us, &r->crash_down_us);
+  case 2: return scn_get_rate (p, e, &r->partition_per_s);
+  case 3: return scn_get_duration (p, e, 1, max_us, &r->partition_us);
+  case 4: return scn_get_rate (p, e, &r->pause_per_s);
+  case 5: return scn_get_duration (p, e, 1, max_us, &r->pause_us);
+  case 6: return scn_get_rate (p, e, &r->skew_per_s);
+  case 7: return scn_get_duration (p, e, 1, SCN_HOUR_US, &r->skew_max_us);
+  }
+  g_assert_not_reached ();
+}
+
+gboolean
+scn_parse_faults (ScnParser *p)
+{
+  for (guint i = 0; i < p->entries->len; i++) {
+    const ScnEntry *e = p->entries->pdata[i];
+    if (strcmp (e->section, "faults") != 0)
+      continue;
+    int which = scn_key_index (random_keys, e->key);
+    gboolean ok;
+    if (which >= 0)
+      ok = parse_random (p, e, which);
+    else if (g_str_has_prefix (e->key, "at ") || strcmp (e->key, "at") == 0)
+      ok = parse_timed (p, e);
+    else if (g_str_has_prefix (e->key, "random."))
+      ok = scn_fail_unknown_key (p, e, random_keys);
+    else {
+      const char *near = scn_suggest (e->key, fault_key_forms);
+      ok = near != NULL && strcmp (near, "at") != 0
+             ? scn_fail_unknown_key (p, e, random_keys)
+             : scn_fail_entry (p, e, "unknown key; expected 'at TIME = ACTION' (such as "
+                               "'at 1s = crash n1') or random.crash, random.partition, "
+                               "random.pause, random.skew (with _for / _max)");
+    }
+    if (!ok)
+      return FALSE;
+  }
+  return TRUE;
+}
