@@ -1,0 +1,472 @@
+/* cons_graph.c: order graphs with vector-clock reachability, the
+ * saturation of a process's view, and the exact search. */
+#include "checkers/cons_internal.h"
+
+#include <string.h>
+
+ConsGraph *
+cons_graph_new (const ConsHist *ch)
+{
+  ConsGraph *g = g_new0 (ConsGraph, 1);
+  g->ch = ch;
+  g->op_node = g_new (int, ch->n > 0 ? ch->n : 1);
+  for (guint k = 0; k < ch->n; k++)
+    g->op_node[k] = -1;
+  g->edges = g_array_new (FALSE, FALSE, sizeof (ConsEdge));
+  return g;
+}
+
+void
+cons_graph_free (ConsGraph *g)
+{
+  if (g == NULL)
+    return;
+  g_free (g->node_op);
+  g_free (g->op_node);
+  g_free (g->chain);
+  g_free (g->cpos);
+  for (guint c = 0; c < g->n_chain; c++)
+    g_array_unref (g->chains[c]);
+  g_free (g->chains);
+  g_array_unref (g->edges);
+  g_free (g->vc);
+  g_free (g->topo);
+  g_free (g->in_start);
+  g_free (g->in_list);
+  g_free (g->wsorted);
+  g_free (g);
+}
+
+int
+cons_graph_new_chain (ConsGraph *g)
+{
+  g->chains = g_renew (GArray *, g->chains, g->n_chain + 1);
+  g->chains[g->n_chain] = g_array_new (FALSE, FALSE, sizeof (guint));
+  return (int) g->n_chain++;
+}
+
+guint
+cons_graph_add_node (ConsGraph *g, int op, int chain)
+{
+  if (chain < 0)
+    chain = cons_graph_new_chain (g);
+  g_assert ((guint) chain < g->n_chain);
+  guint v = g->n++;
+  g->node_op = g_renew (int, g->node_op, g->n);
+  g->chain = g_renew (int, g->chain, g->n);
+  g->cpos = g_renew (int, g->cpos, g->n);
+  g->node_op[v] = op;
+  g->chain[v] = chain;
+  g->cpos[v] = (int) g->chains[chain]->len;
+  g_array_append_val (g->chains[chain], v);
+  if (op >= 0)
+    g->op_node[op] = (int) v;
+  return v;
+}
+
+void
+cons_graph_add_edge (ConsGraph *g, guint from, guint to, ConsEdgeKind kind, int because)
+{
+  ConsEdge e = { from, to, kind, because };
+  g_array_append_val (g->edges, e);
+}
+
+static int
+wsorted_cmp (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const ConsGraph *g = data;
+  guint x = *(const guint *) a, y = *(const guint *) b;
+  int kx = g->ch->key[g->node_op[x]], ky = g->ch->key[g->node_op[y]];
+  if (g->chain[x] != g->chain[y])
+    return g->chain[x] < g->chain[y] ? -1 : 1;
+  if (kx != ky)
+    return kx < ky ? -1 : 1;
+  return g->cpos[x] < g->cpos[y] ? -1 : g->cpos[x] > g->cpos[y];
+}
+
+static void
+build_wsorted (ConsGraph *g)
+{
+  g_free (g->wsorted);
+  g->wsorted = g_new (guint, g->n > 0 ? g->n : 1);
+  g->n_wsorted = 0;
+  for (guint v = 0; v < g->n; v++)
+    if (g->node_op[v] >= 0 && g->ch->is_write[g->node_op[v]])
+      g->wsorted[g->n_wsorted++] = v;
+  g_qsort_with_data (g->wsorted, (gint) g->n_wsorted, sizeof (guint), wsorted_cmp, g);
+}
+
+int
+cons_graph_last_write_before (const ConsGraph *g, guint c, int key, guint v)
+{
+  int bound = g->vc[(gsize) v * g->n_chain + c];
+  if (bound < 0)
+    return -1;
+  /* Last entry <= (c, key, bound). */
+  guint lo = 0, hi = g->n_wsorted;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    guint w = g->wsorted[mid];
+    int wc = g->chain[w], wk = g->ch->key[g->node_op[w]];
+    gboolean le = wc < (int) c || (wc == (int) c && (wk < key || (wk == key && g->cpos[w] <= bound)));
+    if (le)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == 0)
+    return -1;
+  guint w = g->wsorted[lo - 1];
+  if (g->chain[w] != (int) c || g->ch->key[g->node_op[w]] != key)
+    return -1;
+  return (int) w;
+}
+
+/* Incoming extra edges as CSR. */
+static void
+build_in_edges (ConsGraph *g)
+{
+  g_free (g->in_start);
+  g_free (g->in_list);
+  g->in_start = g_new0 (guint, g->n + 1);
+  g->in_list = g_new (guint, g->edges->len > 0 ? g->edges->len : 1);
+  for (guint i = 0; i < g->edges->len; i++)
+    g->in_start[g_array_index (g->edges, ConsEdge, i).to + 1]++;
+  for (guint v = 0; v < g->n; v++)
+    g->in_start[v + 1] += g->in_start[v];
+  g_autofree guint *fill = g_memdup2 (g->in_start, sizeof (guint) * (g->n + 1));
+  for (guint i = 0; i < g->edges->len; i++)
+    g->in_list[fill[g_array_index (g->edges, ConsEdge, i).to]++] = i;
+}
+
+static guint
+chain_pred (const ConsGraph *g, guint v)
+{
+  return g_array_index (g->chains[g->chain[v]], guint, g->cpos[v] - 1);
+}
+
+/* Walks back from a node left over by Kahn's algorithm (every such node has
+ * a leftover predecessor) until a node repeats: that is a cycle. */
+static GArray *
+find_cycle (const ConsGraph *g, const guint *indeg)
+{
+  guint start = 0;
+  while (start < g->n && indeg[start] == 0)
+    start++;
+  g_assert (start < g->n);
+  g_autofree int *seen_at = g_new (int, g->n);
+  for (guint v = 0; v < g->n; v++)
+    seen_at[v] = -1;
+  g_autoptr (GArray) back = g_array_new (FALSE, FALSE, sizeof (ConsEdge));
+  guint v = start;
+  while (seen_at[v] < 0) {
+    seen_at[v] = (int) back->len;
+    ConsEdge e = { 0, v, CONS_EDGE_PO, -1 };
+    gboolean found = FALSE;
+    for (guint j = g->in_start[v]; j < g->in_start[v + 1] && !found; j++) {
+      const ConsEdge *x = &g_array_index (g->edges, ConsEdge, g->in_list[j]);
+      if (indeg[x->from] > 0) {
+        e = *x;
+        found = TRUE;
+      }
+    }
+    if (!found) {
+      g_assert (g->cpos[v] > 0 && indeg[chain_pred (g, v)] > 0);
+      e.from = chain_pred (g, v);
+    }
+    g_array_append_val (back, e);
+    v = e.from;
+  }
+  /* back[seen_at[v]..] walks the cycle backwards from v. */
+  GArray *cycle = g_array_new (FALSE, FALSE, sizeof (ConsEdge));
+  for (guint i = back->len; i-- > (guint) seen_at[v];)
+    g_array_append_val (cycle, g_array_index (back, ConsEdge, i));
+  return cycle;
+}
+
+gboolean
+cons_graph_order (ConsGraph *g, GArray **cycle)
+{
+  if (g->wsorted == NULL)
+    build_wsorted (g);
+  build_in_edges (g);
+  g_autofree guint *indeg = g_new0 (guint, g->n > 0 ? g->n : 1);
+  g_autofree guint *out_start = g_new0 (guint, g->n + 1);
+  g_autofree guint *out_list = g_new (guint, g->edges->len > 0 ? g->edges->len : 1);
+  for (guint i = 0; i < g->edges->len; i++) {
+    const ConsEdge *e = &g_array_index (g->edges, ConsEdge, i);
+    indeg[e->to]++;
+    out_start[e->from + 1]++;
+  }
+  for (guint v = 0; v < g->n; v++) {
+    out_start[v + 1] += out_start[v];
+    if (g->cpos[v] > 0)
+      indeg[v]++;
+  }
+  {
+    g_autofree guint *fill = g_memdup2 (out_start, sizeof (guint) * (g->n + 1));
+    for (guint i = 0; i < g->edges->len; i++) {
+      const ConsEdge *e = &g_array_index (g->edges, ConsEdge, i);
+      out_list[fill[e->from]++] = e->to;
+    }
+  }
+  g_free (g->topo);
+  g->topo = g_new (guint, g->n > 0 ? g->n : 1);
+  guint head = 0, tail = 0;
+  for (guint v = 0; v < g->n; v++)
+    if (indeg[v] == 0)
+      g->topo[tail++] = v;
+  while (head < tail) {
+    guint v = g->topo[head++];
+    GArray *chain = g->chains[g->chain[v]];
+    if ((guint) g->cpos[v] + 1 < chain->len) {
+      guint s = g_array_index (chain, guint, g->cpos[v] + 1);
+      if (--indeg[s] == 0)
+        g->topo[tail++] = s;
+    }
+    for (guint j = out_start[v]; j < out_start[v + 1]; j++)
+      if (--indeg[out_list[j]] == 0)
+        g->topo[tail++] = out_list[j];
+  }
+  if (tail < g->n) {
+    if (cycle != NULL)
+      *cycle = find_cycle (g, indeg);
+    return FALSE;
+  }
+  gsize width = g->n_chain;
+  g_free (g->vc);
+  g->vc = g_new (int, (gsize) g->n * width + 1);
+  for (guint i = 0; i < g->n; i++) {
+    guint v = g->topo[i];
+    int *vc = g->vc + (gsize) v * width;
+    if (g->cpos[v] > 0)
+      memcpy (vc, g->vc + (gsize) chain_pred (g, v) * width, width * sizeof (int));
+    else
+      for (gsize c = 0; c < width; c++)
+        vc[c] = -1;
+    for (guint j = g->in_start[v]; j < g->in_start[v + 1]; j++) {
+      const int *u = g->vc + (gsize) g_array_index (g->edges, ConsEdge, g->in_list[j]).from * width;
+      for (gsize c = 0; c < width; c++)
+        if (u[c] > vc[c])
+          vc[c] = u[c];
+    }
+    vc[g->chain[v]] = g->cpos[v];
+  }
+  return TRUE;
+}
+
+GArray *
+cons_graph_path (const ConsGraph *g, guint a, guint b)
+{
+  g_assert (cons_graph_reaches (g, a, b));
+  g_autoptr (GArray) back = g_array_new (FALSE, FALSE, sizeof (ConsEdge));
+  guint cur = b;
+  while (cur != a) {
+    ConsEdge e = { 0, cur, CONS_EDGE_PO, -1 };
+    gboolean found = FALSE;
+    for (guint j = g->in_start[cur]; j < g->in_start[cur + 1] && !found; j++) {
+      const ConsEdge *x = &g_array_index (g->edges, ConsEdge, g->in_list[j]);
+      if (cons_graph_reaches (g, a, x->from)) {
+        e = *x;
+        found = TRUE;
+      }
+    }
+    if (!found) {
+      g_assert (g->cpos[cur] > 0);
+      e.from = chain_pred (g, cur);
+      g_assert (cons_graph_reaches (g, a, e.from));
+    }
+    g_array_append_val (back, e);
+    cur = e.from;
+  }
+  GArray *path = g_array_new (FALSE, FALSE, sizeof (ConsEdge));
+  for (guint i = back->len; i-- > 0;)
+    g_array_append_val (path, g_array_index (back, ConsEdge, i));
+  return path;
+}
+
+gboolean
+cons_view_saturate (ConsGraph *g, const GArray *reads, const ConsSatNames *names,
+                    ChkConsViolation **v)
+{
+  const ConsHist *ch = g->ch;
+  for (;;) {
+    GArray *cycle = NULL;
+    if (!cons_graph_order (g, &cycle)) {
+      *v = cons_violation_new (names->cycle_pattern);
+      g_autofree char *told = cons_tell_cycle (g, cycle, *v);
+      (*v)->explanation = g_strdup_printf ("%s: no order of the writes fits %s", told, names->who);
+      g_array_unref (cycle);
+      return FALSE;
+    }
+    gboolean changed = FALSE;
+    for (guint i = 0; i < reads->len; i++) {
+      guint r = g_array_index (reads, guint, i);
+      int kr = g->node_op[r];
+      int key = ch->key[kr];
+      int s = ch->src[kr];
+      g_assert (s != CONS_SRC_THIN_AIR);
+      int s_node = s >= 0 ? g->op_node[s] : -1;
+      g_assert (s < 0 || s_node >= 0);
+      for (guint c = 0; c < g->n_chain; c++) {
+        int w = cons_graph_last_write_before (g, c, key, r);
+        if (w < 0 || w == s_node)
+          continue;
+        if (s == CONS_SRC_INIT) {
+          *v = cons_violation_new (names->init_pattern);
+          g_autoptr (GArray) path = cons_graph_path (g, (guint) w, r);
+          g_autofree char *told = cons_tell_path (g, path, *v);
+          g_autofree char *kv = cons_kv (ch, g->node_op[w]);
+          (*v)->explanation = g_strdup_printf ("%s: %s had to be visible there, yet the "
+                                               "read returned the initial value", told, kv);
+          return FALSE;
+        }
+        if (!cons_graph_reaches (g, (guint) w, (guint) s_node)) {
+          cons_graph_add_edge (g, (guint) w, (guint) s_node, CONS_EDGE_FORCED, (int) r);
+          changed = TRUE;
+        }
+      }
+    }
+    if (!changed)
+      return TRUE;
+  }
+}
+
+/* The exact search.  A ready read that returns the current value is placed
+ * at once (placing it never hurts: it changes no value and only frees its
+ * successors), so only the order of writes is branched on; failed states
+ * (chain positions and current value of every key) are remembered. */
+typedef struct {
+  const ConsGraph *g;
+  const ChkConsOptions *opt;
+  gboolean *checked;
+  int *next;     /* per chain: how many of its nodes are placed */
+  int *cur;      /* per key: current value id */
+  GHashTable *failed;
+  guint64 states;
+  gboolean gave_up;
+  guint placed;
+} Search;
+
+static gboolean
+is_placed (const Search *s, guint u)
+{
+  return s->g->cpos[u] < s->next[s->g->chain[u]];
+}
+
+static gboolean
+is_ready (const Search *s, guint v)
+{
+  const ConsGraph *g = s->g;
+  for (guint j = g->in_start[v]; j < g->in_start[v + 1]; j++)
+    if (!is_placed (s, g_array_index (g->edges, ConsEdge, g->in_list[j]).from))
+      return FALSE;
+  return TRUE;
+}
+
+static int
+chain_head (const Search *s, guint c)
+{
+  GArray *chain = s->g->chains[c];
+  return (guint) s->next[c] < chain->len ? (int) g_array_index (chain, guint, s->next[c]) : -1;
+}
+
+static GBytes *
+state_key (const Search *s)
+{
+  gsize nc = s->g->n_chain, nk = s->g->ch->n_key;
+  GByteArray *b = g_byte_array_sized_new ((guint) ((nc + nk) * sizeof (int)));
+  g_byte_array_append (b, (const guint8 *) s->next, (guint) (nc * sizeof (int)));
+  g_byte_array_append (b, (const guint8 *) s->cur, (guint) (nk * sizeof (int)));
+  return g_byte_array_free_to_bytes (b);
+}
+
+static gboolean
+search (Search *s)
+{
+  const ConsGraph *g = s->g;
+  const ConsHist *ch = g->ch;
+  s->states++;
+  if ((s->opt->max_states > 0 && s->states > s->opt->max_states)
+      || (s->opt->deadline_us > 0 && (s->states & 255) == 0
+          /* dsim-allow-nondeterminism: the deadline only turns a verdict into unknown */
+          && g_get_monotonic_time () > s->opt->deadline_us)) {
+    s->gave_up = TRUE;
+    return FALSE;
+  }
+  /* Place every free node: virtual ones, unchecked reads, legal reads. */
+  GArray *moved = g_array_new (FALSE, FALSE, sizeof (guint));
+  gboolean progress = TRUE;
+  while (progress) {
+    progress = FALSE;
+    for (guint c = 0; c < g->n_chain; c++) {
+      int v = chain_head (s, c);
+      if (v < 0 || !is_ready (s, (guint) v))
+        continue;
+      int k = g->node_op[v];
+      if (k >= 0 && ch->is_write[k])
+        continue;
+      if (k >= 0 && s->checked[v] && s->cur[ch->key[k]] != ch->val[k])
+        continue;
+      s->next[c]++;
+      s->placed++;
+      g_array_append_val (moved, c);
+      progress = TRUE;
+    }
+  }
+  gboolean ok = FALSE;
+  if (s->placed == g->n) {
+    ok = TRUE;
+  } else {
+    GBytes *key = state_key (s);
+    if (!g_hash_table_contains (s->failed, key)) {
+      for (guint c = 0; c < g->n_chain && !ok && !s->gave_up; c++) {
+        int v = chain_head (s, c);
+        if (v < 0 || !is_ready (s, (guint) v) || g->node_op[v] < 0
+            || !ch->is_write[g->node_op[v]])
+          continue;
+        int k = g->node_op[v];
+        int old = s->cur[ch->key[k]];
+        s->cur[ch->key[k]] = ch->val[k];
+        s->next[c]++;
+        s->placed++;
+        ok = search (s);
+        s->placed--;
+        s->next[c]--;
+        s->cur[ch->key[k]] = old;
+      }
+      if (!ok && !s->gave_up)
+        g_hash_table_add (s->failed, g_bytes_ref (key));
+    }
+    g_bytes_unref (key);
+  }
+  for (guint i = moved->len; i-- > 0;) {
+    s->next[g_array_index (moved, guint, i)]--;
+    s->placed--;
+  }
+  g_array_unref (moved);
+  return ok;
+}
+
+ChkVerdict
+cons_view_search (const ConsGraph *g, const GArray *reads, const ChkConsOptions *opt,
+                  guint64 *states)
+{
+  Search s = { .g = g, .opt = opt };
+  s.checked = g_new0 (gboolean, g->n > 0 ? g->n : 1);
+  for (guint i = 0; i < reads->len; i++)
+    s.checked[g_array_index (reads, guint, i)] = TRUE;
+  s.next = g_new0 (int, g->n_chain + 1);
+  s.cur = g_new0 (int, g->ch->n_key + 1);
+  s.failed = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                    (GDestroyNotify) g_bytes_unref, NULL);
+  gboolean ok = search (&s);
+  *states += s.states;
+  g_free (s.checked);
+  g_free (s.next);
+  g_free (s.cur);
+  g_hash_table_unref (s.failed);
+  if (ok)
+    return CHK_VERDICT_OK;
+  return s.gave_up ? CHK_VERDICT_UNKNOWN : CHK_VERDICT_VIOLATION;
+}

@@ -1,0 +1,231 @@
+/* session.c: PRAM and the session guarantees, as per-process views.
+ *
+ * A view of process p orders all writes and p's reads so that each read of
+ * p returns the last preceding write of its key (nil if none) and no read
+ * of p follows a later write of p.  The models add orders every view must
+ * keep (consistency.h has the definitions):
+ *   read-your-writes     p's writes before p's later reads
+ *   monotonic-reads      p's reads in program order
+ *   monotonic-writes     every process's writes in program order
+ *   writes-follow-reads  src(r) before the writes r's process issued after r
+ *   pram                 the first three; session: all four.
+ * (Terry et al. PDIS 1994 state the guarantees for servers and sessions;
+ * these are the same demands read on the history.)
+ *
+ * The required orders are a graph; "w must come before src(r) whenever w
+ * is a write of r's key that precedes r" is added until nothing changes.
+ * A cycle, or a read of nil preceded by a write of its key, is a
+ * violation.  When p's reads are in program order (monotonic-reads, pram,
+ * session) an acyclic result is a witness: place before each read, in
+ * order, the writes that must precede it.  Otherwise an exact search over
+ * the order of the writes decides. */
+#include "checkers/cons_internal.h"
+
+typedef struct {
+  gboolean ryw, mr, mw, wfr;
+} Demands;
+
+static Demands
+demands_of (ChkModel m)
+{
+  switch (m) {
+  case CHK_MODEL_READ_YOUR_WRITES: return (Demands) { TRUE, FALSE, FALSE, FALSE };
+  case CHK_MODEL_MONOTONIC_READS: return (Demands) { FALSE, TRUE, FALSE, FALSE };
+  case CHK_MODEL_MONOTONIC_WRITES: return (Demands) { FALSE, FALSE, TRUE, FALSE };
+  case CHK_MODEL_WRITES_FOLLOW_READS: return (Demands) { FALSE, FALSE, FALSE, TRUE };
+  case CHK_MODEL_PRAM: return (Demands) { TRUE, TRUE, TRUE, FALSE };
+  case CHK_MODEL_SESSION: return (Demands) { TRUE, TRUE, TRUE, TRUE };
+  default: g_assert_not_reached ();
+  }
+}
+
+/* "a before every later b" along one process's operations, kept linear by
+ * a chain of virtual nodes: each collects the a's seen so far. */
+typedef struct {
+  ConsGraph *g;
+  int chain;      /* the virtual chain, created on first use */
+  int last;       /* its last node, or -1 */
+  GArray *pending;/* a's since the last virtual node */
+  ConsEdgeKind kind;
+} Cumulative;
+
+static void
+cumulative_init (Cumulative *cu, ConsGraph *g, ConsEdgeKind kind)
+{
+  *cu = (Cumulative) { g, -1, -1, g_array_new (FALSE, FALSE, sizeof (guint)), kind };
+}
+
+static void
+cumulative_add (Cumulative *cu, guint a)
+{
+  g_array_append_val (cu->pending, a);
+}
+
+/* b comes after every a added so far. */
+static void
+cumulative_before (Cumulative *cu, guint b)
+{
+  if (cu->pending->len > 0) {
+    if (cu->chain < 0)
+      cu->chain = cons_graph_new_chain (cu->g);
+    guint v = cons_graph_add_node (cu->g, -1, cu->chain);
+    for (guint i = 0; i < cu->pending->len; i++)
+      cons_graph_add_edge (cu->g, g_array_index (cu->pending, guint, i), v, cu->kind, -1);
+    g_array_set_size (cu->pending, 0);
+    cu->last = (int) v;
+  }
+  if (cu->last >= 0)
+    cons_graph_add_edge (cu->g, (guint) cu->last, b, CONS_EDGE_ORDER, -1);
+}
+
+static void
+cumulative_clear (Cumulative *cu)
+{
+  g_array_unref (cu->pending);
+}
+
+/* The view of process p under demands d; *reads gets p's reads (nodes). */
+static ConsGraph *
+view_graph_new (const ConsHist *ch, guint p, Demands d, GArray *reads)
+{
+  ConsGraph *g = cons_graph_new (ch);
+  /* Nodes: every write (a chain per process under monotonic-writes), and
+   * p's reads (one chain under monotonic-reads). */
+  int read_chain = d.mr ? cons_graph_new_chain (g) : -1;
+  for (guint q = 0; q < ch->n_proc; q++) {
+    int chain = d.mw ? cons_graph_new_chain (g) : -1;
+    GArray *mine = ch->by_proc[q];
+    for (guint i = 0; i < mine->len; i++) {
+      guint k = g_array_index (mine, guint, i);
+      if (ch->is_write[k])
+        cons_graph_add_node (g, (int) k, chain);
+      else if (q == p) {
+        guint v = cons_graph_add_node (g, (int) k, read_chain);
+        g_array_append_val (reads, v);
+      }
+    }
+  }
+  /* p's own order: reads before its later writes (always), writes before
+   * its later reads (read-your-writes). */
+  GArray *own = ch->by_proc[p];
+  Cumulative reads_before, writes_before;
+  cumulative_init (&reads_before, g, CONS_EDGE_ORDER);
+  cumulative_init (&writes_before, g, CONS_EDGE_ORDER);
+  for (guint i = 0; i < own->len; i++) {
+    guint k = g_array_index (own, guint, i);
+    guint v = (guint) g->op_node[k];
+    if (ch->is_write[k]) {
+      cumulative_before (&reads_before, v);
+      cumulative_add (&writes_before, v);
+    } else {
+      if (d.ryw)
+        cumulative_before (&writes_before, v);
+      cumulative_add (&reads_before, v);
+    }
+  }
+  cumulative_clear (&reads_before);
+  cumulative_clear (&writes_before);
+  /* A read of p comes after the write it returns. */
+  for (guint i = 0; i < reads->len; i++) {
+    guint v = g_array_index (reads, guint, i);
+    int s = ch->src[g->node_op[v]];
+    if (s >= 0)
+      cons_graph_add_edge (g, (guint) g->op_node[s], v, CONS_EDGE_RF, -1);
+  }
+  /* writes-follow-reads: src(r) before every later write of r's process. */
+  if (d.wfr) {
+    for (guint q = 0; q < ch->n_proc; q++) {
+      Cumulative seen;
+      cumulative_init (&seen, g, CONS_EDGE_WFR);
+      GArray *mine = ch->by_proc[q];
+      for (guint i = 0; i < mine->len; i++) {
+        guint k = g_array_index (mine, guint, i);
+        if (ch->is_write[k])
+          cumulative_before (&seen, (guint) g->op_node[k]);
+        else if (ch->src[k] >= 0)
+          cumulative_add (&seen, (guint) g->op_node[ch->src[k]]);
+      }
+      cumulative_clear (&seen);
+    }
+  }
+  return g;
+}
+
+static gint
+by_rank (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const int *rank = data;
+  int x = rank[*(const guint *) a], y = rank[*(const guint *) b];
+  return x < y ? -1 : x > y;
+}
+
+/* TRUE if the reads are totally ordered by g (so the saturation decides). */
+static gboolean
+reads_ordered (const ConsGraph *g, const GArray *reads)
+{
+  g_autofree int *rank = g_new (int, g->n > 0 ? g->n : 1);
+  for (guint i = 0; i < g->n; i++)
+    rank[g->topo[i]] = (int) i;
+  g_autoptr (GArray) sorted = g_array_copy ((GArray *) reads);
+  g_array_sort_with_data (sorted, by_rank, rank);
+  for (guint i = 1; i < sorted->len; i++)
+    if (!cons_graph_reaches (g, g_array_index (sorted, guint, i - 1),
+                             g_array_index (sorted, guint, i)))
+      return FALSE;
+  return TRUE;
+}
+
+void
+cons_check_view (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, ChkConsResult *res)
+{
+  if (cons_find_thin_air (ch, opt, res)) {
+    res->verdict = CHK_VERDICT_VIOLATION;
+    return;
+  }
+  Demands d = demands_of (m);
+  gboolean unknown = FALSE;
+  for (guint p = 0; p < ch->n_proc && res->violations->len < opt->max_violations; p++) {
+    g_autoptr (GArray) reads = g_array_new (FALSE, FALSE, sizeof (guint));
+    g_autoptr (ConsGraph) g = view_graph_new (ch, p, d, reads);
+    if (reads->len == 0)
+      continue;
+    int64_t pid = g_array_index (ch->ops, ChkOp, ch->op[g_array_index (ch->by_proc[p], guint, 0)]).process;
+    if ((guint64) g->n * g->n_chain > CONS_VC_LIMIT) {
+      unknown = TRUE;
+      g_free (res->note);
+      res->note = g_strdup_printf ("process %" G_GINT64_FORMAT "'s view has %u operations in %u "
+                                   "chains: more than %" G_GUINT64_FORMAT " vector-clock "
+                                   "entries", pid, g->n, g->n_chain, (guint64) CONS_VC_LIMIT);
+      continue;
+    }
+    g_autofree char *who = g_strdup_printf ("process %" G_GINT64_FORMAT "'s view", pid);
+    ConsSatNames names = { "WriteViewInitRead", "CyclicView", who };
+    ChkConsViolation *v = NULL;
+    if (!cons_view_saturate (g, reads, &names, &v)) {
+      g_ptr_array_add (res->violations, v);
+      continue;
+    }
+    if (d.mr || reads_ordered (g, reads))
+      continue;
+    ChkVerdict found = cons_view_search (g, reads, opt, &res->states);
+    if (found == CHK_VERDICT_UNKNOWN) {
+      unknown = TRUE;
+      g_free (res->note);
+      res->note = g_strdup_printf ("the search for process %" G_GINT64_FORMAT "'s view stopped "
+                                   "after %" G_GUINT64_FORMAT " states", pid, res->states);
+    } else if (found == CHK_VERDICT_VIOLATION) {
+      v = cons_violation_new ("NoView");
+      for (guint i = 0; i < reads->len; i++)
+        cons_violation_add_op (v, ch, g->node_op[g_array_index (reads, guint, i)]);
+      v->explanation = g_strdup_printf ("no order of the writes lets every read of process %"
+                                        G_GINT64_FORMAT " return the latest write of its key "
+                                        "(an exhaustive search of %" G_GUINT64_FORMAT
+                                        " states)", pid, res->states);
+      g_ptr_array_add (res->violations, v);
+    }
+  }
+  if (res->violations->len > 0)
+    res->verdict = CHK_VERDICT_VIOLATION;
+  else
+    res->verdict = unknown ? CHK_VERDICT_UNKNOWN : CHK_VERDICT_OK;
+}
