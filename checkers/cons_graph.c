@@ -389,8 +389,7 @@ search (Search *s)
   s->states++;
   if ((s->opt->max_states > 0 && s->states > s->opt->max_states)
       || (s->opt->deadline_us > 0 && (s->states & 255) == 0
-          /* dsim-allow-nondeterminism: the deadline only turns a verdict into unknown */
-          && g_get_monotonic_time () > s->opt->deadline_us)) {
+          && g_get_monotonic_time () > s->opt->deadline_us)) { /* dsim-allow-nondeterminism: a deadline only turns a verdict into unknown */
     s->gave_up = TRUE;
     return FALSE;
   }

@@ -98,8 +98,8 @@ typedef struct {
 } ChkConsResult;
 
 typedef struct {
-  /* g_get_monotonic_time () value after which a search gives up with
-   * unknown; 0: never. */
+  /* Monotonic-clock time (microseconds) after which a search gives up
+   * with unknown; 0: never. */
   gint64 deadline_us;
   /* Upper bound on explored search states; 0: none. */
   guint64 max_states;
