@@ -1,12 +1,13 @@
 /* bench_engine.c: simulated events per wall-clock second and peak memory.
  *
- *   bench_engine null [NODES [TOKENS [SECONDS]]]
- *   bench_engine PROTOCOL [NODES [CLIENTS [SECONDS]]]
+ *   bench_engine null [NODES [TOKENS [SECONDS [trace]]]]
+ *   bench_engine PROTOCOL [NODES [CLIENTS [SECONDS [trace]]]]
  *
  * The null workload passes TOKENS tokens per node around a ring over a
  * lossless network, without a trace: it measures the engine itself (queue,
  * network, stepping).  For another protocol, CLIENTS clients run the default
- * workload against it.  The wall clock is read only here, outside the world. */
+ * workload against it.  With `trace`, the trace is formatted and written to
+ * /dev/null (the cost of `dsim run --out`).  The wall clock is read only here, outside the world. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -34,6 +35,7 @@ main (int argc, char **argv)
   int nodes = argc > 2 ? atoi (argv[2]) : 5;
   long extra = argc > 3 ? atol (argv[3]) : (vt == proto_find ("null") ? 1000 : 10);
   double seconds = argc > 4 ? atof (argv[4]) : 20.0;
+  gboolean with_trace = argc > 5 && g_strcmp0 (argv[5], "trace") == 0;
 
   g_autoptr (SimConfig) cfg = sim_config_new (vt);
   cfg->n_nodes = nodes;
@@ -49,16 +51,21 @@ main (int argc, char **argv)
 
   double t0 = wall_seconds ();
   g_autoptr (SimWorld) w = sim_world_new (cfg, 1);
+  FILE *devnull = with_trace ? fopen ("/dev/null", "w") : NULL;
+  if (devnull != NULL)
+    sim_world_set_trace_output (w, devnull);
   sim_world_run (w);
+  if (devnull != NULL)
+    fclose (devnull);
   double elapsed = wall_seconds () - t0;
 
   const SimStats *s = sim_world_stats (w);
   struct rusage ru;
   getrusage (RUSAGE_SELF, &ru);
-  printf ("%-16s nodes=%d %s=%ld virtual=%.1fs events=%" G_GUINT64_FORMAT
+  printf ("%-16s%s nodes=%d %s=%ld virtual=%.1fs events=%" G_GUINT64_FORMAT
           " messages=%" G_GUINT64_FORMAT " ops=%" G_GUINT64_FORMAT
           " wall=%.3fs events/s=%.0f peak_rss=%ldKiB\n",
-          name, nodes, vt == proto_find ("null") ? "tokens" : "clients", extra,
+          name, with_trace ? " +trace" : "", nodes, vt == proto_find ("null") ? "tokens" : "clients", extra,
           (double) s->now_us / 1e6, s->events, s->msgs_sent, s->ops_invoked, elapsed,
           (double) s->events / elapsed, ru.ru_maxrss);
   return 0;

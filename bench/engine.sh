@@ -11,6 +11,7 @@ if [ ! -x "$exe" ]; then
   exit 1
 fi
 "$exe" null 5 1000 20 || exit 1
+"$exe" null 5 1000 2 trace || exit 1
 if "$BUILD/cli/dsim" list 2>/dev/null | grep -q '^primary-backup'; then
   "$exe" primary-backup 5 10 60 || exit 1
 else

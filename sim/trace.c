@@ -39,21 +39,56 @@ void
 sim_trace_json_string (GString *out, const char *s)
 {
   g_string_append_c (out, '"');
-  for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+  const unsigned char *p = (const unsigned char *) s;
+  while (*p) {
+    /* Copy the run of characters that need no escape in one go. */
+    const unsigned char *run = p;
+    while (*p >= 0x20 && *p != '"' && *p != '\\')
+      p++;
+    if (p > run)
+      g_string_append_len (out, (const char *) run, p - run);
+    if (*p == '\0')
+      break;
     switch (*p) {
     case '"': g_string_append (out, "\\\""); break;
     case '\\': g_string_append (out, "\\\\"); break;
     case '\n': g_string_append (out, "\\n"); break;
     case '\r': g_string_append (out, "\\r"); break;
     case '\t': g_string_append (out, "\\t"); break;
-    default:
-      if (*p < 0x20)
-        g_string_append_printf (out, "\\u%04x", *p);
-      else
-        g_string_append_c (out, (char) *p);
+    default: {
+      static const char hex[] = "0123456789abcdef";
+      char esc[7] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], 0 };
+      g_string_append (out, esc);
     }
+    }
+    p++;
   }
   g_string_append_c (out, '"');
+}
+
+/* Decimal integers, written by hand: g_string_append_printf allocates a
+ * temporary string per call, which made tracing ten times slower. */
+static void
+append_u64 (GString *out, uint64_t v)
+{
+  char buf[24];
+  int i = sizeof buf;
+  do {
+    buf[--i] = (char) ('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  g_string_append_len (out, buf + i, (gssize) sizeof buf - i);
+}
+
+static void
+append_i64 (GString *out, int64_t v)
+{
+  if (v < 0) {
+    g_string_append_c (out, '-');
+    append_u64 (out, -(uint64_t) v);
+  } else {
+    append_u64 (out, (uint64_t) v);
+  }
 }
 
 /* Turns formatting on (the first time an output or a tail is asked for). */
@@ -90,7 +125,9 @@ trace_emit (SimWorld *w)
   if (t->out != NULL)
     fwrite (t->line->str, 1, t->line->len, t->out);
   if (t->tail_cap > 0) {
-    g_string_assign (t->tail[t->tail_next], t->line->str);
+    GString *slot = t->tail[t->tail_next];
+    g_string_truncate (slot, 0);
+    g_string_append_len (slot, t->line->str, (gssize) t->line->len);
     t->tail_next = (t->tail_next + 1) % t->tail_cap;
     t->tail_count = MIN (t->tail_count + 1, t->tail_cap);
   }
@@ -145,49 +182,66 @@ void
 sim_trace_begin (SimWorld *w, int endpoint, const char *kind)
 {
   SimTrace *t = &w->trace;
-  g_string_printf (t->line, "{\"time\":%" G_GINT64_FORMAT, w->stats.now_us);
+  GString *l = t->line;
+  g_string_assign (l, "{\"time\":");
+  append_i64 (l, w->stats.now_us);
   if (endpoint >= 0) {
-    g_string_append_printf (t->line, ",\"node\":\"%s\"", t->names[endpoint]);
+    g_string_append (l, ",\"node\":\"");
+    g_string_append (l, t->names[endpoint]);
+    g_string_append_c (l, '"');
     t->vc[(size_t) endpoint * w->n_endpoints + endpoint]++;
   }
-  g_string_append_printf (t->line, ",\"kind\":\"%s\"", kind);
+  g_string_append (l, ",\"kind\":\"");
+  g_string_append (l, kind);
+  g_string_append_c (l, '"');
 }
 
 void
 sim_trace_msg (SimWorld *w, const SimMsg *m, int peer)
 {
   SimTrace *t = &w->trace;
-  g_string_append_printf (t->line, ",\"msg\":%" G_GUINT64_FORMAT, m->id);
-  if (m->dup_of != 0)
-    g_string_append_printf (t->line, ",\"dup_of\":%" G_GUINT64_FORMAT, m->dup_of);
-  g_string_append_printf (t->line, ",\"peer\":\"%s\"", t->names[peer]);
+  GString *l = t->line;
+  g_string_append (l, ",\"msg\":");
+  append_u64 (l, m->id);
+  if (m->dup_of != 0) {
+    g_string_append (l, ",\"dup_of\":");
+    append_u64 (l, m->dup_of);
+  }
+  g_string_append (l, ",\"peer\":\"");
+  g_string_append (l, t->names[peer]);
+  g_string_append_c (l, '"');
 }
 
 void
 sim_trace_field_str (SimWorld *w, const char *name, const char *value)
 {
-  SimTrace *t = &w->trace;
-  g_string_append_printf (t->line, ",\"%s\":", name);
-  sim_trace_json_string (t->line, value);
+  GString *l = w->trace.line;
+  g_string_append (l, ",\"");
+  g_string_append (l, name);
+  g_string_append (l, "\":");
+  sim_trace_json_string (l, value);
 }
 
 void
 sim_trace_end (SimWorld *w, int endpoint)
 {
   SimTrace *t = &w->trace;
+  GString *l = t->line;
   if (endpoint >= 0) {
     const uint64_t *vc = t->vc + (size_t) endpoint * w->n_endpoints;
-    g_string_append (t->line, ",\"vc\":[");
-    for (int i = 0; i < w->n_endpoints; i++)
-      g_string_append_printf (t->line, i > 0 ? ",%" G_GUINT64_FORMAT : "%" G_GUINT64_FORMAT,
-                              vc[i]);
-    g_string_append_c (t->line, ']');
+    g_string_append (l, ",\"vc\":[");
+    for (int i = 0; i < w->n_endpoints; i++) {
+      if (i > 0)
+        g_string_append_c (l, ',');
+      append_u64 (l, vc[i]);
+    }
+    g_string_append_c (l, ']');
   }
   if (t->label->len > 0) {
-    g_string_append (t->line, ",\"label\":");
-    sim_trace_json_string (t->line, t->label->str);
+    g_string_append (l, ",\"label\":");
+    sim_trace_json_string (l, t->label->str);
   }
-  g_string_append_c (t->line, '}');
+  g_string_append_c (l, '}');
   trace_emit (w);
 }
 

@@ -8,6 +8,8 @@
  * to clients that counts how many times each written value was applied. */
 #include <criterion/criterion.h>
 
+#include <json-glib/json-glib.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -120,6 +122,7 @@ tkv_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *o
     if (cfg->tick_us > 0)
       proto_outbox_set_deadline (out, ev->now_us + cfg->tick_us);
     proto_outbox_mark (out, "tkv-started");
+    proto_outbox_note (out, "boot \"%s\"\tnumber %" G_GUINT64_FORMAT, "quoted", n->persist.starts);
     break;
   case PROTO_EV_TIMEOUT:
     if (n->timeouts < TKV_LOG)
@@ -854,4 +857,73 @@ Test (world, violation_stops_with_explanation_and_trace_tail)
 Test (world, violation_without_trace_replays_for_the_tail)
 {
   check_failure_report (FALSE);
+}
+
+/* ---- Trace format --------------------------------------------------------*/
+
+Test (world, trace_lines_are_json_with_vector_clocks)
+{
+  g_autoptr (SimConfig) cfg = tkv_clients_config ();
+  cfg->duration_us = 500000;
+  RunOutput r = run_to_memory (cfg, 5);
+  g_auto (GStrv) lines = g_strsplit (r.trace, "\n", -1);
+  int n_ep = cfg->n_nodes + cfg->workload.n_clients;
+  g_autoptr (GHashTable) sent_vc = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                                          (GDestroyNotify) g_array_unref);
+  int64_t last_time = 0;
+  int64_t own[PROTO_MAX_ENDPOINTS] = { 0 };
+  guint n_recv = 0, n_notes = 0;
+  for (int i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    GError *error = NULL;
+    cr_assert (json_parser_load_from_data (parser, lines[i], -1, &error), "line %d: %s: %s",
+               i + 1, lines[i], error ? error->message : "");
+    JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+    const char *kind = json_object_get_string_member (o, "kind");
+    if (i == 0) {
+      cr_assert_str_eq (kind, "meta");
+      cr_expect_eq (json_array_get_length (json_object_get_array_member (o, "nodes")), 3u);
+      cr_expect_eq (json_array_get_length (json_object_get_array_member (o, "clients")), 4u);
+      continue;
+    }
+    int64_t t = json_object_get_int_member (o, "time");
+    cr_assert_geq (t, last_time, "line %d: time goes forward", i + 1);
+    last_time = t;
+    if (!json_object_has_member (o, "node")) {
+      cr_expect (strcmp (kind, "partition") == 0 || strcmp (kind, "heal") == 0, "%s", kind);
+      continue;
+    }
+    const char *node = json_object_get_string_member (o, "node");
+    int e = node[0] == 'n' ? atoi (node + 1) - 1 : cfg->n_nodes + atoi (node + 1) - 1;
+    JsonArray *vc = json_object_get_array_member (o, "vc");
+    cr_assert_eq (json_array_get_length (vc), (guint) n_ep);
+    int64_t mine = json_array_get_int_element (vc, e);
+    cr_assert_eq (mine, own[e] + 1, "line %d: each event at %s ticks its own entry", i + 1, node);
+    own[e] = mine;
+    if (strcmp (kind, "send") == 0 || strcmp (kind, "dup") == 0) {
+      int64_t *id = g_new (int64_t, 1);
+      *id = json_object_get_int_member (o, "msg");
+      GArray *copy = g_array_new (FALSE, FALSE, sizeof (int64_t));
+      for (int k = 0; k < n_ep; k++) {
+        int64_t v = json_array_get_int_element (vc, k);
+        g_array_append_val (copy, v);
+      }
+      g_hash_table_insert (sent_vc, id, copy);
+    } else if (strcmp (kind, "recv") == 0) {
+      int64_t id = json_object_get_int_member (o, "msg");
+      GArray *at_send = g_hash_table_lookup (sent_vc, &id);
+      cr_assert_not_null (at_send, "line %d: recv of a message never sent", i + 1);
+      for (int k = 0; k < n_ep; k++)
+        cr_assert_geq (json_array_get_int_element (vc, k), g_array_index (at_send, int64_t, k),
+                       "line %d: a receive happens after its send", i + 1);
+      n_recv++;
+    } else if (strcmp (kind, "note") == 0 && json_object_has_member (o, "label")
+               && g_str_has_prefix (json_object_get_string_member (o, "label"), "boot")) {
+      cr_expect_str_eq (json_object_get_string_member (o, "label"), "boot \"quoted\"\tnumber 1");
+      n_notes++;
+    }
+  }
+  cr_expect_gt (n_recv, 100u);
+  cr_expect_eq (n_notes, 3u, "one boot note per node");
+  run_output_clear (&r);
 }
