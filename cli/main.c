@@ -6,6 +6,7 @@
 #include <string.h>
 
 static const DsimCommand commands[] = {
+  { "run", "SCENARIO [options]", "simulate a scenario file, check its history", cmd_run_main },
   { "list", "", "protocols, their knobs and seeded bugs", cmd_list_main },
 };
 

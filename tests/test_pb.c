@@ -316,6 +316,29 @@ Test (pb, silent_primary_is_replaced_by_lowest_backup)
   cluster_clear (&c);
 }
 
+Test (pb, new_primary_brings_a_lagging_backup_up_with_a_snapshot)
+{
+  Cluster c;
+  cluster_init (&c);
+  deliver_all (&c, 10);
+  invoke (&c, 0, PROTO_OP_WRITE, 3, 5, 0, 1, 100);
+  deliver_one (&c, 110);
+  cr_assert_eq (drop_where (&c, 0, 2), 1, "n3 never gets the update");
+  deliver_all (&c, 120);
+  cr_expect_eq (c.nodes[1].persist.kv[3].value, 5);
+  cr_expect_eq (c.nodes[2].persist.kv[3].has_value, 0);
+  drop_where (&c, -1, -1);
+  int64_t t = fire (&c, 1);
+  deliver_all (&c, t + 10);
+  cr_expect (reached (&c, "pb-snapshot-installed"));
+  cr_expect_eq (c.nodes[2].persist.epoch, 1);
+  cr_expect_eq (c.nodes[2].persist.seq, 1);
+  cr_expect_eq (c.nodes[2].persist.kv[3].has_value, 1, "the snapshot carries the data");
+  cr_expect_eq (c.nodes[2].persist.kv[3].value, 5);
+  cr_expect_eq (c.nodes[2].persist.clients[0].seq, 1, "and the reply table");
+  cluster_clear (&c);
+}
+
 Test (pb, old_primary_steps_down_when_it_hears_a_newer_epoch)
 {
   Cluster c;

@@ -187,11 +187,9 @@ pb_on_receive (PbNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOut
     return;
   }
   case PB_MSG_SNAPSHOT: {
-    PbSnapshotHead head;
-    if (ev->msg_len < sizeof head || ev->from >= ctx->n_nodes)
+    if (ev->msg_len < sizeof (PbSnapshotHead) || ev->from >= ctx->n_nodes)
       return;
-    memcpy (&head, ev->msg, sizeof head);
-    pb_recv_snapshot (node, ctx, ev->from, &head, ev->msg_len, ev->now_us, out);
+    pb_recv_snapshot (node, ctx, ev->from, ev->msg, ev->msg_len, ev->now_us, out);
     return;
   }
   default:

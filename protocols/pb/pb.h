@@ -159,7 +159,8 @@ void pb_recv_heartbeat (PbNode *node, const ProtoCtx *ctx, int from, const PbPos
                         int64_t now_us, ProtoOutbox *out);
 void pb_recv_ack (PbNode *node, const ProtoCtx *ctx, int from, const PbPosition *m,
                   int64_t now_us, ProtoOutbox *out);
-void pb_recv_snapshot (PbNode *node, const ProtoCtx *ctx, int from, const PbSnapshotHead *m,
+/* msg: the whole message (a PbSnapshotHead, then the cells and clients). */
+void pb_recv_snapshot (PbNode *node, const ProtoCtx *ctx, int from, const uint8_t *msg,
                        size_t len, int64_t now_us, ProtoOutbox *out);
 void pb_on_timeout (PbNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *out);
 

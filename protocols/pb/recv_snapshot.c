@@ -9,9 +9,12 @@
 #include <string.h>
 
 void
-pb_recv_snapshot (PbNode *node, const ProtoCtx *ctx, int from, const PbSnapshotHead *m,
+pb_recv_snapshot (PbNode *node, const ProtoCtx *ctx, int from, const uint8_t *msg,
                   size_t len, int64_t now_us, ProtoOutbox *out)
 {
+  PbSnapshotHead head;
+  memcpy (&head, msg, sizeof head);
+  const PbSnapshotHead *m = &head;
   if (m->n_keys > PB_MAX_KEYS || m->n_clients > PB_MAX_CLIENTS
       || len != sizeof *m + m->n_keys * sizeof (PbCell)
                   + m->n_clients * sizeof (PbClientEntry))
@@ -34,7 +37,7 @@ pb_recv_snapshot (PbNode *node, const ProtoCtx *ctx, int from, const PbSnapshotH
                        G_GUINT64_FORMAT ") for epoch %" G_GUINT64_FORMAT " (seq %"
                        G_GUINT64_FORMAT ")", ctx->self + 1, node->persist.epoch,
                        node->persist.seq, m->epoch, m->seq);
-  const uint8_t *body = (const uint8_t *) m + sizeof *m;
+  const uint8_t *body = msg + sizeof head;
   memset (node->persist.kv, 0, sizeof node->persist.kv);
   memcpy (node->persist.kv, body, m->n_keys * sizeof (PbCell));
   memset (node->persist.clients, 0, sizeof node->persist.clients);

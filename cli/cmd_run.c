@@ -1,0 +1,333 @@
+/* cmd_run.c: `dsim run SCENARIO`: one simulated run, its summary, the
+ * checks of its history, and (with --out) its files.
+ *
+ * Everything printed on stdout depends only on the binary, the scenario and
+ * the seed: no wall-clock time, no addresses.  Progress goes to stderr, and
+ * only when stderr is a terminal. */
+#include "cli/cli.h"
+#include "cli/run_checks.h"
+#include "sim/scenario.h"
+#include "sim/world.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char run_help[] =
+  "usage: dsim run SCENARIO [--seed N] [--out DIR] [--trace FILE] [--history FILE]\n"
+  "                [--quiet]\n"
+  "\n"
+  "Runs the scenario file SCENARIO (see README, \"Scenario files\") once: the\n"
+  "protocol's nodes, the clients' workload, the network and the fault schedule,\n"
+  "in virtual time.  Prints seed=N first, then a summary: virtual time, events,\n"
+  "messages, client operations, the protocol's invariants, the coverage marks\n"
+  "reached, the consistency checks of [check] models on the recorded history,\n"
+  "and whether that is what the scenario's `expect` says.  The same binary,\n"
+  "scenario and seed give the same output, history and trace, byte for byte.\n"
+  "\n"
+  "options:\n"
+  "  --seed N        run with seed N instead of the scenario's seed\n"
+  "                  (an unsigned 64-bit integer)\n"
+  "  --out DIR       write DIR/history.jsonl, DIR/trace.jsonl and DIR/summary.txt\n"
+  "                  (DIR is created if needed)\n"
+  "  --trace FILE    write the trace (JSON Lines) to FILE\n"
+  "  --history FILE  write the history (JSON Lines) to FILE\n"
+  "  --quiet, -q     print only the seed line and the outcome line\n"
+  "  --help, -h      this text\n"
+  "\n"
+  "outcome and exit code:\n"
+  "  pass       0  every invariant held and every model checked holds\n"
+  "  violation  1  an invariant broke, or the history violates a model\n"
+  "  (bad input)  2  bad arguments or a malformed scenario (the message names\n"
+  "                  the file, line and key)\n"
+  "  unknown    3  a check could not decide (or its checker is not built)\n"
+  "The exit code reports what happened, whatever `expect` says; the summary's\n"
+  "`expected` line says whether it matches.\n";
+
+typedef struct {
+  const char *scenario;
+  gboolean has_seed;
+  uint64_t seed;
+  const char *out_dir;
+  const char *trace_path;
+  const char *history_path;
+  gboolean quiet;
+} RunArgs;
+
+/* Returns -1 when the arguments are fine, else the exit code. */
+static int
+parse_args (int argc, char **argv, RunArgs *a)
+{
+  memset (a, 0, sizeof *a);
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    const char *eq = strchr (arg, '=');
+    g_autofree char *name = eq != NULL && g_str_has_prefix (arg, "--")
+                              ? g_strndup (arg, (gsize) (eq - arg)) : g_strdup (arg);
+    const char **target = NULL;
+    if (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0) {
+      fputs (run_help, stdout);
+      return DSIM_EXIT_OK;
+    } else if (strcmp (name, "--quiet") == 0 || strcmp (name, "-q") == 0) {
+      a->quiet = TRUE;
+      continue;
+    } else if (strcmp (name, "--out") == 0) {
+      target = &a->out_dir;
+    } else if (strcmp (name, "--trace") == 0) {
+      target = &a->trace_path;
+    } else if (strcmp (name, "--history") == 0) {
+      target = &a->history_path;
+    } else if (strcmp (name, "--seed") != 0) {
+      if (arg[0] == '-' && arg[1] != '\0')
+        return cli_usage_error ("run: unknown option '%s' (see dsim run --help)", arg);
+      if (a->scenario != NULL)
+        return cli_usage_error ("run: one scenario at a time; got '%s' and '%s'", a->scenario,
+                                arg);
+      a->scenario = arg;
+      continue;
+    }
+    const char *value = eq != NULL && g_str_has_prefix (arg, "--") ? eq + 1 : NULL;
+    if (value == NULL) {
+      if (i + 1 >= argc)
+        return cli_usage_error ("run: %s needs a value (see dsim run --help)", name);
+      value = argv[++i];
+    }
+    if (target != NULL) {
+      if (value[0] == '\0')
+        return cli_usage_error ("run: %s needs a non-empty value", name);
+      *target = value;
+      continue;
+    }
+    char *end = NULL;
+    errno = 0;
+    guint64 seed = g_ascii_strtoull (value, &end, 10);
+    if (!g_ascii_isdigit (value[0]) || *end != '\0' || errno != 0)
+      return cli_usage_error ("run: --seed: expected an unsigned 64-bit integer, got '%s'",
+                              value);
+    a->has_seed = TRUE;
+    a->seed = seed;
+  }
+  if (a->scenario == NULL)
+    return cli_usage_error ("run: expected a scenario file (usage: dsim run SCENARIO "
+                            "[options]; see dsim run --help)");
+  return -1;
+}
+
+static FILE *
+open_output (const char *path, GError **error)
+{
+  FILE *f = fopen (path, "w");
+  if (f == NULL)
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s: cannot write: %s",
+                 path, g_strerror (errno));
+  return f;
+}
+
+static void
+append_seconds (GString *out, int64_t us)
+{
+  g_string_append_printf (out, "%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT "s", us / 1000000,
+                          us % 1000000);
+}
+
+/* Steps the world to the end; shows progress on a terminal. */
+static void
+run_world (SimWorld *w, const SimConfig *cfg)
+{
+  gboolean show = isatty (STDERR_FILENO);
+  uint64_t n = 0;
+  while (sim_world_step (w)) {
+    if (show && (++n & 0xffff) == 0) {
+      g_autoptr (GString) line = g_string_new ("\rdsim run: virtual time ");
+      append_seconds (line, sim_world_stats (w)->now_us);
+      g_string_append (line, " of ");
+      append_seconds (line, cfg->duration_us);
+      g_string_append_printf (line, ", %" G_GUINT64_FORMAT " events ", sim_world_stats (w)->events);
+      fputs (line->str, stderr);
+      fflush (stderr);
+    }
+  }
+  if (show && n >= 0x10000)
+    fputs ("\r\033[K", stderr);
+  sim_world_finish (w);
+}
+
+static void
+append_summary (GString *s, const SimWorld *w, const SimConfig *cfg)
+{
+  const SimStats *st = sim_world_stats (w);
+  g_string_append_printf (s, "scenario     %s (%s)\n", cfg->name, cfg->path);
+  if (cfg->description[0] != '\0')
+    g_string_append_printf (s, "             %s\n", cfg->description);
+  g_string_append_printf (s, "cluster      %s, %d nodes, %d clients\n", cfg->proto->name,
+                          cfg->n_nodes, cfg->workload.n_clients);
+  g_string_append (s, "virtual time ");
+  append_seconds (s, st->now_us);
+  g_string_append_printf (s, ", %" G_GUINT64_FORMAT " events\n", st->events);
+  g_string_append_printf (s, "messages     sent %" G_GUINT64_FORMAT ", delivered %"
+                          G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT ", duplicated %"
+                          G_GUINT64_FORMAT "\n", st->msgs_sent, st->msgs_delivered,
+                          st->msgs_dropped, st->msgs_duplicated);
+  g_string_append_printf (s, "operations   invoked %" G_GUINT64_FORMAT ": ok %" G_GUINT64_FORMAT
+                          ", fail %" G_GUINT64_FORMAT ", info %" G_GUINT64_FORMAT
+                          " (retries %" G_GUINT64_FORMAT ")\n", st->ops_invoked, st->ops_ok,
+                          st->ops_fail, st->ops_info, st->retries);
+  g_string_append_printf (s, "faults       %u scheduled; crashes %" G_GUINT64_FORMAT
+                          ", restarts %" G_GUINT64_FORMAT "\n", cfg->faults->len, st->crashes,
+                          st->restarts);
+  g_string_append (s, "coverage    ");
+  guint n_marks = sim_world_n_marks (w);
+  if (n_marks == 0)
+    g_string_append (s, " (no marks reached)");
+  for (guint i = 0; i < n_marks; i++) {
+    uint64_t count = 0;
+    const char *mark = sim_world_mark (w, i, &count);
+    g_string_append_printf (s, " %s x%" G_GUINT64_FORMAT "%s", mark, count,
+                            i + 1 < n_marks ? "," : "");
+  }
+  g_string_append_c (s, '\n');
+}
+
+/* Indents every line of text after the first by `pad` spaces. */
+static void
+append_indented (GString *s, const char *text, const char *pad)
+{
+  for (const char *c = text; *c != '\0'; c++) {
+    g_string_append_c (s, *c);
+    if (*c == '\n' && c[1] != '\0')
+      g_string_append (s, pad);
+  }
+  if (s->len > 0 && s->str[s->len - 1] != '\n')
+    g_string_append_c (s, '\n');
+}
+
+static const char *
+outcome_name (RunOutcome o)
+{
+  switch (o) {
+  case RUN_PASS: return "pass";
+  case RUN_VIOLATION: return "violation";
+  case RUN_UNKNOWN: return "unknown";
+  }
+  return "?";
+}
+
+/* The `expected` line: does what happened match the scenario's expect? */
+static void
+append_expectation (GString *s, const SimConfig *cfg, RunOutcome outcome,
+                    const RunChecks *checks, gboolean invariant_broke)
+{
+  g_autoptr (GString) want = g_string_new (NULL);
+  sim_scenario_format_expect (cfg, want);
+  const char *verdict;
+  if (cfg->expect == SIM_EXPECT_ANY)
+    verdict = "nothing to compare";
+  else if (cfg->expect == SIM_EXPECT_PASS)
+    verdict = outcome == RUN_PASS ? "as expected"
+              : outcome == RUN_UNKNOWN ? "undecided" : "UNEXPECTED";
+  else if (cfg->expect_what == NULL)
+    verdict = outcome == RUN_VIOLATION ? "as expected"
+              : outcome == RUN_UNKNOWN ? "undecided" : "UNEXPECTED";
+  else if (g_str_has_prefix (cfg->expect_what, "invariant")) {
+    const char *name = cfg->expect_what[9] == ':' ? cfg->expect_what + 10 : NULL;
+    const char *why = invariant_broke ? run_invariant_failure (checks) : NULL;
+    verdict = why != NULL && (name == NULL || g_str_has_prefix (why, name))
+                ? "as expected" : "UNEXPECTED";
+  } else {
+    RunModelVerdict v = run_checks_verdict (checks, cfg->expect_what);
+    verdict = v == RUN_MODEL_VIOLATED ? "as expected"
+              : v == RUN_MODEL_UNDECIDED ? "undecided" : "UNEXPECTED";
+  }
+  g_string_append_printf (s, "expected     %s: %s\n", want->str, verdict);
+}
+
+int
+cmd_run_main (int argc, char **argv)
+{
+  RunArgs a;
+  int rc = parse_args (argc, argv, &a);
+  if (rc >= 0)
+    return rc;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load (a.scenario, &error);
+  if (cfg == NULL)
+    return cli_usage_error ("%s", error->message);
+  uint64_t seed = a.has_seed ? a.seed : cfg->seed;
+
+  g_autofree char *trace_path = g_strdup (a.trace_path);
+  g_autofree char *history_path = g_strdup (a.history_path);
+  g_autofree char *summary_path = NULL;
+  if (a.out_dir != NULL) {
+    if (g_mkdir_with_parents (a.out_dir, 0777) != 0)
+      return cli_usage_error ("run: --out: cannot create directory %s: %s", a.out_dir,
+                              g_strerror (errno));
+    if (trace_path == NULL)
+      trace_path = g_build_filename (a.out_dir, "trace.jsonl", NULL);
+    if (history_path == NULL)
+      history_path = g_build_filename (a.out_dir, "history.jsonl", NULL);
+    summary_path = g_build_filename (a.out_dir, "summary.txt", NULL);
+  }
+
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_string_append_printf (out, "seed=%" G_GUINT64_FORMAT "\n", seed);
+  fputs (out->str, stdout);
+  fflush (stdout);
+
+  FILE *trace = NULL;
+  if (trace_path != NULL && (trace = open_output (trace_path, &error)) == NULL)
+    return cli_usage_error ("run: --trace: %s", error->message);
+  g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
+  if (trace != NULL)
+    sim_world_set_trace_output (w, trace);
+  run_world (w, cfg);
+  if (trace != NULL && fclose (trace) != 0)
+    return cli_usage_error ("run: %s: cannot write: %s", trace_path, g_strerror (errno));
+
+  if (history_path != NULL) {
+    FILE *hf = open_output (history_path, &error);
+    if (hf == NULL)
+      return cli_usage_error ("run: --history: %s", error->message);
+    gboolean ok = chk_history_write_jsonl (sim_world_history (w), hf, &error);
+    if (fclose (hf) != 0 && ok)
+      return cli_usage_error ("run: %s: cannot write: %s", history_path, g_strerror (errno));
+    if (!ok)
+      return cli_usage_error ("run: %s: %s", history_path, error->message);
+  }
+
+  g_autoptr (GString) body = g_string_new (NULL);
+  append_summary (body, w, cfg);
+  const char *failure = sim_world_invariant_failure (w);
+  g_string_append (body, "invariants   ");
+  if (failure == NULL)
+    g_string_append (body, "hold\n");
+  else {
+    g_string_append (body, "BROKEN: ");
+    append_indented (body, failure, "               ");
+  }
+  g_autoptr (RunChecks) checks = run_checks_new (sim_world_history (w), (const char *const *) cfg->check_models,
+                                                 failure);
+  run_checks_append (checks, body);
+  RunOutcome outcome = run_checks_outcome (checks);
+  append_expectation (body, cfg, outcome, checks, failure != NULL);
+  g_autoptr (GString) tail = g_string_new (NULL);
+  g_string_append_printf (tail, "outcome      %s\n", outcome_name (outcome));
+
+  if (!a.quiet)
+    fputs (body->str, stdout);
+  fputs (tail->str, stdout);
+  fflush (stdout);
+  if (summary_path != NULL) {
+    g_autoptr (GString) all = g_string_new (out->str);
+    g_string_append (all, body->str);
+    g_string_append (all, tail->str);
+    if (!g_file_set_contents (summary_path, all->str, (gssize) all->len, &error))
+      return cli_usage_error ("run: %s", error->message);
+  }
+  switch (outcome) {
+  case RUN_PASS: return DSIM_EXIT_OK;
+  case RUN_VIOLATION: return DSIM_EXIT_VIOLATION;
+  case RUN_UNKNOWN: return DSIM_EXIT_UNKNOWN;
+  }
+  return DSIM_EXIT_UNKNOWN;
+}

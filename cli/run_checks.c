@@ -1,0 +1,110 @@
+/* run_checks.c: invariants and consistency models at the end of a run. */
+#include "cli/run_checks.h"
+
+#include <string.h>
+
+typedef struct {
+  char *model;
+  RunModelVerdict verdict;
+  char *text; /* explanation, or why it was not decided */
+} RunModelResult;
+
+struct RunChecks {
+  char *invariant_failure;
+  GArray *results; /* RunModelResult, in [check] order */
+};
+
+static void
+check_one (const ChkHistory *history, const char *model, RunModelResult *r)
+{
+  /* No consistency checker is linked into dsim yet: say so, loudly, and
+   * leave the verdict open rather than guess. */
+  (void) history;
+  r->verdict = RUN_MODEL_UNDECIDED;
+  r->text = g_strdup_printf ("not checked: this dsim has no %s checker yet", model);
+}
+
+RunChecks *
+run_checks_new (const ChkHistory *history, const char *const *models,
+                const char *invariant_failure)
+{
+  RunChecks *c = g_new0 (RunChecks, 1);
+  c->invariant_failure = g_strdup (invariant_failure);
+  c->results = g_array_new (FALSE, TRUE, sizeof (RunModelResult));
+  for (int i = 0; models != NULL && models[i] != NULL; i++) {
+    RunModelResult r = { .model = g_strdup (models[i]) };
+    check_one (history, models[i], &r);
+    g_array_append_val (c->results, r);
+  }
+  return c;
+}
+
+void
+run_checks_free (RunChecks *c)
+{
+  if (c == NULL)
+    return;
+  for (guint i = 0; i < c->results->len; i++) {
+    RunModelResult *r = &g_array_index (c->results, RunModelResult, i);
+    g_free (r->model);
+    g_free (r->text);
+  }
+  g_array_unref (c->results);
+  g_free (c->invariant_failure);
+  g_free (c);
+}
+
+void
+run_checks_append (const RunChecks *c, GString *out)
+{
+  if (c->results->len == 0)
+    g_string_append (out, "models       none listed in [check]\n");
+  for (guint i = 0; i < c->results->len; i++) {
+    const RunModelResult *r = &g_array_index (c->results, RunModelResult, i);
+    const char *word = r->verdict == RUN_MODEL_HOLDS ? "holds"
+                       : r->verdict == RUN_MODEL_VIOLATED ? "VIOLATED" : "undecided";
+    g_string_append_printf (out, "%-12s %s", r->model, word);
+    if (r->text != NULL) {
+      g_string_append (out, ": ");
+      for (const char *p = r->text; *p != '\0'; p++) {
+        g_string_append_c (out, *p);
+        if (*p == '\n' && p[1] != '\0')
+          g_string_append (out, "             ");
+      }
+    }
+    if (out->str[out->len - 1] != '\n')
+      g_string_append_c (out, '\n');
+  }
+}
+
+RunOutcome
+run_checks_outcome (const RunChecks *c)
+{
+  gboolean undecided = FALSE;
+  if (c->invariant_failure != NULL)
+    return RUN_VIOLATION;
+  for (guint i = 0; i < c->results->len; i++) {
+    const RunModelResult *r = &g_array_index (c->results, RunModelResult, i);
+    if (r->verdict == RUN_MODEL_VIOLATED)
+      return RUN_VIOLATION;
+    undecided |= r->verdict == RUN_MODEL_UNDECIDED;
+  }
+  return undecided ? RUN_UNKNOWN : RUN_PASS;
+}
+
+RunModelVerdict
+run_checks_verdict (const RunChecks *c, const char *model)
+{
+  for (guint i = 0; i < c->results->len; i++) {
+    const RunModelResult *r = &g_array_index (c->results, RunModelResult, i);
+    if (strcmp (r->model, model) == 0)
+      return r->verdict;
+  }
+  return RUN_MODEL_UNDECIDED;
+}
+
+const char *
+run_invariant_failure (const RunChecks *c)
+{
+  return c->invariant_failure;
+}

@@ -1,0 +1,302 @@
+/* test_run.c: `dsim run` end to end, through the real binary: bad scenario
+ * files and bad arguments exit 2 with their message, runs are byte-for-byte
+ * deterministic, --out writes its files, and every scenario under
+ * scenarios/ ends the way its `expect` says. */
+#include <criterion/criterion.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "sim/scenario.h"
+#include "tests/support.h"
+
+typedef struct {
+  int rc;
+  char *out, *err;
+} RunResult;
+
+static RunResult
+run (const char *const *args)
+{
+  RunResult r = { 0 };
+  r.rc = test_run_dsim (args, &r.out, &r.err);
+  return r;
+}
+
+static void
+run_clear (RunResult *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+/* ---- Bad input ---------------------------------------------------------*/
+
+Test (run, every_bad_scenario_exits_2_with_its_message)
+{
+  g_autofree char *dir_path = test_source_path ("tests/data/scenarios/bad");
+  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+  cr_assert_not_null (dir);
+  const char *name;
+  int n = 0;
+  const ProtoVTable *const *reg = proto_registry ();
+  g_autoptr (GString) names = g_string_new (NULL);
+  for (int i = 0; reg[i] != NULL; i++)
+    g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", reg[i]->name);
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    if (!g_str_has_suffix (name, ".scn"))
+      continue;
+    g_autofree char *path = g_build_filename (dir_path, name, NULL);
+    g_autofree char *text = NULL;
+    cr_assert (g_file_get_contents (path, &text, NULL, NULL));
+    cr_assert (g_str_has_prefix (text, "# error: "), "%s", name);
+    g_auto (GStrv) lines = g_strsplit (text + strlen ("# error: "), "\n", 2);
+    g_auto (GStrv) parts = g_strsplit (lines[0], "PROTOCOLS", -1);
+    g_autofree char *msg = g_strjoinv (names->str, parts);
+    g_autofree char *want = g_strdup_printf ("dsim: %s:%s\n", path, msg);
+    RunResult r = run ((const char *[]) { "run", path, NULL });
+    cr_expect_eq (r.rc, 2, "%s: exit %d", name, r.rc);
+    cr_expect_str_eq (r.err, want, "%s", name);
+    cr_expect_str_eq (r.out, "", "%s: nothing on stdout", name);
+    run_clear (&r);
+    n++;
+  }
+  cr_expect_geq (n, 15);
+}
+
+static void
+expect_usage_error (const char *const *args, const char *fragment)
+{
+  RunResult r = run (args);
+  cr_expect_eq (r.rc, 2, "%s %s: exit %d", args[0], args[1] ? args[1] : "", r.rc);
+  cr_expect (g_str_has_prefix (r.err, "dsim: "), "%s", r.err);
+  cr_expect (strstr (r.err, fragment) != NULL, "'%s' lacks '%s'", r.err, fragment);
+  run_clear (&r);
+}
+
+Test (run, bad_arguments_exit_2_with_a_message)
+{
+  g_autofree char *scn = test_source_path ("scenarios/default.scn");
+  expect_usage_error ((const char *[]) { "run", NULL }, "run: expected a scenario file");
+  expect_usage_error ((const char *[]) { "run", scn, "--seed", "x1", NULL },
+                      "run: --seed: expected an unsigned 64-bit integer, got 'x1'");
+  expect_usage_error ((const char *[]) { "run", scn, "--seed=-3", NULL },
+                      "expected an unsigned 64-bit integer, got '-3'");
+  expect_usage_error ((const char *[]) { "run", scn, "--seed", NULL },
+                      "run: --seed needs a value");
+  expect_usage_error ((const char *[]) { "run", scn, "--sed", "3", NULL },
+                      "run: unknown option '--sed'");
+  expect_usage_error ((const char *[]) { "run", scn, scn, NULL }, "one scenario at a time");
+  expect_usage_error ((const char *[]) { "run", "no/such.scn", NULL },
+                      "no/such.scn: cannot read the scenario");
+  expect_usage_error ((const char *[]) { "run", scn, "--trace", "/no/such/dir/t.jsonl", NULL },
+                      "/no/such/dir/t.jsonl: cannot write");
+  expect_usage_error ((const char *[]) { "frobnicate", NULL }, "unknown command 'frobnicate'");
+}
+
+Test (run, help_texts_exist)
+{
+  RunResult r = run ((const char *[]) { "run", "--help", NULL });
+  cr_expect_eq (r.rc, 0);
+  cr_expect (g_str_has_prefix (r.out, "usage: dsim run SCENARIO"), "%s", r.out);
+  for (const char *const *opt = (const char *[]) { "--seed N", "--out DIR", "--trace FILE",
+                                                   "--history FILE", "--quiet", NULL };
+       *opt != NULL; opt++)
+    cr_expect (strstr (r.out, *opt) != NULL, "run --help lacks %s", *opt);
+  run_clear (&r);
+  r = run ((const char *[]) { "--help", NULL });
+  cr_expect_eq (r.rc, 0);
+  cr_expect (strstr (r.out, "  run ") != NULL, "dsim --help lists run");
+  run_clear (&r);
+  r = run ((const char *[]) { "list", "--help", NULL });
+  cr_expect_eq (r.rc, 0);
+  cr_expect (g_str_has_prefix (r.out, "usage: dsim list"));
+  run_clear (&r);
+}
+
+/* ---- Determinism and files ----------------------------------------------*/
+
+static char *
+read_file (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  char *text = NULL;
+  cr_assert (g_file_get_contents (path, &text, NULL, NULL), "%s missing", path);
+  return text;
+}
+
+static void
+remove_dir (const char *dir)
+{
+  for (const char *const *f = (const char *[]) { "history.jsonl", "trace.jsonl", "summary.txt",
+                                                 NULL }; *f != NULL; f++) {
+    g_autofree char *path = g_build_filename (dir, *f, NULL);
+    g_unlink (path);
+  }
+  g_rmdir (dir);
+}
+
+Test (run, same_seed_same_bytes_other_seed_differs)
+{
+  g_autofree char *scn = test_source_path ("scenarios/default.scn");
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-run-XXXXXX", NULL);
+  g_autofree char *d1 = g_build_filename (tmp, "a", NULL);
+  g_autofree char *d2 = g_build_filename (tmp, "b", NULL);
+  g_autofree char *d3 = g_build_filename (tmp, "c", NULL);
+  RunResult r1 = run ((const char *[]) { "run", scn, "--out", d1, NULL });
+  RunResult r2 = run ((const char *[]) { "run", scn, "--out", d2, NULL });
+  RunResult r3 = run ((const char *[]) { "run", scn, "--seed", "2", "--out", d3, NULL });
+  cr_assert (g_str_has_prefix (r1.out, "seed=1\n"), "the seed is printed first: %s", r1.out);
+  cr_assert (g_str_has_prefix (r3.out, "seed=2\n"));
+  cr_expect_str_eq (r1.err, "", "no progress when stderr is not a terminal");
+  cr_expect_eq (r1.rc, r2.rc);
+  cr_expect_str_eq (r1.out, r2.out);
+  g_autofree char *h1 = read_file (d1, "history.jsonl");
+  g_autofree char *h2 = read_file (d2, "history.jsonl");
+  g_autofree char *h3 = read_file (d3, "history.jsonl");
+  g_autofree char *t1 = read_file (d1, "trace.jsonl");
+  g_autofree char *t2 = read_file (d2, "trace.jsonl");
+  g_autofree char *t3 = read_file (d3, "trace.jsonl");
+  g_autofree char *s1 = read_file (d1, "summary.txt");
+  cr_expect_gt (strlen (h1), 1000);
+  cr_expect_gt (strlen (t1), 10000);
+  cr_expect (strcmp (h1, h2) == 0, "history differs between two runs of seed 1");
+  cr_expect (strcmp (t1, t2) == 0, "trace differs between two runs of seed 1");
+  cr_expect (strcmp (h1, h3) != 0, "seed 2 gives the same history as seed 1");
+  cr_expect (strcmp (t1, t3) != 0, "seed 2 gives the same trace as seed 1");
+  cr_expect_str_eq (s1, r1.out, "summary.txt is what stdout said");
+  cr_expect (g_str_has_prefix (h1, "{\"process\":"), "%.80s", h1);
+  cr_expect (g_str_has_prefix (t1, "{\"kind\":\"meta\""), "%.80s", t1);
+  run_clear (&r1);
+  run_clear (&r2);
+  run_clear (&r3);
+  remove_dir (d1);
+  remove_dir (d2);
+  remove_dir (d3);
+  g_rmdir (tmp);
+}
+
+Test (run, trace_and_history_options_and_quiet)
+{
+  g_autofree char *scn = test_source_path ("scenarios/pb/healthy.scn");
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-run-XXXXXX", NULL);
+  g_autofree char *tpath = g_build_filename (tmp, "t.jsonl", NULL);
+  g_autofree char *hpath = g_build_filename (tmp, "h.jsonl", NULL);
+  RunResult r = run ((const char *[]) { "run", scn, "--quiet", "--trace", tpath,
+                                        "--history", hpath, NULL });
+  g_auto (GStrv) lines = g_strsplit (r.out, "\n", -1);
+  cr_expect_eq (g_strv_length (lines), 3, "quiet: seed and outcome only: %s", r.out);
+  cr_expect_str_eq (lines[0], "seed=3");
+  cr_expect (g_str_has_prefix (lines[1], "outcome "), "%s", lines[1]);
+  cr_expect (g_file_test (tpath, G_FILE_TEST_IS_REGULAR));
+  cr_expect (g_file_test (hpath, G_FILE_TEST_IS_REGULAR));
+  run_clear (&r);
+  g_unlink (tpath);
+  g_unlink (hpath);
+  g_rmdir (tmp);
+}
+
+/* ---- The scenario catalog -------------------------------------------------*/
+
+static void
+collect_scenarios (const char *dir, GPtrArray *out)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
+    return;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *path = g_build_filename (dir, names->pdata[i], NULL);
+    if (g_file_test (path, G_FILE_TEST_IS_DIR))
+      collect_scenarios (path, out);
+    else if (g_str_has_suffix (path, ".scn"))
+      g_ptr_array_add (out, g_steal_pointer (&path));
+  }
+}
+
+/* The word after `label` at the start of a summary line ("invariants   hold"). */
+static char *
+summary_word (const char *out, const char *label)
+{
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  for (int i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], label) && lines[i][strlen (label)] == ' ') {
+      const char *p = lines[i] + strlen (label);
+      while (*p == ' ')
+        p++;
+      const char *end = p;
+      while (*end != '\0' && *end != ' ' && *end != ':')
+        end++;
+      return g_strndup (p, (gsize) (end - p));
+    }
+  return NULL;
+}
+
+Test (run, every_scenario_ends_as_it_expects, .timeout = 120)
+{
+  g_autofree char *root = test_source_path ("scenarios");
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  collect_scenarios (root, paths);
+  cr_assert_geq (paths->len, 4, "scenarios/default.scn and scenarios/pb/*.scn");
+  for (guint i = 0; i < paths->len; i++) {
+    const char *path = paths->pdata[i];
+    g_autoptr (GError) error = NULL;
+    g_autoptr (SimConfig) cfg = sim_scenario_load (path, &error);
+    cr_assert_not_null (cfg, "%s", error->message);
+    RunResult r = run ((const char *[]) { "run", path, NULL });
+    g_autofree char *inv = summary_word (r.out, "invariants");
+    g_autofree char *outcome = summary_word (r.out, "outcome");
+    cr_assert_not_null (inv, "%s: no invariants line in\n%s%s", path, r.out, r.err);
+    cr_assert_not_null (outcome, "%s: no outcome line", path);
+    int want_rc = strcmp (outcome, "pass") == 0 ? 0 : strcmp (outcome, "violation") == 0 ? 1 : 3;
+    cr_expect_eq (r.rc, want_rc, "%s: outcome %s but exit %d", path, outcome, r.rc);
+    gboolean expects_invariant = cfg->expect == SIM_EXPECT_VIOLATION && cfg->expect_what != NULL
+                                 && g_str_has_prefix (cfg->expect_what, "invariant");
+    if (expects_invariant)
+      cr_expect_str_eq (inv, "BROKEN", "%s expects a broken invariant", path);
+    else
+      cr_expect_str_eq (inv, "hold", "%s: an invariant broke:\n%s", path, r.out);
+    for (int m = 0; cfg->check_models[m] != NULL; m++) {
+      const char *model = cfg->check_models[m];
+      g_autofree char *verdict = summary_word (r.out, model);
+      cr_assert_not_null (verdict, "%s: no line for model %s", path, model);
+      gboolean wants_violation = cfg->expect == SIM_EXPECT_VIOLATION
+                                 && g_strcmp0 (cfg->expect_what, model) == 0;
+      if (strcmp (verdict, "undecided") == 0) {
+        fprintf (stderr, "SKIPPED: %s: model %s was not decided (is its checker built?)\n",
+                 path, model);
+        continue;
+      }
+      if (wants_violation)
+        cr_expect_str_eq (verdict, "VIOLATED", "%s expects %s violated", path, model);
+      else if (cfg->expect == SIM_EXPECT_PASS)
+        cr_expect_str_eq (verdict, "holds", "%s expects %s to hold", path, model);
+    }
+    if (cfg->expect == SIM_EXPECT_PASS)
+      cr_expect (strcmp (outcome, "violation") != 0, "%s expects pass", path);
+    run_clear (&r);
+  }
+}
+
+Test (run, scenarios_reach_their_marks)
+{
+  static const struct { const char *scenario; const char *marks[4]; } cases[] = {
+    { "scenarios/default.scn", { "pb-promoted", "pb-stepped-down", "pb-snapshot-installed" } },
+    { "scenarios/pb/failover-loses-acked-writes.scn", { "pb-promoted", "pb-snapshot-installed",
+                                                        "pb-gap" } },
+    { "scenarios/pb/healthy.scn", { "pb-duplicate-suppressed", "pb-resend", "pb-redirect" } },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *path = test_source_path (cases[i].scenario);
+    RunResult r = run ((const char *[]) { "run", path, NULL });
+    for (int k = 0; cases[i].marks[k] != NULL; k++) {
+      g_autofree char *needle = g_strdup_printf (" %s x", cases[i].marks[k]);
+      cr_expect (strstr (r.out, needle) != NULL, "%s never reached %s", cases[i].scenario,
+                 cases[i].marks[k]);
+    }
+    run_clear (&r);
+  }
+}
