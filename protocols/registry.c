@@ -6,10 +6,12 @@
 
 extern const ProtoVTable proto_null;
 extern const ProtoVTable proto_pb;
+extern const ProtoVTable proto_raft;
 
 static const ProtoVTable *const registry[] = {
   &proto_null,
   &proto_pb,
+  &proto_raft,
   NULL,
 };
 

@@ -1,0 +1,178 @@
+/* format.c: digest, and the words traces and diagrams use for messages and
+ * node states. */
+#include "protocols/raft/raft.h"
+
+#include <string.h>
+
+static inline uint64_t
+digest_mix (uint64_t h, uint64_t v)
+{
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h *= 0xff51afd7ed558ccdULL;
+  return h ^ (h >> 33);
+}
+
+/* Canonical: the log enters through its hash chain (which covers every
+ * entry and the snapshot), the state machine through applied_chain (it is a
+ * function of the applied prefix), and unused slots never enter. */
+uint64_t
+raft_digest (const void *state, const ProtoCtx *ctx)
+{
+  const RaftNode *node = state;
+  const RaftPersist *p = &node->persist;
+  uint64_t h = 0x1234567;
+  h = digest_mix (h, p->current_term);
+  h = digest_mix (h, p->has_voted ? (uint64_t) p->voted_for + 1 : 0);
+  h = digest_mix (h, p->snap.index);
+  h = digest_mix (h, p->last_index);
+  h = digest_mix (h, raft_log_chain (node, p->last_index));
+  h = digest_mix (h, node->rng.state);
+  h = digest_mix (h, (uint64_t) node->role);
+  h = digest_mix (h, (uint64_t) (int64_t) node->leader);
+  h = digest_mix (h, node->commit_index);
+  h = digest_mix (h, node->last_applied);
+  h = digest_mix (h, node->applied_chain);
+  h = digest_mix (h, (uint64_t) node->election_deadline_us);
+  h = digest_mix (h, (uint64_t) node->leader_contact_us);
+  h = digest_mix (h, node->votes);
+  if (node->role == RAFT_LEADER) {
+    h = digest_mix (h, (uint64_t) node->heartbeat_deadline_us);
+    for (int i = 0; i < ctx->n_nodes; i++) {
+      h = digest_mix (h, node->next_index[i]);
+      h = digest_mix (h, node->match_index[i]);
+      h = digest_mix (h, node->acked_round[i]);
+    }
+    h = digest_mix (h, node->round_sent);
+    h = digest_mix (h, node->round_confirmed);
+    h = digest_mix (h, (uint64_t) node->lease_until_us);
+    for (uint32_t i = 0; i < node->n_reads; i++) {
+      const RaftRead *r = &node->reads[i];
+      h = digest_mix (h, r->read_index ^ r->round << 20 ^ (uint64_t) r->seq << 32 ^ r->client);
+    }
+  }
+  return h;
+}
+
+static const char *const op_names[] = { "read", "write", "cas" };
+
+static void
+format_entries (const RaftAppendEntries *m, GString *out)
+{
+  if (m->n_entries == 0)
+    g_string_append (out, "heartbeat");
+  else
+    g_string_append_printf (out, "%u entr%s", m->n_entries, m->n_entries == 1 ? "y" : "ies");
+}
+
+void
+raft_format_msg (const void *msg, size_t len, GString *out)
+{
+  if (len == 0) {
+    g_string_append (out, "?(empty)");
+    return;
+  }
+  uint8_t type = ((const uint8_t *) msg)[0];
+#define TAKE(T, v) T v; if (len < sizeof v) goto bad; memcpy (&v, msg, sizeof v)
+  switch (type) {
+  case RAFT_MSG_REQUEST_VOTE: {
+    TAKE (RaftRequestVote, m);
+    g_string_append_printf (out, "%s(t=%" G_GUINT64_FORMAT ", last=%" G_GUINT64_FORMAT
+                            "/%" G_GUINT64_FORMAT ")", m.is_pre_vote ? "PreVote" : "RequestVote",
+                            m.term, m.last_log_index, m.last_log_term);
+    return;
+  }
+  case RAFT_MSG_REQUEST_VOTE_RESULT: {
+    TAKE (RaftRequestVoteResult, m);
+    g_string_append_printf (out, "%s%s(t=%" G_GUINT64_FORMAT ")",
+                            m.is_pre_vote ? "PreVote" : "Vote",
+                            m.is_granted ? "Granted" : "Denied", m.term);
+    return;
+  }
+  case RAFT_MSG_APPEND_ENTRIES: {
+    TAKE (RaftAppendEntries, m);
+    g_string_append_printf (out, "AppendEntries(t=%" G_GUINT64_FORMAT ", prev=%" G_GUINT64_FORMAT
+                            "/%" G_GUINT64_FORMAT ", ", m.term, m.prev_log_index,
+                            m.prev_log_term);
+    format_entries (&m, out);
+    g_string_append_printf (out, ", commit=%" G_GUINT64_FORMAT ")", m.leader_commit);
+    return;
+  }
+  case RAFT_MSG_APPEND_ENTRIES_RESULT: {
+    TAKE (RaftAppendEntriesResult, m);
+    if (m.is_success)
+      g_string_append_printf (out, "AppendOk(t=%" G_GUINT64_FORMAT ", match=%" G_GUINT64_FORMAT
+                              ")", m.term, m.match_index);
+    else if (m.conflict_index == 0)
+      g_string_append_printf (out, "AppendRejected(t=%" G_GUINT64_FORMAT ", stale term)", m.term);
+    else
+      g_string_append_printf (out, "AppendRejected(t=%" G_GUINT64_FORMAT ", conflict=%"
+                              G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT ")", m.term,
+                              m.conflict_index, m.conflict_term);
+    return;
+  }
+  case RAFT_MSG_INSTALL_SNAPSHOT: {
+    TAKE (RaftInstallSnapshot, m);
+    g_string_append_printf (out, "InstallSnapshot(t=%" G_GUINT64_FORMAT ", last=%" G_GUINT64_FORMAT
+                            "/%" G_GUINT64_FORMAT ")", m.term, m.last_index, m.last_term);
+    return;
+  }
+  case RAFT_MSG_INSTALL_SNAPSHOT_RESULT: {
+    TAKE (RaftInstallSnapshotResult, m);
+    g_string_append_printf (out, "SnapshotOk(t=%" G_GUINT64_FORMAT ", match=%" G_GUINT64_FORMAT
+                            ")", m.term, m.match_index);
+    return;
+  }
+  case RAFT_MSG_CLIENT_REQUEST: {
+    TAKE (RaftClientRequest, m);
+    g_string_append_printf (out, "Request(c%u #%u: %s k%u", m.client + 1u, m.seq,
+                            m.kind < G_N_ELEMENTS (op_names) ? op_names[m.kind] : "?", m.key);
+    if (m.kind == PROTO_OP_WRITE)
+      g_string_append_printf (out, " := %" G_GINT64_FORMAT, m.value);
+    else if (m.kind == PROTO_OP_CAS)
+      g_string_append_printf (out, " %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT, m.expect,
+                              m.value);
+    g_string_append_c (out, ')');
+    return;
+  }
+  case RAFT_MSG_CLIENT_REPLY: {
+    TAKE (RaftClientReply, m);
+    if (m.status == RAFT_REPLY_REDIRECT) {
+      if (m.leader_hint >= 0)
+        g_string_append_printf (out, "Redirect(#%u, leader n%d)", m.seq, m.leader_hint + 1);
+      else
+        g_string_append_printf (out, "Redirect(#%u, no leader)", m.seq);
+    } else if (m.status == RAFT_REPLY_CAS_FAILED) {
+      g_string_append_printf (out, "Reply(#%u, cas failed)", m.seq);
+    } else if (m.has_value) {
+      g_string_append_printf (out, "Reply(#%u, ok, %" G_GINT64_FORMAT ")", m.seq, m.value);
+    } else {
+      g_string_append_printf (out, "Reply(#%u, ok)", m.seq);
+    }
+    return;
+  }
+  default:
+    break;
+  }
+#undef TAKE
+bad:
+  g_string_append_printf (out, "?(type %u, %zu bytes)", type, len);
+}
+
+void
+raft_format_state (const void *state, const ProtoCtx *ctx, GString *out)
+{
+  const RaftNode *node = state;
+  const RaftPersist *p = &node->persist;
+  g_string_append_printf (out, "%s t=%" G_GUINT64_FORMAT, raft_role_name ((RaftRole) node->role),
+                          p->current_term);
+  if (p->has_voted)
+    g_string_append_printf (out, " vote=n%d", p->voted_for + 1);
+  g_string_append_printf (out, " log=%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
+                          p->last_index, raft_log_term (node, p->last_index));
+  if (p->snap.index > 0)
+    g_string_append_printf (out, " snap=%" G_GUINT64_FORMAT, p->snap.index);
+  g_string_append_printf (out, " commit=%" G_GUINT64_FORMAT " applied=%" G_GUINT64_FORMAT,
+                          node->commit_index, node->last_applied);
+  if (node->role != RAFT_LEADER && node->leader != RAFT_NOBODY)
+    g_string_append_printf (out, " leader=n%d", node->leader + 1);
+}

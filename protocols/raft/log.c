@@ -1,0 +1,111 @@
+/* log.c: the bounded log (a ring of RAFT_LOG_CAP entries after the
+ * snapshot), its hash chain, and compaction (section 7). */
+#include "protocols/raft/raft.h"
+
+#include <string.h>
+
+static inline uint64_t
+mix64 (uint64_t z)
+{
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t
+raft_chain_next (uint64_t prev_chain, const RaftWireEntry *e)
+{
+  uint64_t h = prev_chain * 0x9e3779b97f4a7c15ULL;
+  h = mix64 (h ^ e->term);
+  h = mix64 (h ^ (uint64_t) e->value);
+  h = mix64 (h ^ (uint64_t) e->expect);
+  h = mix64 (h ^ ((uint64_t) e->seq << 32 | (uint64_t) e->client << 16
+                  | (uint64_t) e->kind << 8 | e->key));
+  return h | 1u; /* never 0, so 0 can mean "no entry" */
+}
+
+gboolean
+raft_log_has (const RaftNode *node, uint64_t index)
+{
+  return index >= node->persist.snap.index && index <= node->persist.last_index;
+}
+
+const RaftEntry *
+raft_log_entry (const RaftNode *node, uint64_t index)
+{
+  g_assert (index > node->persist.snap.index && index <= node->persist.last_index);
+  return &node->persist.log[index % RAFT_LOG_CAP];
+}
+
+uint64_t
+raft_log_term (const RaftNode *node, uint64_t index)
+{
+  const RaftPersist *p = &node->persist;
+  if (index == p->snap.index)
+    return p->snap.term;
+  if (index > p->snap.index && index <= p->last_index)
+    return p->log[index % RAFT_LOG_CAP].e.term;
+  return 0;
+}
+
+uint64_t
+raft_log_chain (const RaftNode *node, uint64_t index)
+{
+  const RaftPersist *p = &node->persist;
+  if (index == p->snap.index)
+    return p->snap.chain;
+  if (index > p->snap.index && index <= p->last_index)
+    return p->log[index % RAFT_LOG_CAP].chain;
+  return 0;
+}
+
+/* Appends after last_index; FALSE if the ring is full. */
+gboolean
+raft_log_append (RaftNode *node, const ProtoCtx *ctx, const RaftWireEntry *e)
+{
+  RaftPersist *p = &node->persist;
+  if (p->last_index - p->snap.index >= RAFT_LOG_CAP)
+    return FALSE;
+  uint64_t chain = raft_chain_next (raft_log_chain (node, p->last_index), e);
+  p->last_index++;
+  RaftEntry *slot = &p->log[p->last_index % RAFT_LOG_CAP];
+  slot->e = *e;
+  slot->chain = chain;
+  return TRUE;
+}
+
+/* Figure 2, AppendEntries receiver: "If an existing entry conflicts with a
+ * new one (same index but different terms), delete the existing entry and
+ * all that follow it (5.3)". */
+void
+raft_log_truncate (RaftNode *node, uint64_t last_kept)
+{
+  RaftPersist *p = &node->persist;
+  g_assert (last_kept >= p->snap.index);
+  if (last_kept < p->last_index) {
+    for (uint64_t i = last_kept + 1; i <= p->last_index; i++)
+      memset (&p->log[i % RAFT_LOG_CAP], 0, sizeof (RaftEntry));
+    p->last_index = last_kept;
+  }
+}
+
+/* Section 7: "Each server takes snapshots independently, covering just the
+ * committed entries in its log. ... the state machine writes its current
+ * state to the snapshot ... [and] discards the log prefix."  The snapshot
+ * is taken at last_applied, whose state is `machine`. */
+void
+raft_log_compact (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
+{
+  RaftPersist *p = &node->persist;
+  uint64_t upto = node->last_applied;
+  if (upto <= p->snap.index)
+    return;
+  uint64_t term = raft_log_term (node, upto);
+  for (uint64_t i = p->snap.index + 1; i <= upto; i++)
+    memset (&p->log[i % RAFT_LOG_CAP], 0, sizeof (RaftEntry));
+  p->snap.index = upto;
+  p->snap.term = term;
+  p->snap.chain = node->applied_chain;
+  p->snap.machine = node->machine;
+  proto_outbox_note (out, "snapshot at %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, upto, term);
+}

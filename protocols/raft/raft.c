@@ -1,0 +1,212 @@
+/* raft.c: the Raft node's step function: start, timeouts, and a dispatcher
+ * that hands each message to its handler (recv_*.c). */
+#include "protocols/raft/raft.h"
+
+#include <string.h>
+
+static const ProtoKnob raft_knobs[] = {
+  { "election_timeout_min", PROTO_KNOB_DURATION, offsetof (RaftConfig, election_min_us),
+    "150ms", 1000, 60000000, NULL, "shortest randomized election timeout" },
+  { "election_timeout_max", PROTO_KNOB_DURATION, offsetof (RaftConfig, election_max_us),
+    "300ms", 1000, 60000000, NULL, "longest randomized election timeout" },
+  { "heartbeat", PROTO_KNOB_DURATION, offsetof (RaftConfig, heartbeat_us),
+    "50ms", 100, 60000000, NULL, "leader's idle AppendEntries interval" },
+  { "batch", PROTO_KNOB_INT, offsetof (RaftConfig, batch),
+    "64", 1, 256, NULL, "entries per AppendEntries at most" },
+  { "snapshot_threshold", PROTO_KNOB_INT, offsetof (RaftConfig, snapshot_threshold),
+    "256", 1, RAFT_LOG_CAP, NULL, "applied entries beyond the snapshot that trigger compaction" },
+  { "read_mode", PROTO_KNOB_CHOICE, offsetof (RaftConfig, read_mode),
+    "read-index", 0, 0, "read-index|lease|log", "how linearizable reads are served" },
+  { "lease", PROTO_KNOB_DURATION, offsetof (RaftConfig, lease_us),
+    "100ms", 0, 60000000, NULL, "lease length (read_mode = lease); keep below election_timeout_min minus clock drift" },
+  { "pre_vote", PROTO_KNOB_BOOL, offsetof (RaftConfig, pre_vote),
+    "true", 0, 0, NULL, "ask for pre-votes before starting an election (thesis 9.6)" },
+  { "bug", PROTO_KNOB_CHOICE, offsetof (RaftConfig, bug), "none", 0, 0,
+    "none|vote-without-log-check|commit-previous-term|stale-leader-read|volatile-vote",
+    "seeded bug to switch on" },
+  { NULL },
+};
+
+int64_t
+raft_random_timeout (RaftNode *node, const RaftConfig *cfg, int64_t now_us)
+{
+  int64_t hi = MAX (cfg->election_min_us, cfg->election_max_us);
+  return now_us + pcg32_range (&node->rng, cfg->election_min_us, hi);
+}
+
+/* A restart: the persistent state is what a real server would read back
+ * from disk; everything else starts over. */
+static void
+raft_start (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *out)
+{
+  const RaftConfig *cfg = ctx->config;
+  RaftPersist *p = &node->persist;
+  pcg32_seed (&node->rng, ctx->seed, (uint64_t) ctx->self);
+  node->role = RAFT_FOLLOWER;
+  node->leader = RAFT_NOBODY;
+  /* Section 7: "the state machine is reset using the snapshot contents";
+   * commit and apply restart from the snapshot, the log is replayed as the
+   * leader tells us what is committed. */
+  node->machine = p->snap.machine;
+  node->commit_index = p->snap.index;
+  node->last_applied = p->snap.index;
+  node->applied_chain = p->snap.chain;
+  /* Thesis 6.4.1: a leader's lease assumes no server votes within an
+   * election timeout of hearing from it; a server that just rebooted may
+   * have heard from it a moment ago, so with leases it waits as if it had.
+   * Without leases it may vote at once. */
+  node->leader_contact_us = cfg->read_mode == RAFT_READ_LEASE ? now_us : INT64_MIN / 4;
+  node->election_deadline_us = raft_random_timeout (node, cfg, now_us);
+  if (cfg->bug == RAFT_BUG_VOLATILE_VOTE && p->has_voted) {
+    /* Seeded bug: votedFor was kept in memory only. */
+    p->has_voted = FALSE;
+    proto_outbox_note (out, "forgot its vote in term %" G_GUINT64_FORMAT " (bug)",
+                       p->current_term);
+  }
+  if (ctx->n_nodes == 1)
+    raft_election_start (node, ctx, FALSE, now_us, out);
+}
+
+static void
+raft_timeout (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *out)
+{
+  const RaftConfig *cfg = ctx->config;
+  if (node->role == RAFT_LEADER) {
+    /* Figure 2, Leaders: "send initial empty AppendEntries RPCs (heartbeat)
+     * to each server; repeat during idle periods to prevent election
+     * timeouts (5.2)". */
+    if (now_us >= node->heartbeat_deadline_us)
+      raft_broadcast_round (node, ctx, now_us, out);
+    return;
+  }
+  /* Figure 2, Followers: "If election timeout elapses without receiving
+   * AppendEntries RPC from current leader or granting vote to candidate:
+   * convert to candidate."  Candidates: "If election timeout elapses: start
+   * new election." */
+  if (now_us < node->election_deadline_us)
+    return;
+  raft_election_start (node, ctx, cfg->pre_vote && ctx->n_nodes > 1, now_us, out);
+}
+
+/* Copies a fixed-size message out of the event, or refuses it. */
+static gboolean
+msg_take (const ProtoEvent *ev, void *dst, size_t len)
+{
+  if (ev->msg_len < len)
+    return FALSE;
+  memcpy (dst, ev->msg, len);
+  return TRUE;
+}
+
+static void
+raft_receive (RaftNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *out)
+{
+  if (ev->msg_len == 0)
+    return;
+  int from = ev->from;
+  int64_t now = ev->now_us;
+  gboolean from_node = from >= 0 && from < ctx->n_nodes && from != ctx->self;
+  switch (((const uint8_t *) ev->msg)[0]) {
+  case RAFT_MSG_REQUEST_VOTE: {
+    RaftRequestVote m;
+    if (from_node && msg_take (ev, &m, sizeof m))
+      raft_recv_request_vote (node, ctx, from, &m, now, out);
+    break;
+  }
+  case RAFT_MSG_REQUEST_VOTE_RESULT: {
+    RaftRequestVoteResult m;
+    if (from_node && msg_take (ev, &m, sizeof m))
+      raft_recv_request_vote_result (node, ctx, from, &m, now, out);
+    break;
+  }
+  case RAFT_MSG_APPEND_ENTRIES: {
+    RaftAppendEntries m;
+    if (!from_node || !msg_take (ev, &m, sizeof m)
+        || ev->msg_len != sizeof m + (size_t) m.n_entries * sizeof (RaftWireEntry))
+      break;
+    /* Entries follow the header; copy them to aligned storage. */
+    RaftWireEntry entries[256];
+    if (m.n_entries > G_N_ELEMENTS (entries))
+      break;
+    memcpy (entries, (const uint8_t *) ev->msg + sizeof m,
+            (size_t) m.n_entries * sizeof (RaftWireEntry));
+    raft_recv_append_entries (node, ctx, from, &m, entries, now, out);
+    break;
+  }
+  case RAFT_MSG_APPEND_ENTRIES_RESULT: {
+    RaftAppendEntriesResult m;
+    if (from_node && msg_take (ev, &m, sizeof m))
+      raft_recv_append_entries_result (node, ctx, from, &m, now, out);
+    break;
+  }
+  case RAFT_MSG_INSTALL_SNAPSHOT: {
+    if (!from_node || ev->msg_len != sizeof (RaftInstallSnapshot))
+      break;
+    /* Too big for the stack of a step that may be called deep; the message
+     * bytes are only read, so a copy is made into the node's own snapshot
+     * by the handler. */
+    RaftInstallSnapshot *m = g_malloc (sizeof *m);
+    memcpy (m, ev->msg, sizeof *m);
+    raft_recv_install_snapshot (node, ctx, from, m, now, out);
+    g_free (m);
+    break;
+  }
+  case RAFT_MSG_INSTALL_SNAPSHOT_RESULT: {
+    RaftInstallSnapshotResult m;
+    if (from_node && msg_take (ev, &m, sizeof m))
+      raft_recv_install_snapshot_result (node, ctx, from, &m, now, out);
+    break;
+  }
+  case RAFT_MSG_CLIENT_REQUEST: {
+    RaftClientRequest m;
+    if (from >= ctx->n_nodes && msg_take (ev, &m, sizeof m))
+      raft_recv_client_request (node, ctx, from, &m, now, out);
+    break;
+  }
+  default:
+    break; /* not a Raft message: ignore */
+  }
+}
+
+static void
+raft_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *out)
+{
+  RaftNode *node = state;
+  switch (ev->kind) {
+  case PROTO_EV_START:
+    raft_start (node, ctx, ev->now_us, out);
+    break;
+  case PROTO_EV_TIMEOUT:
+    raft_timeout (node, ctx, ev->now_us, out);
+    break;
+  case PROTO_EV_RECEIVE:
+    raft_receive (node, ctx, ev, out);
+    break;
+  case PROTO_EV_INVOKE:
+  case PROTO_EV_RETRY:
+    break; /* client events: not for nodes */
+  }
+  proto_outbox_set_deadline (out, node->role == RAFT_LEADER ? node->heartbeat_deadline_us
+                                                            : node->election_deadline_us);
+}
+
+const ProtoVTable proto_raft = {
+  .name = "raft",
+  .summary = "Raft with pre-vote, ReadIndex, leases, client sessions and snapshots",
+  .knobs = raft_knobs,
+  .config_size = sizeof (RaftConfig),
+  .ops_supported = (1u << PROTO_OP_READ) | (1u << PROTO_OP_WRITE) | (1u << PROTO_OP_CAS),
+  .min_nodes = 1,
+  .max_nodes = PROTO_MAX_NODES,
+  .state_size = sizeof (RaftNode),
+  .persist_offset = offsetof (RaftNode, persist),
+  .persist_size = sizeof (RaftPersist),
+  .step = raft_step,
+  .digest = raft_digest,
+  .ghost_size = sizeof (RaftGhost),
+  .check = raft_check,
+  .format_msg = raft_format_msg,
+  .format_state = raft_format_state,
+  .client_state_size = sizeof (RaftClient),
+  .client_step = raft_client_step,
+};

@@ -1,0 +1,59 @@
+/* recv_append_entries_result.c: a follower's answer to AppendEntries
+ * arrives at the leader. */
+#include "protocols/raft/raft.h"
+
+/* Where to resume after a rejection, from the follower's hint (section 5.3,
+ * fast backtracking): past the last entry of the conflicting term if we have
+ * that term, else at the first index the follower has of it. */
+static uint64_t
+backtrack_to (const RaftNode *node, const RaftAppendEntriesResult *m)
+{
+  const RaftPersist *p = &node->persist;
+  if (m->conflict_term != 0) {
+    uint64_t i = p->last_index;
+    while (i > p->snap.index && raft_log_term (node, i) > m->conflict_term)
+      i--;
+    if (i > p->snap.index && raft_log_term (node, i) == m->conflict_term)
+      return i + 1;
+  }
+  return m->conflict_index;
+}
+
+/* Figure 2, Leaders: "If successful: update nextIndex and matchIndex for
+ * follower (5.3).  If AppendEntries fails because of log inconsistency:
+ * decrement nextIndex and retry (5.3)." */
+void
+raft_recv_append_entries_result (RaftNode *node, const ProtoCtx *ctx, int from,
+                                 const RaftAppendEntriesResult *m, int64_t now_us,
+                                 ProtoOutbox *out)
+{
+  RaftPersist *p = &node->persist;
+  if (m->term > p->current_term) {
+    raft_become_follower (node, ctx, m->term, now_us, out);
+    return;
+  }
+  if (node->role != RAFT_LEADER || m->term != p->current_term)
+    return;
+  if (m->is_success) {
+    if (m->match_index > node->match_index[from]) {
+      node->match_index[from] = MIN (m->match_index, p->last_index);
+      if (node->next_index[from] <= node->match_index[from])
+        node->next_index[from] = node->match_index[from] + 1;
+      raft_commit_advance (node, ctx, now_us, out);
+    }
+  } else if (m->conflict_index != 0) {
+    uint64_t next = backtrack_to (node, m);
+    next = MAX (next, node->match_index[from] + 1);
+    next = MIN (next, p->last_index + 1);
+    proto_outbox_mark (out, "log-conflict-backtrack");
+    proto_outbox_note (out, "n%d rejected: nextIndex %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT,
+                       from + 1, node->next_index[from], next);
+    node->next_index[from] = next;
+    raft_send_append (node, ctx, from, out);
+  }
+  if (node->role != RAFT_LEADER)
+    return;
+  raft_round_ack (node, ctx, from, m->round, now_us, out);
+  if (m->is_success && node->next_index[from] <= p->last_index)
+    raft_send_append (node, ctx, from, out);
+}
