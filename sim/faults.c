@@ -37,6 +37,7 @@ sim_node_crash (SimWorld *w, int node)
   n->has_held_timeout = FALSE;
   w->timers[node].deadline = PROTO_NO_DEADLINE;
   w->timers[node].gen++;
+  w->timers[node].queued_us = -1;
   w->stats.crashes++;
   trace_node_event (w, node, "crash", "volatile state lost");
   for (guint i = 0; i < n->held->len; i++) {
@@ -108,7 +109,10 @@ node_resume (SimWorld *w, int node)
   g_array_set_size (n->held, 0);
   if (n->has_held_timeout) {
     n->has_held_timeout = FALSE;
-    sim_queue_push (&w->queue, w->stats.now_us, SIM_CHOICE_TIMEOUT, node, w->timers[node].gen);
+    SimTimer *t = &w->timers[node];
+    t->gen++;
+    t->queued_us = w->stats.now_us;
+    sim_queue_push (&w->queue, t->queued_us, SIM_CHOICE_TIMEOUT, node, t->gen);
   }
 }
 

@@ -53,6 +53,7 @@ sim_world_new (const SimConfig *cfg, uint64_t seed)
     ctx->n_clients = w->n_clients;
     ctx->config = w->cfg->proto_config;
     w->timers[e].deadline = PROTO_NO_DEADLINE;
+    w->timers[e].queued_us = -1;
   }
   for (int n = 0; n < w->n_nodes; n++) {
     w->nodes[n].held = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -148,17 +149,48 @@ endpoint_now (const SimWorld *w, int endpoint)
                                : w->stats.now_us;
 }
 
-/* Schedules the endpoint's current deadline (a new generation: any earlier
- * timeout event of it is stale). */
+int64_t
+sim_timer_due (const SimWorld *w, int endpoint)
+{
+  const SimTimer *t = &w->timers[endpoint];
+  if (t->deadline == PROTO_NO_DEADLINE)
+    return INT64_MAX;
+  return endpoint < w->n_nodes ? node_virtual_time (w, endpoint, t->deadline) : t->deadline;
+}
+
+/* The endpoint's deadline (or its clock) changed: make sure an event is
+ * queued no later than the new due time. */
 void
 sim_timer_rearm (SimWorld *w, int endpoint)
 {
   SimTimer *t = &w->timers[endpoint];
-  t->gen++;
   if (t->deadline == PROTO_NO_DEADLINE)
-    return;
-  int64_t at = endpoint < w->n_nodes ? node_virtual_time (w, endpoint, t->deadline) : t->deadline;
-  sim_queue_push (&w->queue, MAX (at, w->stats.now_us), SIM_CHOICE_TIMEOUT, endpoint, t->gen);
+    return; /* a queued event will find nothing to fire */
+  int64_t due = MAX (sim_timer_due (w, endpoint), w->stats.now_us);
+  if (t->queued_us >= 0 && t->queued_us <= due)
+    return; /* the queued event comes first and will be queued again */
+  t->gen++;
+  t->queued_us = due;
+  sim_queue_push (&w->queue, due, SIM_CHOICE_TIMEOUT, endpoint, t->gen);
+}
+
+/* A TIMEOUT event of the current generation came up: FALSE if there is
+ * nothing to fire yet (the deadline was cleared, or moved later: then the
+ * event is queued again at the new due time). */
+static gboolean
+timer_settle (SimWorld *w, const SimEvent *ev)
+{
+  SimTimer *t = &w->timers[ev->a];
+  t->queued_us = -1;
+  int64_t due = sim_timer_due (w, ev->a);
+  if (due == INT64_MAX)
+    return FALSE;
+  if (due > ev->time_us) {
+    t->queued_us = due;
+    sim_queue_push (&w->queue, due, SIM_CHOICE_TIMEOUT, ev->a, t->gen);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 /* ---- Invariants and marks ----------------------------------------------- */
@@ -407,6 +439,10 @@ sim_client_step_event (SimWorld *w, int client, ProtoEvent *ev)
 static void
 fire_timeout (SimWorld *w, int e)
 {
+  int64_t due = sim_timer_due (w, e);
+  if (due > w->stats.now_us && due != INT64_MAX)
+    w->stats.now_us = due; /* applied ahead of its time by sim_world_apply */
+  w->timers[e].queued_us = -1;
   if (e < w->n_nodes && w->nodes[e].is_paused) {
     w->nodes[e].has_held_timeout = TRUE;
     return;
@@ -423,15 +459,16 @@ fire_timeout (SimWorld *w, int e)
 
 /* ---- Applying events -----------------------------------------------------*/
 
-/* Is a queued event still meaningful?  Timer events of an older generation,
- * and client events of a finished operation, are not: they are skipped
- * without counting. */
+/* Is a queued event still meaningful?  Timer events of an older generation
+ * or with no deadline left, and client events of a finished operation, are
+ * not: they are skipped without counting.  A timer event whose deadline
+ * moved later is pending (it will fire, later). */
 static gboolean
 event_is_live (const SimWorld *w, const SimEvent *ev)
 {
   switch ((SimChoiceKind) ev->kind) {
   case SIM_CHOICE_TIMEOUT:
-    return w->timers[ev->a].gen == ev->b;
+    return w->timers[ev->a].gen == ev->b && w->timers[ev->a].deadline != PROTO_NO_DEADLINE;
   case SIM_CHOICE_INVOKE:
   case SIM_CHOICE_ATTEMPT_TIMEOUT:
   case SIM_CHOICE_RETRY:
@@ -503,8 +540,11 @@ sim_world_step (SimWorld *w)
       return FALSE;
     }
     sim_queue_pop (&w->queue, &ev);
-    if (event_is_live (w, &ev))
-      break;
+    if (!event_is_live (w, &ev))
+      continue;
+    if (ev.kind == SIM_CHOICE_TIMEOUT && !timer_settle (w, &ev))
+      continue;
+    break;
   }
   event_apply (w, &ev);
   return !w->is_over;
@@ -572,9 +612,13 @@ sim_world_enabled (SimWorld *w, GArray *out)
 {
   g_autoptr (GArray) live = g_array_new (FALSE, FALSE, sizeof (SimEvent));
   for (guint i = 0; i < sim_queue_len (&w->queue); i++) {
-    const SimEvent *ev = sim_queue_nth (&w->queue, i);
-    if (ev->time_us <= w->cfg->duration_us && event_is_live (w, ev))
-      g_array_append_val (live, *ev);
+    SimEvent ev = *sim_queue_nth (&w->queue, i);
+    if (!event_is_live (w, &ev))
+      continue;
+    if (ev.kind == SIM_CHOICE_TIMEOUT)
+      ev.time_us = MAX (ev.time_us, sim_timer_due (w, ev.a));
+    if (ev.time_us <= w->cfg->duration_us)
+      g_array_append_val (live, ev);
   }
   g_array_sort (live, compare_events);
   for (guint i = 0; i < live->len; i++) {
@@ -591,12 +635,16 @@ sim_world_next_choice (SimWorld *w, SimChoice *out)
     const SimEvent *top = sim_queue_peek (&w->queue);
     if (top == NULL || top->time_us > w->cfg->duration_us || w->is_over)
       return FALSE;
-    if (event_is_live (w, top)) {
+    if (event_is_live (w, top)
+        && (top->kind != SIM_CHOICE_TIMEOUT || sim_timer_due (w, top->a) <= top->time_us)) {
       choice_of_event (w, top, out);
       return TRUE;
     }
-    SimEvent stale;
-    sim_queue_pop (&w->queue, &stale);
+    /* Settle it exactly as sim_world_step would. */
+    SimEvent ev;
+    sim_queue_pop (&w->queue, &ev);
+    if (event_is_live (w, &ev))
+      timer_settle (w, &ev);
   }
 }
 

@@ -27,9 +27,19 @@ enum {
  *   ATTEMPT_TIMEOUT, RETRY   a = client endpoint, b = op << 24 | attempt
  *   OP_TIMEOUT   a = client endpoint, b = operation number */
 
+/* An endpoint's deadline and its one queued TIMEOUT event.
+ *
+ * Protocols move their deadline often (a follower pushes its election
+ * timeout back on every heartbeat).  Pushing an event per change would fill
+ * the queue with stale events, so a later deadline reuses the event already
+ * queued: when that event comes up early it is queued again at the current
+ * due time instead of firing.  Only an earlier deadline queues a new event
+ * (a new generation; the old event is then stale and skipped). */
 typedef struct {
   int64_t deadline;  /* on the endpoint's own clock; PROTO_NO_DEADLINE: none */
-  uint64_t gen;      /* bumped when the deadline changes: older events are stale */
+  uint64_t gen;      /* generation of the queued event; older ones are stale */
+  int64_t queued_us; /* virtual time of the queued event of this generation;
+                        -1: none queued */
 } SimTimer;
 
 typedef struct {
@@ -118,6 +128,8 @@ void sim_node_step (SimWorld *w, int node, ProtoEvent *ev);
 void sim_client_step_event (SimWorld *w, int client, ProtoEvent *ev);
 int64_t sim_node_local_time (const SimWorld *w, int node, int64_t virtual_us);
 void sim_timer_rearm (SimWorld *w, int endpoint);
+/* Virtual time at which the endpoint's deadline falls (INT64_MAX: none). */
+int64_t sim_timer_due (const SimWorld *w, int endpoint);
 void sim_world_run_check (SimWorld *w);
 
 /* trace.c */

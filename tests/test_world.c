@@ -927,3 +927,61 @@ Test (world, trace_lines_are_json_with_vector_clocks)
   cr_expect_eq (n_notes, 3u, "one boot note per node");
   run_output_clear (&r);
 }
+
+/* ---- Deadlines that move --------------------------------------------------
+ * A watchdog: n1 pings n2 every 5ms until 100ms; n2 pushes its deadline to
+ * 20ms after each ping (like a follower's election timeout).  It must fire
+ * once, 20ms after the last ping, however often it was moved. */
+
+typedef struct {
+  int64_t last_recv;
+  int64_t fired_at[4];
+  int n_fired;
+} WatchNode;
+
+static void
+watch_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *out)
+{
+  WatchNode *n = state;
+  if (ctx->self == 0) {
+    if (ev->kind == PROTO_EV_START || ev->kind == PROTO_EV_TIMEOUT) {
+      if (ev->now_us < 100000) {
+        char ping = 'p';
+        proto_outbox_send (out, 1, &ping, 1);
+        proto_outbox_set_deadline (out, ev->now_us + 5000);
+      }
+    }
+    return;
+  }
+  if (ev->kind == PROTO_EV_RECEIVE) {
+    n->last_recv = ev->now_us;
+    proto_outbox_set_deadline (out, ev->now_us + 20000);
+  } else if (ev->kind == PROTO_EV_TIMEOUT && n->n_fired < 4) {
+    n->fired_at[n->n_fired++] = ev->now_us;
+  }
+}
+
+static const ProtoVTable watch_vt = {
+  .name = "watch",
+  .summary = "test protocol",
+  .min_nodes = 2,
+  .max_nodes = 2,
+  .state_size = sizeof (WatchNode),
+  .step = watch_step,
+};
+
+Test (world, a_postponed_deadline_fires_once_at_its_last_time)
+{
+  g_autoptr (SimConfig) cfg = sim_config_new (&watch_vt);
+  cfg->n_nodes = 2;
+  cfg->duration_us = G_USEC_PER_SEC;
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 3);
+  sim_world_run (w);
+  const WatchNode *n = sim_world_node_state (w, 1);
+  cr_expect_gt (n->last_recv, 95000);
+  cr_expect_eq (n->n_fired, 1);
+  cr_expect_eq (n->fired_at[0], n->last_recv + 20000);
+  /* Each of the 20 pings and the one timeout is one event, plus the two
+   * boots and n1's timeouts: moving a deadline adds none. */
+  cr_expect_eq (sim_world_stats (w)->events, 2u + 20u + 19u + 1u + 1u);
+}
