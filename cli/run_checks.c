@@ -1,7 +1,12 @@
 /* run_checks.c: invariants and consistency models at the end of a run. */
 #include "cli/run_checks.h"
+#include "checkers/consistency.h"
 
 #include <string.h>
+
+/* A bound on search states instead of a wall-clock deadline, so that the
+ * same run always gets the same verdict. */
+#define RUN_MAX_STATES 5000000
 
 typedef struct {
   char *model;
@@ -15,13 +20,48 @@ struct RunChecks {
 };
 
 static void
-check_one (const ChkHistory *history, const char *model, RunModelResult *r)
+check_consistency (const ChkHistory *history, const GArray *ops, ChkModel m,
+                   RunModelResult *r)
 {
-  /* No consistency checker is linked into dsim yet: say so, loudly, and
-   * leave the verdict open rather than guess. */
-  (void) history;
-  r->verdict = RUN_MODEL_UNDECIDED;
-  r->text = g_strdup_printf ("not checked: this dsim has no %s checker yet", model);
+  ChkConsOptions opt;
+  chk_cons_options_init (&opt);
+  opt.max_states = RUN_MAX_STATES;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkConsResult) res = chk_consistency_check (history, ops, m, &opt, &error);
+  if (res == NULL) {
+    r->verdict = RUN_MODEL_UNDECIDED;
+    r->text = g_strdup_printf ("cannot check this history: %s", error->message);
+    return;
+  }
+  g_autoptr (GString) text = g_string_new (NULL);
+  for (guint i = 0; i < res->violations->len; i++) {
+    const ChkConsViolation *v = res->violations->pdata[i];
+    g_string_append_printf (text, "%s%s: %s", i > 0 ? "\n" : "", v->pattern, v->explanation);
+  }
+  if (res->note != NULL)
+    g_string_append_printf (text, "%s%s", text->len > 0 ? "\n" : "", res->note);
+  r->verdict = res->verdict == CHK_VERDICT_OK ? RUN_MODEL_HOLDS
+               : res->verdict == CHK_VERDICT_VIOLATION ? RUN_MODEL_VIOLATED
+               : RUN_MODEL_UNDECIDED;
+  r->text = text->len > 0 ? g_strdup (text->str) : NULL;
+}
+
+static void
+check_one (const ChkHistory *history, const GArray *ops, const char *ops_error,
+           const char *model, RunModelResult *r)
+{
+  ChkModel m;
+  if (ops == NULL) {
+    r->verdict = RUN_MODEL_UNDECIDED;
+    r->text = g_strdup_printf ("cannot check the recorded history: %s", ops_error);
+  } else if (chk_model_from_name (model, &m)) {
+    check_consistency (history, ops, m, r);
+  } else {
+    /* No checker for this model is linked into dsim: say so, loudly, and
+     * leave the verdict open rather than guess. */
+    r->verdict = RUN_MODEL_UNDECIDED;
+    r->text = g_strdup_printf ("not checked: this dsim has no %s checker yet", model);
+  }
 }
 
 RunChecks *
@@ -31,9 +71,13 @@ run_checks_new (const ChkHistory *history, const char *const *models,
   RunChecks *c = g_new0 (RunChecks, 1);
   c->invariant_failure = g_strdup (invariant_failure);
   c->results = g_array_new (FALSE, TRUE, sizeof (RunModelResult));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ops = NULL;
+  if (models != NULL && models[0] != NULL)
+    ops = chk_history_ops (history, &error);
   for (int i = 0; models != NULL && models[i] != NULL; i++) {
     RunModelResult r = { .model = g_strdup (models[i]) };
-    check_one (history, models[i], &r);
+    check_one (history, ops, error != NULL ? error->message : NULL, models[i], &r);
     g_array_append_val (c->results, r);
   }
   return c;
@@ -59,11 +103,14 @@ run_checks_append (const RunChecks *c, GString *out)
 {
   if (c->results->len == 0)
     g_string_append (out, "models       none listed in [check]\n");
+  int width = 12;
+  for (guint i = 0; i < c->results->len; i++)
+    width = MAX (width, (int) strlen (g_array_index (c->results, RunModelResult, i).model));
   for (guint i = 0; i < c->results->len; i++) {
     const RunModelResult *r = &g_array_index (c->results, RunModelResult, i);
     const char *word = r->verdict == RUN_MODEL_HOLDS ? "holds"
                        : r->verdict == RUN_MODEL_VIOLATED ? "VIOLATED" : "undecided";
-    g_string_append_printf (out, "%-12s %s", r->model, word);
+    g_string_append_printf (out, "%-*s %s", width, r->model, word);
     if (r->text != NULL) {
       g_string_append (out, ": ");
       for (const char *p = r->text; *p != '\0'; p++) {
