@@ -23,3 +23,4 @@ int cli_usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 
 int cmd_list_main (int argc, char **argv);
 int cmd_run_main (int argc, char **argv);
+int cmd_trace_main (int argc, char **argv);

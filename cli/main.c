@@ -8,6 +8,8 @@
 static const DsimCommand commands[] = {
   { "run", "SCENARIO [options]", "simulate a scenario file, check its history", cmd_run_main },
   { "list", "", "protocols, their knobs and seeded bugs", cmd_list_main },
+  { "trace", "TRACE -o FILE [options]", "space-time diagram or ShiViz log of a trace",
+    cmd_trace_main },
 };
 
 int

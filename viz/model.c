@@ -138,7 +138,7 @@ viz_model_compute_clocks (VizModel *m)
       continue;
     }
     int64_t l = last[e->process];
-    if (e->kind == VIZ_EV_RECV && e->message >= 0) {
+    if ((e->kind == VIZ_EV_RECV || e->kind == VIZ_EV_DROP) && e->message >= 0) {
       const VizMessage *msg = viz_model_message (m, (guint) e->message);
       l = MAX (l, viz_model_event (m, (guint) msg->send)->lamport);
     }

@@ -120,7 +120,8 @@ viz_model_message (const VizModel *m, guint i)
 }
 
 /* Sets every event's Lamport time: one more than the larger of the previous
- * event's on its process and, for a receive, its send's.  A partition or
+ * event's on its process and, for a receive or a drop, its send's (so a
+ * drawn arrow never runs backwards).  A partition or
  * heal gets the largest Lamport time seen so far. */
 void viz_model_compute_clocks (VizModel *m);
 

@@ -10,10 +10,12 @@
 #include <string.h>
 
 #include "viz/dotw.h"
+#include "viz/select.h"
 
 #define LANE_GAP 80.0  /* between two lanes */
 #define MSG_DX 150.0   /* a typical message delay, virtual axis */
-#define BREAK_AT 450.0 /* an idle stretch longer than this is cut short ... */
+#define BREAK_AT 600.0 /* a stretch longer than this is cut short ... */
+#define IDLE_AT 110.0  /* the same with no message in flight */
 #define BREAK_W 70.0   /* ... to this */
 #define LAMPORT_DX 46.0 /* one Lamport tick, logical axis */
 #define EDGE_DX 50.0   /* arrows leaving the window end this far outside */
@@ -66,18 +68,13 @@ typedef struct {
   const VizSpacetimeOptions *opt;
   GString *out;
   VizPlacer *placer;
-  int *lane_of;         /* process -> lane, -1 if hidden */
-  guint n_lanes;
-  guint first, stop;    /* drawn events lie in [first, stop) */
-  gboolean *drawn;      /* event drawn */
+  VizSelection sel;     /* lanes and events drawn */
   double *x;            /* x of a drawn event */
   double x_lo, x_hi;
   double scale;         /* points per microsecond (virtual axis) */
   int64_t lmin;         /* Lamport time at x = 0 (logical axis) */
   GArray *breaks;       /* Break */
   GArray *segments;     /* Segment */
-  guint n_drawn, n_in_window, n_cut;
-  int64_t cut_from_us;
   guint n_labels_hidden;
   guint n_msgs_hidden;  /* to or from a hidden process */
   guint legend;         /* LG_* marks that appear */
@@ -86,90 +83,13 @@ typedef struct {
 static double
 lane_y (const Draw *d, int lane)
 {
-  return (double) (d->n_lanes - 1 - (guint) lane) * LANE_GAP;
+  return (double) (d->sel.n_lanes - 1 - (guint) lane) * LANE_GAP;
 }
 
 static double
 y_top (const Draw *d)
 {
-  return d->n_lanes > 0 ? lane_y (d, 0) : 0;
-}
-
-static gboolean
-is_visible (const Draw *d, const VizEvent *e)
-{
-  return e->process < 0 || d->lane_of[e->process] >= 0;
-}
-
-static gboolean
-select_lanes (Draw *d, GError **error)
-{
-  const VizModel *m = d->m;
-  guint np = viz_model_n_processes (m);
-  d->lane_of = g_new (int, np + 1);
-  for (guint p = 0; p < np; p++)
-    d->lane_of[p] = d->opt->nodes == NULL ? (int) p : -1;
-  if (d->opt->nodes != NULL) {
-    for (const char *const *n = d->opt->nodes; *n; n++) {
-      int p = viz_model_find_process (m, *n);
-      if (p < 0) {
-        GString *known = g_string_new (NULL);
-        for (guint i = 0; i < np; i++)
-          g_string_append_printf (known, "%s%s", i ? " " : "",
-                                  viz_model_process (m, i)->name);
-        g_set_error (error, VIZ_ERROR, VIZ_ERROR_INPUT,
-                     "no process called '%s' in this run (it has: %s)", *n,
-                     known->str);
-        g_string_free (known, TRUE);
-        return FALSE;
-      }
-      d->lane_of[p] = 0;
-    }
-    int lane = 0; /* keep the model's order, whatever order the names came in */
-    for (guint p = 0; p < np; p++)
-      if (d->lane_of[p] >= 0)
-        d->lane_of[p] = lane++;
-  }
-  d->n_lanes = 0;
-  for (guint p = 0; p < np; p++)
-    if (d->lane_of[p] >= 0)
-      d->n_lanes++;
-  return TRUE;
-}
-
-static void
-select_events (Draw *d)
-{
-  const VizModel *m = d->m;
-  guint ne = viz_model_n_events (m);
-  d->drawn = g_new0 (gboolean, ne + 1);
-  d->x = g_new0 (double, ne + 1);
-  guint i = 0;
-  while (i < ne && viz_model_event (m, i)->time_us < d->opt->from_us)
-    i++;
-  d->first = i;
-  d->stop = ne;
-  for (; i < ne; i++) {
-    const VizEvent *e = viz_model_event (m, i);
-    if (e->time_us > d->opt->to_us) {
-      if (d->stop == ne)
-        d->stop = i;
-      break;
-    }
-    if (!is_visible (d, e))
-      continue;
-    d->n_in_window++;
-    if (d->opt->max_events > 0 && d->n_drawn == d->opt->max_events) {
-      if (d->n_cut == 0) {
-        d->stop = i;
-        d->cut_from_us = e->time_us;
-      }
-      d->n_cut++;
-      continue;
-    }
-    d->drawn[i] = TRUE;
-    d->n_drawn++;
-  }
+  return d->sel.n_lanes > 0 ? lane_y (d, 0) : 0;
 }
 
 static int
@@ -189,7 +109,7 @@ typical_delay (const Draw *d)
   for (guint i = 0; i < viz_model_n_messages (m); i++) {
     const VizMessage *msg = viz_model_message (m, i);
     int end = msg->recv >= 0 ? msg->recv : msg->drop;
-    if (end < 0 || !d->drawn[msg->send] || !d->drawn[end])
+    if (end < 0 || !d->sel.drawn[msg->send] || !d->sel.drawn[end])
       continue;
     int64_t dt = viz_model_event (m, (guint) end)->time_us
                  - viz_model_event (m, (guint) msg->send)->time_us;
@@ -198,8 +118,8 @@ typical_delay (const Draw *d)
   }
   if (delays->len == 0) {
     int64_t prev = G_MININT64;
-    for (guint i = d->first; i < d->stop; i++) {
-      if (!d->drawn[i])
+    for (guint i = d->sel.first; i < d->sel.stop; i++) {
+      if (!d->sel.drawn[i])
         continue;
       int64_t t = viz_model_event (m, i)->time_us;
       if (prev != G_MININT64 && t > prev) {
@@ -215,15 +135,61 @@ typical_delay (const Draw *d)
   return g_array_index (delays, int64_t, delays->len / 2);
 }
 
+/* For each drawn event i, whether some drawn message is in flight from the
+ * previous drawn time to i's time: such a stretch keeps its proportions,
+ * an idle one can be cut short. */
+static gboolean *
+busy_stretches (const Draw *d)
+{
+  const VizModel *m = d->m;
+  guint ne = viz_model_n_events (m);
+  /* rank of each drawn event among the distinct drawn times */
+  g_autofree int *rank = g_new (int, ne + 1);
+  int r = -1;
+  int64_t prev = G_MININT64;
+  for (guint i = d->sel.first; i < d->sel.stop; i++) {
+    if (!d->sel.drawn[i])
+      continue;
+    int64_t t = viz_model_event (m, i)->time_us;
+    if (t != prev)
+      r++;
+    prev = t;
+    rank[i] = r;
+  }
+  /* depth[k] > 0: a message is in flight between time rank k-1 and k */
+  g_autofree int *depth = g_new0 (int, (gsize) r + 3);
+  for (guint k = 0; k < viz_model_n_messages (m); k++) {
+    const VizMessage *msg = viz_model_message (m, k);
+    int end = msg->recv >= 0 ? msg->recv : msg->drop;
+    if (end < 0 || !d->sel.drawn[msg->send] || !d->sel.drawn[end])
+      continue;
+    if (rank[end] > rank[msg->send]) {
+      depth[rank[msg->send] + 1]++;
+      depth[rank[end] + 1]--;
+    }
+  }
+  gboolean *busy = g_new0 (gboolean, ne + 1);
+  int run = 0, at = -1;
+  for (guint i = d->sel.first; i < d->sel.stop; i++) {
+    if (!d->sel.drawn[i])
+      continue;
+    while (at < rank[i])
+      run += depth[++at];
+    busy[i] = run > 0;
+  }
+  return busy;
+}
+
 static void
 place_virtual (Draw *d)
 {
   const VizModel *m = d->m;
   d->scale = MSG_DX / (double) typical_delay (d);
+  g_autofree gboolean *busy = busy_stretches (d);
   double x = 0;
   int64_t prev = G_MININT64;
-  for (guint i = d->first; i < d->stop; i++) {
-    if (!d->drawn[i])
+  for (guint i = d->sel.first; i < d->sel.stop; i++) {
+    if (!d->sel.drawn[i])
       continue;
     int64_t t = viz_model_event (m, i)->time_us;
     if (prev == G_MININT64) {
@@ -231,7 +197,7 @@ place_virtual (Draw *d)
       g_array_append_val (d->segments, s);
     } else if (t > prev) {
       double dx = (double) (t - prev) * d->scale;
-      if (dx > BREAK_AT) {
+      if (dx > (busy[i] ? BREAK_AT : IDLE_AT)) {
         Break b = { x + BREAK_W / 2, t - prev };
         g_array_append_val (d->breaks, b);
         x += BREAK_W;
@@ -252,14 +218,14 @@ place_logical (Draw *d)
 {
   const VizModel *m = d->m;
   int64_t lmin = G_MAXINT64;
-  for (guint i = d->first; i < d->stop; i++)
-    if (d->drawn[i] && viz_model_event (m, i)->process >= 0)
+  for (guint i = d->sel.first; i < d->sel.stop; i++)
+    if (d->sel.drawn[i] && viz_model_event (m, i)->process >= 0)
       lmin = MIN (lmin, viz_model_event (m, i)->lamport);
   if (lmin == G_MAXINT64)
     lmin = 0;
   d->lmin = lmin;
-  for (guint i = d->first; i < d->stop; i++) {
-    if (!d->drawn[i])
+  for (guint i = d->sel.first; i < d->sel.stop; i++) {
+    if (!d->sel.drawn[i])
       continue;
     const VizEvent *e = viz_model_event (m, i);
     double l = (double) (e->lamport - lmin);
@@ -274,8 +240,8 @@ compute_extent (Draw *d)
 {
   gboolean any = FALSE;
   d->x_lo = d->x_hi = 0;
-  for (guint i = d->first; i < d->stop; i++) {
-    if (!d->drawn[i])
+  for (guint i = d->sel.first; i < d->sel.stop; i++) {
+    if (!d->sel.drawn[i])
       continue;
     if (!any || d->x[i] < d->x_lo)
       d->x_lo = d->x[i];
@@ -326,17 +292,14 @@ text_block (Draw *d, const char *id, double x, double y, const char *text,
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   for (char **l = lines; *l; l++)
     w = MAX (w, viz_text_width (*l, fontsize));
-  double h = g_strv_length (lines) * fontsize * 1.25;
   w += 8;
-  g_string_append_printf (o, "  %s [shape=plaintext, fixedsize=true, label=", id);
+  g_string_append_printf (o, "  %s [shape=plaintext, margin=0.02, label=", id);
   viz_dot_quote_left (o, text);
   g_string_append (o, ", fontsize=");
   viz_dot_num (o, fontsize);
   attr_str (o, "fontcolor", color);
   if (bold)
     g_string_append (o, ", fontname=\"Helvetica-Bold\"");
-  g_string_append (o, ", ");
-  viz_dot_size (o, w, h);
   g_string_append (o, ", ");
   viz_dot_pos (o, x + w / 2, y);
   g_string_append (o, "];\n");
@@ -427,16 +390,16 @@ write_title (Draw *d)
     g_string_append_printf (notes, "window: from %s to %s\n", a, b);
   }
   if (d->opt->nodes != NULL)
-    g_string_append_printf (notes, "showing %u of %u processes\n", d->n_lanes,
+    g_string_append_printf (notes, "showing %u of %u processes\n", d->sel.n_lanes,
                             viz_model_n_processes (m));
-  if (d->n_cut > 0) {
-    g_autofree char *c = viz_format_us (d->cut_from_us);
+  if (d->sel.n_cut > 0) {
+    g_autofree char *c = viz_format_us (d->sel.cut_from_us);
     g_string_append_printf (notes,
                             "cut: showing the first %u of %u events; the %u from %s on "
                             "are not drawn (--max-events)\n",
-                            d->n_drawn, d->n_in_window, d->n_cut, c);
+                            d->sel.n_drawn, d->sel.n_in_window, d->sel.n_cut, c);
   }
-  if (d->n_drawn == 0)
+  if (d->sel.n_drawn == 0)
     g_string_append (notes, "no events in this window\n");
   if (d->n_msgs_hidden > 0)
     g_string_append_printf (notes, "%u messages to or from hidden processes not drawn\n",
@@ -478,21 +441,70 @@ right_edge (const Draw *d)
 static double
 span_x (const Draw *d, guint i)
 {
-  if (i < d->first)
+  if (i < d->sel.first)
     return left_edge (d);
-  if (i >= d->stop)
+  if (i >= d->sel.stop)
     return right_edge (d);
   return d->x[i];
+}
+
+/* First drawn event of lane process p with index in [from, to), or -1. */
+static int
+first_on_lane (const Draw *d, int p, guint from, guint to)
+{
+  for (guint k = from; k < to && k < d->sel.stop; k++)
+    if (d->sel.drawn[k] && viz_model_event (d->m, k)->process == p)
+      return (int) k;
+  return -1;
+}
+
+/* Per-lane shading of partition event i (healed or replaced at j) on the
+ * logical axis; returns the y of the highest lane shaded (-1: none) and sets
+ * *xa to where that lane's shading starts. */
+static double
+logical_partition_lanes (Draw *d, guint i, guint j, double *xa)
+{
+  const VizModel *m = d->m;
+  guint ne = viz_model_n_events (m);
+  double top = -1;
+  for (guint p = 0; p < viz_model_n_processes (m); p++) {
+    if (d->sel.lane_of[p] < 0)
+      continue;
+    int a = first_on_lane (d, (int) p, i + 1, j);
+    if (a < 0)
+      continue;
+    int b = j < ne ? first_on_lane (d, (int) p, j + 1, ne) : -1;
+    double x0 = d->x[a] - LAMPORT_DX / 2;
+    double x1 = b >= 0 ? d->x[b] - LAMPORT_DX / 2 : right_edge (d);
+    if (b < 0 && j < ne && j < d->sel.stop) {
+      /* healed, but nothing happens here afterwards: end after its last event */
+      int last = a;
+      for (int k = first_on_lane (d, (int) p, (guint) a + 1, j); k >= 0;
+           k = first_on_lane (d, (int) p, (guint) k + 1, j))
+        last = k;
+      x1 = d->x[last] + LAMPORT_DX / 2;
+    }
+    double y = lane_y (d, d->sel.lane_of[p]);
+    char id[48];
+    g_snprintf (id, sizeof id, "part%u_%u", i, p);
+    box_node (d, id, x0, x1, y - 14, y + 14, "#ffd40030", "#d9a400", TRUE);
+    if (y > top) {
+      top = y;
+      *xa = x0;
+    }
+  }
+  return top;
 }
 
 static void
 write_partitions (Draw *d)
 {
   const VizModel *m = d->m;
-  double y0 = -LANE_GAP / 3, y1 = y_top (d) + LANE_GAP / 3;
+  double y0 = -LANE_GAP / 3;
   guint ne = viz_model_n_events (m);
-  for (guint i = 0; i < ne && i < d->stop; i++) {
+  for (guint i = 0; i < ne && i < d->sel.stop; i++) {
     const VizEvent *e = viz_model_event (m, i);
+    double y1 = y_top (d) + LANE_GAP / 3;
     if (e->kind != VIZ_EV_PARTITION)
       continue;
     guint j = i + 1;
@@ -500,18 +512,28 @@ write_partitions (Draw *d)
            && viz_model_event (m, j)->kind != VIZ_EV_HEAL)
       j++;
     double xa = span_x (d, i), xb = j < ne ? span_x (d, j) : right_edge (d);
-    if (j < d->first || xb <= xa)
+    if (j < d->sel.first || xb <= xa)
       continue; /* over before the window starts */
     char id[32];
-    g_snprintf (id, sizeof id, "part%u", i);
-    box_node (d, id, xa, xb, y0, y1, "#ffd40030", "#d9a400", TRUE);
+    if (d->opt->axis == VIZ_TIME_LOGICAL) {
+      /* Lamport time has no instant "now" across lanes: shade each lane from
+       * its first event after the partition to its first after the heal. */
+      double top = logical_partition_lanes (d, i, j, &xa);
+      if (top < 0)
+        continue;
+      y1 = top + 14;
+    } else {
+      g_snprintf (id, sizeof id, "part%u", i);
+      box_node (d, id, xa, xb, y0, y1, "#ffd40030", "#d9a400", TRUE);
+    }
     g_autofree char *groups = viz_text_shorten (e->label ? e->label : "", 60);
     g_autofree char *text = g_strdup_printf ("partition %s", groups);
     double w = viz_text_width (text, 9) + 6;
     g_snprintf (id, sizeof id, "part%u_t", i);
     text_node (d, id, xa + w / 2, y1 + 8, text, 9, "#8a6d00", TRUE, FALSE);
     viz_placer_occupy (d->placer, xa + w / 2, y1 + 8, w, 12);
-    if (j < ne && viz_model_event (m, j)->kind == VIZ_EV_HEAL && j < d->stop) {
+    if (j < ne && viz_model_event (m, j)->kind == VIZ_EV_HEAL && j < d->sel.stop
+        && d->opt->axis == VIZ_TIME_VIRTUAL) {
       g_snprintf (id, sizeof id, "part%u_h", i);
       text_node (d, id, xb, y0 - 8, "heal", 9, "#8a6d00", TRUE, FALSE);
       viz_placer_occupy (d->placer, xb, y0 - 8, 30, 12);
@@ -526,7 +548,7 @@ close_span (Draw *d, guint p, gboolean is_crash, int start, double xb)
   double xa = span_x (d, (guint) start);
   if (xb <= xa)
     return; /* over before the window starts */
-  double y = lane_y (d, d->lane_of[p]);
+  double y = lane_y (d, d->sel.lane_of[p]);
   char id[32];
   g_snprintf (id, sizeof id, "span%d", start);
   box_node (d, id, xa, xb, y - 8, y + 8, is_crash ? "#d6272838" : "#7f7f7f38",
@@ -547,10 +569,10 @@ write_spans (Draw *d)
 {
   const VizModel *m = d->m;
   for (guint p = 0; p < viz_model_n_processes (m); p++) {
-    if (d->lane_of[p] < 0)
+    if (d->sel.lane_of[p] < 0)
       continue;
     int crashed = -1, paused = -1;
-    for (guint i = 0; i < d->stop; i++) {
+    for (guint i = 0; i < d->sel.stop; i++) {
       const VizEvent *e = viz_model_event (m, i);
       if (e->process != (int) p)
         continue;
@@ -600,7 +622,7 @@ write_lanes (Draw *d)
   GString *o = d->out;
   double xa = d->x_lo - EDGE_DX - 10, xb = d->x_hi + EDGE_DX + 10;
   for (guint p = 0; p < viz_model_n_processes (m); p++) {
-    int lane = d->lane_of[p];
+    int lane = d->sel.lane_of[p];
     if (lane < 0)
       continue;
     double y = lane_y (d, lane);
@@ -669,7 +691,7 @@ write_axis (Draw *d)
   text_node (d, "axis_t", xb + 20 - viz_text_width (what, 9) / 2, y - 24, what, 9,
              "#606060", FALSE, FALSE);
   guint n = 0;
-  if (d->n_drawn == 0)
+  if (d->sel.n_drawn == 0)
     return;
   if (d->opt->axis == VIZ_TIME_LOGICAL) {
     int64_t lmax = d->lmin + (int64_t) ((d->x_hi - d->x_lo) / LAMPORT_DX);
@@ -733,7 +755,7 @@ write_event (Draw *d, guint i)
 {
   const VizEvent *e = viz_model_event (d->m, i);
   GString *o = d->out;
-  double x = d->x[i], y = lane_y (d, d->lane_of[e->process]);
+  double x = d->x[i], y = lane_y (d, d->sel.lane_of[e->process]);
   const char *hl = e->is_highlighted ? C_HIGHLIGHT : NULL;
   if (e->is_highlighted)
     d->legend |= LG_HIGHLIGHT;
@@ -803,11 +825,11 @@ static void
 write_event_labels (Draw *d, int round)
 {
   const VizModel *m = d->m;
-  for (guint i = d->first; i < d->stop; i++) {
+  for (guint i = d->sel.first; i < d->sel.stop; i++) {
     const VizEvent *e = viz_model_event (m, i);
-    if (!d->drawn[i] || e->process < 0)
+    if (!d->sel.drawn[i] || e->process < 0)
       continue;
-    double x = d->x[i], y = lane_y (d, d->lane_of[e->process]);
+    double x = d->x[i], y = lane_y (d, d->sel.lane_of[e->process]);
     char id[32];
     if (round == 0 && e->role != NULL) {
       g_autofree char *text = viz_text_shorten (e->role, 28);
@@ -861,9 +883,9 @@ write_message (Draw *d, guint mi)
   const VizMessage *msg = viz_model_message (m, mi);
   GString *o = d->out;
   int end = msg->recv >= 0 ? msg->recv : msg->drop;
-  gboolean send_drawn = d->drawn[msg->send];
-  gboolean end_drawn = end >= 0 && d->drawn[end];
-  int from_lane = d->lane_of[msg->from], to_lane = d->lane_of[msg->to];
+  gboolean send_drawn = d->sel.drawn[msg->send];
+  gboolean end_drawn = end >= 0 && d->sel.drawn[end];
+  int from_lane = d->sel.lane_of[msg->from], to_lane = d->sel.lane_of[msg->to];
   if (!send_drawn && !end_drawn)
     return;
   if (from_lane < 0 || to_lane < 0) {
@@ -1067,11 +1089,9 @@ char *
 viz_spacetime_dot (const VizModel *m, const VizSpacetimeOptions *opt, GError **error)
 {
   Draw d = { .m = m, .opt = opt };
-  if (!select_lanes (&d, error)) {
-    g_free (d.lane_of);
+  if (!viz_selection_init (&d.sel, m, opt, error))
     return NULL;
-  }
-  select_events (&d);
+  d.x = g_new0 (double, viz_model_n_events (m) + 1);
   d.breaks = g_array_new (FALSE, FALSE, sizeof (Break));
   d.segments = g_array_new (FALSE, FALSE, sizeof (Segment));
   if (opt->axis == VIZ_TIME_LOGICAL)
@@ -1080,14 +1100,14 @@ viz_spacetime_dot (const VizModel *m, const VizSpacetimeOptions *opt, GError **e
     place_virtual (&d);
   compute_extent (&d);
   d.placer = viz_placer_new ();
-  d.out = g_string_sized_new (4096 + 300 * (gsize) d.n_drawn);
+  d.out = g_string_sized_new (4096 + 300 * (gsize) d.sel.n_drawn);
 
   write_partitions (&d);
   write_spans (&d);
   write_lanes (&d);
   write_axis (&d);
-  for (guint i = d.first; i < d.stop; i++)
-    if (d.drawn[i] && viz_model_event (m, i)->process >= 0)
+  for (guint i = d.sel.first; i < d.sel.stop; i++)
+    if (d.sel.drawn[i] && viz_model_event (m, i)->process >= 0)
       write_event (&d, i);
   write_event_labels (&d, 0);
   write_event_labels (&d, 1);
@@ -1107,8 +1127,8 @@ viz_spacetime_dot (const VizModel *m, const VizSpacetimeOptions *opt, GError **e
   viz_placer_free (d.placer);
   g_array_unref (d.breaks);
   g_array_unref (d.segments);
-  g_free (d.lane_of);
-  g_free (d.drawn);
+  g_free (d.sel.lane_of);
+  g_free (d.sel.drawn);
   g_free (d.x);
   return g_string_free (d.out, FALSE);
 }
