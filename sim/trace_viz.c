@@ -192,9 +192,8 @@ read_event (TraceReader *r, JsonObject *o, GError **error)
   int node;
   if (!get_endpoint (r, o, "node", &node, error))
     return FALSE;
-  if (kind == VIZ_EV_NOTE && label == NULL && strcmp (kind_name, "note") != 0
-      && strcmp (kind_name, "start") != 0)
-    label = kind_name; /* skew, retry */
+  if (kind == VIZ_EV_NOTE && label == NULL && strcmp (kind_name, "note") != 0)
+    label = kind_name; /* start, skew, retry */
 
   gboolean has_msg = kind == VIZ_EV_SEND || kind == VIZ_EV_RECV || kind == VIZ_EV_DROP || is_dup;
   int64_t id = -1;

@@ -402,8 +402,8 @@ write_title (Draw *d)
   if (d->sel.n_drawn == 0)
     g_string_append (notes, "no events in this window\n");
   if (d->n_msgs_hidden > 0)
-    g_string_append_printf (notes, "%u messages to or from hidden processes not drawn\n",
-                            d->n_msgs_hidden);
+    g_string_append_printf (notes, "%u message%s to or from hidden processes not drawn\n",
+                            d->n_msgs_hidden, d->n_msgs_hidden == 1 ? "" : "s");
   if (d->n_labels_hidden > 0)
     g_string_append_printf (notes,
                             "%u labels left out for lack of room (try --time logical, "
