@@ -1,55 +1,153 @@
-/* cmd_list.c: `dsim list`: the protocols, their knobs and seeded bugs. */
+/* cmd_list.c: `dsim list [PROTOCOL]`: the protocols, their knobs and
+ * seeded bugs, written the way a scenario file sets them. */
 #include "cli/cli.h"
 #include "protocols/protocol.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char *
-knob_type_name (ProtoKnobType t)
+#define LIST_WIDTH 78
+
+static const char list_help[] =
+  "usage: dsim list [PROTOCOL]\n"
+  "\n"
+  "Lists every protocol dsim simulates (or only PROTOCOL): what it is, how many\n"
+  "nodes it runs on, the client operations its workload may mix, and the knobs\n"
+  "its scenario section accepts, each written as `key = default` (ready to copy\n"
+  "into the [PROTOCOL] section of a scenario file) with its type, range and\n"
+  "meaning.  Seeded bugs are switched on with `bug = NAME`.\n"
+  "\n"
+  "exit codes: 0 listed, 2 unknown protocol or bad arguments\n";
+
+/* Appends words of text, wrapped at LIST_WIDTH; continuation lines start with
+ * `indent` spaces (the first line continues where out already is). */
+static void
+append_wrapped (GString *out, const char *text, int indent)
 {
-  switch (t) {
-  case PROTO_KNOB_INT: return "integer";
-  case PROTO_KNOB_DURATION: return "duration";
-  case PROTO_KNOB_BOOL: return "bool";
-  case PROTO_KNOB_CHOICE: return "choice";
+  gsize line_start = out->len;
+  const char *nl = strrchr (out->str, '\n');
+  if (nl != NULL)
+    line_start = (gsize) (nl - out->str) + 1;
+  else
+    line_start = 0;
+  g_auto (GStrv) words = g_strsplit (text, " ", -1);
+  gboolean first = TRUE;
+  for (int i = 0; words[i] != NULL; i++) {
+    if (words[i][0] == '\0')
+      continue;
+    gsize col = out->len - line_start;
+    if (!first && col + 1 + strlen (words[i]) > LIST_WIDTH) {
+      g_string_append_c (out, '\n');
+      line_start = out->len;
+      g_string_append_printf (out, "%*s", indent, "");
+    } else if (!first) {
+      g_string_append_c (out, ' ');
+    }
+    g_string_append (out, words[i]);
+    first = FALSE;
   }
-  return "?";
+  g_string_append_c (out, '\n');
+}
+
+static void
+append_range (GString *out, const ProtoKnob *k)
+{
+  switch (k->type) {
+  case PROTO_KNOB_INT:
+    g_string_append_printf (out, "integer, %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, k->min,
+                            k->max);
+    break;
+  case PROTO_KNOB_DURATION:
+    g_string_append (out, "duration, ");
+    proto_format_duration (k->min, out);
+    g_string_append (out, " to ");
+    proto_format_duration (k->max, out);
+    break;
+  case PROTO_KNOB_BOOL:
+    g_string_append (out, "true or false");
+    break;
+  case PROTO_KNOB_CHOICE: {
+    g_auto (GStrv) choices = g_strsplit (k->choices, "|", -1);
+    g_autofree char *list = g_strjoinv (", ", choices);
+    g_string_append_printf (out, "one of: %s", list);
+    break;
+  }
+  }
+}
+
+static void
+append_protocol (GString *out, const ProtoVTable *vt)
+{
+  static const char *op_names[] = { "read", "write", "cas", "append" };
+  g_string_append_printf (out, "%s: ", vt->name);
+  append_wrapped (out, vt->summary, (int) strlen (vt->name) + 2);
+  g_string_append_printf (out, "  nodes: %d to %d; client operations:", vt->min_nodes,
+                          vt->max_nodes);
+  int n_ops = 0;
+  for (int op = 0; op < PROTO_OP__COUNT; op++)
+    if (vt->ops_supported & (1u << op))
+      g_string_append_printf (out, "%s %s", n_ops++ > 0 ? "," : "", op_names[op]);
+  g_string_append_printf (out, "%s\n", n_ops > 0 ? "" : " none (clients = 0)");
+  g_string_append_printf (out, "  [%s]\n", vt->name);
+  const ProtoKnob *bug = NULL;
+  for (const ProtoKnob *k = vt->knobs; k != NULL && k->name != NULL; k++) {
+    g_autofree char *assign = g_strdup_printf ("%s = %s", k->name, k->fallback);
+    g_string_append_printf (out, "    %-30s ", assign);
+    g_autoptr (GString) range = g_string_new (NULL);
+    append_range (range, k);
+    append_wrapped (out, range->str, 35);
+    g_string_append (out, "        ");
+    append_wrapped (out, k->help, 8);
+    if (strcmp (k->name, "bug") == 0 && k->type == PROTO_KNOB_CHOICE)
+      bug = k;
+  }
+  if (vt->knobs == NULL || vt->knobs[0].name == NULL)
+    g_string_append (out, "    (no knobs)\n");
+  g_string_append (out, "  seeded bugs: ");
+  if (bug == NULL) {
+    g_string_append (out, "none\n");
+  } else {
+    g_auto (GStrv) choices = g_strsplit (bug->choices, "|", -1);
+    g_autoptr (GString) list = g_string_new (NULL);
+    for (int i = 0; choices[i] != NULL; i++)
+      if (strcmp (choices[i], "none") != 0)
+        g_string_append_printf (list, "%s%s", list->len > 0 ? ", " : "", choices[i]);
+    g_string_append (list, " (set bug = NAME)");
+    append_wrapped (out, list->str, 15);
+  }
 }
 
 int
 cmd_list_main (int argc, char **argv)
 {
-  if (argc > 1 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)) {
-    printf ("usage: dsim list\n\n"
-            "Lists every protocol dsim simulates, with the knobs its scenario\n"
-            "section accepts (name, type, default) and the seeded bugs it can\n"
-            "switch on with `bug = NAME`.\n");
-    return DSIM_EXIT_OK;
-  }
-  if (argc > 1)
-    return cli_usage_error ("list: unexpected argument '%s' (dsim list takes none)", argv[1]);
-  static const char *op_names[] = { "read", "write", "cas", "append" };
-  const ProtoVTable *const *reg = proto_registry ();
-  for (int i = 0; reg[i] != NULL; i++) {
-    const ProtoVTable *vt = reg[i];
-    printf ("%s: %s\n", vt->name, vt->summary);
-    printf ("  nodes: %d to %d; client operations:", vt->min_nodes, vt->max_nodes);
-    gboolean any = FALSE;
-    for (int op = 0; op < PROTO_OP__COUNT; op++)
-      if (vt->ops_supported & (1u << op)) {
-        printf (" %s", op_names[op]);
-        any = TRUE;
-      }
-    printf ("%s\n", any ? "" : " none");
-    printf ("  [%s] knobs:\n", vt->name);
-    for (const ProtoKnob *k = vt->knobs; k != NULL && k->name != NULL; k++) {
-      printf ("    %-22s %-8s default %-10s %s\n", k->name, knob_type_name (k->type),
-              k->fallback, k->help);
-      if (k->type == PROTO_KNOB_CHOICE)
-        printf ("    %-22s          one of: %s\n", "", k->choices);
+  const char *only = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0) {
+      fputs (list_help, stdout);
+      return DSIM_EXIT_OK;
     }
-    printf ("\n");
+    if (argv[i][0] == '-')
+      return cli_usage_error ("list: unknown option '%s' (see dsim list --help)", argv[i]);
+    if (only != NULL)
+      return cli_usage_error ("list: one protocol at a time; got '%s' and '%s'", only, argv[i]);
+    only = argv[i];
   }
+  const ProtoVTable *const *reg = proto_registry ();
+  if (only != NULL && proto_find (only) == NULL) {
+    g_autoptr (GString) names = g_string_new (NULL);
+    for (int i = 0; reg[i] != NULL; i++)
+      g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", reg[i]->name);
+    return cli_usage_error ("list: unknown protocol '%s'; expected one of: %s", only,
+                            names->str);
+  }
+  g_autoptr (GString) out = g_string_new (NULL);
+  for (int i = 0; reg[i] != NULL; i++) {
+    if (only != NULL && strcmp (reg[i]->name, only) != 0)
+      continue;
+    if (out->len > 0)
+      g_string_append_c (out, '\n');
+    append_protocol (out, reg[i]);
+  }
+  fputs (out->str, stdout);
   return DSIM_EXIT_OK;
 }

@@ -300,3 +300,38 @@ Test (run, scenarios_reach_their_marks)
     run_clear (&r);
   }
 }
+
+/* ---- dsim list ------------------------------------------------------------*/
+
+Test (run, list_pb_matches_its_golden_file)
+{
+  g_autofree char *golden_path = test_source_path ("tests/golden/list-pb.txt");
+  g_autofree char *golden = NULL;
+  cr_assert (g_file_get_contents (golden_path, &golden, NULL, NULL));
+  RunResult r = run ((const char *[]) { "list", "pb", NULL });
+  cr_expect_eq (r.rc, 0);
+  cr_expect_str_eq (r.out, golden);
+  run_clear (&r);
+}
+
+Test (run, list_names_every_protocol_and_rejects_unknown_ones)
+{
+  RunResult r = run ((const char *[]) { "list", NULL });
+  cr_expect_eq (r.rc, 0);
+  const ProtoVTable *const *reg = proto_registry ();
+  for (int i = 0; reg[i] != NULL; i++) {
+    g_autofree char *head = g_strdup_printf ("%s: ", reg[i]->name);
+    g_autofree char *section = g_strdup_printf ("  [%s]\n", reg[i]->name);
+    cr_expect (strstr (r.out, head) != NULL, "dsim list lacks %s", reg[i]->name);
+    cr_expect (strstr (r.out, section) != NULL, "dsim list lacks [%s]", reg[i]->name);
+    for (const ProtoKnob *k = reg[i]->knobs; k != NULL && k->name != NULL; k++) {
+      g_autofree char *assign = g_strdup_printf ("    %s = %s ", k->name, k->fallback);
+      cr_expect (strstr (r.out, assign) != NULL, "dsim list lacks '%s'", assign);
+    }
+  }
+  run_clear (&r);
+  expect_usage_error ((const char *[]) { "list", "pbb", NULL },
+                      "list: unknown protocol 'pbb'; expected one of: null, pb");
+  expect_usage_error ((const char *[]) { "list", "--verbose", NULL },
+                      "list: unknown option '--verbose'");
+}
