@@ -221,7 +221,12 @@ sim_fault_apply (SimWorld *w, const SimFault *f)
     /* Recorded for outbox-rewriting wrappers; the engine itself does not
      * change the node. */
     g_strlcpy (w->nodes[f->node].behaviour, f->behaviour, sizeof w->nodes[f->node].behaviour);
-    trace_node_event (w, f->node, "note", f->behaviour);
+    if (w->trace.is_on) {
+      g_autofree char *label = g_strdup_printf (
+          "byzantine: %s%s", f->behaviour,
+          w->byzantine_fn != NULL ? "" : " (no outbox rewriter installed: the node stays correct)");
+      trace_node_event (w, f->node, "note", label);
+    }
     break;
   }
 }

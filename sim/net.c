@@ -13,6 +13,7 @@ sim_net_init (SimNet *net, const SimConfig *cfg, int n_endpoints, uint64_t strea
   guint n_over = cfg->link_overrides->len;
   g_assert (n_over < G_MAXUINT16);
   net->links = g_new (SimLinkConfig, 1 + n_over);
+  net->n_links = 1 + n_over;
   net->links[0] = cfg->net;
   size_t n2 = (size_t) n_endpoints * n_endpoints;
   net->link_of = g_new0 (guint16, n2);
@@ -46,6 +47,27 @@ sim_net_clear (SimNet *net)
   g_free (net->oneway);
   g_free (net->busy_until_us);
   memset (net, 0, sizeof *net);
+}
+
+void
+sim_net_copy (SimNet *dst, const SimNet *src)
+{
+  *dst = *src;
+  size_t n2 = (size_t) src->n_endpoints * src->n_endpoints;
+  dst->links = g_memdup2 (src->links, sizeof (SimLinkConfig) * src->n_links);
+  dst->link_of = g_memdup2 (src->link_of, sizeof (guint16) * n2);
+  dst->group = g_memdup2 (src->group, (gsize) src->n_endpoints);
+  dst->oneway = g_memdup2 (src->oneway, n2);
+  dst->busy_until_us = src->busy_until_us != NULL
+                           ? g_memdup2 (src->busy_until_us, sizeof (int64_t) * n2) : NULL;
+  dst->slots = g_memdup2 (src->slots, sizeof (SimMsg) * src->cap_slots);
+  dst->free_slots = g_memdup2 (src->free_slots, sizeof (guint) * src->cap_slots);
+  for (guint i = 0; i < src->n_slots; i++)
+    dst->slots[i].heap_data = src->slots[i].id != 0 && src->slots[i].len > SIM_MSG_INLINE
+                                  ? g_memdup2 (src->slots[i].heap_data, src->slots[i].len)
+                                  : NULL;
+  dst->vc_len = 0;
+  dst->vcs = NULL;
 }
 
 void

@@ -50,6 +50,7 @@ typedef struct {
   int n_endpoints;
   Pcg32 rng;
   SimLinkConfig *links;     /* [0] default, [1 + k] override k */
+  guint n_links;
   guint16 *link_of;         /* n_endpoints^2: index into links */
   int8_t *group;            /* partition group per endpoint; -1: not cut */
   uint8_t *oneway;          /* n_endpoints^2: 1 if from -> to is cut */
@@ -67,6 +68,9 @@ typedef struct {
 
 void sim_net_init (SimNet *net, const SimConfig *cfg, int n_endpoints, uint64_t stream_seed);
 void sim_net_clear (SimNet *net);
+/* Copies src into dst (uninitialised), in-flight messages included; the
+ * copy keeps no vector clocks. */
+void sim_net_copy (SimNet *dst, const SimNet *src);
 /* Keeps a vector clock of vc_len entries with every message from now on.
  * Only while no message is in flight. */
 void sim_net_set_vc_len (SimNet *net, guint vc_len);

@@ -57,12 +57,12 @@ sim_world_new (const SimConfig *cfg, uint64_t seed)
   }
   for (int n = 0; n < w->n_nodes; n++) {
     w->nodes[n].held = g_array_new (FALSE, FALSE, sizeof (guint));
+    pcg32_seed (&w->nodes[n].byzantine_rng,
+                pcg32_derive (seed, SIM_STREAM_BYZANTINE, (uint32_t) n), (uint64_t) n);
     w->state_ptrs[n] = w->node_states + (size_t) n * vt->state_size;
   }
 
-  w->mark_names = g_ptr_array_new ();
-  w->mark_counts = g_array_new (FALSE, TRUE, sizeof (uint64_t));
-  w->mark_index = g_hash_table_new (g_str_hash, g_str_equal);
+  sim_world_marks_init (w);
 
   sim_trace_init (w);
 
@@ -104,6 +104,14 @@ sim_world_free (SimWorld *w)
   g_string_free (w->why, TRUE);
   sim_config_free (w->cfg);
   g_free (w);
+}
+
+void
+sim_world_marks_init (SimWorld *w)
+{
+  w->mark_names = g_ptr_array_new ();
+  w->mark_counts = g_array_new (FALSE, TRUE, sizeof (uint64_t));
+  w->mark_index = g_hash_table_new (g_str_hash, g_str_equal);
 }
 
 /* ---- Clocks and timers ---------------------------------------------------*/
@@ -408,6 +416,9 @@ endpoint_step (SimWorld *w, int e, ProtoEvent *ev, int release_slot)
                         &w->ctxs[e], ev, out);
   if (release_slot >= 0)
     sim_net_release (&w->net, (guint) release_slot);
+  if (is_node && w->nodes[e].behaviour[0] != '\0' && w->byzantine_fn != NULL)
+    w->byzantine_fn (w->nodes[e].behaviour, &w->ctxs[e], w->state_ptrs[e], out,
+                     &w->nodes[e].byzantine_rng, w->byzantine_data);
 
   if (out->notes->len > 0 || out->marks->len > 0)
     outbox_notes (w, e, out);
@@ -837,4 +848,18 @@ guint
 sim_world_in_flight (const SimWorld *w)
 {
   return w->net.n_in_flight;
+}
+
+void
+sim_world_set_byzantine (SimWorld *w, SimByzantineFn fn, void *user_data)
+{
+  w->byzantine_fn = fn;
+  w->byzantine_data = user_data;
+}
+
+const char *
+sim_world_node_behaviour (const SimWorld *w, int node)
+{
+  g_assert (node >= 0 && node < w->n_nodes);
+  return w->nodes[node].behaviour;
 }

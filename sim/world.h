@@ -109,6 +109,28 @@ gboolean sim_world_next_choice (SimWorld *w, SimChoice *out);
 /* Writes a choice in words ("deliver m17 to n2"). */
 void sim_choice_describe (const SimWorld *w, const SimChoice *c, GString *out);
 
+/* A copy of the world as it is now, to explore from: same state, queue,
+ * network, clients, history and marks; the copy writes no trace.  The
+ * original is unchanged. */
+SimWorld *sim_world_clone (const SimWorld *w);
+/* A 64-bit hash of what the protocol can observe: every node's state
+ * (vt->digest, or its bytes), up and paused flags, whether a deadline is
+ * set, the client stubs' states and open operations, the messages in flight
+ * (as a multiset of (from, to, bytes)) and the partitions.  Virtual time,
+ * message ids, statistics, the trace and the history are left out, so two
+ * runs that reach the same state by different paths have equal digests. */
+uint64_t sim_world_digest (const SimWorld *w);
+
+/* Byzantine nodes.  A SIM_FAULT_BYZANTINE fault names a behaviour for a
+ * node; from then on, after each of its steps and before its messages enter
+ * the network, fn may rewrite its outbox (equivocate, forge, stay silent).
+ * rng is a stream of the node's own for the rewriter.  Without fn the fault
+ * is recorded in the trace and the node stays correct. */
+typedef void (*SimByzantineFn) (const char *behaviour, const ProtoCtx *ctx, const void *state,
+                                ProtoOutbox *out, Pcg32 *rng, void *user_data);
+void sim_world_set_byzantine (SimWorld *w, SimByzantineFn fn, void *user_data);
+const char *sim_world_node_behaviour (const SimWorld *w, int node);
+
 /* Applies the next event.  FALSE when the run is over: the duration was
  * reached, nothing is left to do, or an invariant broke. */
 gboolean sim_world_step (SimWorld *w);

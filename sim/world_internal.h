@@ -14,6 +14,7 @@ enum {
   SIM_STREAM_WORKLOAD = 4,   /* index: client: which operation it runs */
   SIM_STREAM_FAULT = 5,      /* index: SimRandomSource */
   SIM_STREAM_CLIENT_CTX = 6, /* index: client: the stub's ctx.seed */
+  SIM_STREAM_BYZANTINE = 7,  /* index: node: its outbox rewriter */
 };
 
 /* Queued event kinds are SimChoiceKind values.  Payload (SimEvent a, b):
@@ -49,6 +50,7 @@ typedef struct {
   int64_t skew_us, drift_ppm;
   GArray *held;              /* guint slots that arrived while paused */
   char behaviour[32];        /* byzantine behaviour set by a fault ("" none) */
+  Pcg32 byzantine_rng;
 } SimNode;
 
 typedef struct {
@@ -100,6 +102,8 @@ struct SimWorld {
   gboolean *is_up;           /* n_nodes, for check */
   uint8_t *ghost;
   ProtoOutbox outbox;
+  SimByzantineFn byzantine_fn;
+  void *byzantine_data;
 
   /* Random faults. */
   Pcg32 fault_rng[SIM_RANDOM__COUNT];
@@ -147,6 +151,9 @@ void sim_trace_end (SimWorld *w, int endpoint);
 void sim_trace_merge (SimWorld *w, int endpoint, const uint64_t *msg_vc);
 void sim_trace_tail (const SimWorld *w, GString *out);
 void sim_trace_json_string (GString *out, const char *s);
+
+/* world.c */
+void sim_world_marks_init (SimWorld *w);
 
 /* faults.c */
 void sim_faults_init (SimWorld *w);

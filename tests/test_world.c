@@ -985,3 +985,139 @@ Test (world, a_postponed_deadline_fires_once_at_its_last_time)
    * boots and n1's timeouts: moving a deadline adds none. */
   cr_expect_eq (sim_world_stats (w)->events, 2u + 20u + 19u + 1u + 1u);
 }
+
+/* ---- Choices, clones and digests ----------------------------------------*/
+
+static char *
+history_text (const SimWorld *w)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+  chk_history_write_jsonl (sim_world_history (w), f, NULL);
+  fclose (f);
+  return buf;
+}
+
+Test (world, clone_continues_like_the_original)
+{
+  g_autoptr (SimConfig) cfg = tkv_clients_config ();
+  g_autoptr (SimWorld) a = sim_world_new (cfg, 31);
+  run_until (a, 700000);
+  uint64_t digest = sim_world_digest (a);
+  g_autoptr (SimWorld) b = sim_world_clone (a);
+  cr_expect_eq (sim_world_digest (b), digest);
+  sim_world_run (b);
+  cr_expect_eq (sim_world_digest (a), digest, "running the clone leaves the original alone");
+  cr_expect_eq (sim_world_stats (a)->now_us, 700000);
+  sim_world_run (a);
+  cr_expect_eq (memcmp (sim_world_stats (a), sim_world_stats (b), sizeof (SimStats)), 0);
+  g_autofree char *ha = history_text (a);
+  g_autofree char *hb = history_text (b);
+  cr_expect_str_eq (ha, hb);
+  cr_expect_eq (sim_world_digest (a), sim_world_digest (b));
+}
+
+static gboolean
+apply_kind (SimWorld *w, SimChoiceKind kind, int nth)
+{
+  g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  sim_world_enabled (w, choices);
+  for (guint i = 0; i < choices->len; i++) {
+    SimChoice *c = &g_array_index (choices, SimChoice, i);
+    if (c->kind == kind && nth-- == 0)
+      return sim_world_apply (w, c);
+  }
+  return FALSE;
+}
+
+Test (world, digest_ignores_the_order_that_led_to_a_state)
+{
+  g_autoptr (SimConfig) cfg = sim_config_new (proto_find ("null"));
+  cfg->n_nodes = 2;
+  g_autoptr (SimWorld) a = sim_world_new (cfg, 1);
+  g_autoptr (SimWorld) b = sim_world_new (cfg, 1);
+  for (int i = 0; i < 2; i++) {
+    cr_assert (apply_kind (a, SIM_CHOICE_START, 0));
+    cr_assert (apply_kind (b, SIM_CHOICE_START, 0));
+  }
+  cr_expect_eq (sim_world_digest (a), sim_world_digest (b));
+  cr_assert (apply_kind (a, SIM_CHOICE_DELIVER, 0));
+  uint64_t one = sim_world_digest (a);
+  cr_assert (apply_kind (a, SIM_CHOICE_DELIVER, 0));
+  cr_assert (apply_kind (b, SIM_CHOICE_DELIVER, 1));
+  cr_expect_neq (sim_world_digest (b), one, "another message delivered: another state");
+  cr_assert (apply_kind (b, SIM_CHOICE_DELIVER, 0));
+  cr_expect_eq (sim_world_digest (a), sim_world_digest (b), "same state by two orders");
+  cr_expect_neq (sim_world_digest (a), one);
+
+  g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  sim_world_enabled (a, choices);
+  cr_assert_eq (choices->len, 2u, "two tokens in flight");
+  SimChoice drop = g_array_index (choices, SimChoice, 0);
+  drop.kind = SIM_CHOICE_DROP;
+  cr_expect (sim_world_apply (a, &drop));
+  cr_expect_not (sim_world_apply (a, &drop), "a message is lost once");
+  cr_expect_eq (sim_world_stats (a)->msgs_dropped, 1u);
+  cr_expect_eq (sim_world_in_flight (a), 1u);
+  g_autoptr (GString) text = g_string_new (NULL);
+  sim_choice_describe (a, &drop, text);
+  cr_expect (g_str_has_prefix (text->str, "drop m"), "%s", text->str);
+}
+
+Test (world, applying_the_steps_choices_replays_the_run)
+{
+  g_autoptr (SimConfig) cfg = tkv_clients_config ();
+  cfg->duration_us = 300000;
+  g_autoptr (SimWorld) a = sim_world_new (cfg, 4);
+  g_autoptr (SimWorld) b = sim_world_new (cfg, 4);
+  g_autoptr (GArray) path = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  SimChoice c;
+  while (sim_world_next_choice (a, &c)) {
+    g_array_append_val (path, c);
+    sim_world_step (a);
+  }
+  cr_assert_gt (path->len, 200u, "%u choices", path->len);
+  for (guint i = 0; i < path->len; i++)
+    cr_assert (sim_world_apply (b, &g_array_index (path, SimChoice, i)), "choice %u", i);
+  sim_world_finish (a);
+  sim_world_finish (b);
+  cr_expect_eq (memcmp (sim_world_stats (a), sim_world_stats (b), sizeof (SimStats)), 0);
+  g_autofree char *ha = history_text (a);
+  g_autofree char *hb = history_text (b);
+  cr_expect_str_eq (ha, hb);
+}
+
+static void
+silence (const char *behaviour, const ProtoCtx *ctx, const void *state, ProtoOutbox *out,
+         Pcg32 *rng, void *user_data)
+{
+  if (strcmp (behaviour, "silent") == 0)
+    g_array_set_size (out->msgs, 0);
+  (*(int *) user_data)++;
+}
+
+Test (world, byzantine_rewriter_changes_only_the_marked_node)
+{
+  g_autoptr (SimConfig) cfg = ping_config (3);
+  cfg->duration_us = G_USEC_PER_SEC;
+  SimFault f = node_fault (500000, SIM_FAULT_BYZANTINE, 0);
+  g_strlcpy (f.behaviour, "silent", sizeof f.behaviour);
+  add_fault (cfg, f);
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 2);
+  int calls = 0;
+  sim_world_set_byzantine (w, silence, &calls);
+  uint64_t before[4][4], after[4][4];
+  run_until (w, 500000);
+  recv_matrix (w, 3, before);
+  sim_world_run (w);
+  recv_matrix (w, 3, after);
+  cr_expect_str_eq (sim_world_node_behaviour (w, 0), "silent");
+  cr_expect_gt (calls, 90);
+  for (int a = 0; a < 3; a++)
+    for (int b = 0; b < 3; b++)
+      if (a != b && a == 0)
+        cr_expect_leq (after[a][b] - before[a][b], 1u, "n1 is silent (but for one in flight)");
+      else if (a != b)
+        cr_expect_geq (after[a][b] - before[a][b], 90u);
+}

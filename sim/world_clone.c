@@ -1,0 +1,137 @@
+/* world_clone.c: copying a world (to explore from a state) and hashing what
+ * its protocol can observe (to recognise states already seen). */
+#include "sim/world_internal.h"
+
+#include <string.h>
+
+static ChkHistory *
+history_copy (const ChkHistory *h)
+{
+  ChkHistory *c = chk_history_new ();
+  /* Interning in the same order gives the same ids. */
+  for (guint i = 0; i < h->strings->len; i++)
+    chk_history_intern (c, g_ptr_array_index (h->strings, i));
+  g_array_append_vals (c->events, h->events->data, h->events->len);
+  c->source = g_strdup (h->source);
+  return c;
+}
+
+SimWorld *
+sim_world_clone (const SimWorld *w)
+{
+  const ProtoVTable *vt = w->vt;
+  SimWorld *c = g_new (SimWorld, 1);
+  *c = *w;
+  c->cfg = sim_config_copy (w->cfg);
+  sim_queue_copy (&c->queue, &w->queue);
+  sim_net_copy (&c->net, &w->net);
+
+  c->node_states = g_memdup2 (w->node_states, MAX (vt->state_size, 1) * w->n_nodes);
+  c->client_states = g_memdup2 (w->client_states,
+                                MAX (vt->client_state_size, 1) * MAX (w->n_clients, 1));
+  c->persist_scratch = g_memdup2 (w->persist_scratch, MAX (vt->persist_size, 1));
+  c->nodes = g_memdup2 (w->nodes, sizeof (SimNode) * w->n_nodes);
+  for (int n = 0; n < w->n_nodes; n++)
+    c->nodes[n].held = g_array_copy (w->nodes[n].held);
+  c->clients = g_memdup2 (w->clients, sizeof (SimClient) * MAX (w->n_clients, 1));
+  c->timers = g_memdup2 (w->timers, sizeof (SimTimer) * w->n_endpoints);
+  c->ctxs = g_memdup2 (w->ctxs, sizeof (ProtoCtx) * w->n_endpoints);
+  for (int e = 0; e < w->n_endpoints; e++)
+    c->ctxs[e].config = c->cfg->proto_config;
+  c->state_ptrs = g_new (const void *, w->n_nodes);
+  for (int n = 0; n < w->n_nodes; n++)
+    c->state_ptrs[n] = c->node_states + (size_t) n * vt->state_size;
+  c->is_up = g_memdup2 (w->is_up, sizeof (gboolean) * w->n_nodes);
+  c->ghost = g_memdup2 (w->ghost, MAX (vt->ghost_size, 1));
+  proto_outbox_init (&c->outbox);
+
+  int n_keys = w->cfg->workload.n_keys;
+  c->key_ids = g_memdup2 (w->key_ids, sizeof (int32_t) * n_keys);
+  c->written = g_new (GArray *, n_keys);
+  for (int k = 0; k < n_keys; k++)
+    c->written[k] = g_array_copy (w->written[k]);
+  c->history = history_copy (w->history);
+
+  sim_world_marks_init (c);
+  for (guint i = 0; i < w->mark_names->len; i++) {
+    g_ptr_array_add (c->mark_names, g_ptr_array_index (w->mark_names, i));
+    g_hash_table_insert (c->mark_index, g_ptr_array_index (w->mark_names, i),
+                         GUINT_TO_POINTER (i + 1));
+  }
+  g_array_append_vals (c->mark_counts, w->mark_counts->data, w->mark_counts->len);
+
+  c->failure = w->failure != NULL ? g_string_new (w->failure->str) : NULL;
+  c->why = g_string_new (NULL);
+  sim_trace_init (c);
+  return c;
+}
+
+/* ---- Digest --------------------------------------------------------------*/
+
+static inline uint64_t
+mix64 (uint64_t z)
+{
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* FNV-1a over the bytes, then mixed: canonical for equal bytes. */
+static uint64_t
+hash_bytes (uint64_t h, const void *data, size_t len)
+{
+  const uint8_t *p = data;
+  h ^= 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ p[i]) * 0x100000001b3ULL;
+  return mix64 (h ^ len);
+}
+
+static inline uint64_t
+hash_add (uint64_t h, uint64_t v)
+{
+  return mix64 (h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
+}
+
+uint64_t
+sim_world_digest (const SimWorld *w)
+{
+  const ProtoVTable *vt = w->vt;
+  uint64_t h = 0;
+  for (int n = 0; n < w->n_nodes; n++) {
+    const SimNode *node = &w->nodes[n];
+    uint64_t d = vt->digest != NULL ? vt->digest (w->state_ptrs[n], &w->ctxs[n])
+                                    : hash_bytes (0, w->state_ptrs[n], vt->state_size);
+    h = hash_add (h, d);
+    h = hash_add (h, (uint64_t) node->is_up | (uint64_t) node->is_paused << 1
+                         | (uint64_t) (w->timers[n].deadline != PROTO_NO_DEADLINE) << 2
+                         | (uint64_t) node->has_held_timeout << 3);
+  }
+  for (int c = 0; c < w->n_clients; c++) {
+    const SimClient *cl = &w->clients[c];
+    int e = w->n_nodes + c;
+    h = hash_add (h, hash_bytes (0, w->client_states + (size_t) c * vt->client_state_size,
+                                 vt->client_state_size));
+    h = hash_add (h, (uint64_t) cl->is_open | (uint64_t) cl->attempt << 1
+                         | (uint64_t) (w->timers[e].deadline != PROTO_NO_DEADLINE) << 40);
+    if (cl->is_open)
+      h = hash_add (h, hash_bytes (0, &cl->op, sizeof cl->op));
+  }
+  /* In-flight messages as a multiset: a commutative sum of their hashes, so
+   * the order they were sent in does not matter and duplicates count. */
+  uint64_t msgs = 0;
+  for (guint i = 0; i < w->net.n_slots; i++) {
+    const SimMsg *m = &w->net.slots[i];
+    if (m->id == 0)
+      continue;
+    uint64_t mh = hash_bytes ((uint64_t) m->from << 32 | (uint32_t) m->to, sim_msg_data (m),
+                              m->len);
+    msgs += mix64 (mh);
+  }
+  h = hash_add (h, msgs);
+  if (w->net.has_cuts) {
+    h = hash_add (h, hash_bytes (1, w->net.group, (size_t) w->n_endpoints));
+    h = hash_add (h, hash_bytes (2, w->net.oneway, (size_t) w->n_endpoints * w->n_endpoints));
+  }
+  return h;
+}
