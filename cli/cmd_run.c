@@ -39,8 +39,8 @@ static const char run_help[] =
   "outcome and exit code:\n"
   "  pass       0  every invariant held and every model checked holds\n"
   "  violation  1  an invariant broke, or the history violates a model\n"
-  "  (bad input)  2  bad arguments or a malformed scenario (the message names\n"
-  "                  the file, line and key)\n"
+  "  bad input  2  bad arguments or a malformed scenario (the message names\n"
+  "                the file, line and key); nothing is run\n"
   "  unknown    3  a check could not decide (or its checker is not built)\n"
   "The exit code reports what happened, whatever `expect` says; the summary's\n"
   "`expected` line says whether it matches.\n";
@@ -180,11 +180,17 @@ append_summary (GString *s, const SimWorld *w, const SimConfig *cfg)
   guint n_marks = sim_world_n_marks (w);
   if (n_marks == 0)
     g_string_append (s, " (no marks reached)");
+  gsize line_start = s->len - strlen ("coverage    ");
   for (guint i = 0; i < n_marks; i++) {
     uint64_t count = 0;
     const char *mark = sim_world_mark (w, i, &count);
-    g_string_append_printf (s, " %s x%" G_GUINT64_FORMAT "%s", mark, count,
-                            i + 1 < n_marks ? "," : "");
+    g_autofree char *item = g_strdup_printf (" %s x%" G_GUINT64_FORMAT "%s", mark, count,
+                                             i + 1 < n_marks ? "," : "");
+    if (s->len - line_start + strlen (item) > 78 && i > 0) {
+      g_string_append (s, "\n            ");
+      line_start = s->len - strlen ("            ");
+    }
+    g_string_append (s, item);
   }
   g_string_append_c (s, '\n');
 }
