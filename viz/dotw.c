@@ -141,6 +141,81 @@ viz_format_us (int64_t us)
   return g_strdup_printf ("%s %s", buf, unit);
 }
 
+/* ---- nodes ---- */
+
+void
+viz_dot_attr (GString *out, const char *name, const char *value)
+{
+  g_string_append_printf (out, ", %s=", name);
+  viz_dot_quote (out, value);
+}
+
+/* A text node centred at (x, y). */
+void
+viz_dot_text (GString *o, const char *id, double x, double y, const char *text,
+           double fontsize, const char *color, gboolean bold, gboolean bg)
+{
+  g_string_append_printf (o, "  %s [shape=plaintext, margin=0.01, label=", id);
+  viz_dot_quote (o, text);
+  g_string_append (o, ", fontsize=");
+  viz_dot_num (o, fontsize);
+  viz_dot_attr (o, "fontcolor", color);
+  if (bold)
+    g_string_append (o, ", fontname=\"Helvetica-Bold\"");
+  if (bg)
+    g_string_append (o, ", style=filled, fillcolor=\"" VIZ_LABEL_BG "\", color=none");
+  g_string_append (o, ", ");
+  viz_dot_pos (o, x, y);
+  g_string_append (o, "];\n");
+}
+
+/* Left-justified lines starting at x, centred on y. */
+void
+viz_dot_text_left (GString *o, const char *id, double x, double y, const char *text,
+            double fontsize, const char *color, gboolean bold)
+{
+  double w = 0;
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (char **l = lines; *l; l++)
+    w = MAX (w, viz_text_width (*l, fontsize));
+  w += 8;
+  g_string_append_printf (o, "  %s [shape=plaintext, margin=0.02, label=", id);
+  viz_dot_quote_left (o, text);
+  g_string_append (o, ", fontsize=");
+  viz_dot_num (o, fontsize);
+  viz_dot_attr (o, "fontcolor", color);
+  if (bold)
+    g_string_append (o, ", fontname=\"Helvetica-Bold\"");
+  g_string_append (o, ", ");
+  viz_dot_pos (o, x + w / 2, y);
+  g_string_append (o, "];\n");
+}
+
+/* A shaded rectangle from x0 to x1 and y0 to y1. */
+void
+viz_dot_box (GString *o, const char *id, double x0, double x1, double y0, double y1,
+          const char *fill, const char *pen, gboolean dashed)
+{
+  g_string_append_printf (o, "  %s [shape=box, fixedsize=true, style=\"filled%s\"",
+                          id, dashed ? ",dashed" : "");
+  viz_dot_attr (o, "fillcolor", fill);
+  viz_dot_attr (o, "color", pen);
+  g_string_append (o, ", ");
+  viz_dot_size (o, x1 - x0, y1 - y0);
+  g_string_append (o, ", ");
+  viz_dot_pos (o, (x0 + x1) / 2, (y0 + y1) / 2);
+  g_string_append (o, "];\n");
+}
+
+/* An invisible anchor for an edge's end. */
+void
+viz_dot_anchor (GString *o, const char *id, double x, double y)
+{
+  g_string_append_printf (o, "  %s [style=invis, width=0.01, height=0.01, ", id);
+  viz_dot_pos (o, x, y);
+  g_string_append (o, "];\n");
+}
+
 /* ---- placer ---- */
 
 #define CELL 64.0

@@ -18,6 +18,24 @@ void viz_dot_pos (GString *out, double x, double y);
 /* Appends width=W, height=H (given in points, written in inches). */
 void viz_dot_size (GString *out, double w_pt, double h_pt);
 
+/* Appends ", name=\"value\"" (value quoted). */
+void viz_dot_attr (GString *out, const char *name, const char *value);
+
+#define VIZ_LABEL_BG "#ffffffd8" /* behind labels that sit on lines */
+
+/* Node statements, each one line, positions pinned (points):
+ * a text centred at (x, y), on a white background if bg; */
+void viz_dot_text (GString *out, const char *id, double x, double y, const char *text,
+                   double fontsize, const char *color, gboolean bold, gboolean bg);
+/* left-justified lines starting near x, centred on y; */
+void viz_dot_text_left (GString *out, const char *id, double x, double y, const char *text,
+                        double fontsize, const char *color, gboolean bold);
+/* a shaded rectangle [x0, x1] x [y0, y1] (pen "none": no outline); */
+void viz_dot_box (GString *out, const char *id, double x0, double x1, double y0, double y1,
+                  const char *fill, const char *pen, gboolean dashed);
+/* an invisible point, for an edge to end at. */
+void viz_dot_anchor (GString *out, const char *id, double x, double y);
+
 /* Estimated width in points of s in Helvetica at fontsize points. */
 double viz_text_width (const char *s, double fontsize);
 /* s cut to at most max_chars characters (an ellipsis marks the cut), with

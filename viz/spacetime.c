@@ -34,7 +34,6 @@
 #define C_NOTE "#6b6b6b"
 #define C_HIGHLIGHT "#e0201b"
 #define C_LANE "#4d4d4d"
-#define C_LABEL_BG "#ffffffd8"
 
 G_DEFINE_QUARK (viz-error-quark, viz_error)
 
@@ -255,82 +254,6 @@ compute_extent (Draw *d)
 
 /* ---- writing ---- */
 
-static void
-attr_str (GString *out, const char *name, const char *value)
-{
-  g_string_append_printf (out, ", %s=", name);
-  viz_dot_quote (out, value);
-}
-
-/* A text node centred at (x, y). */
-static void
-text_node (Draw *d, const char *id, double x, double y, const char *text,
-           double fontsize, const char *color, gboolean bold, gboolean bg)
-{
-  GString *o = d->out;
-  g_string_append_printf (o, "  %s [shape=plaintext, margin=0.01, label=", id);
-  viz_dot_quote (o, text);
-  g_string_append (o, ", fontsize=");
-  viz_dot_num (o, fontsize);
-  attr_str (o, "fontcolor", color);
-  if (bold)
-    g_string_append (o, ", fontname=\"Helvetica-Bold\"");
-  if (bg)
-    g_string_append (o, ", style=filled, fillcolor=\"" C_LABEL_BG "\", color=none");
-  g_string_append (o, ", ");
-  viz_dot_pos (o, x, y);
-  g_string_append (o, "];\n");
-}
-
-/* Left-justified lines starting at x, centred on y. */
-static void
-text_block (Draw *d, const char *id, double x, double y, const char *text,
-            double fontsize, const char *color, gboolean bold)
-{
-  GString *o = d->out;
-  double w = 0;
-  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-  for (char **l = lines; *l; l++)
-    w = MAX (w, viz_text_width (*l, fontsize));
-  w += 8;
-  g_string_append_printf (o, "  %s [shape=plaintext, margin=0.02, label=", id);
-  viz_dot_quote_left (o, text);
-  g_string_append (o, ", fontsize=");
-  viz_dot_num (o, fontsize);
-  attr_str (o, "fontcolor", color);
-  if (bold)
-    g_string_append (o, ", fontname=\"Helvetica-Bold\"");
-  g_string_append (o, ", ");
-  viz_dot_pos (o, x + w / 2, y);
-  g_string_append (o, "];\n");
-}
-
-/* A shaded rectangle from x0 to x1 and y0 to y1. */
-static void
-box_node (Draw *d, const char *id, double x0, double x1, double y0, double y1,
-          const char *fill, const char *pen, gboolean dashed)
-{
-  GString *o = d->out;
-  g_string_append_printf (o, "  %s [shape=box, fixedsize=true, style=\"filled%s\"",
-                          id, dashed ? ",dashed" : "");
-  attr_str (o, "fillcolor", fill);
-  attr_str (o, "color", pen);
-  g_string_append (o, ", ");
-  viz_dot_size (o, x1 - x0, y1 - y0);
-  g_string_append (o, ", ");
-  viz_dot_pos (o, (x0 + x1) / 2, (y0 + y1) / 2);
-  g_string_append (o, "];\n");
-}
-
-/* An invisible anchor for an edge's end. */
-static void
-anchor_node (Draw *d, const char *id, double x, double y)
-{
-  g_string_append_printf (d->out, "  %s [style=invis, width=0.01, height=0.01, ", id);
-  viz_dot_pos (d->out, x, y);
-  g_string_append (d->out, "];\n");
-}
-
 /* Tries a few spots for a label near (x, y): above, below, then shifted. */
 static gboolean
 place_near (Draw *d, const char *id, double x, double y, const char *text,
@@ -343,13 +266,13 @@ place_near (Draw *d, const char *id, double x, double y, const char *text,
     for (guint i = 0; i < G_N_ELEMENTS (dy); i++) {
       double cx = x + dx[j] * w, cy = y + dy[i];
       if (viz_placer_take (d->placer, cx, cy, w, h)) {
-        text_node (d, id, cx, cy, text, fontsize, color, bold, TRUE);
+        viz_dot_text (d->out, id, cx, cy, text, fontsize, color, bold, TRUE);
         return TRUE;
       }
     }
   if (force) {
     viz_placer_occupy (d->placer, x, y + dy[0], w, h);
-    text_node (d, id, x, y + dy[0], text, fontsize, color, bold, TRUE);
+    viz_dot_text (d->out, id, x, y + dy[0], text, fontsize, color, bold, TRUE);
     return TRUE;
   }
   d->n_labels_hidden++;
@@ -416,10 +339,10 @@ write_title (Draw *d)
     guint lines = 1;
     for (const char *c = notes->str; *c; c++)
       lines += *c == '\n';
-    text_block (d, "notes", x, y + lines * 6.0, notes->str, 9.5, "#8a3b00", FALSE);
+    viz_dot_text_left (d->out, "notes", x, y + lines * 6.0, notes->str, 9.5, "#8a3b00", FALSE);
     y += lines * 12.0 + 8;
   }
-  text_block (d, "title", x, y + 10, t->str, 14, "#222222", TRUE);
+  viz_dot_text_left (d->out, "title", x, y + 10, t->str, 14, "#222222", TRUE);
   g_string_free (t, TRUE);
   g_string_free (notes, TRUE);
 }
@@ -487,7 +410,7 @@ logical_partition_lanes (Draw *d, guint i, guint j, double *xa)
     double y = lane_y (d, d->sel.lane_of[p]);
     char id[48];
     g_snprintf (id, sizeof id, "part%u_%u", i, p);
-    box_node (d, id, x0, x1, y - 14, y + 14, "#ffd40030", "#d9a400", TRUE);
+    viz_dot_box (d->out, id, x0, x1, y - 14, y + 14, "#ffd40030", "#d9a400", TRUE);
     if (y > top) {
       top = y;
       *xa = x0;
@@ -524,18 +447,18 @@ write_partitions (Draw *d)
       y1 = top + 14;
     } else {
       g_snprintf (id, sizeof id, "part%u", i);
-      box_node (d, id, xa, xb, y0, y1, "#ffd40030", "#d9a400", TRUE);
+      viz_dot_box (d->out, id, xa, xb, y0, y1, "#ffd40030", "#d9a400", TRUE);
     }
     g_autofree char *groups = viz_text_shorten (e->label ? e->label : "", 60);
     g_autofree char *text = g_strdup_printf ("partition %s", groups);
     double w = viz_text_width (text, 9) + 6;
     g_snprintf (id, sizeof id, "part%u_t", i);
-    text_node (d, id, xa + w / 2, y1 + 8, text, 9, "#8a6d00", TRUE, FALSE);
+    viz_dot_text (d->out, id, xa + w / 2, y1 + 8, text, 9, "#8a6d00", TRUE, FALSE);
     viz_placer_occupy (d->placer, xa + w / 2, y1 + 8, w, 12);
     if (j < ne && viz_model_event (m, j)->kind == VIZ_EV_HEAL && j < d->sel.stop
         && d->opt->axis == VIZ_TIME_VIRTUAL) {
       g_snprintf (id, sizeof id, "part%u_h", i);
-      text_node (d, id, xb, y0 - 8, "heal", 9, "#8a6d00", TRUE, FALSE);
+      viz_dot_text (d->out, id, xb, y0 - 8, "heal", 9, "#8a6d00", TRUE, FALSE);
       viz_placer_occupy (d->placer, xb, y0 - 8, 30, 12);
     }
     d->legend |= LG_PARTITION;
@@ -551,12 +474,12 @@ close_span (Draw *d, guint p, gboolean is_crash, int start, double xb)
   double y = lane_y (d, d->sel.lane_of[p]);
   char id[32];
   g_snprintf (id, sizeof id, "span%d", start);
-  box_node (d, id, xa, xb, y - 8, y + 8, is_crash ? "#d6272838" : "#7f7f7f38",
+  viz_dot_box (d->out, id, xa, xb, y - 8, y + 8, is_crash ? "#d6272838" : "#7f7f7f38",
             "none", FALSE);
   d->legend |= is_crash ? LG_CRASH : LG_PAUSE;
   if (xb - xa > 60) {
     g_snprintf (id, sizeof id, "span%d_t", start);
-    text_node (d, id, (xa + xb) / 2, y - 15, is_crash ? "crashed" : "paused", 8,
+    viz_dot_text (d->out, id, (xa + xb) / 2, y - 15, is_crash ? "crashed" : "paused", 8,
                is_crash ? "#a01010" : "#505050", FALSE, FALSE);
     viz_placer_occupy (d->placer, (xa + xb) / 2, y - 15, 40, 10);
   }
@@ -630,14 +553,14 @@ write_lanes (Draw *d)
     double w = viz_text_width (name, 12);
     char id[32];
     g_snprintf (id, sizeof id, "lane%u", p);
-    text_node (d, id, xa - 8 - w / 2, y, name, 12, lane_color (d, (int) p), TRUE, FALSE);
+    viz_dot_text (d->out, id, xa - 8 - w / 2, y, name, 12, lane_color (d, (int) p), TRUE, FALSE);
     g_string_append_printf (o, "  lane%u_a [style=invis, width=0.01, height=0.01, ", p);
     viz_dot_pos (o, xa, y);
     g_string_append_printf (o, "];\n  lane%u_b [style=invis, width=0.01, height=0.01, ", p);
     viz_dot_pos (o, xb, y);
     g_string_append_printf (o, "];\n  lane%u_a -> lane%u_b [arrowhead=none, penwidth=2",
                             p, p);
-    attr_str (o, "color", lane_color (d, (int) p));
+    viz_dot_attr (o, "color", lane_color (d, (int) p));
     g_string_append (o, "];\n");
     viz_placer_occupy (d->placer, (xa + xb) / 2, y, xb - xa, 5);
   }
@@ -674,7 +597,7 @@ tick (Draw *d, guint *n, double x, const char *text)
   viz_dot_pos (d->out, x, y);
   g_string_append (d->out, "];\n");
   g_snprintf (id, sizeof id, "tick%u_t", *n);
-  text_node (d, id, x, y - 11, text, 8.5, "#606060", FALSE, FALSE);
+  viz_dot_text (d->out, id, x, y - 11, text, 8.5, "#606060", FALSE, FALSE);
   (*n)++;
 }
 
@@ -684,11 +607,11 @@ write_axis (Draw *d)
   GString *o = d->out;
   double y = axis_y (d);
   double xa = d->x_lo - EDGE_DX - 10, xb = d->x_hi + EDGE_DX + 10;
-  anchor_node (d, "axis_a", xa, y);
-  anchor_node (d, "axis_b", xb + 20, y);
+  viz_dot_anchor (d->out, "axis_a", xa, y);
+  viz_dot_anchor (d->out, "axis_b", xb + 20, y);
   g_string_append (o, "  axis_a -> axis_b [color=\"#808080\", penwidth=1];\n");
   const char *what = d->opt->axis == VIZ_TIME_LOGICAL ? "Lamport time" : "virtual time";
-  text_node (d, "axis_t", xb + 20 - viz_text_width (what, 9) / 2, y - 24, what, 9,
+  viz_dot_text (d->out, "axis_t", xb + 20 - viz_text_width (what, 9) / 2, y - 24, what, 9,
              "#606060", FALSE, FALSE);
   guint n = 0;
   if (d->sel.n_drawn == 0)
@@ -720,17 +643,17 @@ write_axis (Draw *d)
     const Break *b = &g_array_index (d->breaks, Break, k);
     char id[32];
     g_snprintf (id, sizeof id, "brk%u_a", k);
-    anchor_node (d, id, b->x, y + 6);
+    viz_dot_anchor (d->out, id, b->x, y + 6);
     g_snprintf (id, sizeof id, "brk%u_b", k);
-    anchor_node (d, id, b->x, y_top (d) + LANE_GAP / 3);
+    viz_dot_anchor (d->out, id, b->x, y_top (d) + LANE_GAP / 3);
     g_string_append_printf (o, "  brk%u_a -> brk%u_b [arrowhead=none, style=dotted, "
                             "color=\"#b0b0b0\", penwidth=1];\n", k, k);
     g_snprintf (id, sizeof id, "brk%u", k);
-    text_node (d, id, b->x, y, "\u2248", 13, "#606060", TRUE, TRUE);
+    viz_dot_text (d->out, id, b->x, y, "\u2248", 13, "#606060", TRUE, TRUE);
     g_autofree char *dt = viz_format_us (b->dt);
     g_autofree char *text = g_strdup_printf ("+%s", dt);
     g_snprintf (id, sizeof id, "brk%u_t", k);
-    text_node (d, id, b->x, y - 24, text, 8, "#909090", FALSE, FALSE);
+    viz_dot_text (d->out, id, b->x, y - 24, text, 8, "#909090", FALSE, FALSE);
   }
 }
 
@@ -768,46 +691,46 @@ write_event (Draw *d, guint i)
     }
     g_string_append (o, "shape=plaintext, label=\"\u00d7\", fontsize=20, "
                         "fontname=\"Helvetica-Bold\", width=0.2, height=0.2, fixedsize=true");
-    attr_str (o, "fontcolor", hl ? hl : C_DROP);
+    viz_dot_attr (o, "fontcolor", hl ? hl : C_DROP);
     d->legend |= LG_DROP;
     break;
   case VIZ_EV_TIMEOUT:
     g_string_append (o, "shape=diamond, style=filled, width=0.15, height=0.15");
-    attr_str (o, "color", hl ? hl : C_TIMEOUT);
+    viz_dot_attr (o, "color", hl ? hl : C_TIMEOUT);
     d->legend |= LG_TIMEOUT;
     break;
   case VIZ_EV_CRASH:
     g_string_append (o, "shape=square, style=filled, width=0.13, height=0.13");
-    attr_str (o, "color", hl ? hl : C_DROP);
+    viz_dot_attr (o, "color", hl ? hl : C_DROP);
     d->legend |= LG_CRASH;
     break;
   case VIZ_EV_RESTART:
   case VIZ_EV_RESUME:
     g_string_append (o, "shape=triangle, style=filled, width=0.14, height=0.14");
-    attr_str (o, "color", hl ? hl : e->kind == VIZ_EV_RESTART ? C_RESTART : C_PAUSE);
+    viz_dot_attr (o, "color", hl ? hl : e->kind == VIZ_EV_RESTART ? C_RESTART : C_PAUSE);
     break;
   case VIZ_EV_PAUSE:
     g_string_append (o, "shape=square, style=filled, width=0.12, height=0.12");
-    attr_str (o, "color", hl ? hl : C_PAUSE);
+    viz_dot_attr (o, "color", hl ? hl : C_PAUSE);
     d->legend |= LG_PAUSE;
     break;
   case VIZ_EV_INVOKE:
     g_string_append (o, "shape=circle, style=filled, width=0.11, height=0.11");
-    attr_str (o, "color", hl ? hl : C_CLIENT);
+    viz_dot_attr (o, "color", hl ? hl : C_CLIENT);
     break;
   case VIZ_EV_COMPLETE:
     g_string_append (o, "shape=circle, style=filled, fillcolor=white, width=0.11, "
                         "height=0.11, penwidth=1.5");
-    attr_str (o, "color", hl ? hl : C_CLIENT);
+    viz_dot_attr (o, "color", hl ? hl : C_CLIENT);
     break;
   case VIZ_EV_NOTE:
     g_string_append (o, "width=0.06, height=0.06");
-    attr_str (o, "color", hl ? hl : C_NOTE);
+    viz_dot_attr (o, "color", hl ? hl : C_NOTE);
     break;
   default:
     if (hl) {
       g_string_append (o, "width=0.12, height=0.12");
-      attr_str (o, "color", hl);
+      viz_dot_attr (o, "color", hl);
     }
     break;
   }
@@ -902,7 +825,7 @@ write_message (Draw *d, guint mi)
   } else {
     g_snprintf (tail, sizeof tail, "m%u_a", mi);
     xt = left_edge (d);
-    anchor_node (d, tail, xt, yt);
+    viz_dot_anchor (d->out, tail, xt, yt);
     clipped = TRUE;
   }
   gboolean is_drop = msg->drop >= 0 && end == msg->drop;
@@ -920,7 +843,7 @@ write_message (Draw *d, guint mi)
   } else {
     g_snprintf (head, sizeof head, "m%u_b", mi);
     xh = right_edge (d);
-    anchor_node (d, head, xh, yh);
+    viz_dot_anchor (d->out, head, xh, yh);
     clipped = TRUE;
   }
   gboolean client = is_client (d, msg->from) || is_client (d, msg->to);
@@ -940,7 +863,7 @@ write_message (Draw *d, guint mi)
     g_string_append_printf (o, "  %s [shape=plaintext, label=\"\u00d7\", fontsize=20, "
                             "fontname=\"Helvetica-Bold\", width=0.2, height=0.2, "
                             "fixedsize=true", head);
-    attr_str (o, "fontcolor", color);
+    viz_dot_attr (o, "fontcolor", color);
     g_string_append (o, ", ");
     viz_dot_pos (o, xh, yh);
     g_string_append (o, "];\n");
@@ -966,7 +889,7 @@ write_message (Draw *d, guint mi)
     if (viz_placer_take (d->placer, cx, cy, w, h)) {
       char id[32];
       g_snprintf (id, sizeof id, "m%u_t", mi);
-      text_node (d, id, cx, cy, text, FONT_MSG, color, msg->is_highlighted, TRUE);
+      viz_dot_text (d->out, id, cx, cy, text, FONT_MSG, color, msg->is_highlighted, TRUE);
       return;
     }
   }
@@ -1031,16 +954,16 @@ legend_sample (Draw *d, guint flag, double x, double y)
     g_string_append (o, "];\n");
     break;
   case LG_CRASH:
-    box_node (d, a, x, x + 34, y - 8, y + 8, "#d6272838", "none", FALSE);
+    viz_dot_box (d->out, a, x, x + 34, y - 8, y + 8, "#d6272838", "none", FALSE);
     break;
   case LG_PAUSE:
-    box_node (d, a, x, x + 34, y - 8, y + 8, "#7f7f7f38", "none", FALSE);
+    viz_dot_box (d->out, a, x, x + 34, y - 8, y + 8, "#7f7f7f38", "none", FALSE);
     break;
   case LG_PARTITION:
-    box_node (d, a, x, x + 34, y - 8, y + 8, "#ffd40030", "#d9a400", TRUE);
+    viz_dot_box (d->out, a, x, x + 34, y - 8, y + 8, "#ffd40030", "#d9a400", TRUE);
     break;
   case LG_ROLE:
-    text_node (d, a, x + 17, y, "leader", 10, C_ROLE, TRUE, FALSE);
+    viz_dot_text (d->out, a, x + 17, y, "leader", 10, C_ROLE, TRUE, FALSE);
     break;
   default:
     g_assert_not_reached ();
@@ -1066,7 +989,7 @@ write_legend (Draw *d)
   double x0 = d->x_lo - 130, x = x0;
   double x_max = MAX (d->x_hi + EDGE_DX, x0 + 620);
   double y = axis_y (d) - 50;
-  text_node (d, "legend", x + 22, y, "legend:", 9, "#404040", TRUE, FALSE);
+  viz_dot_text (d->out, "legend", x + 22, y, "legend:", 9, "#404040", TRUE, FALSE);
   x += 52;
   for (guint i = 0; i < G_N_ELEMENTS (items); i++) {
     if (!(d->legend & items[i].flag))
@@ -1080,7 +1003,7 @@ write_legend (Draw *d)
     char id[32];
     g_snprintf (id, sizeof id, "lg%u_t", items[i].flag);
     double tw = viz_text_width (items[i].text, 9);
-    text_node (d, id, x + 42 + tw / 2, y, items[i].text, 9, "#303030", FALSE, FALSE);
+    viz_dot_text (d->out, id, x + 42 + tw / 2, y, items[i].text, 9, "#303030", FALSE, FALSE);
     x += w;
   }
 }
