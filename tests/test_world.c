@@ -262,6 +262,16 @@ node_fault (int64_t at_us, SimFaultKind kind, int node)
   return f;
 }
 
+/* At at_us: n1 n2 | n3 n4. */
+static void
+add_split (SimConfig *cfg, int64_t at_us)
+{
+  SimFault p = node_fault (at_us, SIM_FAULT_PARTITION, 0);
+  p.group[0] = p.group[1] = 0;
+  p.group[2] = p.group[3] = 1;
+  add_fault (cfg, p);
+}
+
 /* Steps until virtual time reaches t (events at t are applied). */
 static void
 run_until (SimWorld *w, int64_t t)
@@ -317,12 +327,7 @@ null_faulty_config (void)
   cfg->net.drop = 0.02;
   cfg->net.duplicate = 0.05;
   cfg->net.reorder = 0.1;
-  SimFault p = node_fault (50000, SIM_FAULT_PARTITION, 0);
-  p.group[0] = 0;
-  p.group[1] = 0;
-  p.group[2] = 1;
-  p.group[3] = 1;
-  add_fault (cfg, p);
+  add_split (cfg, 50000);
   add_fault (cfg, node_fault (120000, SIM_FAULT_HEAL, 0));
   add_fault (cfg, node_fault (150000, SIM_FAULT_CRASH, 2));
   add_fault (cfg, node_fault (200000, SIM_FAULT_RESTART, 2));
@@ -591,12 +596,7 @@ ping_config (int n)
 Test (world, partition_cuts_exactly_the_listed_links_and_heal_restores)
 {
   g_autoptr (SimConfig) cfg = ping_config (4);
-  SimFault p = node_fault (1000000, SIM_FAULT_PARTITION, 0);
-  p.group[0] = 0;
-  p.group[1] = 0;
-  p.group[2] = 1;
-  p.group[3] = 1;
-  add_fault (cfg, p);
+  add_split (cfg, 1000000);
   add_fault (cfg, node_fault (2000000, SIM_FAULT_HEAL, 0));
   g_autoptr (SimWorld) w = sim_world_new (cfg, 9);
   uint64_t before[4][4], during[4][4], after[4][4];
