@@ -32,7 +32,8 @@
  * A drop line is written at the time and place the message was lost (the
  * receiver, for a partition; the sender, for random loss), so a diagram can
  * draw an arrow that ends in a cross.  Optional fields: "reason" on drop
- * ("loss", "partition", "crashed", "paused"), "state" (format_state) after
+ * ("loss", "partition", "crashed"; "chosen" when an explorer applied
+ * SIM_CHOICE_DROP, written at the receiver), "state" (format_state) after
  * role changes, "mark" (coverage mark, on a "note" line whose label is the
  * mark).  A message lost to random loss gets its "send" line and then a
  * "drop" line at the sender; one lost to a partition or a crashed receiver

@@ -220,11 +220,11 @@ world_fail (SimWorld *w, const char *why)
    * there (same config, same seed: the same events). */
   g_autoptr (SimWorld) again = sim_world_new (w->cfg, w->seed);
   sim_world_set_trace_tail (again, SIM_TAIL_LINES);
+  sim_world_set_byzantine (again, w->byzantine_fn, w->byzantine_data);
   while (sim_world_step (again))
     ;
-  if (again->failure != NULL && again->stats.events == w->stats.events) {
+  if (again->failure != NULL && again->stats.events == w->stats.events)
     g_string_assign (w->failure, again->failure->str);
-  }
 }
 
 void
@@ -699,7 +699,7 @@ sim_world_apply (SimWorld *w, const SimChoice *c)
     SimEvent ev = *sim_queue_nth (&w->queue, (guint) i);
     sim_queue_remove_nth (&w->queue, (guint) i);
     w->stats.events++;
-    msg_drop (w, (guint) ev.a, "loss");
+    msg_drop (w, (guint) ev.a, "chosen");
     return TRUE;
   }
   int i = find_event (w, c);
