@@ -15,6 +15,7 @@
 
 #include "checkers/ops.h"
 #include "sim/world.h"
+#include "tests/support.h"
 
 /* ---- The test protocol ---------------------------------------------------*/
 
@@ -1120,4 +1121,60 @@ Test (world, byzantine_rewriter_changes_only_the_marked_node)
         cr_expect_leq (after[a][b] - before[a][b], 1u, "n1 is silent (but for one in flight)");
       else if (a != b)
         cr_expect_geq (after[a][b] - before[a][b], 90u);
+}
+
+/* ---- Golden files ---------------------------------------------------------
+ * Small runs whose trace and history are compared byte for byte with files
+ * under tests/golden/.  A change in them is a reviewed change of the golden
+ * file: DSIM_UPDATE_GOLDEN=1 rewrites them (then read the diff). */
+
+static void
+expect_golden (const char *name, const char *actual)
+{
+  g_autofree char *rel = g_strconcat ("tests/golden/", name, NULL);
+  g_autofree char *path = test_source_path (rel);
+  if (g_getenv ("DSIM_UPDATE_GOLDEN") != NULL) {
+    cr_assert (g_file_set_contents (path, actual, -1, NULL));
+    return;
+  }
+  g_autofree char *golden = NULL;
+  GError *error = NULL;
+  cr_assert (g_file_get_contents (path, &golden, NULL, &error), "%s", error->message);
+  cr_expect_str_eq (actual, golden, "%s differs (DSIM_UPDATE_GOLDEN=1 rewrites it)", rel);
+}
+
+Test (world, golden_null_with_faults)
+{
+  g_autoptr (SimConfig) cfg = sim_config_new (proto_find ("null"));
+  cfg->n_nodes = 3;
+  cfg->duration_us = 20000;
+  cr_assert (proto_config_set (cfg->proto, cfg->proto_config, "tokens", "2", NULL));
+  cfg->net.drop = 0.1;
+  cfg->net.duplicate = 0.1;
+  SimFault p = node_fault (8000, SIM_FAULT_PARTITION, 0);
+  p.group[0] = 0;
+  p.group[1] = p.group[2] = 1;
+  add_fault (cfg, p);
+  add_fault (cfg, node_fault (12000, SIM_FAULT_CRASH, 1));
+  add_fault (cfg, node_fault (14000, SIM_FAULT_HEAL, 0));
+  add_fault (cfg, node_fault (15000, SIM_FAULT_RESTART, 1));
+  RunOutput r = run_to_memory (cfg, 5);
+  expect_golden ("world-null-faults.trace.jsonl", r.trace);
+  run_output_clear (&r);
+}
+
+Test (world, golden_clients_with_retries)
+{
+  g_autoptr (SimConfig) cfg = client_config (2);
+  tkv_set (cfg, "drop_first_reply", "true");
+  cfg->duration_us = 120000;
+  cfg->workload.mix[PROTO_OP_WRITE] = 2;
+  cfg->workload.max_retries = 2;
+  SimFault pause = node_fault (60000, SIM_FAULT_PAUSE, 0);
+  add_fault (cfg, pause);
+  add_fault (cfg, node_fault (75000, SIM_FAULT_RESUME, 0));
+  RunOutput r = run_to_memory (cfg, 7);
+  expect_golden ("world-clients.trace.jsonl", r.trace);
+  expect_golden ("world-clients.history.jsonl", r.history);
+  run_output_clear (&r);
 }
