@@ -24,3 +24,9 @@ int cli_usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 int cmd_list_main (int argc, char **argv);
 int cmd_run_main (int argc, char **argv);
 int cmd_trace_main (int argc, char **argv);
+
+/* Draws the trace file `trace` as a space-time diagram (every event, by
+ * virtual time) in format (svg, png, pdf, dot) into path.  Bad trace or
+ * rendering failure: FALSE and an error naming the file. */
+gboolean cli_trace_diagram_write (const char *trace, const char *format, const char *path,
+                                  GError **error);

@@ -8,6 +8,7 @@
 #include "cli/run_checks.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
+#include "viz/render.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@
 
 static const char run_help[] =
   "usage: dsim run SCENARIO [--seed N] [--out DIR] [--trace FILE] [--history FILE]\n"
-  "                [--quiet]\n"
+  "                [--diagram svg|png|pdf|dot] [--quiet]\n"
   "\n"
   "Runs the scenario file SCENARIO (see README, \"Scenario files\") once: the\n"
   "protocol's nodes, the clients' workload, the network and the fault schedule,\n"
@@ -33,6 +34,10 @@ static const char run_help[] =
   "                  (DIR is created if needed)\n"
   "  --trace FILE    write the trace (JSON Lines) to FILE\n"
   "  --history FILE  write the history (JSON Lines) to FILE\n"
+  "  --diagram F     draw the run's space-time diagram as F (svg, png, pdf or\n"
+  "                  dot) next to the history: DIR/diagram.F with --out DIR;\n"
+  "                  with --out and no --diagram, a violation still writes\n"
+  "                  DIR/diagram.svg (see README, \"Diagrams\")\n"
   "  --quiet, -q     print only the seed line and the outcome line\n"
   "  --help, -h      this text\n"
   "\n"
@@ -52,6 +57,7 @@ typedef struct {
   const char *out_dir;
   const char *trace_path;
   const char *history_path;
+  const char *diagram;
   gboolean quiet;
 } RunArgs;
 
@@ -78,6 +84,8 @@ parse_args (int argc, char **argv, RunArgs *a)
       target = &a->trace_path;
     } else if (strcmp (name, "--history") == 0) {
       target = &a->history_path;
+    } else if (strcmp (name, "--diagram") == 0) {
+      target = &a->diagram;
     } else if (strcmp (name, "--seed") != 0) {
       if (arg[0] == '-' && arg[1] != '\0')
         return cli_usage_error ("run: unknown option '%s' (see dsim run --help)", arg);
@@ -111,6 +119,12 @@ parse_args (int argc, char **argv, RunArgs *a)
   if (a->scenario == NULL)
     return cli_usage_error ("run: expected a scenario file (usage: dsim run SCENARIO "
                             "[options]; see dsim run --help)");
+  if (a->diagram != NULL && !viz_format_is_known (a->diagram))
+    return cli_usage_error ("run: --diagram: expected svg, png, pdf or dot, got '%s'",
+                            a->diagram);
+  if (a->diagram != NULL && a->out_dir == NULL)
+    return cli_usage_error ("run: --diagram needs --out DIR (the diagram is written there, "
+                            "next to the history and the trace)");
   return -1;
 }
 
@@ -318,6 +332,16 @@ cmd_run_main (int argc, char **argv)
   append_expectation (body, cfg, outcome, checks, failure != NULL);
   g_autoptr (GString) tail = g_string_new (NULL);
   g_string_append_printf (tail, "outcome      %s\n", outcome_name (outcome));
+
+  /* The diagram: asked for, or on a violation whenever there is an --out. */
+  if (a.out_dir != NULL && (a.diagram != NULL || outcome == RUN_VIOLATION)) {
+    const char *format = a.diagram != NULL ? a.diagram : "svg";
+    g_autofree char *name = g_strdup_printf ("diagram.%s", format);
+    g_autofree char *diagram_path = g_build_filename (a.out_dir, name, NULL);
+    if (!cli_trace_diagram_write (trace_path, format, diagram_path, &error))
+      return cli_usage_error ("run: %s", error->message);
+    g_string_append_printf (body, "diagram      %s\n", diagram_path);
+  }
 
   if (!a.quiet)
     fputs (body->str, stdout);

@@ -216,3 +216,16 @@ cmd_trace_main (int argc, char **argv)
                  : "");
   return DSIM_EXIT_OK;
 }
+
+gboolean
+cli_trace_diagram_write (const char *trace, const char *format, const char *path,
+                         GError **error)
+{
+  g_autoptr (VizModel) m = sim_trace_viz_load (trace, error);
+  if (m == NULL)
+    return FALSE;
+  VizSpacetimeOptions opt;
+  viz_spacetime_options_init (&opt);
+  g_autofree char *dot = viz_spacetime_dot (m, &opt, error);
+  return dot != NULL && viz_render_file (dot, format, path, 0, NULL, error);
+}

@@ -4,6 +4,7 @@
  * files rejected with file:line and exit code 2. */
 #include <criterion/criterion.h>
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -521,4 +522,39 @@ Test (cmd_trace, options)
     g_free (out);
     g_free (err);
   }
+}
+
+Test (cmd_run, diagram_next_to_the_history)
+{
+  g_autofree char *scn = test_source_path ("scenarios/pb/healthy.scn");
+  g_autofree char *dir = g_dir_make_tmp ("dsim-viz-XXXXXX", NULL);
+  cr_assert_not_null (dir);
+  char *out = NULL, *err = NULL;
+  int rc = test_run_dsim ((const char *const[]) { "run", scn, "--out", dir, "--diagram", "dot",
+                                                  "--quiet", NULL }, &out, &err);
+  cr_expect (rc != 2, "exit %d: %s", rc, err);
+  g_autofree char *path = g_build_filename (dir, "diagram.dot", NULL);
+  g_autofree char *dot = NULL;
+  cr_assert (g_file_get_contents (path, &dot, NULL, NULL), "no %s", path);
+  cr_expect (g_str_has_prefix (dot, "/* dsim space-time diagram"));
+  cr_expect (strstr (dot, "pb, seed ") != NULL);
+  g_free (out);
+  g_free (err);
+  rc = test_run_dsim ((const char *const[]) { "run", scn, "--diagram", "svg", NULL }, &out, &err);
+  cr_expect_eq (rc, 2);
+  cr_expect (strstr (err, "--diagram needs --out DIR") != NULL, "%s", err);
+  g_free (out);
+  g_free (err);
+  rc = test_run_dsim ((const char *const[]) { "run", scn, "--out", dir, "--diagram", "jpg", NULL },
+                      &out, &err);
+  cr_expect_eq (rc, 2);
+  cr_expect (strstr (err, "expected svg, png, pdf or dot") != NULL, "%s", err);
+  g_free (out);
+  g_free (err);
+  const char *const files[] = { "diagram.dot", "history.jsonl", "trace.jsonl", "summary.txt" };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
+    g_autofree char *f = g_build_filename (dir, files[i], NULL);
+    g_unlink (f);
+  }
+  g_rmdir (dir);
 }

@@ -47,7 +47,11 @@ fit_png (GVC_t *gvc, Agraph_t *g, guint max_px, gboolean *scaled)
 {
   const char *bb = agget (g, "bb");
   double x0, y0, x1, y1;
-  if (bb == NULL || sscanf (bb, "%lf,%lf,%lf,%lf", &x0, &y0, &x1, &y1) != 4)
+  if (bb == NULL)
+    return TRUE;
+  g_autofree char *nums = g_strdup (bb); /* "x0,y0,x1,y1" or "x0 y0 x1 y1" */
+  g_strdelimit (nums, ",", ' ');
+  if (sscanf (nums, "%lf %lf %lf %lf", &x0, &y0, &x1, &y1) != 4)
     return TRUE;
   double w_px = (x1 - x0 + 60) * 96.0 / 72.0, h_px = (y1 - y0 + 60) * 96.0 / 72.0;
   double s = MIN (1.0, (double) max_px / MAX (w_px, h_px));

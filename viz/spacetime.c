@@ -690,7 +690,7 @@ write_event (Draw *d, guint i)
       break;
     }
     g_string_append (o, "shape=plaintext, label=\"\u00d7\", fontsize=20, "
-                        "fontname=\"Helvetica-Bold\", width=0.2, height=0.2, fixedsize=true");
+                        "fontname=\"Helvetica-Bold\", width=0.3, height=0.3, fixedsize=true");
     viz_dot_attr (o, "fontcolor", hl ? hl : C_DROP);
     d->legend |= LG_DROP;
     break;
@@ -861,7 +861,7 @@ write_message (Draw *d, guint mi)
   }
   if (cross_here) {
     g_string_append_printf (o, "  %s [shape=plaintext, label=\"\u00d7\", fontsize=20, "
-                            "fontname=\"Helvetica-Bold\", width=0.2, height=0.2, "
+                            "fontname=\"Helvetica-Bold\", width=0.3, height=0.3, "
                             "fixedsize=true", head);
     viz_dot_attr (o, "fontcolor", color);
     g_string_append (o, ", ");
@@ -938,7 +938,7 @@ legend_sample (Draw *d, guint flag, double x, double y)
     viz_dot_pos (o, x, y);
     if (flag == LG_DROP)
       g_string_append_printf (o, "];\n  %s [shape=plaintext, label=\"\u00d7\", fontsize=20, "
-                              "fontname=\"Helvetica-Bold\", width=0.2, height=0.2, "
+                              "fontname=\"Helvetica-Bold\", width=0.3, height=0.3, "
                               "fixedsize=true, fontcolor=\"" C_DROP "\", ", b);
     else
       g_string_append_printf (o, "];\n  %s [width=0.06, height=0.06, ", b);
