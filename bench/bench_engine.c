@@ -49,6 +49,10 @@ main (int argc, char **argv)
     cfg->workload.n_keys = 5;
   }
 
+  struct rusage ru0;
+  getrusage (RUSAGE_SELF, &ru0);
+  double cpu0 = (double) ru0.ru_utime.tv_sec + (double) ru0.ru_utime.tv_usec * 1e-6
+                + (double) ru0.ru_stime.tv_sec + (double) ru0.ru_stime.tv_usec * 1e-6;
   double t0 = wall_seconds ();
   g_autoptr (SimWorld) w = sim_world_new (cfg, 1);
   FILE *devnull = with_trace ? fopen ("/dev/null", "w") : NULL;
@@ -62,11 +66,14 @@ main (int argc, char **argv)
   const SimStats *s = sim_world_stats (w);
   struct rusage ru;
   getrusage (RUSAGE_SELF, &ru);
+  /* CPU time too: on a loaded machine wall time also counts waiting. */
+  double cpu = (double) ru.ru_utime.tv_sec + (double) ru.ru_utime.tv_usec * 1e-6
+               + (double) ru.ru_stime.tv_sec + (double) ru.ru_stime.tv_usec * 1e-6 - cpu0;
   printf ("%-16s%s nodes=%d %s=%ld virtual=%.1fs events=%" G_GUINT64_FORMAT
           " messages=%" G_GUINT64_FORMAT " ops=%" G_GUINT64_FORMAT
-          " wall=%.3fs events/s=%.0f peak_rss=%ldKiB\n",
+          " wall=%.3fs events/s=%.0f cpu=%.3fs events/cpu-s=%.0f peak_rss=%ldKiB\n",
           name, with_trace ? " +trace" : "", nodes, vt == proto_find ("null") ? "tokens" : "clients", extra,
           (double) s->now_us / 1e6, s->events, s->msgs_sent, s->ops_invoked, elapsed,
-          (double) s->events / elapsed, ru.ru_maxrss);
+          (double) s->events / elapsed, cpu, (double) s->events / cpu, ru.ru_maxrss);
   return 0;
 }
