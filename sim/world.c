@@ -7,6 +7,8 @@
 #include <string.h>
 
 #define SIM_TAIL_LINES 40
+/* More events than this at one virtual instant means time has stopped. */
+#define SIM_MAX_EVENTS_PER_INSTANT 10000000u
 
 static void endpoint_step (SimWorld *w, int endpoint, ProtoEvent *ev, int release_slot);
 
@@ -24,6 +26,7 @@ sim_world_new (const SimConfig *cfg, uint64_t seed)
   w->cfg = sim_config_copy (cfg);
   w->vt = cfg->proto;
   w->seed = seed;
+  w->stall_limit = SIM_MAX_EVENTS_PER_INSTANT;
   w->n_nodes = cfg->n_nodes;
   w->n_clients = cfg->workload.n_clients;
   w->n_endpoints = w->n_nodes + w->n_clients;
@@ -219,6 +222,7 @@ world_fail (SimWorld *w, const char *why)
   /* No trace was kept: replay the same run with a tail to show the way
    * there (same config, same seed: the same events). */
   g_autoptr (SimWorld) again = sim_world_new (w->cfg, w->seed);
+  again->stall_limit = w->stall_limit;
   sim_world_set_trace_tail (again, SIM_TAIL_LINES);
   sim_world_set_byzantine (again, w->byzantine_fn, w->byzantine_data);
   while (sim_world_step (again))
@@ -493,9 +497,23 @@ event_is_live (const SimWorld *w, const SimEvent *ev)
 static void
 event_apply (SimWorld *w, const SimEvent *ev)
 {
-  if (ev->time_us > w->stats.now_us)
+  if (ev->time_us > w->stats.now_us) {
     w->stats.now_us = ev->time_us;
+    w->events_this_instant = 0;
+  }
   w->stats.events++;
+  if (++w->events_this_instant > w->stall_limit && w->failure == NULL) {
+    /* Virtual time no longer moves: a protocol keeps setting deadlines at
+     * its current time, or messages take no time at all.  Stop instead of
+     * running forever. */
+    g_autofree char *why = g_strdup_printf (
+        "no-progress: %" G_GUINT64_FORMAT " events at virtual time %" G_GINT64_FORMAT
+        "us without time moving (a deadline set at the current time over and over, "
+        "or zero network latency with endless messages)",
+        w->events_this_instant - 1, w->stats.now_us);
+    world_fail (w, why);
+    return;
+  }
   switch ((SimChoiceKind) ev->kind) {
   case SIM_CHOICE_START:
     sim_node_restart (w, ev->a);
@@ -862,4 +880,10 @@ sim_world_node_behaviour (const SimWorld *w, int node)
 {
   g_assert (node >= 0 && node < w->n_nodes);
   return w->nodes[node].behaviour;
+}
+
+void
+sim_world_set_stall_limit (SimWorld *w, uint64_t max_events_per_instant)
+{
+  w->stall_limit = max_events_per_instant;
 }

@@ -85,6 +85,8 @@ struct SimWorld {
   int n_nodes, n_clients, n_endpoints;
   SimStats stats;
   gboolean is_over, is_finished, is_driven;
+  uint64_t events_this_instant; /* events applied at the current virtual time */
+  uint64_t stall_limit;         /* more than this at one instant: no progress */
   uint64_t next_msg_id;
 
   SimQueue queue;

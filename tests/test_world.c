@@ -1178,3 +1178,18 @@ Test (world, golden_clients_with_retries)
   expect_golden ("world-clients.history.jsonl", r.history);
   run_output_clear (&r);
 }
+
+Test (world, a_run_whose_time_stops_ends_with_no_progress)
+{
+  g_autoptr (SimConfig) cfg = sim_config_new (proto_find ("null"));
+  cfg->n_nodes = 2;
+  cfg->net.latency_min_us = cfg->net.latency_max_us = 0;
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 1);
+  sim_world_set_stall_limit (w, 5000);
+  sim_world_run (w);
+  const char *why = sim_world_invariant_failure (w);
+  cr_assert_not_null (why, "tokens passed in zero time forever must not hang the run");
+  cr_expect (g_str_has_prefix (why, "no-progress: 5000 events at virtual time 0us"), "%s", why);
+  cr_expect_not_null (strstr (why, "last trace lines:\n{\"time\":0,"), "%s", why);
+  cr_expect_eq (sim_world_stats (w)->events, 5001u);
+}
