@@ -14,7 +14,10 @@
  *   higher-numbered terms.
  *   State Machine Safety: if a server has applied a log entry at a given
  *   index to its state machine, no other server will ever apply a different
- *   log entry for the same index." */
+ *   log entry for the same index."
+ * A broken property is reported as "election-safety: ...", and so on: the
+ * name (which a scenario's `expect = violation invariant:NAME` matches),
+ * then what happened and to which nodes. */
 #include "protocols/raft/raft.h"
 
 static gboolean
@@ -23,7 +26,7 @@ check_election_safety (RaftGhost *g, const RaftNode *node, int i, GString *why)
   uint64_t term = node->persist.current_term;
   __typeof__ (g->term_leader[0]) *slot = &g->term_leader[term % RAFT_GHOST_TERMS];
   if (slot->term == term && slot->leader != i) {
-    g_string_append_printf (why, "Election Safety: n%d and n%d were both elected leader of "
+    g_string_append_printf (why, "election-safety: n%d and n%d were both elected leader of "
                             "term %" G_GUINT64_FORMAT, slot->leader + 1, i + 1, term);
     return FALSE;
   }
@@ -39,14 +42,14 @@ check_leader_append_only (RaftGhost *g, const RaftNode *node, int i, GString *wh
   __typeof__ (g->leader_log[0]) *seen = &g->leader_log[i];
   if (seen->term == p->current_term && seen->last_index >= p->snap.index) {
     if (seen->last_index > p->last_index) {
-      g_string_append_printf (why, "Leader Append-Only: n%d, leader of term %" G_GUINT64_FORMAT
+      g_string_append_printf (why, "leader-append-only: n%d, leader of term %" G_GUINT64_FORMAT
                               ", deleted entries %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
                               " of its log", i + 1, p->current_term, p->last_index + 1,
                               seen->last_index);
       return FALSE;
     }
     if (raft_log_chain (node, seen->last_index) != seen->last_chain) {
-      g_string_append_printf (why, "Leader Append-Only: n%d, leader of term %" G_GUINT64_FORMAT
+      g_string_append_printf (why, "leader-append-only: n%d, leader of term %" G_GUINT64_FORMAT
                               ", overwrote entries at or before index %" G_GUINT64_FORMAT,
                               i + 1, p->current_term, seen->last_index);
       return FALSE;
@@ -66,7 +69,7 @@ check_leader_completeness (RaftGhost *g, const RaftNode *node, int i, GString *w
       && g->commit_index >= p->snap.index) {
     if (g->commit_index > p->last_index
         || raft_log_chain (node, g->commit_index) != g->commit_chain) {
-      g_string_append_printf (why, "Leader Completeness: n%d, leader of term %" G_GUINT64_FORMAT
+      g_string_append_printf (why, "leader-completeness: n%d, leader of term %" G_GUINT64_FORMAT
                               ", lacks entry %" G_GUINT64_FORMAT " (or one before it) that n%d "
                               "committed in term %" G_GUINT64_FORMAT, i + 1, p->current_term,
                               g->commit_index, g->commit_node + 1, g->commit_term);
@@ -87,7 +90,7 @@ applied_matches (RaftGhost *g, int i, uint64_t index, uint64_t chain, GString *w
 {
   __typeof__ (g->applied[0]) *slot = &g->applied[index % RAFT_GHOST_APPLIED];
   if (slot->index == index && slot->chain != chain) {
-    g_string_append_printf (why, "State Machine Safety: n%d and n%d applied different "
+    g_string_append_printf (why, "state-machine-safety: n%d and n%d applied different "
                             "entries at index %" G_GUINT64_FORMAT " (or before it)",
                             slot->node + 1, i + 1, index);
     return FALSE;
@@ -129,7 +132,7 @@ check_log_matching (const RaftNode *a, int i, const RaftNode *b, int j, GString 
   uint64_t term = raft_log_term (a, k);
   if (term != raft_log_term (b, k) || raft_log_chain (a, k) == raft_log_chain (b, k))
     return TRUE;
-  g_string_append_printf (why, "Log Matching: n%d and n%d both have entry %" G_GUINT64_FORMAT
+  g_string_append_printf (why, "log-matching: n%d and n%d both have entry %" G_GUINT64_FORMAT
                           " of term %" G_GUINT64_FORMAT " but their logs differ before it",
                           i + 1, j + 1, k, term);
   return FALSE;

@@ -45,7 +45,8 @@ raft_recv_append_entries_result (RaftNode *node, const ProtoCtx *ctx, int from,
     uint64_t next = backtrack_to (node, m);
     next = MAX (next, node->match_index[from] + 1);
     next = MIN (next, p->last_index + 1);
-    proto_outbox_mark (out, "log-conflict-backtrack");
+    if (m->conflict_term != 0)
+      proto_outbox_mark (out, "log-conflict-backtrack");
     proto_outbox_note (out, "n%d rejected: nextIndex %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT,
                        from + 1, node->next_index[from], next);
     node->next_index[from] = next;

@@ -1,0 +1,29 @@
+/* test_raft_fuzz.c (slow suite): correct Raft under random faults for 200
+ * seeds: no invariant may break. */
+#include <criterion/criterion.h>
+
+#include "sim/scenario.h"
+#include "sim/world.h"
+#include "tests/support.h"
+
+Test (raft_fuzz, two_hundred_seeds_of_random_faults, .timeout = 600)
+{
+  g_autofree char *path = test_source_path ("scenarios/raft/random-faults.scn");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load (path, &error);
+  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "");
+  uint64_t ops_ok = 0, crashes = 0;
+  for (uint64_t seed = 1; seed <= 200; seed++) {
+    g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
+    sim_world_run (w);
+    const char *failure = sim_world_invariant_failure (w);
+    cr_assert_null (failure, "seed %" G_GUINT64_FORMAT ": %s", seed, failure);
+    ops_ok += sim_world_stats (w)->ops_ok;
+    crashes += sim_world_stats (w)->crashes;
+  }
+  cr_log_info ("200 seeds: %" G_GUINT64_FORMAT " operations ok, %" G_GUINT64_FORMAT " crashes",
+               ops_ok, crashes);
+  /* The campaign exercised something: faults happened and work got done. */
+  cr_expect_gt (crashes, 200);
+  cr_expect_gt (ops_ok, 200 * 50);
+}
