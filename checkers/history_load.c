@@ -231,6 +231,8 @@ event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
   if (index != NULL && index->kind == CHK_EDN_INT && index->i >= 0)
     ev.index = index->i;
   const ChkEdnValue *final = chk_edn_map_get (map, "final");
+  if (final == NULL)
+    final = chk_edn_map_get (map, "final?"); /* EDN: :final? true */
   if (final != NULL && final->kind == CHK_EDN_BOOL)
     ev.is_final = final->b;
   const ChkEdnValue *mismatch = chk_edn_map_get (map, "mismatch");

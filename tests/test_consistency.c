@@ -7,6 +7,7 @@
 
 #include "checkers/consistency.h"
 #include "tests/cons_build.h"
+#include "tests/support.h"
 
 static ChkVerdict
 verdict_of (const TestHist *t, ChkModel m)
@@ -556,4 +557,45 @@ Test (consistency, implications, .timeout = 120)
   }
   for (int i = 0; i < 5; i++)
     cr_expect_gt (counted[i], 0, "separating case %d never seen", i);
+}
+
+/* The teaching catalog: every history under every model, as in
+ * tests/data/consistency/EXPECTED.tsv. */
+Test (consistency, catalog_expected_verdicts)
+{
+  g_autofree char *dir = test_source_path ("tests/data/consistency");
+  g_autofree char *table = g_build_filename (dir, "EXPECTED.tsv", NULL);
+  g_autofree char *text = NULL;
+  cr_assert (g_file_get_contents (table, &text, NULL, NULL), "cannot read %s", table);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  g_auto (GStrv) header = NULL;
+  int files = 0;
+  for (int i = 0; lines[i] != NULL; i++) {
+    if (lines[i][0] == '#' || lines[i][0] == '\0')
+      continue;
+    g_auto (GStrv) cells = g_strsplit (lines[i], "\t", -1);
+    if (header == NULL) {
+      cr_assert_str_eq (cells[0], "file");
+      header = g_steal_pointer (&cells);
+      cr_assert_eq (g_strv_length (header), 1 + CHK_MODEL__COUNT);
+      continue;
+    }
+    cr_assert_eq (g_strv_length (cells), 1 + CHK_MODEL__COUNT, "%s", lines[i]);
+    g_autofree char *path = g_build_filename (dir, cells[0], NULL);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ChkHistory) h = chk_history_load (path, CHK_FORMAT_AUTO, &error);
+    cr_assert_not_null (h, "%s", error ? error->message : path);
+    g_autoptr (GArray) ops = chk_history_ops (h, &error);
+    cr_assert_not_null (ops, "%s", error ? error->message : path);
+    TestHist t = { h, ops };
+    for (int c = 1; c <= CHK_MODEL__COUNT; c++) {
+      ChkModel m;
+      cr_assert (chk_model_from_name (header[c], &m), "%s", header[c]);
+      const char *got = chk_verdict_name (verdict_of (&t, m));
+      cr_expect_str_eq (got, cells[c], "%s under %s: %s, expected %s", cells[0], header[c], got,
+                        cells[c]);
+    }
+    files++;
+  }
+  cr_expect_geq (files, 12);
 }
