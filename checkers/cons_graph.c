@@ -255,6 +255,70 @@ cons_graph_order (ConsGraph *g, GArray **cycle)
   return TRUE;
 }
 
+ConsGraph *
+cons_graph_restrict (const ConsGraph *g, GArray *targets)
+{
+  /* Backward search from the targets over chain and extra edges. */
+  g_autofree guint *in_start = g_new0 (guint, g->n + 1);
+  g_autofree guint *in_from = g_new (guint, g->edges->len + 1);
+  for (guint i = 0; i < g->edges->len; i++)
+    in_start[g_array_index (g->edges, ConsEdge, i).to + 1]++;
+  for (guint v = 0; v < g->n; v++)
+    in_start[v + 1] += in_start[v];
+  {
+    g_autofree guint *fill = g_memdup2 (in_start, sizeof (guint) * (g->n + 1));
+    for (guint i = 0; i < g->edges->len; i++) {
+      const ConsEdge *e = &g_array_index (g->edges, ConsEdge, i);
+      in_from[fill[e->to]++] = e->from;
+    }
+  }
+  g_autofree gboolean *keep = g_new0 (gboolean, g->n + 1);
+  g_autofree guint *stack = g_new (guint, g->n + 1);
+  guint top = 0;
+  for (guint i = 0; i < targets->len; i++) {
+    guint t = g_array_index (targets, guint, i);
+    if (!keep[t]) {
+      keep[t] = TRUE;
+      stack[top++] = t;
+    }
+  }
+  while (top > 0) {
+    guint v = stack[--top];
+    if (g->cpos[v] > 0 && !keep[chain_pred (g, v)]) {
+      keep[chain_pred (g, v)] = TRUE;
+      stack[top++] = chain_pred (g, v);
+    }
+    for (guint j = in_start[v]; j < in_start[v + 1]; j++)
+      if (!keep[in_from[j]]) {
+        keep[in_from[j]] = TRUE;
+        stack[top++] = in_from[j];
+      }
+  }
+  /* Copy what is kept: a prefix of each chain. */
+  ConsGraph *r = cons_graph_new (g->ch);
+  g_autofree int *new_id = g_new (int, g->n + 1);
+  g_autofree int *new_chain = g_new (int, g->n_chain + 1);
+  for (guint c = 0; c < g->n_chain; c++)
+    new_chain[c] = -1;
+  for (guint v = 0; v < g->n; v++) {
+    new_id[v] = -1;
+    if (!keep[v])
+      continue;
+    if (new_chain[g->chain[v]] < 0)
+      new_chain[g->chain[v]] = cons_graph_new_chain (r);
+    new_id[v] = (int) cons_graph_add_node (r, g->node_op[v], new_chain[g->chain[v]]);
+  }
+  for (guint i = 0; i < g->edges->len; i++) {
+    const ConsEdge *e = &g_array_index (g->edges, ConsEdge, i);
+    if (keep[e->to])
+      cons_graph_add_edge (r, (guint) new_id[e->from], (guint) new_id[e->to], e->kind,
+                           e->because >= 0 ? new_id[e->because] : -1);
+  }
+  for (guint i = 0; i < targets->len; i++)
+    g_array_index (targets, guint, i) = (guint) new_id[g_array_index (targets, guint, i)];
+  return r;
+}
+
 GArray *
 cons_graph_path (const ConsGraph *g, guint a, guint b)
 {
@@ -343,6 +407,7 @@ typedef struct {
   int *next;     /* per chain: how many of its nodes are placed */
   int *cur;      /* per key: current value id */
   GHashTable *failed;
+  GArray **reads_by_key; /* checked read nodes of each key */
   guint64 states;
   gboolean gave_up;
   guint placed;
@@ -369,6 +434,23 @@ chain_head (const Search *s, guint c)
 {
   GArray *chain = s->g->chains[c];
   return (guint) s->next[c] < chain->len ? (int) g_array_index (chain, guint, s->next[c]) : -1;
+}
+
+/* TRUE if placing write v now would overwrite the value that an unplaced
+ * checked read of its key is waiting to return. */
+static gboolean
+kills_waiting_read (const Search *s, guint v)
+{
+  const ConsGraph *g = s->g;
+  const ConsHist *ch = g->ch;
+  int key = ch->key[g->node_op[v]];
+  GArray *list = s->reads_by_key[key];
+  for (guint i = 0; list != NULL && i < list->len; i++) {
+    guint r = g_array_index (list, guint, i);
+    if (!is_placed (s, r) && ch->val[g->node_op[r]] == s->cur[key])
+      return TRUE;
+  }
+  return FALSE;
 }
 
 static GBytes *
@@ -419,10 +501,12 @@ search (Search *s)
   } else {
     GBytes *key = state_key (s);
     if (!g_hash_table_contains (s->failed, key)) {
-      for (guint c = 0; c < g->n_chain && !ok && !s->gave_up; c++) {
+      /* Writes that overwrite no value a waiting read still needs first. */
+      for (guint pass = 0, c = 0; pass < 2 && !ok && !s->gave_up;
+           c = c + 1 < g->n_chain ? c + 1 : (pass++, 0)) {
         int v = chain_head (s, c);
         if (v < 0 || !is_ready (s, (guint) v) || g->node_op[v] < 0
-            || !ch->is_write[g->node_op[v]])
+            || !ch->is_write[g->node_op[v]] || kills_waiting_read (s, (guint) v) != (pass == 1))
           continue;
         int k = g->node_op[v];
         int old = s->cur[ch->key[k]];
@@ -459,12 +543,24 @@ cons_view_search (const ConsGraph *g, const GArray *reads, const ChkConsOptions 
   s.cur = g_new0 (int, g->ch->n_key + 1);
   s.failed = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
                                     (GDestroyNotify) g_bytes_unref, NULL);
+  s.reads_by_key = g_new0 (GArray *, g->ch->n_key + 1);
+  for (guint i = 0; i < reads->len; i++) {
+    guint r = g_array_index (reads, guint, i);
+    int key = g->ch->key[g->node_op[r]];
+    if (s.reads_by_key[key] == NULL)
+      s.reads_by_key[key] = g_array_new (FALSE, FALSE, sizeof (guint));
+    g_array_append_val (s.reads_by_key[key], r);
+  }
   gboolean ok = search (&s);
   *states += s.states;
   g_free (s.checked);
   g_free (s.next);
   g_free (s.cur);
   g_hash_table_unref (s.failed);
+  for (guint k = 0; k < g->ch->n_key; k++)
+    if (s.reads_by_key[k] != NULL)
+      g_array_unref (s.reads_by_key[k]);
+  g_free (s.reads_by_key);
   if (ok)
     return CHK_VERDICT_OK;
   return s.gave_up ? CHK_VERDICT_UNKNOWN : CHK_VERDICT_VIOLATION;

@@ -96,6 +96,10 @@ cons_graph_reaches (const ConsGraph *g, guint a, guint b)
 }
 /* The last write node of `key` in chain c that reaches node v, or -1. */
 int cons_graph_last_write_before (const ConsGraph *g, guint c, int key, guint v);
+/* A new graph with only the nodes of g that reach one of `targets` (whose
+ * node numbers are rewritten in place).  The others can always be placed
+ * after everything that matters, so a view check may drop them. */
+ConsGraph *cons_graph_restrict (const ConsGraph *g, GArray *targets);
 /* A path from a to b (which a reaches) as edges, shortest in sentences
  * rather than in steps: it prefers read-from edges to walking po. */
 GArray *cons_graph_path (const ConsGraph *g, guint a, guint b);

@@ -186,9 +186,11 @@ cons_check_view (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, ChkC
   gboolean unknown = FALSE;
   for (guint p = 0; p < ch->n_proc && res->violations->len < opt->max_violations; p++) {
     g_autoptr (GArray) reads = g_array_new (FALSE, FALSE, sizeof (guint));
-    g_autoptr (ConsGraph) g = view_graph_new (ch, p, d, reads);
+    g_autoptr (ConsGraph) full = view_graph_new (ch, p, d, reads);
     if (reads->len == 0)
       continue;
+    /* Writes that no read of p must follow can go after all of them. */
+    g_autoptr (ConsGraph) g = cons_graph_restrict (full, reads);
     int64_t pid = g_array_index (ch->ops, ChkOp, ch->op[g_array_index (ch->by_proc[p], guint, 0)]).process;
     if ((guint64) g->n * g->n_chain > CONS_VC_LIMIT) {
       unknown = TRUE;

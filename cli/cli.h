@@ -22,6 +22,7 @@ typedef struct {
 int cli_usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 
 int cmd_list_main (int argc, char **argv);
+int cmd_models_main (int argc, char **argv);
 int cmd_run_main (int argc, char **argv);
 int cmd_trace_main (int argc, char **argv);
 

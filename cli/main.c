@@ -10,6 +10,7 @@ static const DsimCommand commands[] = {
   { "list", "", "protocols, their knobs and seeded bugs", cmd_list_main },
   { "trace", "TRACE -o FILE [options]", "space-time diagram or ShiViz log of a trace",
     cmd_trace_main },
+  { "models", "", "consistency models, one line each, with an example", cmd_models_main },
 };
 
 int
