@@ -49,8 +49,8 @@ static const ModelInfo models[CHK_MODEL__COUNT] = {
   [CHK_MODEL_MONOTONIC_WRITES] = {
     "monotonic-writes", "MW",
     "every process sees each process's writes in the order they were issued",
-    "with monotonic-reads: p1 writes x=1 then x=2; p2 reads x=2, then x=1 (alone it "
-    "forbids only reading one's own future writes)" },
+    "(together with monotonic-reads) p1 writes x=1 then x=2; p2 reads x=2, then x=1; "
+    "alone it forbids only reading one's own future writes" },
   [CHK_MODEL_WRITES_FOLLOW_READS] = {
     "writes-follow-reads", "WFR",
     "a write is seen after the writes its process had read before issuing it",

@@ -74,8 +74,9 @@ cmd_models_main (int argc, char **argv)
       g_string_append_printf (out, ",\"needs_differentiated\":%s}\n",
                               chk_model_needs_differentiated ((ChkModel) m) ? "true" : "false");
     } else {
-      g_autofree char *name = g_strdup_printf ("%s (%s)", chk_model_name ((ChkModel) m),
-                                               chk_model_short_name ((ChkModel) m));
+      const char *lname = chk_model_name ((ChkModel) m), *sname = chk_model_short_name ((ChkModel) m);
+      g_autofree char *name = strcmp (lname, sname) == 0 ? g_strdup (lname)
+                                                         : g_strdup_printf ("%s (%s)", lname, sname);
       g_string_append_printf (out, "%-28s %s. Forbids: %s.\n", name,
                               chk_model_definition ((ChkModel) m),
                               chk_model_example ((ChkModel) m));
