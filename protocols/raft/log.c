@@ -24,41 +24,6 @@ raft_chain_next (uint64_t prev_chain, const RaftWireEntry *e)
   return h | 1u; /* never 0, so 0 can mean "no entry" */
 }
 
-gboolean
-raft_log_has (const RaftNode *node, uint64_t index)
-{
-  return index >= node->persist.snap.index && index <= node->persist.last_index;
-}
-
-const RaftEntry *
-raft_log_entry (const RaftNode *node, uint64_t index)
-{
-  g_assert (index > node->persist.snap.index && index <= node->persist.last_index);
-  return &node->persist.log[index % RAFT_LOG_CAP];
-}
-
-uint64_t
-raft_log_term (const RaftNode *node, uint64_t index)
-{
-  const RaftPersist *p = &node->persist;
-  if (index == p->snap.index)
-    return p->snap.term;
-  if (index > p->snap.index && index <= p->last_index)
-    return p->log[index % RAFT_LOG_CAP].e.term;
-  return 0;
-}
-
-uint64_t
-raft_log_chain (const RaftNode *node, uint64_t index)
-{
-  const RaftPersist *p = &node->persist;
-  if (index == p->snap.index)
-    return p->snap.chain;
-  if (index > p->snap.index && index <= p->last_index)
-    return p->log[index % RAFT_LOG_CAP].chain;
-  return 0;
-}
-
 /* Appends after last_index; FALSE if the ring is full. */
 gboolean
 raft_log_append (RaftNode *node, const ProtoCtx *ctx, const RaftWireEntry *e)

@@ -316,11 +316,45 @@ void raft_election_start (RaftNode *node, const ProtoCtx *ctx, gboolean is_pre_v
                           int64_t now_us, ProtoOutbox *out);
 gboolean raft_log_is_up_to_date (const RaftNode *node, uint64_t last_index, uint64_t last_term);
 
-/* log.c */
-uint64_t raft_log_term (const RaftNode *node, uint64_t index); /* 0 if unknown */
-uint64_t raft_log_chain (const RaftNode *node, uint64_t index);
-gboolean raft_log_has (const RaftNode *node, uint64_t index);  /* snap.index <= index <= last */
-const RaftEntry *raft_log_entry (const RaftNode *node, uint64_t index);
+/* log.c, and these lookups, inline because check() calls them for every
+ * pair of nodes after every step. */
+static inline gboolean
+raft_log_has (const RaftNode *node, uint64_t index) /* snap.index <= index <= last */
+{
+  return index >= node->persist.snap.index && index <= node->persist.last_index;
+}
+
+static inline const RaftEntry *
+raft_log_entry (const RaftNode *node, uint64_t index)
+{
+  g_assert (index > node->persist.snap.index && index <= node->persist.last_index);
+  return &node->persist.log[index % RAFT_LOG_CAP];
+}
+
+/* The term of entry `index`; 0 if the log does not hold it. */
+static inline uint64_t
+raft_log_term (const RaftNode *node, uint64_t index)
+{
+  const RaftPersist *p = &node->persist;
+  if (index == p->snap.index)
+    return p->snap.term;
+  if (index > p->snap.index && index <= p->last_index)
+    return p->log[index % RAFT_LOG_CAP].e.term;
+  return 0;
+}
+
+/* The hash chain at entry `index`; 0 if the log does not hold it. */
+static inline uint64_t
+raft_log_chain (const RaftNode *node, uint64_t index)
+{
+  const RaftPersist *p = &node->persist;
+  if (index == p->snap.index)
+    return p->snap.chain;
+  if (index > p->snap.index && index <= p->last_index)
+    return p->log[index % RAFT_LOG_CAP].chain;
+  return 0;
+}
+
 gboolean raft_log_append (RaftNode *node, const ProtoCtx *ctx, const RaftWireEntry *e);
 void raft_log_truncate (RaftNode *node, uint64_t last_kept);
 void raft_log_compact (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);

@@ -45,10 +45,16 @@ raft_recv_append_entries_result (RaftNode *node, const ProtoCtx *ctx, int from,
     uint64_t next = backtrack_to (node, m);
     next = MAX (next, node->match_index[from] + 1);
     next = MIN (next, p->last_index + 1);
-    if (m->conflict_term != 0)
+    if (m->conflict_term != 0) {
       proto_outbox_mark (out, "log-conflict-backtrack");
-    proto_outbox_note (out, "n%d rejected: nextIndex %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT,
-                       from + 1, node->next_index[from], next);
+      proto_outbox_note (out, "n%d has term %" G_GUINT64_FORMAT " entries we lack: nextIndex %"
+                         G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT, from + 1, m->conflict_term,
+                         node->next_index[from], next);
+    } else {
+      proto_outbox_note (out, "n%d lacks entries from %" G_GUINT64_FORMAT ": nextIndex %"
+                         G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT, from + 1, m->conflict_index,
+                         node->next_index[from], next);
+    }
     node->next_index[from] = next;
     raft_send_append (node, ctx, from, out);
   }
