@@ -47,8 +47,9 @@ raft_recv_append_entries_result (RaftNode *node, const ProtoCtx *ctx, int from,
     next = MIN (next, p->last_index + 1);
     if (m->conflict_term != 0) {
       proto_outbox_mark (out, "log-conflict-backtrack");
-      proto_outbox_note (out, "n%d has term %" G_GUINT64_FORMAT " entries we lack: nextIndex %"
-                         G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT, from + 1, m->conflict_term,
+      proto_outbox_note (out, "n%d conflicts (its term %" G_GUINT64_FORMAT " from index %"
+                         G_GUINT64_FORMAT "): nextIndex %" G_GUINT64_FORMAT " -> %"
+                         G_GUINT64_FORMAT, from + 1, m->conflict_term, m->conflict_index,
                          node->next_index[from], next);
     } else {
       proto_outbox_note (out, "n%d lacks entries from %" G_GUINT64_FORMAT ": nextIndex %"
