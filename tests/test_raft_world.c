@@ -8,6 +8,7 @@
 #include "sim/world.h"
 #include "tests/support.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 static SimConfig *
@@ -100,4 +101,33 @@ Test (raft_world, bug_scenarios_break_only_with_the_bug)
     cr_expect_null (sim_world_invariant_failure (w), "%s without the bug: %s",
                     cases[i].scenario, sim_world_invariant_failure (w));
   }
+}
+
+/* `dsim run --trace` of a 3-node election and one replicated write, compared
+ * byte for byte with the golden file (DSIM_UPDATE_GOLDEN=1 rewrites it;
+ * then read the diff). */
+Test (raft_world, golden_trace_of_election_and_one_write)
+{
+  g_autofree char *scn = test_source_path ("tests/data/raft/election-write.scn");
+  g_autofree char *dir = g_dir_make_tmp ("dsim-raft-XXXXXX", NULL);
+  cr_assert_not_null (dir);
+  g_autofree char *trace = g_build_filename (dir, "trace.jsonl", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  int rc = test_run_dsim ((const char *[]) { "run", scn, "--trace", trace, "--quiet", NULL },
+                          &out, &err);
+  cr_assert_eq (rc, 0, "dsim run: %s%s", out, err);
+  g_autofree char *actual = NULL;
+  cr_assert (g_file_get_contents (trace, &actual, NULL, NULL));
+  g_unlink (trace);
+  g_rmdir (dir);
+  cr_expect (strstr (actual, "candidate -> leader, term 1") != NULL);
+  cr_expect (strstr (actual, "\"kind\":\"complete\"") != NULL, "the write completes");
+  g_autofree char *golden_path = test_source_path ("tests/golden/raft-election-write.trace.jsonl");
+  if (g_getenv ("DSIM_UPDATE_GOLDEN") != NULL) {
+    cr_assert (g_file_set_contents (golden_path, actual, -1, NULL));
+    return;
+  }
+  g_autofree char *golden = NULL;
+  cr_assert (g_file_get_contents (golden_path, &golden, NULL, NULL), "%s missing", golden_path);
+  cr_expect_str_eq (actual, golden, "the trace differs from %s", golden_path);
 }
