@@ -32,7 +32,10 @@ op_kv (const ChkHistory *h, const GArray *ops, guint i)
   g_autofree char *val = chk_cons_op_value (h, ops, i);
   if (o->key < 0 || h == NULL)
     return g_steal_pointer (&val);
-  return g_strdup_printf ("%s=%s", chk_history_string (h, o->key), val);
+  const char *key = chk_history_string (h, o->key);
+  if (key[0] == ':' && key[1] != '\0')
+    key++; /* an EDN keyword: :x is x */
+  return g_strdup_printf ("%s=%s", key, val);
 }
 
 static const char *
@@ -106,10 +109,42 @@ is_order_kind (ConsEdgeKind k)
   return k == CONS_EDGE_PO || k == CONS_EDGE_ORDER;
 }
 
+/* The edges with virtual nodes (the cumulative chains of session.c) cut
+ * out: a -> virtual -> b becomes a -> b, keeping the more telling kind.
+ * For a cycle, the result starts at a real node. */
+static GArray *
+without_virtual (const ConsGraph *g, const GArray *edges, gboolean is_cycle)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (ConsEdge));
+  guint n = edges->len, start = 0;
+  if (is_cycle)
+    while (start < n && g->node_op[g_array_index (edges, ConsEdge, start).from] < 0)
+      start++;
+  if (start == n)
+    start = 0;
+  for (guint i = 0; i < n; i++) {
+    ConsEdge e = g_array_index (edges, ConsEdge, (start + i) % n);
+    if (out->len > 0) {
+      ConsEdge *last = &g_array_index (out, ConsEdge, out->len - 1);
+      if (g->node_op[last->to] < 0) {
+        last->to = e.to;
+        if (last->kind == CONS_EDGE_ORDER) {
+          last->kind = e.kind;
+          last->because = e.because;
+        }
+        continue;
+      }
+    }
+    g_array_append_val (out, e);
+  }
+  return out;
+}
+
 char *
-cons_tell_path (const ConsGraph *g, const GArray *path, ChkConsViolation *v)
+cons_tell_path (const ConsGraph *g, const GArray *path_in, ChkConsViolation *v)
 {
   const ConsHist *ch = g->ch;
+  g_autoptr (GArray) path = without_virtual (g, path_in, FALSE);
   g_assert (path->len > 0);
   int last = g->node_op[g_array_index (path, ConsEdge, path->len - 1).to];
   GString *s = g_string_new (NULL);
@@ -171,9 +206,10 @@ cons_tell_path (const ConsGraph *g, const GArray *path, ChkConsViolation *v)
 }
 
 char *
-cons_tell_cycle (const ConsGraph *g, const GArray *cycle, ChkConsViolation *v)
+cons_tell_cycle (const ConsGraph *g, const GArray *cycle_in, ChkConsViolation *v)
 {
   const ConsHist *ch = g->ch;
+  g_autoptr (GArray) cycle = without_virtual (g, cycle_in, TRUE);
   GString *s = g_string_new (NULL);
   guint i = 0;
   /* Start after a run of program order, so runs are not split at the

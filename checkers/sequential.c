@@ -31,7 +31,7 @@ cons_check_sequential (const ConsHist *ch, const ChkConsOptions *opt, ChkConsRes
       if (!ch->is_write[k] && ch->src[k] >= 0)
         cons_graph_add_edge (g, (guint) ch->src[k], k, CONS_EDGE_RF, -1);
     if ((guint64) g->n * g->n_chain <= CONS_VC_LIMIT) {
-      ConsSatNames names = { "WriteBeforeInitRead", "CyclicOrder", "one order of all operations" };
+      ConsSatNames names = { "WriteBeforeInitRead", "CyclicOrder", "every process at once" };
       ChkConsViolation *v = NULL;
       if (!cons_view_saturate (g, reads, &names, &v)) {
         g_ptr_array_add (res->violations, v);
