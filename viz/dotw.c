@@ -229,6 +229,20 @@ struct VizPlacer {
   GHashTable *cells;   /* cell key -> GArray of guint rect ids; lookups only */
 };
 
+/* g_int64_hash folds the two halves together (x ^ y), which collides on
+ * every diagonal of the grid; mix the bits first (MurmurHash3's finalizer). */
+static guint
+cell_hash (gconstpointer p)
+{
+  uint64_t x = *(const uint64_t *) p;
+  x ^= x >> 33;
+  x *= UINT64_C (0xff51afd7ed558ccd);
+  x ^= x >> 33;
+  x *= UINT64_C (0xc4ceb9fe1a85ec53);
+  x ^= x >> 33;
+  return (guint) x;
+}
+
 static void
 cell_free (gpointer p)
 {
@@ -240,7 +254,7 @@ viz_placer_new (void)
 {
   VizPlacer *p = g_new0 (VizPlacer, 1);
   p->rects = g_array_new (FALSE, FALSE, sizeof (Rect));
-  p->cells = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, cell_free);
+  p->cells = g_hash_table_new_full (cell_hash, g_int64_equal, g_free, cell_free);
   return p;
 }
 
