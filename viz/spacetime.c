@@ -994,7 +994,7 @@ write_legend (Draw *d)
   for (guint i = 0; i < G_N_ELEMENTS (items); i++) {
     if (!(d->legend & items[i].flag))
       continue;
-    double w = 42 + viz_text_width (items[i].text, 9) + 22;
+    double w = 50 + viz_text_width (items[i].text, 9) + 22;
     if (x + w > x_max && x > x0 + 52) {
       x = x0 + 52;
       y -= 22;
@@ -1003,7 +1003,7 @@ write_legend (Draw *d)
     char id[32];
     g_snprintf (id, sizeof id, "lg%u_t", items[i].flag);
     double tw = viz_text_width (items[i].text, 9);
-    viz_dot_text (d->out, id, x + 42 + tw / 2, y, items[i].text, 9, "#303030", FALSE, FALSE);
+    viz_dot_text (d->out, id, x + 50 + tw / 2, y, items[i].text, 9, "#303030", FALSE, FALSE);
     x += w;
   }
 }
