@@ -98,3 +98,44 @@ chk_history_ops (const ChkHistory *h, GError **error)
   }
   return g_steal_pointer (&ops);
 }
+
+char *
+chk_value_describe (const ChkHistory *h, const ChkValue *v)
+{
+  switch (v->kind) {
+  case CHK_VAL_NONE: return g_strdup ("");
+  case CHK_VAL_NIL: return g_strdup ("nil");
+  case CHK_VAL_INT: return g_strdup_printf ("%" G_GINT64_FORMAT, v->i);
+  case CHK_VAL_STR: return g_strdup_printf ("\"%s\"", chk_history_string (h, v->s));
+  case CHK_VAL_PAIR:
+    return g_strdup_printf ("[%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "]", v->i, v->j);
+  }
+  g_assert_not_reached ();
+}
+
+char *
+chk_op_describe (const ChkHistory *h, const ChkOp *op)
+{
+  const ChkEvent *inv = chk_history_get (h, (guint) op->call);
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_string_append_printf (s, "process %" G_GINT64_FORMAT " %s", op->process, fn_text (h, inv));
+  if (op->key >= 0)
+    g_string_append_printf (s, " %s", chk_history_string (h, op->key));
+  g_autofree char *in = chk_value_describe (h, &op->input);
+  if (op->f != CHK_F_READ && in[0] != '\0')
+    g_string_append_printf (s, " %s", in);
+  if (op->f == CHK_F_READ && op->status == CHK_OP_OK) {
+    g_autofree char *out = chk_value_describe (h, &op->output);
+    g_string_append_printf (s, " -> %s", out);
+  }
+  g_string_append (s, " (");
+  if (op->status == CHK_OP_FAIL)
+    g_string_append (s, "failed, ");
+  if (op->status == CHK_OP_INFO) {
+    g_string_append_printf (s, "line %u, outcome unknown)", inv->line);
+  } else {
+    const ChkEvent *ret = chk_history_get (h, (guint) op->ret);
+    g_string_append_printf (s, "lines %u-%u)", inv->line, ret->line);
+  }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}

@@ -42,3 +42,12 @@ typedef struct {
  * if the invocation had none).  Returns a GArray of ChkOp in invocation
  * order (transfer full). */
 GArray *chk_history_ops (const ChkHistory *h, GError **error);
+
+/* One operation in words, for reports and diagrams:
+ *   "process 3 read x -> 4 (lines 40-45)"
+ *   "process 2 cas [3 0] (failed, lines 12-13)"
+ *   "process 1 write 5 (line 30, outcome unknown)"
+ * (transfer full) */
+char *chk_op_describe (const ChkHistory *h, const ChkOp *op);
+/* A value in words: 5, nil, "abc", [3 0] (transfer full). */
+char *chk_value_describe (const ChkHistory *h, const ChkValue *v);

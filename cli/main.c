@@ -11,6 +11,7 @@ static const DsimCommand commands[] = {
   { "trace", "TRACE -o FILE [options]", "space-time diagram or ShiViz log of a trace",
     cmd_trace_main },
   { "models", "", "consistency models, one line each, with an example", cmd_models_main },
+  { "check", "HISTORY... [options]", "check histories against consistency models", cmd_check_main },
 };
 
 int

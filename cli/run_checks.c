@@ -1,5 +1,6 @@
 /* run_checks.c: invariants and consistency models at the end of a run. */
 #include "cli/run_checks.h"
+#include "checkers/check.h"
 #include "checkers/consistency.h"
 
 #include <string.h>
@@ -46,16 +47,41 @@ check_consistency (const ChkHistory *history, const GArray *ops, ChkModel m,
   r->text = text->len > 0 ? g_strdup (text->str) : NULL;
 }
 
+/* Other checkers of the check.h table (linearizable), bounded by memory
+ * rather than by time, so that the verdict is the same on every machine. */
+static void
+check_report (const ChkHistory *history, const GArray *ops, const ChkChecker *c,
+              RunModelResult *r)
+{
+  ChkCheckOptions opt;
+  chk_check_options_init (&opt);
+  opt.memory_limit_bytes = (gsize) 1 << 30;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkReport) rep = chk_checker_run (c, history, ops, &opt, &error);
+  if (rep == NULL) {
+    r->verdict = RUN_MODEL_UNDECIDED;
+    r->text = g_strdup_printf ("cannot check this history: %s", error->message);
+    return;
+  }
+  r->verdict = rep->verdict == CHK_VERDICT_OK ? RUN_MODEL_HOLDS
+               : rep->verdict == CHK_VERDICT_VIOLATION ? RUN_MODEL_VIOLATED
+               : RUN_MODEL_UNDECIDED;
+  r->text = g_strdup (rep->explanation);
+}
+
 static void
 check_one (const ChkHistory *history, const GArray *ops, const char *ops_error,
            const char *model, RunModelResult *r)
 {
   ChkModel m;
+  const ChkChecker *c = NULL;
   if (ops == NULL) {
     r->verdict = RUN_MODEL_UNDECIDED;
     r->text = g_strdup_printf ("cannot check the recorded history: %s", ops_error);
   } else if (chk_model_from_name (model, &m)) {
     check_consistency (history, ops, m, r);
+  } else if ((c = chk_checker_find (model)) != NULL) {
+    check_report (history, ops, c, r);
   } else {
     /* No checker for this model is linked into dsim: say so, loudly, and
      * leave the verdict open rather than guess. */

@@ -1,0 +1,25 @@
+/* lin_explain.h: turns a failed linearizability search into the report's
+ * culprit, prefix, concurrent operations and one plain sentence. */
+#pragma once
+
+#include "checkers/check.h"
+#include "checkers/lin_model.h"
+
+typedef struct {
+  const ChkHistory *h;
+  const GArray *ops;      /* ChkOp of the whole history */
+  const LinOp *lops;      /* the failed part */
+  guint n_lops;
+  LinModel *model;
+  ChkKind kind;
+  int32_t key;            /* the part's key, -1 if none (or no_split) */
+  const GArray *order;    /* uint32 indices into lops: longest prefix */
+  int32_t culprit;        /* index into lops */
+  uint32_t state;         /* model state after order */
+} LinExplainPart;
+
+/* Fills r->key, culprit, order, concurrent, state_before and explanation. */
+void lin_explain (const LinExplainPart *p, ChkReport *r);
+
+/* "1.20 s" from microseconds: at least two decimals, more if needed. */
+char *lin_explain_seconds (int64_t us);

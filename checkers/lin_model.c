@@ -1,0 +1,283 @@
+/* lin_model.c: the sequential models behind the linearizability search,
+ * over small integer states.
+ *
+ * Register values are numbered as they are first seen (0 is nil), so a
+ * register state is one uint32.  kv states are strings, numbered the same
+ * way (0 is ""); an append is computed once per (state, value) and
+ * remembered.  A part with several keys (no_split) numbers the vectors of
+ * per-key states. */
+#include "checkers/lin_model.h"
+
+#include <string.h>
+
+typedef struct {
+  int kind;
+  int64_t i, j;
+} ValueKey;
+
+static guint
+value_key_hash (gconstpointer p)
+{
+  const ValueKey *k = p;
+  uint64_t h = (uint64_t) k->kind * 0x9e3779b97f4a7c15u ^ (uint64_t) k->i * 0xbf58476d1ce4e5b9u
+               ^ (uint64_t) k->j * 0x94d049bb133111ebu;
+  return (guint) (h ^ (h >> 32));
+}
+
+static gboolean
+value_key_equal (gconstpointer a, gconstpointer b)
+{
+  const ValueKey *x = a, *y = b;
+  return x->kind == y->kind && x->i == y->i && x->j == y->j;
+}
+
+struct LinModel {
+  gboolean is_kv;
+  guint n_slots;
+  GArray *values;          /* ValueKey by id (registers) */
+  GHashTable *value_ids;   /* ValueKey* -> id + 1; lookups only */
+  GPtrArray *texts;        /* char* by id (kv) */
+  GHashTable *text_ids;    /* char* -> id + 1; lookups only */
+  GArray *text_lens;       /* gsize by id */
+  GHashTable *appends;     /* (state << 32 | text) -> result id + 1; lookups only */
+  /* Vectors of per-slot states (n_slots > 1), open addressing. */
+  GArray *vectors;         /* uint32 x n_slots per id */
+  uint32_t *vec_table;     /* ids, UINT32_MAX empty */
+  guint vec_mask, vec_count;
+  uint32_t *scratch;
+  gsize bytes;
+};
+
+LinModel *
+lin_model_new (gboolean is_kv, guint n_slots)
+{
+  g_assert (n_slots >= 1);
+  LinModel *m = g_new0 (LinModel, 1);
+  m->is_kv = is_kv;
+  m->n_slots = n_slots;
+  m->values = g_array_new (FALSE, FALSE, sizeof (ValueKey));
+  m->value_ids = g_hash_table_new_full (value_key_hash, value_key_equal, g_free, NULL);
+  m->texts = g_ptr_array_new_with_free_func (g_free);
+  m->text_ids = g_hash_table_new (g_str_hash, g_str_equal);
+  m->text_lens = g_array_new (FALSE, FALSE, sizeof (gsize));
+  m->appends = g_hash_table_new (g_int64_hash, g_int64_equal);
+  lin_model_value_id (m, CHK_LIN_VALUE_NIL, 0, 0);
+  lin_model_text_id (m, "");
+  if (n_slots > 1) {
+    m->vectors = g_array_new (FALSE, TRUE, sizeof (uint32_t));
+    m->vec_mask = 1023;
+    m->vec_table = g_new (uint32_t, m->vec_mask + 1);
+    memset (m->vec_table, 0xff, sizeof (uint32_t) * (m->vec_mask + 1));
+    m->scratch = g_new0 (uint32_t, n_slots);
+    uint32_t initial;
+    lin_model_vector_id (m, m->scratch, &initial); /* all slots 0: id 0 */
+  }
+  return m;
+}
+
+void
+lin_model_free (LinModel *m)
+{
+  if (m == NULL)
+    return;
+  g_array_unref (m->values);
+  g_hash_table_unref (m->value_ids);
+  g_hash_table_unref (m->text_ids);
+  g_ptr_array_unref (m->texts);
+  g_array_unref (m->text_lens);
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init (&it, m->appends);
+  while (g_hash_table_iter_next (&it, &k, NULL)) /* frees keys; order irrelevant */
+    g_free (k);
+  g_hash_table_unref (m->appends);
+  if (m->vectors != NULL)
+    g_array_unref (m->vectors);
+  g_free (m->vec_table);
+  g_free (m->scratch);
+  g_free (m);
+}
+
+uint32_t
+lin_model_value_id (LinModel *m, int kind, int64_t i, int64_t j)
+{
+  ValueKey key = { kind, i, j };
+  gpointer found = g_hash_table_lookup (m->value_ids, &key);
+  if (found != NULL)
+    return GPOINTER_TO_UINT (found) - 1;
+  uint32_t id = m->values->len;
+  g_array_append_val (m->values, key);
+  g_hash_table_insert (m->value_ids, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (id + 1));
+  m->bytes += sizeof key * 3;
+  return id;
+}
+
+void
+lin_model_value (const LinModel *m, uint32_t id, int *kind, int64_t *i, int64_t *j)
+{
+  g_assert (id < m->values->len);
+  const ValueKey *k = &g_array_index (m->values, ValueKey, id);
+  *kind = k->kind;
+  *i = k->i;
+  *j = k->j;
+}
+
+static uint32_t
+text_intern (LinModel *m, char *owned)
+{
+  gpointer found = g_hash_table_lookup (m->text_ids, owned);
+  if (found != NULL) {
+    g_free (owned);
+    return GPOINTER_TO_UINT (found) - 1;
+  }
+  uint32_t id = m->texts->len;
+  gsize len = strlen (owned);
+  g_ptr_array_add (m->texts, owned);
+  g_array_append_val (m->text_lens, len);
+  g_hash_table_insert (m->text_ids, owned, GUINT_TO_POINTER (id + 1));
+  m->bytes += len + 1 + 56;
+  return id;
+}
+
+uint32_t
+lin_model_text_id (LinModel *m, const char *text)
+{
+  gpointer found = g_hash_table_lookup (m->text_ids, text);
+  if (found != NULL)
+    return GPOINTER_TO_UINT (found) - 1;
+  return text_intern (m, g_strdup (text));
+}
+
+const char *
+lin_model_text (const LinModel *m, uint32_t id)
+{
+  g_assert (id < m->texts->len);
+  return g_ptr_array_index (m->texts, id);
+}
+
+uint32_t
+lin_model_append (LinModel *m, uint32_t state, uint32_t text)
+{
+  int64_t key = (int64_t) ((uint64_t) state << 32 | text);
+  gpointer found = g_hash_table_lookup (m->appends, &key);
+  if (found != NULL)
+    return GPOINTER_TO_UINT (found) - 1;
+  char *joined = g_strconcat (lin_model_text (m, state), lin_model_text (m, text), NULL);
+  uint32_t id = text_intern (m, joined);
+  g_hash_table_insert (m->appends, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (id + 1));
+  m->bytes += 64;
+  return id;
+}
+
+static guint
+vector_hash (const uint32_t *v, guint n)
+{
+  uint64_t h = 0x9e3779b97f4a7c15u;
+  for (guint k = 0; k < n; k++)
+    h = (h ^ v[k]) * 0xff51afd7ed558ccdu;
+  return (guint) (h ^ (h >> 29));
+}
+
+static void
+vector_table_grow (LinModel *m)
+{
+  guint size = (m->vec_mask + 1) * 2;
+  g_free (m->vec_table);
+  m->vec_table = g_new (uint32_t, size);
+  memset (m->vec_table, 0xff, sizeof (uint32_t) * size);
+  m->vec_mask = size - 1;
+  guint n = m->n_slots;
+  for (uint32_t id = 0; id < m->vec_count; id++) {
+    guint h = vector_hash (&g_array_index (m->vectors, uint32_t, (gsize) id * n), n) & m->vec_mask;
+    while (m->vec_table[h] != UINT32_MAX)
+      h = (h + 1) & m->vec_mask;
+    m->vec_table[h] = id;
+  }
+  m->bytes += sizeof (uint32_t) * size / 2;
+}
+
+gboolean
+lin_model_vector_id (LinModel *m, const uint32_t *v, uint32_t *id)
+{
+  guint n = m->n_slots;
+  guint h = vector_hash (v, n) & m->vec_mask;
+  for (;;) {
+    uint32_t cand = m->vec_table[h];
+    if (cand == UINT32_MAX)
+      break;
+    if (memcmp (&g_array_index (m->vectors, uint32_t, (gsize) cand * n), v,
+                n * sizeof (uint32_t)) == 0) {
+      *id = cand;
+      return FALSE;
+    }
+    h = (h + 1) & m->vec_mask;
+  }
+  *id = m->vec_count++;
+  g_array_append_vals (m->vectors, v, n);
+  m->vec_table[h] = *id;
+  m->bytes += n * sizeof (uint32_t) + sizeof (uint32_t);
+  if (m->vec_count * 2 > m->vec_mask)
+    vector_table_grow (m);
+  return TRUE;
+}
+
+uint32_t
+lin_model_slot_state (const LinModel *m, uint32_t state, uint32_t slot)
+{
+  if (m->n_slots == 1)
+    return state;
+  return g_array_index (m->vectors, uint32_t, (gsize) state * m->n_slots + slot);
+}
+
+gboolean
+lin_model_step_vector (LinModel *m, uint32_t state, const LinOp *op, uint32_t *next)
+{
+  guint n = m->n_slots;
+  uint32_t c = lin_model_slot_state (m, state, op->slot), c2;
+  if (!lin_model_step_slot (m, c, op, &c2))
+    return FALSE;
+  if (c2 == c) {
+    *next = state;
+    return TRUE;
+  }
+  memcpy (m->scratch, &g_array_index (m->vectors, uint32_t, (gsize) state * n),
+          n * sizeof (uint32_t));
+  m->scratch[op->slot] = c2;
+  lin_model_vector_id (m, m->scratch, next);
+  return TRUE;
+}
+
+gsize
+lin_model_memory (const LinModel *m)
+{
+  return m->bytes;
+}
+
+gboolean
+lin_model_is_kv (const LinModel *m)
+{
+  return m->is_kv;
+}
+
+guint
+lin_model_n_slots (const LinModel *m)
+{
+  return m->n_slots;
+}
+
+gboolean
+lin_model_text_is_prefix (const LinModel *m, uint32_t prefix, uint32_t whole)
+{
+  if (prefix == whole || prefix == 0)
+    return TRUE;
+  gsize a = g_array_index (m->text_lens, gsize, prefix);
+  gsize b = g_array_index (m->text_lens, gsize, whole);
+  return a <= b
+         && memcmp (g_ptr_array_index (m->texts, prefix), g_ptr_array_index (m->texts, whole), a) == 0;
+}
+
+guint
+lin_model_n_values (const LinModel *m)
+{
+  return m->values->len;
+}

@@ -1,0 +1,424 @@
+/* lin_search.c: Wing & Gong's linearizability search with Lowe's
+ * memoisation (G. Lowe, "Testing for linearizability", 2017), as Porcupine
+ * implements it, over flat arrays.
+ *
+ * The history is a doubly linked list of call and return entries in real
+ * time order.  The search walks it from the head: a call entry before the
+ * first return entry is an operation that may take effect now; if the model
+ * accepts it and the configuration (set of linearized operations, state) is
+ * new, the operation is lifted out of the list and the walk restarts.
+ * Reaching a return entry means that operation had to take effect by now
+ * and could not: backtrack.  Operations that need not happen (info, open)
+ * have no return entry; the search succeeds when every completed operation
+ * is linearized.
+ *
+ * Configurations are remembered in an open-addressing table keyed by a
+ * Zobrist hash of the set (one random word per operation, xor-ed in and
+ * out) mixed with the state; the set itself is kept to compare exactly.
+ *
+ * Symmetry: identical operations that need not happen (same function and
+ * values, e.g. many timed-out writes of 3) are interchangeable once both
+ * are invoked, so only the earliest unlinearized one is tried. */
+#include "checkers/lin_search.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  uint64_t hash;
+  uint32_t state;
+  uint32_t set;   /* index of the set in the arena; UINT32_MAX: empty */
+} CacheSlot;
+
+typedef struct {
+  CacheSlot *slots;
+  gsize mask, count;
+  uint64_t *arena; /* sets, `words` each */
+  gsize arena_len, arena_cap; /* in sets */
+  guint words;
+} Cache;
+
+static void
+cache_init (Cache *c, guint words)
+{
+  c->mask = 1023;
+  c->slots = g_new (CacheSlot, c->mask + 1);
+  for (gsize k = 0; k <= c->mask; k++)
+    c->slots[k].set = UINT32_MAX;
+  c->count = 0;
+  c->words = words;
+  c->arena_cap = 256;
+  c->arena_len = 0;
+  c->arena = g_new (uint64_t, c->arena_cap * words);
+}
+
+static void
+cache_clear (Cache *c)
+{
+  g_free (c->slots);
+  g_free (c->arena);
+}
+
+static gsize
+cache_memory (const Cache *c)
+{
+  return (c->mask + 1) * sizeof (CacheSlot) + c->arena_cap * c->words * sizeof (uint64_t);
+}
+
+static void
+cache_grow (Cache *c)
+{
+  gsize size = (c->mask + 1) * 2;
+  CacheSlot *old = c->slots;
+  gsize old_size = c->mask + 1;
+  c->slots = g_new (CacheSlot, size);
+  for (gsize k = 0; k < size; k++)
+    c->slots[k].set = UINT32_MAX;
+  c->mask = size - 1;
+  for (gsize k = 0; k < old_size; k++) {
+    if (old[k].set == UINT32_MAX)
+      continue;
+    gsize h = old[k].hash & c->mask;
+    while (c->slots[h].set != UINT32_MAX)
+      h = (h + 1) & c->mask;
+    c->slots[h] = old[k];
+  }
+  g_free (old);
+}
+
+/* Adds (set, state) unless present; TRUE if it was new. */
+static gboolean
+cache_add (Cache *c, uint64_t hash, const uint64_t *set, uint32_t state)
+{
+  gsize h = hash & c->mask;
+  gsize bytes = c->words * sizeof (uint64_t);
+  for (;;) {
+    CacheSlot *s = &c->slots[h];
+    if (s->set == UINT32_MAX)
+      break;
+    if (s->hash == hash && s->state == state
+        && memcmp (c->arena + (gsize) s->set * c->words, set, bytes) == 0)
+      return FALSE;
+    h = (h + 1) & c->mask;
+  }
+  if (c->arena_len == c->arena_cap) {
+    c->arena_cap *= 2;
+    c->arena = g_renew (uint64_t, c->arena, c->arena_cap * c->words);
+  }
+  memcpy (c->arena + c->arena_len * c->words, set, bytes);
+  c->slots[h] = (CacheSlot) { .hash = hash, .state = state, .set = (uint32_t) c->arena_len };
+  c->arena_len++;
+  if (++c->count * 2 > c->mask)
+    cache_grow (c);
+  return TRUE;
+}
+
+static uint64_t
+splitmix64 (uint64_t *x)
+{
+  uint64_t z = (*x += 0x9e3779b97f4a7c15u);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  return z ^ (z >> 31);
+}
+
+static inline uint64_t
+state_mix (uint32_t state)
+{
+  uint64_t z = (uint64_t) state * 0xd6e8feb86659fd93u;
+  return z ^ (z >> 32);
+}
+
+typedef struct {
+  int64_t pos;
+  int32_t entry;
+} Stamp;
+
+static int
+stamp_cmp (const void *a, const void *b)
+{
+  const Stamp *x = a, *y = b;
+  return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Lookahead (pruning that keeps the verdict): every completed operation
+ * still in the list must be linearized later, so a configuration where one
+ * of them can no longer succeed is dead now, not only when the walk
+ * reaches its return.
+ *
+ * kv: the value only grows by appends until a put replaces it, so what a
+ * later get returned must extend the value now, or the value of a put
+ * still to come that was invoked before the get completed.  This is what
+ * keeps the orders of many concurrent appends from being enumerated. */
+#define LIN_KV_PUTS_TRACKED 64
+
+static int32_t
+kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t head,
+              int32_t tail, uint32_t skip)
+{
+  uint32_t puts[LIN_KV_PUTS_TRACKED];
+  guint n_puts = 0;
+  for (int32_t e = next[head]; e != tail; e = next[e]) {
+    uint32_t i = (uint32_t) (e - 1) / 2;
+    if (i == skip)
+      continue;
+    const LinOp *op = &s->ops[i];
+    if (e & 1) {
+      if (op->kind != LIN_WRITE)
+        continue;
+      if (n_puts == LIN_KV_PUTS_TRACKED || s->n_slots > 1)
+        return -1; /* too many bases (or keys) to follow: nothing more is certain */
+      puts[n_puts++] = op->a;
+      continue;
+    }
+    if (op->kind != LIN_READ)
+      continue;
+    if (lin_model_text_is_prefix (s->model, lin_model_slot_state (s->model, state, op->slot),
+                                  op->a))
+      continue;
+    gboolean based = FALSE;
+    for (guint k = 0; k < n_puts && !based; k++)
+      based = lin_model_text_is_prefix (s->model, puts[k], op->a);
+    if (!based)
+      return (int32_t) i;
+  }
+  return -1;
+}
+
+/* Registers (up to 64 values, one key): a later read of u, or a cas that
+ * expects u, needs the value to be u now or an unlinearized write of u
+ * invoked before its completion; a failed cas that expected u needs the
+ * value to differ from u now or a write of another value in time. */
+static int32_t
+register_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t head,
+                    int32_t tail, uint32_t skip)
+{
+  uint64_t writable = 0;
+  for (int32_t e = next[head]; e != tail; e = next[e]) {
+    uint32_t i = (uint32_t) (e - 1) / 2;
+    if (i == skip)
+      continue;
+    const LinOp *op = &s->ops[i];
+    if (e & 1) {
+      if (op->kind == LIN_WRITE)
+        writable |= UINT64_C (1) << op->a;
+      else if (op->kind == LIN_CAS || op->kind == LIN_CAS_UNKNOWN)
+        writable |= UINT64_C (1) << op->b;
+      continue;
+    }
+    uint64_t need = UINT64_C (1) << op->a;
+    switch ((LinOpKind) op->kind) {
+    case LIN_READ: case LIN_CAS:
+      if (state != op->a && (writable & need) == 0)
+        return (int32_t) i;
+      break;
+    case LIN_CAS_MISMATCH:
+      if (state == op->a && (writable & ~need) == 0)
+        return (int32_t) i;
+      break;
+    default:
+      break;
+    }
+  }
+  return -1;
+}
+
+typedef enum { LOOK_NONE, LOOK_KV, LOOK_REGISTER } Lookahead;
+
+/* The operation that can no longer succeed, or -1. */
+static inline int32_t
+lookahead (const LinSearch *s, Lookahead look, uint32_t state, const int32_t *next,
+           int32_t head, int32_t tail, uint32_t skip)
+{
+  switch (look) {
+  case LOOK_KV: return kv_lookahead (s, state, next, head, tail, skip);
+  case LOOK_REGISTER: return register_lookahead (s, state, next, head, tail, skip);
+  case LOOK_NONE: break;
+  }
+  return -1;
+}
+
+static inline void
+lift (int32_t *next, int32_t *prev, const LinOp *ops, uint32_t i)
+{
+  int32_t c = (int32_t) (1 + 2 * i), r = c + 1;
+  next[prev[c]] = next[c];
+  prev[next[c]] = prev[c];
+  if (ops[i].ret != G_MAXINT64) {
+    next[prev[r]] = next[r];
+    prev[next[r]] = prev[r];
+  }
+}
+
+static inline gboolean
+model_step (LinSearch *s, uint32_t state, const LinOp *op, uint32_t *next)
+{
+  if (s->n_slots == 1)
+    return lin_model_step_slot (s->model, state, op, next);
+  return lin_model_step_vector (s->model, state, op, next);
+}
+
+void
+lin_search_run (LinSearch *s)
+{
+  const guint n = s->n_ops;
+  const LinOp *ops = s->ops;
+  s->order = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  s->culprit = -1;
+  s->state = 0;
+  s->explored = 0;
+  s->memory_peak = 0;
+
+  /* Entries: 0 head, 1 + 2i call of op i, 2 + 2i its return, 2n + 1 tail. */
+  const int32_t head = 0, tail = (int32_t) (2 * n + 1);
+  int32_t *next = g_new (int32_t, 2 * n + 2);
+  int32_t *prev = g_new (int32_t, 2 * n + 2);
+  Stamp *stamps = g_new (Stamp, 2 * n);
+  guint n_stamps = 0, completed = 0;
+  for (guint i = 0; i < n; i++) {
+    stamps[n_stamps++] = (Stamp) { ops[i].call, (int32_t) (1 + 2 * i) };
+    if (ops[i].ret != G_MAXINT64) {
+      stamps[n_stamps++] = (Stamp) { ops[i].ret, (int32_t) (2 + 2 * i) };
+      completed++;
+    }
+  }
+  qsort (stamps, n_stamps, sizeof (Stamp), stamp_cmp);
+  int32_t last = head;
+  for (guint k = 0; k < n_stamps; k++) {
+    next[last] = stamps[k].entry;
+    prev[stamps[k].entry] = last;
+    last = stamps[k].entry;
+  }
+  next[last] = tail;
+  prev[tail] = last;
+  g_free (stamps);
+
+  const guint words = (n + 63) / 64 > 0 ? (n + 63) / 64 : 1;
+  uint64_t *set = g_new0 (uint64_t, words);
+  uint64_t *zobrist = g_new (uint64_t, n > 0 ? n : 1);
+  uint64_t seed = 0x5eed;
+  for (guint i = 0; i < n; i++)
+    zobrist[i] = splitmix64 (&seed);
+  uint32_t *stack_op = g_new (uint32_t, n + 1);
+  uint32_t *stack_state = g_new (uint32_t, n + 1);
+  Cache cache;
+  cache_init (&cache, words);
+
+  Lookahead look = LOOK_NONE;
+  if (lin_model_is_kv (s->model))
+    look = LOOK_KV;
+  else if (s->n_slots == 1 && lin_model_n_values (s->model) <= 64)
+    look = LOOK_REGISTER;
+
+  uint32_t state = 0;
+  uint64_t zhash = 0;
+  guint depth = 0, remaining = completed;
+  gint64 best = -1;
+  int32_t e = next[head];
+  guint64 steps = 0;
+  LinResult result = LIN_RESULT_OK;
+
+  while (remaining > 0) {
+    if (G_UNLIKELY ((++steps & 0x3fff) == 0)) {
+      if ((s->cancel != NULL && *s->cancel) || (s->part_cancel != NULL && *s->part_cancel)) {
+        result = LIN_RESULT_CANCELLED;
+        break;
+      }
+      gsize mem = cache_memory (&cache) + lin_model_memory (s->model);
+      if (s->memory_limit > 0 && mem > s->memory_limit) {
+        result = LIN_RESULT_MEMORY;
+        break;
+      }
+    }
+    if (e == tail || (e & 1) == 0) {
+      /* A completed operation that could not be linearized in time. */
+      if ((gint64) depth > best) {
+        best = depth;
+        g_array_set_size (s->order, depth);
+        memcpy (s->order->data, stack_op, depth * sizeof (uint32_t));
+        s->culprit = e == tail ? -1 : (e - 2) / 2;
+        s->state = state;
+      }
+      if (depth == 0) {
+        result = LIN_RESULT_VIOLATION;
+        break;
+      }
+      depth--;
+      uint32_t i = stack_op[depth];
+      state = stack_state[depth];
+      set[i >> 6] &= ~(UINT64_C (1) << (i & 63));
+      zhash ^= zobrist[i];
+      /* unlift: reinsert the return entry, then the call entry */
+      int32_t c = (int32_t) (1 + 2 * i), r = c + 1;
+      if (ops[i].ret != G_MAXINT64) {
+        next[prev[r]] = r;
+        prev[next[r]] = r;
+        remaining++;
+      }
+      next[prev[c]] = c;
+      prev[next[c]] = c;
+      e = next[c];
+      continue;
+    }
+    uint32_t i = (uint32_t) (e - 1) / 2;
+    const LinOp *op = &ops[i];
+    if (op->prev_equiv >= 0
+        && (set[op->prev_equiv >> 6] & (UINT64_C (1) << (op->prev_equiv & 63))) == 0) {
+      e = next[e];
+      continue;
+    }
+    uint32_t ns;
+    if (model_step (s, state, op, &ns)) {
+      set[i >> 6] |= UINT64_C (1) << (i & 63);
+      uint64_t zh = zhash ^ zobrist[i];
+      if (cache_add (&cache, zh ^ state_mix (ns), set, ns)
+          && lookahead (s, look, ns, next, head, tail, i) < 0) {
+        stack_op[depth] = i;
+        stack_state[depth] = state;
+        depth++;
+        state = ns;
+        zhash = zh;
+        lift (next, prev, ops, i);
+        remaining -= op->ret != G_MAXINT64;
+        e = next[head];
+        continue;
+      }
+      set[i >> 6] &= ~(UINT64_C (1) << (i & 63));
+    }
+    e = next[e];
+  }
+
+  if (result == LIN_RESULT_VIOLATION && s->culprit >= 0) {
+    /* The blocking operation of the longest prefix.  If the model accepts
+     * it, the lookahead pruned what followed: name the operation that it
+     * found impossible, after the prefix and the blocking operation. */
+    uint32_t b = (uint32_t) s->culprit, ns;
+    if (model_step (s, s->state, &ops[b], &ns)) {
+      for (guint k = 0; k < s->order->len; k++)
+        lift (next, prev, ops, g_array_index (s->order, uint32_t, k));
+      int32_t l = lookahead (s, look, ns, next, head, tail, b);
+      if (l >= 0) {
+        g_array_append_val (s->order, b);
+        s->state = ns;
+        s->culprit = l;
+      }
+    }
+  }
+  if (result == LIN_RESULT_OK) {
+    g_array_set_size (s->order, depth);
+    memcpy (s->order->data, stack_op, depth * sizeof (uint32_t));
+    s->state = state;
+    s->culprit = -1;
+  }
+  s->result = result;
+  s->explored = cache.count;
+  s->memory_peak = cache_memory (&cache) + lin_model_memory (s->model)
+                   + (gsize) n * (sizeof (LinOp) + 4 * sizeof (int32_t));
+  cache_clear (&cache);
+  g_free (next);
+  g_free (prev);
+  g_free (set);
+  g_free (zobrist);
+  g_free (stack_op);
+  g_free (stack_state);
+}

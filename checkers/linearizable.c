@@ -1,0 +1,347 @@
+/* linearizable.c: the "linearizable" model: splits a history into
+ * independent parts (one per key), compiles each for the search
+ * (lin_search.c), runs them, and turns the result into a report with an
+ * explanation. */
+#include "checkers/linearizable.h"
+#include "checkers/lin_explain.h"
+#include "checkers/lin_search.h"
+
+#include <string.h>
+
+/* A part smaller than this is checked on the calling thread: starting a
+ * thread costs more than checking it. */
+#define LIN_THREAD_MIN_OPS 512
+
+typedef struct {
+  int32_t key;        /* the part's key; -1: unkeyed or all keys (no_split) */
+  GArray *lops;       /* LinOp */
+  LinModel *model;
+  guint n_slots;
+  LinSearch search;
+  gboolean done;
+  volatile int cancel; /* a part with a lower key found a violation */
+} Part;
+
+static void
+part_free (Part *p)
+{
+  g_array_unref (p->lops);
+  lin_model_free (p->model);
+  if (p->search.order != NULL)
+    g_array_unref (p->search.order);
+  g_free (p);
+}
+
+/* Keys in a deterministic order: unkeyed first, then by name. */
+static int
+key_cmp (int32_t a, int32_t b, const ChkHistory *h)
+{
+  if (a == b)
+    return 0;
+  if (a < 0 || b < 0)
+    return a < 0 ? -1 : 1;
+  return strcmp (chk_history_string (h, a), chk_history_string (h, b));
+}
+
+static gint
+key_sort (gconstpointer a, gconstpointer b, gpointer data)
+{
+  return key_cmp (*(const int32_t *) a, *(const int32_t *) b, data);
+}
+
+/* The text of a value for kv: strings as they are, numbers in decimal,
+ * nil and none as "". */
+static char *
+kv_text (const ChkHistory *h, const ChkValue *v)
+{
+  switch (v->kind) {
+  case CHK_VAL_STR: return g_strdup (chk_history_string (h, v->s));
+  case CHK_VAL_INT: return g_strdup_printf ("%" G_GINT64_FORMAT, v->i);
+  case CHK_VAL_PAIR: return g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT, v->i, v->j);
+  case CHK_VAL_NIL: case CHK_VAL_NONE: return g_strdup ("");
+  }
+  g_assert_not_reached ();
+}
+
+static uint32_t
+register_value (LinModel *m, const ChkValue *v)
+{
+  switch (v->kind) {
+  case CHK_VAL_NIL: case CHK_VAL_NONE: return 0;
+  case CHK_VAL_INT: return lin_model_value_id (m, CHK_LIN_VALUE_INT, v->i, 0);
+  case CHK_VAL_STR: return lin_model_value_id (m, CHK_LIN_VALUE_STR, v->s, 0);
+  case CHK_VAL_PAIR: return lin_model_value_id (m, CHK_LIN_VALUE_PAIR, v->i, v->j);
+  }
+  g_assert_not_reached ();
+}
+
+typedef struct {
+  uint8_t kind;
+  uint32_t slot, a, b;
+} EquivKey;
+
+static guint
+equiv_hash (gconstpointer p)
+{
+  const EquivKey *k = p;
+  return (guint) (k->kind * 0x9e3779b1u ^ k->slot * 0x85ebca6bu ^ k->a * 0xc2b2ae35u
+                  ^ k->b * 0x27d4eb2fu);
+}
+
+static gboolean
+equiv_equal (gconstpointer x, gconstpointer y)
+{
+  const EquivKey *a = x, *b = y;
+  return a->kind == b->kind && a->slot == b->slot && a->a == b->a && a->b == b->b;
+}
+
+/* Compiles the ops (indices, in invocation order) of one part.  Returns
+ * FALSE with an error for a cas whose value is not [old new]. */
+static gboolean
+part_compile (Part *p, const ChkHistory *h, const GArray *ops, const GArray *indices,
+              ChkKind kind, GHashTable *slot_of, GError **error)
+{
+  gboolean is_kv = kind == CHK_KIND_KV;
+  p->model = lin_model_new (is_kv, p->n_slots);
+  p->lops = g_array_sized_new (FALSE, FALSE, sizeof (LinOp), indices->len);
+  g_autoptr (GHashTable) last_equiv = g_hash_table_new_full (equiv_hash, equiv_equal, g_free, NULL);
+  for (guint k = 0; k < indices->len; k++) {
+    int64_t idx = g_array_index (indices, int64_t, k);
+    const ChkOp *op = &g_array_index (ops, ChkOp, idx);
+    if (op->status == CHK_OP_FAIL && !op->is_cas_mismatch)
+      continue; /* never happened */
+    if (op->f == CHK_F_READ && (op->status != CHK_OP_OK || op->output.kind == CHK_VAL_NONE))
+      continue; /* a read with an unknown result constrains nothing */
+    LinOp lo = {
+      .op = idx, .call = op->call, .ret = op->status == CHK_OP_INFO ? G_MAXINT64 : op->ret,
+      .prev_equiv = -1,
+    };
+    if (slot_of != NULL)
+      lo.slot = GPOINTER_TO_UINT (g_hash_table_lookup (slot_of, GINT_TO_POINTER (op->key)));
+    switch (op->f) {
+    case CHK_F_READ:
+      lo.kind = LIN_READ;
+      if (is_kv) {
+        g_autofree char *t = kv_text (h, &op->output);
+        lo.a = lin_model_text_id (p->model, t);
+      } else {
+        lo.a = register_value (p->model, &op->output);
+      }
+      break;
+    case CHK_F_WRITE:
+    case CHK_F_APPEND: {
+      lo.kind = op->f == CHK_F_WRITE ? LIN_WRITE : LIN_APPEND;
+      if (is_kv) {
+        g_autofree char *t = kv_text (h, &op->input);
+        lo.a = lin_model_text_id (p->model, t);
+      } else {
+        lo.a = register_value (p->model, &op->input);
+      }
+      break;
+    }
+    case CHK_F_CAS:
+      if (op->input.kind != CHK_VAL_PAIR) {
+        const ChkEvent *ev = chk_history_get (h, (guint) op->call);
+        g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
+                     "%s:%u: cas of process %" G_GINT64_FORMAT " has no [expected new] value",
+                     h->source != NULL ? h->source : "<history>", ev->line, op->process);
+        return FALSE;
+      }
+      lo.a = lin_model_value_id (p->model, CHK_LIN_VALUE_INT, op->input.i, 0);
+      lo.b = lin_model_value_id (p->model, CHK_LIN_VALUE_INT, op->input.j, 0);
+      lo.kind = op->status == CHK_OP_FAIL ? LIN_CAS_MISMATCH
+                : op->status == CHK_OP_INFO ? LIN_CAS_UNKNOWN : LIN_CAS;
+      if (lo.kind == LIN_CAS_UNKNOWN && lo.a == lo.b)
+        continue; /* changes nothing whether or not it happened */
+      break;
+    case CHK_F_OTHER:
+      g_assert_not_reached (); /* rejected by chk_kind_detect */
+    }
+    if (lo.ret == G_MAXINT64) {
+      EquivKey key = { lo.kind, lo.slot, lo.a, lo.b };
+      gpointer prev = g_hash_table_lookup (last_equiv, &key);
+      if (prev != NULL)
+        lo.prev_equiv = GPOINTER_TO_INT (prev) - 1;
+      g_hash_table_insert (last_equiv, g_memdup2 (&key, sizeof key),
+                           GINT_TO_POINTER ((int) p->lops->len + 1));
+    }
+    g_array_append_val (p->lops, lo);
+  }
+  return TRUE;
+}
+
+static void
+part_run (Part *p, const ChkCheckOptions *opt)
+{
+  p->search = (LinSearch) {
+    .ops = (const LinOp *) p->lops->data, .n_ops = p->lops->len, .model = p->model,
+    .n_slots = p->n_slots, .cancel = opt->cancel, .part_cancel = &p->cancel,
+    .memory_limit = opt->memory_limit_bytes,
+  };
+  lin_search_run (&p->search);
+  p->done = TRUE;
+}
+
+typedef struct {
+  GPtrArray *parts;
+  const ChkCheckOptions *opt;
+} PoolShared;
+
+static void
+pool_work (gpointer data, gpointer user)
+{
+  Part *p = data;
+  PoolShared *sh = user;
+  part_run (p, sh->opt);
+  if (p->search.result == LIN_RESULT_VIOLATION) {
+    /* Parts with a higher key need not finish: the report names the
+     * violation with the lowest key, whatever the thread timing. */
+    gboolean after = FALSE;
+    for (guint k = 0; k < sh->parts->len; k++) {
+      Part *q = g_ptr_array_index (sh->parts, k);
+      if (after)
+        g_atomic_int_set (&q->cancel, 1);
+      after = after || q == p;
+    }
+  }
+}
+
+static gint
+size_desc (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const Part *x = a, *y = b;
+  return (x->lops->len < y->lops->len) - (x->lops->len > y->lops->len);
+}
+
+static void
+run_parts (GPtrArray *parts, const ChkCheckOptions *opt)
+{
+  guint big = 0;
+  for (guint k = 0; k < parts->len; k++)
+    big += ((Part *) g_ptr_array_index (parts, k))->lops->len >= LIN_THREAD_MIN_OPS;
+  if (opt->jobs <= 1 || big < 2) {
+    for (guint k = 0; k < parts->len; k++) {
+      Part *p = g_ptr_array_index (parts, k);
+      part_run (p, opt);
+      if (p->search.result == LIN_RESULT_VIOLATION)
+        break; /* the lowest key fails: the rest cannot change the report */
+    }
+    return;
+  }
+  PoolShared sh = { parts, opt };
+  g_autoptr (GError) error = NULL;
+  /* Worker threads around independent per-key checks; the report is
+   * assembled in key order afterwards. */
+  GThreadPool *pool = g_thread_pool_new (pool_work, &sh, opt->jobs, TRUE, &error); /* dsim-allow-nondeterminism: independent per-key checks, results ordered by key */
+  g_assert (pool != NULL);
+  g_thread_pool_set_sort_function (pool, size_desc, NULL);
+  for (guint k = 0; k < parts->len; k++)
+    g_thread_pool_push (pool, g_ptr_array_index (parts, k), NULL);
+  g_thread_pool_free (pool, FALSE, TRUE);
+}
+
+ChkReport *
+chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOptions *opt,
+                        GError **error)
+{
+  ChkKind kind;
+  if (!chk_kind_detect (h, ops, opt->kind, &kind, error))
+    return NULL;
+  g_autoptr (ChkReport) report = chk_report_new ("linearizable");
+  report->kind = kind;
+
+  /* Group op indices by key, keys sorted. */
+  g_autoptr (GHashTable) by_key = g_hash_table_new_full (NULL, NULL, NULL,
+                                                         (GDestroyNotify) g_array_unref);
+  g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  for (guint i = 0; i < ops->len; i++) {
+    const ChkOp *op = &g_array_index (ops, ChkOp, i);
+    GArray *list = g_hash_table_lookup (by_key, GINT_TO_POINTER (op->key));
+    if (list == NULL) {
+      list = g_array_new (FALSE, FALSE, sizeof (int64_t));
+      g_hash_table_insert (by_key, GINT_TO_POINTER (op->key), list);
+      g_array_append_val (keys, op->key);
+    }
+    int64_t idx = i;
+    g_array_append_val (list, idx);
+  }
+  g_array_sort_with_data (keys, key_sort, (gpointer) h);
+
+  g_autoptr (GPtrArray) parts = g_ptr_array_new_with_free_func ((GDestroyNotify) part_free);
+  if (opt->no_split && keys->len > 1) {
+    g_autoptr (GHashTable) slot_of = g_hash_table_new (NULL, NULL);
+    g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (int64_t));
+    for (guint k = 0; k < keys->len; k++)
+      g_hash_table_insert (slot_of, GINT_TO_POINTER (g_array_index (keys, int32_t, k)),
+                           GUINT_TO_POINTER (k));
+    for (guint i = 0; i < ops->len; i++) {
+      int64_t idx = i;
+      g_array_append_val (all, idx);
+    }
+    Part *p = g_new0 (Part, 1);
+    p->key = -1;
+    p->n_slots = keys->len;
+    g_ptr_array_add (parts, p);
+    if (!part_compile (p, h, ops, all, kind, slot_of, error))
+      return NULL;
+  } else {
+    for (guint k = 0; k < keys->len; k++) {
+      int32_t key = g_array_index (keys, int32_t, k);
+      Part *p = g_new0 (Part, 1);
+      p->key = key;
+      p->n_slots = 1;
+      g_ptr_array_add (parts, p);
+      if (!part_compile (p, h, ops, g_hash_table_lookup (by_key, GINT_TO_POINTER (key)), kind,
+                         NULL, error))
+        return NULL;
+    }
+  }
+  report->n_parts = parts->len;
+  for (guint k = 0; k < parts->len; k++)
+    report->n_ops += ((Part *) g_ptr_array_index (parts, k))->lops->len;
+
+  run_parts (parts, opt);
+
+  /* The report: the violation with the lowest key, else unknown if any part
+   * did not finish, else ok. */
+  const Part *failed = NULL, *unfinished = NULL;
+  for (guint k = 0; k < parts->len; k++) {
+    const Part *p = g_ptr_array_index (parts, k);
+    if (p->done) {
+      report->states_explored += p->search.explored;
+      report->memory_bytes = MAX (report->memory_bytes, p->search.memory_peak);
+    }
+    if (p->done && p->search.result == LIN_RESULT_VIOLATION && failed == NULL)
+      failed = p;
+    if (p->done && p->search.result != LIN_RESULT_OK && p->search.result != LIN_RESULT_VIOLATION
+        && unfinished == NULL)
+      unfinished = p;
+  }
+  if (failed != NULL) {
+    report->verdict = CHK_VERDICT_VIOLATION;
+    LinExplainPart ep = {
+      .h = h, .ops = ops, .lops = (const LinOp *) failed->lops->data,
+      .n_lops = failed->lops->len, .model = failed->model, .kind = kind, .key = failed->key,
+      .order = failed->search.order, .culprit = failed->search.culprit,
+      .state = failed->search.state,
+    };
+    lin_explain (&ep, report);
+  } else if (unfinished != NULL) {
+    report->verdict = CHK_VERDICT_UNKNOWN;
+    report->explanation = g_strdup (
+      unfinished->search.result == LIN_RESULT_MEMORY
+        ? "the search reached its memory limit before a verdict"
+        : "the search was stopped (timeout) before a verdict");
+  } else {
+    report->verdict = CHK_VERDICT_OK;
+    for (guint k = 0; k < parts->len; k++) {
+      const Part *p = g_ptr_array_index (parts, k);
+      for (guint j = 0; j < p->search.order->len; j++) {
+        uint32_t li = g_array_index (p->search.order, uint32_t, j);
+        int64_t idx = g_array_index (p->lops, LinOp, li).op;
+        g_array_append_val (report->order, idx);
+      }
+    }
+  }
+  return g_steal_pointer (&report);
+}

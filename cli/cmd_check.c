@@ -1,0 +1,560 @@
+/* cmd_check.c: `dsim check`: checks histories from files against
+ * consistency models and prints one verdict per file and model. */
+#include "checkers/check.h"
+#include "cli/check_diagram.h"
+#include "cli/cli.h"
+#include "protocols/protocol.h"
+
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHECK_MEMORY_DEFAULT ((gsize) 4 << 30)
+#define CHECK_PREFIX_SHOWN 8
+
+typedef struct {
+  GPtrArray *models;        /* const ChkChecker* */
+  ChkCheckOptions opt;
+  gboolean json;
+  int64_t timeout_us;       /* 0: none */
+  ChkFormat input_format;
+  const char *diagram;
+  int repeat;               /* --bench N: best of N runs, with times */
+  gboolean show_progress;
+} CheckArgs;
+
+static void
+print_help (FILE *out)
+{
+  fprintf (out,
+"usage: dsim check HISTORY... [--model linearizable] [--kind KIND]\n"
+"                  [--format text|json] [--timeout 10s] [--input-format FORMAT]\n"
+"                  [--no-split] [--jobs N] [--max-memory 4G] [--diagram FILE]\n"
+"\n"
+"Checks each history file against a consistency model and prints one\n"
+"verdict line per file, with a plain-words explanation of any violation,\n"
+"then a summary line.\n"
+"\n"
+"Inputs (detected from the content; --input-format forces one):\n"
+"  jsonl           dsim JSON Lines, as `dsim run --out` writes: one object per\n"
+"                  line, {\"process\":2,\"type\":\"invoke\",\"f\":\"write\",\"key\":\"x\",\n"
+"                  \"value\":3,\"time\":1200}, time in microseconds\n"
+"  edn             Jepsen/Knossos EDN: a vector of operation maps or one map per\n"
+"                  line (:process :type :f :value, optional :key :time :index);\n"
+"                  cas values [old new]; Jepsen independent values [key value];\n"
+"                  operations of :nemesis are skipped\n"
+"  porcupine-etcd  Porcupine's etcd logs: INFO  jepsen.util - P :type :f value\n"
+"  porcupine-kv    Porcupine's kv logs: {:process P, :type T, :f :get, :key K, ...}\n"
+"\n"
+"Semantics of the operations:\n"
+"  ok      took effect exactly once, between its invocation and its completion\n"
+"  fail    never took effect.  Exception: in Porcupine's etcd logs a failed cas\n"
+"          did run and found a value other than the expected one\n"
+"  info    (and an invocation that never completes, e.g. a crashed client):\n"
+"          may take effect at any point after its invocation, or never; its\n"
+"          completion is at +infinity.  A read with an unknown result (info,\n"
+"          or Porcupine's `:fail :read :timed-out`) constrains nothing\n"
+"\n"
+"Kinds (--kind; detected from the operations by default):\n"
+"  register        read, write; initial value nil\n"
+"  cas-register    read, write, cas [expected new]; initial value nil\n"
+"  kv              get, put, append of strings per key; initial value \"\"\n"
+"  A history with keys is split per key and each key is checked on its own\n"
+"  (linearizability is local); --no-split checks all keys as one object.\n"
+"\n"
+"Models (--model NAME, a comma-separated list, or all):\n");
+  for (const ChkChecker *m = chk_checkers (); m->name != NULL; m++)
+    fprintf (out, "  %-20s %s\n", m->name, m->summary);
+  fprintf (out,
+"\n"
+"Options:\n"
+"  --model NAMES        models to check (default linearizable)\n"
+"  --kind KIND          register, cas-register, kv or auto (default auto)\n"
+"  --format text|json   text (default), or one JSON object per line per file\n"
+"                       and model, then a summary object\n"
+"  --timeout DURATION   per file and model, e.g. 500ms, 10s (default none);\n"
+"                       when it expires the verdict is unknown\n"
+"  --max-memory SIZE    search memory per file, e.g. 512M, 4G (default 4G);\n"
+"                       when it is reached the verdict is unknown\n"
+"  --input-format F     auto (default), jsonl, edn, porcupine-etcd, porcupine-kv\n"
+"  --no-split           do not split keyed histories per key\n"
+"  --jobs N             threads for the independent keys of one history\n"
+"                       (default: the number of processors); the output does\n"
+"                       not depend on it\n"
+"  --diagram FILE       draw the history (one HISTORY only) as a timeline with\n"
+"                       the culprit and the linearization order\n"
+"\n"
+"On a violation the report gives the operation that cannot be linearized,\n"
+"the longest linearizable prefix found (in linearization order), the\n"
+"operations concurrent with the culprit, and one sentence saying why.\n"
+"\n"
+"Exit code: the highest over all files: 0 ok, 1 violation, 2 bad input or\n"
+"usage, 3 unknown (timeout or memory limit).\n");
+}
+
+static volatile int check_cancel;
+
+static void
+on_alarm (int sig)
+{
+  (void) sig;
+  check_cancel = 1;
+}
+
+static void
+timer_arm (int64_t us)
+{
+  check_cancel = 0;
+  if (us <= 0)
+    return;
+  struct itimerval it = { .it_value = { .tv_sec = us / 1000000, .tv_usec = us % 1000000 } };
+  setitimer (ITIMER_REAL, &it, NULL);
+}
+
+static void
+timer_disarm (void)
+{
+  struct itimerval it = { 0 };
+  setitimer (ITIMER_REAL, &it, NULL);
+}
+
+static gboolean
+parse_size (const char *text, gsize *out)
+{
+  char *end = NULL;
+  guint64 n = g_ascii_strtoull (text, &end, 10);
+  if (end == text)
+    return FALSE;
+  guint64 unit = 1;
+  if (*end == 'K' || *end == 'k')
+    unit = 1 << 10;
+  else if (*end == 'M' || *end == 'm')
+    unit = 1 << 20;
+  else if (*end == 'G' || *end == 'g')
+    unit = 1 << 30;
+  else if (*end != '\0')
+    return FALSE;
+  if (*end != '\0' && end[1] != '\0' && strcmp (end + 1, "B") != 0 && strcmp (end + 1, "iB") != 0)
+    return FALSE;
+  *out = n * unit;
+  return TRUE;
+}
+
+static gboolean
+add_models (CheckArgs *a, const char *names)
+{
+  g_auto (GStrv) list = g_strsplit (names, ",", 0);
+  for (int k = 0; list[k] != NULL; k++) {
+    if (strcmp (list[k], "all") == 0) {
+      for (const ChkChecker *m = chk_checkers (); m->name != NULL; m++)
+        g_ptr_array_add (a->models, (gpointer) m);
+      continue;
+    }
+    const ChkChecker *m = chk_checker_find (list[k]);
+    if (m == NULL) {
+      GString *known = g_string_new (NULL);
+      for (const ChkChecker *x = chk_checkers (); x->name != NULL; x++)
+        g_string_append_printf (known, "%s, ", x->name);
+      cli_usage_error ("check: unknown model '%s' (expected %sor all)", list[k], known->str);
+      g_string_free (known, TRUE);
+      return FALSE;
+    }
+    g_ptr_array_add (a->models, (gpointer) m);
+  }
+  return TRUE;
+}
+
+/* Parses options; the histories are left in `files`.  Returns -1 to go on,
+ * or an exit code. */
+static int
+parse_args (int argc, char **argv, CheckArgs *a, GPtrArray *files)
+{
+  for (int k = 1; k < argc; k++) {
+    const char *arg = argv[k];
+    if (strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0) {
+      print_help (stdout);
+      return DSIM_EXIT_OK;
+    }
+    if (arg[0] != '-' || strcmp (arg, "-") == 0) {
+      g_ptr_array_add (files, (gpointer) arg);
+      continue;
+    }
+    if (strcmp (arg, "--no-split") == 0) {
+      a->opt.no_split = TRUE;
+      continue;
+    }
+    /* options with a value: --name VALUE or --name=VALUE */
+    g_autofree char *name = g_strdup (arg);
+    const char *value = NULL;
+    char *eq = strchr (name, '=');
+    if (eq != NULL) {
+      *eq = '\0';
+      value = arg + (eq - name) + 1;
+    }
+    static const char *const with_value[] = {
+      "--model", "--kind", "--format", "--timeout", "--input-format", "--jobs",
+      "--max-memory", "--diagram", "--bench", NULL,
+    };
+    gboolean known = FALSE;
+    for (int j = 0; with_value[j] != NULL; j++)
+      known = known || strcmp (name, with_value[j]) == 0;
+    if (!known)
+      return cli_usage_error ("check: unknown option '%s' (see dsim check --help)", arg);
+    if (value == NULL) {
+      if (k + 1 >= argc)
+        return cli_usage_error ("check: %s needs a value", name);
+      value = argv[++k];
+    }
+    if (strcmp (name, "--model") == 0) {
+      if (!add_models (a, value))
+        return DSIM_EXIT_USAGE;
+    } else if (strcmp (name, "--kind") == 0) {
+      if (!chk_kind_from_name (value, &a->opt.kind))
+        return cli_usage_error ("check: --kind '%s': expected register, cas-register, kv or auto",
+                                value);
+    } else if (strcmp (name, "--format") == 0) {
+      if (strcmp (value, "json") != 0 && strcmp (value, "text") != 0)
+        return cli_usage_error ("check: --format '%s': expected text or json", value);
+      a->json = strcmp (value, "json") == 0;
+    } else if (strcmp (name, "--timeout") == 0) {
+      if (!proto_parse_duration_us (value, &a->timeout_us) || a->timeout_us < 0)
+        return cli_usage_error ("check: --timeout '%s': expected a duration such as 500ms or 10s",
+                                value);
+    } else if (strcmp (name, "--input-format") == 0) {
+      if (!chk_format_from_name (value, &a->input_format))
+        return cli_usage_error ("check: --input-format '%s': expected auto, jsonl, edn, "
+                                "porcupine-etcd or porcupine-kv", value);
+    } else if (strcmp (name, "--jobs") == 0) {
+      char *end = NULL;
+      gint64 n = g_ascii_strtoll (value, &end, 10);
+      if (end == value || *end != '\0' || n < 1 || n > 1024)
+        return cli_usage_error ("check: --jobs '%s': expected a number from 1 to 1024", value);
+      a->opt.jobs = (int) n;
+    } else if (strcmp (name, "--max-memory") == 0) {
+      if (!parse_size (value, &a->opt.memory_limit_bytes) || a->opt.memory_limit_bytes == 0)
+        return cli_usage_error ("check: --max-memory '%s': expected a size such as 512M or 4G",
+                                value);
+    } else if (strcmp (name, "--diagram") == 0) {
+      a->diagram = value;
+    } else if (strcmp (name, "--bench") == 0) {
+      char *end = NULL;
+      gint64 n = g_ascii_strtoll (value, &end, 10);
+      if (end == value || *end != '\0' || n < 1 || n > 1000)
+        return cli_usage_error ("check: --bench '%s': expected a number of runs from 1 to 1000",
+                                value);
+      a->repeat = (int) n;
+    }
+  }
+  if (files->len == 0)
+    return cli_usage_error ("check: no history given (usage: dsim check HISTORY... "
+                            "[options], see --help)");
+  if (a->diagram != NULL && !cli_check_diagram_available ())
+    return cli_usage_error ("check: --diagram is not available in this build");
+  if (a->diagram != NULL && files->len != 1)
+    return cli_usage_error ("check: --diagram draws one history; %u were given", files->len);
+  if (a->models->len == 0)
+    g_ptr_array_add (a->models, (gpointer) chk_checker_find ("linearizable"));
+  return -1;
+}
+
+static double
+now_seconds (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
+}
+
+static int
+verdict_exit (ChkVerdict v)
+{
+  switch (v) {
+  case CHK_VERDICT_OK: return DSIM_EXIT_OK;
+  case CHK_VERDICT_VIOLATION: return DSIM_EXIT_VIOLATION;
+  case CHK_VERDICT_UNKNOWN: return DSIM_EXIT_UNKNOWN;
+  }
+  return DSIM_EXIT_UNKNOWN;
+}
+
+static void
+print_json (JsonBuilder *b)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}
+
+static void
+json_op (JsonBuilder *b, const ChkHistory *h, const GArray *ops, int64_t idx)
+{
+  const ChkOp *op = &g_array_index (ops, ChkOp, idx);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "op");
+  json_builder_add_int_value (b, idx);
+  json_builder_set_member_name (b, "process");
+  json_builder_add_int_value (b, op->process);
+  json_builder_set_member_name (b, "line");
+  json_builder_add_int_value (b, chk_history_get (h, (guint) op->call)->line);
+  json_builder_set_member_name (b, "text");
+  g_autofree char *d = chk_op_describe (h, op);
+  json_builder_add_string_value (b, d);
+  json_builder_end_object (b);
+}
+
+static void
+json_op_list (JsonBuilder *b, const char *name, const ChkHistory *h, const GArray *ops,
+              const GArray *list)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint k = 0; k < list->len; k++)
+    json_op (b, h, ops, g_array_index (list, int64_t, k));
+  json_builder_end_array (b);
+}
+
+static void
+report_json (const char *file, const ChkHistory *h, const GArray *ops, const ChkReport *r,
+             double seconds, gboolean timed)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "file");
+  json_builder_add_string_value (b, file);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, r->model);
+  json_builder_set_member_name (b, "verdict");
+  json_builder_add_string_value (b, chk_verdict_name (r->verdict));
+  json_builder_set_member_name (b, "format");
+  json_builder_add_string_value (b, chk_format_name (h->format));
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, chk_kind_name (r->kind));
+  json_builder_set_member_name (b, "ops");
+  json_builder_add_int_value (b, r->n_ops);
+  json_builder_set_member_name (b, "parts");
+  json_builder_add_int_value (b, r->n_parts);
+  json_builder_set_member_name (b, "states");
+  json_builder_add_int_value (b, (gint64) r->states_explored);
+  if (r->explanation != NULL) {
+    json_builder_set_member_name (b, "explanation");
+    json_builder_add_string_value (b, r->explanation);
+  }
+  if (r->verdict == CHK_VERDICT_VIOLATION) {
+    if (r->key >= 0) {
+      json_builder_set_member_name (b, "key");
+      json_builder_add_string_value (b, chk_history_string (h, r->key));
+    }
+    if (r->culprit >= 0) {
+      json_builder_set_member_name (b, "culprit");
+      json_op (b, h, ops, r->culprit);
+    }
+    json_op_list (b, r->culprit >= 0 ? "prefix" : "involved", h, ops, r->order);
+    json_op_list (b, "concurrent", h, ops, r->concurrent);
+    if (r->state_before != NULL) {
+      json_builder_set_member_name (b, "value_after_prefix");
+      json_builder_add_string_value (b, r->state_before);
+    }
+  } else if (r->verdict == CHK_VERDICT_OK) {
+    json_builder_set_member_name (b, "linearization");
+    json_builder_begin_array (b);
+    for (guint k = 0; k < r->order->len; k++)
+      json_builder_add_int_value (b, g_array_index (r->order, int64_t, k));
+    json_builder_end_array (b);
+  }
+  if (timed) {
+    json_builder_set_member_name (b, "check_us");
+    json_builder_add_double_value (b, seconds * 1e6);
+    json_builder_set_member_name (b, "memory_bytes");
+    json_builder_add_int_value (b, (gint64) r->memory_bytes);
+  }
+  json_builder_end_object (b);
+  print_json (b);
+}
+
+static void
+print_op_lines (const ChkHistory *h, const GArray *ops, const GArray *list, guint from)
+{
+  for (guint k = from; k < list->len; k++) {
+    g_autofree char *d = chk_op_describe (h, &g_array_index (ops, ChkOp, g_array_index (list, int64_t, k)));
+    printf ("      %s\n", d);
+  }
+}
+
+static void
+report_text (const char *file, const ChkHistory *h, const GArray *ops, const ChkReport *r,
+             double seconds, gboolean timed)
+{
+  printf ("%s: %s %s (%s, %u operation%s", file, r->model, chk_verdict_name (r->verdict),
+          chk_kind_name (r->kind), r->n_ops, r->n_ops == 1 ? "" : "s");
+  if (r->n_parts > 1)
+    printf (", %u keys", r->n_parts);
+  if (timed)
+    printf (", %.1f us", seconds * 1e6);
+  printf (")\n");
+  if (r->verdict == CHK_VERDICT_UNKNOWN && r->explanation != NULL)
+    printf ("  %s\n", r->explanation);
+  if (r->verdict != CHK_VERDICT_VIOLATION)
+    return;
+  if (r->explanation != NULL)
+    printf ("  why: %s\n", r->explanation);
+  if (r->culprit >= 0) {
+    g_autofree char *d = chk_op_describe (h, &g_array_index (ops, ChkOp, r->culprit));
+    printf ("  cannot be linearized: %s\n", d);
+  }
+  guint n = r->order->len;
+  if (n == 0) {
+    printf ("  %s: none\n", r->order_label);
+  } else {
+    guint from = n > CHECK_PREFIX_SHOWN ? n - CHECK_PREFIX_SHOWN : 0;
+    printf ("  %s: %u operation%s%s, in order", r->order_label, n, n == 1 ? "" : "s",
+            from > 0 ? " (the last 8 shown)" : "");
+    if (r->state_before != NULL)
+      printf (", leaving %s", r->state_before);
+    printf (":\n");
+    print_op_lines (h, ops, r->order, from);
+  }
+  if (r->concurrent->len > 0) {
+    printf ("  concurrent with it:\n");
+    print_op_lines (h, ops, r->concurrent, 0);
+  }
+}
+
+typedef struct {
+  guint files, ok, violation, unknown, bad;
+} CheckTally;
+
+static void
+report_bad (const CheckArgs *a, const char *file, const char *model, const GError *error)
+{
+  if (a->json) {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "file");
+    json_builder_add_string_value (b, file);
+    if (model != NULL) {
+      json_builder_set_member_name (b, "model");
+      json_builder_add_string_value (b, model);
+    }
+    json_builder_set_member_name (b, "verdict");
+    json_builder_add_string_value (b, "bad-input");
+    json_builder_set_member_name (b, "error");
+    json_builder_add_string_value (b, error->message);
+    json_builder_end_object (b);
+    print_json (b);
+  } else if (model != NULL) {
+    printf ("%s: %s cannot check: %s\n", file, model, error->message);
+  } else {
+    printf ("%s: bad input: %s\n", file, error->message);
+  }
+  fprintf (stderr, "dsim: %s\n", error->message);
+}
+
+static int
+check_file (const CheckArgs *a, const char *file, CheckTally *tally)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkHistory) h = chk_history_load (file, a->input_format, &error);
+  g_autoptr (GArray) ops = NULL;
+  if (h != NULL)
+    ops = chk_history_ops (h, &error);
+  if (error != NULL) {
+    tally->bad++;
+    report_bad (a, file, NULL, error);
+    return DSIM_EXIT_USAGE;
+  }
+  int worst = DSIM_EXIT_OK;
+  for (guint k = 0; k < a->models->len; k++) {
+    const ChkChecker *model = g_ptr_array_index (a->models, k);
+    g_autoptr (ChkReport) report = NULL;
+    double best = -1;
+    for (int run = 0; error == NULL && run < MAX (a->repeat, 1); run++) {
+      chk_report_free (g_steal_pointer (&report));
+      ChkCheckOptions opt = a->opt;
+      if (a->timeout_us > 0) /* for checkers that poll the clock themselves */
+        opt.deadline_us = g_get_monotonic_time () + a->timeout_us;
+      timer_arm (a->timeout_us);
+      double t0 = now_seconds ();
+      /* Timed runs pair the operations again: Porcupine's time includes
+       * turning its events into entries, so ours includes the pairing. */
+      g_autoptr (GArray) fresh = a->repeat > 0 ? chk_history_ops (h, NULL) : NULL;
+      report = chk_checker_run (model, h, fresh != NULL ? fresh : ops, &opt, &error);
+      double t = now_seconds () - t0;
+      timer_disarm ();
+      if (best < 0 || t < best)
+        best = t;
+    }
+    if (error != NULL) {
+      tally->bad++;
+      report_bad (a, file, model->name, error);
+      g_clear_error (&error);
+      worst = MAX (worst, DSIM_EXIT_USAGE);
+      continue;
+    }
+    switch (report->verdict) {
+    case CHK_VERDICT_OK: tally->ok++; break;
+    case CHK_VERDICT_VIOLATION: tally->violation++; break;
+    case CHK_VERDICT_UNKNOWN: tally->unknown++; break;
+    }
+    if (a->json)
+      report_json (file, h, ops, report, best, a->repeat > 0);
+    else
+      report_text (file, h, ops, report, best, a->repeat > 0);
+    int code = verdict_exit (report->verdict);
+    worst = MAX (worst, code);
+    if (a->diagram != NULL && k == 0
+        && !cli_check_diagram_write (a->diagram, h, ops, report, &error)) {
+      fprintf (stderr, "dsim: %s\n", error->message);
+      return DSIM_EXIT_USAGE;
+    }
+  }
+  return worst;
+}
+
+int
+cmd_check_main (int argc, char **argv)
+{
+  CheckArgs a = { .models = g_ptr_array_new (), .input_format = CHK_FORMAT_AUTO };
+  chk_check_options_init (&a.opt);
+  a.opt.jobs = (int) g_get_num_processors ();
+  a.opt.memory_limit_bytes = CHECK_MEMORY_DEFAULT;
+  a.opt.cancel = &check_cancel;
+  g_autoptr (GPtrArray) models = a.models;
+  g_autoptr (GPtrArray) files = g_ptr_array_new ();
+  int rc = parse_args (argc, argv, &a, files);
+  if (rc >= 0)
+    return rc;
+  a.show_progress = files->len > 1 && isatty (STDERR_FILENO) && !isatty (STDOUT_FILENO);
+
+  struct sigaction sa = { 0 };
+  sa.sa_handler = on_alarm;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGALRM, &sa, NULL);
+
+  CheckTally tally = { 0 };
+  int worst = DSIM_EXIT_OK;
+  for (guint k = 0; k < files->len; k++) {
+    int rc_file = check_file (&a, g_ptr_array_index (files, k), &tally);
+    worst = MAX (worst, rc_file);
+    tally.files++;
+    if (a.show_progress)
+      fprintf (stderr, "\rchecked %u/%u histories", k + 1, files->len);
+    fflush (stdout);
+  }
+  if (a.show_progress)
+    fprintf (stderr, "\n");
+  if (a.json) {
+    printf ("{\"summary\":{\"files\":%u,\"ok\":%u,\"violation\":%u,\"unknown\":%u,"
+            "\"bad_input\":%u,\"exit\":%d}}\n", tally.files, tally.ok, tally.violation,
+            tally.unknown, tally.bad, worst);
+  } else {
+    printf ("checked %u histor%s: %u ok, %u violation, %u unknown, %u bad input\n", tally.files,
+            tally.files == 1 ? "y" : "ies", tally.ok, tally.violation, tally.unknown, tally.bad);
+  }
+  return worst;
+}
