@@ -44,3 +44,32 @@ test_run_dsim (const char *const *args, char **out, char **err)
     return WEXITSTATUS (status);
   return 128 + WTERMSIG (status);
 }
+
+static void
+collect_scenario_files (const char *dir, GPtrArray *out)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
+    return;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *path = g_build_filename (dir, names->pdata[i], NULL);
+    if (g_file_test (path, G_FILE_TEST_IS_DIR))
+      collect_scenario_files (path, out);
+    else if (g_str_has_suffix (path, ".scn"))
+      g_ptr_array_add (out, g_steal_pointer (&path));
+  }
+}
+
+GPtrArray *
+test_scenario_files (const char *rel_dir)
+{
+  g_autofree char *root = test_source_path (rel_dir);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  collect_scenario_files (root, out);
+  return out;
+}

@@ -12,3 +12,7 @@ char *test_shared_path (const char *rel, const char *what);
 /* Runs the dsim binary ($DSIM_EXE) with argv (NULL-terminated, without
  * "dsim"), captures stdout and stderr, returns the exit status. */
 int test_run_dsim (const char *const *args, char **out, char **err);
+
+/* Every *.scn file under $DSIM_SOURCE_ROOT/rel_dir, recursively, as full
+ * paths in sorted order (a GPtrArray of char*, owned). */
+GPtrArray *test_scenario_files (const char *rel_dir);

@@ -211,26 +211,6 @@ Test (run, trace_and_history_options_and_quiet)
 
 /* ---- The scenario catalog -------------------------------------------------*/
 
-static void
-collect_scenarios (const char *dir, GPtrArray *out)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  if (d == NULL)
-    return;
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
-  for (guint i = 0; i < names->len; i++) {
-    g_autofree char *path = g_build_filename (dir, names->pdata[i], NULL);
-    if (g_file_test (path, G_FILE_TEST_IS_DIR))
-      collect_scenarios (path, out);
-    else if (g_str_has_suffix (path, ".scn"))
-      g_ptr_array_add (out, g_steal_pointer (&path));
-  }
-}
-
 /* The word after `label` at the start of a summary line ("invariants   hold"). */
 static char *
 summary_word (const char *out, const char *label)
@@ -251,9 +231,7 @@ summary_word (const char *out, const char *label)
 
 Test (run, every_scenario_ends_as_it_expects, .timeout = 120)
 {
-  g_autofree char *root = test_source_path ("scenarios");
-  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-  collect_scenarios (root, paths);
+  g_autoptr (GPtrArray) paths = test_scenario_files ("scenarios");
   cr_assert_geq (paths->len, 4, "scenarios/default.scn and scenarios/pb/*.scn");
   for (guint i = 0; i < paths->len; i++) {
     const char *path = paths->pdata[i];

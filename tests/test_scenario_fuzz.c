@@ -17,27 +17,16 @@
 #include "sim/world.h"
 #include "tests/support.h"
 
+/* The contents of every scenario file under rel_dir. */
 static void
-collect (const char *dir, GPtrArray *out)
+collect (const char *rel_dir, GPtrArray *out)
 {
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  if (d == NULL)
-    return;
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
-  for (guint i = 0; i < names->len; i++) {
-    g_autofree char *path = g_build_filename (dir, names->pdata[i], NULL);
-    if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
-      collect (path, out);
-    } else if (g_str_has_suffix (path, ".scn")) {
-      char *text = NULL;
-      gsize len = 0;
-      cr_assert (g_file_get_contents (path, &text, &len, NULL));
-      g_ptr_array_add (out, g_bytes_new_take (text, len));
-    }
+  g_autoptr (GPtrArray) paths = test_scenario_files (rel_dir);
+  for (guint i = 0; i < paths->len; i++) {
+    char *text = NULL;
+    gsize len = 0;
+    cr_assert (g_file_get_contents (paths->pdata[i], &text, &len, NULL));
+    g_ptr_array_add (out, g_bytes_new_take (text, len));
   }
 }
 
@@ -203,10 +192,8 @@ static void
 fuzz (guint variants)
 {
   g_autoptr (GPtrArray) seeds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  g_autofree char *scenarios = test_source_path ("scenarios");
-  g_autofree char *data = test_source_path ("tests/data/scenarios");
-  collect (scenarios, seeds);
-  collect (data, seeds);
+  collect ("scenarios", seeds);
+  collect ("tests/data/scenarios", seeds);
   cr_assert_geq (seeds->len, 10);
   Pcg32 rng;
   pcg32_seed (&rng, 20261125, 7);

@@ -125,6 +125,25 @@ pb_hear_epoch (PbNode *node, const ProtoCtx *ctx, uint64_t epoch, int64_t now_us
   }
 }
 
+gboolean
+pb_follow (PbNode *node, const ProtoCtx *ctx, int from, uint64_t epoch, int64_t now_us,
+           ProtoOutbox *out)
+{
+  if (epoch < node->primary_epoch || pb_epoch_leader (epoch, ctx) != from) {
+    proto_outbox_note (out, "n%d speaks for epoch %" G_GUINT64_FORMAT ", but epoch %"
+                       G_GUINT64_FORMAT " is newer", from + 1, epoch, node->primary_epoch);
+    proto_outbox_mark (out, "pb-stale-epoch");
+    pb_send_position (node, out, PB_MSG_ACK, from);
+    return FALSE;
+  }
+  pb_hear_epoch (node, ctx, epoch, now_us, out);
+  if (node->role == PB_PRIMARY)
+    return FALSE;
+  node->primary = from;
+  node->last_heard_us = now_us;
+  return TRUE;
+}
+
 /* ---- Dispatch ---------------------------------------------------------------*/
 
 static void

@@ -185,6 +185,15 @@ void pb_send_snapshot (const PbNode *node, const ProtoCtx *ctx, ProtoOutbox *out
 void pb_hear_epoch (PbNode *node, const ProtoCtx *ctx, uint64_t epoch, int64_t now_us,
                     ProtoOutbox *out);
 
+/* A backup hears the primary of `epoch` (a heartbeat, update or snapshot
+ * from `from`).  From a deposed primary (an epoch older than one already
+ * heard of, or not from the epoch's leader) it answers with an ACK naming
+ * the newer epoch and returns FALSE.  Otherwise it follows that primary,
+ * restarts its failover timer and returns TRUE; FALSE too if this node is
+ * itself the primary. */
+gboolean pb_follow (PbNode *node, const ProtoCtx *ctx, int from, uint64_t epoch,
+                    int64_t now_us, ProtoOutbox *out);
+
 /* The client stub (client.c). */
 void pb_client_step (void *cstate, const ProtoCtx *ctx, const ProtoEvent *ev,
                      ProtoOutbox *out);

@@ -11,16 +11,8 @@ void
 pb_recv_heartbeat (PbNode *node, const ProtoCtx *ctx, int from, const PbPosition *m,
                    int64_t now_us, ProtoOutbox *out)
 {
-  if (m->epoch < node->primary_epoch || pb_epoch_leader (m->epoch, ctx) != from) {
-    proto_outbox_mark (out, "pb-stale-epoch");
-    pb_send_position (node, out, PB_MSG_ACK, from);
+  if (!pb_follow (node, ctx, from, m->epoch, now_us, out))
     return;
-  }
-  pb_hear_epoch (node, ctx, m->epoch, now_us, out);
-  if (node->role == PB_PRIMARY)
-    return;
-  node->primary = from;
-  node->last_heard_us = now_us;
   if (node->persist.epoch != m->epoch || node->persist.seq < m->seq)
     pb_send_position (node, out, PB_MSG_ACK, from);
 }

@@ -19,16 +19,8 @@ pb_recv_snapshot (PbNode *node, const ProtoCtx *ctx, int from, const uint8_t *ms
       || len != sizeof *m + m->n_keys * sizeof (PbCell)
                   + m->n_clients * sizeof (PbClientEntry))
     return;
-  if (m->epoch < node->primary_epoch || pb_epoch_leader (m->epoch, ctx) != from) {
-    proto_outbox_mark (out, "pb-stale-epoch");
-    pb_send_position (node, out, PB_MSG_ACK, from);
+  if (!pb_follow (node, ctx, from, m->epoch, now_us, out))
     return;
-  }
-  pb_hear_epoch (node, ctx, m->epoch, now_us, out);
-  if (node->role == PB_PRIMARY)
-    return;
-  node->primary = from;
-  node->last_heard_us = now_us;
   if (m->epoch < node->persist.epoch
       || (m->epoch == node->persist.epoch && m->seq <= node->persist.seq))
     return;

@@ -15,18 +15,8 @@ pb_recv_update (PbNode *node, const ProtoCtx *ctx, int from, const PbUpdateMsg *
   const PbUpdate *u = &m->u;
   if (u->key < 0 || u->key >= PB_MAX_KEYS)
     return;
-  if (u->epoch < node->primary_epoch) {
-    proto_outbox_note (out, "update from epoch %" G_GUINT64_FORMAT " is stale (epoch %"
-                       G_GUINT64_FORMAT " is newer)", u->epoch, node->primary_epoch);
-    proto_outbox_mark (out, "pb-stale-epoch");
-    pb_send_position (node, out, PB_MSG_ACK, from);
+  if (!pb_follow (node, ctx, from, u->epoch, now_us, out))
     return;
-  }
-  pb_hear_epoch (node, ctx, u->epoch, now_us, out);
-  if (node->role == PB_PRIMARY)
-    return;
-  node->primary = from;
-  node->last_heard_us = now_us;
   if (u->epoch != node->persist.epoch) {
     pb_send_position (node, out, PB_MSG_ACK, from); /* a snapshot first */
     return;
