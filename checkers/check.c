@@ -21,6 +21,7 @@ check_consistency (const ChkHistory *h, const GArray *ops, int variant,
   chk_cons_options_init (&copt);
   copt.deadline_us = opt->deadline_us;
   copt.max_states = opt->max_states;
+  copt.quiescent_after_us = opt->quiescent_after_us;
   copt.max_violations = 1;
   g_autoptr (ChkConsResult) res = chk_consistency_check (h, ops, (ChkModel) variant, &copt,
                                                          error);
@@ -169,7 +170,7 @@ chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced, ChkKind
 void
 chk_check_options_init (ChkCheckOptions *o)
 {
-  *o = (ChkCheckOptions) { .kind = CHK_KIND_AUTO, .jobs = 1 };
+  *o = (ChkCheckOptions) { .kind = CHK_KIND_AUTO, .jobs = 1, .quiescent_after_us = -1 };
 }
 
 ChkReport *

@@ -44,6 +44,9 @@ typedef struct {
   gint64 deadline_us;
   /* Search states bound for the checkers of consistency.h; 0: none. */
   guint64 max_states;
+  /* eventual: reads invoked at or after this history time (microseconds)
+   * are final reads, besides those marked final; -1: only the marked ones. */
+  int64_t quiescent_after_us;
 } ChkCheckOptions;
 
 void chk_check_options_init (ChkCheckOptions *o);

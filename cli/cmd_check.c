@@ -20,6 +20,7 @@ typedef struct {
   GPtrArray *models;        /* const ChkChecker* */
   ChkCheckOptions opt;
   gboolean json;
+  gboolean table;           /* --model all: one table per file */
   int64_t timeout_us;       /* 0: none */
   ChkFormat input_format;
   const char *diagram;
@@ -85,8 +86,15 @@ print_help (FILE *out)
 "  --jobs N             threads for the independent keys of one history\n"
 "                       (default: the number of processors); the output does\n"
 "                       not depend on it\n"
+"  --quiescent-after T  for eventual: reads invoked at or after history time T\n"
+"                       (e.g. 2s) are final reads, besides those marked final\n"
 "  --diagram FILE       draw the history (one HISTORY only) as a timeline with\n"
 "                       the culprit and the linearization order\n"
+"\n"
+"With --model all the text output is one table per file: each model, its\n"
+"verdict and the bad pattern found, then each violation's sentence and the\n"
+"operations that witness it (models with the same witness share one).  Its\n"
+"exit code is 1 if any model is violated, else 3 if any is unknown.\n"
 "\n"
 "On a violation the report gives the operation that cannot be linearized,\n"
 "the longest linearizable prefix found (in linearization order), the\n"
@@ -150,6 +158,7 @@ add_models (CheckArgs *a, const char *names)
   g_auto (GStrv) list = g_strsplit (names, ",", 0);
   for (int k = 0; list[k] != NULL; k++) {
     if (strcmp (list[k], "all") == 0) {
+      a->table = TRUE;
       for (const ChkChecker *m = chk_checkers (); m->name != NULL; m++)
         g_ptr_array_add (a->models, (gpointer) m);
       continue;
@@ -197,7 +206,7 @@ parse_args (int argc, char **argv, CheckArgs *a, GPtrArray *files)
     }
     static const char *const with_value[] = {
       "--model", "--kind", "--format", "--timeout", "--input-format", "--jobs",
-      "--max-memory", "--diagram", "--bench", NULL,
+      "--max-memory", "--diagram", "--bench", "--quiescent-after", NULL,
     };
     gboolean known = FALSE;
     for (int j = 0; with_value[j] != NULL; j++)
@@ -238,6 +247,10 @@ parse_args (int argc, char **argv, CheckArgs *a, GPtrArray *files)
       if (!parse_size (value, &a->opt.memory_limit_bytes) || a->opt.memory_limit_bytes == 0)
         return cli_usage_error ("check: --max-memory '%s': expected a size such as 512M or 4G",
                                 value);
+    } else if (strcmp (name, "--quiescent-after") == 0) {
+      if (!proto_parse_duration_us (value, &a->opt.quiescent_after_us))
+        return cli_usage_error ("check: --quiescent-after '%s': expected a history time such "
+                                "as 2s or 1500ms", value);
     } else if (strcmp (name, "--diagram") == 0) {
       a->diagram = value;
     } else if (strcmp (name, "--bench") == 0) {
@@ -301,6 +314,17 @@ json_op (JsonBuilder *b, const ChkHistory *h, const GArray *ops, int64_t idx)
   json_builder_add_int_value (b, op->process);
   json_builder_set_member_name (b, "line");
   json_builder_add_int_value (b, chk_history_get (h, (guint) op->call)->line);
+  if (op->key >= 0) {
+    json_builder_set_member_name (b, "key");
+    json_builder_add_string_value (b, chk_history_string (h, op->key));
+  }
+  json_builder_set_member_name (b, "value");
+  g_autofree char *value = chk_cons_op_value (h, ops, (guint) idx);
+  json_builder_add_string_value (b, value);
+  if (op->call_time_us >= 0) {
+    json_builder_set_member_name (b, "time");
+    json_builder_add_int_value (b, op->call_time_us);
+  }
   json_builder_set_member_name (b, "text");
   g_autofree char *d = chk_op_describe (h, op);
   json_builder_add_string_value (b, d);
@@ -428,6 +452,109 @@ typedef struct {
   guint files, ok, violation, unknown, bad;
 } CheckTally;
 
+/* "WriteCOInitRead" from "WriteCOInitRead: process 3 read ...", or NULL. */
+static char *
+explanation_pattern (const char *text)
+{
+  if (text == NULL || !g_ascii_isupper (text[0]))
+    return NULL;
+  const char *colon = strstr (text, ": ");
+  if (colon == NULL || memchr (text, ' ', (gsize) (colon - text)) != NULL)
+    return NULL;
+  return g_strndup (text, (gsize) (colon - text));
+}
+
+/* One row of the --model all table: a report, or why the model could not
+ * check this history. */
+typedef struct {
+  const char *model;
+  ChkReport *report; /* NULL when error is set */
+  char *error;
+} TableRow;
+
+static void
+table_row_free (TableRow *row)
+{
+  chk_report_free (row->report);
+  g_free (row->error);
+  g_free (row);
+}
+
+/* --model all: a table of every model's verdict, then one block per
+ * distinct violation with the models that share it, its sentence and its
+ * witness operations. */
+static void
+report_table (const char *file, const ChkHistory *h, const GArray *ops, GPtrArray *rows)
+{
+  printf ("%s: %u operations, %u models\n", file, ops->len, rows->len);
+  printf ("  %-20s %-10s %s\n", "model", "verdict", "pattern / note");
+  g_autoptr (GPtrArray) reports = g_ptr_array_new ();
+  for (guint k = 0; k < rows->len; k++) {
+    const TableRow *row = g_ptr_array_index (rows, k);
+    if (row->report == NULL) {
+      printf ("  %-20s %-10s %s\n", row->model, "refused", "cannot check this history (below)");
+      continue;
+    }
+    g_ptr_array_add (reports, row->report);
+    const ChkReport *r = row->report;
+    g_autofree char *pattern = explanation_pattern (r->explanation);
+    g_autofree char *culprit = r->culprit >= 0
+      ? chk_op_describe (h, &g_array_index (ops, ChkOp, r->culprit)) : NULL;
+    const char *note = "";
+    if (r->verdict == CHK_VERDICT_VIOLATION)
+      note = pattern != NULL ? pattern : culprit != NULL ? culprit : "";
+    else if (r->verdict == CHK_VERDICT_UNKNOWN && r->explanation != NULL)
+      note = r->explanation;
+    g_autofree char *line = g_strdup_printf (
+      "  %-20s %-10s %s%s", r->model, chk_verdict_name (r->verdict),
+      culprit != NULL && pattern == NULL && r->verdict == CHK_VERDICT_VIOLATION
+        ? "cannot linearize: " : "", note);
+    printf ("%s\n", g_strchomp (line));
+  }
+  /* Each distinct reason for refusing, once, with the models it stopped. */
+  g_autofree gboolean *said = g_new0 (gboolean, rows->len);
+  for (guint k = 0; k < rows->len; k++) {
+    const TableRow *row = g_ptr_array_index (rows, k);
+    if (row->report != NULL || said[k])
+      continue;
+    g_autoptr (GString) names = g_string_new (row->model);
+    for (guint j = k + 1; j < rows->len; j++) {
+      const TableRow *o = g_ptr_array_index (rows, j);
+      if (o->report == NULL && strcmp (o->error, row->error) == 0) {
+        g_string_append_printf (names, ", %s", o->model);
+        said[j] = TRUE;
+      }
+    }
+    printf ("\n  %s cannot check: %s\n", names->str, row->error);
+  }
+  g_autofree gboolean *told = g_new0 (gboolean, reports->len);
+  for (guint k = 0; k < reports->len; k++) {
+    const ChkReport *r = g_ptr_array_index (reports, k);
+    if (told[k] || r->verdict != CHK_VERDICT_VIOLATION)
+      continue;
+    g_autoptr (GString) names = g_string_new (r->model);
+    for (guint j = k + 1; j < reports->len; j++) {
+      const ChkReport *o = g_ptr_array_index (reports, j);
+      if (o->verdict == CHK_VERDICT_VIOLATION && g_strcmp0 (o->explanation, r->explanation) == 0
+          && o->order->len == r->order->len
+          && memcmp (o->order->data, r->order->data, r->order->len * sizeof (int64_t)) == 0) {
+        g_string_append_printf (names, ", %s", o->model);
+        told[j] = TRUE;
+      }
+    }
+    printf ("\n  %s: %s\n", names->str, r->explanation != NULL ? r->explanation : "");
+    if (r->culprit >= 0) {
+      g_autofree char *d = chk_op_describe (h, &g_array_index (ops, ChkOp, r->culprit));
+      printf ("    cannot be linearized: %s\n", d);
+    }
+    if (r->order->len > 0) {
+      printf ("    %s:\n", r->order_label);
+      guint from = r->order->len > CHECK_PREFIX_SHOWN ? r->order->len - CHECK_PREFIX_SHOWN : 0;
+      print_op_lines (h, ops, r->order, from);
+    }
+  }
+}
+
 static void
 report_bad (const CheckArgs *a, const char *file, const char *model, const GError *error)
 {
@@ -468,6 +595,9 @@ check_file (const CheckArgs *a, const char *file, CheckTally *tally)
     return DSIM_EXIT_USAGE;
   }
   int worst = DSIM_EXIT_OK;
+  gboolean as_table = a->table && !a->json;
+  g_autoptr (GPtrArray) table = g_ptr_array_new_with_free_func ((GDestroyNotify) table_row_free);
+  gboolean any_violation = FALSE, any_unknown = FALSE;
   for (guint k = 0; k < a->models->len; k++) {
     const ChkChecker *model = g_ptr_array_index (a->models, k);
     g_autoptr (ChkReport) report = NULL;
@@ -490,7 +620,14 @@ check_file (const CheckArgs *a, const char *file, CheckTally *tally)
     }
     if (error != NULL) {
       tally->bad++;
-      report_bad (a, file, model->name, error);
+      if (as_table) {
+        TableRow *row = g_new0 (TableRow, 1);
+        row->model = model->name;
+        row->error = g_strdup (error->message);
+        g_ptr_array_add (table, row);
+      } else {
+        report_bad (a, file, model->name, error);
+      }
       g_clear_error (&error);
       worst = MAX (worst, DSIM_EXIT_USAGE);
       continue;
@@ -502,16 +639,30 @@ check_file (const CheckArgs *a, const char *file, CheckTally *tally)
     }
     if (a->json)
       report_json (file, h, ops, report, best, a->repeat > 0);
-    else
+    else if (!as_table)
       report_text (file, h, ops, report, best, a->repeat > 0);
     int code = verdict_exit (report->verdict);
-    worst = MAX (worst, code);
+    any_violation |= report->verdict == CHK_VERDICT_VIOLATION;
+    any_unknown |= report->verdict == CHK_VERDICT_UNKNOWN;
+    if (!a->table)
+      worst = MAX (worst, code);
     if (a->diagram != NULL && k == 0
         && !cli_check_diagram_write (a->diagram, h, ops, report, &error)) {
       fprintf (stderr, "dsim: %s\n", error->message);
       return DSIM_EXIT_USAGE;
     }
+    if (as_table) {
+      TableRow *row = g_new0 (TableRow, 1);
+      row->model = model->name;
+      row->report = g_steal_pointer (&report);
+      g_ptr_array_add (table, row);
+    }
   }
+  if (as_table)
+    report_table (file, h, ops, table);
+  if (a->table) /* a violation found is a definite answer */
+    worst = MAX (worst, any_violation ? DSIM_EXIT_VIOLATION
+                        : any_unknown ? DSIM_EXIT_UNKNOWN : DSIM_EXIT_OK);
   return worst;
 }
 
