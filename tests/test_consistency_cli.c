@@ -1,0 +1,175 @@
+/* test_consistency_cli.c: linearizable => sequential on random concurrent
+ * histories, and the consistency models through the dsim command (dsim
+ * models, dsim check --model all, --quiescent-after, bad input). */
+#include <criterion/criterion.h>
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "checkers/check.h"
+#include "tests/cons_build.h"
+#include "tests/support.h"
+
+typedef struct { guint64 s; } Rng;
+
+static guint32
+rng_below (Rng *r, guint32 n)
+{
+  r->s = r->s * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (guint32) (r->s >> 33) % n;
+}
+
+/* Up to n operations by 3 processes on one or two keys, invoked and
+ * completed in a random interleaving, so operations overlap in real time.
+ * Writes have their own values; reads return nil or some write's value. */
+static ChkHistory *
+random_concurrent (Rng *r, int n)
+{
+  ChkHistory *h = chk_history_new ();
+  int open_op[3] = { -1, -1, -1 };
+  int f[16], key[16], val[16], proc_of[16];
+  int next_val[2] = { 1, 1 }, started = 0, done = 0;
+  for (int i = 0; i < n; i++) {
+    key[i] = (int) rng_below (r, 2);
+    f[i] = rng_below (r, 100) < 45;
+    val[i] = f[i] ? next_val[key[i]]++ : 0;
+  }
+  for (int i = 0; i < n; i++)
+    if (!f[i])
+      val[i] = (int) rng_below (r, (guint32) next_val[key[i]]);
+  while (done < n) {
+    int p = (int) rng_below (r, 3);
+    ChkEvent ev = { .process = p, .f_name = -1, .index = -1, .time_us = -1 };
+    ev.line = chk_history_len (h) + 1;
+    if (open_op[p] < 0) {
+      if (started >= n)
+        continue;
+      int i = started++;
+      open_op[p] = i;
+      proc_of[i] = p;
+      ev.type = CHK_INVOKE;
+      ev.f = f[i] ? CHK_F_WRITE : CHK_F_READ;
+      ev.key = chk_history_intern (h, key[i] ? "y" : "x");
+      ev.value = f[i] ? (ChkValue) { .kind = CHK_VAL_INT, .i = val[i] }
+                      : (ChkValue) { .kind = CHK_VAL_NIL };
+    } else {
+      int i = open_op[p];
+      open_op[p] = -1;
+      done++;
+      ev.type = CHK_OK;
+      ev.f = f[i] ? CHK_F_WRITE : CHK_F_READ;
+      ev.key = chk_history_intern (h, key[i] ? "y" : "x");
+      ev.value = val[i] ? (ChkValue) { .kind = CHK_VAL_INT, .i = val[i] }
+                        : (ChkValue) { .kind = CHK_VAL_NIL };
+      (void) proc_of;
+    }
+    chk_history_append (h, &ev);
+  }
+  return h;
+}
+
+/* A linearization is a sequential witness (real time only adds demands). */
+Test (consistency_cli, linearizable_implies_sequential, .timeout = 120)
+{
+  Rng rng = { 4242 };
+  const ChkChecker *lin = chk_checker_find ("linearizable");
+  const ChkChecker *seq = chk_checker_find ("sequential");
+  cr_assert (lin != NULL && seq != NULL);
+  ChkCheckOptions opt;
+  chk_check_options_init (&opt);
+  int both = 0, only_seq = 0;
+  for (int k = 0; k < 2000; k++) {
+    g_autoptr (ChkHistory) h = random_concurrent (&rng, 2 + (int) rng_below (&rng, 9));
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GArray) ops = chk_history_ops (h, &error);
+    cr_assert_not_null (ops, "%s", error ? error->message : "?");
+    g_autoptr (ChkReport) l = chk_checker_run (lin, h, ops, &opt, &error);
+    cr_assert_not_null (l, "%s", error ? error->message : "?");
+    g_autoptr (ChkReport) s = chk_checker_run (seq, h, ops, &opt, &error);
+    cr_assert_not_null (s, "%s", error ? error->message : "?");
+    if (l->verdict == CHK_VERDICT_OK) {
+      cr_expect_eq (s->verdict, CHK_VERDICT_OK, "linearizable but not sequential (history %d)", k);
+      both++;
+    } else if (s->verdict == CHK_VERDICT_OK) {
+      only_seq++;
+    }
+  }
+  cr_expect_gt (both, 100);
+  cr_expect_gt (only_seq, 10, "sequential but not linearizable never seen");
+}
+
+static char *
+catalog (const char *name)
+{
+  g_autofree char *rel = g_build_filename ("tests/data/consistency", name, NULL);
+  return test_source_path (rel);
+}
+
+Test (consistency_cli, models_lists_every_model)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "models", NULL };
+  cr_assert_eq (test_run_dsim (args, &out, &err), 0);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  cr_expect_eq (g_strv_length (lines), CHK_MODEL__COUNT + 1); /* and the last empty one */
+  for (int m = 0; m < CHK_MODEL__COUNT; m++)
+    cr_expect (g_str_has_prefix (lines[m], chk_model_name ((ChkModel) m)), "%s", lines[m]);
+  cr_expect (strstr (out, "Forbids: answer before question") != NULL);
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  const char *bad[] = { "models", "--format", "yaml", NULL };
+  cr_expect_eq (test_run_dsim (bad, &out2, &err2), 2);
+  cr_expect (strstr (err2, "--format takes text or json") != NULL, "%s", err2);
+}
+
+Test (consistency_cli, check_all_table)
+{
+  g_autofree char *file = catalog ("answer-before-question.edn");
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "check", file, "--model", "all", NULL };
+  cr_assert_eq (test_run_dsim (args, &out, &err), 1, "%s%s", out, err);
+  cr_expect (strstr (out, "  causal               violation  WriteCOInitRead\n") != NULL, "%s", out);
+  cr_expect (strstr (out, "  pram                 ok\n") != NULL, "%s", out);
+  cr_expect (strstr (out, "  eventual             unknown    no final reads") != NULL, "%s", out);
+  /* The three causal models share one witness block. */
+  cr_expect (strstr (out, "  causal, causal-convergence, causal-memory: WriteCOInitRead: process 3 "
+                          "read q=nil after reading a=1, which process 2 wrote after reading q=1, "
+                          "which process 1 wrote") != NULL, "%s", out);
+}
+
+Test (consistency_cli, check_json_witness_and_quiescence)
+{
+  g_autofree char *file = catalog ("iriw.edn");
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "check", file, "--model", "eventual", "--quiescent-after", "9ms",
+                         "--format", "json", NULL };
+  cr_assert_eq (test_run_dsim (args, &out, &err), 1, "%s%s", out, err);
+  cr_expect (strstr (out, "\"explanation\":\"FinalInitRead: process 4 read x=nil in a final "
+                          "read") != NULL, "%s", out);
+  cr_expect (strstr (out, "\"process\":4,\"line\":14,\"key\":\":x\",\"value\":\"nil\","
+                          "\"time\":11000") != NULL, "%s", out);
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  const char *bad[] = { "check", file, "--model", "eventual", "--quiescent-after", "soon", NULL };
+  cr_expect_eq (test_run_dsim (bad, &out2, &err2), 2);
+  cr_expect (strstr (err2, "--quiescent-after 'soon'") != NULL, "%s", err2);
+}
+
+Test (consistency_cli, check_refuses_non_differentiated)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-cons-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "dup.jsonl", NULL);
+  const char *text =
+    "{\"process\":1,\"type\":\"invoke\",\"f\":\"write\",\"key\":\"x\",\"value\":1}\n"
+    "{\"process\":1,\"type\":\"ok\",\"f\":\"write\",\"key\":\"x\",\"value\":1}\n"
+    "{\"process\":2,\"type\":\"invoke\",\"f\":\"write\",\"key\":\"x\",\"value\":1}\n"
+    "{\"process\":2,\"type\":\"ok\",\"f\":\"write\",\"key\":\"x\",\"value\":1}\n";
+  cr_assert (g_file_set_contents (file, text, -1, NULL));
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "check", file, "--model", "causal", NULL };
+  cr_expect_eq (test_run_dsim (args, &out, &err), 2);
+  cr_expect (strstr (err, "dup.jsonl:3: x=1 was already written at line 1") != NULL, "%s", err);
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  const char *seq[] = { "check", file, "--model", "sequential", NULL };
+  cr_expect_eq (test_run_dsim (seq, &out2, &err2), 0, "%s%s", out2, err2);
+  g_unlink (file);
+  g_rmdir (dir);
+}
