@@ -360,8 +360,10 @@ viz_timeline_dot (const VizTimeline *t)
                             color, e->rel == VIZ_REL_SESSION ? ", style=dashed" : "");
     char idt[32];
     g_snprintf (idt, sizeof idt, "rel%u_t", i);
-    /* beside the line, not on it: above a level one, right of a slanted one */
-    double mx = (xa + xb) / 2 + (ya == yb ? 0 : 12), my = (ya + yb) / 2 + (ya == yb ? 10 : 0);
+    /* beside the line, not on it: above a level one, right of a slanted one,
+     * nearer the source so that crossing edges keep their labels apart */
+    double f = ya == yb ? 0.5 : 0.3;
+    double mx = xa + f * (xb - xa) + (ya == yb ? 0 : 12), my = ya + f * (yb - ya) + (ya == yb ? 10 : 0);
     viz_dot_text (o, idt, mx, my, e->label, 9, color, TRUE, FALSE);
   }
 
