@@ -88,8 +88,14 @@ print_help (FILE *out)
 "                       not depend on it\n"
 "  --quiescent-after T  for eventual: reads invoked at or after history time T\n"
 "                       (e.g. 2s) are final reads, besides those marked final\n"
-"  --diagram FILE       draw the history (one HISTORY only) as a timeline with\n"
-"                       the culprit and the linearization order\n"
+"  --diagram FILE       draw the history (one HISTORY only) as a timeline, in\n"
+"                       the format FILE's name ends in (.svg .png .pdf .dot):\n"
+"                       one bar per operation, the longest linearizable prefix\n"
+"                       numbered in linearization order, the culprit in red,\n"
+"                       or a bad pattern's operations with their reads-from\n"
+"                       and session-order edges; the explanation as caption.\n"
+"                       With several models, the first violated one is drawn\n"
+"                       (the first model if none is violated)\n"
 "\n"
 "With --model all the text output is one table per file: each model, its\n"
 "verdict and the bad pattern found, then each violation's sentence and the\n"
@@ -598,6 +604,7 @@ check_file (const CheckArgs *a, const char *file, CheckTally *tally)
   gboolean as_table = a->table && !a->json;
   g_autoptr (GPtrArray) table = g_ptr_array_new_with_free_func ((GDestroyNotify) table_row_free);
   gboolean any_violation = FALSE, any_unknown = FALSE;
+  gboolean drew_violation = FALSE; /* --diagram shows a violation already */
   for (guint k = 0; k < a->models->len; k++) {
     const ChkChecker *model = g_ptr_array_index (a->models, k);
     g_autoptr (ChkReport) report = NULL;
@@ -646,10 +653,13 @@ check_file (const CheckArgs *a, const char *file, CheckTally *tally)
     any_unknown |= report->verdict == CHK_VERDICT_UNKNOWN;
     if (!a->table)
       worst = MAX (worst, code);
-    if (a->diagram != NULL && k == 0
-        && !cli_check_diagram_write (a->diagram, h, ops, report, &error)) {
-      fprintf (stderr, "dsim: %s\n", error->message);
-      return DSIM_EXIT_USAGE;
+    if (a->diagram != NULL
+        && (k == 0 || (report->verdict == CHK_VERDICT_VIOLATION && !drew_violation))) {
+      if (!cli_check_diagram_write (a->diagram, h, ops, report, &error)) {
+        fprintf (stderr, "dsim: %s\n", error->message);
+        return DSIM_EXIT_USAGE;
+      }
+      drew_violation = report->verdict == CHK_VERDICT_VIOLATION;
     }
     if (as_table) {
       TableRow *row = g_new0 (TableRow, 1);

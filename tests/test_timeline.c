@@ -2,6 +2,7 @@
  * violation and a small causal violation, and what each mark draws. */
 #include <criterion/criterion.h>
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "tests/support.h"
@@ -119,4 +120,48 @@ Test (timeline, renders)
   cr_assert (viz_render_data (dot, "png", 0, NULL, &png, &len, &error), "%s",
              error ? error->message : "");
   cr_expect (len > 1000 && memcmp (png, "\x89PNG\r\n\x1a\n", 8) == 0);
+}
+
+/* dsim check --diagram: the checker's report, converted, drawn. */
+Test (timeline, check_diagram_end_to_end)
+{
+  g_autofree char *stale = test_source_path ("tests/data/consistency/stale-read.edn");
+  g_autofree char *loop = test_source_path ("tests/data/consistency/causal-loop.edn");
+  g_autofree char *dir = g_dir_make_tmp ("dsim-timeline-XXXXXX", NULL);
+  g_autofree char *dot1 = g_build_filename (dir, "stale-read.dot", NULL);
+  g_autofree char *dot2 = g_build_filename (dir, "causal-loop.dot", NULL);
+  g_autofree char *svg = g_build_filename (dir, "causal-loop.svg", NULL);
+  char *out = NULL, *err = NULL;
+  int rc = test_run_dsim ((const char *const[]) { "check", stale, "--model", "linearizable",
+                                                  "--diagram", dot1, NULL }, &out, &err);
+  cr_expect_eq (rc, 1, "%s", err);
+  g_free (out);
+  g_free (err);
+  g_autofree char *text = NULL;
+  cr_assert (g_file_get_contents (dot1, &text, NULL, NULL));
+  expect_golden (text, "tests/golden/check-stale-read.dot");
+  rc = test_run_dsim ((const char *const[]) { "check", loop, "--model", "causal", "--diagram",
+                                              dot2, NULL }, &out, &err);
+  cr_expect_eq (rc, 1, "%s", err);
+  g_free (out);
+  g_free (err);
+  g_autofree char *text2 = NULL;
+  cr_assert (g_file_get_contents (dot2, &text2, NULL, NULL));
+  expect_golden (text2, "tests/golden/check-causal-loop.dot");
+  rc = test_run_dsim ((const char *const[]) { "check", loop, "--model", "causal", "--diagram",
+                                              svg, NULL }, &out, &err);
+  cr_expect_eq (rc, 1);
+  g_free (out);
+  g_free (err);
+  cr_expect (g_file_test (svg, G_FILE_TEST_EXISTS));
+  rc = test_run_dsim ((const char *const[]) { "check", loop, "--diagram", "x.gif", NULL },
+                      &out, &err);
+  cr_expect_eq (rc, 2);
+  cr_expect (strstr (err, "must end in .svg, .png, .pdf or .dot") != NULL, "%s", err);
+  g_free (out);
+  g_free (err);
+  g_unlink (dot1);
+  g_unlink (dot2);
+  g_unlink (svg);
+  g_rmdir (dir);
 }
