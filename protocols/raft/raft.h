@@ -366,6 +366,8 @@ void raft_broadcast_round (RaftNode *node, const ProtoCtx *ctx, int64_t now_us,
                            ProtoOutbox *out);
 void raft_replicate (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
 void raft_commit_advance (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *out);
+void raft_match_advance (RaftNode *node, const ProtoCtx *ctx, int peer, uint64_t match,
+                         int64_t now_us, ProtoOutbox *out);
 void raft_round_ack (RaftNode *node, const ProtoCtx *ctx, int peer, uint64_t round,
                      int64_t now_us, ProtoOutbox *out);
 

@@ -35,12 +35,7 @@ raft_recv_append_entries_result (RaftNode *node, const ProtoCtx *ctx, int from,
   if (node->role != RAFT_LEADER || m->term != p->current_term)
     return;
   if (m->is_success) {
-    if (m->match_index > node->match_index[from]) {
-      node->match_index[from] = MIN (m->match_index, p->last_index);
-      if (node->next_index[from] <= node->match_index[from])
-        node->next_index[from] = node->match_index[from] + 1;
-      raft_commit_advance (node, ctx, now_us, out);
-    }
+    raft_match_advance (node, ctx, from, m->match_index, now_us, out);
   } else if (m->conflict_index != 0) {
     uint64_t next = backtrack_to (node, m);
     next = MAX (next, node->match_index[from] + 1);

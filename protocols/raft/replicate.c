@@ -146,6 +146,20 @@ raft_commit_advance (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoO
   raft_reads_serve (node, ctx, now_us, out);
 }
 
+/* Figure 2, Leaders: "If successful: update nextIndex and matchIndex for
+ * follower (5.3)", then see whether the commit index moves. */
+void
+raft_match_advance (RaftNode *node, const ProtoCtx *ctx, int peer, uint64_t match,
+                    int64_t now_us, ProtoOutbox *out)
+{
+  if (match <= node->match_index[peer])
+    return; /* old news: a duplicate or reordered answer */
+  node->match_index[peer] = MIN (match, node->persist.last_index);
+  if (node->next_index[peer] <= node->match_index[peer])
+    node->next_index[peer] = node->match_index[peer] + 1;
+  raft_commit_advance (node, ctx, now_us, out);
+}
+
 /* A follower acknowledged a message of heartbeat round `round` in our term
  * (success or not: either way it accepts us as leader). */
 void
