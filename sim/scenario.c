@@ -7,6 +7,7 @@
  * scanned here line by line: that scan finds lines, duplicates and malformed
  * lines, and only then GKeyFile reads the values. */
 #include "sim/scenario_private.h"
+#include "checkers/check.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,18 +15,6 @@
 #include <string.h>
 
 G_DEFINE_QUARK (sim-scenario-error-quark, sim_scenario_error)
-
-static const char *const known_models[] = {
-  "linearizable", "sequential", "causal", "causal-convergence", "causal-memory",
-  "pram", "read-your-writes", "monotonic-reads", "monotonic-writes",
-  "writes-follow-reads", "session", "eventual", NULL,
-};
-
-const char *const *
-sim_scenario_models (void)
-{
-  return known_models;
-}
 
 /* ---- Errors and suggestions ---------------------------------------------*/
 
@@ -472,10 +461,10 @@ parse_expect (ScnParser *p, const ScnEntry *e)
       const char *what = w->pdata[1];
       gboolean is_invariant = strcmp (what, "invariant") == 0
                               || (g_str_has_prefix (what, "invariant:") && what[10] != '\0');
-      if (!is_invariant && scn_key_index (known_models, what) < 0) {
-        const char *near = scn_suggest (what, known_models);
+      if (!is_invariant && scn_key_index (p->models, what) < 0) {
+        const char *near = scn_suggest (what, p->models);
         g_autoptr (GString) list = g_string_new (NULL);
-        append_list (list, known_models);
+        append_list (list, p->models);
         if (near != NULL)
           return scn_fail_entry (p, e, "unknown model '%s'; did you mean '%s'?", what, near);
         return scn_fail_entry (p, e, "expected 'violation invariant', 'violation invariant:NAME' "
@@ -636,10 +625,10 @@ parse_check_section (ScnParser *p)
     for (int w = 0; words[w] != NULL; w++) {
       if (words[w][0] == '\0')
         continue;
-      if (scn_key_index (known_models, words[w]) < 0) {
-        const char *near = scn_suggest (words[w], known_models);
+      if (scn_key_index (p->models, words[w]) < 0) {
+        const char *near = scn_suggest (words[w], p->models);
         g_autoptr (GString) list = g_string_new (NULL);
-        append_list (list, known_models);
+        append_list (list, p->models);
         if (near != NULL)
           return scn_fail_entry (p, e, "unknown model '%s'; did you mean '%s'?", words[w], near);
         return scn_fail_entry (p, e, "unknown model '%s'; expected any of: %s", words[w],
@@ -719,8 +708,14 @@ sim_scenario_load_data (const char *name, const char *text, gsize len, GError **
   cfg->path = g_strdup (name);
   g_autoptr (GPtrArray) sections = g_ptr_array_new_with_free_func (scn_section_free);
   g_autoptr (GPtrArray) entries = g_ptr_array_new_with_free_func (scn_entry_free);
+  /* The models [check] accepts are the checkers dsim has. */
+  g_autoptr (GPtrArray) models = g_ptr_array_new ();
+  for (const ChkChecker *c = chk_checkers (); c->name != NULL; c++)
+    g_ptr_array_add (models, (gpointer) c->name);
+  g_ptr_array_add (models, NULL);
   ScnParser parser = {
     .file = name, .cfg = cfg, .sections = sections, .entries = entries, .error = error,
+    .models = (const char *const *) models->pdata,
   };
   ScnParser *p = &parser;
   if (!scn_scan (p, text, len) || !scn_read_values (p, text, len)

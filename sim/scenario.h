@@ -38,9 +38,6 @@ SimConfig *sim_scenario_load (const char *path, GError **error);
 SimConfig *sim_scenario_load_data (const char *name, const char *text, gsize len,
                                    GError **error);
 
-/* Consistency model names [check] models accepts, NULL-terminated. */
-const char *const *sim_scenario_models (void);
-
 /* Writes cfg's expectation as a scenario file spells it: "pass",
  * "violation linearizable", "violation" or "any". */
 void sim_scenario_format_expect (const SimConfig *cfg, GString *out);

@@ -27,6 +27,7 @@ typedef struct {
   SimConfig *cfg;      /* being filled */
   GPtrArray *sections; /* ScnSection*, file order */
   GPtrArray *entries;  /* ScnEntry*, file order */
+  const char *const *models; /* model names [check] accepts, NULL-terminated */
   GError **error;
 } ScnParser;
 
