@@ -117,6 +117,9 @@ void proto_outbox_init (ProtoOutbox *out);
 void proto_outbox_clear (ProtoOutbox *out);
 /* Empties messages, notes, marks and result; keeps deadline_us. */
 void proto_outbox_reset (ProtoOutbox *out);
+/* Copies len bytes of msg.  Message bytes are hashed and compared (state
+ * digests, explorers), so they must not contain uninitialised padding:
+ * memset a message struct before filling it, or lay it out without holes. */
 void proto_outbox_send (ProtoOutbox *out, int to, const void *msg, size_t len);
 void proto_outbox_set_deadline (ProtoOutbox *out, int64_t at_us);
 void proto_outbox_note (ProtoOutbox *out, const char *fmt, ...) G_GNUC_PRINTF (2, 3);

@@ -43,6 +43,7 @@ typedef struct {
   uint8_t has_value;
   int8_t key;
   uint32_t client, seq;
+  uint32_t pad;           /* no hidden padding: message bytes are hashed */
   int64_t value, expect;
   int64_t sent_local;     /* sender's clock at the send */
 } TkvMsg;
