@@ -27,12 +27,15 @@ typedef struct {
   uint64_t events;          /* events applied */
   uint64_t msgs_sent;
   uint64_t msgs_delivered;
-  uint64_t msgs_dropped;    /* lost to drop probability or partitions */
-  uint64_t msgs_duplicated;
+  uint64_t msgs_dropped;    /* lost: random loss, partitions, crashed receivers */
+  uint64_t msgs_duplicated; /* extra copies made by the network; always
+                               sent + duplicated = delivered + dropped + in flight */
   uint64_t ops_invoked;
   uint64_t ops_ok;
   uint64_t ops_fail;
   uint64_t ops_info;        /* timed out or still open at the end */
+  /* retries: resends after an attempt timeout; crashes and restarts count
+   * node faults that took effect (crashing a node that is down does not). */
   uint64_t retries;
   uint64_t crashes, restarts;
 } SimStats;
