@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 
 #include "protocols/raft/raft.h"
+#include "checkers/linearizable.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
 #include "tests/support.h"
@@ -27,6 +28,24 @@ run (const SimConfig *cfg, uint64_t seed)
   SimWorld *w = sim_world_new (cfg, seed);
   sim_world_run (w);
   return w;
+}
+
+/* The linearizability checker's verdict on the world's history. */
+static ChkVerdict
+linearizable_verdict (const SimWorld *w, char **why)
+{
+  const ChkHistory *h = sim_world_history (w);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ops = chk_history_ops (h, &error);
+  cr_assert_not_null (ops, "%s", error != NULL ? error->message : "");
+  ChkCheckOptions opt;
+  chk_check_options_init (&opt);
+  opt.memory_limit_bytes = (gsize) 1 << 30;
+  g_autoptr (ChkReport) rep = chk_linearizable_check (h, ops, &opt, &error);
+  cr_assert_not_null (rep, "%s", error != NULL ? error->message : "");
+  if (why != NULL)
+    *why = g_strdup (rep->explanation);
+  return rep->verdict;
 }
 
 /* Every important branch is reached by some scenario. */
@@ -74,8 +93,9 @@ Test (raft_world, same_seed_same_trace)
   cr_expect (strcmp (a, c) != 0, "seeds 5 and 6 gave the same run");
 }
 
-/* The seeded-bug scenarios: the bug breaks the expected invariant; the same
- * schedule and seed with bug = none keeps every invariant. */
+/* The seeded-bug scenarios: the bug breaks the expected invariant (or
+ * linearizability); the same schedule and seed with bug = none keeps every
+ * invariant and a linearizable history. */
 Test (raft_world, bug_scenarios_break_only_with_the_bug)
 {
   static const struct { const char *scenario; const char *why; } cases[] = {
@@ -87,19 +107,28 @@ Test (raft_world, bug_scenarios_break_only_with_the_bug)
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (SimConfig) cfg = load (cases[i].scenario);
     cr_assert_neq (((const RaftConfig *) cfg->proto_config)->bug, RAFT_BUG_NONE);
-    if (cases[i].why != NULL) {
+    {
       g_autoptr (SimWorld) w = run (cfg, cfg->seed);
       const char *failure = sim_world_invariant_failure (w);
-      cr_expect_not_null (failure, "%s: the bug broke nothing", cases[i].scenario);
-      if (failure != NULL)
-        cr_expect (g_str_has_prefix (failure, cases[i].why), "%s: %s", cases[i].scenario,
-                   failure);
+      if (cases[i].why != NULL) {
+        cr_expect_not_null (failure, "%s: the bug broke nothing", cases[i].scenario);
+        if (failure != NULL)
+          cr_expect (g_str_has_prefix (failure, cases[i].why), "%s: %s", cases[i].scenario,
+                     failure);
+      } else {
+        cr_expect_null (failure, "%s: %s", cases[i].scenario, failure);
+        cr_expect_eq (linearizable_verdict (w, NULL), CHK_VERDICT_VIOLATION,
+                      "%s: the bug kept the history linearizable", cases[i].scenario);
+      }
     }
     g_autoptr (GError) error = NULL;
     cr_assert (proto_config_set (cfg->proto, cfg->proto_config, "bug", "none", &error));
     g_autoptr (SimWorld) w = run (cfg, cfg->seed);
     cr_expect_null (sim_world_invariant_failure (w), "%s without the bug: %s",
                     cases[i].scenario, sim_world_invariant_failure (w));
+    g_autofree char *why = NULL;
+    cr_expect_eq (linearizable_verdict (w, &why), CHK_VERDICT_OK, "%s without the bug: %s",
+                  cases[i].scenario, why);
   }
 }
 
