@@ -335,7 +335,8 @@ lin_search_run (LinSearch *s)
       if ((gint64) depth > best) {
         best = depth;
         g_array_set_size (s->order, depth);
-        memcpy (s->order->data, stack_op, depth * sizeof (uint32_t));
+        if (depth > 0)
+          memcpy (s->order->data, stack_op, depth * sizeof (uint32_t));
         s->culprit = e == tail ? -1 : (e - 2) / 2;
         s->state = state;
       }
@@ -406,7 +407,8 @@ lin_search_run (LinSearch *s)
   }
   if (result == LIN_RESULT_OK) {
     g_array_set_size (s->order, depth);
-    memcpy (s->order->data, stack_op, depth * sizeof (uint32_t));
+    if (depth > 0)
+      memcpy (s->order->data, stack_op, depth * sizeof (uint32_t));
     s->state = state;
     s->culprit = -1;
   }
