@@ -4,7 +4,9 @@
  * scenarios/ ends the way its `expect` says. */
 #include <criterion/criterion.h>
 #include <glib/gstdio.h>
+#include <pty.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/scenario.h"
 #include "tests/support.h"
@@ -135,57 +137,72 @@ remove_dir (const char *dir)
   g_rmdir (dir);
 }
 
-/* The output without its "diagram" line, which names the --out folder. */
-static char *
-without_diagram_line (const char *out)
+/* Runs scenario `rel` with --trace and --history into dir, prefixed `tag`. */
+static RunResult
+run_to_files (const char *rel, const char *seed, const char *dir, const char *tag,
+              char **history, char **trace)
 {
-  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
-  GString *kept = g_string_new (NULL);
-  for (int i = 0; lines[i] != NULL; i++)
-    if (!g_str_has_prefix (lines[i], "diagram "))
-      g_string_append_printf (kept, "%s%s", lines[i], lines[i + 1] != NULL ? "\n" : "");
-  return g_string_free (kept, FALSE);
+  g_autofree char *scn = test_source_path (rel);
+  g_autofree char *hname = g_strdup_printf ("%s-history.jsonl", tag);
+  g_autofree char *tname = g_strdup_printf ("%s-trace.jsonl", tag);
+  g_autofree char *hpath = g_build_filename (dir, hname, NULL);
+  g_autofree char *tpath = g_build_filename (dir, tname, NULL);
+  RunResult r = run ((const char *[]) { "run", scn, "--seed", seed, "--history", hpath,
+                                        "--trace", tpath, NULL });
+  *history = read_file (dir, hname);
+  *trace = read_file (dir, tname);
+  g_unlink (hpath);
+  g_unlink (tpath);
+  return r;
 }
 
+/* Without --out, so that no diagram is drawn: Graphviz is slow under ASan
+ * and the diagram is not what this test is about. */
 Test (run, same_seed_same_bytes_other_seed_differs)
 {
-  g_autofree char *scn = test_source_path ("scenarios/default.scn");
   g_autofree char *tmp = g_dir_make_tmp ("dsim-run-XXXXXX", NULL);
-  g_autofree char *d1 = g_build_filename (tmp, "a", NULL);
-  g_autofree char *d2 = g_build_filename (tmp, "b", NULL);
-  g_autofree char *d3 = g_build_filename (tmp, "c", NULL);
-  RunResult r1 = run ((const char *[]) { "run", scn, "--out", d1, NULL });
-  RunResult r2 = run ((const char *[]) { "run", scn, "--out", d2, NULL });
-  RunResult r3 = run ((const char *[]) { "run", scn, "--seed", "2", "--out", d3, NULL });
+  g_autofree char *h1 = NULL, *h2 = NULL, *h3 = NULL, *t1 = NULL, *t2 = NULL, *t3 = NULL;
+  RunResult r1 = run_to_files ("scenarios/default.scn", "1", tmp, "a", &h1, &t1);
+  RunResult r2 = run_to_files ("scenarios/default.scn", "1", tmp, "b", &h2, &t2);
+  RunResult r3 = run_to_files ("scenarios/default.scn", "2", tmp, "c", &h3, &t3);
   cr_assert (g_str_has_prefix (r1.out, "seed=1\n"), "the seed is printed first: %s", r1.out);
   cr_assert (g_str_has_prefix (r3.out, "seed=2\n"));
   cr_expect_str_eq (r1.err, "", "no progress when stderr is not a terminal");
   cr_expect_eq (r1.rc, r2.rc);
-  g_autofree char *o1 = without_diagram_line (r1.out);
-  g_autofree char *o2 = without_diagram_line (r2.out);
-  cr_expect_str_eq (o1, o2);
-  g_autofree char *h1 = read_file (d1, "history.jsonl");
-  g_autofree char *h2 = read_file (d2, "history.jsonl");
-  g_autofree char *h3 = read_file (d3, "history.jsonl");
-  g_autofree char *t1 = read_file (d1, "trace.jsonl");
-  g_autofree char *t2 = read_file (d2, "trace.jsonl");
-  g_autofree char *t3 = read_file (d3, "trace.jsonl");
-  g_autofree char *s1 = read_file (d1, "summary.txt");
+  cr_expect_str_eq (r1.out, r2.out);
+  cr_expect (strcmp (r1.out, r3.out) != 0, "seed 2 prints the same summary as seed 1");
   cr_expect_gt (strlen (h1), 1000);
   cr_expect_gt (strlen (t1), 10000);
   cr_expect (strcmp (h1, h2) == 0, "history differs between two runs of seed 1");
   cr_expect (strcmp (t1, t2) == 0, "trace differs between two runs of seed 1");
   cr_expect (strcmp (h1, h3) != 0, "seed 2 gives the same history as seed 1");
   cr_expect (strcmp (t1, t3) != 0, "seed 2 gives the same trace as seed 1");
-  cr_expect_str_eq (s1, r1.out, "summary.txt is what stdout said");
   cr_expect (g_str_has_prefix (h1, "{\"process\":"), "%.80s", h1);
   cr_expect (g_str_has_prefix (t1, "{\"kind\":\"meta\""), "%.80s", t1);
   run_clear (&r1);
   run_clear (&r2);
   run_clear (&r3);
-  remove_dir (d1);
-  remove_dir (d2);
-  remove_dir (d3);
+  g_rmdir (tmp);
+}
+
+/* A run that holds: --out writes history, trace and summary (no diagram). */
+Test (run, out_dir_holds_history_trace_and_summary)
+{
+  g_autofree char *scn = test_source_path ("scenarios/pb/healthy.scn");
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-run-XXXXXX", NULL);
+  g_autofree char *dir = g_build_filename (tmp, "new", "dir", NULL);
+  RunResult r = run ((const char *[]) { "run", scn, "--out", dir, NULL });
+  cr_expect_eq (r.rc, 0, "%s%s", r.out, r.err);
+  g_autofree char *h = read_file (dir, "history.jsonl");
+  g_autofree char *t = read_file (dir, "trace.jsonl");
+  g_autofree char *s = read_file (dir, "summary.txt");
+  cr_expect_str_eq (s, r.out, "summary.txt is what stdout said");
+  cr_expect (g_str_has_prefix (h, "{\"process\":"), "%.80s", h);
+  cr_expect (g_str_has_prefix (t, "{\"kind\":\"meta\""), "%.80s", t);
+  run_clear (&r);
+  remove_dir (dir);
+  g_autofree char *parent = g_build_filename (tmp, "new", NULL);
+  g_rmdir (parent);
   g_rmdir (tmp);
 }
 
@@ -326,4 +343,42 @@ Test (run, list_names_every_protocol_and_rejects_unknown_ones)
                       "list: unknown protocol 'pbb'; expected one of: null, pb");
   expect_usage_error ((const char *[]) { "list", "--verbose", NULL },
                       "list: unknown option '--verbose'");
+}
+
+/* ---- Progress on a terminal ------------------------------------------------*/
+
+static void
+stderr_to_tty (gpointer slave_fd)
+{
+  dup2 (GPOINTER_TO_INT (slave_fd), STDERR_FILENO);
+}
+
+Test (run, progress_goes_to_stderr_only_on_a_terminal)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-run-XXXXXX", NULL);
+  g_autofree char *scn = g_build_filename (tmp, "long.scn", NULL);
+  static const char text[] = "[scenario]\nduration = 10s\n[cluster]\nprotocol = null\n"
+                             "[null]\ntokens = 50\n";
+  cr_assert (g_file_set_contents (scn, text, -1, NULL));
+  int master = -1, slave = -1;
+  cr_assert_eq (openpty (&master, &slave, NULL, NULL, NULL), 0);
+  const char *exe = g_getenv ("DSIM_EXE");
+  const char *argv[] = { exe, "run", scn, NULL };
+  g_autofree char *out = NULL;
+  int status = 0;
+  GError *error = NULL;
+  cr_assert (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
+                           stderr_to_tty, GINT_TO_POINTER (slave), &out, NULL, &status, &error),
+             "%s", error ? error->message : "");
+  close (slave);
+  char buf[65536];
+  ssize_t n = read (master, buf, sizeof buf - 1);
+  close (master);
+  cr_assert_gt (n, 0, "nothing on the terminal");
+  buf[n] = '\0';
+  cr_expect (strstr (buf, "dsim run: virtual time ") != NULL, "no progress line: %s", buf);
+  cr_expect (strstr (out, "dsim run:") == NULL, "progress leaked into stdout");
+  cr_expect (g_str_has_prefix (out, "seed=1\n"));
+  g_unlink (scn);
+  g_rmdir (tmp);
 }
