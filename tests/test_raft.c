@@ -452,6 +452,77 @@ Test (raft, check_names_the_broken_invariant)
              != NULL, "%s", h->violation);
 }
 
+/* Each invariant, broken by hand in one node's state, is caught and named
+ * with the nodes involved. */
+Test (raft, check_catches_a_leader_that_deletes_entries)
+{
+  g_autoptr (RaftHarness) h = election_and_write ();
+  rh_node_mut (h, 0)->persist.last_index = 1;
+  rh_fire_timeout (h, 0);
+  cr_assert_not_null (h->violation);
+  cr_expect (strstr (h->violation, "leader-append-only: n1, leader of term 1, deleted entries 2..2")
+             != NULL, "%s", h->violation);
+}
+
+Test (raft, check_catches_logs_that_disagree)
+{
+  g_autoptr (RaftHarness) h = election_and_write ();
+  rh_node_mut (h, 1)->persist.log[2].chain ^= 1u << 7; /* entry 2 differs on n2 */
+  rh_fire_timeout (h, 2);
+  cr_assert_not_null (h->violation);
+  cr_expect (strstr (h->violation, "log-matching: n1 and n2 both have entry 2 of term 1") != NULL,
+             "%s", h->violation);
+}
+
+Test (raft, check_catches_different_applied_entries)
+{
+  g_autoptr (RaftHarness) h = election_and_write ();
+  rh_node_mut (h, 2)->applied_chain ^= 1u << 7;
+  rh_fire_timeout (h, 2);
+  cr_assert_not_null (h->violation);
+  cr_expect (strstr (h->violation, "state-machine-safety: n1 and n3 applied different entries "
+                     "at index 2") != NULL, "%s", h->violation);
+}
+
+static void
+log_reads (RaftConfig *cfg)
+{
+  cfg->read_mode = RAFT_READ_LOG;
+}
+
+Test (raft, log_reads_go_through_the_log)
+{
+  g_autoptr (RaftHarness) h = rh_new (3, 1, log_reads);
+  rh_start_all (h);
+  cr_assert_eq (rh_elect (h, 0), 0);
+  rh_client_target (h, 0, 0);
+  rh_invoke (h, 0, PROTO_OP_WRITE, 3, 11, 0);
+  rh_deliver_all (h, 100);
+  uint64_t before = rh_node (h, 0)->persist.last_index;
+  rh_invoke (h, 0, PROTO_OP_READ, 3, 0, 0);
+  rh_deliver_all (h, 100);
+  cr_assert (h->has_result[0]);
+  cr_expect (h->result[0].has_value && h->result[0].value == 11);
+  cr_expect_eq (rh_node (h, 0)->persist.last_index, before + 1, "the read is a log entry");
+  expect_no_violation (h);
+}
+
+Test (raft, client_follows_redirects_and_rotates_on_retry)
+{
+  g_autoptr (RaftHarness) h = election_and_write ();
+  /* c1 knows n1 from its last answer; n1 is gone, n2 then leads. */
+  rh_crash (h, 0);
+  h->now_us += 1000000;
+  cr_assert_eq (rh_elect (h, 1), 1);
+  rh_invoke (h, 0, PROTO_OP_WRITE, 0, 9, 0);
+  rh_deliver_all (h, 100); /* the request to the crashed n1 is lost */
+  cr_expect_not (h->has_result[0]);
+  rh_client_retry (h, 0); /* the world's retry timer: try the next node */
+  rh_deliver_all (h, 100);
+  cr_assert (h->has_result[0]);
+  cr_expect_eq (h->clients[0].target, 1, "the client now knows n2 leads");
+}
+
 Test (raft, format_msg_reads_like_the_paper)
 {
   RaftAppendEntries m = {
