@@ -135,10 +135,10 @@ Test (timeline, check_diagram_end_to_end)
   int rc = test_run_dsim ((const char *const[]) { "check", stale, "--model", "linearizable",
                                                   "--diagram", dot1, NULL }, &out, &err);
   cr_expect_eq (rc, 1, "%s", err);
+  g_autofree char *text = NULL;
+  cr_assert (g_file_get_contents (dot1, &text, NULL, NULL), "no %s after: %s%s", dot1, out, err);
   g_free (out);
   g_free (err);
-  g_autofree char *text = NULL;
-  cr_assert (g_file_get_contents (dot1, &text, NULL, NULL));
   expect_golden (text, "tests/golden/check-stale-read.dot");
   rc = test_run_dsim ((const char *const[]) { "check", loop, "--model", "causal", "--diagram",
                                               dot2, NULL }, &out, &err);

@@ -558,3 +558,26 @@ Test (cmd_run, diagram_next_to_the_history)
   }
   g_rmdir (dir);
 }
+
+Test (cmd_run, violation_with_out_draws_a_diagram, .timeout = 120)
+{
+  g_autofree char *scn = test_source_path ("scenarios/pb/failover-loses-acked-writes.scn");
+  g_autofree char *dir = g_dir_make_tmp ("dsim-viz-XXXXXX", NULL);
+  char *out = NULL, *err = NULL;
+  int rc = test_run_dsim ((const char *const[]) { "run", scn, "--out", dir, NULL }, &out, &err);
+  cr_expect_eq (rc, 1, "this scenario loses acknowledged writes: %s%s", out, err);
+  g_autofree char *svg = g_build_filename (dir, "diagram.svg", NULL);
+  cr_expect (strstr (out, "diagram      ") != NULL && strstr (out, "diagram.svg") != NULL, "%s", out);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  cr_assert (g_file_get_contents (svg, &text, &len, NULL), "no diagram.svg on a violation");
+  cr_expect (strstr (text, "<svg") != NULL);
+  g_free (out);
+  g_free (err);
+  const char *const files[] = { "diagram.svg", "history.jsonl", "trace.jsonl", "summary.txt" };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
+    g_autofree char *f = g_build_filename (dir, files[i], NULL);
+    g_unlink (f);
+  }
+  g_rmdir (dir);
+}
