@@ -110,15 +110,10 @@ find_cyclic_cf (ConsGraph *g, ChkConsResult *res)
         cons_graph_add_edge (g, (guint) w, s, CONS_EDGE_FORCED, (int) r);
     }
   }
-  GArray *cycle = NULL;
-  if (cons_graph_order (g, &cycle))
-    return;
-  ChkConsViolation *v = cons_violation_new ("CyclicCF");
-  g_autofree char *told = cons_tell_cycle (g, cycle, v);
-  v->explanation = g_strdup_printf ("%s: no single order of the writes explains every read, "
-                                    "so the replicas cannot converge", told);
-  g_ptr_array_add (res->violations, v);
-  g_array_unref (cycle);
+  ChkConsViolation *v = NULL;
+  if (!cons_graph_order_or_tell (g, "CyclicCF", "no single order of the writes explains every "
+                                 "read, so the replicas cannot converge", &v))
+    g_ptr_array_add (res->violations, v);
 }
 
 /* CM: for each process p, the happens-before of its last operation: co
@@ -166,14 +161,10 @@ cons_check_causal (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, Ch
     return;
   }
   g_autoptr (ConsGraph) g = co_graph_new (ch);
-  GArray *cycle = NULL;
-  if (!cons_graph_order (g, &cycle)) {
-    ChkConsViolation *v = cons_violation_new ("CyclicCO");
-    g_autofree char *told = cons_tell_cycle (g, cycle, v);
-    v->explanation = g_strdup_printf ("%s: each of these operations causally depends on the "
-                                      "next, in a circle", told);
+  ChkConsViolation *v = NULL;
+  if (!cons_graph_order_or_tell (g, "CyclicCO", "each of these operations causally depends "
+                                 "on the next, in a circle", &v)) {
     g_ptr_array_add (res->violations, v);
-    g_array_unref (cycle);
     res->verdict = CHK_VERDICT_VIOLATION;
     return;
   }

@@ -319,6 +319,20 @@ cons_graph_restrict (const ConsGraph *g, GArray *targets)
   return r;
 }
 
+gboolean
+cons_graph_order_or_tell (ConsGraph *g, const char *pattern, const char *tail,
+                          ChkConsViolation **v)
+{
+  GArray *cycle = NULL;
+  if (cons_graph_order (g, &cycle))
+    return TRUE;
+  *v = cons_violation_new (pattern);
+  g_autofree char *told = cons_tell_cycle (g, cycle, *v);
+  (*v)->explanation = g_strdup_printf ("%s: %s", told, tail);
+  g_array_unref (cycle);
+  return FALSE;
+}
+
 GArray *
 cons_graph_path (const ConsGraph *g, guint a, guint b)
 {
@@ -354,15 +368,10 @@ cons_view_saturate (ConsGraph *g, const GArray *reads, const ConsSatNames *names
                     ChkConsViolation **v)
 {
   const ConsHist *ch = g->ch;
+  g_autofree char *tail = g_strdup_printf ("no order of the writes fits %s", names->who);
   for (;;) {
-    GArray *cycle = NULL;
-    if (!cons_graph_order (g, &cycle)) {
-      *v = cons_violation_new (names->cycle_pattern);
-      g_autofree char *told = cons_tell_cycle (g, cycle, *v);
-      (*v)->explanation = g_strdup_printf ("%s: no order of the writes fits %s", told, names->who);
-      g_array_unref (cycle);
+    if (!cons_graph_order_or_tell (g, names->cycle_pattern, tail, v))
       return FALSE;
-    }
     gboolean changed = FALSE;
     for (guint i = 0; i < reads->len; i++) {
       guint r = g_array_index (reads, guint, i);

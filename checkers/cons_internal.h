@@ -88,6 +88,10 @@ void cons_graph_add_edge (ConsGraph *g, guint from, guint to, ConsEdgeKind kind,
 /* Computes the order and vector clocks.  FALSE if the graph has a cycle;
  * then *cycle (if not NULL) gets its edges (ConsEdge, in order). */
 gboolean cons_graph_order (ConsGraph *g, GArray **cycle);
+/* cons_graph_order, and on a cycle a violation `pattern` whose sentence
+ * tells the cycle and ends with ": tail". */
+gboolean cons_graph_order_or_tell (ConsGraph *g, const char *pattern, const char *tail,
+                                   ChkConsViolation **v);
 /* TRUE if node a reaches node b (a == b included). */
 static inline gboolean
 cons_graph_reaches (const ConsGraph *g, guint a, guint b)
