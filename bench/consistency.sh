@@ -1,7 +1,8 @@
 #!/bin/sh
 # Consistency checks on generated differentiated histories of 1,000, 10,000
 # and 100,000 operations (10 processes, 100 keys, causal broadcast; see
-# bench/cons_gen.c): seconds to load, seconds to check, peak memory.
+# bench/cons_gen.c): CPU seconds to load the file, wall and CPU seconds for
+# the check alone, peak memory of the process.
 # Target: the 100,000-operation causal check under 10 s and 2 GiB.
 set -u
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 SIZES=${SIZES:-"1000 10000 100000"}
-printf '%8s  %-20s %-9s %8s %8s %8s\n' ops model verdict load_s check_s peak_MiB
+printf '%8s  %-20s %-9s %10s %8s %10s %8s\n' ops model verdict load_cpu_s check_s check_cpu_s peak_MiB
 for n in $SIZES; do
   "$gen" "$n" > "$tmp/cm-$n.jsonl" || exit 1
   "$gen" "$n" --convergent > "$tmp/ccv-$n.jsonl" || exit 1
