@@ -82,23 +82,33 @@ fn_default_name (ChkFn f)
   g_assert_not_reached ();
 }
 
-static void
-json_string (GString *out, const char *s)
+void
+chk_json_string (GString *out, const char *s)
 {
   g_string_append_c (out, '"');
-  for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+  const unsigned char *p = (const unsigned char *) s;
+  while (*p) {
+    /* Copy the run of characters that need no escape in one go. */
+    const unsigned char *run = p;
+    while (*p >= 0x20 && *p != '"' && *p != '\\')
+      p++;
+    if (p > run)
+      g_string_append_len (out, (const char *) run, p - run);
+    if (*p == '\0')
+      break;
     switch (*p) {
     case '"': g_string_append (out, "\\\""); break;
     case '\\': g_string_append (out, "\\\\"); break;
     case '\n': g_string_append (out, "\\n"); break;
     case '\r': g_string_append (out, "\\r"); break;
     case '\t': g_string_append (out, "\\t"); break;
-    default:
-      if (*p < 0x20)
-        g_string_append_printf (out, "\\u%04x", *p);
-      else
-        g_string_append_c (out, (char) *p);
+    default: {
+      static const char hex[] = "0123456789abcdef";
+      char esc[7] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], 0 };
+      g_string_append (out, esc);
     }
+    }
+    p++;
   }
   g_string_append_c (out, '"');
 }
@@ -108,12 +118,12 @@ chk_event_to_json (const ChkHistory *h, const ChkEvent *ev, GString *out)
 {
   g_string_append_printf (out, "{\"process\":%" G_GINT64_FORMAT ",\"type\":\"%s\",\"f\":",
                           ev->process, chk_type_name (ev->type));
-  json_string (out, ev->f_name >= 0 && (guint) ev->f_name < h->strings->len
+  chk_json_string (out, ev->f_name >= 0 && (guint) ev->f_name < h->strings->len
                         ? chk_history_string (h, ev->f_name)
                         : fn_default_name (ev->f));
   if (ev->key >= 0) {
     g_string_append (out, ",\"key\":");
-    json_string (out, chk_history_string (h, ev->key));
+    chk_json_string (out, chk_history_string (h, ev->key));
   }
   switch (ev->value.kind) {
   case CHK_VAL_NONE:
@@ -126,7 +136,7 @@ chk_event_to_json (const ChkHistory *h, const ChkEvent *ev, GString *out)
     break;
   case CHK_VAL_STR:
     g_string_append (out, ",\"value\":");
-    json_string (out, chk_history_string (h, ev->value.s));
+    chk_json_string (out, chk_history_string (h, ev->value.s));
     break;
   case CHK_VAL_PAIR:
     g_string_append_printf (out, ",\"value\":[%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "]",

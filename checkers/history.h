@@ -101,6 +101,10 @@ chk_history_get (const ChkHistory *h, guint i)
 
 const char *chk_type_name (ChkType t);   /* "invoke", "ok", "fail", "info" */
 
+/* Appends s as a JSON string literal: quotes, with '"', '\\' and control
+ * characters escaped (UTF-8 passes through).  Shared by every JSON writer. */
+void chk_json_string (GString *out, const char *s);
+
 /* Writes one event as a dsim JSON Lines object (no newline):
  * {"process":2,"type":"invoke","f":"write","key":"x","value":3,"time":1200} */
 void chk_event_to_json (const ChkHistory *h, const ChkEvent *ev, GString *out);

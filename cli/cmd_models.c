@@ -29,18 +29,6 @@ print_help (void)
           "  --format text|json  output format (default text)\n");
 }
 
-static void
-json_string (GString *out, const char *s)
-{
-  g_string_append_c (out, '"');
-  for (const char *p = s; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      g_string_append_c (out, '\\');
-    g_string_append_c (out, *p);
-  }
-  g_string_append_c (out, '"');
-}
-
 int
 cmd_models_main (int argc, char **argv)
 {
@@ -64,13 +52,13 @@ cmd_models_main (int argc, char **argv)
   for (int m = 0; m < CHK_MODEL__COUNT; m++) {
     if (json) {
       g_string_append (out, "{\"model\":");
-      json_string (out, chk_model_name ((ChkModel) m));
+      chk_json_string (out, chk_model_name ((ChkModel) m));
       g_string_append (out, ",\"short\":");
-      json_string (out, chk_model_short_name ((ChkModel) m));
+      chk_json_string (out, chk_model_short_name ((ChkModel) m));
       g_string_append (out, ",\"definition\":");
-      json_string (out, chk_model_definition ((ChkModel) m));
+      chk_json_string (out, chk_model_definition ((ChkModel) m));
       g_string_append (out, ",\"forbids\":");
-      json_string (out, chk_model_example ((ChkModel) m));
+      chk_json_string (out, chk_model_example ((ChkModel) m));
       g_string_append_printf (out, ",\"needs_differentiated\":%s}\n",
                               chk_model_needs_differentiated ((ChkModel) m) ? "true" : "false");
     } else {

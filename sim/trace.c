@@ -35,37 +35,6 @@ sim_trace_clear (SimTrace *t)
   memset (t, 0, sizeof *t);
 }
 
-void
-sim_trace_json_string (GString *out, const char *s)
-{
-  g_string_append_c (out, '"');
-  const unsigned char *p = (const unsigned char *) s;
-  while (*p) {
-    /* Copy the run of characters that need no escape in one go. */
-    const unsigned char *run = p;
-    while (*p >= 0x20 && *p != '"' && *p != '\\')
-      p++;
-    if (p > run)
-      g_string_append_len (out, (const char *) run, p - run);
-    if (*p == '\0')
-      break;
-    switch (*p) {
-    case '"': g_string_append (out, "\\\""); break;
-    case '\\': g_string_append (out, "\\\\"); break;
-    case '\n': g_string_append (out, "\\n"); break;
-    case '\r': g_string_append (out, "\\r"); break;
-    case '\t': g_string_append (out, "\\t"); break;
-    default: {
-      static const char hex[] = "0123456789abcdef";
-      char esc[7] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], 0 };
-      g_string_append (out, esc);
-    }
-    }
-    p++;
-  }
-  g_string_append_c (out, '"');
-}
-
 /* Decimal integers, written by hand: g_string_append_printf allocates a
  * temporary string per call, which made tracing ten times slower. */
 static void
@@ -139,14 +108,14 @@ trace_meta (SimWorld *w)
   SimTrace *t = &w->trace;
   GString *l = t->line;
   g_string_assign (l, "{\"kind\":\"meta\",\"protocol\":");
-  sim_trace_json_string (l, w->vt->name);
+  chk_json_string (l, w->vt->name);
   g_string_append_printf (l, ",\"seed\":%" G_GUINT64_FORMAT ",\"nodes\":[", w->seed);
   for (int e = 0; e < w->n_endpoints; e++) {
     if (e == w->n_nodes)
       g_string_append (l, "],\"clients\":[");
     else if (e > 0)
       g_string_append_c (l, ',');
-    sim_trace_json_string (l, t->names[e]);
+    chk_json_string (l, t->names[e]);
   }
   if (w->n_clients == 0)
     g_string_append (l, "],\"clients\":[");
@@ -219,7 +188,7 @@ sim_trace_field_str (SimWorld *w, const char *name, const char *value)
   g_string_append (l, ",\"");
   g_string_append (l, name);
   g_string_append (l, "\":");
-  sim_trace_json_string (l, value);
+  chk_json_string (l, value);
 }
 
 void
@@ -239,7 +208,7 @@ sim_trace_end (SimWorld *w, int endpoint)
   }
   if (t->label->len > 0) {
     g_string_append (l, ",\"label\":");
-    sim_trace_json_string (l, t->label->str);
+    chk_json_string (l, t->label->str);
   }
   g_string_append_c (l, '}');
   trace_emit (w);

@@ -152,7 +152,6 @@ void sim_trace_field_str (SimWorld *w, const char *name, const char *value);
 void sim_trace_end (SimWorld *w, int endpoint);
 void sim_trace_merge (SimWorld *w, int endpoint, const uint64_t *msg_vc);
 void sim_trace_tail (const SimWorld *w, GString *out);
-void sim_trace_json_string (GString *out, const char *s);
 
 /* world.c */
 void sim_world_marks_init (SimWorld *w);
