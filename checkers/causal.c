@@ -138,7 +138,7 @@ find_cm_patterns (ConsGraph *g, const ChkConsOptions *opt, ChkConsResult *res)
     g_autofree char *who = g_strdup_printf ("process %" G_GINT64_FORMAT "'s reads",
                                             g_array_index (ch->ops, ChkOp,
                                                            ch->op[g_array_index (mine, guint, 0)]).process);
-    ConsSatNames names = { "WriteHBInitRead", "CyclicHB", who };
+    ConsSatNames names = { "WriteHBInitRead", "CyclicHB", who, FALSE };
     ChkConsViolation *v = NULL;
     if (!cons_view_saturate (g, reads, &names, &v))
       g_ptr_array_add (res->violations, v);

@@ -184,6 +184,10 @@ cons_tell_path (const ConsGraph *g, const GArray *path_in, ChkConsViolation *v)
       g_string_append_printf (s, " after reading %s, which process %" G_GINT64_FORMAT " wrote",
                               kv, kept_process (ch, u));
       break;
+    case CONS_EDGE_UNSEEN:
+      g_string_append_printf (s, ", which came after process %" G_GINT64_FORMAT " read %s",
+                              kept_process (ch, u), kv);
+      break;
     case CONS_EDGE_FORCED: {
       int r = g->node_op[e->because];
       g_autofree char *skv = cons_kv (ch, to);
@@ -260,6 +264,14 @@ cons_tell_cycle (const ConsGraph *g, const GArray *cycle_in, ChkConsViolation *v
     case CONS_EDGE_WFR:
       g_string_append_printf (s, "process %" G_GINT64_FORMAT " wrote %s after reading %s",
                               kept_process (ch, w), kw, ku);
+      break;
+    case CONS_EDGE_UNSEEN:
+      if (ch->val[u] == 0)
+        g_string_append_printf (s, "process %" G_GINT64_FORMAT " read %s, so before %s was "
+                                "written", kept_process (ch, u), ku, kw);
+      else
+        g_string_append_printf (s, "process %" G_GINT64_FORMAT " read %s, so before %s "
+                                "overwrote it", kept_process (ch, u), ku, kw);
       break;
     case CONS_EDGE_FORCED: {
       int r = g->node_op[e->because];

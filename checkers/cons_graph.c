@@ -122,6 +122,40 @@ cons_graph_last_write_before (const ConsGraph *g, guint c, int key, guint v)
   return (int) w;
 }
 
+/* The first write of `key` in chain c that node `from` reaches (any write
+ * of the key in c when from < 0), or -1. */
+static int
+first_write_after (const ConsGraph *g, guint c, int key, int from)
+{
+  /* The writes of (c, key) are a run of wsorted, by position. */
+  guint lo = 0, hi = g->n_wsorted;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    guint w = g->wsorted[mid];
+    int wc = g->chain[w], wk = g->ch->key[g->node_op[w]];
+    if (wc < (int) c || (wc == (int) c && wk < key))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  guint end = lo;
+  while (end < g->n_wsorted && g->chain[g->wsorted[end]] == (int) c
+         && g->ch->key[g->node_op[g->wsorted[end]]] == key)
+    end++;
+  if (from < 0)
+    return lo < end ? (int) g->wsorted[lo] : -1;
+  /* Reached from `from` is monotone along the chain. */
+  hi = end;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (cons_graph_reaches (g, (guint) from, g->wsorted[mid]))
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo < end ? (int) g->wsorted[lo] : -1;
+}
+
 /* Incoming extra edges as CSR. */
 static void
 build_in_edges (ConsGraph *g)
@@ -396,6 +430,18 @@ cons_view_saturate (ConsGraph *g, const GArray *reads, const ConsSatNames *names
         }
         if (!cons_graph_reaches (g, (guint) w, (guint) s_node)) {
           cons_graph_add_edge (g, (guint) w, (guint) s_node, CONS_EDGE_FORCED, (int) r);
+          changed = TRUE;
+        }
+      }
+      for (guint c = 0; names->both_ways && c < g->n_chain; c++) {
+        int w = first_write_after (g, c, key, s_node);
+        if (w == s_node && w >= 0) /* the next write of the key in s's own chain */
+          w = g->cpos[w] + 1 < (int) g->chains[c]->len
+                ? first_write_after (g, c, key, (int) g_array_index (g->chains[c], guint,
+                                                                       g->cpos[w] + 1))
+                : -1;
+        if (w >= 0 && !cons_graph_reaches (g, r, (guint) w)) {
+          cons_graph_add_edge (g, r, (guint) w, CONS_EDGE_UNSEEN, (int) r);
           changed = TRUE;
         }
       }

@@ -42,6 +42,8 @@ typedef enum {
   CONS_EDGE_WFR,     /* src(r) before a later write of r's process */
   CONS_EDGE_ORDER,   /* required by the model (barrier, po in a view) */
   CONS_EDGE_FORCED,  /* w before src(r): w was visible to r (saturation) */
+  CONS_EDGE_UNSEEN,  /* r before w: w overwrites what r returned (or r
+                        returned nil), so r cannot come after it */
 } ConsEdgeKind;
 
 typedef struct {
@@ -117,6 +119,10 @@ typedef struct {
   const char *init_pattern;  /* "WriteHBInitRead" */
   const char *cycle_pattern; /* "CyclicHB" */
   const char *who;           /* "process 2's view" for sentences */
+  /* Also add r -> w for every write w of r's key that must follow src(r)
+   * (every write of the key when r returned nil).  Sound in any view; it
+   * only matters when the reads are not totally ordered. */
+  gboolean both_ways;
 } ConsSatNames;
 gboolean cons_view_saturate (ConsGraph *g, const GArray *reads, const ConsSatNames *names,
                              ChkConsViolation **v);

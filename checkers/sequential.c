@@ -5,7 +5,9 @@
  * Deciding it is NP-complete (Gibbons and Korach 1997).  On a
  * differentiated history the necessary orders are found first (as for the
  * views in session.c: a write of r's key that must precede r must precede
- * the write r returns), which finds most violations with a witness; then
+ * the write r returns, and r must precede the writes of its key that must
+ * follow the one it returns), which finds most violations with a witness;
+ * then
  * an exact search over the order of the writes, with memoisation of failed
  * states, decides.  A deadline or a state bound gives unknown. */
 #include "checkers/cons_internal.h"
@@ -31,7 +33,8 @@ cons_check_sequential (const ConsHist *ch, const ChkConsOptions *opt, ChkConsRes
       if (!ch->is_write[k] && ch->src[k] >= 0)
         cons_graph_add_edge (g, (guint) ch->src[k], k, CONS_EDGE_RF, -1);
     if ((guint64) g->n * g->n_chain <= CONS_VC_LIMIT) {
-      ConsSatNames names = { "WriteBeforeInitRead", "CyclicOrder", "every process at once" };
+      ConsSatNames names = { "WriteBeforeInitRead", "CyclicOrder", "every process at once",
+                             TRUE };
       ChkConsViolation *v = NULL;
       if (!cons_view_saturate (g, reads, &names, &v)) {
         g_ptr_array_add (res->violations, v);

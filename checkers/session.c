@@ -201,7 +201,7 @@ cons_check_view (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, ChkC
       continue;
     }
     g_autofree char *who = g_strdup_printf ("process %" G_GINT64_FORMAT "'s view", pid);
-    ConsSatNames names = { "WriteViewInitRead", "CyclicView", who };
+    ConsSatNames names = { "WriteViewInitRead", "CyclicView", who, !d.mr };
     ChkConsViolation *v = NULL;
     if (!cons_view_saturate (g, reads, &names, &v)) {
       g_ptr_array_add (res->violations, v);

@@ -478,7 +478,7 @@ Test (consistency, agrees_with_brute_force, .timeout = 120)
 {
   Rng rng = { 12345 };
   int disagreements = 0, violations[CHK_MODEL__COUNT] = { 0 };
-  const int histories = 2500;
+  const int histories = 4000;
   for (int h = 0; h < histories; h++) {
     int n = 2 + (int) rng_below (&rng, 7); /* 2..8 */
     g_autofree char *spec = random_spec (&rng, n, 1 + (int) rng_below (&rng, 3),
