@@ -18,6 +18,11 @@ typedef struct {
   int (*main) (int argc, char **argv); /* argv[0] is the subcommand name */
 } DsimCommand;
 
+/* Appends text word-wrapped at 78 columns, continuing the line `out` ends
+ * with; text's own line breaks are kept, and every continuation line is
+ * indented by `indent` spaces. */
+void cli_append_wrapped (GString *out, const char *text, int indent);
+
 /* Prints "dsim: " + message to stderr and returns DSIM_EXIT_USAGE. */
 int cli_usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 

@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LIST_WIDTH 78
-
 static const char list_help[] =
   "usage: dsim list [PROTOCOL]\n"
   "\n"
@@ -18,36 +16,6 @@ static const char list_help[] =
   "meaning.  Seeded bugs are switched on with `bug = NAME`.\n"
   "\n"
   "exit codes: 0 listed, 2 unknown protocol or bad arguments\n";
-
-/* Appends words of text, wrapped at LIST_WIDTH; continuation lines start with
- * `indent` spaces (the first line continues where out already is). */
-static void
-append_wrapped (GString *out, const char *text, int indent)
-{
-  gsize line_start = out->len;
-  const char *nl = strrchr (out->str, '\n');
-  if (nl != NULL)
-    line_start = (gsize) (nl - out->str) + 1;
-  else
-    line_start = 0;
-  g_auto (GStrv) words = g_strsplit (text, " ", -1);
-  gboolean first = TRUE;
-  for (int i = 0; words[i] != NULL; i++) {
-    if (words[i][0] == '\0')
-      continue;
-    gsize col = out->len - line_start;
-    if (!first && col + 1 + strlen (words[i]) > LIST_WIDTH) {
-      g_string_append_c (out, '\n');
-      line_start = out->len;
-      g_string_append_printf (out, "%*s", indent, "");
-    } else if (!first) {
-      g_string_append_c (out, ' ');
-    }
-    g_string_append (out, words[i]);
-    first = FALSE;
-  }
-  g_string_append_c (out, '\n');
-}
 
 static void
 append_range (GString *out, const ProtoKnob *k)
@@ -80,7 +48,8 @@ append_protocol (GString *out, const ProtoVTable *vt)
 {
   static const char *op_names[] = { "read", "write", "cas", "append" };
   g_string_append_printf (out, "%s: ", vt->name);
-  append_wrapped (out, vt->summary, (int) strlen (vt->name) + 2);
+  cli_append_wrapped (out, vt->summary, (int) strlen (vt->name) + 2);
+  g_string_append_c (out, '\n');
   g_string_append_printf (out, "  nodes: %d to %d; client operations:", vt->min_nodes,
                           vt->max_nodes);
   int n_ops = 0;
@@ -95,9 +64,11 @@ append_protocol (GString *out, const ProtoVTable *vt)
     g_string_append_printf (out, "    %-30s ", assign);
     g_autoptr (GString) range = g_string_new (NULL);
     append_range (range, k);
-    append_wrapped (out, range->str, 35);
+    cli_append_wrapped (out, range->str, 35);
+    g_string_append_c (out, '\n');
     g_string_append (out, "        ");
-    append_wrapped (out, k->help, 8);
+    cli_append_wrapped (out, k->help, 8);
+    g_string_append_c (out, '\n');
     if (strcmp (k->name, "bug") == 0 && k->type == PROTO_KNOB_CHOICE)
       bug = k;
   }
@@ -113,7 +84,8 @@ append_protocol (GString *out, const ProtoVTable *vt)
       if (strcmp (choices[i], "none") != 0)
         g_string_append_printf (list, "%s%s", list->len > 0 ? ", " : "", choices[i]);
     g_string_append (list, " (set bug = NAME)");
-    append_wrapped (out, list->str, 15);
+    cli_append_wrapped (out, list->str, 15);
+    g_string_append_c (out, '\n');
   }
 }
 
