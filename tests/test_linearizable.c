@@ -162,3 +162,350 @@ Test (linearizable, kind_mismatch_is_bad_input)
     "write)", path);
   cr_expect_str_eq (error->message, expect);
 }
+
+/* Property: on thousands of random small histories (up to 8 operations, 3
+ * processes, one or two keys, reads, writes, cas with ok/fail/info/open
+ * completions, Porcupine's failed cas), the checker agrees with an
+ * exhaustive search over every order, written here independently; its
+ * linearization (ok) or prefix (violation) replays. */
+
+typedef struct {
+  ChkFn f;
+  int key;
+  int a, b;           /* write a; cas a -> b; read returns a (-1: nil) */
+  ChkOpStatus status;
+  gboolean mismatch;  /* a failed cas that compared unequal */
+  int call, ret;      /* event positions; ret = G_MAXINT for info/open */
+} BfOp;
+
+/* One step of the register model; state per key, -1 is nil. */
+static gboolean
+bf_step (const BfOp *op, int *state)
+{
+  int *s = &state[op->key];
+  switch (op->f) {
+  case CHK_F_READ: return op->status != CHK_OP_OK || *s == op->a;
+  case CHK_F_WRITE: *s = op->a; return TRUE;
+  case CHK_F_CAS:
+    if (op->mismatch)
+      return *s != op->a;
+    if (op->status == CHK_OP_INFO) {
+      if (*s == op->a)
+        *s = op->b;
+      return TRUE;
+    }
+    if (*s != op->a)
+      return FALSE;
+    *s = op->b;
+    return TRUE;
+  default: return FALSE;
+  }
+}
+
+static gboolean
+bf_search (const BfOp *ops, int n, guint placed, const int *state)
+{
+  gboolean done = TRUE;
+  for (int i = 0; i < n; i++)
+    if (!(placed & (1u << i)) && ops[i].status != CHK_OP_INFO)
+      done = FALSE;
+  if (done)
+    return TRUE; /* every remaining operation may never have happened */
+  for (int c = 0; c < n; c++) {
+    if (placed & (1u << c))
+      continue;
+    gboolean eligible = TRUE;
+    for (int r = 0; r < n && eligible; r++)
+      if (r != c && !(placed & (1u << r)) && ops[r].ret < ops[c].call)
+        eligible = FALSE;
+    if (!eligible)
+      continue;
+    int next[2] = { state[0], state[1] };
+    if (bf_step (&ops[c], next) && bf_search (ops, n, placed | (1u << c), next))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+bf_value (ChkValue *v, int x)
+{
+  if (x < 0)
+    *v = (ChkValue) { .kind = CHK_VAL_NIL, .s = -1 };
+  else
+    *v = (ChkValue) { .kind = CHK_VAL_INT, .i = x, .s = -1 };
+}
+
+/* Replays a report's order with the model: each op accepted, and no op
+ * placed after one of its key that completed before it was invoked (the
+ * order is per key, keys one after the other). */
+static void
+replay_order (const GArray *order, const BfOp *ops, const int *op_of_chk)
+{
+  int state[2] = { -1, -1 };
+  for (guint k = 0; k < order->len; k++) {
+    int i = op_of_chk[g_array_index (order, int64_t, k)];
+    cr_assert (bf_step (&ops[i], state), "order step %u rejected", k);
+    for (guint j = k + 1; j < order->len; j++) {
+      int later = op_of_chk[g_array_index (order, int64_t, j)];
+      cr_assert (ops[later].key != ops[i].key || !(ops[later].ret < ops[i].call),
+                 "order breaks real time");
+    }
+  }
+}
+
+Test (linearizable, random_histories_match_brute_force, .timeout = 120)
+{
+  g_autoptr (GRand) rng = g_rand_new_with_seed (20261125);
+  int agree_ok = 0, agree_bad = 0;
+  for (int round = 0; round < 6000; round++) {
+    int n = g_rand_int_range (rng, 1, 9);
+    gboolean two_keys = g_rand_int_range (rng, 0, 4) == 0;
+    gboolean porcupine_cas = g_rand_boolean (rng);
+    BfOp ops[8];
+    /* Each process runs its ops one after the other; events interleave. */
+    int next_op[3] = { 0 }, count[3] = { 0 };
+    int by_proc[3][8];
+    for (int i = 0; i < n; i++) {
+      int p = g_rand_int_range (rng, 0, 3);
+      by_proc[p][count[p]++] = i;
+      BfOp *o = &ops[i];
+      *o = (BfOp) { .key = two_keys ? g_rand_int_range (rng, 0, 2) : 0, .ret = G_MAXINT };
+      int kind = g_rand_int_range (rng, 0, 10);
+      o->f = kind < 4 ? CHK_F_READ : kind < 8 ? CHK_F_WRITE : CHK_F_CAS;
+      o->a = g_rand_int_range (rng, -1, 3);
+      o->b = g_rand_int_range (rng, 0, 3);
+      if (o->f != CHK_F_READ && o->a < 0)
+        o->a = 0;
+      int st = g_rand_int_range (rng, 0, 10);
+      o->status = st < 7 ? CHK_OP_OK : st < 8 ? CHK_OP_FAIL : CHK_OP_INFO;
+      o->mismatch = o->f == CHK_F_CAS && o->status == CHK_OP_FAIL && porcupine_cas;
+    }
+    g_autoptr (ChkHistory) h = chk_history_new ();
+    h->source = g_strdup ("random");
+    int open[3] = { -1, -1, -1 }, pos = 0;
+    gboolean completes[8];
+    for (int i = 0; i < n; i++)
+      completes[i] = ops[i].status != CHK_OP_INFO || g_rand_boolean (rng);
+    for (;;) {
+      /* pick a process that can act: complete its open op, or invoke its next */
+      int choices[6], nc = 0;
+      for (int p = 0; p < 3; p++) {
+        if (open[p] >= 0 && completes[open[p]])
+          choices[nc++] = p;
+        else if (open[p] < 0 && next_op[p] < count[p])
+          choices[nc++] = p;
+        else if (open[p] >= 0 && !completes[open[p]] && next_op[p] < count[p])
+          choices[nc++] = p; /* a crashed client: its next op comes from a new process */
+      }
+      if (nc == 0)
+        break;
+      int p = choices[g_rand_int_range (rng, 0, nc)];
+      ChkEvent ev = { .f_name = -1, .time_us = -1, .index = -1, .line = (uint32_t) pos + 1 };
+      if (open[p] >= 0 && completes[open[p]]) {
+        BfOp *o = &ops[open[p]];
+        ev.process = open[p]; /* one id per op: a crashed client's next op is a new process */
+        ev.type = o->status == CHK_OP_OK ? CHK_OK : o->status == CHK_OP_FAIL ? CHK_FAIL : CHK_INFO;
+        ev.f = o->f;
+        ev.is_cas_mismatch = o->mismatch;
+        if (o->f == CHK_F_READ)
+          bf_value (&ev.value, o->a);
+        else if (o->f == CHK_F_WRITE)
+          bf_value (&ev.value, o->a);
+        else
+          ev.value = (ChkValue) { .kind = CHK_VAL_PAIR, .i = o->a, .j = o->b, .s = -1 };
+        ev.key = chk_history_intern (h, o->key ? "y" : "x");
+        if (o->status != CHK_OP_INFO)
+          o->ret = pos;
+        open[p] = -1;
+      } else {
+        if (open[p] >= 0) /* never completes: the process is gone */
+          open[p] = -1;
+        int i = by_proc[p][next_op[p]++];
+        BfOp *o = &ops[i];
+        ev.process = i;
+        ev.type = CHK_INVOKE;
+        ev.f = o->f;
+        if (o->f == CHK_F_READ)
+          bf_value (&ev.value, -1);
+        else if (o->f == CHK_F_WRITE)
+          bf_value (&ev.value, o->a);
+        else
+          ev.value = (ChkValue) { .kind = CHK_VAL_PAIR, .i = o->a, .j = o->b, .s = -1 };
+        ev.key = chk_history_intern (h, o->key ? "y" : "x");
+        o->call = pos;
+        open[p] = i;
+      }
+      chk_history_append (h, &ev);
+      pos++;
+    }
+    /* Failed ops never happened (unless a Porcupine cas mismatch). */
+    BfOp live[8];
+    int n_live = 0;
+    for (int i = 0; i < n; i++)
+      if (ops[i].status != CHK_OP_FAIL || ops[i].mismatch)
+        live[n_live++] = ops[i];
+    int state[2] = { -1, -1 };
+    gboolean expect_ok = bf_search (live, n_live, 0, state);
+
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GArray) chk_ops = chk_history_ops (h, &error);
+    cr_assert_not_null (chk_ops, "round %d: %s", round, error ? error->message : "");
+    cr_assert_eq (chk_ops->len, (guint) n);
+    int op_of_chk[8];
+    for (guint k = 0; k < chk_ops->len; k++) {
+      const ChkOp *co = &g_array_index (chk_ops, ChkOp, k);
+      for (int i = 0; i < n; i++)
+        if (ops[i].call == co->call)
+          op_of_chk[k] = i;
+    }
+    ChkCheckOptions opt;
+    chk_check_options_init (&opt);
+    opt.kind = CHK_KIND_CAS_REGISTER;
+    g_autoptr (ChkReport) r = chk_linearizable_check (h, chk_ops, &opt, &error);
+    cr_assert_not_null (r, "round %d: %s", round, error ? error->message : "");
+    cr_assert_eq (r->verdict, expect_ok ? CHK_VERDICT_OK : CHK_VERDICT_VIOLATION,
+                  "round %d: checker says %s, exhaustive search says %s", round,
+                  chk_verdict_name (r->verdict), expect_ok ? "ok" : "violation");
+    if (expect_ok) {
+      agree_ok++;
+      replay_order (r->order, ops, op_of_chk);
+    } else {
+      agree_bad++;
+      cr_assert_geq (r->culprit, 0);
+      cr_assert_not_null (r->explanation);
+      replay_order (r->order, ops, op_of_chk);
+    }
+  }
+  cr_expect_gt (agree_ok, 1000, "both verdicts are exercised: %d ok", agree_ok);
+  cr_expect_gt (agree_bad, 1000, "both verdicts are exercised: %d violations", agree_bad);
+}
+
+/* The same property for kv: puts, appends and gets of short strings. */
+typedef struct {
+  ChkFn f;           /* READ get, WRITE put, APPEND */
+  char val[8];       /* put/append value; get result */
+  ChkOpStatus status;
+  int call, ret;
+} KvOp;
+
+static gboolean
+kv_search (const KvOp *ops, int n, guint placed, const char *state)
+{
+  gboolean done = TRUE;
+  for (int i = 0; i < n; i++)
+    if (!(placed & (1u << i)) && ops[i].status == CHK_OP_OK)
+      done = FALSE;
+  if (done)
+    return TRUE;
+  for (int c = 0; c < n; c++) {
+    if (placed & (1u << c))
+      continue;
+    gboolean eligible = TRUE;
+    for (int r = 0; r < n && eligible; r++)
+      if (r != c && !(placed & (1u << r)) && ops[r].ret < ops[c].call)
+        eligible = FALSE;
+    if (!eligible)
+      continue;
+    char next[64];
+    if (ops[c].f == CHK_F_READ) {
+      if (strcmp (state, ops[c].val) != 0)
+        continue;
+      g_strlcpy (next, state, sizeof next);
+    } else if (ops[c].f == CHK_F_WRITE) {
+      g_strlcpy (next, ops[c].val, sizeof next);
+    } else {
+      g_snprintf (next, sizeof next, "%s%s", state, ops[c].val);
+    }
+    if (kv_search (ops, n, placed | (1u << c), next))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+Test (linearizable, random_kv_histories_match_brute_force, .timeout = 120)
+{
+  g_autoptr (GRand) rng = g_rand_new_with_seed (777);
+  static const char *const appends[] = { "a", "b", "c" };
+  static const char *const puts[] = { "p", "q" };
+  static const char *const gets[] = { "", "a", "b", "ab", "ba", "p", "pa", "pb", "qa", "abc", "pab" };
+  int agree_ok = 0, agree_bad = 0;
+  for (int round = 0; round < 4000; round++) {
+    int n = g_rand_int_range (rng, 1, 9);
+    KvOp ops[8];
+    int by_proc[3][8], count[3] = { 0 }, next_op[3] = { 0 }, open[3] = { -1, -1, -1 };
+    gboolean completes[8];
+    for (int i = 0; i < n; i++) {
+      int p = g_rand_int_range (rng, 0, 3);
+      by_proc[p][count[p]++] = i;
+      KvOp *o = &ops[i];
+      *o = (KvOp) { .ret = G_MAXINT };
+      int kind = g_rand_int_range (rng, 0, 10);
+      o->f = kind < 4 ? CHK_F_READ : kind < 8 ? CHK_F_APPEND : CHK_F_WRITE;
+      const char *v = o->f == CHK_F_READ ? gets[g_rand_int_range (rng, 0, G_N_ELEMENTS (gets))]
+                      : o->f == CHK_F_APPEND ? appends[g_rand_int_range (rng, 0, 3)]
+                                             : puts[g_rand_int_range (rng, 0, 2)];
+      g_strlcpy (o->val, v, sizeof o->val);
+      o->status = g_rand_int_range (rng, 0, 10) < 8 ? CHK_OP_OK : CHK_OP_INFO;
+      completes[i] = o->status == CHK_OP_OK || g_rand_boolean (rng);
+    }
+    g_autoptr (ChkHistory) h = chk_history_new ();
+    int pos = 0;
+    for (;;) {
+      int choices[3], nc = 0;
+      for (int p = 0; p < 3; p++)
+        if ((open[p] >= 0 && completes[open[p]]) || next_op[p] < count[p])
+          choices[nc++] = p;
+      if (nc == 0)
+        break;
+      int p = choices[g_rand_int_range (rng, 0, nc)];
+      ChkEvent ev = { .f_name = -1, .time_us = -1, .index = -1, .line = (uint32_t) pos + 1,
+                      .key = chk_history_intern (h, "k") };
+      int i;
+      if (open[p] >= 0 && completes[open[p]]) {
+        i = open[p];
+        ev.type = ops[i].status == CHK_OP_OK ? CHK_OK : CHK_INFO;
+        if (ops[i].status == CHK_OP_OK)
+          ops[i].ret = pos;
+        open[p] = -1;
+      } else {
+        i = by_proc[p][next_op[p]++];
+        ev.type = CHK_INVOKE;
+        ops[i].call = pos;
+        open[p] = i;
+      }
+      ev.process = i;
+      ev.f = ops[i].f;
+      if (ops[i].f != CHK_F_READ || ev.type != CHK_INVOKE)
+        ev.value = (ChkValue) { .kind = CHK_VAL_STR, .s = chk_history_intern (h, ops[i].val) };
+      else
+        ev.value = (ChkValue) { .kind = CHK_VAL_NIL, .s = -1 };
+      chk_history_append (h, &ev);
+      pos++;
+    }
+    /* A get with an unknown result constrains nothing. */
+    KvOp live[8];
+    int n_live = 0;
+    for (int i = 0; i < n; i++)
+      if (ops[i].f != CHK_F_READ || ops[i].status == CHK_OP_OK)
+        live[n_live++] = ops[i];
+    gboolean expect_ok = kv_search (live, n_live, 0, "");
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GArray) chk_ops = chk_history_ops (h, &error);
+    cr_assert_not_null (chk_ops, "round %d: %s", round, error ? error->message : "");
+    ChkCheckOptions opt;
+    chk_check_options_init (&opt);
+    opt.kind = CHK_KIND_KV;
+    g_autoptr (ChkReport) r = chk_linearizable_check (h, chk_ops, &opt, &error);
+    cr_assert_not_null (r);
+    cr_assert_eq (r->verdict, expect_ok ? CHK_VERDICT_OK : CHK_VERDICT_VIOLATION,
+                  "round %d: checker says %s, exhaustive search says %s", round,
+                  chk_verdict_name (r->verdict), expect_ok ? "ok" : "violation");
+    if (expect_ok)
+      agree_ok++;
+    else
+      agree_bad++;
+  }
+  cr_expect_gt (agree_ok, 400, "%d ok", agree_ok);
+  cr_expect_gt (agree_bad, 400, "%d violations", agree_bad);
+}
