@@ -156,7 +156,7 @@ static int32_t
 kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t head,
               int32_t tail, uint32_t skip)
 {
-  uint32_t puts[LIN_KV_PUTS_TRACKED];
+  uint32_t puts[LIN_KV_PUTS_TRACKED], put_slots[LIN_KV_PUTS_TRACKED];
   guint n_puts = 0;
   for (int32_t e = next[head]; e != tail; e = next[e]) {
     uint32_t i = (uint32_t) (e - 1) / 2;
@@ -166,8 +166,9 @@ kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t h
     if (e & 1) {
       if (op->kind != LIN_WRITE)
         continue;
-      if (n_puts == LIN_KV_PUTS_TRACKED || s->n_slots > 1)
-        return -1; /* too many bases (or keys) to follow: nothing more is certain */
+      if (n_puts == LIN_KV_PUTS_TRACKED)
+        return -1; /* too many bases to follow: nothing more is certain */
+      put_slots[n_puts] = op->slot;
       puts[n_puts++] = op->a;
       continue;
     }
@@ -178,7 +179,7 @@ kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t h
       continue;
     gboolean based = FALSE;
     for (guint k = 0; k < n_puts && !based; k++)
-      based = lin_model_text_is_prefix (s->model, puts[k], op->a);
+      based = put_slots[k] == op->slot && lin_model_text_is_prefix (s->model, puts[k], op->a);
     if (!based)
       return (int32_t) i;
   }
@@ -250,6 +251,17 @@ lift (int32_t *next, int32_t *prev, const LinOp *ops, uint32_t i)
   }
 }
 
+/* Several keys in one part (no_split): the key of the first return entry
+ * at or after e.  Operations of other keys commute with it, so only its
+ * key's operations need to be tried before it (see lin_search_run). */
+static inline uint32_t
+return_slot (const LinOp *ops, const int32_t *next, int32_t e, int32_t tail)
+{
+  while (e != tail && (e & 1))
+    e = next[e];
+  return e == tail ? 0 : ops[(e - 2) / 2].slot;
+}
+
 static inline gboolean
 model_step (LinSearch *s, uint32_t state, const LinOp *op, uint32_t *next)
 {
@@ -315,6 +327,14 @@ lin_search_run (LinSearch *s)
   guint depth = 0, remaining = completed;
   gint64 best = -1;
   int32_t e = next[head];
+  /* With several keys, only operations of the key of the first pending
+   * return are tried.  Complete: in any linearization from here, moving
+   * the other keys' operations that precede that return to just after it
+   * keeps every key's order (so the model accepts it) and real time (each
+   * of them returns no earlier than it, and was invoked after nothing that
+   * stays in front). */
+  const gboolean by_slot = s->n_slots > 1;
+  uint32_t rslot = by_slot ? return_slot (ops, next, e, tail) : 0;
   guint64 steps = 0;
   LinResult result = LIN_RESULT_OK;
 
@@ -359,10 +379,16 @@ lin_search_run (LinSearch *s)
       next[prev[c]] = c;
       prev[next[c]] = c;
       e = next[c];
+      if (by_slot)
+        rslot = return_slot (ops, next, e, tail);
       continue;
     }
     uint32_t i = (uint32_t) (e - 1) / 2;
     const LinOp *op = &ops[i];
+    if (by_slot && op->slot != rslot) {
+      e = next[e];
+      continue;
+    }
     if (op->prev_equiv >= 0
         && (set[op->prev_equiv >> 6] & (UINT64_C (1) << (op->prev_equiv & 63))) == 0) {
       e = next[e];
@@ -382,6 +408,8 @@ lin_search_run (LinSearch *s)
         lift (next, prev, ops, i);
         remaining -= op->ret != G_MAXINT64;
         e = next[head];
+        if (by_slot)
+          rslot = return_slot (ops, next, e, tail);
         continue;
       }
       set[i >> 6] &= ~(UINT64_C (1) << (i & 63));

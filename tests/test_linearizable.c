@@ -367,6 +367,14 @@ Test (linearizable, random_histories_match_brute_force, .timeout = 120)
     cr_assert_eq (r->verdict, expect_ok ? CHK_VERDICT_OK : CHK_VERDICT_VIOLATION,
                   "round %d: checker says %s, exhaustive search says %s", round,
                   chk_verdict_name (r->verdict), expect_ok ? "ok" : "violation");
+    if (two_keys) {
+      opt.no_split = TRUE;
+      g_autoptr (ChkReport) whole = chk_linearizable_check (h, chk_ops, &opt, &error);
+      cr_assert_not_null (whole);
+      cr_assert_eq (whole->verdict, r->verdict, "round %d: --no-split says %s", round,
+                    chk_verdict_name (whole->verdict));
+      opt.no_split = FALSE;
+    }
     if (expect_ok) {
       agree_ok++;
       replay_order (r->order, ops, op_of_chk);
