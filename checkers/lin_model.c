@@ -55,14 +55,17 @@ lin_model_new (gboolean is_kv, guint n_slots)
   LinModel *m = g_new0 (LinModel, 1);
   m->is_kv = is_kv;
   m->n_slots = n_slots;
-  m->values = g_array_new (FALSE, FALSE, sizeof (ValueKey));
-  m->value_ids = g_hash_table_new_full (value_key_hash, value_key_equal, g_free, NULL);
-  m->texts = g_ptr_array_new_with_free_func (g_free);
-  m->text_ids = g_hash_table_new (g_str_hash, g_str_equal);
-  m->text_lens = g_array_new (FALSE, FALSE, sizeof (gsize));
-  m->appends = g_hash_table_new (g_int64_hash, g_int64_equal);
-  lin_model_value_id (m, CHK_LIN_VALUE_NIL, 0, 0);
-  lin_model_text_id (m, "");
+  if (is_kv) {
+    m->texts = g_ptr_array_new_with_free_func (g_free);
+    m->text_ids = g_hash_table_new (g_str_hash, g_str_equal);
+    m->text_lens = g_array_new (FALSE, FALSE, sizeof (gsize));
+    m->appends = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+    lin_model_text_id (m, "");
+  } else {
+    m->values = g_array_new (FALSE, FALSE, sizeof (ValueKey));
+    m->value_ids = g_hash_table_new_full (value_key_hash, value_key_equal, g_free, NULL);
+    lin_model_value_id (m, CHK_LIN_VALUE_NIL, 0, 0);
+  }
   if (n_slots > 1) {
     m->vectors = g_array_new (FALSE, TRUE, sizeof (uint32_t));
     m->vec_mask = 1023;
@@ -80,17 +83,16 @@ lin_model_free (LinModel *m)
 {
   if (m == NULL)
     return;
-  g_array_unref (m->values);
-  g_hash_table_unref (m->value_ids);
-  g_hash_table_unref (m->text_ids);
-  g_ptr_array_unref (m->texts);
-  g_array_unref (m->text_lens);
-  GHashTableIter it;
-  gpointer k;
-  g_hash_table_iter_init (&it, m->appends);
-  while (g_hash_table_iter_next (&it, &k, NULL)) /* frees keys; order irrelevant */
-    g_free (k);
-  g_hash_table_unref (m->appends);
+  if (m->values != NULL) {
+    g_array_unref (m->values);
+    g_hash_table_unref (m->value_ids);
+  }
+  if (m->texts != NULL) {
+    g_hash_table_unref (m->text_ids);
+    g_ptr_array_unref (m->texts);
+    g_array_unref (m->text_lens);
+    g_hash_table_unref (m->appends);
+  }
   if (m->vectors != NULL)
     g_array_unref (m->vectors);
   g_free (m->vec_table);

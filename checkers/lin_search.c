@@ -39,15 +39,17 @@ typedef struct {
 } Cache;
 
 static void
-cache_init (Cache *c, guint words)
+cache_init (Cache *c, guint words, guint n_ops)
 {
-  c->mask = 1023;
+  c->mask = 63;
+  while (c->mask < 4 * (gsize) n_ops && c->mask < 65535)
+    c->mask = c->mask * 2 + 1;
   c->slots = g_new (CacheSlot, c->mask + 1);
   for (gsize k = 0; k <= c->mask; k++)
     c->slots[k].set = UINT32_MAX;
   c->count = 0;
   c->words = words;
-  c->arena_cap = 256;
+  c->arena_cap = (c->mask + 1) / 2;
   c->arena_len = 0;
   c->arena = g_new (uint64_t, c->arena_cap * words);
 }
@@ -283,38 +285,72 @@ lin_search_run (LinSearch *s)
 
   /* Entries: 0 head, 1 + 2i call of op i, 2 + 2i its return, 2n + 1 tail. */
   const int32_t head = 0, tail = (int32_t) (2 * n + 1);
-  int32_t *next = g_new (int32_t, 2 * n + 2);
-  int32_t *prev = g_new (int32_t, 2 * n + 2);
-  Stamp *stamps = g_new (Stamp, 2 * n);
-  guint n_stamps = 0, completed = 0;
+  /* One block for the per-operation arrays. */
+  const guint words = (n + 63) / 64 > 0 ? (n + 63) / 64 : 1;
+  gsize block_bytes = (words + (gsize) n + 1) * sizeof (uint64_t)
+                      + (2 * (gsize) n + 2) * 2 * sizeof (int32_t)
+                      + ((gsize) n + 1) * 2 * sizeof (uint32_t);
+  uint64_t *block = g_malloc (block_bytes);
+  uint64_t *set = block;
+  uint64_t *zobrist = set + words;
+  int32_t *next = (int32_t *) (zobrist + n + 1);
+  int32_t *prev = next + 2 * n + 2;
+  uint32_t *stack_op = (uint32_t *) (prev + 2 * n + 2);
+  uint32_t *stack_state = stack_op + n + 1;
+  memset (set, 0, words * sizeof (uint64_t));
+  guint completed = 0;
+  int64_t lo = n > 0 ? ops[0].call : 0, hi = lo;
   for (guint i = 0; i < n; i++) {
-    stamps[n_stamps++] = (Stamp) { ops[i].call, (int32_t) (1 + 2 * i) };
+    g_assert (i == 0 || ops[i].call > ops[i - 1].call); /* invocation order */
+    hi = MAX (hi, ops[i].call);
     if (ops[i].ret != G_MAXINT64) {
-      stamps[n_stamps++] = (Stamp) { ops[i].ret, (int32_t) (2 + 2 * i) };
+      hi = MAX (hi, ops[i].ret);
       completed++;
     }
   }
-  qsort (stamps, n_stamps, sizeof (Stamp), stamp_cmp);
   int32_t last = head;
-  for (guint k = 0; k < n_stamps; k++) {
-    next[last] = stamps[k].entry;
-    prev[stamps[k].entry] = last;
-    last = stamps[k].entry;
+  if (n > 0 && (guint64) (hi - lo) <= 16 * (guint64) n + 4096) {
+    /* Positions are distinct event indices: place the entries in a
+     * bucket per position, then read them in order. */
+    gsize range = (gsize) (hi - lo) + 1;
+    int32_t *at = g_new (int32_t, range);
+    memset (at, 0xff, range * sizeof (int32_t));
+    for (guint i = 0; i < n; i++) {
+      at[ops[i].call - lo] = (int32_t) (1 + 2 * i);
+      if (ops[i].ret != G_MAXINT64)
+        at[ops[i].ret - lo] = (int32_t) (2 + 2 * i);
+    }
+    for (gsize k = 0; k < range; k++)
+      if (at[k] >= 0) {
+        next[last] = at[k];
+        prev[at[k]] = last;
+        last = at[k];
+      }
+    g_free (at);
+  } else if (n > 0) {
+    Stamp *stamps = g_new (Stamp, 2 * n);
+    guint n_stamps = 0;
+    for (guint i = 0; i < n; i++) {
+      stamps[n_stamps++] = (Stamp) { ops[i].call, (int32_t) (1 + 2 * i) };
+      if (ops[i].ret != G_MAXINT64)
+        stamps[n_stamps++] = (Stamp) { ops[i].ret, (int32_t) (2 + 2 * i) };
+    }
+    qsort (stamps, n_stamps, sizeof (Stamp), stamp_cmp);
+    for (guint k = 0; k < n_stamps; k++) {
+      next[last] = stamps[k].entry;
+      prev[stamps[k].entry] = last;
+      last = stamps[k].entry;
+    }
+    g_free (stamps);
   }
   next[last] = tail;
   prev[tail] = last;
-  g_free (stamps);
 
-  const guint words = (n + 63) / 64 > 0 ? (n + 63) / 64 : 1;
-  uint64_t *set = g_new0 (uint64_t, words);
-  uint64_t *zobrist = g_new (uint64_t, n > 0 ? n : 1);
   uint64_t seed = 0x5eed;
   for (guint i = 0; i < n; i++)
     zobrist[i] = splitmix64 (&seed);
-  uint32_t *stack_op = g_new (uint32_t, n + 1);
-  uint32_t *stack_state = g_new (uint32_t, n + 1);
   Cache cache;
-  cache_init (&cache, words);
+  cache_init (&cache, words, n);
 
   Lookahead look = LOOK_NONE;
   if (lin_model_is_kv (s->model))
@@ -445,10 +481,5 @@ lin_search_run (LinSearch *s)
   s->memory_peak = cache_memory (&cache) + lin_model_memory (s->model)
                    + (gsize) n * (sizeof (LinOp) + 4 * sizeof (int32_t));
   cache_clear (&cache);
-  g_free (next);
-  g_free (prev);
-  g_free (set);
-  g_free (zobrist);
-  g_free (stack_op);
-  g_free (stack_state);
+  g_free (block);
 }

@@ -14,7 +14,10 @@
 
 typedef struct {
   int32_t key;        /* the part's key; -1: unkeyed or all keys (no_split) */
-  GArray *lops;       /* LinOp */
+  const GArray *indices; /* int64 op indices, in invocation order (borrowed) */
+  GHashTable *slot_of;   /* no_split: key -> slot (borrowed), else NULL */
+  GArray *lops;       /* LinOp; compiled when the part is run */
+  gboolean owns_model; /* else the model is shared by parts run one by one */
   LinModel *model;
   guint n_slots;
   LinSearch search;
@@ -25,8 +28,10 @@ typedef struct {
 static void
 part_free (Part *p)
 {
-  g_array_unref (p->lops);
-  lin_model_free (p->model);
+  if (p->lops != NULL)
+    g_array_unref (p->lops);
+  if (p->owns_model)
+    lin_model_free (p->model);
   if (p->search.order != NULL)
     g_array_unref (p->search.order);
   g_free (p);
@@ -95,23 +100,39 @@ equiv_equal (gconstpointer x, gconstpointer y)
   return a->kind == b->kind && a->slot == b->slot && a->a == b->a && a->b == b->b;
 }
 
-/* Compiles the ops (indices, in invocation order) of one part.  Returns
- * FALSE with an error for a cas whose value is not [old new]. */
+/* Operations that take part in the search: a failed one never happened
+ * (unless Porcupine's failed cas, which compared); a read with an unknown
+ * result constrains nothing; an info cas that would write the value it
+ * expects changes nothing either way. */
 static gboolean
-part_compile (Part *p, const ChkHistory *h, const GArray *ops, const GArray *indices,
-              ChkKind kind, GHashTable *slot_of, GError **error)
+op_is_live (const ChkOp *op)
 {
+  if (op->status == CHK_OP_FAIL && !op->is_cas_mismatch)
+    return FALSE;
+  if (op->f == CHK_F_READ && (op->status != CHK_OP_OK || op->output.kind == CHK_VAL_NONE))
+    return FALSE;
+  if (op->f == CHK_F_CAS && op->status == CHK_OP_INFO && op->input.i == op->input.j)
+    return FALSE;
+  return TRUE;
+}
+
+/* Compiles the part's operations for the search, with `model` (NULL: its
+ * own). */
+static void
+part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, LinModel *model)
+{
+  const GArray *indices = p->indices;
+  GHashTable *slot_of = p->slot_of;
   gboolean is_kv = kind == CHK_KIND_KV;
-  p->model = lin_model_new (is_kv, p->n_slots);
+  p->owns_model = model == NULL;
+  p->model = model != NULL ? model : lin_model_new (is_kv, p->n_slots);
   p->lops = g_array_sized_new (FALSE, FALSE, sizeof (LinOp), indices->len);
-  g_autoptr (GHashTable) last_equiv = g_hash_table_new_full (equiv_hash, equiv_equal, g_free, NULL);
+  g_autoptr (GHashTable) last_equiv = NULL; /* made on the first open operation */
   for (guint k = 0; k < indices->len; k++) {
     int64_t idx = g_array_index (indices, int64_t, k);
     const ChkOp *op = &g_array_index (ops, ChkOp, idx);
-    if (op->status == CHK_OP_FAIL && !op->is_cas_mismatch)
-      continue; /* never happened */
-    if (op->f == CHK_F_READ && (op->status != CHK_OP_OK || op->output.kind == CHK_VAL_NONE))
-      continue; /* a read with an unknown result constrains nothing */
+    if (!op_is_live (op))
+      continue;
     LinOp lo = {
       .op = idx, .call = op->call, .ret = op->status == CHK_OP_INFO ? G_MAXINT64 : op->ret,
       .prev_equiv = -1,
@@ -140,24 +161,18 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, const GArray *ind
       break;
     }
     case CHK_F_CAS:
-      if (op->input.kind != CHK_VAL_PAIR) {
-        const ChkEvent *ev = chk_history_get (h, (guint) op->call);
-        g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
-                     "%s:%u: cas of process %" G_GINT64_FORMAT " has no [expected new] value",
-                     h->source != NULL ? h->source : "<history>", ev->line, op->process);
-        return FALSE;
-      }
+      g_assert (op->input.kind == CHK_VAL_PAIR); /* checked before */
       lo.a = lin_model_value_id (p->model, CHK_LIN_VALUE_INT, op->input.i, 0);
       lo.b = lin_model_value_id (p->model, CHK_LIN_VALUE_INT, op->input.j, 0);
       lo.kind = op->status == CHK_OP_FAIL ? LIN_CAS_MISMATCH
                 : op->status == CHK_OP_INFO ? LIN_CAS_UNKNOWN : LIN_CAS;
-      if (lo.kind == LIN_CAS_UNKNOWN && lo.a == lo.b)
-        continue; /* changes nothing whether or not it happened */
       break;
     case CHK_F_OTHER:
       g_assert_not_reached (); /* rejected by chk_kind_detect */
     }
     if (lo.ret == G_MAXINT64) {
+      if (last_equiv == NULL)
+        last_equiv = g_hash_table_new_full (equiv_hash, equiv_equal, g_free, NULL);
       EquivKey key = { lo.kind, lo.slot, lo.a, lo.b };
       gpointer prev = g_hash_table_lookup (last_equiv, &key);
       if (prev != NULL)
@@ -167,12 +182,27 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, const GArray *ind
     }
     g_array_append_val (p->lops, lo);
   }
-  return TRUE;
 }
 
+typedef struct {
+  const ChkHistory *h;
+  const GArray *ops;
+  ChkKind kind;
+  const ChkCheckOptions *opt;
+  GPtrArray *parts;
+  LinModel *shared;   /* one model for parts run one by one (values and
+                       * strings are the same across keys); NULL on threads */
+} RunContext;
+
 static void
-part_run (Part *p, const ChkCheckOptions *opt)
+part_run (Part *p, const RunContext *rc)
 {
+  const ChkCheckOptions *opt = rc->opt;
+  if (p->cancel) {
+    p->search.result = LIN_RESULT_CANCELLED;
+    return;
+  }
+  part_compile (p, rc->h, rc->ops, rc->kind, rc->shared);
   p->search = (LinSearch) {
     .ops = (const LinOp *) p->lops->data, .n_ops = p->lops->len, .model = p->model,
     .n_slots = p->n_slots, .cancel = opt->cancel, .part_cancel = &p->cancel,
@@ -182,17 +212,12 @@ part_run (Part *p, const ChkCheckOptions *opt)
   p->done = TRUE;
 }
 
-typedef struct {
-  GPtrArray *parts;
-  const ChkCheckOptions *opt;
-} PoolShared;
-
 static void
 pool_work (gpointer data, gpointer user)
 {
   Part *p = data;
-  PoolShared *sh = user;
-  part_run (p, sh->opt);
+  const RunContext *sh = user;
+  part_run (p, sh);
   if (p->search.result == LIN_RESULT_VIOLATION) {
     /* Parts with a higher key need not finish: the report names the
      * violation with the lowest key, whatever the thread timing. */
@@ -210,34 +235,49 @@ static gint
 size_desc (gconstpointer a, gconstpointer b, gpointer data)
 {
   const Part *x = a, *y = b;
-  return (x->lops->len < y->lops->len) - (x->lops->len > y->lops->len);
+  return (x->indices->len < y->indices->len) - (x->indices->len > y->indices->len);
 }
 
 static void
-run_parts (GPtrArray *parts, const ChkCheckOptions *opt)
+run_parts (RunContext *rc)
 {
+  GPtrArray *parts = rc->parts;
+  const ChkCheckOptions *opt = rc->opt;
   guint big = 0;
   for (guint k = 0; k < parts->len; k++)
-    big += ((Part *) g_ptr_array_index (parts, k))->lops->len >= LIN_THREAD_MIN_OPS;
+    big += ((Part *) g_ptr_array_index (parts, k))->indices->len >= LIN_THREAD_MIN_OPS;
   if (opt->jobs <= 1 || big < 2) {
     for (guint k = 0; k < parts->len; k++) {
+      if (rc->shared == NULL)
+        rc->shared = lin_model_new (rc->kind == CHK_KIND_KV,
+                                    ((Part *) g_ptr_array_index (parts, 0))->n_slots);
       Part *p = g_ptr_array_index (parts, k);
-      part_run (p, opt);
+      part_run (p, rc);
       if (p->search.result == LIN_RESULT_VIOLATION)
         break; /* the lowest key fails: the rest cannot change the report */
     }
     return;
   }
-  PoolShared sh = { parts, opt };
   g_autoptr (GError) error = NULL;
   /* Worker threads around independent per-key checks; the report is
    * assembled in key order afterwards. */
-  GThreadPool *pool = g_thread_pool_new (pool_work, &sh, opt->jobs, TRUE, &error); /* dsim-allow-nondeterminism: independent per-key checks, results ordered by key */
+  GThreadPool *pool = g_thread_pool_new (pool_work, (gpointer) rc, opt->jobs, TRUE, &error); /* dsim-allow-nondeterminism: independent per-key checks, results ordered by key */
   g_assert (pool != NULL);
   g_thread_pool_set_sort_function (pool, size_desc, NULL);
   for (guint k = 0; k < parts->len; k++)
     g_thread_pool_push (pool, g_ptr_array_index (parts, k), NULL);
   g_thread_pool_free (pool, FALSE, TRUE);
+}
+
+typedef LinModel LinModelOwner;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LinModelOwner, lin_model_free)
+
+static void
+free_key_lists (GArray **by_key, guint n)
+{
+  for (guint k = 0; k < n; k++)
+    if (by_key[k] != NULL)
+      g_array_unref (by_key[k]);
 }
 
 ChkReport *
@@ -247,19 +287,30 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
   ChkKind kind;
   if (!chk_kind_detect (h, ops, opt->kind, &kind, error))
     return NULL;
+  for (guint i = 0; i < ops->len; i++) {
+    const ChkOp *op = &g_array_index (ops, ChkOp, i);
+    if (op->f == CHK_F_CAS && op->input.kind != CHK_VAL_PAIR) {
+      const ChkEvent *ev = chk_history_get (h, (guint) op->call);
+      g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
+                   "%s:%u: cas of process %" G_GINT64_FORMAT " has no [expected new] value",
+                   h->source != NULL ? h->source : "<history>", ev->line, op->process);
+      return NULL;
+    }
+  }
   g_autoptr (ChkReport) report = chk_report_new ("linearizable");
   report->kind = kind;
 
-  /* Group op indices by key, keys sorted. */
-  g_autoptr (GHashTable) by_key = g_hash_table_new_full (NULL, NULL, NULL,
-                                                         (GDestroyNotify) g_array_unref);
+  /* Group op indices by key (key ids are small: index by key + 1), keys
+   * sorted. */
+  guint n_ids = h->strings->len + 1;
+  g_autofree GArray **by_key = g_new0 (GArray *, n_ids);
   g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (int32_t));
   for (guint i = 0; i < ops->len; i++) {
     const ChkOp *op = &g_array_index (ops, ChkOp, i);
-    GArray *list = g_hash_table_lookup (by_key, GINT_TO_POINTER (op->key));
+    g_assert (op->key >= -1 && (guint) (op->key + 1) < n_ids);
+    GArray *list = by_key[op->key + 1];
     if (list == NULL) {
-      list = g_array_new (FALSE, FALSE, sizeof (int64_t));
-      g_hash_table_insert (by_key, GINT_TO_POINTER (op->key), list);
+      list = by_key[op->key + 1] = g_array_new (FALSE, FALSE, sizeof (int64_t));
       g_array_append_val (keys, op->key);
     }
     int64_t idx = i;
@@ -268,9 +319,11 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
   g_array_sort_with_data (keys, key_sort, (gpointer) h);
 
   g_autoptr (GPtrArray) parts = g_ptr_array_new_with_free_func ((GDestroyNotify) part_free);
+  g_autoptr (GHashTable) slot_of = NULL;
+  g_autoptr (GArray) all = NULL;
   if (opt->no_split && keys->len > 1) {
-    g_autoptr (GHashTable) slot_of = g_hash_table_new (NULL, NULL);
-    g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (int64_t));
+    slot_of = g_hash_table_new (NULL, NULL);
+    all = g_array_sized_new (FALSE, FALSE, sizeof (int64_t), ops->len);
     for (guint k = 0; k < keys->len; k++)
       g_hash_table_insert (slot_of, GINT_TO_POINTER (g_array_index (keys, int32_t, k)),
                            GUINT_TO_POINTER (k));
@@ -281,26 +334,26 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
     Part *p = g_new0 (Part, 1);
     p->key = -1;
     p->n_slots = keys->len;
+    p->indices = all;
+    p->slot_of = slot_of;
     g_ptr_array_add (parts, p);
-    if (!part_compile (p, h, ops, all, kind, slot_of, error))
-      return NULL;
   } else {
     for (guint k = 0; k < keys->len; k++) {
       int32_t key = g_array_index (keys, int32_t, k);
       Part *p = g_new0 (Part, 1);
       p->key = key;
       p->n_slots = 1;
+      p->indices = by_key[key + 1];
       g_ptr_array_add (parts, p);
-      if (!part_compile (p, h, ops, g_hash_table_lookup (by_key, GINT_TO_POINTER (key)), kind,
-                         NULL, error))
-        return NULL;
     }
   }
   report->n_parts = parts->len;
-  for (guint k = 0; k < parts->len; k++)
-    report->n_ops += ((Part *) g_ptr_array_index (parts, k))->lops->len;
+  for (guint i = 0; i < ops->len; i++)
+    report->n_ops += op_is_live (&g_array_index (ops, ChkOp, i));
 
-  run_parts (parts, opt);
+  RunContext rc = { .h = h, .ops = ops, .kind = kind, .opt = opt, .parts = parts };
+  run_parts (&rc);
+  g_autoptr (LinModelOwner) shared = rc.shared;
 
   /* The report: the violation with the lowest key, else unknown if any part
    * did not finish, else ok. */
@@ -343,5 +396,6 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
       }
     }
   }
+  free_key_lists (by_key, n_ids);
   return g_steal_pointer (&report);
 }

@@ -25,12 +25,23 @@ set_line_error (const ChkHistory *h, const ChkEvent *ev, GError **error, const c
 GArray *
 chk_history_ops (const ChkHistory *h, GError **error)
 {
-  g_autoptr (GArray) ops = g_array_new (FALSE, FALSE, sizeof (ChkOp));
-  /* process -> index in ops + 1 of its open invocation; lookups only */
-  g_autoptr (GHashTable) open = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr (GArray) ops = g_array_sized_new (FALSE, FALSE, sizeof (ChkOp),
+                                              chk_history_len (h) / 2 + 1);
+  /* process -> index in ops + 1 of its open invocation: an array when the
+   * process numbers are small, as they usually are, else a table. */
+  int64_t max_process = -1;
+  gboolean dense = TRUE;
+  for (guint k = 0; k < chk_history_len (h) && dense; k++) {
+    int64_t p = chk_history_get (h, k)->process;
+    dense = p >= 0 && p < 4 * (int64_t) chk_history_len (h) + 1024;
+    max_process = MAX (max_process, p);
+  }
+  g_autofree guint *open_by_process = dense ? g_new0 (guint, max_process + 1) : NULL;
+  g_autoptr (GHashTable) open = dense ? NULL : g_hash_table_new (g_int64_hash, g_int64_equal);
   for (guint k = 0; k < chk_history_len (h); k++) {
     const ChkEvent *ev = chk_history_get (h, k);
-    gpointer found = g_hash_table_lookup (open, &ev->process);
+    gpointer found = dense ? GUINT_TO_POINTER (open_by_process[ev->process])
+                           : g_hash_table_lookup (open, &ev->process);
     if (ev->type == CHK_INVOKE) {
       if (found != NULL) {
         const ChkOp *prev = &g_array_index (ops, ChkOp, GPOINTER_TO_UINT (found) - 1);
@@ -50,7 +61,10 @@ chk_history_ops (const ChkHistory *h, GError **error)
       };
       g_array_append_val (ops, op);
       /* the key points into the event array, which outlives this table */
-      g_hash_table_insert (open, (gpointer) &ev->process, GUINT_TO_POINTER (ops->len));
+      if (dense)
+        open_by_process[ev->process] = ops->len;
+      else
+        g_hash_table_insert (open, (gpointer) &ev->process, GUINT_TO_POINTER (ops->len));
       continue;
     }
     if (found == NULL) {
@@ -70,7 +84,10 @@ chk_history_ops (const ChkHistory *h, GError **error)
       set_line_error (h, ev, error, msg);
       return NULL;
     }
-    g_hash_table_remove (open, &ev->process);
+    if (dense)
+      open_by_process[ev->process] = 0;
+    else
+      g_hash_table_remove (open, &ev->process);
     op->is_final = op->is_final || ev->is_final;
     op->is_cas_mismatch = ev->is_cas_mismatch;
     if (op->key < 0)
