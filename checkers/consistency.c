@@ -76,33 +76,17 @@ chk_cons_options_init (ChkConsOptions *opt)
                             .max_violations = 3 };
 }
 
-const char *
-chk_model_name (ChkModel m)
+static const ModelInfo *
+model_info (ChkModel m)
 {
   g_assert (m < CHK_MODEL__COUNT);
-  return models[m].name;
+  return &models[m];
 }
 
-const char *
-chk_model_short_name (ChkModel m)
-{
-  g_assert (m < CHK_MODEL__COUNT);
-  return models[m].short_name;
-}
-
-const char *
-chk_model_definition (ChkModel m)
-{
-  g_assert (m < CHK_MODEL__COUNT);
-  return models[m].definition;
-}
-
-const char *
-chk_model_example (ChkModel m)
-{
-  g_assert (m < CHK_MODEL__COUNT);
-  return models[m].example;
-}
+const char *chk_model_name (ChkModel m) { return model_info (m)->name; }
+const char *chk_model_short_name (ChkModel m) { return model_info (m)->short_name; }
+const char *chk_model_definition (ChkModel m) { return model_info (m)->definition; }
+const char *chk_model_example (ChkModel m) { return model_info (m)->example; }
 
 gboolean
 chk_model_from_name (const char *name, ChkModel *out)
