@@ -155,8 +155,9 @@ chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced, ChkKind
       continue;
     const ChkEvent *ev = chk_history_get (h, (guint) op->call);
     g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
-                 "%s:%u: operation '%s' of process %" G_GINT64_FORMAT " is not one of the %s "
+                 "%s:%u:%u: operation '%s' of process %" G_GINT64_FORMAT " is not one of the %s "
                  "kind (expected %s)", h->source != NULL ? h->source : "<history>", ev->line,
+                 MAX (ev->column, 1),
                  op_fn_name (h, op), op->process, chk_kind_name (k),
                  k == CHK_KIND_REGISTER       ? "read or write"
                  : k == CHK_KIND_CAS_REGISTER ? "read, write or cas"

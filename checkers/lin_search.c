@@ -372,16 +372,21 @@ lin_search_run (LinSearch *s)
   const gboolean by_slot = s->n_slots > 1;
   uint32_t rslot = by_slot ? return_slot (ops, next, e, tail) : 0;
   guint64 steps = 0;
+  gsize mem_checked = 0;
   LinResult result = LIN_RESULT_OK;
 
   while (remaining > 0) {
-    if (G_UNLIKELY ((++steps & 0x3fff) == 0)) {
-      if ((s->cancel != NULL && *s->cancel) || (s->part_cancel != NULL && *s->part_cancel)) {
-        result = LIN_RESULT_CANCELLED;
-        break;
-      }
-      gsize mem = cache_memory (&cache) + lin_model_memory (s->model);
-      if (s->memory_limit > 0 && mem > s->memory_limit) {
+    if (G_UNLIKELY ((++steps & 0x3fff) == 0)
+        && ((s->cancel != NULL && *s->cancel) || (s->part_cancel != NULL && *s->part_cancel))) {
+      result = LIN_RESULT_CANCELLED;
+      break;
+    }
+    /* The memory cap is checked as the cache grows, so that it stops the
+     * same search at the same point on every machine. */
+    if (G_UNLIKELY (cache.count > mem_checked + 1024)) {
+      mem_checked = cache.count;
+      if (s->memory_limit > 0
+          && cache_memory (&cache) + lin_model_memory (s->model) > s->memory_limit) {
         result = LIN_RESULT_MEMORY;
         break;
       }

@@ -292,8 +292,9 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
     if (op->f == CHK_F_CAS && op->input.kind != CHK_VAL_PAIR) {
       const ChkEvent *ev = chk_history_get (h, (guint) op->call);
       g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
-                   "%s:%u: cas of process %" G_GINT64_FORMAT " has no [expected new] value",
-                   h->source != NULL ? h->source : "<history>", ev->line, op->process);
+                   "%s:%u:%u: expected a cas value [expected new] for process %" G_GINT64_FORMAT,
+                   h->source != NULL ? h->source : "<history>", ev->line, MAX (ev->column, 1),
+                   op->process);
       return NULL;
     }
   }

@@ -158,7 +158,7 @@ Test (linearizable, kind_mismatch_is_bad_input)
   cr_expect_null (r);
   cr_assert_not_null (error);
   g_autofree char *expect = g_strdup_printf (
-    "%s:6: operation 'cas' of process 1 is not one of the register kind (expected read or "
+    "%s:6:2: operation 'cas' of process 1 is not one of the register kind (expected read or "
     "write)", path);
   cr_expect_str_eq (error->message, expect);
 }

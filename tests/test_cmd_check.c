@@ -1,0 +1,255 @@
+/* test_cmd_check.c: `dsim check` end to end: exit codes, the messages for
+ * malformed histories, the text and JSON reports (golden files), limits. */
+#include <criterion/criterion.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "tests/support.h"
+
+typedef struct {
+  int rc;
+  char *out, *err;
+} Run;
+
+static char *
+strip_root (char *text)
+{
+  g_autofree char *root = test_source_path ("");
+  g_autofree char *prefix = g_str_has_suffix (root, "/") ? g_strdup (root)
+                                                        : g_strconcat (root, "/", NULL);
+  g_auto (GStrv) parts = g_strsplit (text, prefix, -1);
+  g_free (text);
+  return g_strjoinv ("", parts);
+}
+
+static Run
+dsim (const char *const *args)
+{
+  Run r = { 0 };
+  r.rc = test_run_dsim (args, &r.out, &r.err);
+  /* Paths in the output are relative to the source root, as in the golden files. */
+  r.out = strip_root (r.out);
+  r.err = strip_root (r.err);
+  return r;
+}
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+static char *
+src (const char *rel)
+{
+  return test_source_path (rel);
+}
+
+typedef struct {
+  const char *file;
+  const char *message;
+} BadFile;
+
+static const BadFile bad_files[] = {
+  { "cas-not-pair.jsonl",
+    "tests/data/histories/bad/cas-not-pair.jsonl:1:1: expected a cas value [expected new] for "
+    "process 0" },
+  { "etcd-process.log",
+    "tests/data/histories/bad/etcd-process.log:2:21: expected a process number, found 'zero'" },
+  { "garbage.txt",
+    "tests/data/histories/bad/garbage.txt:1:1: expected a history (JSON Lines objects, EDN "
+    "operation maps, or Porcupine 'INFO  jepsen.util' log lines), found 'this is not a histor'" },
+  { "json-comma.jsonl",
+    "tests/data/histories/bad/json-comma.jsonl:2:14: expected ',' or '}', found '\"'" },
+  { "map-value.edn",
+    "tests/data/histories/bad/map-value.edn:1:47: expected a value: nil, an integer, a string, "
+    "or a pair of integers [a b], found a map" },
+  { "missing-type.edn",
+    "tests/data/histories/bad/missing-type.edn:2:1: expected the field :type in this operation "
+    "map" },
+  { "unclosed.edn",
+    "tests/data/histories/bad/unclosed.edn:3:1: expected ']' to close the sequence opened at "
+    "1:1, found end of input" },
+  { "unpaired.jsonl",
+    "tests/data/histories/bad/unpaired.jsonl:2:1: process 1 completes write (ok) but has no "
+    "open invocation (expected an invoke before it)" },
+};
+
+Test (cmd_check, malformed_histories_exit_2_with_their_message)
+{
+  for (guint k = 0; k < G_N_ELEMENTS (bad_files); k++) {
+    g_autofree char *rel = g_build_filename ("tests/data/histories/bad", bad_files[k].file, NULL);
+    g_autofree char *path = src (rel);
+    Run r = dsim ((const char *[]) { "check", path, NULL });
+    cr_expect_eq (r.rc, 2, "%s: exit %d", bad_files[k].file, r.rc);
+    g_autofree char *want = g_strdup_printf ("dsim: %s\n", bad_files[k].message);
+    cr_expect_str_eq (r.err, want);
+    cr_expect (strstr (r.out, "1 bad input") != NULL, "%s", r.out);
+    run_clear (&r);
+  }
+}
+
+Test (cmd_check, every_bad_file_is_covered)
+{
+  g_autofree char *dir = src ("tests/data/histories/bad");
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  cr_assert_not_null (d);
+  guint n = 0;
+  for (const char *name; (name = g_dir_read_name (d)) != NULL; n++) {
+    gboolean listed = FALSE;
+    for (guint k = 0; k < G_N_ELEMENTS (bad_files); k++)
+      listed = listed || strcmp (bad_files[k].file, name) == 0;
+    cr_expect (listed, "%s has no expected message in this test", name);
+  }
+  cr_expect_eq (n, G_N_ELEMENTS (bad_files));
+}
+
+static void
+expect_golden (const char *golden, const char *actual)
+{
+  g_autofree char *path = src (golden);
+  g_autofree char *want = NULL;
+  cr_assert (g_file_get_contents (path, &want, NULL, NULL), "%s missing", golden);
+  cr_expect_str_eq (actual, want, "%s differs", golden);
+}
+
+Test (cmd_check, text_report_golden)
+{
+  g_autofree char *a = src ("tests/data/histories/info-cannot-explain.edn");
+  g_autofree char *b = src ("tests/data/histories/all-concurrent.jsonl");
+  g_autofree char *c = src ("tests/data/histories/all-concurrent-bad.jsonl");
+  Run r = dsim ((const char *[]) { "check", a, b, c, NULL });
+  cr_expect_eq (r.rc, 1, "worst verdict: violation");
+  cr_expect_str_eq (r.err, "");
+  expect_golden ("tests/golden/check-text.txt", r.out);
+  run_clear (&r);
+}
+
+Test (cmd_check, json_report_golden)
+{
+  g_autofree char *a = src ("tests/data/histories/info-cannot-explain.edn");
+  g_autofree char *b = src ("tests/data/histories/independent.edn");
+  Run r = dsim ((const char *[]) { "check", "--format", "json", a, b, NULL });
+  cr_expect_eq (r.rc, 1);
+  expect_golden ("tests/golden/check-json.jsonl", r.out);
+  run_clear (&r);
+}
+
+Test (cmd_check, exit_code_is_the_worst_verdict)
+{
+  g_autofree char *ok = src ("tests/data/histories/one-op.jsonl");
+  g_autofree char *bad = src ("tests/data/histories/failed-cas.edn");
+  g_autofree char *broken = src ("tests/data/histories/bad/garbage.txt");
+  Run r = dsim ((const char *[]) { "check", ok, NULL });
+  cr_expect_eq (r.rc, 0);
+  cr_expect (strstr (r.out, "checked 1 history: 1 ok, 0 violation, 0 unknown, 0 bad input\n"));
+  run_clear (&r);
+  r = dsim ((const char *[]) { "check", ok, bad, NULL });
+  cr_expect_eq (r.rc, 1);
+  run_clear (&r);
+  r = dsim ((const char *[]) { "check", bad, broken, ok, NULL });
+  cr_expect_eq (r.rc, 2, "bad input outranks a violation");
+  cr_expect (strstr (r.out, "checked 3 histories: 1 ok, 1 violation, 0 unknown, 1 bad input\n"));
+  run_clear (&r);
+}
+
+Test (cmd_check, options_and_usage_errors)
+{
+  g_autofree char *ok = src ("tests/data/histories/one-op.jsonl");
+  g_autofree char *cas = src ("tests/data/histories/knossos-cas.edn");
+  static const struct {
+    const char *args[6];
+    const char *err;
+  } cases[] = {
+    { { "check", NULL }, "dsim: check: no history given (usage: dsim check HISTORY... "
+                         "[options], see --help)\n" },
+    { { "check", "--model", "quantum", "X", NULL }, NULL },
+    { { "check", "--kind", "stack", "X", NULL },
+      "dsim: check: --kind 'stack': expected register, cas-register, kv or auto\n" },
+    { { "check", "--timeout", "soon", "X", NULL },
+      "dsim: check: --timeout 'soon': expected a duration such as 500ms or 10s\n" },
+    { { "check", "--input-format", "xml", "X", NULL },
+      "dsim: check: --input-format 'xml': expected auto, jsonl, edn, porcupine-etcd or "
+      "porcupine-kv\n" },
+    { { "check", "--jobs", "0", "X", NULL },
+      "dsim: check: --jobs '0': expected a number from 1 to 1024\n" },
+    { { "check", "--frobnicate", "X", NULL },
+      "dsim: check: unknown option '--frobnicate' (see dsim check --help)\n" },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
+    Run r = dsim (cases[k].args);
+    cr_expect_eq (r.rc, 2, "case %u: exit %d", k, r.rc);
+    if (cases[k].err != NULL)
+      cr_expect_str_eq (r.err, cases[k].err);
+    else
+      cr_expect (g_str_has_prefix (r.err, "dsim: check: unknown model 'quantum' (expected "
+                                            "linearizable, "), "%s", r.err);
+    run_clear (&r);
+  }
+  /* A forced kind that the operations do not fit is bad input, exit 2. */
+  Run r = dsim ((const char *[]) { "check", "--kind", "register", cas, NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect (strstr (r.err, "knossos-cas.edn:6:2: operation 'cas' of process 1 is not one of "
+                            "the register kind (expected read or write)") != NULL, "%s", r.err);
+  run_clear (&r);
+  /* A forced input format that does not match the content is bad input. */
+  r = dsim ((const char *[]) { "check", "--input-format", "edn", ok, NULL });
+  cr_expect_eq (r.rc, 2);
+  run_clear (&r);
+  r = dsim ((const char *[]) { "check", "--help", NULL });
+  cr_expect_eq (r.rc, 0);
+  cr_expect (strstr (r.out, "info    (and an invocation that never completes") != NULL);
+  cr_expect (strstr (r.out, "cas-register") != NULL);
+  run_clear (&r);
+}
+
+/* --diagram is refused, not ignored, until the drawing is built in. */
+Test (cmd_check, diagram_is_drawn_or_refused)
+{
+  g_autofree char *bad = src ("tests/data/histories/failed-cas.edn");
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-check-XXXXXX", NULL);
+  g_autofree char *svg = g_build_filename (tmp, "d.svg", NULL);
+  Run r = dsim ((const char *[]) { "check", bad, "--diagram", svg, NULL });
+  if (strstr (r.err, "not available") != NULL) {
+    cr_expect_eq (r.rc, 2);
+    cr_expect_str_eq (r.err, "dsim: check: --diagram is not available in this build\n");
+    cr_expect_not (g_file_test (svg, G_FILE_TEST_EXISTS));
+  } else {
+    cr_expect_eq (r.rc, 1, "%s", r.err);
+    cr_expect (g_file_test (svg, G_FILE_TEST_EXISTS), "the diagram was written");
+  }
+  g_unlink (svg);
+  g_rmdir (tmp);
+  run_clear (&r);
+}
+
+/* The memory cap gives unknown (exit 3), at the same point on every run. */
+Test (cmd_check, memory_cap_gives_unknown)
+{
+  g_autofree char *path = test_shared_path ("corpus/porcupine/jepsen/etcd_002.log",
+                                            "a history that needs some search");
+  if (path == NULL)
+    return;
+  Run r = dsim ((const char *[]) { "check", "--max-memory", "1K", "--format", "json", path, NULL });
+  cr_expect_eq (r.rc, 3);
+  cr_expect (strstr (r.out, "\"verdict\":\"unknown\"") != NULL, "%s", r.out);
+  cr_expect (strstr (r.out, "the search reached its memory limit before a verdict") != NULL);
+  run_clear (&r);
+}
+
+/* The verdicts and the text do not depend on the number of threads. */
+Test (cmd_check, jobs_do_not_change_the_output)
+{
+  g_autofree char *path = test_shared_path ("corpus/porcupine/kv/c10-bad.txt", "kv history");
+  if (path == NULL)
+    return;
+  Run one = dsim ((const char *[]) { "check", "--jobs", "1", path, NULL });
+  Run two = dsim ((const char *[]) { "check", "--jobs", "2", path, NULL });
+  cr_expect_eq (one.rc, 1);
+  cr_expect_str_eq (one.out, two.out);
+  run_clear (&one);
+  run_clear (&two);
+}
