@@ -96,7 +96,10 @@ for mode in split no-split; do
   /usr/bin/time -f '%e %M' -o "$tmp/time" "$DSIM" check --jobs 1 --timeout "$NO_SPLIT_TIMEOUT" \
     $flag --format json "$CORPUS/$largest" > "$tmp/one.jsonl"
   verdict=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["verdict"])' "$tmp/one.jsonl")
-  read -r secs kb < "$tmp/time"
+  # GNU time writes "Command exited with non-zero status N" first on a violation.
+  read -r secs kb <<EOT
+$(tail -n 1 "$tmp/time")
+EOT
   echo "  $mode: verdict $verdict, $secs s, peak memory $((kb / 1024)) MiB (timeout $NO_SPLIT_TIMEOUT, one thread)"
 done
 exit $status
