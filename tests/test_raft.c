@@ -553,6 +553,55 @@ Test (raft, malformed_messages_are_ignored)
   proto_outbox_clear (&out);
 }
 
+/* Garbage in every message type, from nodes and clients, to a leader and a
+ * follower: nothing crashes (the ASan build runs this too) and the
+ * invariants hold. */
+Test (raft, garbled_messages_do_not_crash)
+{
+  g_autoptr (RaftHarness) h = election_and_write ();
+  Pcg32 rng;
+  pcg32_seed (&rng, 3, 3);
+  uint8_t buf[sizeof (RaftAppendEntries) + 4 * sizeof (RaftWireEntry)];
+  ProtoOutbox out;
+  proto_outbox_init (&out);
+  for (int k = 0; k < 20000; k++) {
+    for (size_t i = 0; i < sizeof buf; i++)
+      buf[i] = (uint8_t) pcg32_next (&rng);
+    buf[0] = (uint8_t) (1 + pcg32_below (&rng, RAFT_MSG_CLIENT_REPLY));
+    size_t len = pcg32_below (&rng, sizeof buf + 1);
+    if (buf[0] == RAFT_MSG_APPEND_ENTRIES && pcg32_chance (&rng, 0.5)) {
+      /* Plausible: a near index, a near term, entries that apply. */
+      RaftAppendEntries m;
+      memcpy (&m, buf, sizeof m);
+      m.n_entries = (uint16_t) pcg32_below (&rng, 5);
+      m.term = pcg32_below (&rng, 4);
+      m.prev_log_index = pcg32_below (&rng, 5);
+      m.prev_log_term = pcg32_below (&rng, 3);
+      m.leader_commit = pcg32_below (&rng, 8);
+      memcpy (buf, &m, sizeof m);
+      for (uint16_t e = 0; e < m.n_entries; e++) {
+        RaftWireEntry w = {
+          .term = pcg32_below (&rng, 4), .kind = (uint8_t) pcg32_below (&rng, 4),
+          .key = (uint8_t) pcg32_below (&rng, RAFT_MAX_KEYS), .seq = pcg32_next (&rng),
+          .client = (uint8_t) pcg32_below (&rng, RAFT_MAX_CLIENTS),
+        };
+        memcpy (buf + sizeof m + e * sizeof w, &w, sizeof w);
+      }
+      len = sizeof m + m.n_entries * sizeof (RaftWireEntry);
+    }
+    int node = (int) pcg32_below (&rng, 2);
+    ProtoEvent ev = {
+      .kind = PROTO_EV_RECEIVE, .now_us = h->now_us, .from = (int) pcg32_below (&rng, 4),
+      .msg = buf, .msg_len = len,
+    };
+    proto_outbox_reset (&out);
+    proto_raft.step (rh_node_mut (h, node), &h->ctx[node], &ev, &out);
+  }
+  proto_outbox_clear (&out);
+  rh_fire_timeout (h, 2);
+  cr_expect (rh_node (h, 0)->last_applied <= rh_node (h, 0)->persist.last_index);
+}
+
 /* Random schedules: deliver, drop, duplicate, time out, crash and restart,
  * chosen by a seeded Pcg32; the invariants must hold throughout. */
 static void

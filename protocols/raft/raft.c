@@ -88,6 +88,14 @@ raft_timeout (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *
   raft_election_start (node, ctx, cfg->pre_vote && ctx->n_nodes > 1, now_us, out);
 }
 
+/* An entry the state machine can apply (a garbled or forged one could
+ * index past the registers or sessions). */
+static gboolean
+raft_wire_entry_is_valid (const RaftWireEntry *e)
+{
+  return e->kind <= RAFT_ENTRY_CAS && e->key < RAFT_MAX_KEYS && e->client < RAFT_MAX_CLIENTS;
+}
+
 /* Copies a fixed-size message out of the event, or refuses it. */
 static gboolean
 msg_take (const ProtoEvent *ev, void *dst, size_t len)
@@ -130,6 +138,9 @@ raft_receive (RaftNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOu
       break;
     memcpy (entries, (const uint8_t *) ev->msg + sizeof m,
             (size_t) m.n_entries * sizeof (RaftWireEntry));
+    for (uint32_t k = 0; k < m.n_entries; k++)
+      if (!raft_wire_entry_is_valid (&entries[k]))
+        return; /* garbled: ignore the whole message */
     raft_recv_append_entries (node, ctx, from, &m, entries, now, out);
     break;
   }
