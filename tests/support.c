@@ -2,6 +2,7 @@
 #include "tests/support.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 
 char *
@@ -72,4 +73,24 @@ test_scenario_files (const char *rel_dir)
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
   collect_scenario_files (root, out);
   return out;
+}
+
+gboolean
+test_golden_check (const char *text, const char *rel, char **why)
+{
+  g_autofree char *path = test_source_path (rel);
+  *why = NULL;
+  if (g_getenv ("DSIM_UPDATE_GOLDEN") != NULL)
+    return g_file_set_contents (path, text, -1, NULL);
+  g_autofree char *golden = NULL;
+  if (!g_file_get_contents (path, &golden, NULL, NULL)) {
+    *why = g_strdup_printf ("cannot read %s", path);
+    return FALSE;
+  }
+  if (strcmp (golden, text) == 0)
+    return TRUE;
+  g_autofree char *got = g_strconcat (path, ".got", NULL);
+  g_file_set_contents (got, text, -1, NULL);
+  *why = g_strdup_printf ("%s differs from the output (written to %s; diff them)", rel, got);
+  return FALSE;
 }

@@ -16,3 +16,10 @@ int test_run_dsim (const char *const *args, char **out, char **err);
 /* Every *.scn file under $DSIM_SOURCE_ROOT/rel_dir, recursively, as full
  * paths in sorted order (a GPtrArray of char*, owned). */
 GPtrArray *test_scenario_files (const char *rel_dir);
+
+/* Compares text with the golden file rel (under $DSIM_SOURCE_ROOT) byte for
+ * byte.  With DSIM_UPDATE_GOLDEN=1 in the environment it rewrites the file
+ * instead (review the diff before committing it).  On a difference it
+ * writes the text beside it as rel.got and returns FALSE with *why (g_free)
+ * saying where to look. */
+gboolean test_golden_check (const char *text, const char *rel, char **why);

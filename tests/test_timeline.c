@@ -12,18 +12,8 @@
 static void
 expect_golden (const char *text, const char *rel)
 {
-  g_autofree char *path = test_source_path (rel);
-  if (g_getenv ("DSIM_UPDATE_GOLDEN") != NULL) {
-    cr_assert (g_file_set_contents (path, text, -1, NULL));
-    return;
-  }
-  g_autofree char *golden = NULL;
-  cr_assert (g_file_get_contents (path, &golden, NULL, NULL), "cannot read %s", path);
-  if (strcmp (golden, text) != 0) {
-    g_autofree char *got = g_strconcat (path, ".got", NULL);
-    g_file_set_contents (got, text, -1, NULL);
-    cr_assert_fail ("%s differs from the output (written to %s; diff them)", rel, got);
-  }
+  g_autofree char *why = NULL;
+  cr_expect (test_golden_check (text, rel, &why), "%s", why);
 }
 
 /* A stale read: x=1 then x=2 both complete, then a read returns 1. */

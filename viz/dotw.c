@@ -150,6 +150,16 @@ viz_dot_attr (GString *out, const char *name, const char *value)
   viz_dot_quote (out, value);
 }
 
+static void
+font_attrs (GString *o, double fontsize, const char *color, gboolean bold)
+{
+  g_string_append (o, ", fontsize=");
+  viz_dot_num (o, fontsize);
+  viz_dot_attr (o, "fontcolor", color);
+  if (bold)
+    g_string_append (o, ", fontname=\"Helvetica-Bold\"");
+}
+
 /* A text node centred at (x, y). */
 void
 viz_dot_text (GString *o, const char *id, double x, double y, const char *text,
@@ -157,11 +167,7 @@ viz_dot_text (GString *o, const char *id, double x, double y, const char *text,
 {
   g_string_append_printf (o, "  %s [shape=plaintext, margin=0.01, label=", id);
   viz_dot_quote (o, text);
-  g_string_append (o, ", fontsize=");
-  viz_dot_num (o, fontsize);
-  viz_dot_attr (o, "fontcolor", color);
-  if (bold)
-    g_string_append (o, ", fontname=\"Helvetica-Bold\"");
+  font_attrs (o, fontsize, color, bold);
   if (bg)
     g_string_append (o, ", style=filled, fillcolor=\"" VIZ_LABEL_BG "\", color=none");
   g_string_append (o, ", ");
@@ -181,11 +187,7 @@ viz_dot_text_left (GString *o, const char *id, double x, double y, const char *t
   w += 8;
   g_string_append_printf (o, "  %s [shape=plaintext, margin=0.02, label=", id);
   viz_dot_quote_left (o, text);
-  g_string_append (o, ", fontsize=");
-  viz_dot_num (o, fontsize);
-  viz_dot_attr (o, "fontcolor", color);
-  if (bold)
-    g_string_append (o, ", fontname=\"Helvetica-Bold\"");
+  font_attrs (o, fontsize, color, bold);
   g_string_append (o, ", ");
   viz_dot_pos (o, x + w / 2, y);
   g_string_append (o, "];\n");

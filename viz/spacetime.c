@@ -23,6 +23,10 @@
 #define FONT_MSG 9.0
 #define FONT_EV 8.5
 
+/* The red cross where a message is lost (fontcolor added by the caller). */
+#define CROSS_ATTRS "shape=plaintext, label=\"\u00d7\", fontsize=20, " \
+  "fontname=\"Helvetica-Bold\", width=0.3, height=0.3, fixedsize=true"
+
 #define C_MSG "#1f5fa8"
 #define C_CLIENT "#2a9d4a"
 #define C_DROP "#d62728"
@@ -689,8 +693,7 @@ write_event (Draw *d, guint i)
       g_string_append (o, "style=invis");
       break;
     }
-    g_string_append (o, "shape=plaintext, label=\"\u00d7\", fontsize=20, "
-                        "fontname=\"Helvetica-Bold\", width=0.3, height=0.3, fixedsize=true");
+    g_string_append (o, CROSS_ATTRS);
     viz_dot_attr (o, "fontcolor", hl ? hl : C_DROP);
     d->legend |= LG_DROP;
     break;
@@ -860,9 +863,7 @@ write_message (Draw *d, guint mi)
     d->legend |= LG_HIGHLIGHT;
   }
   if (cross_here) {
-    g_string_append_printf (o, "  %s [shape=plaintext, label=\"\u00d7\", fontsize=20, "
-                            "fontname=\"Helvetica-Bold\", width=0.3, height=0.3, "
-                            "fixedsize=true", head);
+    g_string_append_printf (o, "  %s [" CROSS_ATTRS, head);
     viz_dot_attr (o, "fontcolor", color);
     g_string_append (o, ", ");
     viz_dot_pos (o, xh, yh);
@@ -937,9 +938,7 @@ legend_sample (Draw *d, guint flag, double x, double y)
     g_string_append_printf (o, "  %s [width=0.06, height=0.06, ", a);
     viz_dot_pos (o, x, y);
     if (flag == LG_DROP)
-      g_string_append_printf (o, "];\n  %s [shape=plaintext, label=\"\u00d7\", fontsize=20, "
-                              "fontname=\"Helvetica-Bold\", width=0.3, height=0.3, "
-                              "fixedsize=true, fontcolor=\"" C_DROP "\", ", b);
+      g_string_append_printf (o, "];\n  %s [" CROSS_ATTRS ", fontcolor=\"" C_DROP "\", ", b);
     else
       g_string_append_printf (o, "];\n  %s [width=0.06, height=0.06, ", b);
     viz_dot_pos (o, x + 34, y);
