@@ -10,12 +10,12 @@
 # VERDICTS.tsv), the totals and their ratio, then the time and peak memory of
 # the largest kv history checked with and without splitting per key.
 #
-# Environment: BUILD (default build), REPS (default 3), NO_SPLIT_TIMEOUT
+# Environment: BUILD (default build), REPS (default 5), NO_SPLIT_TIMEOUT
 # (default 60s).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 NO_SPLIT_TIMEOUT=${NO_SPLIT_TIMEOUT:-60s}
 DSIM=$BUILD/cli/dsim
 CORPUS=../shared/corpus/porcupine

@@ -141,6 +141,37 @@ stale_witness (const LinExplainPart *p, const LinOp *c)
   return best;
 }
 
+/* kv: the same kind of proof.  A put or append x that completed before the
+ * get began, with no put that could come between them, must show in what
+ * the get returned: as its start (put) or somewhere in it (append).  The
+ * most recent such x that does not, or -1. */
+static int32_t
+kv_stale_witness (const LinExplainPart *p, const LinOp *c)
+{
+  const char *got = lin_model_text (p->model, c->a);
+  int32_t best = -1;
+  for (guint xi = 0; xi < p->n_lops; xi++) {
+    const LinOp *x = &p->lops[xi];
+    if ((int32_t) xi == p->culprit || x->slot != c->slot || x->ret == G_MAXINT64
+        || x->ret >= c->call || (x->kind != LIN_WRITE && x->kind != LIN_APPEND))
+      continue;
+    const char *val = lin_model_text (p->model, x->a);
+    if (x->kind == LIN_WRITE ? g_str_has_prefix (got, val) : strstr (got, val) != NULL)
+      continue;
+    if (best >= 0 && p->lops[best].ret > x->ret)
+      continue;
+    gboolean reset = FALSE;
+    for (guint yi = 0; yi < p->n_lops && !reset; yi++) {
+      const LinOp *y = &p->lops[yi];
+      reset = yi != xi && y->slot == c->slot && y->kind == LIN_WRITE && y->call < c->ret
+              && y->ret > x->call;
+    }
+    if (!reset)
+      best = (int32_t) xi;
+  }
+  return best;
+}
+
 void
 lin_explain (const LinExplainPart *p, ChkReport *r)
 {
@@ -202,6 +233,20 @@ lin_explain (const LinExplainPart *p, ChkReport *r)
   }
   }
 
+  if (p->kind == CHK_KIND_KV && c->kind == LIN_READ) {
+    int32_t x = kv_stale_witness (p, c);
+    if (x >= 0) {
+      const LinOp *xo = &p->lops[x];
+      g_autofree char *w = op_phrase (p, x, FALSE);
+      g_autofree char *wat = when (p, xo->ret);
+      g_autofree char *val = value_text (p, xo->a);
+      r->explanation = g_strdup_printf (
+        "%s, but %s completed %s, before the %s began, and no put could replace the value in "
+        "between, so the value had to %s %s", saw, w, wat, fn_name (p, cop),
+        xo->kind == LIN_WRITE ? "start with" : "contain", val);
+      return;
+    }
+  }
   if (p->kind != CHK_KIND_KV) {
     gboolean written = c->a == 0 && c->kind != LIN_CAS_MISMATCH; /* the initial nil */
     for (guint li = 0; li < p->n_lops && !written; li++)
