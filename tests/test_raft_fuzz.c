@@ -3,28 +3,10 @@
  * history must be linearizable. */
 #include <criterion/criterion.h>
 
-#include "checkers/linearizable.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
+#include "tests/raft_world_support.h"
 #include "tests/support.h"
-
-/* The linearizability checker's verdict on the world's history. */
-static ChkVerdict
-linearizable_verdict (const SimWorld *w, char **why)
-{
-  const ChkHistory *h = sim_world_history (w);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GArray) ops = chk_history_ops (h, &error);
-  cr_assert_not_null (ops, "%s", error != NULL ? error->message : "");
-  ChkCheckOptions opt;
-  chk_check_options_init (&opt);
-  opt.memory_limit_bytes = (gsize) 1 << 30;
-  g_autoptr (ChkReport) rep = chk_linearizable_check (h, ops, &opt, &error);
-  cr_assert_not_null (rep, "%s", error != NULL ? error->message : "");
-  if (why != NULL)
-    *why = g_strdup (rep->explanation);
-  return rep->verdict;
-}
 
 Test (raft_fuzz, two_hundred_seeds_of_random_faults, .timeout = 600)
 {
@@ -40,7 +22,7 @@ Test (raft_fuzz, two_hundred_seeds_of_random_faults, .timeout = 600)
     const char *failure = sim_world_invariant_failure (w);
     cr_assert_null (failure, "seed %" G_GUINT64_FORMAT ": %s", seed, failure);
     g_autofree char *why = NULL;
-    ChkVerdict v = linearizable_verdict (w, &why);
+    ChkVerdict v = test_linearizable_verdict (w, &why);
     cr_assert_eq (v, CHK_VERDICT_OK, "seed %" G_GUINT64_FORMAT ": not linearizable (or "
                   "undecided): %s", seed, why);
     ops_ok += sim_world_stats (w)->ops_ok;

@@ -4,9 +4,9 @@
 #include <criterion/criterion.h>
 
 #include "protocols/raft/raft.h"
-#include "checkers/linearizable.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
+#include "tests/raft_world_support.h"
 #include "tests/support.h"
 
 #include <glib/gstdio.h>
@@ -28,24 +28,6 @@ run (const SimConfig *cfg, uint64_t seed)
   SimWorld *w = sim_world_new (cfg, seed);
   sim_world_run (w);
   return w;
-}
-
-/* The linearizability checker's verdict on the world's history. */
-static ChkVerdict
-linearizable_verdict (const SimWorld *w, char **why)
-{
-  const ChkHistory *h = sim_world_history (w);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GArray) ops = chk_history_ops (h, &error);
-  cr_assert_not_null (ops, "%s", error != NULL ? error->message : "");
-  ChkCheckOptions opt;
-  chk_check_options_init (&opt);
-  opt.memory_limit_bytes = (gsize) 1 << 30;
-  g_autoptr (ChkReport) rep = chk_linearizable_check (h, ops, &opt, &error);
-  cr_assert_not_null (rep, "%s", error != NULL ? error->message : "");
-  if (why != NULL)
-    *why = g_strdup (rep->explanation);
-  return rep->verdict;
 }
 
 /* Every important branch is reached by some scenario. */
@@ -117,7 +99,7 @@ Test (raft_world, bug_scenarios_break_only_with_the_bug)
                      failure);
       } else {
         cr_expect_null (failure, "%s: %s", cases[i].scenario, failure);
-        cr_expect_eq (linearizable_verdict (w, NULL), CHK_VERDICT_VIOLATION,
+        cr_expect_eq (test_linearizable_verdict (w, NULL), CHK_VERDICT_VIOLATION,
                       "%s: the bug kept the history linearizable", cases[i].scenario);
       }
     }
@@ -127,7 +109,7 @@ Test (raft_world, bug_scenarios_break_only_with_the_bug)
     cr_expect_null (sim_world_invariant_failure (w), "%s without the bug: %s",
                     cases[i].scenario, sim_world_invariant_failure (w));
     g_autofree char *why = NULL;
-    cr_expect_eq (linearizable_verdict (w, &why), CHK_VERDICT_OK, "%s without the bug: %s",
+    cr_expect_eq (test_linearizable_verdict (w, &why), CHK_VERDICT_OK, "%s without the bug: %s",
                   cases[i].scenario, why);
   }
 }

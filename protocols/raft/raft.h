@@ -310,6 +310,8 @@ void raft_become_follower (RaftNode *node, const ProtoCtx *ctx, uint64_t term,
 void raft_become_leader (RaftNode *node, const ProtoCtx *ctx, int64_t now_us,
                          ProtoOutbox *out);
 const char *raft_role_name (RaftRole role);
+gboolean raft_answer_is_for_leader (RaftNode *node, const ProtoCtx *ctx, uint64_t term,
+                                    int64_t now_us, ProtoOutbox *out);
 
 /* election.c */
 void raft_election_start (RaftNode *node, const ProtoCtx *ctx, gboolean is_pre_vote,

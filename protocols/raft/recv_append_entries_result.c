@@ -28,11 +28,7 @@ raft_recv_append_entries_result (RaftNode *node, const ProtoCtx *ctx, int from,
                                  ProtoOutbox *out)
 {
   RaftPersist *p = &node->persist;
-  if (m->term > p->current_term) {
-    raft_become_follower (node, ctx, m->term, now_us, out);
-    return;
-  }
-  if (node->role != RAFT_LEADER || m->term != p->current_term)
+  if (!raft_answer_is_for_leader (node, ctx, m->term, now_us, out))
     return;
   if (m->is_success) {
     raft_match_advance (node, ctx, from, m->match_index, now_us, out);

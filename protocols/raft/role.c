@@ -109,3 +109,17 @@ raft_become_leader (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOu
   raft_broadcast_round (node, ctx, now_us, out);
   raft_commit_advance (node, ctx, now_us, out);
 }
+
+/* An answer to a leader's request: a higher term deposes us (Figure 2, All
+ * Servers); an answer from an older term, or one that arrives after we
+ * stopped leading, is stale.  TRUE when the leader should act on it. */
+gboolean
+raft_answer_is_for_leader (RaftNode *node, const ProtoCtx *ctx, uint64_t term, int64_t now_us,
+                           ProtoOutbox *out)
+{
+  if (term > node->persist.current_term) {
+    raft_become_follower (node, ctx, term, now_us, out);
+    return FALSE;
+  }
+  return node->role == RAFT_LEADER && term == node->persist.current_term;
+}
