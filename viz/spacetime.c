@@ -18,6 +18,7 @@
 #define IDLE_AT 110.0  /* the same with no message in flight */
 #define BREAK_W 70.0   /* ... to this */
 #define LAMPORT_DX 46.0 /* one Lamport tick, logical axis */
+#define LAMPORT_GAP 3  /* a longer jump in Lamport time is cut short */
 #define EDGE_DX 50.0   /* arrows leaving the window end this far outside */
 #define LABEL_MAX 34   /* characters of a message label */
 #define FONT_MSG 9.0
@@ -216,25 +217,65 @@ place_virtual (Draw *d)
   }
 }
 
+/* Lamport time: each distinct Lamport value of the drawn events gets its
+ * column, LAMPORT_DX per tick; a jump of more than LAMPORT_GAP ticks with
+ * nothing drawn in between (a window starts, a quiet client) is cut short
+ * like an idle stretch of virtual time.  The segments' "times" are then
+ * Lamport values, and scale is points per tick. */
 static void
 place_logical (Draw *d)
 {
   const VizModel *m = d->m;
-  int64_t lmin = G_MAXINT64;
+  g_autoptr (GArray) ls = g_array_new (FALSE, FALSE, sizeof (int64_t));
   for (guint i = d->sel.first; i < d->sel.stop; i++)
     if (d->sel.drawn[i] && viz_model_event (m, i)->process >= 0)
-      lmin = MIN (lmin, viz_model_event (m, i)->lamport);
-  if (lmin == G_MAXINT64)
-    lmin = 0;
-  d->lmin = lmin;
+      g_array_append_val (ls, viz_model_event (m, i)->lamport);
+  g_array_sort (ls, cmp_int64);
+  g_autoptr (GArray) xs = g_array_new (FALSE, FALSE, sizeof (double));
+  guint n = 0;
+  double x = 0;
+  d->scale = LAMPORT_DX;
+  for (guint k = 0; k < ls->len; k++) {
+    int64_t l = g_array_index (ls, int64_t, k);
+    if (n > 0 && l == g_array_index (ls, int64_t, n - 1))
+      continue;
+    if (n == 0) {
+      Segment seg = { x, l, l };
+      g_array_append_val (d->segments, seg);
+    } else {
+      int64_t dl = l - g_array_index (ls, int64_t, n - 1);
+      if (dl > LAMPORT_GAP) {
+        Break b = { x + BREAK_W / 2, dl };
+        g_array_append_val (d->breaks, b);
+        x += BREAK_W;
+        Segment seg = { x, l, l };
+        g_array_append_val (d->segments, seg);
+      } else {
+        x += (double) dl * LAMPORT_DX;
+      }
+    }
+    g_array_index (d->segments, Segment, d->segments->len - 1).t_end = l;
+    g_array_index (ls, int64_t, n++) = l;
+    g_array_append_val (xs, x);
+  }
+  g_array_set_size (ls, n);
+  d->lmin = n > 0 ? g_array_index (ls, int64_t, 0) : 0;
   for (guint i = d->sel.first; i < d->sel.stop; i++) {
-    if (!d->sel.drawn[i])
+    if (!d->sel.drawn[i] || n == 0)
       continue;
     const VizEvent *e = viz_model_event (m, i);
-    double l = (double) (e->lamport - lmin);
-    if (e->process < 0)
-      l = MAX (0, l + 0.5);
-    d->x[i] = l * LAMPORT_DX;
+    /* the last column at or before e's Lamport time */
+    guint lo = 0, hi = n;
+    while (hi - lo > 1) {
+      guint mid = (lo + hi) / 2;
+      if (g_array_index (ls, int64_t, mid) <= e->lamport)
+        lo = mid;
+      else
+        hi = mid;
+    }
+    d->x[i] = g_array_index (xs, double, lo);
+    if (e->process < 0) /* a partition or heal: between two columns */
+      d->x[i] += LAMPORT_DX / 2;
   }
 }
 
@@ -605,6 +646,15 @@ tick (Draw *d, guint *n, double x, const char *text)
   (*n)++;
 }
 
+/* A time on the axis: virtual time with a unit, or a Lamport value. */
+static char *
+axis_label (const Draw *d, int64_t t)
+{
+  if (d->opt->axis == VIZ_TIME_LOGICAL)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, t);
+  return viz_format_us (t);
+}
+
 static void
 write_axis (Draw *d)
 {
@@ -620,26 +670,18 @@ write_axis (Draw *d)
   guint n = 0;
   if (d->sel.n_drawn == 0)
     return;
-  if (d->opt->axis == VIZ_TIME_LOGICAL) {
-    int64_t lmax = d->lmin + (int64_t) ((d->x_hi - d->x_lo) / LAMPORT_DX);
-    for (int64_t l = d->lmin; l <= lmax; l += 2) {
-      char text[32];
-      g_snprintf (text, sizeof text, "%" G_GINT64_FORMAT, l);
-      tick (d, &n, (double) (l - d->lmin) * LAMPORT_DX, text);
-    }
-    return;
-  }
-  int64_t step = nice_step (110.0 / d->scale);
+  gboolean logical = d->opt->axis == VIZ_TIME_LOGICAL;
+  int64_t step = logical ? 2 : nice_step (110.0 / d->scale);
   for (guint k = 0; k < d->segments->len; k++) {
     const Segment *s = &g_array_index (d->segments, Segment, k);
-    g_autofree char *first = viz_format_us (s->t);
+    g_autofree char *first = axis_label (d, s->t);
     tick (d, &n, s->x, first);
     int64_t t = (s->t / step + 1) * step;
     for (; t <= s->t_end; t += step) {
       double x = s->x + (double) (t - s->t) * d->scale;
       if (x - s->x < 55)
         continue;
-      g_autofree char *text = viz_format_us (t);
+      g_autofree char *text = axis_label (d, t);
       tick (d, &n, x, text);
     }
   }
@@ -654,7 +696,7 @@ write_axis (Draw *d)
                             "color=\"#b0b0b0\", penwidth=1];\n", k, k);
     g_snprintf (id, sizeof id, "brk%u", k);
     viz_dot_text (d->out, id, b->x, y, "\u2248", 13, "#606060", TRUE, TRUE);
-    g_autofree char *dt = viz_format_us (b->dt);
+    g_autofree char *dt = axis_label (d, b->dt);
     g_autofree char *text = g_strdup_printf ("+%s", dt);
     g_snprintf (id, sizeof id, "brk%u_t", k);
     viz_dot_text (d->out, id, b->x, y - 24, text, 8, "#909090", FALSE, FALSE);
