@@ -54,6 +54,16 @@ render (const char *dot, const char *format, gsize *len)
   return data;
 }
 
+/* The small Raft trace, drawn with the default options. */
+static char *
+raft_small_dot (void)
+{
+  g_autoptr (VizModel) m = load_trace ("tests/data/traces/raft-small.jsonl");
+  VizSpacetimeOptions opt;
+  viz_spacetime_options_init (&opt);
+  return spacetime (m, &opt);
+}
+
 /* ---- golden DOT ----------------------------------------------------------*/
 
 Test (spacetime, golden_virtual_time)
@@ -91,10 +101,7 @@ Test (spacetime, lamport_times_follow_messages)
 
 Test (spacetime, marks_every_fault_kind)
 {
-  g_autoptr (VizModel) m = load_trace ("tests/data/traces/raft-small.jsonl");
-  VizSpacetimeOptions opt;
-  viz_spacetime_options_init (&opt);
-  g_autofree char *dot = spacetime (m, &opt);
+  g_autofree char *dot = raft_small_dot ();
   /* the lost message ends in a cross, the duplicate is dashed, the spans and
    * the partition are shaded, the roles are written, and the legend says so */
   cr_expect (strstr (dot, "label=\"\u00d7\"") != NULL);
@@ -163,10 +170,7 @@ svg_start (GMarkupParseContext *c, const char *name, const char **an, const char
 
 Test (render, svg_is_well_formed_xml)
 {
-  g_autoptr (VizModel) m = load_trace ("tests/data/traces/raft-small.jsonl");
-  VizSpacetimeOptions opt;
-  viz_spacetime_options_init (&opt);
-  g_autofree char *dot = spacetime (m, &opt);
+  g_autofree char *dot = raft_small_dot ();
   gsize len = 0;
   g_autofree char *svg = render (dot, "svg", &len);
   GMarkupParser parser = { .start_element = svg_start };
@@ -189,10 +193,7 @@ be32 (const unsigned char *p)
 
 Test (render, png_has_signature_and_sane_size)
 {
-  g_autoptr (VizModel) m = load_trace ("tests/data/traces/raft-small.jsonl");
-  VizSpacetimeOptions opt;
-  viz_spacetime_options_init (&opt);
-  g_autofree char *dot = spacetime (m, &opt);
+  g_autofree char *dot = raft_small_dot ();
   gsize len = 0;
   g_autofree char *png = render (dot, "png", &len);
   const unsigned char *p = (const unsigned char *) png;
@@ -207,10 +208,7 @@ Test (render, png_has_signature_and_sane_size)
 
 Test (render, pdf_and_dot)
 {
-  g_autoptr (VizModel) m = load_trace ("tests/data/traces/raft-small.jsonl");
-  VizSpacetimeOptions opt;
-  viz_spacetime_options_init (&opt);
-  g_autofree char *dot = spacetime (m, &opt);
+  g_autofree char *dot = raft_small_dot ();
   gsize len = 0;
   g_autofree char *pdf = render (dot, "pdf", &len);
   cr_expect (len > 1000 && memcmp (pdf, "%PDF-", 5) == 0);
