@@ -94,3 +94,37 @@ test_golden_check (const char *text, const char *rel, char **why)
   *why = g_strdup_printf ("%s differs from the output (written to %s; diff them)", rel, got);
   return FALSE;
 }
+
+static void
+verdict_row_free (TestVerdictRow *row)
+{
+  g_free (row->file);
+  g_free (row->path);
+  g_free (row->expected);
+  g_free (row);
+}
+
+GPtrArray *
+test_porcupine_verdicts (const char *what)
+{
+  g_autofree char *tsv_path = test_shared_path ("corpus/porcupine/VERDICTS.tsv", what);
+  if (tsv_path == NULL)
+    return NULL;
+  g_autofree char *tsv = NULL;
+  g_assert (g_file_get_contents (tsv_path, &tsv, NULL, NULL));
+  g_autofree char *root = g_path_get_dirname (tsv_path);
+  g_auto (GStrv) lines = g_strsplit (tsv, "\n", 0);
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) verdict_row_free);
+  for (int k = 1; lines[k] != NULL; k++) {
+    g_auto (GStrv) f = g_strsplit (lines[k], "\t", 0);
+    if (g_strv_length (f) < 3)
+      continue;
+    TestVerdictRow *row = g_new0 (TestVerdictRow, 1);
+    row->file = g_strdup (f[0]);
+    row->path = g_build_filename (root, f[0], NULL);
+    row->expected = g_strdup (f[1]);
+    row->ops = (guint) g_ascii_strtoull (f[2], NULL, 10);
+    g_ptr_array_add (rows, row);
+  }
+  return rows;
+}

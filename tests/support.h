@@ -23,3 +23,16 @@ GPtrArray *test_scenario_files (const char *rel_dir);
  * writes the text beside it as rel.got and returns FALSE with *why (g_free)
  * saying where to look. */
 gboolean test_golden_check (const char *text, const char *rel, char **why);
+
+/* One row of Porcupine's VERDICTS.tsv. */
+typedef struct {
+  char *file;     /* relative to the corpus: "jepsen/etcd_000.log" */
+  char *path;     /* full path */
+  char *expected; /* "ok" or "illegal" */
+  guint ops;      /* operations, as Porcupine counts them */
+} TestVerdictRow;
+
+/* The rows of ../shared/corpus/porcupine/VERDICTS.tsv (a GPtrArray of
+ * TestVerdictRow*, owned), or NULL with a loud SKIPPED line naming `what`
+ * if ../shared is absent. */
+GPtrArray *test_porcupine_verdicts (const char *what);

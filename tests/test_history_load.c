@@ -131,31 +131,23 @@ Test (history_load, porcupine_etcd_semantics)
  * reference counts. */
 Test (history_load, porcupine_corpus)
 {
-  g_autofree char *dir = test_shared_path ("corpus/porcupine/VERDICTS.tsv", "porcupine corpus");
-  if (dir == NULL)
+  g_autoptr (GPtrArray) rows = test_porcupine_verdicts ("porcupine corpus");
+  if (rows == NULL)
     return;
-  g_autofree char *tsv = NULL;
-  cr_assert (g_file_get_contents (dir, &tsv, NULL, NULL));
-  g_autofree char *root = g_path_get_dirname (dir);
-  g_auto (GStrv) lines = g_strsplit (tsv, "\n", 0);
-  int files = 0;
-  for (int k = 1; lines[k] != NULL; k++) {
-    g_auto (GStrv) f = g_strsplit (lines[k], "\t", 0);
-    if (g_strv_length (f) < 3)
-      continue;
-    g_autofree char *path = g_build_filename (root, f[0], NULL);
+  for (guint k = 0; k < rows->len; k++) {
+    const TestVerdictRow *row = g_ptr_array_index (rows, k);
     g_autoptr (GError) error = NULL;
-    g_autoptr (ChkHistory) h = chk_history_load (path, CHK_FORMAT_AUTO, &error);
+    g_autoptr (ChkHistory) h = chk_history_load (row->path, CHK_FORMAT_AUTO, &error);
     cr_assert_not_null (h, "%s", error ? error->message : "");
-    cr_expect_eq (h->format, g_str_has_prefix (f[0], "kv/") ? CHK_FORMAT_PORCUPINE_KV
+    cr_expect_eq (h->format, g_str_has_prefix (row->file, "kv/") ? CHK_FORMAT_PORCUPINE_KV
                   : chk_history_len (h) == 0 ? CHK_FORMAT_JSONL : CHK_FORMAT_PORCUPINE_ETCD,
-                  "%s", f[0]);
+                  "%s", row->file);
     g_autoptr (GArray) ops = chk_history_ops (h, &error);
     cr_assert_not_null (ops, "%s", error ? error->message : "");
-    cr_expect_eq (ops->len, (guint) atoi (f[2]), "%s: %u ops, reference %s", f[0], ops->len, f[2]);
-    files++;
+    cr_expect_eq (ops->len, row->ops, "%s: %u ops, reference %u", row->file, ops->len,
+                  row->ops);
   }
-  cr_expect_eq (files, 109);
+  cr_expect_eq (rows->len, 109);
 }
 
 typedef struct {

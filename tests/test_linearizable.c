@@ -49,42 +49,34 @@ check_file (const char *rel, ChkKind kind)
  * keys are checked one after the other, on two threads, or all together. */
 Test (linearizable, porcupine_corpus_verdicts, .timeout = 120)
 {
-  g_autofree char *tsv_path = test_shared_path ("corpus/porcupine/VERDICTS.tsv",
-                                                "porcupine corpus verdicts");
-  if (tsv_path == NULL)
+  g_autoptr (GPtrArray) rows = test_porcupine_verdicts ("porcupine corpus verdicts");
+  if (rows == NULL)
     return;
-  g_autofree char *tsv = NULL;
-  cr_assert (g_file_get_contents (tsv_path, &tsv, NULL, NULL));
-  g_autofree char *root = g_path_get_dirname (tsv_path);
-  g_auto (GStrv) lines = g_strsplit (tsv, "\n", 0);
-  int files = 0;
-  for (int k = 1; lines[k] != NULL; k++) {
-    g_auto (GStrv) f = g_strsplit (lines[k], "\t", 0);
-    if (g_strv_length (f) < 3)
-      continue;
-    g_autofree char *path = g_build_filename (root, f[0], NULL);
+  for (guint k = 0; k < rows->len; k++) {
+    const TestVerdictRow *row = g_ptr_array_index (rows, k);
     g_autoptr (GError) error = NULL;
-    g_autoptr (ChkHistory) h = chk_history_load (path, CHK_FORMAT_AUTO, &error);
+    g_autoptr (ChkHistory) h = chk_history_load (row->path, CHK_FORMAT_AUTO, &error);
     cr_assert_not_null (h, "%s", error ? error->message : "");
-    ChkVerdict expect = strcmp (f[1], "ok") == 0 ? CHK_VERDICT_OK : CHK_VERDICT_VIOLATION;
-    cr_assert (strcmp (f[1], "ok") == 0 || strcmp (f[1], "illegal") == 0, "%s", f[1]);
+    cr_assert (strcmp (row->expected, "ok") == 0 || strcmp (row->expected, "illegal") == 0,
+               "%s", row->expected);
+    ChkVerdict expect = strcmp (row->expected, "ok") == 0 ? CHK_VERDICT_OK
+                                                          : CHK_VERDICT_VIOLATION;
     g_autoptr (ChkReport) r = check_history (h, CHK_KIND_AUTO, FALSE, 1);
-    cr_expect_eq (r->verdict, expect, "%s: %s, reference %s", f[0],
-                  chk_verdict_name (r->verdict), f[1]);
+    cr_expect_eq (r->verdict, expect, "%s: %s, reference %s", row->file,
+                  chk_verdict_name (r->verdict), row->expected);
     if (r->verdict == CHK_VERDICT_VIOLATION) {
-      cr_expect_geq (r->culprit, 0, "%s names a culprit", f[0]);
-      cr_expect_not_null (r->explanation, "%s explains", f[0]);
+      cr_expect_geq (r->culprit, 0, "%s names a culprit", row->file);
+      cr_expect_not_null (r->explanation, "%s explains", row->file);
     }
-    if (g_str_has_prefix (f[0], "kv/")) {
+    if (g_str_has_prefix (row->file, "kv/")) {
       g_autoptr (ChkReport) threaded = check_history (h, CHK_KIND_AUTO, FALSE, 2);
-      cr_expect_eq (threaded->verdict, expect, "%s on 2 threads", f[0]);
-      cr_expect_eq (threaded->culprit, r->culprit, "%s: same culprit on 2 threads", f[0]);
+      cr_expect_eq (threaded->verdict, expect, "%s on 2 threads", row->file);
+      cr_expect_eq (threaded->culprit, r->culprit, "%s: same culprit on 2 threads", row->file);
       if (r->explanation != NULL && threaded->explanation != NULL)
         cr_expect_str_eq (threaded->explanation, r->explanation);
     }
-    files++;
   }
-  cr_expect_eq (files, 109);
+  cr_expect_eq (rows->len, 109);
 }
 
 typedef struct {
