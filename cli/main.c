@@ -7,11 +7,11 @@
 
 static const DsimCommand commands[] = {
   { "run", "SCENARIO [options]", "simulate a scenario file, check its history", cmd_run_main },
-  { "list", "", "protocols, their knobs and seeded bugs", cmd_list_main },
+  { "check", "HISTORY... [options]", "check histories against consistency models", cmd_check_main },
+  { "models", "", "consistency models, one line each, with an example", cmd_models_main },
   { "trace", "TRACE -o FILE [options]", "space-time diagram or ShiViz log of a trace",
     cmd_trace_main },
-  { "models", "", "consistency models, one line each, with an example", cmd_models_main },
-  { "check", "HISTORY... [options]", "check histories against consistency models", cmd_check_main },
+  { "list", "[PROTOCOL]", "protocols, their knobs and seeded bugs", cmd_list_main },
 };
 
 int
