@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 static const char run_help[] =
-  "usage: dsim run SCENARIO [--seed N] [--out DIR] [--trace FILE] [--history FILE]\n"
+  "usage: dsim run SCENARIO... [--seed N] [--out DIR] [--trace FILE] [--history FILE]\n"
   "                [--diagram svg|png|pdf|dot] [--quiet]\n"
   "\n"
   "Runs the scenario file SCENARIO (see README, \"Scenario files\") once: the\n"
@@ -48,10 +48,18 @@ static const char run_help[] =
   "                the file, line and key); nothing is run\n"
   "  unknown    3  a check could not decide (or its checker is not built)\n"
   "The exit code reports what happened, whatever `expect` says; the summary's\n"
-  "`expected` line says whether it matches.\n";
+  "`expected` line says whether it matches.\n"
+  "\n"
+  "several scenarios (dsim run scenarios/raft/*.scn):\n"
+  "  Every file is read first; if one is malformed nothing is run (exit 2).\n"
+  "  Then each runs in turn with its summary, and a closing table lists each\n"
+  "  scenario's outcome and whether it matches its `expect`.  --seed applies to\n"
+  "  all; --out DIR writes each run into DIR/NAME/ (NAME: the file name without\n"
+  "  .scn); --trace and --history take one run only.  The exit code is 1 if\n"
+  "  any run found a violation, else 3 if any was undecided, else 0.\n";
 
 typedef struct {
-  const char *scenario;
+  GPtrArray *scenarios; /* const char *, borrowed from argv */
   gboolean has_seed;
   uint64_t seed;
   const char *out_dir;
@@ -65,7 +73,9 @@ typedef struct {
 static int
 parse_args (int argc, char **argv, RunArgs *a)
 {
+  GPtrArray *scenarios = a->scenarios;
   memset (a, 0, sizeof *a);
+  a->scenarios = scenarios;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     const char *eq = strchr (arg, '=');
@@ -89,10 +99,7 @@ parse_args (int argc, char **argv, RunArgs *a)
     } else if (strcmp (name, "--seed") != 0) {
       if (arg[0] == '-' && arg[1] != '\0')
         return cli_usage_error ("run: unknown option '%s' (see dsim run --help)", arg);
-      if (a->scenario != NULL)
-        return cli_usage_error ("run: one scenario at a time; got '%s' and '%s'", a->scenario,
-                                arg);
-      a->scenario = arg;
+      g_ptr_array_add (a->scenarios, (gpointer) arg);
       continue;
     }
     const char *value = eq != NULL && g_str_has_prefix (arg, "--") ? eq + 1 : NULL;
@@ -116,9 +123,13 @@ parse_args (int argc, char **argv, RunArgs *a)
     a->has_seed = TRUE;
     a->seed = seed;
   }
-  if (a->scenario == NULL)
-    return cli_usage_error ("run: expected a scenario file (usage: dsim run SCENARIO "
+  if (a->scenarios->len == 0)
+    return cli_usage_error ("run: expected a scenario file (usage: dsim run SCENARIO... "
                             "[options]; see dsim run --help)");
+  if (a->scenarios->len > 1 && (a->trace_path != NULL || a->history_path != NULL))
+    return cli_usage_error ("run: --trace and --history take one scenario; with %u scenarios "
+                            "use --out DIR (each run is written to DIR/NAME/)",
+                            a->scenarios->len);
   if (a->diagram != NULL && !viz_format_is_known (a->diagram))
     return cli_usage_error ("run: --diagram: expected svg, png, pdf or dot, got '%s'",
                             a->diagram);
@@ -234,7 +245,7 @@ outcome_name (RunOutcome o)
 }
 
 /* The `expected` line: does what happened match the scenario's expect? */
-static void
+static const char *
 append_expectation (GString *s, const SimConfig *cfg, RunOutcome outcome,
                     const RunChecks *checks, gboolean invariant_broke)
 {
@@ -260,20 +271,22 @@ append_expectation (GString *s, const SimConfig *cfg, RunOutcome outcome,
               : v == RUN_MODEL_UNDECIDED ? "undecided" : "UNEXPECTED";
   }
   g_string_append_printf (s, "expected     %s: %s\n", want->str, verdict);
+  return verdict;
 }
 
-int
-cmd_run_main (int argc, char **argv)
+/* One scenario: runs it, prints its summary, writes its files.  Returns its
+ * exit code; *outcome and *expected say what happened and whether it
+ * matches the scenario's expect. */
+static int
+run_one (const RunArgs *args, const SimConfig *cfg, const char *out_dir, RunOutcome *outcome_out,
+         const char **expected_out)
 {
-  RunArgs a;
-  int rc = parse_args (argc, argv, &a);
-  if (rc >= 0)
-    return rc;
+  RunArgs a = *args;
+  a.out_dir = out_dir;
   g_autoptr (GError) error = NULL;
-  g_autoptr (SimConfig) cfg = sim_scenario_load (a.scenario, &error);
-  if (cfg == NULL)
-    return cli_usage_error ("%s", error->message);
   uint64_t seed = a.has_seed ? a.seed : cfg->seed;
+  *outcome_out = RUN_UNKNOWN;
+  *expected_out = "undecided";
 
   g_autofree char *trace_path = g_strdup (a.trace_path);
   g_autofree char *history_path = g_strdup (a.history_path);
@@ -329,7 +342,8 @@ cmd_run_main (int argc, char **argv)
                                                  failure);
   run_checks_append (checks, body);
   RunOutcome outcome = run_checks_outcome (checks);
-  append_expectation (body, cfg, outcome, checks, failure != NULL);
+  *outcome_out = outcome;
+  *expected_out = append_expectation (body, cfg, outcome, checks, failure != NULL);
   g_autoptr (GString) tail = g_string_new (NULL);
   g_string_append_printf (tail, "outcome      %s\n", outcome_name (outcome));
 
@@ -360,4 +374,72 @@ cmd_run_main (int argc, char **argv)
   case RUN_UNKNOWN: return DSIM_EXIT_UNKNOWN;
   }
   return DSIM_EXIT_UNKNOWN;
+}
+
+/* The file name without its folder and without .scn: the folder name of a
+ * run under --out when several scenarios run. */
+static char *
+scenario_stem (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  if (g_str_has_suffix (base, ".scn"))
+    base[strlen (base) - 4] = '\0';
+  return g_strdup (base);
+}
+
+int
+cmd_run_main (int argc, char **argv)
+{
+  RunArgs a = { 0 };
+  g_autoptr (GPtrArray) scenarios = g_ptr_array_new ();
+  a.scenarios = scenarios;
+  int rc = parse_args (argc, argv, &a);
+  if (rc >= 0)
+    return rc;
+
+  /* Read every scenario before running any: a typo in the last file must
+   * not be found after minutes of runs. */
+  g_autoptr (GPtrArray) configs = g_ptr_array_new_with_free_func ((GDestroyNotify) sim_config_free);
+  for (guint i = 0; i < scenarios->len; i++) {
+    g_autoptr (GError) error = NULL;
+    SimConfig *cfg = sim_scenario_load (scenarios->pdata[i], &error);
+    if (cfg == NULL)
+      return cli_usage_error ("%s", error->message);
+    g_ptr_array_add (configs, cfg);
+  }
+  if (configs->len == 1) {
+    RunOutcome outcome;
+    const char *expected;
+    return run_one (&a, configs->pdata[0], a.out_dir, &outcome, &expected);
+  }
+
+  /* Several scenarios: each in turn, then a table. */
+  g_autoptr (GString) table = g_string_new (NULL);
+  guint n_violation = 0, n_unknown = 0, n_matched = 0, n_unexpected = 0;
+  int width = 0;
+  for (guint i = 0; i < scenarios->len; i++)
+    width = MAX (width, (int) strlen (scenarios->pdata[i]));
+  for (guint i = 0; i < configs->len; i++) {
+    const char *path = scenarios->pdata[i];
+    g_autofree char *stem = scenario_stem (path);
+    g_autofree char *dir = a.out_dir != NULL ? g_build_filename (a.out_dir, stem, NULL) : NULL;
+    printf ("%s== %s\n", i > 0 ? "\n" : "", path);
+    fflush (stdout);
+    RunOutcome outcome;
+    const char *expected;
+    rc = run_one (&a, configs->pdata[i], dir, &outcome, &expected);
+    if (rc == DSIM_EXIT_USAGE)
+      return rc;
+    n_violation += outcome == RUN_VIOLATION;
+    n_unknown += outcome == RUN_UNKNOWN;
+    n_matched += strcmp (expected, "as expected") == 0;
+    n_unexpected += strcmp (expected, "UNEXPECTED") == 0;
+    g_string_append_printf (table, "  %-*s  %-9s  %s\n", width, path, outcome_name (outcome),
+                            expected);
+  }
+  printf ("\n%u scenarios: %u pass, %u violation, %u unknown; %u as expected, %u UNEXPECTED\n"
+          "%s", configs->len, configs->len - n_violation - n_unknown, n_violation, n_unknown,
+          n_matched, n_unexpected, table->str);
+  fflush (stdout);
+  return n_violation > 0 ? DSIM_EXIT_VIOLATION : n_unknown > 0 ? DSIM_EXIT_UNKNOWN : DSIM_EXIT_OK;
 }

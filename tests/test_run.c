@@ -87,12 +87,44 @@ Test (run, bad_arguments_exit_2_with_a_message)
                       "run: --seed needs a value");
   expect_usage_error ((const char *[]) { "run", scn, "--sed", "3", NULL },
                       "run: unknown option '--sed'");
-  expect_usage_error ((const char *[]) { "run", scn, scn, NULL }, "one scenario at a time");
+  expect_usage_error ((const char *[]) { "run", scn, scn, "--trace", "t.jsonl", NULL },
+                      "run: --trace and --history take one scenario; with 2 scenarios use --out");
   expect_usage_error ((const char *[]) { "run", "no/such.scn", NULL },
                       "no/such.scn: cannot read the scenario");
   expect_usage_error ((const char *[]) { "run", scn, "--trace", "/no/such/dir/t.jsonl", NULL },
                       "/no/such/dir/t.jsonl: cannot write");
   expect_usage_error ((const char *[]) { "frobnicate", NULL }, "unknown command 'frobnicate'");
+}
+
+/* Several scenarios: every file is read before any runs, each runs with its
+ * summary, a closing table says what each did, and the exit code is the
+ * worst outcome. */
+Test (run, several_scenarios_run_in_turn_with_a_table, .timeout = 120)
+{
+  g_autofree char *healthy = test_source_path ("scenarios/pb/healthy.scn");
+  g_autofree char *isolated = test_source_path ("scenarios/pb/primary-isolated.scn");
+  RunResult r = run ((const char *[]) { "run", healthy, isolated, "--quiet", NULL });
+  cr_expect_eq (r.rc, 1, "one run is a violation: exit 1, got %d\n%s%s", r.rc, r.out, r.err);
+  g_autofree char *head = g_strdup_printf ("== %s\nseed=3\noutcome      pass\n\n== %s\n", healthy,
+                                           isolated);
+  cr_expect (g_str_has_prefix (r.out, head), "got:\n%s", r.out);
+  cr_expect (strstr (r.out, "2 scenarios: 1 pass, 1 violation, 0 unknown; 2 as expected, "
+                            "0 UNEXPECTED\n") != NULL, "got:\n%s", r.out);
+  g_autofree char *row = g_strdup_printf ("  %s  violation  as expected\n", isolated);
+  cr_expect (strstr (r.out, row) != NULL, "no row '%s' in:\n%s", row, r.out);
+  run_clear (&r);
+
+  r = run ((const char *[]) { "run", healthy, healthy, "--quiet", NULL });
+  cr_expect_eq (r.rc, 0, "two passing runs: exit 0, got %d", r.rc);
+  run_clear (&r);
+
+  /* A malformed file anywhere in the list: nothing runs. */
+  g_autofree char *bad = test_source_path ("tests/data/scenarios/bad/bad-knob.scn");
+  r = run ((const char *[]) { "run", healthy, bad, NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect_str_eq (r.out, "", "nothing may run before every file is read");
+  cr_expect (strstr (r.err, "bad-knob.scn:") != NULL, "%s", r.err);
+  run_clear (&r);
 }
 
 Test (run, help_texts_exist)
