@@ -3,6 +3,8 @@
  * deterministic, --out writes its files, and every scenario under
  * scenarios/ ends the way its `expect` says. */
 #include <criterion/criterion.h>
+
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <pty.h>
 #include <string.h>
@@ -387,13 +389,18 @@ stderr_to_tty (gpointer slave_fd)
 
 Test (run, progress_goes_to_stderr_only_on_a_terminal)
 {
+  int master = -1, slave = -1;
+  if (openpty (&master, &slave, NULL, NULL, NULL) != 0) {
+    /* A container or chroot without /dev/pts: nothing to test here. */
+    fprintf (stderr, "SKIPPED: run::progress_goes_to_stderr_only_on_a_terminal: "
+             "no pseudo-terminal (openpty: %s)\n", g_strerror (errno));
+    cr_skip_test ("no pseudo-terminal");
+  }
   g_autofree char *tmp = g_dir_make_tmp ("dsim-run-XXXXXX", NULL);
   g_autofree char *scn = g_build_filename (tmp, "long.scn", NULL);
   static const char text[] = "[scenario]\nduration = 10s\n[cluster]\nprotocol = null\n"
                              "[null]\ntokens = 50\n";
   cr_assert (g_file_set_contents (scn, text, -1, NULL));
-  int master = -1, slave = -1;
-  cr_assert_eq (openpty (&master, &slave, NULL, NULL, NULL), 0);
   const char *exe = g_getenv ("DSIM_EXE");
   const char *argv[] = { exe, "run", scn, NULL };
   g_autofree char *out = NULL;
