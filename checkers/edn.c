@@ -359,12 +359,17 @@ read_value (ChkEdnReader *r, int depth, GError **error)
       }
       return v;
     }
-    if (peek_at (r, 1) == '_') { /* discard the next value */
-      advance (r);
-      advance (r);
-      g_autoptr (ChkEdnValue) dropped = read_value (r, depth + 1, error);
-      if (dropped == NULL)
-        return NULL;
+    if (peek_at (r, 1) == '_') {
+      /* Discard the next value.  A loop, not recursion: a long run of
+       * "#_1 #_1 ..." must not grow the stack. */
+      while (peek (r) == '#' && peek_at (r, 1) == '_') {
+        advance (r);
+        advance (r);
+        g_autoptr (ChkEdnValue) dropped = read_value (r, depth + 1, error);
+        if (dropped == NULL)
+          return NULL;
+        skip_space (r);
+      }
       return read_value (r, depth, error);
     }
     if (peek_at (r, 1) >= 0 && g_ascii_isalpha (peek_at (r, 1))) { /* tagged value */
