@@ -297,7 +297,11 @@ load_etcd_line (ChkHistory *h, ChkEdnReader *r, gsize end, GError **error)
     r->pos = end;
     return TRUE;
   }
-  /* Walk the reader to the value: past five words. */
+  /* Walk the reader to the value: past five words.  The fields come from
+   * these words, not from `tok`: a NUL byte in the line cuts `text` short. */
+  int64_t process = 0;
+  ChkType type = CHK_INVOKE;
+  g_autofree char *fname = NULL;
   for (int k = 0; k < 6; k++) {
     while (r->pos < end && (r->data[r->pos] == ' ' || r->data[r->pos] == '\t')) {
       r->pos++;
@@ -320,7 +324,7 @@ load_etcd_line (ChkHistory *h, ChkEdnReader *r, gsize end, GError **error)
       char *e = NULL;
       good = word[0] != '\0' && g_ascii_isdigit (word[0]);
       if (good)
-        (void) g_ascii_strtoll (word, &e, 10);
+        process = g_ascii_strtoll (word, &e, 10);
       good = good && *e == '\0';
       what = "a process number";
       break;
@@ -328,10 +332,10 @@ load_etcd_line (ChkHistory *h, ChkEdnReader *r, gsize end, GError **error)
     case 4: what = "a type :invoke, :ok, :fail or :info"; good = word[0] == ':'; break;
     case 5: what = "a function :read, :write or :cas"; good = word[0] == ':'; break;
     }
-    if (good && k == 4) {
-      ChkType t;
-      good = type_from_name (word + 1, &t);
-    }
+    if (good && k == 4)
+      good = type_from_name (word + 1, &type);
+    if (good && k == 5)
+      fname = g_strdup (word + 1);
     if (!good) {
       g_set_error (error, CHK_ERROR, CHK_ERROR_PARSE, "%s:%u:%u: expected %s, found %s%s%s",
                    r->name, line, column, what, word[0] ? "'" : "end of line",
@@ -343,9 +347,8 @@ load_etcd_line (ChkHistory *h, ChkEdnReader *r, gsize end, GError **error)
     .f_name = -1, .key = -1, .value = { .kind = CHK_VAL_NONE, .s = -1 },
     .time_us = -1, .index = -1, .line = line, .column = 1,
   };
-  ev.process = g_ascii_strtoll (g_ptr_array_index (tok, 3), NULL, 10);
-  type_from_name ((const char *) g_ptr_array_index (tok, 4) + 1, &ev.type);
-  const char *fname = (const char *) g_ptr_array_index (tok, 5) + 1;
+  ev.process = process;
+  ev.type = type;
   ev.f = fn_from_name (fname);
   ev.f_name = chk_history_intern (h, fname);
   /* The value: one EDN value up to the end of the line. */
