@@ -359,6 +359,16 @@ Test (history_fuzz, regressions)
                                                     CHK_FORMAT_EDN, &error);
   cr_assert_not_null (h, "%s", error != NULL ? error->message : "");
   cr_assert_eq (chk_history_len (h), 1);
+
+  /* A NUL byte in a Porcupine etcd line: the line was split into fewer
+   * words than the reader had walked, and the fields were read past the
+   * end of the word array. */
+  static const char etcd[] = "I\0FO  jepsen.util - 16\t:invoke\t:read\tnil\n";
+  g_autoptr (ChkHistory) e = chk_history_load_data ("fuzz.log", etcd, sizeof etcd - 1,
+                                                    CHK_FORMAT_PORCUPINE_ETCD, &error);
+  cr_assert_not_null (e, "%s", error != NULL ? error->message : "");
+  cr_assert_eq (chk_history_len (e), 1);
+  cr_assert_eq (chk_history_get (e, 0)->process, 16);
 }
 
 Test (history_fuzz, quick, .timeout = 120)
