@@ -222,6 +222,20 @@ mutate (GByteArray *b, Pcg32 *rng)
   }
 }
 
+/* The seed's bytes with one to three mutations. */
+static GByteArray *
+mutated_copy (const Seed *s, Pcg32 *rng)
+{
+  gsize len = 0;
+  const guint8 *d = g_bytes_get_data (s->data, &len);
+  GByteArray *b = g_byte_array_new ();
+  g_byte_array_append (b, d, (guint) len);
+  guint n_mut = 1 + pcg32_below (rng, 3);
+  for (guint m = 0; m < n_mut; m++)
+    mutate (b, rng);
+  return b;
+}
+
 /* "NAME:LINE:" with LINE a positive number. */
 static gboolean
 has_line_prefix (const char *msg, const char *name)
@@ -278,13 +292,7 @@ fuzz_histories (guint variants)
   guint loaded = 0, rejected = 0;
   for (guint v = 0; v < variants; v++) {
     const Seed *s = seeds->pdata[v % seeds->len];
-    gsize len = 0;
-    const guint8 *d = g_bytes_get_data (s->data, &len);
-    g_autoptr (GByteArray) b = g_byte_array_new ();
-    g_byte_array_append (b, d, (guint) len);
-    guint n_mut = 1 + pcg32_below (&rng, 3);
-    for (guint m = 0; m < n_mut; m++)
-      mutate (b, &rng);
+    g_autoptr (GByteArray) b = mutated_copy (s, &rng);
     const ChkFormat formats[] = { s->format, CHK_FORMAT_AUTO };
     for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
       GError *error = NULL;
@@ -320,13 +328,7 @@ fuzz_traces (guint variants)
   guint loaded = 0;
   for (guint v = 0; v < variants; v++) {
     const Seed *s = seeds->pdata[v % seeds->len];
-    gsize len = 0;
-    const guint8 *d = g_bytes_get_data (s->data, &len);
-    g_autoptr (GByteArray) b = g_byte_array_new ();
-    g_byte_array_append (b, d, (guint) len);
-    guint n_mut = 1 + pcg32_below (&rng, 3);
-    for (guint m = 0; m < n_mut; m++)
-      mutate (b, &rng);
+    g_autoptr (GByteArray) b = mutated_copy (s, &rng);
     GError *error = NULL;
     g_autoptr (VizModel) m = sim_trace_viz_load_data (s->name, (const char *) b->data, b->len,
                                                       &error);
