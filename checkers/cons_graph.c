@@ -34,6 +34,8 @@ cons_graph_free (ConsGraph *g)
   g_free (g->in_start);
   g_free (g->in_list);
   g_free (g->wsorted);
+  g_free (g->run_start);
+  g_free (g->runs);
   g_free (g);
 }
 
@@ -94,6 +96,65 @@ build_wsorted (ConsGraph *g)
     if (g->node_op[v] >= 0 && g->ch->is_write[g->node_op[v]])
       g->wsorted[g->n_wsorted++] = v;
   g_qsort_with_data (g->wsorted, (gint) g->n_wsorted, sizeof (guint), wsorted_cmp, g);
+  /* The runs of equal (chain, key), bucketed by key in chain order. */
+  guint n_key = g->ch->n_key;
+  g_free (g->run_start);
+  g_free (g->runs);
+  g->run_start = g_new0 (guint, n_key + 2);
+  guint n_runs = 0;
+  for (guint i = 0; i < g->n_wsorted; i++)
+    if (i == 0 || g->chain[g->wsorted[i - 1]] != g->chain[g->wsorted[i]]
+        || g->ch->key[g->node_op[g->wsorted[i - 1]]] != g->ch->key[g->node_op[g->wsorted[i]]]) {
+      g->run_start[g->ch->key[g->node_op[g->wsorted[i]]] + 1]++;
+      n_runs++;
+    }
+  for (guint k = 0; k < n_key; k++)
+    g->run_start[k + 1] += g->run_start[k];
+  g->runs = g_new (ConsKeyRun, n_runs > 0 ? n_runs : 1);
+  g_autofree guint *fill = g_memdup2 (g->run_start, sizeof (guint) * (n_key + 1));
+  for (guint i = 0; i < g->n_wsorted;) {
+    guint w = g->wsorted[i];
+    int c = g->chain[w], key = g->ch->key[g->node_op[w]];
+    guint end = i + 1;
+    while (end < g->n_wsorted && g->chain[g->wsorted[end]] == c
+           && g->ch->key[g->node_op[g->wsorted[end]]] == key)
+      end++;
+    g->runs[fill[key]++] = (ConsKeyRun) { (guint) c, i, end };
+    i = end;
+  }
+}
+
+int
+cons_graph_last_in_run (const ConsGraph *g, const ConsKeyRun *run, guint v)
+{
+  int bound = g->vc[(gsize) v * g->n_chain + run->chain];
+  /* Last write of the run at a position <= bound. */
+  guint lo = run->lo, hi = run->hi;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (g->cpos[g->wsorted[mid]] <= bound)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo > run->lo ? (int) g->wsorted[lo - 1] : -1;
+}
+
+/* The first write of the run that node `from` reaches (the run's first
+ * write when from < 0), or -1. */
+static int
+first_in_run (const ConsGraph *g, const ConsKeyRun *run, int from)
+{
+  guint lo = run->lo, hi = run->hi;
+  if (from >= 0)
+    while (lo < hi) { /* reached from `from` is monotone along the chain */
+      guint mid = lo + (hi - lo) / 2;
+      if (cons_graph_reaches (g, (guint) from, g->wsorted[mid]))
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+  return lo < run->hi ? (int) g->wsorted[lo] : -1;
 }
 
 int
@@ -120,40 +181,6 @@ cons_graph_last_write_before (const ConsGraph *g, guint c, int key, guint v)
   if (g->chain[w] != (int) c || g->ch->key[g->node_op[w]] != key)
     return -1;
   return (int) w;
-}
-
-/* The first write of `key` in chain c that node `from` reaches (any write
- * of the key in c when from < 0), or -1. */
-static int
-first_write_after (const ConsGraph *g, guint c, int key, int from)
-{
-  /* The writes of (c, key) are a run of wsorted, by position. */
-  guint lo = 0, hi = g->n_wsorted;
-  while (lo < hi) {
-    guint mid = lo + (hi - lo) / 2;
-    guint w = g->wsorted[mid];
-    int wc = g->chain[w], wk = g->ch->key[g->node_op[w]];
-    if (wc < (int) c || (wc == (int) c && wk < key))
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  guint end = lo;
-  while (end < g->n_wsorted && g->chain[g->wsorted[end]] == (int) c
-         && g->ch->key[g->node_op[g->wsorted[end]]] == key)
-    end++;
-  if (from < 0)
-    return lo < end ? (int) g->wsorted[lo] : -1;
-  /* Reached from `from` is monotone along the chain. */
-  hi = end;
-  while (lo < hi) {
-    guint mid = lo + (hi - lo) / 2;
-    if (cons_graph_reaches (g, (guint) from, g->wsorted[mid]))
-      hi = mid;
-    else
-      lo = mid + 1;
-  }
-  return lo < end ? (int) g->wsorted[lo] : -1;
 }
 
 /* Incoming extra edges as CSR. */
@@ -415,8 +442,10 @@ cons_view_saturate (ConsGraph *g, const GArray *reads, const ConsSatNames *names
       g_assert (s != CONS_SRC_THIN_AIR);
       int s_node = s >= 0 ? g->op_node[s] : -1;
       g_assert (s < 0 || s_node >= 0);
-      for (guint c = 0; c < g->n_chain; c++) {
-        int w = cons_graph_last_write_before (g, c, key, r);
+      guint n_runs;
+      const ConsKeyRun *runs = cons_graph_key_runs (g, key, &n_runs);
+      for (guint i_run = 0; i_run < n_runs; i_run++) {
+        int w = cons_graph_last_in_run (g, &runs[i_run], r);
         if (w < 0 || w == s_node)
           continue;
         if (s == CONS_SRC_INIT) {
@@ -433,12 +462,13 @@ cons_view_saturate (ConsGraph *g, const GArray *reads, const ConsSatNames *names
           changed = TRUE;
         }
       }
-      for (guint c = 0; names->both_ways && c < g->n_chain; c++) {
-        int w = first_write_after (g, c, key, s_node);
+      for (guint i_run = 0; names->both_ways && i_run < n_runs; i_run++) {
+        const ConsKeyRun *run = &runs[i_run];
+        GArray *chain = g->chains[run->chain];
+        int w = first_in_run (g, run, s_node);
         if (w == s_node && w >= 0) /* the next write of the key in s's own chain */
-          w = g->cpos[w] + 1 < (int) g->chains[c]->len
-                ? first_write_after (g, c, key, (int) g_array_index (g->chains[c], guint,
-                                                                       g->cpos[w] + 1))
+          w = g->cpos[w] + 1 < (int) chain->len
+                ? first_in_run (g, run, (int) g_array_index (chain, guint, g->cpos[w] + 1))
                 : -1;
         if (w >= 0 && !cons_graph_reaches (g, r, (guint) w)) {
           cons_graph_add_edge (g, r, (guint) w, CONS_EDGE_UNSEEN, (int) r);

@@ -52,6 +52,11 @@ typedef struct {
   int because;       /* FORCED: the read (node) that forces it; else -1 */
 } ConsEdge;
 
+/* The writes of one key in one chain: wsorted[lo .. hi), by position. */
+typedef struct {
+  guint chain, lo, hi;
+} ConsKeyRun;
+
 /* A graph over nodes (kept ops, or virtual nodes with op = -1) covered by
  * chains: consecutive nodes of a chain are ordered.  Reachability is a
  * vector clock per node: vc[v*n_chain + c] is the highest position in chain
@@ -73,6 +78,11 @@ typedef struct {
    * key in a chain below a position. */
   guint *wsorted;
   guint n_wsorted;
+  /* Per key, the runs of wsorted holding its writes, one per chain that has
+   * any, in chain order: runs[run_start[key] .. run_start[key + 1]).  A read
+   * of a key only needs the chains in its runs. */
+  guint *run_start;
+  ConsKeyRun *runs;
 } ConsGraph;
 
 /* Limit on n * n_chain entries (the vector clocks) before a check gives up
@@ -102,6 +112,15 @@ cons_graph_reaches (const ConsGraph *g, guint a, guint b)
 }
 /* The last write node of `key` in chain c that reaches node v, or -1. */
 int cons_graph_last_write_before (const ConsGraph *g, guint c, int key, guint v);
+/* The same within one run of the key's writes (valid after cons_graph_order). */
+int cons_graph_last_in_run (const ConsGraph *g, const ConsKeyRun *run, guint v);
+/* The runs of `key`'s writes (valid after cons_graph_order): *n_runs of them. */
+static inline const ConsKeyRun *
+cons_graph_key_runs (const ConsGraph *g, int key, guint *n_runs)
+{
+  *n_runs = g->run_start[key + 1] - g->run_start[key];
+  return g->runs + g->run_start[key];
+}
 /* A new graph with only the nodes of g that reach one of `targets` (whose
  * node numbers are rewritten in place).  The others can always be placed
  * after everything that matters, so a view check may drop them. */
