@@ -30,6 +30,7 @@ cons_graph_free (ConsGraph *g)
   g_free (g->chains);
   g_array_unref (g->edges);
   g_free (g->vc);
+  g_free (g->bits);
   g_free (g->topo);
   g_free (g->in_start);
   g_free (g->in_list);
@@ -127,12 +128,12 @@ build_wsorted (ConsGraph *g)
 int
 cons_graph_last_in_run (const ConsGraph *g, const ConsKeyRun *run, guint v)
 {
-  int bound = g->vc[(gsize) v * g->n_chain + run->chain];
-  /* Last write of the run at a position <= bound. */
+  /* Last write of the run that reaches v: reaching v is monotone along
+   * the chain. */
   guint lo = run->lo, hi = run->hi;
   while (lo < hi) {
     guint mid = lo + (hi - lo) / 2;
-    if (g->cpos[g->wsorted[mid]] <= bound)
+    if (cons_graph_reaches (g, g->wsorted[mid], v))
       lo = mid + 1;
     else
       hi = mid;
@@ -160,27 +161,23 @@ first_in_run (const ConsGraph *g, const ConsKeyRun *run, int from)
 int
 cons_graph_last_write_before (const ConsGraph *g, guint c, int key, guint v)
 {
-  int bound = g->vc[(gsize) v * g->n_chain + c];
-  if (bound < 0)
-    return -1;
-  /* Last entry <= (c, key, bound). */
+  /* The run of (c, key) in wsorted. */
   guint lo = 0, hi = g->n_wsorted;
   while (lo < hi) {
     guint mid = lo + (hi - lo) / 2;
     guint w = g->wsorted[mid];
     int wc = g->chain[w], wk = g->ch->key[g->node_op[w]];
-    gboolean le = wc < (int) c || (wc == (int) c && (wk < key || (wk == key && g->cpos[w] <= bound)));
-    if (le)
+    if (wc < (int) c || (wc == (int) c && wk < key))
       lo = mid + 1;
     else
       hi = mid;
   }
-  if (lo == 0)
-    return -1;
-  guint w = g->wsorted[lo - 1];
-  if (g->chain[w] != (int) c || g->ch->key[g->node_op[w]] != key)
-    return -1;
-  return (int) w;
+  guint end = lo;
+  while (end < g->n_wsorted && g->chain[g->wsorted[end]] == (int) c
+         && g->ch->key[g->node_op[g->wsorted[end]]] == key)
+    end++;
+  ConsKeyRun run = { c, lo, end };
+  return cons_graph_last_in_run (g, &run, v);
 }
 
 /* Incoming extra edges as CSR. */
@@ -294,8 +291,29 @@ cons_graph_order (ConsGraph *g, GArray **cycle)
       *cycle = find_cycle (g, indeg);
     return FALSE;
   }
-  gsize width = g->n_chain;
   g_free (g->vc);
+  g_free (g->bits);
+  g->vc = NULL;
+  g->bits = NULL;
+  g->words = (g->n + 63) / 64;
+  if ((guint64) g->n * g->words * 2 < (guint64) g->n * g->n_chain) {
+    g->bits = g_new0 (guint64, (gsize) g->n * g->words + 1);
+    for (guint i = 0; i < g->n; i++) {
+      guint v = g->topo[i];
+      guint64 *row = g->bits + (gsize) v * g->words;
+      if (g->cpos[v] > 0)
+        memcpy (row, g->bits + (gsize) chain_pred (g, v) * g->words, g->words * sizeof (guint64));
+      for (guint j = g->in_start[v]; j < g->in_start[v + 1]; j++) {
+        const guint64 *u = g->bits
+                           + (gsize) g_array_index (g->edges, ConsEdge, g->in_list[j]).from * g->words;
+        for (gsize w = 0; w < g->words; w++)
+          row[w] |= u[w];
+      }
+      row[v / 64] |= (guint64) 1 << (v % 64);
+    }
+    return TRUE;
+  }
+  gsize width = g->n_chain;
   g->vc = g_new (int, (gsize) g->n * width + 1);
   for (guint i = 0; i < g->n; i++) {
     guint v = g->topo[i];

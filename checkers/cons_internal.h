@@ -71,7 +71,13 @@ typedef struct {
   guint n_chain;
   GArray **chains;      /* chain -> GArray of guint nodes */
   GArray *edges;        /* ConsEdge, besides the chain successor edges */
-  int *vc;              /* n * n_chain, valid after cons_graph_order */
+  int *vc;              /* n * n_chain, valid after cons_graph_order, or
+                           NULL when `bits` is used instead */
+  /* Reachability as bits when that is smaller than the vector clocks (many
+   * chains, as in a view under a single session guarantee): bit a of row b
+   * (bits[b * words + a / 64]) is set when a reaches b. */
+  guint64 *bits;
+  gsize words;
   guint *topo;          /* a topological order, valid after cons_graph_order */
   guint *in_start, *in_list; /* CSR of incoming extra edges (edge ids) */
   /* Writes sorted by (chain, key, position), to find the last write of a
@@ -85,8 +91,8 @@ typedef struct {
   ConsKeyRun *runs;
 } ConsGraph;
 
-/* Limit on n * n_chain entries (the vector clocks) before a check gives up
- * with unknown. */
+/* Limit on reachability entries (cons_graph_reach_cells) before a check
+ * gives up with unknown. */
 #define CONS_VC_LIMIT ((guint64) 1 << 26)
 
 ConsGraph *cons_graph_new (const ConsHist *ch);
@@ -108,7 +114,18 @@ gboolean cons_graph_order_or_tell (ConsGraph *g, const char *pattern, const char
 static inline gboolean
 cons_graph_reaches (const ConsGraph *g, guint a, guint b)
 {
+  if (g->vc == NULL)
+    return (g->bits[(gsize) b * g->words + a / 64] >> (a % 64)) & 1;
   return g->vc[(gsize) b * g->n_chain + g->chain[a]] >= g->cpos[a];
+}
+/* The reachability entries (ints) cons_graph_order will use for g: the
+ * smaller of the vector clocks (n * n_chain) and the bit rows. */
+static inline guint64
+cons_graph_reach_cells (const ConsGraph *g)
+{
+  guint64 vc = (guint64) g->n * g->n_chain;
+  guint64 bits = (guint64) g->n * ((g->n + 63) / 64) * 2;
+  return bits < vc ? bits : vc;
 }
 /* The last write node of `key` in chain c that reaches node v, or -1. */
 int cons_graph_last_write_before (const ConsGraph *g, guint c, int key, guint v);

@@ -192,7 +192,7 @@ cons_check_view (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, ChkC
     /* Writes that no read of p must follow can go after all of them. */
     g_autoptr (ConsGraph) g = cons_graph_restrict (full, reads);
     int64_t pid = g_array_index (ch->ops, ChkOp, ch->op[g_array_index (ch->by_proc[p], guint, 0)]).process;
-    if ((guint64) g->n * g->n_chain > CONS_VC_LIMIT) {
+    if (cons_graph_reach_cells (g) > CONS_VC_LIMIT) {
       unknown = TRUE;
       g_free (res->note);
       res->note = g_strdup_printf ("process %" G_GINT64_FORMAT "'s view has %u operations in %u "
