@@ -43,6 +43,7 @@ proto_outbox_reset (ProtoOutbox *out)
     g_ptr_array_set_size (out->marks, 0);
   out->has_result = FALSE;
   memset (&out->result, 0, sizeof out->result);
+  out->sync = FALSE;
 }
 
 void
@@ -85,6 +86,12 @@ proto_outbox_complete (ProtoOutbox *out, ProtoResultKind kind,
   out->result.kind = kind;
   out->result.has_value = has_value;
   out->result.value = has_value ? value : 0;
+}
+
+void
+proto_outbox_sync (ProtoOutbox *out)
+{
+  out->sync = TRUE;
 }
 
 /* ---- Durations ----------------------------------------------------------*/

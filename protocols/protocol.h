@@ -111,6 +111,8 @@ typedef struct {
   GPtrArray *marks;     /* coverage marks reached (static strings) */
   gboolean has_result;  /* client stubs: the current operation ended */
   ProtoResult result;
+  gboolean sync;        /* the step asked for its persist region to be made
+                           durable (proto_outbox_sync) */
 } ProtoOutbox;
 
 void proto_outbox_init (ProtoOutbox *out);
@@ -128,6 +130,12 @@ void proto_outbox_note (ProtoOutbox *out, const char *fmt, ...) G_GNUC_PRINTF (2
 void proto_outbox_mark (ProtoOutbox *out, const char *mark);
 void proto_outbox_complete (ProtoOutbox *out, ProtoResultKind kind,
                             gboolean has_value, int64_t value);
+/* Asks the world to make the node's persist region, as it is at the end of
+ * this step, durable (an fsync).  The messages this step sends leave only
+ * once the sync is done, so a reply that promises durability ("I voted",
+ * "I accepted") never overtakes the write it promises.  A protocol calls it
+ * after every change to persist that a message it sends depends on. */
+void proto_outbox_sync (ProtoOutbox *out);
 
 /* ---- Knobs ---------------------------------------------------------------*/
 
