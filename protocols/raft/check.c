@@ -138,6 +138,12 @@ check_log_matching (const RaftNode *a, int i, const RaftNode *b, int j, GString 
   return FALSE;
 }
 
+static inline gboolean
+is_judged (const RaftNode *node, gboolean is_up)
+{
+  return is_up && !node->is_halted;
+}
+
 gboolean
 raft_check (void *ghost, const void *const *states, const gboolean *is_up,
             const ProtoCtx *ctxs, int n_nodes, GString *why)
@@ -145,7 +151,7 @@ raft_check (void *ghost, const void *const *states, const gboolean *is_up,
   RaftGhost *g = ghost;
   for (int i = 0; i < n_nodes; i++) {
     const RaftNode *node = states[i];
-    if (!is_up[i])
+    if (!is_judged (node, is_up[i]))
       continue;
     if (node->role == RAFT_LEADER) {
       if (!check_election_safety (g, node, i, why) || !check_leader_append_only (g, node, i, why)
@@ -157,9 +163,13 @@ raft_check (void *ghost, const void *const *states, const gboolean *is_up,
     if (!check_state_machine_safety (g, node, i, why))
       return FALSE;
   }
+  /* A node's log is judged once it has read it back: a node that is down
+   * may hold a torn or corrupted image it has not yet checked, and a node
+   * that found its image damaged has stopped. */
   for (int i = 0; i < n_nodes; i++)
     for (int j = i + 1; j < n_nodes; j++)
-      if (!check_log_matching (states[i], i, states[j], j, why))
+      if (is_judged (states[i], is_up[i]) && is_judged (states[j], is_up[j])
+          && !check_log_matching (states[i], i, states[j], j, why))
         return FALSE;
   return TRUE;
 }

@@ -41,6 +41,7 @@ raft_election_start (RaftNode *node, const ProtoCtx *ctx, gboolean is_pre_vote,
     p->current_term++;
     p->has_voted = TRUE;
     p->voted_for = ctx->self;
+    raft_persist_touch (node);
     term = p->current_term;
     raft_role_set (node, ctx, RAFT_CANDIDATE, out);
   }

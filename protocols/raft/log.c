@@ -36,6 +36,7 @@ raft_log_append (RaftNode *node, const ProtoCtx *ctx, const RaftWireEntry *e)
   RaftEntry *slot = &p->log[p->last_index % RAFT_LOG_CAP];
   slot->e = *e;
   slot->chain = chain;
+  raft_persist_touch (node);
   return TRUE;
 }
 
@@ -51,6 +52,7 @@ raft_log_truncate (RaftNode *node, uint64_t last_kept)
     for (uint64_t i = last_kept + 1; i <= p->last_index; i++)
       memset (&p->log[i % RAFT_LOG_CAP], 0, sizeof (RaftEntry));
     p->last_index = last_kept;
+    raft_persist_touch (node);
   }
 }
 
@@ -72,5 +74,7 @@ raft_log_compact (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
   p->snap.term = term;
   p->snap.chain = node->applied_chain;
   p->snap.machine = node->machine;
+  raft_persist_touch (node);
+  node->is_snap_dirty = 1;
   proto_outbox_note (out, "snapshot at %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, upto, term);
 }

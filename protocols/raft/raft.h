@@ -43,6 +43,8 @@ typedef enum {
   RAFT_BUG_COMMIT_PREVIOUS_TERM,   /* no no-op; count replicas of old terms */
   RAFT_BUG_STALE_LEADER_READ,      /* a leader reads its own state, unchecked */
   RAFT_BUG_VOLATILE_VOTE,          /* votedFor forgotten on restart */
+  RAFT_BUG_REPLY_BEFORE_SYNC,      /* vote and append replies leave before
+                                      what they promise is durable */
 } RaftBug;
 
 typedef struct {
@@ -55,6 +57,9 @@ typedef struct {
   int read_mode;              /* RaftReadMode */
   int64_t lease_us;           /* lease length from a confirmed round */
   gboolean pre_vote;
+  gboolean check_quorum;      /* thesis 6.2: a leader that has not heard
+                                 from a majority for an election timeout
+                                 steps down */
   int bug;                    /* RaftBug */
 } RaftConfig;
 
@@ -111,14 +116,24 @@ typedef struct {
   uint64_t term;
   uint64_t chain;
   RaftMachine machine;
+  uint64_t sum;    /* checksum of the fields above (raft_snap_sum) */
 } RaftSnapshot;
 
+/* What a node writes to its disk.  Every part carries a checksum, so a node
+ * that reads back a damaged image knows (storage faults, see
+ * raft_persist_recover): the header (term, vote, log bounds) and the
+ * snapshot their own sums, each log entry its hash chain. */
 typedef struct {
   uint64_t current_term;
   int32_t voted_for;   /* valid when has_voted */
   uint8_t has_voted;
   uint8_t pad[3];
   uint64_t last_index;
+  /* After a restart that found its log damaged: the last index it may have
+   * acknowledged.  Until its commit index reaches it, the node neither
+   * votes nor stands for election (0: not recovering). */
+  uint64_t recover_index;
+  uint64_t meta_sum;   /* checksum of the fields above (raft_meta_sum) */
   RaftSnapshot snap;
   RaftEntry log[RAFT_LOG_CAP];
 } RaftPersist;
@@ -157,6 +172,14 @@ typedef struct {
   int64_t heartbeat_deadline_us;
   int64_t leader_contact_us; /* last time a leader was heard (or boot) */
   uint32_t votes;          /* bitmask of nodes that granted (pre-)votes */
+  uint8_t is_persist_dirty; /* persist changed in this step: seal and sync */
+  uint8_t is_snap_dirty;    /* the snapshot changed: its sum too */
+  uint8_t is_reply_unsynced;/* bug reply-before-sync: this step answered */
+  uint8_t is_halted;        /* its disk image failed a checksum: stopped */
+  uint32_t pad_flags;
+  int64_t quorum_since_us;  /* CheckQuorum: start of the current window */
+  uint32_t heard;           /* CheckQuorum: nodes heard from in the window */
+  uint32_t pad_heard;
 
   /* Leader. */
   uint64_t next_index[PROTO_MAX_NODES];
@@ -219,11 +242,12 @@ typedef struct {
   uint8_t type;
   uint8_t is_success;
   uint8_t pad[6];
-  uint64_t term;
+  uint64_t term;           /* the follower's current term */
   uint64_t match_index;    /* success: last index known to match */
   uint64_t conflict_index; /* failure: where the leader should look */
   uint64_t conflict_term;  /* failure: term of the conflicting entry (0: none) */
-  uint64_t round;
+  uint64_t round;          /* the round of the request answered */
+  uint64_t req_term;       /* the term of the request answered */
 } RaftAppendEntriesResult;
 
 /* The whole snapshot in one message (Figure 13 with a single chunk). */
@@ -244,6 +268,7 @@ typedef struct {
   uint64_t term;
   uint64_t match_index;
   uint64_t round;
+  uint64_t req_term;       /* the term of the request answered */
 } RaftInstallSnapshotResult;
 
 typedef struct {
@@ -355,6 +380,20 @@ raft_log_chain (const RaftNode *node, uint64_t index)
   if (index > p->snap.index && index <= p->last_index)
     return p->log[index % RAFT_LOG_CAP].chain;
   return 0;
+}
+
+/* Checksums of the persist header and the snapshot (0 for all-zero
+ * fields, so a node that never wrote anything reads back clean). */
+uint64_t raft_meta_sum (const RaftPersist *p);
+uint64_t raft_snap_sum (const RaftSnapshot *s);
+/* storage.c: persist changed (the end of the step seals and syncs it). */
+static inline void raft_persist_touch (RaftNode *node) { node->is_persist_dirty = 1; }
+void raft_persist_seal (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
+/* At start: checks what the disk gave back.  FALSE if the node must stop. */
+gboolean raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
+static inline gboolean raft_is_recovering (const RaftNode *node)
+{
+  return node->persist.recover_index > node->commit_index;
 }
 
 gboolean raft_log_append (RaftNode *node, const ProtoCtx *ctx, const RaftWireEntry *e);

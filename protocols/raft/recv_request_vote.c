@@ -57,6 +57,8 @@ recv_pre_vote (RaftNode *node, const ProtoCtx *ctx, int from, const RaftRequestV
     why = "we heard from a leader within the election timeout";
   else if (!log_check_passes (node, cfg, m, out))
     why = "its log is behind ours";
+  else if (raft_is_recovering (node))
+    why = "we are recovering a damaged log";
   if (why != NULL) {
     proto_outbox_mark (out, "pre-vote-rejected");
     proto_outbox_note (out, "pre-vote for n%d rejected: %s", from + 1, why);
@@ -95,9 +97,17 @@ raft_recv_request_vote (RaftNode *node, const ProtoCtx *ctx, int from, const Raf
     raft_become_follower (node, ctx, m->term, now_us, out);
   gboolean is_free = !p->has_voted || p->voted_for == from;
   gboolean is_granted = is_free && log_check_passes (node, cfg, m, out);
+  if (is_granted && raft_is_recovering (node)) {
+    proto_outbox_mark (out, "recovering-no-vote");
+    proto_outbox_note (out, "vote for n%d refused: recovering a damaged log until commit "
+                       "index %" G_GUINT64_FORMAT, from + 1, p->recover_index);
+    is_granted = FALSE;
+  }
   if (is_granted) {
     p->has_voted = TRUE;
     p->voted_for = from;
+    raft_persist_touch (node);
+    node->is_reply_unsynced = 1;
     /* Figure 2, Followers: the election timer restarts on "granting vote
      * to candidate". */
     node->election_deadline_us = raft_random_timeout (node, cfg, now_us);

@@ -167,6 +167,11 @@ raft_round_ack (RaftNode *node, const ProtoCtx *ctx, int peer, uint64_t round, i
                 ProtoOutbox *out)
 {
   const RaftConfig *cfg = ctx->config;
+  if (round > node->round_sent) {
+    proto_outbox_note (out, "n%d acknowledges round %" G_GUINT64_FORMAT ", never sent "
+                       "(only %" G_GUINT64_FORMAT "): ignored", peer + 1, round, node->round_sent);
+    return;
+  }
   if (round <= node->acked_round[peer] && peer != ctx->self)
     return;
   if (round > node->acked_round[peer])
