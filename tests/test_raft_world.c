@@ -85,6 +85,7 @@ Test (raft_world, bug_scenarios_break_only_with_the_bug)
     { "scenarios/raft/bug-commit-previous-term.scn", "leader-completeness: " },
     { "scenarios/raft/bug-volatile-vote.scn", "election-safety: " },
     { "scenarios/raft/bug-stale-leader-read.scn", NULL }, /* linearizability */
+    { "scenarios/raft/bug-reply-before-sync.scn", "leader-completeness: " },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (SimConfig) cfg = load (cases[i].scenario);
