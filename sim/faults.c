@@ -76,6 +76,7 @@ sim_node_restart (SimWorld *w, int node)
   w->ctxs[node].seed = pcg32_derive (pcg32_derive (w->seed, SIM_STREAM_NODE, (uint32_t) node),
                                      SIM_STREAM_NODE, n->incarnation);
   if (n->incarnation > 1) {
+    sim_storage_restart (w, node);
     w->stats.restarts++;
     trace_node_event (w, node, "restart", NULL);
   } else {

@@ -301,6 +301,16 @@ sim_storage_crash (SimWorld *w, int node)
   }
 }
 
+/* A restart reads the image back (it may have changed while the node was
+ * down: corruption). */
+void
+sim_storage_restart (SimWorld *w, int node)
+{
+  SimDisk *d = &w->disks[node];
+  memcpy (node_persist (w, node), d->image, w->vt->persist_size);
+  memcpy (d->synced, d->image, w->vt->persist_size);
+}
+
 void
 sim_storage_corrupt (SimWorld *w, int node, int bits, Pcg32 *rng)
 {

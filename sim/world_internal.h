@@ -226,6 +226,7 @@ gboolean sim_storage_sync_is_pending (const SimWorld *w, int node, uint64_t id);
 void sim_storage_sync_done (SimWorld *w, int node, uint64_t id);
 /* The node crashed: its persist region becomes what its disk holds. */
 void sim_storage_crash (SimWorld *w, int node);
+void sim_storage_restart (SimWorld *w, int node);
 void sim_storage_corrupt (SimWorld *w, int node, int bits, Pcg32 *rng);
 uint64_t sim_storage_digest (const SimWorld *w, int node,
                              uint64_t (*hash) (uint64_t, const void *, size_t));

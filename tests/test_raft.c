@@ -672,3 +672,235 @@ Test (raft, random_schedule_is_deterministic)
   cr_expect_gt (a->len, 1000);
   cr_expect_str_eq (a->str, b->str);
 }
+
+/* ---- Storage, stale answers, CheckQuorum ---------------------------------*/
+
+static void
+reply_before_sync (RaftConfig *cfg)
+{
+  cfg->bug = RAFT_BUG_REPLY_BEFORE_SYNC;
+  cfg->pre_vote = FALSE;
+}
+
+/* The index of the first message in flight of `type` from `from` to `to`
+ * (-1 for any sender), or -1. */
+static int
+find_msg (const RaftHarness *h, int from, int to, RaftMsgType type)
+{
+  for (guint i = 0; i < h->net->len; i++) {
+    const RhMsg *m = g_ptr_array_index (h->net, i);
+    gsize len;
+    const uint8_t *b = g_bytes_get_data (m->bytes, &len);
+    if ((from < 0 || m->from == from) && m->to == to && len > 0 && b[0] == type)
+      return (int) i;
+  }
+  return -1;
+}
+
+/* Figure 2: currentTerm, votedFor and log[] are "updated on stable storage
+ * before responding to RPCs".  A step that grants a vote or appends
+ * entries asks for a sync (its reply then waits for it); with the seeded
+ * bug it does not. */
+Test (raft, vote_and_append_replies_wait_for_a_sync)
+{
+  for (int bug = 0; bug < 2; bug++) {
+    g_autoptr (RaftHarness) h = rh_new (3, 1, bug ? reply_before_sync : no_pre_vote);
+    h->cfg.pre_vote = FALSE;
+    rh_start_all (h);
+    rh_fire_timeout (h, 0);
+    int i = find_msg (h, 0, 1, RAFT_MSG_REQUEST_VOTE);
+    cr_assert_geq (i, 0);
+    rh_deliver (h, (guint) i);
+    cr_expect_eq (rh_node (h, 1)->persist.voted_for, 0);
+    cr_expect_eq (h->out.sync, !bug, "the vote's step %s a sync", bug ? "skips" : "asks for");
+    rh_deliver_all (h, 100);
+    cr_assert_eq (rh_leader (h), 0);
+    rh_invoke (h, 0, PROTO_OP_WRITE, 0, 7, 0);
+    rh_deliver_all (h, 2); /* the request reaches n1 (a redirect or the leader) */
+    rh_client_target (h, 0, 0);
+    rh_client_retry (h, 0);
+    while ((i = find_msg (h, 0, 1, RAFT_MSG_APPEND_ENTRIES)) < 0 && h->net->len > 0)
+      rh_deliver (h, 0);
+    cr_assert_geq (i, 0);
+    uint64_t last = rh_node (h, 1)->persist.last_index;
+    rh_deliver (h, (guint) i);
+    cr_expect_gt (rh_node (h, 1)->persist.last_index, last, "n2 appended");
+    cr_expect_eq (h->out.sync, !bug);
+    /* A heartbeat that changes nothing durable needs no sync. */
+    rh_deliver_all (h, 100);
+    rh_fire_timeout (h, 0);
+    i = find_msg (h, 0, 2, RAFT_MSG_APPEND_ENTRIES);
+    cr_assert_geq (i, 0);
+    rh_deliver (h, (guint) i);
+    cr_expect_not (h->out.sync);
+  }
+}
+
+/* The stale-term answer: n1 leads term 1 and sends heartbeat round 3 to n2,
+ * which is held up.  n1 crashes, restarts and wins term 2 (round 1).  The
+ * old AppendEntries then reaches n2, which rejects it (stale term) and says
+ * so in term 2, echoing round 3.  That answer is about term 1's request:
+ * the leader must not count it as n2 acknowledging term 2's round 3, never
+ * sent (with n1 itself, a majority: a read would be confirmed by nothing). */
+Test (raft, stale_term_answer_is_no_acknowledgement)
+{
+  g_autoptr (RaftHarness) h = rh_new (3, 1, no_pre_vote);
+  rh_start_all (h);
+  cr_assert_eq (rh_elect (h, 0), 0);
+  for (int r = 0; r < 2; r++) {
+    rh_fire_timeout (h, 0);
+    rh_deliver_all (h, 100);
+  }
+  rh_fire_timeout (h, 0);
+  uint64_t old_round = rh_node (h, 0)->round_sent;
+  cr_assert_geq (old_round, 3u);
+  int held = find_msg (h, 0, 1, RAFT_MSG_APPEND_ENTRIES);
+  cr_assert_geq (held, 0);
+  /* Deliver everything else; keep the round-3 heartbeat to n2 in flight. */
+  while (h->net->len > 1)
+    rh_deliver (h, held == 0 ? 1 : 0), held = held == 0 ? 0 : held - 1;
+  cr_assert_eq (find_msg (h, 0, 1, RAFT_MSG_APPEND_ENTRIES), 0);
+  rh_crash (h, 0);
+  rh_restart (h, 0);
+  h->now_us += h->cfg.election_max_us;
+  rh_fire_timeout (h, 0);
+  /* The vote requests and answers, but not the held heartbeat (index 0). */
+  while (h->net->len > 1 && rh_node (h, 0)->role != RAFT_LEADER)
+    rh_deliver (h, 1);
+  cr_assert_eq (rh_node (h, 0)->role, RAFT_LEADER);
+  cr_assert_eq (rh_node (h, 0)->persist.current_term, 2u);
+  cr_assert_eq (rh_node (h, 0)->round_sent, 1u);
+  /* A read arrives and waits for round 2. */
+  rh_client_target (h, 0, 0);
+  rh_invoke (h, 0, PROTO_OP_READ, 0, 0, 0);
+  int req = find_msg (h, -1, 0, RAFT_MSG_CLIENT_REQUEST);
+  cr_assert_geq (req, 0);
+  rh_deliver (h, (guint) req);
+  cr_assert_eq (rh_node (h, 0)->n_reads, 1u);
+  /* Now the old heartbeat reaches n2, and its answer reaches n1. */
+  cr_assert_eq (rh_node (h, 1)->persist.current_term, 2u);
+  rh_deliver (h, 0);
+  int ans = find_msg (h, 1, 0, RAFT_MSG_APPEND_ENTRIES_RESULT);
+  cr_assert_geq (ans, 0);
+  const RhMsg *m = g_ptr_array_index (h->net, (guint) ans);
+  RaftAppendEntriesResult r;
+  memcpy (&r, g_bytes_get_data (m->bytes, NULL), sizeof r);
+  cr_assert_eq (r.term, 2u, "n2 answers in its own term");
+  cr_assert_eq (r.req_term, 1u, "and names the term of the request it answers");
+  cr_assert_eq (r.round, old_round);
+  rh_deliver (h, (guint) ans);
+  cr_expect (rh_reached (h, "stale-answer-ignored"));
+  cr_expect_eq (rh_node (h, 0)->acked_round[1], 0u, "n2 acknowledged no round of term 2");
+  cr_expect_eq (rh_node (h, 0)->round_confirmed, 0u);
+  cr_expect_eq (rh_node (h, 0)->n_reads, 1u, "the read still waits");
+  cr_expect_not (h->has_result[0]);
+  /* n2's genuine answers still count. */
+  rh_deliver_all (h, 100);
+  cr_expect_geq (rh_node (h, 0)->acked_round[1], 1u);
+  expect_no_violation (h);
+}
+
+/* Thesis 6.2, CheckQuorum: a leader cut off from every follower steps down
+ * after an election timeout, so its clients are redirected instead of
+ * waiting; with the knob off it stays leader. */
+Test (raft, check_quorum_deposes_a_cut_off_leader)
+{
+  for (int on = 0; on < 2; on++) {
+    g_autoptr (RaftHarness) h = rh_new (3, 1, NULL);
+    h->cfg.check_quorum = on;
+    rh_start_all (h);
+    cr_assert_eq (rh_elect (h, 0), 0);
+    rh_cut (h, 1, TRUE);
+    rh_cut (h, 2, TRUE);
+    for (int i = 0; i < 8; i++) {
+      rh_fire_timeout (h, 0);
+      rh_drop_all (h);
+    }
+    cr_expect_eq (rh_node (h, 0)->role == RAFT_LEADER, !on);
+    cr_expect_eq (rh_reached (h, "check-quorum-step-down"), on);
+    cr_expect_eq (rh_node (h, 0)->persist.current_term, 1u,
+                  "stepping down keeps the term (pre-votes change none)");
+    rh_client_target (h, 0, 0);
+    rh_invoke (h, 0, PROTO_OP_WRITE, 0, 1, 0);
+    int req = find_msg (h, -1, 0, RAFT_MSG_CLIENT_REQUEST);
+    cr_assert_geq (req, 0);
+    rh_deliver (h, (guint) req);
+    cr_expect_eq (find_msg (h, 0, 3, RAFT_MSG_CLIENT_REPLY) >= 0, on,
+                  "the client is redirected at once only with CheckQuorum");
+    expect_no_violation (h);
+  }
+}
+
+/* A follower's synced log entry is damaged on its disk while it is down:
+ * on restart the hash chain shows it, the log is cut before it, and until
+ * its commit index passes the last entry it had, it votes only for logs
+ * at least as up-to-date as that entry. */
+Test (raft, damaged_log_entry_is_cut_and_the_node_votes_carefully)
+{
+  g_autoptr (RaftHarness) h = election_and_write ();
+  for (int i = 0; i < 3; i++) {
+    rh_invoke (h, 0, PROTO_OP_WRITE, 0, 10 + i, 0);
+    rh_deliver_all (h, 100);
+  }
+  rh_fire_timeout (h, 0);
+  rh_deliver_all (h, 100);
+  uint64_t last = rh_node (h, 2)->persist.last_index;
+  uint64_t last_term = raft_log_term (rh_node (h, 2), last);
+  cr_assert_geq (last, 4u);
+  rh_crash (h, 2);
+  RaftNode *n3 = rh_node_mut (h, 2);
+  n3->persist.log[2 % RAFT_LOG_CAP].e.value ^= 1 << 5; /* a bit flips in entry 2 */
+  rh_restart (h, 2);
+  cr_expect (rh_reached (h, "log-suffix-discarded"));
+  cr_expect_eq (rh_node (h, 2)->persist.last_index, 1u, "cut before entry 2");
+  cr_expect_eq (rh_node (h, 2)->persist.recover_index, last);
+  cr_expect_eq (rh_node (h, 2)->persist.recover_term, last_term);
+  cr_expect_not (rh_node (h, 2)->is_halted);
+
+  /* A candidate whose log ends before the lost entries gets no vote. */
+  RaftRequestVote rv;
+  memset (&rv, 0, sizeof rv);
+  rv.type = RAFT_MSG_REQUEST_VOTE;
+  rv.term = 5;
+  rv.last_log_index = 1;
+  rv.last_log_term = 1;
+  h->now_us += 10 * h->cfg.election_max_us;
+  ProtoEvent ev = { .kind = PROTO_EV_RECEIVE, .from = 1, .msg = &rv, .msg_len = sizeof rv,
+                    .now_us = h->now_us };
+  proto_outbox_reset (&h->out);
+  proto_raft.step (rh_node_mut (h, 2), &h->ctx[2], &ev, &h->out);
+  cr_expect_not (rh_node (h, 2)->persist.has_voted, "no vote for a log behind the lost entry");
+  /* One as up-to-date as the lost entry gets it. */
+  rv.term = 6;
+  rv.last_log_index = last;
+  rv.last_log_term = last_term;
+  proto_outbox_reset (&h->out);
+  proto_raft.step (rh_node_mut (h, 2), &h->ctx[2], &ev, &h->out);
+  h->deadline_us[2] = h->out.deadline_us;
+  cr_expect (rh_node (h, 2)->persist.has_voted);
+  cr_expect_eq (rh_node (h, 2)->persist.voted_for, 1);
+  /* It stands for no election while recovering. */
+  rh_fire_timeout (h, 2);
+  cr_expect_eq (rh_node (h, 2)->role, RAFT_FOLLOWER);
+  cr_expect (rh_reached (h, "recovering-no-vote"));
+}
+
+/* A damaged header (term, vote, log bounds) cannot be repaired from the
+ * node's own disk: the node stops and says so. */
+Test (raft, damaged_header_stops_the_node)
+{
+  g_autoptr (RaftHarness) h = election_and_write ();
+  rh_crash (h, 1);
+  rh_node_mut (h, 1)->persist.current_term ^= 1u << 3;
+  rh_restart (h, 1);
+  cr_expect (rh_reached (h, "storage-corrupt-halt"));
+  cr_expect (rh_node (h, 1)->is_halted);
+  cr_expect_eq (h->deadline_us[1], PROTO_NO_DEADLINE);
+  guint before = h->net->len;
+  rh_fire_timeout (h, 0);
+  rh_deliver_all (h, 100);
+  cr_expect (rh_node (h, 1)->is_halted);
+  cr_expect_eq (rh_node (h, 1)->role, RAFT_FOLLOWER);
+  (void) before;
+  expect_no_violation (h);
+}

@@ -129,10 +129,13 @@ typedef struct {
   uint8_t has_voted;
   uint8_t pad[3];
   uint64_t last_index;
-  /* After a restart that found its log damaged: the last index it may have
-   * acknowledged.  Until its commit index reaches it, the node neither
-   * votes nor stands for election (0: not recovering). */
+  uint64_t last_term;      /* the term of entry last_index, kept here too */
+  /* After a restart that found its log damaged: the last entry it may have
+   * acknowledged (index and term, from the header).  Until its commit index
+   * reaches it, the node stands for no election and votes only for logs at
+   * least as up-to-date as that entry (0: not recovering). */
   uint64_t recover_index;
+  uint64_t recover_term;
   uint64_t meta_sum;   /* checksum of the fields above (raft_meta_sum) */
   RaftSnapshot snap;
   RaftEntry log[RAFT_LOG_CAP];

@@ -15,10 +15,13 @@
  *  - a log entry whose hash chain does not match: the log is cut before it.
  *    That entry may have been acknowledged to a leader (a bit flip in a
  *    synced entry) or never (a torn write of unsynced entries); the node
- *    cannot tell, so until its commit index passes the last index it may
- *    have acknowledged it grants no vote and stands for no election: the
- *    acknowledgement it lost can then not help elect a leader without the
- *    entry ("log-suffix-discarded", "recovering-no-vote"). */
+ *    cannot tell, so until its commit index passes the last entry it may
+ *    have acknowledged (the header names it) it stands for no election,
+ *    and votes only for a candidate whose log is at least as up-to-date as
+ *    that entry, as if it still held it: the acknowledgement it lost can
+ *    then not help elect a leader without the entry (section 5.4.1's
+ *    argument, made against the log it had) ("log-suffix-discarded",
+ *    "recovering-no-vote"). */
 #include "protocols/raft/raft.h"
 
 #include <string.h>
@@ -50,7 +53,9 @@ meta_hash (const RaftPersist *p)
   h = sum_mix (h, (uint64_t) p->has_voted | (uint64_t) p->pad[0] << 8 | (uint64_t) p->pad[1] << 16
                       | (uint64_t) p->pad[2] << 24);
   h = sum_mix (h, p->last_index);
-  return sum_mix (h, p->recover_index);
+  h = sum_mix (h, p->last_term);
+  h = sum_mix (h, p->recover_index);
+  return sum_mix (h, p->recover_term);
 }
 
 uint64_t
@@ -89,6 +94,7 @@ raft_persist_seal (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
     proto_outbox_note (out, "recovered: commit index %" G_GUINT64_FORMAT " reached %"
                        G_GUINT64_FORMAT ", votes again", node->commit_index, p->recover_index);
     p->recover_index = 0;
+    p->recover_term = 0;
     node->is_persist_dirty = 1;
   }
   gboolean is_skipped = cfg->bug == RAFT_BUG_REPLY_BEFORE_SYNC && node->is_reply_unsynced;
@@ -97,6 +103,7 @@ raft_persist_seal (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
     return;
   if (node->is_snap_dirty)
     p->snap.sum = raft_snap_sum (&p->snap);
+  p->last_term = raft_log_term (node, p->last_index);
   p->meta_sum = raft_meta_sum (p);
   node->is_snap_dirty = 0;
   if (is_skipped)
@@ -134,8 +141,10 @@ raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
     }
     uint64_t last = p->last_index;
     raft_log_truncate (node, i - 1);
-    if (last > p->recover_index)
+    if (last > p->recover_index) {
       p->recover_index = last;
+      p->recover_term = p->last_term;
+    }
     raft_persist_touch (node);
     proto_outbox_mark (out, "log-suffix-discarded");
     proto_outbox_note (out, "disk image damaged: entries %" G_GUINT64_FORMAT "..%"
