@@ -9,9 +9,13 @@
  *
  * On restart the node checks its image (Alagappan et al., "Protocol-Aware
  * Recovery for Consensus-Based Storage", FAST 2018, show why it must):
- *  - a header or snapshot that fails its checksum: the node cannot know its
- *    term or vote, and any answer could break safety.  It stops, and says
- *    so in the trace ("storage-corrupt-halt").
+ *  - a header that fails its checksum: the node cannot know its term or
+ *    vote, and any answer could break safety.  It stops, and says so in the
+ *    trace ("storage-corrupt-halt").
+ *  - a snapshot that fails its checksum: the header still names the last
+ *    entry the node may have acknowledged; the node drops its snapshot and
+ *    log, gets them again from the leader, and recovers as below
+ *    ("snapshot-discarded").
  *  - a log entry whose hash chain does not match: the log is cut before it.
  *    That entry may have been acknowledged to a leader (a bit flip in a
  *    synced entry) or never (a torn write of unsynced entries); the node
@@ -112,23 +116,46 @@ raft_persist_seal (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
   proto_outbox_sync (out);
 }
 
+/* The entry a damaged node may have acknowledged last, kept until its
+ * commit index passes it (the later of two damages wins). */
+static void
+recover_from (RaftPersist *p, uint64_t index, uint64_t term)
+{
+  if (term > p->recover_term || (term == p->recover_term && index > p->recover_index)) {
+    p->recover_index = index;
+    p->recover_term = term;
+  }
+}
+
 gboolean
 raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
 {
   RaftPersist *p = &node->persist;
-  const char *bad = NULL;
-  if (p->meta_sum != raft_meta_sum (p))
-    bad = "its term, vote and log bounds fail their checksum";
-  else if (p->snap.sum != raft_snap_sum (&p->snap))
-    bad = "its snapshot fails its checksum";
-  else if (p->last_index < p->snap.index || p->last_index - p->snap.index > RAFT_LOG_CAP)
-    bad = "its log bounds are impossible";
-  if (bad != NULL) {
+  if (p->meta_sum != raft_meta_sum (p)) {
     node->is_halted = 1;
     proto_outbox_mark (out, "storage-corrupt-halt");
-    proto_outbox_note (out, "disk image damaged: %s; stopping (the node neither votes nor "
-                       "answers until its disk is repaired)", bad);
+    proto_outbox_note (out, "disk image damaged: its term, vote and log bounds fail their "
+                       "checksum; stopping (the node neither votes nor answers until its "
+                       "disk is repaired)");
     return FALSE;
+  }
+  if (p->snap.sum != raft_snap_sum (&p->snap) || p->last_index < p->snap.index
+      || p->last_index - p->snap.index > RAFT_LOG_CAP) {
+    /* The header still says which entry it may have acknowledged last:
+     * drop the snapshot and the log, and recover them from the leader. */
+    uint64_t last = p->last_index;
+    memset (&p->snap, 0, sizeof p->snap);
+    memset (p->log, 0, sizeof p->log);
+    p->last_index = 0;
+    recover_from (p, last, p->last_term);
+    node->is_snap_dirty = 1;
+    raft_persist_touch (node);
+    proto_outbox_mark (out, "snapshot-discarded");
+    proto_outbox_note (out, "disk image damaged: the snapshot fails its checksum; snapshot "
+                       "and log discarded, to be sent again by the leader; no election and "
+                       "careful votes until the commit index reaches %" G_GUINT64_FORMAT,
+                       p->recover_index);
+    return TRUE;
   }
   uint64_t chain = p->snap.chain;
   for (uint64_t i = p->snap.index + 1; i <= p->last_index; i++) {
@@ -141,10 +168,7 @@ raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
     }
     uint64_t last = p->last_index;
     raft_log_truncate (node, i - 1);
-    if (last > p->recover_index) {
-      p->recover_index = last;
-      p->recover_term = p->last_term;
-    }
+    recover_from (p, last, p->last_term);
     raft_persist_touch (node);
     proto_outbox_mark (out, "log-suffix-discarded");
     proto_outbox_note (out, "disk image damaged: entries %" G_GUINT64_FORMAT "..%"
