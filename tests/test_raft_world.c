@@ -39,6 +39,10 @@ Test (raft_world, scenarios_reach_the_marks)
     { "scenarios/raft/flapping-partitions.scn", "log-conflict-backtrack" },
     { "scenarios/raft/compacting-log.scn", "snapshot-installed" },
     { "scenarios/raft/lossy-five-nodes.scn", "duplicate-request-suppressed" },
+    { "scenarios/raft/leader-isolated.scn", "check-quorum-step-down" },
+    { "scenarios/raft/disk-faults.scn", "log-suffix-discarded" },
+    { "scenarios/raft/disk-faults.scn", "snapshot-discarded" },
+    { "scenarios/raft/reordered-answers.scn", "stale-answer-ignored" },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (SimConfig) cfg = load (cases[i].scenario);

@@ -172,8 +172,8 @@ raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
     raft_persist_touch (node);
     proto_outbox_mark (out, "log-suffix-discarded");
     proto_outbox_note (out, "disk image damaged: entries %" G_GUINT64_FORMAT "..%"
-                       G_GUINT64_FORMAT " fail their checksum, discarded; no votes until "
-                       "the commit index reaches %" G_GUINT64_FORMAT, i, last,
+                       G_GUINT64_FORMAT " fail their checksum, discarded; no election and "
+                       "careful votes until the commit index reaches %" G_GUINT64_FORMAT, i, last,
                        p->recover_index);
     break;
   }
