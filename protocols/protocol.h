@@ -193,6 +193,14 @@ typedef struct ProtoVTable {
   size_t client_state_size;
   void (*client_step) (void *cstate, const ProtoCtx *ctx, const ProtoEvent *ev,
                        ProtoOutbox *out);
+
+  /* Optional, for a ghost that grows with the run (check() may keep
+   * pointers to storage of its own in it, created on first use): the world
+   * byte-copies a ghost to clone it, then ghost_copy (dst, src) gives dst
+   * copies of its own; ghost_free releases what a ghost owns (not the
+   * ghost_size bytes themselves).  NULL: the ghost is plain bytes. */
+  void (*ghost_copy) (void *dst, const void *src);
+  void (*ghost_free) (void *ghost);
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

@@ -102,6 +102,8 @@ sim_world_free (SimWorld *w)
   g_free (w->ctxs);
   g_free (w->state_ptrs);
   g_free (w->is_up);
+  if (w->vt->ghost_free != NULL)
+    w->vt->ghost_free (w->ghost);
   g_free (w->ghost);
   g_ptr_array_unref (w->mark_names);
   g_array_unref (w->mark_counts);

@@ -45,6 +45,8 @@ sim_world_clone (const SimWorld *w)
     c->state_ptrs[n] = c->node_states + (size_t) n * vt->state_size;
   c->is_up = g_memdup2 (w->is_up, sizeof (gboolean) * w->n_nodes);
   c->ghost = g_memdup2 (w->ghost, MAX (vt->ghost_size, 1));
+  if (vt->ghost_copy != NULL)
+    vt->ghost_copy (c->ghost, w->ghost);
   proto_outbox_init (&c->outbox);
 
   int n_keys = w->cfg->workload.n_keys;

@@ -904,3 +904,108 @@ Test (raft, damaged_header_stops_the_node)
   (void) before;
   expect_no_violation (h);
 }
+
+/* ---- Invariants over the whole run ---------------------------------------*/
+
+typedef struct {
+  RaftNode nodes[2];
+  RaftGhost ghost;
+  ProtoCtx ctx[2];
+  RaftConfig cfg;
+  GString *why;
+} CheckBench;
+
+static CheckBench *
+check_bench_new (void)
+{
+  CheckBench *b = g_new0 (CheckBench, 1);
+  proto_config_defaults (&proto_raft, &b->cfg);
+  for (int i = 0; i < 2; i++) {
+    b->ctx[i].self = i;
+    b->ctx[i].n_nodes = 2;
+    b->ctx[i].config = &b->cfg;
+  }
+  b->why = g_string_new (NULL);
+  return b;
+}
+
+static void
+check_bench_free (CheckBench *b)
+{
+  proto_raft.ghost_free (&b->ghost);
+  g_string_free (b->why, TRUE);
+  g_free (b);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CheckBench, check_bench_free)
+
+static gboolean
+bench_check (CheckBench *b)
+{
+  const void *states[2] = { &b->nodes[0], &b->nodes[1] };
+  gboolean up[2] = { TRUE, TRUE };
+  g_string_truncate (b->why, 0);
+  return proto_raft.check (&b->ghost, states, up, b->ctx, 2, b->why);
+}
+
+/* n1 leads terms 1 to 2000; then n2 claims term 1.  The ghost remembers
+ * every term, not the last few hundred. */
+Test (raft, election_safety_remembers_every_term)
+{
+  g_autoptr (CheckBench) b = check_bench_new ();
+  b->nodes[0].role = RAFT_LEADER;
+  for (uint64_t t = 1; t <= 2000; t++) {
+    b->nodes[0].persist.current_term = t;
+    cr_assert (bench_check (b), "term %" G_GUINT64_FORMAT ": %s", t, b->why->str);
+  }
+  b->nodes[0].role = RAFT_FOLLOWER;
+  b->nodes[1].role = RAFT_LEADER;
+  b->nodes[1].persist.current_term = 1;
+  cr_assert_not (bench_check (b));
+  cr_expect_str_eq (b->why->str, "election-safety: n1 and n2 were both elected leader of term 1");
+}
+
+/* n1 applies index 5, then index 5000; n2 then applies something else at
+ * index 5.  Every applied index is remembered. */
+Test (raft, state_machine_safety_remembers_every_index)
+{
+  g_autoptr (CheckBench) b = check_bench_new ();
+  b->nodes[0].last_applied = 5;
+  b->nodes[0].applied_chain = 0x1111;
+  cr_assert (bench_check (b));
+  b->nodes[0].last_applied = 5000;
+  b->nodes[0].applied_chain = 0x2222;
+  cr_assert (bench_check (b));
+  b->nodes[1].last_applied = 5;
+  b->nodes[1].applied_chain = 0x3333;
+  cr_assert_not (bench_check (b));
+  cr_expect_str_eq (b->why->str, "state-machine-safety: n1 and n2 applied different entries at "
+                                 "index 5 (or before it)");
+}
+
+static void
+bench_log (RaftNode *n, const uint64_t *terms, const uint64_t *chains, int len)
+{
+  n->persist.last_index = (uint64_t) len;
+  for (int i = 1; i <= len; i++) {
+    n->persist.log[i].e.term = terms[i - 1];
+    n->persist.log[i].chain = chains[i - 1];
+  }
+}
+
+/* Terms 1 1 2 against 1 1 3: the logs' ends differ in term, but both hold
+ * entry 2 of term 1, and there they differ.  The check walks down to it. */
+Test (raft, log_matching_looks_below_the_logs_ends)
+{
+  g_autoptr (CheckBench) b = check_bench_new ();
+  static const uint64_t ta[] = { 1, 1, 2 }, tb[] = { 1, 1, 3, 3 };
+  static const uint64_t ca[] = { 11, 12, 13 }, cb[] = { 11, 99, 23, 24 };
+  bench_log (&b->nodes[0], ta, ca, 3);
+  bench_log (&b->nodes[1], tb, cb, 4);
+  cr_assert_not (bench_check (b));
+  cr_expect_str_eq (b->why->str, "log-matching: n1 and n2 both have entry 2 of term 1 but their "
+                                 "logs differ before it");
+  /* The same logs agreeing at entry 2 pass. */
+  static const uint64_t cb_ok[] = { 11, 12, 23, 24 };
+  bench_log (&b->nodes[1], tb, cb_ok, 4);
+  cr_expect (bench_check (b), "%s", b->why->str);
+}

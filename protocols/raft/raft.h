@@ -311,19 +311,25 @@ typedef struct {
   uint8_t pad[6];
 } RaftClient;
 
-#define RAFT_GHOST_TERMS 256
-#define RAFT_GHOST_APPLIED 1024
-
-/* What check() remembers between steps (see check.c). */
+/* What check() remembers between steps (see check.c): everything the run
+ * has shown, so each property is checked over the whole run.  The two
+ * tables grow with it (created on first use; raft_ghost_copy and
+ * raft_ghost_free look after them). */
 typedef struct {
-  struct { uint64_t term; int32_t leader; int32_t pad; } term_leader[RAFT_GHOST_TERMS];
-  struct { uint64_t index, chain; int32_t node; int32_t pad; } applied[RAFT_GHOST_APPLIED];
-  uint64_t applied_max;
+  GHashTable *term_leader;   /* term (uint64_t *) -> leader + 1; lookups only */
+  GArray *applied;           /* uint64_t per index: the chain of the entry
+                                applied there (0: not seen yet) */
+  GArray *applied_by;        /* int32_t per index: the node first seen there */
+  uint64_t checked_applied[PROTO_MAX_NODES]; /* per node: applied up to here
+                                                is checked */
   struct { uint64_t term, last_index, last_chain; } leader_log[PROTO_MAX_NODES];
   uint64_t commit_index, commit_chain, commit_term;
   int32_t commit_node;
   int32_t pad;
 } RaftGhost;
+
+void raft_ghost_copy (void *dst, const void *src);
+void raft_ghost_free (void *ghost);
 
 /* ---- Internal API (one file per concern) --------------------------------*/
 
