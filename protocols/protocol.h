@@ -201,6 +201,13 @@ typedef struct ProtoVTable {
    * ghost_size bytes themselves).  NULL: the ghost is plain bytes. */
   void (*ghost_copy) (void *dst, const void *src);
   void (*ghost_free) (void *ghost);
+
+  /* Optional: an operator's command to a node (`admin COMMAND` in a
+   * scenario's [faults], such as "add n4"), handled like a step: the node
+   * may change its state and fill the outbox.  NULL: the protocol takes no
+   * commands (a scenario that gives one is rejected). */
+  void (*admin) (void *state, const ProtoCtx *ctx, const char *command, int64_t now_us,
+                 ProtoOutbox *out);
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

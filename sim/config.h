@@ -60,6 +60,8 @@ typedef enum {
   SIM_FAULT_SKEW,       /* node's clock offset (skew_us) and drift (ppm) */
   SIM_FAULT_BYZANTINE,  /* node's outbox rewritten by `behaviour` */
   SIM_FAULT_CORRUPT,    /* `bits` bits flip in the node's durable image */
+  SIM_FAULT_ADMIN,      /* an operator's command (`behaviour`: "add n4")
+                           to every node that is up (vt->admin) */
 } SimFaultKind;
 
 /* One entry of the timed fault schedule. */

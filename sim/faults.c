@@ -192,7 +192,8 @@ void
 sim_fault_apply (SimWorld *w, const SimFault *f)
 {
   gboolean is_node_fault = f->kind != SIM_FAULT_PARTITION && f->kind != SIM_FAULT_ONEWAY
-                           && f->kind != SIM_FAULT_HEAL && f->kind != SIM_FAULT_SKEW;
+                           && f->kind != SIM_FAULT_HEAL && f->kind != SIM_FAULT_SKEW
+                           && f->kind != SIM_FAULT_ADMIN;
   if (is_node_fault)
     g_assert (f->node >= 0 && f->node < w->n_nodes);
   if (f->kind == SIM_FAULT_SKEW)
@@ -237,6 +238,18 @@ sim_fault_apply (SimWorld *w, const SimFault *f)
     break;
   case SIM_FAULT_CORRUPT:
     sim_storage_corrupt (w, f->node, f->bits, &w->fault_rng[SIM_RANDOM_CORRUPT]);
+    break;
+  case SIM_FAULT_ADMIN:
+    /* Every node that is up hears it; the protocol decides who acts. */
+    for (int n = 0; n < w->n_nodes; n++) {
+      if (!w->nodes[n].is_up || w->nodes[n].is_paused || w->vt->admin == NULL)
+        continue;
+      if (w->trace.is_on) {
+        g_autofree char *label = g_strdup_printf ("admin: %s", f->behaviour);
+        trace_node_event (w, n, "note", label);
+      }
+      sim_node_admin (w, n, f->behaviour);
+    }
     break;
   case SIM_FAULT_BYZANTINE:
     /* Recorded for outbox-rewriting wrappers; the engine itself does not

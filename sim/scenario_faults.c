@@ -37,18 +37,18 @@ static const char *const fault_key_forms[] = {
 
 static const char *const action_names[] = {
   "partition", "isolate", "heal", "cut", "crash", "restart", "pause", "resume", "skew",
-  "byzantine", "corrupt", NULL,
+  "byzantine", "corrupt", "admin", NULL,
 };
 
 enum {
   A_PARTITION, A_ISOLATE, A_HEAL, A_CUT, A_CRASH, A_RESTART, A_PAUSE, A_RESUME, A_SKEW,
-  A_BYZANTINE, A_CORRUPT,
+  A_BYZANTINE, A_CORRUPT, A_ADMIN,
 };
 
 #define ACTION_SYNTAX                                                                      \
   "partition A | B ..., isolate N, heal, cut A -> B, cut A <-> B, crash N, restart N, "  \
   "pause N [for DURATION], resume N, skew N OFFSET [drift PPM], byzantine N BEHAVIOUR " \
-  "or corrupt N [BITS bits]"
+  "corrupt N [BITS bits] or admin COMMAND"
 
 /* Keeps the schedule sorted by time; equal times keep file order. */
 static void
@@ -266,6 +266,20 @@ parse_action (ScnParser *p, const ScnEntry *e, int64_t at_us, const char *text)
       return FALSE;
     f.kind = SIM_FAULT_SKEW;
     break;
+  case A_ADMIN: {
+    if (p->cfg->proto->admin == NULL)
+      return scn_fail_entry (p, e, "admin: protocol %s takes no operator commands",
+                             p->cfg->proto->name);
+    g_autoptr (GString) cmd = g_string_new (NULL);
+    for (guint i = 1; i < words->len; i++)
+      g_string_append_printf (cmd, "%s%s", i > 1 ? " " : "", (char *) words->pdata[i]);
+    if (cmd->len == 0 || cmd->len >= sizeof f.behaviour)
+      return scn_fail_entry (p, e, "admin: expected a command of 1 to %zu characters, such as "
+                             "'admin add n4'", sizeof f.behaviour - 1);
+    f.kind = SIM_FAULT_ADMIN;
+    g_strlcpy (f.behaviour, cmd->str, sizeof f.behaviour);
+    break;
+  }
   case A_CORRUPT: {
     if (!parse_node_word (p, e, verb, words, &f.node))
       return FALSE;

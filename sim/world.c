@@ -454,6 +454,8 @@ outbox_notes (SimWorld *w, int endpoint, const ProtoOutbox *out)
   }
 }
 
+static void endpoint_step_finish (SimWorld *w, int e, ProtoOutbox *out);
+
 /* Runs one protocol step of a node or client stub and carries out its
  * outbox.  release_slot >= 0: the delivered message, freed after the step
  * and before the outbox's messages are stored. */
@@ -473,6 +475,29 @@ endpoint_step (SimWorld *w, int e, ProtoEvent *ev, int release_slot)
                         &w->ctxs[e], ev, out);
   if (release_slot >= 0)
     sim_net_release (&w->net, (guint) release_slot);
+  endpoint_step_finish (w, e, out);
+}
+
+/* An operator's command to a node (vt->admin), carried out like a step. */
+void
+sim_node_admin (SimWorld *w, int node, const char *command)
+{
+  g_assert (w->vt->admin != NULL);
+  ProtoOutbox *out = &w->outbox;
+  proto_outbox_reset (out);
+  out->deadline_us = w->timers[node].deadline;
+  w->vt->admin (w->node_states + (size_t) node * w->vt->state_size, &w->ctxs[node], command,
+                endpoint_now (w, node), out);
+  endpoint_step_finish (w, node, out);
+}
+
+/* The outbox of a step: byzantine rewriting, notes, syncs, messages, the
+ * deadline, then invariants (nodes) or the operation's end (clients). */
+static void
+endpoint_step_finish (SimWorld *w, int e, ProtoOutbox *out)
+{
+  SimTimer *timer = &w->timers[e];
+  gboolean is_node = e < w->n_nodes;
   if (is_node && w->nodes[e].behaviour[0] != '\0' && w->byzantine_fn != NULL)
     w->byzantine_fn (w->nodes[e].behaviour, &w->ctxs[e], w->state_ptrs[e], out,
                      &w->nodes[e].byzantine_rng, w->byzantine_data);

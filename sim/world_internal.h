@@ -174,6 +174,7 @@ struct SimWorld {
 
 /* world.c */
 void sim_node_step (SimWorld *w, int node, ProtoEvent *ev);
+void sim_node_admin (SimWorld *w, int node, const char *command);
 /* Hands a message to the network now (routing, loss, duplication). */
 void sim_world_send (SimWorld *w, int from, int to, const void *data, uint32_t len);
 void sim_client_step_event (SimWorld *w, int client, ProtoEvent *ev);

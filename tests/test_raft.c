@@ -1009,3 +1009,80 @@ Test (raft, log_matching_looks_below_the_logs_ends)
   bench_log (&b->nodes[1], tb, cb_ok, 4);
   cr_expect (bench_check (b), "%s", b->why->str);
 }
+
+/* ---- Membership ----------------------------------------------------------*/
+
+static void
+three_of_five (RaftConfig *cfg)
+{
+  cfg->members = 3;
+}
+
+/* Thesis 4.1: one server at a time.  n4 and n5 start outside the
+ * configuration; the leader adds n4, refuses to add n5 until that change
+ * is committed, then adds it.  With the seeded bug it adds both at once. */
+Test (raft, one_membership_change_at_a_time)
+{
+  for (int bug = 0; bug < 2; bug++) {
+    g_autoptr (RaftHarness) h = rh_new (5, 1, three_of_five);
+    if (bug)
+      h->cfg.bug = RAFT_BUG_TWO_CHANGES_AT_ONCE;
+    rh_start_all (h);
+    cr_assert_eq (rh_elect (h, 0), 0);
+    rh_deliver_all (h, 100);
+    cr_expect_eq (rh_node (h, 0)->config, 0x7u);
+    cr_expect_eq (rh_node (h, 3)->config, 0x7u, "n4 starts outside the configuration");
+    rh_fire_timeout (h, 3);
+    cr_expect_eq (rh_node (h, 3)->role, RAFT_FOLLOWER, "and stands for no election");
+    RaftNode *leader = rh_node_mut (h, 0);
+    proto_outbox_reset (&h->out);
+    proto_raft.admin (leader, &h->ctx[0], "add n4", h->now_us, &h->out);
+    cr_expect_eq (leader->config, 0xfu);
+    cr_expect_eq (leader->config_index, leader->persist.last_index);
+    cr_expect (h->out.sync, "the new configuration is synced before it is sent");
+    proto_outbox_reset (&h->out);
+    proto_raft.admin (leader, &h->ctx[0], "add n5", h->now_us, &h->out);
+    if (!bug) {
+      cr_expect_eq (leader->config, 0xfu, "the second change waits");
+      cr_expect_eq (h->out.marks->len, 1u);
+      cr_expect_str_eq (g_ptr_array_index (h->out.marks, 0), "config-change-refused");
+    } else {
+      cr_expect_eq (leader->config, 0x1fu, "the bug starts it at once");
+    }
+    /* Commit the first change (a round of heartbeats reaches n2..n4). */
+    rh_fire_timeout (h, 0);
+    rh_deliver_all (h, 200);
+    rh_fire_timeout (h, 0);
+    rh_deliver_all (h, 200);
+    cr_expect_geq (rh_node (h, 0)->commit_index, rh_node (h, 0)->config_index);
+    cr_expect_eq (rh_node (h, 3)->config, bug ? 0x1fu : 0xfu, "n4 has caught up");
+    if (!bug) {
+      proto_outbox_reset (&h->out);
+      proto_raft.admin (rh_node_mut (h, 0), &h->ctx[0], "add n5", h->now_us, &h->out);
+      cr_expect_eq (rh_node (h, 0)->config, 0x1fu, "once committed, the next change starts");
+    }
+    expect_no_violation (h);
+  }
+}
+
+/* A leader that removes itself keeps leading until the change is
+ * committed, counting only the others, then steps down (thesis 4.2.2). */
+Test (raft, removed_leader_steps_down_once_committed)
+{
+  g_autoptr (RaftHarness) h = rh_new (3, 1, NULL);
+  rh_start_all (h);
+  cr_assert_eq (rh_elect (h, 0), 0);
+  rh_deliver_all (h, 100);
+  proto_outbox_reset (&h->out);
+  proto_raft.admin (rh_node_mut (h, 0), &h->ctx[0], "remove n1", h->now_us, &h->out);
+  cr_expect_eq (rh_node (h, 0)->config, 0x6u);
+  cr_expect_eq (rh_node (h, 0)->role, RAFT_LEADER);
+  rh_fire_timeout (h, 0);
+  rh_deliver_all (h, 100);
+  cr_expect (rh_reached (h, "removed-leader-steps-down"));
+  cr_expect_eq (rh_node (h, 0)->role, RAFT_FOLLOWER);
+  cr_expect_eq (rh_node (h, 1)->config, 0x6u);
+  rh_fire_timeout (h, 0);
+  cr_expect_eq (rh_node (h, 0)->role, RAFT_FOLLOWER, "a removed node stands for no election");
+  expect_no_violation (h);
+}

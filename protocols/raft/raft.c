@@ -23,9 +23,11 @@ static const ProtoKnob raft_knobs[] = {
     "true", 0, 0, NULL, "ask for pre-votes before starting an election (thesis 9.6)" },
   { "check_quorum", PROTO_KNOB_BOOL, offsetof (RaftConfig, check_quorum),
     "true", 0, 0, NULL, "a leader that has not heard from a majority within an election timeout steps down (thesis 6.2)" },
+  { "members", PROTO_KNOB_INT, offsetof (RaftConfig, members),
+    "0", 0, PROTO_MAX_NODES, NULL, "n1..nK form the first configuration, the others join by 'admin add nX' (0: every node)" },
   { "bug", PROTO_KNOB_CHOICE, offsetof (RaftConfig, bug), "none", 0, 0,
     "none|vote-without-log-check|commit-previous-term|stale-leader-read|volatile-vote|"
-    "reply-before-sync",
+    "reply-before-sync|two-changes-at-once",
     "seeded bug to switch on" },
   { NULL },
 };
@@ -49,6 +51,7 @@ raft_start (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *ou
   node->leader = RAFT_NOBODY;
   if (!raft_persist_recover (node, ctx, out))
     return;
+  raft_config_refresh (node, ctx);
   /* Section 7: "the state machine is reset using the snapshot contents";
    * commit and apply restart from the snapshot, the log is replayed as the
    * leader tells us what is committed. */
@@ -69,7 +72,7 @@ raft_start (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *ou
     proto_outbox_note (out, "forgot its vote in term %" G_GUINT64_FORMAT " (bug)",
                        p->current_term);
   }
-  if (ctx->n_nodes == 1 && !raft_is_recovering (node))
+  if (node->config == 1u << ctx->self && !raft_is_recovering (node))
     raft_election_start (node, ctx, FALSE, now_us, out);
 }
 
@@ -88,15 +91,15 @@ raft_check_quorum (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOut
   if (now_us - node->quorum_since_us < cfg->election_min_us)
     return TRUE;
   node->heard |= 1u << ctx->self;
-  int heard = __builtin_popcount (node->heard);
-  if (heard >= raft_majority (ctx->n_nodes)) {
+  int heard = __builtin_popcount (node->heard & node->config);
+  if (heard >= raft_quorum (node)) {
     node->heard = 0;
     node->quorum_since_us = now_us;
     return TRUE;
   }
   proto_outbox_mark (out, "check-quorum-step-down");
-  proto_outbox_note (out, "heard from %d of %d nodes in an election timeout: steps down",
-                     heard, ctx->n_nodes);
+  proto_outbox_note (out, "heard from %d of %d members in an election timeout: steps down",
+                     heard, __builtin_popcount (node->config));
   raft_become_follower (node, ctx, node->persist.current_term, now_us, out);
   node->leader = RAFT_NOBODY;
   return FALSE;
@@ -122,6 +125,10 @@ raft_timeout (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *
    * new election." */
   if (now_us < node->election_deadline_us)
     return;
+  if (!raft_is_member (node, ctx->self)) {
+    node->election_deadline_us = raft_random_timeout (node, cfg, now_us);
+    return; /* not in the configuration: stands for no election */
+  }
   if (raft_is_recovering (node)) {
     proto_outbox_mark (out, "recovering-no-vote");
     node->election_deadline_us = raft_random_timeout (node, cfg, now_us);
@@ -135,7 +142,7 @@ raft_timeout (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *
 static gboolean
 raft_wire_entry_is_valid (const RaftWireEntry *e)
 {
-  return e->kind <= RAFT_ENTRY_CAS && e->key < RAFT_MAX_KEYS && e->client < RAFT_MAX_CLIENTS;
+  return e->kind <= RAFT_ENTRY_CONFIG && e->key < RAFT_MAX_KEYS && e->client < RAFT_MAX_CLIENTS;
 }
 
 /* Copies a fixed-size message out of the event, or refuses it. */
@@ -281,6 +288,7 @@ const ProtoVTable proto_raft = {
   .check = raft_check,
   .ghost_copy = raft_ghost_copy,
   .ghost_free = raft_ghost_free,
+  .admin = raft_admin,
   .format_msg = raft_format_msg,
   .format_state = raft_format_state,
   .client_state_size = sizeof (RaftClient),

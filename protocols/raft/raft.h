@@ -45,6 +45,8 @@ typedef enum {
   RAFT_BUG_VOLATILE_VOTE,          /* votedFor forgotten on restart */
   RAFT_BUG_REPLY_BEFORE_SYNC,      /* vote and append replies leave before
                                       what they promise is durable */
+  RAFT_BUG_TWO_CHANGES_AT_ONCE,    /* a membership change starts before the
+                                      previous one is committed */
 } RaftBug;
 
 typedef struct {
@@ -60,6 +62,9 @@ typedef struct {
   gboolean check_quorum;      /* thesis 6.2: a leader that has not heard
                                  from a majority for an election timeout
                                  steps down */
+  int64_t members;            /* n1..n<members> form the first configuration
+                                 (0: every node); the others join by
+                                 `admin add nX` (membership.c) */
   int bug;                    /* RaftBug */
 } RaftConfig;
 
@@ -70,6 +75,8 @@ typedef enum {
   RAFT_ENTRY_READ, /* read-mode = log */
   RAFT_ENTRY_WRITE,
   RAFT_ENTRY_CAS,
+  RAFT_ENTRY_CONFIG, /* thesis 4.1: the new configuration (value: the
+                        members, a bitmask of nodes) */
 } RaftEntryKind;
 
 typedef struct {
@@ -116,6 +123,8 @@ typedef struct {
   uint64_t term;
   uint64_t chain;
   RaftMachine machine;
+  uint32_t members; /* the configuration at index (0: the first one) */
+  uint32_t pad;
   uint64_t sum;    /* checksum of the fields above (raft_snap_sum) */
 } RaftSnapshot;
 
@@ -180,6 +189,11 @@ typedef struct {
   uint8_t is_reply_unsynced;/* bug reply-before-sync: this step answered */
   uint8_t is_halted;        /* its disk image failed a checksum: stopped */
   uint32_t pad_flags;
+  uint32_t config;          /* the members of the latest configuration in
+                               the log (thesis 4.1: used at once, committed
+                               or not) */
+  uint32_t pad_config;
+  uint64_t config_index;    /* the index of its entry (0: snapshot or first) */
   int64_t quorum_since_us;  /* CheckQuorum: start of the current window */
   uint32_t heard;           /* CheckQuorum: nodes heard from in the window */
   uint32_t pad_heard;
@@ -262,6 +276,8 @@ typedef struct {
   uint64_t last_index;
   uint64_t last_term;
   uint64_t last_chain;
+  uint32_t members;
+  uint32_t pad2;
   RaftMachine machine;
 } RaftInstallSnapshot;
 
@@ -335,7 +351,23 @@ void raft_ghost_free (void *ghost);
 
 /* raft.c: the dispatcher. */
 int64_t raft_random_timeout (RaftNode *node, const RaftConfig *cfg, int64_t now_us);
-static inline int raft_majority (int n_nodes) { return n_nodes / 2 + 1; }
+
+/* membership.c: configurations (thesis 4.1, single-server changes). */
+uint32_t raft_config_at (const RaftNode *node, const ProtoCtx *ctx, uint64_t index);
+void raft_config_refresh (RaftNode *node, const ProtoCtx *ctx);
+static inline gboolean raft_is_member (const RaftNode *node, int i)
+{
+  return (node->config >> i) & 1u;
+}
+/* Votes or acknowledgements needed: a majority of the configuration. */
+static inline int raft_quorum (const RaftNode *node)
+{
+  return __builtin_popcount (node->config) / 2 + 1;
+}
+/* The k-th largest of values[i] over the members i (k from 1); 0 if fewer. */
+uint64_t raft_members_kth (const RaftNode *node, const uint64_t *values, int k);
+void raft_admin (void *state, const ProtoCtx *ctx, const char *command, int64_t now_us,
+                 ProtoOutbox *out);
 
 /* role.c: every role change goes through raft_role_set. */
 void raft_role_set (RaftNode *node, const ProtoCtx *ctx, RaftRole role, ProtoOutbox *out);
@@ -406,7 +438,7 @@ static inline gboolean raft_is_recovering (const RaftNode *node)
 }
 
 gboolean raft_log_append (RaftNode *node, const ProtoCtx *ctx, const RaftWireEntry *e);
-void raft_log_truncate (RaftNode *node, uint64_t last_kept);
+void raft_log_truncate (RaftNode *node, const ProtoCtx *ctx, uint64_t last_kept);
 void raft_log_compact (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
 uint64_t raft_chain_next (uint64_t prev_chain, const RaftWireEntry *e);
 

@@ -107,7 +107,7 @@ raft_recv_append_entries (RaftNode *node, const ProtoCtx *ctx, int from,
       proto_outbox_note (out, "entry %" G_GUINT64_FORMAT " has term %" G_GUINT64_FORMAT
                          ", leader's has %" G_GUINT64_FORMAT ": truncate",
                          index, raft_log_term (node, index), e->term);
-      raft_log_truncate (node, index - 1);
+      raft_log_truncate (node, ctx, index - 1);
     }
     if (!raft_log_append (node, ctx, e)) {
       raft_log_compact (node, ctx, out);

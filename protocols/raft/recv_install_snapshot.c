@@ -61,12 +61,14 @@ raft_recv_install_snapshot (RaftNode *node, const ProtoCtx *ctx, int from,
   p->snap.term = m->last_term;
   p->snap.chain = m->last_chain;
   p->snap.machine = m->machine;
+  p->snap.members = m->members;
   raft_persist_touch (node);
   node->is_snap_dirty = 1;
   node->machine = m->machine;
   node->commit_index = m->last_index;
   node->last_applied = m->last_index;
   node->applied_chain = m->last_chain;
+  raft_config_refresh (node, ctx);
   proto_outbox_mark (out, "snapshot-installed");
   proto_outbox_note (out, "installed snapshot %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
                      " from n%d", m->last_index, m->last_term, from + 1);

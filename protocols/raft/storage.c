@@ -76,6 +76,7 @@ snap_hash (const RaftSnapshot *s)
   h = sum_mix (h, s->index);
   h = sum_mix (h, s->term);
   h = sum_mix (h, s->chain);
+  h = sum_mix (h, s->members);
   return sum_bytes (h, &s->machine, sizeof s->machine);
 }
 
@@ -161,13 +162,13 @@ raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
   for (uint64_t i = p->snap.index + 1; i <= p->last_index; i++) {
     const RaftEntry *e = &p->log[i % RAFT_LOG_CAP];
     uint64_t want = raft_chain_next (chain, &e->e);
-    if (e->chain == want && e->e.kind <= RAFT_ENTRY_CAS && e->e.key < RAFT_MAX_KEYS
+    if (e->chain == want && e->e.kind <= RAFT_ENTRY_CONFIG && e->e.key < RAFT_MAX_KEYS
         && e->e.client < RAFT_MAX_CLIENTS) {
       chain = want;
       continue;
     }
     uint64_t last = p->last_index;
-    raft_log_truncate (node, i - 1);
+    raft_log_truncate (node, ctx, i - 1);
     recover_from (p, last, p->last_term);
     raft_persist_touch (node);
     proto_outbox_mark (out, "log-suffix-discarded");
