@@ -473,3 +473,32 @@ Test (faults, random_restart_does_not_end_a_later_crash)
   cr_expect_not (sim_world_node_is_up (w, 0), "the first crash's restart ended the second crash");
   cr_expect_eq (sim_world_stats (w)->restarts, 1u);
 }
+
+/* ---- Clones --------------------------------------------------------------*/
+
+/* A world cloned while syncs are in flight, messages wait on them and an
+ * image is torn or corrupted goes on exactly as the original. */
+Test (faults, clone_with_syncs_in_flight_runs_the_same)
+{
+  g_autoptr (SimConfig) cfg = dk_config (3, "2", TRUE);
+  cfg->storage.disk_latency_min_us = 1000;
+  cfg->storage.disk_latency_max_us = 9000;
+  cfg->storage.torn_writes = 0.5;
+  cfg->random_faults.crash_per_s = 5;
+  cfg->random_faults.crash_down_us = 50000;
+  cfg->random_faults.corrupt_per_s = 5;
+  cfg->net.corrupt = 0.1;
+  g_autoptr (SimWorld) a = sim_world_new (cfg, 7);
+  run_until (a, 700003);
+  g_autoptr (SimWorld) b = sim_world_clone (a);
+  cr_assert_eq (sim_world_digest (a), sim_world_digest (b));
+  sim_world_run (a);
+  sim_world_run (b);
+  cr_expect_eq (sim_world_digest (a), sim_world_digest (b));
+  cr_expect_eq (memcmp (sim_world_stats (a), sim_world_stats (b), sizeof (SimStats)), 0);
+  cr_expect_gt (sim_world_stats (a)->unsynced_crashes, 0u);
+  cr_expect_gt (sim_world_stats (a)->corruptions, 0u);
+  for (int n = 0; n < 3; n++)
+    cr_expect_eq (memcmp (sim_world_node_image (a, n), sim_world_node_image (b, n),
+                          sizeof (DkPersist)), 0);
+}
