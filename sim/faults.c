@@ -107,6 +107,7 @@ node_resume (SimWorld *w, int node)
     return;
   n->is_paused = FALSE;
   trace_node_event (w, node, "resume", NULL);
+  sim_storage_release (w, node);
   for (guint i = 0; i < n->held->len; i++) {
     guint slot = g_array_index (n->held, guint, i);
     sim_queue_push (&w->queue, w->stats.now_us, SIM_CHOICE_DELIVER, (int32_t) slot,

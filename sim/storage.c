@@ -196,8 +196,10 @@ sim_storage_step_end (SimWorld *w, int node, ProtoOutbox *out)
       disk_note (w, node, l->str);
     }
   }
-  if (d->syncs->len > 0)
+  if (d->syncs->len > 0 || d->held->len > 0) {
     disk_hold (d, out);
+    sim_storage_release (w, node);
+  }
 }
 
 gboolean
@@ -222,7 +224,18 @@ sim_storage_sync_done (SimWorld *w, int node, uint64_t id)
                                           id, n_written, n_written == 1 ? "" : "s");
     disk_note (w, node, l);
   }
-  /* Release the messages that waited on this sync, in order. */
+  sim_storage_release (w, node);
+}
+
+/* Sends the messages whose syncs are done, in order; a paused node sends
+ * them when it resumes. */
+void
+sim_storage_release (SimWorld *w, int node)
+{
+  SimDisk *d = &w->disks[node];
+  if (w->nodes[node].is_paused || d->held->len == 0)
+    return;
+  uint64_t id = d->done_sync;
   guint kept = 0;
   g_autoptr (GArray) go = g_array_new (FALSE, FALSE, sizeof (SimHeldMsg));
   for (guint i = 0; i < d->held->len; i++) {

@@ -225,6 +225,8 @@ void sim_storage_copy (SimWorld *c, const SimWorld *w);
 void sim_storage_step_end (SimWorld *w, int node, ProtoOutbox *out);
 gboolean sim_storage_sync_is_pending (const SimWorld *w, int node, uint64_t id);
 void sim_storage_sync_done (SimWorld *w, int node, uint64_t id);
+/* Sends the messages whose syncs are done (not while the node is paused). */
+void sim_storage_release (SimWorld *w, int node);
 /* The node crashed: its persist region becomes what its disk holds. */
 void sim_storage_crash (SimWorld *w, int node);
 void sim_storage_restart (SimWorld *w, int node);

@@ -241,6 +241,25 @@ Test (faults, disk_latency_holds_messages_until_the_sync)
   cr_expect_eq (sim_world_stats (w)->unsynced_crashes, 1u);
 }
 
+/* A node paused while its sync completes sends the waiting messages when
+ * it resumes, not before. */
+Test (faults, paused_node_sends_after_it_resumes)
+{
+  g_autoptr (SimConfig) cfg = dk_config (2, "1", TRUE);
+  cfg->storage.disk_latency_min_us = cfg->storage.disk_latency_max_us = 4000;
+  SimFault pause = fault_at (12000, SIM_FAULT_PAUSE, 0);
+  SimFault resume = fault_at (22000, SIM_FAULT_RESUME, 0);
+  add_fault (cfg, pause);
+  add_fault (cfg, resume);
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 1);
+  run_until (w, 22999);
+  cr_expect_eq (((const DkPersist *) sim_world_node_image (w, 0))->words[0], 1u,
+                "the disk finished at 14ms");
+  cr_expect_eq (dk_node (w, 1)->recv[0], 0u, "but the paused node sent nothing");
+  run_until (w, 23000);
+  cr_expect_eq (dk_node (w, 1)->recv[0], 1u, "sent at 22ms, arrived 1ms later");
+}
+
 /* Ticks 1..3 at 10..30ms; tick 2 is synced, tick 3 is not.  With
  * torn_writes = 1 a crash at 35ms leaves each sector with tick 2's bytes or
  * tick 3's, independently: over seeds, both, and mixes. */
