@@ -1,7 +1,8 @@
 /* test_raft_fuzz.c (slow suite): correct Raft under random faults for 200
  * seeds of 20 virtual seconds each, storage faults included (slow disks,
  * torn writes, bits flipped in durable images and in messages): no
- * invariant may break and every history must be linearizable. */
+ * invariant may break and every history must be linearizable.  Then
+ * membership changes under the same kinds of faults. */
 #include <criterion/criterion.h>
 
 #include "sim/scenario.h"
@@ -54,4 +55,37 @@ Test (raft_fuzz, two_hundred_seeds_of_random_faults, .timeout = 600)
   /* The campaign exercised something: faults happened and work got done. */
   cr_expect_gt (crashes, 1000);
   cr_expect_gt (ops_ok, 200 * 500);
+}
+
+/* Membership changes (3 to 5 to 3 nodes) under random crashes, partitions
+ * and storage faults, 100 seeds: invariants hold and every history is
+ * linearizable. */
+Test (raft_fuzz, membership_under_random_faults, .timeout = 600)
+{
+  g_autofree char *path = test_source_path ("scenarios/raft/membership.scn");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load (path, &error);
+  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "");
+  cfg->duration_us = 8 * G_USEC_PER_SEC;
+  cfg->random_faults.crash_per_s = 1;
+  cfg->random_faults.crash_down_us = 300000;
+  cfg->random_faults.partition_per_s = 1;
+  cfg->random_faults.partition_us = 400000;
+  cfg->random_faults.corrupt_per_s = 0.5;
+  cfg->storage.disk_latency_min_us = 1000;
+  cfg->storage.disk_latency_max_us = 3000;
+  cfg->storage.torn_writes = 0.5;
+  guint changed = 0;
+  for (uint64_t seed = 1; seed <= 100; seed++) {
+    g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
+    sim_world_run (w);
+    const char *failure = sim_world_invariant_failure (w);
+    cr_assert_null (failure, "seed %" G_GUINT64_FORMAT ": %s", seed, failure);
+    g_autofree char *why = NULL;
+    ChkVerdict v = test_linearizable_verdict (w, &why);
+    cr_assert_eq (v, CHK_VERDICT_OK, "seed %" G_GUINT64_FORMAT ": not linearizable (or "
+                  "undecided): %s", seed, why);
+    changed += sim_world_reached (w, "config-change");
+  }
+  cr_expect_gt (changed, 90, "membership changed in only %u runs", changed);
 }
