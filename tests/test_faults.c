@@ -521,3 +521,27 @@ Test (faults, clone_with_syncs_in_flight_runs_the_same)
     cr_expect_eq (memcmp (sim_world_node_image (a, n), sim_world_node_image (b, n),
                           sizeof (DkPersist)), 0);
 }
+
+/* The same for a random pause: its resume does not end a later pause. */
+Test (faults, random_resume_does_not_end_a_later_pause)
+{
+  g_autoptr (SimConfig) cfg = dk_config (1, "1", FALSE);
+  cfg->duration_us = 5 * G_USEC_PER_SEC;
+  cfg->random_faults.pause_per_s = 2;
+  cfg->random_faults.pause_us = 300000;
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 1);
+  while (!sim_world_node_is_paused (w, 0))
+    cr_assert (sim_world_step (w));
+  int64_t t0 = sim_world_stats (w)->now_us;
+  SimFault resume = fault_at (0, SIM_FAULT_RESUME, 0);
+  SimFault pause = fault_at (0, SIM_FAULT_PAUSE, 0);
+  run_until (w, t0 + 100000);
+  SimChoice c = { .kind = SIM_CHOICE_INJECT, .endpoint = -1, .fault = &resume };
+  cr_assert (sim_world_apply (w, &c));
+  cr_assert_not (sim_world_node_is_paused (w, 0));
+  run_until (w, t0 + 150000);
+  c.fault = &pause;
+  cr_assert (sim_world_apply (w, &c));
+  run_until (w, t0 + 400000);
+  cr_expect (sim_world_node_is_paused (w, 0), "the first pause's resume ended the second pause");
+}
