@@ -4,14 +4,17 @@
  * coordinator itself, as Dynamo's "partition-aware client library" does
  * (4.5): coordinator = owner asks the first node of the key's preference
  * list and walks down the ring on each retry; coordinator = any asks a
- * random node (with version vectors, a random node of the preference list)
- * and moves on to the next on each retry.
+ * random node and moves on to the next on each retry.  With version vectors
+ * the coordinator is always a node of the preference list (the first, or a
+ * random one): it must hold the versions its new version descends from.
  *
  * With version vectors the client keeps, per key, the causal context of
- * what it has read and written, and sends it with each write, so the write
- * replaces exactly what the client saw (Riak's "read before you write").
- * A write to a key it has no context for first fetches one with a read
- * that is not part of the history. */
+ * what it has read, and sends it with its next write, so the write replaces
+ * exactly what the client saw (Riak's "read before you write").  A write to
+ * a key it has no fresh context for (never read, or written since) first
+ * fetches one with a read that is not part of the history.  A write's own
+ * reply gives no context: a version vector cannot say "saw my dot n1:3 but
+ * not n1:2, which another client wrote through n1 a moment earlier". */
 #include "protocols/quorum/quorum.h"
 
 #include <string.h>
@@ -24,11 +27,8 @@ pick_target (QuorumClient *c, const ProtoCtx *ctx, uint32_t start)
   uint32_t i = start + c->tries;
   if (cfg->coordinator == QUORUM_COORD_OWNER)
     return c->ring[c->op.key][c->tries % (uint32_t) n_nodes];
-  if (quorum_cell_is_vv (ctx)) {
-    /* Stay within the preference list for the first tour of it. */
-    uint32_t n = (uint32_t) quorum_replicas (ctx);
-    return c->tries < n ? c->ring[c->op.key][i % n] : c->ring[c->op.key][c->tries % n_nodes];
-  }
+  if (quorum_cell_is_vv (ctx))
+    return c->ring[c->op.key][i % (uint32_t) quorum_replicas (ctx)];
   return (int) (i % (uint32_t) n_nodes);
 }
 
@@ -88,9 +88,11 @@ client_receive (QuorumClient *c, const ProtoCtx *ctx, const ProtoEvent *ev, Prot
     return; /* an answer to an earlier operation, or garbled */
   int key = c->op.key;
   gboolean is_vv = quorum_cell_is_vv (ctx);
-  if (is_vv) {
+  if (is_vv && (c->is_fetching || c->op.f == PROTO_OP_READ)) {
     quorum_vv_join (&c->ctx[key], &r.ctx);
     c->has_ctx[key] = TRUE;
+  } else if (is_vv) {
+    c->has_ctx[key] = FALSE; /* written since: fetch before the next write */
   }
   if (c->is_fetching) {
     /* The context is here: now the write itself, to the same node. */

@@ -57,11 +57,7 @@ reply_client (QuorumNode *node, const ProtoCtx *ctx, QuorumOp *op, ProtoOutbox *
   m.seq = op->seq;
   gboolean is_vv = quorum_cell_is_vv (ctx);
   if (op->kind == QUORUM_OP_WRITE) {
-    /* The writer's context now includes its own write, and only that: it
-     * has not seen siblings other clients made meanwhile. */
-    m.ctx = op->ctx;
-    if (is_vv)
-      m.ctx.c[ctx->self] = MAX (m.ctx.c[ctx->self], op->dot);
+    /* No context: see client.c. */
   } else {
     m.n_values = (uint8_t) quorum_cell_values (&op->cell, is_vv, m.values);
     if (is_vv)
@@ -302,8 +298,7 @@ quorum_coord_start (QuorumNode *node, const ProtoCtx *ctx, int client,
        * has what this node held before it. */
       op->dot = ++node->persist.dot;
       proto_outbox_sync (out);
-      if (quorum_is_replica (node, ctx, op->key, ctx->self))
-        quorum_store_read (node, op->key, TRUE, &op->cell);
+      quorum_store_read (node, op->key, TRUE, &op->cell);
       quorum_cell_add_write (&op->cell, op->value, ctx->self, op->dot, &op->ctx, out);
     } else {
       /* Last writer wins by the coordinator's clock (Cassandra). */

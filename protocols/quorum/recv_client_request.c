@@ -16,5 +16,7 @@ quorum_recv_client_request (QuorumNode *node, const ProtoCtx *ctx, int from,
   for (int i = 0; i < PROTO_MAX_NODES; i++)
     if (i >= ctx->n_nodes && m->ctx.c[i] != 0)
       return; /* a context naming nodes that do not exist */
+  if (quorum_cell_is_vv (ctx) && !quorum_is_replica (node, ctx, m->key, ctx->self))
+    return; /* version vectors: only a replica may coordinate (client.c) */
   quorum_coord_start (node, ctx, client, m, now_us, out);
 }
