@@ -82,14 +82,16 @@ chk_history_refuse_siblings (const ChkHistory *h, const char *model, GError **er
     const int64_t *v = chk_history_siblings (h, ev->value.s, &n);
     for (guint k = 0; k < n; k++)
       g_string_append_printf (vals, "%s%" G_GINT64_FORMAT, k > 0 ? " " : "", v[k]);
+    g_autofree char *where = ev->line > 0
+        ? g_strdup_printf ("%s:%u", h->source != NULL ? h->source : "<history>", ev->line)
+        : g_strdup_printf ("%s, event %u", h->source != NULL ? h->source : "history", i + 1);
     g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
-                 "%s:%u: a read of process %" G_GINT64_FORMAT " returned siblings {%s}, "
+                 "%s: a read of process %" G_GINT64_FORMAT " returned siblings {%s}, "
                  "concurrent versions kept by a version-vector store; the %s model is "
                  "defined for reads that return one value, so this history cannot be "
                  "checked against it (judge such a run by its invariants: no-lost-write, "
                  "siblings-survive)",
-                 h->source != NULL ? h->source : "<history>", ev->line, ev->process, vals->str,
-                 model);
+                 where, ev->process, vals->str, model);
     return FALSE;
   }
   return TRUE;

@@ -49,16 +49,22 @@ client_send (QuorumClient *c, const ProtoCtx *ctx, ProtoOutbox *out)
   proto_outbox_send (out, c->target, &m, sizeof m);
 }
 
+void
+quorum_client_seed (QuorumClient *c, const ProtoCtx *ctx)
+{
+  const QuorumConfig *cfg = ctx->config;
+  if (c->is_seeded)
+    return;
+  pcg32_seed (&c->rng, ctx->seed, (uint64_t) ctx->self);
+  for (int k = 0; k < QUORUM_MAX_KEYS; k++)
+    quorum_ring_order (ctx->n_nodes, (int) cfg->vnodes, k, c->ring[k]);
+  c->is_seeded = TRUE;
+}
+
 static void
 client_invoke (QuorumClient *c, const ProtoCtx *ctx, const ProtoOp *op, ProtoOutbox *out)
 {
-  const QuorumConfig *cfg = ctx->config;
-  if (!c->is_seeded) {
-    pcg32_seed (&c->rng, ctx->seed, (uint64_t) ctx->self);
-    for (int k = 0; k < QUORUM_MAX_KEYS; k++)
-      quorum_ring_order (ctx->n_nodes, (int) cfg->vnodes, k, c->ring[k]);
-    c->is_seeded = TRUE;
-  }
+  quorum_client_seed (c, ctx);
   c->op = *op;
   c->tries = 0;
   c->is_fetching = FALSE;
@@ -112,6 +118,11 @@ void
 quorum_client_step (void *cstate, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *out)
 {
   QuorumClient *c = cstate;
+  const QuorumConfig *cfg = ctx->config;
+  if (cfg->mode == QUORUM_MODE_ABD) {
+    quorum_abd_client_step (c, ctx, ev, out);
+    return;
+  }
   switch (ev->kind) {
   case PROTO_EV_INVOKE:
     client_invoke (c, ctx, ev->op, out);

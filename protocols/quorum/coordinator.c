@@ -20,22 +20,13 @@
  *
  * 4.7 (read repair): stale replicas seen by a read are sent the merged
  * version.
+
  *
- * ABD (Attiya, Bar-Noy, Dolev 1995; multi-writer form): "a writer first
- * queries a majority for their timestamps, picks a timestamp larger than
- * all of them, and stores the value with it at a majority; a reader queries
- * a majority, takes the value with the largest timestamp, and before
- * returning writes it back to a majority", so that no later read can return
- * an older value.  Timestamps are (counter, node). */
+ * mode = abd has no coordinator: its client runs both phases (abd.c).
+ */
 #include "protocols/quorum/quorum.h"
 
 #include <string.h>
-
-static int
-majority (const ProtoCtx *ctx)
-{
-  return quorum_replicas (ctx) / 2 + 1;
-}
 
 QuorumOp *
 quorum_coord_find (QuorumNode *node, uint32_t tag)
@@ -168,7 +159,7 @@ read_repair (QuorumNode *node, const ProtoCtx *ctx, QuorumOp *op, int64_t now_us
              ProtoOutbox *out)
 {
   const QuorumConfig *cfg = ctx->config;
-  if (!cfg->read_repair || cfg->mode == QUORUM_MODE_ABD)
+  if (!cfg->read_repair)
     return;
   uint64_t want = quorum_cell_digest (&op->cell);
   for (int i = 0; i < ctx->n_nodes; i++)
@@ -182,35 +173,11 @@ static void
 phase_done (QuorumNode *node, const ProtoCtx *ctx, QuorumOp *op, int64_t now_us,
             ProtoOutbox *out)
 {
-  const QuorumConfig *cfg = ctx->config;
-  if (op->phase == QUORUM_PHASE_STORE) {
-    if (op->kind == QUORUM_OP_WRITE)
-      record_acked (node, ctx, op);
-    reply_client (node, ctx, op, out);
-    return;
-  }
-  if (cfg->mode == QUORUM_MODE_DYNAMO) {
-    reply_client (node, ctx, op, out);
+  if (op->phase == QUORUM_PHASE_STORE)
+    record_acked (node, ctx, op);
+  reply_client (node, ctx, op, out);
+  if (op->phase == QUORUM_PHASE_QUERY)
     read_repair (node, ctx, op, now_us, out);
-    return;
-  }
-  /* ABD, end of the query phase. */
-  if (op->kind == QUORUM_OP_WRITE) {
-    int64_t top = op->cell.has_value ? op->cell.ts : 0;
-    op->cell.ts = top + 1;
-    op->cell.ts_node = ctx->self;
-    op->cell.value = op->value;
-    op->cell.has_value = 1;
-  } else if (cfg->bug == QUORUM_BUG_ABD_SKIP_WRITE_BACK) {
-    proto_outbox_mark (out, "abd-write-back-skipped");
-    reply_client (node, ctx, op, out);
-    return;
-  } else {
-    proto_outbox_mark (out, "abd-write-back");
-  }
-  op->phase = QUORUM_PHASE_STORE;
-  op->needed = (uint32_t) majority (ctx);
-  send_phase (node, ctx, op, now_us, out);
 }
 
 void
@@ -282,10 +249,7 @@ quorum_coord_start (QuorumNode *node, const ProtoCtx *ctx, int client,
   op->ctx = m->ctx;
   op->expires_at_us = now_us + QUORUM_OP_LIFETIME_US;
   gboolean is_write = m->kind == QUORUM_OP_WRITE;
-  if (cfg->mode == QUORUM_MODE_ABD) {
-    op->phase = QUORUM_PHASE_QUERY;
-    op->needed = (uint32_t) majority (ctx);
-  } else if (!is_write) {
+  if (!is_write) {
     op->phase = QUORUM_PHASE_QUERY;
     op->needed = (uint32_t) cfg->r;
   } else {
@@ -360,7 +324,7 @@ quorum_coord_timeout (QuorumNode *node, const ProtoCtx *ctx, int64_t now_us, Pro
       memset (op, 0, sizeof *op);
       continue;
     }
-    if (cfg->sloppy && cfg->mode == QUORUM_MODE_DYNAMO && !op->is_answered
+    if (cfg->sloppy && !op->is_answered
         && now_us >= op->fallback_at_us)
       fall_back (node, ctx, op, now_us, out);
   }

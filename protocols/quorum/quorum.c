@@ -103,7 +103,9 @@ quorum_deadline (const QuorumNode *node, const ProtoCtx *ctx)
 static gboolean
 cell_is_valid (const QuorumCell *c, int n_nodes)
 {
-  if (c->n_siblings > QUORUM_MAX_SIBLINGS || c->ts_node < 0 || c->ts_node >= n_nodes)
+  /* abd timestamps name the writing client: any endpoint. */
+  if (c->n_siblings > QUORUM_MAX_SIBLINGS || c->ts_node < 0
+      || c->ts_node >= PROTO_MAX_ENDPOINTS)
     return FALSE;
   for (int k = 0; k < c->n_siblings; k++)
     if (c->sib[k].dot_node >= n_nodes)
@@ -118,7 +120,10 @@ quorum_receive (QuorumNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, Pro
     return;
   int from = ev->from;
   int64_t now = ev->now_us;
+  const QuorumConfig *cfg = ctx->config;
   gboolean from_node = from >= 0 && from < ctx->n_nodes && from != ctx->self;
+  /* abd: clients talk to the replicas themselves (abd.c). */
+  gboolean from_writer = cfg->mode == QUORUM_MODE_ABD ? from >= ctx->n_nodes : from_node;
   /* Messages are large (a cell each); they are copied to the heap rather
    * than to the stack of a step that may be called deep. */
   void *m = g_malloc (ev->msg_len);
@@ -130,7 +135,7 @@ quorum_receive (QuorumNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, Pro
     break;
   case QUORUM_MSG_PUT: {
     const QuorumPut *put = m;
-    if (from_node && ev->msg_len == sizeof *put && put->key < QUORUM_MAX_KEYS
+    if (from_writer && ev->msg_len == sizeof *put && put->key < QUORUM_MAX_KEYS
         && put->hint_for < ctx->n_nodes && cell_is_valid (&put->cell, ctx->n_nodes))
       quorum_recv_put (node, ctx, from, put, now, out);
     break;
@@ -141,7 +146,7 @@ quorum_receive (QuorumNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, Pro
     break;
   case QUORUM_MSG_GET: {
     const QuorumGet *get = m;
-    if (from_node && ev->msg_len == sizeof *get && get->key < QUORUM_MAX_KEYS)
+    if (from_writer && ev->msg_len == sizeof *get && get->key < QUORUM_MAX_KEYS)
       quorum_recv_get (node, ctx, from, get, out);
     break;
   }

@@ -303,7 +303,11 @@ typedef struct {
   uint8_t is_seeded;
   uint8_t is_fetching;   /* vv: fetching the context before a write */
   uint8_t start;         /* coordinator = any: where the tour of nodes starts */
-  uint8_t pad[4];
+  uint8_t phase;         /* abd: QuorumPhase of the current operation */
+  uint8_t pad;
+  uint16_t replied;      /* abd: replicas that answered this phase */
+  uint32_t tag;          /* abd: names this phase in replies */
+  QuorumCell cell;       /* abd: the largest version heard, or the one stored */
   uint8_t ring[QUORUM_MAX_KEYS][PROTO_MAX_NODES];
   uint8_t has_ctx[QUORUM_MAX_KEYS];
   QuorumVV ctx[QUORUM_MAX_KEYS];
@@ -332,6 +336,9 @@ void quorum_ring_order (int n_nodes, int vnodes, int key, uint8_t order[PROTO_MA
 void quorum_ring_shares (int n_nodes, int vnodes, double shares[PROTO_MAX_NODES]);
 int quorum_replicas (const ProtoCtx *ctx);  /* min (n, n_nodes) */
 gboolean quorum_is_replica (const QuorumNode *node, const ProtoCtx *ctx, int key, int who);
+/* Is `who` among the first n of a key's ring order? */
+gboolean quorum_is_replica_of (const uint8_t order[PROTO_MAX_NODES], const ProtoCtx *ctx,
+                               int who);
 
 /* cell.c: versions, their merge and their order. */
 gboolean quorum_cell_is_vv (const ProtoCtx *ctx);
@@ -399,6 +406,11 @@ void quorum_recv_get (QuorumNode *node, const ProtoCtx *ctx, int from, const Quo
                       ProtoOutbox *out);
 void quorum_recv_get_reply (QuorumNode *node, const ProtoCtx *ctx, int from,
                             const QuorumGetReply *m, int64_t now_us, ProtoOutbox *out);
+
+/* abd.c: the ABD client, which runs both phases itself. */
+void quorum_abd_client_step (QuorumClient *c, const ProtoCtx *ctx, const ProtoEvent *ev,
+                             ProtoOutbox *out);
+void quorum_client_seed (QuorumClient *c, const ProtoCtx *ctx);
 
 /* client.c, check.c, format.c: the rest of the vtable. */
 void quorum_client_step (void *cstate, const ProtoCtx *ctx, const ProtoEvent *ev,

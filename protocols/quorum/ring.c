@@ -123,11 +123,17 @@ quorum_replicas (const ProtoCtx *ctx)
 }
 
 gboolean
-quorum_is_replica (const QuorumNode *node, const ProtoCtx *ctx, int key, int who)
+quorum_is_replica_of (const uint8_t order[PROTO_MAX_NODES], const ProtoCtx *ctx, int who)
 {
   int n = quorum_replicas (ctx);
   for (int k = 0; k < n; k++)
-    if (node->ring[key][k] == who)
+    if (order[k] == who)
       return TRUE;
   return FALSE;
+}
+
+gboolean
+quorum_is_replica (const QuorumNode *node, const ProtoCtx *ctx, int key, int who)
+{
+  return quorum_is_replica_of (node->ring[key], ctx, who);
 }
