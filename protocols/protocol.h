@@ -31,7 +31,7 @@
 #define PROTO_MAX_NODES 16
 #define PROTO_MAX_ENDPOINTS 256
 #define PROTO_NO_DEADLINE INT64_MAX
-#define PROTO_MAX_SIBLINGS 8 /* values one read may return (concurrent versions) */
+#define PROTO_MAX_SIBLINGS 16 /* values one read may return (concurrent versions) */
 
 /* ---- Events --------------------------------------------------------------*/
 
