@@ -109,10 +109,12 @@ siblings_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *
                GError **error)
 {
   const ChkEdnValue *set = chk_edn_map_get (v, "siblings");
-  if (set == NULL || v->items->len != 2
+  if (set == NULL)
+    return fail_value (name, v, error,
+                       "a value: nil, an integer, a string, or a pair of integers [a b]");
+  if (v->items->len != 2
       || (set->kind != CHK_EDN_VECTOR && set->kind != CHK_EDN_LIST && set->kind != CHK_EDN_SET))
-    return fail_value (name, v, error, "a value: nil, an integer, a string, a pair of "
-                                       "integers [a b], or {\"siblings\": [a, b, ...]}");
+    return fail_value (name, v, error, "siblings as {\"siblings\": [a, b, ...]}");
   g_autoptr (GArray) vals = g_array_new (FALSE, FALSE, sizeof (int64_t));
   for (guint k = 0; k < set->items->len; k++) {
     const ChkEdnValue *item = g_ptr_array_index (set->items, k);
