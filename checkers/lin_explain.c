@@ -172,36 +172,49 @@ kv_stale_witness (const LinExplainPart *p, const LinOp *c)
   return best;
 }
 
+/* Is every write of value `newer` invoked after some write of `older` had
+ * completed (older 0: the initial nil)?  FALSE if nothing wrote `newer`. */
+static gboolean
+is_written_after (const LinExplainPart *p, uint32_t slot, uint32_t newer, uint32_t older)
+{
+  gboolean written = FALSE;
+  for (guint wv = 0; wv < p->n_lops; wv++) {
+    if (p->lops[wv].slot != slot || !sets_value (&p->lops[wv], newer))
+      continue;
+    written = TRUE;
+    gboolean after = older == 0;
+    for (guint wu = 0; wu < p->n_lops && !after; wu++)
+      after = p->lops[wu].slot == slot && sets_value (&p->lops[wu], older)
+              && p->lops[wu].ret < p->lops[wv].call;
+    if (!after)
+      return FALSE;
+  }
+  return written;
+}
+
 /* The new-old inversion: a read returns a value older than one an earlier
- * read returned, the earlier read having ended before this one began ("old"
- * meaning written before the newer value's write was invoked, or the
- * initial nil).  Quorum systems whose reads do not write back show it.
- * Returns the earlier read (an index into lops), or -1. */
+ * read returned, the earlier read having ended before the later began
+ * ("older": written before every write of the newer value was invoked, or
+ * the initial nil).  Quorum systems whose reads do not write back show it.
+ * The culprit may be either read; returns the other one (an index into
+ * lops) and sets *is_culprit_later, or -1. */
 static int32_t
-inversion_witness (const LinExplainPart *p, const LinOp *c)
+inversion_witness (const LinExplainPart *p, const LinOp *c, gboolean *is_culprit_later)
 {
   if (c->kind != LIN_READ || p->kind == CHK_KIND_KV)
     return -1;
   for (guint li = 0; li < p->n_lops; li++) {
-    const LinOp *r1 = &p->lops[li];
-    if (r1->kind != LIN_READ || r1->slot != c->slot || r1->ret >= c->call || r1->a == c->a
-        || r1->a == 0)
+    const LinOp *o = &p->lops[li];
+    if (o->kind != LIN_READ || o->slot != c->slot || o->a == c->a)
       continue;
-    /* Every write of the newer value began after some write of the older
-     * one had completed (or the older one is the initial nil). */
-    gboolean newer_written = FALSE, is_after = TRUE;
-    for (guint wv = 0; wv < p->n_lops; wv++) {
-      if (p->lops[wv].slot != c->slot || !sets_value (&p->lops[wv], r1->a))
-        continue;
-      newer_written = TRUE;
-      gboolean after_old = c->a == 0;
-      for (guint wu = 0; wu < p->n_lops && !after_old; wu++)
-        after_old = p->lops[wu].slot == c->slot && sets_value (&p->lops[wu], c->a)
-                    && p->lops[wu].ret < p->lops[wv].call;
-      is_after = is_after && after_old;
-    }
-    if (newer_written && is_after)
+    if (o->ret < c->call && o->a != 0 && is_written_after (p, c->slot, o->a, c->a)) {
+      *is_culprit_later = TRUE;
       return (int32_t) li;
+    }
+    if (c->ret < o->call && c->a != 0 && is_written_after (p, c->slot, c->a, o->a)) {
+      *is_culprit_later = FALSE;
+      return (int32_t) li;
+    }
   }
   return -1;
 }
@@ -213,17 +226,25 @@ lin_explain (const LinExplainPart *p, ChkReport *r)
 {
   lin_explain_sentence (p, r);
   const LinOp *c = &p->lops[p->culprit];
-  int32_t x = inversion_witness (p, c);
+  gboolean is_later = FALSE;
+  int32_t x = inversion_witness (p, c, &is_later);
   if (x < 0 || r->explanation == NULL)
     return;
-  g_autofree char *earlier = op_phrase (p, x, FALSE);
-  g_autofree char *at = when (p, p->lops[x].ret);
-  g_autofree char *newer = value_text (p, p->lops[x].a);
-  g_autofree char *older = value_text (p, c->a);
+  g_autofree char *other = op_phrase (p, x, FALSE);
   g_autofree char *plain = g_steal_pointer (&r->explanation);
-  r->explanation = g_strdup_printf ("%s; a new-old inversion: %s returned the newer %s and "
-                                    "completed %s, before this read of the older %s began",
-                                    plain, earlier, newer, at, older);
+  g_autofree char *xv = value_text (p, p->lops[x].a);
+  g_autofree char *cv = value_text (p, c->a);
+  if (is_later) {
+    g_autofree char *at = when (p, p->lops[x].ret);
+    r->explanation = g_strdup_printf ("%s; a new-old inversion: %s returned the newer %s and "
+                                      "completed %s, before this read of the older %s began",
+                                      plain, other, xv, at, cv);
+  } else {
+    g_autofree char *at = when (p, c->ret);
+    r->explanation = g_strdup_printf ("%s; a new-old inversion: this read of the newer %s "
+                                      "completed %s, and %s, which began after that, returned "
+                                      "the older %s", plain, cv, at, other, xv);
+  }
 }
 
 static void

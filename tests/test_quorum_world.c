@@ -269,8 +269,8 @@ Test (quorum_world, the_checker_names_the_new_old_inversion)
   cr_assert_not_null (h, "%s", error ? error->message : "");
   g_autofree char *why = NULL;
   cr_assert_eq (verdict (h, "linearizable", &why, &error), CHK_VERDICT_VIOLATION);
-  cr_expect (strstr (why, "a new-old inversion: read by process 1 returned the newer 2") != NULL,
-             "%s", why);
+  cr_expect (strstr (why, "a new-old inversion: ") != NULL, "%s", why);
+  cr_expect (strstr (why, "newer 2") != NULL && strstr (why, "older 1") != NULL, "%s", why);
   /* The strict-quorum scenario's run is explained the same way. */
   g_autoptr (SimConfig) cfg = load ("scenarios/quorum/strict-quorum-inversion.scn");
   g_autoptr (SimWorld) w = run (cfg, cfg->seed);
