@@ -358,6 +358,8 @@ gboolean quorum_ts_newer (int64_t ts_a, int32_t node_a, int64_t ts_b, int32_t no
 /* Does the cell hold the acknowledged write, or something that replaced it? */
 gboolean quorum_cell_covers (const QuorumCell *cell, const QuorumAcked *a, gboolean is_vv);
 uint64_t quorum_cell_digest (const QuorumCell *cell);
+/* The bytes of a cell in use: the header and its siblings (the rest is 0). */
+size_t quorum_cell_used_size (const QuorumCell *cell);
 /* The values a read returns: 0 (nil), 1, or several siblings. */
 uint32_t quorum_cell_values (const QuorumCell *cell, gboolean is_vv,
                              int64_t values[QUORUM_MAX_SIBLINGS]);
