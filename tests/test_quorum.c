@@ -482,3 +482,160 @@ Test (quorum_check, a_dropped_sibling_is_caught)
   g_free (ghost);
   fixture_free (f);
 }
+
+static void
+sloppy (QuorumConfig *cfg)
+{
+  cfg->sloppy = TRUE;
+}
+
+/* Sloppy quorum: replicas silent for `fallback` are replaced by the next
+ * nodes on the ring, which get the write as a hint for the silent owner. */
+Test (quorum_handlers, a_silent_replica_is_replaced_by_the_next_node_on_the_ring)
+{
+  Fixture *f = fixture_new (5, sloppy);
+  int key = 0;
+  const uint8_t *ring = f->nodes[0].ring[key];
+  int coord = ring[0];
+  QuorumClientRequest req;
+  memset (&req, 0, sizeof req);
+  req.type = QUORUM_MSG_CLIENT_REQUEST;
+  req.kind = QUORUM_OP_WRITE;
+  req.key = (uint8_t) key;
+  req.seq = 1;
+  req.value = 9;
+  deliver (f, coord, 5, &req, sizeof req, 1000);
+  cr_assert_eq (f->out.msgs->len, 2, "Puts to the two other replicas");
+  int64_t deadline = f->out.deadline_us;
+  cr_expect_eq (deadline, 1000 + f->cfg.fallback_us);
+  /* Nobody answers: the timeout asks ring[3] and ring[4] to stand in. */
+  proto_outbox_reset (&f->out);
+  ProtoEvent ev = { .kind = PROTO_EV_TIMEOUT, .now_us = deadline };
+  proto_quorum.step (&f->nodes[coord], &f->ctx[coord], &ev, &f->out);
+  cr_assert_eq (f->out.msgs->len, 2);
+  for (guint i = 0; i < 2; i++) {
+    int to;
+    size_t len;
+    const QuorumPut *p = sent (f, i, &to, &len);
+    cr_expect_eq (to, ring[3 + i], "fallback %u goes to the ring's next node", i);
+    cr_expect_eq (p->hint_for, ring[1 + i], "as a hint for the silent owner");
+  }
+  fixture_free (f);
+}
+
+/* Anti-entropy: a peer pushes the keys whose digests differ, and the
+ * sender pushes back its merge; both end equal. */
+Test (quorum_handlers, anti_entropy_makes_two_replicas_equal)
+{
+  Fixture *f = fixture_new (3, NULL); /* n = 3: every node replicates every key */
+  f->nodes[0].persist.store[1] = (QuorumCell) { .ts = 10, .value = 1, .has_value = 1 };
+  f->nodes[1].persist.store[2] = (QuorumCell) { .ts = 20, .value = 2, .has_value = 1 };
+  QuorumAeDigest d;
+  memset (&d, 0, sizeof d);
+  d.type = QUORUM_MSG_AE_DIGEST;
+  for (int k = 0; k < QUORUM_MAX_KEYS; k++)
+    d.digest[k] = quorum_cell_digest (&f->nodes[0].persist.store[k]);
+  deliver (f, 1, 0, &d, sizeof d, 100);
+  cr_assert_eq (f->out.msgs->len, 2, "n2 pushes keys 1 and 2, which differ");
+  GPtrArray *pushes = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < f->out.msgs->len; i++) {
+    int to;
+    size_t len;
+    const void *m = sent (f, i, &to, &len);
+    g_ptr_array_add (pushes, g_memdup2 (m, len));
+  }
+  GPtrArray *back = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < pushes->len; i++) {
+    deliver (f, 0, 1, pushes->pdata[i], sizeof (QuorumAePush), 110);
+    for (guint j = 0; j < f->out.msgs->len; j++) {
+      int to;
+      size_t len;
+      const void *m = sent (f, j, &to, &len);
+      g_ptr_array_add (back, g_memdup2 (m, len));
+    }
+  }
+  cr_expect_eq (back->len, 1, "n1 pushes back key 1, which n2 lacked");
+  for (guint i = 0; i < back->len; i++)
+    deliver (f, 1, 0, back->pdata[i], sizeof (QuorumAePush), 120);
+  cr_expect_arr_eq (f->nodes[0].persist.store, f->nodes[1].persist.store,
+                    sizeof f->nodes[0].persist.store);
+  cr_expect_eq (f->nodes[1].persist.store[1].value, 1);
+  cr_expect_eq (f->nodes[0].persist.store[2].value, 2);
+  g_ptr_array_unref (pushes);
+  g_ptr_array_unref (back);
+  fixture_free (f);
+}
+
+static void
+owner (QuorumConfig *cfg)
+{
+  cfg->coordinator = QUORUM_COORD_OWNER;
+}
+
+/* coordinator = owner: the client asks the key's first replica, then walks
+ * the ring on each retry. */
+Test (quorum_client, owner_coordination_follows_the_ring)
+{
+  Fixture *f = fixture_new (5, owner);
+  QuorumClient *c = g_new0 (QuorumClient, 1);
+  ProtoCtx cctx = { .self = 5, .n_nodes = 5, .n_clients = 1, .seed = 3, .config = &f->cfg };
+  ProtoOp op = { .f = PROTO_OP_READ, .key = 4, .client = 0, .seq = 1 };
+  proto_outbox_reset (&f->out);
+  ProtoEvent ev = { .kind = PROTO_EV_INVOKE, .op = &op };
+  proto_quorum.client_step (c, &cctx, &ev, &f->out);
+  int to;
+  size_t len;
+  sent (f, 0, &to, &len);
+  cr_expect_eq (to, f->nodes[0].ring[4][0]);
+  for (int retry = 1; retry <= 3; retry++) {
+    proto_outbox_reset (&f->out);
+    ProtoEvent r = { .kind = PROTO_EV_RETRY, .op = &op };
+    proto_quorum.client_step (c, &cctx, &r, &f->out);
+    sent (f, 0, &to, &len);
+    cr_expect_eq (to, f->nodes[0].ring[4][retry], "retry %d", retry);
+  }
+  g_free (c);
+  fixture_free (f);
+}
+
+/* A read reply with two siblings ends the client's operation with both,
+ * sorted, and its context is what the next write carries. */
+Test (quorum_client, siblings_end_the_read_and_the_next_write_carries_their_context)
+{
+  Fixture *f = fixture_new (3, NULL);
+  f->cfg.conflict = QUORUM_CONFLICT_VV;
+  QuorumClient *c = g_new0 (QuorumClient, 1);
+  ProtoCtx cctx = { .self = 3, .n_nodes = 3, .n_clients = 1, .seed = 3, .config = &f->cfg };
+  ProtoOp read = { .f = PROTO_OP_READ, .key = 0, .client = 0, .seq = 1 };
+  proto_outbox_reset (&f->out);
+  ProtoEvent ev = { .kind = PROTO_EV_INVOKE, .op = &read };
+  proto_quorum.client_step (c, &cctx, &ev, &f->out);
+  int to;
+  size_t len;
+  sent (f, 0, &to, &len);
+  QuorumClientReply rep;
+  memset (&rep, 0, sizeof rep);
+  rep.type = QUORUM_MSG_CLIENT_REPLY;
+  rep.seq = 1;
+  rep.n_values = 2;
+  rep.values[0] = 20;
+  rep.values[1] = 10;
+  rep.ctx = vv (1, 1, 0);
+  proto_outbox_reset (&f->out);
+  ProtoEvent in = { .kind = PROTO_EV_RECEIVE, .from = to, .msg = &rep, .msg_len = sizeof rep };
+  proto_quorum.client_step (c, &cctx, &in, &f->out);
+  cr_assert (f->out.has_result);
+  cr_expect_eq (f->out.result.n_siblings, 2);
+  cr_expect_eq (f->out.result.siblings[0], 10);
+  cr_expect_eq (f->out.result.siblings[1], 20);
+  ProtoOp write = { .f = PROTO_OP_WRITE, .key = 0, .value = 30, .client = 0, .seq = 2 };
+  proto_outbox_reset (&f->out);
+  ProtoEvent w = { .kind = PROTO_EV_INVOKE, .op = &write };
+  proto_quorum.client_step (c, &cctx, &w, &f->out);
+  const QuorumClientRequest *req = sent (f, 0, &to, &len);
+  cr_expect_eq (req->kind, QUORUM_OP_WRITE, "a fresh context: no fetch first");
+  cr_expect_eq (req->ctx.c[0], 1);
+  cr_expect_eq (req->ctx.c[1], 1);
+  g_free (c);
+  fixture_free (f);
+}
