@@ -214,15 +214,14 @@ chk_read_input_file (const char *path, const char *what, gsize max_bytes, char *
   int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
-    g_set_error (error, CHK_ERROR, CHK_ERROR_IO, "cannot read %s %s: %s", what, path,
-                 g_strerror (e));
+    g_set_error (error, CHK_ERROR, CHK_ERROR_IO, "cannot read %s: %s", path, g_strerror (e));
     return FALSE;
   }
   struct stat st;
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
     close (fd);
-    g_set_error (error, CHK_ERROR, CHK_ERROR_IO, "cannot read %s %s: not a regular file "
-                 "(a FIFO, a device or a directory); give a file", what, path);
+    g_set_error (error, CHK_ERROR, CHK_ERROR_IO, "cannot read %s: not a regular file "
+                 "(a FIFO, a device or a directory); the %s must be a file", path, what);
     return FALSE;
   }
   if (max_bytes > 0 && (guint64) st.st_size > max_bytes) {
@@ -244,8 +243,7 @@ chk_read_input_file (const char *path, const char *what, gsize max_bytes, char *
       int e = errno;
       close (fd);
       g_string_free (buf, TRUE);
-      g_set_error (error, CHK_ERROR, CHK_ERROR_IO, "cannot read %s %s: %s", what, path,
-                   g_strerror (e));
+      g_set_error (error, CHK_ERROR, CHK_ERROR_IO, "cannot read %s: %s", path, g_strerror (e));
       return FALSE;
     }
     if (n == 0)
