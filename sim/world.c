@@ -104,6 +104,8 @@ sim_world_free (SimWorld *w)
   g_hash_table_unref (w->mark_index);
   if (w->failure != NULL)
     g_string_free (w->failure, TRUE);
+  if (w->limit != NULL)
+    g_string_free (w->limit, TRUE);
   g_string_free (w->why, TRUE);
   sim_config_free (w->cfg);
   g_free (w);
@@ -223,6 +225,8 @@ world_fail (SimWorld *w, const char *why)
    * there (same config, same seed: the same events). */
   g_autoptr (SimWorld) again = sim_world_new (w->cfg, w->seed);
   again->stall_limit = w->stall_limit;
+  again->max_events = w->max_events;
+  again->max_memory_bytes = w->max_memory_bytes;
   sim_world_set_trace_tail (again, SIM_TAIL_LINES);
   sim_world_set_byzantine (again, w->byzantine_fn, w->byzantine_data);
   while (sim_world_step (again))
@@ -554,7 +558,7 @@ event_apply (SimWorld *w, const SimEvent *ev)
 gboolean
 sim_world_step (SimWorld *w)
 {
-  if (w->is_over)
+  if (w->is_over || !sim_world_within_limits (w))
     return FALSE;
   SimEvent ev;
   for (;;) {

@@ -61,6 +61,7 @@ sim_world_clone (const SimWorld *w)
   g_array_append_vals (c->mark_counts, w->mark_counts->data, w->mark_counts->len);
 
   c->failure = w->failure != NULL ? g_string_new (w->failure->str) : NULL;
+  c->limit = w->limit != NULL ? g_string_new (w->limit->str) : NULL;
   c->why = g_string_new (NULL);
   sim_trace_init (c);
   return c;
