@@ -8,6 +8,7 @@
  * lines, and only then GKeyFile reads the values. */
 #include "sim/scenario_private.h"
 #include "checkers/check.h"
+#include "checkers/history.h"
 
 #include <errno.h>
 #include <math.h>
@@ -133,23 +134,14 @@ scn_key_index (const char *const *known, const char *key)
 const ScnEntry *
 scn_find (const ScnParser *p, const char *section, const char *key)
 {
-  for (guint i = 0; i < p->entries->len; i++) {
-    const ScnEntry *e = p->entries->pdata[i];
-    if (strcmp (e->section, section) == 0 && strcmp (e->key, key) == 0)
-      return e;
-  }
-  return NULL;
+  g_autofree char *k = g_strconcat (section, "\n", key, NULL);
+  return g_hash_table_lookup (p->entry_index, k);
 }
 
 const ScnSection *
 scn_find_section (const ScnParser *p, const char *name)
 {
-  for (guint i = 0; i < p->sections->len; i++) {
-    const ScnSection *s = p->sections->pdata[i];
-    if (strcmp (s->name, name) == 0)
-      return s;
-  }
-  return NULL;
+  return g_hash_table_lookup (p->section_index, name);
 }
 
 guint
@@ -366,6 +358,7 @@ scn_scan (ScnParser *p, const char *text, gsize len)
       s->name = g_steal_pointer (&name);
       s->line = line_no;
       g_ptr_array_add (p->sections, s);
+      g_hash_table_insert (p->section_index, s->name, s);
       current = s->name;
       continue;
     }
@@ -393,6 +386,7 @@ scn_scan (ScnParser *p, const char *text, gsize len)
     e->key = g_strdup (line);
     e->line = line_no;
     g_ptr_array_add (p->entries, e);
+    g_hash_table_insert (p->entry_index, g_strconcat (e->section, "\n", e->key, NULL), e);
   }
   return TRUE;
 }
@@ -713,9 +707,13 @@ sim_scenario_load_data (const char *name, const char *text, gsize len, GError **
   for (const ChkChecker *c = chk_checkers (); c->name != NULL; c++)
     g_ptr_array_add (models, (gpointer) c->name);
   g_ptr_array_add (models, NULL);
+  g_autoptr (GHashTable) entry_index = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                              g_free, NULL);
+  g_autoptr (GHashTable) section_index = g_hash_table_new (g_str_hash, g_str_equal);
   ScnParser parser = {
     .file = name, .cfg = cfg, .sections = sections, .entries = entries, .error = error,
     .models = (const char *const *) models->pdata,
+    .entry_index = entry_index, .section_index = section_index,
   };
   ScnParser *p = &parser;
   if (!scn_scan (p, text, len) || !scn_read_values (p, text, len)
@@ -733,9 +731,14 @@ sim_scenario_load (const char *path, GError **error)
   g_autofree char *text = NULL;
   gsize len = 0;
   g_autoptr (GError) io_error = NULL;
-  if (!g_file_get_contents (path, &text, &len, &io_error)) {
+  if (!chk_read_input_file (path, "scenario", SIM_SCENARIO_MAX_BYTES, &text, &len, &io_error)) {
+    const char *why = io_error->message;
+    /* "cannot read PATH: why" -> "PATH: cannot read the scenario: why" */
+    g_autofree char *prefix = g_strdup_printf ("cannot read %s: ", path);
+    if (g_str_has_prefix (why, prefix))
+      why += strlen (prefix);
     g_set_error (error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_IO,
-                 "%s: cannot read the scenario: %s", path, io_error->message);
+                 "%s: cannot read the scenario: %s", path, why);
     return NULL;
   }
   return sim_scenario_load_data (path, text, len, error);

@@ -41,15 +41,18 @@ enum {
   "partition A | B ..., isolate N, heal, cut A -> B, cut A <-> B, crash N, restart N, "  \
   "pause N [for DURATION], resume N, skew N OFFSET [drift PPM] or byzantine N BEHAVIOUR"
 
-/* Keeps the schedule sorted by time; equal times keep file order. */
+/* Appends in file order; scn_parse_faults sorts by time at the end. */
 static void
 schedule_add (ScnParser *p, const SimFault *f)
 {
-  GArray *faults = p->cfg->faults;
-  guint at = faults->len;
-  while (at > 0 && g_array_index (faults, SimFault, at - 1).at_us > f->at_us)
-    at--;
-  g_array_insert_val (faults, at, *f);
+  g_array_append_val (p->cfg->faults, *f);
+}
+
+static gint
+fault_time_cmp (gconstpointer a, gconstpointer b)
+{
+  int64_t x = ((const SimFault *) a)->at_us, y = ((const SimFault *) b)->at_us;
+  return (x > y) - (x < y);
 }
 
 static GPtrArray *
@@ -344,5 +347,7 @@ scn_parse_faults (ScnParser *p)
     if (!ok)
       return FALSE;
   }
+  /* Sorted by time, equal times in file order: g_array_sort is stable. */
+  g_array_sort (p->cfg->faults, fault_time_cmp);
   return TRUE;
 }
