@@ -25,8 +25,8 @@ sim_net_init (SimNet *net, const SimConfig *cfg, int n_endpoints, uint64_t strea
         if ((o->from < 0 || o->from == f) && (o->to < 0 || o->to == t))
           net->link_of[f * n_endpoints + t] = (guint16) (1 + k);
   }
-  net->group = g_new (int8_t, n_endpoints);
-  memset (net->group, -1, n_endpoints);
+  net->group = g_new (SimGroupId, n_endpoints);
+  memset (net->group, -1, sizeof (SimGroupId) * n_endpoints);
   net->oneway = g_new0 (uint8_t, n2);
   for (guint k = 0; k <= n_over; k++)
     if (net->links[k].bandwidth_bytes_per_s > 0 && net->busy_until_us == NULL)
@@ -56,7 +56,7 @@ sim_net_copy (SimNet *dst, const SimNet *src)
   size_t n2 = (size_t) src->n_endpoints * src->n_endpoints;
   dst->links = g_memdup2 (src->links, sizeof (SimLinkConfig) * src->n_links);
   dst->link_of = g_memdup2 (src->link_of, sizeof (guint16) * n2);
-  dst->group = g_memdup2 (src->group, (gsize) src->n_endpoints);
+  dst->group = g_memdup2 (src->group, sizeof (SimGroupId) * (gsize) src->n_endpoints);
   dst->oneway = g_memdup2 (src->oneway, n2);
   dst->busy_until_us = src->busy_until_us != NULL
                            ? g_memdup2 (src->busy_until_us, sizeof (int64_t) * n2) : NULL;
@@ -130,9 +130,9 @@ sim_net_route (SimNet *net, int from, int to, uint32_t len, int64_t now_us, SimN
 }
 
 void
-sim_net_partition (SimNet *net, const int8_t *group)
+sim_net_partition (SimNet *net, const SimGroupId *group)
 {
-  memcpy (net->group, group, net->n_endpoints);
+  memcpy (net->group, group, sizeof (SimGroupId) * net->n_endpoints);
   gboolean any = FALSE;
   for (int i = 0; i < net->n_endpoints; i++)
     any |= group[i] >= 0;
@@ -152,7 +152,7 @@ sim_net_cut_oneway (SimNet *net, int from, int to)
 void
 sim_net_heal (SimNet *net)
 {
-  memset (net->group, -1, net->n_endpoints);
+  memset (net->group, -1, sizeof (SimGroupId) * net->n_endpoints);
   memset (net->oneway, 0, (size_t) net->n_endpoints * net->n_endpoints);
   net->has_cuts = FALSE;
 }

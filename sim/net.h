@@ -52,7 +52,7 @@ typedef struct {
   SimLinkConfig *links;     /* [0] default, [1 + k] override k */
   guint n_links;
   guint16 *link_of;         /* n_endpoints^2: index into links */
-  int8_t *group;            /* partition group per endpoint; -1: not cut */
+  SimGroupId *group;           /* partition group per endpoint; -1: not cut */
   uint8_t *oneway;          /* n_endpoints^2: 1 if from -> to is cut */
   gboolean has_cuts;        /* any partition or one-way cut active */
   int64_t *busy_until_us;   /* n_endpoints^2: link serialisation (bandwidth) */
@@ -91,7 +91,7 @@ sim_net_is_cut (const SimNet *net, int from, int to)
 {
   if (!net->has_cuts)
     return FALSE;
-  int8_t gf = net->group[from], gt = net->group[to];
+  SimGroupId gf = net->group[from], gt = net->group[to];
   if (gf >= 0 && gt >= 0 && gf != gt)
     return TRUE;
   return net->oneway[from * net->n_endpoints + to] != 0;
@@ -99,7 +99,7 @@ sim_net_is_cut (const SimNet *net, int from, int to)
 
 /* Replaces the groups: group[i] for each endpoint (-1: not cut from anyone).
  * One-way cuts stay. */
-void sim_net_partition (SimNet *net, const int8_t *group);
+void sim_net_partition (SimNet *net, const SimGroupId *group);
 void sim_net_cut_oneway (SimNet *net, int from, int to);
 /* Removes every partition and one-way cut. */
 void sim_net_heal (SimNet *net);

@@ -105,7 +105,7 @@ parse_partition (ScnParser *p, const ScnEntry *e, const char *groups_text, SimFa
         return fail_endpoint (p, e, "partition", members[m], TRUE);
       if (f->group[ep] >= 0)
         return scn_fail_entry (p, e, "partition: %s is in two groups", members[m]);
-      f->group[ep] = (int8_t) g;
+      f->group[ep] = (SimGroupId) g;
       n_members++;
     }
     if (n_members == 0)

@@ -147,12 +147,43 @@ node_virtual_time (const SimWorld *w, int node, int64_t local_us)
   if (v128 < INT64_MIN / 2)
     v128 = INT64_MIN / 2;
   int64_t v = (int64_t) v128;
-  /* The division rounded; step to the exact first instant. */
-  while (sim_node_local_time (w, node, v) < local_us)
-    v++;
-  while (sim_node_local_time (w, node, v - 1) >= local_us)
-    v--;
-  return v;
+  /* The division rounded, by up to 10^6 / (10^6 + drift) instants (a
+   * million near -100% drift): find the exact first instant by galloping
+   * from the estimate, then halving; the local clock never goes back. */
+  int64_t lo, hi; /* local(lo) < local_us <= local(hi) */
+  if (sim_node_local_time (w, node, v) >= local_us) {
+    hi = v;
+    int64_t step = 1;
+    for (;;) {
+      lo = hi - step >= INT64_MIN / 2 ? hi - step : INT64_MIN / 2;
+      if (lo == INT64_MIN / 2 || sim_node_local_time (w, node, lo) < local_us)
+        break;
+      hi = lo;
+      step *= 2;
+    }
+    if (sim_node_local_time (w, node, lo) >= local_us)
+      return lo;
+  } else {
+    lo = v;
+    int64_t step = 1;
+    for (;;) {
+      hi = lo + step <= INT64_MAX / 2 ? lo + step : INT64_MAX / 2;
+      if (hi == INT64_MAX / 2 || sim_node_local_time (w, node, hi) >= local_us)
+        break;
+      lo = hi;
+      step *= 2;
+    }
+    if (sim_node_local_time (w, node, hi) < local_us)
+      return INT64_MAX / 2;
+  }
+  while (hi - lo > 1) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (sim_node_local_time (w, node, mid) >= local_us)
+      hi = mid;
+    else
+      lo = mid;
+  }
+  return hi;
 }
 
 static inline int64_t

@@ -131,7 +131,7 @@ sim_world_digest (const SimWorld *w)
   }
   h = hash_add (h, msgs);
   if (w->net.has_cuts) {
-    h = hash_add (h, hash_bytes (1, w->net.group, (size_t) w->n_endpoints));
+    h = hash_add (h, hash_bytes (1, w->net.group, sizeof (SimGroupId) * (size_t) w->n_endpoints));
     h = hash_add (h, hash_bytes (2, w->net.oneway, (size_t) w->n_endpoints * w->n_endpoints));
   }
   return h;
