@@ -193,6 +193,11 @@ typedef struct ProtoVTable {
   size_t client_state_size;
   void (*client_step) (void *cstate, const ProtoCtx *ctx, const ProtoEvent *ev,
                        ProtoOutbox *out);
+
+  /* The names check() can report (the word before ':' of its explanation),
+   * NULL-terminated, so a scenario's `expect = violation invariant:NAME`
+   * can be checked for typos.  NULL: not listed, any name is accepted. */
+  const char *const *invariant_names;
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

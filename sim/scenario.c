@@ -465,6 +465,14 @@ parse_expect (ScnParser *p, const ScnEntry *e)
                                "or 'violation MODEL' with MODEL one of: %s; got '%s'",
                                list->str, what);
       }
+      const char *const *names = cfg->proto != NULL ? cfg->proto->invariant_names : NULL;
+      if (g_str_has_prefix (what, "invariant:") && names != NULL
+          && strcmp (what + 10, "no-progress") != 0 && scn_key_index (names, what + 10) < 0) {
+        g_autoptr (GString) list = g_string_new (NULL);
+        append_list (list, names);
+        return scn_fail_entry (p, e, "protocol %s has no invariant '%s'; expected one of: %s, "
+                               "or no-progress", cfg->proto->name, what + 10, list->str);
+      }
       cfg->expect_what = g_strdup (what);
     }
     return TRUE;
@@ -596,6 +604,37 @@ parse_protocol_section (ScnParser *p)
     g_autoptr (GError) knob_error = NULL;
     if (!proto_config_set (vt, cfg->proto_config, e->key, e->value, &knob_error))
       return scn_fail_entry (p, e, "%s", knob_error->message);
+  }
+  /* A knob pair NAME_min / NAME_max must not be reversed: refuse it rather
+   * than let the protocol quietly swap or clamp it. */
+  for (const ProtoKnob *lo = vt->knobs; lo != NULL && lo->name != NULL; lo++) {
+    if ((lo->type != PROTO_KNOB_INT && lo->type != PROTO_KNOB_DURATION)
+        || !g_str_has_suffix (lo->name, "_min"))
+      continue;
+    g_autofree char *hi_name = g_strdup (lo->name);
+    strcpy (hi_name + strlen (hi_name) - 4, "_max");
+    const ProtoKnob *hi = proto_knob_find (vt, hi_name);
+    if (hi == NULL || hi->type != lo->type)
+      continue;
+    int64_t a, b;
+    memcpy (&a, (const char *) cfg->proto_config + lo->offset, sizeof a);
+    memcpy (&b, (const char *) cfg->proto_config + hi->offset, sizeof b);
+    if (a <= b)
+      continue;
+    const ScnEntry *at = scn_find (p, vt->name, hi->name);
+    if (at == NULL)
+      at = scn_find (p, vt->name, lo->name);
+    g_autoptr (GString) sa = g_string_new (NULL), sb = g_string_new (NULL);
+    if (lo->type == PROTO_KNOB_DURATION) {
+      proto_format_duration (a, sa);
+      proto_format_duration (b, sb);
+    } else {
+      g_string_printf (sa, "%" G_GINT64_FORMAT, a);
+      g_string_printf (sb, "%" G_GINT64_FORMAT, b);
+    }
+    return scn_fail (p, at != NULL ? at->line : scn_section_line (p, vt->name), vt->name,
+                     at != NULL ? at->key : NULL, "expected %s (%s) at most %s (%s)", lo->name,
+                     sa->str, hi->name, sb->str);
   }
   return TRUE;
 }
