@@ -260,11 +260,23 @@ read_string (ChkEdnReader *r, GError **error)
 
 /* Counts what v takes (its node, its text, its slot in the parent) and
  * stops at the reader's cap. */
+/* What malloc takes for n bytes: a header, rounded up to 16. */
+static gsize
+chunk (gsize n)
+{
+  return MAX ((n + 8 + 15) & ~(gsize) 15, 32);
+}
+
 static gboolean
 account (ChkEdnReader *r, const ChkEdnValue *v, GError **error)
 {
-  r->bytes += sizeof *v + 16 + sizeof (gpointer) + (v->s != NULL ? strlen (v->s) + 17 : 0)
-              + (v->items != NULL ? 48 : 0);
+  r->bytes += chunk (sizeof *v) + sizeof (gpointer) + (v->s != NULL ? chunk (strlen (v->s) + 1) : 0);
+  if (v->items != NULL) { /* the array and its slots, grown by doubling from 16 */
+    gsize cap = 16;
+    while (cap < v->items->len)
+      cap *= 2;
+    r->bytes += chunk (48) + chunk (cap * sizeof (gpointer));
+  }
   if (r->max_bytes == 0 || r->bytes <= r->max_bytes)
     return TRUE;
   g_set_error (error, CHK_ERROR, CHK_ERROR_LIMIT, "%s:%u:%u: reading the input reached the "

@@ -246,44 +246,56 @@ event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
 }
 
 /* EDN and JSON Lines: every top-level value is an operation map, or a
- * vector/list of them. */
+ * vector/list of them.  Each top-level value becomes events as soon as it
+ * is read and is freed, so memory holds the events, not the parsed text.
+ * EDN is read twice: Jepsen `independent` histories are recognised from
+ * any of their maps before the first one is converted. */
 static gboolean
 load_maps (ChkHistory *h, const char *name, const char *data, gsize len, ChkEdnSyntax syntax,
            gsize max_bytes, GError **error)
 {
+  MapLoader l = { .h = h, .name = name, .is_edn = syntax == CHK_EDN_SYNTAX_EDN };
   ChkEdnReader r;
+  if (l.is_edn) {
+    chk_edn_reader_init (&r, name, data, len, syntax);
+    r.max_bytes = max_bytes;
+    while (!l.independent && chk_edn_reader_more (&r)) {
+      r.bytes = len; /* the text stays in memory while it is read */
+      g_autoptr (ChkEdnValue) v = chk_edn_read (&r, error);
+      if (v == NULL)
+        return FALSE;
+      if (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) {
+        for (guint k = 0; k < v->items->len && !l.independent; k++) {
+          const ChkEdnValue *m = g_ptr_array_index (v->items, k);
+          l.independent = m->kind == CHK_EDN_MAP && map_is_independent (m);
+        }
+      } else {
+        l.independent = v->kind == CHK_EDN_MAP && map_is_independent (v);
+      }
+    }
+  }
   chk_edn_reader_init (&r, name, data, len, syntax);
   r.max_bytes = max_bytes;
-  r.bytes = len; /* the text itself stays in memory while it is read */
-  g_autoptr (GPtrArray) maps = g_ptr_array_new_with_free_func ((GDestroyNotify) chk_edn_value_free);
-  g_autoptr (GPtrArray) tops = g_ptr_array_new_with_free_func ((GDestroyNotify) chk_edn_value_free);
   while (chk_edn_reader_more (&r)) {
-    ChkEdnValue *v = chk_edn_read (&r, error);
-    if (v == NULL)
-      return FALSE;
-    if (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) {
-      for (guint k = 0; k < v->items->len; k++)
-        g_ptr_array_add (maps, g_ptr_array_index (v->items, k));
-      g_ptr_array_set_free_func (v->items, NULL);
-      g_ptr_array_add (tops, v);
-    } else {
-      g_ptr_array_add (maps, v);
-    }
-    /* The events these maps become take room too. */
-    if (max_bytes > 0 && r.bytes + (gsize) maps->len * sizeof (ChkEvent) > max_bytes) {
+    /* The text, the events so far and their strings stay; the value read
+     * now is counted on top. */
+    r.bytes = len + (gsize) h->events->len * sizeof (ChkEvent) + (gsize) h->strings->len * 64;
+    if (max_bytes > 0 && r.bytes > max_bytes) {
       g_set_error (error, CHK_ERROR, CHK_ERROR_LIMIT, "%s:%u: reading the input reached the "
                    "memory limit of %" G_GSIZE_FORMAT " bytes", name, r.line, max_bytes);
       return FALSE;
     }
-  }
-  MapLoader l = { .h = h, .name = name, .is_edn = syntax == CHK_EDN_SYNTAX_EDN };
-  for (guint k = 0; l.is_edn && k < maps->len && !l.independent; k++) {
-    const ChkEdnValue *m = g_ptr_array_index (maps, k);
-    l.independent = m->kind == CHK_EDN_MAP && map_is_independent (m);
-  }
-  for (guint k = 0; k < maps->len; k++)
-    if (!event_from_map (&l, g_ptr_array_index (maps, k), error))
+    g_autoptr (ChkEdnValue) v = chk_edn_read (&r, error);
+    if (v == NULL)
       return FALSE;
+    if (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) {
+      for (guint k = 0; k < v->items->len; k++)
+        if (!event_from_map (&l, g_ptr_array_index (v->items, k), error))
+          return FALSE;
+    } else if (!event_from_map (&l, v, error)) {
+      return FALSE;
+    }
+  }
   return TRUE;
 }
 

@@ -329,23 +329,24 @@ Test (cmd_check, inputs_that_are_not_files_are_refused, .timeout = 20)
 
 Test (cmd_check, memory_cap_holds_while_loading)
 {
-  /* 2,000 operations of 120-byte strings: 600 KB of text, several MB parsed. */
+  /* 10,000 invocations of 120-byte strings: 1.9 MB of text, 3.3 MB with
+   * their events and strings. */
   g_autofree char *tmp = g_dir_make_tmp ("dsim-big-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (tmp, "big.jsonl", NULL);
   g_autoptr (GString) text = g_string_new (NULL);
-  for (int k = 0; k < 2000; k++)
+  for (int k = 0; k < 10000; k++)
     g_string_append_printf (text, "{\"process\":%d,\"type\":\"invoke\",\"f\":\"write\","
                             "\"key\":\"x\",\"value\":\"%0120d\",\"time\":%d}\n", k, k, k);
   cr_assert (g_file_set_contents (path, text->str, (gssize) text->len, NULL));
-  Run r = dsim ((const char *[]) { "check", "--max-memory", "1M", path, NULL });
+  Run r = dsim ((const char *[]) { "check", "--max-memory", "3M", path, NULL });
   cr_expect_eq (r.rc, 3, "%s%s", r.out, r.err);
   cr_expect (strstr (r.out, "linearizable unknown (not loaded)") != NULL, "%s", r.out);
-  cr_expect (strstr (r.out, "reading the input reached the memory limit of 1048576 bytes")
+  cr_expect (strstr (r.out, "reading the input reached the memory limit of 3145728 bytes")
              != NULL, "%s", r.out);
   run_clear (&r);
-  r = dsim ((const char *[]) { "check", "--max-memory", "100K", path, NULL });
+  r = dsim ((const char *[]) { "check", "--max-memory", "1M", path, NULL });
   cr_expect_eq (r.rc, 3);
-  cr_expect (strstr (r.out, "over the limit of 102400 bytes") != NULL, "%s", r.out);
+  cr_expect (strstr (r.out, "over the limit of 1048576 bytes") != NULL, "%s", r.out);
   run_clear (&r);
   g_unlink (path);
   g_rmdir (tmp);
