@@ -451,7 +451,7 @@ run_one (const RunArgs *args, const SimConfig *cfg, const char *out_dir, RunOutc
     g_autoptr (GString) all = g_string_new (out->str);
     g_string_append (all, body->str);
     g_string_append (all, tail->str);
-    if (!g_file_set_contents (summary_path, all->str, (gssize) all->len, &error))
+    if (!viz_write_file (summary_path, all->str, all->len, &error))
       return cli_usage_error ("run: %s", error->message);
   }
   if (output_failed)

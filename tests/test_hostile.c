@@ -297,6 +297,20 @@ Test (hostile, outputs_that_fail_are_reported, .timeout = 60)
                            "device\n");
   run_clear (&r);
 
+  /* An output that is a device is written in place, never replaced by a
+   * regular file (which an atomic rename would do, given the rights). */
+  g_autofree char *trace = test_source_path ("tests/data/traces/raft-small.jsonl");
+  r = dsim ((const char *[]) { "trace", trace, "-o", "/dev/full", NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect_str_eq (r.err, "dsim: trace: cannot write /dev/full: No space left on device\n");
+  cr_expect (g_file_test ("/dev/full", G_FILE_TEST_EXISTS)
+             && !g_file_test ("/dev/full", G_FILE_TEST_IS_REGULAR), "/dev/full is a device");
+  run_clear (&r);
+  r = dsim ((const char *[]) { "trace", trace, "-o", "/dev/null", NULL });
+  cr_expect_eq (r.rc, 0, "%s", r.err);
+  cr_expect_not (g_file_test ("/dev/null", G_FILE_TEST_IS_REGULAR), "/dev/null is a device");
+  run_clear (&r);
+
   /* Two scenarios with one name would share DIR/NAME/: refused. */
   g_autofree char *tmp = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
   g_autofree char *sub = g_build_filename (tmp, "b", NULL);
