@@ -181,7 +181,7 @@ mutate (GByteArray *b, Pcg32 *rng)
     static const char *const deep[] = { "[", "[", "(", "{", "#{", "#_", "#_1 ", "#a ", ":", "\"" };
     const char *t = deep[pcg32_below (rng, G_N_ELEMENTS (deep))];
     guint pick = pcg32_below (rng, 16);
-    guint reps = pick == 0 && pcg32_below (rng, 4) == 0 ? 200000 : pick < 8 ? 10000 : 150 + pcg32_below (rng, 100);
+    guint reps = pick == 0 && pcg32_below (rng, 16) == 0 ? 200000 : pick < 8 ? 10000 : 150 + pcg32_below (rng, 100);
     g_autoptr (GString) run = g_string_new (NULL);
     for (guint k = 0; k < reps; k++)
       g_string_append (run, t);
@@ -334,7 +334,7 @@ fuzz_histories (guint variants)
     }
     /* Under a memory cap the loader gives the same history, or stops with
      * a limit error that names the line: never more memory, never a guess. */
-    if (v % 4 == 0) {
+    if (v % 16 == 0) {
       gsize cap = 1 + pcg32_below (&rng, (guint) MIN ((gsize) b->len * 16 + 64, G_MAXUINT32));
       GError *error = NULL;
       g_autoptr (ChkHistory) limited = chk_history_load_data_limited (
