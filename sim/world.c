@@ -8,7 +8,7 @@
 
 #define SIM_TAIL_LINES 40
 /* More events than this at one virtual instant means time has stopped. */
-#define SIM_MAX_EVENTS_PER_INSTANT 10000000u
+#define SIM_MAX_EVENTS_PER_INSTANT 1000000u
 
 static void endpoint_step (SimWorld *w, int endpoint, ProtoEvent *ev, int release_slot);
 

@@ -58,7 +58,7 @@ void sim_world_set_trace_output (SimWorld *w, FILE *out);
 void sim_world_set_trace_tail (SimWorld *w, guint n_lines);
 
 /* A run whose virtual time stops moving (more than this many events at one
- * instant; default ten million) ends with a "no-progress" failure instead
+ * instant; default one million) ends with a "no-progress" failure instead
  * of running forever. */
 void sim_world_set_stall_limit (SimWorld *w, uint64_t max_events_per_instant);
 

@@ -334,7 +334,7 @@ fuzz_histories (guint variants)
     }
     /* Under a memory cap the loader gives the same history, or stops with
      * a limit error that names the line: never more memory, never a guess. */
-    if (v % 16 == 0) {
+    if (v % 32 == 0) {
       gsize cap = 1 + pcg32_below (&rng, (guint) MIN ((gsize) b->len * 16 + 64, G_MAXUINT32));
       GError *error = NULL;
       g_autoptr (ChkHistory) limited = chk_history_load_data_limited (
@@ -404,7 +404,7 @@ fuzz_traces (guint variants)
     }
     cr_assert_null (error);
     loaded++;
-    if (loaded % 8 == 0)
+    if (loaded % 32 == 0)
       draw_loaded (m, v);
     expect_case_time (t0, "trace", v);
   }
@@ -439,7 +439,7 @@ Test (history_fuzz, regressions)
   cr_assert_eq (chk_history_get (e, 0)->process, 16);
 }
 
-Test (history_fuzz, quick, .timeout = 120)
+Test (history_fuzz, quick, .timeout = 300)
 {
   fuzz_histories (HISTORY_FUZZ_QUICK);
 }
@@ -449,7 +449,7 @@ Test (history_fuzz, long, .timeout = 600)
   fuzz_histories (HISTORY_FUZZ_QUICK * 10);
 }
 
-Test (trace_fuzz, quick, .timeout = 120)
+Test (trace_fuzz, quick, .timeout = 300)
 {
   fuzz_traces (TRACE_FUZZ_QUICK);
 }
