@@ -226,6 +226,11 @@ typedef struct ProtoVTable {
    * commands (a scenario that gives one is rejected). */
   void (*admin) (void *state, const ProtoCtx *ctx, const char *command, int64_t now_us,
                  ProtoOutbox *out);
+
+  /* The names check() can report (the word before ':' of its explanation),
+   * NULL-terminated, so a scenario's `expect = violation invariant:NAME`
+   * can be checked for typos.  NULL: not listed, any name is accepted. */
+  const char *const *invariant_names;
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

@@ -156,7 +156,7 @@ trace_world_event (SimWorld *w, const char *kind)
 }
 
 static void
-partition_trace (SimWorld *w, const int8_t *group)
+partition_trace (SimWorld *w, const SimGroupId *group)
 {
   if (!w->trace.is_on)
     return;
@@ -183,7 +183,7 @@ partition_trace (SimWorld *w, const int8_t *group)
 }
 
 static void
-partition_apply (SimWorld *w, const int8_t *group)
+partition_apply (SimWorld *w, const SimGroupId *group)
 {
   sim_net_partition (&w->net, group);
   partition_trace (w, group);
@@ -201,7 +201,7 @@ sim_fault_apply (SimWorld *w, const SimFault *f)
     g_assert (f->node >= 0 && f->node < w->n_endpoints);
   switch (f->kind) {
   case SIM_FAULT_PARTITION: {
-    int8_t group[PROTO_MAX_ENDPOINTS];
+    SimGroupId group[PROTO_MAX_ENDPOINTS];
     memcpy (group, f->group, sizeof group);
     partition_apply (w, group);
     break;
@@ -327,7 +327,7 @@ sim_fault_random (SimWorld *w, SimRandomSource src)
     if (w->n_nodes < 2)
       break;
     /* Every node in group 0 or 1, both non-empty; clients stay reachable. */
-    int8_t group[PROTO_MAX_ENDPOINTS];
+    SimGroupId group[PROTO_MAX_ENDPOINTS];
     memset (group, -1, sizeof group);
     uint32_t mask;
     uint32_t full = (w->n_nodes >= 32) ? UINT32_MAX : ((1u << w->n_nodes) - 1);
@@ -335,7 +335,7 @@ sim_fault_random (SimWorld *w, SimRandomSource src)
       mask = pcg32_next (rng) & full;
     while (mask == 0 || mask == full);
     for (int n = 0; n < w->n_nodes; n++)
-      group[n] = (int8_t) ((mask >> n) & 1u);
+      group[n] = (SimGroupId) ((mask >> n) & 1u);
     sim_net_partition_random (&w->net, group);
     w->n_random_partitions++;
     partition_trace (w, group);

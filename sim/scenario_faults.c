@@ -50,15 +50,18 @@ enum {
   "pause N [for DURATION], resume N, skew N OFFSET [drift PPM], byzantine N BEHAVIOUR " \
   "corrupt N [BITS bits] or admin COMMAND"
 
-/* Keeps the schedule sorted by time; equal times keep file order. */
+/* Appends in file order; scn_parse_faults sorts by time at the end. */
 static void
 schedule_add (ScnParser *p, const SimFault *f)
 {
-  GArray *faults = p->cfg->faults;
-  guint at = faults->len;
-  while (at > 0 && g_array_index (faults, SimFault, at - 1).at_us > f->at_us)
-    at--;
-  g_array_insert_val (faults, at, *f);
+  g_array_append_val (p->cfg->faults, *f);
+}
+
+static gint
+fault_time_cmp (gconstpointer a, gconstpointer b)
+{
+  int64_t x = ((const SimFault *) a)->at_us, y = ((const SimFault *) b)->at_us;
+  return (x > y) - (x < y);
 }
 
 static GPtrArray *
@@ -111,7 +114,7 @@ parse_partition (ScnParser *p, const ScnEntry *e, const char *groups_text, SimFa
         return fail_endpoint (p, e, "partition", members[m], TRUE);
       if (f->group[ep] >= 0)
         return scn_fail_entry (p, e, "partition: %s is in two groups", members[m]);
-      f->group[ep] = (int8_t) g;
+      f->group[ep] = (SimGroupId) g;
       n_members++;
     }
     if (n_members == 0)
@@ -453,5 +456,7 @@ scn_parse_faults (ScnParser *p)
     if (!ok)
       return FALSE;
   }
+  /* Sorted by time, equal times in file order: g_array_sort is stable. */
+  g_array_sort (p->cfg->faults, fault_time_cmp);
   return TRUE;
 }

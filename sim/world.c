@@ -8,7 +8,7 @@
 
 #define SIM_TAIL_LINES 40
 /* More events than this at one virtual instant means time has stopped. */
-#define SIM_MAX_EVENTS_PER_INSTANT 10000000u
+#define SIM_MAX_EVENTS_PER_INSTANT 1000000u
 
 static void endpoint_step (SimWorld *w, int endpoint, ProtoEvent *ev, int release_slot);
 
@@ -110,6 +110,8 @@ sim_world_free (SimWorld *w)
   g_hash_table_unref (w->mark_index);
   if (w->failure != NULL)
     g_string_free (w->failure, TRUE);
+  if (w->limit != NULL)
+    g_string_free (w->limit, TRUE);
   g_string_free (w->why, TRUE);
   sim_config_free (w->cfg);
   g_free (w);
@@ -154,12 +156,43 @@ sim_endpoint_virtual_time (const SimWorld *w, int e, int64_t local_us)
   if (v128 < INT64_MIN / 2)
     v128 = INT64_MIN / 2;
   int64_t v = (int64_t) v128;
-  /* The division rounded; step to the exact first instant. */
-  while (sim_node_local_time (w, e, v) < local_us)
-    v++;
-  while (sim_node_local_time (w, e, v - 1) >= local_us)
-    v--;
-  return v;
+  /* The division rounded, by up to 10^6 / (10^6 + drift) instants (a
+   * million near -100% drift): find the exact first instant by galloping
+   * from the estimate, then halving; the local clock never goes back. */
+  int64_t lo, hi; /* local(lo) < local_us <= local(hi) */
+  if (sim_node_local_time (w, e, v) >= local_us) {
+    hi = v;
+    int64_t step = 1;
+    for (;;) {
+      lo = hi - step >= INT64_MIN / 2 ? hi - step : INT64_MIN / 2;
+      if (lo == INT64_MIN / 2 || sim_node_local_time (w, e, lo) < local_us)
+        break;
+      hi = lo;
+      step *= 2;
+    }
+    if (sim_node_local_time (w, e, lo) >= local_us)
+      return lo;
+  } else {
+    lo = v;
+    int64_t step = 1;
+    for (;;) {
+      hi = lo + step <= INT64_MAX / 2 ? lo + step : INT64_MAX / 2;
+      if (hi == INT64_MAX / 2 || sim_node_local_time (w, e, hi) >= local_us)
+        break;
+      lo = hi;
+      step *= 2;
+    }
+    if (sim_node_local_time (w, e, hi) < local_us)
+      return INT64_MAX / 2;
+  }
+  while (hi - lo > 1) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (sim_node_local_time (w, e, mid) >= local_us)
+      hi = mid;
+    else
+      lo = mid;
+  }
+  return hi;
 }
 
 void
@@ -240,6 +273,8 @@ world_fail (SimWorld *w, const char *why)
    * there (same config, same seed: the same events). */
   g_autoptr (SimWorld) again = sim_world_new (w->cfg, w->seed);
   again->stall_limit = w->stall_limit;
+  again->max_events = w->max_events;
+  again->max_memory_bytes = w->max_memory_bytes;
   sim_world_set_trace_tail (again, SIM_TAIL_LINES);
   sim_world_set_byzantine (again, w->byzantine_fn, w->byzantine_data);
   while (sim_world_step (again))
@@ -639,7 +674,7 @@ event_apply (SimWorld *w, const SimEvent *ev)
 gboolean
 sim_world_step (SimWorld *w)
 {
-  if (w->is_over)
+  if (w->is_over || !sim_world_within_limits (w))
     return FALSE;
   SimEvent ev;
   for (;;) {

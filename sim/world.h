@@ -63,9 +63,25 @@ void sim_world_set_trace_output (SimWorld *w, FILE *out);
 void sim_world_set_trace_tail (SimWorld *w, guint n_lines);
 
 /* A run whose virtual time stops moving (more than this many events at one
- * instant; default ten million) ends with a "no-progress" failure instead
+ * instant; default one million) ends with a "no-progress" failure instead
  * of running forever. */
 void sim_world_set_stall_limit (SimWorld *w, uint64_t max_events_per_instant);
+
+/* ---- Limits --------------------------------------------------------------
+ *
+ * Guards of one run against work without end (0: no limit).  max_events
+ * stops the run after that many events; max_memory_bytes stops it when the
+ * memory the world holds (queue, messages in flight, history, the values
+ * written, the trace tail) passes the cap.  The memory is counted from the
+ * world's own arrays, not measured, so the same run stops at the same event
+ * on every machine.  A stopped run is over: open operations become info as
+ * at its end, and sim_world_limit_reason says which limit was reached,
+ * when, and with what; a run that reached a limit has no verdict (unknown). */
+void sim_world_set_limits (SimWorld *w, uint64_t max_events, uint64_t max_memory_bytes);
+/* NULL unless a limit stopped the run. */
+const char *sim_world_limit_reason (const SimWorld *w);
+/* The memory the world holds now, as counted for max_memory_bytes. */
+uint64_t sim_world_memory_bytes (const SimWorld *w);
 
 /* ---- Choices -------------------------------------------------------------
  *

@@ -66,6 +66,7 @@ sim_world_clone (const SimWorld *w)
   g_array_append_vals (c->mark_counts, w->mark_counts->data, w->mark_counts->len);
 
   c->failure = w->failure != NULL ? g_string_new (w->failure->str) : NULL;
+  c->limit = w->limit != NULL ? g_string_new (w->limit->str) : NULL;
   c->why = g_string_new (NULL);
   sim_trace_init (c);
   return c;
@@ -136,8 +137,8 @@ sim_world_digest (const SimWorld *w)
   }
   h = hash_add (h, msgs);
   if (w->net.has_cuts) {
-    h = hash_add (h, hash_bytes (1, w->net.group, (size_t) w->n_endpoints));
-    h = hash_add (h, hash_bytes (4, w->net.random_group, (size_t) w->n_endpoints));
+    h = hash_add (h, hash_bytes (1, w->net.group, sizeof (SimGroupId) * (size_t) w->n_endpoints));
+    h = hash_add (h, hash_bytes (4, w->net.random_group, sizeof (SimGroupId) * (size_t) w->n_endpoints));
     h = hash_add (h, hash_bytes (2, w->net.oneway, (size_t) w->n_endpoints * w->n_endpoints));
   }
   return h;

@@ -168,6 +168,9 @@ struct SimWorld {
   GHashTable *mark_index;    /* name -> index + 1; lookups only */
 
   GString *failure;          /* NULL while invariants hold */
+  uint64_t max_events;       /* limits (world_limits.c); 0: none */
+  uint64_t max_memory_bytes;
+  GString *limit;            /* NULL unless a limit stopped the run */
   GString *why;
   SimTrace trace;
 };
@@ -207,6 +210,9 @@ void sim_trace_tail (const SimWorld *w, GString *out);
 
 /* world.c */
 void sim_world_marks_init (SimWorld *w);
+
+/* world_limits.c: FALSE (and the run is over) if a limit is reached. */
+gboolean sim_world_within_limits (SimWorld *w);
 
 /* faults.c */
 void sim_faults_init (SimWorld *w);
