@@ -221,6 +221,7 @@ sim_fault_apply (SimWorld *w, const SimFault *f)
     /* Recorded for outbox-rewriting wrappers; the engine itself does not
      * change the node. */
     g_strlcpy (w->nodes[f->node].behaviour, f->behaviour, sizeof w->nodes[f->node].behaviour);
+    w->ctxs[f->node].is_faulty = TRUE;
     if (w->trace.is_on) {
       g_autofree char *label = g_strdup_printf (
           "byzantine: %s%s", f->behaviour,

@@ -32,7 +32,12 @@ sim_world_clone (const SimWorld *w)
   c->persist_scratch = g_memdup2 (w->persist_scratch, MAX (vt->persist_size, 1));
   c->nodes = g_memdup2 (w->nodes, sizeof (SimNode) * w->n_nodes);
   for (int n = 0; n < w->n_nodes; n++)
+  {
     c->nodes[n].held = g_array_copy (w->nodes[n].held);
+    c->nodes[n].byzantine_memory = g_byte_array_new ();
+    g_byte_array_append (c->nodes[n].byzantine_memory, w->nodes[n].byzantine_memory->data,
+                         w->nodes[n].byzantine_memory->len);
+  }
   c->clients = g_memdup2 (w->clients, sizeof (SimClient) * MAX (w->n_clients, 1));
   c->timers = g_memdup2 (w->timers, sizeof (SimTimer) * w->n_endpoints);
   c->ctxs = g_memdup2 (w->ctxs, sizeof (ProtoCtx) * w->n_endpoints);

@@ -51,6 +51,7 @@ typedef struct {
   GArray *held;              /* guint slots that arrived while paused */
   char behaviour[32];        /* byzantine behaviour set by a fault ("" none) */
   Pcg32 byzantine_rng;
+  GByteArray *byzantine_memory; /* the rewriter's own (sim/byzantine.c) */
 } SimNode;
 
 typedef struct {
