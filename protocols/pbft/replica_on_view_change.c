@@ -27,8 +27,7 @@ pbft_replica_on_view_change (PbftNode *node, const ProtoCtx *ctx, int from,
   uint64_t smallest = UINT64_MAX;
   for (int j = 0; j < ctx->n_nodes; j++)
     if (j != ctx->self && node->vc_digest[j] != 0
-        && (node->vcs[j].head.view > node->view
-            || (node->vcs[j].head.view == node->view && !node->is_view_changing))) {
+        && node->vcs[j].head.view > node->view) {
       ahead++;
       smallest = MIN (smallest, node->vcs[j].head.view);
     }
