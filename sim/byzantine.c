@@ -159,7 +159,8 @@ sim_byzantine_rewrite (const char *behaviour, const ProtoCtx *ctx, const void *s
     size_t len = m->len;
     ProtoMsgClass cls = msg_class (vt, msg, len);
     gboolean is_generic = vt->msg_class == NULL;
-    uint32_t camp = (uint32_t) (m->to % 2);
+    /* Two camps: every third receiver (n3, n6, ...) hears the second story. */
+    uint32_t camp = m->to % 3 == 2 ? 1u : 0u;
     gboolean changed = FALSE;
     if (is_slow) {
       if (cls == PROTO_MSG_PROPOSAL || is_generic) {
@@ -169,7 +170,8 @@ sim_byzantine_rewrite (const char *behaviour, const ProtoCtx *ctx, const void *s
       continue;
     }
     if (strcmp (behaviour, "equivocate") == 0) {
-      if (is_generic || cls == PROTO_MSG_PROPOSAL || cls == PROTO_MSG_VOTE)
+      if (is_generic || cls == PROTO_MSG_PROPOSAL || cls == PROTO_MSG_VOTE
+          || cls == PROTO_MSG_REPLY)
         changed = tamper (vt, state, ctx, msg, &len, PROTO_TAMPER_VALUE, camp, rng);
     } else if (strcmp (behaviour, "corrupt-digest") == 0) {
       if (is_generic || cls == PROTO_MSG_PROPOSAL || cls == PROTO_MSG_VOTE

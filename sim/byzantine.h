@@ -4,11 +4,12 @@
  * node X into one of:
  *
  *   silent              sends nothing (a crash that keeps listening)
- *   equivocate          tells two camps of peers two stories: proposals and
- *                       votes to odd-numbered receivers carry another value
+ *   equivocate          tells two camps of peers two stories: proposals,
+ *                       votes and replies to every third receiver (n3, n6,
+ *                       ..., and clients likewise) carry another value
  *                       (vt->tamper PROTO_TAMPER_VALUE)
- *   corrupt-digest      proposals and votes to odd-numbered receivers carry
- *                       a digest that does not match (PROTO_TAMPER_DIGEST)
+ *   corrupt-digest      proposals and votes to every third receiver carry a
+ *                       digest that does not match (PROTO_TAMPER_DIGEST)
  *   lie-in-view-change  view-change messages claim no prepared or
  *                       pre-prepared requests (PROTO_TAMPER_FORGET)
  *   replay              also resends, now and then, a message it sent earlier
