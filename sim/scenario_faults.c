@@ -13,6 +13,7 @@
  *   random.crash = 0.5/s   random.crash_for = 500ms   (and partition, pause,
  *   random.skew = 0.1/s    random.skew_max = 100ms     each with _for) */
 #include "sim/scenario_private.h"
+#include "sim/byzantine.h"
 
 #include <string.h>
 
@@ -261,6 +262,11 @@ parse_action (ScnParser *p, const ScnEntry *e, int64_t at_us, const char *text)
     if (!ok)
       return scn_fail_entry (p, e, "byzantine: expected 'byzantine N BEHAVIOUR' such as "
                              "'byzantine n4 equivocate'");
+    if (!sim_byzantine_is_known (how)) {
+      g_autofree char *list = g_strjoinv (", ", (char **) sim_byzantine_behaviours ());
+      return scn_fail_entry (p, e, "byzantine: unknown behaviour '%s'; expected one of %s", how,
+                             list);
+    }
     f.kind = SIM_FAULT_BYZANTINE;
     g_strlcpy (f.behaviour, how, sizeof f.behaviour);
     break;
