@@ -117,6 +117,7 @@ Test (pbft_world, f_plus_one_colluding_break_agreement)
 Test (pbft_world, bug_scenarios_break_only_with_the_bug)
 {
   static const struct { const char *scenario; const char *why; } cases[] = {
+    { "scenarios/pbft/bug-commit-with-2f-prepares.scn", "agreement: " },
     { "scenarios/pbft/bug-view-change-without-certificates.scn", "agreement: " },
     { "scenarios/pbft/bug-client-accepts-first-reply.scn", "client-result: " },
     { "scenarios/pbft/bug-no-digest-check.scn", "total-order: " },

@@ -188,7 +188,7 @@ pbft_slot_update (PbftNode *node, const ProtoCtx *ctx, PbftSlot *s, int64_t now_
   int need_prepares = q - 1;
   int need_commits = q;
   if (cfg->bug == PBFT_BUG_COMMIT_WITH_2F_PREPARES)
-    need_commits = q - 1; /* seeded bug: one commit too few */
+    need_commits = 0; /* seeded bug: the 2f prepares are taken as enough */
   (void) f;
   if (!s->is_prepared) {
     int primary = pbft_primary (s->view, n);

@@ -38,7 +38,8 @@
 
 typedef enum {
   PBFT_BUG_NONE,
-  PBFT_BUG_COMMIT_WITH_2F_PREPARES,          /* commit-local with 2f commits: one too few */
+  PBFT_BUG_COMMIT_WITH_2F_PREPARES,          /* commit-local once prepared: 2f prepares,
+                                                not 2f+1 commits */
   PBFT_BUG_VIEW_CHANGE_WITHOUT_CERTIFICATES, /* new view ignores P and Q: all null */
   PBFT_BUG_CLIENT_ACCEPTS_FIRST_REPLY,       /* client needs 1 reply, not f + 1 */
   PBFT_BUG_NO_DIGEST_CHECK,                  /* pre-prepare's digest not checked */
