@@ -85,6 +85,8 @@ typedef struct {
   int64_t pause_us;
   double skew_per_s;
   int64_t skew_max_us;
+  double byzantine_per_s;    /* a correct node turns Byzantine (random behaviour) */
+  int64_t byzantine_max;     /* ... while fewer than this many are */
 } SimRandomFaults;
 
 typedef struct {

@@ -3,6 +3,7 @@
  * scenario (cfg->faults) and random fault rates (cfg->random_faults), each
  * random source drawing from its own Pcg32 stream. */
 #include "sim/world_internal.h"
+#include "sim/byzantine.h"
 
 #include <math.h>
 #include <string.h>
@@ -259,6 +260,7 @@ sim_faults_init (SimWorld *w)
   w->fault_rate[SIM_RANDOM_PARTITION] = rf->partition_per_s;
   w->fault_rate[SIM_RANDOM_PAUSE] = rf->pause_per_s;
   w->fault_rate[SIM_RANDOM_SKEW] = rf->skew_per_s;
+  w->fault_rate[SIM_RANDOM_BYZANTINE] = rf->byzantine_per_s;
   for (int s = 0; s < SIM_RANDOM__COUNT; s++) {
     pcg32_seed (&w->fault_rng[s], pcg32_derive (w->seed, SIM_STREAM_FAULT, (uint32_t) s),
                 (uint64_t) s);
@@ -314,6 +316,23 @@ sim_fault_random (SimWorld *w, SimRandomSource src)
   case SIM_RANDOM_SKEW: {
     int64_t max = MAX (rf->skew_max_us, 0);
     node_skew (w, node, pcg32_range (rng, -max, max), w->nodes[node].drift_ppm);
+    break;
+  }
+  case SIM_RANDOM_BYZANTINE: {
+    /* A correct node turns Byzantine for the rest of the run, with a
+     * behaviour drawn from sim/byzantine.h, while fewer than byzantine_max
+     * nodes are. */
+    int faulty = 0;
+    for (int n = 0; n < w->n_nodes; n++)
+      faulty += w->nodes[n].behaviour[0] != '\0';
+    const char *const *names = sim_byzantine_behaviours ();
+    guint n_names = g_strv_length ((char **) names);
+    const char *how = names[pcg32_below (rng, n_names)];
+    if (faulty < rf->byzantine_max && w->nodes[node].behaviour[0] == '\0') {
+      SimFault f = { .kind = SIM_FAULT_BYZANTINE, .node = node };
+      g_strlcpy (f.behaviour, how, sizeof f.behaviour);
+      sim_fault_apply (w, &f);
+    }
     break;
   }
   case SIM_RANDOM__COUNT:

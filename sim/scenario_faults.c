@@ -11,7 +11,8 @@
  *   at 6s    = byzantine n4 equivocate
  * and random fault rates for fuzzing:
  *   random.crash = 0.5/s   random.crash_for = 500ms   (and partition, pause,
- *   random.skew = 0.1/s    random.skew_max = 100ms     each with _for) */
+ *   random.skew = 0.1/s    random.skew_max = 100ms     each with _for)
+ *   random.byzantine = 1/s random.byzantine_max = 1    (sim/byzantine.h) */
 #include "sim/scenario_private.h"
 #include "sim/byzantine.h"
 
@@ -19,13 +20,15 @@
 
 static const char *const random_keys[] = {
   "random.crash", "random.crash_for", "random.partition", "random.partition_for",
-  "random.pause", "random.pause_for", "random.skew", "random.skew_max", NULL,
+  "random.pause", "random.pause_for", "random.skew", "random.skew_max",
+  "random.byzantine", "random.byzantine_max", NULL,
 };
 
 /* For suggestions: what a [faults] key can be. */
 static const char *const fault_key_forms[] = {
   "at", "random.crash", "random.crash_for", "random.partition", "random.partition_for",
-  "random.pause", "random.pause_for", "random.skew", "random.skew_max", NULL,
+  "random.pause", "random.pause_for", "random.skew", "random.skew_max",
+  "random.byzantine", "random.byzantine_max", NULL,
 };
 
 static const char *const action_names[] = {
@@ -320,6 +323,8 @@ parse_random (ScnParser *p, const ScnEntry *e, int which)
   case 5: return scn_get_duration (p, e, 1, max_us, &r->pause_us);
   case 6: return scn_get_rate (p, e, &r->skew_per_s);
   case 7: return scn_get_duration (p, e, 1, SCN_HOUR_US, &r->skew_max_us);
+  case 8: return scn_get_rate (p, e, &r->byzantine_per_s);
+  case 9: return scn_get_int (p, e, 0, PROTO_MAX_NODES, &r->byzantine_max);
   }
   g_assert_not_reached ();
 }
@@ -345,7 +350,7 @@ scn_parse_faults (ScnParser *p)
              ? scn_fail_unknown_key (p, e, random_keys)
              : scn_fail_entry (p, e, "unknown key; expected 'at TIME = ACTION' (such as "
                                "'at 1s = crash n1') or random.crash, random.partition, "
-                               "random.pause, random.skew (with _for / _max)");
+                               "random.pause, random.skew (with _for / _max), random.byzantine (with _max)");
     }
     if (!ok)
       return FALSE;

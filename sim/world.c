@@ -782,7 +782,7 @@ sim_choice_describe (const SimWorld *w, const SimChoice *c, GString *out)
     g_string_append_printf (out, " #%" G_GUINT64_FORMAT, c->id + 1);
     break;
   case SIM_CHOICE_RANDOM_FAULT: {
-    static const char *const src[] = { "crash", "partition", "pause", "skew" };
+    static const char *const src[] = { "crash", "partition", "pause", "skew", "byzantine" };
     g_string_append_printf (out, " %s", c->id < SIM_RANDOM__COUNT ? src[c->id] : "?");
     break;
   }

@@ -36,6 +36,7 @@ Test (pbft_world_slow, random_byzantine_at_most_f, .timeout = 600)
 {
   const char *const *names = sim_byzantine_behaviours ();
   guint n_behaviours = g_strv_length ((char **) names);
+  int with_byzantine = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
     g_autoptr (SimConfig) cfg = load ("scenarios/pbft/seven-replicas-random.scn");
     Pcg32 rng;
@@ -43,7 +44,13 @@ Test (pbft_world_slow, random_byzantine_at_most_f, .timeout = 600)
     cfg->n_nodes = 4 + 3 * (int) pcg32_below (&rng, 2); /* 4 or 7 */
     int f = pbft_f (cfg->n_nodes);
     g_array_set_size (cfg->faults, 0);
-    for (int k = 0; k < f; k++) {
+    /* Odd seeds: f scheduled Byzantine replicas; even seeds: random ones
+     * (random.byzantine), at most f. */
+    if (seed % 2 == 0) {
+      cfg->random_faults.byzantine_per_s = 2.0;
+      cfg->random_faults.byzantine_max = f;
+    }
+    for (int k = 0; k < f && seed % 2 == 1; k++) {
       SimFault fault;
       memset (&fault, 0, sizeof fault);
       fault.kind = SIM_FAULT_BYZANTINE;
@@ -65,5 +72,11 @@ Test (pbft_world_slow, random_byzantine_at_most_f, .timeout = 600)
     g_autofree char *why = NULL;
     cr_expect_eq (test_linearizable_verdict (w, &why), CHK_VERDICT_OK,
                   "seed %" G_GUINT64_FORMAT ": %s", seed, why);
+    int faulty = 0;
+    for (int n = 0; n < cfg->n_nodes; n++)
+      faulty += sim_world_node_behaviour (w, n)[0] != '\0';
+    cr_expect_leq (faulty, f, "seed %" G_GUINT64_FORMAT, seed);
+    with_byzantine += faulty > 0;
   }
+  cr_expect_geq (with_byzantine, 180, "only %d runs had a Byzantine replica", with_byzantine);
 }
