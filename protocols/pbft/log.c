@@ -73,7 +73,7 @@ uint64_t
 pbft_high (const PbftNode *node, const ProtoCtx *ctx)
 {
   const PbftConfig *cfg = ctx->config;
-  return node->stable.seq + (uint64_t) cfg->log_window;
+  return node->stable.seq + pbft_window (cfg);
 }
 
 /* 4.2: "a replica accepts ... provided ... the sequence number n is between

@@ -9,7 +9,7 @@ static const ProtoKnob pbft_knobs[] = {
   { "checkpoint_interval", PROTO_KNOB_INT, offsetof (PbftConfig, checkpoint_interval), "8", 1,
     PBFT_LOG_CAP / 2, NULL, "K: a checkpoint every K executed requests" },
   { "log_window", PROTO_KNOB_INT, offsetof (PbftConfig, log_window), "16", 2, PBFT_LOG_CAP,
-    NULL, "L: the high water mark is the stable checkpoint plus L (at least 2K)" },
+    NULL, "L: the high water mark is the stable checkpoint plus L (taken as 2K if smaller)" },
   { "view_change_timeout", PROTO_KNOB_DURATION, offsetof (PbftConfig, view_change_us), "200ms",
     1000, 60000000, NULL, "T: how long a backup waits for a request to execute; doubles "
     "after each view change that does not bring progress" },

@@ -313,6 +313,12 @@ typedef struct {
 static inline int pbft_f (int n) { return (n - 1) / 3; }
 static inline int pbft_quorum (int n) { return (n + pbft_f (n) + 2) / 2; }
 static inline int pbft_primary (uint64_t view, int n) { return (int) (view % (uint64_t) n); }
+/* L as used: at least 2K, so the next checkpoint fits below H. */
+static inline uint64_t
+pbft_window (const PbftConfig *cfg)
+{
+  return (uint64_t) MIN (MAX (cfg->log_window, 2 * cfg->checkpoint_interval), PBFT_LOG_CAP);
+}
 
 /* log.c */
 uint64_t pbft_mix (uint64_t h, uint64_t v);

@@ -263,7 +263,7 @@ pbft_decide (const PbftNode *node, const ProtoCtx *ctx, uint64_t view, uint32_t 
   uint64_t max_seq = ck_seq;
   for (int i = 0; i < s.n; i++)
     for (int k = 0; k < s.m[i]->head.n_p; k++)
-      if (s.m[i]->p[k].seq > max_seq && s.m[i]->p[k].seq <= ck_seq + (uint64_t) cfg->log_window)
+      if (s.m[i]->p[k].seq > max_seq && s.m[i]->p[k].seq <= ck_seq + pbft_window (cfg))
         max_seq = s.m[i]->p[k].seq;
 
   for (uint64_t seq = ck_seq + 1; seq <= max_seq; seq++) {
