@@ -3,7 +3,8 @@
 # client operation, PBFT with n = 4, 7, 10, 13, 16 (f = 1..5) against Raft
 # (5 nodes, f = 2 crash faults) on the same workload: 4 clients, 5ms think
 # time, 10 virtual seconds, lossless network.  Deterministic (seed 1).
-# Writes bench/pbft.svg, a bar chart of messages per operation.
+# With SVG=FILE, also writes a bar chart of messages per operation to FILE
+# (the README's is docs/pbft-price.svg).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -19,7 +20,7 @@ for n in 4 7 10 13 16; do "$exe" pbft $n; done | tee "$rows"
 "$exe" raft 5 | tee -a "$rows"
 "$exe" raft 16 | tee -a "$rows"
 # Multi-Paxos: add "$exe" paxos 5 here once it is registered.
-if [ -n "${SVG:-bench/pbft.svg}" ]; then
+if [ -n "${SVG:-}" ]; then
   awk -F'|' 'BEGIN { y = 30 }
     { name[NR] = $2 " n=" $3; gsub(/ +/, " ", name[NR]); v[NR] = $5 + 0; if (v[NR] > max) max = v[NR] }
     END {
@@ -34,6 +35,6 @@ if [ -n "${SVG:-bench/pbft.svg}" ]; then
         y += 28
       }
       print "</svg>"
-    }' "$rows" > "${SVG:-bench/pbft.svg}"
+    }' "$rows" > "$SVG"
 fi
 rm -f "$rows"
