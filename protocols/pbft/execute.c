@@ -114,11 +114,13 @@ pbft_execute (PbftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *
     proto_outbox_sync (out);
     /* 4.5.2: the view-change timeout doubles until a request executes in
      * the new view; then it is back to T. */
-    node->vc_timeout_us = cfg->view_change_us;
-    node->vc_deadline_us = INT64_MAX;
-    pbft_timer_update (node, ctx, now_us);
-    if (pbft_primary (node->view, ctx->n_nodes) == ctx->self)
-      pbft_primary_propose (node, ctx, out);
+    if (!node->is_view_changing) {
+      node->vc_timeout_us = cfg->view_change_us;
+      node->vc_deadline_us = INT64_MAX;
+      pbft_timer_update (node, ctx, now_us);
+      if (pbft_primary (node->view, ctx->n_nodes) == ctx->self)
+        pbft_primary_propose (node, ctx, out);
+    }
   }
 }
 

@@ -22,6 +22,5 @@ pbft_replica_on_checkpoint (PbftNode *node, const ProtoCtx *ctx, int from,
       slot = k;
   }
   votes[slot] = (PbftQEntry) { .seq = m->seq, .digest = m->digest };
-  if (from != ctx->self)
-    pbft_checkpoint_stable_check (node, ctx, now_us, out);
+  pbft_checkpoint_stable_check (node, ctx, now_us, out);
 }
