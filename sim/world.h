@@ -125,7 +125,7 @@ void sim_choice_describe (const SimWorld *w, const SimChoice *c, GString *out);
 SimWorld *sim_world_clone (const SimWorld *w);
 /* A 64-bit hash of what the protocol can observe: every node's state
  * (vt->digest, or its bytes), up and paused flags, whether a deadline is
- * set, the client stubs' states and open operations, the messages in flight
+ * set, a Byzantine node's behaviour and rewriter state, the client stubs' states and open operations, the messages in flight
  * (as a multiset of (from, to, bytes)) and the partitions.  Virtual time,
  * message ids, statistics, the trace and the history are left out, so two
  * runs that reach the same state by different paths have equal digests. */

@@ -111,6 +111,14 @@ sim_world_digest (const SimWorld *w)
     h = hash_add (h, (uint64_t) node->is_up | (uint64_t) node->is_paused << 1
                          | (uint64_t) (w->timers[n].deadline != PROTO_NO_DEADLINE) << 2
                          | (uint64_t) node->has_held_timeout << 3);
+    if (node->behaviour[0] != '\0') {
+      /* A Byzantine node: what it does next depends on its behaviour, the
+       * rewriter's random stream and what it remembers. */
+      h = hash_add (h, hash_bytes (0, node->behaviour, strlen (node->behaviour)));
+      h = hash_add (h, node->byzantine_rng.state);
+      h = hash_add (h, hash_bytes (0, node->byzantine_memory->data,
+                                   node->byzantine_memory->len));
+    }
   }
   for (int c = 0; c < w->n_clients; c++) {
     const SimClient *cl = &w->clients[c];
