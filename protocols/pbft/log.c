@@ -181,7 +181,6 @@ pbft_slot_update (PbftNode *node, const ProtoCtx *ctx, PbftSlot *s, int64_t now_
   if (!s->has_pre_prepare || s->view != node->view || node->is_view_changing)
     return;
   int n = ctx->n_nodes;
-  int f = pbft_f (n);
   int q = pbft_quorum (n);
   /* With n = 3f + 1, 2f prepares plus the pre-prepare make a quorum; for
    * other n the quorum is what the intersection argument needs. */
@@ -189,7 +188,6 @@ pbft_slot_update (PbftNode *node, const ProtoCtx *ctx, PbftSlot *s, int64_t now_
   int need_commits = q;
   if (cfg->bug == PBFT_BUG_COMMIT_WITH_2F_PREPARES)
     need_commits = 0; /* seeded bug: the 2f prepares are taken as enough */
-  (void) f;
   if (!s->is_prepared) {
     int primary = pbft_primary (s->view, n);
     if (count_matching (s->prepares, ctx, s->view, s->digest, primary) >= need_prepares) {
