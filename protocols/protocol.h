@@ -192,7 +192,7 @@ typedef enum {
   PROTO_TAMPER_DIGEST,
   /* Claim to have seen less than it has (no or stale certificates). */
   PROTO_TAMPER_FORGET,
-  /* Change one field at random (rng). */
+  /* Change one field, chosen and set with draws from rng. */
   PROTO_TAMPER_RANDOM,
 } ProtoTamper;
 
