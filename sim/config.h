@@ -97,6 +97,8 @@ typedef struct {
   double skew_per_s;
   int64_t skew_max_us;
   double corrupt_per_s;      /* a bit flips in a random node's durable image */
+  double byzantine_per_s;    /* a correct node turns Byzantine (random behaviour) */
+  int64_t byzantine_max;     /* ... while fewer than this many are */
 } SimRandomFaults;
 
 /* The nodes' disks (sim/storage.c).  A node's persist region becomes

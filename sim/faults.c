@@ -3,6 +3,7 @@
  * scenario (cfg->faults) and random fault rates (cfg->random_faults), each
  * random source drawing from its own Pcg32 stream. */
 #include "sim/world_internal.h"
+#include "sim/byzantine.h"
 
 #include <math.h>
 #include <string.h>
@@ -256,6 +257,7 @@ sim_fault_apply (SimWorld *w, const SimFault *f)
     /* Recorded for outbox-rewriting wrappers; the engine itself does not
      * change the node. */
     g_strlcpy (w->nodes[f->node].behaviour, f->behaviour, sizeof w->nodes[f->node].behaviour);
+    w->ctxs[f->node].is_faulty = TRUE;
     if (w->trace.is_on) {
       g_autofree char *label = g_strdup_printf (
           "byzantine: %s%s", f->behaviour,
@@ -294,6 +296,7 @@ sim_faults_init (SimWorld *w)
   w->fault_rate[SIM_RANDOM_PAUSE] = rf->pause_per_s;
   w->fault_rate[SIM_RANDOM_SKEW] = rf->skew_per_s;
   w->fault_rate[SIM_RANDOM_CORRUPT] = rf->corrupt_per_s;
+  w->fault_rate[SIM_RANDOM_BYZANTINE] = rf->byzantine_per_s;
   for (int s = 0; s < SIM_RANDOM__COUNT; s++) {
     pcg32_seed (&w->fault_rng[s], pcg32_derive (w->seed, SIM_STREAM_FAULT, (uint32_t) s),
                 (uint64_t) s);
@@ -358,6 +361,23 @@ sim_fault_random (SimWorld *w, SimRandomSource src)
   case SIM_RANDOM_CORRUPT:
     sim_storage_corrupt (w, node, 1, rng);
     break;
+  case SIM_RANDOM_BYZANTINE: {
+    /* A correct node turns Byzantine for the rest of the run, with a
+     * behaviour drawn from sim/byzantine.h, while fewer than byzantine_max
+     * nodes are. */
+    int faulty = 0;
+    for (int n = 0; n < w->n_nodes; n++)
+      faulty += w->nodes[n].behaviour[0] != '\0';
+    const char *const *names = sim_byzantine_behaviours ();
+    guint n_names = g_strv_length ((char **) names);
+    const char *how = names[pcg32_below (rng, n_names)];
+    if (faulty < rf->byzantine_max && w->nodes[node].behaviour[0] == '\0') {
+      SimFault f = { .kind = SIM_FAULT_BYZANTINE, .node = node };
+      g_strlcpy (f.behaviour, how, sizeof f.behaviour);
+      sim_fault_apply (w, &f);
+    }
+    break;
+  }
   case SIM_RANDOM__COUNT:
     g_assert_not_reached ();
   }

@@ -15,15 +15,18 @@
  *   random.crash = 0.5/s   random.crash_for = 500ms   (and partition, pause,
  *   random.skew = 0.1/s    random.skew_max = 100ms     each with _for)
  *   random.corrupt = 0.1/s
+ *   random.byzantine = 1/s random.byzantine_max = 1    (sim/byzantine.h)
  * and the disks (sim/storage.c):
  *   disk_latency = 1ms..5ms   torn_writes = 0.5   corrupt = n2 at 3s; n1 at 4s */
 #include "sim/scenario_private.h"
+#include "sim/byzantine.h"
 
 #include <string.h>
 
 static const char *const random_keys[] = {
   "random.crash", "random.crash_for", "random.partition", "random.partition_for",
-  "random.pause", "random.pause_for", "random.skew", "random.skew_max", "random.corrupt", NULL,
+  "random.pause", "random.pause_for", "random.skew", "random.skew_max", "random.corrupt",
+  "random.byzantine", "random.byzantine_max", NULL,
 };
 
 static const char *const storage_keys[] = { "disk_latency", "torn_writes", "corrupt", NULL };
@@ -32,7 +35,7 @@ static const char *const storage_keys[] = { "disk_latency", "torn_writes", "corr
 static const char *const fault_key_forms[] = {
   "at", "random.crash", "random.crash_for", "random.partition", "random.partition_for",
   "random.pause", "random.pause_for", "random.skew", "random.skew_max", "random.corrupt",
-  "disk_latency", "torn_writes", "corrupt", NULL,
+  "random.byzantine", "random.byzantine_max", "disk_latency", "torn_writes", "corrupt", NULL,
 };
 
 static const char *const action_names[] = {
@@ -309,6 +312,11 @@ parse_action (ScnParser *p, const ScnEntry *e, int64_t at_us, const char *text)
     if (!ok)
       return scn_fail_entry (p, e, "byzantine: expected 'byzantine N BEHAVIOUR' such as "
                              "'byzantine n4 equivocate'");
+    if (!sim_byzantine_is_known (how)) {
+      g_autofree char *list = g_strjoinv (", ", (char **) sim_byzantine_behaviours ());
+      return scn_fail_entry (p, e, "byzantine: unknown behaviour '%s'; expected one of %s", how,
+                             list);
+    }
     f.kind = SIM_FAULT_BYZANTINE;
     g_strlcpy (f.behaviour, how, sizeof f.behaviour);
     break;
@@ -363,6 +371,8 @@ parse_random (ScnParser *p, const ScnEntry *e, int which)
   case 6: return scn_get_rate (p, e, &r->skew_per_s);
   case 7: return scn_get_duration (p, e, 1, SCN_HOUR_US, &r->skew_max_us);
   case 8: return scn_get_rate (p, e, &r->corrupt_per_s);
+  case 9: return scn_get_rate (p, e, &r->byzantine_per_s);
+  case 10: return scn_get_int (p, e, 0, PROTO_MAX_NODES, &r->byzantine_max);
   }
   g_assert_not_reached ();
 }
@@ -451,7 +461,8 @@ scn_parse_faults (ScnParser *p)
              : scn_fail_entry (p, e, "unknown key; expected 'at TIME = ACTION' (such as "
                                "'at 1s = crash n1') or random.crash, random.partition, "
                                "random.pause, random.skew (with _for / _max), "
-                               "random.corrupt, disk_latency, torn_writes, corrupt");
+                               "random.corrupt, random.byzantine (with _max), disk_latency, "
+                               "torn_writes, corrupt");
     }
     if (!ok)
       return FALSE;

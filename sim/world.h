@@ -26,6 +26,7 @@ typedef struct {
   int64_t now_us;           /* virtual time of the last applied event */
   uint64_t events;          /* events applied */
   uint64_t msgs_sent;
+  uint64_t bytes_sent;      /* message bytes handed to the network */
   uint64_t msgs_delivered;
   uint64_t msgs_dropped;    /* lost: random loss, partitions, crashed receivers */
   uint64_t msgs_duplicated; /* extra copies made by the network; always
@@ -120,6 +121,7 @@ typedef enum {
   SIM_RANDOM_PAUSE,
   SIM_RANDOM_SKEW,
   SIM_RANDOM_CORRUPT,
+  SIM_RANDOM_BYZANTINE,
   SIM_RANDOM__COUNT
 } SimRandomSource;
 
@@ -150,7 +152,7 @@ void sim_choice_describe (const SimWorld *w, const SimChoice *c, GString *out);
 SimWorld *sim_world_clone (const SimWorld *w);
 /* A 64-bit hash of what the protocol can observe: every node's state
  * (vt->digest, or its bytes), up and paused flags, whether a deadline is
- * set, the client stubs' states and open operations, the messages in flight
+ * set, a Byzantine node's behaviour and rewriter state, the client stubs' states and open operations, the messages in flight
  * (as a multiset of (from, to, bytes)) and the partitions.  Virtual time,
  * message ids, statistics, the trace and the history are left out, so two
  * runs that reach the same state by different paths have equal digests. */
@@ -159,10 +161,15 @@ uint64_t sim_world_digest (const SimWorld *w);
 /* Byzantine nodes.  A SIM_FAULT_BYZANTINE fault names a behaviour for a
  * node; from then on, after each of its steps and before its messages enter
  * the network, fn may rewrite its outbox (equivocate, forge, stay silent).
- * rng is a stream of the node's own for the rewriter.  Without fn the fault
- * is recorded in the trace and the node stays correct. */
+ * rng is a stream of the node's own for the rewriter, and memory a byte
+ * buffer of the node's own that the rewriter may keep across steps (old
+ * messages to replay); both are part of the world and cloned with it.
+ * Every world starts with the rewriters of sim/byzantine.h installed
+ * (sim_byzantine_rewrite); this replaces them, and fn NULL removes them:
+ * the fault is then only recorded in the trace and the node stays correct. */
 typedef void (*SimByzantineFn) (const char *behaviour, const ProtoCtx *ctx, const void *state,
-                                ProtoOutbox *out, Pcg32 *rng, void *user_data);
+                                ProtoOutbox *out, Pcg32 *rng, GByteArray *memory,
+                                void *user_data);
 void sim_world_set_byzantine (SimWorld *w, SimByzantineFn fn, void *user_data);
 const char *sim_world_node_behaviour (const SimWorld *w, int node);
 
