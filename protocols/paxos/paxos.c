@@ -111,6 +111,8 @@ paxos_timeout (PaxosNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox
   }
   if (now_us < node->election_deadline_us)
     return;
+  if (cfg->mode == PAXOS_MODE_SINGLE && paxos_single_is_decided (node, ctx, now_us, out))
+    return;
   if (cfg->mode == PAXOS_MODE_SINGLE && node->n_pending == 0) {
     /* Nobody waits for the decree any more: stop proposing. */
     if (node->role != PAXOS_FOLLOWER)

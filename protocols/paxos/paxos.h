@@ -454,6 +454,8 @@ void paxos_catchup_ask (PaxosNode *node, const ProtoCtx *ctx, int peer, int64_t 
 /* single.c: the single-decree register. */
 void paxos_single_phase2 (PaxosNode *node, const ProtoCtx *ctx, int64_t now_us,
                           ProtoOutbox *out);
+gboolean paxos_single_is_decided (PaxosNode *node, const ProtoCtx *ctx, int64_t now_us,
+                                  ProtoOutbox *out);
 void paxos_single_answer (PaxosNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
 void paxos_single_request (PaxosNode *node, const ProtoCtx *ctx, int client,
                            const PaxosClientRequest *m, int64_t now_us, ProtoOutbox *out);

@@ -43,8 +43,8 @@ paxos_prepare_start (PaxosNode *node, const ProtoCtx *ctx, int64_t now_us, Proto
   node->leader = PAXOS_NOBODY;
   node->promises = 1u << ctx->self;
   node->is_phase2_started = FALSE;
-  if (node->attempts > 0)
-    proto_outbox_mark (out, "backoff");
+  if (node->attempts > 0 && cfg->backoff_cap > 0)
+    proto_outbox_mark (out, "backoff"); /* the wait below is drawn from a wider range */
   node->election_deadline_us = paxos_random_timeout (node, cfg, now_us);
   uint64_t from_slot = cfg->mode == PAXOS_MODE_SINGLE ? 1 : node->commit + 1;
   report_own_slots (node);
@@ -90,6 +90,9 @@ paxos_propose (PaxosNode *node, const ProtoCtx *ctx, uint64_t slot, const PaxosC
                ProtoOutbox *out)
 {
   g_assert (node->persist.promised == node->ballot);
+  /* Whatever is known chosen is proposed again as it is, never replaced. */
+  const PaxosSlot *sl = paxos_slot_c (node, slot);
+  g_assert (!sl->is_chosen || paxos_cmd_hash (&sl->cmd) == paxos_cmd_hash (cmd));
   paxos_accept_slot (node, slot, node->ballot, cmd);
   proto_outbox_sync (out);
   node->acks[slot % PAXOS_LOG_CAP] = 1u << ctx->self;

@@ -62,6 +62,8 @@ paxos_proposer_on_promise (PaxosNode *node, const ProtoCtx *ctx, int from,
     merge_report (node, w);
   }
   paxos_commit_advance (node, ctx, now_us, out);
+  if (cfg->mode == PAXOS_MODE_SINGLE && paxos_single_is_decided (node, ctx, now_us, out))
+    return; /* a promise told us the decree: nothing left to propose */
   node->promises |= 1u << from;
   if (__builtin_popcount (node->promises) < paxos_majority (ctx->n_nodes))
     return;

@@ -35,6 +35,22 @@ answer_one (const PaxosSlot *chosen, const ProtoCtx *ctx, const PaxosPending *w,
                FALSE, 0, ctx->self);
 }
 
+/* If the decree is known (learned from a promise, say), answers every
+ * waiting client and stops proposing: TRUE. */
+gboolean
+paxos_single_is_decided (PaxosNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *out)
+{
+  if (decree (node) == NULL)
+    return FALSE;
+  paxos_commit_advance (node, ctx, now_us, out);
+  paxos_single_answer (node, ctx, out);
+  node->attempts = 0;
+  if (node->role != PAXOS_FOLLOWER)
+    paxos_become_follower (node, ctx, now_us, out);
+  node->election_deadline_us = PROTO_NO_DEADLINE;
+  return TRUE;
+}
+
 /* Answers every waiting client once the decree is known. */
 void
 paxos_single_answer (PaxosNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
@@ -86,13 +102,10 @@ paxos_single_phase2 (PaxosNode *node, const ProtoCtx *ctx, int64_t now_us, Proto
 {
   const PaxosConfig *cfg = ctx->config;
   const PaxosReport *r = &node->reports[1 % PAXOS_LOG_CAP];
-  if (r->is_chosen) {
+  if (r->is_chosen)
     paxos_learn (node, ctx, 1, &r->cmd, out);
-    paxos_commit_advance (node, ctx, now_us, out);
-    paxos_single_answer (node, ctx, out);
-    paxos_become_follower (node, ctx, now_us, out);
+  if (paxos_single_is_decided (node, ctx, now_us, out))
     return;
-  }
   const PaxosPending *write = NULL;
   for (uint32_t i = 0; i < node->n_pending && write == NULL; i++)
     if (node->pending[i].kind == PROTO_OP_WRITE)
