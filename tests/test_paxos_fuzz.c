@@ -1,0 +1,36 @@
+/* test_paxos_fuzz.c (slow suite): correct Multi-Paxos under random faults for 200
+ * seeds of 20 virtual seconds each: no invariant may break and every
+ * history must be linearizable. */
+#include <criterion/criterion.h>
+
+#include "sim/scenario.h"
+#include "sim/world.h"
+#include "tests/raft_world_support.h"
+#include "tests/support.h"
+
+Test (paxos_fuzz, two_hundred_seeds_of_random_faults, .timeout = 600)
+{
+  g_autofree char *path = test_source_path ("scenarios/paxos/random-faults.scn");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load (path, &error);
+  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "");
+  cfg->duration_us = 20 * G_USEC_PER_SEC; /* longer than the catalog run */
+  uint64_t ops_ok = 0, crashes = 0;
+  for (uint64_t seed = 1; seed <= 200; seed++) {
+    g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
+    sim_world_run (w);
+    const char *failure = sim_world_invariant_failure (w);
+    cr_assert_null (failure, "seed %" G_GUINT64_FORMAT ": %s", seed, failure);
+    g_autofree char *why = NULL;
+    ChkVerdict v = test_linearizable_verdict (w, &why);
+    cr_assert_eq (v, CHK_VERDICT_OK, "seed %" G_GUINT64_FORMAT ": not linearizable (or "
+                  "undecided): %s", seed, why);
+    ops_ok += sim_world_stats (w)->ops_ok;
+    crashes += sim_world_stats (w)->crashes;
+  }
+  cr_log_info ("200 seeds: %" G_GUINT64_FORMAT " operations ok, %" G_GUINT64_FORMAT " crashes",
+               ops_ok, crashes);
+  /* The campaign exercised something: faults happened and work got done. */
+  cr_expect_gt (crashes, 1000);
+  cr_expect_gt (ops_ok, 200 * 500);
+}
