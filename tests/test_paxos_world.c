@@ -10,6 +10,7 @@
 #include "tests/raft_world_support.h"
 #include "tests/support.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 static SimConfig *
@@ -210,4 +211,45 @@ Test (paxos_world, clock_skew_breaks_leases_not_log_reads)
   g_autoptr (SimConfig) log = load ("scenarios/paxos/clock-skew-log.scn");
   g_autoptr (SimWorld) v = run (log, log->seed);
   cr_expect_eq (test_linearizable_verdict (v, NULL), CHK_VERDICT_OK);
+}
+
+/* `dsim run --trace` of a scenario, compared byte for byte with a golden
+ * file (DSIM_UPDATE_GOLDEN=1 rewrites it; then read the diff). */
+static void
+expect_golden_trace (const char *scenario, const char *golden_rel, const char *must_contain)
+{
+  g_autofree char *scn = test_source_path (scenario);
+  g_autofree char *dir = g_dir_make_tmp ("dsim-paxos-XXXXXX", NULL);
+  cr_assert_not_null (dir);
+  g_autofree char *trace = g_build_filename (dir, "trace.jsonl", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  int rc = test_run_dsim ((const char *[]) { "run", scn, "--trace", trace, "--quiet", NULL },
+                          &out, &err);
+  cr_assert_eq (rc, 0, "dsim run: %s%s", out, err);
+  g_autofree char *actual = NULL;
+  cr_assert (g_file_get_contents (trace, &actual, NULL, NULL));
+  g_unlink (trace);
+  g_rmdir (dir);
+  cr_expect (strstr (actual, must_contain) != NULL, "%s lacks %s", scenario, must_contain);
+  cr_expect (strstr (actual, "\"kind\":\"complete\"") != NULL, "the write completes");
+  g_autofree char *golden_path = test_source_path (golden_rel);
+  if (g_getenv ("DSIM_UPDATE_GOLDEN") != NULL) {
+    cr_assert (g_file_set_contents (golden_path, actual, -1, NULL));
+    return;
+  }
+  g_autofree char *golden = NULL;
+  cr_assert (g_file_get_contents (golden_path, &golden, NULL, NULL), "%s missing", golden_path);
+  cr_expect_str_eq (actual, golden, "the trace differs from %s", golden_path);
+}
+
+Test (paxos_world, golden_trace_of_a_single_decree_round)
+{
+  expect_golden_trace ("tests/data/paxos/single-round.scn",
+                       "tests/golden/paxos-single-round.trace.jsonl", "Chosen(1=c1#1");
+}
+
+Test (paxos_world, golden_trace_of_a_multi_paxos_write)
+{
+  expect_golden_trace ("tests/data/paxos/multi-write.scn",
+                       "tests/golden/paxos-multi-write.trace.jsonl", "candidate -> leader");
 }
