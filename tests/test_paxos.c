@@ -456,3 +456,121 @@ Test (paxos, lease_read_without_wait_bug_answers_during_the_wait)
   cr_expect (h->has_result[0], "the bug answers before the old lease ran out");
   cr_expect (strstr (h->trace->str, "lease read before the old lease ran out (bug)") != NULL);
 }
+
+/* ---- check() on event rings built by hand ------------------------------*/
+
+typedef struct {
+  PaxosNode *nodes;
+  PaxosGhost *ghost;
+  ProtoCtx ctx[3];
+  gboolean is_up[3];
+  GString *why;
+} CheckBed;
+
+static CheckBed *
+bed_new (void)
+{
+  CheckBed *b = g_new0 (CheckBed, 1);
+  b->nodes = g_new0 (PaxosNode, 3);
+  b->ghost = g_new0 (PaxosGhost, 1);
+  for (int i = 0; i < 3; i++) {
+    b->ctx[i].self = i;
+    b->ctx[i].n_nodes = 3;
+    b->ctx[i].seed = 100 + (uint64_t) i;
+    b->is_up[i] = TRUE;
+  }
+  b->why = g_string_new (NULL);
+  return b;
+}
+
+static void
+bed_free (CheckBed *b)
+{
+  g_free (b->nodes);
+  g_free (b->ghost);
+  g_string_free (b->why, TRUE);
+  g_free (b);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CheckBed, bed_free)
+
+static gboolean
+bed_check (CheckBed *b)
+{
+  const void *states[3] = { &b->nodes[0], &b->nodes[1], &b->nodes[2] };
+  g_string_truncate (b->why, 0);
+  return paxos_check (b->ghost, states, b->is_up, b->ctx, 3, b->why);
+}
+
+/* Node i accepts value v for slot s in ballot b (promised p before). */
+static void
+bed_accept (CheckBed *b, int i, uint64_t slot, uint64_t ballot, int64_t v)
+{
+  PaxosCmd c = { .kind = PAXOS_CMD_WRITE, .value = v, .seq = 1 };
+  paxos_ev_push (&b->nodes[i], PAXOS_EV_ACCEPT, slot, ballot, paxos_cmd_hash (&c), 0);
+}
+
+Test (paxos_check, two_values_chosen_in_one_slot_break_agreement)
+{
+  g_autoptr (CheckBed) b = bed_new ();
+  bed_accept (b, 0, 4, paxos_ballot (1, 0), 10);
+  bed_accept (b, 1, 4, paxos_ballot (1, 0), 10);
+  cr_assert (bed_check (b), "%s", b->why->str); /* 10 chosen by n1 n2 */
+  bed_accept (b, 2, 4, paxos_ballot (2, 2), 20); /* n3 proposes 20 in its ballot */
+  cr_assert (bed_check (b), "%s", b->why->str);
+  bed_accept (b, 1, 4, paxos_ballot (2, 2), 20);
+  cr_expect_not (bed_check (b));
+  cr_expect_str_eq (b->why->str, "agreement: two values chosen for slot 4: one in ballot 1.1 "
+                                 "(accepted by n1 n2), another in ballot 2.3 (accepted by n2 n3)");
+}
+
+Test (paxos_check, accepting_what_no_proposer_proposed_breaks_validity)
+{
+  g_autoptr (CheckBed) b = bed_new ();
+  bed_accept (b, 1, 2, paxos_ballot (1, 0), 10); /* n1 never accepted its own */
+  cr_expect_not (bed_check (b));
+  cr_expect_str_eq (b->why->str, "validity: n2 accepted a value for slot 2 in ballot 1.1 that "
+                                 "its proposer n1 never proposed");
+}
+
+Test (paxos_check, two_values_in_one_ballot_break_validity)
+{
+  g_autoptr (CheckBed) b = bed_new ();
+  bed_accept (b, 0, 2, paxos_ballot (1, 0), 10);
+  bed_accept (b, 1, 2, paxos_ballot (1, 0), 11);
+  cr_expect_not (bed_check (b));
+  cr_expect (g_str_has_prefix (b->why->str, "validity: slot 2, ballot 1.1: n2 accepted a value "
+                               "other than"), "%s", b->why->str);
+}
+
+Test (paxos_check, a_promise_binds_across_a_restart)
+{
+  g_autoptr (CheckBed) b = bed_new ();
+  b->nodes[2].persist.promised = paxos_ballot (3, 1);
+  cr_assert (bed_check (b));
+  /* n3 restarts (a new incarnation) with its promise forgotten. */
+  b->nodes[2].persist.promised = 0;
+  b->nodes[2].ev_count = 0;
+  b->ctx[2].seed = 999;
+  bed_accept (b, 0, 1, paxos_ballot (2, 0), 10);
+  bed_accept (b, 2, 1, paxos_ballot (2, 0), 10);
+  cr_expect_not (bed_check (b));
+  cr_expect_str_eq (b->why->str, "promises-respected: n3 accepted ballot 2.1 for slot 1 after "
+                                 "promising ballot 3.2");
+}
+
+Test (paxos_check, different_applied_sequences_break_same_sequence)
+{
+  g_autoptr (CheckBed) b = bed_new ();
+  PaxosCmd c = { .kind = PAXOS_CMD_WRITE, .value = 10, .seq = 1 };
+  bed_accept (b, 0, 1, paxos_ballot (1, 0), 10);
+  bed_accept (b, 1, 1, paxos_ballot (1, 0), 10);
+  cr_assert (bed_check (b), "%s", b->why->str); /* chosen */
+  uint64_t h = paxos_cmd_hash (&c);
+  paxos_ev_push (&b->nodes[0], PAXOS_EV_APPLY, 1, 0, h, paxos_chain_next (0, &c));
+  cr_assert (bed_check (b), "%s", b->why->str);
+  /* n2 applies the same command at slot 1, but after a different history. */
+  paxos_ev_push (&b->nodes[1], PAXOS_EV_APPLY, 1, 0, h, paxos_chain_next (77, &c));
+  cr_expect_not (bed_check (b));
+  cr_expect_str_eq (b->why->str, "same-sequence: n1 and n2 applied different commands up to "
+                                 "slot 1");
+}
