@@ -134,7 +134,6 @@ paxos_commit_advance (PaxosNode *node, const ProtoCtx *ctx, int64_t now_us, Prot
     paxos_ev_push (node, PAXOS_EV_APPLY, node->last_applied, 0, paxos_cmd_hash (c),
                    node->applied_chain);
   }
-  (void) now_us;
   if (cfg->mode == PAXOS_MODE_MULTI
       && node->last_applied - node->persist.snap.index >= (uint64_t) cfg->snapshot_threshold)
     paxos_compact (node, ctx, out);
@@ -155,7 +154,6 @@ paxos_compact (PaxosNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
   p->snap.chain = node->applied_chain;
   p->snap.machine = node->machine;
   proto_outbox_note (out, "snapshot at slot %" G_GUINT64_FORMAT, upto);
-  (void) ctx;
 }
 
 /* Replaces every slot up to `index` with a snapshot another node took. */
