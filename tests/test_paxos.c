@@ -574,3 +574,48 @@ Test (paxos_check, different_applied_sequences_break_same_sequence)
   cr_expect_str_eq (b->why->str, "same-sequence: n1 and n2 applied different commands up to "
                                  "slot 1");
 }
+
+static void
+multi_ignore_bug (PaxosConfig *cfg)
+{
+  cfg->bug = PAXOS_BUG_IGNORE_ACCEPTED_IN_PROMISE;
+}
+
+/* n1 gets slot 1 (k1 := 9) chosen by itself and n2 (n3's copy is lost),
+ * answers the client, and crashes.  n3, which never saw slot 1, wins
+ * phase 1 with n2's promise reporting it. */
+static PaxosHarness *
+chosen_slot_then_new_leader (void (*tweak) (PaxosConfig *cfg))
+{
+  PaxosHarness *h = ph_new (3, 1, tweak);
+  ph_start_all (h);
+  cr_assert_eq (ph_elect (h, 0), 0);
+  ph_client_target (h, 0, 0);
+  ph_invoke (h, 0, PROTO_OP_WRITE, 1, 9, 0);
+  ph_deliver (h, 0);
+  cr_assert_eq (h->net->len, 2);
+  ph_drop (h, 1);    /* the accept to n3 is lost */
+  ph_deliver_all (h, 100);
+  cr_assert (h->has_result[0] && h->result[0].kind == PROTO_RESULT_OK);
+  ph_crash (h, 0);
+  h->now_us += 1000000;
+  cr_assert_eq (ph_elect (h, 2), 2);
+  ph_deliver_all (h, 100);
+  return h;
+}
+
+Test (paxos, new_leader_keeps_a_chosen_value_it_never_saw)
+{
+  g_autoptr (PaxosHarness) h = chosen_slot_then_new_leader (NULL);
+  expect_no_violation (h);
+  cr_expect (ph_reached (h, "accepted-value-adopted"));
+  cr_expect (ph_node (h, 2)->machine.kv[1].has_value && ph_node (h, 2)->machine.kv[1].value == 9);
+}
+
+Test (paxos, ignore_accepted_bug_in_multi_mode_overwrites_a_chosen_slot)
+{
+  g_autoptr (PaxosHarness) h = chosen_slot_then_new_leader (multi_ignore_bug);
+  cr_assert_not_null (h->violation, "%s", h->trace->str);
+  cr_expect (g_str_has_prefix (h->violation, "agreement: two values chosen for slot 1"), "%s",
+             h->violation);
+}
