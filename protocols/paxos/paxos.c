@@ -26,7 +26,7 @@ static const ProtoKnob paxos_knobs[] = {
   { "lease", PROTO_KNOB_DURATION, offsetof (PaxosConfig, lease_us),
     "100ms", 0, 60000000, NULL,
     "lease length (reads = lease); a new leader waits this long before phase 2; safe only "
-    "while clocks drift less than that" },
+    "while the clocks run at nearly the same rate" },
   { "bug", PROTO_KNOB_CHOICE, offsetof (PaxosConfig, bug), "none", 0, 0,
     "none|accept-without-promise-check|ignore-accepted-in-promise|volatile-promise|"
     "lease-read-without-wait",
