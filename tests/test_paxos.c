@@ -619,3 +619,63 @@ Test (paxos, ignore_accepted_bug_in_multi_mode_overwrites_a_chosen_slot)
   cr_expect (g_str_has_prefix (h->violation, "agreement: two values chosen for slot 1"), "%s",
              h->violation);
 }
+
+/* The index of the first message in flight from `from` to `to` whose type
+ * byte is `type`; fails the test if there is none. */
+static guint
+msg_find (const PaxosHarness *h, int from, int to, uint8_t type)
+{
+  for (guint i = 0; i < h->net->len; i++) {
+    const PhMsg *m = g_ptr_array_index (h->net, i);
+    gsize len;
+    const uint8_t *b = g_bytes_get_data (m->bytes, &len);
+    if (m->from == from && m->to == to && len > 0 && b[0] == type)
+      return i;
+  }
+  cr_assert_fail ("no message of type %u from %d to %d in flight\n%s", type, from, to,
+                  h->trace->str);
+  return 0;
+}
+
+/* A read that reaches a proposer whose phase 1 is already under way must
+ * not be answered nil by it: a promise that is still on the wire may come
+ * from an acceptor that has since accepted a value that was chosen.  Here
+ * c1's read starts n1's ballot 1.1; n2 promises it, but the promise is
+ * slow; meanwhile n3 gets c2's write 5 chosen with n2; then c3 reads at n1;
+ * then n2's old promise arrives.  c1's read may return nil (it began
+ * before the write), c3's must return 5. */
+Test (paxos, single_decree_read_does_not_join_an_older_phase_1)
+{
+  g_autoptr (PaxosHarness) h = ph_new (3, 3, single_mode);
+  ph_start_all (h);
+  ph_client_target (h, 0, 0);
+  ph_invoke (h, 0, PROTO_OP_READ, 0, 0, 0);
+  ph_deliver (h, msg_find (h, 3, 0, PAXOS_MSG_CLIENT_REQUEST));
+  ph_deliver (h, msg_find (h, 0, 1, PAXOS_MSG_PREPARE)); /* n2 promises 1.1 ... */
+  ph_drop (h, msg_find (h, 0, 2, PAXOS_MSG_PREPARE));
+  msg_find (h, 1, 0, PAXOS_MSG_PROMISE);                 /* ... slowly */
+  ph_client_target (h, 1, 2);
+  ph_invoke (h, 1, PROTO_OP_WRITE, 0, 5, 0);
+  ph_deliver (h, msg_find (h, 4, 2, PAXOS_MSG_CLIENT_REQUEST));
+  ph_drop (h, msg_find (h, 2, 0, PAXOS_MSG_PREPARE));
+  ph_deliver (h, msg_find (h, 2, 1, PAXOS_MSG_PREPARE));
+  ph_deliver (h, msg_find (h, 1, 2, PAXOS_MSG_PROMISE));
+  ph_drop (h, msg_find (h, 2, 0, PAXOS_MSG_ACCEPT));
+  ph_deliver (h, msg_find (h, 2, 1, PAXOS_MSG_ACCEPT));
+  ph_deliver (h, msg_find (h, 1, 2, PAXOS_MSG_ACCEPTED)); /* 5 is chosen */
+  ph_drop (h, msg_find (h, 2, 0, PAXOS_MSG_CHOSEN));
+  ph_deliver (h, msg_find (h, 2, 4, PAXOS_MSG_CLIENT_REPLY));
+  cr_assert (h->has_result[1] && h->result[1].kind == PROTO_RESULT_OK, "the write completed");
+  ph_client_target (h, 2, 0);
+  ph_invoke (h, 2, PROTO_OP_READ, 0, 0, 0);
+  ph_deliver (h, msg_find (h, 5, 0, PAXOS_MSG_CLIENT_REQUEST));
+  ph_deliver (h, msg_find (h, 1, 0, PAXOS_MSG_PROMISE)); /* n2's promise of 1.1 */
+  ph_deliver_all (h, 100);
+  cr_assert (h->has_result[0] && h->has_result[2]);
+  cr_expect (h->result[0].kind == PROTO_RESULT_OK && !h->result[0].has_value,
+             "c1's read began before the write: nil is linearizable");
+  cr_expect (h->result[2].kind == PROTO_RESULT_OK && h->result[2].has_value
+             && h->result[2].value == 5, "c3's read began after the write completed:\n%s",
+             h->trace->str);
+  expect_no_violation (h);
+}

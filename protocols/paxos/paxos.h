@@ -152,7 +152,8 @@ typedef struct {
   uint32_t seq;
   uint8_t client;
   uint8_t kind;     /* ProtoOpKind */
-  uint8_t pad[2];
+  uint8_t is_covered; /* it was waiting when the current ballot's phase 1 began */
+  uint8_t pad;
 } PaxosPending;
 
 /* What the proposer learned in phase 1 about one slot. */

@@ -47,6 +47,8 @@ paxos_prepare_start (PaxosNode *node, const ProtoCtx *ctx, int64_t now_us, Proto
     proto_outbox_mark (out, "backoff"); /* the wait below is drawn from a wider range */
   node->election_deadline_us = paxos_random_timeout (node, cfg, now_us);
   uint64_t from_slot = cfg->mode == PAXOS_MODE_SINGLE ? 1 : node->commit + 1;
+  for (uint32_t i = 0; i < node->n_pending; i++)
+    node->pending[i].is_covered = TRUE;
   report_own_slots (node);
   if (paxos_majority (ctx->n_nodes) <= 1) {
     if (cfg->mode == PAXOS_MODE_MULTI)

@@ -125,15 +125,27 @@ paxos_single_phase2 (PaxosNode *node, const ProtoCtx *ctx, int64_t now_us, Proto
     cmd.client = write->client;
     cmd.seq = write->seq;
   } else {
+    /* Only reads that were waiting when this phase 1 began: a read that
+     * came later may follow a choice this phase 1 could not see (an
+     * acceptor that promised us may have accepted since). */
     proto_outbox_mark (out, "read-before-choice");
     proto_outbox_note (out, "no value accepted by the majority: reads return nil");
-    for (uint32_t i = 0; i < node->n_pending; i++)
-      paxos_reply (out, ctx, node->pending[i].client, node->pending[i].seq, PAXOS_REPLY_OK,
-                   FALSE, 0, ctx->self);
-    memset (node->pending, 0, sizeof node->pending);
-    node->n_pending = 0;
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < node->n_pending; i++) {
+      const PaxosPending *w = &node->pending[i];
+      if (w->is_covered)
+        paxos_reply (out, ctx, w->client, w->seq, PAXOS_REPLY_OK, FALSE, 0, ctx->self);
+      else
+        node->pending[kept++] = *w;
+    }
+    for (uint32_t i = kept; i < node->n_pending; i++)
+      memset (&node->pending[i], 0, sizeof node->pending[i]);
+    node->n_pending = kept;
     node->attempts = 0;
-    paxos_become_follower (node, ctx, now_us, out);
+    if (kept > 0)
+      paxos_prepare_start (node, ctx, now_us, out); /* a new ballot for the later reads */
+    else
+      paxos_become_follower (node, ctx, now_us, out);
     return;
   }
   paxos_role_set (node, ctx, PAXOS_LEADER, out);
