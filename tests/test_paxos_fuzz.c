@@ -34,3 +34,28 @@ Test (paxos_fuzz, two_hundred_seeds_of_random_faults, .timeout = 600)
   cr_expect_gt (crashes, 1000);
   cr_expect_gt (ops_ok, 200 * 500);
 }
+
+/* Single-decree Paxos the same way: 200 seeds of random faults, every
+ * history linearizable as a write-once register. */
+Test (paxos_fuzz, single_decree_two_hundred_seeds_of_random_faults, .timeout = 600)
+{
+  g_autofree char *path = test_source_path ("scenarios/paxos/single-random-faults.scn");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load (path, &error);
+  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "");
+  uint64_t ops_ok = 0, runs_with_a_lost_write = 0;
+  for (uint64_t seed = 1; seed <= 200; seed++) {
+    g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
+    sim_world_run (w);
+    const char *failure = sim_world_invariant_failure (w);
+    cr_assert_null (failure, "seed %" G_GUINT64_FORMAT ": %s", seed, failure);
+    g_autofree char *why = NULL;
+    ChkVerdict v = test_linearizable_verdict (w, &why);
+    cr_assert_eq (v, CHK_VERDICT_OK, "seed %" G_GUINT64_FORMAT ": not linearizable (or "
+                  "undecided): %s", seed, why);
+    ops_ok += sim_world_stats (w)->ops_ok;
+    runs_with_a_lost_write += sim_world_stats (w)->ops_fail > 0;
+  }
+  cr_expect_gt (ops_ok, 200 * 20, "work got done");
+  cr_expect_gt (runs_with_a_lost_write, 150, "runs where some write lost to the decree");
+}

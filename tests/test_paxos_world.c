@@ -78,7 +78,7 @@ Test (paxos_world, passing_scenarios_pass)
     "scenarios/paxos/dueling-proposers-no-backoff.scn", "scenarios/paxos/leader-crash.scn",
     "scenarios/paxos/minority-partition.scn", "scenarios/paxos/lossy-network.scn",
     "scenarios/paxos/majority-restart.scn", "scenarios/paxos/clock-skew-log.scn",
-    "scenarios/paxos/random-faults.scn",
+    "scenarios/paxos/random-faults.scn", "scenarios/paxos/single-random-faults.scn",
   };
   for (size_t i = 0; i < G_N_ELEMENTS (scenarios); i++) {
     g_autoptr (SimConfig) cfg = load (scenarios[i]);
