@@ -33,7 +33,6 @@ paxos_follow_leader (PaxosNode *node, const ProtoCtx *ctx, int from, uint64_t ba
     return; /* no leader to follow: the decree is learned from Chosen */
   if (node->role == PAXOS_FOLLOWER) {
     node->leader = from;
-    node->leader_contact_us = now_us;
     node->attempts = 0;
     node->election_deadline_us = paxos_random_timeout (node, cfg, now_us);
   }

@@ -190,7 +190,6 @@ typedef struct {
   int64_t election_deadline_us;
   int64_t heartbeat_deadline_us;
   int64_t catchup_asked_us; /* last catch-up request (rate limit) */
-  int64_t leader_contact_us;
 
   /* Leader. */
   uint64_t next_slot;        /* the next free slot for a new command */
