@@ -58,6 +58,7 @@ Test (paxos_world, scenarios_reach_the_marks)
     { "scenarios/paxos/random-faults.scn", "snapshot-installed" },
     { "scenarios/paxos/leader-crash.scn", "gap-filled-noop" },
     { "scenarios/paxos/clock-skew-lease.scn", "lease-read" },
+    { "scenarios/paxos/disk-faults.scn", "storage-corrupt-halt" },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (SimConfig) cfg = load (cases[i].scenario);
@@ -79,6 +80,7 @@ Test (paxos_world, passing_scenarios_pass)
     "scenarios/paxos/minority-partition.scn", "scenarios/paxos/lossy-network.scn",
     "scenarios/paxos/majority-restart.scn", "scenarios/paxos/clock-skew-log.scn",
     "scenarios/paxos/random-faults.scn", "scenarios/paxos/single-random-faults.scn",
+    "scenarios/paxos/disk-faults.scn",
   };
   for (size_t i = 0; i < G_N_ELEMENTS (scenarios); i++) {
     g_autoptr (SimConfig) cfg = load (scenarios[i]);

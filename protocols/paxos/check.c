@@ -60,8 +60,11 @@ ghost_slot (PaxosGhost *g, uint64_t slot)
 static gboolean
 check_accept (PaxosGhost *g, int i, const PaxosEv *e, uint64_t slot, int n_nodes, GString *why)
 {
-  /* P1a, over the whole run: a promise made before a crash still binds. */
-  uint64_t promised = MAX (g->max_promised[i], e->aux);
+  /* P1a, over the whole run: a promise made before a crash still binds
+   * (aux is the higher of the promise held and the one the node's disk
+   * gave back when it booted; a promise lost with a sync that never
+   * completed was never sent). */
+  uint64_t promised = e->aux;
   if (e->ballot < promised) {
     g_string_append (why, "promises-respected: n");
     g_string_append_printf (why, "%d accepted ballot ", i + 1);
@@ -179,38 +182,38 @@ paxos_check (void *ghost, const void *const *states, const gboolean *is_up,
   PaxosGhost *g = ghost;
   for (int i = 0; i < n_nodes; i++) {
     const PaxosNode *node = states[i];
-    if (is_up[i]) {
-      if (g->seed[i] != ctxs[i].seed) {
-        g->seed[i] = ctxs[i].seed;
-        g->seen[i] = 0;
-      }
-      g_assert (node->ev_count - g->seen[i] <= PAXOS_EV_RING);
-      for (uint64_t k = g->seen[i]; k < node->ev_count; k++) {
-        const PaxosEv *e = &node->ev[k % PAXOS_EV_RING];
-        uint64_t slot = e->slot & EV_SLOT_MASK;
-        gboolean ok = TRUE;
-        switch ((PaxosEvKind) (e->slot >> 56)) {
-        case PAXOS_EV_ACCEPT:
-          ok = check_accept (g, i, e, slot, n_nodes, why);
-          break;
-        case PAXOS_EV_APPLY:
-          ok = check_apply (g, i, e, slot, why);
-          break;
-        case PAXOS_EV_SNAPSHOT: {
-          PaxosGhostSlot *gs = ghost_slot (g, slot);
-          ok = gs == NULL || check_sequence (gs, i, slot, e->aux, why);
-          break;
-        }
-        }
-        if (!ok) {
-          g->seen[i] = k + 1;
-          return FALSE;
-        }
-      }
-      g->seen[i] = node->ev_count;
+    /* A node that is down, or stopped on a damaged disk, may hold any
+     * bytes: only a running node's state counts. */
+    if (!is_up[i] || node->is_halted)
+      continue;
+    if (g->seed[i] != ctxs[i].seed) {
+      g->seed[i] = ctxs[i].seed;
+      g->seen[i] = 0;
     }
-    if (node->persist.promised > g->max_promised[i])
-      g->max_promised[i] = node->persist.promised;
+    g_assert (node->ev_count - g->seen[i] <= PAXOS_EV_RING);
+    for (uint64_t k = g->seen[i]; k < node->ev_count; k++) {
+      const PaxosEv *e = &node->ev[k % PAXOS_EV_RING];
+      uint64_t slot = e->slot & EV_SLOT_MASK;
+      gboolean ok = TRUE;
+      switch ((PaxosEvKind) (e->slot >> 56)) {
+      case PAXOS_EV_ACCEPT:
+        ok = check_accept (g, i, e, slot, n_nodes, why);
+        break;
+      case PAXOS_EV_APPLY:
+        ok = check_apply (g, i, e, slot, why);
+        break;
+      case PAXOS_EV_SNAPSHOT: {
+        PaxosGhostSlot *gs = ghost_slot (g, slot);
+        ok = gs == NULL || check_sequence (gs, i, slot, e->aux, why);
+        break;
+      }
+      }
+      if (!ok) {
+        g->seen[i] = k + 1;
+        return FALSE;
+      }
+    }
+    g->seen[i] = node->ev_count;
   }
   return TRUE;
 }

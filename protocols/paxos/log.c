@@ -23,9 +23,11 @@ paxos_accept_slot (PaxosNode *node, uint64_t slot, uint64_t ballot, const PaxosC
 {
   PaxosPersist *p = &node->persist;
   PaxosSlot *sl = paxos_slot (node, slot);
-  paxos_ev_push (node, PAXOS_EV_ACCEPT, slot, ballot, paxos_cmd_hash (cmd), p->promised);
+  paxos_ev_push (node, PAXOS_EV_ACCEPT, slot, ballot, paxos_cmd_hash (cmd),
+                 MAX (p->promised, node->boot_promised));
   sl->ballot = ballot;
   sl->cmd = *cmd;
+  paxos_slot_seal (sl);
   if (ballot > p->promised)
     p->promised = ballot;
   if (slot > p->last_slot)
@@ -47,6 +49,7 @@ paxos_learn (PaxosNode *node, const ProtoCtx *ctx, uint64_t slot, const PaxosCmd
     return;
   sl->cmd = *cmd;
   sl->is_chosen = TRUE;
+  paxos_slot_seal (sl);
   if (slot > p->last_slot)
     p->last_slot = slot;
 }
@@ -153,6 +156,7 @@ paxos_compact (PaxosNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
   p->snap.index = upto;
   p->snap.chain = node->applied_chain;
   p->snap.machine = node->machine;
+  paxos_snap_seal (&p->snap);
   proto_outbox_note (out, "snapshot at slot %" G_GUINT64_FORMAT, upto);
 }
 
@@ -170,6 +174,7 @@ paxos_install_snapshot (PaxosNode *node, uint64_t index, uint64_t chain,
   p->snap.index = index;
   p->snap.chain = chain;
   p->snap.machine = *machine;
+  paxos_snap_seal (&p->snap);
   if (p->last_slot < index)
     p->last_slot = index;
   node->machine = *machine;

@@ -77,6 +77,15 @@ paxos_start (PaxosNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *
   pcg32_seed (&node->rng, ctx->seed, (uint64_t) ctx->self);
   node->role = PAXOS_FOLLOWER;
   node->leader = PAXOS_NOBODY;
+  node->election_deadline_us = PROTO_NO_DEADLINE;
+  g_autoptr (GString) why = g_string_new (NULL);
+  if (!paxos_persist_is_intact (p, why)) {
+    node->is_halted = TRUE;
+    proto_outbox_mark (out, "storage-corrupt-halt");
+    proto_outbox_note (out, "disk image damaged: %s; stops", why->str);
+    return;
+  }
+  node->boot_promised = p->promised;
   node->machine = p->snap.machine;
   node->commit = p->snap.index;
   node->last_applied = p->snap.index;
@@ -249,6 +258,10 @@ paxos_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox 
 {
   PaxosNode *node = state;
   const PaxosConfig *cfg = ctx->config;
+  if (node->is_halted) {
+    proto_outbox_set_deadline (out, PROTO_NO_DEADLINE);
+    return; /* its disk lied: it takes no part any more */
+  }
   switch (ev->kind) {
   case PROTO_EV_START:
     paxos_start (node, ctx, ev->now_us, out);
@@ -270,6 +283,9 @@ paxos_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox 
       deadline = MIN (deadline, node->lease_wait_until_us);
   }
   proto_outbox_set_deadline (out, deadline);
+  /* The world writes persist as the step leaves it: seal the header last. */
+  if (out->sync)
+    paxos_persist_seal (&node->persist);
 }
 
 const ProtoVTable proto_paxos = {

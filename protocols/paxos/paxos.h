@@ -118,22 +118,28 @@ typedef struct {
 
 /* ---- Persistent state ----------------------------------------------------*/
 
+/* Every part of the disk image carries a checksum (storage.c), 0 for an
+ * all-zero part, so a node can tell on restart whether its disk gave back
+ * what it wrote. */
 typedef struct {
   uint64_t ballot;   /* the acceptor accepted cmd in this ballot; 0: nothing */
   PaxosCmd cmd;
   uint8_t is_chosen; /* the learner knows cmd was chosen */
   uint8_t pad[7];
+  uint64_t sum;      /* paxos_slot_seal */
 } PaxosSlot;
 
 typedef struct {
   uint64_t index;    /* last slot included (0: none) */
   uint64_t chain;    /* applied chain at index */
   PaxosMachine machine;
+  uint64_t sum;      /* paxos_snap_seal */
 } PaxosSnapshot;
 
 typedef struct {
   uint64_t promised;  /* highest ballot promised ("responded to a prepare") */
   uint64_t last_slot; /* highest slot with an accepted or chosen command */
+  uint64_t sum;       /* of the two words above, sealed when the step syncs */
   PaxosSnapshot snap;
   PaxosSlot log[PAXOS_LOG_CAP];
 } PaxosPersist;
@@ -170,7 +176,8 @@ typedef struct {
   uint64_t slot;
   uint64_t ballot;      /* ACCEPT: the ballot accepted */
   uint64_t hash;        /* ACCEPT, APPLY: the command's hash */
-  uint64_t aux;         /* ACCEPT: promised before; APPLY, SNAPSHOT: chain after */
+  uint64_t aux;         /* ACCEPT: promise binding it (held or booted with);
+                           APPLY, SNAPSHOT: chain after */
 } PaxosEv;
 
 typedef struct {
@@ -178,6 +185,9 @@ typedef struct {
 
   /* Volatile. */
   Pcg32 rng;
+  uint8_t is_halted;       /* the disk image was damaged: the node stopped */
+  uint8_t pad0[7];
+  uint64_t boot_promised;  /* the promise the disk gave back at this boot */
   int32_t role;            /* PaxosRole */
   int32_t leader;          /* the leader we follow (heard from), or PAXOS_NOBODY */
   uint64_t ballot;         /* candidate, leader: our ballot */
@@ -381,7 +391,6 @@ typedef struct {
 typedef struct {
   uint64_t seed[PROTO_MAX_NODES];      /* incarnation whose events were read */
   uint64_t seen[PROTO_MAX_NODES];      /* events read from that incarnation */
-  uint64_t max_promised[PROTO_MAX_NODES];
   PaxosGhostSlot slots[PAXOS_GHOST_SLOTS];
 } PaxosGhost;
 
@@ -450,6 +459,12 @@ void paxos_follow_leader (PaxosNode *node, const ProtoCtx *ctx, int from, uint64
                           uint64_t commit, int64_t now_us, ProtoOutbox *out);
 void paxos_catchup_ask (PaxosNode *node, const ProtoCtx *ctx, int peer, int64_t now_us,
                         ProtoOutbox *out);
+
+/* storage.c: checksums of the disk image, checked on restart. */
+void paxos_slot_seal (PaxosSlot *slot);
+void paxos_snap_seal (PaxosSnapshot *snap);
+void paxos_persist_seal (PaxosPersist *p);
+gboolean paxos_persist_is_intact (const PaxosPersist *p, GString *why);
 
 /* single.c: the single-decree register. */
 void paxos_single_phase2 (PaxosNode *node, const ProtoCtx *ctx, int64_t now_us,
