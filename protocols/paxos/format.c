@@ -263,6 +263,10 @@ paxos_format_state (const void *state, const ProtoCtx *ctx, GString *out)
 {
   const PaxosNode *node = state;
   const PaxosPersist *p = &node->persist;
+  if (node->is_halted) {
+    g_string_append (out, "stopped (damaged disk image)");
+    return;
+  }
   g_string_append_printf (out, "%s promised=", paxos_role_name ((PaxosRole) node->role));
   paxos_format_ballot (p->promised, out);
   if (node->role != PAXOS_FOLLOWER) {
