@@ -13,6 +13,7 @@ chk_history_new (void)
   h->events = g_array_new (FALSE, FALSE, sizeof (ChkEvent));
   h->strings = g_ptr_array_new_with_free_func (g_free);
   h->string_ids = g_hash_table_new (g_str_hash, g_str_equal);
+  h->sibling_sets = g_array_new (FALSE, FALSE, sizeof (int64_t));
   return h;
 }
 
@@ -24,6 +25,7 @@ chk_history_free (ChkHistory *h)
   g_array_unref (h->events);
   g_hash_table_unref (h->string_ids);
   g_ptr_array_unref (h->strings);
+  g_array_unref (h->sibling_sets);
   g_free (h->source);
   g_free (h);
 }
@@ -46,6 +48,53 @@ chk_history_string (const ChkHistory *h, int32_t id)
 {
   g_assert (id >= 0 && (guint) id < h->strings->len);
   return g_ptr_array_index (h->strings, id);
+}
+
+int32_t
+chk_history_add_siblings (ChkHistory *h, const int64_t *values, guint n)
+{
+  g_assert (n >= 2 && h->sibling_sets->len < G_MAXINT32 - n - 1);
+  int32_t id = (int32_t) h->sibling_sets->len;
+  int64_t count = n;
+  g_array_append_val (h->sibling_sets, count);
+  g_array_append_vals (h->sibling_sets, values, n);
+  return id;
+}
+
+const int64_t *
+chk_history_siblings (const ChkHistory *h, int32_t id, guint *n)
+{
+  g_assert (id >= 0 && (guint) id < h->sibling_sets->len);
+  const int64_t *set = &g_array_index (h->sibling_sets, int64_t, id);
+  *n = (guint) set[0];
+  return set + 1;
+}
+
+gboolean
+chk_history_refuse_siblings (const ChkHistory *h, const char *model, GError **error)
+{
+  for (guint i = 0; i < h->events->len; i++) {
+    const ChkEvent *ev = chk_history_get (h, i);
+    if (ev->value.kind != CHK_VAL_SIBLINGS)
+      continue;
+    g_autoptr (GString) vals = g_string_new (NULL);
+    guint n;
+    const int64_t *v = chk_history_siblings (h, ev->value.s, &n);
+    for (guint k = 0; k < n; k++)
+      g_string_append_printf (vals, "%s%" G_GINT64_FORMAT, k > 0 ? " " : "", v[k]);
+    g_autofree char *where = ev->line > 0
+        ? g_strdup_printf ("%s:%u", h->source != NULL ? h->source : "<history>", ev->line)
+        : g_strdup_printf ("%s, event %u", h->source != NULL ? h->source : "history", i + 1);
+    g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
+                 "%s: a read of process %" G_GINT64_FORMAT " returned siblings {%s}, "
+                 "concurrent versions kept by a version-vector store; the %s model is "
+                 "defined for reads that return one value, so this history cannot be "
+                 "checked against it (judge such a run by its invariants: no-lost-write, "
+                 "siblings-survive)",
+                 where, ev->process, vals->str, model);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 void
@@ -142,6 +191,15 @@ chk_event_to_json (const ChkHistory *h, const ChkEvent *ev, GString *out)
     g_string_append_printf (out, ",\"value\":[%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "]",
                             ev->value.i, ev->value.j);
     break;
+  case CHK_VAL_SIBLINGS: {
+    guint n;
+    const int64_t *v = chk_history_siblings (h, ev->value.s, &n);
+    g_string_append (out, ",\"value\":{\"siblings\":[");
+    for (guint k = 0; k < n; k++)
+      g_string_append_printf (out, "%s%" G_GINT64_FORMAT, k > 0 ? "," : "", v[k]);
+    g_string_append (out, "]}");
+    break;
+  }
   }
   if (ev->time_us >= 0)
     g_string_append_printf (out, ",\"time\":%" G_GINT64_FORMAT, ev->time_us);

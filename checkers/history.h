@@ -39,11 +39,14 @@ typedef enum {
   CHK_VAL_INT,  /* i */
   CHK_VAL_STR,  /* interned string: s */
   CHK_VAL_PAIR, /* [i j], as a cas value [old new] */
+  CHK_VAL_SIBLINGS, /* a read that returned several concurrent versions
+                       (siblings) of a key: s is the set's id, see
+                       chk_history_siblings.  JSON: {"siblings":[3,5]} */
 } ChkValueKind;
 
 typedef struct {
   ChkValueKind kind;
-  int32_t s;        /* CHK_VAL_STR: string id */
+  int32_t s;        /* CHK_VAL_STR: string id; CHK_VAL_SIBLINGS: set id */
   int64_t i, j;
 } ChkValue;
 
@@ -80,6 +83,7 @@ typedef struct {
   GHashTable *string_ids;/* char* -> id + 1; lookups only, never iterated */
   char *source;          /* file name, or NULL */
   ChkFormat format;      /* the format it was read from; AUTO if built in memory */
+  GArray *sibling_sets;  /* int64: each set is its count, then its values */
 } ChkHistory;
 
 ChkHistory *chk_history_new (void);
@@ -89,6 +93,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChkHistory, chk_history_free)
 /* Returns the id of s, adding it if new. */
 int32_t chk_history_intern (ChkHistory *h, const char *s);
 const char *chk_history_string (const ChkHistory *h, int32_t id);
+
+/* Stores a set of n >= 2 sibling values (sorted, distinct) and returns its
+ * id for a CHK_VAL_SIBLINGS value. */
+int32_t chk_history_add_siblings (ChkHistory *h, const int64_t *values, guint n);
+/* The values of sibling set `id`; *n receives their number. */
+const int64_t *chk_history_siblings (const ChkHistory *h, int32_t id, guint *n);
+/* FALSE, and an error naming the first such read and `model`, if the history
+ * has a read that returned siblings.  The checkers call it: their models are
+ * defined for registers whose reads return one value, and a set of siblings
+ * is not one (CHK_ERROR_INPUT: bad input for this model, never a guess). */
+gboolean chk_history_refuse_siblings (const ChkHistory *h, const char *model, GError **error);
 
 /* Appends a copy of ev; sets ev->index if it is negative. */
 void chk_history_append (ChkHistory *h, const ChkEvent *ev);

@@ -95,6 +95,45 @@ key_from (ChkHistory *h, const char *name, const ChkEdnValue *v, int32_t *key, G
   return TRUE;
 }
 
+static int
+sibling_cmp (gconstpointer a, gconstpointer b)
+{
+  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+  return (x > y) - (x < y);
+}
+
+/* {"siblings":[3,5]}: a read that returned concurrent versions.  At least
+ * two distinct integers; they are kept sorted. */
+static gboolean
+siblings_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *out,
+               GError **error)
+{
+  const ChkEdnValue *set = chk_edn_map_get (v, "siblings");
+  if (set == NULL)
+    return fail_value (name, v, error,
+                       "a value: nil, an integer, a string, or a pair of integers [a b]");
+  if (v->items->len != 2
+      || (set->kind != CHK_EDN_VECTOR && set->kind != CHK_EDN_LIST && set->kind != CHK_EDN_SET))
+    return fail_value (name, v, error, "siblings as {\"siblings\": [a, b, ...]}");
+  g_autoptr (GArray) vals = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  for (guint k = 0; k < set->items->len; k++) {
+    const ChkEdnValue *item = g_ptr_array_index (set->items, k);
+    if (item->kind != CHK_EDN_INT)
+      return fail_value (name, item, error, "an integer sibling value");
+    g_array_append_val (vals, item->i);
+  }
+  g_array_sort (vals, sibling_cmp);
+  guint n = 0;
+  for (guint k = 0; k < vals->len; k++)
+    if (n == 0 || g_array_index (vals, int64_t, n - 1) != g_array_index (vals, int64_t, k))
+      g_array_index (vals, int64_t, n++) = g_array_index (vals, int64_t, k);
+  if (n < 2)
+    return fail_value (name, set, error, "at least two distinct sibling values");
+  out->kind = CHK_VAL_SIBLINGS;
+  out->s = chk_history_add_siblings (h, (const int64_t *) vals->data, n);
+  return TRUE;
+}
+
 static gboolean
 value_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *out,
             GError **error)
@@ -134,6 +173,8 @@ value_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *out
       }
     }
     break;
+  case CHK_EDN_MAP:
+    return siblings_from (h, name, v, out, error);
   default:
     break;
   }

@@ -126,6 +126,15 @@ chk_value_describe (const ChkHistory *h, const ChkValue *v)
   case CHK_VAL_STR: return g_strdup_printf ("\"%s\"", chk_history_string (h, v->s));
   case CHK_VAL_PAIR:
     return g_strdup_printf ("[%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "]", v->i, v->j);
+  case CHK_VAL_SIBLINGS: {
+    guint n;
+    const int64_t *vals = chk_history_siblings (h, v->s, &n);
+    GString *s = g_string_new ("siblings {");
+    for (guint k = 0; k < n; k++)
+      g_string_append_printf (s, "%s%" G_GINT64_FORMAT, k > 0 ? " " : "", vals[k]);
+    g_string_append_c (s, '}');
+    return g_string_free (s, FALSE);
+  }
   }
   g_assert_not_reached ();
 }

@@ -72,6 +72,13 @@ print_help (FILE *out)
     fprintf (out, "  %-20s %s\n", m->name, m->summary);
   fprintf (out,
 "\n"
+"Measures (--model NAME; numbers, not verdicts; not part of all):\n"
+"  staleness            register histories with times, one write per value:\n"
+"                       the smallest Delta for which the history is\n"
+"                       Delta-atomic (reads moved Delta earlier make it\n"
+"                       linearizable), and per read how many completed newer\n"
+"                       writes it missed and for how long (p50, p99, max)\n"
+"\n"
 "Options:\n"
 "  --model NAMES        models to check (default linearizable)\n"
 "  --kind KIND          register, cas-register, kv or auto (default auto)\n"
@@ -426,7 +433,9 @@ report_text (const char *file, const ChkHistory *h, const GArray *ops, const Chk
   if (timed)
     printf (", %.1f us", seconds * 1e6);
   printf (")\n");
-  if (r->verdict == CHK_VERDICT_UNKNOWN && r->explanation != NULL)
+  if (r->explanation != NULL
+      && (r->verdict == CHK_VERDICT_UNKNOWN
+          || (r->verdict == CHK_VERDICT_OK && chk_checker_is_measure (r->model))))
     printf ("  %s\n", r->explanation);
   if (r->verdict != CHK_VERDICT_VIOLATION)
     return;

@@ -35,6 +35,7 @@
 #define PROTO_MAX_NODES 16
 #define PROTO_MAX_ENDPOINTS 256
 #define PROTO_NO_DEADLINE INT64_MAX
+#define PROTO_MAX_SIBLINGS 16 /* values one read may return (concurrent versions) */
 
 /* ---- Events --------------------------------------------------------------*/
 
@@ -96,6 +97,11 @@ typedef struct {
   ProtoResultKind kind;
   gboolean has_value;  /* FALSE: nil (read of a key never written) */
   int64_t value;       /* read: the value read */
+  /* A read of a store that keeps concurrent versions (siblings) may return
+   * several values: n_siblings >= 2 of them in siblings[], sorted, and then
+   * value is siblings[0].  0 for every other result. */
+  uint32_t n_siblings;
+  int64_t siblings[PROTO_MAX_SIBLINGS];
 } ProtoResult;
 
 typedef struct {
@@ -134,6 +140,9 @@ void proto_outbox_note (ProtoOutbox *out, const char *fmt, ...) G_GNUC_PRINTF (2
 void proto_outbox_mark (ProtoOutbox *out, const char *mark);
 void proto_outbox_complete (ProtoOutbox *out, ProtoResultKind kind,
                             gboolean has_value, int64_t value);
+/* A read that returned n values (0: nil, 1: one value, 2 or more: siblings,
+ * at most PROTO_MAX_SIBLINGS; sorted and deduplicated here). */
+void proto_outbox_complete_values (ProtoOutbox *out, const int64_t *values, uint32_t n);
 /* Asks the world to make the node's persist region, as it is at the end of
  * this step, durable (an fsync).  The sync takes the scenario's
  * disk_latency (0 by default: done at once), and a node's syncs complete in

@@ -712,6 +712,7 @@ sim_scenario_load_data (const char *name, const char *text, gsize len, GError **
   g_autoptr (GPtrArray) models = g_ptr_array_new ();
   for (const ChkChecker *c = chk_checkers (); c->name != NULL; c++)
     g_ptr_array_add (models, (gpointer) c->name);
+  g_ptr_array_add (models, (gpointer) "staleness"); /* a measure (check.h) */
   g_ptr_array_add (models, NULL);
   ScnParser parser = {
     .file = name, .cfg = cfg, .sections = sections, .entries = entries, .error = error,

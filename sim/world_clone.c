@@ -12,6 +12,7 @@ history_copy (const ChkHistory *h)
   for (guint i = 0; i < h->strings->len; i++)
     chk_history_intern (c, g_ptr_array_index (h->strings, i));
   g_array_append_vals (c->events, h->events->data, h->events->len);
+  g_array_append_vals (c->sibling_sets, h->sibling_sets->data, h->sibling_sets->len);
   c->source = g_strdup (h->source);
   return c;
 }
