@@ -107,6 +107,8 @@ typedef struct {
 /* The [fuzz] section: the ranges `dsim fuzz` draws each run's
  * configuration from (swarm testing).  Unset fields (has_* FALSE, 0) mean
  * "derived from the rest of the scenario".  Plain data: copied by value. */
+#define SIM_FUZZ_MAX_KNOBS 8
+
 typedef enum {
   SIM_FUZZ_CRASH,
   SIM_FUZZ_PARTITION,
@@ -130,6 +132,16 @@ typedef struct {
   int64_t for_min_us[SIM_FUZZ__KINDS], for_max_us[SIM_FUZZ__KINDS];
   gboolean has_drop, has_duplicate;
   double drop_min, drop_max, duplicate_min, duplicate_max;
+  /* Protocol knobs the swarm varies ("raft.pre_vote = true | false",
+   * "raft.election_timeout_max = 150ms..300ms"): the knob's name and its
+   * values as written, checked against the knob. */
+  int n_knobs;
+  struct {
+    char name[32];
+    char values[160];
+    gboolean is_range;  /* "A..B" of an integer or duration knob */
+    uint32_t line;
+  } knobs[SIM_FUZZ_MAX_KNOBS];
 } SimFuzzSpec;
 
 typedef struct {

@@ -56,6 +56,8 @@ fuzz_base_free (FuzzBase *b)
 {
   if (b == NULL)
     return;
+  for (int i = 0; i < b->n_knobs; i++)
+    g_strfreev (b->knob_values[i]);
   sim_config_free (b->cfg);
   g_free (b->text);
   g_free (b);
@@ -136,13 +138,36 @@ fuzz_base_load (const char *path, GError **error)
     b->rate_min[k] = s->has_rate[k] ? s->rate_min[k] : rate / 4;
     b->rate_max[k] = s->has_rate[k] ? s->rate_max[k] : rate * 2;
     int64_t f = MAX (base_for (&cfg->random_faults, k), 1000);
-    b->for_min_us[k] = s->has_for[k] ? s->for_min_us[k] : f / 2;
+    b->for_min_us[k] = s->has_for[k] ? s->for_min_us[k] : MAX (f / 100, 1000);
     b->for_max_us[k] = s->has_for[k] ? s->for_max_us[k] : f * 2;
   }
   b->drop_min = s->has_drop ? s->drop_min : 0;
   b->drop_max = s->has_drop ? s->drop_max : MIN (1.0, cfg->net.drop * 2);
   b->duplicate_min = s->has_duplicate ? s->duplicate_min : 0;
   b->duplicate_max = s->has_duplicate ? s->duplicate_max : MIN (1.0, cfg->net.duplicate * 2);
+  b->n_knobs = s->n_knobs;
+  for (int i = 0; i < s->n_knobs; i++) {
+    const ProtoKnob *k = proto_knob_find (vt, s->knobs[i].name);
+    g_assert (k != NULL); /* checked by the parser */
+    b->knob[i] = k;
+    if (s->knobs[i].is_range) {
+      const char *dots = strstr (s->knobs[i].values, "..");
+      g_autofree char *lo = g_strstrip (g_strndup (s->knobs[i].values,
+                                                   (gsize) (dots - s->knobs[i].values)));
+      g_autofree char *hi = g_strstrip (g_strdup (dots + 2));
+      if (k->type == PROTO_KNOB_INT) {
+        b->knob_lo[i] = g_ascii_strtoll (lo, NULL, 10);
+        b->knob_hi[i] = g_ascii_strtoll (hi, NULL, 10);
+      } else {
+        proto_parse_duration_us (lo, &b->knob_lo[i]);
+        proto_parse_duration_us (hi, &b->knob_hi[i]);
+      }
+    } else {
+      b->knob_values[i] = g_strsplit (s->knobs[i].values, "|", -1);
+      for (int v = 0; b->knob_values[i][v] != NULL; v++)
+        g_strstrip (b->knob_values[i][v]);
+    }
+  }
   return b;
 }
 
@@ -173,6 +198,9 @@ fuzz_base_describe (const FuzzBase *b, GString *out)
                               b->rate_max[k]);
     }
   g_string_append_c (out, '\n');
+  for (int i = 0; i < b->n_knobs; i++)
+    g_string_append_printf (out, "             %s.%s = %s\n", b->cfg->proto->name,
+                            b->cfg->fuzz.knobs[i].name, b->cfg->fuzz.knobs[i].values);
 }
 
 /* ---- Swarm and mutation -------------------------------------------------------*/
@@ -187,6 +215,17 @@ static int64_t
 range_i64 (Pcg32 *rng, int64_t lo, int64_t hi)
 {
   return hi <= lo ? lo : pcg32_range (rng, lo, hi);
+}
+
+/* Durations spread over orders of magnitude: a crash of 2ms (a restart in
+ * the middle of an election) is as likely as one of 200ms. */
+static int64_t
+log_uniform (Pcg32 *rng, int64_t lo, int64_t hi)
+{
+  if (hi <= lo || lo <= 0)
+    return range_i64 (rng, lo, hi);
+  double v = exp (uniform (rng, log ((double) lo), log ((double) hi)));
+  return CLAMP ((int64_t) v, lo, hi);
 }
 
 static uint32_t
@@ -208,7 +247,7 @@ fault_draw (const FuzzBase *b, Pcg32 *rng, SimFuzzKind k, int64_t at_us, int n_n
   f->kind = k;
   f->at_us = at_us;
   f->node = (int) pcg32_below (rng, (uint32_t) n_nodes);
-  f->for_us = range_i64 (rng, b->for_min_us[k], b->for_max_us[k]);
+  f->for_us = log_uniform (rng, b->for_min_us[k], b->for_max_us[k]);
   if (k == SIM_FUZZ_PARTITION)
     f->mask = random_mask (rng, n_nodes);
   if (k == SIM_FUZZ_SKEW) {
@@ -241,6 +280,20 @@ sort_faults (GArray *faults)
   }
 }
 
+static void
+knob_draw (const FuzzBase *b, Pcg32 *rng, int i, FuzzInput *out)
+{
+  if (b->knob_values[i] != NULL) {
+    out->knob[i] = pcg32_below (rng, g_strv_length (b->knob_values[i]));
+    return;
+  }
+  int64_t lo = b->knob_lo[i], hi = b->knob_hi[i];
+  if (b->knob[i]->type == PROTO_KNOB_DURATION && lo % 1000 == 0 && hi % 1000 == 0)
+    out->knob[i] = range_i64 (rng, lo / 1000, hi / 1000) * 1000; /* whole milliseconds */
+  else
+    out->knob[i] = range_i64 (rng, lo, hi);
+}
+
 void
 fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
 {
@@ -270,12 +323,15 @@ fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
       out->mix[op] = mix[op];
       any = TRUE;
     }
+  for (int i = 0; i < b->n_knobs; i++)
+    knob_draw (b, rng, i, out);
   out->kinds = 0;
   for (int k = 0; k < SIM_FUZZ__KINDS; k++) {
     if (!(b->kinds & (1u << k)) || pcg32_below (rng, 2) == 0)
       continue;
     out->kinds |= 1u << k;
-    double rate = uniform (rng, b->rate_min[k], b->rate_max[k]);
+    double rate = b->rate_min[k] > 0 ? exp (uniform (rng, log (b->rate_min[k]), log (b->rate_max[k])))
+                                     : uniform (rng, b->rate_min[k], b->rate_max[k]);
     if (rate <= 0)
       continue;
     int64_t t = 0;
@@ -304,10 +360,13 @@ fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzI
     uint32_t op = fs->len == 0 ? 1 : pcg32_below (rng, 5);
     if (b->kinds == 0)
       op = 5; /* no faults to play with: change the seed */
+    if (b->n_knobs > 0 && pcg32_below (rng, 8) == 0)
+      op = 6;
     switch (op) {
     case 0: { /* move a fault */
       FuzzFault *f = &g_array_index (fs, FuzzFault, pcg32_below (rng, fs->len));
-      f->at_us = CLAMP (f->at_us + pcg32_range (rng, -300000, 300000), 0, out->duration_us - 1);
+      int64_t moved = f->at_us + pcg32_range (rng, -300000, 300000);
+      f->at_us = CLAMP (moved, 0, out->duration_us - 1);
       break;
     }
     case 1: { /* add a fault of a kind the scenario allows */
@@ -339,9 +398,12 @@ fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzI
       if (f->kind == SIM_FUZZ_SKEW)
         f->skew_us = -f->skew_us;
       else
-        f->for_us = range_i64 (rng, b->for_min_us[f->kind], b->for_max_us[f->kind]);
+        f->for_us = log_uniform (rng, b->for_min_us[f->kind], b->for_max_us[f->kind]);
       break;
     }
+    case 6:
+      knob_draw (b, rng, (int) pcg32_below (rng, (uint32_t) b->n_knobs), out);
+      break;
     default:
       out->seed = (uint64_t) pcg32_next (rng) << 32 | pcg32_next (rng);
       break;
@@ -448,6 +510,16 @@ fuzz_plan_from_input (const FuzzBase *b, const FuzzInput *in, FuzzPlan *out)
   out->duplicate = in->duplicate;
   memcpy (out->mix, in->mix, sizeof out->mix);
   out->reset_skew = (in->kinds & (1u << SIM_FUZZ_SKEW)) != 0;
+  memset (out->knob_text, 0, sizeof out->knob_text);
+  for (int i = 0; i < b->n_knobs; i++) {
+    if (b->knob_values[i] != NULL)
+      g_strlcpy (out->knob_text[i], b->knob_values[i][in->knob[i]], sizeof out->knob_text[i]);
+    else if (b->knob[i]->type == PROTO_KNOB_DURATION)
+      g_snprintf (out->knob_text[i], sizeof out->knob_text[i], "%" G_GINT64_FORMAT "us",
+                  in->knob[i]);
+    else
+      g_snprintf (out->knob_text[i], sizeof out->knob_text[i], "%" G_GINT64_FORMAT, in->knob[i]);
+  }
   for (guint i = 0; i < cfg->faults->len; i++) {
     const SimFault *f = &g_array_index (cfg->faults, SimFault, i);
     SimFault g;
@@ -734,6 +806,8 @@ fuzz_plan_text (const FuzzBase *b, const FuzzPlan *p, const char *expect, const 
     if (cfg->workload.start_us > p->duration_us)
       edit_add (edits, "workload", "start", g_strdup ("0s"));
   }
+  for (int i = 0; i < b->n_knobs; i++)
+    edit_add (edits, cfg->proto->name, b->cfg->fuzz.knobs[i].name, g_strdup (p->knob_text[i]));
   char *faults = faults_text (p);
   edit_add (edits, "faults", NULL, faults[0] != '\0' ? faults : NULL);
   if (faults[0] == '\0')
@@ -798,44 +872,73 @@ feature (int family, uint64_t h)
   return (uint64_t) family << 56 | (h & 0x00ffffffffffffffULL);
 }
 
+#define COV_MAX_FIELDS 24
+
+/* A node's state as format_state writes it, cut into its role (the first
+ * word) and its numeric fields: "log=5/3" gives fields log#0 = 5 and
+ * log#1 = 3.  Node names ("vote=n2") count as present, not as numbers. */
+typedef struct {
+  uint64_t role;          /* 0: down */
+  guint n_fields;
+  uint64_t key[COV_MAX_FIELDS];
+  int64_t value[COV_MAX_FIELDS];
+  uint64_t shape;         /* hash of the text with every number left out */
+} CovNode;
+
 typedef struct {
   FeatSet set;
   GString *scratch;
-  uint64_t *node_state;  /* abstract state hash per node; 0: down */
-  uint64_t *role;        /* hash of the first word of the state */
+  CovNode *nodes;
   uint64_t *last_kind;   /* kind of the last message each node received */
 } Coverage;
 
-/* A node's state with every number left out ("leader t=# log=#/#"): the
- * shape of the state, not its values. */
 static void
 cov_node (Coverage *c, SimWorld *w, int n)
 {
-  if (!w->nodes[n].is_up) {
-    c->node_state[n] = 0x5eed;
-    c->role[n] = 0;
+  CovNode *cn = &c->nodes[n];
+  memset (cn, 0, sizeof *cn);
+  if (!w->nodes[n].is_up)
     return;
-  }
   GString *s = c->scratch;
   g_string_truncate (s, 0);
   if (w->vt->format_state != NULL)
     w->vt->format_state (w->state_ptrs[n], &w->ctxs[n], s);
-  gsize o = 0;
-  gsize first_word = s->len;
-  for (gsize i = 0; i < s->len; i++) {
+  const char *p = s->str;
+  gsize role_len = strcspn (p, " ");
+  cn->role = hash_str (p, role_len) | 1;
+  uint64_t shape = cn->role;
+  const char *name = p;
+  gsize name_len = 0;
+  guint index = 0;
+  for (gsize i = role_len; i < s->len;) {
     char ch = s->str[i];
-    if (ch == ' ' && first_word == s->len)
-      first_word = o;
-    if (g_ascii_isdigit (ch)) {
-      if (o > 0 && s->str[o - 1] == '#')
-        continue;
-      ch = '#';
+    if (ch == ' ') {
+      name = s->str + i + 1;
+      name_len = strcspn (name, "= ");
+      index = 0;
+      i++;
+      continue;
     }
-    s->str[o++] = ch;
+    if (!g_ascii_isdigit (ch)) {
+      shape = mix64 (shape ^ (uint8_t) ch);
+      i++;
+      continue;
+    }
+    gsize start = i;
+    int64_t v = 0;
+    while (i < s->len && g_ascii_isdigit (s->str[i]) && v < INT64_MAX / 16)
+      v = v * 10 + (s->str[i++] - '0');
+    while (i < s->len && g_ascii_isdigit (s->str[i]))
+      i++;
+    gboolean is_node = start >= 2 && s->str[start - 1] == 'n' && s->str[start - 2] == '=';
+    shape = mix64 (shape ^ '#');
+    if (is_node || cn->n_fields >= COV_MAX_FIELDS)
+      continue;
+    cn->key[cn->n_fields] = mix64 (hash_str (name, name_len) + index++);
+    cn->value[cn->n_fields] = v;
+    cn->n_fields++;
   }
-  g_string_truncate (s, o);
-  c->node_state[n] = hash_str (s->str, s->len);
-  c->role[n] = hash_str (s->str, MIN (first_word, s->len));
+  cn->shape = shape;
 }
 
 static int
@@ -845,16 +948,37 @@ compare_u64 (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
-/* The cluster's abstract state: the multiset of its nodes' shapes. */
+/* Abstract cluster states, coarse enough that a campaign can reach most of
+ * them: the multiset of the nodes' roles (down counts as a role), and for
+ * each node and numeric field, the node's role and where its value stands
+ * among the other nodes' values of that field (equal to all, highest,
+ * lowest, in between).  "A leader whose last log term is below another
+ * node's" is such a state; the numbers themselves are left out. */
 static void
 cov_cluster (Coverage *c, SimWorld *w)
 {
-  uint64_t sorted[PROTO_MAX_NODES];
-  memcpy (sorted, c->node_state, sizeof (uint64_t) * (size_t) w->n_nodes);
-  qsort (sorted, (size_t) w->n_nodes, sizeof (uint64_t), compare_u64);
+  uint64_t roles[PROTO_MAX_NODES];
+  for (int n = 0; n < w->n_nodes; n++) {
+    const CovNode *cn = &c->nodes[n];
+    roles[n] = cn->role;
+    for (guint f = 0; cn->role != 0 && f < cn->n_fields; f++) {
+      int below = 0, above = 0;
+      for (int m = 0; m < w->n_nodes; m++) {
+        const CovNode *o = &c->nodes[m];
+        for (guint g = 0; m != n && o->role != 0 && g < o->n_fields; g++)
+          if (o->key[g] == cn->key[f]) {
+            below += o->value[g] < cn->value[f];
+            above += o->value[g] > cn->value[f];
+          }
+      }
+      uint64_t rank = (below > 0 ? 1u : 0u) | (above > 0 ? 2u : 0u);
+      feat_add (&c->set, feature (FUZZ_FEATURE_STATE, mix64 (cn->role * 31 + cn->key[f] * 4 + rank)));
+    }
+  }
+  qsort (roles, (size_t) w->n_nodes, sizeof (uint64_t), compare_u64);
   uint64_t h = (uint64_t) w->n_nodes;
   for (int n = 0; n < w->n_nodes; n++)
-    h = mix64 (h ^ sorted[n]);
+    h = mix64 (h ^ roles[n]);
   feat_add (&c->set, feature (FUZZ_FEATURE_STATE, h));
 }
 
@@ -876,8 +1000,7 @@ static void
 run_with_coverage (SimWorld *w, FeatSet *out)
 {
   Coverage c = { .scratch = g_string_new (NULL) };
-  c.node_state = g_new0 (uint64_t, w->n_nodes);
-  c.role = g_new0 (uint64_t, w->n_nodes);
+  c.nodes = g_new0 (CovNode, w->n_nodes);
   c.last_kind = g_new0 (uint64_t, w->n_nodes);
   c.set = *out;
   for (;;) {
@@ -906,7 +1029,7 @@ run_with_coverage (SimWorld *w, FeatSet *out)
                         || ch.kind == SIM_CHOICE_FAULT_END;
     if (node >= 0) {
       feat_add (&c.set, feature (FUZZ_FEATURE_MSG, mix64 (c.last_kind[node] * 31 + kind)));
-      feat_add (&c.set, feature (FUZZ_FEATURE_MSG, mix64 (c.role[node] ^ kind * 7)));
+      feat_add (&c.set, feature (FUZZ_FEATURE_MSG, mix64 (c.nodes[node].role ^ kind * 7)));
       c.last_kind[node] = kind;
     }
     gboolean more = sim_world_step (w);
@@ -915,9 +1038,9 @@ run_with_coverage (SimWorld *w, FeatSet *out)
       for (int n = 0; n < w->n_nodes; n++) {
         if (n != node && !is_fault)
           continue;
-        uint64_t before = c.node_state[n];
+        CovNode before = c.nodes[n];
         cov_node (&c, w, n);
-        changed |= before != c.node_state[n];
+        changed |= memcmp (&before, &c.nodes[n], sizeof before) != 0;
       }
       if (changed)
         cov_cluster (&c, w);
@@ -927,8 +1050,7 @@ run_with_coverage (SimWorld *w, FeatSet *out)
   }
   *out = c.set;
   g_string_free (c.scratch, TRUE);
-  g_free (c.node_state);
-  g_free (c.role);
+  g_free (c.nodes);
   g_free (c.last_kind);
 }
 

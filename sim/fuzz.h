@@ -40,6 +40,7 @@ typedef struct {
   double mix[PROTO_OP__COUNT];
   unsigned kinds;           /* fault kinds switched on (1 << SimFuzzKind) */
   GArray *faults;           /* FuzzFault, by time */
+  int64_t knob[SIM_FUZZ_MAX_KNOBS]; /* [fuzz] knobs: the value (range) or its index (list) */
   int64_t parent;           /* the corpus run it was mutated from; -1: fresh swarm */
 } FuzzInput;
 
@@ -59,6 +60,11 @@ typedef struct {
   double rate_min[SIM_FUZZ__KINDS], rate_max[SIM_FUZZ__KINDS];
   int64_t for_min_us[SIM_FUZZ__KINDS], for_max_us[SIM_FUZZ__KINDS];
   double drop_min, drop_max, duplicate_min, duplicate_max;
+  /* Protocol knobs the swarm varies ([fuzz] PROTOCOL.KNOB). */
+  int n_knobs;
+  const ProtoKnob *knob[SIM_FUZZ_MAX_KNOBS];
+  int64_t knob_lo[SIM_FUZZ_MAX_KNOBS], knob_hi[SIM_FUZZ_MAX_KNOBS]; /* ranges */
+  GStrv knob_values[SIM_FUZZ_MAX_KNOBS];                           /* lists */
 } FuzzBase;
 
 /* Reads the scenario and works out the swarm bounds.  Bad file or bad
@@ -86,6 +92,7 @@ typedef struct {
   double mix[PROTO_OP__COUNT];
   GArray *faults;           /* SimFault, by time, endpoints numbered for n_nodes */
   gboolean reset_skew;      /* the heal also resets clocks */
+  char knob_text[SIM_FUZZ_MAX_KNOBS][48]; /* the [fuzz] knobs' values for this run */
 } FuzzPlan;
 
 void fuzz_plan_init (FuzzPlan *p);

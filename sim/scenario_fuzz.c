@@ -13,6 +13,9 @@
  *   skew_max = 10ms..100ms       skew_max: the largest clock offset)
  *   drop = 0..0.1                message loss range
  *   duplicate = 0..0.1
+ *   raft.pre_vote = true | false        a protocol knob: one of these values
+ *   raft.election_timeout_max = 150ms..300ms   or a range (integer and
+ *                                       duration knobs)
  * A single value (nodes = 5) is a range of one. */
 #include "sim/scenario_private.h"
 
@@ -147,6 +150,77 @@ get_kinds (ScnParser *p, const ScnEntry *e, unsigned *kinds)
   return TRUE;
 }
 
+/* "PROTOCOL.KNOB = V1 | V2" or "= A..B": every value must be one the knob
+ * takes. */
+static gboolean
+get_knob (ScnParser *p, const ScnEntry *e, const char *knob_name)
+{
+  SimConfig *cfg = p->cfg;
+  SimFuzzSpec *f = &cfg->fuzz;
+  const ProtoVTable *vt = cfg->proto;
+  const ProtoKnob *k = proto_knob_find (vt, knob_name);
+  if (k == NULL) {
+    g_autoptr (GPtrArray) names = g_ptr_array_new ();
+    for (const ProtoKnob *q = vt->knobs; q != NULL && q->name != NULL; q++)
+      g_ptr_array_add (names, (gpointer) q->name);
+    g_ptr_array_add (names, NULL);
+    const char *near = scn_suggest (knob_name, (const char *const *) names->pdata);
+    if (near != NULL)
+      return scn_fail_entry (p, e, "protocol %s has no knob '%s'; did you mean '%s.%s'?",
+                             vt->name, knob_name, vt->name, near);
+    return scn_fail_entry (p, e, "protocol %s has no knob '%s' (dsim list %s shows its knobs)",
+                           vt->name, knob_name, vt->name);
+  }
+  if (f->n_knobs >= SIM_FUZZ_MAX_KNOBS)
+    return scn_fail_entry (p, e, "at most %d protocol knobs can be varied", SIM_FUZZ_MAX_KNOBS);
+  if (strlen (knob_name) >= sizeof f->knobs[0].name
+      || strlen (e->value) >= sizeof f->knobs[0].values)
+    return scn_fail_entry (p, e, "expected a shorter list of values");
+  g_autofree void *scratch = g_memdup2 (cfg->proto_config, MAX (vt->config_size, 1));
+  gboolean is_range = strstr (e->value, "..") != NULL;
+  if (is_range) {
+    if (k->type != PROTO_KNOB_INT && k->type != PROTO_KNOB_DURATION)
+      return scn_fail_entry (p, e, "knob %s takes a list of values such as 'a | b', not a "
+                             "range", knob_name);
+    g_autofree char *a = NULL, *b = NULL;
+    split_range (e->value, &a, &b);
+    int64_t x, y;
+    gboolean ok = k->type == PROTO_KNOB_INT
+                    ? scn_parse_int (a, &x) && scn_parse_int (b, &y)
+                    : proto_parse_duration_us (a, &x) && proto_parse_duration_us (b, &y);
+    if (!ok)
+      return scn_fail_entry (p, e, "expected a range such as %s, got '%s'",
+                             k->type == PROTO_KNOB_INT ? "1..8" : "150ms..300ms", e->value);
+    if (x > y)
+      return fail_order (p, e);
+    const char *ends[2] = { a, b };
+    for (int i = 0; i < 2; i++) {
+      g_autoptr (GError) error = NULL;
+      if (!proto_config_set (vt, scratch, knob_name, ends[i], &error))
+        return scn_fail_entry (p, e, "%s: %s", knob_name, error->message);
+    }
+  } else {
+    g_auto (GStrv) values = g_strsplit (e->value, "|", -1);
+    int n = 0;
+    for (int i = 0; values[i] != NULL; i++) {
+      g_strstrip (values[i]);
+      g_autoptr (GError) error = NULL;
+      if (values[i][0] == '\0' || !proto_config_set (vt, scratch, knob_name, values[i], &error))
+        return scn_fail_entry (p, e, "%s: %s", knob_name,
+                               error != NULL ? error->message : "expected a value between '|'");
+      n++;
+    }
+    if (n == 0)
+      return scn_fail_entry (p, e, "expected values separated by '|'");
+  }
+  int i = f->n_knobs++;
+  g_strlcpy (f->knobs[i].name, knob_name, sizeof f->knobs[i].name);
+  g_strlcpy (f->knobs[i].values, e->value, sizeof f->knobs[i].values);
+  f->knobs[i].is_range = is_range;
+  f->knobs[i].line = e->line;
+  return TRUE;
+}
+
 gboolean
 scn_parse_fuzz (ScnParser *p)
 {
@@ -164,6 +238,12 @@ scn_parse_fuzz (ScnParser *p)
       continue;
     int key = scn_key_index (fuzz_keys, e->key);
     gboolean ok = TRUE;
+    const char *proto = p->cfg->proto->name;
+    if (key < 0 && g_str_has_prefix (e->key, proto) && e->key[strlen (proto)] == '.') {
+      if (!get_knob (p, e, e->key + strlen (proto) + 1))
+        return FALSE;
+      continue;
+    }
     switch (key) {
     case K_NODES:
       ok = get_int_range (p, e, vt->min_nodes, MIN (vt->max_nodes, PROTO_MAX_NODES),
