@@ -312,6 +312,10 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
   fuzz_input_swarm (c->base, &rng, in);
 }
 
+/* "invariant leader-completeness", "model linearizable", "liveness". */
+static char *
+failure_name (FuzzVerdict v, const char *what);
+
 static const char *
 verdict_name (FuzzVerdict v)
 {
@@ -392,6 +396,14 @@ merge_job (Campaign *c, Job *j)
                           r->events, r->ops, r->features->len);
 }
 
+static char *
+failure_name (FuzzVerdict v, const char *what)
+{
+  if (v == FUZZ_LIVENESS)
+    return g_strdup ("liveness");
+  return g_strdup_printf ("%s %s", verdict_name (v), what);
+}
+
 static void
 append_configuration (GString *s, const FuzzBase *b, const FuzzInput *in)
 {
@@ -415,6 +427,12 @@ append_configuration (GString *s, const FuzzBase *b, const FuzzInput *in)
         n += g_array_index (in->faults, FuzzFault, i).kind == (SimFuzzKind) k;
       g_string_append_printf (s, " %s x%u", kinds[k], n);
     }
+  FuzzPlan plan;
+  fuzz_plan_init (&plan);
+  fuzz_plan_from_input (b, in, &plan);
+  for (int i = 0; i < b->n_knobs; i++)
+    g_string_append_printf (s, ", %s = %s", b->cfg->fuzz.knobs[i].name, plan.knob_text[i]);
+  fuzz_plan_clear (&plan);
 }
 
 static char *
@@ -451,10 +469,10 @@ write_failure (Campaign *c, guint index, Failure *f, GString *summary, GError **
   fuzz_plan_init (&plan);
   fuzz_plan_from_input (c->base, &f->input, &plan);
   g_autofree char *expect = expect_for (f);
+  g_autofree char *broke = failure_name (f->verdict, f->what);
   g_autofree char *header = g_strdup_printf (
-      "# dsim fuzz %s --seed %" G_GUINT64_FORMAT ": run %" G_GUINT64_FORMAT ", %s %s\n"
-      "# Replays with: dsim run %s/repro.scn\n", a->scenario, a->seed, f->run,
-      verdict_name (f->verdict), f->what, dir);
+      "# dsim fuzz %s --seed %" G_GUINT64_FORMAT ": run %" G_GUINT64_FORMAT ", %s\n"
+      "# Replays with: dsim run %s/repro.scn\n", a->scenario, a->seed, f->run, broke, dir);
   g_autofree char *text = fuzz_plan_text (c->base, &plan, expect, header);
   /* The history as the fuzzer saw it (the same run again). */
   g_autofree char *run_text = fuzz_plan_text (c->base, &plan, "any", NULL);
@@ -473,9 +491,8 @@ write_failure (Campaign *c, guint index, Failure *f, GString *summary, GError **
     g_string_append_printf (rep, ", mutated from run %" G_GINT64_FORMAT, f->input.parent);
   g_string_append_printf (rep, "\nconfig       ");
   append_configuration (rep, c->base, &f->input);
-  g_string_append_printf (rep, "\nbroke        %s %s (%" G_GUINT64_FORMAT " run%s of the campaign "
-                          "failed this way)\n", verdict_name (f->verdict), f->what, f->count,
-                          f->count == 1 ? "" : "s");
+  g_string_append_printf (rep, "\nbroke        %s (%" G_GUINT64_FORMAT " run%s of the campaign "
+                          "failed this way)\n", broke, f->count, f->count == 1 ? "" : "s");
   g_string_append (rep, "explanation  ");
   for (const char *p = again.explanation; *p != '\0'; p++) {
     g_string_append_c (rep, *p);
@@ -488,10 +505,9 @@ write_failure (Campaign *c, guint index, Failure *f, GString *summary, GError **
   if (f->verdict == FUZZ_LIVENESS)
     g_string_append (rep, "             dsim run replays the run; the liveness verdict is the "
                      "fuzzer's\n");
-  g_string_append_printf (summary, "failure %-4u run %" G_GUINT64_FORMAT ": %s %s (%" G_GUINT64_FORMAT
-                          " run%s)\n             %s/report.txt\n", index + 1, f->run,
-                          verdict_name (f->verdict), f->what, f->count, f->count == 1 ? "" : "s",
-                          dir);
+  g_string_append_printf (summary, "failure %-4u run %" G_GUINT64_FORMAT ": %s (%" G_GUINT64_FORMAT
+                          " run%s)\n             %s/report.txt\n", index + 1, f->run, broke,
+                          f->count, f->count == 1 ? "" : "s", dir);
 
   if (!write_file (dir, "repro.scn", text, error)
       || !write_file (dir, "history.jsonl", again.history_jsonl, error))
@@ -508,9 +524,8 @@ write_failure (Campaign *c, guint index, Failure *f, GString *summary, GError **
       return FALSE;
     gboolean same = s.what != NULL && strcmp (s.what, f->what) == 0;
     g_autofree char *small_header = g_strdup_printf (
-        "# dsim fuzz %s --seed %" G_GUINT64_FORMAT ": run %" G_GUINT64_FORMAT " shrunk, %s %s\n"
-        "# Replays with: dsim run %s/shrunk.scn\n", a->scenario, a->seed, f->run,
-        verdict_name (f->verdict), f->what, dir);
+        "# dsim fuzz %s --seed %" G_GUINT64_FORMAT ": run %" G_GUINT64_FORMAT " shrunk, %s\n"
+        "# Replays with: dsim run %s/shrunk.scn\n", a->scenario, a->seed, f->run, broke, dir);
     g_autofree char *small_text = fuzz_plan_text (c->base, &small, expect, small_header);
     if (!write_file (dir, "shrunk.scn", small_text, error))
       return FALSE;
@@ -574,7 +589,9 @@ static char *
 coverage_text (GHashTable *features, GPtrArray *marks)
 {
   g_autoptr (GString) s = g_string_new ("# dsim fuzz coverage: marks, then features (hex)\n");
-  g_autoptr (GPtrArray) sorted = g_ptr_array_copy (marks, NULL, NULL);
+  g_autoptr (GPtrArray) sorted = g_ptr_array_new ();
+  for (guint i = 0; i < marks->len; i++)
+    g_ptr_array_add (sorted, marks->pdata[i]);
   g_ptr_array_sort (sorted, compare_strings);
   for (guint i = 0; i < sorted->len; i++)
     g_string_append_printf (s, "mark %s\n", (char *) sorted->pdata[i]);

@@ -239,15 +239,26 @@ random_mask (Pcg32 *rng, int n_nodes)
   return mask;
 }
 
+/* A fault's length: within a factor of two of the run's typical length
+ * for its kind, inside the campaign's bounds. */
+static int64_t
+fault_length (const FuzzBase *b, Pcg32 *rng, const FuzzInput *in, SimFuzzKind k)
+{
+  int64_t typical = in->for_us[k] > 0 ? in->for_us[k] : b->for_max_us[k];
+  int64_t lo = MAX (typical / 2, b->for_min_us[k]), hi = MIN (typical * 2, b->for_max_us[k]);
+  return log_uniform (rng, MIN (lo, hi), MAX (lo, hi));
+}
+
 static void
-fault_draw (const FuzzBase *b, Pcg32 *rng, SimFuzzKind k, int64_t at_us, int n_nodes,
+fault_draw (const FuzzBase *b, Pcg32 *rng, const FuzzInput *in, SimFuzzKind k, int64_t at_us,
             FuzzFault *f)
 {
+  int n_nodes = in->n_nodes;
   memset (f, 0, sizeof *f);
   f->kind = k;
   f->at_us = at_us;
   f->node = (int) pcg32_below (rng, (uint32_t) n_nodes);
-  f->for_us = log_uniform (rng, b->for_min_us[k], b->for_max_us[k]);
+  f->for_us = fault_length (b, rng, in, k);
   if (k == SIM_FUZZ_PARTITION)
     f->mask = random_mask (rng, n_nodes);
   if (k == SIM_FUZZ_SKEW) {
@@ -326,10 +337,14 @@ fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
   for (int i = 0; i < b->n_knobs; i++)
     knob_draw (b, rng, i, out);
   out->kinds = 0;
+  memset (out->for_us, 0, sizeof out->for_us);
   for (int k = 0; k < SIM_FUZZ__KINDS; k++) {
     if (!(b->kinds & (1u << k)) || pcg32_below (rng, 2) == 0)
       continue;
     out->kinds |= 1u << k;
+    /* Swarm: the run's own scale of durations (a storm of 2ms crashes and
+     * a few long ones are different runs). */
+    out->for_us[k] = log_uniform (rng, b->for_min_us[k], b->for_max_us[k]);
     double rate = b->rate_min[k] > 0 ? exp (uniform (rng, log (b->rate_min[k]), log (b->rate_max[k])))
                                      : uniform (rng, b->rate_min[k], b->rate_max[k]);
     if (rate <= 0)
@@ -341,7 +356,7 @@ fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
       if (t >= out->duration_us || out->faults->len >= FUZZ_MAX_FAULTS)
         break;
       FuzzFault f;
-      fault_draw (b, rng, (SimFuzzKind) k, t, out->n_nodes, &f);
+      fault_draw (b, rng, out, (SimFuzzKind) k, t, &f);
       g_array_append_val (out->faults, f);
     }
   }
@@ -378,7 +393,9 @@ fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzI
           kinds[nk++] = k;
       SimFuzzKind k = (SimFuzzKind) kinds[pcg32_below (rng, (uint32_t) nk)];
       FuzzFault f;
-      fault_draw (b, rng, k, range_i64 (rng, 0, out->duration_us - 1), out->n_nodes, &f);
+      if (out->for_us[k] == 0)
+        out->for_us[k] = log_uniform (rng, b->for_min_us[k], b->for_max_us[k]);
+      fault_draw (b, rng, out, k, range_i64 (rng, 0, out->duration_us - 1), &f);
       g_array_append_val (fs, f);
       out->kinds |= 1u << k;
       break;
@@ -398,7 +415,7 @@ fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzI
       if (f->kind == SIM_FUZZ_SKEW)
         f->skew_us = -f->skew_us;
       else
-        f->for_us = log_uniform (rng, b->for_min_us[f->kind], b->for_max_us[f->kind]);
+        f->for_us = fault_length (b, rng, out, f->kind);
       break;
     }
     case 6:

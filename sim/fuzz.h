@@ -39,6 +39,7 @@ typedef struct {
   double drop, duplicate;
   double mix[PROTO_OP__COUNT];
   unsigned kinds;           /* fault kinds switched on (1 << SimFuzzKind) */
+  int64_t for_us[SIM_FUZZ__KINDS]; /* this run's typical length of each kind */
   GArray *faults;           /* FuzzFault, by time */
   int64_t knob[SIM_FUZZ_MAX_KNOBS]; /* [fuzz] knobs: the value (range) or its index (list) */
   int64_t parent;           /* the corpus run it was mutated from; -1: fresh swarm */
