@@ -8,6 +8,7 @@
 #
 #   RUNS=10000 SEEDS=5 JOBS=2 sh bench/fuzz.sh [PROTOCOL...]
 #
+# BUGS="a b" limits the table to those bugs.
 # Runs to the first failure do not depend on JOBS; wall time does, and on
 # the machine's load.  A bug not found in RUNS runs shows as ">RUNS".
 set -u
@@ -40,6 +41,9 @@ for proto in $protocols; do
   base=scenarios/$proto/random-faults.scn
   bugs=$("$exe" list "$proto" | tr '\n' ' ' | sed -n 's/.*seeded bugs: *\(.*\) *(set bug.*/\1/p' | tr -d ',' | tr -s ' ')
   for bug in $bugs; do
+    if [ -n "${BUGS:-}" ] && ! echo " $BUGS " | grep -q " $bug "; then
+      continue
+    fi
     scn=$tmp/$proto-$bug.scn
     if grep -q "^\[$proto\]" "$base"; then
       sed "s/^\[$proto\]\$/[$proto]\nbug = $bug/" "$base" > "$scn"

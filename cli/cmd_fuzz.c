@@ -335,10 +335,12 @@ merge_job (Campaign *c, Job *j)
   FuzzResult *r = &j->result;
   c->n_runs++;
   guint n_new = 0;
+  int64_t new_at_us = G_MAXINT64;
   for (guint i = 0; i < r->features->len; i++) {
     uint64_t f = g_array_index (r->features, uint64_t, i);
     if (g_hash_table_contains (c->features, &f))
       continue;
+    new_at_us = MIN (new_at_us, g_array_index (r->feature_times, int64_t, i));
     uint64_t *key = g_new (uint64_t, 1);
     *key = f;
     g_hash_table_add (c->features, key);
@@ -358,6 +360,7 @@ merge_job (Campaign *c, Job *j)
     FuzzInput kept;
     fuzz_input_init (&kept);
     fuzz_input_copy (&kept, &j->input);
+    kept.new_at_us = new_at_us;
     g_array_append_val (c->corpus, kept);
     g_array_append_val (c->corpus_runs, j->run);
   }
@@ -541,7 +544,8 @@ write_failure (Campaign *c, guint index, Failure *f, GString *summary, GError **
     if (!same)
       g_string_append (rep, "             (the shrunk run no longer fails the same way)\n");
     else
-      g_string_append_printf (rep, "shrunk why   %s\n", s.explanation);
+      g_string_append_printf (rep, "shrunk why   %.*s\n", (int) strcspn (s.explanation, "\n"),
+                              s.explanation);
     g_string_append_printf (summary, "             shrunk: %s\n", sizes->str);
     fuzz_result_clear (&s);
     fuzz_plan_clear (&small);

@@ -363,25 +363,47 @@ fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
   sort_faults (out->faults);
 }
 
+/* A random fault at or after from_us; -1 if there is none. */
+static int
+pick_fault (Pcg32 *rng, GArray *fs, int64_t from_us)
+{
+  guint n = 0;
+  for (guint i = 0; i < fs->len; i++)
+    n += g_array_index (fs, FuzzFault, i).at_us >= from_us;
+  if (n == 0)
+    return -1;
+  guint k = pcg32_below (rng, n);
+  for (guint i = 0; i < fs->len; i++)
+    if (g_array_index (fs, FuzzFault, i).at_us >= from_us && k-- == 0)
+      return (int) i;
+  return -1;
+}
+
 void
 fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzInput *out)
 {
   fuzz_input_copy (out, parent);
-  if (pcg32_below (rng, 2) == 0)
+  out->new_at_us = 0;
+  /* Mostly: the same seed and the same faults up to where the parent found
+   * new coverage, so the run goes there again and explores beyond. */
+  gboolean keep_prefix = b->kinds != 0 && pcg32_below (rng, 4) != 0;
+  int64_t from = keep_prefix ? CLAMP (parent->new_at_us, 0, out->duration_us - 1) : 0;
+  if (!keep_prefix && pcg32_below (rng, 2) == 0)
     out->seed = (uint64_t) pcg32_next (rng) << 32 | pcg32_next (rng);
   int n = 1 + (int) pcg32_below (rng, 3);
   for (int i = 0; i < n; i++) {
     GArray *fs = out->faults;
-    uint32_t op = fs->len == 0 ? 1 : pcg32_below (rng, 5);
+    int which = pick_fault (rng, fs, from);
+    uint32_t op = which < 0 ? 1 : pcg32_below (rng, 5);
     if (b->kinds == 0)
       op = 5; /* no faults to play with: change the seed */
-    if (b->n_knobs > 0 && pcg32_below (rng, 8) == 0)
+    if (!keep_prefix && b->n_knobs > 0 && pcg32_below (rng, 8) == 0)
       op = 6;
+    FuzzFault *f = which >= 0 ? &g_array_index (fs, FuzzFault, which) : NULL;
     switch (op) {
     case 0: { /* move a fault */
-      FuzzFault *f = &g_array_index (fs, FuzzFault, pcg32_below (rng, fs->len));
       int64_t moved = f->at_us + pcg32_range (rng, -300000, 300000);
-      f->at_us = CLAMP (moved, 0, out->duration_us - 1);
+      f->at_us = CLAMP (moved, from, out->duration_us - 1);
       break;
     }
     case 1: { /* add a fault of a kind the scenario allows */
@@ -392,32 +414,28 @@ fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzI
         if (b->kinds & (1u << k))
           kinds[nk++] = k;
       SimFuzzKind k = (SimFuzzKind) kinds[pcg32_below (rng, (uint32_t) nk)];
-      FuzzFault f;
+      FuzzFault added;
       if (out->for_us[k] == 0)
         out->for_us[k] = log_uniform (rng, b->for_min_us[k], b->for_max_us[k]);
-      fault_draw (b, rng, out, k, range_i64 (rng, 0, out->duration_us - 1), &f);
-      g_array_append_val (fs, f);
+      fault_draw (b, rng, out, k, range_i64 (rng, from, out->duration_us - 1), &added);
+      g_array_append_val (fs, added);
       out->kinds |= 1u << k;
       break;
     }
     case 2: /* drop a fault */
-      g_array_remove_index (fs, pcg32_below (rng, fs->len));
+      g_array_remove_index (fs, (guint) which);
       break;
-    case 3: { /* re-target a fault */
-      FuzzFault *f = &g_array_index (fs, FuzzFault, pcg32_below (rng, fs->len));
+    case 3: /* re-target a fault */
       f->node = (int) pcg32_below (rng, (uint32_t) out->n_nodes);
       if (f->kind == SIM_FUZZ_PARTITION)
         f->mask = random_mask (rng, out->n_nodes);
       break;
-    }
-    case 4: { /* stretch or shorten a fault */
-      FuzzFault *f = &g_array_index (fs, FuzzFault, pcg32_below (rng, fs->len));
+    case 4: /* stretch or shorten a fault */
       if (f->kind == SIM_FUZZ_SKEW)
         f->skew_us = -f->skew_us;
       else
         f->for_us = fault_length (b, rng, out, f->kind);
       break;
-    }
     case 6:
       knob_draw (b, rng, (int) pcg32_below (rng, (uint32_t) b->n_knobs), out);
       break;
@@ -837,33 +855,48 @@ fuzz_plan_text (const FuzzBase *b, const FuzzPlan *p, const char *expect, const 
 
 /* ---- Running a text with coverage -------------------------------------------------*/
 
-/* A small set of 64-bit features (never 0): open addressing. */
+/* A small set of 64-bit features (never 0), each with the virtual time it
+ * was first reached: open addressing. */
 typedef struct {
-  uint64_t *slots;
+  uint64_t v;
+  int64_t t;
+} FeatSlot;
+
+typedef struct {
+  FeatSlot *slots;
   guint cap, len;
+  int64_t now_us;   /* time stamped on features added now */
 } FeatSet;
 
 static void
-feat_add (FeatSet *s, uint64_t v)
+feat_put (FeatSet *s, uint64_t v, int64_t t)
 {
   if (v == 0)
     v = 1;
   if ((s->len + 1) * 2 > s->cap) {
-    FeatSet bigger = { g_new0 (uint64_t, MAX (s->cap * 2, 256)), MAX (s->cap * 2, 256), 0 };
+    guint cap = MAX (s->cap * 2, 256);
+    FeatSet bigger = { g_new0 (FeatSlot, cap), cap, 0, s->now_us };
     for (guint i = 0; i < s->cap; i++)
-      if (s->slots[i] != 0)
-        feat_add (&bigger, s->slots[i]);
+      if (s->slots[i].v != 0)
+        feat_put (&bigger, s->slots[i].v, s->slots[i].t);
     g_free (s->slots);
     *s = bigger;
   }
   guint i = (guint) (v * 0x9e3779b97f4a7c15ULL >> 40) & (s->cap - 1);
-  while (s->slots[i] != 0) {
-    if (s->slots[i] == v)
+  while (s->slots[i].v != 0) {
+    if (s->slots[i].v == v)
       return;
     i = (i + 1) & (s->cap - 1);
   }
-  s->slots[i] = v;
+  s->slots[i].v = v;
+  s->slots[i].t = t;
   s->len++;
+}
+
+static void
+feat_add (FeatSet *s, uint64_t v)
+{
+  feat_put (s, v, s->now_us);
 }
 
 static inline uint64_t
@@ -1049,6 +1082,7 @@ run_with_coverage (SimWorld *w, FeatSet *out)
       feat_add (&c.set, feature (FUZZ_FEATURE_MSG, mix64 (c.nodes[node].role ^ kind * 7)));
       c.last_kind[node] = kind;
     }
+    c.set.now_us = ch.time_us;
     gboolean more = sim_world_step (w);
     if (node >= 0 || is_fault) {
       gboolean changed = FALSE;
@@ -1079,6 +1113,8 @@ fuzz_result_clear (FuzzResult *r)
   g_free (r->history_jsonl);
   if (r->features != NULL)
     g_array_unref (r->features);
+  if (r->feature_times != NULL)
+    g_array_unref (r->feature_times);
   if (r->marks != NULL)
     g_ptr_array_unref (r->marks);
   memset (r, 0, sizeof *r);
@@ -1195,16 +1231,23 @@ fuzz_run_text (const char *name, const char *text, int64_t heal_at_us, gboolean 
   sim_world_finish (w);
 
   r->marks = g_ptr_array_new ();
+  set.now_us = sim_world_stats (w)->now_us;
   for (guint i = 0; i < sim_world_n_marks (w); i++) {
     const char *mark = sim_world_mark (w, i, NULL);
     g_ptr_array_add (r->marks, (gpointer) mark);
     feat_add (&set, feature (FUZZ_FEATURE_MARK, hash_str (mark, strlen (mark))));
   }
-  r->features = g_array_sized_new (FALSE, FALSE, sizeof (uint64_t), set.len);
+  g_autoptr (GArray) slots = g_array_sized_new (FALSE, FALSE, sizeof (FeatSlot), set.len);
   for (guint i = 0; i < set.cap; i++)
-    if (set.slots[i] != 0)
-      g_array_append_val (r->features, set.slots[i]);
-  g_array_sort (r->features, compare_u64);
+    if (set.slots[i].v != 0)
+      g_array_append_val (slots, set.slots[i]);
+  g_array_sort (slots, compare_u64); /* by feature: v comes first in FeatSlot */
+  r->features = g_array_sized_new (FALSE, FALSE, sizeof (uint64_t), set.len);
+  r->feature_times = g_array_sized_new (FALSE, FALSE, sizeof (int64_t), set.len);
+  for (guint i = 0; i < slots->len; i++) {
+    g_array_append_val (r->features, g_array_index (slots, FeatSlot, i).v);
+    g_array_append_val (r->feature_times, g_array_index (slots, FeatSlot, i).t);
+  }
   g_free (set.slots);
 
   const SimStats *st = sim_world_stats (w);

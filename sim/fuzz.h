@@ -43,6 +43,8 @@ typedef struct {
   GArray *faults;           /* FuzzFault, by time */
   int64_t knob[SIM_FUZZ_MAX_KNOBS]; /* [fuzz] knobs: the value (range) or its index (list) */
   int64_t parent;           /* the corpus run it was mutated from; -1: fresh swarm */
+  int64_t new_at_us;        /* corpus entries: when the run first reached coverage
+                               no earlier run had (mutations work after it) */
 } FuzzInput;
 
 void fuzz_input_init (FuzzInput *in);
@@ -79,7 +81,9 @@ void fuzz_base_describe (const FuzzBase *b, GString *out);
 /* A fresh swarm configuration, from rng alone. */
 void fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out);
 /* Mutates a copy of a corpus input: moves, adds, drops or re-targets
- * faults, and keeps or redraws the world seed. */
+ * faults, and keeps or redraws the world seed.  Mostly it keeps the seed
+ * and changes only faults after parent->new_at_us: the run then follows
+ * its parent exactly up to the new coverage and explores from there. */
 void fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzInput *out);
 
 /* A run as the shrinker sees it: the knobs and the SimFault schedule. */
@@ -129,6 +133,7 @@ typedef struct {
   uint64_t events, ops;
   int64_t end_us;       /* virtual time the run ended at */
   GArray *features;     /* uint64_t coverage features, sorted, unique */
+  GArray *feature_times; /* int64_t: virtual time each was first reached */
   GPtrArray *marks;     /* coverage mark names reached (static strings) */
   char *history_jsonl;  /* the history, when asked for */
 } FuzzResult;
