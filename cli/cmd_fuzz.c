@@ -414,7 +414,9 @@ append_configuration (GString *s, const FuzzBase *b, const FuzzInput *in)
   proto_format_duration (in->duration_us, s);
   g_string_append (s, ", liveness phase ");
   proto_format_duration (b->liveness_us, s);
-  g_string_append_printf (s, ", drop %.4f, duplicate %.4f, mix", in->drop, in->duplicate);
+  g_string_append_printf (s, ", drop %.4f, duplicate %.4f, think ", in->drop, in->duplicate);
+  proto_format_duration (in->think_us, s);
+  g_string_append (s, ", mix");
   static const char *const ops[] = { "read", "write", "cas", "append" };
   for (int op = 0; op < PROTO_OP__COUNT; op++)
     if (in->mix[op] > 0)

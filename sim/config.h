@@ -132,6 +132,7 @@ typedef struct {
   int64_t for_min_us[SIM_FUZZ__KINDS], for_max_us[SIM_FUZZ__KINDS];
   gboolean has_drop, has_duplicate;
   double drop_min, drop_max, duplicate_min, duplicate_max;
+  int64_t think_min_us, think_max_us; /* clients' pause between operations; 0: [workload] */
   /* Protocol knobs the swarm varies ("raft.pre_vote = true | false",
    * "raft.election_timeout_max = 150ms..300ms"): the knob's name and its
    * values as written, checked against the knob. */

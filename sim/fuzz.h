@@ -38,6 +38,7 @@ typedef struct {
   int64_t duration_us;      /* safety phase */
   double drop, duplicate;
   double mix[PROTO_OP__COUNT];
+  int64_t think_us;         /* clients' pause between operations */
   unsigned kinds;           /* fault kinds switched on (1 << SimFuzzKind) */
   int64_t for_us[SIM_FUZZ__KINDS]; /* this run's typical length of each kind */
   GArray *faults;           /* FuzzFault, by time */
@@ -63,6 +64,7 @@ typedef struct {
   double rate_min[SIM_FUZZ__KINDS], rate_max[SIM_FUZZ__KINDS];
   int64_t for_min_us[SIM_FUZZ__KINDS], for_max_us[SIM_FUZZ__KINDS];
   double drop_min, drop_max, duplicate_min, duplicate_max;
+  int64_t think_min_us, think_max_us;
   /* Protocol knobs the swarm varies ([fuzz] PROTOCOL.KNOB). */
   int n_knobs;
   const ProtoKnob *knob[SIM_FUZZ_MAX_KNOBS];
@@ -95,6 +97,7 @@ typedef struct {
   int64_t duration_us;      /* the whole run */
   double drop, duplicate;
   double mix[PROTO_OP__COUNT];
+  int64_t think_us;         /* -1: as the scenario says */
   GArray *faults;           /* SimFault, by time, endpoints numbered for n_nodes */
   gboolean reset_skew;      /* the heal also resets clocks */
   char knob_text[SIM_FUZZ_MAX_KNOBS][48]; /* the [fuzz] knobs' values for this run */

@@ -13,6 +13,7 @@
  *   skew_max = 10ms..100ms       skew_max: the largest clock offset)
  *   drop = 0..0.1                message loss range
  *   duplicate = 0..0.1
+ *   think = 10ms..300ms          clients' pause between operations
  *   raft.pre_vote = true | false        a protocol knob: one of these values
  *   raft.election_timeout_max = 150ms..300ms   or a range (integer and
  *                                       duration knobs)
@@ -23,12 +24,12 @@
 
 static const char *const fuzz_keys[] = {
   "nodes", "clients", "duration", "liveness", "faults", "crash", "crash_for", "partition",
-  "partition_for", "pause", "pause_for", "skew", "skew_max", "drop", "duplicate", NULL,
+  "partition_for", "pause", "pause_for", "skew", "skew_max", "drop", "duplicate", "think", NULL,
 };
 
 enum {
   K_NODES, K_CLIENTS, K_DURATION, K_LIVENESS, K_FAULTS, K_CRASH, K_CRASH_FOR, K_PARTITION,
-  K_PARTITION_FOR, K_PAUSE, K_PAUSE_FOR, K_SKEW, K_SKEW_MAX, K_DROP, K_DUPLICATE,
+  K_PARTITION_FOR, K_PAUSE, K_PAUSE_FOR, K_SKEW, K_SKEW_MAX, K_DROP, K_DUPLICATE, K_THINK,
 };
 
 static const char *const kind_names[] = { "crash", "partition", "pause", "skew", NULL };
@@ -293,6 +294,9 @@ scn_parse_fuzz (ScnParser *p)
       ok = get_probability_range (p, e, &f->duplicate_min, &f->duplicate_max);
       f->has_duplicate = TRUE;
       break;
+    case K_THINK:
+      ok = get_duration_range (p, e, 1, &f->think_min_us, &f->think_max_us);
+      break;
     default:
       ok = scn_fail_unknown_key (p, e, fuzz_keys);
       break;
@@ -300,8 +304,12 @@ scn_parse_fuzz (ScnParser *p)
     if (!ok)
       return FALSE;
   }
-  if (f->clients_max > 0 && p->cfg->workload.n_clients == 0)
-    return scn_fail (p, f->line, "fuzz", "clients",
-                     "expected a [workload] with clients for the fuzzer to vary");
+  const char *needs_clients = f->clients_max > 0 ? "clients" : f->think_max_us > 0 ? "think" : NULL;
+  if (needs_clients != NULL && p->cfg->workload.n_clients == 0)
+    return scn_fail_entry (p, scn_find (p, "fuzz", needs_clients),
+                           "expected a [workload] with clients for the fuzzer to vary");
+  if (f->think_max_us > 0 && p->cfg->workload.rate_per_s > 0)
+    return scn_fail_entry (p, scn_find (p, "fuzz", "think"),
+                           "[workload] sets a rate; think ranges need a think time instead");
   return TRUE;
 }
