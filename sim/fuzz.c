@@ -193,8 +193,10 @@ fuzz_base_describe (const FuzzBase *b, GString *out)
   g_string_append_printf (out, "\n             drop %g..%g, duplicate %g..%g, think ",
                           b->drop_min, b->drop_max, b->duplicate_min, b->duplicate_max);
   append_us (out, b->think_min_us);
-  g_string_append (out, "..");
-  append_us (out, b->think_max_us);
+  if (b->think_max_us != b->think_min_us) {
+    g_string_append (out, "..");
+    append_us (out, b->think_max_us);
+  }
   g_string_append (out, ", faults");
   if (b->kinds == 0)
     g_string_append (out, " none");
@@ -662,12 +664,19 @@ text_rewrite (const char *text, GArray *edits, const char *header)
   guint n_lines = g_strv_length (lines);
   if (n_lines > 0 && lines[n_lines - 1][0] == '\0')
     n_lines--; /* the text's final newline */
+  guint blanks = 0; /* blank lines held back: a section's edits go before them */
   for (guint i = 0; i < n_lines; i++) {
     const char *raw = lines[i];
     g_autofree char *line = g_strstrip (g_strdup (raw));
+    if (line[0] == '\0') {
+      blanks++;
+      continue;
+    }
     if (line[0] == '[') {
       if (section != NULL)
         emit_section_edits (out, edits, section, done);
+      for (; blanks > 0; blanks--)
+        g_string_append_c (out, '\n');
       char *close = strchr (line, ']');
       g_free (section);
       section = g_strstrip (g_strndup (line + 1, close != NULL ? (gsize) (close - line - 1) : 0));
@@ -689,8 +698,11 @@ text_rewrite (const char *text, GArray *edits, const char *header)
       const TextEdit *e = &g_array_index (edits, TextEdit, k);
       replaced = e->key == NULL && strcmp (e->section, section) == 0 && line[0] == '#';
     }
-    if (!replaced)
-      g_string_append_printf (out, "%s\n", raw);
+    if (replaced)
+      continue;
+    for (; blanks > 0; blanks--)
+      g_string_append_c (out, '\n');
+    g_string_append_printf (out, "%s\n", raw);
   }
   if (section != NULL)
     emit_section_edits (out, edits, section, done);
