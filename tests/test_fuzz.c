@@ -6,9 +6,12 @@
  * as such, and shards merge into the runs of one campaign. */
 #include <criterion/criterion.h>
 
+#include <errno.h>
 #include <glib/gstdio.h>
+#include <pty.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/support.h"
 
@@ -314,4 +317,47 @@ Test (fuzz, shards_merge_into_the_whole_campaign)
   cr_expect_str_eq (ca, cb);
   run_clear (&m);
   remove_tree (tmp);
+}
+
+/* ---- Progress ------------------------------------------------------------------*/
+
+static void
+stderr_to_tty (gpointer slave_fd)
+{
+  dup2 (GPOINTER_TO_INT (slave_fd), STDERR_FILENO);
+}
+
+Test (fuzz, progress_line_only_on_a_terminal)
+{
+  g_autofree char *scn = test_source_path ("scenarios/raft/random-faults.scn");
+  g_autofree char *dir = g_dir_make_tmp ("dsim-fuzz-XXXXXX", NULL);
+  /* Not a terminal: stderr stays empty. */
+  FuzzRun quiet = dsim ((const char *[]) { "fuzz", scn, "--runs", "16", "--out", dir, NULL });
+  cr_expect_eq (quiet.rc, 0);
+  cr_expect_str_eq (quiet.err, "");
+  run_clear (&quiet);
+  int master = -1, slave = -1;
+  if (openpty (&master, &slave, NULL, NULL, NULL) != 0) {
+    fprintf (stderr, "SKIPPED: fuzz::progress_line_only_on_a_terminal: no pseudo-terminal "
+             "(openpty: %s)\n", g_strerror (errno));
+    remove_tree (dir);
+    cr_skip_test ("no pseudo-terminal");
+  }
+  const char *argv[] = { g_getenv ("DSIM_EXE"), "fuzz", scn, "--runs", "32", "--out", dir, NULL };
+  g_autofree char *out = NULL;
+  int status = 0;
+  GError *error = NULL;
+  cr_assert (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, stderr_to_tty,
+                           GINT_TO_POINTER (slave), &out, NULL, &status, &error),
+             "%s", error ? error->message : "");
+  close (slave);
+  char buf[65536];
+  ssize_t n = read (master, buf, sizeof buf - 1);
+  close (master);
+  cr_assert_gt (n, 0, "nothing on the terminal");
+  buf[n] = '\0';
+  cr_expect (strstr (buf, "dsim fuzz: 16 runs (") != NULL, "no progress line: %s", buf);
+  cr_expect (strstr (buf, " failed, ") != NULL && strstr (buf, " features") != NULL, "%s", buf);
+  cr_expect (strstr (out, "dsim fuzz:") == NULL, "progress leaked into stdout");
+  remove_tree (dir);
 }
