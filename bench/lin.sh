@@ -1,0 +1,60 @@
+#!/bin/sh
+# bench/lin.sh: dsim check against Porcupine on generated histories
+# (bench/lin_gen.py: etcd-style cas registers and kv logs in Porcupine's
+# formats, by family), measured side by side in one run, one thread each.
+#
+# Both tools check every file REPS times and keep the best time of the
+# check alone (as bench/check.sh: parsing excluded, pairing and
+# partitioning included), with the same TIMEOUT per file; Porcupine runs
+# with GOMAXPROCS=1 and dsim with --jobs 1.  Prints, per family and
+# overall, the number of files, verdict agreement, the total times and
+# their ratio, the median and the worst per-file ratio
+# (Porcupine time / dsim time: above 1 dsim is faster), then the worst
+# files.  A file that one tool decides and the other does not within
+# TIMEOUT is listed apart.
+#
+#   bench/lin.sh [GENERATED_DIR]
+#
+# Environment: BUILD (default build), REPS (default 3), TIMEOUT (default
+# 60s), SCALE (small|full, default full), SEED (default 1), FAMILY (only
+# these families, space separated), WORST (rows, default 15).
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+REPS=${REPS:-3}
+TIMEOUT=${TIMEOUT:-60s}
+SCALE=${SCALE:-full}
+SEED=${SEED:-1}
+WORST=${WORST:-15}
+DSIM=$BUILD/cli/dsim
+ANCHOR=../shared/anchors/porcupine
+
+if [ ! -d "$ANCHOR" ]; then
+  echo "SKIPPED: bench/lin.sh: $ANCHOR not found (../shared is absent)"
+  exit 0
+fi
+if ! command -v go >/dev/null 2>&1; then
+  echo "SKIPPED: bench/lin.sh: no Go toolchain to build porcupine-bench"
+  exit 0
+fi
+[ -x "$DSIM" ] || { echo "bench/lin.sh: $DSIM not built (run make build)"; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+top=$(pwd)
+gen=${1:-$tmp/gen}
+(cd "$ANCHOR" && GOFLAGS=-mod=mod GOPROXY=off go build -o "$tmp/porcupine-bench" ./cmd/porcupine-bench) \
+  || { echo "bench/lin.sh: cannot build porcupine-bench"; exit 1; }
+if [ ! -d "$gen" ]; then
+  fam=
+  for f in ${FAMILY:-}; do fam="$fam --family $f"; done
+  python3 bench/lin_gen.py "$gen" --scale "$SCALE" --seed "$SEED" $fam > "$tmp/files.tsv" \
+    || { echo "bench/lin.sh: lin_gen.py failed"; exit 1; }
+fi
+files=$(cd "$gen" && ls */*.log | sort)
+(cd "$gen" && GOMAXPROCS=1 "$tmp/porcupine-bench" -reps "$REPS" -timeout "$TIMEOUT" $files) \
+  > "$tmp/porcupine.tsv"
+(cd "$gen" && "$top/$DSIM" check --jobs 1 --format json --bench "$REPS" --timeout "$TIMEOUT" \
+  $files) > "$tmp/dsim.jsonl"
+
+python3 bench/lin_report.py "$tmp/porcupine.tsv" "$tmp/dsim.jsonl" "$WORST"
