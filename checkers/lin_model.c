@@ -46,7 +46,34 @@ struct LinModel {
   guint vec_mask, vec_count;
   uint32_t *scratch;
   gsize bytes;
+  gsize limit;             /* 0: none */
+  gboolean is_full;        /* an allocation would have passed limit */
 };
+
+/* TRUE if the tables may grow by `more` bytes; else marks the model full
+ * (the search stops at its next step). */
+static gboolean
+model_may_grow (LinModel *m, gsize more)
+{
+  if (m->limit > 0 && m->bytes + more > m->limit) {
+    m->is_full = TRUE;
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+lin_model_set_memory_limit (LinModel *m, gsize limit)
+{
+  m->limit = limit;
+  m->is_full = limit > 0 && m->bytes > limit;
+}
+
+gboolean
+lin_model_is_full (const LinModel *m)
+{
+  return m->is_full;
+}
 
 LinModel *
 lin_model_new (gboolean is_kv, guint n_slots)
@@ -108,6 +135,7 @@ lin_model_value_id (LinModel *m, int kind, int64_t i, int64_t j)
   if (found != NULL)
     return GPOINTER_TO_UINT (found) - 1;
   uint32_t id = m->values->len;
+  model_may_grow (m, sizeof key * 3);
   g_array_append_val (m->values, key);
   g_hash_table_insert (m->value_ids, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (id + 1));
   m->bytes += sizeof key * 3;
@@ -134,6 +162,7 @@ text_intern (LinModel *m, char *owned)
   }
   uint32_t id = m->texts->len;
   gsize len = strlen (owned);
+  model_may_grow (m, len + 1 + 56);
   g_ptr_array_add (m->texts, owned);
   g_array_append_val (m->text_lens, len);
   g_hash_table_insert (m->text_ids, owned, GUINT_TO_POINTER (id + 1));
@@ -218,8 +247,13 @@ lin_model_vector_id (LinModel *m, const uint32_t *v, uint32_t *id)
   g_array_append_vals (m->vectors, v, n);
   m->vec_table[h] = *id;
   m->bytes += n * sizeof (uint32_t) + sizeof (uint32_t);
-  if (m->vec_count * 2 > m->vec_mask)
+  /* A full table stays usable up to its last slot: the search stops at
+   * its next step. */
+  if (m->vec_count * 2 > m->vec_mask
+      && model_may_grow (m, sizeof (uint32_t) * (m->vec_mask + 1) * 2
+                            + (gsize) m->vec_count * n * sizeof (uint32_t)))
     vector_table_grow (m);
+  g_assert (m->vec_count <= m->vec_mask);
   return TRUE;
 }
 

@@ -50,6 +50,11 @@ gboolean lin_model_step_vector (LinModel *m, uint32_t state, const LinOp *op, ui
 gboolean lin_model_is_kv (const LinModel *m);
 guint lin_model_n_slots (const LinModel *m);
 gsize lin_model_memory (const LinModel *m);
+/* The bytes the model's tables may take (0: no limit).  An allocation that
+ * would pass it is refused, or made only where the step cannot do without
+ * it, and the model is then full: the search stops as out of memory. */
+void lin_model_set_memory_limit (LinModel *m, gsize limit);
+gboolean lin_model_is_full (const LinModel *m);
 
 /* One step of one key's state: FALSE if op cannot happen in state s. */
 static inline gboolean

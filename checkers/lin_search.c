@@ -27,31 +27,61 @@
 typedef struct {
   uint64_t hash;
   uint32_t state;
-  uint32_t set;   /* index of the set in the arena; UINT32_MAX: empty */
+  uint32_t key;   /* offset of the key in the arena, in words; UINT32_MAX: empty */
 } CacheSlot;
+
+/* A key: word 0 is one past the highest linearized operation (L, 0 if
+ * none); word 1 says how the unlinearized operations below L follow:
+ * bit 31 set: a bitset of (word 1 & 0x7fffffff) words from operation
+ * word 2 on; clear: a sorted list of that many indices. */
+#define KEY_BITS UINT32_C (0x80000000)
+
+static inline gsize
+key_words (const uint32_t *key)
+{
+  return (key[1] & KEY_BITS) != 0 ? 3 + (key[1] & ~KEY_BITS) : 2 + key[1];
+}
 
 typedef struct {
   CacheSlot *slots;
   gsize mask, count;
-  uint64_t *arena; /* sets, `words` each */
-  gsize arena_len, arena_cap; /* in sets */
-  guint words;
+  uint32_t *arena; /* keys, one after the other */
+  gsize arena_len, arena_cap; /* in words */
+  gsize limit;     /* bytes for the cache and the model; 0: none */
+  LinModel *model;
 } Cache;
 
+
+static gsize
+cache_memory (const Cache *c)
+{
+  return (c->mask + 1) * sizeof (CacheSlot) + c->arena_cap * sizeof (uint32_t);
+}
+
+/* The model may take what the cache leaves of the limit. */
 static void
-cache_init (Cache *c, guint words, guint n_ops)
+cache_share_limit (Cache *c)
+{
+  if (c->limit > 0)
+    lin_model_set_memory_limit (c->model, c->limit > cache_memory (c) ? c->limit - cache_memory (c) : 1);
+}
+
+static void
+cache_init (Cache *c, guint n_ops, gsize limit, LinModel *model)
 {
   c->mask = 63;
-  while (c->mask < 4 * (gsize) n_ops && c->mask < 65535)
+  while (c->mask < 4 * (gsize) n_ops && c->mask < 4095)
     c->mask = c->mask * 2 + 1;
   c->slots = g_new (CacheSlot, c->mask + 1);
   for (gsize k = 0; k <= c->mask; k++)
-    c->slots[k].set = UINT32_MAX;
+    c->slots[k].key = UINT32_MAX;
   c->count = 0;
-  c->words = words;
-  c->arena_cap = (c->mask + 1) / 2;
+  c->arena_cap = 4 * (c->mask + 1);
   c->arena_len = 0;
-  c->arena = g_new (uint64_t, c->arena_cap * words);
+  c->arena = g_new (uint32_t, c->arena_cap);
+  c->limit = limit;
+  c->model = model;
+  cache_share_limit (c);
 }
 
 static void
@@ -61,10 +91,11 @@ cache_clear (Cache *c)
   g_free (c->arena);
 }
 
-static gsize
-cache_memory (const Cache *c)
+/* TRUE if the cache may grow by `more` bytes within the limit. */
+static gboolean
+cache_may_grow (const Cache *c, gsize more)
 {
-  return (c->mask + 1) * sizeof (CacheSlot) + c->arena_cap * c->words * sizeof (uint64_t);
+  return c->limit == 0 || cache_memory (c) + more + lin_model_memory (c->model) <= c->limit;
 }
 
 static void
@@ -75,44 +106,62 @@ cache_grow (Cache *c)
   gsize old_size = c->mask + 1;
   c->slots = g_new (CacheSlot, size);
   for (gsize k = 0; k < size; k++)
-    c->slots[k].set = UINT32_MAX;
+    c->slots[k].key = UINT32_MAX;
   c->mask = size - 1;
   for (gsize k = 0; k < old_size; k++) {
-    if (old[k].set == UINT32_MAX)
+    if (old[k].key == UINT32_MAX)
       continue;
     gsize h = old[k].hash & c->mask;
-    while (c->slots[h].set != UINT32_MAX)
+    while (c->slots[h].key != UINT32_MAX)
       h = (h + 1) & c->mask;
     c->slots[h] = old[k];
   }
   g_free (old);
 }
 
-/* Adds (set, state) unless present; TRUE if it was new. */
-static gboolean
-cache_add (Cache *c, uint64_t hash, const uint64_t *set, uint32_t state)
+typedef enum { CACHE_NEW, CACHE_SEEN, CACHE_FULL } CacheAdd;
+
+/* Adds (key, state) unless present.  The memory limit is checked before
+ * every allocation: CACHE_FULL if one would pass it. */
+static CacheAdd
+cache_add (Cache *c, uint64_t hash, const uint32_t *key, uint32_t state)
 {
   gsize h = hash & c->mask;
-  gsize bytes = c->words * sizeof (uint64_t);
+  gsize words = key_words (key);
   for (;;) {
     CacheSlot *s = &c->slots[h];
-    if (s->set == UINT32_MAX)
+    if (s->key == UINT32_MAX)
       break;
     if (s->hash == hash && s->state == state
-        && memcmp (c->arena + (gsize) s->set * c->words, set, bytes) == 0)
-      return FALSE;
+        && c->arena[s->key] == key[0] && c->arena[s->key + 1] == key[1]
+        && memcmp (c->arena + s->key + 2, key + 2, (words - 2) * sizeof (uint32_t)) == 0)
+      return CACHE_SEEN;
     h = (h + 1) & c->mask;
   }
-  if (c->arena_len == c->arena_cap) {
-    c->arena_cap *= 2;
-    c->arena = g_renew (uint64_t, c->arena, c->arena_cap * c->words);
+  if (c->arena_len + words > c->arena_cap) {
+    gsize cap = c->arena_cap;
+    while (c->arena_len + words > cap)
+      cap *= 2;
+    if (cap > UINT32_MAX || !cache_may_grow (c, (cap - c->arena_cap) * sizeof (uint32_t)))
+      return CACHE_FULL;
+    c->arena = g_renew (uint32_t, c->arena, cap);
+    c->arena_cap = cap;
+    cache_share_limit (c);
   }
-  memcpy (c->arena + c->arena_len * c->words, set, bytes);
-  c->slots[h] = (CacheSlot) { .hash = hash, .state = state, .set = (uint32_t) c->arena_len };
-  c->arena_len++;
-  if (++c->count * 2 > c->mask)
+  if ((c->count + 1) * 2 > c->mask) {
+    if (!cache_may_grow (c, (c->mask + 1) * 2 * sizeof (CacheSlot)))
+      return CACHE_FULL;
     cache_grow (c);
-  return TRUE;
+    cache_share_limit (c);
+    h = hash & c->mask;
+    while (c->slots[h].key != UINT32_MAX)
+      h = (h + 1) & c->mask;
+  }
+  memcpy (c->arena + c->arena_len, key, words * sizeof (uint32_t));
+  c->slots[h] = (CacheSlot) { .hash = hash, .state = state, .key = (uint32_t) c->arena_len };
+  c->arena_len += words;
+  c->count++;
+  return CACHE_NEW;
 }
 
 static uint64_t
@@ -153,6 +202,12 @@ stamp_cmp (const void *a, const void *b)
  * still to come that was invoked before the get completed.  This is what
  * keeps the orders of many concurrent appends from being enumerated. */
 #define LIN_KV_PUTS_TRACKED 64
+/* The register lookahead reads the list only up to this many return
+ * entries, or until every value may still be written (then nothing
+ * further can fail): what lies further is checked when the walk comes
+ * near, so a state costs the concurrent window, not the rest of the
+ * history.  The kv lookahead stops at LIN_KV_PUTS_TRACKED puts. */
+#define LIN_LOOKAHEAD_RETURNS 256
 
 static int32_t
 kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t head,
@@ -197,6 +252,8 @@ register_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int
                     int32_t tail, uint32_t skip)
 {
   uint64_t writable = 0;
+  guint budget = LIN_LOOKAHEAD_RETURNS, n_values = lin_model_n_values (s->model);
+  const uint64_t every = n_values >= 64 ? ~UINT64_C (0) : (UINT64_C (1) << n_values) - 1;
   for (int32_t e = next[head]; e != tail; e = next[e]) {
     uint32_t i = (uint32_t) (e - 1) / 2;
     if (i == skip)
@@ -209,6 +266,8 @@ register_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int
         writable |= UINT64_C (1) << op->b;
       continue;
     }
+    if (budget-- == 0 || writable == every)
+      break;
     uint64_t need = UINT64_C (1) << op->a;
     switch ((LinOpKind) op->kind) {
     case LIN_READ: case LIN_CAS:
@@ -272,6 +331,47 @@ model_step (LinSearch *s, uint32_t state, const LinOp *op, uint32_t *next)
   return lin_model_step_vector (s->model, state, op, next);
 }
 
+/* The key of the set of linearized operations, with operation `skip`
+ * (about to be lifted) counted in and `l1` one past the highest of them.
+ *
+ * Only the concurrent window is kept: every operation below the highest
+ * linearized one is linearized, except those still open at its call.
+ * Those are exactly the call entries at the front of the list: a return
+ * entry before the call of a linearized operation would have stopped the
+ * walk that lifted it, and an entry leaves the list only when its
+ * operation is linearized, which backtracking undoes last in first out.
+ * So the key costs what the window holds, not the prefix behind it
+ * (P-compositionality, Horn and Kroening, FORTE 2015: the linearized
+ * past is summed up by the state). */
+static void
+window_key (uint32_t *key, uint32_t *scratch, const int32_t *next, int32_t head, int32_t tail,
+            uint32_t l1, uint32_t skip)
+{
+  uint32_t u = 0;
+  for (int32_t e = next[head]; e != tail && (e & 1) != 0; e = next[e]) {
+    uint32_t idx = (uint32_t) (e - 1) / 2;
+    if (idx >= l1)
+      break;
+    if (idx != skip)
+      scratch[u++] = idx;
+  }
+  key[0] = l1;
+  uint32_t bits = u > 0 ? (l1 - scratch[0] + 31) / 32 : 0;
+  if (u > 0 && bits < u) {
+    /* dense: a bitset from the lowest open operation */
+    key[1] = KEY_BITS | bits;
+    key[2] = scratch[0];
+    memset (key + 3, 0, bits * sizeof (uint32_t));
+    for (uint32_t k = 0; k < u; k++) {
+      uint32_t d = scratch[k] - scratch[0];
+      key[3 + d / 32] |= UINT32_C (1) << (d % 32);
+    }
+  } else {
+    key[1] = u;
+    memcpy (key + 2, scratch, u * sizeof (uint32_t));
+  }
+}
+
 void
 lin_search_run (LinSearch *s)
 {
@@ -289,7 +389,8 @@ lin_search_run (LinSearch *s)
   const guint words = (n + 63) / 64 > 0 ? (n + 63) / 64 : 1;
   gsize block_bytes = (words + (gsize) n + 1) * sizeof (uint64_t)
                       + (2 * (gsize) n + 2) * 2 * sizeof (int32_t)
-                      + ((gsize) n + 1) * 2 * sizeof (uint32_t);
+                      + ((gsize) n + 1) * 3 * sizeof (uint32_t)
+                      + (2 * (gsize) n + 4) * sizeof (uint32_t);
   uint64_t *block = g_malloc (block_bytes);
   uint64_t *set = block;
   uint64_t *zobrist = set + words;
@@ -297,6 +398,9 @@ lin_search_run (LinSearch *s)
   int32_t *prev = next + 2 * n + 2;
   uint32_t *stack_op = (uint32_t *) (prev + 2 * n + 2);
   uint32_t *stack_state = stack_op + n + 1;
+  uint32_t *stack_l1 = stack_state + n + 1;
+  uint32_t *key = stack_l1 + n + 1;
+  uint32_t *key_scratch = key + n + 3;
   memset (set, 0, words * sizeof (uint64_t));
   guint completed = 0;
   int64_t lo = n > 0 ? ops[0].call : 0, hi = lo;
@@ -350,7 +454,7 @@ lin_search_run (LinSearch *s)
   for (guint i = 0; i < n; i++)
     zobrist[i] = splitmix64 (&seed);
   Cache cache;
-  cache_init (&cache, words, n);
+  cache_init (&cache, n, s->memory_limit, s->model);
 
   Lookahead look = LOOK_NONE;
   if (lin_model_is_kv (s->model))
@@ -358,7 +462,7 @@ lin_search_run (LinSearch *s)
   else if (s->n_slots == 1 && lin_model_n_values (s->model) <= 64)
     look = LOOK_REGISTER;
 
-  uint32_t state = 0;
+  uint32_t state = 0, l1 = 0;
   uint64_t zhash = 0;
   guint depth = 0, remaining = completed;
   gint64 best = -1;
@@ -372,7 +476,6 @@ lin_search_run (LinSearch *s)
   const gboolean by_slot = s->n_slots > 1;
   uint32_t rslot = by_slot ? return_slot (ops, next, e, tail) : 0;
   guint64 steps = 0;
-  gsize mem_checked = 0;
   LinResult result = LIN_RESULT_OK;
 
   while (remaining > 0) {
@@ -380,16 +483,6 @@ lin_search_run (LinSearch *s)
         && ((s->cancel != NULL && *s->cancel) || (s->part_cancel != NULL && *s->part_cancel))) {
       result = LIN_RESULT_CANCELLED;
       break;
-    }
-    /* The memory cap is checked as the cache grows, so that it stops the
-     * same search at the same point on every machine. */
-    if (G_UNLIKELY (cache.count > mem_checked + 1024)) {
-      mem_checked = cache.count;
-      if (s->memory_limit > 0
-          && cache_memory (&cache) + lin_model_memory (s->model) > s->memory_limit) {
-        result = LIN_RESULT_MEMORY;
-        break;
-      }
     }
     if (e == tail || (e & 1) == 0) {
       /* A completed operation that could not be linearized in time. */
@@ -408,6 +501,7 @@ lin_search_run (LinSearch *s)
       depth--;
       uint32_t i = stack_op[depth];
       state = stack_state[depth];
+      l1 = stack_l1[depth];
       set[i >> 6] &= ~(UINT64_C (1) << (i & 63));
       zhash ^= zobrist[i];
       /* unlift: reinsert the return entry, then the call entry */
@@ -437,14 +531,29 @@ lin_search_run (LinSearch *s)
     }
     uint32_t ns;
     if (model_step (s, state, op, &ns)) {
-      set[i >> 6] |= UINT64_C (1) << (i & 63);
+      /* The memory cap holds for the model's tables too: it is checked
+       * before each of their allocations, so it stops the same search at
+       * the same point on every machine. */
+      if (G_UNLIKELY (lin_model_is_full (s->model))) {
+        result = LIN_RESULT_MEMORY;
+        break;
+      }
       uint64_t zh = zhash ^ zobrist[i];
-      if (cache_add (&cache, zh ^ state_mix (ns), set, ns)
-          && lookahead (s, look, ns, next, head, tail, i) < 0) {
+      uint32_t nl1 = MAX (l1, i + 1);
+      window_key (key, key_scratch, next, head, tail, nl1, i);
+      CacheAdd added = cache_add (&cache, zh ^ state_mix (ns), key, ns);
+      if (added == CACHE_FULL) {
+        result = LIN_RESULT_MEMORY;
+        break;
+      }
+      if (added == CACHE_NEW && lookahead (s, look, ns, next, head, tail, i) < 0) {
+        set[i >> 6] |= UINT64_C (1) << (i & 63);
         stack_op[depth] = i;
         stack_state[depth] = state;
+        stack_l1[depth] = l1;
         depth++;
         state = ns;
+        l1 = nl1;
         zhash = zh;
         lift (next, prev, ops, i);
         remaining -= op->ret != G_MAXINT64;
@@ -453,7 +562,6 @@ lin_search_run (LinSearch *s)
           rslot = return_slot (ops, next, e, tail);
         continue;
       }
-      set[i >> 6] &= ~(UINT64_C (1) << (i & 63));
     }
     e = next[e];
   }
@@ -485,6 +593,7 @@ lin_search_run (LinSearch *s)
   s->explored = cache.count;
   s->memory_peak = cache_memory (&cache) + lin_model_memory (s->model)
                    + (gsize) n * (sizeof (LinOp) + 4 * sizeof (int32_t));
+  lin_model_set_memory_limit (s->model, 0);
   cache_clear (&cache);
   g_free (block);
 }
