@@ -466,6 +466,7 @@ lin_search_run (LinSearch *s)
   uint64_t zhash = 0;
   guint depth = 0, remaining = completed;
   gint64 best = -1;
+  guint low = 0; /* stack_op[0, low) has not changed since best was kept */
   int32_t e = next[head];
   /* With several keys, only operations of the key of the first pending
    * return are tried.  Complete: in any linearization from here, moving
@@ -487,10 +488,14 @@ lin_search_run (LinSearch *s)
     if (e == tail || (e & 1) == 0) {
       /* A completed operation that could not be linearized in time. */
       if ((gint64) depth > best) {
+        /* Only what changed since the last copy is copied: the longest
+         * prefix costs the work done, not the depth per backtrack. */
         best = depth;
         g_array_set_size (s->order, depth);
-        if (depth > 0)
-          memcpy (s->order->data, stack_op, depth * sizeof (uint32_t));
+        if (depth > low)
+          memcpy ((uint32_t *) s->order->data + low, stack_op + low,
+                  (depth - low) * sizeof (uint32_t));
+        low = depth;
         s->culprit = e == tail ? -1 : (e - 2) / 2;
         s->state = state;
       }
@@ -499,6 +504,7 @@ lin_search_run (LinSearch *s)
         break;
       }
       depth--;
+      low = MIN (low, depth);
       uint32_t i = stack_op[depth];
       state = stack_state[depth];
       l1 = stack_l1[depth];
