@@ -26,6 +26,7 @@ TIMEOUT=${TIMEOUT:-60s}
 SCALE=${SCALE:-full}
 SEED=${SEED:-1}
 WORST=${WORST:-15}
+case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
 DSIM=$BUILD/cli/dsim
 ANCHOR=../shared/anchors/porcupine
 
@@ -55,7 +56,7 @@ files=$(cd "$gen" && ls */*.log | sort)
 # Pass 1: every file once; pass 2: REPS times, only the files that tool
 # decided in pass 1 (a timeout is not worth repeating).
 por() { (cd "$gen" && GOMAXPROCS=1 "$tmp/porcupine-bench" -reps "$1" -timeout "$TIMEOUT" $2); }
-dsim() { (cd "$gen" && "$top/$DSIM" check --jobs 1 --format json --bench "$1" --timeout "$TIMEOUT" $2); }
+dsim() { (cd "$gen" && "$DSIM" check --jobs 1 --format json --bench "$1" --timeout "$TIMEOUT" $2); }
 por 1 "$files" > "$tmp/porcupine1.tsv"
 dsim 1 "$files" > "$tmp/dsim1.jsonl"
 if [ "$REPS" -gt 1 ]; then

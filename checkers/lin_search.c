@@ -66,12 +66,26 @@ cache_share_limit (Cache *c)
     lin_model_set_memory_limit (c->model, c->limit > cache_memory (c) ? c->limit - cache_memory (c) : 1);
 }
 
+static gsize
+cache_initial_mask (guint n_ops)
+{
+  gsize mask = 63;
+  while (mask < 4 * (gsize) n_ops && mask < 4095)
+    mask = mask * 2 + 1;
+  return mask;
+}
+
+/* The bytes cache_init allocates. */
+static gsize
+cache_initial_memory (guint n_ops)
+{
+  return (cache_initial_mask (n_ops) + 1) * (sizeof (CacheSlot) + 4 * sizeof (uint32_t));
+}
+
 static void
 cache_init (Cache *c, guint n_ops, gsize limit, LinModel *model)
 {
-  c->mask = 63;
-  while (c->mask < 4 * (gsize) n_ops && c->mask < 4095)
-    c->mask = c->mask * 2 + 1;
+  c->mask = cache_initial_mask (n_ops);
   c->slots = g_new (CacheSlot, c->mask + 1);
   for (gsize k = 0; k <= c->mask; k++)
     c->slots[k].key = UINT32_MAX;
@@ -208,6 +222,10 @@ stamp_cmp (const void *a, const void *b)
  * near, so a state costs the concurrent window, not the rest of the
  * history.  The kv lookahead stops at LIN_KV_PUTS_TRACKED puts. */
 #define LIN_LOOKAHEAD_RETURNS 256
+/* Near the root the whole list is read: a read that no write can explain
+ * anywhere ahead (a value never written, nil after every write) then ends
+ * the search at once.  This costs the first levels, not every state. */
+#define LIN_LOOKAHEAD_FULL_DEPTH 64
 
 static int32_t
 kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t head,
@@ -249,10 +267,11 @@ kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t h
  * value to differ from u now or a write of another value in time. */
 static int32_t
 register_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t head,
-                    int32_t tail, uint32_t skip)
+                    int32_t tail, uint32_t skip, guint depth)
 {
   uint64_t writable = 0;
-  guint budget = LIN_LOOKAHEAD_RETURNS, n_values = lin_model_n_values (s->model);
+  guint budget = depth < LIN_LOOKAHEAD_FULL_DEPTH ? G_MAXUINT : LIN_LOOKAHEAD_RETURNS;
+  guint n_values = lin_model_n_values (s->model);
   const uint64_t every = n_values >= 64 ? ~UINT64_C (0) : (UINT64_C (1) << n_values) - 1;
   for (int32_t e = next[head]; e != tail; e = next[e]) {
     uint32_t i = (uint32_t) (e - 1) / 2;
@@ -290,11 +309,11 @@ typedef enum { LOOK_NONE, LOOK_KV, LOOK_REGISTER } Lookahead;
 /* The operation that can no longer succeed, or -1. */
 static inline int32_t
 lookahead (const LinSearch *s, Lookahead look, uint32_t state, const int32_t *next,
-           int32_t head, int32_t tail, uint32_t skip)
+           int32_t head, int32_t tail, uint32_t skip, guint depth)
 {
   switch (look) {
   case LOOK_KV: return kv_lookahead (s, state, next, head, tail, skip);
-  case LOOK_REGISTER: return register_lookahead (s, state, next, head, tail, skip);
+  case LOOK_REGISTER: return register_lookahead (s, state, next, head, tail, skip, depth);
   case LOOK_NONE: break;
   }
   return -1;
@@ -391,6 +410,15 @@ lin_search_run (LinSearch *s)
                       + (2 * (gsize) n + 2) * 2 * sizeof (int32_t)
                       + ((gsize) n + 1) * 3 * sizeof (uint32_t)
                       + (2 * (gsize) n + 4) * sizeof (uint32_t);
+  /* The memory cap covers the operations, these arrays, the memo and the
+   * model's tables: each allocation is checked before it is made. */
+  const gsize fixed_bytes = block_bytes + (gsize) n * sizeof (LinOp);
+  if (s->memory_limit > 0
+      && fixed_bytes + cache_initial_memory (n) + lin_model_memory (s->model) > s->memory_limit) {
+    s->result = LIN_RESULT_MEMORY;
+    s->memory_peak = fixed_bytes + lin_model_memory (s->model);
+    return;
+  }
   uint64_t *block = g_malloc (block_bytes);
   uint64_t *set = block;
   uint64_t *zobrist = set + words;
@@ -454,7 +482,7 @@ lin_search_run (LinSearch *s)
   for (guint i = 0; i < n; i++)
     zobrist[i] = splitmix64 (&seed);
   Cache cache;
-  cache_init (&cache, n, s->memory_limit, s->model);
+  cache_init (&cache, n, s->memory_limit > 0 ? s->memory_limit - fixed_bytes : 0, s->model);
 
   Lookahead look = LOOK_NONE;
   if (lin_model_is_kv (s->model))
@@ -552,7 +580,7 @@ lin_search_run (LinSearch *s)
         result = LIN_RESULT_MEMORY;
         break;
       }
-      if (added == CACHE_NEW && lookahead (s, look, ns, next, head, tail, i) < 0) {
+      if (added == CACHE_NEW && lookahead (s, look, ns, next, head, tail, i, depth) < 0) {
         set[i >> 6] |= UINT64_C (1) << (i & 63);
         stack_op[depth] = i;
         stack_state[depth] = state;
@@ -580,7 +608,7 @@ lin_search_run (LinSearch *s)
     if (model_step (s, s->state, &ops[b], &ns)) {
       for (guint k = 0; k < s->order->len; k++)
         lift (next, prev, ops, g_array_index (s->order, uint32_t, k));
-      int32_t l = lookahead (s, look, ns, next, head, tail, b);
+      int32_t l = lookahead (s, look, ns, next, head, tail, b, 0);
       if (l >= 0) {
         g_array_append_val (s->order, b);
         s->state = ns;
@@ -597,8 +625,7 @@ lin_search_run (LinSearch *s)
   }
   s->result = result;
   s->explored = cache.count;
-  s->memory_peak = cache_memory (&cache) + lin_model_memory (s->model)
-                   + (gsize) n * (sizeof (LinOp) + 4 * sizeof (int32_t));
+  s->memory_peak = cache_memory (&cache) + lin_model_memory (s->model) + fixed_bytes;
   lin_model_set_memory_limit (s->model, 0);
   cache_clear (&cache);
   g_free (block);
