@@ -415,8 +415,8 @@ lin_search_run (LinSearch *s)
   const gsize fixed_bytes = block_bytes + (gsize) n * sizeof (LinOp);
   if (s->memory_limit > 0
       && fixed_bytes + cache_initial_memory (n) + lin_model_memory (s->model) > s->memory_limit) {
-    s->result = LIN_RESULT_MEMORY;
-    s->memory_peak = fixed_bytes + lin_model_memory (s->model);
+    s->result = LIN_RESULT_MEMORY; /* nothing allocated past the model's tables */
+    s->memory_peak = lin_model_memory (s->model);
     return;
   }
   uint64_t *block = g_malloc (block_bytes);
