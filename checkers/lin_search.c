@@ -30,10 +30,11 @@ typedef struct {
   uint32_t key;   /* offset of the key in the arena, in words; UINT32_MAX: empty */
 } CacheSlot;
 
-/* A key: word 0 is one past the highest linearized operation (L, 0 if
- * none); word 1 says how the unlinearized operations below L follow:
- * bit 31 set: a bitset of (word 1 & 0x7fffffff) words from operation
- * word 2 on; clear: a sorted list of that many indices. */
+/* A key (see window_key): word 0 is one past the highest linearized
+ * operation (l1, 0 if none); word 1 says how the rest follows: bit 31
+ * set: (word 1 & 0x7fffffff) words of the set's bits from 64-bit word
+ * (word 2) on; clear: the sorted list of that many open operations below
+ * l1. */
 #define KEY_BITS UINT32_C (0x80000000)
 
 static inline gsize
@@ -221,7 +222,7 @@ stamp_cmp (const void *a, const void *b)
  * further can fail): what lies further is checked when the walk comes
  * near, so a state costs the concurrent window, not the rest of the
  * history.  The kv lookahead stops at LIN_KV_PUTS_TRACKED puts. */
-#define LIN_LOOKAHEAD_RETURNS 256
+#define LIN_LOOKAHEAD_RETURNS 32
 /* Near the root the whole list is read: a read that no write can explain
  * anywhere ahead (a value never written, nil after every write) then ends
  * the search at once.  This costs the first levels, not every state. */
@@ -353,42 +354,59 @@ model_step (LinSearch *s, uint32_t state, const LinOp *op, uint32_t *next)
 /* The key of the set of linearized operations, with operation `skip`
  * (about to be lifted) counted in and `l1` one past the highest of them.
  *
- * Only the concurrent window is kept: every operation below the highest
- * linearized one is linearized, except those still open at its call.
- * Those are exactly the call entries at the front of the list: a return
- * entry before the call of a linearized operation would have stopped the
- * walk that lifted it, and an entry leaves the list only when its
- * operation is linearized, which backtracking undoes last in first out.
- * So the key costs what the window holds, not the prefix behind it
- * (P-compositionality, Horn and Kroening, FORTE 2015: the linearized
- * past is summed up by the state). */
+ * Only the concurrent window is kept: every operation below the lowest
+ * open one (lo) is linearized and none at or above l1 is, so the set is
+ * told by lo, l1 and what lies between (P-compositionality, Horn and
+ * Kroening, FORTE 2015: the linearized past is summed up by the state).
+ * A narrow window is the slice of the set's bit words that holds it.  A
+ * wide one (an operation of unknown outcome left open long ago) is the
+ * list of open operations below l1, which are exactly the call entries at
+ * the front of the list: a return entry before the call of a linearized
+ * operation would have stopped the walk that lifted it, and an entry
+ * leaves the list only when its operation is linearized, which
+ * backtracking undoes last in first out.  Either way a key costs the
+ * window, not the prefix behind it, and is a function of the set alone. */
+#define KEY_SLICE_WORDS_MAX 8
+
 static void
-window_key (uint32_t *key, uint32_t *scratch, const int32_t *next, int32_t head, int32_t tail,
-            uint32_t l1, uint32_t skip)
+window_key (uint32_t *key, uint32_t *scratch, const uint64_t *set, const int32_t *next,
+            int32_t head, int32_t tail, uint32_t l1, uint32_t skip)
 {
+  key[0] = l1;
+  int32_t e = next[head];
+  if (e != tail && (e & 1) != 0 && (uint32_t) (e - 1) / 2 == skip)
+    e = next[e];
+  /* The first entry is a call: a return would stand after its own call. */
+  uint32_t lo = e != tail && (e & 1) != 0 ? (uint32_t) (e - 1) / 2 : l1;
+  if (lo >= l1) {
+    key[1] = 0;
+    return;
+  }
+  uint32_t w0 = lo / 64, w1 = (l1 - 1) / 64;
+  if (w1 - w0 < KEY_SLICE_WORDS_MAX) {
+    uint32_t nw = w1 - w0 + 1;
+    key[1] = KEY_BITS | (2 * nw);
+    key[2] = w0;
+    memcpy (key + 3, set + w0, nw * sizeof (uint64_t));
+    if (skip / 64 >= w0) {
+      uint64_t *words = (uint64_t *) (key + 3);
+      uint64_t w;
+      memcpy (&w, &words[skip / 64 - w0], sizeof w);
+      w |= UINT64_C (1) << (skip % 64);
+      memcpy (&words[skip / 64 - w0], &w, sizeof w);
+    }
+    return;
+  }
   uint32_t u = 0;
-  for (int32_t e = next[head]; e != tail && (e & 1) != 0; e = next[e]) {
+  for (; e != tail && (e & 1) != 0; e = next[e]) {
     uint32_t idx = (uint32_t) (e - 1) / 2;
     if (idx >= l1)
       break;
     if (idx != skip)
       scratch[u++] = idx;
   }
-  key[0] = l1;
-  uint32_t bits = u > 0 ? (l1 - scratch[0] + 31) / 32 : 0;
-  if (u > 0 && bits < u) {
-    /* dense: a bitset from the lowest open operation */
-    key[1] = KEY_BITS | bits;
-    key[2] = scratch[0];
-    memset (key + 3, 0, bits * sizeof (uint32_t));
-    for (uint32_t k = 0; k < u; k++) {
-      uint32_t d = scratch[k] - scratch[0];
-      key[3 + d / 32] |= UINT32_C (1) << (d % 32);
-    }
-  } else {
-    key[1] = u;
-    memcpy (key + 2, scratch, u * sizeof (uint32_t));
-  }
+  key[1] = u;
+  memcpy (key + 2, scratch, u * sizeof (uint32_t));
 }
 
 void
@@ -574,7 +592,7 @@ lin_search_run (LinSearch *s)
       }
       uint64_t zh = zhash ^ zobrist[i];
       uint32_t nl1 = MAX (l1, i + 1);
-      window_key (key, key_scratch, next, head, tail, nl1, i);
+      window_key (key, key_scratch, set, next, head, tail, nl1, i);
       CacheAdd added = cache_add (&cache, zh ^ state_mix (ns), key, ns);
       if (added == CACHE_FULL) {
         result = LIN_RESULT_MEMORY;
