@@ -14,7 +14,7 @@ for line in open(sys.argv[2]):
     o = json.loads(line)
     if 'file' in o:
         v = {'ok': 'ok', 'violation': 'illegal'}.get(o['verdict'], o['verdict'])
-        ds[o['file']] = (v, max(o.get('check_us', 0.0), 1.0), o.get('states', 0))
+        ds[o['file']] = (v, max(o.get('check_cpu_us', o.get('check_us', 0.0)), 1.0), o.get('states', 0))
 rows = []
 for f in sorted(set(por) | set(ds)):
     pv, pt, n = por.get(f, ('missing', 1, 0))

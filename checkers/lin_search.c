@@ -222,11 +222,11 @@ stamp_cmp (const void *a, const void *b)
  * further can fail): what lies further is checked when the walk comes
  * near, so a state costs the concurrent window, not the rest of the
  * history.  The kv lookahead stops at LIN_KV_PUTS_TRACKED puts. */
-#define LIN_LOOKAHEAD_RETURNS 32
+#define LIN_LOOKAHEAD_RETURNS 4
 /* Near the root the whole list is read: a read that no write can explain
  * anywhere ahead (a value never written, nil after every write) then ends
  * the search at once.  This costs the first levels, not every state. */
-#define LIN_LOOKAHEAD_FULL_DEPTH 64
+#define LIN_LOOKAHEAD_FULL_DEPTH 4
 
 static int32_t
 kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t head,
@@ -266,12 +266,64 @@ kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t h
  * expects u, needs the value to be u now or an unlinearized write of u
  * invoked before its completion; a failed cas that expected u needs the
  * value to differ from u now or a write of another value in time. */
+/* Registers, over the whole list: how many unlinearized operations may
+ * still write each value, and how many completed ones still need it (a
+ * read of it, a cas expecting it).  A value needed that nothing left can
+ * write, and that the state does not hold, can never be read again: the
+ * configuration is dead however far ahead the reader is.  Kept up to date
+ * as operations are lifted and put back, so the test is a few bit
+ * operations, where the scan of the list would cost the whole history. */
+typedef struct {
+  uint32_t writers[64], needers[64];
+  uint64_t writable, needed; /* the values whose count is not zero */
+} RegCounts;
+
+static inline void
+reg_count (uint32_t *count, uint64_t *bits, uint32_t v, int delta)
+{
+  count[v] = (uint32_t) ((int32_t) count[v] + delta);
+  if (count[v] != 0)
+    *bits |= UINT64_C (1) << v;
+  else
+    *bits &= ~(UINT64_C (1) << v);
+}
+
+static inline void
+reg_counts_add (RegCounts *c, const LinOp *op, int delta)
+{
+  switch ((LinOpKind) op->kind) {
+  case LIN_READ: reg_count (c->needers, &c->needed, op->a, delta); break;
+  case LIN_WRITE: reg_count (c->writers, &c->writable, op->a, delta); break;
+  case LIN_CAS:
+    reg_count (c->needers, &c->needed, op->a, delta);
+    reg_count (c->writers, &c->writable, op->b, delta);
+    break;
+  case LIN_CAS_UNKNOWN: reg_count (c->writers, &c->writable, op->b, delta); break;
+  case LIN_CAS_MISMATCH: case LIN_APPEND: break;
+  }
+}
+
 static int32_t
-register_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t head,
-                    int32_t tail, uint32_t skip, guint depth)
+register_lookahead (const LinSearch *s, const RegCounts *counts, uint32_t state,
+                    const int32_t *next, int32_t head, int32_t tail, uint32_t skip, guint depth)
 {
   uint64_t writable = 0;
   guint budget = depth < LIN_LOOKAHEAD_FULL_DEPTH ? G_MAXUINT : LIN_LOOKAHEAD_RETURNS;
+  if (budget != G_MAXUINT) {
+    /* the counts, with `skip` lifted */
+    RegCounts c;
+    c.writable = counts->writable;
+    c.needed = counts->needed;
+    const LinOp *sk = &s->ops[skip];
+    uint32_t w = sk->kind == LIN_WRITE ? sk->a : sk->b;
+    if ((sk->kind == LIN_WRITE || sk->kind == LIN_CAS || sk->kind == LIN_CAS_UNKNOWN)
+        && counts->writers[w] == 1)
+      c.writable &= ~(UINT64_C (1) << w);
+    if ((sk->kind == LIN_READ || sk->kind == LIN_CAS) && counts->needers[sk->a] == 1)
+      c.needed &= ~(UINT64_C (1) << sk->a);
+    if ((c.needed & ~c.writable & ~(UINT64_C (1) << state)) != 0)
+      return (int32_t) skip; /* dead; the full scan names the reader */
+  }
   guint n_values = lin_model_n_values (s->model);
   const uint64_t every = n_values >= 64 ? ~UINT64_C (0) : (UINT64_C (1) << n_values) - 1;
   for (int32_t e = next[head]; e != tail; e = next[e]) {
@@ -310,11 +362,12 @@ typedef enum { LOOK_NONE, LOOK_KV, LOOK_REGISTER } Lookahead;
 /* The operation that can no longer succeed, or -1. */
 static inline int32_t
 lookahead (const LinSearch *s, Lookahead look, uint32_t state, const int32_t *next,
-           int32_t head, int32_t tail, uint32_t skip, guint depth)
+           int32_t head, int32_t tail, uint32_t skip, guint depth, const RegCounts *counts)
 {
   switch (look) {
   case LOOK_KV: return kv_lookahead (s, state, next, head, tail, skip);
-  case LOOK_REGISTER: return register_lookahead (s, state, next, head, tail, skip, depth);
+  case LOOK_REGISTER:
+    return register_lookahead (s, counts, state, next, head, tail, skip, depth);
   case LOOK_NONE: break;
   }
   return -1;
@@ -507,6 +560,10 @@ lin_search_run (LinSearch *s)
     look = LOOK_KV;
   else if (s->n_slots == 1 && lin_model_n_values (s->model) <= 64)
     look = LOOK_REGISTER;
+  RegCounts counts = { 0 };
+  if (look == LOOK_REGISTER)
+    for (guint i = 0; i < n; i++)
+      reg_counts_add (&counts, &ops[i], +1);
 
   uint32_t state = 0, l1 = 0;
   uint64_t zhash = 0;
@@ -563,6 +620,8 @@ lin_search_run (LinSearch *s)
         prev[next[r]] = r;
         remaining++;
       }
+      if (look == LOOK_REGISTER)
+        reg_counts_add (&counts, &ops[i], +1);
       next[prev[c]] = c;
       prev[next[c]] = c;
       e = next[c];
@@ -598,7 +657,7 @@ lin_search_run (LinSearch *s)
         result = LIN_RESULT_MEMORY;
         break;
       }
-      if (added == CACHE_NEW && lookahead (s, look, ns, next, head, tail, i, depth) < 0) {
+      if (added == CACHE_NEW && lookahead (s, look, ns, next, head, tail, i, depth, &counts) < 0) {
         set[i >> 6] |= UINT64_C (1) << (i & 63);
         stack_op[depth] = i;
         stack_state[depth] = state;
@@ -608,6 +667,8 @@ lin_search_run (LinSearch *s)
         l1 = nl1;
         zhash = zh;
         lift (next, prev, ops, i);
+        if (look == LOOK_REGISTER)
+          reg_counts_add (&counts, op, -1);
         remaining -= op->ret != G_MAXINT64;
         e = next[head];
         if (by_slot)
@@ -626,7 +687,7 @@ lin_search_run (LinSearch *s)
     if (model_step (s, s->state, &ops[b], &ns)) {
       for (guint k = 0; k < s->order->len; k++)
         lift (next, prev, ops, g_array_index (s->order, uint32_t, k));
-      int32_t l = lookahead (s, look, ns, next, head, tail, b, 0);
+      int32_t l = lookahead (s, look, ns, next, head, tail, b, 0, &counts);
       if (l >= 0) {
         g_array_append_val (s->order, b);
         s->state = ns;
