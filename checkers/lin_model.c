@@ -39,6 +39,8 @@ struct LinModel {
   GPtrArray *texts;        /* char* by id (kv) */
   GHashTable *text_ids;    /* char* -> id + 1; lookups only */
   GArray *text_lens;       /* gsize by id */
+  GArray *text_hashes;     /* uint64 by id: text_hash of the whole text */
+  GPtrArray *prefix_hashes; /* by id: NULL, or text_hash of each prefix, made on demand */
   GHashTable *appends;     /* (state << 32 | text) -> result id + 1; lookups only */
   /* Vectors of per-slot states (n_slots > 1), open addressing. */
   GArray *vectors;         /* uint32 x n_slots per id */
@@ -86,6 +88,8 @@ lin_model_new (gboolean is_kv, guint n_slots)
     m->texts = g_ptr_array_new_with_free_func (g_free);
     m->text_ids = g_hash_table_new (g_str_hash, g_str_equal);
     m->text_lens = g_array_new (FALSE, FALSE, sizeof (gsize));
+    m->text_hashes = g_array_new (FALSE, FALSE, sizeof (uint64_t));
+    m->prefix_hashes = g_ptr_array_new_with_free_func (g_free);
     m->appends = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
     lin_model_text_id (m, "");
   } else {
@@ -118,6 +122,8 @@ lin_model_free (LinModel *m)
     g_hash_table_unref (m->text_ids);
     g_ptr_array_unref (m->texts);
     g_array_unref (m->text_lens);
+    g_array_unref (m->text_hashes);
+    g_ptr_array_unref (m->prefix_hashes);
     g_hash_table_unref (m->appends);
   }
   if (m->vectors != NULL)
@@ -152,6 +158,19 @@ lin_model_value (const LinModel *m, uint32_t id, int *kind, int64_t *i, int64_t 
   *j = k->j;
 }
 
+/* A polynomial hash, so that the hash of every prefix of a text comes
+ * from one pass over it. */
+#define TEXT_HASH_BASE UINT64_C (0x100000001b3)
+
+static uint64_t
+text_hash (const char *t, gsize len)
+{
+  uint64_t h = 0;
+  for (gsize k = 0; k < len; k++)
+    h = h * TEXT_HASH_BASE + (uint8_t) t[k] + 1;
+  return h;
+}
+
 static uint32_t
 text_intern (LinModel *m, char *owned)
 {
@@ -165,6 +184,9 @@ text_intern (LinModel *m, char *owned)
   model_may_grow (m, len + 1 + 56);
   g_ptr_array_add (m->texts, owned);
   g_array_append_val (m->text_lens, len);
+  uint64_t hash = text_hash (owned, len);
+  g_array_append_val (m->text_hashes, hash);
+  g_ptr_array_add (m->prefix_hashes, NULL);
   g_hash_table_insert (m->text_ids, owned, GUINT_TO_POINTER (id + 1));
   m->bytes += len + 1 + 56;
   return id;
@@ -310,6 +332,29 @@ lin_model_text_is_prefix (const LinModel *m, uint32_t prefix, uint32_t whole)
   gsize b = g_array_index (m->text_lens, gsize, whole);
   return a <= b
          && memcmp (g_ptr_array_index (m->texts, prefix), g_ptr_array_index (m->texts, whole), a) == 0;
+}
+
+gboolean
+lin_model_text_may_be_prefix (LinModel *m, uint32_t prefix, uint32_t whole)
+{
+  if (prefix == whole || prefix == 0)
+    return TRUE;
+  gsize a = g_array_index (m->text_lens, gsize, prefix);
+  gsize b = g_array_index (m->text_lens, gsize, whole);
+  if (a > b)
+    return FALSE;
+  uint64_t *hashes = g_ptr_array_index (m->prefix_hashes, whole);
+  if (hashes == NULL) {
+    model_may_grow (m, (b + 1) * sizeof (uint64_t));
+    m->bytes += (b + 1) * sizeof (uint64_t);
+    hashes = g_new (uint64_t, b + 1);
+    const char *t = g_ptr_array_index (m->texts, whole);
+    hashes[0] = 0;
+    for (gsize k = 0; k < b; k++)
+      hashes[k + 1] = hashes[k] * TEXT_HASH_BASE + (uint8_t) t[k] + 1;
+    g_ptr_array_index (m->prefix_hashes, whole) = hashes;
+  }
+  return hashes[a] == g_array_index (m->text_hashes, uint64_t, prefix);
 }
 
 guint

@@ -215,8 +215,12 @@ stamp_cmp (const void *a, const void *b)
  * kv: the value only grows by appends until a put replaces it, so what a
  * later get returned must extend the value now, or the value of a put
  * still to come that was invoked before the get completed.  This is what
- * keeps the orders of many concurrent appends from being enumerated. */
-#define LIN_KV_PUTS_TRACKED 64
+ * keeps the orders of many concurrent appends from being enumerated.
+ * The scan stops at the 8th put still to come: further gets are mostly
+ * explained by one of them, and checking each against every put made a
+ * state cost the whole key's history.  Prefixes are compared by hash
+ * (lin_model_text_may_be_prefix), in constant time. */
+#define LIN_KV_PUTS_TRACKED 8
 /* The register lookahead reads the list only up to this many return
  * entries, or until every value may still be written (then nothing
  * further can fail): what lies further is checked when the walk comes
@@ -250,12 +254,12 @@ kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t h
     }
     if (op->kind != LIN_READ)
       continue;
-    if (lin_model_text_is_prefix (s->model, lin_model_slot_state (s->model, state, op->slot),
-                                  op->a))
+    if (lin_model_text_may_be_prefix (s->model,
+                                      lin_model_slot_state (s->model, state, op->slot), op->a))
       continue;
     gboolean based = FALSE;
     for (guint k = 0; k < n_puts && !based; k++)
-      based = put_slots[k] == op->slot && lin_model_text_is_prefix (s->model, puts[k], op->a);
+      based = put_slots[k] == op->slot && lin_model_text_may_be_prefix (s->model, puts[k], op->a);
     if (!based)
       return (int32_t) i;
   }
