@@ -7,12 +7,12 @@
 
 static const char *const link_keys[] = {
   "latency", "latency_min", "latency_max", "distribution", "median", "tail_alpha",
-  "drop", "duplicate", "reorder", "reorder_window", "bandwidth", NULL,
+  "drop", "duplicate", "reorder", "reorder_window", "bandwidth", "corrupt_msg", NULL,
 };
 
 enum {
   K_LATENCY, K_LATENCY_MIN, K_LATENCY_MAX, K_DISTRIBUTION, K_MEDIAN, K_TAIL_ALPHA,
-  K_DROP, K_DUPLICATE, K_REORDER, K_REORDER_WINDOW, K_BANDWIDTH,
+  K_DROP, K_DUPLICATE, K_REORDER, K_REORDER_WINDOW, K_BANDWIDTH, K_CORRUPT_MSG,
 };
 
 #define MAX_LATENCY_US (SCN_HOUR_US)
@@ -64,6 +64,9 @@ parse_bandwidth (ScnParser *p, const ScnEntry *e, int64_t *out)
     return scn_fail_entry (p, e, "expected a bandwidth such as 10MB/s, 100kB/s, 125000 (bytes "
                            "per second) or unlimited, got '%s'", e->value);
   *out = (int64_t) (v * scale + 0.5);
+  if (v > 0 && *out < 1) /* 0.4 B/s must not round to 0, which means unlimited */
+    return scn_fail_entry (p, e, "expected at least 1 byte per second (0 or unlimited for no "
+                           "limit), got '%s'", e->value);
   return TRUE;
 }
 
@@ -118,6 +121,9 @@ parse_link_keys (ScnParser *p, const char *section, SimLinkConfig *link)
       break;
     case K_BANDWIDTH:
       ok = parse_bandwidth (p, e, &link->bandwidth_bytes_per_s);
+      break;
+    case K_CORRUPT_MSG:
+      ok = scn_get_probability (p, e, &link->corrupt);
       break;
     default:
       ok = scn_fail_unknown_key (p, e, link_keys);
@@ -224,7 +230,8 @@ scn_parse_links (ScnParser *p)
     SimLinkConfig link = p->cfg->net;
     if (!parse_link_keys (p, s->name, &link) || !add_override (p, s, from, to, &link))
       return FALSE;
-    if (both != NULL && !add_override (p, s, to, from, &link))
+    /* [link * <-> *] is one direction pattern: add it once. */
+    if (both != NULL && !(from == to) && !add_override (p, s, to, from, &link))
       return FALSE;
   }
   return TRUE;

@@ -26,6 +26,7 @@ typedef struct {
   int64_t now_us;           /* virtual time of the last applied event */
   uint64_t events;          /* events applied */
   uint64_t msgs_sent;
+  uint64_t bytes_sent;      /* message bytes handed to the network */
   uint64_t msgs_delivered;
   uint64_t msgs_dropped;    /* lost: random loss, partitions, crashed receivers */
   uint64_t msgs_duplicated; /* extra copies made by the network; always
@@ -38,6 +39,11 @@ typedef struct {
    * node faults that took effect (crashing a node that is down does not). */
   uint64_t retries;
   uint64_t crashes, restarts;
+  /* Storage faults: crashes that lost changes not yet durable, of which
+   * torn writes; corruptions of a durable image; messages lost to a bit
+   * flipped in flight (counted in msgs_dropped too). */
+  uint64_t unsynced_crashes, torn_writes, corruptions;
+  uint64_t msgs_corrupted;
 } SimStats;
 
 /* Builds a world from cfg (copied) with run seed `seed`.  Nodes get
@@ -58,9 +64,25 @@ void sim_world_set_trace_output (SimWorld *w, FILE *out);
 void sim_world_set_trace_tail (SimWorld *w, guint n_lines);
 
 /* A run whose virtual time stops moving (more than this many events at one
- * instant; default ten million) ends with a "no-progress" failure instead
+ * instant; default one million) ends with a "no-progress" failure instead
  * of running forever. */
 void sim_world_set_stall_limit (SimWorld *w, uint64_t max_events_per_instant);
+
+/* ---- Limits --------------------------------------------------------------
+ *
+ * Guards of one run against work without end (0: no limit).  max_events
+ * stops the run after that many events; max_memory_bytes stops it when the
+ * memory the world holds (queue, messages in flight, history, the values
+ * written, the trace tail) passes the cap.  The memory is counted from the
+ * world's own arrays, not measured, so the same run stops at the same event
+ * on every machine.  A stopped run is over: open operations become info as
+ * at its end, and sim_world_limit_reason says which limit was reached,
+ * when, and with what; a run that reached a limit has no verdict (unknown). */
+void sim_world_set_limits (SimWorld *w, uint64_t max_events, uint64_t max_memory_bytes);
+/* NULL unless a limit stopped the run. */
+const char *sim_world_limit_reason (const SimWorld *w);
+/* The memory the world holds now, as counted for max_memory_bytes. */
+uint64_t sim_world_memory_bytes (const SimWorld *w);
 
 /* ---- Choices -------------------------------------------------------------
  *
@@ -77,7 +99,9 @@ typedef enum {
   SIM_CHOICE_FAULT,           /* scheduled fault number `id` of cfg->faults */
   SIM_CHOICE_RANDOM_FAULT,    /* random fault source `id` (SimRandomSource) fires */
   SIM_CHOICE_FAULT_END,       /* a random fault ends: `id` is SIM_FAULT_RESTART,
-                                 _RESUME or _HEAL, `endpoint` the node (or -1) */
+                                 _RESUME or _HEAL in its low 8 bits, the
+                                 fault's generation above; `endpoint` the
+                                 node (or -1).  It undoes that fault only */
   SIM_CHOICE_INVOKE,          /* client `endpoint` starts its next operation */
   SIM_CHOICE_ATTEMPT_TIMEOUT, /* client `endpoint` got no answer: back off
                                  (`id`: operation number << 24 | attempt) */
@@ -86,6 +110,9 @@ typedef enum {
   /* Not queued: only an explorer or fuzzer applies these. */
   SIM_CHOICE_DROP,            /* in-flight message `id` is lost */
   SIM_CHOICE_INJECT,          /* apply *fault now */
+  /* Queued: node `endpoint`'s disk finishes sync number `id`; the messages
+   * that waited on it leave. */
+  SIM_CHOICE_SYNC_DONE,
 } SimChoiceKind;
 
 typedef enum {
@@ -93,6 +120,8 @@ typedef enum {
   SIM_RANDOM_PARTITION,
   SIM_RANDOM_PAUSE,
   SIM_RANDOM_SKEW,
+  SIM_RANDOM_CORRUPT,
+  SIM_RANDOM_BYZANTINE,
   SIM_RANDOM__COUNT
 } SimRandomSource;
 
@@ -123,7 +152,7 @@ void sim_choice_describe (const SimWorld *w, const SimChoice *c, GString *out);
 SimWorld *sim_world_clone (const SimWorld *w);
 /* A 64-bit hash of what the protocol can observe: every node's state
  * (vt->digest, or its bytes), up and paused flags, whether a deadline is
- * set, the client stubs' states and open operations, the messages in flight
+ * set, a Byzantine node's behaviour and rewriter state, the client stubs' states and open operations, the messages in flight
  * (as a multiset of (from, to, bytes)) and the partitions.  Virtual time,
  * message ids, statistics, the trace and the history are left out, so two
  * runs that reach the same state by different paths have equal digests. */
@@ -132,10 +161,15 @@ uint64_t sim_world_digest (const SimWorld *w);
 /* Byzantine nodes.  A SIM_FAULT_BYZANTINE fault names a behaviour for a
  * node; from then on, after each of its steps and before its messages enter
  * the network, fn may rewrite its outbox (equivocate, forge, stay silent).
- * rng is a stream of the node's own for the rewriter.  Without fn the fault
- * is recorded in the trace and the node stays correct. */
+ * rng is a stream of the node's own for the rewriter, and memory a byte
+ * buffer of the node's own that the rewriter may keep across steps (old
+ * messages to replay); both are part of the world and cloned with it.
+ * Every world starts with the rewriters of sim/byzantine.h installed
+ * (sim_byzantine_rewrite); this replaces them, and fn NULL removes them:
+ * the fault is then only recorded in the trace and the node stays correct. */
 typedef void (*SimByzantineFn) (const char *behaviour, const ProtoCtx *ctx, const void *state,
-                                ProtoOutbox *out, Pcg32 *rng, void *user_data);
+                                ProtoOutbox *out, Pcg32 *rng, GByteArray *memory,
+                                void *user_data);
 void sim_world_set_byzantine (SimWorld *w, SimByzantineFn fn, void *user_data);
 const char *sim_world_node_behaviour (const SimWorld *w, int node);
 
@@ -170,6 +204,11 @@ gboolean sim_world_node_is_up (const SimWorld *w, int node);
 gboolean sim_world_node_is_paused (const SimWorld *w, int node);
 /* The node's local clock now (virtual time + skew + drift). */
 int64_t sim_world_node_local_time (const SimWorld *w, int node);
+/* The node's durable image (persist_size bytes): what it would read back
+ * if it crashed now (before any torn write). */
+const void *sim_world_node_image (const SimWorld *w, int node);
+/* The endpoint's local clock now (nodes and clients). */
+int64_t sim_world_endpoint_local_time (const SimWorld *w, int endpoint);
 /* How many times the node has started (1 after the first boot). */
 uint32_t sim_world_node_incarnation (const SimWorld *w, int node);
 /* Messages in flight in the network (not yet delivered or lost). */

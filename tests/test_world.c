@@ -115,6 +115,7 @@ tkv_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *o
   const TkvConfig *cfg = ctx->config;
   n->persist.persist_counter++;
   n->volatile_counter++;
+  proto_outbox_sync (out); /* every step's persist change is durable */
   switch (ev->kind) {
   case PROTO_EV_START:
     n->persist.starts++;
@@ -1092,7 +1093,7 @@ Test (world, applying_the_steps_choices_replays_the_run)
 
 static void
 silence (const char *behaviour, const ProtoCtx *ctx, const void *state, ProtoOutbox *out,
-         Pcg32 *rng, void *user_data)
+         Pcg32 *rng, GByteArray *memory, void *user_data)
 {
   if (strcmp (behaviour, "silent") == 0)
     g_array_set_size (out->msgs, 0);
