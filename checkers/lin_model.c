@@ -39,6 +39,8 @@ struct LinModel {
   GPtrArray *texts;        /* char* by id (kv) */
   GHashTable *text_ids;    /* char* -> id + 1; lookups only */
   GArray *text_lens;       /* gsize by id */
+  GArray *text_hashes;     /* uint64 by id: text_hash of the whole text */
+  GPtrArray *prefix_hashes; /* by id: NULL, or text_hash of each prefix, made on demand */
   GHashTable *appends;     /* (state << 32 | text) -> result id + 1; lookups only */
   /* Vectors of per-slot states (n_slots > 1), open addressing. */
   GArray *vectors;         /* uint32 x n_slots per id */
@@ -46,7 +48,34 @@ struct LinModel {
   guint vec_mask, vec_count;
   uint32_t *scratch;
   gsize bytes;
+  gsize limit;             /* 0: none */
+  gboolean is_full;        /* an allocation would have passed limit */
 };
+
+/* TRUE if the tables may grow by `more` bytes; else marks the model full
+ * (the search stops at its next step). */
+static gboolean
+model_may_grow (LinModel *m, gsize more)
+{
+  if (m->limit > 0 && m->bytes + more > m->limit) {
+    m->is_full = TRUE;
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+lin_model_set_memory_limit (LinModel *m, gsize limit)
+{
+  m->limit = limit;
+  m->is_full = limit > 0 && m->bytes > limit;
+}
+
+gboolean
+lin_model_is_full (const LinModel *m)
+{
+  return m->is_full;
+}
 
 LinModel *
 lin_model_new (gboolean is_kv, guint n_slots)
@@ -59,6 +88,8 @@ lin_model_new (gboolean is_kv, guint n_slots)
     m->texts = g_ptr_array_new_with_free_func (g_free);
     m->text_ids = g_hash_table_new (g_str_hash, g_str_equal);
     m->text_lens = g_array_new (FALSE, FALSE, sizeof (gsize));
+    m->text_hashes = g_array_new (FALSE, FALSE, sizeof (uint64_t));
+    m->prefix_hashes = g_ptr_array_new_with_free_func (g_free);
     m->appends = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
     lin_model_text_id (m, "");
   } else {
@@ -91,6 +122,8 @@ lin_model_free (LinModel *m)
     g_hash_table_unref (m->text_ids);
     g_ptr_array_unref (m->texts);
     g_array_unref (m->text_lens);
+    g_array_unref (m->text_hashes);
+    g_ptr_array_unref (m->prefix_hashes);
     g_hash_table_unref (m->appends);
   }
   if (m->vectors != NULL)
@@ -108,6 +141,7 @@ lin_model_value_id (LinModel *m, int kind, int64_t i, int64_t j)
   if (found != NULL)
     return GPOINTER_TO_UINT (found) - 1;
   uint32_t id = m->values->len;
+  model_may_grow (m, sizeof key * 3);
   g_array_append_val (m->values, key);
   g_hash_table_insert (m->value_ids, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (id + 1));
   m->bytes += sizeof key * 3;
@@ -124,6 +158,19 @@ lin_model_value (const LinModel *m, uint32_t id, int *kind, int64_t *i, int64_t 
   *j = k->j;
 }
 
+/* A polynomial hash, so that the hash of every prefix of a text comes
+ * from one pass over it. */
+#define TEXT_HASH_BASE UINT64_C (0x100000001b3)
+
+static uint64_t
+text_hash (const char *t, gsize len)
+{
+  uint64_t h = 0;
+  for (gsize k = 0; k < len; k++)
+    h = h * TEXT_HASH_BASE + (uint8_t) t[k] + 1;
+  return h;
+}
+
 static uint32_t
 text_intern (LinModel *m, char *owned)
 {
@@ -134,8 +181,12 @@ text_intern (LinModel *m, char *owned)
   }
   uint32_t id = m->texts->len;
   gsize len = strlen (owned);
+  model_may_grow (m, len + 1 + 56);
   g_ptr_array_add (m->texts, owned);
   g_array_append_val (m->text_lens, len);
+  uint64_t hash = text_hash (owned, len);
+  g_array_append_val (m->text_hashes, hash);
+  g_ptr_array_add (m->prefix_hashes, NULL);
   g_hash_table_insert (m->text_ids, owned, GUINT_TO_POINTER (id + 1));
   m->bytes += len + 1 + 56;
   return id;
@@ -218,8 +269,13 @@ lin_model_vector_id (LinModel *m, const uint32_t *v, uint32_t *id)
   g_array_append_vals (m->vectors, v, n);
   m->vec_table[h] = *id;
   m->bytes += n * sizeof (uint32_t) + sizeof (uint32_t);
-  if (m->vec_count * 2 > m->vec_mask)
+  /* A full table stays usable up to its last slot: the search stops at
+   * its next step. */
+  if (m->vec_count * 2 > m->vec_mask
+      && model_may_grow (m, sizeof (uint32_t) * (m->vec_mask + 1) * 2
+                            + (gsize) m->vec_count * n * sizeof (uint32_t)))
     vector_table_grow (m);
+  g_assert (m->vec_count <= m->vec_mask);
   return TRUE;
 }
 
@@ -276,6 +332,29 @@ lin_model_text_is_prefix (const LinModel *m, uint32_t prefix, uint32_t whole)
   gsize b = g_array_index (m->text_lens, gsize, whole);
   return a <= b
          && memcmp (g_ptr_array_index (m->texts, prefix), g_ptr_array_index (m->texts, whole), a) == 0;
+}
+
+gboolean
+lin_model_text_may_be_prefix (LinModel *m, uint32_t prefix, uint32_t whole)
+{
+  if (prefix == whole || prefix == 0)
+    return TRUE;
+  gsize a = g_array_index (m->text_lens, gsize, prefix);
+  gsize b = g_array_index (m->text_lens, gsize, whole);
+  if (a > b)
+    return FALSE;
+  uint64_t *hashes = g_ptr_array_index (m->prefix_hashes, whole);
+  if (hashes == NULL) {
+    model_may_grow (m, (b + 1) * sizeof (uint64_t));
+    m->bytes += (b + 1) * sizeof (uint64_t);
+    hashes = g_new (uint64_t, b + 1);
+    const char *t = g_ptr_array_index (m->texts, whole);
+    hashes[0] = 0;
+    for (gsize k = 0; k < b; k++)
+      hashes[k + 1] = hashes[k] * TEXT_HASH_BASE + (uint8_t) t[k] + 1;
+    g_ptr_array_index (m->prefix_hashes, whole) = hashes;
+  }
+  return hashes[a] == g_array_index (m->text_hashes, uint64_t, prefix);
 }
 
 guint

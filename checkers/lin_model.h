@@ -40,6 +40,10 @@ uint32_t lin_model_text_id (LinModel *m, const char *text);
 const char *lin_model_text (const LinModel *m, uint32_t id);
 /* kv: TRUE if text `prefix` is a prefix of text `whole`. */
 gboolean lin_model_text_is_prefix (const LinModel *m, uint32_t prefix, uint32_t whole);
+/* FALSE only if `prefix` is certainly not a prefix of `whole`: compares
+ * hashes of prefixes (kept per `whole`, made on first use) in constant
+ * time.  A collision answers TRUE, which costs pruning, never a verdict. */
+gboolean lin_model_text_may_be_prefix (LinModel *m, uint32_t prefix, uint32_t whole);
 /* Registers: the number of distinct values (ids are below it). */
 guint lin_model_n_values (const LinModel *m);
 uint32_t lin_model_append (LinModel *m, uint32_t state, uint32_t text);
@@ -50,6 +54,11 @@ gboolean lin_model_step_vector (LinModel *m, uint32_t state, const LinOp *op, ui
 gboolean lin_model_is_kv (const LinModel *m);
 guint lin_model_n_slots (const LinModel *m);
 gsize lin_model_memory (const LinModel *m);
+/* The bytes the model's tables may take (0: no limit).  An allocation that
+ * would pass it is refused, or made only where the step cannot do without
+ * it, and the model is then full: the search stops as out of memory. */
+void lin_model_set_memory_limit (LinModel *m, gsize limit);
+gboolean lin_model_is_full (const LinModel *m);
 
 /* One step of one key's state: FALSE if op cannot happen in state s. */
 static inline gboolean

@@ -27,31 +27,76 @@
 typedef struct {
   uint64_t hash;
   uint32_t state;
-  uint32_t set;   /* index of the set in the arena; UINT32_MAX: empty */
+  uint32_t key;   /* offset of the key in the arena, in words; UINT32_MAX: empty */
 } CacheSlot;
+
+/* A key (see window_key): word 0 is one past the highest linearized
+ * operation (l1, 0 if none); word 1 says how the rest follows: bit 31
+ * set: (word 1 & 0x7fffffff) words of the set's bits from 64-bit word
+ * (word 2) on; clear: the sorted list of that many open operations below
+ * l1. */
+#define KEY_BITS UINT32_C (0x80000000)
+
+static inline gsize
+key_words (const uint32_t *key)
+{
+  return (key[1] & KEY_BITS) != 0 ? 3 + (key[1] & ~KEY_BITS) : 2 + key[1];
+}
 
 typedef struct {
   CacheSlot *slots;
   gsize mask, count;
-  uint64_t *arena; /* sets, `words` each */
-  gsize arena_len, arena_cap; /* in sets */
-  guint words;
+  uint32_t *arena; /* keys, one after the other */
+  gsize arena_len, arena_cap; /* in words */
+  gsize limit;     /* bytes for the cache and the model; 0: none */
+  LinModel *model;
 } Cache;
 
-static void
-cache_init (Cache *c, guint words, guint n_ops)
+
+static gsize
+cache_memory (const Cache *c)
 {
-  c->mask = 63;
-  while (c->mask < 4 * (gsize) n_ops && c->mask < 65535)
-    c->mask = c->mask * 2 + 1;
+  return (c->mask + 1) * sizeof (CacheSlot) + c->arena_cap * sizeof (uint32_t);
+}
+
+/* The model may take what the cache leaves of the limit. */
+static void
+cache_share_limit (Cache *c)
+{
+  if (c->limit > 0)
+    lin_model_set_memory_limit (c->model, c->limit > cache_memory (c) ? c->limit - cache_memory (c) : 1);
+}
+
+static gsize
+cache_initial_mask (guint n_ops)
+{
+  gsize mask = 63;
+  while (mask < 4 * (gsize) n_ops && mask < 4095)
+    mask = mask * 2 + 1;
+  return mask;
+}
+
+/* The bytes cache_init allocates. */
+static gsize
+cache_initial_memory (guint n_ops)
+{
+  return (cache_initial_mask (n_ops) + 1) * (sizeof (CacheSlot) + 4 * sizeof (uint32_t));
+}
+
+static void
+cache_init (Cache *c, guint n_ops, gsize limit, LinModel *model)
+{
+  c->mask = cache_initial_mask (n_ops);
   c->slots = g_new (CacheSlot, c->mask + 1);
   for (gsize k = 0; k <= c->mask; k++)
-    c->slots[k].set = UINT32_MAX;
+    c->slots[k].key = UINT32_MAX;
   c->count = 0;
-  c->words = words;
-  c->arena_cap = (c->mask + 1) / 2;
+  c->arena_cap = 4 * (c->mask + 1);
   c->arena_len = 0;
-  c->arena = g_new (uint64_t, c->arena_cap * words);
+  c->arena = g_new (uint32_t, c->arena_cap);
+  c->limit = limit;
+  c->model = model;
+  cache_share_limit (c);
 }
 
 static void
@@ -61,10 +106,11 @@ cache_clear (Cache *c)
   g_free (c->arena);
 }
 
-static gsize
-cache_memory (const Cache *c)
+/* TRUE if the cache may grow by `more` bytes within the limit. */
+static gboolean
+cache_may_grow (const Cache *c, gsize more)
 {
-  return (c->mask + 1) * sizeof (CacheSlot) + c->arena_cap * c->words * sizeof (uint64_t);
+  return c->limit == 0 || cache_memory (c) + more + lin_model_memory (c->model) <= c->limit;
 }
 
 static void
@@ -75,44 +121,62 @@ cache_grow (Cache *c)
   gsize old_size = c->mask + 1;
   c->slots = g_new (CacheSlot, size);
   for (gsize k = 0; k < size; k++)
-    c->slots[k].set = UINT32_MAX;
+    c->slots[k].key = UINT32_MAX;
   c->mask = size - 1;
   for (gsize k = 0; k < old_size; k++) {
-    if (old[k].set == UINT32_MAX)
+    if (old[k].key == UINT32_MAX)
       continue;
     gsize h = old[k].hash & c->mask;
-    while (c->slots[h].set != UINT32_MAX)
+    while (c->slots[h].key != UINT32_MAX)
       h = (h + 1) & c->mask;
     c->slots[h] = old[k];
   }
   g_free (old);
 }
 
-/* Adds (set, state) unless present; TRUE if it was new. */
-static gboolean
-cache_add (Cache *c, uint64_t hash, const uint64_t *set, uint32_t state)
+typedef enum { CACHE_NEW, CACHE_SEEN, CACHE_FULL } CacheAdd;
+
+/* Adds (key, state) unless present.  The memory limit is checked before
+ * every allocation: CACHE_FULL if one would pass it. */
+static CacheAdd
+cache_add (Cache *c, uint64_t hash, const uint32_t *key, uint32_t state)
 {
   gsize h = hash & c->mask;
-  gsize bytes = c->words * sizeof (uint64_t);
+  gsize words = key_words (key);
   for (;;) {
     CacheSlot *s = &c->slots[h];
-    if (s->set == UINT32_MAX)
+    if (s->key == UINT32_MAX)
       break;
     if (s->hash == hash && s->state == state
-        && memcmp (c->arena + (gsize) s->set * c->words, set, bytes) == 0)
-      return FALSE;
+        && c->arena[s->key] == key[0] && c->arena[s->key + 1] == key[1]
+        && memcmp (c->arena + s->key + 2, key + 2, (words - 2) * sizeof (uint32_t)) == 0)
+      return CACHE_SEEN;
     h = (h + 1) & c->mask;
   }
-  if (c->arena_len == c->arena_cap) {
-    c->arena_cap *= 2;
-    c->arena = g_renew (uint64_t, c->arena, c->arena_cap * c->words);
+  if (c->arena_len + words > c->arena_cap) {
+    gsize cap = c->arena_cap;
+    while (c->arena_len + words > cap)
+      cap *= 2;
+    if (cap > UINT32_MAX || !cache_may_grow (c, (cap - c->arena_cap) * sizeof (uint32_t)))
+      return CACHE_FULL;
+    c->arena = g_renew (uint32_t, c->arena, cap);
+    c->arena_cap = cap;
+    cache_share_limit (c);
   }
-  memcpy (c->arena + c->arena_len * c->words, set, bytes);
-  c->slots[h] = (CacheSlot) { .hash = hash, .state = state, .set = (uint32_t) c->arena_len };
-  c->arena_len++;
-  if (++c->count * 2 > c->mask)
+  if ((c->count + 1) * 2 > c->mask) {
+    if (!cache_may_grow (c, (c->mask + 1) * 2 * sizeof (CacheSlot)))
+      return CACHE_FULL;
     cache_grow (c);
-  return TRUE;
+    cache_share_limit (c);
+    h = hash & c->mask;
+    while (c->slots[h].key != UINT32_MAX)
+      h = (h + 1) & c->mask;
+  }
+  memcpy (c->arena + c->arena_len, key, words * sizeof (uint32_t));
+  c->slots[h] = (CacheSlot) { .hash = hash, .state = state, .key = (uint32_t) c->arena_len };
+  c->arena_len += words;
+  c->count++;
+  return CACHE_NEW;
 }
 
 static uint64_t
@@ -151,8 +215,22 @@ stamp_cmp (const void *a, const void *b)
  * kv: the value only grows by appends until a put replaces it, so what a
  * later get returned must extend the value now, or the value of a put
  * still to come that was invoked before the get completed.  This is what
- * keeps the orders of many concurrent appends from being enumerated. */
-#define LIN_KV_PUTS_TRACKED 64
+ * keeps the orders of many concurrent appends from being enumerated.
+ * The scan stops at the 8th put still to come: further gets are mostly
+ * explained by one of them, and checking each against every put made a
+ * state cost the whole key's history.  Prefixes are compared by hash
+ * (lin_model_text_may_be_prefix), in constant time. */
+#define LIN_KV_PUTS_TRACKED 8
+/* The register lookahead reads the list only up to this many return
+ * entries, or until every value may still be written (then nothing
+ * further can fail): what lies further is checked when the walk comes
+ * near, so a state costs the concurrent window, not the rest of the
+ * history.  The kv lookahead stops at LIN_KV_PUTS_TRACKED puts. */
+#define LIN_LOOKAHEAD_RETURNS 4
+/* Near the root the whole list is read: a read that no write can explain
+ * anywhere ahead (a value never written, nil after every write) then ends
+ * the search at once.  This costs the first levels, not every state. */
+#define LIN_LOOKAHEAD_FULL_DEPTH 4
 
 static int32_t
 kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t head,
@@ -176,12 +254,12 @@ kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t h
     }
     if (op->kind != LIN_READ)
       continue;
-    if (lin_model_text_is_prefix (s->model, lin_model_slot_state (s->model, state, op->slot),
-                                  op->a))
+    if (lin_model_text_may_be_prefix (s->model,
+                                      lin_model_slot_state (s->model, state, op->slot), op->a))
       continue;
     gboolean based = FALSE;
     for (guint k = 0; k < n_puts && !based; k++)
-      based = put_slots[k] == op->slot && lin_model_text_is_prefix (s->model, puts[k], op->a);
+      based = put_slots[k] == op->slot && lin_model_text_may_be_prefix (s->model, puts[k], op->a);
     if (!based)
       return (int32_t) i;
   }
@@ -192,11 +270,66 @@ kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t h
  * expects u, needs the value to be u now or an unlinearized write of u
  * invoked before its completion; a failed cas that expected u needs the
  * value to differ from u now or a write of another value in time. */
+/* Registers, over the whole list: how many unlinearized operations may
+ * still write each value, and how many completed ones still need it (a
+ * read of it, a cas expecting it).  A value needed that nothing left can
+ * write, and that the state does not hold, can never be read again: the
+ * configuration is dead however far ahead the reader is.  Kept up to date
+ * as operations are lifted and put back, so the test is a few bit
+ * operations, where the scan of the list would cost the whole history. */
+typedef struct {
+  uint32_t writers[64], needers[64];
+  uint64_t writable, needed; /* the values whose count is not zero */
+} RegCounts;
+
+static inline void
+reg_count (uint32_t *count, uint64_t *bits, uint32_t v, int delta)
+{
+  count[v] = (uint32_t) ((int32_t) count[v] + delta);
+  if (count[v] != 0)
+    *bits |= UINT64_C (1) << v;
+  else
+    *bits &= ~(UINT64_C (1) << v);
+}
+
+static inline void
+reg_counts_add (RegCounts *c, const LinOp *op, int delta)
+{
+  switch ((LinOpKind) op->kind) {
+  case LIN_READ: reg_count (c->needers, &c->needed, op->a, delta); break;
+  case LIN_WRITE: reg_count (c->writers, &c->writable, op->a, delta); break;
+  case LIN_CAS:
+    reg_count (c->needers, &c->needed, op->a, delta);
+    reg_count (c->writers, &c->writable, op->b, delta);
+    break;
+  case LIN_CAS_UNKNOWN: reg_count (c->writers, &c->writable, op->b, delta); break;
+  case LIN_CAS_MISMATCH: case LIN_APPEND: break;
+  }
+}
+
 static int32_t
-register_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t head,
-                    int32_t tail, uint32_t skip)
+register_lookahead (const LinSearch *s, const RegCounts *counts, uint32_t state,
+                    const int32_t *next, int32_t head, int32_t tail, uint32_t skip, guint depth)
 {
   uint64_t writable = 0;
+  guint budget = depth < LIN_LOOKAHEAD_FULL_DEPTH ? G_MAXUINT : LIN_LOOKAHEAD_RETURNS;
+  if (budget != G_MAXUINT) {
+    /* the counts, with `skip` lifted */
+    RegCounts c;
+    c.writable = counts->writable;
+    c.needed = counts->needed;
+    const LinOp *sk = &s->ops[skip];
+    uint32_t w = sk->kind == LIN_WRITE ? sk->a : sk->b;
+    if ((sk->kind == LIN_WRITE || sk->kind == LIN_CAS || sk->kind == LIN_CAS_UNKNOWN)
+        && counts->writers[w] == 1)
+      c.writable &= ~(UINT64_C (1) << w);
+    if ((sk->kind == LIN_READ || sk->kind == LIN_CAS) && counts->needers[sk->a] == 1)
+      c.needed &= ~(UINT64_C (1) << sk->a);
+    if ((c.needed & ~c.writable & ~(UINT64_C (1) << state)) != 0)
+      return (int32_t) skip; /* dead; the full scan names the reader */
+  }
+  guint n_values = lin_model_n_values (s->model);
+  const uint64_t every = n_values >= 64 ? ~UINT64_C (0) : (UINT64_C (1) << n_values) - 1;
   for (int32_t e = next[head]; e != tail; e = next[e]) {
     uint32_t i = (uint32_t) (e - 1) / 2;
     if (i == skip)
@@ -209,6 +342,8 @@ register_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int
         writable |= UINT64_C (1) << op->b;
       continue;
     }
+    if (budget-- == 0 || writable == every)
+      break;
     uint64_t need = UINT64_C (1) << op->a;
     switch ((LinOpKind) op->kind) {
     case LIN_READ: case LIN_CAS:
@@ -231,11 +366,12 @@ typedef enum { LOOK_NONE, LOOK_KV, LOOK_REGISTER } Lookahead;
 /* The operation that can no longer succeed, or -1. */
 static inline int32_t
 lookahead (const LinSearch *s, Lookahead look, uint32_t state, const int32_t *next,
-           int32_t head, int32_t tail, uint32_t skip)
+           int32_t head, int32_t tail, uint32_t skip, guint depth, const RegCounts *counts)
 {
   switch (look) {
   case LOOK_KV: return kv_lookahead (s, state, next, head, tail, skip);
-  case LOOK_REGISTER: return register_lookahead (s, state, next, head, tail, skip);
+  case LOOK_REGISTER:
+    return register_lookahead (s, counts, state, next, head, tail, skip, depth);
   case LOOK_NONE: break;
   }
   return -1;
@@ -272,6 +408,64 @@ model_step (LinSearch *s, uint32_t state, const LinOp *op, uint32_t *next)
   return lin_model_step_vector (s->model, state, op, next);
 }
 
+/* The key of the set of linearized operations, with operation `skip`
+ * (about to be lifted) counted in and `l1` one past the highest of them.
+ *
+ * Only the concurrent window is kept: every operation below the lowest
+ * open one (lo) is linearized and none at or above l1 is, so the set is
+ * told by lo, l1 and what lies between (P-compositionality, Horn and
+ * Kroening, FORTE 2015: the linearized past is summed up by the state).
+ * A narrow window is the slice of the set's bit words that holds it.  A
+ * wide one (an operation of unknown outcome left open long ago) is the
+ * list of open operations below l1, which are exactly the call entries at
+ * the front of the list: a return entry before the call of a linearized
+ * operation would have stopped the walk that lifted it, and an entry
+ * leaves the list only when its operation is linearized, which
+ * backtracking undoes last in first out.  Either way a key costs the
+ * window, not the prefix behind it, and is a function of the set alone. */
+#define KEY_SLICE_WORDS_MAX 8
+
+static void
+window_key (uint32_t *key, uint32_t *scratch, const uint64_t *set, const int32_t *next,
+            int32_t head, int32_t tail, uint32_t l1, uint32_t skip)
+{
+  key[0] = l1;
+  int32_t e = next[head];
+  if (e != tail && (e & 1) != 0 && (uint32_t) (e - 1) / 2 == skip)
+    e = next[e];
+  /* The first entry is a call: a return would stand after its own call. */
+  uint32_t lo = e != tail && (e & 1) != 0 ? (uint32_t) (e - 1) / 2 : l1;
+  if (lo >= l1) {
+    key[1] = 0;
+    return;
+  }
+  uint32_t w0 = lo / 64, w1 = (l1 - 1) / 64;
+  if (w1 - w0 < KEY_SLICE_WORDS_MAX) {
+    uint32_t nw = w1 - w0 + 1;
+    key[1] = KEY_BITS | (2 * nw);
+    key[2] = w0;
+    memcpy (key + 3, set + w0, nw * sizeof (uint64_t));
+    if (skip / 64 >= w0) {
+      uint64_t *words = (uint64_t *) (key + 3);
+      uint64_t w;
+      memcpy (&w, &words[skip / 64 - w0], sizeof w);
+      w |= UINT64_C (1) << (skip % 64);
+      memcpy (&words[skip / 64 - w0], &w, sizeof w);
+    }
+    return;
+  }
+  uint32_t u = 0;
+  for (; e != tail && (e & 1) != 0; e = next[e]) {
+    uint32_t idx = (uint32_t) (e - 1) / 2;
+    if (idx >= l1)
+      break;
+    if (idx != skip)
+      scratch[u++] = idx;
+  }
+  key[1] = u;
+  memcpy (key + 2, scratch, u * sizeof (uint32_t));
+}
+
 void
 lin_search_run (LinSearch *s)
 {
@@ -289,7 +483,17 @@ lin_search_run (LinSearch *s)
   const guint words = (n + 63) / 64 > 0 ? (n + 63) / 64 : 1;
   gsize block_bytes = (words + (gsize) n + 1) * sizeof (uint64_t)
                       + (2 * (gsize) n + 2) * 2 * sizeof (int32_t)
-                      + ((gsize) n + 1) * 2 * sizeof (uint32_t);
+                      + ((gsize) n + 1) * 3 * sizeof (uint32_t)
+                      + (2 * (gsize) n + 4) * sizeof (uint32_t);
+  /* The memory cap covers the operations, these arrays, the memo and the
+   * model's tables: each allocation is checked before it is made. */
+  const gsize fixed_bytes = block_bytes + (gsize) n * sizeof (LinOp);
+  if (s->memory_limit > 0
+      && fixed_bytes + cache_initial_memory (n) + lin_model_memory (s->model) > s->memory_limit) {
+    s->result = LIN_RESULT_MEMORY; /* nothing allocated past the model's tables */
+    s->memory_peak = lin_model_memory (s->model);
+    return;
+  }
   uint64_t *block = g_malloc (block_bytes);
   uint64_t *set = block;
   uint64_t *zobrist = set + words;
@@ -297,6 +501,9 @@ lin_search_run (LinSearch *s)
   int32_t *prev = next + 2 * n + 2;
   uint32_t *stack_op = (uint32_t *) (prev + 2 * n + 2);
   uint32_t *stack_state = stack_op + n + 1;
+  uint32_t *stack_l1 = stack_state + n + 1;
+  uint32_t *key = stack_l1 + n + 1;
+  uint32_t *key_scratch = key + n + 3;
   memset (set, 0, words * sizeof (uint64_t));
   guint completed = 0;
   int64_t lo = n > 0 ? ops[0].call : 0, hi = lo;
@@ -350,18 +557,23 @@ lin_search_run (LinSearch *s)
   for (guint i = 0; i < n; i++)
     zobrist[i] = splitmix64 (&seed);
   Cache cache;
-  cache_init (&cache, words, n);
+  cache_init (&cache, n, s->memory_limit > 0 ? s->memory_limit - fixed_bytes : 0, s->model);
 
   Lookahead look = LOOK_NONE;
   if (lin_model_is_kv (s->model))
     look = LOOK_KV;
   else if (s->n_slots == 1 && lin_model_n_values (s->model) <= 64)
     look = LOOK_REGISTER;
+  RegCounts counts = { 0 };
+  if (look == LOOK_REGISTER)
+    for (guint i = 0; i < n; i++)
+      reg_counts_add (&counts, &ops[i], +1);
 
-  uint32_t state = 0;
+  uint32_t state = 0, l1 = 0;
   uint64_t zhash = 0;
   guint depth = 0, remaining = completed;
   gint64 best = -1;
+  guint low = 0; /* stack_op[0, low) has not changed since best was kept */
   int32_t e = next[head];
   /* With several keys, only operations of the key of the first pending
    * return are tried.  Complete: in any linearization from here, moving
@@ -372,7 +584,6 @@ lin_search_run (LinSearch *s)
   const gboolean by_slot = s->n_slots > 1;
   uint32_t rslot = by_slot ? return_slot (ops, next, e, tail) : 0;
   guint64 steps = 0;
-  gsize mem_checked = 0;
   LinResult result = LIN_RESULT_OK;
 
   while (remaining > 0) {
@@ -381,23 +592,17 @@ lin_search_run (LinSearch *s)
       result = LIN_RESULT_CANCELLED;
       break;
     }
-    /* The memory cap is checked as the cache grows, so that it stops the
-     * same search at the same point on every machine. */
-    if (G_UNLIKELY (cache.count > mem_checked + 1024)) {
-      mem_checked = cache.count;
-      if (s->memory_limit > 0
-          && cache_memory (&cache) + lin_model_memory (s->model) > s->memory_limit) {
-        result = LIN_RESULT_MEMORY;
-        break;
-      }
-    }
     if (e == tail || (e & 1) == 0) {
       /* A completed operation that could not be linearized in time. */
       if ((gint64) depth > best) {
+        /* Only what changed since the last copy is copied: the longest
+         * prefix costs the work done, not the depth per backtrack. */
         best = depth;
         g_array_set_size (s->order, depth);
-        if (depth > 0)
-          memcpy (s->order->data, stack_op, depth * sizeof (uint32_t));
+        if (depth > low)
+          memcpy ((uint32_t *) s->order->data + low, stack_op + low,
+                  (depth - low) * sizeof (uint32_t));
+        low = depth;
         s->culprit = e == tail ? -1 : (e - 2) / 2;
         s->state = state;
       }
@@ -406,8 +611,10 @@ lin_search_run (LinSearch *s)
         break;
       }
       depth--;
+      low = MIN (low, depth);
       uint32_t i = stack_op[depth];
       state = stack_state[depth];
+      l1 = stack_l1[depth];
       set[i >> 6] &= ~(UINT64_C (1) << (i & 63));
       zhash ^= zobrist[i];
       /* unlift: reinsert the return entry, then the call entry */
@@ -417,6 +624,8 @@ lin_search_run (LinSearch *s)
         prev[next[r]] = r;
         remaining++;
       }
+      if (look == LOOK_REGISTER)
+        reg_counts_add (&counts, &ops[i], +1);
       next[prev[c]] = c;
       prev[next[c]] = c;
       e = next[c];
@@ -437,23 +646,39 @@ lin_search_run (LinSearch *s)
     }
     uint32_t ns;
     if (model_step (s, state, op, &ns)) {
-      set[i >> 6] |= UINT64_C (1) << (i & 63);
+      /* The memory cap holds for the model's tables too: it is checked
+       * before each of their allocations, so it stops the same search at
+       * the same point on every machine. */
+      if (G_UNLIKELY (lin_model_is_full (s->model))) {
+        result = LIN_RESULT_MEMORY;
+        break;
+      }
       uint64_t zh = zhash ^ zobrist[i];
-      if (cache_add (&cache, zh ^ state_mix (ns), set, ns)
-          && lookahead (s, look, ns, next, head, tail, i) < 0) {
+      uint32_t nl1 = MAX (l1, i + 1);
+      window_key (key, key_scratch, set, next, head, tail, nl1, i);
+      CacheAdd added = cache_add (&cache, zh ^ state_mix (ns), key, ns);
+      if (added == CACHE_FULL) {
+        result = LIN_RESULT_MEMORY;
+        break;
+      }
+      if (added == CACHE_NEW && lookahead (s, look, ns, next, head, tail, i, depth, &counts) < 0) {
+        set[i >> 6] |= UINT64_C (1) << (i & 63);
         stack_op[depth] = i;
         stack_state[depth] = state;
+        stack_l1[depth] = l1;
         depth++;
         state = ns;
+        l1 = nl1;
         zhash = zh;
         lift (next, prev, ops, i);
+        if (look == LOOK_REGISTER)
+          reg_counts_add (&counts, op, -1);
         remaining -= op->ret != G_MAXINT64;
         e = next[head];
         if (by_slot)
           rslot = return_slot (ops, next, e, tail);
         continue;
       }
-      set[i >> 6] &= ~(UINT64_C (1) << (i & 63));
     }
     e = next[e];
   }
@@ -466,7 +691,7 @@ lin_search_run (LinSearch *s)
     if (model_step (s, s->state, &ops[b], &ns)) {
       for (guint k = 0; k < s->order->len; k++)
         lift (next, prev, ops, g_array_index (s->order, uint32_t, k));
-      int32_t l = lookahead (s, look, ns, next, head, tail, b);
+      int32_t l = lookahead (s, look, ns, next, head, tail, b, 0, &counts);
       if (l >= 0) {
         g_array_append_val (s->order, b);
         s->state = ns;
@@ -483,8 +708,8 @@ lin_search_run (LinSearch *s)
   }
   s->result = result;
   s->explored = cache.count;
-  s->memory_peak = cache_memory (&cache) + lin_model_memory (s->model)
-                   + (gsize) n * (sizeof (LinOp) + 4 * sizeof (int32_t));
+  s->memory_peak = cache_memory (&cache) + lin_model_memory (s->model) + fixed_bytes;
+  lin_model_set_memory_limit (s->model, 0);
   cache_clear (&cache);
   g_free (block);
 }

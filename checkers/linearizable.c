@@ -118,6 +118,76 @@ op_is_live (const ChkOp *op)
   return TRUE;
 }
 
+/* What the part's completed operations observed, per key slot: an
+ * operation of unknown outcome whose effect nobody could have seen need
+ * not take effect, so the search leaves it out.
+ *
+ * kv: a get linearized after an append, with no put in between, returns a
+ * value that contains the appended text; after a put, one that starts with
+ * it.  So an open append whose text is in no get of its key, or an open
+ * put whose value begins no get of its key, is followed by no get until
+ * the value is replaced: dropping it changes no get's value.  Registers:
+ * an open write of v (or cas to v) changes what a later read or cas
+ * observes only if one of them reads or expects v, or if a failed cas
+ * (which needs the value to differ from what it expected) could rely on
+ * it; with neither, dropping it keeps every linearization valid. */
+typedef struct {
+  GHashTable *seen;     /* registers: (slot << 32 | value id) read or expected */
+  GHashTable *mismatch; /* registers: slots with a failed cas */
+  GPtrArray *gets;      /* kv: per slot, a GArray of distinct get text ids */
+} Observed;
+
+static void
+observed_clear (Observed *o)
+{
+  g_clear_pointer (&o->seen, g_hash_table_unref);
+  g_clear_pointer (&o->mismatch, g_hash_table_unref);
+  g_clear_pointer (&o->gets, g_ptr_array_unref);
+}
+
+static void
+observed_add_get (Observed *o, uint32_t slot, uint32_t text)
+{
+  while (o->gets->len <= slot)
+    g_ptr_array_add (o->gets, g_array_new (FALSE, FALSE, sizeof (uint32_t)));
+  uint64_t key = (uint64_t) slot << 32 | text;
+  if (!g_hash_table_add (o->seen, g_memdup2 (&key, sizeof key)))
+    return;
+  g_array_append_val (g_ptr_array_index (o->gets, slot), text);
+}
+
+static void
+observed_add_value (Observed *o, uint32_t slot, uint32_t value)
+{
+  uint64_t key = (uint64_t) slot << 32 | value;
+  g_hash_table_add (o->seen, g_memdup2 (&key, sizeof key));
+}
+
+/* TRUE if the open operation `lo` may have been seen (see Observed). */
+static gboolean
+observed_may_see (const Observed *o, const LinModel *m, const LinOp *lo)
+{
+  if (lin_model_is_kv (m)) {
+    if (lo->slot >= o->gets->len)
+      return FALSE;
+    const GArray *gets = g_ptr_array_index (o->gets, lo->slot);
+    const char *text = lin_model_text (m, lo->a);
+    if (text[0] == '\0')
+      return TRUE;
+    gsize len = strlen (text);
+    for (guint k = 0; k < gets->len; k++) {
+      const char *got = lin_model_text (m, g_array_index (gets, uint32_t, k));
+      if (lo->kind == LIN_WRITE ? strncmp (got, text, len) == 0 : strstr (got, text) != NULL)
+        return TRUE;
+    }
+    return FALSE;
+  }
+  if (g_hash_table_contains (o->mismatch, GUINT_TO_POINTER (lo->slot + 1)))
+    return TRUE;
+  uint64_t key = (uint64_t) lo->slot << 32 | (lo->kind == LIN_WRITE ? lo->a : lo->b);
+  return g_hash_table_contains (o->seen, &key);
+}
+
 /* Compiles the part's operations for the search, with `model` (NULL: its
  * own). */
 static void
@@ -129,7 +199,13 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
   p->owns_model = model == NULL;
   p->model = model != NULL ? model : lin_model_new (is_kv, p->n_slots);
   p->lops = g_array_sized_new (FALSE, FALSE, sizeof (LinOp), indices->len);
-  g_autoptr (GHashTable) last_equiv = NULL; /* made on the first open operation */
+  g_autoptr (GArray) all = g_array_sized_new (FALSE, FALSE, sizeof (LinOp), indices->len);
+  Observed seen = {
+    .seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL),
+    .mismatch = g_hash_table_new (NULL, NULL),
+    .gets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
+  };
+  gboolean any_open = FALSE;
   for (guint k = 0; k < indices->len; k++) {
     int64_t idx = g_array_index (indices, int64_t, k);
     const ChkOp *op = &g_array_index (ops, ChkOp, idx);
@@ -172,6 +248,21 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
     case CHK_F_OTHER:
       g_assert_not_reached (); /* rejected by chk_kind_detect */
     }
+    any_open |= lo.ret == G_MAXINT64 && lo.kind != LIN_READ;
+    if (lo.kind == LIN_READ && is_kv)
+      observed_add_get (&seen, lo.slot, lo.a);
+    else if (lo.kind == LIN_READ || lo.kind == LIN_CAS || lo.kind == LIN_CAS_UNKNOWN)
+      observed_add_value (&seen, lo.slot, lo.a);
+    if (lo.kind == LIN_CAS_MISMATCH)
+      g_hash_table_add (seen.mismatch, GUINT_TO_POINTER (lo.slot + 1));
+    g_array_append_val (all, lo);
+  }
+  g_autoptr (GHashTable) last_equiv = NULL; /* made on the first open operation */
+  for (guint k = 0; k < all->len; k++) {
+    LinOp lo = g_array_index (all, LinOp, k);
+    if (any_open && lo.ret == G_MAXINT64 && lo.kind != LIN_READ
+        && !observed_may_see (&seen, p->model, &lo))
+      continue;
     if (lo.ret == G_MAXINT64) {
       if (last_equiv == NULL)
         last_equiv = g_hash_table_new_full (equiv_hash, equiv_equal, g_free, NULL);
@@ -184,6 +275,7 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
     }
     g_array_append_val (p->lops, lo);
   }
+  observed_clear (&seen);
 }
 
 typedef struct {
