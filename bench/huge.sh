@@ -14,7 +14,7 @@
 #
 # Environment: BUILD (default build), MAX_EXP (default 6; 7 writes a
 # 10^7-operation file of about 0.9 GB), KIND (cas, register or kv; default
-# cas), TIMEOUT (per check, default 60s), MAX_MEMORY (dsim --max-memory,
+# cas), CLIENTS (default 50), TIMEOUT (per check, default 60s), MAX_MEMORY (dsim --max-memory,
 # default 3G), PORCUPINE_MAX (largest size given to Porcupine, default
 # 10000: Porcupine needs over 4 GB and a minute on 10^4 operations), TMPDIR.
 set -u
@@ -22,6 +22,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 MAX_EXP=${MAX_EXP:-6}
 KIND=${KIND:-cas}
+CLIENTS=${CLIENTS:-50}
 TIMEOUT=${TIMEOUT:-60s}
 MAX_MEMORY=${MAX_MEMORY:-3G}
 PORCUPINE_MAX=${PORCUPINE_MAX:-10000}
@@ -49,9 +50,9 @@ while [ "$exp" -le "$MAX_EXP" ]; do
   for stale in no yes; do
     f=$tmp/h.log
     if [ "$stale" = yes ]; then
-      python3 bench/huge_gen.py "$KIND" "$n" --stale > "$f"
+      python3 bench/huge_gen.py "$KIND" "$n" --clients "$CLIENTS" --stale > "$f"
     else
-      python3 bench/huge_gen.py "$KIND" "$n" > "$f"
+      python3 bench/huge_gen.py "$KIND" "$n" --clients "$CLIENTS" > "$f"
     fi
     mb=$(du -m "$f" | cut -f1)
     load=$("$LOAD" "$f") || load="- - - - - - -"
