@@ -12,7 +12,7 @@
 # peak RSS (porcupine-bench, built from ../shared/anchors/porcupine as
 # bench/check.sh does; skipped without Go or ../shared).
 #
-# Environment: BUILD (default build), MAX_EXP (default 6; 7 writes a
+# Environment: BUILD (default build), MIN_EXP (default 4), MAX_EXP (default 6; 7 writes a
 # 10^7-operation file of about 0.9 GB), KIND (cas, register or kv; default
 # cas), CLIENTS (default 50), TIMEOUT (per check, default 60s), MAX_MEMORY (dsim --max-memory,
 # default 3G), PORCUPINE_MAX (largest size given to Porcupine, default
@@ -44,7 +44,7 @@ fi
 
 printf '%-9s %-6s %8s %7s %7s  %-9s %8s %8s  %-9s %8s %8s\n' ops stale file_MB load_s B/op \
   dsim dsim_s dsim_MiB porcupine porc_s porc_MiB
-exp=4
+exp=${MIN_EXP:-4}
 while [ "$exp" -le "$MAX_EXP" ]; do
   n=$(python3 -c "print(10**$exp)")
   for stale in no yes; do
