@@ -128,6 +128,47 @@ typedef struct {
   int64_t start_us;         /* clients start after this */
 } SimWorkloadConfig;
 
+/* The [fuzz] section: the ranges `dsim fuzz` draws each run's
+ * configuration from (swarm testing).  Unset fields (has_* FALSE, 0) mean
+ * "derived from the rest of the scenario".  Plain data: copied by value. */
+#define SIM_FUZZ_MAX_KNOBS 8
+
+typedef enum {
+  SIM_FUZZ_CRASH,
+  SIM_FUZZ_PARTITION,
+  SIM_FUZZ_PAUSE,
+  SIM_FUZZ_SKEW,
+  SIM_FUZZ__KINDS
+} SimFuzzKind;
+
+typedef struct {
+  gboolean has_section;
+  uint32_t line;                      /* of the [fuzz] header, for messages */
+  int nodes_min, nodes_max;           /* 0: derived from [cluster] nodes */
+  int clients_min, clients_max;       /* 0: derived from [workload] clients */
+  int64_t duration_min_us, duration_max_us; /* safety phase; 0: [scenario] duration */
+  int64_t liveness_us;                /* heal-all phase; 0: the default (3s) */
+  unsigned kinds;                     /* bit (1 << SimFuzzKind) the swarm may switch on */
+  gboolean has_kinds;                 /* FALSE: the kinds with a random.* rate */
+  gboolean has_rate[SIM_FUZZ__KINDS];
+  double rate_min[SIM_FUZZ__KINDS], rate_max[SIM_FUZZ__KINDS]; /* per second */
+  gboolean has_for[SIM_FUZZ__KINDS];  /* how long it lasts (skew: the largest offset) */
+  int64_t for_min_us[SIM_FUZZ__KINDS], for_max_us[SIM_FUZZ__KINDS];
+  gboolean has_drop, has_duplicate;
+  double drop_min, drop_max, duplicate_min, duplicate_max;
+  int64_t think_min_us, think_max_us; /* clients' pause between operations; 0: [workload] */
+  /* Protocol knobs the swarm varies ("raft.pre_vote = true | false",
+   * "raft.election_timeout_max = 150ms..300ms"): the knob's name and its
+   * values as written, checked against the knob. */
+  int n_knobs;
+  struct {
+    char name[32];
+    char values[160];
+    gboolean is_range;  /* "A..B" of an integer or duration knob */
+    uint32_t line;
+  } knobs[SIM_FUZZ_MAX_KNOBS];
+} SimFuzzSpec;
+
 typedef struct {
   char *path;               /* scenario file, for messages */
   char *name;
@@ -151,6 +192,8 @@ typedef struct {
   SimStorageConfig storage;
 
   GStrv check_models;       /* models to check the history against */
+
+  SimFuzzSpec fuzz;         /* [fuzz]: read by dsim fuzz only */
 } SimConfig;
 
 /* A config with every default filled in, for `protocol` (NULL: null). */

@@ -84,5 +84,7 @@ gboolean scn_parse_workload (ScnParser *p);
 gboolean scn_parse_network (ScnParser *p);
 gboolean scn_parse_links (ScnParser *p);
 gboolean scn_parse_faults (ScnParser *p);
+/* scenario_fuzz.c: the [fuzz] ranges of dsim fuzz. */
+gboolean scn_parse_fuzz (ScnParser *p);
 /* TRUE if name is a "link A->B" section header. */
 gboolean scn_is_link_section (const char *name);

@@ -1,0 +1,79 @@
+#!/bin/sh
+# Time to bug: for every seeded bug of every protocol that has a
+# scenarios/PROTOCOL/random-faults.scn, the runs and the wall time `dsim
+# fuzz` needs to its first failure, random swarm against feedback, median
+# over SEEDS campaign seeds.  Each campaign starts from the protocol's
+# random-faults scenario with only `bug = NAME` added, stops at the first
+# failure (--max-failures 1, no shrinking) or after RUNS runs.
+#
+#   RUNS=10000 SEEDS=5 JOBS=2 sh bench/fuzz.sh [PROTOCOL...]
+#
+# BUGS="a b" limits the table to those bugs.
+# Runs to the first failure do not depend on JOBS; wall time does, and on
+# the machine's load.  A bug not found in RUNS runs shows as ">RUNS".
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+RUNS=${RUNS:-10000}
+SEEDS=${SEEDS:-5}
+JOBS=${JOBS:-2}
+exe=$BUILD/cli/dsim
+if [ ! -x "$exe" ]; then
+  echo "bench/fuzz.sh: $exe not built (run: ninja -C $BUILD)" >&2
+  exit 1
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+protocols=${*:-$(ls scenarios/*/random-faults.scn 2>/dev/null | sed 's|scenarios/\([^/]*\)/.*|\1|')}
+
+# median of the numbers on stdin (">N" counts as above every number)
+median() {
+  sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
+    m = v[int((NR + 1) / 2)]; print m }'
+}
+
+now() { date +%s.%N; }
+
+printf '%-6s %-24s %16s %16s %9s\n' protocol bug "random runs/s" "feedback runs/s" speedup
+status=0
+for proto in $protocols; do
+  base=scenarios/$proto/random-faults.scn
+  bugs=$("$exe" list "$proto" | tr '\n' ' ' | sed -n 's/.*seeded bugs: *\(.*\) *(set bug.*/\1/p' | tr -d ',' | tr -s ' ')
+  for bug in $bugs; do
+    if [ -n "${BUGS:-}" ] && ! echo " $BUGS " | grep -q " $bug "; then
+      continue
+    fi
+    scn=$tmp/$proto-$bug.scn
+    if grep -q "^\[$proto\]" "$base"; then
+      sed "s/^\[$proto\]\$/[$proto]\nbug = $bug/" "$base" > "$scn"
+    else
+      { cat "$base"; printf '\n[%s]\nbug = %s\n' "$proto" "$bug"; } > "$scn"
+    fi
+    for strategy in random feedback; do
+      : > "$tmp/runs" ; : > "$tmp/secs"
+      seed=1
+      while [ "$seed" -le "$SEEDS" ]; do
+        t0=$(now)
+        "$exe" fuzz "$scn" --runs "$RUNS" --max-failures 1 --shrink-runs 0 \
+          --strategy "$strategy" --seed "$seed" --jobs "$JOBS" --out "$tmp/out" > "$tmp/log" 2>&1
+        t1=$(now)
+        n=$(sed -n 's/^first fail *after \([0-9]*\) runs/\1/p' "$tmp/log")
+        [ -n "$n" ] || n=$((RUNS + 1))
+        echo "$n" >> "$tmp/runs"
+        echo "$t0 $t1" | awk '{ printf "%.2f\n", $2 - $1 }' >> "$tmp/secs"
+        seed=$((seed + 1))
+      done
+      r=$(median < "$tmp/runs")
+      s=$(median < "$tmp/secs")
+      [ "$r" -gt "$RUNS" ] && { r=">$RUNS"; status=1; }
+      eval "${strategy}_runs=\$r; ${strategy}_secs=\$s"
+      eval "${strategy}_all=\"\$(tr '\n' ' ' < "\$tmp/runs")\""
+    done
+    speed=$(echo "$random_runs $feedback_runs" | tr -d '>' | awk '{ if ($2 > 0) printf "%.1fx", $1 / $2; else print "-" }')
+    printf '%-6s %-24s %9s %5ss %9s %5ss %9s\n' "$proto" "$bug" "$random_runs" "$random_secs" \
+      "$feedback_runs" "$feedback_secs" "$speed"
+    printf '%-6s %-24s   runs per seed: random %s| feedback %s\n' "" "" "$random_all" "$feedback_all"
+  done
+done
+exit $status

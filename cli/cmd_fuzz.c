@@ -1,0 +1,894 @@
+/* cmd_fuzz.c: `dsim fuzz SCENARIO`: a campaign of runs, each with its own
+ * swarm configuration and fault schedule, feedback from coverage, a report
+ * and a replayable scenario per failure, and shrinking.  `dsim fuzz
+ * --merge DIR...` joins the directories of several shards.
+ *
+ * Run r of a campaign depends only on the campaign seed and r: its inputs
+ * are drawn from a Pcg32 stream derived from both, and in feedback mode
+ * from the corpus as it stood at the start of r's batch.  Batches have a
+ * fixed size and are merged in run order, so the number of threads changes
+ * how fast a campaign goes, never what it finds. */
+#include "cli/cli.h"
+#include "sim/fuzz.h"
+#include "sim/scenario.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FUZZ_BATCH 16
+#define FUZZ_MAX_REPORTED 20
+#define FUZZ_DEFAULT_RUNS 1000
+#define FUZZ_DEFAULT_SHRINK_RUNS 400
+
+static const char fuzz_help[] =
+  "usage: dsim fuzz SCENARIO [--runs N | --time DURATION] [--jobs J] [--seed S]\n"
+  "                 [--out DIR] [--strategy feedback|random] [--shard I/N]\n"
+  "                 [--max-failures K] [--shrink-runs N]\n"
+  "       dsim fuzz --merge DIR... [--out DIR]\n"
+  "\n"
+  "Runs the protocol of SCENARIO many times, each run with its own configuration\n"
+  "drawn from the scenario and its [fuzz] ranges (swarm testing): fault kinds\n"
+  "switched on or off, their rates and durations, message loss and duplication,\n"
+  "the operation mix, the cluster size, the number of clients and the duration.\n"
+  "Faults become an explicit schedule.  Each run has two phases: a safety phase\n"
+  "with faults, checked by the protocol's invariants after every step and by the\n"
+  "[check] models on the history; then every fault is healed and the liveness\n"
+  "phase demands that client operations complete again.\n"
+  "\n"
+  "Each failure gets DIR/fail-N/ with report.txt (seed, configuration, what\n"
+  "broke and the checker's explanation), repro.scn (`dsim run` replays the run\n"
+  "byte for byte), history.jsonl, and shrunk.scn: the run reduced by delta\n"
+  "debugging over the fault schedule, cluster size, clients, operations and\n"
+  "duration, failing the same way.  DIR/runs.tsv lists every run,\n"
+  "DIR/coverage.txt the coverage reached, DIR/summary.txt the summary.\n"
+  "\n"
+  "options:\n"
+  "  --runs N          runs in the campaign (default 1000, unless --time)\n"
+  "  --time DURATION   stop after this much wall time (such as 30s or 10m); with\n"
+  "                    --runs too, whichever comes first\n"
+  "  --jobs J          worlds run on J threads (default: the processors); each\n"
+  "                    world is single-threaded and the results do not depend on J\n"
+  "  --seed S          campaign seed (default 1); run r depends on S and r only\n"
+  "  --out DIR         where results go (default fuzz-out)\n"
+  "  --strategy S      feedback (default): keep a corpus of runs that reached new\n"
+  "                    coverage (marks, abstract cluster states, patterns of\n"
+  "                    message kinds) and mutate their fault schedules;\n"
+  "                    random: every run a fresh swarm configuration\n"
+  "  --shard I/N       run only the runs r with r mod N = I-1 (1 <= I <= N): N\n"
+  "                    processes with the same seed split one campaign\n"
+  "  --max-failures K  stop once K runs have failed (default: never)\n"
+  "  --shrink-runs N   runs the shrinker may spend per failure (default 400;\n"
+  "                    0: no shrinking)\n"
+  "  --merge DIR...    join the output directories of shards into one summary\n"
+  "                    (with --out DIR, also one directory)\n"
+  "  --help, -h        this text\n"
+  "\n"
+  "A progress line goes to stderr when it is a terminal.\n"
+  "exit code: 0 no failure, 1 some run failed, 2 bad input or usage.\n";
+
+typedef struct {
+  const char *scenario;
+  uint64_t runs;            /* 0: no limit (then --time) */
+  int64_t time_us;          /* 0: no limit */
+  int jobs;
+  uint64_t seed;
+  const char *out_dir;
+  gboolean is_random;
+  int shard, n_shards;      /* shard is 0-based */
+  uint64_t max_failures;    /* 0: never stop */
+  guint shrink_runs;
+  GPtrArray *merge;         /* directories, when --merge */
+} FuzzArgs;
+
+/* ---- Arguments ----------------------------------------------------------------*/
+
+static gboolean
+parse_u64 (const char *text, uint64_t *out)
+{
+  char *end = NULL;
+  errno = 0;
+  guint64 v = g_ascii_strtoull (text, &end, 10);
+  if (!g_ascii_isdigit (text[0]) || *end != '\0' || errno != 0)
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+static int
+parse_args (int argc, char **argv, FuzzArgs *a)
+{
+  a->seed = 1;
+  a->out_dir = "fuzz-out";
+  a->jobs = (int) g_get_num_processors ();
+  a->shrink_runs = FUZZ_DEFAULT_SHRINK_RUNS;
+  a->n_shards = 1;
+  gboolean has_runs = FALSE, merging = FALSE;
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0) {
+      fputs (fuzz_help, stdout);
+      return DSIM_EXIT_OK;
+    }
+    if (strcmp (arg, "--merge") == 0) {
+      merging = TRUE;
+      continue;
+    }
+    if (arg[0] != '-' || arg[1] == '\0') {
+      if (merging)
+        g_ptr_array_add (a->merge, (gpointer) arg);
+      else if (a->scenario == NULL)
+        a->scenario = arg;
+      else
+        return cli_usage_error ("fuzz: one scenario at a time, got '%s' and '%s'",
+                                a->scenario, arg);
+      continue;
+    }
+    static const char *const with_value[] = {
+      "--runs", "--time", "--jobs", "--seed", "--out", "--strategy", "--shard",
+      "--max-failures", "--shrink-runs", NULL,
+    };
+    const char *eq = strchr (arg, '=');
+    g_autofree char *name = eq != NULL ? g_strndup (arg, (gsize) (eq - arg)) : g_strdup (arg);
+    if (!g_strv_contains (with_value, name))
+      return cli_usage_error ("fuzz: unknown option '%s' (see dsim fuzz --help)", arg);
+    const char *value = eq != NULL ? eq + 1 : NULL;
+    if (value == NULL) {
+      if (i + 1 >= argc)
+        return cli_usage_error ("fuzz: %s needs a value (see dsim fuzz --help)", name);
+      value = argv[++i];
+    }
+    uint64_t v = 0;
+    if (strcmp (name, "--runs") == 0) {
+      if (!parse_u64 (value, &v) || v == 0)
+        return cli_usage_error ("fuzz: --runs: expected a positive number of runs, got '%s'",
+                                value);
+      a->runs = v;
+      has_runs = TRUE;
+    } else if (strcmp (name, "--time") == 0) {
+      int64_t us;
+      if (!proto_parse_duration_us (value, &us) || us <= 0)
+        return cli_usage_error ("fuzz: --time: expected a duration such as 30s or 10m, got '%s'",
+                                value);
+      a->time_us = us;
+    } else if (strcmp (name, "--jobs") == 0) {
+      if (!parse_u64 (value, &v) || v < 1 || v > 1024)
+        return cli_usage_error ("fuzz: --jobs: expected a number of threads from 1 to 1024, "
+                                "got '%s'", value);
+      a->jobs = (int) v;
+    } else if (strcmp (name, "--seed") == 0) {
+      if (!parse_u64 (value, &a->seed))
+        return cli_usage_error ("fuzz: --seed: expected an unsigned 64-bit integer, got '%s'",
+                                value);
+    } else if (strcmp (name, "--out") == 0) {
+      if (value[0] == '\0')
+        return cli_usage_error ("fuzz: --out needs a non-empty value");
+      a->out_dir = value;
+    } else if (strcmp (name, "--strategy") == 0) {
+      if (strcmp (value, "random") != 0 && strcmp (value, "feedback") != 0)
+        return cli_usage_error ("fuzz: --strategy: expected feedback or random, got '%s'",
+                                value);
+      a->is_random = strcmp (value, "random") == 0;
+    } else if (strcmp (name, "--shard") == 0) {
+      uint64_t i_shard, n;
+      g_auto (GStrv) parts = g_strsplit (value, "/", -1);
+      if (g_strv_length (parts) != 2 || !parse_u64 (parts[0], &i_shard)
+          || !parse_u64 (parts[1], &n) || n < 1 || n > 1000000 || i_shard < 1 || i_shard > n)
+        return cli_usage_error ("fuzz: --shard: expected I/N with 1 <= I <= N, such as 2/8, "
+                                "got '%s'", value);
+      a->shard = (int) i_shard - 1;
+      a->n_shards = (int) n;
+    } else if (strcmp (name, "--max-failures") == 0) {
+      if (!parse_u64 (value, &a->max_failures) || a->max_failures == 0)
+        return cli_usage_error ("fuzz: --max-failures: expected a positive number, got '%s'",
+                                value);
+    } else {
+      if (!parse_u64 (value, &v) || v > 1000000)
+        return cli_usage_error ("fuzz: --shrink-runs: expected a number from 0 to 1000000, "
+                                "got '%s'", value);
+      a->shrink_runs = (guint) v;
+    }
+  }
+  if (merging) {
+    if (a->scenario != NULL || a->merge->len == 0)
+      return cli_usage_error ("fuzz: --merge takes output directories of dsim fuzz, and no "
+                              "scenario (usage: dsim fuzz --merge DIR... [--out DIR])");
+    return -1;
+  }
+  if (a->scenario == NULL)
+    return cli_usage_error ("fuzz: expected a scenario file (usage: dsim fuzz SCENARIO "
+                            "[options]; see dsim fuzz --help)");
+  if (!has_runs && a->time_us == 0)
+    a->runs = FUZZ_DEFAULT_RUNS;
+  return -1;
+}
+
+/* ---- The campaign ----------------------------------------------------------------*/
+
+typedef struct {
+  uint64_t run;          /* global run number */
+  FuzzInput input;
+  FuzzResult result;
+  gboolean done;
+} Job;
+
+typedef struct {
+  uint64_t run;
+  FuzzInput input;
+  char *what;
+  char *explanation;
+  FuzzVerdict verdict;
+  uint64_t count;        /* runs that failed this way */
+  uint64_t events, ops;
+} Failure;
+
+typedef struct {
+  const FuzzArgs *args;
+  FuzzBase *base;
+  /* The batch being run. */
+  Job *jobs;
+  guint n_jobs;
+  gint next;             /* atomic: next job to take */
+  gint stop_at;          /* atomic: jobs after this one are skipped */
+  /* Campaign state, touched by the main thread only. */
+  GHashTable *features;  /* uint64 feature -> 1 (lookups only) */
+  guint n_family[4];
+  GPtrArray *mark_names; /* reached marks, first-reached order */
+  GArray *corpus;        /* FuzzInput */
+  GArray *corpus_runs;   /* uint64 run of each corpus entry */
+  GPtrArray *failures;   /* Failure*, one per distinct `what` */
+  uint64_t n_runs, n_failed, n_undecided, n_by_verdict[4];
+  int64_t first_failure_run; /* local count at the first failure; -1 none */
+  GString *runs_tsv;
+} Campaign;
+
+static gpointer
+worker (gpointer data)
+{
+  Campaign *c = data;
+  for (;;) {
+    gint i = g_atomic_int_add (&c->next, 1);
+    if (i >= (gint) c->n_jobs || i > g_atomic_int_get (&c->stop_at))
+      break;
+    Job *j = &c->jobs[i];
+    FuzzPlan plan;
+    fuzz_plan_init (&plan);
+    fuzz_plan_from_input (c->base, &j->input, &plan);
+    g_autofree char *text = fuzz_plan_text (c->base, &plan, "any", NULL);
+    g_autoptr (GError) error = NULL;
+    gboolean ok = fuzz_run_text (c->args->scenario, text, plan.heal_at_us, FALSE, &j->result,
+                                 &error);
+    /* The plan's text always parses: anything else is a bug in dsim. */
+    if (!ok)
+      g_error ("dsim fuzz: run %" G_GUINT64_FORMAT ": generated scenario does not parse: %s\n%s",
+               j->run, error->message, text);
+    fuzz_plan_clear (&plan);
+    j->done = TRUE;
+    if (j->result.verdict != FUZZ_PASS && c->args->max_failures == 1) {
+      gint old;
+      do
+        old = g_atomic_int_get (&c->stop_at);
+      while (i < old && !g_atomic_int_compare_and_exchange (&c->stop_at, old, i));
+    }
+  }
+  return NULL;
+}
+
+static void
+run_batch (Campaign *c)
+{
+  c->next = 0;
+  c->stop_at = G_MAXINT;
+  int n_threads = MIN (c->args->jobs, (int) c->n_jobs);
+  if (n_threads <= 1) {
+    worker (c);
+    return;
+  }
+  GThread *threads[1024];
+  for (int t = 0; t < n_threads; t++)
+    threads[t] = g_thread_new ("fuzz", worker, c);
+  for (int t = 0; t < n_threads; t++)
+    g_thread_join (threads[t]);
+}
+
+static void
+input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
+{
+  Pcg32 rng;
+  pcg32_seed (&rng, pcg32_derive (c->args->seed, 0x46555a5a, (uint32_t) run),
+              (run >> 32) * 2 + 1);
+  /* Feedback: mostly mutants of the corpus, a quarter fresh swarm runs. */
+  if (!c->args->is_random && c->corpus->len > 0 && pcg32_below (&rng, 4) != 0) {
+    guint pick = pcg32_below (&rng, c->corpus->len);
+    /* Favour recent entries: they hold the newest coverage. */
+    if (pcg32_below (&rng, 2) == 0)
+      pick = c->corpus->len - 1 - pcg32_below (&rng, MIN (c->corpus->len, 8));
+    fuzz_input_mutate (c->base, &rng, &g_array_index (c->corpus, FuzzInput, pick), in);
+    in->parent = (int64_t) g_array_index (c->corpus_runs, uint64_t, pick);
+    return;
+  }
+  fuzz_input_swarm (c->base, &rng, in);
+}
+
+/* "invariant leader-completeness", "model linearizable", "liveness". */
+static char *
+failure_name (FuzzVerdict v, const char *what);
+
+static const char *
+verdict_name (FuzzVerdict v)
+{
+  switch (v) {
+  case FUZZ_PASS: return "pass";
+  case FUZZ_INVARIANT: return "invariant";
+  case FUZZ_MODEL: return "model";
+  case FUZZ_LIVENESS: return "liveness";
+  }
+  return "?";
+}
+
+/* Takes in the result of one run, in run order. */
+static void
+merge_job (Campaign *c, Job *j)
+{
+  FuzzResult *r = &j->result;
+  c->n_runs++;
+  guint n_new = 0;
+  int64_t new_at_us = G_MAXINT64;
+  for (guint i = 0; i < r->features->len; i++) {
+    uint64_t f = g_array_index (r->features, uint64_t, i);
+    if (g_hash_table_contains (c->features, &f))
+      continue;
+    new_at_us = MIN (new_at_us, g_array_index (r->feature_times, int64_t, i));
+    uint64_t *key = g_new (uint64_t, 1);
+    *key = f;
+    g_hash_table_add (c->features, key);
+    guint family = (guint) (f >> 56);
+    if (family < G_N_ELEMENTS (c->n_family))
+      c->n_family[family]++;
+    n_new++;
+  }
+  for (guint i = 0; i < r->marks->len; i++) {
+    gboolean known = FALSE;
+    for (guint k = 0; k < c->mark_names->len && !known; k++)
+      known = strcmp (c->mark_names->pdata[k], r->marks->pdata[i]) == 0;
+    if (!known)
+      g_ptr_array_add (c->mark_names, r->marks->pdata[i]);
+  }
+  if (n_new > 0 && !c->args->is_random && r->verdict == FUZZ_PASS) {
+    FuzzInput kept;
+    fuzz_input_init (&kept);
+    fuzz_input_copy (&kept, &j->input);
+    kept.new_at_us = new_at_us;
+    g_array_append_val (c->corpus, kept);
+    g_array_append_val (c->corpus_runs, j->run);
+  }
+  c->n_undecided += r->undecided;
+  c->n_by_verdict[r->verdict]++;
+  if (r->verdict != FUZZ_PASS) {
+    c->n_failed++;
+    if (c->first_failure_run < 0)
+      c->first_failure_run = (int64_t) c->n_runs;
+    Failure *f = NULL;
+    for (guint i = 0; i < c->failures->len && f == NULL; i++) {
+      Failure *g = c->failures->pdata[i];
+      if (strcmp (g->what, r->what) == 0)
+        f = g;
+    }
+    if (f == NULL && c->failures->len < FUZZ_MAX_REPORTED) {
+      f = g_new0 (Failure, 1);
+      f->run = j->run;
+      fuzz_input_init (&f->input);
+      fuzz_input_copy (&f->input, &j->input);
+      f->what = g_strdup (r->what);
+      f->explanation = g_strdup (r->explanation);
+      f->verdict = r->verdict;
+      f->events = r->events;
+      f->ops = r->ops;
+      g_ptr_array_add (c->failures, f);
+    }
+    if (f != NULL)
+      f->count++;
+  }
+  g_string_append_printf (c->runs_tsv,
+                          "%" G_GUINT64_FORMAT "\t%016" G_GINT64_MODIFIER "x\t%d\t%d\t%u\t%s\t%"
+                          G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT "\t%u\n",
+                          j->run, j->input.seed, j->input.n_nodes, j->input.n_clients,
+                          j->input.faults->len, r->verdict == FUZZ_PASS ? "pass" : r->what,
+                          r->events, r->ops, r->features->len);
+}
+
+static char *
+failure_name (FuzzVerdict v, const char *what)
+{
+  if (v == FUZZ_LIVENESS)
+    return g_strdup ("liveness");
+  return g_strdup_printf ("%s %s", verdict_name (v), what);
+}
+
+static void
+append_configuration (GString *s, const FuzzBase *b, const FuzzInput *in)
+{
+  g_string_append_printf (s, "nodes %d, clients %d, safety phase ", in->n_nodes, in->n_clients);
+  proto_format_duration (in->duration_us, s);
+  g_string_append (s, ", liveness phase ");
+  proto_format_duration (b->liveness_us, s);
+  g_string_append_printf (s, ", drop %.4f, duplicate %.4f, think ", in->drop, in->duplicate);
+  proto_format_duration (in->think_us, s);
+  g_string_append (s, ", mix");
+  static const char *const ops[] = { "read", "write", "cas", "append" };
+  for (int op = 0; op < PROTO_OP__COUNT; op++)
+    if (in->mix[op] > 0)
+      g_string_append_printf (s, " %s:%g", ops[op], in->mix[op]);
+  static const char *const kinds[] = { "crash", "partition", "pause", "skew" };
+  g_string_append (s, ", fault kinds");
+  if (in->kinds == 0)
+    g_string_append (s, " none");
+  for (int k = 0; k < SIM_FUZZ__KINDS; k++)
+    if (in->kinds & (1u << k)) {
+      guint n = 0;
+      for (guint i = 0; i < in->faults->len; i++)
+        n += g_array_index (in->faults, FuzzFault, i).kind == (SimFuzzKind) k;
+      g_string_append_printf (s, " %s x%u", kinds[k], n);
+    }
+  FuzzPlan plan;
+  fuzz_plan_init (&plan);
+  fuzz_plan_from_input (b, in, &plan);
+  for (int i = 0; i < b->n_knobs; i++)
+    g_string_append_printf (s, ", %s = %s", b->cfg->fuzz.knobs[i].name, plan.knob_text[i]);
+  fuzz_plan_clear (&plan);
+}
+
+static char *
+expect_for (const Failure *f)
+{
+  switch (f->verdict) {
+  case FUZZ_INVARIANT: return g_strdup_printf ("violation invariant:%s", f->what);
+  case FUZZ_MODEL: return g_strdup_printf ("violation %s", f->what);
+  default: return g_strdup ("any");
+  }
+}
+
+static gboolean
+write_file (const char *dir, const char *name, const char *text, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  return g_file_set_contents (path, text, -1, error);
+}
+
+/* DIR/fail-N/: the report, the replayable scenario, its history, and the
+ * shrunk scenario.  Appends the summary lines to `summary`. */
+static gboolean
+write_failure (Campaign *c, guint index, Failure *f, GString *summary, GError **error)
+{
+  const FuzzArgs *a = c->args;
+  g_autofree char *name = g_strdup_printf ("fail-%u", index + 1);
+  g_autofree char *dir = g_build_filename (a->out_dir, name, NULL);
+  if (g_mkdir_with_parents (dir, 0777) != 0) {
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                 "cannot create %s: %s", dir, g_strerror (errno));
+    return FALSE;
+  }
+  FuzzPlan plan;
+  fuzz_plan_init (&plan);
+  fuzz_plan_from_input (c->base, &f->input, &plan);
+  g_autofree char *expect = expect_for (f);
+  g_autofree char *broke = failure_name (f->verdict, f->what);
+  g_autofree char *header = g_strdup_printf (
+      "# dsim fuzz %s --seed %" G_GUINT64_FORMAT ": run %" G_GUINT64_FORMAT ", %s\n"
+      "# Replays with: dsim run %s/repro.scn\n", a->scenario, a->seed, f->run, broke, dir);
+  g_autofree char *text = fuzz_plan_text (c->base, &plan, expect, header);
+  /* The history as the fuzzer saw it (the same run again). */
+  g_autofree char *run_text = fuzz_plan_text (c->base, &plan, "any", NULL);
+  FuzzResult again;
+  if (!fuzz_run_text (a->scenario, run_text, plan.heal_at_us, TRUE, &again, error))
+    return FALSE;
+  g_assert (again.what != NULL && strcmp (again.what, f->what) == 0);
+
+  g_autoptr (GString) rep = g_string_new (NULL);
+  g_string_append_printf (rep, "dsim fuzz %s: failure %u\n", a->scenario, index + 1);
+  g_string_append_printf (rep, "campaign     seed %" G_GUINT64_FORMAT ", strategy %s\n", a->seed,
+                          a->is_random ? "random" : "feedback");
+  g_string_append_printf (rep, "run          %" G_GUINT64_FORMAT ", world seed %" G_GUINT64_FORMAT,
+                          f->run, f->input.seed);
+  if (f->input.parent >= 0)
+    g_string_append_printf (rep, ", mutated from run %" G_GINT64_FORMAT, f->input.parent);
+  g_string_append_printf (rep, "\nconfig       ");
+  append_configuration (rep, c->base, &f->input);
+  g_string_append_printf (rep, "\nbroke        %s (%" G_GUINT64_FORMAT " run%s of the campaign "
+                          "failed this way)\n", broke, f->count, f->count == 1 ? "" : "s");
+  g_string_append (rep, "explanation  ");
+  for (const char *p = again.explanation; *p != '\0'; p++) {
+    g_string_append_c (rep, *p);
+    if (*p == '\n' && p[1] != '\0')
+      g_string_append (rep, "             ");
+  }
+  g_string_append_printf (rep, "\nrepro        dsim run %s/repro.scn   (%u faults, %" G_GUINT64_FORMAT
+                          " operations, %" G_GUINT64_FORMAT " events)\n", dir, plan.faults->len,
+                          again.ops, again.events);
+  if (f->verdict == FUZZ_LIVENESS)
+    g_string_append (rep, "             dsim run replays the run; the liveness verdict is the "
+                     "fuzzer's\n");
+  g_string_append_printf (summary, "failure %-4u run %" G_GUINT64_FORMAT ": %s (%" G_GUINT64_FORMAT
+                          " run%s)\n             %s/report.txt\n", index + 1, f->run, broke,
+                          f->count, f->count == 1 ? "" : "s", dir);
+
+  if (!write_file (dir, "repro.scn", text, error)
+      || !write_file (dir, "history.jsonl", again.history_jsonl, error))
+    return FALSE;
+
+  if (a->shrink_runs > 0) {
+    FuzzPlan small;
+    fuzz_plan_init (&small);
+    fuzz_plan_copy (&small, &plan);
+    guint spent = fuzz_shrink (c->base, &small, f->what, a->shrink_runs);
+    g_autofree char *small_run = fuzz_plan_text (c->base, &small, "any", NULL);
+    FuzzResult s;
+    if (!fuzz_run_text (a->scenario, small_run, small.heal_at_us, FALSE, &s, error))
+      return FALSE;
+    gboolean same = s.what != NULL && strcmp (s.what, f->what) == 0;
+    g_autofree char *small_header = g_strdup_printf (
+        "# dsim fuzz %s --seed %" G_GUINT64_FORMAT ": run %" G_GUINT64_FORMAT " shrunk, %s\n"
+        "# Replays with: dsim run %s/shrunk.scn\n", a->scenario, a->seed, f->run, broke, dir);
+    g_autofree char *small_text = fuzz_plan_text (c->base, &small, expect, small_header);
+    if (!write_file (dir, "shrunk.scn", small_text, error))
+      return FALSE;
+    g_autoptr (GString) sizes = g_string_new (NULL);
+    g_string_append_printf (sizes, "faults %u -> %u, operations %" G_GUINT64_FORMAT " -> %"
+                            G_GUINT64_FORMAT ", events %" G_GUINT64_FORMAT " -> %"
+                            G_GUINT64_FORMAT ", nodes %d -> %d, clients %d -> %d",
+                            plan.faults->len, small.faults->len, again.ops, s.ops, again.events,
+                            s.events, plan.n_nodes, small.n_nodes, plan.n_clients,
+                            small.n_clients);
+    g_string_append_printf (rep, "shrunk       dsim run %s/shrunk.scn   (%s; %u shrink runs)\n",
+                            dir, sizes->str, spent);
+    if (!same)
+      g_string_append (rep, "             (the shrunk run no longer fails the same way)\n");
+    else
+      g_string_append_printf (rep, "shrunk why   %.*s\n", (int) strcspn (s.explanation, "\n"),
+                              s.explanation);
+    g_string_append_printf (summary, "             shrunk: %s\n", sizes->str);
+    fuzz_result_clear (&s);
+    fuzz_plan_clear (&small);
+  }
+  fuzz_result_clear (&again);
+  fuzz_plan_clear (&plan);
+  return write_file (dir, "report.txt", rep->str, error);
+}
+
+static void
+append_coverage (GString *s, guint n_features, const guint *family, GPtrArray *marks)
+{
+  g_string_append_printf (s, "coverage     %u features: %u marks, %u abstract states, %u "
+                          "message patterns\n", n_features, family[FUZZ_FEATURE_MARK],
+                          family[FUZZ_FEATURE_STATE], family[FUZZ_FEATURE_MSG]);
+  g_string_append (s, "marks       ");
+  if (marks->len == 0)
+    g_string_append (s, " (none reached)");
+  gsize start = s->len - strlen ("marks       ");
+  for (guint i = 0; i < marks->len; i++) {
+    const char *m = marks->pdata[i];
+    if (s->len - start + strlen (m) + 2 > 78 && i > 0) {
+      g_string_append (s, "\n            ");
+      start = s->len - strlen ("            ");
+    }
+    g_string_append_printf (s, " %s%s", m, i + 1 < marks->len ? "," : "");
+  }
+  g_string_append_c (s, '\n');
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static int
+compare_u64 (gconstpointer a, gconstpointer b)
+{
+  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+  return x < y ? -1 : x > y;
+}
+
+static char *
+coverage_text (GHashTable *features, GPtrArray *marks)
+{
+  g_autoptr (GString) s = g_string_new ("# dsim fuzz coverage: marks, then features (hex)\n");
+  g_autoptr (GPtrArray) sorted = g_ptr_array_new ();
+  for (guint i = 0; i < marks->len; i++)
+    g_ptr_array_add (sorted, marks->pdata[i]);
+  g_ptr_array_sort (sorted, compare_strings);
+  for (guint i = 0; i < sorted->len; i++)
+    g_string_append_printf (s, "mark %s\n", (char *) sorted->pdata[i]);
+  g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (uint64_t));
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init (&it, features);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    g_array_append_val (all, *(uint64_t *) key);
+  g_array_sort (all, compare_u64); /* sorted: no hash order reaches the file */
+  for (guint i = 0; i < all->len; i++)
+    g_string_append_printf (s, "feature %016" G_GINT64_MODIFIER "x\n",
+                            g_array_index (all, uint64_t, i));
+  return g_strdup (s->str);
+}
+
+static void
+failure_free (gpointer data)
+{
+  Failure *f = data;
+  fuzz_input_clear (&f->input);
+  g_free (f->what);
+  g_free (f->explanation);
+  g_free (f);
+}
+
+static const char runs_header[] = "run\tseed\tnodes\tclients\tfaults\tverdict\tevents\tops\tfeatures\n";
+
+static int
+fuzz_campaign (const FuzzArgs *a)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FuzzBase) base = fuzz_base_load (a->scenario, &error);
+  if (base == NULL)
+    return cli_usage_error ("%s", error->message);
+  if (g_mkdir_with_parents (a->out_dir, 0777) != 0)
+    return cli_usage_error ("fuzz: --out: cannot create directory %s: %s", a->out_dir,
+                            g_strerror (errno));
+
+  Campaign c = {
+    .args = a, .base = base,
+    .features = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL),
+    .mark_names = g_ptr_array_new (),
+    .corpus = g_array_new (FALSE, TRUE, sizeof (FuzzInput)),
+    .corpus_runs = g_array_new (FALSE, FALSE, sizeof (uint64_t)),
+    .failures = g_ptr_array_new_with_free_func (failure_free),
+    .first_failure_run = -1,
+    .runs_tsv = g_string_new (runs_header),
+  };
+  Job jobs[FUZZ_BATCH];
+  c.jobs = jobs;
+  gboolean show = isatty (STDERR_FILENO);
+  /* dsim-allow-nondeterminism: --time and the progress line are about wall
+   * time; what each run does never depends on it. */
+  gint64 started = g_get_monotonic_time ();
+  uint64_t next_local = 0;
+  for (;;) {
+    /* This shard's runs: r = shard + k * n_shards. */
+    guint n = 0;
+    while (n < FUZZ_BATCH) {
+      uint64_t run = (uint64_t) a->shard + (next_local + n) * (uint64_t) a->n_shards;
+      if (a->runs > 0 && run >= a->runs)
+        break;
+      memset (&jobs[n], 0, sizeof jobs[n]);
+      jobs[n].run = run;
+      fuzz_input_init (&jobs[n].input);
+      input_for_run (&c, run, &jobs[n].input);
+      n++;
+    }
+    if (n == 0)
+      break;
+    c.n_jobs = n;
+    run_batch (&c);
+    for (guint i = 0; i < n; i++) {
+      if (jobs[i].done && (gint) i <= c.stop_at)
+        merge_job (&c, &jobs[i]);
+      fuzz_result_clear (&jobs[i].result);
+      fuzz_input_clear (&jobs[i].input);
+    }
+    next_local += n;
+    /* dsim-allow-nondeterminism: wall time for --time and progress only. */
+    gint64 elapsed = g_get_monotonic_time () - started;
+    if (show) {
+      fprintf (stderr, "\rdsim fuzz: %" G_GUINT64_FORMAT " runs (%.0f/s), %" G_GUINT64_FORMAT
+               " failed, %u features, corpus %u ", c.n_runs,
+               (double) c.n_runs * 1e6 / (double) MAX (elapsed, 1), c.n_failed,
+               g_hash_table_size (c.features), c.corpus->len);
+      fflush (stderr);
+    }
+    if (a->max_failures > 0 && c.n_failed >= a->max_failures)
+      break;
+    if (a->time_us > 0 && elapsed >= a->time_us)
+      break;
+  }
+  if (show)
+    fputs ("\r\033[K", stderr);
+
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_string_append_printf (s, "seed=%" G_GUINT64_FORMAT "\n", a->seed);
+  g_string_append_printf (s, "scenario     %s (%s)\n", base->cfg->name, a->scenario);
+  g_string_append_printf (s, "protocol     %s\n", base->cfg->proto->name);
+  fuzz_base_describe (base, s);
+  g_string_append_printf (s, "strategy     %s, shard %d/%d, %d job%s\n",
+                          a->is_random ? "random" : "feedback", a->shard + 1, a->n_shards,
+                          a->jobs, a->jobs == 1 ? "" : "s");
+  g_string_append_printf (s, "runs         %" G_GUINT64_FORMAT ": pass %" G_GUINT64_FORMAT
+                          ", failed %" G_GUINT64_FORMAT " (invariant %" G_GUINT64_FORMAT
+                          ", model %" G_GUINT64_FORMAT ", liveness %" G_GUINT64_FORMAT ")",
+                          c.n_runs, c.n_by_verdict[FUZZ_PASS], c.n_failed,
+                          c.n_by_verdict[FUZZ_INVARIANT], c.n_by_verdict[FUZZ_MODEL],
+                          c.n_by_verdict[FUZZ_LIVENESS]);
+  if (c.n_undecided > 0)
+    g_string_append_printf (s, ", %" G_GUINT64_FORMAT " with a model undecided", c.n_undecided);
+  g_string_append_c (s, '\n');
+  if (c.first_failure_run > 0)
+    g_string_append_printf (s, "first fail   after %" G_GINT64_FORMAT " runs\n",
+                            c.first_failure_run);
+  if (!a->is_random)
+    g_string_append_printf (s, "corpus       %u runs kept for new coverage\n", c.corpus->len);
+  append_coverage (s, g_hash_table_size (c.features), c.n_family, c.mark_names);
+  int rc = DSIM_EXIT_OK;
+  for (guint i = 0; i < c.failures->len; i++) {
+    if (!write_failure (&c, i, c.failures->pdata[i], s, &error)) {
+      rc = cli_usage_error ("fuzz: %s", error->message);
+      break;
+    }
+  }
+  if (c.failures->len == 0)
+    g_string_append (s, "failures     none\n");
+  g_autofree char *cov = coverage_text (c.features, c.mark_names);
+  g_autofree char *campaign = g_strdup_printf (
+      "scenario\t%s\nseed\t%" G_GUINT64_FORMAT "\nstrategy\t%s\nshard\t%d/%d\nruns\t%"
+      G_GUINT64_FORMAT "\n", a->scenario, a->seed, a->is_random ? "random" : "feedback",
+      a->shard + 1, a->n_shards, c.n_runs);
+  if (rc == DSIM_EXIT_OK
+      && (!write_file (a->out_dir, "runs.tsv", c.runs_tsv->str, &error)
+          || !write_file (a->out_dir, "coverage.txt", cov, &error)
+          || !write_file (a->out_dir, "campaign.tsv", campaign, &error)
+          || !write_file (a->out_dir, "summary.txt", s->str, &error)))
+    rc = cli_usage_error ("fuzz: %s", error->message);
+  fputs (s->str, stdout);
+  fflush (stdout);
+
+  for (guint i = 0; i < c.corpus->len; i++)
+    fuzz_input_clear (&g_array_index (c.corpus, FuzzInput, i));
+  g_array_unref (c.corpus);
+  g_array_unref (c.corpus_runs);
+  g_ptr_array_unref (c.failures);
+  g_ptr_array_unref (c.mark_names);
+  g_hash_table_unref (c.features);
+  g_string_free (c.runs_tsv, TRUE);
+  if (rc != DSIM_EXIT_OK)
+    return rc;
+  return c.n_failed > 0 ? DSIM_EXIT_VIOLATION : DSIM_EXIT_OK;
+}
+
+/* ---- Merging shards -------------------------------------------------------------------*/
+
+static int
+fuzz_merge (const FuzzArgs *a, gboolean has_out)
+{
+  g_autoptr (GHashTable) features = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                                           NULL);
+  g_autoptr (GPtrArray) marks = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) seen_runs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                                            NULL);
+  g_autoptr (GString) failures = g_string_new (NULL);
+  g_autoptr (GPtrArray) fail_dirs = g_ptr_array_new_with_free_func (g_free);
+  guint family[4] = { 0 };
+  uint64_t n_failed = 0, n_dup = 0;
+  for (guint d = 0; d < a->merge->len; d++) {
+    const char *dir = a->merge->pdata[d];
+    g_autofree char *runs_path = g_build_filename (dir, "runs.tsv", NULL);
+    g_autofree char *cov_path = g_build_filename (dir, "coverage.txt", NULL);
+    g_autofree char *runs = NULL, *cov = NULL;
+    g_autoptr (GError) error = NULL;
+    if (!g_file_get_contents (runs_path, &runs, NULL, &error)
+        || !g_file_get_contents (cov_path, &cov, NULL, &error))
+      return cli_usage_error ("fuzz: --merge: %s is not an output directory of dsim fuzz: %s",
+                              dir, error->message);
+    g_auto (GStrv) lines = g_strsplit (runs, "\n", -1);
+    if (lines[0] == NULL || strcmp (lines[0], "run\tseed\tnodes\tclients\tfaults\tverdict\tevents\t"
+                                    "ops\tfeatures") != 0)
+      return cli_usage_error ("fuzz: --merge: %s:1: expected the runs.tsv header of dsim fuzz",
+                              runs_path);
+    for (guint i = 1; lines[i] != NULL; i++) {
+      if (lines[i][0] == '\0')
+        continue;
+      g_auto (GStrv) cols = g_strsplit (lines[i], "\t", -1);
+      uint64_t run;
+      if (g_strv_length (cols) != 9 || !parse_u64 (cols[0], &run))
+        return cli_usage_error ("fuzz: --merge: %s:%u: expected 9 tab-separated columns "
+                                "starting with a run number", runs_path, i + 1);
+      if (g_hash_table_contains (seen_runs, &run)) {
+        n_dup++;
+        continue;
+      }
+      uint64_t *key = g_new (uint64_t, 1);
+      *key = run;
+      g_hash_table_add (seen_runs, key);
+      g_ptr_array_add (rows, g_strdup (lines[i]));
+      n_failed += strcmp (cols[5], "pass") != 0;
+    }
+    g_auto (GStrv) cl = g_strsplit (cov, "\n", -1);
+    for (guint i = 0; cl[i] != NULL; i++) {
+      if (g_str_has_prefix (cl[i], "mark ")) {
+        gboolean known = FALSE;
+        for (guint k = 0; k < marks->len && !known; k++)
+          known = strcmp (marks->pdata[k], cl[i] + 5) == 0;
+        if (!known)
+          g_ptr_array_add (marks, g_strdup (cl[i] + 5));
+      } else if (g_str_has_prefix (cl[i], "feature ")) {
+        uint64_t f = g_ascii_strtoull (cl[i] + 8, NULL, 16);
+        if (!g_hash_table_contains (features, &f)) {
+          uint64_t *key = g_new (uint64_t, 1);
+          *key = f;
+          g_hash_table_add (features, key);
+          if ((f >> 56) < 4)
+            family[f >> 56]++;
+        }
+      }
+    }
+    for (guint k = 1;; k++) {
+      g_autofree char *name = g_strdup_printf ("fail-%u", k);
+      g_autofree char *fdir = g_build_filename (dir, name, NULL);
+      g_autofree char *report = g_build_filename (fdir, "report.txt", NULL);
+      g_autofree char *text = NULL;
+      if (!g_file_get_contents (report, &text, NULL, NULL))
+        break;
+      g_auto (GStrv) rl = g_strsplit (text, "\n", -1);
+      const char *broke = "";
+      for (guint i = 0; rl[i] != NULL; i++)
+        if (g_str_has_prefix (rl[i], "broke "))
+          broke = g_strstrip (rl[i] + 6);
+      g_string_append_printf (failures, "failure %-4u %s\n             %s\n", fail_dirs->len + 1,
+                              broke, report);
+      g_ptr_array_add (fail_dirs, g_steal_pointer (&fdir));
+    }
+  }
+  /* Rows in run order: (run, row) pairs sorted by run. */
+  g_autoptr (GString) tsv = g_string_new (runs_header);
+  g_autoptr (GArray) pairs = g_array_new (FALSE, FALSE, sizeof (uint64_t) * 2);
+  for (guint i = 0; i < rows->len; i++) {
+    uint64_t p[2] = { g_ascii_strtoull (rows->pdata[i], NULL, 10), i };
+    g_array_append_val (pairs, p);
+  }
+  g_array_sort (pairs, compare_u64);
+  for (guint i = 0; i < pairs->len; i++) {
+    const uint64_t *p = (const uint64_t *) (void *) (pairs->data + i * sizeof (uint64_t) * 2);
+    g_string_append_printf (tsv, "%s\n", (char *) rows->pdata[p[1]]);
+  }
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_string_append_printf (s, "merged       %u director%s\n", a->merge->len,
+                          a->merge->len == 1 ? "y" : "ies");
+  g_string_append_printf (s, "runs         %u: pass %" G_GUINT64_FORMAT ", failed %"
+                          G_GUINT64_FORMAT "\n", rows->len, (uint64_t) rows->len - n_failed,
+                          n_failed);
+  if (n_dup > 0)
+    g_string_append_printf (s, "overlap      %" G_GUINT64_FORMAT " runs appear in more than one "
+                            "directory (counted once)\n", n_dup);
+  append_coverage (s, g_hash_table_size (features), family, marks);
+  g_string_append (s, failures->len > 0 ? failures->str : "failures     none\n");
+  if (has_out) {
+    g_autoptr (GError) error = NULL;
+    if (g_mkdir_with_parents (a->out_dir, 0777) != 0)
+      return cli_usage_error ("fuzz: --out: cannot create directory %s: %s", a->out_dir,
+                              g_strerror (errno));
+    g_autofree char *cov = coverage_text (features, marks);
+    if (!write_file (a->out_dir, "runs.tsv", tsv->str, &error)
+        || !write_file (a->out_dir, "coverage.txt", cov, &error)
+        || !write_file (a->out_dir, "summary.txt", s->str, &error))
+      return cli_usage_error ("fuzz: %s", error->message);
+  }
+  fputs (s->str, stdout);
+  return n_failed > 0 ? DSIM_EXIT_VIOLATION : DSIM_EXIT_OK;
+}
+
+int
+cmd_fuzz_main (int argc, char **argv)
+{
+  g_autoptr (GPtrArray) merge = g_ptr_array_new ();
+  FuzzArgs a = { .merge = merge };
+  int rc = parse_args (argc, argv, &a);
+  if (rc >= 0)
+    return rc;
+  if (merge->len > 0) {
+    gboolean has_out = FALSE;
+    for (int i = 1; i < argc; i++)
+      has_out |= g_str_has_prefix (argv[i], "--out");
+    return fuzz_merge (&a, has_out);
+  }
+  return fuzz_campaign (&a);
+}

@@ -1,0 +1,1298 @@
+/* fuzz.c: one fuzz run: the swarm configuration of a run and its
+ * mutations, the plan and its scenario text, and running that text with
+ * coverage collection, the protocol's invariants, the [check] models and
+ * the liveness check. */
+#include "sim/fuzz.h"
+#include "sim/scenario.h"
+#include "sim/world_internal.h"
+#include "checkers/check.h"
+#include "checkers/consistency.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define FUZZ_DEFAULT_LIVENESS_US (3 * G_USEC_PER_SEC)
+#define FUZZ_MAX_FAULTS 64
+/* Search bounds of the model checks: states and memory, never wall time,
+ * so that a run's verdict is the same on every machine. */
+#define FUZZ_MAX_STATES 2000000
+#define FUZZ_MEMORY_LIMIT ((gsize) 256 << 20)
+
+static const char *const kind_words[] = { "crash", "partition", "pause", "skew" };
+
+/* ---- Inputs ----------------------------------------------------------------*/
+
+void
+fuzz_input_init (FuzzInput *in)
+{
+  memset (in, 0, sizeof *in);
+  in->faults = g_array_new (FALSE, TRUE, sizeof (FuzzFault));
+  in->parent = -1;
+}
+
+void
+fuzz_input_clear (FuzzInput *in)
+{
+  if (in->faults != NULL)
+    g_array_unref (in->faults);
+  in->faults = NULL;
+}
+
+void
+fuzz_input_copy (FuzzInput *dst, const FuzzInput *src)
+{
+  GArray *faults = dst->faults;
+  *dst = *src;
+  dst->faults = faults != NULL ? faults : g_array_new (FALSE, TRUE, sizeof (FuzzFault));
+  g_array_set_size (dst->faults, 0);
+  g_array_append_vals (dst->faults, src->faults->data, src->faults->len);
+}
+
+/* ---- The base scenario -------------------------------------------------------*/
+
+void
+fuzz_base_free (FuzzBase *b)
+{
+  if (b == NULL)
+    return;
+  for (int i = 0; i < b->n_knobs; i++)
+    g_strfreev (b->knob_values[i]);
+  sim_config_free (b->cfg);
+  g_free (b->text);
+  g_free (b);
+}
+
+static double
+base_rate (const SimRandomFaults *rf, int k)
+{
+  switch (k) {
+  case SIM_FUZZ_CRASH: return rf->crash_per_s;
+  case SIM_FUZZ_PARTITION: return rf->partition_per_s;
+  case SIM_FUZZ_PAUSE: return rf->pause_per_s;
+  default: return rf->skew_per_s;
+  }
+}
+
+static int64_t
+base_for (const SimRandomFaults *rf, int k)
+{
+  switch (k) {
+  case SIM_FUZZ_CRASH: return rf->crash_down_us;
+  case SIM_FUZZ_PARTITION: return rf->partition_us;
+  case SIM_FUZZ_PAUSE: return rf->pause_us;
+  default: return rf->skew_max_us;
+  }
+}
+
+FuzzBase *
+fuzz_base_load (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  g_autoptr (GError) io_error = NULL;
+  if (!g_file_get_contents (path, &text, &len, &io_error)) {
+    g_set_error (error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_IO,
+                 "%s: cannot read the scenario: %s", path, io_error->message);
+    return NULL;
+  }
+  SimConfig *cfg = sim_scenario_load_data (path, text, len, error);
+  if (cfg == NULL)
+    return NULL;
+  FuzzBase *b = g_new0 (FuzzBase, 1);
+  b->cfg = cfg;
+  b->text = g_steal_pointer (&text);
+  const SimFuzzSpec *s = &cfg->fuzz;
+  const ProtoVTable *vt = cfg->proto;
+  b->liveness_us = s->liveness_us > 0 ? s->liveness_us : FUZZ_DEFAULT_LIVENESS_US;
+  if (s->nodes_max > 0) {
+    b->nodes_min = s->nodes_min;
+    b->nodes_max = s->nodes_max;
+  } else {
+    /* Smaller clusters than the scenario's reach corner cases sooner; keep
+     * the scenario's size when its schedule or links name nodes. */
+    b->nodes_max = cfg->n_nodes;
+    gboolean names_nodes = cfg->faults->len > 0 || cfg->link_overrides->len > 0;
+    b->nodes_min = names_nodes ? cfg->n_nodes : MAX (vt->min_nodes, MIN (3, cfg->n_nodes));
+  }
+  if (s->clients_max > 0) {
+    b->clients_min = s->clients_min;
+    b->clients_max = s->clients_max;
+  } else {
+    b->clients_max = cfg->workload.n_clients;
+    b->clients_min = MIN (1, cfg->workload.n_clients);
+  }
+  if (s->duration_max_us > 0) {
+    b->duration_min_us = s->duration_min_us;
+    b->duration_max_us = s->duration_max_us;
+  } else {
+    b->duration_max_us = cfg->duration_us;
+    b->duration_min_us = MAX (cfg->duration_us / 2, 1000);
+  }
+  for (int k = 0; k < SIM_FUZZ__KINDS; k++) {
+    double rate = base_rate (&cfg->random_faults, k);
+    if (s->has_kinds ? (s->kinds & (1u << k)) != 0 : rate > 0)
+      b->kinds |= 1u << k;
+    if (rate <= 0)
+      rate = 1.0;
+    b->rate_min[k] = s->has_rate[k] ? s->rate_min[k] : rate / 4;
+    b->rate_max[k] = s->has_rate[k] ? s->rate_max[k] : rate * 2;
+    int64_t f = MAX (base_for (&cfg->random_faults, k), 1000);
+    b->for_min_us[k] = s->has_for[k] ? s->for_min_us[k] : MAX (f / 100, 1000);
+    b->for_max_us[k] = s->has_for[k] ? s->for_max_us[k] : f * 2;
+  }
+  b->drop_min = s->has_drop ? s->drop_min : 0;
+  b->drop_max = s->has_drop ? s->drop_max : MIN (1.0, cfg->net.drop * 2);
+  b->duplicate_min = s->has_duplicate ? s->duplicate_min : 0;
+  b->duplicate_max = s->has_duplicate ? s->duplicate_max : MIN (1.0, cfg->net.duplicate * 2);
+  b->think_min_us = s->think_max_us > 0 ? s->think_min_us : cfg->workload.think_us;
+  b->think_max_us = s->think_max_us > 0 ? s->think_max_us : cfg->workload.think_us;
+  b->n_knobs = s->n_knobs;
+  for (int i = 0; i < s->n_knobs; i++) {
+    const ProtoKnob *k = proto_knob_find (vt, s->knobs[i].name);
+    g_assert (k != NULL); /* checked by the parser */
+    b->knob[i] = k;
+    if (s->knobs[i].is_range) {
+      const char *dots = strstr (s->knobs[i].values, "..");
+      g_autofree char *lo = g_strstrip (g_strndup (s->knobs[i].values,
+                                                   (gsize) (dots - s->knobs[i].values)));
+      g_autofree char *hi = g_strstrip (g_strdup (dots + 2));
+      if (k->type == PROTO_KNOB_INT) {
+        b->knob_lo[i] = g_ascii_strtoll (lo, NULL, 10);
+        b->knob_hi[i] = g_ascii_strtoll (hi, NULL, 10);
+      } else {
+        proto_parse_duration_us (lo, &b->knob_lo[i]);
+        proto_parse_duration_us (hi, &b->knob_hi[i]);
+      }
+    } else {
+      b->knob_values[i] = g_strsplit (s->knobs[i].values, "|", -1);
+      for (int v = 0; b->knob_values[i][v] != NULL; v++)
+        g_strstrip (b->knob_values[i][v]);
+    }
+  }
+  return b;
+}
+
+static void
+append_us (GString *out, int64_t us)
+{
+  proto_format_duration (us, out);
+}
+
+void
+fuzz_base_describe (const FuzzBase *b, GString *out)
+{
+  g_string_append_printf (out, "swarm        %s: nodes %d..%d, clients %d..%d, duration ",
+                          b->cfg->fuzz.has_section ? "[fuzz] ranges" : "derived from the scenario",
+                          b->nodes_min, b->nodes_max, b->clients_min, b->clients_max);
+  append_us (out, b->duration_min_us);
+  g_string_append (out, "..");
+  append_us (out, b->duration_max_us);
+  g_string_append (out, " + liveness ");
+  append_us (out, b->liveness_us);
+  g_string_append_printf (out, "\n             drop %g..%g, duplicate %g..%g, think ",
+                          b->drop_min, b->drop_max, b->duplicate_min, b->duplicate_max);
+  append_us (out, b->think_min_us);
+  if (b->think_max_us != b->think_min_us) {
+    g_string_append (out, "..");
+    append_us (out, b->think_max_us);
+  }
+  g_string_append (out, ", faults");
+  if (b->kinds == 0)
+    g_string_append (out, " none");
+  for (int k = 0; k < SIM_FUZZ__KINDS; k++)
+    if (b->kinds & (1u << k)) {
+      g_string_append_printf (out, " %s %g..%g/s", kind_words[k], b->rate_min[k],
+                              b->rate_max[k]);
+    }
+  g_string_append_c (out, '\n');
+  for (int i = 0; i < b->n_knobs; i++)
+    g_string_append_printf (out, "             %s.%s = %s\n", b->cfg->proto->name,
+                            b->cfg->fuzz.knobs[i].name, b->cfg->fuzz.knobs[i].values);
+}
+
+/* ---- Swarm and mutation -------------------------------------------------------*/
+
+static double
+uniform (Pcg32 *rng, double lo, double hi)
+{
+  return lo + (hi - lo) * pcg32_double (rng);
+}
+
+static int64_t
+range_i64 (Pcg32 *rng, int64_t lo, int64_t hi)
+{
+  return hi <= lo ? lo : pcg32_range (rng, lo, hi);
+}
+
+/* Durations spread over orders of magnitude: a crash of 2ms (a restart in
+ * the middle of an election) is as likely as one of 200ms. */
+static int64_t
+log_uniform (Pcg32 *rng, int64_t lo, int64_t hi)
+{
+  if (hi <= lo || lo <= 0)
+    return range_i64 (rng, lo, hi);
+  double v = exp (uniform (rng, log ((double) lo), log ((double) hi)));
+  return CLAMP ((int64_t) v, lo, hi);
+}
+
+static uint32_t
+random_mask (Pcg32 *rng, int n_nodes)
+{
+  uint32_t full = n_nodes >= 32 ? UINT32_MAX : (1u << n_nodes) - 1;
+  uint32_t mask;
+  do
+    mask = pcg32_next (rng) & full;
+  while (n_nodes >= 2 && (mask == 0 || mask == full));
+  return mask;
+}
+
+/* A fault's length: within a factor of two of the run's typical length
+ * for its kind, inside the campaign's bounds. */
+static int64_t
+fault_length (const FuzzBase *b, Pcg32 *rng, const FuzzInput *in, SimFuzzKind k)
+{
+  int64_t typical = in->for_us[k] > 0 ? in->for_us[k] : b->for_max_us[k];
+  int64_t lo = MAX (typical / 2, b->for_min_us[k]), hi = MIN (typical * 2, b->for_max_us[k]);
+  return log_uniform (rng, MIN (lo, hi), MAX (lo, hi));
+}
+
+static void
+fault_draw (const FuzzBase *b, Pcg32 *rng, const FuzzInput *in, SimFuzzKind k, int64_t at_us,
+            FuzzFault *f)
+{
+  int n_nodes = in->n_nodes;
+  memset (f, 0, sizeof *f);
+  f->kind = k;
+  f->at_us = at_us;
+  f->node = (int) pcg32_below (rng, (uint32_t) n_nodes);
+  f->for_us = fault_length (b, rng, in, k);
+  if (k == SIM_FUZZ_PARTITION)
+    f->mask = random_mask (rng, n_nodes);
+  if (k == SIM_FUZZ_SKEW) {
+    f->skew_us = f->for_us * (pcg32_below (rng, 2) ? 1 : -1);
+    f->for_us = 0;
+  }
+}
+
+static int
+compare_faults (gconstpointer a, gconstpointer b)
+{
+  const FuzzFault *x = a, *y = b;
+  if (x->at_us != y->at_us)
+    return x->at_us < y->at_us ? -1 : 1;
+  return (int) x->kind - (int) y->kind;
+}
+
+/* Stable sort by time (g_array_sort is not stable: insertion sort). */
+static void
+sort_faults (GArray *faults)
+{
+  for (guint i = 1; i < faults->len; i++) {
+    FuzzFault f = g_array_index (faults, FuzzFault, i);
+    guint j = i;
+    while (j > 0 && compare_faults (&g_array_index (faults, FuzzFault, j - 1), &f) > 0) {
+      g_array_index (faults, FuzzFault, j) = g_array_index (faults, FuzzFault, j - 1);
+      j--;
+    }
+    g_array_index (faults, FuzzFault, j) = f;
+  }
+}
+
+static void
+knob_draw (const FuzzBase *b, Pcg32 *rng, int i, FuzzInput *out)
+{
+  if (b->knob_values[i] != NULL) {
+    out->knob[i] = pcg32_below (rng, g_strv_length (b->knob_values[i]));
+    return;
+  }
+  int64_t lo = b->knob_lo[i], hi = b->knob_hi[i];
+  if (b->knob[i]->type == PROTO_KNOB_DURATION && lo % 1000 == 0 && hi % 1000 == 0)
+    out->knob[i] = range_i64 (rng, lo / 1000, hi / 1000) * 1000; /* whole milliseconds */
+  else
+    out->knob[i] = range_i64 (rng, lo, hi);
+}
+
+void
+fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
+{
+  g_array_set_size (out->faults, 0);
+  out->parent = -1;
+  out->seed = (uint64_t) pcg32_next (rng) << 32 | pcg32_next (rng);
+  out->n_nodes = (int) range_i64 (rng, b->nodes_min, b->nodes_max);
+  out->n_clients = (int) range_i64 (rng, b->clients_min, b->clients_max);
+  out->duration_us = range_i64 (rng, b->duration_min_us / 1000, b->duration_max_us / 1000) * 1000;
+  out->duration_us = CLAMP (out->duration_us, b->duration_min_us, b->duration_max_us);
+  /* Each knob is switched off in some runs (swarm testing): a bug that
+   * message loss hides shows in the runs without it. */
+  out->drop = uniform (rng, b->drop_min, b->drop_max);
+  if (b->drop_min == 0 && pcg32_below (rng, 2) == 0)
+    out->drop = 0;
+  out->duplicate = uniform (rng, b->duplicate_min, b->duplicate_max);
+  if (b->duplicate_min == 0 && pcg32_below (rng, 2) == 0)
+    out->duplicate = 0;
+  out->think_us = b->think_min_us > 0 ? log_uniform (rng, b->think_min_us, b->think_max_us)
+                                      : range_i64 (rng, b->think_min_us, b->think_max_us);
+  const double *mix = b->cfg->workload.mix;
+  gboolean any = FALSE;
+  for (int op = 0; op < PROTO_OP__COUNT; op++) {
+    out->mix[op] = mix[op] > 0 && pcg32_below (rng, 4) != 0 ? mix[op] : 0;
+    any |= out->mix[op] > 0;
+  }
+  for (int op = 0; !any && op < PROTO_OP__COUNT; op++)
+    if (mix[op] > 0) {
+      out->mix[op] = mix[op];
+      any = TRUE;
+    }
+  for (int i = 0; i < b->n_knobs; i++)
+    knob_draw (b, rng, i, out);
+  out->kinds = 0;
+  memset (out->for_us, 0, sizeof out->for_us);
+  for (int k = 0; k < SIM_FUZZ__KINDS; k++) {
+    if (!(b->kinds & (1u << k)) || pcg32_below (rng, 2) == 0)
+      continue;
+    out->kinds |= 1u << k;
+    /* Swarm: the run's own scale of durations (a storm of 2ms crashes and
+     * a few long ones are different runs). */
+    out->for_us[k] = log_uniform (rng, b->for_min_us[k], b->for_max_us[k]);
+    double rate = b->rate_min[k] > 0 ? exp (uniform (rng, log (b->rate_min[k]), log (b->rate_max[k])))
+                                     : uniform (rng, b->rate_min[k], b->rate_max[k]);
+    if (rate <= 0)
+      continue;
+    int64_t t = 0;
+    for (;;) {
+      double u = 1.0 - pcg32_double (rng);
+      t += MAX ((int64_t) (-log (u) / rate * 1e6), 1);
+      if (t >= out->duration_us || out->faults->len >= FUZZ_MAX_FAULTS)
+        break;
+      FuzzFault f;
+      fault_draw (b, rng, out, (SimFuzzKind) k, t, &f);
+      g_array_append_val (out->faults, f);
+    }
+  }
+  sort_faults (out->faults);
+}
+
+/* A random fault at or after from_us; -1 if there is none. */
+static int
+pick_fault (Pcg32 *rng, GArray *fs, int64_t from_us)
+{
+  guint n = 0;
+  for (guint i = 0; i < fs->len; i++)
+    n += g_array_index (fs, FuzzFault, i).at_us >= from_us;
+  if (n == 0)
+    return -1;
+  guint k = pcg32_below (rng, n);
+  for (guint i = 0; i < fs->len; i++)
+    if (g_array_index (fs, FuzzFault, i).at_us >= from_us && k-- == 0)
+      return (int) i;
+  return -1;
+}
+
+void
+fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzInput *out)
+{
+  fuzz_input_copy (out, parent);
+  out->new_at_us = 0;
+  /* Mostly: the same seed and the same faults up to where the parent found
+   * new coverage, so the run goes there again and explores beyond. */
+  gboolean keep_prefix = b->kinds != 0 && pcg32_below (rng, 4) != 0;
+  int64_t from = keep_prefix ? CLAMP (parent->new_at_us, 0, out->duration_us - 1) : 0;
+  if (!keep_prefix && pcg32_below (rng, 2) == 0)
+    out->seed = (uint64_t) pcg32_next (rng) << 32 | pcg32_next (rng);
+  int n = 1 + (int) pcg32_below (rng, 3);
+  for (int i = 0; i < n; i++) {
+    GArray *fs = out->faults;
+    int which = pick_fault (rng, fs, from);
+    uint32_t op = which < 0 ? 1 : pcg32_below (rng, 5);
+    if (b->kinds == 0)
+      op = 5; /* no faults to play with: change the seed */
+    if (!keep_prefix && b->n_knobs > 0 && pcg32_below (rng, 8) == 0)
+      op = 6;
+    FuzzFault *f = which >= 0 ? &g_array_index (fs, FuzzFault, which) : NULL;
+    switch (op) {
+    case 0: { /* move a fault */
+      int64_t moved = f->at_us + pcg32_range (rng, -300000, 300000);
+      f->at_us = CLAMP (moved, from, out->duration_us - 1);
+      break;
+    }
+    case 1: { /* add a fault of a kind the scenario allows */
+      if (fs->len >= FUZZ_MAX_FAULTS)
+        break;
+      int kinds[SIM_FUZZ__KINDS], nk = 0;
+      for (int k = 0; k < SIM_FUZZ__KINDS; k++)
+        if (b->kinds & (1u << k))
+          kinds[nk++] = k;
+      SimFuzzKind k = (SimFuzzKind) kinds[pcg32_below (rng, (uint32_t) nk)];
+      FuzzFault added;
+      if (out->for_us[k] == 0)
+        out->for_us[k] = log_uniform (rng, b->for_min_us[k], b->for_max_us[k]);
+      fault_draw (b, rng, out, k, range_i64 (rng, from, out->duration_us - 1), &added);
+      g_array_append_val (fs, added);
+      out->kinds |= 1u << k;
+      break;
+    }
+    case 2: /* drop a fault */
+      g_array_remove_index (fs, (guint) which);
+      break;
+    case 3: /* re-target a fault */
+      f->node = (int) pcg32_below (rng, (uint32_t) out->n_nodes);
+      if (f->kind == SIM_FUZZ_PARTITION)
+        f->mask = random_mask (rng, out->n_nodes);
+      break;
+    case 4: /* stretch or shorten a fault */
+      if (f->kind == SIM_FUZZ_SKEW)
+        f->skew_us = -f->skew_us;
+      else
+        f->for_us = fault_length (b, rng, out, f->kind);
+      break;
+    case 6:
+      knob_draw (b, rng, (int) pcg32_below (rng, (uint32_t) b->n_knobs), out);
+      break;
+    default:
+      out->seed = (uint64_t) pcg32_next (rng) << 32 | pcg32_next (rng);
+      break;
+    }
+  }
+  sort_faults (out->faults);
+}
+
+/* ---- Plans ----------------------------------------------------------------------*/
+
+void
+fuzz_plan_init (FuzzPlan *p)
+{
+  memset (p, 0, sizeof *p);
+  p->faults = g_array_new (FALSE, TRUE, sizeof (SimFault));
+  p->heal_at_us = -1;
+  p->think_us = -1;
+}
+
+void
+fuzz_plan_clear (FuzzPlan *p)
+{
+  if (p->faults != NULL)
+    g_array_unref (p->faults);
+  p->faults = NULL;
+}
+
+void
+fuzz_plan_copy (FuzzPlan *dst, const FuzzPlan *src)
+{
+  GArray *faults = dst->faults;
+  *dst = *src;
+  dst->faults = faults != NULL ? faults : g_array_new (FALSE, TRUE, sizeof (SimFault));
+  g_array_set_size (dst->faults, 0);
+  g_array_append_vals (dst->faults, src->faults->data, src->faults->len);
+}
+
+/* Renumbers a fault from a cluster of old_n nodes to one of new_n nodes and
+ * new_clients clients (clients follow the nodes).  FALSE if it names an
+ * endpoint that no longer exists, or a partition no longer splits anything. */
+gboolean
+fuzz_fault_remap (const SimFault *f, int old_n, int new_n, int new_clients, SimFault *out)
+{
+  *out = *f;
+  int old_total = PROTO_MAX_ENDPOINTS;
+  switch (f->kind) {
+  case SIM_FAULT_PARTITION: {
+    memset (out->group, -1, sizeof out->group);
+    int8_t first = -1;
+    gboolean split = FALSE;
+    for (int e = 0; e < old_total; e++) {
+      if (f->group[e] < 0)
+        continue;
+      int ne = e < old_n ? (e < new_n ? e : -1) : (e - old_n < new_clients ? new_n + e - old_n : -1);
+      if (ne < 0 || ne >= PROTO_MAX_ENDPOINTS)
+        continue;
+      out->group[ne] = f->group[e];
+      if (first < 0)
+        first = f->group[e];
+      else if (f->group[e] != first)
+        split = TRUE;
+    }
+    return split;
+  }
+  case SIM_FAULT_ONEWAY: {
+    int ends[2] = { f->from, f->to };
+    for (int i = 0; i < 2; i++) {
+      int e = ends[i];
+      ends[i] = e < old_n ? (e < new_n ? e : -1) : (e - old_n < new_clients ? new_n + e - old_n : -1);
+      if (ends[i] < 0)
+        return FALSE;
+    }
+    out->from = ends[0];
+    out->to = ends[1];
+    return TRUE;
+  }
+  case SIM_FAULT_HEAL:
+    return TRUE;
+  default:
+    return f->node >= 0 && f->node < new_n;
+  }
+}
+
+static void
+plan_add (GArray *faults, const SimFault *f)
+{
+  guint at = faults->len;
+  while (at > 0 && g_array_index (faults, SimFault, at - 1).at_us > f->at_us)
+    at--;
+  g_array_insert_val (faults, at, *f);
+}
+
+void
+fuzz_plan_from_input (const FuzzBase *b, const FuzzInput *in, FuzzPlan *out)
+{
+  const SimConfig *cfg = b->cfg;
+  g_array_set_size (out->faults, 0);
+  out->seed = in->seed;
+  out->n_nodes = in->n_nodes;
+  out->n_clients = in->n_clients;
+  out->ops = cfg->workload.ops;
+  out->heal_at_us = in->duration_us;
+  out->duration_us = in->duration_us + b->liveness_us;
+  out->drop = in->drop;
+  out->duplicate = in->duplicate;
+  memcpy (out->mix, in->mix, sizeof out->mix);
+  out->think_us = b->think_max_us != b->think_min_us ? in->think_us : -1;
+  out->reset_skew = (in->kinds & (1u << SIM_FUZZ_SKEW)) != 0;
+  memset (out->knob_text, 0, sizeof out->knob_text);
+  for (int i = 0; i < b->n_knobs; i++) {
+    if (b->knob_values[i] != NULL)
+      g_strlcpy (out->knob_text[i], b->knob_values[i][in->knob[i]], sizeof out->knob_text[i]);
+    else if (b->knob[i]->type == PROTO_KNOB_DURATION)
+      g_snprintf (out->knob_text[i], sizeof out->knob_text[i], "%" G_GINT64_FORMAT "us",
+                  in->knob[i]);
+    else
+      g_snprintf (out->knob_text[i], sizeof out->knob_text[i], "%" G_GINT64_FORMAT, in->knob[i]);
+  }
+  for (guint i = 0; i < cfg->faults->len; i++) {
+    const SimFault *f = &g_array_index (cfg->faults, SimFault, i);
+    SimFault g;
+    if (f->at_us <= in->duration_us
+        && fuzz_fault_remap (f, cfg->n_nodes, in->n_nodes, in->n_clients, &g)) {
+      plan_add (out->faults, &g);
+      out->reset_skew |= f->kind == SIM_FAULT_SKEW;
+    }
+  }
+  for (guint i = 0; i < in->faults->len; i++) {
+    const FuzzFault *ff = &g_array_index (in->faults, FuzzFault, i);
+    if (ff->at_us >= in->duration_us || ff->node >= in->n_nodes)
+      continue;
+    SimFault f = { .at_us = ff->at_us, .node = ff->node, .from = -1, .to = -1 };
+    SimFault end = f;
+    end.at_us = ff->at_us + ff->for_us;
+    gboolean has_end = TRUE;
+    switch (ff->kind) {
+    case SIM_FUZZ_CRASH:
+      f.kind = SIM_FAULT_CRASH;
+      end.kind = SIM_FAULT_RESTART;
+      break;
+    case SIM_FUZZ_PARTITION:
+      f.kind = SIM_FAULT_PARTITION;
+      f.node = -1;
+      memset (f.group, -1, sizeof f.group);
+      for (int n = 0; n < in->n_nodes; n++)
+        f.group[n] = (int8_t) ((ff->mask >> n) & 1u);
+      end = f;
+      end.kind = SIM_FAULT_HEAL;
+      end.at_us = ff->at_us + ff->for_us;
+      break;
+    case SIM_FUZZ_PAUSE:
+      f.kind = SIM_FAULT_PAUSE;
+      end.kind = SIM_FAULT_RESUME;
+      break;
+    default:
+      f.kind = SIM_FAULT_SKEW;
+      f.skew_us = ff->skew_us;
+      has_end = FALSE;
+      break;
+    }
+    if (f.kind == SIM_FAULT_PARTITION) {
+      SimFault check;
+      if (!fuzz_fault_remap (&f, in->n_nodes, in->n_nodes, in->n_clients, &check))
+        continue;
+    }
+    plan_add (out->faults, &f);
+    if (has_end && end.at_us < in->duration_us)
+      plan_add (out->faults, &end);
+  }
+}
+
+/* ---- Scenario text ----------------------------------------------------------------*/
+
+typedef struct {
+  const char *section;
+  const char *key;   /* NULL: the whole section is replaced by value */
+  char *value;       /* NULL: the key is removed */
+} TextEdit;
+
+static gboolean
+edit_matches (const TextEdit *e, const char *section, const char *key)
+{
+  return strcmp (e->section, section) == 0 && (e->key == NULL || strcmp (e->key, key) == 0);
+}
+
+static void
+emit_section_edits (GString *out, GArray *edits, const char *section, gboolean *done)
+{
+  for (guint i = 0; i < edits->len; i++) {
+    const TextEdit *e = &g_array_index (edits, TextEdit, i);
+    if (done[i] || strcmp (e->section, section) != 0)
+      continue;
+    done[i] = TRUE;
+    if (e->value == NULL)
+      continue;
+    if (e->key == NULL)
+      g_string_append (out, e->value);
+    else
+      g_string_append_printf (out, "%s = %s\n", e->key, e->value);
+  }
+}
+
+/* Rewrites key files line by line: edited keys are dropped where they are
+ * and written at the end of their section (a section the text lacks is
+ * added at the end). */
+static char *
+text_rewrite (const char *text, GArray *edits, const char *header)
+{
+  g_autoptr (GString) out = g_string_new (header);
+  g_autofree gboolean *done = g_new0 (gboolean, edits->len + 1);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autofree char *section = NULL;
+  guint n_lines = g_strv_length (lines);
+  if (n_lines > 0 && lines[n_lines - 1][0] == '\0')
+    n_lines--; /* the text's final newline */
+  guint blanks = 0; /* blank lines held back: a section's edits go before them */
+  for (guint i = 0; i < n_lines; i++) {
+    const char *raw = lines[i];
+    g_autofree char *line = g_strstrip (g_strdup (raw));
+    if (line[0] == '\0') {
+      blanks++;
+      continue;
+    }
+    if (line[0] == '[') {
+      if (section != NULL)
+        emit_section_edits (out, edits, section, done);
+      for (; blanks > 0; blanks--)
+        g_string_append_c (out, '\n');
+      char *close = strchr (line, ']');
+      g_free (section);
+      section = g_strstrip (g_strndup (line + 1, close != NULL ? (gsize) (close - line - 1) : 0));
+      g_string_append_printf (out, "%s\n", raw);
+      continue;
+    }
+    char *eq = strchr (line, '=');
+    if (section != NULL && eq != NULL && line[0] != '#') {
+      g_autofree char *key = g_strstrip (g_strndup (line, (gsize) (eq - line)));
+      gboolean edited = FALSE;
+      for (guint k = 0; k < edits->len && !edited; k++)
+        edited = edit_matches (&g_array_index (edits, TextEdit, k), section, key);
+      if (edited)
+        continue;
+    }
+    /* Comments inside a replaced section go with it. */
+    gboolean replaced = FALSE;
+    for (guint k = 0; section != NULL && k < edits->len && !replaced; k++) {
+      const TextEdit *e = &g_array_index (edits, TextEdit, k);
+      replaced = e->key == NULL && strcmp (e->section, section) == 0 && line[0] == '#';
+    }
+    if (replaced)
+      continue;
+    for (; blanks > 0; blanks--)
+      g_string_append_c (out, '\n');
+    g_string_append_printf (out, "%s\n", raw);
+  }
+  if (section != NULL)
+    emit_section_edits (out, edits, section, done);
+  for (guint i = 0; i < edits->len; i++) {
+    const TextEdit *e = &g_array_index (edits, TextEdit, i);
+    if (done[i] || e->value == NULL)
+      continue;
+    g_string_append_printf (out, "\n[%s]\n", e->section);
+    emit_section_edits (out, edits, e->section, done);
+  }
+  return g_strdup (out->str);
+}
+
+static void
+edit_add (GArray *edits, const char *section, const char *key, char *value)
+{
+  TextEdit e = { section, key, value };
+  g_array_append_val (edits, e);
+}
+
+static void
+endpoint_name (int e, int n_nodes, GString *out)
+{
+  if (e < n_nodes)
+    g_string_append_printf (out, "n%d", e + 1);
+  else
+    g_string_append_printf (out, "c%d", e - n_nodes + 1);
+}
+
+/* One action as a [faults] value spells it; FALSE if it cannot be said. */
+static gboolean
+fault_action (const SimFault *f, int n_nodes, GString *out)
+{
+  switch (f->kind) {
+  case SIM_FAULT_PARTITION: {
+    int max_group = -1;
+    for (int e = 0; e < PROTO_MAX_ENDPOINTS; e++)
+      max_group = MAX (max_group, f->group[e]);
+    int n_groups = 0;
+    for (int g = 0; g <= max_group; g++) {
+      gboolean any = FALSE;
+      for (int e = 0; e < PROTO_MAX_ENDPOINTS; e++)
+        if (f->group[e] == g) {
+          g_string_append (out, !any ? (n_groups > 0 ? " | " : "partition ") : " ");
+          endpoint_name (e, n_nodes, out);
+          any = TRUE;
+        }
+      n_groups += any;
+    }
+    return n_groups >= 2;
+  }
+  case SIM_FAULT_ONEWAY:
+    g_string_append (out, "cut ");
+    endpoint_name (f->from, n_nodes, out);
+    g_string_append (out, " -> ");
+    endpoint_name (f->to, n_nodes, out);
+    return TRUE;
+  case SIM_FAULT_HEAL:
+    g_string_append (out, "heal");
+    return TRUE;
+  case SIM_FAULT_CRASH:
+    g_string_append_printf (out, "crash n%d", f->node + 1);
+    return TRUE;
+  case SIM_FAULT_RESTART:
+    g_string_append_printf (out, "restart n%d", f->node + 1);
+    return TRUE;
+  case SIM_FAULT_PAUSE:
+    g_string_append_printf (out, "pause n%d", f->node + 1);
+    return TRUE;
+  case SIM_FAULT_RESUME:
+    g_string_append_printf (out, "resume n%d", f->node + 1);
+    return TRUE;
+  case SIM_FAULT_SKEW:
+    g_string_append (out, "skew ");
+    endpoint_name (f->node, n_nodes, out);
+    g_string_append_printf (out, " %c%" G_GINT64_FORMAT "us",
+                            f->skew_us < 0 ? '-' : '+', f->skew_us < 0 ? -f->skew_us : f->skew_us);
+    if (f->drift_ppm != 0)
+      g_string_append_printf (out, " drift %" G_GINT64_FORMAT "ppm", f->drift_ppm);
+    return TRUE;
+  case SIM_FAULT_BYZANTINE:
+    g_string_append_printf (out, "byzantine n%d %s", f->node + 1, f->behaviour);
+    return TRUE;
+  case SIM_FAULT_CORRUPT:
+    g_string_append_printf (out, "corrupt n%d %d bits", f->node + 1, f->bits);
+    return TRUE;
+  case SIM_FAULT_ADMIN:
+    g_string_append_printf (out, "admin %s", f->behaviour);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* The [faults] section of a plan: one "at TIME" key per instant. */
+static char *
+faults_text (const FuzzPlan *p)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GString) action = g_string_new (NULL);
+  gboolean open = FALSE;
+  int64_t open_at = -1;
+  gboolean heal_done = p->heal_at_us < 0;
+  for (guint i = 0; i <= p->faults->len; i++) {
+    const SimFault *f = i < p->faults->len ? &g_array_index (p->faults, SimFault, i) : NULL;
+    if (!heal_done && (f == NULL || f->at_us > p->heal_at_us)) {
+      /* The liveness phase begins: every fault healed. */
+      if (!open || open_at != p->heal_at_us) {
+        g_string_append_printf (out, "%sat %" G_GINT64_FORMAT "us = ", open ? "\n" : "",
+                                p->heal_at_us);
+        open = TRUE;
+        open_at = p->heal_at_us;
+      } else {
+        g_string_append (out, "; ");
+      }
+      g_string_append (out, "heal");
+      for (int n = 0; n < p->n_nodes; n++)
+        g_string_append_printf (out, "; resume n%d; restart n%d", n + 1, n + 1);
+      for (int n = 0; p->reset_skew && n < p->n_nodes; n++)
+        g_string_append_printf (out, "; skew n%d +0us", n + 1);
+      heal_done = TRUE;
+    }
+    if (f == NULL)
+      break;
+    g_string_truncate (action, 0);
+    if (!fault_action (f, p->n_nodes, action))
+      continue;
+    if (open && open_at == f->at_us) {
+      g_string_append_printf (out, "; %s", action->str);
+    } else {
+      g_string_append_printf (out, "%sat %" G_GINT64_FORMAT "us = %s", open ? "\n" : "",
+                              f->at_us, action->str);
+      open = TRUE;
+      open_at = f->at_us;
+    }
+  }
+  if (open)
+    g_string_append_c (out, '\n');
+  return g_strdup (out->str);
+}
+
+static const char *const op_words[PROTO_OP__COUNT] = { "read", "write", "cas", "append" };
+
+char *
+fuzz_plan_text (const FuzzBase *b, const FuzzPlan *p, const char *expect, const char *header)
+{
+  const SimConfig *cfg = b->cfg;
+  g_autoptr (GArray) edits = g_array_new (FALSE, TRUE, sizeof (TextEdit));
+  edit_add (edits, "scenario", "seed", g_strdup_printf ("%" G_GUINT64_FORMAT, p->seed));
+  edit_add (edits, "scenario", "duration", g_strdup_printf ("%" G_GINT64_FORMAT "us",
+                                                              p->duration_us));
+  edit_add (edits, "scenario", "expect", g_strdup (expect));
+  edit_add (edits, "cluster", "nodes", g_strdup_printf ("%d", p->n_nodes));
+  edit_add (edits, "network", "drop", g_strdup_printf ("%.6f", p->drop));
+  edit_add (edits, "network", "duplicate", g_strdup_printf ("%.6f", p->duplicate));
+  if (cfg->workload.n_clients > 0) {
+    edit_add (edits, "workload", "clients", g_strdup_printf ("%d", p->n_clients));
+    g_autoptr (GString) mix = g_string_new (NULL);
+    for (int op = 0; op < PROTO_OP__COUNT; op++)
+      if (p->mix[op] > 0)
+        g_string_append_printf (mix, "%s%s:%g", mix->len > 0 ? " " : "", op_words[op],
+                                p->mix[op]);
+    edit_add (edits, "workload", "mix", g_strdup (mix->str));
+    edit_add (edits, "workload", "ops",
+              p->ops > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, p->ops) : NULL);
+    if (p->think_us >= 0)
+      edit_add (edits, "workload", "think", g_strdup_printf ("%" G_GINT64_FORMAT "us", p->think_us));
+    /* A workload start after the run's end would not parse. */
+    if (cfg->workload.start_us > p->duration_us)
+      edit_add (edits, "workload", "start", g_strdup ("0s"));
+  }
+  for (int i = 0; i < b->n_knobs; i++)
+    edit_add (edits, cfg->proto->name, b->cfg->fuzz.knobs[i].name, g_strdup (p->knob_text[i]));
+  char *faults = faults_text (p);
+  edit_add (edits, "faults", NULL, faults[0] != '\0' ? faults : NULL);
+  if (faults[0] == '\0')
+    g_free (faults);
+  char *text = text_rewrite (b->text, edits, header);
+  for (guint i = 0; i < edits->len; i++)
+    g_free (g_array_index (edits, TextEdit, i).value);
+  return text;
+}
+
+/* ---- Running a text with coverage -------------------------------------------------*/
+
+/* A small set of 64-bit features (never 0), each with the virtual time it
+ * was first reached: open addressing. */
+typedef struct {
+  uint64_t v;
+  int64_t t;
+} FeatSlot;
+
+typedef struct {
+  FeatSlot *slots;
+  guint cap, len;
+  int64_t now_us;   /* time stamped on features added now */
+} FeatSet;
+
+static void
+feat_put (FeatSet *s, uint64_t v, int64_t t)
+{
+  if (v == 0)
+    v = 1;
+  if ((s->len + 1) * 2 > s->cap) {
+    guint cap = MAX (s->cap * 2, 256);
+    FeatSet bigger = { g_new0 (FeatSlot, cap), cap, 0, s->now_us };
+    for (guint i = 0; i < s->cap; i++)
+      if (s->slots[i].v != 0)
+        feat_put (&bigger, s->slots[i].v, s->slots[i].t);
+    g_free (s->slots);
+    *s = bigger;
+  }
+  guint i = (guint) (v * 0x9e3779b97f4a7c15ULL >> 40) & (s->cap - 1);
+  while (s->slots[i].v != 0) {
+    if (s->slots[i].v == v)
+      return;
+    i = (i + 1) & (s->cap - 1);
+  }
+  s->slots[i].v = v;
+  s->slots[i].t = t;
+  s->len++;
+}
+
+static void
+feat_add (FeatSet *s, uint64_t v)
+{
+  feat_put (s, v, s->now_us);
+}
+
+static inline uint64_t
+mix64 (uint64_t z)
+{
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static uint64_t
+hash_str (const char *s, gsize len)
+{
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ (uint8_t) s[i]) * 0x100000001b3ULL;
+  return mix64 (h);
+}
+
+static inline uint64_t
+feature (int family, uint64_t h)
+{
+  return (uint64_t) family << 56 | (h & 0x00ffffffffffffffULL);
+}
+
+#define COV_MAX_FIELDS 24
+
+/* A node's state as format_state writes it, cut into its role (the first
+ * word) and its numeric fields: "log=5/3" gives fields log#0 = 5 and
+ * log#1 = 3.  Node names ("vote=n2") count as present, not as numbers. */
+typedef struct {
+  uint64_t role;          /* 0: down */
+  guint n_fields;
+  uint64_t key[COV_MAX_FIELDS];
+  int64_t value[COV_MAX_FIELDS];
+  uint64_t shape;         /* hash of the text with every number left out */
+} CovNode;
+
+typedef struct {
+  FeatSet set;
+  GString *scratch;
+  CovNode *nodes;
+  uint64_t *last_kind;   /* kind of the last message each node received */
+} Coverage;
+
+static void
+cov_node (Coverage *c, SimWorld *w, int n)
+{
+  CovNode *cn = &c->nodes[n];
+  memset (cn, 0, sizeof *cn);
+  if (!w->nodes[n].is_up)
+    return;
+  GString *s = c->scratch;
+  g_string_truncate (s, 0);
+  if (w->vt->format_state != NULL)
+    w->vt->format_state (w->state_ptrs[n], &w->ctxs[n], s);
+  const char *p = s->str;
+  gsize role_len = strcspn (p, " ");
+  cn->role = hash_str (p, role_len) | 1;
+  uint64_t shape = cn->role;
+  const char *name = p;
+  gsize name_len = 0;
+  guint index = 0;
+  for (gsize i = role_len; i < s->len;) {
+    char ch = s->str[i];
+    if (ch == ' ') {
+      name = s->str + i + 1;
+      name_len = strcspn (name, "= ");
+      index = 0;
+      i++;
+      continue;
+    }
+    if (!g_ascii_isdigit (ch)) {
+      shape = mix64 (shape ^ (uint8_t) ch);
+      i++;
+      continue;
+    }
+    gsize start = i;
+    int64_t v = 0;
+    while (i < s->len && g_ascii_isdigit (s->str[i]) && v < INT64_MAX / 16)
+      v = v * 10 + (s->str[i++] - '0');
+    while (i < s->len && g_ascii_isdigit (s->str[i]))
+      i++;
+    gboolean is_node = start >= 2 && s->str[start - 1] == 'n' && s->str[start - 2] == '=';
+    shape = mix64 (shape ^ '#');
+    if (is_node || cn->n_fields >= COV_MAX_FIELDS)
+      continue;
+    cn->key[cn->n_fields] = mix64 (hash_str (name, name_len) + index++);
+    cn->value[cn->n_fields] = v;
+    cn->n_fields++;
+  }
+  cn->shape = shape;
+}
+
+static int
+compare_u64 (gconstpointer a, gconstpointer b)
+{
+  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* Abstract cluster states, coarse enough that a campaign can reach most of
+ * them: the multiset of the nodes' roles (down counts as a role), and for
+ * each node and numeric field, the node's role and where its value stands
+ * among the other nodes' values of that field (equal to all, highest,
+ * lowest, in between).  "A leader whose last log term is below another
+ * node's" is such a state; the numbers themselves are left out. */
+static void
+cov_cluster (Coverage *c, SimWorld *w)
+{
+  uint64_t roles[PROTO_MAX_NODES];
+  for (int n = 0; n < w->n_nodes; n++) {
+    const CovNode *cn = &c->nodes[n];
+    roles[n] = cn->role;
+    for (guint f = 0; cn->role != 0 && f < cn->n_fields; f++) {
+      int below = 0, above = 0;
+      for (int m = 0; m < w->n_nodes; m++) {
+        const CovNode *o = &c->nodes[m];
+        for (guint g = 0; m != n && o->role != 0 && g < o->n_fields; g++)
+          if (o->key[g] == cn->key[f]) {
+            below += o->value[g] < cn->value[f];
+            above += o->value[g] > cn->value[f];
+          }
+      }
+      uint64_t rank = (below > 0 ? 1u : 0u) | (above > 0 ? 2u : 0u);
+      feat_add (&c->set, feature (FUZZ_FEATURE_STATE, mix64 (cn->role * 31 + cn->key[f] * 4 + rank)));
+    }
+  }
+  qsort (roles, (size_t) w->n_nodes, sizeof (uint64_t), compare_u64);
+  uint64_t h = (uint64_t) w->n_nodes;
+  for (int n = 0; n < w->n_nodes; n++)
+    h = mix64 (h ^ roles[n]);
+  feat_add (&c->set, feature (FUZZ_FEATURE_STATE, h));
+}
+
+static uint64_t
+msg_kind (Coverage *c, SimWorld *w, const SimMsg *m)
+{
+  GString *s = c->scratch;
+  g_string_truncate (s, 0);
+  if (w->vt->format_msg != NULL)
+    w->vt->format_msg (sim_msg_data (m), m->len, s);
+  gsize n = 0;
+  while (n < s->len && s->str[n] != ' ' && s->str[n] != '(')
+    n++;
+  return hash_str (s->str, n);
+}
+
+/* Steps the world to the end, collecting coverage features. */
+static void
+run_with_coverage (SimWorld *w, FeatSet *out)
+{
+  Coverage c = { .scratch = g_string_new (NULL) };
+  c.nodes = g_new0 (CovNode, w->n_nodes);
+  c.last_kind = g_new0 (uint64_t, w->n_nodes);
+  c.set = *out;
+  for (;;) {
+    SimChoice ch;
+    if (!sim_world_next_choice (w, &ch)) {
+      while (sim_world_step (w))
+        ;
+      break;
+    }
+    int node = -1;
+    uint64_t kind = 0;
+    if (ch.kind == SIM_CHOICE_DELIVER && ch.endpoint < w->n_nodes) {
+      const SimEvent *top = sim_queue_peek (&w->queue);
+      const SimMsg *m = sim_net_msg (&w->net, (guint) top->a);
+      if (w->nodes[m->to].is_up && !w->nodes[m->to].is_paused
+          && !sim_net_is_cut (&w->net, m->from, m->to)) {
+        node = m->to;
+        kind = msg_kind (&c, w, m);
+      }
+    } else if ((ch.kind == SIM_CHOICE_TIMEOUT || ch.kind == SIM_CHOICE_START)
+               && ch.endpoint < w->n_nodes) {
+      node = ch.endpoint;
+      kind = ch.kind == SIM_CHOICE_TIMEOUT ? 0x7173 : 0x57a7;
+    }
+    gboolean is_fault = ch.kind == SIM_CHOICE_FAULT || ch.kind == SIM_CHOICE_RANDOM_FAULT
+                        || ch.kind == SIM_CHOICE_FAULT_END;
+    if (node >= 0) {
+      feat_add (&c.set, feature (FUZZ_FEATURE_MSG, mix64 (c.last_kind[node] * 31 + kind)));
+      feat_add (&c.set, feature (FUZZ_FEATURE_MSG, mix64 (c.nodes[node].role ^ kind * 7)));
+      c.last_kind[node] = kind;
+    }
+    c.set.now_us = ch.time_us;
+    gboolean more = sim_world_step (w);
+    if (node >= 0 || is_fault) {
+      gboolean changed = FALSE;
+      for (int n = 0; n < w->n_nodes; n++) {
+        if (n != node && !is_fault)
+          continue;
+        CovNode before = c.nodes[n];
+        cov_node (&c, w, n);
+        changed |= memcmp (&before, &c.nodes[n], sizeof before) != 0;
+      }
+      if (changed)
+        cov_cluster (&c, w);
+    }
+    if (!more)
+      break;
+  }
+  *out = c.set;
+  g_string_free (c.scratch, TRUE);
+  g_free (c.nodes);
+  g_free (c.last_kind);
+}
+
+void
+fuzz_result_clear (FuzzResult *r)
+{
+  g_free (r->what);
+  g_free (r->explanation);
+  g_free (r->history_jsonl);
+  if (r->features != NULL)
+    g_array_unref (r->features);
+  if (r->feature_times != NULL)
+    g_array_unref (r->feature_times);
+  if (r->marks != NULL)
+    g_ptr_array_unref (r->marks);
+  memset (r, 0, sizeof *r);
+}
+
+/* The [check] models on the history: the first violation, if any. */
+static void
+check_models (const SimConfig *cfg, const ChkHistory *h, FuzzResult *r)
+{
+  if (cfg->check_models == NULL || cfg->check_models[0] == NULL)
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ops = chk_history_ops (h, &error);
+  if (ops == NULL) {
+    r->undecided = TRUE;
+    return;
+  }
+  for (int i = 0; cfg->check_models[i] != NULL; i++) {
+    const char *model = cfg->check_models[i];
+    ChkModel m;
+    ChkVerdict verdict = CHK_VERDICT_UNKNOWN;
+    g_autofree char *why = NULL;
+    const ChkChecker *c;
+    if (chk_model_from_name (model, &m)) {
+      ChkConsOptions opt;
+      chk_cons_options_init (&opt);
+      opt.max_states = FUZZ_MAX_STATES;
+      g_autoptr (GError) e = NULL;
+      g_autoptr (ChkConsResult) res = chk_consistency_check (h, ops, m, &opt, &e);
+      if (res != NULL) {
+        verdict = res->verdict;
+        if (res->violations->len > 0) {
+          const ChkConsViolation *v = res->violations->pdata[0];
+          why = g_strdup_printf ("%s: %s", v->pattern, v->explanation);
+        }
+      }
+    } else if ((c = chk_checker_find (model)) != NULL) {
+      ChkCheckOptions opt;
+      chk_check_options_init (&opt);
+      opt.memory_limit_bytes = FUZZ_MEMORY_LIMIT;
+      g_autoptr (GError) e = NULL;
+      g_autoptr (ChkReport) rep = chk_checker_run (c, h, ops, &opt, &e);
+      if (rep != NULL) {
+        verdict = rep->verdict;
+        why = g_strdup (rep->explanation);
+      }
+    }
+    if (verdict == CHK_VERDICT_VIOLATION) {
+      r->verdict = FUZZ_MODEL;
+      r->what = g_strdup (model);
+      r->explanation = g_strdup_printf ("the history is not %s: %s", model,
+                                        why != NULL ? why : "(no explanation)");
+      return;
+    }
+    if (verdict != CHK_VERDICT_OK)
+      r->undecided = TRUE;
+  }
+}
+
+/* Liveness: after the heal, every operation invoked once the cluster had
+ * time to recover (a third of the liveness phase) must be answered, ok or
+ * fail, before its client timeout. */
+static void
+check_liveness (const SimConfig *cfg, const ChkHistory *h, int64_t heal_at_us, FuzzResult *r)
+{
+  if (cfg->workload.n_clients == 0)
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ops = chk_history_ops (h, &error);
+  if (ops == NULL)
+    return;
+  int64_t settle = heal_at_us + (cfg->duration_us - heal_at_us) / 3;
+  int64_t last_call = cfg->duration_us - cfg->workload.op_timeout_us;
+  for (guint i = 0; i < ops->len; i++) {
+    const ChkOp *op = &g_array_index (ops, ChkOp, i);
+    if (op->call_time_us < settle || op->call_time_us > last_call || op->status != CHK_OP_INFO)
+      continue;
+    g_autofree char *d = chk_op_describe (h, op);
+    r->verdict = FUZZ_LIVENESS;
+    r->what = g_strdup ("liveness");
+    r->explanation = g_strdup_printf (
+        "every fault was healed at %" G_GINT64_FORMAT "us, but %s, invoked at %" G_GINT64_FORMAT
+        "us, got no answer within its %" G_GINT64_FORMAT "us timeout", heal_at_us, d,
+        op->call_time_us, cfg->workload.op_timeout_us);
+    return;
+  }
+}
+
+gboolean
+fuzz_run_text (const char *name, const char *text, int64_t heal_at_us, gboolean keep_history,
+               FuzzResult *r, GError **error)
+{
+  memset (r, 0, sizeof *r);
+  g_autoptr (SimConfig) cfg = sim_scenario_load_data (name, text, strlen (text), error);
+  if (cfg == NULL)
+    return FALSE;
+  g_autoptr (SimWorld) w = sim_world_new (cfg, cfg->seed);
+  FeatSet set = { 0 };
+  run_with_coverage (w, &set);
+  sim_world_finish (w);
+
+  r->marks = g_ptr_array_new ();
+  set.now_us = sim_world_stats (w)->now_us;
+  for (guint i = 0; i < sim_world_n_marks (w); i++) {
+    const char *mark = sim_world_mark (w, i, NULL);
+    g_ptr_array_add (r->marks, (gpointer) mark);
+    feat_add (&set, feature (FUZZ_FEATURE_MARK, hash_str (mark, strlen (mark))));
+  }
+  g_autoptr (GArray) slots = g_array_sized_new (FALSE, FALSE, sizeof (FeatSlot), set.len);
+  for (guint i = 0; i < set.cap; i++)
+    if (set.slots[i].v != 0)
+      g_array_append_val (slots, set.slots[i]);
+  g_array_sort (slots, compare_u64); /* by feature: v comes first in FeatSlot */
+  r->features = g_array_sized_new (FALSE, FALSE, sizeof (uint64_t), set.len);
+  r->feature_times = g_array_sized_new (FALSE, FALSE, sizeof (int64_t), set.len);
+  for (guint i = 0; i < slots->len; i++) {
+    g_array_append_val (r->features, g_array_index (slots, FeatSlot, i).v);
+    g_array_append_val (r->feature_times, g_array_index (slots, FeatSlot, i).t);
+  }
+  g_free (set.slots);
+
+  const SimStats *st = sim_world_stats (w);
+  r->events = st->events;
+  r->ops = st->ops_invoked;
+  r->end_us = st->now_us;
+  const ChkHistory *h = sim_world_history (w);
+  const char *failure = sim_world_invariant_failure (w);
+  if (failure != NULL) {
+    r->verdict = FUZZ_INVARIANT;
+    gsize n = strcspn (failure, ":\n");
+    r->what = g_strndup (failure, n);
+    r->explanation = g_strdup (failure);
+  } else {
+    check_models (cfg, h, r);
+    if (r->verdict == FUZZ_PASS && heal_at_us >= 0)
+      check_liveness (cfg, h, heal_at_us, r);
+  }
+  if (keep_history) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream (&buf, &len);
+    g_assert (f != NULL);
+    chk_history_write_jsonl (h, f, NULL);
+    fclose (f);
+    r->history_jsonl = g_strndup (buf, len);
+    free (buf);
+  }
+  return TRUE;
+}

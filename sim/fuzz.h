@@ -1,0 +1,166 @@
+/* fuzz.h: one fuzz run, from its configuration to its verdict, and the
+ * shrinker that reduces a failing run.
+ *
+ * A campaign (cli/cmd_fuzz.c) draws a FuzzInput per run: the swarm of knobs
+ * (cluster size, clients, operation mix, message loss, duration) and an
+ * explicit fault schedule, derived from the scenario and its [fuzz] ranges
+ * (Groce et al., "Swarm Testing", ISSTA 2012), or mutated from an earlier
+ * run that reached new coverage.  The input becomes a FuzzPlan and the plan
+ * becomes scenario text: the base scenario with the run's keys rewritten.
+ * That text is parsed and run, so `dsim run repro.scn` replays the very
+ * run the fuzzer checked.
+ *
+ * Each run has two phases, as in TigerBeetle's simulator: a safety phase
+ * with faults, then at heal_at_us every fault is healed (partitions healed,
+ * paused nodes resumed, crashed nodes restarted, clocks reset) and the
+ * liveness phase demands that client operations complete again.
+ *
+ * Everything here is deterministic: the same base scenario and input give
+ * the same run, verdict and coverage on every machine and thread. */
+#pragma once
+
+#include "sim/config.h"
+
+/* One fault of a generated schedule, before it becomes SimFault entries. */
+typedef struct {
+  SimFuzzKind kind;
+  int64_t at_us;
+  int64_t for_us;   /* crash, partition, pause: how long it lasts */
+  int node;         /* crash, pause, skew */
+  uint32_t mask;    /* partition: bit n set: node n on side 1 */
+  int64_t skew_us;  /* skew: the clock offset */
+} FuzzFault;
+
+/* What the swarm chose for one run. */
+typedef struct {
+  uint64_t seed;            /* the world's run seed */
+  int n_nodes, n_clients;
+  int64_t duration_us;      /* safety phase */
+  double drop, duplicate;
+  double mix[PROTO_OP__COUNT];
+  int64_t think_us;         /* clients' pause between operations */
+  unsigned kinds;           /* fault kinds switched on (1 << SimFuzzKind) */
+  int64_t for_us[SIM_FUZZ__KINDS]; /* this run's typical length of each kind */
+  GArray *faults;           /* FuzzFault, by time */
+  int64_t knob[SIM_FUZZ_MAX_KNOBS]; /* [fuzz] knobs: the value (range) or its index (list) */
+  int64_t parent;           /* the corpus run it was mutated from; -1: fresh swarm */
+  int64_t new_at_us;        /* corpus entries: when the run first reached coverage
+                               no earlier run had (mutations work after it) */
+} FuzzInput;
+
+void fuzz_input_init (FuzzInput *in);
+void fuzz_input_clear (FuzzInput *in);
+void fuzz_input_copy (FuzzInput *dst, const FuzzInput *src);
+
+/* The campaign's view of the base scenario: its config and text. */
+typedef struct {
+  SimConfig *cfg;           /* the parsed base scenario (owned) */
+  char *text;               /* its text (owned) */
+  int64_t liveness_us;      /* heal-all phase length */
+  /* Swarm bounds, from [fuzz] or derived from the scenario. */
+  int nodes_min, nodes_max, clients_min, clients_max;
+  int64_t duration_min_us, duration_max_us;
+  unsigned kinds;
+  double rate_min[SIM_FUZZ__KINDS], rate_max[SIM_FUZZ__KINDS];
+  int64_t for_min_us[SIM_FUZZ__KINDS], for_max_us[SIM_FUZZ__KINDS];
+  double drop_min, drop_max, duplicate_min, duplicate_max;
+  int64_t think_min_us, think_max_us;
+  /* Protocol knobs the swarm varies ([fuzz] PROTOCOL.KNOB). */
+  int n_knobs;
+  const ProtoKnob *knob[SIM_FUZZ_MAX_KNOBS];
+  int64_t knob_lo[SIM_FUZZ_MAX_KNOBS], knob_hi[SIM_FUZZ_MAX_KNOBS]; /* ranges */
+  GStrv knob_values[SIM_FUZZ_MAX_KNOBS];                           /* lists */
+} FuzzBase;
+
+/* Reads the scenario and works out the swarm bounds.  Bad file or bad
+ * [fuzz]: NULL and an error naming file and line. */
+FuzzBase *fuzz_base_load (const char *path, GError **error);
+void fuzz_base_free (FuzzBase *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FuzzBase, fuzz_base_free)
+/* The bounds in words, one line each, for the campaign summary. */
+void fuzz_base_describe (const FuzzBase *b, GString *out);
+
+/* A fresh swarm configuration, from rng alone. */
+void fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out);
+/* Mutates a copy of a corpus input: moves, adds, drops or re-targets
+ * faults, and keeps or redraws the world seed.  Mostly it keeps the seed
+ * and changes only faults after parent->new_at_us: the run then follows
+ * its parent exactly up to the new coverage and explores from there. */
+void fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzInput *out);
+
+/* A run as the shrinker sees it: the knobs and the SimFault schedule. */
+typedef struct {
+  uint64_t seed;
+  int n_nodes, n_clients;
+  int64_t ops;              /* total client operations; 0: until the end */
+  int64_t heal_at_us;       /* start of the liveness phase; -1: none */
+  int64_t duration_us;      /* the whole run */
+  double drop, duplicate;
+  double mix[PROTO_OP__COUNT];
+  int64_t think_us;         /* -1: as the scenario says */
+  GArray *faults;           /* SimFault, by time, endpoints numbered for n_nodes */
+  gboolean reset_skew;      /* the heal also resets clocks */
+  char knob_text[SIM_FUZZ_MAX_KNOBS][48]; /* the [fuzz] knobs' values for this run */
+} FuzzPlan;
+
+void fuzz_plan_init (FuzzPlan *p);
+void fuzz_plan_clear (FuzzPlan *p);
+void fuzz_plan_copy (FuzzPlan *dst, const FuzzPlan *src);
+/* Renumbers a fault from a cluster of old_n nodes to one of new_n nodes and
+ * new_clients clients (client endpoints follow the nodes).  FALSE if it
+ * names an endpoint that is gone, or a partition that no longer splits. */
+gboolean fuzz_fault_remap (const SimFault *f, int old_n, int new_n, int new_clients,
+                           SimFault *out);
+void fuzz_plan_from_input (const FuzzBase *b, const FuzzInput *in, FuzzPlan *out);
+
+/* The scenario text of a plan: the base text with [scenario] seed, duration
+ * and expect, [cluster] nodes, [network] drop and duplicate, [workload]
+ * clients, mix and ops rewritten and the whole [faults] section replaced by
+ * the explicit schedule.  header: comment lines put first (may be NULL).
+ * (transfer full) */
+char *fuzz_plan_text (const FuzzBase *b, const FuzzPlan *p, const char *expect,
+                      const char *header);
+
+typedef enum {
+  FUZZ_PASS,
+  FUZZ_INVARIANT, /* a protocol invariant broke (or time stopped moving) */
+  FUZZ_MODEL,     /* the history violates a [check] model */
+  FUZZ_LIVENESS,  /* after the heal, operations did not complete */
+} FuzzVerdict;
+
+typedef struct {
+  FuzzVerdict verdict;
+  char *what;           /* "leader-completeness", "linearizable", "liveness"; NULL: pass */
+  char *explanation;    /* the checker's words */
+  gboolean undecided;   /* a model check reached its limit (counted, not a failure) */
+  uint64_t events, ops;
+  int64_t end_us;       /* virtual time the run ended at */
+  GArray *features;     /* uint64_t coverage features, sorted, unique */
+  GArray *feature_times; /* int64_t: virtual time each was first reached */
+  GPtrArray *marks;     /* coverage mark names reached (static strings) */
+  char *history_jsonl;  /* the history, when asked for */
+} FuzzResult;
+
+void fuzz_result_clear (FuzzResult *r);
+
+/* Coverage feature families (the top byte of each feature). */
+enum {
+  FUZZ_FEATURE_MARK = 1,    /* a coverage mark */
+  FUZZ_FEATURE_STATE = 2,   /* an abstract cluster state: each node's role and
+                               log shape, numbers left out */
+  FUZZ_FEATURE_MSG = 3,     /* a pattern of message kinds: the kind a node
+                               received after the kind it received before */
+};
+
+/* Parses text (as produced by fuzz_plan_text), runs it and judges it.
+ * heal_at_us >= 0 turns the liveness check on.  keep_history: fill
+ * r->history_jsonl.  FALSE (and error) only if the text does not parse. */
+gboolean fuzz_run_text (const char *name, const char *text, int64_t heal_at_us,
+                        gboolean keep_history, FuzzResult *r, GError **error);
+
+/* Shrinking (delta debugging, Zeller and Hildebrandt 2002): reduces the
+ * plan's fault schedule, cluster size, clients, operations and duration
+ * while the run still fails with the same `what`.  At most max_runs runs.
+ * Returns the number of runs spent; *plan is replaced by the smallest
+ * failing plan found. */
+guint fuzz_shrink (const FuzzBase *b, FuzzPlan *plan, const char *what, guint max_runs);

@@ -1,0 +1,315 @@
+/* scenario_fuzz.c: the [fuzz] section: the ranges `dsim fuzz` draws each
+ * run's configuration from (swarm testing).  `dsim run` reads and checks
+ * the section but does not use it.
+ *
+ *   [fuzz]
+ *   nodes = 3..5                 cluster sizes
+ *   clients = 1..4
+ *   duration = 1s..4s            the safety phase (faults on)
+ *   liveness = 3s                the heal-all phase after it
+ *   faults = crash partition pause skew   kinds the swarm switches on or off
+ *   crash = 0.5/s..2/s           rate range of a kind (also partition, pause, skew)
+ *   crash_for = 100ms..1s        how long it lasts (partition_for, pause_for;
+ *   skew_max = 10ms..100ms       skew_max: the largest clock offset)
+ *   drop = 0..0.1                message loss range
+ *   duplicate = 0..0.1
+ *   think = 10ms..300ms          clients' pause between operations
+ *   raft.pre_vote = true | false        a protocol knob: one of these values
+ *   raft.election_timeout_max = 150ms..300ms   or a range (integer and
+ *                                       duration knobs)
+ * A single value (nodes = 5) is a range of one. */
+#include "sim/scenario_private.h"
+
+#include <string.h>
+
+static const char *const fuzz_keys[] = {
+  "nodes", "clients", "duration", "liveness", "faults", "crash", "crash_for", "partition",
+  "partition_for", "pause", "pause_for", "skew", "skew_max", "drop", "duplicate", "think", NULL,
+};
+
+enum {
+  K_NODES, K_CLIENTS, K_DURATION, K_LIVENESS, K_FAULTS, K_CRASH, K_CRASH_FOR, K_PARTITION,
+  K_PARTITION_FOR, K_PAUSE, K_PAUSE_FOR, K_SKEW, K_SKEW_MAX, K_DROP, K_DUPLICATE, K_THINK,
+};
+
+static const char *const kind_names[] = { "crash", "partition", "pause", "skew", NULL };
+
+/* Splits "A..B" (or "A") into two strings. */
+static void
+split_range (const char *value, char **lo, char **hi)
+{
+  const char *dots = strstr (value, "..");
+  if (dots == NULL) {
+    *lo = g_strstrip (g_strdup (value));
+    *hi = g_strdup (*lo);
+    return;
+  }
+  *lo = g_strstrip (g_strndup (value, (gsize) (dots - value)));
+  *hi = g_strstrip (g_strdup (dots + 2));
+}
+
+static gboolean
+fail_order (ScnParser *p, const ScnEntry *e)
+{
+  return scn_fail_entry (p, e, "expected MIN..MAX with MIN at most MAX, got '%s'", e->value);
+}
+
+static gboolean
+get_int_range (ScnParser *p, const ScnEntry *e, int64_t min, int64_t max, int *lo, int *hi)
+{
+  g_autofree char *a = NULL, *b = NULL;
+  split_range (e->value, &a, &b);
+  int64_t x, y;
+  if (!scn_parse_int (a, &x) || !scn_parse_int (b, &y) || x < min || y > max || x < 0)
+    return scn_fail_entry (p, e, "expected a range of integers from %" G_GINT64_FORMAT " to %"
+                           G_GINT64_FORMAT " such as %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT
+                           ", got '%s'", min, max, min, max, e->value);
+  if (x > y)
+    return fail_order (p, e);
+  *lo = (int) x;
+  *hi = (int) y;
+  return TRUE;
+}
+
+static gboolean
+get_duration_range (ScnParser *p, const ScnEntry *e, int64_t min_us, int64_t *lo, int64_t *hi)
+{
+  g_autofree char *a = NULL, *b = NULL;
+  split_range (e->value, &a, &b);
+  int64_t x, y;
+  if (!proto_parse_duration_us (a, &x) || !proto_parse_duration_us (b, &y) || x < min_us
+      || y > SCN_DAY_US)
+    return scn_fail_entry (p, e, "expected a range of durations with units such as "
+                           "100ms..1s, got '%s'", e->value);
+  if (x > y)
+    return fail_order (p, e);
+  *lo = x;
+  *hi = y;
+  return TRUE;
+}
+
+static gboolean
+get_rate_range (ScnParser *p, const ScnEntry *e, double *lo, double *hi)
+{
+  g_autofree char *a = NULL, *b = NULL;
+  split_range (e->value, &a, &b);
+  double r[2];
+  const char *part[2] = { a, b };
+  for (int i = 0; i < 2; i++) {
+    g_autofree char *num = g_strdup (part[i]);
+    char *slash = strchr (num, '/');
+    if (slash == NULL || strcmp (g_strstrip (slash + 1), "s") != 0)
+      return scn_fail_entry (p, e, "expected a range of rates such as 0.5/s..2/s, got '%s'",
+                             e->value);
+    *slash = '\0';
+    if (!scn_parse_double (g_strstrip (num), &r[i]) || r[i] < 0 || r[i] > 1e6)
+      return scn_fail_entry (p, e, "expected a range of rates such as 0.5/s..2/s, got '%s'",
+                             e->value);
+  }
+  if (r[0] > r[1])
+    return fail_order (p, e);
+  *lo = r[0];
+  *hi = r[1];
+  return TRUE;
+}
+
+static gboolean
+get_probability_range (ScnParser *p, const ScnEntry *e, double *lo, double *hi)
+{
+  g_autofree char *a = NULL, *b = NULL;
+  split_range (e->value, &a, &b);
+  double x, y;
+  if (!scn_parse_double (a, &x) || !scn_parse_double (b, &y) || x < 0 || y > 1)
+    return scn_fail_entry (p, e, "expected a range of probabilities between 0 and 1 such as "
+                           "0..0.1, got '%s'", e->value);
+  if (x > y)
+    return fail_order (p, e);
+  *lo = x;
+  *hi = y;
+  return TRUE;
+}
+
+static gboolean
+get_kinds (ScnParser *p, const ScnEntry *e, unsigned *kinds)
+{
+  g_auto (GStrv) words = g_strsplit_set (e->value, ", \t", -1);
+  *kinds = 0;
+  for (int i = 0; words[i] != NULL; i++) {
+    if (words[i][0] == '\0')
+      continue;
+    int k = scn_key_index (kind_names, words[i]);
+    if (k < 0) {
+      const char *near = scn_suggest (words[i], kind_names);
+      if (near != NULL)
+        return scn_fail_entry (p, e, "unknown fault kind '%s'; did you mean '%s'?", words[i],
+                               near);
+      return scn_fail_entry (p, e, "unknown fault kind '%s'; expected any of: crash, "
+                             "partition, pause, skew", words[i]);
+    }
+    *kinds |= 1u << k;
+  }
+  return TRUE;
+}
+
+/* "PROTOCOL.KNOB = V1 | V2" or "= A..B": every value must be one the knob
+ * takes. */
+static gboolean
+get_knob (ScnParser *p, const ScnEntry *e, const char *knob_name)
+{
+  SimConfig *cfg = p->cfg;
+  SimFuzzSpec *f = &cfg->fuzz;
+  const ProtoVTable *vt = cfg->proto;
+  const ProtoKnob *k = proto_knob_find (vt, knob_name);
+  if (k == NULL) {
+    g_autoptr (GPtrArray) names = g_ptr_array_new ();
+    for (const ProtoKnob *q = vt->knobs; q != NULL && q->name != NULL; q++)
+      g_ptr_array_add (names, (gpointer) q->name);
+    g_ptr_array_add (names, NULL);
+    const char *near = scn_suggest (knob_name, (const char *const *) names->pdata);
+    if (near != NULL)
+      return scn_fail_entry (p, e, "protocol %s has no knob '%s'; did you mean '%s.%s'?",
+                             vt->name, knob_name, vt->name, near);
+    return scn_fail_entry (p, e, "protocol %s has no knob '%s' (dsim list %s shows its knobs)",
+                           vt->name, knob_name, vt->name);
+  }
+  if (f->n_knobs >= SIM_FUZZ_MAX_KNOBS)
+    return scn_fail_entry (p, e, "at most %d protocol knobs can be varied", SIM_FUZZ_MAX_KNOBS);
+  if (strlen (knob_name) >= sizeof f->knobs[0].name
+      || strlen (e->value) >= sizeof f->knobs[0].values)
+    return scn_fail_entry (p, e, "expected a shorter list of values");
+  g_autofree void *scratch = g_memdup2 (cfg->proto_config, MAX (vt->config_size, 1));
+  gboolean is_range = strstr (e->value, "..") != NULL;
+  if (is_range) {
+    if (k->type != PROTO_KNOB_INT && k->type != PROTO_KNOB_DURATION)
+      return scn_fail_entry (p, e, "knob %s takes a list of values such as 'a | b', not a "
+                             "range", knob_name);
+    g_autofree char *a = NULL, *b = NULL;
+    split_range (e->value, &a, &b);
+    int64_t x, y;
+    gboolean ok = k->type == PROTO_KNOB_INT
+                    ? scn_parse_int (a, &x) && scn_parse_int (b, &y)
+                    : proto_parse_duration_us (a, &x) && proto_parse_duration_us (b, &y);
+    if (!ok)
+      return scn_fail_entry (p, e, "expected a range such as %s, got '%s'",
+                             k->type == PROTO_KNOB_INT ? "1..8" : "150ms..300ms", e->value);
+    if (x > y)
+      return fail_order (p, e);
+    const char *ends[2] = { a, b };
+    for (int i = 0; i < 2; i++) {
+      g_autoptr (GError) error = NULL;
+      if (!proto_config_set (vt, scratch, knob_name, ends[i], &error))
+        return scn_fail_entry (p, e, "%s: %s", knob_name, error->message);
+    }
+  } else {
+    g_auto (GStrv) values = g_strsplit (e->value, "|", -1);
+    int n = 0;
+    for (int i = 0; values[i] != NULL; i++) {
+      g_strstrip (values[i]);
+      g_autoptr (GError) error = NULL;
+      if (values[i][0] == '\0' || !proto_config_set (vt, scratch, knob_name, values[i], &error))
+        return scn_fail_entry (p, e, "%s: %s", knob_name,
+                               error != NULL ? error->message : "expected a value between '|'");
+      n++;
+    }
+    if (n == 0)
+      return scn_fail_entry (p, e, "expected values separated by '|'");
+  }
+  int i = f->n_knobs++;
+  g_strlcpy (f->knobs[i].name, knob_name, sizeof f->knobs[i].name);
+  g_strlcpy (f->knobs[i].values, e->value, sizeof f->knobs[i].values);
+  f->knobs[i].is_range = is_range;
+  f->knobs[i].line = e->line;
+  return TRUE;
+}
+
+gboolean
+scn_parse_fuzz (ScnParser *p)
+{
+  SimFuzzSpec *f = &p->cfg->fuzz;
+  memset (f, 0, sizeof *f);
+  const ScnSection *s = scn_find_section (p, "fuzz");
+  if (s == NULL)
+    return TRUE;
+  f->has_section = TRUE;
+  f->line = s->line;
+  const ProtoVTable *vt = p->cfg->proto;
+  for (guint i = 0; i < p->entries->len; i++) {
+    const ScnEntry *e = p->entries->pdata[i];
+    if (strcmp (e->section, "fuzz") != 0)
+      continue;
+    int key = scn_key_index (fuzz_keys, e->key);
+    gboolean ok = TRUE;
+    const char *proto = p->cfg->proto->name;
+    if (key < 0 && g_str_has_prefix (e->key, proto) && e->key[strlen (proto)] == '.') {
+      if (!get_knob (p, e, e->key + strlen (proto) + 1))
+        return FALSE;
+      continue;
+    }
+    switch (key) {
+    case K_NODES:
+      ok = get_int_range (p, e, vt->min_nodes, MIN (vt->max_nodes, PROTO_MAX_NODES),
+                          &f->nodes_min, &f->nodes_max);
+      break;
+    case K_CLIENTS:
+      ok = get_int_range (p, e, 1, SIM_MAX_CLIENTS, &f->clients_min, &f->clients_max);
+      break;
+    case K_DURATION:
+      ok = get_duration_range (p, e, 1000, &f->duration_min_us, &f->duration_max_us);
+      break;
+    case K_LIVENESS: {
+      int64_t lo, hi;
+      ok = get_duration_range (p, e, 1000, &lo, &hi);
+      if (ok && lo != hi)
+        ok = scn_fail_entry (p, e, "expected one duration such as 3s, got '%s'", e->value);
+      f->liveness_us = lo;
+      break;
+    }
+    case K_FAULTS:
+      ok = get_kinds (p, e, &f->kinds);
+      f->has_kinds = TRUE;
+      break;
+    case K_CRASH:
+    case K_PARTITION:
+    case K_PAUSE:
+    case K_SKEW: {
+      int k = (key - K_CRASH) / 2;
+      ok = get_rate_range (p, e, &f->rate_min[k], &f->rate_max[k]);
+      f->has_rate[k] = TRUE;
+      break;
+    }
+    case K_CRASH_FOR:
+    case K_PARTITION_FOR:
+    case K_PAUSE_FOR:
+    case K_SKEW_MAX: {
+      int k = (key - K_CRASH_FOR) / 2;
+      ok = get_duration_range (p, e, 1, &f->for_min_us[k], &f->for_max_us[k]);
+      f->has_for[k] = TRUE;
+      break;
+    }
+    case K_DROP:
+      ok = get_probability_range (p, e, &f->drop_min, &f->drop_max);
+      f->has_drop = TRUE;
+      break;
+    case K_DUPLICATE:
+      ok = get_probability_range (p, e, &f->duplicate_min, &f->duplicate_max);
+      f->has_duplicate = TRUE;
+      break;
+    case K_THINK:
+      ok = get_duration_range (p, e, 1, &f->think_min_us, &f->think_max_us);
+      break;
+    default:
+      ok = scn_fail_unknown_key (p, e, fuzz_keys);
+      break;
+    }
+    if (!ok)
+      return FALSE;
+  }
+  const char *needs_clients = f->clients_max > 0 ? "clients" : f->think_max_us > 0 ? "think" : NULL;
+  if (needs_clients != NULL && p->cfg->workload.n_clients == 0)
+    return scn_fail_entry (p, scn_find (p, "fuzz", needs_clients),
+                           "expected a [workload] with clients for the fuzzer to vary");
+  if (f->think_max_us > 0 && p->cfg->workload.rate_per_s > 0)
+    return scn_fail_entry (p, scn_find (p, "fuzz", "think"),
+                           "[workload] sets a rate; think ranges need a think time instead");
+  return TRUE;
+}
