@@ -13,7 +13,7 @@ value_text (const ChkHistory *h, const ChkValue *v)
   case CHK_VAL_STR:
     return g_strdup (h != NULL ? chk_history_string (h, v->s) : "?");
   case CHK_VAL_PAIR:
-    return g_strdup_printf ("[%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "]", v->i, v->j);
+    return chk_pair_text (v, "[", " ", "]", "nil");
   case CHK_VAL_SIBLINGS:
     break; /* refused by chk_consistency_check */
   }

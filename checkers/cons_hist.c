@@ -43,7 +43,10 @@ value_ident (int32_t key, const ChkValue *v)
   case CHK_VAL_STR:
     return g_strdup_printf ("%d:s%d", key, v->s);
   case CHK_VAL_PAIR:
-    return g_strdup_printf ("%d:p%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT, key, v->i, v->j);
+  {
+    g_autofree char *pair = chk_pair_text (v, "p", ",", "", "nil");
+    return g_strdup_printf ("%d:%s", key, pair);
+  }
   case CHK_VAL_SIBLINGS:
     break; /* refused by chk_consistency_check */
   }

@@ -20,7 +20,10 @@ value_equal (const ChkValue *a, const ChkValue *b)
   switch (a->kind) {
   case CHK_VAL_INT: return a->i == b->i;
   case CHK_VAL_STR: return a->s == b->s;
-  case CHK_VAL_PAIR: return a->i == b->i && a->j == b->j;
+  case CHK_VAL_PAIR:
+    return a->i == b->i && a->j == b->j
+           && chk_pair_is_nil (a, CHK_PAIR_NIL_FIRST) == chk_pair_is_nil (b, CHK_PAIR_NIL_FIRST)
+           && chk_pair_is_nil (a, CHK_PAIR_NIL_SECOND) == chk_pair_is_nil (b, CHK_PAIR_NIL_SECOND);
   default: return TRUE;
   }
 }
@@ -36,7 +39,7 @@ written_value (const ChkOp *o, ChkValue *out)
     return TRUE;
   }
   if (o->f == CHK_F_CAS && o->input.kind == CHK_VAL_PAIR) {
-    *out = (ChkValue) { .kind = CHK_VAL_INT, .i = o->input.j };
+    *out = chk_pair_side (&o->input, CHK_PAIR_NIL_SECOND);
     return TRUE;
   }
   return FALSE;

@@ -223,10 +223,11 @@ chk_event_to_json (const ChkHistory *h, const ChkEvent *ev, GString *out)
     g_string_append (out, ",\"value\":");
     chk_json_string (out, chk_history_string (h, ev->value.s));
     break;
-  case CHK_VAL_PAIR:
-    g_string_append_printf (out, ",\"value\":[%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "]",
-                            ev->value.i, ev->value.j);
+  case CHK_VAL_PAIR: {
+    g_autofree char *pair = chk_pair_text (&ev->value, "[", ",", "]", "null");
+    g_string_append_printf (out, ",\"value\":%s", pair);
     break;
+  }
   case CHK_VAL_SIBLINGS: {
     guint n;
     const int64_t *v = chk_history_siblings (h, ev->value.s, &n);
@@ -319,4 +320,22 @@ chk_read_input_file (const char *path, const char *what, gsize max_bytes, char *
   *len = buf->len;
   *data = g_string_free (buf, FALSE);
   return TRUE;
+}
+
+char *
+chk_pair_text (const ChkValue *v, const char *open, const char *sep, const char *close,
+               const char *nil)
+{
+  GString *out = g_string_new (open);
+  if (chk_pair_is_nil (v, CHK_PAIR_NIL_FIRST))
+    g_string_append (out, nil);
+  else
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, v->i);
+  g_string_append (out, sep);
+  if (chk_pair_is_nil (v, CHK_PAIR_NIL_SECOND))
+    g_string_append (out, nil);
+  else
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, v->j);
+  g_string_append (out, close);
+  return g_string_free (out, FALSE);
 }

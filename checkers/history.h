@@ -46,9 +46,33 @@ typedef enum {
 
 typedef struct {
   ChkValueKind kind;
-  int32_t s;        /* CHK_VAL_STR: string id; CHK_VAL_SIBLINGS: set id */
+  int32_t s;        /* CHK_VAL_STR: string id; CHK_VAL_SIBLINGS: set id;
+                       CHK_VAL_PAIR: CHK_PAIR_NIL_* bits if > 0 */
   int64_t i, j;
 } ChkValue;
+
+/* A pair side may be nil: Knossos's cas [nil 3] creates a register that is
+ * still nil.  The side's integer (i or j) is then 0 and the bit is set in
+ * s; a pair with s <= 0 has two integers. */
+enum { CHK_PAIR_NIL_FIRST = 1, CHK_PAIR_NIL_SECOND = 2 };
+static inline gboolean
+chk_pair_is_nil (const ChkValue *v, int side_bit)
+{
+  return v->kind == CHK_VAL_PAIR && v->s > 0 && (v->s & side_bit) != 0;
+}
+/* One side of a pair as a value of its own: CHK_VAL_NIL or CHK_VAL_INT. */
+static inline ChkValue
+chk_pair_side (const ChkValue *v, int side_bit)
+{
+  if (chk_pair_is_nil (v, side_bit))
+    return (ChkValue) { .kind = CHK_VAL_NIL, .s = -1 };
+  return (ChkValue) { .kind = CHK_VAL_INT, .s = -1,
+                      .i = side_bit == CHK_PAIR_NIL_FIRST ? v->i : v->j };
+}
+/* "[a b]" with nil for a nil side, or with `sep` between and `nil` for
+ * nil: chk_pair_text (v, "[", " ", "]", "nil"). */
+char *chk_pair_text (const ChkValue *v, const char *open, const char *sep, const char *close,
+                     const char *nil);
 
 typedef struct {
   int64_t process;

@@ -3,7 +3,12 @@
 #include "checkers/edn.h"
 #include "checkers/history.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const format_names[] = {
   [CHK_FORMAT_AUTO] = "auto",
@@ -113,7 +118,7 @@ siblings_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *
   const ChkEdnValue *set = chk_edn_map_get (v, "siblings");
   if (set == NULL)
     return fail_value (name, v, error,
-                       "a value: nil, an integer, a string, or a pair of integers [a b]");
+                       "a value: nil, an integer, a string, or a pair [a b] of integers or nil");
   if (v->items->len != 2
       || (set->kind != CHK_EDN_VECTOR && set->kind != CHK_EDN_LIST && set->kind != CHK_EDN_SET))
     return fail_value (name, v, error, "siblings as {\"siblings\": [a, b, ...]}");
@@ -168,10 +173,14 @@ value_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *out
     if (is_pair (v)) {
       const ChkEdnValue *a = g_ptr_array_index (v->items, 0);
       const ChkEdnValue *b = g_ptr_array_index (v->items, 1);
-      if (a->kind == CHK_EDN_INT && b->kind == CHK_EDN_INT) {
+      /* Either side may be nil: a cas [nil 3] creates the register. */
+      if ((a->kind == CHK_EDN_INT || a->kind == CHK_EDN_NIL)
+          && (b->kind == CHK_EDN_INT || b->kind == CHK_EDN_NIL)) {
         out->kind = CHK_VAL_PAIR;
-        out->i = a->i;
-        out->j = b->i;
+        out->s = (a->kind == CHK_EDN_NIL ? CHK_PAIR_NIL_FIRST : 0)
+                 | (b->kind == CHK_EDN_NIL ? CHK_PAIR_NIL_SECOND : 0);
+        out->i = a->kind == CHK_EDN_INT ? a->i : 0;
+        out->j = b->kind == CHK_EDN_INT ? b->i : 0;
         return TRUE;
       }
     }
@@ -182,7 +191,7 @@ value_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *out
     break;
   }
   return fail_value (name, v, error,
-                     "a value: nil, an integer, a string, or a pair of integers [a b]");
+                     "a value: nil, an integer, a string, or a pair [a b] of integers or nil");
 }
 
 typedef struct {
@@ -194,19 +203,25 @@ typedef struct {
 
 /* Jepsen's `independent` checker wraps each value as a tuple [key value].
  * A read or write whose value is a pair, or a cas whose value is [k [a b]],
- * marks the whole history as independent. */
+ * marks the whole history as independent.  The first read or write with a
+ * value other than nil, or the first cas with a pair, decides: *decided is
+ * set then, and the return value says which way. */
 static gboolean
-map_is_independent (const ChkEdnValue *map)
+map_is_independent (const ChkEdnValue *map, gboolean *decided)
 {
   const ChkEdnValue *f = chk_edn_map_get (map, "f");
   const ChkEdnValue *v = chk_edn_map_get (map, "value");
-  if (f == NULL || !is_name (f) || v == NULL || !is_pair (v))
+  if (f == NULL || !is_name (f) || v == NULL || v->kind == CHK_EDN_NIL)
     return FALSE;
   ChkFn fn = fn_from_name (f->s);
-  if (fn == CHK_F_READ || fn == CHK_F_WRITE)
-    return TRUE;
-  const ChkEdnValue *second = g_ptr_array_index (v->items, 1);
-  return fn == CHK_F_CAS && is_pair (second);
+  if (fn == CHK_F_READ || fn == CHK_F_WRITE) {
+    *decided = TRUE;
+    return is_pair (v);
+  }
+  if (fn != CHK_F_CAS || !is_pair (v))
+    return FALSE;
+  *decided = TRUE;
+  return is_pair (g_ptr_array_index (v->items, 1));
 }
 
 static gboolean
@@ -288,9 +303,10 @@ event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
 
 /* EDN and JSON Lines: every top-level value is an operation map, or a
  * vector/list of them.  Each top-level value becomes events as soon as it
- * is read and is freed, so memory holds the events, not the parsed text.
- * EDN is read twice: Jepsen `independent` histories are recognised from
- * any of their maps before the first one is converted. */
+ * is read and is freed, so memory holds the events, not the parsed text,
+ * and bad input stops the reading where it is found.  EDN is read twice:
+ * Jepsen `independent` histories are recognised from the first map that
+ * shows it (see map_is_independent) before the first one is converted. */
 static gboolean
 load_maps (ChkHistory *h, const char *name, const char *data, gsize len, ChkEdnSyntax syntax,
            gsize max_bytes, GError **error)
@@ -300,18 +316,19 @@ load_maps (ChkHistory *h, const char *name, const char *data, gsize len, ChkEdnS
   if (l.is_edn) {
     chk_edn_reader_init (&r, name, data, len, syntax);
     r.max_bytes = max_bytes;
-    while (!l.independent && chk_edn_reader_more (&r)) {
+    gboolean decided = FALSE;
+    while (!decided && chk_edn_reader_more (&r)) {
       r.bytes = len; /* the text stays in memory while it is read */
       g_autoptr (ChkEdnValue) v = chk_edn_read (&r, error);
       if (v == NULL)
         return FALSE;
       if (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) {
-        for (guint k = 0; k < v->items->len && !l.independent; k++) {
+        for (guint k = 0; k < v->items->len && !decided; k++) {
           const ChkEdnValue *m = g_ptr_array_index (v->items, k);
-          l.independent = m->kind == CHK_EDN_MAP && map_is_independent (m);
+          l.independent = m->kind == CHK_EDN_MAP && map_is_independent (m, &decided);
         }
       } else {
-        l.independent = v->kind == CHK_EDN_MAP && map_is_independent (v);
+        l.independent = v->kind == CHK_EDN_MAP && map_is_independent (v, &decided);
       }
     }
   }
@@ -588,6 +605,29 @@ ChkHistory *
 chk_history_load_limited (const char *path, ChkFormat format, gsize max_bytes,
                           GError **error)
 {
+  /* A regular file is mapped, not copied: the loaders read it once, front
+   * to back, so only the pages being parsed need be in memory and bad input
+   * near the start is reported before the rest is touched.  The parsers may
+   * look at the byte after the text, which must be NUL: a mapping gives
+   * zeros up to the end of its last page, so a file that ends exactly on a
+   * page boundary (or is empty) is read into memory instead. */
+  int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  struct stat st;
+  long page = sysconf (_SC_PAGESIZE);
+  if (fd >= 0 && fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > 0 && page > 0
+      && st.st_size % page != 0 && (max_bytes == 0 || (guint64) st.st_size <= max_bytes)) {
+    gsize len = (gsize) st.st_size;
+    void *map = mmap (NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close (fd);
+    if (map != MAP_FAILED) {
+      (void) madvise (map, len, MADV_SEQUENTIAL);
+      ChkHistory *h = chk_history_load_data_limited (path, map, len, format, max_bytes, error);
+      munmap (map, len);
+      return h;
+    }
+  } else if (fd >= 0) {
+    close (fd);
+  }
   g_autofree char *data = NULL;
   gsize len = 0;
   if (!chk_read_input_file (path, "history", max_bytes, &data, &len, error))

@@ -62,7 +62,7 @@ kv_text (const ChkHistory *h, const ChkValue *v)
   switch (v->kind) {
   case CHK_VAL_STR: return g_strdup (chk_history_string (h, v->s));
   case CHK_VAL_INT: return g_strdup_printf ("%" G_GINT64_FORMAT, v->i);
-  case CHK_VAL_PAIR: return g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT, v->i, v->j);
+  case CHK_VAL_PAIR: return chk_pair_text (v, "", " ", "", "nil");
   case CHK_VAL_NIL: case CHK_VAL_NONE: return g_strdup ("");
   case CHK_VAL_SIBLINGS: break; /* refused by chk_linearizable_check */
   }
@@ -113,7 +113,9 @@ op_is_live (const ChkOp *op)
     return FALSE;
   if (op->f == CHK_F_READ && (op->status != CHK_OP_OK || op->output.kind == CHK_VAL_NONE))
     return FALSE;
-  if (op->f == CHK_F_CAS && op->status == CHK_OP_INFO && op->input.i == op->input.j)
+  if (op->f == CHK_F_CAS && op->status == CHK_OP_INFO && op->input.i == op->input.j
+      && chk_pair_is_nil (&op->input, CHK_PAIR_NIL_FIRST)
+           == chk_pair_is_nil (&op->input, CHK_PAIR_NIL_SECOND))
     return FALSE;
   return TRUE;
 }
@@ -240,8 +242,12 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
     }
     case CHK_F_CAS:
       g_assert (op->input.kind == CHK_VAL_PAIR); /* checked before */
-      lo.a = lin_model_value_id (p->model, CHK_LIN_VALUE_INT, op->input.i, 0);
-      lo.b = lin_model_value_id (p->model, CHK_LIN_VALUE_INT, op->input.j, 0);
+      { /* either side may be nil (id 0): cas [nil 3] creates the register */
+        ChkValue expect = chk_pair_side (&op->input, CHK_PAIR_NIL_FIRST);
+        ChkValue next = chk_pair_side (&op->input, CHK_PAIR_NIL_SECOND);
+        lo.a = register_value (p->model, &expect);
+        lo.b = register_value (p->model, &next);
+      }
       lo.kind = op->status == CHK_OP_FAIL ? LIN_CAS_MISMATCH
                 : op->status == CHK_OP_INFO ? LIN_CAS_UNKNOWN : LIN_CAS;
       break;

@@ -153,7 +153,7 @@ chk_value_describe (const ChkHistory *h, const ChkValue *v)
       return g_strdup (chk_history_string (h, v->s));
     return g_strdup_printf ("\"%s\"", chk_history_string (h, v->s));
   case CHK_VAL_PAIR:
-    return g_strdup_printf ("[%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "]", v->i, v->j);
+    return chk_pair_text (v, "[", " ", "]", "nil");
   case CHK_VAL_SIBLINGS: {
     guint n;
     const int64_t *vals = chk_history_siblings (h, v->s, &n);

@@ -49,8 +49,11 @@ value_text (const ChkHistory *h, const ChkValue *v, GString *out)
     g_string_append_printf (out, "\"%s\"", chk_history_string (h, v->s));
     break;
   case CHK_VAL_PAIR:
-    g_string_append_printf (out, "%" G_GINT64_FORMAT "->%" G_GINT64_FORMAT, v->i, v->j);
+  {
+    g_autofree char *pair = chk_pair_text (v, "", "->", "", "nil");
+    g_string_append (out, pair);
     break;
+  }
   case CHK_VAL_SIBLINGS: {
     g_autofree char *text = chk_value_describe (h, v);
     g_string_append (out, text);

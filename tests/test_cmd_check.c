@@ -67,7 +67,7 @@ static const BadFile bad_files[] = {
     "tests/data/histories/bad/json-comma.jsonl:2:14: expected ',' or '}', found '\"'" },
   { "map-value.edn",
     "tests/data/histories/bad/map-value.edn:1:47: expected a value: nil, an integer, a string, "
-    "or a pair of integers [a b], found a map" },
+    "or a pair [a b] of integers or nil, found a map" },
   { "missing-type.edn",
     "tests/data/histories/bad/missing-type.edn:2:1: expected the field :type in this operation "
     "map" },

@@ -169,8 +169,8 @@ static const BadInput bad_inputs[] = {
     "badtype.edn:2:20: expected a type: invoke, ok, fail or info, found the keyword :done" },
   { "badvalue.edn", CHK_FORMAT_AUTO,
     "{:process 0, :type :invoke, :f :write, :value {:a 1}}\n",
-    "badvalue.edn:1:47: expected a value: nil, an integer, a string, or a pair of integers [a b], "
-    "found a map" },
+    "badvalue.edn:1:47: expected a value: nil, an integer, a string, or a pair [a b] of "
+    "integers or nil, found a map" },
   { "string.edn", CHK_FORMAT_AUTO,
     "{:process 0, :type :invoke, :f :write, :value \"abc}\n",
     "string.edn:1:47: expected a closing '\"' for the string starting here, found end of input" },
