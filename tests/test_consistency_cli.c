@@ -158,7 +158,7 @@ Test (consistency_cli, models_map_and_diagram)
   g_autofree char *text = NULL;
   cr_assert (g_file_get_contents (svg, &text, NULL, NULL));
   cr_expect (strstr (text, "<svg") != NULL);
-  cr_expect (strstr (text, "causal-memory") != NULL && strstr (text, "writes-follow-reads") != NULL);
+  cr_expect (strstr (text, "causal&#45;memory") != NULL && strstr (text, "writes&#45;follow&#45;reads") != NULL);
   g_unlink (svg);
   g_rmdir (dir);
   g_autofree char *out3 = NULL, *err3 = NULL;
