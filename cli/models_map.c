@@ -14,8 +14,8 @@ static const ModelsMapEntry entries[] = {
   { "linearizable", "sequential", "(strongest single-object model here)",
     "etcd and ZooKeeper writes; etcd reads (quorum reads); Spanner and "
     "CockroachDB (strict serializable); Raft with ReadIndex (dsim raft); ABD (dsim quorum mode = abd)",
-    "stale-read.edn and scenarios/teaching/stale-read-lagging-replica.scn: a read misses a write "
-    "that completed before it began; sequential holds (it ignores real time)",
+    "stale-read.edn: a read misses a write that completed before it began; sequential holds "
+    "(it ignores real time); scenarios/teaching/stale-read-lagging-replica.scn breaks it",
     0, 0 },
   { "sequential", "causal-memory, causal-convergence", "linearizable",
     "ZooKeeper reads (a client may read a stale but ordered state, sync() makes it current)",
