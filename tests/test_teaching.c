@@ -75,7 +75,7 @@ check_catalog_dir (const char *dir, guint at_least)
 Test (teaching, every_scenario_checks_every_model_and_states_its_rate)
 {
   check_catalog_dir ("scenarios/teaching", 16);
-  check_catalog_dir ("scenarios/famous", 4);
+  check_catalog_dir ("scenarios/famous", 5);
 }
 
 /* A stale read from a lagging replica, and the session anomalies: each
