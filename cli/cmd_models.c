@@ -175,8 +175,12 @@ cmd_models_main (int argc, char **argv)
   g_autoptr (GString) out = g_string_new (NULL);
   for (guint i = 0; i < names->len; i++) {
     ModelLine l = model_line (names->pdata[i]);
+    /* A checker added without its map entry still gets its line; the
+     * models_map_and_diagram test asks for a block for every checker. */
+    static const ModelsMapEntry unmapped = { NULL, "", "", "(not on the map yet)", "", 0, 0 };
     const ModelsMapEntry *e = models_map_find (l.name);
-    g_assert (e != NULL);
+    if (e == NULL)
+      e = &unmapped;
     if (map && !json) {
       append_map (out, &l, e, FALSE);
       continue;
