@@ -148,6 +148,7 @@ Test (consistency_cli, models_map_and_diagram)
   }
   cr_expect (strstr (out, "sequential\n  definition  one order of all operations") != NULL, "%s", out);
   cr_expect (strstr (out, "  implies     sequential\n") != NULL, "%s", out);
+  cr_expect (strstr (out, "(not on the map yet)") == NULL, "every checker is on the map:\n%s", out);
   cr_expect (strstr (out, "ZooKeeper reads") != NULL);
   cr_expect (strstr (out, "  separated   iriw.edn") != NULL, "%s", out);
   g_autofree char *dir = g_dir_make_tmp ("dsim-models-XXXXXX", NULL);
