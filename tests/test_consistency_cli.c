@@ -111,14 +111,61 @@ Test (consistency_cli, models_lists_every_model)
   const char *args[] = { "models", NULL };
   cr_assert_eq (test_run_dsim (args, &out, &err), 0);
   g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
-  cr_expect_eq (g_strv_length (lines), CHK_MODEL__COUNT + 1); /* and the last empty one */
-  for (int m = 0; m < CHK_MODEL__COUNT; m++)
-    cr_expect (g_str_has_prefix (lines[m], chk_model_name ((ChkModel) m)), "%s", lines[m]);
+  /* The lines name exactly the models dsim check accepts, in its order,
+   * then the measure staleness: the two lists are the same. */
+  guint n = 0;
+  for (const ChkChecker *c = chk_checkers (); c->name != NULL; c++, n++) {
+    cr_assert_not_null (lines[n], "dsim models stops before %s", c->name);
+    g_autofree char *want = g_strconcat (c->name, " ", NULL);
+    cr_expect (g_str_has_prefix (lines[n], want), "line %u: want %s, got %s", n, c->name, lines[n]);
+  }
+  cr_expect_eq (n, CHK_MODEL__COUNT + 1, "linearizable and the models of consistency.h");
+  cr_expect (g_str_has_prefix (lines[n], "staleness "), "%s", lines[n]);
+  cr_expect (chk_checker_find ("staleness") != NULL && chk_checker_is_measure ("staleness"));
+  cr_expect_eq (g_strv_length (lines), n + 2); /* staleness and the last empty one */
+  for (guint i = 0; i + 1 < g_strv_length (lines); i++) {
+    g_autofree char *name = g_strndup (lines[i], strcspn (lines[i], " "));
+    cr_expect_not_null (chk_checker_find (name), "dsim models lists %s, dsim check refuses it", name);
+  }
+  cr_expect (g_str_has_prefix (lines[0], "linearizable (LIN)"), "%s", lines[0]);
   cr_expect (strstr (out, "Forbids: answer before question") != NULL);
   g_autofree char *out2 = NULL, *err2 = NULL;
   const char *bad[] = { "models", "--format", "yaml", NULL };
   cr_expect_eq (test_run_dsim (bad, &out2, &err2), 2);
   cr_expect (strstr (err2, "--format takes text or json") != NULL, "%s", err2);
+}
+
+/* --map gives every model its neighbours, systems and separating example;
+ * --diagram draws the hierarchy; a bad file name is a usage error. */
+Test (consistency_cli, models_map_and_diagram)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "models", "--map", NULL };
+  cr_assert_eq (test_run_dsim (args, &out, &err), 0, "%s", err);
+  for (const ChkChecker *c = chk_checkers (); c->name != NULL; c++) {
+    g_autofree char *head = g_strdup_printf ("\n%s\n  definition  ", c->name);
+    cr_expect (strstr (out, head) != NULL || g_str_has_prefix (out, head + 1), "no block for %s", c->name);
+  }
+  cr_expect (strstr (out, "sequential\n  definition  one order of all operations") != NULL, "%s", out);
+  cr_expect (strstr (out, "  implies     sequential\n") != NULL, "%s", out);
+  cr_expect (strstr (out, "(not on the map yet)") == NULL, "every checker is on the map:\n%s", out);
+  cr_expect (strstr (out, "ZooKeeper reads") != NULL);
+  cr_expect (strstr (out, "  separated   iriw.edn") != NULL, "%s", out);
+  g_autofree char *dir = g_dir_make_tmp ("dsim-models-XXXXXX", NULL);
+  g_autofree char *svg = g_build_filename (dir, "models.svg", NULL);
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  const char *draw[] = { "models", "--diagram", svg, NULL };
+  cr_assert_eq (test_run_dsim (draw, &out2, &err2), 0, "%s", err2);
+  g_autofree char *text = NULL;
+  cr_assert (g_file_get_contents (svg, &text, NULL, NULL));
+  cr_expect (strstr (text, "<svg") != NULL);
+  cr_expect (strstr (text, "causal&#45;memory") != NULL && strstr (text, "writes&#45;follow&#45;reads") != NULL);
+  g_unlink (svg);
+  g_rmdir (dir);
+  g_autofree char *out3 = NULL, *err3 = NULL;
+  const char *bad[] = { "models", "--diagram", "models.gif", NULL };
+  cr_expect_eq (test_run_dsim (bad, &out3, &err3), 2);
+  cr_expect (strstr (err3, "expected a name ending in .svg") != NULL, "%s", err3);
 }
 
 Test (consistency_cli, check_all_table)
