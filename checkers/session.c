@@ -175,6 +175,160 @@ reads_ordered (const ConsGraph *g, const GArray *reads)
   return TRUE;
 }
 
+/* A witness found without search: the nodes are placed in a topological
+ * order of g (ready counters and worklists, linear in the graph), reads and
+ * virtual nodes as soon as they are ready and return the current value,
+ * and a write of key x only while no unplaced read of p still waits for
+ * x's current value (the history is differentiated, so that value never
+ * comes back and the read would be lost).  TRUE if every node was placed:
+ * the order is then a view.  FALSE says nothing: the exact search decides. */
+static gboolean
+view_worklist (const ConsGraph *g, const GArray *reads)
+{
+  const ConsHist *ch = g->ch;
+  guint n = g->n;
+  g_autofree guint *indeg = g_new0 (guint, n + 1);
+  g_autofree guint *out_start = g_new0 (guint, n + 1);
+  g_autofree guint *out_list = g_new (guint, g->edges->len + 1);
+  for (guint i = 0; i < g->edges->len; i++) {
+    const ConsEdge *e = &g_array_index (g->edges, ConsEdge, i);
+    indeg[e->to]++;
+    out_start[e->from + 1]++;
+  }
+  for (guint v = 0; v < n; v++) {
+    out_start[v + 1] += out_start[v];
+    if (g->cpos[v] > 0)
+      indeg[v]++;
+  }
+  {
+    g_autofree guint *fill = g_memdup2 (out_start, sizeof (guint) * (n + 1));
+    for (guint i = 0; i < g->edges->len; i++) {
+      const ConsEdge *e = &g_array_index (g->edges, ConsEdge, i);
+      out_list[fill[e->from]++] = e->to;
+    }
+  }
+  /* waiting[w]: unplaced reads of p that return write node w's value;
+   * waiting_nil[key]: those that return nil.  cur[key]: node of the key's
+   * current write, -1 for nil. */
+  g_autofree guint *waiting = g_new0 (guint, n + 1);
+  g_autofree guint *waiting_nil = g_new0 (guint, ch->n_key + 1);
+  g_autofree int *cur = g_new (int, ch->n_key + 1);
+  for (guint k = 0; k < ch->n_key; k++)
+    cur[k] = -1;
+  g_autofree gboolean *is_read = g_new0 (gboolean, n + 1);
+  g_autofree gboolean *ready_read = g_new0 (gboolean, n + 1);
+  /* Reads of each write node (CSR), to wake them when it is placed. */
+  g_autofree guint *rd_start = g_new0 (guint, n + 2);
+  g_autofree guint *rd_list = g_new (guint, reads->len + 1);
+  for (guint i = 0; i < reads->len; i++) {
+    guint r = g_array_index (reads, guint, i);
+    int k = g->node_op[r];
+    is_read[r] = TRUE;
+    if (ch->src[k] >= 0) {
+      guint w = (guint) g->op_node[ch->src[k]];
+      waiting[w]++;
+      rd_start[w + 1]++;
+    } else {
+      waiting_nil[ch->key[k]]++;
+    }
+  }
+  for (guint v = 0; v < n; v++)
+    rd_start[v + 1] += rd_start[v];
+  {
+    g_autofree guint *fill = g_memdup2 (rd_start, sizeof (guint) * (n + 1));
+    for (guint i = 0; i < reads->len; i++) {
+      guint r = g_array_index (reads, guint, i);
+      int s = ch->src[g->node_op[r]];
+      if (s >= 0)
+        rd_list[fill[g->op_node[s]]++] = r;
+    }
+  }
+  /* Worklists: `now` holds nodes to place at once (virtual nodes, reads
+   * that return the current value); `writes` ready writes; `blocked[key]`
+   * ready writes of key that would lose a waiting read. */
+  g_autoptr (GArray) now = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) writes = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree GArray **blocked = g_new0 (GArray *, ch->n_key + 1);
+  guint w_head = 0, placed = 0;
+  gboolean ok = TRUE;
+#define WAITING(key) (cur[key] < 0 ? waiting_nil[key] : waiting[cur[key]])
+  /* Queues a node whose predecessors are all placed. */
+#define BECOMES_READY(v)                                                   \
+  do {                                                                     \
+    guint v_ = (v);                                                        \
+    int k_ = g->node_op[v_];                                               \
+    if (k_ < 0)                                                            \
+      g_array_append_val (now, v_);                                        \
+    else if (ch->is_write[k_])                                             \
+      g_array_append_val (writes, v_);                                     \
+    else {                                                                 \
+      int s_ = ch->src[k_];                                                \
+      int want_ = s_ >= 0 ? g->op_node[s_] : -1;                           \
+      ready_read[v_] = TRUE;                                               \
+      if (cur[ch->key[k_]] == want_)                                       \
+        g_array_append_val (now, v_);                                      \
+    }                                                                      \
+  } while (0)
+  for (guint v = 0; v < n; v++)
+    if (indeg[v] == 0)
+      BECOMES_READY (v);
+  while (ok) {
+    guint v;
+    if (now->len > 0) {
+      v = g_array_index (now, guint, now->len - 1);
+      g_array_set_size (now, now->len - 1);
+      int k = g->node_op[v];
+      if (k >= 0 && is_read[v]) {
+        int key = ch->key[k];
+        if (ch->src[k] >= 0)
+          waiting[g->op_node[ch->src[k]]]--;
+        else
+          waiting_nil[key]--;
+        if (WAITING (key) == 0 && blocked[key] != NULL) {
+          g_array_append_vals (writes, blocked[key]->data, blocked[key]->len);
+          g_array_set_size (blocked[key], 0);
+        }
+      }
+    } else if (w_head < writes->len) {
+      v = g_array_index (writes, guint, w_head++);
+      int key = ch->key[g->node_op[v]];
+      if (WAITING (key) > 0) {
+        if (blocked[key] == NULL)
+          blocked[key] = g_array_new (FALSE, FALSE, sizeof (guint));
+        g_array_append_val (blocked[key], v);
+        continue;
+      }
+      cur[key] = (int) v;
+      for (guint j = rd_start[v]; j < rd_start[v + 1]; j++)
+        if (ready_read[rd_list[j]])
+          g_array_append_val (now, rd_list[j]);
+      if (w_head > 4096 && w_head * 2 > writes->len) {
+        g_array_remove_range (writes, 0, w_head);
+        w_head = 0;
+      }
+    } else {
+      break;
+    }
+    placed++;
+    /* Its successors: the next node of its chain and the extra edges. */
+    GArray *chain = g->chains[g->chain[v]];
+    if ((guint) g->cpos[v] + 1 < chain->len) {
+      guint u = g_array_index (chain, guint, g->cpos[v] + 1);
+      if (--indeg[u] == 0)
+        BECOMES_READY (u);
+    }
+    for (guint j = out_start[v]; j < out_start[v + 1]; j++)
+      if (--indeg[out_list[j]] == 0)
+        BECOMES_READY (out_list[j]);
+  }
+#undef BECOMES_READY
+#undef WAITING
+  for (guint k = 0; k < ch->n_key; k++)
+    if (blocked[k] != NULL)
+      g_array_unref (blocked[k]);
+  return ok && placed == n;
+}
+
 void
 cons_check_view (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, ChkConsResult *res)
 {
@@ -207,7 +361,7 @@ cons_check_view (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, ChkC
       g_ptr_array_add (res->violations, v);
       continue;
     }
-    if (d.mr || reads_ordered (g, reads))
+    if (d.mr || reads_ordered (g, reads) || view_worklist (g, reads))
       continue;
     ChkVerdict found = cons_view_search (g, reads, opt, &res->states);
     if (found == CHK_VERDICT_UNKNOWN) {
