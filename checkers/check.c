@@ -21,6 +21,7 @@ check_consistency (const ChkHistory *h, const GArray *ops, int variant,
   chk_cons_options_init (&copt);
   copt.deadline_us = opt->deadline_us;
   copt.max_states = opt->max_states;
+  copt.memory_limit_bytes = opt->memory_limit_bytes;
   copt.quiescent_after_us = opt->quiescent_after_us;
   copt.max_violations = 1;
   g_autoptr (ChkConsResult) res = chk_consistency_check (h, ops, (ChkModel) variant, &copt,

@@ -17,8 +17,10 @@
  * A cycle, or a read of nil preceded by a write of its key, is a
  * violation.  When p's reads are in program order (monotonic-reads, pram,
  * session) an acyclic result is a witness: place before each read, in
- * order, the writes that must precede it.  Otherwise an exact search over
- * the order of the writes decides. */
+ * order, the writes that must precede it.  Otherwise a linear worklist
+ * (view_worklist) looks for a view directly, and only when it gets stuck
+ * does an exact search over the order of the writes decide.  The graphs
+ * and the search's memo stay under opt->memory_limit_bytes, else unknown. */
 #include "checkers/cons_internal.h"
 
 typedef struct {
@@ -346,6 +348,17 @@ cons_check_view (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, ChkC
     /* Writes that no read of p must follow can go after all of them. */
     g_autoptr (ConsGraph) g = cons_graph_restrict (full, reads);
     int64_t pid = g_array_index (ch->ops, ChkOp, ch->op[g_array_index (ch->by_proc[p], guint, 0)]).process;
+    guint64 need = cons_graph_memory_estimate (full) + cons_graph_memory_estimate (g);
+    if (opt->memory_limit_bytes > 0 && need > opt->memory_limit_bytes) {
+      unknown = TRUE;
+      g_free (res->note);
+      res->note = g_strdup_printf ("process %" G_GINT64_FORMAT "'s view (%u operations, %u "
+                                   "chains) needs about %" G_GUINT64_FORMAT " MiB: more than "
+                                   "the memory limit of %" G_GUINT64_FORMAT " MiB", pid, g->n,
+                                   g->n_chain, (need + (1 << 20) - 1) >> 20,
+                                   (guint64) opt->memory_limit_bytes >> 20);
+      continue;
+    }
     if (cons_graph_reach_cells (g) > CONS_VC_LIMIT) {
       unknown = TRUE;
       g_free (res->note);
@@ -363,12 +376,16 @@ cons_check_view (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, ChkC
     }
     if (d.mr || reads_ordered (g, reads) || view_worklist (g, reads))
       continue;
-    ChkVerdict found = cons_view_search (g, reads, opt, &res->states);
+    gsize memory = 0;
+    ChkVerdict found = cons_view_search (g, reads, opt, &res->states, &memory);
     if (found == CHK_VERDICT_UNKNOWN) {
       unknown = TRUE;
       g_free (res->note);
       res->note = g_strdup_printf ("the search for process %" G_GINT64_FORMAT "'s view stopped "
-                                   "after %" G_GUINT64_FORMAT " states", pid, res->states);
+                                   "after %" G_GUINT64_FORMAT " states%s", pid, res->states,
+                                   opt->memory_limit_bytes > 0
+                                       && memory >= opt->memory_limit_bytes
+                                     ? ": memory limit reached" : "");
     } else if (found == CHK_VERDICT_VIOLATION) {
       v = cons_violation_new ("NoView");
       for (guint i = 0; i < reads->len; i++)
