@@ -178,12 +178,85 @@ reads_ordered (const ConsGraph *g, const GArray *reads)
 }
 
 /* A witness found without search: the nodes are placed in a topological
- * order of g (ready counters and worklists, linear in the graph), reads and
- * virtual nodes as soon as they are ready and return the current value,
- * and a write of key x only while no unplaced read of p still waits for
- * x's current value (the history is differentiated, so that value never
- * comes back and the read would be lost).  TRUE if every node was placed:
- * the order is then a view.  FALSE says nothing: the exact search decides. */
+ * order of g (ready counters and worklists, linear in the graph but for
+ * writes held back), reads and virtual nodes as soon as they are ready and
+ * return the current value, and a write of key x only while no unplaced
+ * read of p still waits for x's current value (the history is
+ * differentiated, so that value never comes back and the read would be
+ * lost).  Among ready writes, first those no read of p returns, then those
+ * whose reads are all ready (they are placed right after it), then those
+ * other nodes wait for, then the others.  TRUE if every node was placed: the order is then a view.  FALSE
+ * says nothing: the saturation and the exact search decide. */
+typedef struct {
+  GArray *q;   /* guint nodes */
+  guint head;
+} Fifo;
+
+static void
+fifo_push (Fifo *f, guint v)
+{
+  if (f->head > 4096 && f->head * 2 > f->q->len) {
+    g_array_remove_range (f->q, 0, f->head);
+    f->head = 0;
+  }
+  g_array_append_val (f->q, v);
+}
+
+static gboolean
+fifo_pop (Fifo *f, guint *v)
+{
+  if (f->head >= f->q->len)
+    return FALSE;
+  *v = g_array_index (f->q, guint, f->head++);
+  return TRUE;
+}
+
+typedef struct {
+  const ConsGraph *g;
+  guint *indeg, *waiting, *waiting_nil, *ready_rd, *out_start;
+  int *cur;                /* per key: node of the current write, -1 nil */
+  gboolean *placed, *ready;
+  GArray *now;             /* nodes to place at once */
+  Fifo tier[4];            /* ready writes, by tier */
+} Worklist;
+
+static guint
+write_tier (const Worklist *w, guint v)
+{
+  if (w->waiting[v] == 0)
+    return 0;
+  if (w->ready_rd[v] == w->waiting[v])
+    return 1;
+  /* Writes that other nodes wait for before those that only reads do. */
+  const ConsGraph *g = w->g;
+  gboolean needed = w->out_start[v + 1] > w->out_start[v]
+                    || (guint) g->cpos[v] + 1 < g->chains[g->chain[v]]->len;
+  return needed ? 2 : 3;
+}
+
+/* v's predecessors are all placed. */
+static void
+becomes_ready (Worklist *w, guint v)
+{
+  const ConsGraph *g = w->g;
+  const ConsHist *ch = g->ch;
+  int k = g->node_op[v];
+  w->ready[v] = TRUE;
+  if (k < 0) {
+    g_array_append_val (w->now, v);
+  } else if (ch->is_write[k]) {
+    fifo_push (&w->tier[write_tier (w, v)], v);
+  } else {
+    int s = ch->src[k];
+    int want = s >= 0 ? g->op_node[s] : -1;
+    if (w->cur[ch->key[k]] == want)
+      g_array_append_val (w->now, v);
+    if (want >= 0 && ++w->ready_rd[want] == w->waiting[want] && w->ready[want]
+        && !w->placed[want])
+      fifo_push (&w->tier[1], (guint) want);
+  }
+}
+
 static gboolean
 view_worklist (const ConsGraph *g, const GArray *reads)
 {
@@ -192,8 +265,12 @@ view_worklist (const ConsGraph *g, const GArray *reads)
   g_autofree guint *indeg = g_new0 (guint, n + 1);
   g_autofree guint *out_start = g_new0 (guint, n + 1);
   g_autofree guint *out_list = g_new (guint, g->edges->len + 1);
+  /* Read-from edges are left out: a read waits for its write through the
+   * current value instead, so "ready" means ready but for that write. */
   for (guint i = 0; i < g->edges->len; i++) {
     const ConsEdge *e = &g_array_index (g->edges, ConsEdge, i);
+    if (e->kind == CONS_EDGE_RF)
+      continue;
     indeg[e->to]++;
     out_start[e->from + 1]++;
   }
@@ -206,19 +283,22 @@ view_worklist (const ConsGraph *g, const GArray *reads)
     g_autofree guint *fill = g_memdup2 (out_start, sizeof (guint) * (n + 1));
     for (guint i = 0; i < g->edges->len; i++) {
       const ConsEdge *e = &g_array_index (g->edges, ConsEdge, i);
-      out_list[fill[e->from]++] = e->to;
+      if (e->kind != CONS_EDGE_RF)
+        out_list[fill[e->from]++] = e->to;
     }
   }
   /* waiting[w]: unplaced reads of p that return write node w's value;
-   * waiting_nil[key]: those that return nil.  cur[key]: node of the key's
-   * current write, -1 for nil. */
+   * waiting_nil[key]: those that return nil; ready_rd[w]: how many of
+   * w's reads are ready. */
   g_autofree guint *waiting = g_new0 (guint, n + 1);
+  g_autofree guint *ready_rd = g_new0 (guint, n + 1);
   g_autofree guint *waiting_nil = g_new0 (guint, ch->n_key + 1);
   g_autofree int *cur = g_new (int, ch->n_key + 1);
   for (guint k = 0; k < ch->n_key; k++)
     cur[k] = -1;
   g_autofree gboolean *is_read = g_new0 (gboolean, n + 1);
-  g_autofree gboolean *ready_read = g_new0 (gboolean, n + 1);
+  g_autofree gboolean *placed = g_new0 (gboolean, n + 1);
+  g_autofree gboolean *ready = g_new0 (gboolean, n + 1);
   /* Reads of each write node (CSR), to wake them when it is placed. */
   g_autofree guint *rd_start = g_new0 (guint, n + 2);
   g_autofree guint *rd_list = g_new (guint, reads->len + 1);
@@ -245,40 +325,22 @@ view_worklist (const ConsGraph *g, const GArray *reads)
         rd_list[fill[g->op_node[s]]++] = r;
     }
   }
-  /* Worklists: `now` holds nodes to place at once (virtual nodes, reads
-   * that return the current value); `writes` ready writes; `blocked[key]`
-   * ready writes of key that would lose a waiting read. */
-  g_autoptr (GArray) now = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr (GArray) writes = g_array_new (FALSE, FALSE, sizeof (guint));
+  Worklist w = { g, indeg, waiting, waiting_nil, ready_rd, out_start, cur, placed, ready,
+                 g_array_new (FALSE, FALSE, sizeof (guint)), { { 0 } } };
+  for (guint t = 0; t < 4; t++)
+    w.tier[t] = (Fifo) { g_array_new (FALSE, FALSE, sizeof (guint)), 0 };
+  /* blocked[key]: ready writes of key held back by a waiting read. */
   g_autofree GArray **blocked = g_new0 (GArray *, ch->n_key + 1);
-  guint w_head = 0, placed = 0;
-  gboolean ok = TRUE;
+  guint n_placed = 0;
 #define WAITING(key) (cur[key] < 0 ? waiting_nil[key] : waiting[cur[key]])
-  /* Queues a node whose predecessors are all placed. */
-#define BECOMES_READY(v)                                                   \
-  do {                                                                     \
-    guint v_ = (v);                                                        \
-    int k_ = g->node_op[v_];                                               \
-    if (k_ < 0)                                                            \
-      g_array_append_val (now, v_);                                        \
-    else if (ch->is_write[k_])                                             \
-      g_array_append_val (writes, v_);                                     \
-    else {                                                                 \
-      int s_ = ch->src[k_];                                                \
-      int want_ = s_ >= 0 ? g->op_node[s_] : -1;                           \
-      ready_read[v_] = TRUE;                                               \
-      if (cur[ch->key[k_]] == want_)                                       \
-        g_array_append_val (now, v_);                                      \
-    }                                                                      \
-  } while (0)
   for (guint v = 0; v < n; v++)
     if (indeg[v] == 0)
-      BECOMES_READY (v);
-  while (ok) {
+      becomes_ready (&w, v);
+  for (;;) {
     guint v;
-    if (now->len > 0) {
-      v = g_array_index (now, guint, now->len - 1);
-      g_array_set_size (now, now->len - 1);
+    if (w.now->len > 0) {
+      v = g_array_index (w.now, guint, w.now->len - 1);
+      g_array_set_size (w.now, w.now->len - 1);
       int k = g->node_op[v];
       if (k >= 0 && is_read[v]) {
         int key = ch->key[k];
@@ -287,12 +349,18 @@ view_worklist (const ConsGraph *g, const GArray *reads)
         else
           waiting_nil[key]--;
         if (WAITING (key) == 0 && blocked[key] != NULL) {
-          g_array_append_vals (writes, blocked[key]->data, blocked[key]->len);
+          for (guint i = 0; i < blocked[key]->len; i++) {
+            guint u = g_array_index (blocked[key], guint, i);
+            if (!placed[u])
+              fifo_push (&w.tier[write_tier (&w, u)], u);
+          }
           g_array_set_size (blocked[key], 0);
         }
       }
-    } else if (w_head < writes->len) {
-      v = g_array_index (writes, guint, w_head++);
+    } else if (fifo_pop (&w.tier[0], &v) || fifo_pop (&w.tier[1], &v)
+               || fifo_pop (&w.tier[2], &v) || fifo_pop (&w.tier[3], &v)) {
+      if (placed[v])
+        continue;
       int key = ch->key[g->node_op[v]];
       if (WAITING (key) > 0) {
         if (blocked[key] == NULL)
@@ -302,33 +370,32 @@ view_worklist (const ConsGraph *g, const GArray *reads)
       }
       cur[key] = (int) v;
       for (guint j = rd_start[v]; j < rd_start[v + 1]; j++)
-        if (ready_read[rd_list[j]])
-          g_array_append_val (now, rd_list[j]);
-      if (w_head > 4096 && w_head * 2 > writes->len) {
-        g_array_remove_range (writes, 0, w_head);
-        w_head = 0;
-      }
+        if (ready[rd_list[j]])
+          g_array_append_val (w.now, rd_list[j]);
     } else {
       break;
     }
-    placed++;
+    placed[v] = TRUE;
+    n_placed++;
     /* Its successors: the next node of its chain and the extra edges. */
     GArray *chain = g->chains[g->chain[v]];
     if ((guint) g->cpos[v] + 1 < chain->len) {
       guint u = g_array_index (chain, guint, g->cpos[v] + 1);
       if (--indeg[u] == 0)
-        BECOMES_READY (u);
+        becomes_ready (&w, u);
     }
     for (guint j = out_start[v]; j < out_start[v + 1]; j++)
       if (--indeg[out_list[j]] == 0)
-        BECOMES_READY (out_list[j]);
+        becomes_ready (&w, out_list[j]);
   }
-#undef BECOMES_READY
 #undef WAITING
   for (guint k = 0; k < ch->n_key; k++)
     if (blocked[k] != NULL)
       g_array_unref (blocked[k]);
-  return ok && placed == n;
+  g_array_unref (w.now);
+  for (guint t = 0; t < 4; t++)
+    g_array_unref (w.tier[t].q);
+  return n_placed == n;
 }
 
 void
@@ -348,7 +415,10 @@ cons_check_view (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, ChkC
     /* Writes that no read of p must follow can go after all of them. */
     g_autoptr (ConsGraph) g = cons_graph_restrict (full, reads);
     int64_t pid = g_array_index (ch->ops, ChkOp, ch->op[g_array_index (ch->by_proc[p], guint, 0)]).process;
-    guint64 need = cons_graph_memory_estimate (full) + cons_graph_memory_estimate (g);
+    /* The graphs themselves, then (if the worklist finds no view) the
+     * reachability that the saturation and the search need. */
+    guint64 need = cons_graph_memory_estimate (full) - cons_graph_reach_cells (full) * sizeof (int)
+                   + cons_graph_memory_estimate (g) - cons_graph_reach_cells (g) * sizeof (int);
     if (opt->memory_limit_bytes > 0 && need > opt->memory_limit_bytes) {
       unknown = TRUE;
       g_free (res->note);
@@ -356,6 +426,21 @@ cons_check_view (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, ChkC
                                    "chains) needs about %" G_GUINT64_FORMAT " MiB: more than "
                                    "the memory limit of %" G_GUINT64_FORMAT " MiB", pid, g->n,
                                    g->n_chain, (need + (1 << 20) - 1) >> 20,
+                                   (guint64) opt->memory_limit_bytes >> 20);
+      continue;
+    }
+    /* A view found directly is the witness: no reachability needed. */
+    if (view_worklist (g, reads))
+      continue;
+    need += cons_graph_reach_cells (g) * sizeof (int);
+    if (opt->memory_limit_bytes > 0 && need > opt->memory_limit_bytes) {
+      unknown = TRUE;
+      g_free (res->note);
+      res->note = g_strdup_printf ("process %" G_GINT64_FORMAT "'s view (%u operations, %u "
+                                   "chains) needs about %" G_GUINT64_FORMAT " MiB with its "
+                                   "reachability: more than the memory limit of %"
+                                   G_GUINT64_FORMAT " MiB", pid, g->n, g->n_chain,
+                                   (need + (1 << 20) - 1) >> 20,
                                    (guint64) opt->memory_limit_bytes >> 20);
       continue;
     }
