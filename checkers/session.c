@@ -185,7 +185,8 @@ reads_ordered (const ConsGraph *g, const GArray *reads)
  * differentiated, so that value never comes back and the read would be
  * lost).  Among ready writes, first those no read of p returns, then those
  * whose reads are all ready (they are placed right after it), then those
- * other nodes wait for, then the others.  TRUE if every node was placed: the order is then a view.  FALSE
+ * with some ready read, then those other nodes wait for, then the
+ * others.  TRUE if every node was placed: the order is then a view.  FALSE
  * says nothing: the saturation and the exact search decide. */
 typedef struct {
   GArray *q;   /* guint nodes */
@@ -217,7 +218,7 @@ typedef struct {
   int *cur;                /* per key: node of the current write, -1 nil */
   gboolean *placed, *ready;
   GArray *now;             /* nodes to place at once */
-  Fifo tier[4];            /* ready writes, by tier */
+  Fifo tier[5];            /* ready writes, by tier */
 } Worklist;
 
 static guint
@@ -227,11 +228,13 @@ write_tier (const Worklist *w, guint v)
     return 0;
   if (w->ready_rd[v] == w->waiting[v])
     return 1;
+  if (w->ready_rd[v] > 0)
+    return 2;
   /* Writes that other nodes wait for before those that only reads do. */
   const ConsGraph *g = w->g;
   gboolean needed = w->out_start[v + 1] > w->out_start[v]
                     || (guint) g->cpos[v] + 1 < g->chains[g->chain[v]]->len;
-  return needed ? 2 : 3;
+  return needed ? 3 : 4;
 }
 
 /* v's predecessors are all placed. */
@@ -251,9 +254,12 @@ becomes_ready (Worklist *w, guint v)
     int want = s >= 0 ? g->op_node[s] : -1;
     if (w->cur[ch->key[k]] == want)
       g_array_append_val (w->now, v);
-    if (want >= 0 && ++w->ready_rd[want] == w->waiting[want] && w->ready[want]
-        && !w->placed[want])
-      fifo_push (&w->tier[1], (guint) want);
+    if (want >= 0) {
+      /* The write moves up a tier with its first ready read and its last. */
+      guint got = ++w->ready_rd[want];
+      if ((got == 1 || got == w->waiting[want]) && w->ready[want] && !w->placed[want])
+        fifo_push (&w->tier[write_tier (w, (guint) want)], (guint) want);
+    }
   }
 }
 
@@ -327,7 +333,7 @@ view_worklist (const ConsGraph *g, const GArray *reads)
   }
   Worklist w = { g, indeg, waiting, waiting_nil, ready_rd, out_start, cur, placed, ready,
                  g_array_new (FALSE, FALSE, sizeof (guint)), { { 0 } } };
-  for (guint t = 0; t < 4; t++)
+  for (guint t = 0; t < 5; t++)
     w.tier[t] = (Fifo) { g_array_new (FALSE, FALSE, sizeof (guint)), 0 };
   /* blocked[key]: ready writes of key held back by a waiting read. */
   g_autofree GArray **blocked = g_new0 (GArray *, ch->n_key + 1);
@@ -358,7 +364,8 @@ view_worklist (const ConsGraph *g, const GArray *reads)
         }
       }
     } else if (fifo_pop (&w.tier[0], &v) || fifo_pop (&w.tier[1], &v)
-               || fifo_pop (&w.tier[2], &v) || fifo_pop (&w.tier[3], &v)) {
+               || fifo_pop (&w.tier[2], &v) || fifo_pop (&w.tier[3], &v)
+               || fifo_pop (&w.tier[4], &v)) {
       if (placed[v])
         continue;
       int key = ch->key[g->node_op[v]];
@@ -393,7 +400,7 @@ view_worklist (const ConsGraph *g, const GArray *reads)
     if (blocked[k] != NULL)
       g_array_unref (blocked[k]);
   g_array_unref (w.now);
-  for (guint t = 0; t < 4; t++)
+  for (guint t = 0; t < 5; t++)
     g_array_unref (w.tier[t].q);
   return n_placed == n;
 }
