@@ -405,6 +405,15 @@ view_worklist (const ConsGraph *g, const GArray *reads)
   return n_placed == n;
 }
 
+/* "17 MiB", "300 KiB": a size for a sentence, rounded up. */
+static char *
+size_text (guint64 bytes)
+{
+  if (bytes >= ((guint64) 1 << 20))
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " MiB", (bytes + (1 << 20) - 1) >> 20);
+  return g_strdup_printf ("%" G_GUINT64_FORMAT " KiB", (bytes + 1023) >> 10);
+}
+
 void
 cons_check_view (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, ChkConsResult *res)
 {
@@ -429,11 +438,10 @@ cons_check_view (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, ChkC
     if (opt->memory_limit_bytes > 0 && need > opt->memory_limit_bytes) {
       unknown = TRUE;
       g_free (res->note);
+      g_autofree char *need_s = size_text (need), *cap_s = size_text (opt->memory_limit_bytes);
       res->note = g_strdup_printf ("process %" G_GINT64_FORMAT "'s view (%u operations, %u "
-                                   "chains) needs about %" G_GUINT64_FORMAT " MiB: more than "
-                                   "the memory limit of %" G_GUINT64_FORMAT " MiB", pid, g->n,
-                                   g->n_chain, (need + (1 << 20) - 1) >> 20,
-                                   (guint64) opt->memory_limit_bytes >> 20);
+                                   "chains) needs about %s: more than the memory limit of %s",
+                                   pid, g->n, g->n_chain, need_s, cap_s);
       continue;
     }
     /* A view found directly is the witness: no reachability needed. */
@@ -443,12 +451,11 @@ cons_check_view (const ConsHist *ch, ChkModel m, const ChkConsOptions *opt, ChkC
     if (opt->memory_limit_bytes > 0 && need > opt->memory_limit_bytes) {
       unknown = TRUE;
       g_free (res->note);
+      g_autofree char *need_s = size_text (need), *cap_s = size_text (opt->memory_limit_bytes);
       res->note = g_strdup_printf ("process %" G_GINT64_FORMAT "'s view (%u operations, %u "
-                                   "chains) needs about %" G_GUINT64_FORMAT " MiB with its "
-                                   "reachability: more than the memory limit of %"
-                                   G_GUINT64_FORMAT " MiB", pid, g->n, g->n_chain,
-                                   (need + (1 << 20) - 1) >> 20,
-                                   (guint64) opt->memory_limit_bytes >> 20);
+                                   "chains) needs about %s with its reachability: more than "
+                                   "the memory limit of %s", pid, g->n, g->n_chain, need_s,
+                                   cap_s);
       continue;
     }
     if (cons_graph_reach_cells (g) > CONS_VC_LIMIT) {

@@ -173,3 +173,37 @@ Test (consistency_cli, check_refuses_non_differentiated)
   g_unlink (file);
   g_rmdir (dir);
 }
+
+/* --max-memory bounds the session guarantees: past the cap, unknown (exit
+ * 3) with the reason; with room, the verdict. */
+Test (consistency_cli, session_guarantees_honour_max_memory)
+{
+  GString *text = g_string_new (NULL);
+  for (int i = 0; i < 300; i++) {
+    int p = i % 5, k = i % 7;
+    g_string_append_printf (text, "{:process %d, :type :invoke, :f :write, :value [k%d %d]}\n"
+                                  "{:process %d, :type :ok, :f :write, :value [k%d %d]}\n"
+                                  "{:process %d, :type :invoke, :f :read, :value [k%d nil]}\n"
+                                  "{:process %d, :type :ok, :f :read, :value [k%d %d]}\n",
+                            p, k, i + 1, p, k, i + 1, p, k, p, k, i + 1);
+  }
+  g_autofree char *dir = g_dir_make_tmp ("dsim-cap-XXXXXX", NULL);
+  cr_assert_not_null (dir);
+  g_autofree char *file = g_build_filename (dir, "h.edn", NULL);
+  cr_assert (g_file_set_contents (file, text->str, (gssize) text->len, NULL));
+  g_string_free (text, TRUE);
+  const char *models[] = { "read-your-writes", "monotonic-writes", "writes-follow-reads",
+                           "monotonic-reads" };
+  for (guint i = 0; i < G_N_ELEMENTS (models); i++) {
+    g_autofree char *out = NULL, *err = NULL;
+    const char *args[] = { "check", file, "--model", models[i], "--max-memory", "1K", NULL };
+    cr_expect_eq (test_run_dsim (args, &out, &err), 3, "%s: %s%s", models[i], out, err);
+    cr_expect (strstr (out, "unknown") != NULL && strstr (out, "memory limit of 1 KiB") != NULL,
+               "%s: %s", models[i], out);
+    g_autofree char *out2 = NULL, *err2 = NULL;
+    const char *roomy[] = { "check", file, "--model", models[i], "--max-memory", "64M", NULL };
+    cr_expect_eq (test_run_dsim (roomy, &out2, &err2), 0, "%s: %s%s", models[i], out2, err2);
+  }
+  g_unlink (file);
+  g_rmdir (dir);
+}
