@@ -12,15 +12,19 @@
  * (Terry et al. PDIS 1994 state the guarantees for servers and sessions;
  * these are the same demands read on the history.)
  *
- * The required orders are a graph; "w must come before src(r) whenever w
- * is a write of r's key that precedes r" is added until nothing changes.
- * A cycle, or a read of nil preceded by a write of its key, is a
- * violation.  When p's reads are in program order (monotonic-reads, pram,
- * session) an acyclic result is a witness: place before each read, in
- * order, the writes that must precede it.  Otherwise a linear worklist
- * (view_worklist) looks for a view directly, and only when it gets stuck
- * does an exact search over the order of the writes decide.  The graphs
- * and the search's memo stay under opt->memory_limit_bytes, else unknown. */
+ * The required orders are a graph.  A linear worklist (view_worklist)
+ * first tries to place its nodes in an order that is a view; if it places
+ * them all, that order is the witness and nothing else is built.  Else
+ * "w must come before src(r) whenever w is a write of r's key that
+ * precedes r" is added until nothing changes.  A cycle, or a read of nil
+ * preceded by a write of its key, is a violation.  When p's reads are in
+ * program order (monotonic-reads, pram, session) an acyclic result is a
+ * witness: place before each read, in order, the writes that must precede
+ * it.  Otherwise the worklist tries again on the saturated graph, and only
+ * when it gets stuck does an exact search over the order of the writes
+ * decide.  The graphs, their reachability and the search's memo are
+ * counted against opt->memory_limit_bytes before they are built: past it,
+ * unknown with the reason. */
 #include "checkers/cons_internal.h"
 
 typedef struct {
