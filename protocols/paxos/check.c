@@ -1,0 +1,219 @@
+/* check.c: Paxos's safety properties, checked across all nodes after every
+ * step.  Section 2.1 of the paper:
+ *
+ *  "Only a value that has been proposed may be chosen,
+ *   Only a single value is chosen, and
+ *   A process never learns that a value has been chosen unless it actually
+ *   has been."
+ *
+ * and section 2.2's P1a: "An acceptor can accept a proposal numbered n iff
+ * it has not responded to a prepare request having a number greater than
+ * n."  Section 3 adds that the servers execute the same commands in the
+ * same order.
+ *
+ * Every node logs each accept and each apply in a ring (PaxosNode.ev); the
+ * check reads what is new since the last step, so its cost is the work the
+ * step did, not the length of the log.  The ghost keeps, per slot over the
+ * whole run, the tally of every ballot's acceptors and what was chosen: a
+ * command is chosen when a majority accepted it in one ballot, whether or
+ * not any learner ever hears of it.  A broken property is reported as
+ * "agreement: ...", and so on: the name (which a scenario's
+ * `expect = violation invariant:NAME` matches), the slot, then the nodes. */
+#include "protocols/paxos/paxos.h"
+
+#include <string.h>
+
+#define EV_SLOT_MASK ((UINT64_C (1) << 56) - 1)
+
+static void
+nodes_of (uint32_t mask, GString *out)
+{
+  gboolean first = TRUE;
+  for (int i = 0; i < PROTO_MAX_NODES; i++)
+    if (mask & (1u << i)) {
+      g_string_append_printf (out, "%sn%d", first ? "" : " ", i + 1);
+      first = FALSE;
+    }
+}
+
+static void
+ballot_str (uint64_t b, GString *out)
+{
+  paxos_format_ballot (b, out);
+}
+
+/* The ghost's record of `slot`, or NULL if it has been reused for a later
+ * slot (the ghost remembers the last PAXOS_GHOST_SLOTS slots). */
+static PaxosGhostSlot *
+ghost_slot (PaxosGhost *g, uint64_t slot)
+{
+  PaxosGhostSlot *gs = &g->slots[slot % PAXOS_GHOST_SLOTS];
+  if (gs->slot == slot)
+    return gs;
+  if (gs->slot > slot)
+    return NULL;
+  memset (gs, 0, sizeof *gs);
+  gs->slot = slot;
+  return gs;
+}
+
+static gboolean
+check_accept (PaxosGhost *g, int i, const PaxosEv *e, uint64_t slot, int n_nodes, GString *why)
+{
+  /* P1a, over the whole run: a promise made before a crash still binds
+   * (aux is the higher of the promise held and the one the node's disk
+   * gave back when it booted; a promise lost with a sync that never
+   * completed was never sent). */
+  uint64_t promised = e->aux;
+  if (e->ballot < promised) {
+    g_string_append (why, "promises-respected: n");
+    g_string_append_printf (why, "%d accepted ballot ", i + 1);
+    ballot_str (e->ballot, why);
+    g_string_append_printf (why, " for slot %" G_GUINT64_FORMAT " after promising ballot ", slot);
+    ballot_str (promised, why);
+    return FALSE;
+  }
+  PaxosGhostSlot *gs = ghost_slot (g, slot);
+  if (gs == NULL)
+    return TRUE;
+  int t = -1, lowest = 0;
+  for (int k = 0; k < PAXOS_GHOST_BALLOTS; k++) {
+    if (gs->tally[k].ballot == e->ballot)
+      t = k;
+    if (gs->tally[k].ballot < gs->tally[lowest].ballot)
+      lowest = k;
+  }
+  if (t < 0 && e->ballot <= gs->evicted_max)
+    return TRUE; /* a ballot the ghost no longer tallies: cannot judge */
+  if (t < 0) {
+    t = lowest;
+    if (gs->tally[t].ballot > gs->evicted_max)
+      gs->evicted_max = gs->tally[t].ballot;
+    memset (&gs->tally[t], 0, sizeof gs->tally[t]);
+    gs->tally[t].ballot = e->ballot;
+    gs->tally[t].hash = e->hash;
+  }
+  __typeof__ (gs->tally[0]) *tl = &gs->tally[t];
+  int owner = paxos_ballot_node (e->ballot);
+  /* Section 2.5: a proposal is numbered once and carries one value; the
+   * proposer's own acceptor accepts it first (proposer.c). */
+  if (tl->hash != e->hash) {
+    g_string_append_printf (why, "validity: slot %" G_GUINT64_FORMAT ", ballot ", slot);
+    ballot_str (e->ballot, why);
+    g_string_append_printf (why, ": n%d accepted a value other than the one ", i + 1);
+    nodes_of (tl->voters, why);
+    g_string_append (why, " accepted in that ballot");
+    return FALSE;
+  }
+  if (owner == i)
+    tl->proposer_seen = TRUE;
+  else if (!tl->proposer_seen) {
+    g_string_append_printf (why, "validity: n%d accepted a value for slot %" G_GUINT64_FORMAT
+                            " in ballot ", i + 1, slot);
+    ballot_str (e->ballot, why);
+    g_string_append_printf (why, " that its proposer n%d never proposed", owner + 1);
+    return FALSE;
+  }
+  tl->voters |= 1u << i;
+  if (__builtin_popcount (tl->voters) < paxos_majority (n_nodes))
+    return TRUE;
+  if (gs->chosen_hash == 0) {
+    gs->chosen_hash = tl->hash;
+    gs->chosen_ballot = tl->ballot;
+    gs->chosen_voters = tl->voters;
+  } else if (gs->chosen_hash != tl->hash) {
+    g_string_append_printf (why, "agreement: two values chosen for slot %" G_GUINT64_FORMAT
+                            ": one in ballot ", slot);
+    ballot_str (gs->chosen_ballot, why);
+    g_string_append (why, " (accepted by ");
+    nodes_of (gs->chosen_voters, why);
+    g_string_append (why, "), another in ballot ");
+    ballot_str (tl->ballot, why);
+    g_string_append (why, " (accepted by ");
+    nodes_of (tl->voters, why);
+    g_string_append (why, ")");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_sequence (PaxosGhostSlot *gs, int i, uint64_t slot, uint64_t chain, GString *why)
+{
+  if (gs->applied_node == 0) {
+    gs->applied_node = i + 1;
+    gs->applied_chain = chain;
+    return TRUE;
+  }
+  if (gs->applied_chain == chain)
+    return TRUE;
+  g_string_append_printf (why, "same-sequence: n%d and n%d applied different commands up to "
+                          "slot %" G_GUINT64_FORMAT, gs->applied_node, i + 1, slot);
+  return FALSE;
+}
+
+static gboolean
+check_apply (PaxosGhost *g, int i, const PaxosEv *e, uint64_t slot, GString *why)
+{
+  PaxosGhostSlot *gs = ghost_slot (g, slot);
+  if (gs == NULL)
+    return TRUE;
+  if (gs->chosen_hash == 0) {
+    g_string_append_printf (why, "learned-only-chosen: n%d applied slot %" G_GUINT64_FORMAT
+                            ", where no majority has accepted any value", i + 1, slot);
+    return FALSE;
+  }
+  if (gs->chosen_hash != e->hash) {
+    g_string_append_printf (why, "agreement: n%d applied a value at slot %" G_GUINT64_FORMAT
+                            " other than the one chosen in ballot ", i + 1, slot);
+    ballot_str (gs->chosen_ballot, why);
+    g_string_append (why, " (accepted by ");
+    nodes_of (gs->chosen_voters, why);
+    g_string_append (why, ")");
+    return FALSE;
+  }
+  return check_sequence (gs, i, slot, e->aux, why);
+}
+
+gboolean
+paxos_check (void *ghost, const void *const *states, const gboolean *is_up,
+             const ProtoCtx *ctxs, int n_nodes, GString *why)
+{
+  PaxosGhost *g = ghost;
+  for (int i = 0; i < n_nodes; i++) {
+    const PaxosNode *node = states[i];
+    /* A node that is down, or stopped on a damaged disk, may hold any
+     * bytes: only a running node's state counts. */
+    if (!is_up[i] || node->is_halted)
+      continue;
+    if (g->seed[i] != ctxs[i].seed) {
+      g->seed[i] = ctxs[i].seed;
+      g->seen[i] = 0;
+    }
+    g_assert (node->ev_count - g->seen[i] <= PAXOS_EV_RING);
+    for (uint64_t k = g->seen[i]; k < node->ev_count; k++) {
+      const PaxosEv *e = &node->ev[k % PAXOS_EV_RING];
+      uint64_t slot = e->slot & EV_SLOT_MASK;
+      gboolean ok = TRUE;
+      switch ((PaxosEvKind) (e->slot >> 56)) {
+      case PAXOS_EV_ACCEPT:
+        ok = check_accept (g, i, e, slot, n_nodes, why);
+        break;
+      case PAXOS_EV_APPLY:
+        ok = check_apply (g, i, e, slot, why);
+        break;
+      case PAXOS_EV_SNAPSHOT: {
+        PaxosGhostSlot *gs = ghost_slot (g, slot);
+        ok = gs == NULL || check_sequence (gs, i, slot, e->aux, why);
+        break;
+      }
+      }
+      if (!ok) {
+        g->seen[i] = k + 1;
+        return FALSE;
+      }
+    }
+    g->seen[i] = node->ev_count;
+  }
+  return TRUE;
+}
