@@ -409,12 +409,14 @@ view_worklist (const ConsGraph *g, const GArray *reads)
   return n_placed == n;
 }
 
-/* "17 MiB", "300 KiB": a size for a sentence, rounded up. */
+/* "17 MiB", "1200 KiB": a size for a sentence, rounded up (in KiB below
+ * 16 MiB unless it is a whole number of MiB). */
 static char *
 size_text (guint64 bytes)
 {
-  if (bytes >= ((guint64) 1 << 20))
-    return g_strdup_printf ("%" G_GUINT64_FORMAT " MiB", (bytes + (1 << 20) - 1) >> 20);
+  const guint64 mib = (guint64) 1 << 20;
+  if (bytes % mib == 0 || bytes >= 16 * mib)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " MiB", (bytes + mib - 1) / mib);
   return g_strdup_printf ("%" G_GUINT64_FORMAT " KiB", (bytes + 1023) >> 10);
 }
 
