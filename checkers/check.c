@@ -1,6 +1,7 @@
 /* check.c: verdicts, kinds, reports and the table of models. */
 #include "checkers/check.h"
 #include "checkers/linearizable.h"
+#include "checkers/lin_model_mutex.h"
 
 #include <string.h>
 
@@ -21,6 +22,7 @@ check_consistency (const ChkHistory *h, const GArray *ops, int variant,
   chk_cons_options_init (&copt);
   copt.deadline_us = opt->deadline_us;
   copt.max_states = opt->max_states;
+  copt.memory_limit_bytes = opt->memory_limit_bytes;
   copt.quiescent_after_us = opt->quiescent_after_us;
   copt.max_violations = 1;
   g_autoptr (ChkConsResult) res = chk_consistency_check (h, ops, (ChkModel) variant, &copt,
@@ -118,6 +120,7 @@ static const char *const kind_names[] = {
   [CHK_KIND_REGISTER] = "register",
   [CHK_KIND_CAS_REGISTER] = "cas-register",
   [CHK_KIND_KV] = "kv",
+  [CHK_KIND_MUTEX] = "mutex",
 };
 
 const char *
@@ -149,8 +152,10 @@ op_fn_name (const ChkHistory *h, const ChkOp *op)
 }
 
 static gboolean
-kind_allows (ChkKind kind, ChkFn f)
+kind_allows (ChkKind kind, ChkFn f, const char *name)
 {
+  if (kind == CHK_KIND_MUTEX)
+    return f == CHK_F_OTHER && lin_mutex_is_op (name);
   switch (f) {
   case CHK_F_READ: case CHK_F_WRITE: return TRUE;
   case CHK_F_CAS: return kind == CHK_KIND_CAS_REGISTER;
@@ -166,18 +171,19 @@ chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced, ChkKind
 {
   ChkKind k = forced;
   if (k == CHK_KIND_AUTO) {
-    gboolean kv = h->format == CHK_FORMAT_PORCUPINE_KV, cas = FALSE;
+    gboolean kv = h->format == CHK_FORMAT_PORCUPINE_KV, cas = FALSE, mutex = FALSE;
     for (guint i = 0; i < ops->len; i++) {
       const ChkOp *op = &g_array_index (ops, ChkOp, i);
       const char *name = op_fn_name (h, op);
       kv = kv || op->f == CHK_F_APPEND || strcmp (name, "get") == 0 || strcmp (name, "put") == 0;
       cas = cas || op->f == CHK_F_CAS;
+      mutex = mutex || (op->f == CHK_F_OTHER && lin_mutex_is_op (name));
     }
-    k = kv ? CHK_KIND_KV : cas ? CHK_KIND_CAS_REGISTER : CHK_KIND_REGISTER;
+    k = kv ? CHK_KIND_KV : mutex ? CHK_KIND_MUTEX : cas ? CHK_KIND_CAS_REGISTER : CHK_KIND_REGISTER;
   }
   for (guint i = 0; i < ops->len; i++) {
     const ChkOp *op = &g_array_index (ops, ChkOp, i);
-    if (kind_allows (k, op->f))
+    if (kind_allows (k, op->f, op_fn_name (h, op)))
       continue;
     const ChkEvent *ev = chk_history_get (h, (guint) op->call);
     g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
@@ -187,6 +193,7 @@ chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced, ChkKind
                  op_fn_name (h, op), op->process, chk_kind_name (k),
                  k == CHK_KIND_REGISTER       ? "read or write"
                  : k == CHK_KIND_CAS_REGISTER ? "read, write or cas"
+                 : k == CHK_KIND_MUTEX        ? "acquire or release"
                                               : "get, put or append");
     return FALSE;
   }

@@ -18,13 +18,15 @@ typedef enum {
   CHK_KIND_REGISTER,     /* read, write; initial value nil */
   CHK_KIND_CAS_REGISTER, /* read, write, cas [expected new]; initial value nil */
   CHK_KIND_KV,           /* get, put, append of strings per key; initial value "" */
+  CHK_KIND_MUTEX,        /* acquire, release (Knossos's mutex); initially free */
 } ChkKind;
 
-/* "auto", "register", "cas-register", "kv" */
+/* "auto", "register", "cas-register", "kv", "mutex" */
 const char *chk_kind_name (ChkKind k);
 gboolean chk_kind_from_name (const char *name, ChkKind *kind);
 /* The kind of a history: kv if it comes from a Porcupine kv log or has an
- * append, get or put; cas-register if it has a cas; register otherwise.
+ * append, get or put; mutex if it has an acquire or release; cas-register
+ * if it has a cas; register otherwise.
  * With `forced` set, checks that the operations fit that kind instead and
  * says which operation does not (CHK_ERROR_INPUT). */
 gboolean chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced,

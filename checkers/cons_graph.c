@@ -514,6 +514,7 @@ typedef struct {
   guint64 states;
   gboolean gave_up;
   guint placed;
+  gsize memory;  /* bytes held by the remembered failed states */
 } Search;
 
 static gboolean
@@ -621,8 +622,12 @@ search (Search *s)
         s->next[c]--;
         s->cur[ch->key[k]] = old;
       }
-      if (!ok && !s->gave_up)
+      if (!ok && !s->gave_up) {
         g_hash_table_add (s->failed, g_bytes_ref (key));
+        s->memory += g_bytes_get_size (key) + 64; /* the bytes, GBytes and table slot */
+        if (s->opt->memory_limit_bytes > 0 && s->memory >= s->opt->memory_limit_bytes)
+          s->gave_up = TRUE;
+      }
     }
     g_bytes_unref (key);
   }
@@ -636,7 +641,7 @@ search (Search *s)
 
 ChkVerdict
 cons_view_search (const ConsGraph *g, const GArray *reads, const ChkConsOptions *opt,
-                  guint64 *states)
+                  guint64 *states, gsize *memory)
 {
   Search s = { .g = g, .opt = opt };
   s.checked = g_new0 (gboolean, g->n > 0 ? g->n : 1);
@@ -656,6 +661,8 @@ cons_view_search (const ConsGraph *g, const GArray *reads, const ChkConsOptions 
   }
   gboolean ok = search (&s);
   *states += s.states;
+  if (memory != NULL)
+    *memory = s.memory;
   g_free (s.checked);
   g_free (s.next);
   g_free (s.cur);

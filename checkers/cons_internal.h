@@ -165,9 +165,18 @@ gboolean cons_view_saturate (ConsGraph *g, const GArray *reads, const ConsSatNam
 
 /* Exact search for a total order of g's nodes extending its edges in which
  * every read in `reads` returns the last preceding write of its key.
- * Returns ok / violation / unknown (deadline or state bound). */
+ * Returns ok / violation / unknown (deadline, state bound, or the memory
+ * cap: *memory, if not NULL, gets the bytes its memo of failed states
+ * held, which reach opt->memory_limit_bytes when that was the reason). */
 ChkVerdict cons_view_search (const ConsGraph *g, const GArray *reads, const ChkConsOptions *opt,
-                             guint64 *states);
+                             guint64 *states, gsize *memory);
+/* The memory a view check needs for g's reachability and edges (bytes). */
+static inline guint64
+cons_graph_memory_estimate (const ConsGraph *g)
+{
+  return cons_graph_reach_cells (g) * sizeof (int) + (guint64) g->n * 48
+         + (guint64) g->edges->len * 2 * sizeof (ConsEdge);
+}
 
 /* Sentences. */
 ChkConsViolation *cons_violation_new (const char *pattern);

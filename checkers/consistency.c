@@ -73,7 +73,7 @@ void
 chk_cons_options_init (ChkConsOptions *opt)
 {
   *opt = (ChkConsOptions) { .deadline_us = 0, .max_states = 0, .quiescent_after_us = -1,
-                            .max_violations = 3 };
+                            .max_violations = 3, .memory_limit_bytes = 0 };
 }
 
 static const ModelInfo *

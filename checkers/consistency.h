@@ -108,6 +108,9 @@ typedef struct {
   int64_t quiescent_after_us;
   /* Most violations reported per check (at least 1). */
   guint max_violations;
+  /* Memory a view check may use for its graphs and search (bytes); 0: no
+   * cap.  Reaching it gives unknown with the reason. */
+  gsize memory_limit_bytes;
 } ChkConsOptions;
 
 /* The defaults: no deadline, no state bound, no quiescence time, 3

@@ -5,6 +5,7 @@
 #include "checkers/linearizable.h"
 #include "checkers/lin_explain.h"
 #include "checkers/lin_search.h"
+#include "checkers/lin_model_mutex.h"
 
 #include <string.h>
 
@@ -251,8 +252,13 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
       lo.kind = op->status == CHK_OP_FAIL ? LIN_CAS_MISMATCH
                 : op->status == CHK_OP_INFO ? LIN_CAS_UNKNOWN : LIN_CAS;
       break;
-    case CHK_F_OTHER:
-      g_assert_not_reached (); /* rejected by chk_kind_detect */
+    case CHK_F_OTHER: /* chk_kind_detect let only the mutex's through */
+      lin_mutex_compile (p->model,
+                         chk_history_string (h, chk_history_get (h, (guint) op->call)->f_name),
+                         &lo);
+      if (op->status == CHK_OP_INFO) /* it may have taken effect, or not */
+        lo.kind = LIN_CAS_UNKNOWN;
+      break;
     }
     any_open |= lo.ret == G_MAXINT64 && lo.kind != LIN_READ;
     if (lo.kind == LIN_READ && is_kv)

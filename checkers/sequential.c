@@ -48,11 +48,14 @@ cons_check_sequential (const ConsHist *ch, const ChkConsOptions *opt, ChkConsRes
     /* Only possible without differentiation checks: po alone is acyclic. */
     g_assert_not_reached ();
   }
-  ChkVerdict found = cons_view_search (g, reads, opt, &res->states);
+  gsize memory = 0;
+  ChkVerdict found = cons_view_search (g, reads, opt, &res->states, &memory);
   res->verdict = found;
   if (found == CHK_VERDICT_UNKNOWN)
-    res->note = g_strdup_printf ("the search stopped after %" G_GUINT64_FORMAT " states",
-                                 res->states);
+    res->note = g_strdup_printf ("the search stopped after %" G_GUINT64_FORMAT " states%s",
+                                 res->states,
+                                 opt->memory_limit_bytes > 0 && memory >= opt->memory_limit_bytes
+                                   ? ": memory limit reached" : "");
   else if (found == CHK_VERDICT_VIOLATION) {
     ChkConsViolation *v = cons_violation_new ("NoTotalOrder");
     v->explanation = g_strdup_printf ("no single order of all operations that keeps each "

@@ -64,6 +64,7 @@ print_help (FILE *out)
 "  register        read, write; initial value nil\n"
 "  cas-register    read, write, cas [expected new]; initial value nil\n"
 "  kv              get, put, append of strings per key; initial value \"\"\n"
+"  mutex           acquire, release (Knossos's mutex); initially free\n"
 "  A history with keys is split per key and each key is checked on its own\n"
 "  (linearizability is local); --no-split checks all keys as one object.\n"
 "\n"
@@ -81,7 +82,7 @@ print_help (FILE *out)
 "\n"
 "Options:\n"
 "  --model NAMES        models to check (default linearizable)\n"
-"  --kind KIND          register, cas-register, kv or auto (default auto)\n"
+"  --kind KIND          register, cas-register, kv, mutex or auto (default auto)\n"
 "  --format text|json   text (default), or one JSON object per line per file\n"
 "                       and model, then a summary object\n"
 "  --timeout DURATION   per file and model, e.g. 500ms, 10s (default none);\n"
@@ -217,7 +218,7 @@ parse_args (int argc, char **argv, CheckArgs *a, GPtrArray *files)
         return DSIM_EXIT_USAGE;
     } else if (strcmp (name, "--kind") == 0) {
       if (!chk_kind_from_name (value, &a->opt.kind))
-        return cli_usage_error ("check: --kind '%s': expected register, cas-register, kv or auto",
+        return cli_usage_error ("check: --kind '%s': expected register, cas-register, kv, mutex or auto",
                                 value);
     } else if (strcmp (name, "--format") == 0) {
       if (strcmp (value, "json") != 0 && strcmp (value, "text") != 0)

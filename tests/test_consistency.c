@@ -615,3 +615,74 @@ Test (consistency, catalog_expected_verdicts)
   }
   cr_expect_geq (files, 12);
 }
+
+/* A sequentially consistent history of n operations: 8 processes, 20
+ * keys, each read returns the latest write of its key in one global order
+ * (every value distinct). */
+static char *
+sc_spec (Rng *r, int n)
+{
+  GString *s = g_string_new (NULL);
+  int last[20];
+  for (int k = 0; k < 20; k++)
+    last[k] = 0;
+  for (int i = 0; i < n; i++) {
+    int p = 1 + (int) rng_below (r, 8), k = (int) rng_below (r, 20);
+    if (rng_below (r, 3) == 0) {
+      last[k] = i + 1;
+      g_string_append_printf (s, "%s%d w k%d %d", i ? "; " : "", p, k, i + 1);
+    } else if (last[k] == 0) {
+      g_string_append_printf (s, "%s%d r k%d nil", i ? "; " : "", p, k);
+    } else {
+      g_string_append_printf (s, "%s%d r k%d %d", i ? "; " : "", p, k, last[k]);
+    }
+  }
+  return g_string_free (s, FALSE);
+}
+
+/* The single guarantees whose reads are not ordered in a view find one
+ * with the linear worklist: no search state on a 3,000-operation history. */
+Test (consistency, session_guarantees_need_no_search)
+{
+  Rng rng = { 77 };
+  g_autofree char *spec = sc_spec (&rng, 3000);
+  TestHist t = test_hist_parse (spec);
+  const ChkModel models[] = { CHK_MODEL_READ_YOUR_WRITES, CHK_MODEL_MONOTONIC_WRITES,
+                              CHK_MODEL_WRITES_FOLLOW_READS, CHK_MODEL_MONOTONIC_READS };
+  for (guint i = 0; i < G_N_ELEMENTS (models); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ChkConsResult) r = chk_consistency_check (t.h, t.ops, models[i], NULL, &error);
+    cr_assert_not_null (r, "%s", error ? error->message : "?");
+    cr_expect_eq (r->verdict, CHK_VERDICT_OK, "%s", chk_model_name (models[i]));
+    cr_expect_eq (r->states, 0, "%s: %" G_GUINT64_FORMAT " search states",
+                  chk_model_name (models[i]), r->states);
+  }
+  test_hist_clear (&t);
+}
+
+/* The view checks honour the memory cap: unknown, with the reason. */
+Test (consistency, session_guarantees_memory_cap)
+{
+  Rng rng = { 78 };
+  g_autofree char *spec = sc_spec (&rng, 3000);
+  TestHist t = test_hist_parse (spec);
+  const ChkModel models[] = { CHK_MODEL_READ_YOUR_WRITES, CHK_MODEL_MONOTONIC_WRITES,
+                              CHK_MODEL_WRITES_FOLLOW_READS, CHK_MODEL_MONOTONIC_READS,
+                              CHK_MODEL_PRAM, CHK_MODEL_SESSION };
+  for (guint i = 0; i < G_N_ELEMENTS (models); i++) {
+    ChkConsOptions opt;
+    chk_cons_options_init (&opt);
+    opt.memory_limit_bytes = 16 << 10;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ChkConsResult) r = chk_consistency_check (t.h, t.ops, models[i], &opt, &error);
+    cr_assert_not_null (r, "%s", error ? error->message : "?");
+    cr_expect_eq (r->verdict, CHK_VERDICT_UNKNOWN, "%s", chk_model_name (models[i]));
+    cr_expect (r->note != NULL && strstr (r->note, "memory limit") != NULL, "%s: note %s",
+               chk_model_name (models[i]), r->note ? r->note : "(none)");
+    opt.memory_limit_bytes = (gsize) 1 << 30;
+    g_autoptr (ChkConsResult) r2 = chk_consistency_check (t.h, t.ops, models[i], &opt, &error);
+    cr_assert_not_null (r2);
+    cr_expect_eq (r2->verdict, CHK_VERDICT_OK, "%s", chk_model_name (models[i]));
+  }
+  test_hist_clear (&t);
+}

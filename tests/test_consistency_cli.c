@@ -220,3 +220,48 @@ Test (consistency_cli, check_refuses_non_differentiated)
   g_unlink (file);
   g_rmdir (dir);
 }
+
+/* --max-memory bounds the session guarantees: past the cap, unknown (exit
+ * 3) with the reason; with room, the verdict.  Process 0 reads every write
+ * of the others, then writes k0 and reads an older k0: the worklist finds
+ * no view, and the saturation needs the reachability of 4,004 operations
+ * (about 2.5 MiB), more than a cap that loading the history fits in. */
+Test (consistency_cli, session_guarantees_honour_max_memory)
+{
+  GString *text = g_string_new (NULL);
+  int last_k0 = 0;
+  for (int i = 0; i < 2000; i++) {
+    int p = 1 + i % 4, k = i % 7, v = i + 1;
+    if (k == 0)
+      last_k0 = v;
+    g_string_append_printf (text, "{:process %d, :type :invoke, :f :write, :value [k%d %d]}\n"
+                                  "{:process %d, :type :ok, :f :write, :value [k%d %d]}\n"
+                                  "{:process 0, :type :invoke, :f :read, :value [k%d nil]}\n"
+                                  "{:process 0, :type :ok, :f :read, :value [k%d %d]}\n",
+                            p, k, v, p, k, v, k, k, v);
+  }
+  g_string_append_printf (text, "{:process 0, :type :invoke, :f :write, :value [k0 0]}\n"
+                                "{:process 0, :type :ok, :f :write, :value [k0 0]}\n"
+                                "{:process 0, :type :invoke, :f :read, :value [k0 nil]}\n"
+                                "{:process 0, :type :ok, :f :read, :value [k0 %d]}\n", last_k0);
+  g_autofree char *dir = g_dir_make_tmp ("dsim-cap-XXXXXX", NULL);
+  cr_assert_not_null (dir);
+  g_autofree char *file = g_build_filename (dir, "h.edn", NULL);
+  cr_assert (g_file_set_contents (file, text->str, (gssize) text->len, NULL));
+  g_string_free (text, TRUE);
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "check", file, "--model", "read-your-writes", "--max-memory", "1200K",
+                         NULL };
+  cr_expect_eq (test_run_dsim (args, &out, &err), 3, "%s%s", out, err);
+  cr_expect (strstr (out, "read-your-writes unknown") != NULL
+               && strstr (out, "process 0's view (4004 operations, 4004 chains) needs about 2597 KiB "
+                               "with its reachability: more than the memory limit of 1200 KiB")
+                    != NULL, "%s", out);
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  const char *roomy[] = { "check", file, "--model", "read-your-writes", "--max-memory", "64M",
+                          NULL };
+  cr_expect_eq (test_run_dsim (roomy, &out2, &err2), 1, "%s%s", out2, err2);
+  cr_expect (strstr (out2, "read-your-writes violation") != NULL, "%s", out2);
+  g_unlink (file);
+  g_rmdir (dir);
+}
