@@ -42,19 +42,47 @@ ballot_str (uint64_t b, GString *out)
   paxos_format_ballot (b, out);
 }
 
-/* The ghost's record of `slot`, or NULL if it has been reused for a later
- * slot (the ghost remembers the last PAXOS_GHOST_SLOTS slots). */
+/* The ghost's record of `slot`, made on first use: the ghost remembers
+ * every slot of the run. */
 static PaxosGhostSlot *
 ghost_slot (PaxosGhost *g, uint64_t slot)
 {
-  PaxosGhostSlot *gs = &g->slots[slot % PAXOS_GHOST_SLOTS];
-  if (gs->slot == slot)
-    return gs;
-  if (gs->slot > slot)
-    return NULL;
-  memset (gs, 0, sizeof *gs);
-  gs->slot = slot;
+  if (g->slots == NULL)
+    g->slots = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  PaxosGhostSlot *gs = g_hash_table_lookup (g->slots, &slot);
+  if (gs == NULL) {
+    gs = g_new0 (PaxosGhostSlot, 1);
+    gs->slot = slot;
+    g_hash_table_insert (g->slots, &gs->slot, gs);
+  }
   return gs;
+}
+
+void
+paxos_ghost_copy (void *dst, const void *src)
+{
+  PaxosGhost *d = dst;
+  const PaxosGhost *s = src;
+  d->slots = NULL;
+  if (s->slots == NULL)
+    return;
+  d->slots = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, s->slots);
+  while (g_hash_table_iter_next (&it, NULL, &value)) { /* order-free: a copy */
+    PaxosGhostSlot *gs = g_memdup2 (value, sizeof (PaxosGhostSlot));
+    g_hash_table_insert (d->slots, &gs->slot, gs);
+  }
+}
+
+void
+paxos_ghost_free (void *ghost)
+{
+  PaxosGhost *g = ghost;
+  if (g->slots != NULL)
+    g_hash_table_unref (g->slots);
+  g->slots = NULL;
 }
 
 static gboolean
@@ -74,8 +102,6 @@ check_accept (PaxosGhost *g, int i, const PaxosEv *e, uint64_t slot, int n_nodes
     return FALSE;
   }
   PaxosGhostSlot *gs = ghost_slot (g, slot);
-  if (gs == NULL)
-    return TRUE;
   int t = -1, lowest = 0;
   for (int k = 0; k < PAXOS_GHOST_BALLOTS; k++) {
     if (gs->tally[k].ballot == e->ballot)
@@ -156,8 +182,6 @@ static gboolean
 check_apply (PaxosGhost *g, int i, const PaxosEv *e, uint64_t slot, GString *why)
 {
   PaxosGhostSlot *gs = ghost_slot (g, slot);
-  if (gs == NULL)
-    return TRUE;
   if (gs->chosen_hash == 0) {
     g_string_append_printf (why, "learned-only-chosen: n%d applied slot %" G_GUINT64_FORMAT
                             ", where no majority has accepted any value", i + 1, slot);
@@ -204,7 +228,7 @@ paxos_check (void *ghost, const void *const *states, const gboolean *is_up,
         break;
       case PAXOS_EV_SNAPSHOT: {
         PaxosGhostSlot *gs = ghost_slot (g, slot);
-        ok = gs == NULL || check_sequence (gs, i, slot, e->aux, why);
+        ok = check_sequence (gs, i, slot, e->aux, why);
         break;
       }
       }
