@@ -47,6 +47,8 @@ ballot_str (uint64_t b, GString *out)
 static PaxosGhostSlot *
 ghost_slot (PaxosGhost *g, uint64_t slot)
 {
+  if (g->last != NULL && g->last->slot == slot)
+    return g->last; /* a step's events mostly name one slot */
   if (g->slots == NULL)
     g->slots = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
   PaxosGhostSlot *gs = g_hash_table_lookup (g->slots, &slot);
@@ -55,6 +57,7 @@ ghost_slot (PaxosGhost *g, uint64_t slot)
     gs->slot = slot;
     g_hash_table_insert (g->slots, &gs->slot, gs);
   }
+  g->last = gs;
   return gs;
 }
 
@@ -64,6 +67,7 @@ paxos_ghost_copy (void *dst, const void *src)
   PaxosGhost *d = dst;
   const PaxosGhost *s = src;
   d->slots = NULL;
+  d->last = NULL;
   if (s->slots == NULL)
     return;
   d->slots = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
@@ -83,6 +87,7 @@ paxos_ghost_free (void *ghost)
   if (g->slots != NULL)
     g_hash_table_unref (g->slots);
   g->slots = NULL;
+  g->last = NULL;
 }
 
 static gboolean

@@ -395,6 +395,7 @@ typedef struct {
    * paxos_ghost_free look after it).  A table rather than an array: a
    * slot number read from a Byzantine peer's message may be anything. */
   GHashTable *slots;
+  PaxosGhostSlot *last;   /* the slot looked up last (in slots), or NULL */
 } PaxosGhost;
 
 void paxos_ghost_copy (void *dst, const void *src);
