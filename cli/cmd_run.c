@@ -6,6 +6,7 @@
  * only when stderr is a terminal. */
 #include "cli/cli.h"
 #include "cli/run_checks.h"
+#include "sim/explore.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
 #include "viz/render.h"
@@ -310,10 +311,25 @@ run_one (const RunArgs *args, const SimConfig *cfg, const char *out_dir, RunOutc
   FILE *trace = NULL;
   if (trace_path != NULL && (trace = open_output (trace_path, &error)) == NULL)
     return cli_usage_error ("run: --trace: %s", error->message);
-  g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
+  /* A [replay] section pins the choices (README, "Model checking"): they
+   * are applied in order in the explore model of the scenario. */
+  g_autoptr (SimConfig) pinned = NULL;
+  if (cfg->replay->len > 0) {
+    pinned = sim_config_copy (cfg);
+    sim_explore_config_prepare (pinned);
+  }
+  g_autoptr (SimWorld) w = sim_world_new (pinned != NULL ? pinned : cfg, seed);
   if (trace != NULL)
     sim_world_set_trace_output (w, trace);
-  run_world (w, cfg);
+  if (pinned == NULL)
+    run_world (w, cfg);
+  else if (sim_world_replay (w, &error))
+    sim_world_finish (w);
+  else {
+    if (trace != NULL)
+      fclose (trace);
+    return cli_usage_error ("run: %s", error->message);
+  }
   if (trace != NULL && fclose (trace) != 0)
     return cli_usage_error ("run: %s: cannot write: %s", trace_path, g_strerror (errno));
 

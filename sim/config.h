@@ -104,6 +104,37 @@ typedef struct {
   int64_t start_us;         /* clients start after this */
 } SimWorkloadConfig;
 
+/* [explore]: the bounds of `dsim explore` (sim/explore.h; README, "Model
+ * checking").  Budgets count per path. */
+typedef enum {
+  SIM_EXPLORE_BFS,         /* breadth first: the shortest counterexample */
+  SIM_EXPLORE_DFS,         /* depth first, iterative deepening */
+  SIM_EXPLORE_RANDOM_WALK, /* random paths from the start */
+} SimExploreStrategy;
+
+typedef struct {
+  SimExploreStrategy strategy;
+  int depth;                /* choices per path at most */
+  int64_t max_states;       /* distinct states at most (0: no bound) */
+  int drops;                /* messages the explorer may lose */
+  int duplicates;           /* messages it may duplicate */
+  int crashes, restarts;    /* node crashes and restarts */
+  int ops;                  /* operations each client may start */
+  int64_t walks;            /* random-walk: number of walks */
+  int fingerprint_bits;     /* 64 or 128 */
+  gboolean deadlock;        /* report operations pending with nothing enabled */
+} SimExploreConfig;
+
+/* One choice of a pinned path (a [replay] section): `dsim run` applies
+ * these in order instead of picking choices by time. */
+typedef struct {
+  int kind;                 /* SimChoiceKind (sim/world.h) */
+  int endpoint;             /* node or client, -1 if none */
+  uint64_t id;              /* message id, operation tag, fault number; for
+                               an injected crash or restart: SimFaultKind */
+  uint32_t line;            /* scenario line, for messages */
+} SimPinnedChoice;
+
 typedef struct {
   char *path;               /* scenario file, for messages */
   char *name;
@@ -126,6 +157,10 @@ typedef struct {
   SimRandomFaults random_faults;
 
   GStrv check_models;       /* models to check the history against */
+
+  SimExploreConfig explore; /* [explore] */
+  GArray *replay;           /* SimPinnedChoice of [replay], in order; empty:
+                               none (the run picks choices by time) */
 } SimConfig;
 
 /* A config with every default filled in, for `protocol` (NULL: null). */

@@ -80,5 +80,7 @@ gboolean scn_parse_workload (ScnParser *p);
 gboolean scn_parse_network (ScnParser *p);
 gboolean scn_parse_links (ScnParser *p);
 gboolean scn_parse_faults (ScnParser *p);
+/* [explore] and [replay] (scenario_explore.c). */
+gboolean scn_parse_explore (ScnParser *p);
 /* TRUE if name is a "link A->B" section header. */
 gboolean scn_is_link_section (const char *name);
