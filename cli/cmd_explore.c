@@ -17,7 +17,7 @@
 static const char explore_help[] =
   "usage: dsim explore SCENARIO [--strategy bfs|dfs|random-walk] [--depth N]\n"
   "                    [--max-states N] [--drops N] [--duplicates N] [--crashes N]\n"
-  "                    [--restarts N] [--ops N] [--walks N] [--seed N]\n"
+  "                    [--restarts N] [--timeouts N] [--ops N] [--walks N] [--seed N]\n"
   "                    [--fingerprint 64|128] [--no-deadlock] [--threads N]\n"
   "                    [--shard I/N] [--max-memory SIZE] [--out DIR] [--quiet]\n"
   "\n"
@@ -40,6 +40,8 @@ static const char explore_help[] =
   "  --max-states N    stop (unknown) after N distinct states; 0: no bound\n"
   "  --drops N, --duplicates N, --crashes N, --restarts N\n"
   "                    how many of each one path may contain\n"
+  "  --timeouts N      timeouts one path may fire, of nodes and of clients'\n"
+  "                    operations and attempts (0: no bound)\n"
   "  --ops N           operations each client may start\n"
   "  --walks N         random-walk: how many walks (each up to --depth)\n"
   "  --seed N          random-walk: the seed of the walks (default: the scenario's)\n"
@@ -172,6 +174,8 @@ apply_flags (int argc, char **argv, ExploreArgs *a)
       rc = set_budget (name, value, &b->crashes);
     } else if (strcmp (name, "--restarts") == 0) {
       rc = set_budget (name, value, &b->restarts);
+    } else if (strcmp (name, "--timeouts") == 0) {
+      rc = set_budget (name, value, &b->timeouts);
     } else if (strcmp (name, "--ops") == 0) {
       rc = set_budget (name, value, &b->ops);
     } else if (strcmp (name, "--walks") == 0) {
@@ -279,8 +283,8 @@ append_bounds (GString *s, const SimExploreOptions *o)
     g_string_append_printf (s, "%" G_GINT64_FORMAT " walks (seed %" G_GUINT64_FORMAT "), ",
                             b->walks, o->seed);
   g_string_append_printf (s, "ops %d per client,\n             drops %d, duplicates %d, "
-                          "crashes %d, restarts %d", b->ops, b->drops, b->duplicates,
-                          b->crashes, b->restarts);
+                          "crashes %d, restarts %d, timeouts %d", b->ops, b->drops, b->duplicates,
+                          b->crashes, b->restarts, b->timeouts);
   if (b->max_states > 0)
     g_string_append_printf (s, ", states %" G_GINT64_FORMAT, b->max_states);
   g_string_append_c (s, '\n');

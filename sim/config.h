@@ -119,6 +119,8 @@ typedef struct {
   int drops;                /* messages the explorer may lose */
   int duplicates;           /* messages it may duplicate */
   int crashes, restarts;    /* node crashes and restarts */
+  int timeouts;             /* timeouts fired, of nodes and of clients' operations
+                               and attempts (0: no bound) */
   int ops;                  /* operations each client may start */
   int64_t walks;            /* random-walk: number of walks */
   int fingerprint_bits;     /* 64 or 128 */

@@ -173,7 +173,7 @@ typedef struct {
 
 /* Budgets used on the way to a state (part of its identity). */
 typedef struct {
-  uint16_t drops, duplicates, crashes, restarts;
+  uint16_t drops, duplicates, crashes, restarts, timeouts;
 } Used;
 
 typedef struct {
@@ -224,6 +224,11 @@ used_after (Used u, const SimChoice *c)
   switch (c->kind) {
   case SIM_CHOICE_DROP: u.drops++; break;
   case SIM_CHOICE_DUPLICATE: u.duplicates++; break;
+  case SIM_CHOICE_TIMEOUT:
+  case SIM_CHOICE_ATTEMPT_TIMEOUT:
+  case SIM_CHOICE_OP_TIMEOUT:
+    u.timeouts++;
+    break;
   case SIM_CHOICE_INJECT:
     if (c->fault->kind == SIM_FAULT_CRASH)
       u.crashes++;
@@ -252,6 +257,12 @@ choices_enabled (const Explorer *x, SimWorld *w, Used u, GArray *queued, GArray 
     switch (c.kind) {
     case SIM_CHOICE_INVOKE:
       if (w->clients[c.endpoint - w->n_nodes].op_number >= (uint64_t) b->ops)
+        continue;
+      break;
+    case SIM_CHOICE_TIMEOUT:
+    case SIM_CHOICE_ATTEMPT_TIMEOUT:
+    case SIM_CHOICE_OP_TIMEOUT:
+      if (b->timeouts > 0 && u.timeouts >= b->timeouts)
         continue;
       break;
     case SIM_CHOICE_RANDOM_FAULT:
@@ -329,8 +340,9 @@ ghost_hash (const SimWorld *w, uint64_t seed)
 static Fp
 state_fp (const Explorer *x, const SimWorld *w, Used u, uint64_t hist)
 {
-  uint64_t used = (uint64_t) u.drops | (uint64_t) u.duplicates << 16
-                  | (uint64_t) u.crashes << 32 | (uint64_t) u.restarts << 48;
+  uint64_t used = hash_add ((uint64_t) u.drops | (uint64_t) u.duplicates << 16
+                               | (uint64_t) u.crashes << 32 | (uint64_t) u.restarts << 48,
+                             u.timeouts);
   Fp f = { 0, 0 };
   f.lo = hash_add (hash_add (hash_add (sim_world_digest (w), ghost_hash (w, 0)), hist), used);
   if (x->b->fingerprint_bits == 128) {

@@ -8,7 +8,7 @@
 
 static const char *const explore_keys[] = {
   "strategy", "depth", "states", "drops", "duplicates", "crashes", "restarts", "ops",
-  "walks", "fingerprint", "deadlock", NULL,
+  "walks", "fingerprint", "deadlock", "timeouts", NULL,
 };
 
 static gboolean
@@ -82,6 +82,10 @@ parse_explore (ScnParser *p)
       break;
     case 10:
       if (!scn_get_bool (p, e, &x->deadlock))
+        return FALSE;
+      break;
+    case 11:
+      if (!get_budget (p, e, 1000, &x->timeouts))
         return FALSE;
       break;
     default:
