@@ -337,14 +337,17 @@ ghost_hash (const SimWorld *w, uint64_t seed)
   return hash_add (hash_add (hash_add (hash_add (len, a), b), c), d);
 }
 
+/* ghost: ghost_hash (w, 0), or 0 to compute it here. */
 static Fp
-state_fp (const Explorer *x, const SimWorld *w, Used u, uint64_t hist)
+state_fp (const Explorer *x, const SimWorld *w, Used u, uint64_t hist, uint64_t ghost)
 {
   uint64_t used = hash_add ((uint64_t) u.drops | (uint64_t) u.duplicates << 16
                                | (uint64_t) u.crashes << 32 | (uint64_t) u.restarts << 48,
                              u.timeouts);
   Fp f = { 0, 0 };
-  f.lo = hash_add (hash_add (hash_add (sim_world_digest (w), ghost_hash (w, 0)), hist), used);
+  if (ghost == 0)
+    ghost = ghost_hash (w, 0);
+  f.lo = hash_add (hash_add (hash_add (sim_world_digest (w), ghost), hist), used);
   if (x->b->fingerprint_bits == 128) {
     uint64_t s = 0x243f6a8885a308d3ULL;
     f.hi = hash_add (hash_add (hash_add (sim_world_digest_seeded (w, s), ghost_hash (w, s)),
@@ -539,6 +542,9 @@ worker_expand (gpointer data)
       }
     }
     guint parent_events = w->history->events->len;
+    /* Most steps leave the ghost as it was: compare instead of hashing. */
+    uint64_t parent_ghost = ghost_hash (w, 0);
+    size_t ghost_size = w->vt->ghost_size;
     for (guint i = 0; i < wk->choices->len; i++) {
       const SimChoice *c = &g_array_index (wk->choices, SimChoice, i);
       g_autoptr (SimWorld) child = sim_world_clone (w);
@@ -547,7 +553,8 @@ worker_expand (gpointer data)
       wk->generated++;
       Used u = used_after (slot->used, c);
       uint64_t hist = history_hash (child->history, 0);
-      Child ch = { .fp = state_fp (x, child, u, hist) };
+      uint64_t ghost = memcmp (child->ghost, w->ghost, ghost_size) == 0 ? parent_ghost : 0;
+      Child ch = { .fp = state_fp (x, child, u, hist, ghost) };
       rec_of_choice (c, (uint32_t) id, &ch.rec);
       char *why = state_violation (&wk->ck, child, parent_events, hist);
       if (why != NULL) {
@@ -757,7 +764,7 @@ dfs_visit (Dfs *s, SimWorld *w, Used u, int depth)
       s->bad_path = g_array_copy (s->stack);
       return TRUE;
     }
-    if (fpset_add (&x->seen, state_fp (x, child, cu, hist), depth + 1)) {
+    if (fpset_add (&x->seen, state_fp (x, child, cu, hist, 0), depth + 1)) {
       x->stats.distinct = MAX (x->stats.distinct, x->seen.n);
       if (x->b->max_states > 0 && x->seen.n >= (uint64_t) x->b->max_states) {
         s->unknown = g_strdup_printf ("reached the bound of %" G_GINT64_FORMAT " distinct "
@@ -793,7 +800,7 @@ dfs (Explorer *x, SimExploreResult *r)
     fpset_clear (&x->seen);
     fpset_init (&x->seen, x->b->fingerprint_bits / 64, TRUE);
     Used u0 = { 0 };
-    fpset_add (&x->seen, state_fp (x, x->root, u0, history_hash (x->root->history, 0)), 0);
+    fpset_add (&x->seen, state_fp (x, x->root, u0, history_hash (x->root->history, 0), 0), 0);
     gboolean stop = dfs_visit (&s, x->root, u0, 0);
     x->stats.memory_bytes = MAX (x->stats.memory_bytes,
                                  fpset_bytes (&x->seen) + (uint64_t) limit * x->world_bytes);
@@ -876,7 +883,7 @@ walker_run (gpointer data)
         u = used_after (u, &c);
         uint64_t hist = history_hash (w->history, 0);
         why = state_violation (&wk->ck, w, parent_events, hist);
-        Fp f = state_fp (x, w, u, hist);
+        Fp f = state_fp (x, w, u, hist, 0);
         g_mutex_lock (&x->lock);
         fpset_add (&x->seen, f, 0);
         g_mutex_unlock (&x->lock);
@@ -1008,7 +1015,7 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   g_array_append_val (x.recs, root_rec);
   fpset_init (&x.seen, x.b->fingerprint_bits / 64, FALSE);
   Used u0 = { 0 };
-  fpset_add (&x.seen, state_fp (&x, x.root, u0, history_hash (x.root->history, 0)), 0);
+  fpset_add (&x.seen, state_fp (&x, x.root, u0, history_hash (x.root->history, 0), 0), 0);
   x.stats.distinct = 1;
   x.stats.generated = 1;
 
