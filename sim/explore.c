@@ -640,7 +640,7 @@ bfs (Explorer *x, SimExploreResult *r)
       wk->shard_level = shard_level;
       wk->generated = 0;
       g_array_set_size (wk->out, 0);
-      threads[i] = n > 1 ? g_thread_new ("explore", worker_expand, wk) : NULL;
+      threads[i] = n > 1 ? g_thread_new ("explore", worker_expand, wk) : NULL; /* dsim-allow-nondeterminism: workers around worlds, results merged in order */
       if (n == 1)
         worker_expand (wk);
     }
@@ -914,7 +914,7 @@ random_walks (Explorer *x, SimExploreResult *r)
     wks[i].step = (uint64_t) n;
     wks[i].bad_walk = UINT64_MAX;
     if (n > 1)
-      threads[i] = g_thread_new ("walk", walker_run, &wks[i]);
+      threads[i] = g_thread_new ("walk", walker_run, &wks[i]); /* dsim-allow-nondeterminism: workers around worlds */
     else
       walker_run (&wks[i]);
   }
