@@ -27,6 +27,8 @@ static const char run_help[] =
   "reached, the consistency checks of [check] models on the recorded history,\n"
   "and whether that is what the scenario's `expect` says.  The same binary,\n"
   "scenario and seed give the same output, history and trace, byte for byte.\n"
+  "A scenario with a [replay] section (as `dsim explore` writes a path) applies\n"
+  "those choices in order instead of picking them by time.\n"
   "\n"
   "options:\n"
   "  --seed N        run with seed N instead of the scenario's seed\n"
