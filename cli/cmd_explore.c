@@ -296,9 +296,14 @@ append_bounds (GString *s, const SimExploreOptions *o)
 static void
 append_stats (GString *s, const SimExploreStats *st, const SimExploreOptions *o, double secs)
 {
-  g_string_append_printf (s, "states       %" G_GUINT64_FORMAT " distinct, %" G_GUINT64_FORMAT
-                          " generated, depth %d%s\n", st->distinct, st->generated, st->depth,
-                          st->is_complete ? " (every state explored)" : "");
+  if (o->bounds.strategy == SIM_EXPLORE_RANDOM_WALK)
+    g_string_append_printf (s, "states       %" G_GUINT64_FORMAT " distinct, %" G_GUINT64_FORMAT
+                            " generated, longest walk %d\n", st->distinct, st->generated,
+                            st->depth_reached);
+  else
+    g_string_append_printf (s, "states       %" G_GUINT64_FORMAT " distinct, %" G_GUINT64_FORMAT
+                            " generated, depth %d%s\n", st->distinct, st->generated, st->depth,
+                            st->is_complete ? " (every state explored)" : "");
   g_string_append_printf (s, "speed        %.2fs, %.0f distinct states/s, %.0f generated/s\n",
                           secs, secs > 0 ? (double) st->distinct / secs : 0.0,
                           secs > 0 ? (double) st->generated / secs : 0.0);
