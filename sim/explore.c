@@ -545,15 +545,27 @@ worker_expand (gpointer data)
     /* Most steps leave the ghost as it was: compare instead of hashing. */
     uint64_t parent_ghost = ghost_hash (w, 0);
     size_t ghost_size = w->vt->ghost_size;
+    Used used = slot->used;
     for (guint i = 0; i < wk->choices->len; i++) {
       const SimChoice *c = &g_array_index (wk->choices, SimChoice, i);
-      g_autoptr (SimWorld) child = sim_world_clone (w);
+      /* The last child takes the parent's world instead of a copy: the
+       * next state of this level has another parent, so the cached world
+       * of this depth would be rebuilt anyway (the root is shared: never). */
+      gboolean is_last = i + 1 == wk->choices->len && wk->depth > 0;
+      g_autoptr (SimWorld) child = NULL;
+      if (is_last) {
+        child = g_steal_pointer (&slot->w);
+        wk->cache_valid = wk->depth;
+      } else {
+        child = sim_world_clone (w);
+      }
       gboolean ok = sim_world_apply (child, c);
       g_assert (ok);
       wk->generated++;
-      Used u = used_after (slot->used, c);
+      Used u = used_after (used, c);
       uint64_t hist = history_hash (child->history, 0);
-      uint64_t ghost = memcmp (child->ghost, w->ghost, ghost_size) == 0 ? parent_ghost : 0;
+      uint64_t ghost = !is_last && memcmp (child->ghost, w->ghost, ghost_size) == 0
+                         ? parent_ghost : 0;
       Child ch = { .fp = state_fp (x, child, u, hist, ghost) };
       rec_of_choice (c, (uint32_t) id, &ch.rec);
       char *why = state_violation (&wk->ck, child, parent_events, hist);
