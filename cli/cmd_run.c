@@ -195,15 +195,27 @@ append_summary (GString *s, const SimWorld *w, const SimConfig *cfg)
   g_string_append_printf (s, ", %" G_GUINT64_FORMAT " events\n", st->events);
   g_string_append_printf (s, "messages     sent %" G_GUINT64_FORMAT ", delivered %"
                           G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT ", duplicated %"
-                          G_GUINT64_FORMAT "\n", st->msgs_sent, st->msgs_delivered,
+                          G_GUINT64_FORMAT, st->msgs_sent, st->msgs_delivered,
                           st->msgs_dropped, st->msgs_duplicated);
+  if (st->msgs_corrupted > 0)
+    g_string_append_printf (s, ", corrupted %" G_GUINT64_FORMAT, st->msgs_corrupted);
+  g_string_append_c (s, '\n');
   g_string_append_printf (s, "operations   invoked %" G_GUINT64_FORMAT ": ok %" G_GUINT64_FORMAT
                           ", fail %" G_GUINT64_FORMAT ", info %" G_GUINT64_FORMAT
                           " (retries %" G_GUINT64_FORMAT ")\n", st->ops_invoked, st->ops_ok,
                           st->ops_fail, st->ops_info, st->retries);
   g_string_append_printf (s, "faults       %u scheduled; crashes %" G_GUINT64_FORMAT
-                          ", restarts %" G_GUINT64_FORMAT "\n", cfg->faults->len, st->crashes,
+                          ", restarts %" G_GUINT64_FORMAT, cfg->faults->len, st->crashes,
                           st->restarts);
+  /* Storage faults, when there were any: crashes that lost writes not yet
+   * durable (of which torn), and durable images corrupted. */
+  if (st->unsynced_crashes > 0 || st->corruptions > 0)
+    g_string_append_printf (s, "\n             disk: %" G_GUINT64_FORMAT " crash%s lost unsynced "
+                            "writes (%" G_GUINT64_FORMAT " torn), %" G_GUINT64_FORMAT
+                            " image%s corrupted", st->unsynced_crashes,
+                            st->unsynced_crashes == 1 ? "" : "es", st->torn_writes,
+                            st->corruptions, st->corruptions == 1 ? "" : "s");
+  g_string_append_c (s, '\n');
   g_string_append (s, "coverage    ");
   guint n_marks = sim_world_n_marks (w);
   if (n_marks == 0)

@@ -10,8 +10,12 @@
  *
  * Node state is flat, bounded and pointer-free (state_size bytes), so the
  * world can clone a node with memcpy, hash it, and roll it back.  The bytes
- * [persist_offset, persist_offset + persist_size) survive a crash; the world
- * zeroes everything else on a crash and then sends PROTO_EV_START again.
+ * [persist_offset, persist_offset + persist_size) are what the node keeps on
+ * its disk: they survive a crash as they were at the node's last completed
+ * sync (proto_outbox_sync), torn or corrupted if the scenario says so
+ * (sim/storage.c); the world zeroes everything else on a crash and then
+ * sends PROTO_EV_START again.  A protocol that never syncs restarts with a
+ * zeroed persist region.
  *
  * Endpoints: nodes are 0 .. n_nodes-1, clients are n_nodes .. n_nodes +
  * n_clients - 1.  Clients talk to nodes through the simulated network, so a
@@ -131,10 +135,15 @@ void proto_outbox_mark (ProtoOutbox *out, const char *mark);
 void proto_outbox_complete (ProtoOutbox *out, ProtoResultKind kind,
                             gboolean has_value, int64_t value);
 /* Asks the world to make the node's persist region, as it is at the end of
- * this step, durable (an fsync).  The messages this step sends leave only
- * once the sync is done, so a reply that promises durability ("I voted",
- * "I accepted") never overtakes the write it promises.  A protocol calls it
- * after every change to persist that a message it sends depends on. */
+ * this step, durable (an fsync).  The sync takes the scenario's
+ * disk_latency (0 by default: done at once), and a node's syncs complete in
+ * order.  The messages this step sends leave only once the sync is done,
+ * so a reply that promises durability ("I voted", "I accepted") never
+ * overtakes the write it promises; the messages of any step leave in order
+ * behind the syncs asked for before them.  A crash loses what is not yet
+ * durable, messages still waiting included.  A protocol calls it after
+ * every change to persist that it must not forget, at the latest in a step
+ * whose messages depend on it. */
 void proto_outbox_sync (ProtoOutbox *out);
 
 /* ---- Knobs ---------------------------------------------------------------*/
@@ -193,6 +202,26 @@ typedef struct ProtoVTable {
   size_t client_state_size;
   void (*client_step) (void *cstate, const ProtoCtx *ctx, const ProtoEvent *ev,
                        ProtoOutbox *out);
+
+  /* Optional, for a ghost that grows with the run (check() may keep
+   * pointers to storage of its own in it, created on first use): the world
+   * byte-copies a ghost to clone it, then ghost_copy (dst, src) gives dst
+   * copies of its own; ghost_free releases what a ghost owns (not the
+   * ghost_size bytes themselves).  NULL: the ghost is plain bytes. */
+  void (*ghost_copy) (void *dst, const void *src);
+  void (*ghost_free) (void *ghost);
+  /* With ghost_copy: a canonical 64-bit hash of what the ghost remembers
+   * (equal contents, equal digests, whatever the pointers), for the
+   * explorer's state fingerprints.  NULL with ghost_copy set: the explorer
+   * leaves the ghost out of a state's identity. */
+  uint64_t (*ghost_digest) (const void *ghost);
+
+  /* Optional: an operator's command to a node (`admin COMMAND` in a
+   * scenario's [faults], such as "add n4"), handled like a step: the node
+   * may change its state and fill the outbox.  NULL: the protocol takes no
+   * commands (a scenario that gives one is rejected). */
+  void (*admin) (void *state, const ProtoCtx *ctx, const char *command, int64_t now_us,
+                 ProtoOutbox *out);
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

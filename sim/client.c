@@ -36,6 +36,18 @@ rate_interval_us (const SimWorld *w)
   return us < 1e15 ? MAX ((int64_t) us, 1) : (int64_t) 1e15;
 }
 
+/* The virtual time at which client c's own clock has moved on by d_us from
+ * now: its timeouts, think times and backoffs run on its clock (skew and
+ * drift, sim_clock_set).  A clock that jumps later does not move events
+ * already queued. */
+static int64_t
+client_after (const SimWorld *w, int c, int64_t d_us)
+{
+  int e = w->n_nodes + c;
+  int64_t local = sim_node_local_time (w, e, w->stats.now_us);
+  return MAX (sim_endpoint_virtual_time (w, e, local + d_us), w->stats.now_us);
+}
+
 void
 sim_clients_init (SimWorld *w)
 {
@@ -209,7 +221,7 @@ schedule_attempt_timeout (SimWorld *w, int c)
   const SimWorkloadConfig *wl = &w->cfg->workload;
   SimClient *cl = &w->clients[c];
   if (cl->attempt < wl->max_retries && wl->attempt_timeout_us > 0)
-    sim_queue_push (&w->queue, w->stats.now_us + wl->attempt_timeout_us,
+    sim_queue_push (&w->queue, client_after (w, c, wl->attempt_timeout_us),
                     SIM_CHOICE_ATTEMPT_TIMEOUT, w->n_nodes + c, attempt_tag (cl));
 }
 
@@ -227,7 +239,7 @@ schedule_next (SimWorld *w, int c)
     at = MAX (w->stats.now_us, cl->next_due_us);
   } else {
     int64_t think = MAX (wl->think_us, 0);
-    at = w->stats.now_us + (think > 0 ? pcg32_range (&cl->rng, 0, 2 * think) : 0);
+    at = client_after (w, c, think > 0 ? pcg32_range (&cl->rng, 0, 2 * think) : 0);
   }
   sim_queue_push (&w->queue, at, SIM_CHOICE_INVOKE, w->n_nodes + c, cl->op_number + 1);
 }
@@ -244,14 +256,14 @@ sim_client_invoke (SimWorld *w, int c)
   cl->attempt = 0;
   if (wl->rate_per_s > 0) {
     int64_t interval = rate_interval_us (w);
-    cl->next_due_us = w->stats.now_us + pcg32_range (&cl->rng, 0, 2 * interval);
+    cl->next_due_us = client_after (w, c, pcg32_range (&cl->rng, 0, 2 * interval));
   }
   w->ops_started++;
   w->stats.ops_invoked++;
   history_add (w, cl, CHK_INVOKE, cl->invoke_value);
   trace_client (w, c, "invoke", NULL);
   if (wl->op_timeout_us > 0)
-    sim_queue_push (&w->queue, w->stats.now_us + wl->op_timeout_us, SIM_CHOICE_OP_TIMEOUT,
+    sim_queue_push (&w->queue, client_after (w, c, wl->op_timeout_us), SIM_CHOICE_OP_TIMEOUT,
                     w->n_nodes + c, cl->op_number);
   schedule_attempt_timeout (w, c);
   ProtoEvent ev = { .kind = PROTO_EV_INVOKE, .op = &cl->op };
@@ -277,7 +289,7 @@ sim_client_attempt_timeout (SimWorld *w, int c)
                                                cl->attempt, wait);
     trace_client (w, c, "timeout", suffix);
   }
-  sim_queue_push (&w->queue, w->stats.now_us + wait, SIM_CHOICE_RETRY, w->n_nodes + c,
+  sim_queue_push (&w->queue, client_after (w, c, wait), SIM_CHOICE_RETRY, w->n_nodes + c,
                   attempt_tag (cl));
 }
 

@@ -39,6 +39,9 @@ typedef struct {
                                 extra delay up to reorder_window_us */
   int64_t reorder_window_us;
   int64_t bandwidth_bytes_per_s; /* 0: unlimited */
+  double corrupt;            /* probability a bit of a message flips in
+                                flight; the receiver's transport checksum
+                                catches it and the message is lost */
 } SimLinkConfig;
 
 typedef struct {
@@ -56,6 +59,9 @@ typedef enum {
   SIM_FAULT_RESUME,
   SIM_FAULT_SKEW,       /* node's clock offset (skew_us) and drift (ppm) */
   SIM_FAULT_BYZANTINE,  /* node's outbox rewritten by `behaviour` */
+  SIM_FAULT_CORRUPT,    /* `bits` bits flip in the node's durable image */
+  SIM_FAULT_ADMIN,      /* an operator's command (`behaviour`: "add n4")
+                           to every node that is up (vt->admin) */
 } SimFaultKind;
 
 /* One entry of the timed fault schedule. */
@@ -71,6 +77,7 @@ typedef struct {
   int64_t skew_us;
   int64_t drift_ppm;
   char behaviour[32];
+  int bits;      /* CORRUPT: how many bits flip (at least 1) */
   uint32_t line; /* scenario line, for messages */
 } SimFault;
 
@@ -85,7 +92,18 @@ typedef struct {
   int64_t pause_us;
   double skew_per_s;
   int64_t skew_max_us;
+  double corrupt_per_s;      /* a bit flips in a random node's durable image */
 } SimRandomFaults;
+
+/* The nodes' disks (sim/storage.c).  A node's persist region becomes
+ * durable only when a step asks for it (proto_outbox_sync); a crash restarts
+ * the node from its durable image. */
+typedef struct {
+  int64_t disk_latency_min_us; /* a sync takes uniform(min, max); 0: at once */
+  int64_t disk_latency_max_us;
+  double torn_writes;          /* probability a crash after unsynced changes
+                                  leaves a mix of old and new sectors */
+} SimStorageConfig;
 
 typedef struct {
   int n_clients;
@@ -157,6 +175,7 @@ typedef struct {
 
   GArray *faults;           /* SimFault, sorted by at_us (stable) */
   SimRandomFaults random_faults;
+  SimStorageConfig storage;
 
   GStrv check_models;       /* models to check the history against */
 

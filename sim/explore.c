@@ -311,11 +311,14 @@ history_hash (const ChkHistory *h, uint64_t seed)
   return x;
 }
 
-/* The ghost's bytes, four words at a time in independent lanes (a Raft
- * ghost is tens of kilobytes, hashed for every state). */
+/* What the protocol's ghost remembers: its bytes, four words at a time in
+ * independent lanes, or the protocol's own digest when the ghost holds
+ * pointers (ghost_copy); left out if such a ghost has no digest. */
 static uint64_t
 ghost_hash (const SimWorld *w, uint64_t seed)
 {
+  if (w->vt->ghost_copy != NULL)
+    return w->vt->ghost_digest != NULL ? hash_add (seed, w->vt->ghost_digest (w->ghost)) : seed;
   size_t len = w->vt->ghost_size;
   uint64_t a = mix64 (seed + 0x77), b = a ^ 0x9e3779b97f4a7c15ULL, c = a + 1, d = b + 1;
   const uint8_t *p = w->ghost;
@@ -542,9 +545,9 @@ worker_expand (gpointer data)
       }
     }
     guint parent_events = w->history->events->len;
-    /* Most steps leave the ghost as it was: compare instead of hashing. */
+    /* Most steps leave a plain ghost as it was: compare instead of hashing. */
     uint64_t parent_ghost = ghost_hash (w, 0);
-    size_t ghost_size = w->vt->ghost_size;
+    size_t ghost_size = w->vt->ghost_copy == NULL ? w->vt->ghost_size : 0;
     Used used = slot->used;
     for (guint i = 0; i < wk->choices->len; i++) {
       const SimChoice *c = &g_array_index (wk->choices, SimChoice, i);
@@ -564,8 +567,8 @@ worker_expand (gpointer data)
       wk->generated++;
       Used u = used_after (used, c);
       uint64_t hist = history_hash (child->history, 0);
-      uint64_t ghost = !is_last && memcmp (child->ghost, w->ghost, ghost_size) == 0
-                         ? parent_ghost : 0;
+      uint64_t ghost = !is_last && ghost_size > 0
+                         && memcmp (child->ghost, w->ghost, ghost_size) == 0 ? parent_ghost : 0;
       Child ch = { .fp = state_fp (x, child, u, hist, ghost) };
       rec_of_choice (c, (uint32_t) id, &ch.rec);
       char *why = state_violation (&wk->ck, child, parent_events, hist);

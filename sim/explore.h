@@ -34,7 +34,8 @@
  * The explorer owns message order, loss and duplication, and the fault
  * choices: in the config it explores (and replays) the network is
  * reliable with zero latency ([network] latency, drop, duplicate, reorder,
- * bandwidth and [link] overrides are ignored), random faults are off, the
+ * bandwidth and [link] overrides are ignored), random faults and torn
+ * writes are off, the
  * run has no end time and the workload has no total count (the budget per
  * client bounds it).  The [faults] schedule stays: each entry is one more
  * choice, enabled from the start. */

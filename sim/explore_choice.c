@@ -16,6 +16,7 @@ sim_explore_config_prepare (SimConfig *cfg)
   net->bandwidth_bytes_per_s = 0;
   g_array_set_size (cfg->link_overrides, 0);
   memset (&cfg->random_faults, 0, sizeof cfg->random_faults);
+  cfg->storage.torn_writes = 0; /* random; the explorer has no such choice */
   cfg->duration_us = INT64_MAX / 4;
   cfg->workload.ops = 0;
 }
@@ -36,6 +37,7 @@ static const char *const kind_words[] = {
   [SIM_CHOICE_DROP] = "drop",
   [SIM_CHOICE_INJECT] = NULL,
   [SIM_CHOICE_DUPLICATE] = "duplicate",
+  [SIM_CHOICE_SYNC_DONE] = "sync-done",
 };
 
 void
@@ -78,6 +80,7 @@ sim_pinned_format (const SimConfig *cfg, const SimPinnedChoice *c, GString *out)
   case SIM_CHOICE_ATTEMPT_TIMEOUT:
   case SIM_CHOICE_RETRY:
   case SIM_CHOICE_OP_TIMEOUT:
+  case SIM_CHOICE_SYNC_DONE:
     g_string_append_printf (out, "%s ", kind_words[c->kind]);
     sim_endpoint_name (cfg, c->endpoint, out);
     g_string_append_printf (out, " #%" G_GUINT64_FORMAT, c->id);
@@ -139,7 +142,8 @@ sim_pinned_parse (const SimConfig *cfg, const char *text, SimPinnedChoice *out,
   gboolean is_crash = strcmp (verb, "crash") == 0, is_restart = strcmp (verb, "restart") == 0;
   if (kind < 0 && !is_crash && !is_restart) {
     g_string_assign (error, "expected a choice: start, deliver, drop, duplicate, timeout, "
-                            "invoke, attempt-timeout, retry, op-timeout, fault, crash or restart");
+                            "invoke, attempt-timeout, retry, op-timeout, fault, sync-done, "
+                            "crash or restart");
     return FALSE;
   }
   if (is_crash || is_restart) {
@@ -178,6 +182,13 @@ sim_pinned_parse (const SimConfig *cfg, const char *text, SimPinnedChoice *out,
     out->endpoint = endpoint_parse (cfg, arg1, kind == SIM_CHOICE_TIMEOUT);
     if (n != 2 || out->endpoint < 0) {
       g_string_printf (error, "expected '%s ENDPOINT', such as '%s n1'", verb, verb);
+      return FALSE;
+    }
+    return TRUE;
+  case SIM_CHOICE_SYNC_DONE:
+    out->endpoint = endpoint_parse (cfg, arg1, FALSE);
+    if (n != 3 || out->endpoint < 0 || !number_parse (arg2, '#', &out->id)) {
+      g_string_printf (error, "expected 'sync-done nK #ID', such as 'sync-done n1 #1'");
       return FALSE;
     }
     return TRUE;

@@ -19,8 +19,10 @@ trace_node_event (SimWorld *w, int node, const char *kind, const char *label)
 
 /* ---- Node faults ---------------------------------------------------------*/
 
-/* A crash: the node stops; its state is zeroed except the persist bytes;
- * its deadline is cleared; messages held for it while paused are lost. */
+/* A crash: the node stops; its persist region becomes what its disk holds
+ * (storage.c: changes not yet durable are lost or torn) and the rest of its
+ * state is zeroed; its deadline is cleared; messages held for it while
+ * paused, and its own messages waiting on a sync, are lost. */
 void
 sim_node_crash (SimWorld *w, int node)
 {
@@ -29,6 +31,8 @@ sim_node_crash (SimWorld *w, int node)
     return;
   const ProtoVTable *vt = w->vt;
   uint8_t *state = w->node_states + (size_t) node * vt->state_size;
+  n->n_crashes++;
+  sim_storage_crash (w, node);
   memcpy (w->persist_scratch, state + vt->persist_offset, vt->persist_size);
   memset (state, 0, vt->state_size);
   memcpy (state + vt->persist_offset, w->persist_scratch, vt->persist_size);
@@ -72,6 +76,7 @@ sim_node_restart (SimWorld *w, int node)
   w->ctxs[node].seed = pcg32_derive (pcg32_derive (w->seed, SIM_STREAM_NODE, (uint32_t) node),
                                      SIM_STREAM_NODE, n->incarnation);
   if (n->incarnation > 1) {
+    sim_storage_restart (w, node);
     w->stats.restarts++;
     trace_node_event (w, node, "restart", NULL);
   } else {
@@ -88,6 +93,7 @@ node_pause (SimWorld *w, int node)
   if (!n->is_up || n->is_paused)
     return;
   n->is_paused = TRUE;
+  n->n_pauses++;
   trace_node_event (w, node, "pause", NULL);
 }
 
@@ -101,6 +107,7 @@ node_resume (SimWorld *w, int node)
     return;
   n->is_paused = FALSE;
   trace_node_event (w, node, "resume", NULL);
+  sim_storage_release (w, node);
   for (guint i = 0; i < n->held->len; i++) {
     guint slot = g_array_index (n->held, guint, i);
     sim_queue_push (&w->queue, w->stats.now_us, SIM_CHOICE_DELIVER, (int32_t) slot,
@@ -116,21 +123,25 @@ node_resume (SimWorld *w, int node)
   }
 }
 
+/* Skew is absolute: from now the endpoint's clock reads virtual time +
+ * skew_us, whatever it read before, and drifts at drift_ppm from now on
+ * (drift accumulated before is replaced by the new offset).  Works for
+ * nodes and clients alike. */
 static void
-node_skew (SimWorld *w, int node, int64_t skew_us, int64_t drift_ppm)
+endpoint_skew (SimWorld *w, int e, int64_t skew_us, int64_t drift_ppm)
 {
-  SimNode *n = &w->nodes[node];
-  n->skew_us = skew_us;
-  n->drift_ppm = CLAMP (drift_ppm, -999999, 1000000);
+  sim_clock_set (w, e, skew_us, drift_ppm);
   if (w->trace.is_on) {
+    const SimClock *c = &w->clocks[e];
     g_autofree char *label = g_strdup_printf ("skew %+" G_GINT64_FORMAT "us, drift %+"
-                                              G_GINT64_FORMAT "ppm", n->skew_us, n->drift_ppm);
-    trace_node_event (w, node, "skew", label);
+                                              G_GINT64_FORMAT "ppm", c->skew_us, c->drift_ppm);
+    trace_node_event (w, e, "skew", label);
   }
-  /* The deadline is on the node's clock: it now falls at another virtual
-   * time. */
-  if (n->is_up && w->timers[node].deadline != PROTO_NO_DEADLINE && !n->has_held_timeout)
-    sim_timer_rearm (w, node);
+  /* The deadline is on the endpoint's clock: it now falls at another
+   * virtual time. */
+  gboolean is_up = e >= w->n_nodes || (w->nodes[e].is_up && !w->nodes[e].has_held_timeout);
+  if (is_up && w->timers[e].deadline != PROTO_NO_DEADLINE)
+    sim_timer_rearm (w, e);
 }
 
 /* ---- Partitions ----------------------------------------------------------*/
@@ -145,9 +156,8 @@ trace_world_event (SimWorld *w, const char *kind)
 }
 
 static void
-partition_apply (SimWorld *w, const int8_t *group)
+partition_trace (SimWorld *w, const int8_t *group)
 {
-  sim_net_partition (&w->net, group);
   if (!w->trace.is_on)
     return;
   /* Label: the groups in order, "n1 n2 | n3 c1"; endpoints not cut are
@@ -172,13 +182,23 @@ partition_apply (SimWorld *w, const int8_t *group)
   trace_world_event (w, "partition");
 }
 
+static void
+partition_apply (SimWorld *w, const int8_t *group)
+{
+  sim_net_partition (&w->net, group);
+  partition_trace (w, group);
+}
+
 void
 sim_fault_apply (SimWorld *w, const SimFault *f)
 {
   gboolean is_node_fault = f->kind != SIM_FAULT_PARTITION && f->kind != SIM_FAULT_ONEWAY
-                           && f->kind != SIM_FAULT_HEAL;
+                           && f->kind != SIM_FAULT_HEAL && f->kind != SIM_FAULT_SKEW
+                           && f->kind != SIM_FAULT_ADMIN;
   if (is_node_fault)
     g_assert (f->node >= 0 && f->node < w->n_nodes);
+  if (f->kind == SIM_FAULT_SKEW)
+    g_assert (f->node >= 0 && f->node < w->n_endpoints);
   switch (f->kind) {
   case SIM_FAULT_PARTITION: {
     int8_t group[PROTO_MAX_ENDPOINTS];
@@ -215,7 +235,22 @@ sim_fault_apply (SimWorld *w, const SimFault *f)
     node_resume (w, f->node);
     break;
   case SIM_FAULT_SKEW:
-    node_skew (w, f->node, f->skew_us, f->drift_ppm);
+    endpoint_skew (w, f->node, f->skew_us, f->drift_ppm);
+    break;
+  case SIM_FAULT_CORRUPT:
+    sim_storage_corrupt (w, f->node, f->bits, &w->fault_rng[SIM_RANDOM_CORRUPT]);
+    break;
+  case SIM_FAULT_ADMIN:
+    /* Every node that is up hears it; the protocol decides who acts. */
+    for (int n = 0; n < w->n_nodes; n++) {
+      if (!w->nodes[n].is_up || w->nodes[n].is_paused || w->vt->admin == NULL)
+        continue;
+      if (w->trace.is_on) {
+        g_autofree char *label = g_strdup_printf ("admin: %s", f->behaviour);
+        trace_node_event (w, n, "note", label);
+      }
+      sim_node_admin (w, n, f->behaviour);
+    }
     break;
   case SIM_FAULT_BYZANTINE:
     /* Recorded for outbox-rewriting wrappers; the engine itself does not
@@ -258,6 +293,7 @@ sim_faults_init (SimWorld *w)
   w->fault_rate[SIM_RANDOM_PARTITION] = rf->partition_per_s;
   w->fault_rate[SIM_RANDOM_PAUSE] = rf->pause_per_s;
   w->fault_rate[SIM_RANDOM_SKEW] = rf->skew_per_s;
+  w->fault_rate[SIM_RANDOM_CORRUPT] = rf->corrupt_per_s;
   for (int s = 0; s < SIM_RANDOM__COUNT; s++) {
     pcg32_seed (&w->fault_rng[s], pcg32_derive (w->seed, SIM_STREAM_FAULT, (uint32_t) s),
                 (uint64_t) s);
@@ -269,7 +305,9 @@ sim_faults_init (SimWorld *w)
 
 /* One random fault: crash a node (restart after crash_down_us), split the
  * nodes in two (heal after partition_us), pause a node (resume after
- * pause_us) or skew a node's clock by up to skew_max_us either way. */
+ * pause_us), skew a node's clock by up to skew_max_us either way, or flip
+ * a bit in a node's durable image.  Each end is queued with the fault's
+ * generation, so it undoes that fault and nothing that came after. */
 void
 sim_fault_random (SimWorld *w, SimRandomSource src)
 {
@@ -282,7 +320,7 @@ sim_fault_random (SimWorld *w, SimRandomSource src)
     if (w->nodes[node].is_up) {
       sim_node_crash (w, node);
       sim_queue_push (&w->queue, now + MAX (rf->crash_down_us, 0), SIM_CHOICE_FAULT_END, node,
-                      SIM_FAULT_RESTART);
+                      SIM_FAULT_RESTART | (uint64_t) w->nodes[node].n_crashes << 8);
     }
     break;
   case SIM_RANDOM_PARTITION: {
@@ -298,23 +336,28 @@ sim_fault_random (SimWorld *w, SimRandomSource src)
     while (mask == 0 || mask == full);
     for (int n = 0; n < w->n_nodes; n++)
       group[n] = (int8_t) ((mask >> n) & 1u);
-    partition_apply (w, group);
+    sim_net_partition_random (&w->net, group);
+    w->n_random_partitions++;
+    partition_trace (w, group);
     sim_queue_push (&w->queue, now + MAX (rf->partition_us, 0), SIM_CHOICE_FAULT_END, -1,
-                    SIM_FAULT_HEAL);
+                    SIM_FAULT_HEAL | w->n_random_partitions << 8);
     break;
   }
   case SIM_RANDOM_PAUSE:
     if (w->nodes[node].is_up && !w->nodes[node].is_paused) {
       node_pause (w, node);
       sim_queue_push (&w->queue, now + MAX (rf->pause_us, 0), SIM_CHOICE_FAULT_END, node,
-                      SIM_FAULT_RESUME);
+                      SIM_FAULT_RESUME | (uint64_t) w->nodes[node].n_pauses << 8);
     }
     break;
   case SIM_RANDOM_SKEW: {
     int64_t max = MAX (rf->skew_max_us, 0);
-    node_skew (w, node, pcg32_range (rng, -max, max), w->nodes[node].drift_ppm);
+    endpoint_skew (w, node, pcg32_range (rng, -max, max), w->clocks[node].drift_ppm);
     break;
   }
+  case SIM_RANDOM_CORRUPT:
+    sim_storage_corrupt (w, node, 1, rng);
+    break;
   case SIM_RANDOM__COUNT:
     g_assert_not_reached ();
   }
@@ -323,8 +366,30 @@ sim_fault_random (SimWorld *w, SimRandomSource src)
 }
 
 void
-sim_fault_end (SimWorld *w, int node, SimFaultKind kind)
+sim_fault_end (SimWorld *w, int node, uint64_t kind_and_gen)
 {
-  SimFault f = { .kind = kind, .node = node };
-  sim_fault_apply (w, &f);
+  SimFaultKind kind = (SimFaultKind) (kind_and_gen & 0xff);
+  uint64_t gen = kind_and_gen >> 8;
+  switch (kind) {
+  case SIM_FAULT_RESTART:
+    /* Only if the node is still down from this crash. */
+    if (!w->nodes[node].is_up && w->nodes[node].n_crashes == gen)
+      sim_node_restart (w, node);
+    break;
+  case SIM_FAULT_RESUME:
+    if (w->nodes[node].is_paused && w->nodes[node].n_pauses == gen)
+      node_resume (w, node);
+    break;
+  case SIM_FAULT_HEAL:
+    if (w->n_random_partitions != gen)
+      break; /* a later random partition replaced this one */
+    sim_net_heal_random (&w->net);
+    if (w->trace.is_on) {
+      g_string_assign (w->trace.label, "random partition ends");
+      trace_world_event (w, "heal");
+    }
+    break;
+  default:
+    g_assert_not_reached ();
+  }
 }

@@ -27,6 +27,8 @@ sim_net_init (SimNet *net, const SimConfig *cfg, int n_endpoints, uint64_t strea
   }
   net->group = g_new (int8_t, n_endpoints);
   memset (net->group, -1, n_endpoints);
+  net->random_group = g_new (int8_t, n_endpoints);
+  memset (net->random_group, -1, n_endpoints);
   net->oneway = g_new0 (uint8_t, n2);
   for (guint k = 0; k <= n_over; k++)
     if (net->links[k].bandwidth_bytes_per_s > 0 && net->busy_until_us == NULL)
@@ -44,6 +46,7 @@ sim_net_clear (SimNet *net)
   g_free (net->links);
   g_free (net->link_of);
   g_free (net->group);
+  g_free (net->random_group);
   g_free (net->oneway);
   g_free (net->busy_until_us);
   memset (net, 0, sizeof *net);
@@ -57,6 +60,7 @@ sim_net_copy (SimNet *dst, const SimNet *src)
   dst->links = g_memdup2 (src->links, sizeof (SimLinkConfig) * src->n_links);
   dst->link_of = g_memdup2 (src->link_of, sizeof (guint16) * n2);
   dst->group = g_memdup2 (src->group, (gsize) src->n_endpoints);
+  dst->random_group = g_memdup2 (src->random_group, (gsize) src->n_endpoints);
   dst->oneway = g_memdup2 (src->oneway, n2);
   dst->busy_until_us = src->busy_until_us != NULL
                            ? g_memdup2 (src->busy_until_us, sizeof (int64_t) * n2) : NULL;
@@ -129,17 +133,37 @@ sim_net_route (SimNet *net, int from, int to, uint32_t len, int64_t now_us, SimN
   }
 }
 
-void
-sim_net_partition (SimNet *net, const int8_t *group)
+static void
+net_update_has_cuts (SimNet *net)
 {
-  memcpy (net->group, group, net->n_endpoints);
   gboolean any = FALSE;
   for (int i = 0; i < net->n_endpoints; i++)
-    any |= group[i] >= 0;
+    any |= net->group[i] >= 0 || net->random_group[i] >= 0;
   size_t n2 = (size_t) net->n_endpoints * net->n_endpoints;
   for (size_t i = 0; i < n2 && !any; i++)
     any = net->oneway[i] != 0;
   net->has_cuts = any;
+}
+
+void
+sim_net_partition (SimNet *net, const int8_t *group)
+{
+  memcpy (net->group, group, net->n_endpoints);
+  net_update_has_cuts (net);
+}
+
+void
+sim_net_partition_random (SimNet *net, const int8_t *group)
+{
+  memcpy (net->random_group, group, net->n_endpoints);
+  net_update_has_cuts (net);
+}
+
+void
+sim_net_heal_random (SimNet *net)
+{
+  memset (net->random_group, -1, net->n_endpoints);
+  net_update_has_cuts (net);
 }
 
 void
@@ -153,6 +177,7 @@ void
 sim_net_heal (SimNet *net)
 {
   memset (net->group, -1, net->n_endpoints);
+  memset (net->random_group, -1, net->n_endpoints);
   memset (net->oneway, 0, (size_t) net->n_endpoints * net->n_endpoints);
   net->has_cuts = FALSE;
 }
@@ -183,6 +208,8 @@ sim_net_store (SimNet *net, uint64_t id, uint64_t dup_of, int from, int to,
   m->to = to;
   m->sent_us = sent_us;
   m->len = len;
+  m->checksum = 0;
+  m->has_checksum = 0;
   if (len <= SIM_MSG_INLINE) {
     memcpy (m->inline_data, data, len);
   } else {

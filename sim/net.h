@@ -29,6 +29,8 @@ typedef struct {
   int32_t from, to;
   int64_t sent_us;
   uint32_t len;
+  uint32_t checksum;  /* of the bytes as sent, when has_checksum */
+  uint8_t has_checksum; /* the link may corrupt: the receiver checks */
   uint8_t inline_data[SIM_MSG_INLINE];
   uint8_t *heap_data; /* len > SIM_MSG_INLINE */
 } SimMsg;
@@ -53,6 +55,8 @@ typedef struct {
   guint n_links;
   guint16 *link_of;         /* n_endpoints^2: index into links */
   int8_t *group;            /* partition group per endpoint; -1: not cut */
+  int8_t *random_group;     /* the random partition's groups, a layer of
+                               its own: its end heals it and nothing else */
   uint8_t *oneway;          /* n_endpoints^2: 1 if from -> to is cut */
   gboolean has_cuts;        /* any partition or one-way cut active */
   int64_t *busy_until_us;   /* n_endpoints^2: link serialisation (bandwidth) */
@@ -94,6 +98,10 @@ sim_net_is_cut (const SimNet *net, int from, int to)
   int8_t gf = net->group[from], gt = net->group[to];
   if (gf >= 0 && gt >= 0 && gf != gt)
     return TRUE;
+  gf = net->random_group[from];
+  gt = net->random_group[to];
+  if (gf >= 0 && gt >= 0 && gf != gt)
+    return TRUE;
   return net->oneway[from * net->n_endpoints + to] != 0;
 }
 
@@ -101,8 +109,12 @@ sim_net_is_cut (const SimNet *net, int from, int to)
  * One-way cuts stay. */
 void sim_net_partition (SimNet *net, const int8_t *group);
 void sim_net_cut_oneway (SimNet *net, int from, int to);
-/* Removes every partition and one-way cut. */
+/* Removes every partition and one-way cut, random ones included. */
 void sim_net_heal (SimNet *net);
+/* The random partition layer: set (replacing the previous random one) and
+ * healed on its own; scheduled partitions and cuts are left alone. */
+void sim_net_partition_random (SimNet *net, const int8_t *group);
+void sim_net_heal_random (SimNet *net);
 
 /* Stores a copy of a message in flight; returns its slot. */
 guint sim_net_store (SimNet *net, uint64_t id, uint64_t dup_of, int from, int to,

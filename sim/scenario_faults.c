@@ -9,37 +9,46 @@
  *   at 4s    = pause n2 for 500ms        (or pause n2 ... resume n2)
  *   at 5s    = skew n3 +200ms drift 100ppm
  *   at 6s    = byzantine n4 equivocate
+ *   at 7s    = corrupt n2                (or corrupt n2 3 bits)
+ *   at 8s    = skew c1 -20ms drift 50ppm (clients have clocks too)
  * and random fault rates for fuzzing:
  *   random.crash = 0.5/s   random.crash_for = 500ms   (and partition, pause,
- *   random.skew = 0.1/s    random.skew_max = 100ms     each with _for) */
+ *   random.skew = 0.1/s    random.skew_max = 100ms     each with _for)
+ *   random.corrupt = 0.1/s
+ * and the disks (sim/storage.c):
+ *   disk_latency = 1ms..5ms   torn_writes = 0.5   corrupt = n2 at 3s; n1 at 4s */
 #include "sim/scenario_private.h"
 
 #include <string.h>
 
 static const char *const random_keys[] = {
   "random.crash", "random.crash_for", "random.partition", "random.partition_for",
-  "random.pause", "random.pause_for", "random.skew", "random.skew_max", NULL,
+  "random.pause", "random.pause_for", "random.skew", "random.skew_max", "random.corrupt", NULL,
 };
+
+static const char *const storage_keys[] = { "disk_latency", "torn_writes", "corrupt", NULL };
 
 /* For suggestions: what a [faults] key can be. */
 static const char *const fault_key_forms[] = {
   "at", "random.crash", "random.crash_for", "random.partition", "random.partition_for",
-  "random.pause", "random.pause_for", "random.skew", "random.skew_max", NULL,
+  "random.pause", "random.pause_for", "random.skew", "random.skew_max", "random.corrupt",
+  "disk_latency", "torn_writes", "corrupt", NULL,
 };
 
 static const char *const action_names[] = {
   "partition", "isolate", "heal", "cut", "crash", "restart", "pause", "resume", "skew",
-  "byzantine", NULL,
+  "byzantine", "corrupt", "admin", NULL,
 };
 
 enum {
   A_PARTITION, A_ISOLATE, A_HEAL, A_CUT, A_CRASH, A_RESTART, A_PAUSE, A_RESUME, A_SKEW,
-  A_BYZANTINE,
+  A_BYZANTINE, A_CORRUPT, A_ADMIN,
 };
 
 #define ACTION_SYNTAX                                                                      \
   "partition A | B ..., isolate N, heal, cut A -> B, cut A <-> B, crash N, restart N, "  \
-  "pause N [for DURATION], resume N, skew N OFFSET [drift PPM] or byzantine N BEHAVIOUR"
+  "pause N [for DURATION], resume N, skew N OFFSET [drift PPM], byzantine N BEHAVIOUR " \
+  "corrupt N [BITS bits] or admin COMMAND"
 
 /* Keeps the schedule sorted by time; equal times keep file order. */
 static void
@@ -247,10 +256,46 @@ parse_action (ScnParser *p, const ScnEntry *e, int64_t at_us, const char *text)
     break;
   }
   case A_SKEW:
-    if (!parse_node_word (p, e, verb, words, &f.node) || !parse_skew (p, e, words, &f))
+    /* Nodes and clients both have clocks. */
+    if (words->len < 2)
+      return scn_fail_entry (p, e, "skew: expected a node or client name after 'skew'");
+    f.node = scn_endpoint_parse (p, words->pdata[1], TRUE);
+    if (f.node < 0)
+      return fail_endpoint (p, e, verb, words->pdata[1], TRUE);
+    if (!parse_skew (p, e, words, &f))
       return FALSE;
     f.kind = SIM_FAULT_SKEW;
     break;
+  case A_ADMIN: {
+    if (p->cfg->proto->admin == NULL)
+      return scn_fail_entry (p, e, "admin: protocol %s takes no operator commands",
+                             p->cfg->proto->name);
+    g_autoptr (GString) cmd = g_string_new (NULL);
+    for (guint i = 1; i < words->len; i++)
+      g_string_append_printf (cmd, "%s%s", i > 1 ? " " : "", (char *) words->pdata[i]);
+    if (cmd->len == 0 || cmd->len >= sizeof f.behaviour)
+      return scn_fail_entry (p, e, "admin: expected a command of 1 to %zu characters, such as "
+                             "'admin add n4'", sizeof f.behaviour - 1);
+    f.kind = SIM_FAULT_ADMIN;
+    g_strlcpy (f.behaviour, cmd->str, sizeof f.behaviour);
+    break;
+  }
+  case A_CORRUPT: {
+    if (!parse_node_word (p, e, verb, words, &f.node))
+      return FALSE;
+    f.kind = SIM_FAULT_CORRUPT;
+    f.bits = 1;
+    int64_t bits;
+    if (words->len == 2)
+      break;
+    if (words->len != 4 || (strcmp (words->pdata[3], "bits") != 0
+                            && strcmp (words->pdata[3], "bit") != 0)
+        || !scn_parse_int (words->pdata[2], &bits) || bits < 1 || bits > 4096)
+      return scn_fail_entry (p, e, "corrupt: expected 'corrupt N' or 'corrupt N BITS bits' "
+                             "such as 'corrupt n2 3 bits' (1 to 4096 bits)");
+    f.bits = (int) bits;
+    break;
+  }
   case A_BYZANTINE: {
     if (!parse_node_word (p, e, verb, words, &f.node))
       return FALSE;
@@ -314,6 +359,66 @@ parse_random (ScnParser *p, const ScnEntry *e, int which)
   case 5: return scn_get_duration (p, e, 1, max_us, &r->pause_us);
   case 6: return scn_get_rate (p, e, &r->skew_per_s);
   case 7: return scn_get_duration (p, e, 1, SCN_HOUR_US, &r->skew_max_us);
+  case 8: return scn_get_rate (p, e, &r->corrupt_per_s);
+  }
+  g_assert_not_reached ();
+}
+
+/* "corrupt = n2 at 3s; n1 at 4s 8 bits": the same schedule as 'at 3s =
+ * corrupt n2'. */
+static gboolean
+parse_corrupt_list (ScnParser *p, const ScnEntry *e)
+{
+  g_auto (GStrv) items = g_strsplit (e->value, ";", -1);
+  for (int i = 0; items[i] != NULL; i++) {
+    g_autoptr (GPtrArray) words = split_words (items[i]);
+    if (words->len == 0 && items[i + 1] == NULL && i > 0)
+      break;
+    int64_t at_us;
+    if ((words->len != 3 && words->len != 5) || strcmp (words->pdata[1], "at") != 0
+        || !proto_parse_duration_us (words->pdata[2], &at_us))
+      return scn_fail_entry (p, e, "expected 'NODE at TIME [BITS bits]' items separated by "
+                             "';', such as 'n2 at 3s; n1 at 4s 8 bits', got '%s'",
+                             g_strstrip (items[i]));
+    if (at_us > p->cfg->duration_us) {
+      g_autoptr (GString) d = g_string_new (NULL);
+      proto_format_duration (p->cfg->duration_us, d);
+      return scn_fail_entry (p, e, "expected a time within the scenario's duration (%s)",
+                             d->str);
+    }
+    g_autofree char *action = words->len == 5
+        ? g_strdup_printf ("corrupt %s %s %s", (char *) words->pdata[0],
+                           (char *) words->pdata[3], (char *) words->pdata[4])
+        : g_strdup_printf ("corrupt %s", (char *) words->pdata[0]);
+    if (!parse_action (p, e, at_us, action))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+parse_storage (ScnParser *p, const ScnEntry *e, int which)
+{
+  SimStorageConfig *sc = &p->cfg->storage;
+  switch (which) {
+  case 0: {
+    const char *dots = strstr (e->value, "..");
+    g_autofree char *lo = dots != NULL ? g_strndup (e->value, (gsize) (dots - e->value))
+                                       : g_strdup (e->value);
+    const char *hi = dots != NULL ? dots + 2 : e->value;
+    int64_t lo_us, hi_us;
+    if (!proto_parse_duration_us (g_strstrip (lo), &lo_us) || !proto_parse_duration_us (hi, &hi_us)
+        || lo_us > SCN_HOUR_US || hi_us > SCN_HOUR_US || lo_us > hi_us)
+      return scn_fail_entry (p, e, "expected a disk latency such as 2ms or 1ms..5ms (minimum "
+                             "first, at most 1h), got '%s'", e->value);
+    sc->disk_latency_min_us = lo_us;
+    sc->disk_latency_max_us = hi_us;
+    return TRUE;
+  }
+  case 1:
+    return scn_get_probability (p, e, &sc->torn_writes);
+  case 2:
+    return parse_corrupt_list (p, e);
   }
   g_assert_not_reached ();
 }
@@ -326,9 +431,12 @@ scn_parse_faults (ScnParser *p)
     if (strcmp (e->section, "faults") != 0)
       continue;
     int which = scn_key_index (random_keys, e->key);
+    int storage = scn_key_index (storage_keys, e->key);
     gboolean ok;
     if (which >= 0)
       ok = parse_random (p, e, which);
+    else if (storage >= 0)
+      ok = parse_storage (p, e, storage);
     else if (g_str_has_prefix (e->key, "at ") || strcmp (e->key, "at") == 0)
       ok = parse_timed (p, e);
     else if (g_str_has_prefix (e->key, "random."))
@@ -339,7 +447,8 @@ scn_parse_faults (ScnParser *p)
              ? scn_fail_unknown_key (p, e, random_keys)
              : scn_fail_entry (p, e, "unknown key; expected 'at TIME = ACTION' (such as "
                                "'at 1s = crash n1') or random.crash, random.partition, "
-                               "random.pause, random.skew (with _for / _max)");
+                               "random.pause, random.skew (with _for / _max), "
+                               "random.corrupt, disk_latency, torn_writes, corrupt");
     }
     if (!ok)
       return FALSE;

@@ -7,12 +7,12 @@
 
 static const char *const link_keys[] = {
   "latency", "latency_min", "latency_max", "distribution", "median", "tail_alpha",
-  "drop", "duplicate", "reorder", "reorder_window", "bandwidth", NULL,
+  "drop", "duplicate", "reorder", "reorder_window", "bandwidth", "corrupt_msg", NULL,
 };
 
 enum {
   K_LATENCY, K_LATENCY_MIN, K_LATENCY_MAX, K_DISTRIBUTION, K_MEDIAN, K_TAIL_ALPHA,
-  K_DROP, K_DUPLICATE, K_REORDER, K_REORDER_WINDOW, K_BANDWIDTH,
+  K_DROP, K_DUPLICATE, K_REORDER, K_REORDER_WINDOW, K_BANDWIDTH, K_CORRUPT_MSG,
 };
 
 #define MAX_LATENCY_US (SCN_HOUR_US)
@@ -118,6 +118,9 @@ parse_link_keys (ScnParser *p, const char *section, SimLinkConfig *link)
       break;
     case K_BANDWIDTH:
       ok = parse_bandwidth (p, e, &link->bandwidth_bytes_per_s);
+      break;
+    case K_CORRUPT_MSG:
+      ok = scn_get_probability (p, e, &link->corrupt);
       break;
     default:
       ok = scn_fail_unknown_key (p, e, link_keys);

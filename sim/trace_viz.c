@@ -28,7 +28,7 @@ static const struct {
   { "partition", VIZ_EV_PARTITION }, { "heal", VIZ_EV_HEAL },
   { "skew", VIZ_EV_NOTE },       { "invoke", VIZ_EV_INVOKE },
   { "retry", VIZ_EV_NOTE },      { "complete", VIZ_EV_COMPLETE },
-  { "note", VIZ_EV_NOTE },
+  { "note", VIZ_EV_NOTE },       { "disk", VIZ_EV_NOTE },
 };
 
 static gboolean G_GNUC_PRINTF (3, 4)
@@ -170,7 +170,7 @@ read_event (TraceReader *r, JsonObject *o, GError **error)
   if (!known)
     return fail (r, error, "unknown kind '%s' (expected send, recv, drop, dup, timeout, "
                  "start, crash, restart, pause, resume, partition, heal, skew, invoke, "
-                 "retry, complete or note)", kind_name);
+                 "retry, complete, note or disk)", kind_name);
   gboolean is_dup = strcmp (kind_name, "dup") == 0;
   int64_t time;
   if (!get_int (r, o, "time", &time, TRUE, error))

@@ -42,6 +42,7 @@ sim_world_new (const SimConfig *cfg, uint64_t seed)
   w->nodes = g_new0 (SimNode, w->n_nodes);
   w->clients = g_new0 (SimClient, MAX (w->n_clients, 1));
   w->timers = g_new0 (SimTimer, w->n_endpoints);
+  w->clocks = g_new0 (SimClock, w->n_endpoints);
   w->ctxs = g_new0 (ProtoCtx, w->n_endpoints);
   w->state_ptrs = g_new0 (const void *, w->n_nodes);
   w->is_up = g_new0 (gboolean, w->n_nodes);
@@ -66,6 +67,7 @@ sim_world_new (const SimConfig *cfg, uint64_t seed)
   }
 
   sim_world_marks_init (w);
+  sim_storage_init (w);
 
   sim_trace_init (w);
 
@@ -85,6 +87,7 @@ sim_world_free (SimWorld *w)
   for (int n = 0; n < w->n_nodes; n++)
     g_array_unref (w->nodes[n].held);
   sim_clients_clear (w);
+  sim_storage_clear (w);
   sim_trace_clear (&w->trace);
   proto_outbox_clear (&w->outbox);
   sim_net_clear (&w->net);
@@ -95,9 +98,12 @@ sim_world_free (SimWorld *w)
   g_free (w->nodes);
   g_free (w->clients);
   g_free (w->timers);
+  g_free (w->clocks);
   g_free (w->ctxs);
   g_free (w->state_ptrs);
   g_free (w->is_up);
+  if (w->vt->ghost_free != NULL)
+    w->vt->ghost_free (w->ghost);
   g_free (w->ghost);
   g_ptr_array_unref (w->mark_names);
   g_array_unref (w->mark_counts);
@@ -119,45 +125,56 @@ sim_world_marks_init (SimWorld *w)
 
 /* ---- Clocks and timers ---------------------------------------------------*/
 
-/* local = virtual + skew + drift_ppm * virtual / 10^6, in integers. */
+/* local = virtual + skew + drift_ppm * (virtual - since) / 10^6, in
+ * integers: drift accumulates from the moment the clock was set. */
 int64_t
-sim_node_local_time (const SimWorld *w, int node, int64_t virtual_us)
+sim_node_local_time (const SimWorld *w, int e, int64_t virtual_us)
 {
-  const SimNode *n = &w->nodes[node];
-  if (n->drift_ppm == 0)
-    return virtual_us + n->skew_us;
-  __int128 drift = (__int128) n->drift_ppm * virtual_us / 1000000;
-  return (int64_t) ((__int128) virtual_us + n->skew_us + drift);
+  const SimClock *c = &w->clocks[e];
+  if (c->drift_ppm == 0)
+    return virtual_us + c->skew_us;
+  __int128 drift = (__int128) c->drift_ppm * ((__int128) virtual_us - c->since_us) / 1000000;
+  return (int64_t) ((__int128) virtual_us + c->skew_us + drift);
 }
 
-/* The first virtual time at which the node's clock reads at least local_us. */
-static int64_t
-node_virtual_time (const SimWorld *w, int node, int64_t local_us)
+/* The first virtual time at which the endpoint's clock reads at least
+ * local_us. */
+int64_t
+sim_endpoint_virtual_time (const SimWorld *w, int e, int64_t local_us)
 {
-  const SimNode *n = &w->nodes[node];
-  if (n->drift_ppm == 0) {
-    __int128 v = (__int128) local_us - n->skew_us;
+  const SimClock *c = &w->clocks[e];
+  if (c->drift_ppm == 0) {
+    __int128 v = (__int128) local_us - c->skew_us;
     return v > INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t) v;
   }
-  __int128 v128 = ((__int128) local_us - n->skew_us) * 1000000 / (1000000 + n->drift_ppm);
+  __int128 v128 = c->since_us + ((__int128) local_us - c->skew_us - c->since_us) * 1000000
+                                    / (1000000 + c->drift_ppm);
   if (v128 > INT64_MAX / 2)
     return INT64_MAX / 2;
   if (v128 < INT64_MIN / 2)
     v128 = INT64_MIN / 2;
   int64_t v = (int64_t) v128;
   /* The division rounded; step to the exact first instant. */
-  while (sim_node_local_time (w, node, v) < local_us)
+  while (sim_node_local_time (w, e, v) < local_us)
     v++;
-  while (sim_node_local_time (w, node, v - 1) >= local_us)
+  while (sim_node_local_time (w, e, v - 1) >= local_us)
     v--;
   return v;
+}
+
+void
+sim_clock_set (SimWorld *w, int e, int64_t skew_us, int64_t drift_ppm)
+{
+  SimClock *c = &w->clocks[e];
+  c->skew_us = skew_us;
+  c->drift_ppm = CLAMP (drift_ppm, -999999, 1000000);
+  c->since_us = w->stats.now_us;
 }
 
 static inline int64_t
 endpoint_now (const SimWorld *w, int endpoint)
 {
-  return endpoint < w->n_nodes ? sim_node_local_time (w, endpoint, w->stats.now_us)
-                               : w->stats.now_us;
+  return sim_node_local_time (w, endpoint, w->stats.now_us);
 }
 
 int64_t
@@ -166,7 +183,7 @@ sim_timer_due (const SimWorld *w, int endpoint)
   const SimTimer *t = &w->timers[endpoint];
   if (t->deadline == PROTO_NO_DEADLINE)
     return INT64_MAX;
-  return endpoint < w->n_nodes ? node_virtual_time (w, endpoint, t->deadline) : t->deadline;
+  return sim_endpoint_virtual_time (w, endpoint, t->deadline);
 }
 
 /* The endpoint's deadline (or its clock) changed: make sure an event is
@@ -286,12 +303,43 @@ msg_drop (SimWorld *w, guint slot, const char *reason)
   sim_net_release (&w->net, slot);
 }
 
+/* The transport's checksum of a message (FNV-1a, 32 bits). */
+static uint32_t
+msg_checksum (const void *data, uint32_t len)
+{
+  const uint8_t *p = data;
+  uint32_t h = 2166136261u;
+  for (uint32_t i = 0; i < len; i++)
+    h = (h ^ p[i]) * 16777619u;
+  return h;
+}
+
+/* On a link that corrupts, the message carries its checksum, and with the
+ * link's probability one bit of the copy in flight flips (the network's own
+ * stream decides which). */
+static void
+msg_maybe_corrupt (SimWorld *w, guint slot)
+{
+  SimMsg *m = sim_net_msg (&w->net, slot);
+  double p = sim_net_link (&w->net, m->from, m->to)->corrupt;
+  if (p <= 0 || m->len == 0)
+    return;
+  uint8_t *data = (uint8_t *) sim_msg_data (m);
+  m->checksum = msg_checksum (data, m->len);
+  m->has_checksum = 1;
+  if (pcg32_chance (&w->net.rng, p)) {
+    uint32_t bit = pcg32_below (&w->net.rng, m->len * 8);
+    data[bit / 8] ^= (uint8_t) (1u << (bit % 8));
+  }
+}
+
 static void
 msg_queue (SimWorld *w, int from, int to, const void *data, uint32_t len, int64_t at_us,
            uint64_t dup_of, const char *kind)
 {
   uint64_t id = ++w->next_msg_id;
   guint slot = sim_net_store (&w->net, id, dup_of, from, to, w->stats.now_us, data, len);
+  msg_maybe_corrupt (w, slot);
   if (w->trace.is_on) {
     SimMsg *m = sim_net_msg (&w->net, slot);
     sim_trace_begin (w, from, kind);
@@ -303,8 +351,8 @@ msg_queue (SimWorld *w, int from, int to, const void *data, uint32_t len, int64_
   sim_queue_push (&w->queue, at_us, SIM_CHOICE_DELIVER, (int32_t) slot, id);
 }
 
-static void
-msg_send (SimWorld *w, int from, int to, const void *data, uint32_t len)
+void
+sim_world_send (SimWorld *w, int from, int to, const void *data, uint32_t len)
 {
   g_assert (to >= 0 && to < w->n_endpoints);
   w->stats.msgs_sent++;
@@ -350,6 +398,11 @@ msg_deliver (SimWorld *w, guint slot)
   }
   if (to < w->n_nodes && w->nodes[to].is_paused) {
     g_array_append_val (w->nodes[to].held, slot);
+    return;
+  }
+  if (m->has_checksum && msg_checksum (sim_msg_data (m), m->len) != m->checksum) {
+    w->stats.msgs_corrupted++;
+    msg_drop (w, slot, "corrupt");
     return;
   }
   w->stats.msgs_delivered++;
@@ -401,6 +454,8 @@ outbox_notes (SimWorld *w, int endpoint, const ProtoOutbox *out)
   }
 }
 
+static void endpoint_step_finish (SimWorld *w, int e, ProtoOutbox *out);
+
 /* Runs one protocol step of a node or client stub and carries out its
  * outbox.  release_slot >= 0: the delivered message, freed after the step
  * and before the outbox's messages are stored. */
@@ -420,15 +475,40 @@ endpoint_step (SimWorld *w, int e, ProtoEvent *ev, int release_slot)
                         &w->ctxs[e], ev, out);
   if (release_slot >= 0)
     sim_net_release (&w->net, (guint) release_slot);
+  endpoint_step_finish (w, e, out);
+}
+
+/* An operator's command to a node (vt->admin), carried out like a step. */
+void
+sim_node_admin (SimWorld *w, int node, const char *command)
+{
+  g_assert (w->vt->admin != NULL);
+  ProtoOutbox *out = &w->outbox;
+  proto_outbox_reset (out);
+  out->deadline_us = w->timers[node].deadline;
+  w->vt->admin (w->node_states + (size_t) node * w->vt->state_size, &w->ctxs[node], command,
+                endpoint_now (w, node), out);
+  endpoint_step_finish (w, node, out);
+}
+
+/* The outbox of a step: byzantine rewriting, notes, syncs, messages, the
+ * deadline, then invariants (nodes) or the operation's end (clients). */
+static void
+endpoint_step_finish (SimWorld *w, int e, ProtoOutbox *out)
+{
+  SimTimer *timer = &w->timers[e];
+  gboolean is_node = e < w->n_nodes;
   if (is_node && w->nodes[e].behaviour[0] != '\0' && w->byzantine_fn != NULL)
     w->byzantine_fn (w->nodes[e].behaviour, &w->ctxs[e], w->state_ptrs[e], out,
                      &w->nodes[e].byzantine_rng, w->byzantine_data);
 
   if (out->notes->len > 0 || out->marks->len > 0)
     outbox_notes (w, e, out);
+  if (is_node)
+    sim_storage_step_end (w, e, out);
   const ProtoOutMsg *msgs = (const ProtoOutMsg *) (void *) out->msgs->data;
   for (guint i = 0; i < out->msgs->len; i++)
-    msg_send (w, e, msgs[i].to, out->bytes->data + msgs[i].offset, msgs[i].len);
+    sim_world_send (w, e, msgs[i].to, out->bytes->data + msgs[i].offset, msgs[i].len);
   if (out->deadline_us != timer->deadline) {
     timer->deadline = out->deadline_us;
     sim_timer_rearm (w, e);
@@ -489,6 +569,8 @@ event_is_live (const SimWorld *w, const SimEvent *ev)
   case SIM_CHOICE_RETRY:
   case SIM_CHOICE_OP_TIMEOUT:
     return sim_client_event_is_live (w, ev);
+  case SIM_CHOICE_SYNC_DONE:
+    return sim_storage_sync_is_pending (w, ev->a, ev->b);
   default:
     return TRUE;
   }
@@ -531,7 +613,7 @@ event_apply (SimWorld *w, const SimEvent *ev)
     sim_fault_random (w, (SimRandomSource) ev->a);
     break;
   case SIM_CHOICE_FAULT_END:
-    sim_fault_end (w, ev->a, (SimFaultKind) ev->b);
+    sim_fault_end (w, ev->a, ev->b);
     break;
   case SIM_CHOICE_INVOKE:
     sim_client_invoke (w, ev->a - w->n_nodes);
@@ -544,6 +626,9 @@ event_apply (SimWorld *w, const SimEvent *ev)
     break;
   case SIM_CHOICE_OP_TIMEOUT:
     sim_client_op_timeout (w, ev->a - w->n_nodes);
+    break;
+  case SIM_CHOICE_SYNC_DONE:
+    sim_storage_sync_done (w, ev->a, ev->b);
     break;
   case SIM_CHOICE_DROP:
   case SIM_CHOICE_INJECT:
@@ -762,6 +847,7 @@ static const char *const choice_names[] = {
   [SIM_CHOICE_OP_TIMEOUT] = "op-timeout",
   [SIM_CHOICE_DROP] = "drop",
   [SIM_CHOICE_INJECT] = "inject",
+  [SIM_CHOICE_SYNC_DONE] = "sync-done",
   [SIM_CHOICE_DUPLICATE] = "duplicate",
 };
 
@@ -780,7 +866,7 @@ sim_choice_describe (const SimWorld *w, const SimChoice *c, GString *out)
     g_string_append_printf (out, " #%" G_GUINT64_FORMAT, c->id + 1);
     break;
   case SIM_CHOICE_RANDOM_FAULT: {
-    static const char *const src[] = { "crash", "partition", "pause", "skew" };
+    static const char *const src[] = { "crash", "partition", "pause", "skew", "corrupt" };
     g_string_append_printf (out, " %s", c->id < SIM_RANDOM__COUNT ? src[c->id] : "?");
     break;
   }
@@ -875,6 +961,20 @@ sim_world_node_local_time (const SimWorld *w, int node)
 {
   g_assert (node >= 0 && node < w->n_nodes);
   return sim_node_local_time (w, node, w->stats.now_us);
+}
+
+int64_t
+sim_world_endpoint_local_time (const SimWorld *w, int endpoint)
+{
+  g_assert (endpoint >= 0 && endpoint < w->n_endpoints);
+  return sim_node_local_time (w, endpoint, w->stats.now_us);
+}
+
+const void *
+sim_world_node_image (const SimWorld *w, int node)
+{
+  g_assert (node >= 0 && node < w->n_nodes);
+  return sim_storage_image (w, node);
 }
 
 uint32_t

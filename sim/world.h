@@ -38,6 +38,11 @@ typedef struct {
    * node faults that took effect (crashing a node that is down does not). */
   uint64_t retries;
   uint64_t crashes, restarts;
+  /* Storage faults: crashes that lost changes not yet durable, of which
+   * torn writes; corruptions of a durable image; messages lost to a bit
+   * flipped in flight (counted in msgs_dropped too). */
+  uint64_t unsynced_crashes, torn_writes, corruptions;
+  uint64_t msgs_corrupted;
 } SimStats;
 
 /* Builds a world from cfg (copied) with run seed `seed`.  Nodes get
@@ -77,7 +82,9 @@ typedef enum {
   SIM_CHOICE_FAULT,           /* scheduled fault number `id` of cfg->faults */
   SIM_CHOICE_RANDOM_FAULT,    /* random fault source `id` (SimRandomSource) fires */
   SIM_CHOICE_FAULT_END,       /* a random fault ends: `id` is SIM_FAULT_RESTART,
-                                 _RESUME or _HEAL, `endpoint` the node (or -1) */
+                                 _RESUME or _HEAL in its low 8 bits, the
+                                 fault's generation above; `endpoint` the
+                                 node (or -1).  It undoes that fault only */
   SIM_CHOICE_INVOKE,          /* client `endpoint` starts its next operation */
   SIM_CHOICE_ATTEMPT_TIMEOUT, /* client `endpoint` got no answer: back off
                                  (`id`: operation number << 24 | attempt) */
@@ -86,6 +93,9 @@ typedef enum {
   /* Not queued: only an explorer or fuzzer applies these. */
   SIM_CHOICE_DROP,            /* in-flight message `id` is lost */
   SIM_CHOICE_INJECT,          /* apply *fault now */
+  /* Queued: node `endpoint`'s disk finishes sync number `id`; the messages
+   * that waited on it leave. */
+  SIM_CHOICE_SYNC_DONE,
   SIM_CHOICE_DUPLICATE,       /* in-flight message `id` is copied: the copy is
                                  a new message in flight to the same endpoint */
 } SimChoiceKind;
@@ -95,6 +105,7 @@ typedef enum {
   SIM_RANDOM_PARTITION,
   SIM_RANDOM_PAUSE,
   SIM_RANDOM_SKEW,
+  SIM_RANDOM_CORRUPT,
   SIM_RANDOM__COUNT
 } SimRandomSource;
 
@@ -177,6 +188,11 @@ gboolean sim_world_node_is_up (const SimWorld *w, int node);
 gboolean sim_world_node_is_paused (const SimWorld *w, int node);
 /* The node's local clock now (virtual time + skew + drift). */
 int64_t sim_world_node_local_time (const SimWorld *w, int node);
+/* The node's durable image (persist_size bytes): what it would read back
+ * if it crashed now (before any torn write). */
+const void *sim_world_node_image (const SimWorld *w, int node);
+/* The endpoint's local clock now (nodes and clients). */
+int64_t sim_world_endpoint_local_time (const SimWorld *w, int endpoint);
 /* How many times the node has started (1 after the first boot). */
 uint32_t sim_world_node_incarnation (const SimWorld *w, int node);
 /* Messages in flight in the network (not yet delivered or lost). */

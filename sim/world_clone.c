@@ -35,6 +35,8 @@ sim_world_clone (const SimWorld *w)
     c->nodes[n].held = g_array_copy (w->nodes[n].held);
   c->clients = g_memdup2 (w->clients, sizeof (SimClient) * MAX (w->n_clients, 1));
   c->timers = g_memdup2 (w->timers, sizeof (SimTimer) * w->n_endpoints);
+  c->clocks = g_memdup2 (w->clocks, sizeof (SimClock) * w->n_endpoints);
+  sim_storage_copy (c, w);
   c->ctxs = g_memdup2 (w->ctxs, sizeof (ProtoCtx) * w->n_endpoints);
   for (int e = 0; e < w->n_endpoints; e++)
     c->ctxs[e].config = c->cfg->proto_config;
@@ -43,6 +45,8 @@ sim_world_clone (const SimWorld *w)
     c->state_ptrs[n] = c->node_states + (size_t) n * vt->state_size;
   c->is_up = g_memdup2 (w->is_up, sizeof (gboolean) * w->n_nodes);
   c->ghost = g_memdup2 (w->ghost, MAX (vt->ghost_size, 1));
+  if (vt->ghost_copy != NULL)
+    vt->ghost_copy (c->ghost, w->ghost);
   proto_outbox_init (&c->outbox);
 
   int n_keys = w->cfg->workload.n_keys;
@@ -125,6 +129,7 @@ sim_world_digest_seeded (const SimWorld *w, uint64_t seed)
     h = hash_add (h, (uint64_t) node->is_up | (uint64_t) node->is_paused << 1
                          | (uint64_t) node->has_held_timeout << 3);
     h = hash_add (h, timer_relative (w, n));
+    h = hash_add (h, sim_storage_digest (w, n, hash_bytes));
   }
   for (int c = 0; c < w->n_clients; c++) {
     const SimClient *cl = &w->clients[c];
@@ -150,6 +155,7 @@ sim_world_digest_seeded (const SimWorld *w, uint64_t seed)
   h = hash_add (h, msgs);
   if (w->net.has_cuts) {
     h = hash_add (h, hash_bytes (1 ^ seed, w->net.group, (size_t) w->n_endpoints));
+    h = hash_add (h, hash_bytes (4 ^ seed, w->net.random_group, (size_t) w->n_endpoints));
     h = hash_add (h, hash_bytes (2 ^ seed, w->net.oneway,
                                  (size_t) w->n_endpoints * w->n_endpoints));
   }

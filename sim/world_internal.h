@@ -15,6 +15,7 @@ enum {
   SIM_STREAM_FAULT = 5,      /* index: SimRandomSource */
   SIM_STREAM_CLIENT_CTX = 6, /* index: client: the stub's ctx.seed */
   SIM_STREAM_BYZANTINE = 7,  /* index: node: its outbox rewriter */
+  SIM_STREAM_DISK = 8,       /* disk latencies and torn writes */
 };
 
 /* Queued event kinds are SimChoiceKind values.  Payload (SimEvent a, b):
@@ -23,10 +24,13 @@ enum {
  *   TIMEOUT      a = endpoint, b = timer generation
  *   FAULT        a = index into cfg->faults
  *   RANDOM_FAULT a = SimRandomSource
- *   FAULT_END    a = node or -1, b = SimFaultKind
+ *   FAULT_END    a = node or -1, b = SimFaultKind | generation << 8 (the
+ *                fault's number among its kind: n_crashes, n_pauses of the
+ *                node, or n_random_partitions)
  *   INVOKE       a = client endpoint, b = operation number to start
  *   ATTEMPT_TIMEOUT, RETRY   a = client endpoint, b = op << 24 | attempt
- *   OP_TIMEOUT   a = client endpoint, b = operation number */
+ *   OP_TIMEOUT   a = client endpoint, b = operation number
+ *   SYNC_DONE    a = node, b = sync number */
 
 /* An endpoint's deadline and its one queued TIMEOUT event.
  *
@@ -43,11 +47,46 @@ typedef struct {
                         -1: none queued */
 } SimTimer;
 
+/* An endpoint's clock: it reads virtual time + skew_us + the drift
+ * accumulated since since_us at drift_ppm (sim_node_local_time). */
+typedef struct {
+  int64_t skew_us;   /* offset from virtual time at since_us */
+  int64_t drift_ppm;
+  int64_t since_us;  /* virtual time the skew and drift were set */
+} SimClock;
+
+/* A sync in flight on a node's disk (storage.c). */
+typedef struct {
+  uint64_t id;       /* from 1, per node */
+  int64_t done_us;
+  uint8_t *bytes;    /* the persist region as the step left it */
+} SimSync;
+
+/* A message waiting for the sync `after_sync` before it leaves. */
+typedef struct {
+  uint64_t after_sync;
+  int to;
+  uint32_t offset, len; /* into SimDisk.held_bytes */
+} SimHeldMsg;
+
+typedef struct {
+  uint8_t *image;        /* the durable image (persist_size bytes) */
+  uint8_t *synced;       /* what the node's completed syncs wrote */
+  uint8_t *written;      /* per sector: 1 once written */
+  GArray *syncs;         /* SimSync in flight, oldest first */
+  GArray *held;          /* SimHeldMsg, in send order */
+  GByteArray *held_bytes;
+  uint64_t next_sync;    /* syncs asked for */
+  uint64_t done_sync;    /* the last one completed */
+  int64_t busy_until_us; /* the last sync in flight completes then */
+} SimDisk;
+
 typedef struct {
   gboolean is_up, is_paused;
   gboolean has_held_timeout; /* its deadline passed while paused */
   uint32_t incarnation;
-  int64_t skew_us, drift_ppm;
+  uint32_t n_crashes, n_pauses; /* a random fault's end undoes it only if
+                                   no later fault of its kind came */
   GArray *held;              /* guint slots that arrived while paused */
   char behaviour[32];        /* byzantine behaviour set by a fault ("" none) */
   Pcg32 byzantine_rng;
@@ -99,6 +138,9 @@ struct SimWorld {
   SimNode *nodes;
   SimClient *clients;
   SimTimer *timers;          /* n_endpoints */
+  SimClock *clocks;          /* n_endpoints */
+  SimDisk *disks;            /* n_nodes */
+  Pcg32 disk_rng;
   ProtoCtx *ctxs;            /* n_endpoints */
   const void **state_ptrs;   /* n_nodes, for check */
   gboolean *is_up;           /* n_nodes, for check */
@@ -110,6 +152,7 @@ struct SimWorld {
   /* Random faults. */
   Pcg32 fault_rng[SIM_RANDOM__COUNT];
   double fault_rate[SIM_RANDOM__COUNT];
+  uint64_t n_random_partitions;
 
   /* Workload. */
   uint64_t ops_started;
@@ -131,8 +174,17 @@ struct SimWorld {
 
 /* world.c */
 void sim_node_step (SimWorld *w, int node, ProtoEvent *ev);
+void sim_node_admin (SimWorld *w, int node, const char *command);
+/* Hands a message to the network now (routing, loss, duplication). */
+void sim_world_send (SimWorld *w, int from, int to, const void *data, uint32_t len);
 void sim_client_step_event (SimWorld *w, int client, ProtoEvent *ev);
-int64_t sim_node_local_time (const SimWorld *w, int node, int64_t virtual_us);
+/* The clock of endpoint e (node or client) at virtual time virtual_us. */
+int64_t sim_node_local_time (const SimWorld *w, int e, int64_t virtual_us);
+/* The first virtual time at which endpoint e's clock reads at least local_us. */
+int64_t sim_endpoint_virtual_time (const SimWorld *w, int e, int64_t local_us);
+/* Sets endpoint e's clock: it reads virtual + skew_us now, and drifts at
+ * drift_ppm from now on. */
+void sim_clock_set (SimWorld *w, int e, int64_t skew_us, int64_t drift_ppm);
 void sim_timer_rearm (SimWorld *w, int endpoint);
 /* Virtual time at which the endpoint's deadline falls (INT64_MAX: none). */
 int64_t sim_timer_due (const SimWorld *w, int endpoint);
@@ -160,9 +212,28 @@ void sim_world_marks_init (SimWorld *w);
 void sim_faults_init (SimWorld *w);
 void sim_fault_apply (SimWorld *w, const SimFault *f);
 void sim_fault_random (SimWorld *w, SimRandomSource src);
-void sim_fault_end (SimWorld *w, int node, SimFaultKind kind);
+void sim_fault_end (SimWorld *w, int node, uint64_t kind_and_gen);
 void sim_node_crash (SimWorld *w, int node);
 void sim_node_restart (SimWorld *w, int node);
+
+/* storage.c */
+void sim_storage_init (SimWorld *w);
+void sim_storage_clear (SimWorld *w);
+void sim_storage_copy (SimWorld *c, const SimWorld *w);
+/* After a node's step: a sync asked for starts (or completes at once), and
+ * the step's messages wait behind the syncs in flight (taken out of out). */
+void sim_storage_step_end (SimWorld *w, int node, ProtoOutbox *out);
+gboolean sim_storage_sync_is_pending (const SimWorld *w, int node, uint64_t id);
+void sim_storage_sync_done (SimWorld *w, int node, uint64_t id);
+/* Sends the messages whose syncs are done (not while the node is paused). */
+void sim_storage_release (SimWorld *w, int node);
+/* The node crashed: its persist region becomes what its disk holds. */
+void sim_storage_crash (SimWorld *w, int node);
+void sim_storage_restart (SimWorld *w, int node);
+void sim_storage_corrupt (SimWorld *w, int node, int bits, Pcg32 *rng);
+uint64_t sim_storage_digest (const SimWorld *w, int node,
+                             uint64_t (*hash) (uint64_t, const void *, size_t));
+const uint8_t *sim_storage_image (const SimWorld *w, int node);
 
 /* client.c */
 void sim_clients_init (SimWorld *w);

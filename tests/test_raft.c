@@ -672,3 +672,417 @@ Test (raft, random_schedule_is_deterministic)
   cr_expect_gt (a->len, 1000);
   cr_expect_str_eq (a->str, b->str);
 }
+
+/* ---- Storage, stale answers, CheckQuorum ---------------------------------*/
+
+static void
+reply_before_sync (RaftConfig *cfg)
+{
+  cfg->bug = RAFT_BUG_REPLY_BEFORE_SYNC;
+  cfg->pre_vote = FALSE;
+}
+
+/* The index of the first message in flight of `type` from `from` to `to`
+ * (-1 for any sender), or -1. */
+static int
+find_msg (const RaftHarness *h, int from, int to, RaftMsgType type)
+{
+  for (guint i = 0; i < h->net->len; i++) {
+    const RhMsg *m = g_ptr_array_index (h->net, i);
+    gsize len;
+    const uint8_t *b = g_bytes_get_data (m->bytes, &len);
+    if ((from < 0 || m->from == from) && m->to == to && len > 0 && b[0] == type)
+      return (int) i;
+  }
+  return -1;
+}
+
+/* Figure 2: currentTerm, votedFor and log[] are "updated on stable storage
+ * before responding to RPCs".  A step that grants a vote or appends
+ * entries asks for a sync (its reply then waits for it); with the seeded
+ * bug it does not. */
+Test (raft, vote_and_append_replies_wait_for_a_sync)
+{
+  for (int bug = 0; bug < 2; bug++) {
+    g_autoptr (RaftHarness) h = rh_new (3, 1, bug ? reply_before_sync : no_pre_vote);
+    h->cfg.pre_vote = FALSE;
+    rh_start_all (h);
+    rh_fire_timeout (h, 0);
+    int i = find_msg (h, 0, 1, RAFT_MSG_REQUEST_VOTE);
+    cr_assert_geq (i, 0);
+    rh_deliver (h, (guint) i);
+    cr_expect_eq (rh_node (h, 1)->persist.voted_for, 0);
+    cr_expect_eq (h->out.sync, !bug, "the vote's step %s a sync", bug ? "skips" : "asks for");
+    rh_deliver_all (h, 100);
+    cr_assert_eq (rh_leader (h), 0);
+    rh_invoke (h, 0, PROTO_OP_WRITE, 0, 7, 0);
+    rh_deliver_all (h, 2); /* the request reaches n1 (a redirect or the leader) */
+    rh_client_target (h, 0, 0);
+    rh_client_retry (h, 0);
+    while ((i = find_msg (h, 0, 1, RAFT_MSG_APPEND_ENTRIES)) < 0 && h->net->len > 0)
+      rh_deliver (h, 0);
+    cr_assert_geq (i, 0);
+    uint64_t last = rh_node (h, 1)->persist.last_index;
+    rh_deliver (h, (guint) i);
+    cr_expect_gt (rh_node (h, 1)->persist.last_index, last, "n2 appended");
+    cr_expect_eq (h->out.sync, !bug);
+    /* A heartbeat that changes nothing durable needs no sync. */
+    rh_deliver_all (h, 100);
+    rh_fire_timeout (h, 0);
+    i = find_msg (h, 0, 2, RAFT_MSG_APPEND_ENTRIES);
+    cr_assert_geq (i, 0);
+    rh_deliver (h, (guint) i);
+    cr_expect_not (h->out.sync);
+  }
+}
+
+/* The stale-term answer: n1 leads term 1 and sends heartbeat round 3 to n2,
+ * which is held up.  n1 crashes, restarts and wins term 2 (round 1).  The
+ * old AppendEntries then reaches n2, which rejects it (stale term) and says
+ * so in term 2, echoing round 3.  That answer is about term 1's request:
+ * the leader must not count it as n2 acknowledging term 2's round 3, never
+ * sent (with n1 itself, a majority: a read would be confirmed by nothing). */
+Test (raft, stale_term_answer_is_no_acknowledgement)
+{
+  g_autoptr (RaftHarness) h = rh_new (3, 1, no_pre_vote);
+  rh_start_all (h);
+  cr_assert_eq (rh_elect (h, 0), 0);
+  for (int r = 0; r < 2; r++) {
+    rh_fire_timeout (h, 0);
+    rh_deliver_all (h, 100);
+  }
+  rh_fire_timeout (h, 0);
+  uint64_t old_round = rh_node (h, 0)->round_sent;
+  cr_assert_geq (old_round, 3u);
+  int held = find_msg (h, 0, 1, RAFT_MSG_APPEND_ENTRIES);
+  cr_assert_geq (held, 0);
+  /* Deliver everything else; keep the round-3 heartbeat to n2 in flight. */
+  while (h->net->len > 1)
+    rh_deliver (h, held == 0 ? 1 : 0), held = held == 0 ? 0 : held - 1;
+  cr_assert_eq (find_msg (h, 0, 1, RAFT_MSG_APPEND_ENTRIES), 0);
+  rh_crash (h, 0);
+  rh_restart (h, 0);
+  h->now_us += h->cfg.election_max_us;
+  rh_fire_timeout (h, 0);
+  /* The vote requests and answers, but not the held heartbeat (index 0). */
+  while (h->net->len > 1 && rh_node (h, 0)->role != RAFT_LEADER)
+    rh_deliver (h, 1);
+  cr_assert_eq (rh_node (h, 0)->role, RAFT_LEADER);
+  cr_assert_eq (rh_node (h, 0)->persist.current_term, 2u);
+  cr_assert_eq (rh_node (h, 0)->round_sent, 1u);
+  /* A read arrives and waits for round 2. */
+  rh_client_target (h, 0, 0);
+  rh_invoke (h, 0, PROTO_OP_READ, 0, 0, 0);
+  int req = find_msg (h, -1, 0, RAFT_MSG_CLIENT_REQUEST);
+  cr_assert_geq (req, 0);
+  rh_deliver (h, (guint) req);
+  cr_assert_eq (rh_node (h, 0)->n_reads, 1u);
+  /* Now the old heartbeat reaches n2, and its answer reaches n1. */
+  cr_assert_eq (rh_node (h, 1)->persist.current_term, 2u);
+  rh_deliver (h, 0);
+  int ans = find_msg (h, 1, 0, RAFT_MSG_APPEND_ENTRIES_RESULT);
+  cr_assert_geq (ans, 0);
+  const RhMsg *m = g_ptr_array_index (h->net, (guint) ans);
+  RaftAppendEntriesResult r;
+  memcpy (&r, g_bytes_get_data (m->bytes, NULL), sizeof r);
+  cr_assert_eq (r.term, 2u, "n2 answers in its own term");
+  cr_assert_eq (r.req_term, 1u, "and names the term of the request it answers");
+  cr_assert_eq (r.round, old_round);
+  rh_deliver (h, (guint) ans);
+  cr_expect (rh_reached (h, "stale-answer-ignored"));
+  cr_expect_eq (rh_node (h, 0)->acked_round[1], 0u, "n2 acknowledged no round of term 2");
+  cr_expect_eq (rh_node (h, 0)->round_confirmed, 0u);
+  cr_expect_eq (rh_node (h, 0)->n_reads, 1u, "the read still waits");
+  cr_expect_not (h->has_result[0]);
+  /* n2's genuine answers still count. */
+  rh_deliver_all (h, 100);
+  cr_expect_geq (rh_node (h, 0)->acked_round[1], 1u);
+  expect_no_violation (h);
+}
+
+/* Thesis 6.2, CheckQuorum: a leader cut off from every follower steps down
+ * after an election timeout, so its clients are redirected instead of
+ * waiting; with the knob off it stays leader. */
+Test (raft, check_quorum_deposes_a_cut_off_leader)
+{
+  for (int on = 0; on < 2; on++) {
+    g_autoptr (RaftHarness) h = rh_new (3, 1, NULL);
+    h->cfg.check_quorum = on;
+    rh_start_all (h);
+    cr_assert_eq (rh_elect (h, 0), 0);
+    rh_cut (h, 1, TRUE);
+    rh_cut (h, 2, TRUE);
+    for (int i = 0; i < 8; i++) {
+      rh_fire_timeout (h, 0);
+      rh_drop_all (h);
+    }
+    cr_expect_eq (rh_node (h, 0)->role == RAFT_LEADER, !on);
+    cr_expect_eq (rh_reached (h, "check-quorum-step-down"), on);
+    cr_expect_eq (rh_node (h, 0)->persist.current_term, 1u,
+                  "stepping down keeps the term (pre-votes change none)");
+    rh_client_target (h, 0, 0);
+    rh_invoke (h, 0, PROTO_OP_WRITE, 0, 1, 0);
+    int req = find_msg (h, -1, 0, RAFT_MSG_CLIENT_REQUEST);
+    cr_assert_geq (req, 0);
+    rh_deliver (h, (guint) req);
+    cr_expect_eq (find_msg (h, 0, 3, RAFT_MSG_CLIENT_REPLY) >= 0, on,
+                  "the client is redirected at once only with CheckQuorum");
+    expect_no_violation (h);
+  }
+}
+
+/* A follower's synced log entry is damaged on its disk while it is down:
+ * on restart the hash chain shows it, the log is cut before it, and until
+ * its commit index passes the last entry it had, it votes only for logs
+ * at least as up-to-date as that entry. */
+Test (raft, damaged_log_entry_is_cut_and_the_node_votes_carefully)
+{
+  g_autoptr (RaftHarness) h = election_and_write ();
+  for (int i = 0; i < 3; i++) {
+    rh_invoke (h, 0, PROTO_OP_WRITE, 0, 10 + i, 0);
+    rh_deliver_all (h, 100);
+  }
+  rh_fire_timeout (h, 0);
+  rh_deliver_all (h, 100);
+  uint64_t last = rh_node (h, 2)->persist.last_index;
+  uint64_t last_term = raft_log_term (rh_node (h, 2), last);
+  cr_assert_geq (last, 4u);
+  rh_crash (h, 2);
+  RaftNode *n3 = rh_node_mut (h, 2);
+  n3->persist.log[2 % RAFT_LOG_CAP].e.value ^= 1 << 5; /* a bit flips in entry 2 */
+  rh_restart (h, 2);
+  cr_expect (rh_reached (h, "log-suffix-discarded"));
+  cr_expect_eq (rh_node (h, 2)->persist.last_index, 1u, "cut before entry 2");
+  cr_expect_eq (rh_node (h, 2)->persist.recover_index, last);
+  cr_expect_eq (rh_node (h, 2)->persist.recover_term, last_term);
+  cr_expect_not (rh_node (h, 2)->is_halted);
+
+  /* A candidate whose log ends before the lost entries gets no vote. */
+  RaftRequestVote rv;
+  memset (&rv, 0, sizeof rv);
+  rv.type = RAFT_MSG_REQUEST_VOTE;
+  rv.term = 5;
+  rv.last_log_index = 1;
+  rv.last_log_term = 1;
+  h->now_us += 10 * h->cfg.election_max_us;
+  ProtoEvent ev = { .kind = PROTO_EV_RECEIVE, .from = 1, .msg = &rv, .msg_len = sizeof rv,
+                    .now_us = h->now_us };
+  proto_outbox_reset (&h->out);
+  proto_raft.step (rh_node_mut (h, 2), &h->ctx[2], &ev, &h->out);
+  cr_expect_not (rh_node (h, 2)->persist.has_voted, "no vote for a log behind the lost entry");
+  /* One as up-to-date as the lost entry gets it. */
+  rv.term = 6;
+  rv.last_log_index = last;
+  rv.last_log_term = last_term;
+  proto_outbox_reset (&h->out);
+  proto_raft.step (rh_node_mut (h, 2), &h->ctx[2], &ev, &h->out);
+  h->deadline_us[2] = h->out.deadline_us;
+  cr_expect (rh_node (h, 2)->persist.has_voted);
+  cr_expect_eq (rh_node (h, 2)->persist.voted_for, 1);
+  /* It stands for no election while recovering. */
+  rh_fire_timeout (h, 2);
+  cr_expect_eq (rh_node (h, 2)->role, RAFT_FOLLOWER);
+  cr_expect (rh_reached (h, "recovering-no-vote"));
+}
+
+/* A damaged header (term, vote, log bounds) cannot be repaired from the
+ * node's own disk: the node stops and says so. */
+Test (raft, damaged_header_stops_the_node)
+{
+  g_autoptr (RaftHarness) h = election_and_write ();
+  rh_crash (h, 1);
+  rh_node_mut (h, 1)->persist.current_term ^= 1u << 3;
+  rh_restart (h, 1);
+  cr_expect (rh_reached (h, "storage-corrupt-halt"));
+  cr_expect (rh_node (h, 1)->is_halted);
+  cr_expect_eq (h->deadline_us[1], PROTO_NO_DEADLINE);
+  guint before = h->net->len;
+  rh_fire_timeout (h, 0);
+  rh_deliver_all (h, 100);
+  cr_expect (rh_node (h, 1)->is_halted);
+  cr_expect_eq (rh_node (h, 1)->role, RAFT_FOLLOWER);
+  (void) before;
+  expect_no_violation (h);
+}
+
+/* ---- Invariants over the whole run ---------------------------------------*/
+
+typedef struct {
+  RaftNode nodes[2];
+  RaftGhost ghost;
+  ProtoCtx ctx[2];
+  RaftConfig cfg;
+  GString *why;
+} CheckBench;
+
+static CheckBench *
+check_bench_new (void)
+{
+  CheckBench *b = g_new0 (CheckBench, 1);
+  proto_config_defaults (&proto_raft, &b->cfg);
+  for (int i = 0; i < 2; i++) {
+    b->ctx[i].self = i;
+    b->ctx[i].n_nodes = 2;
+    b->ctx[i].config = &b->cfg;
+  }
+  b->why = g_string_new (NULL);
+  return b;
+}
+
+static void
+check_bench_free (CheckBench *b)
+{
+  proto_raft.ghost_free (&b->ghost);
+  g_string_free (b->why, TRUE);
+  g_free (b);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CheckBench, check_bench_free)
+
+static gboolean
+bench_check (CheckBench *b)
+{
+  const void *states[2] = { &b->nodes[0], &b->nodes[1] };
+  gboolean up[2] = { TRUE, TRUE };
+  g_string_truncate (b->why, 0);
+  return proto_raft.check (&b->ghost, states, up, b->ctx, 2, b->why);
+}
+
+/* n1 leads terms 1 to 2000; then n2 claims term 1.  The ghost remembers
+ * every term, not the last few hundred. */
+Test (raft, election_safety_remembers_every_term)
+{
+  g_autoptr (CheckBench) b = check_bench_new ();
+  b->nodes[0].role = RAFT_LEADER;
+  for (uint64_t t = 1; t <= 2000; t++) {
+    b->nodes[0].persist.current_term = t;
+    cr_assert (bench_check (b), "term %" G_GUINT64_FORMAT ": %s", t, b->why->str);
+  }
+  b->nodes[0].role = RAFT_FOLLOWER;
+  b->nodes[1].role = RAFT_LEADER;
+  b->nodes[1].persist.current_term = 1;
+  cr_assert_not (bench_check (b));
+  cr_expect_str_eq (b->why->str, "election-safety: n1 and n2 were both elected leader of term 1");
+}
+
+/* n1 applies index 5, then index 5000; n2 then applies something else at
+ * index 5.  Every applied index is remembered. */
+Test (raft, state_machine_safety_remembers_every_index)
+{
+  g_autoptr (CheckBench) b = check_bench_new ();
+  b->nodes[0].last_applied = 5;
+  b->nodes[0].applied_chain = 0x1111;
+  cr_assert (bench_check (b));
+  b->nodes[0].last_applied = 5000;
+  b->nodes[0].applied_chain = 0x2222;
+  cr_assert (bench_check (b));
+  b->nodes[1].last_applied = 5;
+  b->nodes[1].applied_chain = 0x3333;
+  cr_assert_not (bench_check (b));
+  cr_expect_str_eq (b->why->str, "state-machine-safety: n1 and n2 applied different entries at "
+                                 "index 5 (or before it)");
+}
+
+static void
+bench_log (RaftNode *n, const uint64_t *terms, const uint64_t *chains, int len)
+{
+  n->persist.last_index = (uint64_t) len;
+  for (int i = 1; i <= len; i++) {
+    n->persist.log[i].e.term = terms[i - 1];
+    n->persist.log[i].chain = chains[i - 1];
+  }
+}
+
+/* Terms 1 1 2 against 1 1 3: the logs' ends differ in term, but both hold
+ * entry 2 of term 1, and there they differ.  The check walks down to it. */
+Test (raft, log_matching_looks_below_the_logs_ends)
+{
+  g_autoptr (CheckBench) b = check_bench_new ();
+  static const uint64_t ta[] = { 1, 1, 2 }, tb[] = { 1, 1, 3, 3 };
+  static const uint64_t ca[] = { 11, 12, 13 }, cb[] = { 11, 99, 23, 24 };
+  bench_log (&b->nodes[0], ta, ca, 3);
+  bench_log (&b->nodes[1], tb, cb, 4);
+  cr_assert_not (bench_check (b));
+  cr_expect_str_eq (b->why->str, "log-matching: n1 and n2 both have entry 2 of term 1 but their "
+                                 "logs differ before it");
+  /* The same logs agreeing at entry 2 pass. */
+  static const uint64_t cb_ok[] = { 11, 12, 23, 24 };
+  bench_log (&b->nodes[1], tb, cb_ok, 4);
+  cr_expect (bench_check (b), "%s", b->why->str);
+}
+
+/* ---- Membership ----------------------------------------------------------*/
+
+static void
+three_of_five (RaftConfig *cfg)
+{
+  cfg->members = 3;
+}
+
+/* Thesis 4.1: one server at a time.  n4 and n5 start outside the
+ * configuration; the leader adds n4, refuses to add n5 until that change
+ * is committed, then adds it.  With the seeded bug it adds both at once. */
+Test (raft, one_membership_change_at_a_time)
+{
+  for (int bug = 0; bug < 2; bug++) {
+    g_autoptr (RaftHarness) h = rh_new (5, 1, three_of_five);
+    if (bug)
+      h->cfg.bug = RAFT_BUG_TWO_CHANGES_AT_ONCE;
+    rh_start_all (h);
+    cr_assert_eq (rh_elect (h, 0), 0);
+    rh_deliver_all (h, 100);
+    cr_expect_eq (rh_node (h, 0)->config, 0x7u);
+    cr_expect_eq (rh_node (h, 3)->config, 0x7u, "n4 starts outside the configuration");
+    rh_fire_timeout (h, 3);
+    cr_expect_eq (rh_node (h, 3)->role, RAFT_FOLLOWER, "and stands for no election");
+    RaftNode *leader = rh_node_mut (h, 0);
+    proto_outbox_reset (&h->out);
+    proto_raft.admin (leader, &h->ctx[0], "add n4", h->now_us, &h->out);
+    cr_expect_eq (leader->config, 0xfu);
+    cr_expect_eq (leader->config_index, leader->persist.last_index);
+    cr_expect (h->out.sync, "the new configuration is synced before it is sent");
+    proto_outbox_reset (&h->out);
+    proto_raft.admin (leader, &h->ctx[0], "add n5", h->now_us, &h->out);
+    if (!bug) {
+      cr_expect_eq (leader->config, 0xfu, "the second change waits");
+      cr_expect_eq (h->out.marks->len, 1u);
+      cr_expect_str_eq (g_ptr_array_index (h->out.marks, 0), "config-change-refused");
+    } else {
+      cr_expect_eq (leader->config, 0x1fu, "the bug starts it at once");
+    }
+    /* Commit the first change (a round of heartbeats reaches n2..n4). */
+    rh_fire_timeout (h, 0);
+    rh_deliver_all (h, 200);
+    rh_fire_timeout (h, 0);
+    rh_deliver_all (h, 200);
+    cr_expect_geq (rh_node (h, 0)->commit_index, rh_node (h, 0)->config_index);
+    cr_expect_eq (rh_node (h, 3)->config, bug ? 0x1fu : 0xfu, "n4 has caught up");
+    if (!bug) {
+      proto_outbox_reset (&h->out);
+      proto_raft.admin (rh_node_mut (h, 0), &h->ctx[0], "add n5", h->now_us, &h->out);
+      cr_expect_eq (rh_node (h, 0)->config, 0x1fu, "once committed, the next change starts");
+    }
+    expect_no_violation (h);
+  }
+}
+
+/* A leader that removes itself keeps leading until the change is
+ * committed, counting only the others, then steps down (thesis 4.2.2). */
+Test (raft, removed_leader_steps_down_once_committed)
+{
+  g_autoptr (RaftHarness) h = rh_new (3, 1, NULL);
+  rh_start_all (h);
+  cr_assert_eq (rh_elect (h, 0), 0);
+  rh_deliver_all (h, 100);
+  proto_outbox_reset (&h->out);
+  proto_raft.admin (rh_node_mut (h, 0), &h->ctx[0], "remove n1", h->now_us, &h->out);
+  cr_expect_eq (rh_node (h, 0)->config, 0x6u);
+  cr_expect_eq (rh_node (h, 0)->role, RAFT_LEADER);
+  rh_fire_timeout (h, 0);
+  rh_deliver_all (h, 100);
+  cr_expect (rh_reached (h, "removed-leader-steps-down"));
+  cr_expect_eq (rh_node (h, 0)->role, RAFT_FOLLOWER);
+  cr_expect_eq (rh_node (h, 1)->config, 0x6u);
+  rh_fire_timeout (h, 0);
+  cr_expect_eq (rh_node (h, 0)->role, RAFT_FOLLOWER, "a removed node stands for no election");
+  expect_no_violation (h);
+}

@@ -39,6 +39,12 @@ Test (raft_world, scenarios_reach_the_marks)
     { "scenarios/raft/flapping-partitions.scn", "log-conflict-backtrack" },
     { "scenarios/raft/compacting-log.scn", "snapshot-installed" },
     { "scenarios/raft/lossy-five-nodes.scn", "duplicate-request-suppressed" },
+    { "scenarios/raft/leader-isolated.scn", "check-quorum-step-down" },
+    { "scenarios/raft/disk-faults.scn", "log-suffix-discarded" },
+    { "scenarios/raft/disk-faults.scn", "snapshot-discarded" },
+    { "scenarios/raft/reordered-answers.scn", "stale-answer-ignored" },
+    { "scenarios/raft/membership.scn", "config-change" },
+    { "scenarios/raft/membership.scn", "removed-leader-steps-down" },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (SimConfig) cfg = load (cases[i].scenario);
@@ -75,6 +81,28 @@ Test (raft_world, same_seed_same_trace)
   cr_expect (strcmp (a, c) != 0, "seeds 5 and 6 gave the same run");
 }
 
+/* Grown from n1..n3 to n1..n5 and shrunk to n3..n5: at the end every node
+ * that is up and in the configuration agrees that it is n3 n4 n5, and the
+ * history is linearizable. */
+Test (raft_world, membership_grows_and_shrinks)
+{
+  g_autoptr (SimConfig) cfg = load ("scenarios/raft/membership.scn");
+  g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+  cr_assert_null (sim_world_invariant_failure (w));
+  for (int n = 2; n < 5; n++) {
+    const RaftNode *node = sim_world_node_state (w, n);
+    cr_expect_eq (node->config, 0x1cu, "n%d's configuration is %#x", n + 1, node->config);
+  }
+  int leaders = 0;
+  for (int n = 0; n < 5; n++)
+    leaders += ((const RaftNode *) sim_world_node_state (w, n))->role == RAFT_LEADER;
+  cr_expect_eq (leaders, 1);
+  cr_expect_neq (((const RaftNode *) sim_world_node_state (w, 0))->role, RAFT_LEADER);
+  cr_expect_neq (((const RaftNode *) sim_world_node_state (w, 1))->role, RAFT_LEADER);
+  g_autofree char *why = NULL;
+  cr_expect_eq (test_linearizable_verdict (w, &why), CHK_VERDICT_OK, "%s", why);
+}
+
 /* The seeded-bug scenarios: the bug breaks the expected invariant (or
  * linearizability); the same schedule and seed with bug = none keeps every
  * invariant and a linearizable history. */
@@ -85,6 +113,8 @@ Test (raft_world, bug_scenarios_break_only_with_the_bug)
     { "scenarios/raft/bug-commit-previous-term.scn", "leader-completeness: " },
     { "scenarios/raft/bug-volatile-vote.scn", "election-safety: " },
     { "scenarios/raft/bug-stale-leader-read.scn", NULL }, /* linearizability */
+    { "scenarios/raft/bug-reply-before-sync.scn", "leader-completeness: " },
+    { "scenarios/raft/bug-two-changes-at-once.scn", "leader-completeness: " },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (SimConfig) cfg = load (cases[i].scenario);

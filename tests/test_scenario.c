@@ -262,3 +262,34 @@ Test (scenario, missing_file_is_an_io_error)
              "%s", error->message);
   g_error_free (error);
 }
+
+/* The storage keys and the corrupt schedule (both forms), corrupt_msg, and
+ * skew of a client. */
+Test (scenario, storage_keys_become_its_config)
+{
+  static const char text[] =
+    "[cluster]\nprotocol = raft\n"
+    "[workload]\nclients = 2\n"
+    "[network]\ncorrupt_msg = 0.001\n"
+    "[faults]\ndisk_latency = 1ms..5ms\ntorn_writes = 0.25\nrandom.corrupt = 0.5/s\n"
+    "corrupt = n2 at 3s; n1 at 4s 8 bits\n"
+    "at 2s = corrupt n3; skew c2 -20ms drift 50ppm\n";
+  GError *error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load_data ("t.scn", text, sizeof text - 1, &error);
+  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "");
+  cr_expect_eq (cfg->storage.disk_latency_min_us, 1000);
+  cr_expect_eq (cfg->storage.disk_latency_max_us, 5000);
+  cr_expect_float_eq (cfg->storage.torn_writes, 0.25, 1e-12);
+  cr_expect_float_eq (cfg->random_faults.corrupt_per_s, 0.5, 1e-12);
+  cr_expect_float_eq (cfg->net.corrupt, 0.001, 1e-12);
+  cr_assert_eq (cfg->faults->len, 4u);
+  const SimFault *f = fault (cfg, 0);
+  cr_expect (f->kind == SIM_FAULT_CORRUPT && f->node == 2 && f->bits == 1 && f->at_us == 2000000);
+  f = fault (cfg, 1);
+  cr_expect (f->kind == SIM_FAULT_SKEW && f->node == 4 && f->skew_us == -20000
+             && f->drift_ppm == 50);
+  f = fault (cfg, 2);
+  cr_expect (f->kind == SIM_FAULT_CORRUPT && f->node == 1 && f->bits == 1 && f->at_us == 3000000);
+  f = fault (cfg, 3);
+  cr_expect (f->kind == SIM_FAULT_CORRUPT && f->node == 0 && f->bits == 8 && f->at_us == 4000000);
+}

@@ -165,7 +165,10 @@ expect_consistent (const SimConfig *cfg)
     last = f->at_us;
     if (f->kind == SIM_FAULT_ONEWAY)
       cr_assert (f->from >= 0 && f->from < n_ep && f->to >= 0 && f->to < n_ep);
-    else if (f->kind != SIM_FAULT_PARTITION && f->kind != SIM_FAULT_HEAL)
+    else if (f->kind == SIM_FAULT_SKEW) /* nodes and clients have clocks */
+      cr_assert (f->node >= 0 && f->node < n_ep);
+    else if (f->kind != SIM_FAULT_PARTITION && f->kind != SIM_FAULT_HEAL
+             && f->kind != SIM_FAULT_ADMIN)
       cr_assert (f->node >= 0 && f->node < cfg->n_nodes);
   }
   for (guint i = 0; i < cfg->link_overrides->len; i++) {

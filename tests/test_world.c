@@ -115,6 +115,7 @@ tkv_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *o
   const TkvConfig *cfg = ctx->config;
   n->persist.persist_counter++;
   n->volatile_counter++;
+  proto_outbox_sync (out); /* every step's persist change is durable */
   switch (ev->kind) {
   case PROTO_EV_START:
     n->persist.starts++;

@@ -38,6 +38,7 @@ null_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *
   switch (ev->kind) {
   case PROTO_EV_START:
     node->persist.restarts++;
+    proto_outbox_sync (out);
     for (int64_t i = 0; i < cfg->tokens; i++) {
       NullMsg m = { .origin = (uint32_t) ctx->self, .hops = 0 };
       proto_outbox_send (out, next, &m, sizeof m);

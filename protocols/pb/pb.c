@@ -233,6 +233,9 @@ pb_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *ou
   default:
     break;
   }
+  /* Every step's changes to persist (epoch, applied updates, boots) are
+   * made durable before its messages leave. */
+  proto_outbox_sync (out);
   /* One timer: the primary's next heartbeat, or a backup's failover. */
   proto_outbox_set_deadline (out, node->role == PB_PRIMARY ? node->next_heartbeat_us
                                                            : pb_failover_deadline (node, ctx));

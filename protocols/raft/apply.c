@@ -34,7 +34,7 @@ static void
 apply_entry (RaftNode *node, const ProtoCtx *ctx, const RaftEntry *entry, ProtoOutbox *out)
 {
   const RaftWireEntry *e = &entry->e;
-  if (e->kind == RAFT_ENTRY_NOOP)
+  if (e->kind == RAFT_ENTRY_NOOP || e->kind == RAFT_ENTRY_CONFIG)
     return;
   RaftMachine *m = &node->machine;
   RaftSession *s = &m->sessions[e->client];
@@ -66,6 +66,7 @@ apply_entry (RaftNode *node, const ProtoCtx *ctx, const RaftEntry *entry, ProtoO
     s->value = 0;
     break;
   case RAFT_ENTRY_NOOP:
+  case RAFT_ENTRY_CONFIG:
     break;
   }
   /* Figure 2, Leaders: "respond after entry applied to state machine".

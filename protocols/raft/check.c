@@ -1,7 +1,8 @@
 /* check.c: the safety properties of Figure 3 of the Raft paper, checked
- * across all nodes after every step.  Each compares one hash-chain word per
+ * across all nodes after every step.  Each compares hash-chain words per
  * node (or pair of nodes) against what the ghost remembers, so a check costs
- * O(nodes^2) words, not O(log length).
+ * O(nodes^2) words (times the terms in the logs' disagreeing suffixes), not
+ * O(log length).
  *
  * Figure 3:
  *  "Election Safety: at most one leader can be elected in a given term.
@@ -15,6 +16,9 @@
  *   State Machine Safety: if a server has applied a log entry at a given
  *   index to its state machine, no other server will ever apply a different
  *   log entry for the same index."
+ * Each is checked over the whole run: the ghost remembers every term's
+ * leader and every applied index's chain, and Log Matching compares two
+ * logs at the highest index where their terms agree.
  * A broken property is reported as "election-safety: ...", and so on: the
  * name (which a scenario's `expect = violation invariant:NAME` matches),
  * then what happened and to which nodes. */
@@ -24,14 +28,16 @@ static gboolean
 check_election_safety (RaftGhost *g, const RaftNode *node, int i, GString *why)
 {
   uint64_t term = node->persist.current_term;
-  __typeof__ (g->term_leader[0]) *slot = &g->term_leader[term % RAFT_GHOST_TERMS];
-  if (slot->term == term && slot->leader != i) {
+  if (g->term_leader == NULL)
+    g->term_leader = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  int leader = GPOINTER_TO_INT (g_hash_table_lookup (g->term_leader, &term)) - 1;
+  if (leader >= 0 && leader != i) {
     g_string_append_printf (why, "election-safety: n%d and n%d were both elected leader of "
-                            "term %" G_GUINT64_FORMAT, slot->leader + 1, i + 1, term);
+                            "term %" G_GUINT64_FORMAT, leader + 1, i + 1, term);
     return FALSE;
   }
-  slot->term = term;
-  slot->leader = i;
+  if (leader < 0)
+    g_hash_table_insert (g->term_leader, g_memdup2 (&term, sizeof term), GINT_TO_POINTER (i + 1));
   return TRUE;
 }
 
@@ -85,57 +91,170 @@ check_leader_completeness (RaftGhost *g, const RaftNode *node, int i, GString *w
   return TRUE;
 }
 
-static gboolean
-applied_matches (RaftGhost *g, int i, uint64_t index, uint64_t chain, GString *why)
-{
-  __typeof__ (g->applied[0]) *slot = &g->applied[index % RAFT_GHOST_APPLIED];
-  if (slot->index == index && slot->chain != chain) {
-    g_string_append_printf (why, "state-machine-safety: n%d and n%d applied different "
-                            "entries at index %" G_GUINT64_FORMAT " (or before it)",
-                            slot->node + 1, i + 1, index);
-    return FALSE;
-  }
-  if (slot->index != index) {
-    slot->index = index;
-    slot->chain = chain;
-    slot->node = i;
-  }
-  return TRUE;
-}
-
+/* Every index a node applies is compared with what any node applied there
+ * before, through the hash chain of the node's log (which covers the whole
+ * prefix); indices it applied from a snapshot, whose entries it no longer
+ * holds, are covered by the chain of the next index it holds. */
 static gboolean
 check_state_machine_safety (RaftGhost *g, const RaftNode *node, int i, GString *why)
 {
   uint64_t a = node->last_applied;
+  uint64_t *checked = &g->checked_applied[i];
+  if (a < *checked)
+    *checked = a; /* restarted: it applies its log again */
   if (a == 0)
     return TRUE;
-  /* The highest applied index so far, seen through this node's log, ties
-   * every node's applied prefix to the others'. */
-  if (g->applied_max > 0 && g->applied_max < a && raft_log_has (node, g->applied_max)
-      && !applied_matches (g, i, g->applied_max, raft_log_chain (node, g->applied_max), why))
-    return FALSE;
-  if (!applied_matches (g, i, a, node->applied_chain, why))
-    return FALSE;
-  if (a > g->applied_max)
-    g->applied_max = a;
+  if (g->applied == NULL) {
+    g->applied = g_array_new (FALSE, TRUE, sizeof (uint64_t));
+    g->applied_by = g_array_new (FALSE, TRUE, sizeof (int32_t));
+  }
+  if (g->applied->len <= a) {
+    g_array_set_size (g->applied, (guint) a + 1);
+    g_array_set_size (g->applied_by, (guint) a + 1);
+  }
+  /* The newly applied indices, and always the last one (its state machine
+   * is a function of the applied prefix, whose chain it keeps). */
+  for (uint64_t index = MIN (*checked + 1, a); index <= a; index++) {
+    uint64_t chain = index == a ? node->applied_chain
+                     : raft_log_has (node, index) ? raft_log_chain (node, index) : 0;
+    if (chain == 0)
+      continue;
+    uint64_t *seen = &g_array_index (g->applied, uint64_t, index);
+    int32_t *by = &g_array_index (g->applied_by, int32_t, index);
+    if (*seen == 0) {
+      *seen = chain;
+      *by = i;
+    } else if (*seen != chain) {
+      g_string_append_printf (why, "state-machine-safety: n%d and n%d applied different "
+                              "entries at index %" G_GUINT64_FORMAT " (or before it)",
+                              *by + 1, i + 1, index);
+      return FALSE;
+    }
+  }
+  *checked = a;
   return TRUE;
 }
 
-/* Two logs that hold the same (index, term) at the shorter one's end must
- * agree up to there: their chains there are equal. */
+/* The first index of `term` in the node's log at or after lo (terms never
+ * decrease along a log). */
+static uint64_t
+first_of_term (const RaftNode *node, uint64_t lo, uint64_t hi, uint64_t term)
+{
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    if (raft_log_term (node, mid) < term)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* Log Matching over the whole of both logs: the highest index at which
+ * both hold an entry of the same term is found (walking down one term at a
+ * time), and their chains must agree there, which makes the logs identical
+ * up to it, and so at every lower index with equal terms too.  Entries
+ * below a snapshot are applied ones, checked by State Machine Safety. */
 static gboolean
 check_log_matching (const RaftNode *a, int i, const RaftNode *b, int j, GString *why)
 {
+  uint64_t lo = MAX (a->persist.snap.index, b->persist.snap.index);
   uint64_t k = MIN (a->persist.last_index, b->persist.last_index);
-  if (k == 0 || !raft_log_has (a, k) || !raft_log_has (b, k))
-    return TRUE;
-  uint64_t term = raft_log_term (a, k);
-  if (term != raft_log_term (b, k) || raft_log_chain (a, k) == raft_log_chain (b, k))
-    return TRUE;
-  g_string_append_printf (why, "log-matching: n%d and n%d both have entry %" G_GUINT64_FORMAT
-                          " of term %" G_GUINT64_FORMAT " but their logs differ before it",
-                          i + 1, j + 1, k, term);
-  return FALSE;
+  while (k >= lo && k > 0) {
+    uint64_t ta = raft_log_term (a, k), tb = raft_log_term (b, k);
+    if (ta == tb) {
+      if (raft_log_chain (a, k) == raft_log_chain (b, k))
+        return TRUE;
+      g_string_append_printf (why, "log-matching: n%d and n%d both have entry %"
+                              G_GUINT64_FORMAT " of term %" G_GUINT64_FORMAT " but their logs "
+                              "differ before it", i + 1, j + 1, k, ta);
+      return FALSE;
+    }
+    uint64_t first = ta > tb ? first_of_term (a, lo, k, ta) : first_of_term (b, lo, k, tb);
+    if (first == 0)
+      break;
+    k = MIN (first, k) - 1;
+  }
+  return TRUE;
+}
+
+static inline gboolean
+is_judged (const RaftNode *node, gboolean is_up)
+{
+  return is_up && !node->is_halted;
+}
+
+void
+raft_ghost_copy (void *dst, const void *src)
+{
+  RaftGhost *d = dst;
+  const RaftGhost *s = src;
+  d->term_leader = NULL;
+  d->applied = s->applied != NULL ? g_array_copy (s->applied) : NULL;
+  d->applied_by = s->applied_by != NULL ? g_array_copy (s->applied_by) : NULL;
+  if (s->term_leader != NULL) {
+    d->term_leader = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init (&it, s->term_leader);
+    while (g_hash_table_iter_next (&it, &key, &value)) /* order-free: a copy */
+      g_hash_table_insert (d->term_leader, g_memdup2 (key, sizeof (uint64_t)), value);
+  }
+}
+
+static inline uint64_t
+ghost_mix (uint64_t h, uint64_t v)
+{
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
+}
+
+/* The explorer's view of the ghost: its contents, not its pointers.  The
+ * table of leaders is summed entry by entry, so its order does not count. */
+uint64_t
+raft_ghost_digest (const void *ghost)
+{
+  const RaftGhost *g = ghost;
+  uint64_t leaders = 0;
+  if (g->term_leader != NULL) {
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init (&it, g->term_leader);
+    while (g_hash_table_iter_next (&it, &key, &value)) /* order-free: a sum */
+      leaders += ghost_mix (*(const uint64_t *) key, (uint64_t) GPOINTER_TO_SIZE (value));
+  }
+  uint64_t h = ghost_mix (0x6a09e667f3bcc908ULL, leaders);
+  if (g->applied != NULL)
+    for (guint i = 0; i < g->applied->len; i++)
+      h = ghost_mix (h, g_array_index (g->applied, uint64_t, i));
+  if (g->applied_by != NULL)
+    for (guint i = 0; i < g->applied_by->len; i++)
+      h = ghost_mix (h, (uint64_t) (uint32_t) g_array_index (g->applied_by, int32_t, i));
+  for (int n = 0; n < PROTO_MAX_NODES; n++) {
+    h = ghost_mix (h, g->checked_applied[n]);
+    h = ghost_mix (h, g->leader_log[n].term ^ g->leader_log[n].last_index << 32);
+    h = ghost_mix (h, g->leader_log[n].last_chain);
+  }
+  h = ghost_mix (h, g->commit_index);
+  h = ghost_mix (h, g->commit_chain);
+  h = ghost_mix (h, g->commit_term);
+  return ghost_mix (h, (uint64_t) (uint32_t) g->commit_node);
+}
+
+void
+raft_ghost_free (void *ghost)
+{
+  RaftGhost *g = ghost;
+  if (g->term_leader != NULL)
+    g_hash_table_unref (g->term_leader);
+  if (g->applied != NULL)
+    g_array_unref (g->applied);
+  if (g->applied_by != NULL)
+    g_array_unref (g->applied_by);
+  g->term_leader = NULL;
+  g->applied = g->applied_by = NULL;
 }
 
 gboolean
@@ -145,7 +264,7 @@ raft_check (void *ghost, const void *const *states, const gboolean *is_up,
   RaftGhost *g = ghost;
   for (int i = 0; i < n_nodes; i++) {
     const RaftNode *node = states[i];
-    if (!is_up[i])
+    if (!is_judged (node, is_up[i]))
       continue;
     if (node->role == RAFT_LEADER) {
       if (!check_election_safety (g, node, i, why) || !check_leader_append_only (g, node, i, why)
@@ -157,9 +276,13 @@ raft_check (void *ghost, const void *const *states, const gboolean *is_up,
     if (!check_state_machine_safety (g, node, i, why))
       return FALSE;
   }
+  /* A node's log is judged once it has read it back: a node that is down
+   * may hold a torn or corrupted image it has not yet checked, and a node
+   * that found its image damaged has stopped. */
   for (int i = 0; i < n_nodes; i++)
     for (int j = i + 1; j < n_nodes; j++)
-      if (!check_log_matching (states[i], i, states[j], j, why))
+      if (is_judged (states[i], is_up[i]) && is_judged (states[j], is_up[j])
+          && !check_log_matching (states[i], i, states[j], j, why))
         return FALSE;
   return TRUE;
 }

@@ -41,13 +41,14 @@ raft_election_start (RaftNode *node, const ProtoCtx *ctx, gboolean is_pre_vote,
     p->current_term++;
     p->has_voted = TRUE;
     p->voted_for = ctx->self;
+    raft_persist_touch (node);
     term = p->current_term;
     raft_role_set (node, ctx, RAFT_CANDIDATE, out);
   }
   node->leader = RAFT_NOBODY;
   node->votes = 1u << ctx->self;
   node->election_deadline_us = raft_random_timeout (node, ctx->config, now_us);
-  if (raft_majority (ctx->n_nodes) <= 1) {
+  if (raft_quorum (node) <= 1 && raft_is_member (node, ctx->self)) {
     if (is_pre_vote)
       raft_election_start (node, ctx, FALSE, now_us, out);
     else
@@ -62,6 +63,6 @@ raft_election_start (RaftNode *node, const ProtoCtx *ctx, gboolean is_pre_vote,
   m.last_log_index = p->last_index;
   m.last_log_term = raft_log_term (node, p->last_index);
   for (int i = 0; i < ctx->n_nodes; i++)
-    if (i != ctx->self)
+    if (i != ctx->self && raft_is_member (node, i))
       proto_outbox_send (out, i, &m, sizeof m);
 }

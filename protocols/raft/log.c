@@ -36,6 +36,11 @@ raft_log_append (RaftNode *node, const ProtoCtx *ctx, const RaftWireEntry *e)
   RaftEntry *slot = &p->log[p->last_index % RAFT_LOG_CAP];
   slot->e = *e;
   slot->chain = chain;
+  raft_persist_touch (node);
+  if (e->kind == RAFT_ENTRY_CONFIG) {
+    node->config = (uint32_t) e->value;
+    node->config_index = p->last_index;
+  }
   return TRUE;
 }
 
@@ -43,7 +48,7 @@ raft_log_append (RaftNode *node, const ProtoCtx *ctx, const RaftWireEntry *e)
  * new one (same index but different terms), delete the existing entry and
  * all that follow it (5.3)". */
 void
-raft_log_truncate (RaftNode *node, uint64_t last_kept)
+raft_log_truncate (RaftNode *node, const ProtoCtx *ctx, uint64_t last_kept)
 {
   RaftPersist *p = &node->persist;
   g_assert (last_kept >= p->snap.index);
@@ -51,6 +56,9 @@ raft_log_truncate (RaftNode *node, uint64_t last_kept)
     for (uint64_t i = last_kept + 1; i <= p->last_index; i++)
       memset (&p->log[i % RAFT_LOG_CAP], 0, sizeof (RaftEntry));
     p->last_index = last_kept;
+    raft_persist_touch (node);
+    if (node->config_index > last_kept)
+      raft_config_refresh (node, ctx);
   }
 }
 
@@ -66,11 +74,15 @@ raft_log_compact (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
   if (upto <= p->snap.index)
     return;
   uint64_t term = raft_log_term (node, upto);
+  uint32_t members = raft_config_at (node, ctx, upto);
   for (uint64_t i = p->snap.index + 1; i <= upto; i++)
     memset (&p->log[i % RAFT_LOG_CAP], 0, sizeof (RaftEntry));
   p->snap.index = upto;
   p->snap.term = term;
   p->snap.chain = node->applied_chain;
   p->snap.machine = node->machine;
+  p->snap.members = members;
+  raft_persist_touch (node);
+  node->is_snap_dirty = 1;
   proto_outbox_note (out, "snapshot at %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, upto, term);
 }

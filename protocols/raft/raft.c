@@ -21,8 +21,13 @@ static const ProtoKnob raft_knobs[] = {
     "100ms", 0, 60000000, NULL, "lease length (read_mode = lease); keep below election_timeout_min minus clock drift" },
   { "pre_vote", PROTO_KNOB_BOOL, offsetof (RaftConfig, pre_vote),
     "true", 0, 0, NULL, "ask for pre-votes before starting an election (thesis 9.6)" },
+  { "check_quorum", PROTO_KNOB_BOOL, offsetof (RaftConfig, check_quorum),
+    "true", 0, 0, NULL, "a leader that has not heard from a majority within an election timeout steps down (thesis 6.2)" },
+  { "members", PROTO_KNOB_INT, offsetof (RaftConfig, members),
+    "0", 0, PROTO_MAX_NODES, NULL, "n1..nK form the first configuration, the others join by 'admin add nX' (0: every node)" },
   { "bug", PROTO_KNOB_CHOICE, offsetof (RaftConfig, bug), "none", 0, 0,
-    "none|vote-without-log-check|commit-previous-term|stale-leader-read|volatile-vote",
+    "none|vote-without-log-check|commit-previous-term|stale-leader-read|volatile-vote|"
+    "reply-before-sync|two-changes-at-once",
     "seeded bug to switch on" },
   { NULL },
 };
@@ -44,6 +49,9 @@ raft_start (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *ou
   pcg32_seed (&node->rng, ctx->seed, (uint64_t) ctx->self);
   node->role = RAFT_FOLLOWER;
   node->leader = RAFT_NOBODY;
+  if (!raft_persist_recover (node, ctx, out))
+    return;
+  raft_config_refresh (node, ctx);
   /* Section 7: "the state machine is reset using the snapshot contents";
    * commit and apply restart from the snapshot, the log is replayed as the
    * leader tells us what is committed. */
@@ -60,18 +68,48 @@ raft_start (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *ou
   if (cfg->bug == RAFT_BUG_VOLATILE_VOTE && p->has_voted) {
     /* Seeded bug: votedFor was kept in memory only. */
     p->has_voted = FALSE;
+    raft_persist_touch (node);
     proto_outbox_note (out, "forgot its vote in term %" G_GUINT64_FORMAT " (bug)",
                        p->current_term);
   }
-  if (ctx->n_nodes == 1)
+  if (node->config == 1u << ctx->self && !raft_is_recovering (node))
     raft_election_start (node, ctx, FALSE, now_us, out);
+}
+
+/* Thesis 6.2: "a leader in Raft steps down if an election timeout elapses
+ * without a successful round of heartbeats to a majority of its cluster;
+ * this allows clients to retry their requests with another server."  The
+ * leader counts the nodes it heard from (any answer in its term) during
+ * each window of election_timeout_min; a window with no majority deposes
+ * it. */
+static gboolean
+raft_check_quorum (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *out)
+{
+  const RaftConfig *cfg = ctx->config;
+  if (!cfg->check_quorum || node->role != RAFT_LEADER || ctx->n_nodes == 1)
+    return TRUE;
+  if (now_us - node->quorum_since_us < cfg->election_min_us)
+    return TRUE;
+  node->heard |= 1u << ctx->self;
+  int heard = __builtin_popcount (node->heard & node->config);
+  if (heard >= raft_quorum (node)) {
+    node->heard = 0;
+    node->quorum_since_us = now_us;
+    return TRUE;
+  }
+  proto_outbox_mark (out, "check-quorum-step-down");
+  proto_outbox_note (out, "heard from %d of %d members in an election timeout: steps down",
+                     heard, __builtin_popcount (node->config));
+  raft_become_follower (node, ctx, node->persist.current_term, now_us, out);
+  node->leader = RAFT_NOBODY;
+  return FALSE;
 }
 
 static void
 raft_timeout (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *out)
 {
   const RaftConfig *cfg = ctx->config;
-  if (node->role == RAFT_LEADER) {
+  if (node->role == RAFT_LEADER && raft_check_quorum (node, ctx, now_us, out)) {
     /* Figure 2, Leaders: "send initial empty AppendEntries RPCs (heartbeat)
      * to each server; repeat during idle periods to prevent election
      * timeouts (5.2)". */
@@ -79,12 +117,23 @@ raft_timeout (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *
       raft_broadcast_round (node, ctx, now_us, out);
     return;
   }
+  if (node->role == RAFT_LEADER)
+    return;
   /* Figure 2, Followers: "If election timeout elapses without receiving
    * AppendEntries RPC from current leader or granting vote to candidate:
    * convert to candidate."  Candidates: "If election timeout elapses: start
    * new election." */
   if (now_us < node->election_deadline_us)
     return;
+  if (!raft_is_member (node, ctx->self)) {
+    node->election_deadline_us = raft_random_timeout (node, cfg, now_us);
+    return; /* not in the configuration: stands for no election */
+  }
+  if (raft_is_recovering (node)) {
+    proto_outbox_mark (out, "recovering-no-vote");
+    node->election_deadline_us = raft_random_timeout (node, cfg, now_us);
+    return;
+  }
   raft_election_start (node, ctx, cfg->pre_vote && ctx->n_nodes > 1, now_us, out);
 }
 
@@ -93,7 +142,7 @@ raft_timeout (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *
 static gboolean
 raft_wire_entry_is_valid (const RaftWireEntry *e)
 {
-  return e->kind <= RAFT_ENTRY_CAS && e->key < RAFT_MAX_KEYS && e->client < RAFT_MAX_CLIENTS;
+  return e->kind <= RAFT_ENTRY_CONFIG && e->key < RAFT_MAX_KEYS && e->client < RAFT_MAX_CLIENTS;
 }
 
 /* Copies a fixed-size message out of the event, or refuses it. */
@@ -179,13 +228,28 @@ raft_receive (RaftNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOu
   }
 }
 
+static inline gboolean
+cfg_check_quorum (const ProtoCtx *ctx)
+{
+  const RaftConfig *cfg = ctx->config;
+  return cfg->check_quorum && ctx->n_nodes > 1;
+}
+
 static void
 raft_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *out)
 {
   RaftNode *node = state;
+  if (node->is_halted) {
+    proto_outbox_set_deadline (out, PROTO_NO_DEADLINE);
+    return;
+  }
   switch (ev->kind) {
   case PROTO_EV_START:
     raft_start (node, ctx, ev->now_us, out);
+    if (node->is_halted) {
+      proto_outbox_set_deadline (out, PROTO_NO_DEADLINE);
+      return;
+    }
     break;
   case PROTO_EV_TIMEOUT:
     raft_timeout (node, ctx, ev->now_us, out);
@@ -197,8 +261,14 @@ raft_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *
   case PROTO_EV_RETRY:
     break; /* client events: not for nodes */
   }
-  proto_outbox_set_deadline (out, node->role == RAFT_LEADER ? node->heartbeat_deadline_us
-                                                            : node->election_deadline_us);
+  raft_persist_seal (node, ctx, out);
+  int64_t deadline = node->election_deadline_us;
+  if (node->role == RAFT_LEADER) {
+    deadline = node->heartbeat_deadline_us;
+    if (cfg_check_quorum (ctx))
+      deadline = MIN (deadline, node->quorum_since_us + ((const RaftConfig *) ctx->config)->election_min_us);
+  }
+  proto_outbox_set_deadline (out, deadline);
 }
 
 const ProtoVTable proto_raft = {
@@ -216,6 +286,10 @@ const ProtoVTable proto_raft = {
   .digest = raft_digest,
   .ghost_size = sizeof (RaftGhost),
   .check = raft_check,
+  .ghost_copy = raft_ghost_copy,
+  .ghost_free = raft_ghost_free,
+  .ghost_digest = raft_ghost_digest,
+  .admin = raft_admin,
   .format_msg = raft_format_msg,
   .format_state = raft_format_state,
   .client_state_size = sizeof (RaftClient),

@@ -43,6 +43,10 @@ typedef enum {
   RAFT_BUG_COMMIT_PREVIOUS_TERM,   /* no no-op; count replicas of old terms */
   RAFT_BUG_STALE_LEADER_READ,      /* a leader reads its own state, unchecked */
   RAFT_BUG_VOLATILE_VOTE,          /* votedFor forgotten on restart */
+  RAFT_BUG_REPLY_BEFORE_SYNC,      /* vote and append replies leave before
+                                      what they promise is durable */
+  RAFT_BUG_TWO_CHANGES_AT_ONCE,    /* a membership change starts before the
+                                      previous one is committed */
 } RaftBug;
 
 typedef struct {
@@ -55,6 +59,12 @@ typedef struct {
   int read_mode;              /* RaftReadMode */
   int64_t lease_us;           /* lease length from a confirmed round */
   gboolean pre_vote;
+  gboolean check_quorum;      /* thesis 6.2: a leader that has not heard
+                                 from a majority for an election timeout
+                                 steps down */
+  int64_t members;            /* n1..n<members> form the first configuration
+                                 (0: every node); the others join by
+                                 `admin add nX` (membership.c) */
   int bug;                    /* RaftBug */
 } RaftConfig;
 
@@ -65,6 +75,8 @@ typedef enum {
   RAFT_ENTRY_READ, /* read-mode = log */
   RAFT_ENTRY_WRITE,
   RAFT_ENTRY_CAS,
+  RAFT_ENTRY_CONFIG, /* thesis 4.1: the new configuration (value: the
+                        members, a bitmask of nodes) */
 } RaftEntryKind;
 
 typedef struct {
@@ -111,14 +123,29 @@ typedef struct {
   uint64_t term;
   uint64_t chain;
   RaftMachine machine;
+  uint32_t members; /* the configuration at index (0: the first one) */
+  uint32_t pad;
+  uint64_t sum;    /* checksum of the fields above (raft_snap_sum) */
 } RaftSnapshot;
 
+/* What a node writes to its disk.  Every part carries a checksum, so a node
+ * that reads back a damaged image knows (storage faults, see
+ * raft_persist_recover): the header (term, vote, log bounds) and the
+ * snapshot their own sums, each log entry its hash chain. */
 typedef struct {
   uint64_t current_term;
   int32_t voted_for;   /* valid when has_voted */
   uint8_t has_voted;
   uint8_t pad[3];
   uint64_t last_index;
+  uint64_t last_term;      /* the term of entry last_index, kept here too */
+  /* After a restart that found its log damaged: the last entry it may have
+   * acknowledged (index and term, from the header).  Until its commit index
+   * reaches it, the node stands for no election and votes only for logs at
+   * least as up-to-date as that entry (0: not recovering). */
+  uint64_t recover_index;
+  uint64_t recover_term;
+  uint64_t meta_sum;   /* checksum of the fields above (raft_meta_sum) */
   RaftSnapshot snap;
   RaftEntry log[RAFT_LOG_CAP];
 } RaftPersist;
@@ -157,6 +184,19 @@ typedef struct {
   int64_t heartbeat_deadline_us;
   int64_t leader_contact_us; /* last time a leader was heard (or boot) */
   uint32_t votes;          /* bitmask of nodes that granted (pre-)votes */
+  uint8_t is_persist_dirty; /* persist changed in this step: seal and sync */
+  uint8_t is_snap_dirty;    /* the snapshot changed: its sum too */
+  uint8_t is_reply_unsynced;/* bug reply-before-sync: this step answered */
+  uint8_t is_halted;        /* its disk image failed a checksum: stopped */
+  uint32_t pad_flags;
+  uint32_t config;          /* the members of the latest configuration in
+                               the log (thesis 4.1: used at once, committed
+                               or not) */
+  uint32_t pad_config;
+  uint64_t config_index;    /* the index of its entry (0: snapshot or first) */
+  int64_t quorum_since_us;  /* CheckQuorum: start of the current window */
+  uint32_t heard;           /* CheckQuorum: nodes heard from in the window */
+  uint32_t pad_heard;
 
   /* Leader. */
   uint64_t next_index[PROTO_MAX_NODES];
@@ -219,11 +259,12 @@ typedef struct {
   uint8_t type;
   uint8_t is_success;
   uint8_t pad[6];
-  uint64_t term;
+  uint64_t term;           /* the follower's current term */
   uint64_t match_index;    /* success: last index known to match */
   uint64_t conflict_index; /* failure: where the leader should look */
   uint64_t conflict_term;  /* failure: term of the conflicting entry (0: none) */
-  uint64_t round;
+  uint64_t round;          /* the round of the request answered */
+  uint64_t req_term;       /* the term of the request answered */
 } RaftAppendEntriesResult;
 
 /* The whole snapshot in one message (Figure 13 with a single chunk). */
@@ -235,6 +276,8 @@ typedef struct {
   uint64_t last_index;
   uint64_t last_term;
   uint64_t last_chain;
+  uint32_t members;
+  uint32_t pad2;
   RaftMachine machine;
 } RaftInstallSnapshot;
 
@@ -244,6 +287,7 @@ typedef struct {
   uint64_t term;
   uint64_t match_index;
   uint64_t round;
+  uint64_t req_term;       /* the term of the request answered */
 } RaftInstallSnapshotResult;
 
 typedef struct {
@@ -283,25 +327,48 @@ typedef struct {
   uint8_t pad[6];
 } RaftClient;
 
-#define RAFT_GHOST_TERMS 256
-#define RAFT_GHOST_APPLIED 1024
-
-/* What check() remembers between steps (see check.c). */
+/* What check() remembers between steps (see check.c): everything the run
+ * has shown, so each property is checked over the whole run.  The two
+ * tables grow with it (created on first use; raft_ghost_copy and
+ * raft_ghost_free look after them). */
 typedef struct {
-  struct { uint64_t term; int32_t leader; int32_t pad; } term_leader[RAFT_GHOST_TERMS];
-  struct { uint64_t index, chain; int32_t node; int32_t pad; } applied[RAFT_GHOST_APPLIED];
-  uint64_t applied_max;
+  GHashTable *term_leader;   /* term (uint64_t *) -> leader + 1; lookups only */
+  GArray *applied;           /* uint64_t per index: the chain of the entry
+                                applied there (0: not seen yet) */
+  GArray *applied_by;        /* int32_t per index: the node first seen there */
+  uint64_t checked_applied[PROTO_MAX_NODES]; /* per node: applied up to here
+                                                is checked */
   struct { uint64_t term, last_index, last_chain; } leader_log[PROTO_MAX_NODES];
   uint64_t commit_index, commit_chain, commit_term;
   int32_t commit_node;
   int32_t pad;
 } RaftGhost;
 
+void raft_ghost_copy (void *dst, const void *src);
+void raft_ghost_free (void *ghost);
+uint64_t raft_ghost_digest (const void *ghost);
+
 /* ---- Internal API (one file per concern) --------------------------------*/
 
 /* raft.c: the dispatcher. */
 int64_t raft_random_timeout (RaftNode *node, const RaftConfig *cfg, int64_t now_us);
-static inline int raft_majority (int n_nodes) { return n_nodes / 2 + 1; }
+
+/* membership.c: configurations (thesis 4.1, single-server changes). */
+uint32_t raft_config_at (const RaftNode *node, const ProtoCtx *ctx, uint64_t index);
+void raft_config_refresh (RaftNode *node, const ProtoCtx *ctx);
+static inline gboolean raft_is_member (const RaftNode *node, int i)
+{
+  return (node->config >> i) & 1u;
+}
+/* Votes or acknowledgements needed: a majority of the configuration. */
+static inline int raft_quorum (const RaftNode *node)
+{
+  return __builtin_popcount (node->config) / 2 + 1;
+}
+/* The k-th largest of values[i] over the members i (k from 1); 0 if fewer. */
+uint64_t raft_members_kth (const RaftNode *node, const uint64_t *values, int k);
+void raft_admin (void *state, const ProtoCtx *ctx, const char *command, int64_t now_us,
+                 ProtoOutbox *out);
 
 /* role.c: every role change goes through raft_role_set. */
 void raft_role_set (RaftNode *node, const ProtoCtx *ctx, RaftRole role, ProtoOutbox *out);
@@ -357,8 +424,22 @@ raft_log_chain (const RaftNode *node, uint64_t index)
   return 0;
 }
 
+/* Checksums of the persist header and the snapshot (0 for all-zero
+ * fields, so a node that never wrote anything reads back clean). */
+uint64_t raft_meta_sum (const RaftPersist *p);
+uint64_t raft_snap_sum (const RaftSnapshot *s);
+/* storage.c: persist changed (the end of the step seals and syncs it). */
+static inline void raft_persist_touch (RaftNode *node) { node->is_persist_dirty = 1; }
+void raft_persist_seal (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
+/* At start: checks what the disk gave back.  FALSE if the node must stop. */
+gboolean raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
+static inline gboolean raft_is_recovering (const RaftNode *node)
+{
+  return node->persist.recover_index > node->commit_index;
+}
+
 gboolean raft_log_append (RaftNode *node, const ProtoCtx *ctx, const RaftWireEntry *e);
-void raft_log_truncate (RaftNode *node, uint64_t last_kept);
+void raft_log_truncate (RaftNode *node, const ProtoCtx *ctx, uint64_t last_kept);
 void raft_log_compact (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
 uint64_t raft_chain_next (uint64_t prev_chain, const RaftWireEntry *e);
 

@@ -4,11 +4,15 @@
 
 #include <string.h>
 
+/* The reply names the request it answers: its round and its term, so a
+ * leader never takes an answer to an older term's request for one of its
+ * own (the follower's current term alone does not say which). */
 static void
-append_reply (const RaftNode *node, const ProtoCtx *ctx, int to, gboolean is_success,
-              uint64_t match, uint64_t conflict_index, uint64_t conflict_term, uint64_t round,
-              ProtoOutbox *out)
+append_reply (RaftNode *node, const ProtoCtx *ctx, int to, gboolean is_success,
+              uint64_t match, uint64_t conflict_index, uint64_t conflict_term,
+              const RaftAppendEntries *m, ProtoOutbox *out)
 {
+  node->is_reply_unsynced = 1;
   RaftAppendEntriesResult r;
   memset (&r, 0, sizeof r);
   r.type = RAFT_MSG_APPEND_ENTRIES_RESULT;
@@ -17,7 +21,8 @@ append_reply (const RaftNode *node, const ProtoCtx *ctx, int to, gboolean is_suc
   r.match_index = match;
   r.conflict_index = conflict_index;
   r.conflict_term = conflict_term;
-  r.round = round;
+  r.round = m->round;
+  r.req_term = m->term;
   proto_outbox_send (out, to, &r, sizeof r);
 }
 
@@ -28,13 +33,13 @@ append_reply (const RaftNode *node, const ProtoCtx *ctx, int to, gboolean is_suc
  * RPC will be required for each term with conflicting entries, rather than
  * one RPC per entry." */
 static void
-reject_mismatch (const RaftNode *node, const ProtoCtx *ctx, int to, const RaftAppendEntries *m,
+reject_mismatch (RaftNode *node, const ProtoCtx *ctx, int to, const RaftAppendEntries *m,
                  ProtoOutbox *out)
 {
   const RaftPersist *p = &node->persist;
   uint64_t prev = m->prev_log_index;
   if (prev > p->last_index) {
-    append_reply (node, ctx, to, FALSE, 0, p->last_index + 1, 0, m->round, out);
+    append_reply (node, ctx, to, FALSE, 0, p->last_index + 1, 0, m, out);
     return;
   }
   uint64_t term = raft_log_term (node, prev);
@@ -44,7 +49,7 @@ reject_mismatch (const RaftNode *node, const ProtoCtx *ctx, int to, const RaftAp
   proto_outbox_note (out, "no entry %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
                      ": ours has term %" G_GUINT64_FORMAT " from index %" G_GUINT64_FORMAT,
                      prev, m->prev_log_term, term, first);
-  append_reply (node, ctx, to, FALSE, 0, first, term, m->round, out);
+  append_reply (node, ctx, to, FALSE, 0, first, term, m, out);
 }
 
 /* Figure 2, AppendEntries RPC, receiver implementation:
@@ -68,7 +73,7 @@ raft_recv_append_entries (RaftNode *node, const ProtoCtx *ctx, int from,
     proto_outbox_mark (out, "stale-term");
     proto_outbox_note (out, "AppendEntries from n%d has stale term %" G_GUINT64_FORMAT,
                        from + 1, m->term);
-    append_reply (node, ctx, from, FALSE, 0, 0, 0, m->round, out);
+    append_reply (node, ctx, from, FALSE, 0, 0, 0, m, out);
     return;
   }
   /* Figure 2, Candidates: "If AppendEntries RPC received from new leader:
@@ -102,7 +107,7 @@ raft_recv_append_entries (RaftNode *node, const ProtoCtx *ctx, int from,
       proto_outbox_note (out, "entry %" G_GUINT64_FORMAT " has term %" G_GUINT64_FORMAT
                          ", leader's has %" G_GUINT64_FORMAT ": truncate",
                          index, raft_log_term (node, index), e->term);
-      raft_log_truncate (node, index - 1);
+      raft_log_truncate (node, ctx, index - 1);
     }
     if (!raft_log_append (node, ctx, e)) {
       raft_log_compact (node, ctx, out);
@@ -119,5 +124,5 @@ raft_recv_append_entries (RaftNode *node, const ProtoCtx *ctx, int from,
       node->commit_index = commit;
   }
   raft_apply_committed (node, ctx, out);
-  append_reply (node, ctx, from, TRUE, verified, 0, 0, m->round, out);
+  append_reply (node, ctx, from, TRUE, verified, 0, 0, m, out);
 }

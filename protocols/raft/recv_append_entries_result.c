@@ -30,6 +30,12 @@ raft_recv_append_entries_result (RaftNode *node, const ProtoCtx *ctx, int from,
   RaftPersist *p = &node->persist;
   if (!raft_answer_is_for_leader (node, ctx, m->term, now_us, out))
     return;
+  node->heard |= 1u << from;
+  if (m->req_term != p->current_term) {
+    proto_outbox_mark (out, "stale-answer-ignored");
+    return; /* an answer to an older term's request: its round, match and
+               conflict describe that request, not ours */
+  }
   if (m->is_success) {
     raft_match_advance (node, ctx, from, m->match_index, now_us, out);
   } else if (m->conflict_index != 0) {

@@ -7,7 +7,8 @@ is_pending (const RaftNode *node, int client, uint32_t seq)
 {
   for (uint64_t i = node->last_applied + 1; i <= node->persist.last_index; i++) {
     const RaftWireEntry *e = &raft_log_entry (node, i)->e;
-    if (e->kind != RAFT_ENTRY_NOOP && e->client == client && e->seq == seq)
+    if (e->kind != RAFT_ENTRY_NOOP && e->kind != RAFT_ENTRY_CONFIG && e->client == client
+        && e->seq == seq)
       return TRUE;
   }
   return FALSE;

@@ -5,14 +5,16 @@
 #include <string.h>
 
 static void
-snapshot_reply (const RaftNode *node, int to, uint64_t match, uint64_t round, ProtoOutbox *out)
+snapshot_reply (const RaftNode *node, int to, uint64_t match, const RaftInstallSnapshot *m,
+                ProtoOutbox *out)
 {
   RaftInstallSnapshotResult r;
   memset (&r, 0, sizeof r);
   r.type = RAFT_MSG_INSTALL_SNAPSHOT_RESULT;
   r.term = node->persist.current_term;
   r.match_index = match;
-  r.round = round;
+  r.round = m->round;
+  r.req_term = m->term;
   proto_outbox_send (out, to, &r, sizeof r);
 }
 
@@ -34,7 +36,7 @@ raft_recv_install_snapshot (RaftNode *node, const ProtoCtx *ctx, int from,
   RaftPersist *p = &node->persist;
   if (m->term < p->current_term) {
     proto_outbox_mark (out, "stale-term");
-    snapshot_reply (node, from, 0, m->round, out);
+    snapshot_reply (node, from, 0, m, out);
     return;
   }
   raft_become_follower (node, ctx, m->term, now_us, out);
@@ -43,7 +45,7 @@ raft_recv_install_snapshot (RaftNode *node, const ProtoCtx *ctx, int from,
   node->election_deadline_us = raft_random_timeout (node, cfg, now_us);
   if (m->last_index <= node->commit_index) {
     /* We already have all of it, committed: nothing to install. */
-    snapshot_reply (node, from, m->last_index, m->round, out);
+    snapshot_reply (node, from, m->last_index, m, out);
     return;
   }
   uint64_t old_snap = p->snap.index;
@@ -59,12 +61,16 @@ raft_recv_install_snapshot (RaftNode *node, const ProtoCtx *ctx, int from,
   p->snap.term = m->last_term;
   p->snap.chain = m->last_chain;
   p->snap.machine = m->machine;
+  p->snap.members = m->members;
+  raft_persist_touch (node);
+  node->is_snap_dirty = 1;
   node->machine = m->machine;
   node->commit_index = m->last_index;
   node->last_applied = m->last_index;
   node->applied_chain = m->last_chain;
+  raft_config_refresh (node, ctx);
   proto_outbox_mark (out, "snapshot-installed");
   proto_outbox_note (out, "installed snapshot %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
                      " from n%d", m->last_index, m->last_term, from + 1);
-  snapshot_reply (node, from, m->last_index, m->round, out);
+  snapshot_reply (node, from, m->last_index, m, out);
 }

@@ -9,6 +9,9 @@ raft_recv_install_snapshot_result (RaftNode *node, const ProtoCtx *ctx, int from
   RaftPersist *p = &node->persist;
   if (!raft_answer_is_for_leader (node, ctx, m->term, now_us, out))
     return;
+  node->heard |= 1u << from;
+  if (m->req_term != p->current_term)
+    return; /* answers a request of an older term */
   raft_match_advance (node, ctx, from, m->match_index, now_us, out);
   if (node->role != RAFT_LEADER)
     return;

@@ -42,6 +42,18 @@ log_check_passes (const RaftNode *node, const RaftConfig *cfg, const RaftRequest
   return FALSE;
 }
 
+/* A node recovering a damaged log compares a candidate with the last entry
+ * it may have acknowledged (protocols/raft/storage.c), as if its log still
+ * ended there. */
+static gboolean
+recovering_vote_passes (const RaftNode *node, const RaftRequestVote *m)
+{
+  const RaftPersist *p = &node->persist;
+  if (m->last_log_term != p->recover_term)
+    return m->last_log_term > p->recover_term;
+  return m->last_log_index >= p->recover_index;
+}
+
 /* Thesis 9.6: the pre-vote is answered as the vote would be, without
  * changing anything durable. */
 static void
@@ -57,6 +69,9 @@ recv_pre_vote (RaftNode *node, const ProtoCtx *ctx, int from, const RaftRequestV
     why = "we heard from a leader within the election timeout";
   else if (!log_check_passes (node, cfg, m, out))
     why = "its log is behind ours";
+  else if (raft_is_recovering (node)
+           && !recovering_vote_passes (node, m))
+    why = "its log is behind the damaged log we are recovering";
   if (why != NULL) {
     proto_outbox_mark (out, "pre-vote-rejected");
     proto_outbox_note (out, "pre-vote for n%d rejected: %s", from + 1, why);
@@ -95,9 +110,19 @@ raft_recv_request_vote (RaftNode *node, const ProtoCtx *ctx, int from, const Raf
     raft_become_follower (node, ctx, m->term, now_us, out);
   gboolean is_free = !p->has_voted || p->voted_for == from;
   gboolean is_granted = is_free && log_check_passes (node, cfg, m, out);
+  if (is_granted && raft_is_recovering (node) && !recovering_vote_passes (node, m)) {
+    proto_outbox_mark (out, "recovering-no-vote");
+    proto_outbox_note (out, "vote for n%d refused: its log %" G_GUINT64_FORMAT "/%"
+                       G_GUINT64_FORMAT " is behind entry %" G_GUINT64_FORMAT "/%"
+                       G_GUINT64_FORMAT " of the damaged log we are recovering", from + 1,
+                       m->last_log_index, m->last_log_term, p->recover_index, p->recover_term);
+    is_granted = FALSE;
+  }
   if (is_granted) {
     p->has_voted = TRUE;
     p->voted_for = from;
+    raft_persist_touch (node);
+    node->is_reply_unsynced = 1;
     /* Figure 2, Followers: the election timer restarts on "granting vote
      * to candidate". */
     node->election_deadline_us = raft_random_timeout (node, cfg, now_us);

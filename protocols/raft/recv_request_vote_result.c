@@ -20,7 +20,7 @@ raft_recv_request_vote_result (RaftNode *node, const ProtoCtx *ctx, int from,
     return;
   }
   node->votes |= 1u << from;
-  if (__builtin_popcount (node->votes) < raft_majority (ctx->n_nodes))
+  if (__builtin_popcount (node->votes & node->config) < raft_quorum (node))
     return;
   if (m->is_pre_vote)
     raft_election_start (node, ctx, FALSE, now_us, out);

@@ -22,6 +22,7 @@ send_snapshot (RaftNode *node, const ProtoCtx *ctx, int peer, ProtoOutbox *out)
   m->last_index = p->snap.index;
   m->last_term = p->snap.term;
   m->last_chain = p->snap.chain;
+  m->members = p->snap.members;
   m->machine = p->snap.machine;
   g_array_index (out->msgs, ProtoOutMsg, out->msgs->len - 1).len = sizeof *m;
 }
@@ -83,9 +84,9 @@ raft_broadcast_round (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, Proto
   node->is_round_wanted = FALSE;
   node->heartbeat_deadline_us = now_us + cfg->heartbeat_us;
   for (int i = 0; i < ctx->n_nodes; i++)
-    if (i != ctx->self)
+    if (i != ctx->self && raft_is_member (node, i))
       raft_send_append (node, ctx, i, out);
-  if (ctx->n_nodes == 1)
+  if (node->config == 1u << ctx->self)
     raft_round_ack (node, ctx, ctx->self, node->round_sent, now_us, out);
 }
 
@@ -94,26 +95,9 @@ void
 raft_replicate (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
 {
   for (int i = 0; i < ctx->n_nodes; i++)
-    if (i != ctx->self && node->next_index[i] <= node->persist.last_index)
+    if (i != ctx->self && raft_is_member (node, i)
+        && node->next_index[i] <= node->persist.last_index)
       raft_send_append (node, ctx, i, out);
-}
-
-/* The k-th largest of n values (k from 1), for n <= PROTO_MAX_NODES. */
-static uint64_t
-kth_largest (const uint64_t *values, int n, int k)
-{
-  uint64_t v[PROTO_MAX_NODES];
-  memcpy (v, values, (size_t) n * sizeof v[0]);
-  for (int i = 1; i < n; i++) {
-    uint64_t x = v[i];
-    int j = i - 1;
-    while (j >= 0 && v[j] < x) {
-      v[j + 1] = v[j];
-      j--;
-    }
-    v[j + 1] = x;
-  }
-  return v[k - 1];
 }
 
 /* Figure 2, Leaders: "If there exists an N such that N > commitIndex, a
@@ -130,7 +114,9 @@ raft_commit_advance (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoO
 {
   const RaftConfig *cfg = ctx->config;
   node->match_index[ctx->self] = node->persist.last_index;
-  uint64_t n = kth_largest (node->match_index, ctx->n_nodes, raft_majority (ctx->n_nodes));
+  /* Thesis 4.2.2: a leader that is not in its configuration manages it
+   * without counting itself (raft_members_kth counts members only). */
+  uint64_t n = raft_members_kth (node, node->match_index, raft_quorum (node));
   if (n <= node->commit_index)
     return;
   if (raft_log_term (node, n) != node->persist.current_term) {
@@ -144,6 +130,13 @@ raft_commit_advance (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoO
   node->commit_index = n;
   raft_apply_committed (node, ctx, out);
   raft_reads_serve (node, ctx, now_us, out);
+  if (!raft_is_member (node, ctx->self) && node->commit_index >= node->config_index) {
+    /* Thesis 4.2.2: "the leader steps down ... once the Cnew entry is
+     * committed." */
+    proto_outbox_mark (out, "removed-leader-steps-down");
+    proto_outbox_note (out, "removed from the configuration, now committed: steps down");
+    raft_become_follower (node, ctx, node->persist.current_term, now_us, out);
+  }
 }
 
 /* Figure 2, Leaders: "If successful: update nextIndex and matchIndex for
@@ -167,12 +160,16 @@ raft_round_ack (RaftNode *node, const ProtoCtx *ctx, int peer, uint64_t round, i
                 ProtoOutbox *out)
 {
   const RaftConfig *cfg = ctx->config;
+  if (round > node->round_sent) {
+    proto_outbox_note (out, "n%d acknowledges round %" G_GUINT64_FORMAT ", never sent "
+                       "(only %" G_GUINT64_FORMAT "): ignored", peer + 1, round, node->round_sent);
+    return;
+  }
   if (round <= node->acked_round[peer] && peer != ctx->self)
     return;
   if (round > node->acked_round[peer])
     node->acked_round[peer] = round;
-  uint64_t confirmed = kth_largest (node->acked_round, ctx->n_nodes,
-                                    raft_majority (ctx->n_nodes));
+  uint64_t confirmed = raft_members_kth (node, node->acked_round, raft_quorum (node));
   if (confirmed <= node->round_confirmed)
     return;
   node->round_confirmed = confirmed;

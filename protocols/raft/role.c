@@ -62,6 +62,7 @@ raft_become_follower (RaftNode *node, const ProtoCtx *ctx, uint64_t term, int64_
     p->has_voted = FALSE;
     p->voted_for = RAFT_NOBODY;
     node->leader = RAFT_NOBODY;
+    raft_persist_touch (node);
   }
   if (node->role != RAFT_FOLLOWER) {
     raft_role_set (node, ctx, RAFT_FOLLOWER, out);
@@ -93,6 +94,8 @@ raft_become_leader (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOu
   }
   node->round_sent = 0;
   node->round_confirmed = 0;
+  node->heard = 0;
+  node->quorum_since_us = now_us;
   node->lease_until_us = 0;
   node->n_reads = 0;
   node->is_round_wanted = FALSE;

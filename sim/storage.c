@@ -1,0 +1,373 @@
+/* storage.c: the nodes' disks.
+ *
+ * Each node has a durable image of its persist region.  A step that calls
+ * proto_outbox_sync asks for the persist bytes, as the step left them, to be
+ * written to that image; the write takes disk_latency (uniform in the
+ * [faults] range, drawn from the disk stream), and syncs of one node
+ * complete in the order they were asked for.  A node's messages leave in
+ * order behind its syncs: the messages of a step wait until every sync asked
+ * for up to and including that step is done, so a reply that promises a
+ * durable write ("I voted", "I appended") never overtakes it.
+ *
+ * A sync writes only the sectors (SIM_SECTOR bytes) that changed since the
+ * node's previous sync; sectors it does not touch keep whatever the image
+ * holds, flipped bits included.
+ *
+ * A crash discards the syncs still in flight and the messages waiting on
+ * them, then restarts the node from its image.  A crash with changes not yet
+ * durable (unsynced, or synced but still in flight) is a torn write with
+ * probability torn_writes: each changed sector independently holds its old
+ * or its new bytes (the disk stream decides).  Otherwise every change since
+ * the last completed sync is lost.
+ *
+ * Corruption flips bits of the image, in sectors a sync has written (a
+ * latent sector error in data, not in never-written space).  A running node
+ * sees it when it next restarts and reads its image back. */
+#include "sim/world_internal.h"
+
+#include <string.h>
+
+#define SIM_SECTOR 512
+
+static inline guint
+disk_sectors (const SimWorld *w)
+{
+  return (guint) ((w->vt->persist_size + SIM_SECTOR - 1) / SIM_SECTOR);
+}
+
+static inline uint8_t *
+node_persist (SimWorld *w, int node)
+{
+  return w->node_states + (size_t) node * w->vt->state_size + w->vt->persist_offset;
+}
+
+static void
+disk_note (SimWorld *w, int node, const char *label)
+{
+  if (!w->trace.is_on)
+    return;
+  g_string_assign (w->trace.label, label);
+  sim_trace_begin (w, node, "disk");
+  sim_trace_end (w, node);
+}
+
+void
+sim_storage_init (SimWorld *w)
+{
+  size_t size = MAX (w->vt->persist_size, 1);
+  pcg32_seed (&w->disk_rng, pcg32_derive (w->seed, SIM_STREAM_DISK, 0), 8);
+  w->disks = g_new0 (SimDisk, w->n_nodes);
+  for (int n = 0; n < w->n_nodes; n++) {
+    SimDisk *d = &w->disks[n];
+    d->image = g_malloc0 (size);
+    d->synced = g_malloc0 (size);
+    d->written = g_malloc0 (MAX (disk_sectors (w), 1));
+    d->syncs = g_array_new (FALSE, FALSE, sizeof (SimSync));
+    d->held = g_array_new (FALSE, FALSE, sizeof (SimHeldMsg));
+    d->held_bytes = g_byte_array_new ();
+  }
+}
+
+static void
+disk_syncs_drop (SimDisk *d)
+{
+  for (guint i = 0; i < d->syncs->len; i++)
+    g_free (g_array_index (d->syncs, SimSync, i).bytes);
+  g_array_set_size (d->syncs, 0);
+}
+
+void
+sim_storage_clear (SimWorld *w)
+{
+  if (w->disks == NULL)
+    return;
+  for (int n = 0; n < w->n_nodes; n++) {
+    SimDisk *d = &w->disks[n];
+    disk_syncs_drop (d);
+    g_array_unref (d->syncs);
+    g_array_unref (d->held);
+    g_byte_array_unref (d->held_bytes);
+    g_free (d->image);
+    g_free (d->synced);
+    g_free (d->written);
+  }
+  g_free (w->disks);
+  w->disks = NULL;
+}
+
+void
+sim_storage_copy (SimWorld *c, const SimWorld *w)
+{
+  size_t size = MAX (w->vt->persist_size, 1);
+  c->disks = g_new0 (SimDisk, w->n_nodes);
+  for (int n = 0; n < w->n_nodes; n++) {
+    const SimDisk *s = &w->disks[n];
+    SimDisk *d = &c->disks[n];
+    *d = *s;
+    d->image = g_memdup2 (s->image, size);
+    d->synced = g_memdup2 (s->synced, size);
+    d->written = g_memdup2 (s->written, MAX (disk_sectors (w), 1));
+    d->syncs = g_array_copy (s->syncs);
+    for (guint i = 0; i < d->syncs->len; i++) {
+      SimSync *y = &g_array_index (d->syncs, SimSync, i);
+      y->bytes = g_memdup2 (y->bytes, size);
+    }
+    d->held = g_array_copy (s->held);
+    d->held_bytes = g_byte_array_new ();
+    g_byte_array_append (d->held_bytes, s->held_bytes->data, s->held_bytes->len);
+  }
+}
+
+/* Writes the sectors of `bytes` that differ from what the node last synced. */
+static guint
+disk_write (SimWorld *w, SimDisk *d, const uint8_t *bytes)
+{
+  size_t size = w->vt->persist_size;
+  guint n_written = 0;
+  for (guint s = 0; s < disk_sectors (w); s++) {
+    size_t at = (size_t) s * SIM_SECTOR, len = MIN (SIM_SECTOR, size - at);
+    if (memcmp (d->synced + at, bytes + at, len) == 0)
+      continue;
+    memcpy (d->image + at, bytes + at, len);
+    memcpy (d->synced + at, bytes + at, len);
+    d->written[s] = 1;
+    n_written++;
+  }
+  return n_written;
+}
+
+static int64_t
+disk_latency (SimWorld *w)
+{
+  const SimStorageConfig *sc = &w->cfg->storage;
+  int64_t lo = MAX (sc->disk_latency_min_us, 0), hi = MAX (sc->disk_latency_max_us, lo);
+  if (hi == 0)
+    return 0;
+  return lo == hi ? lo : pcg32_range (&w->disk_rng, lo, hi);
+}
+
+/* Messages of the step wait behind the node's last sync in flight. */
+static void
+disk_hold (SimDisk *d, ProtoOutbox *out)
+{
+  const ProtoOutMsg *msgs = (const ProtoOutMsg *) (void *) out->msgs->data;
+  for (guint i = 0; i < out->msgs->len; i++) {
+    SimHeldMsg h = {
+      .after_sync = d->next_sync,
+      .to = msgs[i].to,
+      .offset = d->held_bytes->len,
+      .len = msgs[i].len,
+    };
+    g_byte_array_append (d->held_bytes, out->bytes->data + msgs[i].offset, msgs[i].len);
+    g_array_append_val (d->held, h);
+  }
+  g_array_set_size (out->msgs, 0);
+}
+
+void
+sim_storage_step_end (SimWorld *w, int node, ProtoOutbox *out)
+{
+  SimDisk *d = &w->disks[node];
+  if (out->sync) {
+    int64_t now = w->stats.now_us;
+    int64_t lat = disk_latency (w);
+    if (lat == 0 && d->syncs->len == 0) {
+      disk_write (w, d, node_persist (w, node));
+      d->next_sync++;
+      d->done_sync = d->next_sync;
+      return; /* durable at once: the messages leave now */
+    }
+    int64_t start = MAX (now, d->busy_until_us);
+    SimSync y = {
+      .id = ++d->next_sync,
+      .done_us = start + lat,
+      .bytes = g_memdup2 (node_persist (w, node), w->vt->persist_size),
+    };
+    d->busy_until_us = y.done_us;
+    g_array_append_val (d->syncs, y);
+    sim_queue_push (&w->queue, y.done_us, SIM_CHOICE_SYNC_DONE, node, y.id);
+    if (w->trace.is_on) {
+      g_autoptr (GString) l = g_string_new (NULL);
+      g_string_printf (l, "sync %" G_GUINT64_FORMAT " asked: durable in ", y.id);
+      proto_format_duration (y.done_us - now, l);
+      if (out->msgs->len > 0)
+        g_string_append_printf (l, ", %u message%s wait for it", out->msgs->len,
+                                out->msgs->len == 1 ? "" : "s");
+      disk_note (w, node, l->str);
+    }
+  }
+  if (d->syncs->len > 0 || d->held->len > 0) {
+    disk_hold (d, out);
+    sim_storage_release (w, node);
+  }
+}
+
+gboolean
+sim_storage_sync_is_pending (const SimWorld *w, int node, uint64_t id)
+{
+  const SimDisk *d = &w->disks[node];
+  return d->syncs->len > 0 && g_array_index (d->syncs, SimSync, 0).id == id;
+}
+
+void
+sim_storage_sync_done (SimWorld *w, int node, uint64_t id)
+{
+  SimDisk *d = &w->disks[node];
+  g_assert (sim_storage_sync_is_pending (w, node, id));
+  SimSync y = g_array_index (d->syncs, SimSync, 0);
+  g_array_remove_index (d->syncs, 0);
+  guint n_written = disk_write (w, d, y.bytes);
+  g_free (y.bytes);
+  d->done_sync = id;
+  if (w->trace.is_on) {
+    g_autofree char *l = g_strdup_printf ("sync %" G_GUINT64_FORMAT " durable (%u sector%s)",
+                                          id, n_written, n_written == 1 ? "" : "s");
+    disk_note (w, node, l);
+  }
+  sim_storage_release (w, node);
+}
+
+/* Sends the messages whose syncs are done, in order; a paused node sends
+ * them when it resumes. */
+void
+sim_storage_release (SimWorld *w, int node)
+{
+  SimDisk *d = &w->disks[node];
+  if (w->nodes[node].is_paused || d->held->len == 0)
+    return;
+  uint64_t id = d->done_sync;
+  guint kept = 0;
+  g_autoptr (GArray) go = g_array_new (FALSE, FALSE, sizeof (SimHeldMsg));
+  for (guint i = 0; i < d->held->len; i++) {
+    SimHeldMsg h = g_array_index (d->held, SimHeldMsg, i);
+    if (h.after_sync <= id)
+      g_array_append_val (go, h);
+    else
+      g_array_index (d->held, SimHeldMsg, kept++) = h;
+  }
+  g_array_set_size (d->held, kept);
+  /* Copy the bytes out first: sending may not touch held_bytes, but the
+   * buffer is compacted when nothing is left. */
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  g_byte_array_append (bytes, d->held_bytes->data, d->held_bytes->len);
+  if (kept == 0)
+    g_byte_array_set_size (d->held_bytes, 0);
+  for (guint i = 0; i < go->len; i++) {
+    const SimHeldMsg *h = &g_array_index (go, SimHeldMsg, i);
+    sim_world_send (w, node, h->to, bytes->data + h->offset, h->len);
+  }
+}
+
+/* A crash: what the disk holds afterwards, copied into the node's persist
+ * region (the world zeroes the rest). */
+void
+sim_storage_crash (SimWorld *w, int node)
+{
+  SimDisk *d = &w->disks[node];
+  const uint8_t *now = node_persist (w, node);
+  size_t size = w->vt->persist_size;
+  guint n_dirty = 0, n_new = 0;
+  gboolean is_torn = FALSE;
+  for (guint s = 0; s < disk_sectors (w); s++) {
+    size_t at = (size_t) s * SIM_SECTOR;
+    if (memcmp (d->synced + at, now + at, MIN (SIM_SECTOR, size - at)) != 0)
+      n_dirty++;
+  }
+  guint n_inflight = d->syncs->len, n_held = d->held->len;
+  if (n_dirty > 0 && w->cfg->storage.torn_writes > 0
+      && pcg32_chance (&w->disk_rng, w->cfg->storage.torn_writes)) {
+    is_torn = TRUE;
+    for (guint s = 0; s < disk_sectors (w); s++) {
+      size_t at = (size_t) s * SIM_SECTOR, len = MIN (SIM_SECTOR, size - at);
+      if (memcmp (d->synced + at, now + at, len) == 0 || !pcg32_chance (&w->disk_rng, 0.5))
+        continue;
+      memcpy (d->image + at, now + at, len);
+      d->written[s] = 1;
+      n_new++;
+    }
+  }
+  disk_syncs_drop (d);
+  g_array_set_size (d->held, 0);
+  g_byte_array_set_size (d->held_bytes, 0);
+  d->busy_until_us = 0;
+  /* The node reads back what the disk holds; that is now what it wrote. */
+  memcpy (d->synced, d->image, size);
+  memcpy ((uint8_t *) now, d->image, size);
+  if (n_dirty == 0 && n_inflight == 0 && n_held == 0)
+    return;
+  w->stats.unsynced_crashes++;
+  if (is_torn)
+    w->stats.torn_writes++;
+  if (w->trace.is_on) {
+    g_autoptr (GString) l = g_string_new (NULL);
+    if (is_torn)
+      g_string_printf (l, "torn write: %u of %u changed sectors reached the disk", n_new,
+                       n_dirty);
+    else
+      g_string_printf (l, "unsynced writes lost: %u changed sector%s", n_dirty,
+                       n_dirty == 1 ? "" : "s");
+    if (n_inflight > 0)
+      g_string_append_printf (l, ", %u sync%s in flight", n_inflight, n_inflight == 1 ? "" : "s");
+    if (n_held > 0)
+      g_string_append_printf (l, ", %u message%s never sent", n_held, n_held == 1 ? "" : "s");
+    disk_note (w, node, l->str);
+  }
+}
+
+/* A restart reads the image back (it may have changed while the node was
+ * down: corruption). */
+void
+sim_storage_restart (SimWorld *w, int node)
+{
+  SimDisk *d = &w->disks[node];
+  memcpy (node_persist (w, node), d->image, w->vt->persist_size);
+  memcpy (d->synced, d->image, w->vt->persist_size);
+}
+
+void
+sim_storage_corrupt (SimWorld *w, int node, int bits, Pcg32 *rng)
+{
+  SimDisk *d = &w->disks[node];
+  guint n_written = 0;
+  for (guint s = 0; s < disk_sectors (w); s++)
+    n_written += d->written[s];
+  g_autoptr (GString) l = g_string_new (NULL);
+  if (n_written == 0) {
+    disk_note (w, node, "corrupt: nothing written yet, nothing to flip");
+    return;
+  }
+  w->stats.corruptions++;
+  g_string_append (l, "corrupt: flipped");
+  size_t size = w->vt->persist_size;
+  for (int b = 0; b < MAX (bits, 1); b++) {
+    guint pick = pcg32_below (rng, n_written), s = 0;
+    for (;; s++)
+      if (d->written[s] && pick-- == 0)
+        break;
+    size_t at = (size_t) s * SIM_SECTOR, len = MIN (SIM_SECTOR, size - at);
+    size_t byte = at + pcg32_below (rng, (uint32_t) len);
+    int bit = (int) pcg32_below (rng, 8);
+    d->image[byte] ^= (uint8_t) (1u << bit);
+    g_string_append_printf (l, " byte %zu bit %d", byte, bit);
+  }
+  g_string_append (l, w->nodes[node].is_up ? " (read at the next restart)" : "");
+  disk_note (w, node, l->str);
+}
+
+uint64_t
+sim_storage_digest (const SimWorld *w, int node, uint64_t (*hash) (uint64_t, const void *, size_t))
+{
+  const SimDisk *d = &w->disks[node];
+  uint64_t h = (uint64_t) d->syncs->len << 32 | d->held->len;
+  const uint8_t *persist = w->node_states + (size_t) node * w->vt->state_size
+                           + w->vt->persist_offset;
+  if (memcmp (d->image, persist, w->vt->persist_size) != 0)
+    h ^= hash (3, d->image, w->vt->persist_size);
+  return h;
+}
+
+const uint8_t *
+sim_storage_image (const SimWorld *w, int node)
+{
+  return w->disks[node].image;
+}
