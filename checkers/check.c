@@ -47,6 +47,29 @@ check_consistency (const ChkHistory *h, const GArray *ops, int variant,
   return r;
 }
 
+static ChkReport *
+check_staleness (const ChkHistory *h, const GArray *ops, int variant,
+                 const ChkCheckOptions *opt, GError **error)
+{
+  return chk_staleness_check (h, ops, opt, error);
+}
+
+/* Measures: found by name, not part of --model all. */
+static const ChkChecker measures[] = {
+  { "staleness", "how stale reads are: the smallest Delta for Delta-atomicity, and per-read "
+    "versions and time behind", check_staleness, 0 },
+  { NULL },
+};
+
+gboolean
+chk_checker_is_measure (const char *name)
+{
+  for (const ChkChecker *c = measures; c->name != NULL; c++)
+    if (strcmp (c->name, name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static ChkChecker checkers[CHK_MODEL__COUNT + 2];
 
 static gpointer
@@ -75,6 +98,9 @@ const ChkChecker *
 chk_checker_find (const char *name)
 {
   for (const ChkChecker *c = chk_checkers (); c->name != NULL; c++)
+    if (strcmp (c->name, name) == 0)
+      return c;
+  for (const ChkChecker *c = measures; c->name != NULL; c++)
     if (strcmp (c->name, name) == 0)
       return c;
   return NULL;

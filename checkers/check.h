@@ -96,9 +96,20 @@ typedef struct {
 } ChkChecker;
 
 /* The checkers, ending with a {NULL} entry: linearizable first, then the
- * models of consistency.h in their order. */
+ * models of consistency.h in their order.  (Measures such as staleness are
+ * found by chk_checker_find but are not in this list, nor in --model all.) */
 const ChkChecker *chk_checkers (void);
 const ChkChecker *chk_checker_find (const char *name);
+/* TRUE for a measure (staleness): a report whose explanation holds numbers
+ * even when the verdict is ok. */
+gboolean chk_checker_is_measure (const char *name);
+/* Staleness of a register history (staleness.c): the smallest Delta for
+ * which it is Delta-atomic (Golab, Li, Shah 2011), and per-read versions
+ * and time behind (p50, p99, max).  Verdict ok with the numbers in the
+ * explanation; violation if no Delta explains it. */
+ChkReport *chk_staleness_check (const ChkHistory *h, const GArray *ops,
+                                const ChkCheckOptions *opt, GError **error);
+
 /* Runs c on ops. */
 ChkReport *chk_checker_run (const ChkChecker *c, const ChkHistory *h, const GArray *ops,
                             const ChkCheckOptions *opt, GError **error);

@@ -14,6 +14,8 @@ value_text (const ChkHistory *h, const ChkValue *v)
     return g_strdup (h != NULL ? chk_history_string (h, v->s) : "?");
   case CHK_VAL_PAIR:
     return g_strdup_printf ("[%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "]", v->i, v->j);
+  case CHK_VAL_SIBLINGS:
+    break; /* refused by chk_consistency_check */
   }
   g_assert_not_reached ();
 }

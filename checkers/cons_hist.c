@@ -44,6 +44,8 @@ value_ident (int32_t key, const ChkValue *v)
     return g_strdup_printf ("%d:s%d", key, v->s);
   case CHK_VAL_PAIR:
     return g_strdup_printf ("%d:p%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT, key, v->i, v->j);
+  case CHK_VAL_SIBLINGS:
+    break; /* refused by chk_consistency_check */
   }
   g_assert_not_reached ();
 }

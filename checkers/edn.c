@@ -201,6 +201,9 @@ read_string (ChkEdnReader *r, GError **error)
     }
     if (c == '\n' && r->syntax == CHK_EDN_SYNTAX_JSON)
       return fail_here (r, error, "a closing '\"' before the end of the line");
+    if (c == 0)
+      return fail_here (r, error, "a string without NUL bytes (values are compared as "
+                        "written, and a NUL cannot be kept)");
     if (c != '\\') {
       g_string_append_c (s, (char) c);
       advance (r);
@@ -217,6 +220,7 @@ read_string (ChkEdnReader *r, GError **error)
     case 'f': g_string_append_c (s, '\f'); break;
     case 'u': {
       advance (r);
+      uint32_t esc_line = r->line, esc_column = r->column - 2;
       gunichar u;
       if (!read_hex4 (r, &u))
         return fail_here (r, error, "four hexadecimal digits after \\u");
@@ -226,8 +230,18 @@ read_string (ChkEdnReader *r, GError **error)
         gunichar lo;
         if (!read_hex4 (r, &lo))
           return fail_here (r, error, "four hexadecimal digits after \\u");
+        if (lo < 0xdc00 || lo > 0xdfff)
+          return fail_at (r, esc_line, esc_column, error, "a low surrogate \\udc00..\\udfff "
+                          "after a high surrogate", "another escape");
         u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
       }
+      if (u == 0)
+        return fail_at (r, esc_line, esc_column, error, "a string without NUL characters "
+                        "(values are compared as written, and a NUL cannot be kept)",
+                        "\\u0000");
+      if (u >= 0xd800 && u <= 0xdfff)
+        return fail_at (r, esc_line, esc_column, error, "a character, not half of a "
+                        "surrogate pair", "a lone surrogate");
       g_string_append_unichar (s, u);
       continue;
     }
@@ -236,9 +250,39 @@ read_string (ChkEdnReader *r, GError **error)
     }
     advance (r);
   }
+  if (!g_utf8_validate (s->str, (gssize) s->len, NULL))
+    return fail_at (r, line, column, error, "a string of UTF-8 text",
+                    "bytes that are not UTF-8");
   ChkEdnValue *v = value_new (CHK_EDN_STRING, line, column);
   v->s = g_string_free (g_steal_pointer (&s), FALSE);
   return v;
+}
+
+/* Counts what v takes (its node, its text, its slot in the parent) and
+ * stops at the reader's cap. */
+/* What malloc takes for n bytes: a header, rounded up to 16. */
+static gsize
+chunk (gsize n)
+{
+  return MAX ((n + 8 + 15) & ~(gsize) 15, 32);
+}
+
+static gboolean
+account (ChkEdnReader *r, const ChkEdnValue *v, GError **error)
+{
+  r->bytes += chunk (sizeof *v) + sizeof (gpointer) + (v->s != NULL ? chunk (strlen (v->s) + 1) : 0);
+  if (v->items != NULL) { /* the array and its slots, grown by doubling from 16 */
+    gsize cap = 16;
+    while (cap < v->items->len)
+      cap *= 2;
+    r->bytes += chunk (48) + chunk (cap * sizeof (gpointer));
+  }
+  if (r->max_bytes == 0 || r->bytes <= r->max_bytes)
+    return TRUE;
+  g_set_error (error, CHK_ERROR, CHK_ERROR_LIMIT, "%s:%u:%u: reading the input reached the "
+               "memory limit of %" G_GSIZE_FORMAT " bytes", r->name, v->line, v->column,
+               r->max_bytes);
+  return FALSE;
 }
 
 static ChkEdnValue *
@@ -275,6 +319,8 @@ read_seq (ChkEdnReader *r, ChkEdnKind kind, int close, int depth, GError **error
     if (item == NULL)
       return NULL;
     g_ptr_array_add (v->items, item);
+    if (!account (r, item, error))
+      return NULL;
     if (kind == CHK_EDN_MAP) {
       skip_space (r);
       if (json) {
@@ -289,6 +335,8 @@ read_seq (ChkEdnReader *r, ChkEdnKind kind, int close, int depth, GError **error
       if (val == NULL)
         return NULL;
       g_ptr_array_add (v->items, val);
+      if (!account (r, val, error))
+        return NULL;
     }
   }
   return g_steal_pointer (&v);
@@ -301,6 +349,9 @@ read_word (ChkEdnReader *r, GError **error)
   g_autofree char *tok = read_token (r);
   if (tok[0] == '\0')
     return fail_here (r, error, "a value");
+  if (!g_utf8_validate (tok, -1, NULL))
+    return fail_at (r, line, column, error, "a symbol or keyword of UTF-8 text",
+                    "bytes that are not UTF-8");
   ChkEdnValue *v;
   if (strcmp (tok, "nil") == 0 && r->syntax == CHK_EDN_SYNTAX_EDN) {
     v = value_new (CHK_EDN_NIL, line, column);
@@ -408,7 +459,12 @@ read_value (ChkEdnReader *r, int depth, GError **error)
 ChkEdnValue *
 chk_edn_read (ChkEdnReader *r, GError **error)
 {
-  return read_value (r, 0, error);
+  ChkEdnValue *v = read_value (r, 0, error);
+  if (v != NULL && !account (r, v, error)) {
+    chk_edn_value_free (v);
+    return NULL;
+  }
+  return v;
 }
 
 const ChkEdnValue *

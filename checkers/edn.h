@@ -52,6 +52,9 @@ typedef struct {
   gsize len, pos;
   uint32_t line, column;
   ChkEdnSyntax syntax;
+  /* Memory the values read so far take, counted (not measured); past
+   * max_bytes (0: no cap) reading stops with CHK_ERROR_LIMIT. */
+  gsize bytes, max_bytes;
 } ChkEdnReader;
 
 void chk_edn_reader_init (ChkEdnReader *r, const char *name, const char *data, gsize len,

@@ -39,11 +39,14 @@ typedef enum {
   CHK_VAL_INT,  /* i */
   CHK_VAL_STR,  /* interned string: s */
   CHK_VAL_PAIR, /* [i j], as a cas value [old new] */
+  CHK_VAL_SIBLINGS, /* a read that returned several concurrent versions
+                       (siblings) of a key: s is the set's id, see
+                       chk_history_siblings.  JSON: {"siblings":[3,5]} */
 } ChkValueKind;
 
 typedef struct {
   ChkValueKind kind;
-  int32_t s;        /* CHK_VAL_STR: string id */
+  int32_t s;        /* CHK_VAL_STR: string id; CHK_VAL_SIBLINGS: set id */
   int64_t i, j;
 } ChkValue;
 
@@ -77,9 +80,11 @@ typedef enum {
 typedef struct {
   GArray *events;        /* ChkEvent, in history order */
   GPtrArray *strings;    /* id -> char* (owned) */
-  GHashTable *string_ids;/* char* -> id + 1; lookups only, never iterated */
+  GHashTable *string_ids;/* tag + text -> id + 1; lookups only, never iterated */
+  GByteArray *string_tags; /* id -> tag (0: a plain string) */
   char *source;          /* file name, or NULL */
   ChkFormat format;      /* the format it was read from; AUTO if built in memory */
+  GArray *sibling_sets;  /* int64: each set is its count, then its values */
 } ChkHistory;
 
 ChkHistory *chk_history_new (void);
@@ -88,7 +93,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChkHistory, chk_history_free)
 
 /* Returns the id of s, adding it if new. */
 int32_t chk_history_intern (ChkHistory *h, const char *s);
+/* The same, for text that was written as something other than a plain
+ * string: values compare exactly as written, so the keyword :foo, the
+ * string ":foo", the boolean true and the string "true" get distinct ids
+ * (tag 'k' keyword, 'b' boolean, 'i' integer key, 's' symbol; 0: plain
+ * string).  chk_history_string gives the text back without the tag. */
+int32_t chk_history_intern_tagged (ChkHistory *h, char tag, const char *s);
+/* The tag a string was interned with (0: a plain string). */
+char chk_history_string_tag (const ChkHistory *h, int32_t id);
 const char *chk_history_string (const ChkHistory *h, int32_t id);
+
+/* Stores a set of n >= 2 sibling values (sorted, distinct) and returns its
+ * id for a CHK_VAL_SIBLINGS value. */
+int32_t chk_history_add_siblings (ChkHistory *h, const int64_t *values, guint n);
+/* The values of sibling set `id`; *n receives their number. */
+const int64_t *chk_history_siblings (const ChkHistory *h, int32_t id, guint *n);
+/* FALSE, and an error naming the first such read and `model`, if the history
+ * has a read that returned siblings.  The checkers call it: their models are
+ * defined for registers whose reads return one value, and a set of siblings
+ * is not one (CHK_ERROR_INPUT: bad input for this model, never a guess). */
+gboolean chk_history_refuse_siblings (const ChkHistory *h, const char *model, GError **error);
 
 /* Appends a copy of ev; sets ev->index if it is negative. */
 void chk_history_append (ChkHistory *h, const ChkEvent *ev);
@@ -138,7 +162,24 @@ gboolean chk_format_from_name (const char *name, ChkFormat *format);
 ChkHistory *chk_history_load (const char *path, ChkFormat format, GError **error);
 ChkHistory *chk_history_load_data (const char *name, const char *data, gsize len,
                                    ChkFormat format, GError **error);
+/* The same with a memory cap: a file larger than max_bytes, or one whose
+ * parsed values and events would take more than max_bytes (counted, not
+ * measured, so the same file stops at the same point on every machine),
+ * ends with CHK_ERROR_LIMIT instead of growing.  0: no cap. */
+ChkHistory *chk_history_load_limited (const char *path, ChkFormat format, gsize max_bytes,
+                                      GError **error);
+ChkHistory *chk_history_load_data_limited (const char *name, const char *data, gsize len,
+                                           ChkFormat format, gsize max_bytes, GError **error);
 
 #define CHK_ERROR (chk_error_quark ())
 GQuark chk_error_quark (void);
-typedef enum { CHK_ERROR_PARSE, CHK_ERROR_IO, CHK_ERROR_INPUT } ChkError;
+/* CHK_ERROR_LIMIT: a limit (memory while loading, file size) was reached
+ * before the input was read: the verdict is unknown, not bad input. */
+typedef enum { CHK_ERROR_PARSE, CHK_ERROR_IO, CHK_ERROR_INPUT, CHK_ERROR_LIMIT } ChkError;
+
+/* Reads a whole input file, refusing what is not a regular file (a FIFO, a
+ * device such as /dev/zero, a directory: CHK_ERROR_IO, "not a regular
+ * file") and a file larger than max_bytes (CHK_ERROR_LIMIT; 0: no cap).
+ * `what` names the input in messages ("history", "trace", "scenario"). */
+gboolean chk_read_input_file (const char *path, const char *what, gsize max_bytes,
+                              char **data, gsize *len, GError **error);

@@ -85,13 +85,54 @@ static gboolean
 key_from (ChkHistory *h, const char *name, const ChkEdnValue *v, int32_t *key, GError **error)
 {
   g_autofree char *text = NULL;
+  char tag = 0; /* the key "7", the key 7 and the key :7 are three keys */
   switch (v->kind) {
-  case CHK_EDN_STRING: case CHK_EDN_SYMBOL: text = g_strdup (v->s); break;
-  case CHK_EDN_KEYWORD: text = g_strconcat (":", v->s, NULL); break;
-  case CHK_EDN_INT: text = g_strdup_printf ("%" G_GINT64_FORMAT, v->i); break;
+  case CHK_EDN_STRING: text = g_strdup (v->s); break;
+  case CHK_EDN_SYMBOL: text = g_strdup (v->s); tag = 's'; break;
+  case CHK_EDN_KEYWORD: text = g_strconcat (":", v->s, NULL); tag = 'k'; break;
+  case CHK_EDN_INT: text = g_strdup_printf ("%" G_GINT64_FORMAT, v->i); tag = 'i'; break;
   default: return fail_value (name, v, error, "a key (a string, keyword or integer)");
   }
-  *key = chk_history_intern (h, text);
+  *key = chk_history_intern_tagged (h, tag, text);
+  return TRUE;
+}
+
+static int
+sibling_cmp (gconstpointer a, gconstpointer b)
+{
+  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+  return (x > y) - (x < y);
+}
+
+/* {"siblings":[3,5]}: a read that returned concurrent versions.  At least
+ * two distinct integers; they are kept sorted. */
+static gboolean
+siblings_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *out,
+               GError **error)
+{
+  const ChkEdnValue *set = chk_edn_map_get (v, "siblings");
+  if (set == NULL)
+    return fail_value (name, v, error,
+                       "a value: nil, an integer, a string, or a pair of integers [a b]");
+  if (v->items->len != 2
+      || (set->kind != CHK_EDN_VECTOR && set->kind != CHK_EDN_LIST && set->kind != CHK_EDN_SET))
+    return fail_value (name, v, error, "siblings as {\"siblings\": [a, b, ...]}");
+  g_autoptr (GArray) vals = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  for (guint k = 0; k < set->items->len; k++) {
+    const ChkEdnValue *item = g_ptr_array_index (set->items, k);
+    if (item->kind != CHK_EDN_INT)
+      return fail_value (name, item, error, "an integer sibling value");
+    g_array_append_val (vals, item->i);
+  }
+  g_array_sort (vals, sibling_cmp);
+  guint n = 0;
+  for (guint k = 0; k < vals->len; k++)
+    if (n == 0 || g_array_index (vals, int64_t, n - 1) != g_array_index (vals, int64_t, k))
+      g_array_index (vals, int64_t, n++) = g_array_index (vals, int64_t, k);
+  if (n < 2)
+    return fail_value (name, set, error, "at least two distinct sibling values");
+  out->kind = CHK_VAL_SIBLINGS;
+  out->s = chk_history_add_siblings (h, (const int64_t *) vals->data, n);
   return TRUE;
 }
 
@@ -113,14 +154,15 @@ value_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *out
     out->s = chk_history_intern (h, v->s);
     return TRUE;
   case CHK_EDN_KEYWORD: {
+    /* Kept apart from the string ":foo": values compare as written. */
     g_autofree char *text = g_strconcat (":", v->s, NULL);
     out->kind = CHK_VAL_STR;
-    out->s = chk_history_intern (h, text);
+    out->s = chk_history_intern_tagged (h, 'k', text);
     return TRUE;
   }
   case CHK_EDN_BOOL:
     out->kind = CHK_VAL_STR;
-    out->s = chk_history_intern (h, v->b ? "true" : "false");
+    out->s = chk_history_intern_tagged (h, 'b', v->b ? "true" : "false");
     return TRUE;
   case CHK_EDN_VECTOR: case CHK_EDN_LIST:
     if (is_pair (v)) {
@@ -134,6 +176,8 @@ value_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *out
       }
     }
     break;
+  case CHK_EDN_MAP:
+    return siblings_from (h, name, v, out, error);
   default:
     break;
   }
@@ -243,36 +287,56 @@ event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
 }
 
 /* EDN and JSON Lines: every top-level value is an operation map, or a
- * vector/list of them. */
+ * vector/list of them.  Each top-level value becomes events as soon as it
+ * is read and is freed, so memory holds the events, not the parsed text.
+ * EDN is read twice: Jepsen `independent` histories are recognised from
+ * any of their maps before the first one is converted. */
 static gboolean
 load_maps (ChkHistory *h, const char *name, const char *data, gsize len, ChkEdnSyntax syntax,
-           GError **error)
+           gsize max_bytes, GError **error)
 {
+  MapLoader l = { .h = h, .name = name, .is_edn = syntax == CHK_EDN_SYNTAX_EDN };
   ChkEdnReader r;
+  if (l.is_edn) {
+    chk_edn_reader_init (&r, name, data, len, syntax);
+    r.max_bytes = max_bytes;
+    while (!l.independent && chk_edn_reader_more (&r)) {
+      r.bytes = len; /* the text stays in memory while it is read */
+      g_autoptr (ChkEdnValue) v = chk_edn_read (&r, error);
+      if (v == NULL)
+        return FALSE;
+      if (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) {
+        for (guint k = 0; k < v->items->len && !l.independent; k++) {
+          const ChkEdnValue *m = g_ptr_array_index (v->items, k);
+          l.independent = m->kind == CHK_EDN_MAP && map_is_independent (m);
+        }
+      } else {
+        l.independent = v->kind == CHK_EDN_MAP && map_is_independent (v);
+      }
+    }
+  }
   chk_edn_reader_init (&r, name, data, len, syntax);
-  g_autoptr (GPtrArray) maps = g_ptr_array_new_with_free_func ((GDestroyNotify) chk_edn_value_free);
-  g_autoptr (GPtrArray) tops = g_ptr_array_new_with_free_func ((GDestroyNotify) chk_edn_value_free);
+  r.max_bytes = max_bytes;
   while (chk_edn_reader_more (&r)) {
-    ChkEdnValue *v = chk_edn_read (&r, error);
+    /* The text, the events so far and their strings stay; the value read
+     * now is counted on top. */
+    r.bytes = len + (gsize) h->events->len * sizeof (ChkEvent) + (gsize) h->strings->len * 64;
+    if (max_bytes > 0 && r.bytes > max_bytes) {
+      g_set_error (error, CHK_ERROR, CHK_ERROR_LIMIT, "%s:%u: reading the input reached the "
+                   "memory limit of %" G_GSIZE_FORMAT " bytes", name, r.line, max_bytes);
+      return FALSE;
+    }
+    g_autoptr (ChkEdnValue) v = chk_edn_read (&r, error);
     if (v == NULL)
       return FALSE;
     if (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) {
       for (guint k = 0; k < v->items->len; k++)
-        g_ptr_array_add (maps, g_ptr_array_index (v->items, k));
-      g_ptr_array_set_free_func (v->items, NULL);
-      g_ptr_array_add (tops, v);
-    } else {
-      g_ptr_array_add (maps, v);
+        if (!event_from_map (&l, g_ptr_array_index (v->items, k), error))
+          return FALSE;
+    } else if (!event_from_map (&l, v, error)) {
+      return FALSE;
     }
   }
-  MapLoader l = { .h = h, .name = name, .is_edn = syntax == CHK_EDN_SYNTAX_EDN };
-  for (guint k = 0; l.is_edn && k < maps->len && !l.independent; k++) {
-    const ChkEdnValue *m = g_ptr_array_index (maps, k);
-    l.independent = m->kind == CHK_EDN_MAP && map_is_independent (m);
-  }
-  for (guint k = 0; k < maps->len; k++)
-    if (!event_from_map (&l, g_ptr_array_index (maps, k), error))
-      return FALSE;
   return TRUE;
 }
 
@@ -334,8 +398,11 @@ load_etcd_line (ChkHistory *h, ChkEdnReader *r, gsize end, GError **error)
     }
     if (good && k == 4)
       good = type_from_name (word + 1, &type);
-    if (good && k == 5)
+    if (good && k == 5) {
       fname = g_strdup (word + 1);
+      good = g_utf8_validate (fname, -1, NULL);
+      what = "a function name of UTF-8 text";
+    }
     if (!good) {
       g_set_error (error, CHK_ERROR, CHK_ERROR_PARSE, "%s:%u:%u: expected %s, found %s%s%s",
                    r->name, line, column, what, word[0] ? "'" : "end of line",
@@ -475,21 +542,32 @@ ChkHistory *
 chk_history_load_data (const char *name, const char *data, gsize len, ChkFormat format,
                        GError **error)
 {
+  return chk_history_load_data_limited (name, data, len, format, 0, error);
+}
+
+ChkHistory *
+chk_history_load_data_limited (const char *name, const char *data, gsize len,
+                               ChkFormat format, gsize max_bytes, GError **error)
+{
   if (name == NULL)
     name = "<input>";
+  gsize first_len = 0;
+  gboolean is_empty = first_content (data, len, &first_len) == NULL;
   if (format == CHK_FORMAT_AUTO && !detect (name, data, len, &format, error))
     return NULL;
   g_autoptr (ChkHistory) h = chk_history_new ();
   h->source = g_strdup (name);
   h->format = format;
+  if (is_empty) /* blank lines and ';' comments only: an empty history */
+    return g_steal_pointer (&h);
   gboolean ok = FALSE;
   switch (format) {
   case CHK_FORMAT_JSONL:
-    ok = load_maps (h, name, data, len, CHK_EDN_SYNTAX_JSON, error);
+    ok = load_maps (h, name, data, len, CHK_EDN_SYNTAX_JSON, max_bytes, error);
     break;
   case CHK_FORMAT_EDN:
   case CHK_FORMAT_PORCUPINE_KV:
-    ok = load_maps (h, name, data, len, CHK_EDN_SYNTAX_EDN, error);
+    ok = load_maps (h, name, data, len, CHK_EDN_SYNTAX_EDN, max_bytes, error);
     break;
   case CHK_FORMAT_PORCUPINE_ETCD:
     ok = load_etcd (h, name, data, len, error);
@@ -503,12 +581,16 @@ chk_history_load_data (const char *name, const char *data, gsize len, ChkFormat 
 ChkHistory *
 chk_history_load (const char *path, ChkFormat format, GError **error)
 {
+  return chk_history_load_limited (path, format, 0, error);
+}
+
+ChkHistory *
+chk_history_load_limited (const char *path, ChkFormat format, gsize max_bytes,
+                          GError **error)
+{
   g_autofree char *data = NULL;
   gsize len = 0;
-  g_autoptr (GError) io = NULL;
-  if (!g_file_get_contents (path, &data, &len, &io)) {
-    g_set_error (error, CHK_ERROR, CHK_ERROR_IO, "cannot read history: %s", io->message);
+  if (!chk_read_input_file (path, "history", max_bytes, &data, &len, error))
     return NULL;
-  }
-  return chk_history_load_data (path, data, len, format, error);
+  return chk_history_load_data_limited (path, data, len, format, max_bytes, error);
 }

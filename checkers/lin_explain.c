@@ -172,8 +172,83 @@ kv_stale_witness (const LinExplainPart *p, const LinOp *c)
   return best;
 }
 
+/* Is every write of value `newer` invoked after some write of `older` had
+ * completed (older 0: the initial nil)?  FALSE if nothing wrote `newer`. */
+static gboolean
+is_written_after (const LinExplainPart *p, uint32_t slot, uint32_t newer, uint32_t older)
+{
+  gboolean written = FALSE;
+  for (guint wv = 0; wv < p->n_lops; wv++) {
+    if (p->lops[wv].slot != slot || !sets_value (&p->lops[wv], newer))
+      continue;
+    written = TRUE;
+    gboolean after = older == 0;
+    for (guint wu = 0; wu < p->n_lops && !after; wu++)
+      after = p->lops[wu].slot == slot && sets_value (&p->lops[wu], older)
+              && p->lops[wu].ret < p->lops[wv].call;
+    if (!after)
+      return FALSE;
+  }
+  return written;
+}
+
+/* The new-old inversion: a read returns a value older than one an earlier
+ * read returned, the earlier read having ended before the later began
+ * ("older": written before every write of the newer value was invoked, or
+ * the initial nil).  Quorum systems whose reads do not write back show it.
+ * The culprit may be either read; returns the other one (an index into
+ * lops) and sets *is_culprit_later, or -1. */
+static int32_t
+inversion_witness (const LinExplainPart *p, const LinOp *c, gboolean *is_culprit_later)
+{
+  if (c->kind != LIN_READ || p->kind == CHK_KIND_KV)
+    return -1;
+  for (guint li = 0; li < p->n_lops; li++) {
+    const LinOp *o = &p->lops[li];
+    if (o->kind != LIN_READ || o->slot != c->slot || o->a == c->a)
+      continue;
+    if (o->ret < c->call && o->a != 0 && is_written_after (p, c->slot, o->a, c->a)) {
+      *is_culprit_later = TRUE;
+      return (int32_t) li;
+    }
+    if (c->ret < o->call && c->a != 0 && is_written_after (p, c->slot, c->a, o->a)) {
+      *is_culprit_later = FALSE;
+      return (int32_t) li;
+    }
+  }
+  return -1;
+}
+
+static void lin_explain_sentence (const LinExplainPart *p, ChkReport *r);
+
 void
 lin_explain (const LinExplainPart *p, ChkReport *r)
+{
+  lin_explain_sentence (p, r);
+  const LinOp *c = &p->lops[p->culprit];
+  gboolean is_later = FALSE;
+  int32_t x = inversion_witness (p, c, &is_later);
+  if (x < 0 || r->explanation == NULL)
+    return;
+  g_autofree char *other = op_phrase (p, x, FALSE);
+  g_autofree char *plain = g_steal_pointer (&r->explanation);
+  g_autofree char *xv = value_text (p, p->lops[x].a);
+  g_autofree char *cv = value_text (p, c->a);
+  if (is_later) {
+    g_autofree char *at = when (p, p->lops[x].ret);
+    r->explanation = g_strdup_printf ("%s; a new-old inversion: %s returned the newer %s and "
+                                      "completed %s, before this read of the older %s began",
+                                      plain, other, xv, at, cv);
+  } else {
+    g_autofree char *at = when (p, c->ret);
+    r->explanation = g_strdup_printf ("%s; a new-old inversion: this read of the newer %s "
+                                      "completed %s, and %s, which began after that, returned "
+                                      "the older %s", plain, cv, at, other, xv);
+  }
+}
+
+static void
+lin_explain_sentence (const LinExplainPart *p, ChkReport *r)
 {
   g_assert (p->culprit >= 0 && (guint) p->culprit < p->n_lops);
   const LinOp *c = &p->lops[p->culprit];

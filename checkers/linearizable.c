@@ -64,6 +64,7 @@ kv_text (const ChkHistory *h, const ChkValue *v)
   case CHK_VAL_INT: return g_strdup_printf ("%" G_GINT64_FORMAT, v->i);
   case CHK_VAL_PAIR: return g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT, v->i, v->j);
   case CHK_VAL_NIL: case CHK_VAL_NONE: return g_strdup ("");
+  case CHK_VAL_SIBLINGS: break; /* refused by chk_linearizable_check */
   }
   g_assert_not_reached ();
 }
@@ -76,6 +77,7 @@ register_value (LinModel *m, const ChkValue *v)
   case CHK_VAL_INT: return lin_model_value_id (m, CHK_LIN_VALUE_INT, v->i, 0);
   case CHK_VAL_STR: return lin_model_value_id (m, CHK_LIN_VALUE_STR, v->s, 0);
   case CHK_VAL_PAIR: return lin_model_value_id (m, CHK_LIN_VALUE_PAIR, v->i, v->j);
+  case CHK_VAL_SIBLINGS: break; /* refused by chk_linearizable_check */
   }
   g_assert_not_reached ();
 }
@@ -285,6 +287,8 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
                         GError **error)
 {
   ChkKind kind;
+  if (!chk_history_refuse_siblings (h, "linearizable", error))
+    return NULL;
   if (!chk_kind_detect (h, ops, opt->kind, &kind, error))
     return NULL;
   for (guint i = 0; i < ops->len; i++) {

@@ -38,8 +38,25 @@ chk_history_ops (const ChkHistory *h, GError **error)
   }
   g_autofree guint *open_by_process = dense ? g_new0 (guint, max_process + 1) : NULL;
   g_autoptr (GHashTable) open = dense ? NULL : g_hash_table_new (g_int64_hash, g_int64_equal);
+  /* Line order is the order things happened; times must agree with it, or
+   * the checks (which follow the lines) and their explanations (which quote
+   * the times) would tell two different stories. */
+  int64_t last_time = -1;
+  uint32_t last_time_line = 0;
   for (guint k = 0; k < chk_history_len (h); k++) {
     const ChkEvent *ev = chk_history_get (h, k);
+    if (ev->time_us >= 0 && ev->time_us < last_time) {
+      g_autofree char *msg = g_strdup_printf (
+        "time %" G_GINT64_FORMAT " us is before time %" G_GINT64_FORMAT " us of line %u "
+        "(expected events in the order they happened, times never going back)",
+        ev->time_us, last_time, last_time_line);
+      set_line_error (h, ev, error, msg);
+      return NULL;
+    }
+    if (ev->time_us >= 0) {
+      last_time = ev->time_us;
+      last_time_line = ev->line;
+    }
     gpointer found = dense ? GUINT_TO_POINTER (open_by_process[ev->process])
                            : g_hash_table_lookup (open, &ev->process);
     if (ev->type == CHK_INVOKE) {
@@ -84,6 +101,14 @@ chk_history_ops (const ChkHistory *h, GError **error)
       set_line_error (h, ev, error, msg);
       return NULL;
     }
+    if (ev->key >= 0 && inv->key >= 0 && ev->key != inv->key) {
+      g_autofree char *msg = g_strdup_printf (
+        "process %" G_GINT64_FORMAT " completes %s on key %s but its open invocation at line "
+        "%u is on key %s (expected the same key)", ev->process, fn_text (h, ev),
+        chk_history_string (h, ev->key), inv->line, chk_history_string (h, inv->key));
+      set_line_error (h, ev, error, msg);
+      return NULL;
+    }
     if (dense)
       open_by_process[ev->process] = 0;
     else
@@ -123,9 +148,21 @@ chk_value_describe (const ChkHistory *h, const ChkValue *v)
   case CHK_VAL_NONE: return g_strdup ("");
   case CHK_VAL_NIL: return g_strdup ("nil");
   case CHK_VAL_INT: return g_strdup_printf ("%" G_GINT64_FORMAT, v->i);
-  case CHK_VAL_STR: return g_strdup_printf ("\"%s\"", chk_history_string (h, v->s));
+  case CHK_VAL_STR: /* keywords and booleans as written, strings quoted */
+    if (chk_history_string_tag (h, v->s) != 0)
+      return g_strdup (chk_history_string (h, v->s));
+    return g_strdup_printf ("\"%s\"", chk_history_string (h, v->s));
   case CHK_VAL_PAIR:
     return g_strdup_printf ("[%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "]", v->i, v->j);
+  case CHK_VAL_SIBLINGS: {
+    guint n;
+    const int64_t *vals = chk_history_siblings (h, v->s, &n);
+    GString *s = g_string_new ("siblings {");
+    for (guint k = 0; k < n; k++)
+      g_string_append_printf (s, "%s%" G_GINT64_FORMAT, k > 0 ? " " : "", vals[k]);
+    g_string_append_c (s, '}');
+    return g_string_free (s, FALSE);
+  }
   }
   g_assert_not_reached ();
 }

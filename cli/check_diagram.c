@@ -51,6 +51,11 @@ value_text (const ChkHistory *h, const ChkValue *v, GString *out)
   case CHK_VAL_PAIR:
     g_string_append_printf (out, "%" G_GINT64_FORMAT "->%" G_GINT64_FORMAT, v->i, v->j);
     break;
+  case CHK_VAL_SIBLINGS: {
+    g_autofree char *text = chk_value_describe (h, v);
+    g_string_append (out, text);
+    break;
+  }
   }
 }
 

@@ -23,6 +23,11 @@ typedef struct {
  * indented by `indent` spaces. */
 void cli_append_wrapped (GString *out, const char *text, int indent);
 
+/* A size: digits with an optional unit K, M, G or T (powers of 1024,
+ * optionally followed by B or iB): "512M", "4G", "1000".  FALSE for a
+ * sign, anything else after the number, or a size over 2^64 - 1. */
+gboolean cli_parse_size (const char *text, gsize *out);
+
 /* Prints "dsim: " + message to stderr and returns DSIM_EXIT_USAGE. */
 int cli_usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 

@@ -72,6 +72,13 @@ print_help (FILE *out)
     fprintf (out, "  %-20s %s\n", m->name, m->summary);
   fprintf (out,
 "\n"
+"Measures (--model NAME; numbers, not verdicts; not part of all):\n"
+"  staleness            register histories with times, one write per value:\n"
+"                       the smallest Delta for which the history is\n"
+"                       Delta-atomic (reads moved Delta earlier make it\n"
+"                       linearizable), and per read how many completed newer\n"
+"                       writes it missed and for how long (p50, p99, max)\n"
+"\n"
 "Options:\n"
 "  --model NAMES        models to check (default linearizable)\n"
 "  --kind KIND          register, cas-register, kv or auto (default auto)\n"
@@ -79,8 +86,9 @@ print_help (FILE *out)
 "                       and model, then a summary object\n"
 "  --timeout DURATION   per file and model, e.g. 500ms, 10s (default none);\n"
 "                       when it expires the verdict is unknown\n"
-"  --max-memory SIZE    search memory per file, e.g. 512M, 4G (default 4G);\n"
-"                       when it is reached the verdict is unknown\n"
+"  --max-memory SIZE    memory per file for loading it and for the search,\n"
+"                       e.g. 512M, 4G (default 4G); when it is reached the\n"
+"                       verdict is unknown\n"
 "  --input-format F     auto (default), jsonl, edn, porcupine-etcd, porcupine-kv\n"
 "  --no-split           do not split keyed histories per key\n"
 "  --jobs N             threads for the independent keys of one history\n"
@@ -99,8 +107,10 @@ print_help (FILE *out)
 "\n"
 "With --model all the text output is one table per file: each model, its\n"
 "verdict and the bad pattern found, then each violation's sentence and the\n"
-"operations that witness it (models with the same witness share one).  Its\n"
-"exit code is 1 if any model is violated, else 3 if any is unknown.\n"
+"operations that witness it (models with the same witness share one).\n"
+"With one model or several, a file's exit code is 1 if any model is\n"
+"violated (whatever the others say), else 3 if any is unknown, else 2 if a\n"
+"model refuses the history.\n"
 "\n"
 "On a violation the report gives the operation that cannot be linearized,\n"
 "the longest linearizable prefix found (in linearization order), the\n"
@@ -134,28 +144,6 @@ timer_disarm (void)
 {
   struct itimerval it = { 0 };
   setitimer (ITIMER_REAL, &it, NULL);
-}
-
-static gboolean
-parse_size (const char *text, gsize *out)
-{
-  char *end = NULL;
-  guint64 n = g_ascii_strtoull (text, &end, 10);
-  if (end == text)
-    return FALSE;
-  guint64 unit = 1;
-  if (*end == 'K' || *end == 'k')
-    unit = 1 << 10;
-  else if (*end == 'M' || *end == 'm')
-    unit = 1 << 20;
-  else if (*end == 'G' || *end == 'g')
-    unit = 1 << 30;
-  else if (*end != '\0')
-    return FALSE;
-  if (*end != '\0' && end[1] != '\0' && strcmp (end + 1, "B") != 0 && strcmp (end + 1, "iB") != 0)
-    return FALSE;
-  *out = n * unit;
-  return TRUE;
 }
 
 static gboolean
@@ -236,9 +224,9 @@ parse_args (int argc, char **argv, CheckArgs *a, GPtrArray *files)
         return cli_usage_error ("check: --format '%s': expected text or json", value);
       a->json = strcmp (value, "json") == 0;
     } else if (strcmp (name, "--timeout") == 0) {
-      if (!proto_parse_duration_us (value, &a->timeout_us) || a->timeout_us < 0)
-        return cli_usage_error ("check: --timeout '%s': expected a duration such as 500ms or 10s",
-                                value);
+      if (!proto_parse_duration_us (value, &a->timeout_us) || a->timeout_us <= 0)
+        return cli_usage_error ("check: --timeout '%s': expected a positive duration such as "
+                                "500ms or 10s (leave --timeout out for no time limit)", value);
     } else if (strcmp (name, "--input-format") == 0) {
       if (!chk_format_from_name (value, &a->input_format))
         return cli_usage_error ("check: --input-format '%s': expected auto, jsonl, edn, "
@@ -250,9 +238,9 @@ parse_args (int argc, char **argv, CheckArgs *a, GPtrArray *files)
         return cli_usage_error ("check: --jobs '%s': expected a number from 1 to 1024", value);
       a->opt.jobs = (int) n;
     } else if (strcmp (name, "--max-memory") == 0) {
-      if (!parse_size (value, &a->opt.memory_limit_bytes) || a->opt.memory_limit_bytes == 0)
-        return cli_usage_error ("check: --max-memory '%s': expected a size such as 512M or 4G",
-                                value);
+      if (!cli_parse_size (value, &a->opt.memory_limit_bytes) || a->opt.memory_limit_bytes == 0)
+        return cli_usage_error ("check: --max-memory '%s': expected a positive size such as "
+                                "512M or 4G (at most 16777215T)", value);
     } else if (strcmp (name, "--quiescent-after") == 0) {
       if (!proto_parse_duration_us (value, &a->opt.quiescent_after_us))
         return cli_usage_error ("check: --quiescent-after '%s': expected a history time such "
@@ -286,17 +274,6 @@ now_seconds (void)
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
-}
-
-static int
-verdict_exit (ChkVerdict v)
-{
-  switch (v) {
-  case CHK_VERDICT_OK: return DSIM_EXIT_OK;
-  case CHK_VERDICT_VIOLATION: return DSIM_EXIT_VIOLATION;
-  case CHK_VERDICT_UNKNOWN: return DSIM_EXIT_UNKNOWN;
-  }
-  return DSIM_EXIT_UNKNOWN;
 }
 
 static void
@@ -426,7 +403,9 @@ report_text (const char *file, const ChkHistory *h, const GArray *ops, const Chk
   if (timed)
     printf (", %.1f us", seconds * 1e6);
   printf (")\n");
-  if (r->verdict == CHK_VERDICT_UNKNOWN && r->explanation != NULL)
+  if (r->explanation != NULL
+      && (r->verdict == CHK_VERDICT_UNKNOWN
+          || (r->verdict == CHK_VERDICT_OK && chk_checker_is_measure (r->model))))
     printf ("  %s\n", r->explanation);
   if (r->verdict != CHK_VERDICT_VIOLATION)
     return;
@@ -454,8 +433,12 @@ report_text (const char *file, const ChkHistory *h, const GArray *ops, const Chk
   }
 }
 
+/* ok, violation and unknown count verdicts (one per file and model); bad
+ * counts files, once each: the file could not be read, or some model
+ * refused it. */
 typedef struct {
   guint files, ok, violation, unknown, bad;
+  gboolean any_output_failed;
 } CheckTally;
 
 /* "WriteCOInitRead" from "WriteCOInitRead: process 3 read ...", or NULL. */
@@ -588,13 +571,41 @@ report_bad (const CheckArgs *a, const char *file, const char *model, const GErro
 }
 
 static int
-check_file (const CheckArgs *a, const char *file, CheckTally *tally)
+check_file (const CheckArgs *a, const char *path, CheckTally *tally)
 {
+  /* Reports name the file in valid UTF-8, so --format json stays valid. */
+  g_autofree char *file = g_utf8_make_valid (path, -1);
   g_autoptr (GError) error = NULL;
-  g_autoptr (ChkHistory) h = chk_history_load (file, a->input_format, &error);
+  g_autoptr (ChkHistory) h = chk_history_load_limited (path, a->input_format,
+                                                       a->opt.memory_limit_bytes, &error);
   g_autoptr (GArray) ops = NULL;
   if (h != NULL)
     ops = chk_history_ops (h, &error);
+  if (error != NULL && g_error_matches (error, CHK_ERROR, CHK_ERROR_LIMIT)) {
+    /* A limit, not bad input: every model's verdict is unknown. */
+    for (guint k = 0; k < a->models->len; k++) {
+      const ChkChecker *model = g_ptr_array_index (a->models, k);
+      tally->unknown++;
+      if (a->json) {
+        g_autoptr (JsonBuilder) b = json_builder_new ();
+        json_builder_begin_object (b);
+        json_builder_set_member_name (b, "file");
+        json_builder_add_string_value (b, file);
+        json_builder_set_member_name (b, "model");
+        json_builder_add_string_value (b, model->name);
+        json_builder_set_member_name (b, "verdict");
+        json_builder_add_string_value (b, "unknown");
+        json_builder_set_member_name (b, "explanation");
+        json_builder_add_string_value (b, error->message);
+        json_builder_end_object (b);
+        print_json (b);
+      } else {
+        printf ("%s: %s unknown (not loaded)\n  %s (--max-memory)\n", file, model->name,
+                error->message);
+      }
+    }
+    return DSIM_EXIT_UNKNOWN;
+  }
   if (error != NULL) {
     tally->bad++;
     report_bad (a, file, NULL, error);
@@ -603,7 +614,7 @@ check_file (const CheckArgs *a, const char *file, CheckTally *tally)
   int worst = DSIM_EXIT_OK;
   gboolean as_table = a->table && !a->json;
   g_autoptr (GPtrArray) table = g_ptr_array_new_with_free_func ((GDestroyNotify) table_row_free);
-  gboolean any_violation = FALSE, any_unknown = FALSE;
+  gboolean any_violation = FALSE, any_unknown = FALSE, any_refused = FALSE;
   gboolean drew_violation = FALSE; /* --diagram shows a violation already */
   for (guint k = 0; k < a->models->len; k++) {
     const ChkChecker *model = g_ptr_array_index (a->models, k);
@@ -626,7 +637,7 @@ check_file (const CheckArgs *a, const char *file, CheckTally *tally)
         best = t;
     }
     if (error != NULL) {
-      tally->bad++;
+      any_refused = TRUE;
       if (as_table) {
         TableRow *row = g_new0 (TableRow, 1);
         row->model = model->name;
@@ -648,16 +659,16 @@ check_file (const CheckArgs *a, const char *file, CheckTally *tally)
       report_json (file, h, ops, report, best, a->repeat > 0);
     else if (!as_table)
       report_text (file, h, ops, report, best, a->repeat > 0);
-    int code = verdict_exit (report->verdict);
     any_violation |= report->verdict == CHK_VERDICT_VIOLATION;
     any_unknown |= report->verdict == CHK_VERDICT_UNKNOWN;
-    if (!a->table)
-      worst = MAX (worst, code);
     if (a->diagram != NULL
         && (k == 0 || (report->verdict == CHK_VERDICT_VIOLATION && !drew_violation))) {
       if (!cli_check_diagram_write (a->diagram, h, ops, report, &error)) {
+        /* The verdicts and the summary are still printed; the exit code
+         * says the diagram was not written. */
         fprintf (stderr, "dsim: %s\n", error->message);
-        return DSIM_EXIT_USAGE;
+        g_clear_error (&error);
+        tally->any_output_failed = TRUE;
       }
       drew_violation = report->verdict == CHK_VERDICT_VIOLATION;
     }
@@ -670,9 +681,14 @@ check_file (const CheckArgs *a, const char *file, CheckTally *tally)
   }
   if (as_table)
     report_table (file, h, ops, table);
-  if (a->table) /* a violation found is a definite answer */
-    worst = MAX (worst, any_violation ? DSIM_EXIT_VIOLATION
-                        : any_unknown ? DSIM_EXIT_UNKNOWN : DSIM_EXIT_OK);
+  /* One rule for one model, several or all: a violation found is a definite
+   * answer (1), whatever the other models said; else a refused model (2),
+   * else an unknown one (3). */
+  tally->bad += any_refused;
+  if (any_violation)
+    return DSIM_EXIT_VIOLATION;
+  if (any_unknown)
+    worst = MAX (worst, DSIM_EXIT_UNKNOWN);
   return worst;
 }
 
@@ -709,6 +725,8 @@ cmd_check_main (int argc, char **argv)
   }
   if (a.show_progress)
     fprintf (stderr, "\n");
+  if (tally.any_output_failed)
+    worst = DSIM_EXIT_USAGE;     /* a file asked for was not written */
   if (a.json) {
     printf ("{\"summary\":{\"files\":%u,\"ok\":%u,\"violation\":%u,\"unknown\":%u,"
             "\"bad_input\":%u,\"exit\":%d}}\n", tally.files, tally.ok, tally.violation,

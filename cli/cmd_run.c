@@ -41,6 +41,12 @@ static const char run_help[] =
   "                  dot) next to the history: DIR/diagram.F with --out DIR;\n"
   "                  with --out and no --diagram, a violation still writes\n"
   "                  DIR/diagram.svg (see README, \"Diagrams\")\n"
+  "  --max-events N  stop the run after N events (default 1000000000)\n"
+  "  --max-memory S  stop the run when the world holds more than S (queue,\n"
+  "                  messages in flight, history; counted, not measured),\n"
+  "                  e.g. 512M, 4G (default 4G)\n"
+  "                  A run stopped by a limit is `unknown` (exit 3), with the\n"
+  "                  reason on its `limit` line; its history is not checked\n"
   "  --quiet, -q     print only the seed line and the outcome line\n"
   "  --help, -h      this text\n"
   "\n"
@@ -49,7 +55,8 @@ static const char run_help[] =
   "  violation  1  an invariant broke, or the history violates a model\n"
   "  bad input  2  bad arguments or a malformed scenario (the message names\n"
   "                the file, line and key); nothing is run\n"
-  "  unknown    3  a check could not decide (or its checker is not built)\n"
+  "  unknown    3  a check could not decide (or its checker is not built), or\n"
+  "                a limit (--max-events, --max-memory) stopped the run\n"
   "The exit code reports what happened, whatever `expect` says; the summary's\n"
   "`expected` line says whether it matches.\n"
   "\n"
@@ -70,7 +77,23 @@ typedef struct {
   const char *history_path;
   const char *diagram;
   gboolean quiet;
+  uint64_t max_events;
+  uint64_t max_memory_bytes;
 } RunArgs;
+
+#define RUN_MAX_EVENTS_DEFAULT 1000000000u
+#define RUN_MAX_MEMORY_DEFAULT ((uint64_t) 4 << 30)
+
+/* The file name without its folder and without .scn: the folder name of a
+ * run under --out when several scenarios run. */
+static char *
+scenario_stem (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  if (g_str_has_suffix (base, ".scn"))
+    base[strlen (base) - 4] = '\0';
+  return g_strdup (base);
+}
 
 /* Returns -1 when the arguments are fine, else the exit code. */
 static int
@@ -79,6 +102,8 @@ parse_args (int argc, char **argv, RunArgs *a)
   GPtrArray *scenarios = a->scenarios;
   memset (a, 0, sizeof *a);
   a->scenarios = scenarios;
+  a->max_events = RUN_MAX_EVENTS_DEFAULT;
+  a->max_memory_bytes = RUN_MAX_MEMORY_DEFAULT;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     const char *eq = strchr (arg, '=');
@@ -99,7 +124,8 @@ parse_args (int argc, char **argv, RunArgs *a)
       target = &a->history_path;
     } else if (strcmp (name, "--diagram") == 0) {
       target = &a->diagram;
-    } else if (strcmp (name, "--seed") != 0) {
+    } else if (strcmp (name, "--seed") != 0 && strcmp (name, "--max-events") != 0
+               && strcmp (name, "--max-memory") != 0) {
       if (arg[0] == '-' && arg[1] != '\0')
         return cli_usage_error ("run: unknown option '%s' (see dsim run --help)", arg);
       g_ptr_array_add (a->scenarios, (gpointer) arg);
@@ -117,6 +143,23 @@ parse_args (int argc, char **argv, RunArgs *a)
       *target = value;
       continue;
     }
+    if (strcmp (name, "--max-memory") == 0) {
+      gsize bytes = 0;
+      if (!cli_parse_size (value, &bytes) || bytes == 0)
+        return cli_usage_error ("run: --max-memory: expected a positive size such as 512M "
+                                "or 4G (at most 16777215T), got '%s'", value);
+      a->max_memory_bytes = bytes;
+      continue;
+    }
+    if (strcmp (name, "--max-events") == 0) {
+      guint64 n = 0;
+      if (!g_ascii_isdigit (value[0])
+          || !g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT64, &n, NULL))
+        return cli_usage_error ("run: --max-events: expected a positive number of events, "
+                                "got '%s'", value);
+      a->max_events = n;
+      continue;
+    }
     char *end = NULL;
     errno = 0;
     guint64 seed = g_ascii_strtoull (value, &end, 10);
@@ -129,6 +172,19 @@ parse_args (int argc, char **argv, RunArgs *a)
   if (a->scenarios->len == 0)
     return cli_usage_error ("run: expected a scenario file (usage: dsim run SCENARIO... "
                             "[options]; see dsim run --help)");
+  if (a->scenarios->len > 1 && a->out_dir != NULL) {
+    /* Each run goes to DIR/NAME/: two files named alike must not share it. */
+    for (guint i = 0; i < a->scenarios->len; i++)
+      for (guint j = 0; j < i; j++) {
+        g_autofree char *si = scenario_stem (a->scenarios->pdata[i]);
+        g_autofree char *sj = scenario_stem (a->scenarios->pdata[j]);
+        if (strcmp (si, sj) == 0)
+          return cli_usage_error ("run: --out: %s and %s would both be written to %s/%s/; "
+                                  "rename one, or run them with separate --out folders",
+                                  (const char *) a->scenarios->pdata[j],
+                                  (const char *) a->scenarios->pdata[i], a->out_dir, si);
+      }
+  }
   if (a->scenarios->len > 1 && (a->trace_path != NULL || a->history_path != NULL))
     return cli_usage_error ("run: --trace and --history take one scenario; with %u scenarios "
                             "use --out DIR (each run is written to DIR/NAME/)",
@@ -333,19 +389,29 @@ run_one (const RunArgs *args, const SimConfig *cfg, const char *out_dir, RunOutc
     sim_explore_config_prepare (pinned);
   }
   g_autoptr (SimWorld) w = sim_world_new (pinned != NULL ? pinned : cfg, seed);
+  sim_world_set_limits (w, a.max_events, a.max_memory_bytes);
   if (trace != NULL)
     sim_world_set_trace_output (w, trace);
+  gboolean replayed = TRUE;
   if (pinned == NULL)
     run_world (w, cfg);
   else if (sim_world_replay (w, &error))
     sim_world_finish (w);
-  else {
-    if (trace != NULL)
-      fclose (trace);
-    return cli_usage_error ("run: %s", error->message);
+  else
+    replayed = FALSE;
+  if (trace != NULL) {
+    gboolean bad = ferror (trace) != 0;
+    int e = errno;
+    if (fclose (trace) != 0 && !bad) {
+      bad = TRUE;
+      e = errno;
+    }
+    if (bad && replayed)
+      return cli_usage_error ("run: --trace: %s: cannot write: %s", trace_path,
+                              g_strerror (e));
   }
-  if (trace != NULL && fclose (trace) != 0)
-    return cli_usage_error ("run: %s: cannot write: %s", trace_path, g_strerror (errno));
+  if (!replayed)
+    return cli_usage_error ("run: %s", error->message);
 
   if (history_path != NULL) {
     FILE *hf = open_output (history_path, &error);
@@ -368,23 +434,43 @@ run_one (const RunArgs *args, const SimConfig *cfg, const char *out_dir, RunOutc
     g_string_append (body, "BROKEN: ");
     append_indented (body, failure, "               ");
   }
-  g_autoptr (RunChecks) checks = run_checks_new (sim_world_history (w), (const char *const *) cfg->check_models,
+  /* A run a limit stopped has no verdict: its history is a prefix cut
+   * where the limit fell, and may be too large to check. */
+  const char *limit = sim_world_limit_reason (w);
+  if (limit != NULL) {
+    g_string_append (body, "limit        STOPPED: ");
+    g_autofree char *text = g_strdup_printf ("%s; the history was not checked", limit);
+    cli_append_wrapped (body, text, 13);
+    g_string_append_c (body, '\n');
+  }
+  g_autoptr (RunChecks) checks = run_checks_new (sim_world_history (w),
+                                                 limit != NULL ? NULL
+                                                 : (const char *const *) cfg->check_models,
                                                  failure);
   run_checks_append (checks, body);
   RunOutcome outcome = run_checks_outcome (checks);
+  if (limit != NULL && outcome == RUN_PASS)
+    outcome = RUN_UNKNOWN;
   *outcome_out = outcome;
   *expected_out = append_expectation (body, cfg, outcome, checks, failure != NULL);
   g_autoptr (GString) tail = g_string_new (NULL);
   g_string_append_printf (tail, "outcome      %s\n", outcome_name (outcome));
+  gboolean output_failed = FALSE;
 
   /* The diagram: asked for, or on a violation whenever there is an --out. */
   if (a.out_dir != NULL && (a.diagram != NULL || outcome == RUN_VIOLATION)) {
     const char *format = a.diagram != NULL ? a.diagram : "svg";
     g_autofree char *name = g_strdup_printf ("diagram.%s", format);
     g_autofree char *diagram_path = g_build_filename (a.out_dir, name, NULL);
-    if (!cli_trace_diagram_write (trace_path, format, diagram_path, &error))
-      return cli_usage_error ("run: %s", error->message);
-    g_string_append_printf (body, "diagram      %s\n", diagram_path);
+    if (cli_trace_diagram_write (trace_path, format, diagram_path, &error)) {
+      g_string_append_printf (body, "diagram      %s\n", diagram_path);
+    } else {
+      /* The summary is still printed; the exit code says a file is missing. */
+      fprintf (stderr, "dsim: run: %s\n", error->message);
+      g_string_append_printf (body, "diagram      not written: %s\n", error->message);
+      g_clear_error (&error);
+      output_failed = TRUE;
+    }
   }
 
   if (!a.quiet)
@@ -395,26 +481,17 @@ run_one (const RunArgs *args, const SimConfig *cfg, const char *out_dir, RunOutc
     g_autoptr (GString) all = g_string_new (out->str);
     g_string_append (all, body->str);
     g_string_append (all, tail->str);
-    if (!g_file_set_contents (summary_path, all->str, (gssize) all->len, &error))
+    if (!viz_write_file (summary_path, all->str, all->len, &error))
       return cli_usage_error ("run: %s", error->message);
   }
+  if (output_failed)
+    return DSIM_EXIT_USAGE;
   switch (outcome) {
   case RUN_PASS: return DSIM_EXIT_OK;
   case RUN_VIOLATION: return DSIM_EXIT_VIOLATION;
   case RUN_UNKNOWN: return DSIM_EXIT_UNKNOWN;
   }
   return DSIM_EXIT_UNKNOWN;
-}
-
-/* The file name without its folder and without .scn: the folder name of a
- * run under --out when several scenarios run. */
-static char *
-scenario_stem (const char *path)
-{
-  g_autofree char *base = g_path_get_basename (path);
-  if (g_str_has_suffix (base, ".scn"))
-    base[strlen (base) - 4] = '\0';
-  return g_strdup (base);
 }
 
 int

@@ -208,8 +208,8 @@ cmd_trace_main (int argc, char **argv)
     fwrite (data, 1, len, stdout);
     return DSIM_EXIT_OK;
   }
-  if (!g_file_set_contents (a.output, data, (gssize) len, &error))
-    return cli_usage_error ("trace: cannot write %s: %s", a.output, error->message);
+  if (!viz_write_file (a.output, data, len, &error))
+    return cli_usage_error ("trace: %s", error->message);
   printf ("wrote %s (%s, %u events, %u messages in the trace)%s\n", a.output, a.format,
           viz_model_n_events (m), viz_model_n_messages (m),
           scaled ? "; the PNG was scaled down to fit, use SVG or a window to read labels"

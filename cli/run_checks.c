@@ -135,7 +135,8 @@ run_checks_append (const RunChecks *c, GString *out)
     width = MAX (width, (int) strlen (g_array_index (c->results, RunModelResult, i).model));
   for (guint i = 0; i < c->results->len; i++) {
     const RunModelResult *r = &g_array_index (c->results, RunModelResult, i);
-    const char *word = r->verdict == RUN_MODEL_HOLDS ? "holds"
+    const char *word = r->verdict == RUN_MODEL_HOLDS
+                       ? (chk_checker_is_measure (r->model) ? "measured" : "holds")
                        : r->verdict == RUN_MODEL_VIOLATED ? "VIOLATED" : "undecided";
     g_string_append_printf (out, "%-*s %s", width, r->model, word);
     if (r->text != NULL) {

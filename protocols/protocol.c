@@ -86,6 +86,32 @@ proto_outbox_complete (ProtoOutbox *out, ProtoResultKind kind,
   out->result.kind = kind;
   out->result.has_value = has_value;
   out->result.value = has_value ? value : 0;
+  out->result.n_siblings = 0;
+}
+
+static int
+value_cmp (gconstpointer a, gconstpointer b)
+{
+  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+  return (x > y) - (x < y);
+}
+
+void
+proto_outbox_complete_values (ProtoOutbox *out, const int64_t *values, uint32_t n)
+{
+  g_assert (n <= PROTO_MAX_SIBLINGS);
+  int64_t sorted[PROTO_MAX_SIBLINGS];
+  memcpy (sorted, values, n * sizeof *values);
+  qsort (sorted, n, sizeof *sorted, value_cmp);
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++)
+    if (k == 0 || sorted[k - 1] != sorted[i])
+      sorted[k++] = sorted[i];
+  proto_outbox_complete (out, PROTO_RESULT_OK, k > 0, k > 0 ? sorted[0] : 0);
+  if (k >= 2) {
+    out->result.n_siblings = k;
+    memcpy (out->result.siblings, sorted, k * sizeof *sorted);
+  }
 }
 
 void

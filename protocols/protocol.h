@@ -32,9 +32,10 @@
 
 #include "protocols/pcg32.h"
 
-#define PROTO_MAX_NODES 16
+#define PROTO_MAX_NODES 32
 #define PROTO_MAX_ENDPOINTS 256
 #define PROTO_NO_DEADLINE INT64_MAX
+#define PROTO_MAX_SIBLINGS 16 /* values one read may return (concurrent versions) */
 
 /* ---- Events --------------------------------------------------------------*/
 
@@ -83,6 +84,10 @@ typedef struct {
   int n_clients;
   uint64_t seed;       /* seed this incarnation's Pcg32 stream from it */
   const void *config;  /* the protocol's knobs (config_size bytes) */
+  /* Set by the world when a node turns Byzantine.  Only for check(): an
+   * invariant about correct nodes skips faulty ones.  A node's step never
+   * reads it (faults are wrappers, not branches in protocol code). */
+  gboolean is_faulty;
 } ProtoCtx;
 
 /* ---- Outbox --------------------------------------------------------------*/
@@ -96,12 +101,19 @@ typedef struct {
   ProtoResultKind kind;
   gboolean has_value;  /* FALSE: nil (read of a key never written) */
   int64_t value;       /* read: the value read */
+  /* A read of a store that keeps concurrent versions (siblings) may return
+   * several values: n_siblings >= 2 of them in siblings[], sorted, and then
+   * value is siblings[0].  0 for every other result. */
+  uint32_t n_siblings;
+  int64_t siblings[PROTO_MAX_SIBLINGS];
 } ProtoResult;
 
 typedef struct {
   int to;
   uint32_t offset; /* into ProtoOutbox.bytes */
   uint32_t len;
+  int64_t delay_us; /* held this long before the network takes it: 0 from
+                       proto_outbox_send; only Byzantine rewriters set it */
 } ProtoOutMsg;
 
 /* Filled by one step; read and reset by the world.  The world copies
@@ -134,6 +146,9 @@ void proto_outbox_note (ProtoOutbox *out, const char *fmt, ...) G_GNUC_PRINTF (2
 void proto_outbox_mark (ProtoOutbox *out, const char *mark);
 void proto_outbox_complete (ProtoOutbox *out, ProtoResultKind kind,
                             gboolean has_value, int64_t value);
+/* A read that returned n values (0: nil, 1: one value, 2 or more: siblings,
+ * at most PROTO_MAX_SIBLINGS; sorted and deduplicated here). */
+void proto_outbox_complete_values (ProtoOutbox *out, const int64_t *values, uint32_t n);
 /* Asks the world to make the node's persist region, as it is at the end of
  * this step, durable (an fsync).  The sync takes the scenario's
  * disk_latency (0 by default: done at once), and a node's syncs complete in
@@ -166,6 +181,38 @@ typedef struct {
   const char *choices;  /* CHOICE: "none|vote-without-log-check|..." */
   const char *help;
 } ProtoKnob;
+
+/* ---- Byzantine tampering -------------------------------------------------
+ *
+ * Byzantine behaviours (sim/byzantine.c) wrap a correct node and rewrite its
+ * outbox.  Dropping, delaying and replaying messages needs nothing from the
+ * protocol; lying well does: to equivocate, a rewriter must know which bytes
+ * are the value a message proposes.  A protocol that wants meaningful lies
+ * provides msg_class and tamper in its vtable; without them the rewriters
+ * fall back to flipping bytes after the first (the message type). */
+
+typedef enum {
+  PROTO_MSG_OTHER,
+  PROTO_MSG_PROPOSAL,    /* a leader's proposal: pre-prepare, AppendEntries, accept */
+  PROTO_MSG_VOTE,        /* an answer that counts toward a quorum: prepare, commit, ack */
+  PROTO_MSG_VIEW_CHANGE, /* a message carrying what the sender has seen to a new leader */
+  PROTO_MSG_REPLY,       /* an answer to a client */
+  PROTO_MSG_CHECKPOINT,  /* a claim about the sender's state */
+} ProtoMsgClass;
+
+typedef enum {
+  /* Change the value (request, entry, result) the message carries, in a
+   * way that depends only on (message, variant): variant 0 leaves it as
+   * is, and two peers given the same variant get the same lie, so lies
+   * form consistent camps (equivocation). */
+  PROTO_TAMPER_VALUE,
+  /* Make a digest disagree with what it is a digest of. */
+  PROTO_TAMPER_DIGEST,
+  /* Claim to have seen less than it has (no or stale certificates). */
+  PROTO_TAMPER_FORGET,
+  /* Change one field, chosen and set with draws from rng. */
+  PROTO_TAMPER_RANDOM,
+} ProtoTamper;
 
 /* ---- The vtable ----------------------------------------------------------*/
 
@@ -203,6 +250,20 @@ typedef struct ProtoVTable {
   void (*client_step) (void *cstate, const ProtoCtx *ctx, const ProtoEvent *ev,
                        ProtoOutbox *out);
 
+  /* Optional (NULL: none).  An invariant about a client stub, run after each
+   * of its steps with the same ghost check() keeps ("a client never accepts
+   * a result no correct node produced").  Same return convention as check. */
+  gboolean (*check_client) (void *ghost, const void *cstate, const ProtoCtx *ctx,
+                            GString *why);
+
+  /* Optional (NULL: generic byte flips, see "Byzantine tampering").
+   * msg_class says what a message is.  tamper rewrites msg in place as
+   * `how` says (*len may shrink, never grow) and returns TRUE if it changed
+   * anything; `state` is the sending node's own state, read only, so a lie
+   * can be made consistent with what the liar knows. */
+  ProtoMsgClass (*msg_class) (const void *msg, size_t len);
+  gboolean (*tamper) (const void *state, const ProtoCtx *ctx, uint8_t *msg, size_t *len,
+                      ProtoTamper how, uint32_t variant, Pcg32 *rng);
   /* Optional, for a ghost that grows with the run (check() may keep
    * pointers to storage of its own in it, created on first use): the world
    * byte-copies a ghost to clone it, then ghost_copy (dst, src) gives dst
@@ -222,6 +283,11 @@ typedef struct ProtoVTable {
    * commands (a scenario that gives one is rejected). */
   void (*admin) (void *state, const ProtoCtx *ctx, const char *command, int64_t now_us,
                  ProtoOutbox *out);
+
+  /* The names check() can report (the word before ':' of its explanation),
+   * NULL-terminated, so a scenario's `expect = violation invariant:NAME`
+   * can be checked for typos.  NULL: not listed, any name is accepted. */
+  const char *const *invariant_names;
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

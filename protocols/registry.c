@@ -7,11 +7,15 @@
 extern const ProtoVTable proto_null;
 extern const ProtoVTable proto_pb;
 extern const ProtoVTable proto_raft;
+extern const ProtoVTable proto_quorum;
+extern const ProtoVTable proto_pbft;
 
 static const ProtoVTable *const registry[] = {
   &proto_null,
   &proto_pb,
   &proto_raft,
+  &proto_quorum,
+  &proto_pbft,
   NULL,
 };
 

@@ -11,6 +11,7 @@
  * as a new process (process += n_clients): the old operation may still take
  * effect, so the same process must not invoke again (Jepsen does the same). */
 #include "sim/world_internal.h"
+#include "checkers/ops.h"
 
 #include <string.h>
 
@@ -344,8 +345,15 @@ sim_client_result (SimWorld *w, int c, const ProtoResult *r)
     op_close (w, c, CHK_FAIL, cl->invoke_value, ": fail");
   } else if (cl->op.f == PROTO_OP_READ) {
     ChkValue v = { .kind = r->has_value ? CHK_VAL_INT : CHK_VAL_NIL, .i = r->value };
-    char suffix[48];
-    if (r->has_value)
+    char suffix[256];
+    if (r->n_siblings >= 2) {
+      /* Concurrent versions: the history keeps them all (CHK_VAL_SIBLINGS). */
+      g_assert (r->n_siblings <= PROTO_MAX_SIBLINGS);
+      v = (ChkValue) { .kind = CHK_VAL_SIBLINGS,
+                       .s = chk_history_add_siblings (w->history, r->siblings, r->n_siblings) };
+      g_autofree char *text = chk_value_describe (w->history, &v);
+      g_snprintf (suffix, sizeof suffix, ": ok %s", text);
+    } else if (r->has_value)
       g_snprintf (suffix, sizeof suffix, ": ok %" G_GINT64_FORMAT, r->value);
     else
       g_strlcpy (suffix, ": ok nil", sizeof suffix);

@@ -51,6 +51,7 @@ sim_config_new (const ProtoVTable *protocol)
   cfg->random_faults.partition_us = 500000;
   cfg->random_faults.pause_us = 300000;
   cfg->random_faults.skew_max_us = 100000;
+  cfg->random_faults.byzantine_max = 1;
   cfg->check_models = g_new0 (char *, 1);
 
   cfg->explore.strategy = SIM_EXPLORE_BFS;

@@ -49,6 +49,10 @@ typedef struct {
   SimLinkConfig link;
 } SimLinkOverride;
 
+/* A partition group number; -1: not cut.  Wide enough for one group per
+ * endpoint (up to PROTO_MAX_ENDPOINTS), so many groups never wrap. */
+typedef int16_t SimGroupId;
+
 typedef enum {
   SIM_FAULT_PARTITION,  /* groups: nodes in different groups cannot talk */
   SIM_FAULT_ONEWAY,     /* messages from `from` to `to` are lost, not back */
@@ -71,7 +75,7 @@ typedef struct {
   /* PARTITION: group[i] = group number of endpoint i (nodes and clients;
    * clients not listed follow group 0 -1 meaning "not cut").  ONEWAY: from, to.
    * CRASH / RESTART / PAUSE / RESUME / SKEW / BYZANTINE: node. */
-  int8_t group[PROTO_MAX_ENDPOINTS];
+  SimGroupId group[PROTO_MAX_ENDPOINTS];
   int from, to;
   int node;
   int64_t skew_us;
@@ -93,6 +97,8 @@ typedef struct {
   double skew_per_s;
   int64_t skew_max_us;
   double corrupt_per_s;      /* a bit flips in a random node's durable image */
+  double byzantine_per_s;    /* a correct node turns Byzantine (random behaviour) */
+  int64_t byzantine_max;     /* ... while fewer than this many are */
 } SimRandomFaults;
 
 /* The nodes' disks (sim/storage.c).  A node's persist region becomes

@@ -3,6 +3,7 @@
  * scenario (cfg->faults) and random fault rates (cfg->random_faults), each
  * random source drawing from its own Pcg32 stream. */
 #include "sim/world_internal.h"
+#include "sim/byzantine.h"
 
 #include <math.h>
 #include <string.h>
@@ -156,7 +157,7 @@ trace_world_event (SimWorld *w, const char *kind)
 }
 
 static void
-partition_trace (SimWorld *w, const int8_t *group)
+partition_trace (SimWorld *w, const SimGroupId *group)
 {
   if (!w->trace.is_on)
     return;
@@ -183,7 +184,7 @@ partition_trace (SimWorld *w, const int8_t *group)
 }
 
 static void
-partition_apply (SimWorld *w, const int8_t *group)
+partition_apply (SimWorld *w, const SimGroupId *group)
 {
   sim_net_partition (&w->net, group);
   partition_trace (w, group);
@@ -201,7 +202,7 @@ sim_fault_apply (SimWorld *w, const SimFault *f)
     g_assert (f->node >= 0 && f->node < w->n_endpoints);
   switch (f->kind) {
   case SIM_FAULT_PARTITION: {
-    int8_t group[PROTO_MAX_ENDPOINTS];
+    SimGroupId group[PROTO_MAX_ENDPOINTS];
     memcpy (group, f->group, sizeof group);
     partition_apply (w, group);
     break;
@@ -256,6 +257,7 @@ sim_fault_apply (SimWorld *w, const SimFault *f)
     /* Recorded for outbox-rewriting wrappers; the engine itself does not
      * change the node. */
     g_strlcpy (w->nodes[f->node].behaviour, f->behaviour, sizeof w->nodes[f->node].behaviour);
+    w->ctxs[f->node].is_faulty = TRUE;
     if (w->trace.is_on) {
       g_autofree char *label = g_strdup_printf (
           "byzantine: %s%s", f->behaviour,
@@ -294,6 +296,7 @@ sim_faults_init (SimWorld *w)
   w->fault_rate[SIM_RANDOM_PAUSE] = rf->pause_per_s;
   w->fault_rate[SIM_RANDOM_SKEW] = rf->skew_per_s;
   w->fault_rate[SIM_RANDOM_CORRUPT] = rf->corrupt_per_s;
+  w->fault_rate[SIM_RANDOM_BYZANTINE] = rf->byzantine_per_s;
   for (int s = 0; s < SIM_RANDOM__COUNT; s++) {
     pcg32_seed (&w->fault_rng[s], pcg32_derive (w->seed, SIM_STREAM_FAULT, (uint32_t) s),
                 (uint64_t) s);
@@ -327,7 +330,7 @@ sim_fault_random (SimWorld *w, SimRandomSource src)
     if (w->n_nodes < 2)
       break;
     /* Every node in group 0 or 1, both non-empty; clients stay reachable. */
-    int8_t group[PROTO_MAX_ENDPOINTS];
+    SimGroupId group[PROTO_MAX_ENDPOINTS];
     memset (group, -1, sizeof group);
     uint32_t mask;
     uint32_t full = (w->n_nodes >= 32) ? UINT32_MAX : ((1u << w->n_nodes) - 1);
@@ -335,7 +338,7 @@ sim_fault_random (SimWorld *w, SimRandomSource src)
       mask = pcg32_next (rng) & full;
     while (mask == 0 || mask == full);
     for (int n = 0; n < w->n_nodes; n++)
-      group[n] = (int8_t) ((mask >> n) & 1u);
+      group[n] = (SimGroupId) ((mask >> n) & 1u);
     sim_net_partition_random (&w->net, group);
     w->n_random_partitions++;
     partition_trace (w, group);
@@ -358,6 +361,23 @@ sim_fault_random (SimWorld *w, SimRandomSource src)
   case SIM_RANDOM_CORRUPT:
     sim_storage_corrupt (w, node, 1, rng);
     break;
+  case SIM_RANDOM_BYZANTINE: {
+    /* A correct node turns Byzantine for the rest of the run, with a
+     * behaviour drawn from sim/byzantine.h, while fewer than byzantine_max
+     * nodes are. */
+    int faulty = 0;
+    for (int n = 0; n < w->n_nodes; n++)
+      faulty += w->nodes[n].behaviour[0] != '\0';
+    const char *const *names = sim_byzantine_behaviours ();
+    guint n_names = g_strv_length ((char **) names);
+    const char *how = names[pcg32_below (rng, n_names)];
+    if (faulty < rf->byzantine_max && w->nodes[node].behaviour[0] == '\0') {
+      SimFault f = { .kind = SIM_FAULT_BYZANTINE, .node = node };
+      g_strlcpy (f.behaviour, how, sizeof f.behaviour);
+      sim_fault_apply (w, &f);
+    }
+    break;
+  }
   case SIM_RANDOM__COUNT:
     g_assert_not_reached ();
   }

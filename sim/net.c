@@ -25,10 +25,10 @@ sim_net_init (SimNet *net, const SimConfig *cfg, int n_endpoints, uint64_t strea
         if ((o->from < 0 || o->from == f) && (o->to < 0 || o->to == t))
           net->link_of[f * n_endpoints + t] = (guint16) (1 + k);
   }
-  net->group = g_new (int8_t, n_endpoints);
-  memset (net->group, -1, n_endpoints);
-  net->random_group = g_new (int8_t, n_endpoints);
-  memset (net->random_group, -1, n_endpoints);
+  net->group = g_new (SimGroupId, n_endpoints);
+  memset (net->group, -1, sizeof (SimGroupId) * n_endpoints);
+  net->random_group = g_new (SimGroupId, n_endpoints);
+  memset (net->random_group, -1, sizeof (SimGroupId) * n_endpoints);
   net->oneway = g_new0 (uint8_t, n2);
   for (guint k = 0; k <= n_over; k++)
     if (net->links[k].bandwidth_bytes_per_s > 0 && net->busy_until_us == NULL)
@@ -59,8 +59,8 @@ sim_net_copy (SimNet *dst, const SimNet *src)
   size_t n2 = (size_t) src->n_endpoints * src->n_endpoints;
   dst->links = g_memdup2 (src->links, sizeof (SimLinkConfig) * src->n_links);
   dst->link_of = g_memdup2 (src->link_of, sizeof (guint16) * n2);
-  dst->group = g_memdup2 (src->group, (gsize) src->n_endpoints);
-  dst->random_group = g_memdup2 (src->random_group, (gsize) src->n_endpoints);
+  dst->group = g_memdup2 (src->group, sizeof (SimGroupId) * (gsize) src->n_endpoints);
+  dst->random_group = g_memdup2 (src->random_group, sizeof (SimGroupId) * (gsize) src->n_endpoints);
   dst->oneway = g_memdup2 (src->oneway, n2);
   dst->busy_until_us = src->busy_until_us != NULL
                            ? g_memdup2 (src->busy_until_us, sizeof (int64_t) * n2) : NULL;
@@ -146,23 +146,23 @@ net_update_has_cuts (SimNet *net)
 }
 
 void
-sim_net_partition (SimNet *net, const int8_t *group)
+sim_net_partition (SimNet *net, const SimGroupId *group)
 {
-  memcpy (net->group, group, net->n_endpoints);
+  memcpy (net->group, group, sizeof (SimGroupId) * net->n_endpoints);
   net_update_has_cuts (net);
 }
 
 void
-sim_net_partition_random (SimNet *net, const int8_t *group)
+sim_net_partition_random (SimNet *net, const SimGroupId *group)
 {
-  memcpy (net->random_group, group, net->n_endpoints);
+  memcpy (net->random_group, group, sizeof (SimGroupId) * net->n_endpoints);
   net_update_has_cuts (net);
 }
 
 void
 sim_net_heal_random (SimNet *net)
 {
-  memset (net->random_group, -1, net->n_endpoints);
+  memset (net->random_group, -1, sizeof (SimGroupId) * net->n_endpoints);
   net_update_has_cuts (net);
 }
 
@@ -176,8 +176,8 @@ sim_net_cut_oneway (SimNet *net, int from, int to)
 void
 sim_net_heal (SimNet *net)
 {
-  memset (net->group, -1, net->n_endpoints);
-  memset (net->random_group, -1, net->n_endpoints);
+  memset (net->group, -1, sizeof (SimGroupId) * net->n_endpoints);
+  memset (net->random_group, -1, sizeof (SimGroupId) * net->n_endpoints);
   memset (net->oneway, 0, (size_t) net->n_endpoints * net->n_endpoints);
   net->has_cuts = FALSE;
 }

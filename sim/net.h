@@ -54,8 +54,8 @@ typedef struct {
   SimLinkConfig *links;     /* [0] default, [1 + k] override k */
   guint n_links;
   guint16 *link_of;         /* n_endpoints^2: index into links */
-  int8_t *group;            /* partition group per endpoint; -1: not cut */
-  int8_t *random_group;     /* the random partition's groups, a layer of
+  SimGroupId *group;        /* partition group per endpoint; -1: not cut */
+  SimGroupId *random_group; /* the random partition's groups, a layer of
                                its own: its end heals it and nothing else */
   uint8_t *oneway;          /* n_endpoints^2: 1 if from -> to is cut */
   gboolean has_cuts;        /* any partition or one-way cut active */
@@ -95,7 +95,7 @@ sim_net_is_cut (const SimNet *net, int from, int to)
 {
   if (!net->has_cuts)
     return FALSE;
-  int8_t gf = net->group[from], gt = net->group[to];
+  SimGroupId gf = net->group[from], gt = net->group[to];
   if (gf >= 0 && gt >= 0 && gf != gt)
     return TRUE;
   gf = net->random_group[from];
@@ -107,13 +107,13 @@ sim_net_is_cut (const SimNet *net, int from, int to)
 
 /* Replaces the groups: group[i] for each endpoint (-1: not cut from anyone).
  * One-way cuts stay. */
-void sim_net_partition (SimNet *net, const int8_t *group);
+void sim_net_partition (SimNet *net, const SimGroupId *group);
 void sim_net_cut_oneway (SimNet *net, int from, int to);
 /* Removes every partition and one-way cut, random ones included. */
 void sim_net_heal (SimNet *net);
 /* The random partition layer: set (replacing the previous random one) and
  * healed on its own; scheduled partitions and cuts are left alone. */
-void sim_net_partition_random (SimNet *net, const int8_t *group);
+void sim_net_partition_random (SimNet *net, const SimGroupId *group);
 void sim_net_heal_random (SimNet *net);
 
 /* Stores a copy of a message in flight; returns its slot. */

@@ -8,6 +8,7 @@
  * lines, and only then GKeyFile reads the values. */
 #include "sim/scenario_private.h"
 #include "checkers/check.h"
+#include "checkers/history.h"
 
 #include <errno.h>
 #include <math.h>
@@ -133,23 +134,14 @@ scn_key_index (const char *const *known, const char *key)
 const ScnEntry *
 scn_find (const ScnParser *p, const char *section, const char *key)
 {
-  for (guint i = 0; i < p->entries->len; i++) {
-    const ScnEntry *e = p->entries->pdata[i];
-    if (strcmp (e->section, section) == 0 && strcmp (e->key, key) == 0)
-      return e;
-  }
-  return NULL;
+  g_autofree char *k = g_strconcat (section, "\n", key, NULL);
+  return g_hash_table_lookup (p->entry_index, k);
 }
 
 const ScnSection *
 scn_find_section (const ScnParser *p, const char *name)
 {
-  for (guint i = 0; i < p->sections->len; i++) {
-    const ScnSection *s = p->sections->pdata[i];
-    if (strcmp (s->name, name) == 0)
-      return s;
-  }
-  return NULL;
+  return g_hash_table_lookup (p->section_index, name);
 }
 
 guint
@@ -366,6 +358,7 @@ scn_scan (ScnParser *p, const char *text, gsize len)
       s->name = g_steal_pointer (&name);
       s->line = line_no;
       g_ptr_array_add (p->sections, s);
+      g_hash_table_insert (p->section_index, s->name, s);
       current = s->name;
       continue;
     }
@@ -393,6 +386,7 @@ scn_scan (ScnParser *p, const char *text, gsize len)
     e->key = g_strdup (line);
     e->line = line_no;
     g_ptr_array_add (p->entries, e);
+    g_hash_table_insert (p->entry_index, g_strconcat (e->section, "\n", e->key, NULL), e);
   }
   return TRUE;
 }
@@ -470,6 +464,14 @@ parse_expect (ScnParser *p, const ScnEntry *e)
         return scn_fail_entry (p, e, "expected 'violation invariant', 'violation invariant:NAME' "
                                "or 'violation MODEL' with MODEL one of: %s; got '%s'",
                                list->str, what);
+      }
+      const char *const *names = cfg->proto != NULL ? cfg->proto->invariant_names : NULL;
+      if (g_str_has_prefix (what, "invariant:") && names != NULL
+          && strcmp (what + 10, "no-progress") != 0 && scn_key_index (names, what + 10) < 0) {
+        g_autoptr (GString) list = g_string_new (NULL);
+        append_list (list, names);
+        return scn_fail_entry (p, e, "protocol %s has no invariant '%s'; expected one of: %s, "
+                               "or no-progress", cfg->proto->name, what + 10, list->str);
       }
       cfg->expect_what = g_strdup (what);
     }
@@ -603,6 +605,37 @@ parse_protocol_section (ScnParser *p)
     if (!proto_config_set (vt, cfg->proto_config, e->key, e->value, &knob_error))
       return scn_fail_entry (p, e, "%s", knob_error->message);
   }
+  /* A knob pair NAME_min / NAME_max must not be reversed: refuse it rather
+   * than let the protocol quietly swap or clamp it. */
+  for (const ProtoKnob *lo = vt->knobs; lo != NULL && lo->name != NULL; lo++) {
+    if ((lo->type != PROTO_KNOB_INT && lo->type != PROTO_KNOB_DURATION)
+        || !g_str_has_suffix (lo->name, "_min"))
+      continue;
+    g_autofree char *hi_name = g_strdup (lo->name);
+    strcpy (hi_name + strlen (hi_name) - 4, "_max");
+    const ProtoKnob *hi = proto_knob_find (vt, hi_name);
+    if (hi == NULL || hi->type != lo->type)
+      continue;
+    int64_t a, b;
+    memcpy (&a, (const char *) cfg->proto_config + lo->offset, sizeof a);
+    memcpy (&b, (const char *) cfg->proto_config + hi->offset, sizeof b);
+    if (a <= b)
+      continue;
+    const ScnEntry *at = scn_find (p, vt->name, hi->name);
+    if (at == NULL)
+      at = scn_find (p, vt->name, lo->name);
+    g_autoptr (GString) sa = g_string_new (NULL), sb = g_string_new (NULL);
+    if (lo->type == PROTO_KNOB_DURATION) {
+      proto_format_duration (a, sa);
+      proto_format_duration (b, sb);
+    } else {
+      g_string_printf (sa, "%" G_GINT64_FORMAT, a);
+      g_string_printf (sb, "%" G_GINT64_FORMAT, b);
+    }
+    return scn_fail (p, at != NULL ? at->line : scn_section_line (p, vt->name), vt->name,
+                     at != NULL ? at->key : NULL, "expected %s (%s) at most %s (%s)", lo->name,
+                     sa->str, hi->name, sb->str);
+  }
   return TRUE;
 }
 
@@ -712,10 +745,15 @@ sim_scenario_load_data (const char *name, const char *text, gsize len, GError **
   g_autoptr (GPtrArray) models = g_ptr_array_new ();
   for (const ChkChecker *c = chk_checkers (); c->name != NULL; c++)
     g_ptr_array_add (models, (gpointer) c->name);
+  g_ptr_array_add (models, (gpointer) "staleness"); /* a measure (check.h) */
   g_ptr_array_add (models, NULL);
+  g_autoptr (GHashTable) entry_index = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                              g_free, NULL);
+  g_autoptr (GHashTable) section_index = g_hash_table_new (g_str_hash, g_str_equal);
   ScnParser parser = {
     .file = name, .cfg = cfg, .sections = sections, .entries = entries, .error = error,
     .models = (const char *const *) models->pdata,
+    .entry_index = entry_index, .section_index = section_index,
   };
   ScnParser *p = &parser;
   if (!scn_scan (p, text, len) || !scn_read_values (p, text, len)
@@ -734,9 +772,14 @@ sim_scenario_load (const char *path, GError **error)
   g_autofree char *text = NULL;
   gsize len = 0;
   g_autoptr (GError) io_error = NULL;
-  if (!g_file_get_contents (path, &text, &len, &io_error)) {
+  if (!chk_read_input_file (path, "scenario", SIM_SCENARIO_MAX_BYTES, &text, &len, &io_error)) {
+    const char *why = io_error->message;
+    /* "cannot read PATH: why" -> "PATH: cannot read the scenario: why" */
+    g_autofree char *prefix = g_strdup_printf ("cannot read %s: ", path);
+    if (g_str_has_prefix (why, prefix))
+      why += strlen (prefix);
     g_set_error (error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_IO,
-                 "%s: cannot read the scenario: %s", path, io_error->message);
+                 "%s: cannot read the scenario: %s", path, why);
     return NULL;
   }
   return sim_scenario_load_data (path, text, len, error);

@@ -31,6 +31,10 @@ typedef enum {
   SIM_SCENARIO_ERROR_PARSE, /* the file is not a valid scenario */
 } SimScenarioError;
 
+/* A scenario file must be a regular file (not a FIFO or a device) of at
+ * most this many bytes; parsing takes time linear in its size. */
+#define SIM_SCENARIO_MAX_BYTES ((gsize) 16 << 20)
+
 /* Reads and parses the scenario at path.  (transfer full) */
 SimConfig *sim_scenario_load (const char *path, GError **error);
 /* Parses len bytes of text (need not be NUL-terminated; may contain any

@@ -15,15 +15,18 @@
  *   random.crash = 0.5/s   random.crash_for = 500ms   (and partition, pause,
  *   random.skew = 0.1/s    random.skew_max = 100ms     each with _for)
  *   random.corrupt = 0.1/s
+ *   random.byzantine = 1/s random.byzantine_max = 1    (sim/byzantine.h)
  * and the disks (sim/storage.c):
  *   disk_latency = 1ms..5ms   torn_writes = 0.5   corrupt = n2 at 3s; n1 at 4s */
 #include "sim/scenario_private.h"
+#include "sim/byzantine.h"
 
 #include <string.h>
 
 static const char *const random_keys[] = {
   "random.crash", "random.crash_for", "random.partition", "random.partition_for",
-  "random.pause", "random.pause_for", "random.skew", "random.skew_max", "random.corrupt", NULL,
+  "random.pause", "random.pause_for", "random.skew", "random.skew_max", "random.corrupt",
+  "random.byzantine", "random.byzantine_max", NULL,
 };
 
 static const char *const storage_keys[] = { "disk_latency", "torn_writes", "corrupt", NULL };
@@ -32,7 +35,7 @@ static const char *const storage_keys[] = { "disk_latency", "torn_writes", "corr
 static const char *const fault_key_forms[] = {
   "at", "random.crash", "random.crash_for", "random.partition", "random.partition_for",
   "random.pause", "random.pause_for", "random.skew", "random.skew_max", "random.corrupt",
-  "disk_latency", "torn_writes", "corrupt", NULL,
+  "random.byzantine", "random.byzantine_max", "disk_latency", "torn_writes", "corrupt", NULL,
 };
 
 static const char *const action_names[] = {
@@ -50,15 +53,18 @@ enum {
   "pause N [for DURATION], resume N, skew N OFFSET [drift PPM], byzantine N BEHAVIOUR " \
   "corrupt N [BITS bits] or admin COMMAND"
 
-/* Keeps the schedule sorted by time; equal times keep file order. */
+/* Appends in file order; scn_parse_faults sorts by time at the end. */
 static void
 schedule_add (ScnParser *p, const SimFault *f)
 {
-  GArray *faults = p->cfg->faults;
-  guint at = faults->len;
-  while (at > 0 && g_array_index (faults, SimFault, at - 1).at_us > f->at_us)
-    at--;
-  g_array_insert_val (faults, at, *f);
+  g_array_append_val (p->cfg->faults, *f);
+}
+
+static gint
+fault_time_cmp (gconstpointer a, gconstpointer b)
+{
+  int64_t x = ((const SimFault *) a)->at_us, y = ((const SimFault *) b)->at_us;
+  return (x > y) - (x < y);
 }
 
 static GPtrArray *
@@ -111,7 +117,7 @@ parse_partition (ScnParser *p, const ScnEntry *e, const char *groups_text, SimFa
         return fail_endpoint (p, e, "partition", members[m], TRUE);
       if (f->group[ep] >= 0)
         return scn_fail_entry (p, e, "partition: %s is in two groups", members[m]);
-      f->group[ep] = (int8_t) g;
+      f->group[ep] = (SimGroupId) g;
       n_members++;
     }
     if (n_members == 0)
@@ -306,6 +312,11 @@ parse_action (ScnParser *p, const ScnEntry *e, int64_t at_us, const char *text)
     if (!ok)
       return scn_fail_entry (p, e, "byzantine: expected 'byzantine N BEHAVIOUR' such as "
                              "'byzantine n4 equivocate'");
+    if (!sim_byzantine_is_known (how)) {
+      g_autofree char *list = g_strjoinv (", ", (char **) sim_byzantine_behaviours ());
+      return scn_fail_entry (p, e, "byzantine: unknown behaviour '%s'; expected one of %s", how,
+                             list);
+    }
     f.kind = SIM_FAULT_BYZANTINE;
     g_strlcpy (f.behaviour, how, sizeof f.behaviour);
     break;
@@ -360,6 +371,8 @@ parse_random (ScnParser *p, const ScnEntry *e, int which)
   case 6: return scn_get_rate (p, e, &r->skew_per_s);
   case 7: return scn_get_duration (p, e, 1, SCN_HOUR_US, &r->skew_max_us);
   case 8: return scn_get_rate (p, e, &r->corrupt_per_s);
+  case 9: return scn_get_rate (p, e, &r->byzantine_per_s);
+  case 10: return scn_get_int (p, e, 0, PROTO_MAX_NODES, &r->byzantine_max);
   }
   g_assert_not_reached ();
 }
@@ -448,10 +461,13 @@ scn_parse_faults (ScnParser *p)
              : scn_fail_entry (p, e, "unknown key; expected 'at TIME = ACTION' (such as "
                                "'at 1s = crash n1') or random.crash, random.partition, "
                                "random.pause, random.skew (with _for / _max), "
-                               "random.corrupt, disk_latency, torn_writes, corrupt");
+                               "random.corrupt, random.byzantine (with _max), disk_latency, "
+                               "torn_writes, corrupt");
     }
     if (!ok)
       return FALSE;
   }
+  /* Sorted by time, equal times in file order: g_array_sort is stable. */
+  g_array_sort (p->cfg->faults, fault_time_cmp);
   return TRUE;
 }

@@ -64,6 +64,9 @@ parse_bandwidth (ScnParser *p, const ScnEntry *e, int64_t *out)
     return scn_fail_entry (p, e, "expected a bandwidth such as 10MB/s, 100kB/s, 125000 (bytes "
                            "per second) or unlimited, got '%s'", e->value);
   *out = (int64_t) (v * scale + 0.5);
+  if (v > 0 && *out < 1) /* 0.4 B/s must not round to 0, which means unlimited */
+    return scn_fail_entry (p, e, "expected at least 1 byte per second (0 or unlimited for no "
+                           "limit), got '%s'", e->value);
   return TRUE;
 }
 
@@ -227,7 +230,8 @@ scn_parse_links (ScnParser *p)
     SimLinkConfig link = p->cfg->net;
     if (!parse_link_keys (p, s->name, &link) || !add_override (p, s, from, to, &link))
       return FALSE;
-    if (both != NULL && !add_override (p, s, to, from, &link))
+    /* [link * <-> *] is one direction pattern: add it once. */
+    if (both != NULL && !(from == to) && !add_override (p, s, to, from, &link))
       return FALSE;
   }
   return TRUE;

@@ -29,6 +29,10 @@ typedef struct {
   GPtrArray *entries;  /* ScnEntry*, file order */
   const char *const *models; /* model names [check] accepts, NULL-terminated */
   GError **error;
+  /* Lookups in near-constant time, so a file of many lines parses in
+   * linear time: "section\nkey" -> ScnEntry*, name -> ScnSection*.  Only
+   * looked up, never iterated. */
+  GHashTable *entry_index, *section_index;
 } ScnParser;
 
 /* Sets the parse error "FILE:LINE: [section] key: MESSAGE" (section and key

@@ -157,6 +157,7 @@ disk_hold (SimDisk *d, ProtoOutbox *out)
       .to = msgs[i].to,
       .offset = d->held_bytes->len,
       .len = msgs[i].len,
+      .delay_us = msgs[i].delay_us,
     };
     g_byte_array_append (d->held_bytes, out->bytes->data + msgs[i].offset, msgs[i].len);
     g_array_append_val (d->held, h);
@@ -254,7 +255,7 @@ sim_storage_release (SimWorld *w, int node)
     g_byte_array_set_size (d->held_bytes, 0);
   for (guint i = 0; i < go->len; i++) {
     const SimHeldMsg *h = &g_array_index (go, SimHeldMsg, i);
-    sim_world_send (w, node, h->to, bytes->data + h->offset, h->len);
+    sim_world_send (w, node, h->to, bytes->data + h->offset, h->len, h->delay_us);
   }
 }
 

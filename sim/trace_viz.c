@@ -1,5 +1,6 @@
 /* trace_viz.c: trace JSON Lines -> VizModel. */
 #include "sim/trace_viz.h"
+#include "checkers/history.h"
 
 #include <json-glib/json-glib.h>
 #include <stdlib.h>
@@ -109,6 +110,9 @@ read_names (TraceReader *r, JsonObject *o, const char *field, VizProcessKind kin
         || *json_node_get_string (e) == '\0')
       return fail (r, error, "meta line: field \"%s\": element %u is not a name", field, i);
     const char *name = json_node_get_string (e);
+    if (g_hash_table_size (r->endpoints) >= SIM_TRACE_MAX_PROCESSES)
+      return fail (r, error, "meta line: more than %d nodes and clients (a diagram has one "
+                   "lane each; at most %d)", SIM_TRACE_MAX_PROCESSES, SIM_TRACE_MAX_PROCESSES);
     if (g_hash_table_contains (r->endpoints, name))
       return fail (r, error, "meta line: '%s' is listed twice", name);
     int p = viz_model_add_process (r->m, name, kind);
@@ -257,6 +261,35 @@ read_event (TraceReader *r, JsonObject *o, GError **error)
   return TRUE;
 }
 
+/* How deep arrays and objects nest in one line, outside strings; stops
+ * counting past `limit`.  The JSON parser recurses per level, so a line of
+ * 200,000 '[' must be refused before it gets there. */
+static int
+line_depth (const char *line, gsize n, int limit, gsize *where)
+{
+  int depth = 0;
+  gboolean in_string = FALSE;
+  for (gsize k = 0; k < n; k++) {
+    char c = line[k];
+    if (in_string) {
+      if (c == '\\')
+        k++;
+      else if (c == '"')
+        in_string = FALSE;
+    } else if (c == '"') {
+      in_string = TRUE;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) {
+        *where = k;
+        return depth;
+      }
+    } else if (c == ']' || c == '}') {
+      depth--;
+    }
+  }
+  return 0;
+}
+
 VizModel *
 sim_trace_viz_load_data (const char *name, const char *data, gsize len, GError **error)
 {
@@ -282,6 +315,12 @@ sim_trace_viz_load_data (const char *name, const char *data, gsize len, GError *
       skip++;
     if (skip == n)
       continue;
+    gsize deep_at = 0;
+    if (line_depth (line, n, SIM_TRACE_MAX_DEPTH, &deep_at) > SIM_TRACE_MAX_DEPTH) {
+      ok = fail (&r, error, "column %" G_GSIZE_FORMAT ": arrays and objects nested more than "
+                 "%d deep (a trace line is one flat object)", deep_at + 1, SIM_TRACE_MAX_DEPTH);
+      break;
+    }
     GError *jerr = NULL;
     if (!json_parser_load_from_data (parser, line, (gssize) n, &jerr)) {
       /* json-glib says "<data>:1:COL: Parse error: ..." */
@@ -324,9 +363,8 @@ sim_trace_viz_load (const char *path, GError **error)
   g_autofree char *data = NULL;
   gsize len = 0;
   GError *e = NULL;
-  if (!g_file_get_contents (path, &data, &len, &e)) {
-    g_set_error (error, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "cannot read %s: %s", path,
-                 e->message);
+  if (!chk_read_input_file (path, "trace", SIM_TRACE_MAX_BYTES, &data, &len, &e)) {
+    g_set_error (error, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s", e->message);
     g_error_free (e);
     return NULL;
   }

@@ -21,6 +21,15 @@ typedef enum {
   SIM_TRACE_ERROR_PARSE,
 } SimTraceError;
 
+/* Limits, each a clear error (exit 2 from the command line) when passed:
+ * a trace file must be a regular file of at most SIM_TRACE_MAX_BYTES; a
+ * line may nest arrays and objects SIM_TRACE_MAX_DEPTH deep (checked before
+ * the JSON parser sees it); the meta line may list SIM_TRACE_MAX_PROCESSES
+ * nodes and clients in all. */
+#define SIM_TRACE_MAX_BYTES ((gsize) 1 << 30)
+#define SIM_TRACE_MAX_DEPTH 32
+#define SIM_TRACE_MAX_PROCESSES 4096
+
 VizModel *sim_trace_viz_load (const char *path, GError **error);
 /* The same from memory; name is used in messages. */
 VizModel *sim_trace_viz_load_data (const char *name, const char *data, gsize len,

@@ -3,12 +3,13 @@
  *
  * Faults live in faults.c, the workload in client.c, the trace in trace.c. */
 #include "sim/world_internal.h"
+#include "sim/byzantine.h"
 
 #include <string.h>
 
 #define SIM_TAIL_LINES 40
 /* More events than this at one virtual instant means time has stopped. */
-#define SIM_MAX_EVENTS_PER_INSTANT 10000000u
+#define SIM_MAX_EVENTS_PER_INSTANT 1000000u
 
 static void endpoint_step (SimWorld *w, int endpoint, ProtoEvent *ev, int release_slot);
 
@@ -61,12 +62,14 @@ sim_world_new (const SimConfig *cfg, uint64_t seed)
   }
   for (int n = 0; n < w->n_nodes; n++) {
     w->nodes[n].held = g_array_new (FALSE, FALSE, sizeof (guint));
+    w->nodes[n].byzantine_memory = g_byte_array_new ();
     pcg32_seed (&w->nodes[n].byzantine_rng,
                 pcg32_derive (seed, SIM_STREAM_BYZANTINE, (uint32_t) n), (uint64_t) n);
     w->state_ptrs[n] = w->node_states + (size_t) n * vt->state_size;
   }
 
   sim_world_marks_init (w);
+  sim_world_set_byzantine (w, sim_byzantine_rewrite, (void *) vt);
   sim_storage_init (w);
 
   sim_trace_init (w);
@@ -84,8 +87,10 @@ sim_world_free (SimWorld *w)
 {
   if (w == NULL)
     return;
-  for (int n = 0; n < w->n_nodes; n++)
+  for (int n = 0; n < w->n_nodes; n++) {
     g_array_unref (w->nodes[n].held);
+    g_byte_array_unref (w->nodes[n].byzantine_memory);
+  }
   sim_clients_clear (w);
   sim_storage_clear (w);
   sim_trace_clear (&w->trace);
@@ -110,6 +115,8 @@ sim_world_free (SimWorld *w)
   g_hash_table_unref (w->mark_index);
   if (w->failure != NULL)
     g_string_free (w->failure, TRUE);
+  if (w->limit != NULL)
+    g_string_free (w->limit, TRUE);
   g_string_free (w->why, TRUE);
   sim_config_free (w->cfg);
   g_free (w);
@@ -154,12 +161,43 @@ sim_endpoint_virtual_time (const SimWorld *w, int e, int64_t local_us)
   if (v128 < INT64_MIN / 2)
     v128 = INT64_MIN / 2;
   int64_t v = (int64_t) v128;
-  /* The division rounded; step to the exact first instant. */
-  while (sim_node_local_time (w, e, v) < local_us)
-    v++;
-  while (sim_node_local_time (w, e, v - 1) >= local_us)
-    v--;
-  return v;
+  /* The division rounded, by up to 10^6 / (10^6 + drift) instants (a
+   * million near -100% drift): find the exact first instant by galloping
+   * from the estimate, then halving; the local clock never goes back. */
+  int64_t lo, hi; /* local(lo) < local_us <= local(hi) */
+  if (sim_node_local_time (w, e, v) >= local_us) {
+    hi = v;
+    int64_t step = 1;
+    for (;;) {
+      lo = hi - step >= INT64_MIN / 2 ? hi - step : INT64_MIN / 2;
+      if (lo == INT64_MIN / 2 || sim_node_local_time (w, e, lo) < local_us)
+        break;
+      hi = lo;
+      step *= 2;
+    }
+    if (sim_node_local_time (w, e, lo) >= local_us)
+      return lo;
+  } else {
+    lo = v;
+    int64_t step = 1;
+    for (;;) {
+      hi = lo + step <= INT64_MAX / 2 ? lo + step : INT64_MAX / 2;
+      if (hi == INT64_MAX / 2 || sim_node_local_time (w, e, hi) >= local_us)
+        break;
+      lo = hi;
+      step *= 2;
+    }
+    if (sim_node_local_time (w, e, hi) < local_us)
+      return INT64_MAX / 2;
+  }
+  while (hi - lo > 1) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (sim_node_local_time (w, e, mid) >= local_us)
+      hi = mid;
+    else
+      lo = mid;
+  }
+  return hi;
 }
 
 void
@@ -240,6 +278,8 @@ world_fail (SimWorld *w, const char *why)
    * there (same config, same seed: the same events). */
   g_autoptr (SimWorld) again = sim_world_new (w->cfg, w->seed);
   again->stall_limit = w->stall_limit;
+  again->max_events = w->max_events;
+  again->max_memory_bytes = w->max_memory_bytes;
   sim_world_set_trace_tail (again, SIM_TAIL_LINES);
   sim_world_set_byzantine (again, w->byzantine_fn, w->byzantine_data);
   while (sim_world_step (again))
@@ -352,12 +392,18 @@ msg_queue (SimWorld *w, int from, int to, const void *data, uint32_t len, int64_
 }
 
 void
-sim_world_send (SimWorld *w, int from, int to, const void *data, uint32_t len)
+sim_world_send (SimWorld *w, int from, int to, const void *data, uint32_t len,
+                int64_t delay_us)
 {
   g_assert (to >= 0 && to < w->n_endpoints);
   w->stats.msgs_sent++;
+  w->stats.bytes_sent += len;
   SimNetFate fate;
   sim_net_route (&w->net, from, to, len, w->stats.now_us, &fate);
+  if (delay_us > 0) {
+    fate.arrive_us[0] += delay_us; /* held by a Byzantine sender */
+    fate.arrive_us[1] += delay_us;
+  }
   if (w->trace.is_on)
     msg_label (w, data, len);
   if (fate.is_lost) {
@@ -500,7 +546,8 @@ endpoint_step_finish (SimWorld *w, int e, ProtoOutbox *out)
   gboolean is_node = e < w->n_nodes;
   if (is_node && w->nodes[e].behaviour[0] != '\0' && w->byzantine_fn != NULL)
     w->byzantine_fn (w->nodes[e].behaviour, &w->ctxs[e], w->state_ptrs[e], out,
-                     &w->nodes[e].byzantine_rng, w->byzantine_data);
+                     &w->nodes[e].byzantine_rng, w->nodes[e].byzantine_memory,
+                     w->byzantine_data);
 
   if (out->notes->len > 0 || out->marks->len > 0)
     outbox_notes (w, e, out);
@@ -508,15 +555,28 @@ endpoint_step_finish (SimWorld *w, int e, ProtoOutbox *out)
     sim_storage_step_end (w, e, out);
   const ProtoOutMsg *msgs = (const ProtoOutMsg *) (void *) out->msgs->data;
   for (guint i = 0; i < out->msgs->len; i++)
-    sim_world_send (w, e, msgs[i].to, out->bytes->data + msgs[i].offset, msgs[i].len);
+    sim_world_send (w, e, msgs[i].to, out->bytes->data + msgs[i].offset, msgs[i].len,
+                    msgs[i].delay_us);
   if (out->deadline_us != timer->deadline) {
     timer->deadline = out->deadline_us;
     sim_timer_rearm (w, e);
   }
-  if (is_node)
+  if (is_node) {
     sim_world_run_check (w);
-  else if (out->has_result)
-    sim_client_result (w, e - w->n_nodes, &out->result);
+  } else {
+    if (w->vt->check_client != NULL && w->failure == NULL) {
+      g_string_truncate (w->why, 0);
+      if (!w->vt->check_client (w->ghost,
+                                w->client_states
+                                    + (size_t) (e - w->n_nodes) * w->vt->client_state_size,
+                                &w->ctxs[e], w->why)) {
+        g_autofree char *why = g_strdup (w->why->str);
+        world_fail (w, why);
+      }
+    }
+    if (out->has_result)
+      sim_client_result (w, e - w->n_nodes, &out->result);
+  }
 }
 
 void
@@ -640,7 +700,7 @@ event_apply (SimWorld *w, const SimEvent *ev)
 gboolean
 sim_world_step (SimWorld *w)
 {
-  if (w->is_over)
+  if (w->is_over || !sim_world_within_limits (w))
     return FALSE;
   SimEvent ev;
   for (;;) {
@@ -866,7 +926,8 @@ sim_choice_describe (const SimWorld *w, const SimChoice *c, GString *out)
     g_string_append_printf (out, " #%" G_GUINT64_FORMAT, c->id + 1);
     break;
   case SIM_CHOICE_RANDOM_FAULT: {
-    static const char *const src[] = { "crash", "partition", "pause", "skew", "corrupt" };
+    static const char *const src[] = { "crash", "partition", "pause", "skew", "corrupt",
+                                       "byzantine" };
     g_string_append_printf (out, " %s", c->id < SIM_RANDOM__COUNT ? src[c->id] : "?");
     break;
   }

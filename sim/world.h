@@ -26,6 +26,7 @@ typedef struct {
   int64_t now_us;           /* virtual time of the last applied event */
   uint64_t events;          /* events applied */
   uint64_t msgs_sent;
+  uint64_t bytes_sent;      /* message bytes handed to the network */
   uint64_t msgs_delivered;
   uint64_t msgs_dropped;    /* lost: random loss, partitions, crashed receivers */
   uint64_t msgs_duplicated; /* extra copies made by the network; always
@@ -63,9 +64,25 @@ void sim_world_set_trace_output (SimWorld *w, FILE *out);
 void sim_world_set_trace_tail (SimWorld *w, guint n_lines);
 
 /* A run whose virtual time stops moving (more than this many events at one
- * instant; default ten million) ends with a "no-progress" failure instead
+ * instant; default one million) ends with a "no-progress" failure instead
  * of running forever. */
 void sim_world_set_stall_limit (SimWorld *w, uint64_t max_events_per_instant);
+
+/* ---- Limits --------------------------------------------------------------
+ *
+ * Guards of one run against work without end (0: no limit).  max_events
+ * stops the run after that many events; max_memory_bytes stops it when the
+ * memory the world holds (queue, messages in flight, history, the values
+ * written, the trace tail) passes the cap.  The memory is counted from the
+ * world's own arrays, not measured, so the same run stops at the same event
+ * on every machine.  A stopped run is over: open operations become info as
+ * at its end, and sim_world_limit_reason says which limit was reached,
+ * when, and with what; a run that reached a limit has no verdict (unknown). */
+void sim_world_set_limits (SimWorld *w, uint64_t max_events, uint64_t max_memory_bytes);
+/* NULL unless a limit stopped the run. */
+const char *sim_world_limit_reason (const SimWorld *w);
+/* The memory the world holds now, as counted for max_memory_bytes. */
+uint64_t sim_world_memory_bytes (const SimWorld *w);
 
 /* ---- Choices -------------------------------------------------------------
  *
@@ -106,6 +123,7 @@ typedef enum {
   SIM_RANDOM_PAUSE,
   SIM_RANDOM_SKEW,
   SIM_RANDOM_CORRUPT,
+  SIM_RANDOM_BYZANTINE,
   SIM_RANDOM__COUNT
 } SimRandomSource;
 
@@ -137,7 +155,8 @@ SimWorld *sim_world_clone (const SimWorld *w);
 /* A 64-bit hash of what the protocol can observe: every node's state
  * (vt->digest, or its bytes), up and paused flags, every endpoint's
  * deadline relative to its clock now (so a run shifted in time has the same
- * digest), the client stubs' states and open operations, the messages in flight
+ * digest), a Byzantine node's behaviour and rewriter state, the client
+ * stubs' states and open operations, the messages in flight
  * (as a multiset of (from, to, bytes)) and the partitions.  Virtual time,
  * message ids, statistics, the trace and the history are left out, so two
  * runs that reach the same state by different paths have equal digests. */
@@ -150,10 +169,15 @@ uint64_t sim_world_digest_seeded (const SimWorld *w, uint64_t seed);
 /* Byzantine nodes.  A SIM_FAULT_BYZANTINE fault names a behaviour for a
  * node; from then on, after each of its steps and before its messages enter
  * the network, fn may rewrite its outbox (equivocate, forge, stay silent).
- * rng is a stream of the node's own for the rewriter.  Without fn the fault
- * is recorded in the trace and the node stays correct. */
+ * rng is a stream of the node's own for the rewriter, and memory a byte
+ * buffer of the node's own that the rewriter may keep across steps (old
+ * messages to replay); both are part of the world and cloned with it.
+ * Every world starts with the rewriters of sim/byzantine.h installed
+ * (sim_byzantine_rewrite); this replaces them, and fn NULL removes them:
+ * the fault is then only recorded in the trace and the node stays correct. */
 typedef void (*SimByzantineFn) (const char *behaviour, const ProtoCtx *ctx, const void *state,
-                                ProtoOutbox *out, Pcg32 *rng, void *user_data);
+                                ProtoOutbox *out, Pcg32 *rng, GByteArray *memory,
+                                void *user_data);
 void sim_world_set_byzantine (SimWorld *w, SimByzantineFn fn, void *user_data);
 const char *sim_world_node_behaviour (const SimWorld *w, int node);
 

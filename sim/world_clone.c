@@ -12,6 +12,7 @@ history_copy (const ChkHistory *h)
   for (guint i = 0; i < h->strings->len; i++)
     chk_history_intern (c, g_ptr_array_index (h->strings, i));
   g_array_append_vals (c->events, h->events->data, h->events->len);
+  g_array_append_vals (c->sibling_sets, h->sibling_sets->data, h->sibling_sets->len);
   c->source = g_strdup (h->source);
   return c;
 }
@@ -32,7 +33,12 @@ sim_world_clone (const SimWorld *w)
   c->persist_scratch = g_memdup2 (w->persist_scratch, MAX (vt->persist_size, 1));
   c->nodes = g_memdup2 (w->nodes, sizeof (SimNode) * w->n_nodes);
   for (int n = 0; n < w->n_nodes; n++)
+  {
     c->nodes[n].held = g_array_copy (w->nodes[n].held);
+    c->nodes[n].byzantine_memory = g_byte_array_new ();
+    g_byte_array_append (c->nodes[n].byzantine_memory, w->nodes[n].byzantine_memory->data,
+                         w->nodes[n].byzantine_memory->len);
+  }
   c->clients = g_memdup2 (w->clients, sizeof (SimClient) * MAX (w->n_clients, 1));
   c->timers = g_memdup2 (w->timers, sizeof (SimTimer) * w->n_endpoints);
   c->clocks = g_memdup2 (w->clocks, sizeof (SimClock) * w->n_endpoints);
@@ -65,6 +71,7 @@ sim_world_clone (const SimWorld *w)
   g_array_append_vals (c->mark_counts, w->mark_counts->data, w->mark_counts->len);
 
   c->failure = w->failure != NULL ? g_string_new (w->failure->str) : NULL;
+  c->limit = w->limit != NULL ? g_string_new (w->limit->str) : NULL;
   c->why = g_string_new (NULL);
   sim_trace_init (c);
   return c;
@@ -130,6 +137,14 @@ sim_world_digest_seeded (const SimWorld *w, uint64_t seed)
                          | (uint64_t) node->has_held_timeout << 3);
     h = hash_add (h, timer_relative (w, n));
     h = hash_add (h, sim_storage_digest (w, n, hash_bytes));
+    if (node->behaviour[0] != '\0') {
+      /* A Byzantine node: what it does next depends on its behaviour, the
+       * rewriter's random stream and what it remembers. */
+      h = hash_add (h, hash_bytes (0, node->behaviour, strlen (node->behaviour)));
+      h = hash_add (h, node->byzantine_rng.state);
+      h = hash_add (h, hash_bytes (0, node->byzantine_memory->data,
+                                   node->byzantine_memory->len));
+    }
   }
   for (int c = 0; c < w->n_clients; c++) {
     const SimClient *cl = &w->clients[c];
@@ -154,8 +169,10 @@ sim_world_digest_seeded (const SimWorld *w, uint64_t seed)
   }
   h = hash_add (h, msgs);
   if (w->net.has_cuts) {
-    h = hash_add (h, hash_bytes (1 ^ seed, w->net.group, (size_t) w->n_endpoints));
-    h = hash_add (h, hash_bytes (4 ^ seed, w->net.random_group, (size_t) w->n_endpoints));
+    h = hash_add (h, hash_bytes (1 ^ seed, w->net.group,
+                                 sizeof (SimGroupId) * (size_t) w->n_endpoints));
+    h = hash_add (h, hash_bytes (4 ^ seed, w->net.random_group,
+                                 sizeof (SimGroupId) * (size_t) w->n_endpoints));
     h = hash_add (h, hash_bytes (2 ^ seed, w->net.oneway,
                                  (size_t) w->n_endpoints * w->n_endpoints));
   }

@@ -67,6 +67,7 @@ typedef struct {
   uint64_t after_sync;
   int to;
   uint32_t offset, len; /* into SimDisk.held_bytes */
+  int64_t delay_us;     /* ProtoOutMsg.delay_us */
 } SimHeldMsg;
 
 typedef struct {
@@ -90,6 +91,7 @@ typedef struct {
   GArray *held;              /* guint slots that arrived while paused */
   char behaviour[32];        /* byzantine behaviour set by a fault ("" none) */
   Pcg32 byzantine_rng;
+  GByteArray *byzantine_memory; /* the rewriter's own (sim/byzantine.c) */
 } SimNode;
 
 typedef struct {
@@ -168,6 +170,9 @@ struct SimWorld {
   GHashTable *mark_index;    /* name -> index + 1; lookups only */
 
   GString *failure;          /* NULL while invariants hold */
+  uint64_t max_events;       /* limits (world_limits.c); 0: none */
+  uint64_t max_memory_bytes;
+  GString *limit;            /* NULL unless a limit stopped the run */
   GString *why;
   SimTrace trace;
 };
@@ -176,7 +181,10 @@ struct SimWorld {
 void sim_node_step (SimWorld *w, int node, ProtoEvent *ev);
 void sim_node_admin (SimWorld *w, int node, const char *command);
 /* Hands a message to the network now (routing, loss, duplication). */
-void sim_world_send (SimWorld *w, int from, int to, const void *data, uint32_t len);
+/* delay_us: extra time before the network takes it (a Byzantine sender's
+ * hold, ProtoOutMsg.delay_us); 0 for everything else. */
+void sim_world_send (SimWorld *w, int from, int to, const void *data, uint32_t len,
+                     int64_t delay_us);
 void sim_client_step_event (SimWorld *w, int client, ProtoEvent *ev);
 /* The clock of endpoint e (node or client) at virtual time virtual_us. */
 int64_t sim_node_local_time (const SimWorld *w, int e, int64_t virtual_us);
@@ -207,6 +215,9 @@ void sim_trace_tail (const SimWorld *w, GString *out);
 
 /* world.c */
 void sim_world_marks_init (SimWorld *w);
+
+/* world_limits.c: FALSE (and the run is over) if a limit is reached. */
+gboolean sim_world_within_limits (SimWorld *w);
 
 /* faults.c */
 void sim_faults_init (SimWorld *w);

@@ -1,6 +1,8 @@
 /* support.c: helpers shared by the test suites. */
 #include "tests/support.h"
 
+#include <sys/resource.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -127,4 +129,37 @@ test_porcupine_verdicts (const char *what)
     g_ptr_array_add (rows, row);
   }
   return rows;
+}
+
+gboolean
+test_limit_memory (gsize bytes)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  (void) bytes;
+  return FALSE;
+#else
+  struct rlimit rl = { .rlim_cur = bytes, .rlim_max = bytes };
+  struct rlimit old;
+  if (getrlimit (RLIMIT_AS, &old) == 0 && old.rlim_max != RLIM_INFINITY && old.rlim_max < bytes)
+    rl.rlim_cur = rl.rlim_max = old.rlim_max;
+  return setrlimit (RLIMIT_AS, &rl) == 0;
+#endif
+}
+
+GPtrArray *
+test_limited_argv (guint memory_mb, guint seconds)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (argv, g_strdup ("sh"));
+  g_ptr_array_add (argv, g_strdup ("-c"));
+#if defined(__SANITIZE_ADDRESS__)
+  g_ptr_array_add (argv, g_strdup_printf (
+    "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=%u\" "
+    "exec timeout -s KILL %u \"$@\"", memory_mb, seconds));
+#else
+  g_ptr_array_add (argv, g_strdup_printf ("ulimit -v %u; exec timeout -s KILL %u \"$@\"",
+                                          memory_mb * 1024, seconds));
+#endif
+  g_ptr_array_add (argv, g_strdup ("limited"));
+  return argv;
 }

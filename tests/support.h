@@ -36,3 +36,15 @@ typedef struct {
  * TestVerdictRow*, owned), or NULL with a loud SKIPPED line naming `what`
  * if ../shared is absent. */
 GPtrArray *test_porcupine_verdicts (const char *what);
+
+/* Caps this test process's address space at `bytes` (setrlimit RLIMIT_AS),
+ * so a fuzz case that grows without bound fails instead of taking the
+ * machine.  Under AddressSanitizer (which reserves terabytes of shadow
+ * address space) it does nothing and returns FALSE; the sanitizer's own
+ * allocation checks apply there. */
+gboolean test_limit_memory (gsize bytes);
+
+/* The shell prefix that runs a command with a memory limit (ulimit -v, or
+ * ASan's hard_rss_limit_mb under AddressSanitizer) and a time limit
+ * (timeout -s KILL): argv for g_spawn with the command appended. */
+GPtrArray *test_limited_argv (guint memory_mb, guint seconds);

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tests/support.h"
 
@@ -76,6 +77,27 @@ static const BadFile bad_files[] = {
   { "unpaired.jsonl",
     "tests/data/histories/bad/unpaired.jsonl:2:1: process 1 completes write (ok) but has no "
     "open invocation (expected an invoke before it)" },
+  /* Values are kept exactly as written, or refused. */
+  { "nul-in-string.jsonl",
+    "tests/data/histories/bad/nul-in-string.jsonl:1:62: expected a string without NUL "
+    "characters (values are compared as written, and a NUL cannot be kept), found \\u0000" },
+  { "lone-surrogate.jsonl",
+    "tests/data/histories/bad/lone-surrogate.jsonl:1:61: expected a character, not half of a "
+    "surrogate pair, found a lone surrogate" },
+  { "not-utf8.jsonl",
+    "tests/data/histories/bad/not-utf8.jsonl:1:60: expected a string of UTF-8 text, found "
+    "bytes that are not UTF-8" },
+  /* Times must agree with the line order; a completion is on its invocation's key. */
+  { "time-goes-back.jsonl",
+    "tests/data/histories/bad/time-goes-back.jsonl:2:1: time 50 us is before time 100 us of "
+    "line 1 (expected events in the order they happened, times never going back)" },
+  { "completion-before-other-invoke.jsonl",
+    "tests/data/histories/bad/completion-before-other-invoke.jsonl:3:1: time 150 us is before "
+    "time 200 us of line 2 (expected events in the order they happened, times never going "
+    "back)" },
+  { "key-mismatch.jsonl",
+    "tests/data/histories/bad/key-mismatch.jsonl:2:1: process 0 completes write on key y but "
+    "its open invocation at line 1 is on key x (expected the same key)" },
 };
 
 Test (cmd_check, malformed_histories_exit_2_with_their_message)
@@ -168,7 +190,17 @@ Test (cmd_check, options_and_usage_errors)
     { { "check", "--kind", "stack", "X", NULL },
       "dsim: check: --kind 'stack': expected register, cas-register, kv or auto\n" },
     { { "check", "--timeout", "soon", "X", NULL },
-      "dsim: check: --timeout 'soon': expected a duration such as 500ms or 10s\n" },
+      "dsim: check: --timeout 'soon': expected a positive duration such as 500ms or 10s "
+      "(leave --timeout out for no time limit)\n" },
+    { { "check", "--timeout", "0", "X", NULL },
+      "dsim: check: --timeout '0': expected a positive duration such as 500ms or 10s "
+      "(leave --timeout out for no time limit)\n" },
+    { { "check", "--max-memory", "-1", "X", NULL },
+      "dsim: check: --max-memory '-1': expected a positive size such as 512M or 4G "
+      "(at most 16777215T)\n" },
+    { { "check", "--max-memory", "17179869185G", "X", NULL },
+      "dsim: check: --max-memory '17179869185G': expected a positive size such as 512M or 4G "
+      "(at most 16777215T)\n" },
     { { "check", "--input-format", "xml", "X", NULL },
       "dsim: check: --input-format 'xml': expected auto, jsonl, edn, porcupine-etcd or "
       "porcupine-kv\n" },
@@ -231,7 +263,7 @@ Test (cmd_check, memory_cap_gives_unknown)
                                             "a history that needs some search");
   if (path == NULL)
     return;
-  Run r = dsim ((const char *[]) { "check", "--max-memory", "1K", "--format", "json", path, NULL });
+  Run r = dsim ((const char *[]) { "check", "--max-memory", "8K", "--format", "json", path, NULL });
   cr_expect_eq (r.rc, 3);
   cr_expect (strstr (r.out, "\"verdict\":\"unknown\"") != NULL, "%s", r.out);
   cr_expect (strstr (r.out, "the search reached its memory limit before a verdict") != NULL);
@@ -250,4 +282,91 @@ Test (cmd_check, jobs_do_not_change_the_output)
   cr_expect_str_eq (one.out, two.out);
   run_clear (&one);
   run_clear (&two);
+}
+
+/* Hostile histories: values compare as written; a file of comments only is
+ * empty; what is not a regular file is refused; the memory cap holds while
+ * loading (unknown, exit 3). */
+Test (cmd_check, values_compare_as_written)
+{
+  static const char *const files[] = { "keyword-vs-string.edn", "bool-vs-string.edn" };
+  for (guint k = 0; k < G_N_ELEMENTS (files); k++) {
+    g_autofree char *rel = g_build_filename ("tests/data/histories/hostile", files[k], NULL);
+    g_autofree char *path = src (rel);
+    Run r = dsim ((const char *[]) { "check", path, NULL });
+    cr_expect_eq (r.rc, 1, "%s: the read returns a value never written: %s", files[k], r.out);
+    cr_expect (strstr (r.out, "but no operation ever wrote") != NULL, "%s", r.out);
+    run_clear (&r);
+  }
+}
+
+Test (cmd_check, comment_only_history_is_empty)
+{
+  g_autofree char *path = src ("tests/data/histories/hostile/comments-only.edn");
+  Run r = dsim ((const char *[]) { "check", path, NULL });
+  cr_expect_eq (r.rc, 0, "%s%s", r.out, r.err);
+  cr_expect (strstr (r.out, "linearizable ok (register, 0 operations)") != NULL, "%s", r.out);
+  run_clear (&r);
+}
+
+Test (cmd_check, inputs_that_are_not_files_are_refused, .timeout = 20)
+{
+  Run r = dsim ((const char *[]) { "check", "/dev/zero", NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect_str_eq (r.err, "dsim: cannot read /dev/zero: not a regular file (a FIFO, a device "
+                           "or a directory); the history must be a file\n");
+  run_clear (&r);
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-fifo-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (tmp, "fifo", NULL);
+  cr_assert_eq (mkfifo (fifo, 0600), 0);
+  r = dsim ((const char *[]) { "check", fifo, NULL });
+  cr_expect_eq (r.rc, 2, "a FIFO with no writer must not block");
+  cr_expect (strstr (r.err, "not a regular file") != NULL, "%s", r.err);
+  run_clear (&r);
+  g_unlink (fifo);
+  g_rmdir (tmp);
+}
+
+Test (cmd_check, memory_cap_holds_while_loading)
+{
+  /* 10,000 invocations of 120-byte strings: 1.9 MB of text, 3.3 MB with
+   * their events and strings. */
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-big-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (tmp, "big.jsonl", NULL);
+  g_autoptr (GString) text = g_string_new (NULL);
+  for (int k = 0; k < 10000; k++)
+    g_string_append_printf (text, "{\"process\":%d,\"type\":\"invoke\",\"f\":\"write\","
+                            "\"key\":\"x\",\"value\":\"%0120d\",\"time\":%d}\n", k, k, k);
+  cr_assert (g_file_set_contents (path, text->str, (gssize) text->len, NULL));
+  Run r = dsim ((const char *[]) { "check", "--max-memory", "3M", path, NULL });
+  cr_expect_eq (r.rc, 3, "%s%s", r.out, r.err);
+  cr_expect (strstr (r.out, "linearizable unknown (not loaded)") != NULL, "%s", r.out);
+  cr_expect (strstr (r.out, "reading the input reached the memory limit of 3145728 bytes")
+             != NULL, "%s", r.out);
+  run_clear (&r);
+  r = dsim ((const char *[]) { "check", "--max-memory", "1M", path, NULL });
+  cr_expect_eq (r.rc, 3);
+  cr_expect (strstr (r.out, "over the limit of 1048576 bytes") != NULL, "%s", r.out);
+  run_clear (&r);
+  g_unlink (path);
+  g_rmdir (tmp);
+}
+
+/* One rule for --model a,b and --model all: a violation anywhere in a file
+ * is exit 1, even when another model refuses the history. */
+Test (cmd_check, violation_outranks_a_refusal)
+{
+  g_autofree char *path = src ("tests/data/histories/hostile/cas-violation.edn");
+  Run r = dsim ((const char *[]) { "check", "--model", "linearizable,sequential", path, NULL });
+  cr_expect_eq (r.rc, 1, "%s", r.out);
+  cr_expect (strstr (r.out, "linearizable violation") != NULL, "%s", r.out);
+  cr_expect (strstr (r.out, "sequential cannot check") != NULL, "%s", r.out);
+  cr_expect (strstr (r.out, "checked 1 history: 0 ok, 1 violation, 0 unknown, 1 bad input\n")
+             != NULL, "%s", r.out);
+  run_clear (&r);
+  r = dsim ((const char *[]) { "check", "--model", "all", path, NULL });
+  cr_expect_eq (r.rc, 1, "--model all follows the same rule: %s", r.out);
+  cr_expect (strstr (r.out, "checked 1 history: 0 ok, 1 violation, 1 unknown, 1 bad input\n")
+             != NULL, "bad input counts files, not models: %s", r.out);
+  run_clear (&r);
 }

@@ -21,6 +21,8 @@
 #include "protocols/pcg32.h"
 #include "sim/trace_viz.h"
 #include "tests/support.h"
+#include "viz/shiviz.h"
+#include "viz/spacetime.h"
 
 /* Variants of the quick tests; the long ones run ten times more. */
 #ifndef HISTORY_FUZZ_QUICK
@@ -116,6 +118,10 @@ static const char *const tokens[] = {
   ":process", ":value", ":key", ":type", ":f", "\"process\":", "\"type\":\"ok\"",
   "\"value\":[1,2]", "\"f\":\"cas\"", "[1 2]", "[1 [2 3]]", ":nemesis", "INFO  jepsen.util - ",
   "\"time\":-5", "\"final\":true", "\"mismatch\":true",
+  /* values that must stay apart, keys that must match, times that go back */
+  "\"true\"", "\":ok\"", "\"a\\u0000b\"", "\"\\udc00\"", ":true", "\"key\":\"y\"",
+  "\"key\":7", ":key :x", ":key \":x\"", "\"time\":0", "\"time\":9223372036854775807",
+  ":time 0", "\xe2\x82", "\xed\xa0\x80",
 };
 
 static void
@@ -174,7 +180,8 @@ mutate (GByteArray *b, Pcg32 *rng)
   case 5: { /* deep nesting, or a long run of a structural token */
     static const char *const deep[] = { "[", "[", "(", "{", "#{", "#_", "#_1 ", "#a ", ":", "\"" };
     const char *t = deep[pcg32_below (rng, G_N_ELEMENTS (deep))];
-    guint reps = pcg32_below (rng, 2) ? 10000 : 150 + pcg32_below (rng, 100);
+    guint pick = pcg32_below (rng, 16);
+    guint reps = pick == 0 && pcg32_below (rng, 16) == 0 ? 200000 : pick < 8 ? 10000 : 150 + pcg32_below (rng, 100);
     g_autoptr (GString) run = g_string_new (NULL);
     for (guint k = 0; k < reps; k++)
       g_string_append (run, t);
@@ -282,17 +289,30 @@ check_loaded (const ChkHistory *h, guint v)
   }
 }
 
+/* Each case must end within this (wall clock: a hang is what it catches). */
+#define FUZZ_CASE_SECONDS 10.0
+
+static void
+expect_case_time (gint64 t0, const char *what, guint v)
+{
+  double secs = (double) (g_get_monotonic_time () - t0) / 1e6;
+  cr_assert_lt (secs, FUZZ_CASE_SECONDS, "%s variant %u took %.1f s", what, v, secs);
+}
+
 static void
 fuzz_histories (guint variants)
 {
+  test_limit_memory ((gsize) 3 << 30);
   g_autoptr (GPtrArray) seeds = history_seeds ();
   cr_assert_geq (seeds->len, 20);
   Pcg32 rng;
   pcg32_seed (&rng, 20261125, 11);
-  guint loaded = 0, rejected = 0;
+  guint loaded = 0, rejected = 0, capped = 0;
   for (guint v = 0; v < variants; v++) {
     const Seed *s = seeds->pdata[v % seeds->len];
+    gint64 t0 = g_get_monotonic_time ();
     g_autoptr (GByteArray) b = mutated_copy (s, &rng);
+    guint own_len = G_MAXUINT; /* the history in its own format, if it loads */
     const ChkFormat formats[] = { s->format, CHK_FORMAT_AUTO };
     for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
       GError *error = NULL;
@@ -308,26 +328,69 @@ fuzz_histories (guint variants)
       }
       cr_assert_null (error);
       loaded++;
+      if (f == 0)
+        own_len = chk_history_len (h);
       check_loaded (h, v);
     }
+    /* Under a memory cap the loader gives the same history, or stops with
+     * a limit error that names the line: never more memory, never a guess. */
+    if (v % 32 == 0) {
+      gsize cap = 1 + pcg32_below (&rng, (guint) MIN ((gsize) b->len * 16 + 64, G_MAXUINT32));
+      GError *error = NULL;
+      g_autoptr (ChkHistory) limited = chk_history_load_data_limited (
+        s->name, (const char *) b->data, b->len, s->format, cap, &error);
+      if (limited != NULL) {
+        cr_assert_neq (own_len, G_MAXUINT, "variant %u: loads only under a cap", v);
+        cr_assert_eq (chk_history_len (limited), own_len);
+      } else if (g_error_matches (error, CHK_ERROR, CHK_ERROR_LIMIT)) {
+        cr_assert (has_line_prefix (error->message, s->name), "variant %u: '%s'", v,
+                   error->message);
+        capped++;
+      }
+      g_clear_error (&error);
+    }
+    expect_case_time (t0, "history", v);
   }
-  cr_log_info ("%u history variants, twice: %u loaded, %u rejected with a line", variants, loaded,
-               rejected);
+  cr_log_info ("%u history variants, twice: %u loaded, %u rejected with a line, %u stopped by "
+               "a memory cap", variants, loaded, rejected, capped);
+  cr_expect_gt (capped, 0, "the memory cap was never reached");
   cr_expect_gt (loaded, variants / 20, "mutations too destructive to test the loaded path");
   cr_expect_gt (rejected, variants / 20, "mutations never produced an error");
+}
+
+/* A loaded trace is drawn, as dsim trace would: every format and axis must
+ * return (a diagram or an error), whatever the times and lanes. */
+static void
+draw_loaded (const VizModel *m, guint v)
+{
+  VizSpacetimeOptions opt;
+  viz_spacetime_options_init (&opt);
+  opt.axis = v % 2 ? VIZ_TIME_LOGICAL : VIZ_TIME_VIRTUAL;
+  GError *error = NULL;
+  char *dot = viz_spacetime_dot (m, &opt, &error);
+  cr_assert (dot != NULL || error != NULL, "trace variant %u: no diagram and no error", v);
+  g_free (dot);
+  g_clear_error (&error);
+  char *log = viz_shiviz_log (m, &opt, &error);
+  cr_assert (log != NULL || error != NULL, "trace variant %u: no log and no error", v);
+  g_free (log);
+  g_clear_error (&error);
 }
 
 static void
 fuzz_traces (guint variants)
 {
+  test_limit_memory ((gsize) 3 << 30);
   g_autoptr (GPtrArray) seeds = g_ptr_array_new_with_free_func ((GDestroyNotify) seed_free);
   add_dir (seeds, "tests/data/traces", ".jsonl", CHK_FORMAT_JSONL);
-  cr_assert_geq (seeds->len, 2);
+  add_dir (seeds, "tests/data/traces/hostile", ".jsonl", CHK_FORMAT_JSONL);
+  cr_assert_geq (seeds->len, 4);
   Pcg32 rng;
   pcg32_seed (&rng, 20261125, 13);
   guint loaded = 0;
   for (guint v = 0; v < variants; v++) {
     const Seed *s = seeds->pdata[v % seeds->len];
+    gint64 t0 = g_get_monotonic_time ();
     g_autoptr (GByteArray) b = mutated_copy (s, &rng);
     GError *error = NULL;
     g_autoptr (VizModel) m = sim_trace_viz_load_data (s->name, (const char *) b->data, b->len,
@@ -341,6 +404,9 @@ fuzz_traces (guint variants)
     }
     cr_assert_null (error);
     loaded++;
+    if (loaded % 32 == 0)
+      draw_loaded (m, v);
+    expect_case_time (t0, "trace", v);
   }
   cr_log_info ("%u trace variants: %u loaded", variants, loaded);
   cr_expect_gt (loaded, variants / 50, "mutations too destructive to test the loaded path");
@@ -373,7 +439,7 @@ Test (history_fuzz, regressions)
   cr_assert_eq (chk_history_get (e, 0)->process, 16);
 }
 
-Test (history_fuzz, quick, .timeout = 120)
+Test (history_fuzz, quick, .timeout = 300)
 {
   fuzz_histories (HISTORY_FUZZ_QUICK);
 }
@@ -383,7 +449,7 @@ Test (history_fuzz, long, .timeout = 600)
   fuzz_histories (HISTORY_FUZZ_QUICK * 10);
 }
 
-Test (trace_fuzz, quick, .timeout = 120)
+Test (trace_fuzz, quick, .timeout = 300)
 {
   fuzz_traces (TRACE_FUZZ_QUICK);
 }

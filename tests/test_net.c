@@ -151,7 +151,7 @@ Test (net, partitions_and_oneway_cuts)
 {
   g_autoptr (SimConfig) cfg = sim_config_new (NULL);
   SimNet net = net_new (cfg, 5);
-  int8_t group[5] = { 0, 0, 1, 1, -1 }; /* endpoint 4 is not cut from anyone */
+  SimGroupId group[5] = { 0, 0, 1, 1, -1 }; /* endpoint 4 is not cut from anyone */
   sim_net_partition (&net, group);
   for (int a = 0; a < 5; a++)
     for (int b = 0; b < 5; b++) {

@@ -36,6 +36,8 @@ static const char *const tokens[] = {
   "*", "#", "\\", "\\s", " ", "\t", "\r", "[scenario]\n", "[faults]\n", "[workload]\n",
   "random.crash = 3/s\n", "pause n1 for ", "skew n2 ", "drift ", "ppm", "partition n1 | ",
   "nodes = 16\n", "clients = 128\n", "keys = 64\n", "protocol = null\n", "protocol = pb\n",
+  "[link * <-> *]\n", "latency = 0\n", "think = 0s\n", "duplicate = 1\n", "tokens = 1000000\n",
+  "bandwidth = 1B/s\n", "[null]\n", "election_timeout_max = 1ms\n",
 };
 
 static const char *const values[] = {
@@ -45,6 +47,10 @@ static const char *const values[] = {
   "pause n3 for 1us", "cut c1 <-> n1", "isolate n16", "violation invariant:", "violation x y",
   "read:0 write:0", "read:1e300", "a b c d e f g h i j k l m n o p q", "unlimited", "1GB/s",
   "x,x", "crash n1; restart n1; crash n1", "byzantine n1 " "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+  /* inputs that once ran for hours or without memory bound, or answered wrong */
+  "0s", "1us", "0.4", "1B/s", "0.4B/s", "1000000", "skew n1 +0ms drift -999999ppm",
+  "violation invariant:nonexistent", "violation invariant:no-progress",
+  "partition n1 | n2 | n3 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10",
 };
 
 /* Splits text into lines (keeping no '\n'). */
@@ -200,7 +206,8 @@ fuzz (guint variants)
   cr_assert_geq (seeds->len, 10);
   Pcg32 rng;
   pcg32_seed (&rng, 20261125, 7);
-  guint loaded = 0, ran = 0;
+  guint loaded = 0, ran = 0, limited = 0;
+  test_limit_memory ((gsize) 3 << 30);
   for (guint v = 0; v < variants; v++) {
     GBytes *seed = seeds->pdata[v % seeds->len];
     gsize len = 0;
@@ -223,16 +230,25 @@ fuzz (guint variants)
     cr_assert_null (error);
     expect_consistent (cfg);
     loaded++;
-    /* Every 16th loadable variant runs for up to 200ms of virtual time. */
+    /* Every 16th loadable variant runs for up to 200ms of virtual time,
+     * under the run's guards (as dsim run sets them, smaller): it must end
+     * in bounded time and memory, stopped by a limit or not. */
     if (loaded % 16 == 0) {
       cfg->duration_us = MIN (cfg->duration_us, 200000);
       g_autoptr (SimWorld) w = sim_world_new (cfg, cfg->seed);
+      sim_world_set_limits (w, 2000000, (uint64_t) 256 << 20);
+      gint64 t0 = g_get_monotonic_time ();
       sim_world_run (w);
+      double secs = (double) (g_get_monotonic_time () - t0) / 1e6;
+      cr_assert_lt (secs, 30.0, "variant %u ran %.1f s", v, secs);
+      cr_assert_leq (sim_world_memory_bytes (w), ((uint64_t) 256 << 20) + (64u << 20),
+                     "variant %u: memory past its cap", v);
       ran++;
+      limited += sim_world_limit_reason (w) != NULL;
     }
   }
-  cr_log_info ("%u variants: %u loaded (%u run), %u rejected with a line", variants, loaded, ran,
-               variants - loaded);
+  cr_log_info ("%u variants: %u loaded (%u run, %u stopped by a limit), %u rejected with a "
+               "line", variants, loaded, ran, limited, variants - loaded);
   cr_expect_gt (loaded, variants / 50, "mutations too destructive to test the loaded path");
   cr_expect_lt (loaded, variants, "mutations never produced an error");
 }

@@ -1093,7 +1093,7 @@ Test (world, applying_the_steps_choices_replays_the_run)
 
 static void
 silence (const char *behaviour, const ProtoCtx *ctx, const void *state, ProtoOutbox *out,
-         Pcg32 *rng, void *user_data)
+         Pcg32 *rng, GByteArray *memory, void *user_data)
 {
   if (strcmp (behaviour, "silent") == 0)
     g_array_set_size (out->msgs, 0);

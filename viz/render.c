@@ -4,7 +4,9 @@
 #include <gvc.h>
 #include <math.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "viz/spacetime.h"
 
@@ -144,9 +146,28 @@ viz_render_file (const char *dot, const char *format, const char *file,
   gsize len = 0;
   if (!viz_render_data (dot, format, max_png_px, scaled, &data, &len, error))
     return FALSE;
+  return viz_write_file (file, data, len, error);
+}
+
+gboolean
+viz_write_file (const char *target, const char *data, gsize len, GError **error)
+{
+  struct stat st;
+  if (stat (target, &st) == 0 && !S_ISREG (st.st_mode)) {
+    FILE *f = fopen (target, "w");
+    gboolean ok = f != NULL && fwrite (data, 1, len, f) == len;
+    int e = errno;
+    if (f != NULL && fclose (f) != 0 && ok) {
+      ok = FALSE;
+      e = errno;
+    }
+    if (!ok)
+      g_set_error (error, VIZ_ERROR, VIZ_ERROR_IO, "cannot write %s: %s", target, g_strerror (e));
+    return ok;
+  }
   GError *e = NULL;
-  if (!g_file_set_contents (file, data, (gssize) len, &e)) {
-    g_set_error (error, VIZ_ERROR, VIZ_ERROR_IO, "cannot write %s: %s", file, e->message);
+  if (!g_file_set_contents (target, data, (gssize) len, &e)) {
+    g_set_error (error, VIZ_ERROR, VIZ_ERROR_IO, "cannot write %s: %s", target, e->message);
     g_error_free (e);
     return FALSE;
   }

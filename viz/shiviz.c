@@ -48,6 +48,16 @@ viz_shiviz_log (const VizModel *m, const VizSpacetimeOptions *opt, GError **erro
   for (guint i = 0; i < ne; i++)
     if (sel.drawn[i] && viz_model_event (m, i)->process < 0)
       sel.drawn[i] = FALSE;
+  /* One clock of np entries per event, and one per process: refuse what
+   * would not fit in 1 GiB rather than abort on the allocation. */
+  if (np > 0 && ((gsize) ne + np) > ((gsize) 1 << 28) / np) {
+    viz_selection_clear (&sel);
+    g_set_error (error, VIZ_ERROR, VIZ_ERROR_INPUT,
+                 "the ShiViz log of %u events on %u lanes needs more than 1 GiB of vector "
+                 "clocks; draw a window (--from/--to, --max-events) or fewer lanes (--nodes)",
+                 ne, np);
+    return NULL;
+  }
   g_autofree uint32_t *vc = viz_model_vector_clocks (m, sel.drawn);
   g_auto (GStrv) hosts = g_new0 (char *, np + 1);
   for (guint p = 0; p < np; p++)

@@ -617,14 +617,18 @@ axis_y (const Draw *d)
   return -LANE_GAP * 0.6;
 }
 
+/* 1, 2 or 5 times a power of ten, at least raw; times span up to the
+ * whole int64 range, so the step saturates instead of overflowing. */
 static int64_t
 nice_step (double raw)
 {
   int64_t step = 1;
-  while (step < raw) {
-    if (step * 2 >= raw)
+  while ((double) step < raw) {
+    if (step > G_MAXINT64 / 10)
+      return G_MAXINT64;
+    if ((double) (step * 2) >= raw)
       return step * 2;
-    if (step * 5 >= raw)
+    if ((double) (step * 5) >= raw)
       return step * 5;
     step *= 10;
   }
@@ -676,13 +680,19 @@ write_axis (Draw *d)
     const Segment *s = &g_array_index (d->segments, Segment, k);
     g_autofree char *first = axis_label (d, s->t);
     tick (d, &n, s->x, first);
-    int64_t t = (s->t / step + 1) * step;
-    for (; t <= s->t_end; t += step) {
-      double x = s->x + (double) (t - s->t) * d->scale;
-      if (x - s->x < 55)
-        continue;
-      g_autofree char *text = axis_label (d, t);
-      tick (d, &n, x, text);
+    /* The first multiple of step after s->t, then every step up to t_end;
+     * every sum is checked, as times may reach INT64_MAX. */
+    int64_t t;
+    if (__builtin_mul_overflow (s->t / step + 1, step, &t))
+      continue;
+    for (; t <= s->t_end; ) {
+      double x = s->x + ((double) t - (double) s->t) * d->scale;
+      if (x - s->x >= 55) {
+        g_autofree char *text = axis_label (d, t);
+        tick (d, &n, x, text);
+      }
+      if (__builtin_add_overflow (t, step, &t))
+        break;
     }
   }
   for (guint k = 0; k < d->breaks->len; k++) {

@@ -422,4 +422,6 @@ const ProtoVTable proto_pb = {
   .format_state = pb_format_state,
   .client_state_size = sizeof (PbClient),
   .client_step = pb_client_step,
+  .invariant_names = (const char *const[]) { "apply-order", "one-primary-per-epoch",
+                                             "replicas-agree", NULL },
 };

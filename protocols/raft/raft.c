@@ -294,4 +294,7 @@ const ProtoVTable proto_raft = {
   .format_state = raft_format_state,
   .client_state_size = sizeof (RaftClient),
   .client_step = raft_client_step,
+  .invariant_names = (const char *const[]) { "election-safety", "leader-append-only",
+                                             "leader-completeness", "state-machine-safety",
+                                             "log-matching", NULL },
 };

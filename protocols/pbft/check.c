@@ -1,0 +1,106 @@
+/* check.c: PBFT's safety properties, checked across the correct replicas
+ * after every step, with ghost state that remembers every view.
+ *
+ * 4.2 / Theorem (safety): "the algorithm ... ensures that non-faulty
+ * replicas agree on the sequence numbers of requests that commit locally",
+ * and the service "satisfies linearizability".  The invariants:
+ *   agreement: correct replicas never commit-local different requests at
+ *     one sequence number, in any views;
+ *   total-order: correct replicas execute requests in one order (the hash
+ *     chain of what each executed agrees at every sequence number);
+ *   client-result: a client never accepts a result that no correct replica
+ *     produced (check_client).
+ * Byzantine replicas (ctx.is_faulty) are left out: their state says
+ * nothing about what they told others. */
+#include "protocols/pbft/pbft.h"
+
+static void
+record_produced (PbftGhost *g, const PbftNode *node)
+{
+  for (int c = 0; c < PBFT_MAX_CLIENTS; c++) {
+    const PbftSession *s = &node->machine.sessions[c];
+    if (s->t == 0)
+      continue;
+    __typeof__ (g->produced[0][0]) *ring = g->produced[c];
+    gboolean seen = FALSE;
+    for (int k = 0; k < PBFT_GHOST_REPLIES && !seen; k++)
+      seen = ring[k].t == s->t && ring[k].is_ok == s->is_ok && ring[k].has_value == s->has_value
+             && ring[k].value == s->value;
+    if (seen)
+      continue;
+    for (int k = PBFT_GHOST_REPLIES - 1; k > 0; k--)
+      ring[k] = ring[k - 1];
+    ring[0].t = s->t;
+    ring[0].is_ok = s->is_ok;
+    ring[0].has_value = s->has_value;
+    ring[0].value = s->value;
+  }
+}
+
+gboolean
+pbft_check (void *ghost, const void *const *states, const gboolean *is_up,
+            const ProtoCtx *ctxs, int n_nodes, GString *why)
+{
+  PbftGhost *g = ghost;
+  (void) is_up;
+  for (int i = 0; i < n_nodes; i++) {
+    if (ctxs[i].is_faulty)
+      continue;
+    const PbftNode *node = states[i];
+    for (int k = 0; k < PBFT_LOG_CAP; k++) {
+      const PbftSlot *s = &node->log[k];
+      if (s->seq == 0 || !s->is_committed)
+        continue;
+      __typeof__ (g->committed[0]) *c = &g->committed[s->seq % PBFT_GHOST_SEQS];
+      if (c->seq == s->seq && c->digest != s->digest) {
+        g_string_append_printf (why, "agreement: n%d committed %016" G_GINT64_MODIFIER "x and n%d "
+                                "committed %016" G_GINT64_MODIFIER "x at sequence number %"
+                                G_GUINT64_FORMAT, c->node + 1, c->digest, i + 1, s->digest,
+                                s->seq);
+        return FALSE;
+      }
+      if (c->seq != s->seq) {
+        c->seq = s->seq;
+        c->digest = s->digest;
+        c->node = i;
+      }
+    }
+    if (node->last_exec > 0) {
+      __typeof__ (g->executed[0]) *e = &g->executed[node->last_exec % PBFT_GHOST_SEQS];
+      if (e->seq == node->last_exec && e->chain != node->machine.exec_chain) {
+        g_string_append_printf (why, "total-order: n%d and n%d executed different requests up "
+                                "to sequence number %" G_GUINT64_FORMAT, e->node + 1, i + 1,
+                                node->last_exec);
+        return FALSE;
+      }
+      if (e->seq != node->last_exec) {
+        e->seq = node->last_exec;
+        e->chain = node->machine.exec_chain;
+        e->node = i;
+      }
+    }
+    record_produced (g, node);
+  }
+  return TRUE;
+}
+
+gboolean
+pbft_check_client (void *ghost, const void *cstate, const ProtoCtx *ctx, GString *why)
+{
+  const PbftGhost *g = ghost;
+  const PbftClient *c = cstate;
+  if (!c->has_accepted || c->op.client >= PBFT_MAX_CLIENTS)
+    return TRUE;
+  const __typeof__ (g->produced[0][0]) *ring = g->produced[c->op.client];
+  for (int k = 0; k < PBFT_GHOST_REPLIES; k++)
+    if (ring[k].t == c->accepted_t && ring[k].is_ok == c->accepted_is_ok
+        && ring[k].has_value == c->accepted_has_value
+        && (!c->accepted_has_value || ring[k].value == c->accepted_value))
+      return TRUE;
+  g_string_append_printf (why, "client-result: c%d accepted %s%s%" G_GINT64_FORMAT " for its "
+                          "request %u, which no correct replica produced",
+                          ctx->self - ctx->n_nodes + 1, c->accepted_is_ok ? "ok " : "fail ",
+                          c->accepted_has_value ? "" : "nil ", c->accepted_value,
+                          c->accepted_t);
+  return FALSE;
+}

@@ -1,0 +1,46 @@
+/* replica_on_view_change.c: a VIEW-CHANGE message from another replica. */
+#include "protocols/pbft/pbft.h"
+
+#include <string.h>
+
+/* Each replica keeps the latest view-change message of every replica (the
+ * new primary to decide, backups to check the new primary's decision).
+ *
+ * 4.5.2 (liveness): "if a replica receives a set of f+1 valid view-change
+ * messages from other replicas for views greater than its current view, it
+ * sends a view-change message for the smallest view in the set, even if its
+ * timer has not expired". */
+void
+pbft_replica_on_view_change (PbftNode *node, const ProtoCtx *ctx, int from,
+                             const PbftViewChange *m, int64_t now_us, ProtoOutbox *out)
+{
+  if (m->head.view < node->view || m->head.view < node->vcs[from].head.view
+      || m->head.view == 0)
+    return;
+  node->vcs[from] = *m;
+  uint8_t *buf = g_malloc (sizeof (PbftViewChange));
+  size_t len = pbft_view_change_wire (m, buf, sizeof (PbftViewChange));
+  node->vc_digest[from] = pbft_bytes_digest (buf, len);
+  g_free (buf);
+
+  int ahead = 0;
+  uint64_t smallest = UINT64_MAX;
+  for (int j = 0; j < ctx->n_nodes; j++)
+    if (j != ctx->self && node->vc_digest[j] != 0
+        && node->vcs[j].head.view > node->view) {
+      ahead++;
+      smallest = MIN (smallest, node->vcs[j].head.view);
+    }
+  if (ahead >= pbft_f (ctx->n_nodes) + 1) {
+    proto_outbox_mark (out, "view-change-joined");
+    pbft_view_change_start (node, ctx, smallest, now_us, out);
+    return;
+  }
+  if (!node->is_view_changing || m->head.view != node->view)
+    return;
+  if (pbft_primary (node->view, ctx->n_nodes) == ctx->self)
+    pbft_new_view_try (node, ctx, now_us, out);
+  else if (node->has_new_view && node->new_view.head.view == node->view)
+    pbft_backup_on_new_view (node, ctx, pbft_primary (node->view, ctx->n_nodes),
+                             &node->new_view, now_us, out);
+}

@@ -1,0 +1,146 @@
+/* format.c: messages and node state as text for traces and diagrams, and
+ * the state digest. */
+#include "protocols/quorum/quorum.h"
+
+#include <string.h>
+
+/* Messages do not say whether the cluster uses version vectors: a cell with
+ * siblings is shown as siblings, any other as a timestamped value. */
+static void
+cell_text (const QuorumCell *cell, GString *out)
+{
+  quorum_cell_format (cell, cell->n_siblings > 0, out);
+}
+
+void
+quorum_format_msg (const void *msg, size_t len, GString *out)
+{
+  if (len == 0) {
+    g_string_append (out, "?");
+    return;
+  }
+  switch (((const uint8_t *) msg)[0]) {
+  case QUORUM_MSG_CLIENT_REQUEST: {
+    QuorumClientRequest m;
+    if (len != sizeof m)
+      break;
+    memcpy (&m, msg, sizeof m);
+    if (m.kind == QUORUM_OP_WRITE)
+      g_string_append_printf (out, "Write k%d=%" G_GINT64_FORMAT " #%u", m.key, m.value, m.seq);
+    else
+      g_string_append_printf (out, "%s k%d #%u", m.kind == QUORUM_OP_FETCH ? "Fetch" : "Read",
+                              m.key, m.seq);
+    return;
+  }
+  case QUORUM_MSG_CLIENT_REPLY: {
+    QuorumClientReply m;
+    if (len != sizeof m)
+      break;
+    memcpy (&m, msg, sizeof m);
+    g_string_append_printf (out, "Reply #%u", m.seq);
+    for (int k = 0; k < m.n_values && k < QUORUM_MAX_SIBLINGS; k++)
+      g_string_append_printf (out, "%s%" G_GINT64_FORMAT, k == 0 ? " " : "|", m.values[k]);
+    return;
+  }
+  case QUORUM_MSG_PUT: {
+    QuorumPut m;
+    if (len != sizeof m)
+      break;
+    memcpy (&m, msg, sizeof m);
+    g_string_append_printf (out, "%s k%d ", m.tag == 0 ? "Repair" : "Put", m.key);
+    cell_text (&m.cell, out);
+    if (m.hint_for >= 0)
+      g_string_append_printf (out, " hint for n%d", m.hint_for + 1);
+    return;
+  }
+  case QUORUM_MSG_PUT_ACK: {
+    QuorumPutAck m;
+    if (len != sizeof m)
+      break;
+    memcpy (&m, msg, sizeof m);
+    g_string_append_printf (out, "PutAck k%d", m.key);
+    return;
+  }
+  case QUORUM_MSG_GET: {
+    QuorumGet m;
+    if (len != sizeof m)
+      break;
+    memcpy (&m, msg, sizeof m);
+    g_string_append_printf (out, "Get k%d", m.key);
+    return;
+  }
+  case QUORUM_MSG_GET_REPLY: {
+    QuorumGetReply m;
+    if (len != sizeof m)
+      break;
+    memcpy (&m, msg, sizeof m);
+    g_string_append_printf (out, "GetReply k%d ", m.key);
+    cell_text (&m.cell, out);
+    return;
+  }
+  case QUORUM_MSG_HANDOFF: {
+    QuorumHandoff m;
+    if (len != sizeof m)
+      break;
+    memcpy (&m, msg, sizeof m);
+    g_string_append_printf (out, "Handoff k%d ", m.key);
+    cell_text (&m.cell, out);
+    return;
+  }
+  case QUORUM_MSG_HANDOFF_ACK: {
+    QuorumHandoffAck m;
+    if (len != sizeof m)
+      break;
+    memcpy (&m, msg, sizeof m);
+    g_string_append_printf (out, "HandoffAck k%d", m.key);
+    return;
+  }
+  case QUORUM_MSG_AE_DIGEST:
+    g_string_append (out, "AeDigest");
+    return;
+  case QUORUM_MSG_AE_PUSH: {
+    QuorumAePush m;
+    if (len != sizeof m)
+      break;
+    memcpy (&m, msg, sizeof m);
+    g_string_append_printf (out, "AePush k%d ", m.key);
+    cell_text (&m.cell, out);
+    return;
+  }
+  default:
+    break;
+  }
+  g_string_append (out, "?");
+}
+
+void
+quorum_format_state (const void *state, const ProtoCtx *ctx, GString *out)
+{
+  const QuorumNode *node = state;
+  gboolean is_vv = quorum_cell_is_vv (ctx);
+  gboolean any = FALSE;
+  for (int k = 0; k < QUORUM_MAX_KEYS; k++) {
+    const QuorumCell *c = &node->persist.store[k];
+    if (!c->has_value)
+      continue;
+    g_string_append_printf (out, "%sk%d=", any ? " " : "", k);
+    quorum_cell_format (c, is_vv, out);
+    any = TRUE;
+  }
+  if (!any)
+    g_string_append (out, "empty");
+  if (node->persist.n_hints > 0)
+    g_string_append_printf (out, " hints=%u", node->persist.n_hints);
+}
+
+uint64_t
+quorum_digest (const void *state, const ProtoCtx *ctx)
+{
+  /* FNV-1a over the whole node: it is flat and every write to it starts
+   * from zeroed memory, so equal states have equal bytes. */
+  uint64_t h = 0xcbf29ce484222325ull;
+  const uint8_t *p = state;
+  for (size_t i = 0; i < sizeof (QuorumNode); i++)
+    h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}

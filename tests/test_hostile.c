@@ -1,0 +1,392 @@
+/* test_hostile.c: inputs written to break dsim must give a clear error, a
+ * bounded run, or the right answer; never a crash, a hang, unbounded memory
+ * or a wrong verdict.  One test per class of hostile input (the files are
+ * under tests/data/{traces,scenarios}/hostile/); the mutation fuzzers
+ * (test_history_fuzz.c, test_scenario_fuzz.c, test_cli_fuzz.c) look for
+ * their siblings.  Tests that guard against a hang time themselves with
+ * the monotonic clock; meson's timeout is the backstop. */
+#include <criterion/criterion.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "sim/scenario.h"
+#include "sim/trace_viz.h"
+#include "sim/world.h"
+#include "tests/support.h"
+#include "viz/shiviz.h"
+#include "viz/spacetime.h"
+
+typedef struct {
+  int rc;
+  char *out, *err;
+} Run;
+
+static Run
+dsim (const char *const *args)
+{
+  Run r = { 0 };
+  r.rc = test_run_dsim (args, &r.out, &r.err);
+  return r;
+}
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+/* ---- traces ---------------------------------------------------------------*/
+
+/* 200,000 '[' overflowed the JSON parser's stack; depth is bounded first. */
+Test (hostile, trace_nesting_is_bounded)
+{
+  g_autofree char *path = test_source_path ("tests/data/traces/hostile/deep-nesting.jsonl");
+  Run r = dsim ((const char *[]) { "trace", path, "-o", "/dev/null", NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect (strstr (r.err, "deep-nesting.jsonl:2: column 76: arrays and objects nested more "
+                            "than 32 deep") != NULL, "%s", r.err);
+  run_clear (&r);
+  g_autoptr (GString) deep = g_string_new ("{\"kind\":\"meta\",\"nodes\":[\"n1\"]}\n");
+  for (int k = 0; k < 200000; k++)
+    g_string_append_c (deep, '[');
+  GError *error = NULL;
+  VizModel *m = sim_trace_viz_load_data ("deep.jsonl", deep->str, deep->len, &error);
+  cr_expect_null (m);
+  cr_expect (error != NULL && g_str_has_prefix (error->message, "deep.jsonl:2: column 33: "),
+             "%s", error ? error->message : "");
+  g_clear_error (&error);
+}
+
+/* 110,000 names on the meta line asked for 48 GB of vector clocks. */
+Test (hostile, trace_lane_count_is_bounded)
+{
+  g_autoptr (GString) t = g_string_new ("{\"kind\":\"meta\",\"protocol\":\"pb\",\"nodes\":[");
+  for (int k = 0; k <= SIM_TRACE_MAX_PROCESSES; k++)
+    g_string_append_printf (t, "%s\"n%d\"", k > 0 ? "," : "", k + 1);
+  g_string_append (t, "]}\n{\"time\":0,\"node\":\"n1\",\"kind\":\"start\"}\n");
+  GError *error = NULL;
+  VizModel *m = sim_trace_viz_load_data ("wide.jsonl", t->str, t->len, &error);
+  cr_expect_null (m);
+  cr_expect (error != NULL && strstr (error->message, "wide.jsonl:1: meta line: more than 4096 "
+                                                      "nodes and clients") != NULL,
+             "%s", error ? error->message : "");
+  g_clear_error (&error);
+
+  /* Within the lane limit, the ShiViz export refuses what its clocks would
+   * not fit in, instead of aborting on the allocation. */
+  g_autoptr (GString) w = g_string_new ("{\"kind\":\"meta\",\"protocol\":\"pb\",\"nodes\":[");
+  for (int k = 0; k < 4000; k++)
+    g_string_append_printf (w, "%s\"n%d\"", k > 0 ? "," : "", k + 1);
+  g_string_append (w, "]}\n");
+  for (int k = 0; k < 70000; k++)
+    g_string_append_printf (w, "{\"time\":%d,\"node\":\"n%d\",\"kind\":\"note\"}\n", k,
+                            k % 4000 + 1);
+  g_autoptr (VizModel) big = sim_trace_viz_load_data ("big.jsonl", w->str, w->len, &error);
+  cr_assert_not_null (big, "%s", error ? error->message : "");
+  VizSpacetimeOptions opt;
+  viz_spacetime_options_init (&opt);
+  char *log = viz_shiviz_log (big, &opt, &error);
+  cr_expect_null (log);
+  cr_expect (error != NULL && strstr (error->message, "needs more than 1 GiB of vector clocks"),
+             "%s", error ? error->message : "");
+  g_free (log);
+  g_clear_error (&error);
+}
+
+/* Times 0 and INT64_MAX overflowed the axis arithmetic, which then looped. */
+Test (hostile, trace_times_up_to_int64_max)
+{
+  g_autofree char *path = test_source_path ("tests/data/traces/hostile/int64-max-time.jsonl");
+  static const char *const formats[] = { "svg", "dot", "shiviz" };
+  for (guint k = 0; k < G_N_ELEMENTS (formats); k++)
+    for (int logical = 0; logical < 2; logical++) {
+      Run r = dsim ((const char *[]) { "trace", path, "-o", "-", "--format", formats[k],
+                                       "--time", logical ? "logical" : "virtual", NULL });
+      cr_expect_eq (r.rc, 0, "%s: %s", formats[k], r.err);
+      cr_expect_lt (strlen (r.out), 1 << 20, "%s: a bounded output", formats[k]);
+      run_clear (&r);
+    }
+}
+
+Test (hostile, trace_must_be_a_regular_file)
+{
+  Run r = dsim ((const char *[]) { "trace", "/dev/zero", "-o", "/dev/null", NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect_str_eq (r.err, "dsim: cannot read /dev/zero: not a regular file (a FIFO, a device "
+                           "or a directory); the trace must be a file\n");
+  run_clear (&r);
+}
+
+/* ---- dsim run --------------------------------------------------------------*/
+
+static const char flood_scn[] =
+  "[scenario]\nname = flood\nduration = 24h\n"
+  "[cluster]\nprotocol = pb\nnodes = 1\n"
+  "[network]\nlatency = 1us\n"
+  "[workload]\nclients = 128\nthink = 0s\n";
+
+static char *
+write_temp (const char *dir, const char *name, const char *text)
+{
+  char *path = g_build_filename (dir, name, NULL);
+  cr_assert (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+/* A run that grows without bound stops at its memory cap, unknown, exit 3. */
+Test (hostile, run_memory_cap_ends_unknown)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *scn = write_temp (tmp, "flood.scn", flood_scn);
+  Run r = dsim ((const char *[]) { "run", scn, "--max-memory", "64M", NULL });
+  cr_expect_eq (r.rc, 3, "%s%s", r.out, r.err);
+  cr_expect (strstr (r.out, "limit        STOPPED: the memory limit (67108864 bytes) was "
+                            "reached") != NULL, "%s", r.out);
+  cr_expect (strstr (r.out, "not checked") != NULL, "%s", r.out);
+  cr_expect (strstr (r.out, "outcome      unknown\n") != NULL, "%s", r.out);
+  run_clear (&r);
+  /* Counted, not measured: the same run stops at the same event. */
+  Run again = dsim ((const char *[]) { "run", scn, "--max-memory", "64M", NULL });
+  Run first = dsim ((const char *[]) { "run", scn, "--max-memory", "64M", NULL });
+  cr_expect_str_eq (again.out, first.out);
+  run_clear (&again);
+  run_clear (&first);
+  g_unlink (scn);
+  g_rmdir (tmp);
+}
+
+/* The scenarios of the issue that ran for hours or years end through the
+ * event limit, with the reason. */
+Test (hostile, run_event_limit_ends_unknown)
+{
+  static const struct {
+    const char *name, *text;
+  } cases[] = {
+    { "zero-latency.scn", "[cluster]\nprotocol = pb\nnodes = 3\n[network]\nlatency = 0\n"
+                          "[workload]\nclients = 4\nthink = 0s\n" },
+    { "tokens.scn", "[scenario]\nduration = 24h\n[cluster]\nprotocol = null\nnodes = 5\n"
+                    "[null]\ntokens = 1000000\n" },
+    { "duplicate.scn", "[scenario]\nduration = 24h\n[cluster]\nprotocol = pb\nnodes = 3\n"
+                       "[network]\nduplicate = 1\n[workload]\nclients = 2\n" },
+    { "bandwidth.scn", "[scenario]\nduration = 24h\n[cluster]\nprotocol = pb\nnodes = 16\n"
+                       "[network]\nbandwidth = 1B/s\n[workload]\nclients = 8\n" },
+  };
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
+    g_autofree char *scn = write_temp (tmp, cases[k].name, cases[k].text);
+    gint64 t0 = g_get_monotonic_time ();
+    Run r = dsim ((const char *[]) { "run", scn, "--max-events", "300000", "--max-memory",
+                                     "256M", NULL });
+    double secs = (double) (g_get_monotonic_time () - t0) / 1e6;
+    cr_expect_eq (r.rc, 3, "%s: %s%s", cases[k].name, r.out, r.err);
+    cr_expect (strstr (r.out, "limit        STOPPED: the ") != NULL, "%s: %s", cases[k].name,
+               r.out);
+    cr_expect_lt (secs, 60.0, "%s took %.1f s", cases[k].name, secs);
+    run_clear (&r);
+    g_unlink (scn);
+  }
+  g_rmdir (tmp);
+}
+
+/* Zero latency and no think time: virtual time stops; the no-progress
+ * guard ends the run after a million events at one instant (it took ten
+ * million, 38 s and 1.1 GB). */
+Test (hostile, run_without_time_ends_quickly)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *scn = write_temp (tmp, "zero.scn", "[cluster]\nprotocol = pb\nnodes = 3\n"
+                                     "[network]\nlatency = 0\n[workload]\nclients = 4\n"
+                                     "think = 0s\n");
+  gint64 t0 = g_get_monotonic_time ();
+  Run r = dsim ((const char *[]) { "run", scn, NULL });
+  double secs = (double) (g_get_monotonic_time () - t0) / 1e6;
+  cr_expect (strstr (r.out, "no-progress: 1000000 events at virtual time") != NULL, "%s",
+             r.out);
+  cr_expect_lt (secs, 60.0, "took %.1f s", secs);
+  run_clear (&r);
+  g_unlink (scn);
+  g_rmdir (tmp);
+}
+
+Test (hostile, run_limits_are_checked_arguments)
+{
+  static const struct {
+    const char *args[5];
+    const char *err;
+  } cases[] = {
+    { { "run", "x.scn", "--max-events", "0", NULL },
+      "dsim: run: --max-events: expected a positive number of events, got '0'\n" },
+    { { "run", "x.scn", "--max-events", "-5", NULL },
+      "dsim: run: --max-events: expected a positive number of events, got '-5'\n" },
+    { { "run", "x.scn", "--max-memory", "-1", NULL },
+      "dsim: run: --max-memory: expected a positive size such as 512M or 4G (at most "
+      "16777215T), got '-1'\n" },
+    { { "run", "x.scn", "--max-memory", "17179869185G", NULL },
+      "dsim: run: --max-memory: expected a positive size such as 512M or 4G (at most "
+      "16777215T), got '17179869185G'\n" },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
+    Run r = dsim (cases[k].args);
+    cr_expect_eq (r.rc, 2);
+    cr_expect_str_eq (r.err, cases[k].err);
+    run_clear (&r);
+  }
+}
+
+/* Clock drift near -100%: the local-to-virtual conversion stepped one
+ * microsecond at a time (16 s per 10 virtual seconds); now it searches. */
+Test (hostile, drift_near_minus_100_percent_is_fast)
+{
+  static const char text[] =
+    "[scenario]\nduration = 1h\n[cluster]\nprotocol = raft\nnodes = 3\n"
+    "[workload]\nclients = 1\nthink = 100ms\n"
+    "[faults]\nat 1s = skew n1 +0ms drift -999999ppm\nat 2s = skew n2 +5ms drift 1000000ppm\n";
+  GError *error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load_data ("drift.scn", text, sizeof text - 1, &error);
+  cr_assert_not_null (cfg, "%s", error ? error->message : "");
+  g_autoptr (SimWorld) w = sim_world_new (cfg, 1);
+  gint64 t0 = g_get_monotonic_time ();
+  sim_world_run (w);
+  double secs = (double) (g_get_monotonic_time () - t0) / 1e6;
+  cr_expect_lt (secs, 20.0, "an hour of virtual time took %.1f s", secs);
+  cr_expect_null (sim_world_invariant_failure (w));
+  cr_expect_eq (sim_world_stats (w)->now_us, 3600 * (int64_t) 1000000);
+  /* n1's clock barely moves: it gains about a microsecond per second. */
+  int64_t local = sim_world_node_local_time (w, 0);
+  cr_expect (local < 1000000 + 10000, "n1 reads %" G_GINT64_FORMAT, local);
+}
+
+/* More than 127 groups wrapped an int8 and left endpoints connected. */
+Test (hostile, partition_with_129_groups_cuts_everyone)
+{
+  g_autofree char *path = test_source_path ("tests/data/scenarios/hostile/partition-129-groups.scn");
+  Run r = dsim ((const char *[]) { "run", path, NULL });
+  cr_expect (strstr (r.out, "operations   invoked 256: ok 0, fail 0, info 256") != NULL,
+             "no client can reach a node: %s", r.out);
+  run_clear (&r);
+}
+
+Test (hostile, link_star_both_ways_is_one_pattern)
+{
+  g_autofree char *path = test_source_path ("tests/data/scenarios/hostile/link-star-both-ways.scn");
+  GError *error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load (path, &error);
+  cr_assert_not_null (cfg, "%s", error ? error->message : "");
+  cr_expect_eq (cfg->link_overrides->len, 1);
+}
+
+/* 80,000 [faults] lines took 35 s to parse: quadratic lookups.  Now a
+ * fraction of a second (a few seconds under ASan). */
+Test (hostile, many_fault_lines_parse_in_linear_time)
+{
+  g_autoptr (GString) t = g_string_new ("[scenario]\nduration = 24h\n[cluster]\nprotocol = pb\n"
+                                        "nodes = 3\n[faults]\n");
+  for (int k = 80000; k > 0; k--)
+    g_string_append_printf (t, "at %dus = crash n1\n", k);
+  g_string_append (t, "at 1s = crash n9\n");
+  GError *error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  SimConfig *cfg = sim_scenario_load_data ("many.scn", t->str, t->len, &error);
+  double secs = (double) (g_get_monotonic_time () - t0) / 1e6;
+  cr_expect_null (cfg);
+  cr_expect (error != NULL && g_str_has_prefix (error->message, "many.scn:80007: [faults] at 1s: "
+                                                "crash: expected a node (n1..n3), got 'n9'"),
+             "%s", error ? error->message : "");
+  cr_expect_lt (secs, 15.0, "80,000 lines took %.1f s", secs);
+  g_clear_error (&error);
+}
+
+Test (hostile, scenario_must_be_a_regular_file)
+{
+  Run r = dsim ((const char *[]) { "run", "/dev/zero", NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect_str_eq (r.err, "dsim: /dev/zero: cannot read the scenario: not a regular file (a "
+                           "FIFO, a device or a directory); the scenario must be a file\n");
+  run_clear (&r);
+}
+
+/* ---- outputs ---------------------------------------------------------------*/
+
+Test (hostile, outputs_that_fail_are_reported)
+{
+  g_autofree char *scn = test_source_path ("scenarios/pb/healthy.scn");
+  Run r = dsim ((const char *[]) { "run", scn, "--trace", "/dev/full", "-q", NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect_str_eq (r.err, "dsim: run: --trace: /dev/full: cannot write: No space left on "
+                           "device\n");
+  run_clear (&r);
+
+  /* An output that is a device is written in place, never replaced by a
+   * regular file (which an atomic rename would do, given the rights). */
+  g_autofree char *trace = test_source_path ("tests/data/traces/raft-small.jsonl");
+  r = dsim ((const char *[]) { "trace", trace, "-o", "/dev/full", NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect_str_eq (r.err, "dsim: trace: cannot write /dev/full: No space left on device\n");
+  cr_expect (g_file_test ("/dev/full", G_FILE_TEST_EXISTS)
+             && !g_file_test ("/dev/full", G_FILE_TEST_IS_REGULAR), "/dev/full is a device");
+  run_clear (&r);
+  r = dsim ((const char *[]) { "trace", trace, "-o", "/dev/null", NULL });
+  cr_expect_eq (r.rc, 0, "%s", r.err);
+  cr_expect_not (g_file_test ("/dev/null", G_FILE_TEST_IS_REGULAR), "/dev/null is a device");
+  run_clear (&r);
+
+  /* Two scenarios with one name would share DIR/NAME/: refused. */
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *sub = g_build_filename (tmp, "b", NULL);
+  g_mkdir (sub, 0700);
+  g_autofree char *a = write_temp (tmp, "x.scn", "[cluster]\nprotocol = pb\n");
+  g_autofree char *b = write_temp (sub, "x.scn", "[cluster]\nprotocol = pb\n");
+  g_autofree char *out = g_build_filename (tmp, "out", NULL);
+  r = dsim ((const char *[]) { "run", a, b, "--out", out, NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect (strstr (r.err, "would both be written to") != NULL, "%s", r.err);
+  cr_expect_not (g_file_test (out, G_FILE_TEST_EXISTS), "nothing ran");
+  run_clear (&r);
+
+  /* check --diagram to a path that cannot be written: the verdict and the
+   * summary are still printed, and the exit code says so. */
+  g_autofree char *hist = test_source_path ("tests/data/histories/failed-cas.edn");
+  r = dsim ((const char *[]) { "check", hist, "--diagram", "/nonexistent/dir/d.svg", NULL });
+  if (strstr (r.err, "not available") == NULL) {
+    cr_expect_eq (r.rc, 2, "%s", r.err);
+    cr_expect (strstr (r.out, "linearizable violation") != NULL, "%s", r.out);
+    cr_expect (strstr (r.out, "checked 1 history: 0 ok, 1 violation") != NULL, "%s", r.out);
+  }
+  run_clear (&r);
+  g_unlink (a);
+  g_unlink (b);
+  g_rmdir (sub);
+  g_rmdir (tmp);
+}
+
+/* --format json stays valid UTF-8 whatever the file is called, and bytes
+ * that are not UTF-8 inside a history are refused with their place. */
+Test (hostile, json_output_is_valid_utf8)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *one = test_source_path ("tests/data/histories/one-op.jsonl");
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  cr_assert (g_file_get_contents (one, &text, &len, NULL));
+  g_autofree char *odd = g_build_filename (tmp, "bad\xff.jsonl", NULL);
+  cr_assert (g_file_set_contents (odd, text, (gssize) len, NULL));
+  Run r = dsim ((const char *[]) { "check", "--format", "json", odd, NULL });
+  cr_expect_eq (r.rc, 0, "%s", r.err);
+  cr_expect (g_utf8_validate (r.out, -1, NULL), "%s", r.out);
+  cr_expect (strstr (r.out, "\"verdict\":\"ok\"") != NULL, "%s", r.out);
+  run_clear (&r);
+  g_autofree char *kw = write_temp (tmp, "kw.edn",
+                                    "{:process 0, :type :invoke, :f :write, :value :k\xff}\n");
+  r = dsim ((const char *[]) { "check", "--format", "json", kw, NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect (g_utf8_validate (r.out, -1, NULL), "%s", r.out);
+  cr_expect (strstr (r.err, "kw.edn:1:47: expected a symbol or keyword of UTF-8 text, found "
+                            "bytes that are not UTF-8") != NULL, "%s", r.err);
+  run_clear (&r);
+  g_unlink (odd);
+  g_unlink (kw);
+  g_rmdir (tmp);
+}

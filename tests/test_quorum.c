@@ -1,0 +1,694 @@
+/* test_quorum.c: the quorum protocol's parts, driven directly: the ring,
+ * version cells (siblings and their merge), message handlers and the
+ * invariants.  Whole runs are in test_quorum_world.c. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "protocols/quorum/quorum.h"
+
+/* ---- Ring ----------------------------------------------------------------*/
+
+Test (quorum_ring, shares_of_256_vnodes_on_5_nodes_within_10_percent)
+{
+  double shares[PROTO_MAX_NODES];
+  quorum_ring_shares (5, 256, shares);
+  double total = 0;
+  for (int i = 0; i < 5; i++) {
+    cr_log_info ("n%d owns %.4f of the ring", i + 1, shares[i]);
+    cr_expect (shares[i] >= 0.2 * 0.9 && shares[i] <= 0.2 * 1.1,
+               "n%d owns %.4f of the ring, not within 10%% of 0.2", i + 1, shares[i]);
+    total += shares[i];
+  }
+  cr_expect (total > 0.999999 && total < 1.000001, "shares add up to %f", total);
+}
+
+Test (quorum_ring, few_vnodes_spread_worse_than_many)
+{
+  /* The reason for virtual nodes (Dynamo 4.2): with one point per node the
+   * shares are far apart. */
+  double one[PROTO_MAX_NODES], many[PROTO_MAX_NODES];
+  quorum_ring_shares (5, 1, one);
+  quorum_ring_shares (5, 256, many);
+  double lo1 = 1, hi1 = 0, lo = 1, hi = 0;
+  for (int i = 0; i < 5; i++) {
+    lo1 = MIN (lo1, one[i]), hi1 = MAX (hi1, one[i]);
+    lo = MIN (lo, many[i]), hi = MAX (hi, many[i]);
+  }
+  cr_expect_gt (hi1 - lo1, hi - lo);
+}
+
+Test (quorum_ring, preference_lists_hold_distinct_nodes)
+{
+  for (int n_nodes = 1; n_nodes <= PROTO_MAX_NODES; n_nodes++)
+    for (int vnodes = 1; vnodes <= 64; vnodes *= 4) {
+      uint32_t first_nodes = 0;
+      for (int key = 0; key < QUORUM_MAX_KEYS; key++) {
+        uint8_t order[PROTO_MAX_NODES];
+        quorum_ring_order (n_nodes, vnodes, key, order);
+        uint32_t seen = 0;
+        for (int k = 0; k < n_nodes; k++) {
+          cr_assert_lt (order[k], n_nodes);
+          cr_assert (!(seen & (1u << order[k])), "%d nodes, %d vnodes, key %d: n%d twice",
+                     n_nodes, vnodes, key, order[k] + 1);
+          seen |= 1u << order[k];
+        }
+        first_nodes |= 1u << order[0];
+      }
+      /* Keys do not all land on one node. */
+      if (n_nodes >= 3 && vnodes >= 16)
+        cr_expect_geq (__builtin_popcount (first_nodes), 3, "%d nodes: keys on %d nodes only",
+                       n_nodes, __builtin_popcount (first_nodes));
+    }
+}
+
+Test (quorum_ring, the_same_ring_everywhere)
+{
+  uint8_t a[PROTO_MAX_NODES], b[PROTO_MAX_NODES];
+  quorum_ring_order (5, 16, 3, a);
+  quorum_ring_order (5, 16, 3, b);
+  cr_assert_arr_eq (a, b, sizeof a);
+}
+
+/* ---- Cells ---------------------------------------------------------------*/
+
+static QuorumVV
+vv (uint32_t n1, uint32_t n2, uint32_t n3)
+{
+  QuorumVV v;
+  memset (&v, 0, sizeof v);
+  v.c[0] = n1, v.c[1] = n2, v.c[2] = n3;
+  return v;
+}
+
+static GString *
+fmt (const QuorumCell *c, gboolean is_vv)
+{
+  GString *s = g_string_new (NULL);
+  quorum_cell_format (c, is_vv, s);
+  return s;
+}
+
+Test (quorum_cell, concurrent_writes_become_siblings)
+{
+  QuorumCell c;
+  memset (&c, 0, sizeof c);
+  QuorumVV none = vv (0, 0, 0);
+  quorum_cell_add_write (&c, 10, 0, 1, &none, NULL);
+  quorum_cell_add_write (&c, 20, 1, 1, &none, NULL); /* did not see 10 */
+  g_autoptr (GString) s = fmt (&c, TRUE);
+  cr_expect_str_eq (s->str, "{10 n1:1 | 20 n2:1}");
+  int64_t values[QUORUM_MAX_SIBLINGS];
+  cr_expect_eq (quorum_cell_values (&c, TRUE, values), 2);
+}
+
+Test (quorum_cell, a_write_with_the_read_context_merges_the_siblings)
+{
+  QuorumCell c;
+  memset (&c, 0, sizeof c);
+  QuorumVV none = vv (0, 0, 0);
+  quorum_cell_add_write (&c, 10, 0, 1, &none, NULL);
+  quorum_cell_add_write (&c, 20, 1, 1, &none, NULL);
+  QuorumVV read;
+  quorum_cell_context (&c, &read);
+  cr_expect_eq (read.c[0], 1);
+  cr_expect_eq (read.c[1], 1);
+  quorum_cell_add_write (&c, 30, 2, 1, &read, NULL);
+  g_autoptr (GString) s = fmt (&c, TRUE);
+  cr_expect_str_eq (s->str, "{30 n3:1}");
+}
+
+Test (quorum_cell, one_coordinator_two_concurrent_writes_stay_siblings)
+{
+  /* Plain version vectors would let n1's second write (n1:2) replace its
+   * first (n1:1): same context, larger counter.  With dots they are
+   * concurrent, because neither context holds the other's dot. */
+  QuorumCell c;
+  memset (&c, 0, sizeof c);
+  QuorumVV none = vv (0, 0, 0);
+  quorum_cell_add_write (&c, 10, 0, 1, &none, NULL);
+  quorum_cell_add_write (&c, 20, 0, 2, &none, NULL);
+  cr_expect_eq (c.n_siblings, 2);
+}
+
+Test (quorum_cell, merge_keeps_what_the_other_does_not_cover)
+{
+  QuorumVV none = vv (0, 0, 0);
+  QuorumCell a, b, ab, ba;
+  memset (&a, 0, sizeof a);
+  memset (&b, 0, sizeof b);
+  quorum_cell_add_write (&a, 10, 0, 1, &none, NULL);   /* {10 n1:1} */
+  b = a;
+  QuorumVV seen = vv (1, 0, 0);
+  quorum_cell_add_write (&b, 11, 1, 1, &seen, NULL);   /* {11 n2:1}, replaced 10 */
+  quorum_cell_add_write (&a, 12, 2, 1, &none, NULL);   /* {10 n1:1 | 12 n3:1} */
+  ab = a;
+  cr_expect (quorum_cell_merge (&ab, &b, TRUE, NULL));
+  ba = b;
+  cr_expect (quorum_cell_merge (&ba, &a, TRUE, NULL));
+  g_autoptr (GString) s = fmt (&ab, TRUE);
+  cr_expect_str_eq (s->str, "{11 n2:1 | 12 n3:1}", "10 was replaced by 11; 12 is concurrent");
+  cr_expect_arr_eq (&ab, &ba, sizeof ab, "merge is commutative");
+  QuorumCell again = ab;
+  cr_expect_not (quorum_cell_merge (&again, &b, TRUE, NULL), "merge is idempotent");
+  cr_expect_arr_eq (&again, &ab, sizeof ab);
+  QuorumAcked w10 = { .dot = 1, .dot_node = 0 }, w12 = { .dot = 1, .dot_node = 2 };
+  cr_expect (quorum_cell_covers (&ab, &w10, TRUE), "10 is covered by its successor 11");
+  cr_expect (quorum_cell_covers (&ab, &w12, TRUE));
+  cr_expect_not (quorum_cell_covers (&b, &w12, TRUE));
+}
+
+Test (quorum_cell, lww_keeps_the_larger_timestamp_ties_by_node)
+{
+  QuorumCell c, older, tie;
+  memset (&c, 0, sizeof c);
+  c = (QuorumCell) { .ts = 100, .ts_node = 1, .value = 5, .has_value = 1 };
+  older = (QuorumCell) { .ts = 90, .ts_node = 2, .value = 6, .has_value = 1 };
+  tie = (QuorumCell) { .ts = 100, .ts_node = 2, .value = 7, .has_value = 1 };
+  cr_expect_not (quorum_cell_merge (&c, &older, FALSE, NULL), "an older write loses");
+  cr_expect_eq (c.value, 5);
+  cr_expect (quorum_cell_merge (&c, &tie, FALSE, NULL), "equal clocks: the larger node wins");
+  cr_expect_eq (c.value, 7);
+  QuorumCell empty;
+  memset (&empty, 0, sizeof empty);
+  cr_expect_not (quorum_cell_merge (&c, &empty, FALSE, NULL));
+}
+
+/* ---- Handlers ------------------------------------------------------------*/
+
+typedef struct {
+  QuorumConfig cfg;
+  QuorumNode *nodes;
+  ProtoCtx ctx[PROTO_MAX_NODES];
+  ProtoOutbox out;
+  int n_nodes;
+} Fixture;
+
+static Fixture *
+fixture_new (int n_nodes, void (*tweak) (QuorumConfig *))
+{
+  Fixture *f = g_new0 (Fixture, 1);
+  proto_config_defaults (&proto_quorum, &f->cfg);
+  if (tweak != NULL)
+    tweak (&f->cfg);
+  f->n_nodes = n_nodes;
+  f->nodes = g_new0 (QuorumNode, n_nodes);
+  proto_outbox_init (&f->out);
+  for (int i = 0; i < n_nodes; i++) {
+    f->ctx[i] = (ProtoCtx) { .self = i, .n_nodes = n_nodes, .n_clients = 2, .seed = 7 + i,
+                             .config = &f->cfg };
+    ProtoEvent ev = { .kind = PROTO_EV_START, .now_us = 0 };
+    proto_quorum.step (&f->nodes[i], &f->ctx[i], &ev, &f->out);
+    proto_outbox_reset (&f->out);
+  }
+  return f;
+}
+
+static void
+fixture_free (Fixture *f)
+{
+  proto_outbox_clear (&f->out);
+  g_free (f->nodes);
+  g_free (f);
+}
+
+/* Delivers msg to node `to` from `from`; the node's outbox is in f->out. */
+static void
+deliver (Fixture *f, int to, int from, const void *msg, size_t len, int64_t now_us)
+{
+  proto_outbox_reset (&f->out);
+  f->out.sync = FALSE;
+  ProtoEvent ev = { .kind = PROTO_EV_RECEIVE, .now_us = now_us, .from = from, .msg = msg,
+                    .msg_len = len };
+  proto_quorum.step (&f->nodes[to], &f->ctx[to], &ev, &f->out);
+}
+
+static const void *
+sent (const Fixture *f, guint i, int *to, size_t *len)
+{
+  cr_assert_lt (i, f->out.msgs->len);
+  const ProtoOutMsg *m = &g_array_index (f->out.msgs, ProtoOutMsg, i);
+  *to = m->to;
+  *len = m->len;
+  return f->out.bytes->data + m->offset;
+}
+
+static QuorumPut
+put_of (int key, int64_t ts, int ts_node, int64_t value, uint32_t tag, int hint_for)
+{
+  QuorumPut m;
+  memset (&m, 0, sizeof m);
+  m.type = QUORUM_MSG_PUT;
+  m.key = (uint8_t) key;
+  m.tag = tag;
+  m.hint_for = (int8_t) hint_for;
+  m.cell.ts = ts;
+  m.cell.ts_node = ts_node;
+  m.cell.value = value;
+  m.cell.has_value = 1;
+  return m;
+}
+
+Test (quorum_handlers, put_stores_syncs_then_acks)
+{
+  Fixture *f = fixture_new (3, NULL);
+  QuorumPut m = put_of (2, 100, 1, 42, 9, QUORUM_NOBODY);
+  deliver (f, 0, 1, &m, sizeof m, 200);
+  cr_expect_eq (f->nodes[0].persist.store[2].value, 42);
+  cr_expect (f->out.sync, "the ack promises durability: the store is synced first");
+  int to;
+  size_t len;
+  const QuorumPutAck *ack = sent (f, 0, &to, &len);
+  cr_expect_eq (to, 1);
+  cr_expect_eq (len, sizeof *ack);
+  cr_expect_eq (ack->type, QUORUM_MSG_PUT_ACK);
+  cr_expect_eq (ack->tag, 9);
+  /* An older version: kept out, still acknowledged (it is covered). */
+  QuorumPut old = put_of (2, 50, 2, 41, 10, QUORUM_NOBODY);
+  deliver (f, 0, 1, &old, sizeof old, 210);
+  cr_expect_eq (f->nodes[0].persist.store[2].value, 42);
+  cr_expect_eq (f->out.msgs->len, 1);
+  fixture_free (f);
+}
+
+Test (quorum_handlers, a_put_for_another_node_is_held_as_a_hint)
+{
+  Fixture *f = fixture_new (5, NULL);
+  QuorumPut m = put_of (1, 100, 1, 42, 3, 4);
+  deliver (f, 0, 1, &m, sizeof m, 200);
+  cr_expect_eq (f->nodes[0].persist.store[1].has_value, 0, "not in its own store");
+  cr_expect_eq (f->nodes[0].persist.n_hints, 1);
+  cr_expect_eq (f->nodes[0].persist.hints[0].owner, 4);
+  cr_expect (f->out.sync);
+  cr_expect_eq (f->out.msgs->len, 1, "acknowledged");
+  /* Handoff: the holder offers it to n5, which stores it and answers; the
+   * hint is then deleted. */
+  proto_outbox_reset (&f->out);
+  quorum_handoff_send (&f->nodes[0], &f->ctx[0], &f->out);
+  int to;
+  size_t len;
+  const QuorumHandoff *h = sent (f, 0, &to, &len);
+  cr_expect_eq (to, 4);
+  QuorumHandoff copy = *h;
+  deliver (f, 4, 0, &copy, sizeof copy, 300);
+  cr_expect_eq (f->nodes[4].persist.store[1].value, 42);
+  const QuorumHandoffAck *ack = sent (f, 0, &to, &len);
+  QuorumHandoffAck ack_copy = *ack;
+  deliver (f, 0, 4, &ack_copy, sizeof ack_copy, 310);
+  cr_expect_eq (f->nodes[0].persist.n_hints, 0);
+  fixture_free (f);
+}
+
+static void
+volatile_hints (QuorumConfig *cfg)
+{
+  cfg->hints = QUORUM_HINTS_VOLATILE;
+}
+
+Test (quorum_handlers, volatile_hints_are_gone_after_a_restart)
+{
+  Fixture *f = fixture_new (5, volatile_hints);
+  QuorumPut m = put_of (1, 100, 1, 42, 3, 4);
+  deliver (f, 0, 1, &m, sizeof m, 200);
+  cr_assert_eq (f->nodes[0].persist.n_hints, 1);
+  /* A crash keeps the persist region and zeroes the rest; then START. */
+  memset ((uint8_t *) &f->nodes[0] + sizeof (QuorumPersist), 0,
+          sizeof (QuorumNode) - sizeof (QuorumPersist));
+  proto_outbox_reset (&f->out);
+  ProtoEvent ev = { .kind = PROTO_EV_START, .now_us = 500 };
+  proto_quorum.step (&f->nodes[0], &f->ctx[0], &ev, &f->out);
+  cr_expect_eq (f->nodes[0].persist.n_hints, 0);
+  fixture_free (f);
+}
+
+Test (quorum_handlers, read_repair_merges_a_newer_version_stays)
+{
+  Fixture *f = fixture_new (3, NULL);
+  QuorumPut newer = put_of (0, 200, 1, 7, 5, QUORUM_NOBODY);
+  deliver (f, 0, 1, &newer, sizeof newer, 10);
+  QuorumPut repair = put_of (0, 100, 2, 6, 0, QUORUM_NOBODY);
+  deliver (f, 0, 2, &repair, sizeof repair, 20);
+  cr_expect_eq (f->nodes[0].persist.store[0].value, 7);
+  cr_expect_eq (f->out.msgs->len, 0, "a repair is not acknowledged");
+  fixture_free (f);
+}
+
+static void
+bug_repair_overwrites (QuorumConfig *cfg)
+{
+  cfg->bug = QUORUM_BUG_READ_REPAIR_OVERWRITES_NEWER;
+}
+
+Test (quorum_handlers, bug_read_repair_overwrites_newer)
+{
+  Fixture *f = fixture_new (3, bug_repair_overwrites);
+  QuorumPut newer = put_of (0, 200, 1, 7, 5, QUORUM_NOBODY);
+  deliver (f, 0, 1, &newer, sizeof newer, 10);
+  QuorumPut repair = put_of (0, 100, 2, 6, 0, QUORUM_NOBODY);
+  deliver (f, 0, 2, &repair, sizeof repair, 20);
+  cr_expect_eq (f->nodes[0].persist.store[0].value, 6, "the seeded bug replaced 7");
+  fixture_free (f);
+}
+
+Test (quorum_handlers, get_reports_store_and_hints)
+{
+  Fixture *f = fixture_new (5, NULL);
+  QuorumPut hinted = put_of (3, 100, 1, 42, 3, 4);
+  deliver (f, 0, 1, &hinted, sizeof hinted, 10);
+  QuorumGet g;
+  memset (&g, 0, sizeof g);
+  g.type = QUORUM_MSG_GET;
+  g.key = 3;
+  g.tag = 77;
+  deliver (f, 0, 2, &g, sizeof g, 20);
+  int to;
+  size_t len;
+  const QuorumGetReply *r = sent (f, 0, &to, &len);
+  cr_expect_eq (to, 2);
+  cr_expect_eq (r->tag, 77);
+  cr_expect_eq (r->cell.value, 42);
+  fixture_free (f);
+}
+
+/* A write at a coordinator that is a replica: it stores locally, sends the
+ * version to the other n - 1 replicas, and answers the client after w - 1
+ * of them acknowledge. */
+Test (quorum_handlers, write_coordinator_waits_for_w_acks)
+{
+  Fixture *f = fixture_new (3, NULL); /* n = 3, w = 2, lww */
+  QuorumClientRequest req;
+  memset (&req, 0, sizeof req);
+  req.type = QUORUM_MSG_CLIENT_REQUEST;
+  req.kind = QUORUM_OP_WRITE;
+  req.client = 0;
+  req.key = 0;
+  req.seq = 1;
+  req.value = 5;
+  deliver (f, 0, 3, &req, sizeof req, 1000);
+  cr_expect_eq (f->nodes[0].persist.store[0].value, 5, "stored at the coordinator");
+  cr_expect_eq (f->nodes[0].persist.store[0].ts, 1000, "stamped with its clock");
+  cr_assert_eq (f->out.msgs->len, 2, "a Put to each other replica");
+  int to;
+  size_t len;
+  const QuorumPut *p = sent (f, 0, &to, &len);
+  uint32_t tag = p->tag;
+  int replica = to;
+  cr_expect_neq (replica, 0);
+  QuorumPutAck ack;
+  memset (&ack, 0, sizeof ack);
+  ack.type = QUORUM_MSG_PUT_ACK;
+  ack.key = 0;
+  ack.tag = tag;
+  deliver (f, 0, replica, &ack, sizeof ack, 1100);
+  cr_assert_eq (f->out.msgs->len, 1, "w = 2 reached: the client is answered");
+  const QuorumClientReply *r = sent (f, 0, &to, &len);
+  cr_expect_eq (to, 3);
+  cr_expect_eq (r->type, QUORUM_MSG_CLIENT_REPLY);
+  cr_expect_eq (r->seq, 1);
+  cr_expect_eq (f->nodes[0].n_acked, 1, "shown to the no-lost-write invariant");
+  /* A duplicate ack changes nothing. */
+  deliver (f, 0, replica, &ack, sizeof ack, 1200);
+  cr_expect_eq (f->out.msgs->len, 0);
+  fixture_free (f);
+}
+
+/* ---- Invariants ----------------------------------------------------------*/
+
+Test (quorum_check, a_version_going_back_is_caught)
+{
+  Fixture *f = fixture_new (3, NULL);
+  QuorumGhost *ghost = g_new0 (QuorumGhost, 1);
+  const void *states[3] = { &f->nodes[0], &f->nodes[1], &f->nodes[2] };
+  gboolean up[3] = { TRUE, TRUE, TRUE };
+  g_autoptr (GString) why = g_string_new (NULL);
+  f->nodes[1].persist.store[0] = (QuorumCell) { .ts = 100, .value = 5, .has_value = 1 };
+  cr_assert (quorum_check (ghost, states, up, f->ctx, 3, why), "%s", why->str);
+  f->nodes[1].persist.store[0] = (QuorumCell) { .ts = 90, .value = 4, .has_value = 1 };
+  cr_expect_not (quorum_check (ghost, states, up, f->ctx, 3, why));
+  cr_expect (g_str_has_prefix (why->str, "version-monotonic: n2's version of key 0"), "%s",
+             why->str);
+  g_free (ghost);
+  fixture_free (f);
+}
+
+Test (quorum_check, an_acknowledged_write_on_too_few_nodes_is_caught)
+{
+  Fixture *f = fixture_new (3, NULL); /* w = 2 */
+  QuorumGhost *ghost = g_new0 (QuorumGhost, 1);
+  const void *states[3] = { &f->nodes[0], &f->nodes[1], &f->nodes[2] };
+  gboolean up[3] = { TRUE, TRUE, TRUE };
+  g_autoptr (GString) why = g_string_new (NULL);
+  QuorumCell v = { .ts = 100, .ts_node = 0, .value = 5, .has_value = 1 };
+  f->nodes[0].persist.store[0] = v;
+  f->nodes[1].persist.store[0] = v;
+  f->nodes[0].acked[0] = (QuorumAcked) { .ts = 100, .ts_node = 0, .value = 5, .seq = 1 };
+  f->nodes[0].n_acked = 1;
+  cr_assert (quorum_check (ghost, states, up, f->ctx, 3, why), "%s", why->str);
+  /* n2 forgets it (as a replica that acked before storing would). */
+  memset (&f->nodes[1].persist.store[0], 0, sizeof (QuorumCell));
+  memset (ghost->seen, 0, sizeof ghost->seen); /* look at no-lost-write alone */
+  cr_expect_not (quorum_check (ghost, states, up, f->ctx, 3, why));
+  cr_expect (strstr (why->str, "no-lost-write: c1's write of 5 to key 0") != NULL, "%s",
+             why->str);
+  cr_expect (strstr (why->str, "is now held by 1 (nodes: n1)") != NULL, "%s", why->str);
+  g_free (ghost);
+  fixture_free (f);
+}
+
+Test (quorum_check, a_dropped_sibling_is_caught)
+{
+  Fixture *f = fixture_new (3, NULL);
+  f->cfg.conflict = QUORUM_CONFLICT_VV;
+  QuorumGhost *ghost = g_new0 (QuorumGhost, 1);
+  const void *states[3] = { &f->nodes[0], &f->nodes[1], &f->nodes[2] };
+  gboolean up[3] = { TRUE, TRUE, TRUE };
+  g_autoptr (GString) why = g_string_new (NULL);
+  QuorumVV none = vv (0, 0, 0);
+  QuorumCell *c = &f->nodes[2].persist.store[1];
+  quorum_cell_add_write (c, 10, 0, 1, &none, NULL);
+  quorum_cell_add_write (c, 20, 1, 1, &none, NULL);
+  cr_assert (quorum_check (ghost, states, up, f->ctx, 3, why), "%s", why->str);
+  /* A write that saw only 10 replaces 10, keeps 20: fine. */
+  QuorumVV saw10 = vv (1, 0, 0);
+  quorum_cell_add_write (c, 30, 2, 1, &saw10, NULL);
+  cr_assert (quorum_check (ghost, states, up, f->ctx, 3, why), "%s", why->str);
+  /* Losing 20 without a write that saw it is not. */
+  QuorumCell only30;
+  memset (&only30, 0, sizeof only30);
+  quorum_cell_add_write (&only30, 30, 2, 1, &saw10, NULL);
+  *c = only30;
+  cr_expect_not (quorum_check (ghost, states, up, f->ctx, 3, why));
+  cr_expect (g_str_has_prefix (why->str, "siblings-survive: n3 dropped sibling 20"), "%s",
+             why->str);
+  g_free (ghost);
+  fixture_free (f);
+}
+
+static void
+sloppy (QuorumConfig *cfg)
+{
+  cfg->sloppy = TRUE;
+}
+
+/* Sloppy quorum: replicas silent for `fallback` are replaced by the next
+ * nodes on the ring, which get the write as a hint for the silent owner. */
+Test (quorum_handlers, a_silent_replica_is_replaced_by_the_next_node_on_the_ring)
+{
+  Fixture *f = fixture_new (5, sloppy);
+  int key = 0;
+  const uint8_t *ring = f->nodes[0].ring[key];
+  int coord = ring[0];
+  QuorumClientRequest req;
+  memset (&req, 0, sizeof req);
+  req.type = QUORUM_MSG_CLIENT_REQUEST;
+  req.kind = QUORUM_OP_WRITE;
+  req.key = (uint8_t) key;
+  req.seq = 1;
+  req.value = 9;
+  deliver (f, coord, 5, &req, sizeof req, 1000);
+  cr_assert_eq (f->out.msgs->len, 2, "Puts to the two other replicas");
+  int64_t deadline = f->out.deadline_us;
+  cr_expect_eq (deadline, 1000 + f->cfg.fallback_us);
+  /* Nobody answers: the timeout asks ring[3] and ring[4] to stand in. */
+  proto_outbox_reset (&f->out);
+  ProtoEvent ev = { .kind = PROTO_EV_TIMEOUT, .now_us = deadline };
+  proto_quorum.step (&f->nodes[coord], &f->ctx[coord], &ev, &f->out);
+  cr_assert_eq (f->out.msgs->len, 2);
+  for (guint i = 0; i < 2; i++) {
+    int to;
+    size_t len;
+    const QuorumPut *p = sent (f, i, &to, &len);
+    cr_expect_eq (to, ring[3 + i], "fallback %u goes to the ring's next node", i);
+    cr_expect_eq (p->hint_for, ring[1 + i], "as a hint for the silent owner");
+  }
+  fixture_free (f);
+}
+
+/* Anti-entropy: a peer pushes the keys whose digests differ, and the
+ * sender pushes back its merge; both end equal. */
+Test (quorum_handlers, anti_entropy_makes_two_replicas_equal)
+{
+  Fixture *f = fixture_new (3, NULL); /* n = 3: every node replicates every key */
+  f->nodes[0].persist.store[1] = (QuorumCell) { .ts = 10, .value = 1, .has_value = 1 };
+  f->nodes[1].persist.store[2] = (QuorumCell) { .ts = 20, .value = 2, .has_value = 1 };
+  QuorumAeDigest d;
+  memset (&d, 0, sizeof d);
+  d.type = QUORUM_MSG_AE_DIGEST;
+  for (int k = 0; k < QUORUM_MAX_KEYS; k++)
+    d.digest[k] = quorum_cell_digest (&f->nodes[0].persist.store[k]);
+  deliver (f, 1, 0, &d, sizeof d, 100);
+  cr_assert_eq (f->out.msgs->len, 2, "n2 pushes keys 1 and 2, which differ");
+  GPtrArray *pushes = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < f->out.msgs->len; i++) {
+    int to;
+    size_t len;
+    const void *m = sent (f, i, &to, &len);
+    g_ptr_array_add (pushes, g_memdup2 (m, len));
+  }
+  GPtrArray *back = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < pushes->len; i++) {
+    deliver (f, 0, 1, pushes->pdata[i], sizeof (QuorumAePush), 110);
+    for (guint j = 0; j < f->out.msgs->len; j++) {
+      int to;
+      size_t len;
+      const void *m = sent (f, j, &to, &len);
+      g_ptr_array_add (back, g_memdup2 (m, len));
+    }
+  }
+  cr_expect_eq (back->len, 1, "n1 pushes back key 1, which n2 lacked");
+  for (guint i = 0; i < back->len; i++)
+    deliver (f, 1, 0, back->pdata[i], sizeof (QuorumAePush), 120);
+  cr_expect_arr_eq (f->nodes[0].persist.store, f->nodes[1].persist.store,
+                    sizeof f->nodes[0].persist.store);
+  cr_expect_eq (f->nodes[1].persist.store[1].value, 1);
+  cr_expect_eq (f->nodes[0].persist.store[2].value, 2);
+  g_ptr_array_unref (pushes);
+  g_ptr_array_unref (back);
+  fixture_free (f);
+}
+
+static void
+owner (QuorumConfig *cfg)
+{
+  cfg->coordinator = QUORUM_COORD_OWNER;
+}
+
+/* coordinator = owner: the client asks the key's first replica, then walks
+ * the ring on each retry. */
+Test (quorum_client, owner_coordination_follows_the_ring)
+{
+  Fixture *f = fixture_new (5, owner);
+  QuorumClient *c = g_new0 (QuorumClient, 1);
+  ProtoCtx cctx = { .self = 5, .n_nodes = 5, .n_clients = 1, .seed = 3, .config = &f->cfg };
+  ProtoOp op = { .f = PROTO_OP_READ, .key = 4, .client = 0, .seq = 1 };
+  proto_outbox_reset (&f->out);
+  ProtoEvent ev = { .kind = PROTO_EV_INVOKE, .op = &op };
+  proto_quorum.client_step (c, &cctx, &ev, &f->out);
+  int to;
+  size_t len;
+  sent (f, 0, &to, &len);
+  cr_expect_eq (to, f->nodes[0].ring[4][0]);
+  for (int retry = 1; retry <= 3; retry++) {
+    proto_outbox_reset (&f->out);
+    ProtoEvent r = { .kind = PROTO_EV_RETRY, .op = &op };
+    proto_quorum.client_step (c, &cctx, &r, &f->out);
+    sent (f, 0, &to, &len);
+    cr_expect_eq (to, f->nodes[0].ring[4][retry], "retry %d", retry);
+  }
+  g_free (c);
+  fixture_free (f);
+}
+
+/* A read reply with two siblings ends the client's operation with both,
+ * sorted, and its context is what the next write carries. */
+Test (quorum_client, siblings_end_the_read_and_the_next_write_carries_their_context)
+{
+  Fixture *f = fixture_new (3, NULL);
+  f->cfg.conflict = QUORUM_CONFLICT_VV;
+  QuorumClient *c = g_new0 (QuorumClient, 1);
+  ProtoCtx cctx = { .self = 3, .n_nodes = 3, .n_clients = 1, .seed = 3, .config = &f->cfg };
+  ProtoOp read = { .f = PROTO_OP_READ, .key = 0, .client = 0, .seq = 1 };
+  proto_outbox_reset (&f->out);
+  ProtoEvent ev = { .kind = PROTO_EV_INVOKE, .op = &read };
+  proto_quorum.client_step (c, &cctx, &ev, &f->out);
+  int to;
+  size_t len;
+  sent (f, 0, &to, &len);
+  QuorumClientReply rep;
+  memset (&rep, 0, sizeof rep);
+  rep.type = QUORUM_MSG_CLIENT_REPLY;
+  rep.seq = 1;
+  rep.n_values = 2;
+  rep.values[0] = 20;
+  rep.values[1] = 10;
+  rep.ctx = vv (1, 1, 0);
+  proto_outbox_reset (&f->out);
+  ProtoEvent in = { .kind = PROTO_EV_RECEIVE, .from = to, .msg = &rep, .msg_len = sizeof rep };
+  proto_quorum.client_step (c, &cctx, &in, &f->out);
+  cr_assert (f->out.has_result);
+  cr_expect_eq (f->out.result.n_siblings, 2);
+  cr_expect_eq (f->out.result.siblings[0], 10);
+  cr_expect_eq (f->out.result.siblings[1], 20);
+  ProtoOp write = { .f = PROTO_OP_WRITE, .key = 0, .value = 30, .client = 0, .seq = 2 };
+  proto_outbox_reset (&f->out);
+  ProtoEvent w = { .kind = PROTO_EV_INVOKE, .op = &write };
+  proto_quorum.client_step (c, &cctx, &w, &f->out);
+  const QuorumClientRequest *req = sent (f, 0, &to, &len);
+  cr_expect_eq (req->kind, QUORUM_OP_WRITE, "a fresh context: no fetch first");
+  cr_expect_eq (req->ctx.c[0], 1);
+  cr_expect_eq (req->ctx.c[1], 1);
+  g_free (c);
+  fixture_free (f);
+}
+
+/* Garbled messages (wrong lengths, random bytes under every type) are
+ * ignored or handled without a crash, by nodes and by client stubs. */
+Test (quorum_handlers, garbled_messages_do_not_crash)
+{
+  static const size_t sizes[] = {
+    0, 1, 7, sizeof (QuorumClientRequest), sizeof (QuorumClientReply), sizeof (QuorumPut),
+    sizeof (QuorumPutAck), sizeof (QuorumGet), sizeof (QuorumGetReply), sizeof (QuorumHandoff),
+    sizeof (QuorumHandoffAck), sizeof (QuorumAeDigest), sizeof (QuorumAePush),
+  };
+  for (int mode = 0; mode < 3; mode++) {
+    Fixture *f = fixture_new (5, NULL);
+    f->cfg.conflict = mode == 1 ? QUORUM_CONFLICT_VV : QUORUM_CONFLICT_LWW;
+    f->cfg.mode = mode == 2 ? QUORUM_MODE_ABD : QUORUM_MODE_DYNAMO;
+    f->cfg.sloppy = TRUE;
+    f->cfg.read_repair = TRUE;
+    QuorumClient *c = g_new0 (QuorumClient, 1);
+    ProtoCtx cctx = { .self = 5, .n_nodes = 5, .n_clients = 2, .seed = 3, .config = &f->cfg };
+    ProtoOp op = { .f = PROTO_OP_READ, .key = 1, .client = 0, .seq = 1 };
+    ProtoEvent inv = { .kind = PROTO_EV_INVOKE, .op = &op };
+    proto_quorum.client_step (c, &cctx, &inv, &f->out);
+    Pcg32 rng;
+    pcg32_seed (&rng, 99, (uint64_t) mode);
+    uint8_t buf[sizeof (QuorumHandoff) + 16];
+    for (int i = 0; i < 3000; i++) {
+      size_t len = sizes[pcg32_below (&rng, G_N_ELEMENTS (sizes))];
+      for (size_t b = 0; b < len; b++)
+        buf[b] = (uint8_t) pcg32_below (&rng, 256);
+      if (len > 0)
+        buf[0] = (uint8_t) (1 + pcg32_below (&rng, QUORUM_MSG_AE_PUSH));
+      /* Small keys and node numbers now and then, so handlers get past
+       * their first checks. */
+      if (len > 4 && pcg32_chance (&rng, 0.7)) {
+        buf[1] = (uint8_t) pcg32_below (&rng, QUORUM_MAX_KEYS);
+        buf[2] = (uint8_t) pcg32_below (&rng, 5);
+        buf[3] = (uint8_t) pcg32_below (&rng, 5);
+      }
+      int from = (int) pcg32_below (&rng, 7);
+      int to = (int) pcg32_below (&rng, 5);
+      deliver (f, to, from, buf, len, 1000 + i);
+      proto_outbox_reset (&f->out);
+      ProtoEvent ev = { .kind = PROTO_EV_RECEIVE, .from = to, .msg = buf, .msg_len = len };
+      proto_quorum.client_step (c, &cctx, &ev, &f->out);
+      if (i % 100 == 0) {
+        proto_outbox_reset (&f->out);
+        ProtoEvent t = { .kind = PROTO_EV_TIMEOUT, .now_us = 1000 + i + 50000 };
+        proto_quorum.step (&f->nodes[to], &f->ctx[to], &t, &f->out);
+      }
+    }
+    g_free (c);
+    fixture_free (f);
+  }
+}

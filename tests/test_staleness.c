@@ -1,0 +1,133 @@
+/* test_staleness.c: `--model staleness` on small histories whose smallest
+ * Delta and per-read staleness are worked out by hand, and on what it
+ * refuses. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "checkers/check.h"
+
+/* One line per event: "P TYPE F VALUE TIME" (VALUE - for null). */
+static ChkHistory *
+history (const char *const *lines)
+{
+  GString *s = g_string_new (NULL);
+  for (int i = 0; lines[i] != NULL; i++) {
+    char type[8], f[8], value[8];
+    int p;
+    long t;
+    cr_assert_eq (sscanf (lines[i], "%d %7s %7s %7s %ld", &p, type, f, value, &t), 5);
+    g_string_append_printf (s, "{\"process\":%d,\"type\":\"%s\",\"f\":\"%s\",\"key\":\"x\","
+                            "\"value\":%s,\"time\":%ld}\n", p, type, f,
+                            strcmp (value, "-") == 0 ? "null" : value, t);
+  }
+  g_autoptr (GError) error = NULL;
+  ChkHistory *h = chk_history_load_data ("h.jsonl", s->str, s->len, CHK_FORMAT_AUTO, &error);
+  cr_assert_not_null (h, "%s", error ? error->message : "");
+  g_string_free (s, TRUE);
+  return h;
+}
+
+static ChkReport *
+staleness (const ChkHistory *h, GError **error)
+{
+  g_autoptr (GArray) ops = chk_history_ops (h, error);
+  cr_assert_not_null (ops);
+  const ChkChecker *c = chk_checker_find ("staleness");
+  cr_assert_not_null (c);
+  cr_assert (chk_checker_is_measure ("staleness"));
+  for (const ChkChecker *m = chk_checkers (); m->name != NULL; m++)
+    cr_assert_str_neq (m->name, "staleness", "a measure is not one of the --model all models");
+  ChkCheckOptions opt;
+  chk_check_options_init (&opt);
+  return chk_checker_run (c, h, ops, &opt, error);
+}
+
+Test (staleness, a_linearizable_history_has_delta_zero)
+{
+  static const char *const l[] = {
+    "0 invoke write 1 0", "0 ok write 1 10", "1 invoke read - 20", "1 ok read 1 30", NULL,
+  };
+  g_autoptr (ChkHistory) h = history (l);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkReport) r = staleness (h, &error);
+  cr_assert_not_null (r, "%s", error ? error->message : "");
+  cr_expect_eq (r->verdict, CHK_VERDICT_OK);
+  cr_expect (g_str_has_prefix (r->explanation, "smallest Delta 0: linearizable; 0 of 1 reads"),
+             "%s", r->explanation);
+}
+
+/* w2 ends at 30, the read of the older 1 begins at 50: moved 21us earlier
+ * it overlaps w2 and may be ordered before it.  One version and 20us
+ * behind. */
+Test (staleness, a_stale_read_needs_the_gap_plus_one_microsecond)
+{
+  static const char *const l[] = {
+    "0 invoke write 1 0", "0 ok write 1 10", "0 invoke write 2 20", "0 ok write 2 30",
+    "1 invoke read - 50", "1 ok read 1 60", NULL,
+  };
+  g_autoptr (ChkHistory) h = history (l);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkReport) r = staleness (h, &error);
+  cr_assert_not_null (r, "%s", error ? error->message : "");
+  cr_expect_eq (r->verdict, CHK_VERDICT_OK);
+  cr_expect (strstr (r->explanation, "smallest Delta 0.000021 s") != NULL, "%s", r->explanation);
+  cr_expect (strstr (r->explanation, "1 of 1 reads behind a newer completed write; versions "
+                                     "behind p50 1, p99 1, max 1; time behind p50 0.00002 s")
+             != NULL, "%s", r->explanation);
+}
+
+/* The new-old inversion: r1 returns 2 and ends at 40, r2 begins at 50 and
+ * returns 1 while w2 is still running: r2 must start before r1 ends,
+ * 11us earlier.  No read is behind a completed write. */
+Test (staleness, the_new_old_inversion)
+{
+  static const char *const l[] = {
+    "0 invoke write 1 0", "0 ok write 1 10", "0 invoke write 2 20",
+    "1 invoke read - 30", "1 ok read 2 40", "2 invoke read - 50", "2 ok read 1 60",
+    "0 ok write 2 100", NULL,
+  };
+  g_autoptr (ChkHistory) h = history (l);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkReport) r = staleness (h, &error);
+  cr_assert_not_null (r, "%s", error ? error->message : "");
+  cr_expect (strstr (r->explanation, "smallest Delta 0.000011 s") != NULL, "%s", r->explanation);
+  cr_expect (strstr (r->explanation, "0 of 2 reads behind") != NULL, "%s", r->explanation);
+}
+
+Test (staleness, a_value_never_written_has_no_delta)
+{
+  static const char *const l[] = {
+    "0 invoke write 1 0", "0 ok write 1 10", "1 invoke read - 20", "1 ok read 7 30", NULL,
+  };
+  g_autoptr (ChkHistory) h = history (l);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkReport) r = staleness (h, &error);
+  cr_assert_not_null (r, "%s", error ? error->message : "");
+  cr_expect_eq (r->verdict, CHK_VERDICT_VIOLATION);
+  cr_expect (g_str_has_prefix (r->explanation, "not Delta-atomic for any Delta"), "%s",
+             r->explanation);
+}
+
+Test (staleness, refuses_what_it_cannot_measure)
+{
+  static const char *const twice[] = {
+    "0 invoke write 1 0", "0 ok write 1 10", "1 invoke write 1 20", "1 ok write 1 30", NULL,
+  };
+  g_autoptr (ChkHistory) h = history (twice);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkReport) r = staleness (h, &error);
+  cr_expect_null (r);
+  cr_assert_not_null (error);
+  cr_expect_str_eq (error->message, "h.jsonl:3: the staleness measure needs every value written "
+                                    "once per key (a differentiated history)");
+  static const char untimed[] =
+    "{\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"value\":1}\n"
+    "{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"value\":1}\n";
+  g_autoptr (ChkHistory) u = chk_history_load_data ("u.jsonl", untimed, sizeof untimed - 1,
+                                                    CHK_FORMAT_AUTO, NULL);
+  cr_assert_not_null (u);
+  g_clear_error (&error);
+  g_autoptr (ChkReport) r2 = staleness (u, &error);
+  cr_expect_null (r2);
+  cr_expect (error != NULL && strstr (error->message, "needs the time of every event") != NULL);
+}
