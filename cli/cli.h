@@ -37,6 +37,7 @@ int cmd_run_main (int argc, char **argv);
 int cmd_trace_main (int argc, char **argv);
 int cmd_check_main (int argc, char **argv);
 int cmd_fuzz_main (int argc, char **argv);
+int cmd_explore_main (int argc, char **argv);
 
 /* Draws the trace file `trace` as a space-time diagram (every event, by
  * virtual time) in format (svg, png, pdf, dot) into path.  Bad trace or

@@ -6,6 +6,7 @@
  * only when stderr is a terminal. */
 #include "cli/cli.h"
 #include "cli/run_checks.h"
+#include "sim/explore.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
 #include "viz/render.h"
@@ -26,6 +27,8 @@ static const char run_help[] =
   "reached, the consistency checks of [check] models on the recorded history,\n"
   "and whether that is what the scenario's `expect` says.  The same binary,\n"
   "scenario and seed give the same output, history and trace, byte for byte.\n"
+  "A scenario with a [replay] section (as `dsim explore` writes a path) applies\n"
+  "those choices in order instead of picking them by time.\n"
   "\n"
   "options:\n"
   "  --seed N        run with seed N instead of the scenario's seed\n"
@@ -378,11 +381,24 @@ run_one (const RunArgs *args, const SimConfig *cfg, const char *out_dir, RunOutc
   FILE *trace = NULL;
   if (trace_path != NULL && (trace = open_output (trace_path, &error)) == NULL)
     return cli_usage_error ("run: --trace: %s", error->message);
-  g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
+  /* A [replay] section pins the choices (README, "Model checking"): they
+   * are applied in order in the explore model of the scenario. */
+  g_autoptr (SimConfig) pinned = NULL;
+  if (cfg->replay->len > 0) {
+    pinned = sim_config_copy (cfg);
+    sim_explore_config_prepare (pinned);
+  }
+  g_autoptr (SimWorld) w = sim_world_new (pinned != NULL ? pinned : cfg, seed);
   sim_world_set_limits (w, a.max_events, a.max_memory_bytes);
   if (trace != NULL)
     sim_world_set_trace_output (w, trace);
-  run_world (w, cfg);
+  gboolean replayed = TRUE;
+  if (pinned == NULL)
+    run_world (w, cfg);
+  else if (sim_world_replay (w, &error))
+    sim_world_finish (w);
+  else
+    replayed = FALSE;
   if (trace != NULL) {
     gboolean bad = ferror (trace) != 0;
     int e = errno;
@@ -390,10 +406,12 @@ run_one (const RunArgs *args, const SimConfig *cfg, const char *out_dir, RunOutc
       bad = TRUE;
       e = errno;
     }
-    if (bad)
+    if (bad && replayed)
       return cli_usage_error ("run: --trace: %s: cannot write: %s", trace_path,
                               g_strerror (e));
   }
+  if (!replayed)
+    return cli_usage_error ("run: %s", error->message);
 
   if (history_path != NULL) {
     FILE *hf = open_output (history_path, &error);

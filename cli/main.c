@@ -9,6 +9,8 @@ static const DsimCommand commands[] = {
   { "run", "SCENARIO [options]", "simulate a scenario file, check its history", cmd_run_main },
   { "fuzz", "SCENARIO [options]", "many runs with random faults; shrink each failure",
     cmd_fuzz_main },
+  { "explore", "SCENARIO [options]", "model-check a scenario: every run within bounds",
+    cmd_explore_main },
   { "check", "HISTORY... [options]", "check histories against consistency models", cmd_check_main },
   { "models", "", "consistency models, one line each, with an example", cmd_models_main },
   { "trace", "TRACE -o FILE [options]", "space-time diagram or ShiViz log of a trace",

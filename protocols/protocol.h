@@ -271,6 +271,11 @@ typedef struct ProtoVTable {
    * ghost_size bytes themselves).  NULL: the ghost is plain bytes. */
   void (*ghost_copy) (void *dst, const void *src);
   void (*ghost_free) (void *ghost);
+  /* With ghost_copy: a canonical 64-bit hash of what the ghost remembers
+   * (equal contents, equal digests, whatever the pointers), for the
+   * explorer's state fingerprints.  NULL with ghost_copy set: the explorer
+   * leaves the ghost out of a state's identity. */
+  uint64_t (*ghost_digest) (const void *ghost);
 
   /* Optional: an operator's command to a node (`admin COMMAND` in a
    * scenario's [faults], such as "add n4"), handled like a step: the node

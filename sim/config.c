@@ -53,6 +53,15 @@ sim_config_new (const ProtoVTable *protocol)
   cfg->random_faults.skew_max_us = 100000;
   cfg->random_faults.byzantine_max = 1;
   cfg->check_models = g_new0 (char *, 1);
+
+  cfg->explore.strategy = SIM_EXPLORE_BFS;
+  cfg->explore.depth = 20;
+  cfg->explore.max_states = 10000000;
+  cfg->explore.ops = 1;
+  cfg->explore.walks = 1000;
+  cfg->explore.fingerprint_bits = 64;
+  cfg->explore.deadlock = TRUE;
+  cfg->replay = g_array_new (FALSE, TRUE, sizeof (SimPinnedChoice));
   return cfg;
 }
 
@@ -69,6 +78,7 @@ sim_config_copy (const SimConfig *cfg)
   c->link_overrides = g_array_copy (cfg->link_overrides);
   c->faults = g_array_copy (cfg->faults);
   c->check_models = g_strdupv (cfg->check_models);
+  c->replay = g_array_copy (cfg->replay);
   return c;
 }
 
@@ -85,6 +95,7 @@ sim_config_free (SimConfig *cfg)
   g_array_unref (cfg->link_overrides);
   g_array_unref (cfg->faults);
   g_strfreev (cfg->check_models);
+  g_array_unref (cfg->replay);
   g_free (cfg);
 }
 

@@ -168,6 +168,38 @@ typedef struct {
     uint32_t line;
   } knobs[SIM_FUZZ_MAX_KNOBS];
 } SimFuzzSpec;
+/* [explore]: the bounds of `dsim explore` (sim/explore.h; README, "Model
+ * checking").  Budgets count per path. */
+typedef enum {
+  SIM_EXPLORE_BFS,         /* breadth first: the shortest counterexample */
+  SIM_EXPLORE_DFS,         /* depth first, iterative deepening */
+  SIM_EXPLORE_RANDOM_WALK, /* random paths from the start */
+} SimExploreStrategy;
+
+typedef struct {
+  SimExploreStrategy strategy;
+  int depth;                /* choices per path at most */
+  int64_t max_states;       /* distinct states at most (0: no bound) */
+  int drops;                /* messages the explorer may lose */
+  int duplicates;           /* messages it may duplicate */
+  int crashes, restarts;    /* node crashes and restarts */
+  int timeouts;             /* timeouts fired, of nodes and of clients' operations
+                               and attempts (0: no bound) */
+  int ops;                  /* operations each client may start */
+  int64_t walks;            /* random-walk: number of walks */
+  int fingerprint_bits;     /* 64 or 128 */
+  gboolean deadlock;        /* report operations pending with nothing enabled */
+} SimExploreConfig;
+
+/* One choice of a pinned path (a [replay] section): `dsim run` applies
+ * these in order instead of picking choices by time. */
+typedef struct {
+  int kind;                 /* SimChoiceKind (sim/world.h) */
+  int endpoint;             /* node or client, -1 if none */
+  uint64_t id;              /* message id, operation tag, fault number; for
+                               an injected crash or restart: SimFaultKind */
+  uint32_t line;            /* scenario line, for messages */
+} SimPinnedChoice;
 
 typedef struct {
   char *path;               /* scenario file, for messages */
@@ -194,6 +226,9 @@ typedef struct {
   GStrv check_models;       /* models to check the history against */
 
   SimFuzzSpec fuzz;         /* [fuzz]: read by dsim fuzz only */
+  SimExploreConfig explore; /* [explore] */
+  GArray *replay;           /* SimPinnedChoice of [replay], in order; empty:
+                               none (the run picks choices by time) */
 } SimConfig;
 
 /* A config with every default filled in, for `protocol` (NULL: null). */

@@ -86,5 +86,7 @@ gboolean scn_parse_links (ScnParser *p);
 gboolean scn_parse_faults (ScnParser *p);
 /* scenario_fuzz.c: the [fuzz] ranges of dsim fuzz. */
 gboolean scn_parse_fuzz (ScnParser *p);
+/* [explore] and [replay] (scenario_explore.c). */
+gboolean scn_parse_explore (ScnParser *p);
 /* TRUE if name is a "link A->B" section header. */
 gboolean scn_is_link_section (const char *name);

@@ -692,6 +692,7 @@ event_apply (SimWorld *w, const SimEvent *ev)
     break;
   case SIM_CHOICE_DROP:
   case SIM_CHOICE_INJECT:
+  case SIM_CHOICE_DUPLICATE:
     g_assert_not_reached ();
   }
 }
@@ -853,6 +854,25 @@ sim_world_apply (SimWorld *w, const SimChoice *c)
     sim_fault_apply (w, c->fault);
     return TRUE;
   }
+  if (c->kind == SIM_CHOICE_DUPLICATE) {
+    SimChoice deliver = *c;
+    deliver.kind = SIM_CHOICE_DELIVER;
+    int i = find_event (w, &deliver);
+    if (i < 0)
+      return FALSE;
+    SimEvent ev = *sim_queue_nth (&w->queue, (guint) i);
+    SimMsg *m = sim_net_msg (&w->net, (guint) ev.a);
+    w->stats.events++;
+    w->stats.msgs_duplicated++;
+    /* msg_queue may move the slots: copy the message out first. */
+    g_autofree void *data = g_memdup2 (sim_msg_data (m), m->len);
+    int from = m->from, to = m->to;
+    uint32_t len = m->len;
+    if (w->trace.is_on)
+      msg_label (w, data, len);
+    msg_queue (w, from, to, data, len, ev.time_us, ev.b, "dup");
+    return TRUE;
+  }
   if (c->kind == SIM_CHOICE_DROP) {
     SimChoice deliver = *c;
     deliver.kind = SIM_CHOICE_DELIVER;
@@ -888,6 +908,7 @@ static const char *const choice_names[] = {
   [SIM_CHOICE_DROP] = "drop",
   [SIM_CHOICE_INJECT] = "inject",
   [SIM_CHOICE_SYNC_DONE] = "sync-done",
+  [SIM_CHOICE_DUPLICATE] = "duplicate",
 };
 
 void
@@ -897,6 +918,7 @@ sim_choice_describe (const SimWorld *w, const SimChoice *c, GString *out)
   switch (c->kind) {
   case SIM_CHOICE_DELIVER:
   case SIM_CHOICE_DROP:
+  case SIM_CHOICE_DUPLICATE:
     g_string_append_printf (out, " m%" G_GUINT64_FORMAT " to ", c->id);
     sim_endpoint_name (w->cfg, c->endpoint, out);
     break;

@@ -113,6 +113,8 @@ typedef enum {
   /* Queued: node `endpoint`'s disk finishes sync number `id`; the messages
    * that waited on it leave. */
   SIM_CHOICE_SYNC_DONE,
+  SIM_CHOICE_DUPLICATE,       /* in-flight message `id` is copied: the copy is
+                                 a new message in flight to the same endpoint */
 } SimChoiceKind;
 
 typedef enum {
@@ -151,12 +153,18 @@ void sim_choice_describe (const SimWorld *w, const SimChoice *c, GString *out);
  * original is unchanged. */
 SimWorld *sim_world_clone (const SimWorld *w);
 /* A 64-bit hash of what the protocol can observe: every node's state
- * (vt->digest, or its bytes), up and paused flags, whether a deadline is
- * set, a Byzantine node's behaviour and rewriter state, the client stubs' states and open operations, the messages in flight
+ * (vt->digest, or its bytes), up and paused flags, every endpoint's
+ * deadline relative to its clock now (so a run shifted in time has the same
+ * digest), a Byzantine node's behaviour and rewriter state, the client
+ * stubs' states and open operations, the messages in flight
  * (as a multiset of (from, to, bytes)) and the partitions.  Virtual time,
  * message ids, statistics, the trace and the history are left out, so two
  * runs that reach the same state by different paths have equal digests. */
 uint64_t sim_world_digest (const SimWorld *w);
+/* The same with another seed: digests with different seeds are independent
+ * hashes of the same canonical state (128-bit fingerprints).  Seed 0 is
+ * sim_world_digest. */
+uint64_t sim_world_digest_seeded (const SimWorld *w, uint64_t seed);
 
 /* Byzantine nodes.  A SIM_FAULT_BYZANTINE fault names a behaviour for a
  * node; from then on, after each of its steps and before its messages enter

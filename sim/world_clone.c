@@ -104,19 +104,38 @@ hash_add (uint64_t h, uint64_t v)
   return mix64 (h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
 }
 
+/* An endpoint's deadline relative to its own clock now: the same state
+ * reached at another virtual time has the same digest.  A deadline already
+ * passed counts as due now (0): the timeout fires next, whenever that is. */
+static uint64_t
+timer_relative (const SimWorld *w, int e)
+{
+  int64_t deadline = w->timers[e].deadline;
+  if (deadline == PROTO_NO_DEADLINE)
+    return UINT64_MAX;
+  int64_t now = e < w->n_nodes ? sim_node_local_time (w, e, w->stats.now_us) : w->stats.now_us;
+  return deadline > now ? (uint64_t) (deadline - now) : 0;
+}
+
 uint64_t
 sim_world_digest (const SimWorld *w)
 {
+  return sim_world_digest_seeded (w, 0);
+}
+
+uint64_t
+sim_world_digest_seeded (const SimWorld *w, uint64_t seed)
+{
   const ProtoVTable *vt = w->vt;
-  uint64_t h = 0;
+  uint64_t h = seed != 0 ? mix64 (seed) : 0;
   for (int n = 0; n < w->n_nodes; n++) {
     const SimNode *node = &w->nodes[n];
     uint64_t d = vt->digest != NULL ? vt->digest (w->state_ptrs[n], &w->ctxs[n])
                                     : hash_bytes (0, w->state_ptrs[n], vt->state_size);
     h = hash_add (h, d);
     h = hash_add (h, (uint64_t) node->is_up | (uint64_t) node->is_paused << 1
-                         | (uint64_t) (w->timers[n].deadline != PROTO_NO_DEADLINE) << 2
                          | (uint64_t) node->has_held_timeout << 3);
+    h = hash_add (h, timer_relative (w, n));
     h = hash_add (h, sim_storage_digest (w, n, hash_bytes));
     if (node->behaviour[0] != '\0') {
       /* A Byzantine node: what it does next depends on its behaviour, the
@@ -130,12 +149,12 @@ sim_world_digest (const SimWorld *w)
   for (int c = 0; c < w->n_clients; c++) {
     const SimClient *cl = &w->clients[c];
     int e = w->n_nodes + c;
-    h = hash_add (h, hash_bytes (0, w->client_states + (size_t) c * vt->client_state_size,
+    h = hash_add (h, hash_bytes (seed, w->client_states + (size_t) c * vt->client_state_size,
                                  vt->client_state_size));
-    h = hash_add (h, (uint64_t) cl->is_open | (uint64_t) cl->attempt << 1
-                         | (uint64_t) (w->timers[e].deadline != PROTO_NO_DEADLINE) << 40);
+    h = hash_add (h, (uint64_t) cl->is_open | (uint64_t) cl->attempt << 1);
+    h = hash_add (h, timer_relative (w, e));
     if (cl->is_open)
-      h = hash_add (h, hash_bytes (0, &cl->op, sizeof cl->op));
+      h = hash_add (h, hash_bytes (seed, &cl->op, sizeof cl->op));
   }
   /* In-flight messages as a multiset: a commutative sum of their hashes, so
    * the order they were sent in does not matter and duplicates count. */
@@ -144,15 +163,18 @@ sim_world_digest (const SimWorld *w)
     const SimMsg *m = &w->net.slots[i];
     if (m->id == 0)
       continue;
-    uint64_t mh = hash_bytes ((uint64_t) m->from << 32 | (uint32_t) m->to, sim_msg_data (m),
-                              m->len);
+    uint64_t mh = hash_bytes (((uint64_t) m->from << 32 | (uint32_t) m->to) ^ seed,
+                              sim_msg_data (m), m->len);
     msgs += mix64 (mh);
   }
   h = hash_add (h, msgs);
   if (w->net.has_cuts) {
-    h = hash_add (h, hash_bytes (1, w->net.group, sizeof (SimGroupId) * (size_t) w->n_endpoints));
-    h = hash_add (h, hash_bytes (4, w->net.random_group, sizeof (SimGroupId) * (size_t) w->n_endpoints));
-    h = hash_add (h, hash_bytes (2, w->net.oneway, (size_t) w->n_endpoints * w->n_endpoints));
+    h = hash_add (h, hash_bytes (1 ^ seed, w->net.group,
+                                 sizeof (SimGroupId) * (size_t) w->n_endpoints));
+    h = hash_add (h, hash_bytes (4 ^ seed, w->net.random_group,
+                                 sizeof (SimGroupId) * (size_t) w->n_endpoints));
+    h = hash_add (h, hash_bytes (2 ^ seed, w->net.oneway,
+                                 (size_t) w->n_endpoints * w->n_endpoints));
   }
   return h;
 }

@@ -202,6 +202,47 @@ raft_ghost_copy (void *dst, const void *src)
   }
 }
 
+static inline uint64_t
+ghost_mix (uint64_t h, uint64_t v)
+{
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
+}
+
+/* The explorer's view of the ghost: its contents, not its pointers.  The
+ * table of leaders is summed entry by entry, so its order does not count. */
+uint64_t
+raft_ghost_digest (const void *ghost)
+{
+  const RaftGhost *g = ghost;
+  uint64_t leaders = 0;
+  if (g->term_leader != NULL) {
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init (&it, g->term_leader);
+    while (g_hash_table_iter_next (&it, &key, &value)) /* order-free: a sum */
+      leaders += ghost_mix (*(const uint64_t *) key, (uint64_t) GPOINTER_TO_SIZE (value));
+  }
+  uint64_t h = ghost_mix (0x6a09e667f3bcc908ULL, leaders);
+  if (g->applied != NULL)
+    for (guint i = 0; i < g->applied->len; i++)
+      h = ghost_mix (h, g_array_index (g->applied, uint64_t, i));
+  if (g->applied_by != NULL)
+    for (guint i = 0; i < g->applied_by->len; i++)
+      h = ghost_mix (h, (uint64_t) (uint32_t) g_array_index (g->applied_by, int32_t, i));
+  for (int n = 0; n < PROTO_MAX_NODES; n++) {
+    h = ghost_mix (h, g->checked_applied[n]);
+    h = ghost_mix (h, g->leader_log[n].term ^ g->leader_log[n].last_index << 32);
+    h = ghost_mix (h, g->leader_log[n].last_chain);
+  }
+  h = ghost_mix (h, g->commit_index);
+  h = ghost_mix (h, g->commit_chain);
+  h = ghost_mix (h, g->commit_term);
+  return ghost_mix (h, (uint64_t) (uint32_t) g->commit_node);
+}
+
 void
 raft_ghost_free (void *ghost)
 {

@@ -288,6 +288,7 @@ const ProtoVTable proto_raft = {
   .check = raft_check,
   .ghost_copy = raft_ghost_copy,
   .ghost_free = raft_ghost_free,
+  .ghost_digest = raft_ghost_digest,
   .admin = raft_admin,
   .format_msg = raft_format_msg,
   .format_state = raft_format_state,

@@ -346,6 +346,7 @@ typedef struct {
 
 void raft_ghost_copy (void *dst, const void *src);
 void raft_ghost_free (void *ghost);
+uint64_t raft_ghost_digest (const void *ghost);
 
 /* ---- Internal API (one file per concern) --------------------------------*/
 

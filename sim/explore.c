@@ -1,0 +1,1073 @@
+/* explore.c: the search of `dsim explore` (see explore.h).
+ *
+ * Breadth first, level by level.  Every distinct state is kept as 16 bytes,
+ * the choice that first reached it and its parent's number, not as a world:
+ * a world of 3-node Raft is well over a hundred kilobytes.  To expand a
+ * state its world is rebuilt by replaying its path, from the deepest
+ * ancestor still cached: states are numbered in breadth-first order, so the
+ * states of one level come in the order of their parents and each worker
+ * keeps the chain of worlds of the last path it rebuilt (a stack of clones,
+ * one per depth).  Rebuilding costs about one clone and one step per state.
+ *
+ * Threads split each level into contiguous slices.  A worker only reads the
+ * visited set (to skip children seen at earlier levels) and writes its own
+ * list of children; the main thread then merges the lists in slice order,
+ * so which states are new, their numbers and the reported counterexample do
+ * not depend on the number of threads. */
+#include "sim/explore.h"
+#include "sim/world_internal.h"
+#include "checkers/check.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- Fingerprints and the visited set -------------------------------------*/
+
+typedef struct {
+  uint64_t lo, hi; /* hi is 0 with 64-bit fingerprints */
+} Fp;
+
+static inline uint64_t
+mix64 (uint64_t z)
+{
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static inline uint64_t
+hash_add (uint64_t h, uint64_t v)
+{
+  return mix64 (h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
+}
+
+/* Open addressing over fingerprints; a zero word marks a free slot (a
+ * fingerprint whose first word is 0 is stored as 1).  With a depth array
+ * (iterative deepening) it remembers the shallowest depth each was seen at. */
+typedef struct {
+  uint64_t *slots;  /* cap * words */
+  uint16_t *depth;  /* cap, or NULL */
+  uint64_t cap, n;
+  int words;        /* 1 or 2 */
+} FpSet;
+
+static void
+fpset_init (FpSet *s, int words, gboolean with_depth)
+{
+  s->cap = 1 << 16;
+  s->n = 0;
+  s->words = words;
+  s->slots = g_new0 (uint64_t, s->cap * (uint64_t) words);
+  s->depth = with_depth ? g_new0 (uint16_t, s->cap) : NULL;
+}
+
+static void
+fpset_clear (FpSet *s)
+{
+  g_free (s->slots);
+  g_free (s->depth);
+  memset (s, 0, sizeof *s);
+}
+
+static uint64_t
+fpset_bytes (const FpSet *s)
+{
+  return s->cap * (uint64_t) s->words * 8 + (s->depth != NULL ? s->cap * 2 : 0);
+}
+
+static inline Fp
+fp_norm (Fp f)
+{
+  if (f.lo == 0)
+    f.lo = 1;
+  return f;
+}
+
+/* The slot holding f, or the free slot where it would go. */
+static inline uint64_t
+fpset_find (const FpSet *s, Fp f)
+{
+  uint64_t mask = s->cap - 1;
+  uint64_t i = mix64 (f.lo ^ f.hi) & mask;
+  for (;;) {
+    const uint64_t *slot = s->slots + i * (uint64_t) s->words;
+    if (slot[0] == 0 || (slot[0] == f.lo && (s->words == 1 || slot[1] == f.hi)))
+      return i;
+    i = (i + 1) & mask;
+  }
+}
+
+static gboolean
+fpset_contains (const FpSet *s, Fp f)
+{
+  f = fp_norm (f);
+  return s->slots[fpset_find (s, f) * (uint64_t) s->words] != 0;
+}
+
+static void
+fpset_grow (FpSet *s)
+{
+  FpSet old = *s;
+  s->cap *= 2;
+  s->n = 0;
+  s->slots = g_new0 (uint64_t, s->cap * (uint64_t) s->words);
+  s->depth = old.depth != NULL ? g_new0 (uint16_t, s->cap) : NULL;
+  for (uint64_t i = 0; i < old.cap; i++) {
+    const uint64_t *slot = old.slots + i * (uint64_t) old.words;
+    if (slot[0] == 0)
+      continue;
+    Fp f = { slot[0], old.words == 2 ? slot[1] : 0 };
+    uint64_t j = fpset_find (s, f);
+    memcpy (s->slots + j * (uint64_t) s->words, slot, 8 * (size_t) s->words);
+    if (s->depth != NULL)
+      s->depth[j] = old.depth[i];
+    s->n++;
+  }
+  g_free (old.slots);
+  g_free (old.depth);
+}
+
+/* Adds f; TRUE if it was not there.  With depths: also TRUE (and the depth
+ * lowered) if it was there at a greater depth. */
+static gboolean
+fpset_add (FpSet *s, Fp f, int depth)
+{
+  f = fp_norm (f);
+  if ((s->n + 1) * 2 > s->cap)
+    fpset_grow (s);
+  uint64_t i = fpset_find (s, f);
+  uint64_t *slot = s->slots + i * (uint64_t) s->words;
+  if (slot[0] != 0) {
+    if (s->depth == NULL || s->depth[i] <= depth)
+      return FALSE;
+    s->depth[i] = (uint16_t) depth;
+    return TRUE;
+  }
+  slot[0] = f.lo;
+  if (s->words == 2)
+    slot[1] = f.hi;
+  if (s->depth != NULL)
+    s->depth[i] = (uint16_t) depth;
+  s->n++;
+  return TRUE;
+}
+
+double
+sim_explore_missed_probability (uint64_t distinct, uint64_t generated, int bits)
+{
+  if (generated <= distinct)
+    return 0;
+  return (double) distinct * (double) (generated - distinct) / ldexp (1.0, bits);
+}
+
+/* ---- The explorer ---------------------------------------------------------*/
+
+/* One distinct state: the choice that first reached it and its parent. */
+typedef struct {
+  uint64_t id;
+  uint32_t parent;
+  int16_t endpoint;
+  uint8_t kind;
+  uint8_t pad;
+} Rec;
+
+/* Budgets used on the way to a state (part of its identity). */
+typedef struct {
+  uint16_t drops, duplicates, crashes, restarts, timeouts;
+} Used;
+
+typedef struct {
+  SimConfig *cfg;              /* the prepared copy */
+  SimExploreOptions opt;
+  const SimExploreConfig *b;
+  const ChkChecker *lin;       /* NULL: linearizability not checked */
+  SimFault crash[PROTO_MAX_NODES], restart[PROTO_MAX_NODES];
+  SimWorld *root;
+  GArray *root_path;           /* SimPinnedChoice: the nodes' boots */
+  GArray *recs;                /* Rec; [0] is the root */
+  FpSet seen;
+  SimExploreStats stats;
+  uint64_t world_bytes;        /* rough size of one world */
+  GMutex lock;                 /* random walks: the visited set */
+} Explorer;
+
+static void
+rec_choice (const Explorer *x, const Rec *r, SimChoice *c)
+{
+  memset (c, 0, sizeof *c);
+  c->kind = (SimChoiceKind) r->kind;
+  c->endpoint = r->endpoint;
+  c->id = r->id;
+  if (c->kind == SIM_CHOICE_INJECT) {
+    c->fault = r->id == SIM_FAULT_CRASH ? &x->crash[r->endpoint] : &x->restart[r->endpoint];
+    c->id = 0;
+  }
+}
+
+static void
+rec_of_choice (const SimChoice *c, uint32_t parent, Rec *r)
+{
+  memset (r, 0, sizeof *r);
+  r->kind = (uint8_t) c->kind;
+  r->endpoint = (int16_t) c->endpoint;
+  r->id = c->id;
+  r->parent = parent;
+  if (c->kind == SIM_CHOICE_INJECT) {
+    r->id = (uint64_t) c->fault->kind;
+    r->endpoint = (int16_t) c->fault->node;
+  }
+}
+
+static Used
+used_after (Used u, const SimChoice *c)
+{
+  switch (c->kind) {
+  case SIM_CHOICE_DROP: u.drops++; break;
+  case SIM_CHOICE_DUPLICATE: u.duplicates++; break;
+  case SIM_CHOICE_TIMEOUT:
+  case SIM_CHOICE_ATTEMPT_TIMEOUT:
+  case SIM_CHOICE_OP_TIMEOUT:
+    u.timeouts++;
+    break;
+  case SIM_CHOICE_INJECT:
+    if (c->fault->kind == SIM_FAULT_CRASH)
+      u.crashes++;
+    else
+      u.restarts++;
+    break;
+  default: break;
+  }
+  return u;
+}
+
+/* The choices enabled in w: the world's queued ones (client invocations
+ * within the budget per client), then for each message a drop and a
+ * duplicate while those budgets last, then crashes and restarts. */
+static void
+choices_enabled (const Explorer *x, SimWorld *w, Used u, GArray *queued, GArray *out)
+{
+  const SimExploreConfig *b = x->b;
+  g_array_set_size (queued, 0);
+  g_array_set_size (out, 0);
+  if (w->is_over)
+    return;
+  sim_world_enabled (w, queued);
+  for (guint i = 0; i < queued->len; i++) {
+    SimChoice c = g_array_index (queued, SimChoice, i);
+    switch (c.kind) {
+    case SIM_CHOICE_INVOKE:
+      if (w->clients[c.endpoint - w->n_nodes].op_number >= (uint64_t) b->ops)
+        continue;
+      break;
+    case SIM_CHOICE_TIMEOUT:
+    case SIM_CHOICE_ATTEMPT_TIMEOUT:
+    case SIM_CHOICE_OP_TIMEOUT:
+      if (b->timeouts > 0 && u.timeouts >= b->timeouts)
+        continue;
+      break;
+    case SIM_CHOICE_RANDOM_FAULT:
+    case SIM_CHOICE_FAULT_END:
+      continue; /* random faults are off in the explore model */
+    default:
+      break;
+    }
+    g_array_append_val (out, c);
+    if (c.kind == SIM_CHOICE_DELIVER) {
+      if (u.drops < b->drops) {
+        c.kind = SIM_CHOICE_DROP;
+        g_array_append_val (out, c);
+      }
+      if (u.duplicates < b->duplicates) {
+        c.kind = SIM_CHOICE_DUPLICATE;
+        g_array_append_val (out, c);
+      }
+    }
+  }
+  for (int n = 0; n < w->n_nodes; n++) {
+    gboolean up = w->nodes[n].is_up;
+    if (up && u.crashes < b->crashes) {
+      SimChoice c = { .kind = SIM_CHOICE_INJECT, .endpoint = n, .fault = &x->crash[n] };
+      g_array_append_val (out, c);
+    }
+    if (!up && u.restarts < b->restarts) {
+      SimChoice c = { .kind = SIM_CHOICE_INJECT, .endpoint = n, .fault = &x->restart[n] };
+      g_array_append_val (out, c);
+    }
+  }
+}
+
+/* The history as a sequence of events without times: what linearizability
+ * depends on (real-time order is the order of events). */
+static uint64_t
+history_hash (const ChkHistory *h, uint64_t seed)
+{
+  uint64_t x = mix64 (seed + 0x51);
+  for (guint i = 0; i < h->events->len; i++) {
+    const ChkEvent *e = &g_array_index (h->events, ChkEvent, i);
+    x = hash_add (x, (uint64_t) e->process << 8 | (uint64_t) e->type << 4 | (uint64_t) e->f);
+    x = hash_add (x, (uint64_t) (uint32_t) e->key << 8 | (uint64_t) e->value.kind);
+    x = hash_add (x, (uint64_t) e->value.i ^ (uint64_t) e->value.j << 32 ^ (uint64_t) e->value.s);
+  }
+  return x;
+}
+
+/* What the protocol's ghost remembers: its bytes, four words at a time in
+ * independent lanes, or the protocol's own digest when the ghost holds
+ * pointers (ghost_copy); left out if such a ghost has no digest. */
+static uint64_t
+ghost_hash (const SimWorld *w, uint64_t seed)
+{
+  if (w->vt->ghost_copy != NULL)
+    return w->vt->ghost_digest != NULL ? hash_add (seed, w->vt->ghost_digest (w->ghost)) : seed;
+  size_t len = w->vt->ghost_size;
+  uint64_t a = mix64 (seed + 0x77), b = a ^ 0x9e3779b97f4a7c15ULL, c = a + 1, d = b + 1;
+  const uint8_t *p = w->ghost;
+  size_t i = 0;
+  for (; i + 32 <= len; i += 32) {
+    uint64_t v[4];
+    memcpy (v, p + i, 32);
+    a = (a ^ v[0]) * 0x100000001b3ULL;
+    b = (b ^ v[1]) * 0x100000001b3ULL;
+    c = (c ^ v[2]) * 0x100000001b3ULL;
+    d = (d ^ v[3]) * 0x100000001b3ULL;
+    a ^= a >> 31;
+    b ^= b >> 31;
+    c ^= c >> 31;
+    d ^= d >> 31;
+  }
+  for (; i < len; i++)
+    a = (a ^ p[i]) * 0x100000001b3ULL;
+  return hash_add (hash_add (hash_add (hash_add (len, a), b), c), d);
+}
+
+/* ghost: ghost_hash (w, 0), or 0 to compute it here. */
+static Fp
+state_fp (const Explorer *x, const SimWorld *w, Used u, uint64_t hist, uint64_t ghost)
+{
+  uint64_t used = hash_add ((uint64_t) u.drops | (uint64_t) u.duplicates << 16
+                               | (uint64_t) u.crashes << 32 | (uint64_t) u.restarts << 48,
+                             u.timeouts);
+  Fp f = { 0, 0 };
+  if (ghost == 0)
+    ghost = ghost_hash (w, 0);
+  f.lo = hash_add (hash_add (hash_add (sim_world_digest (w), ghost), hist), used);
+  if (x->b->fingerprint_bits == 128) {
+    uint64_t s = 0x243f6a8885a308d3ULL;
+    f.hi = hash_add (hash_add (hash_add (sim_world_digest_seeded (w, s), ghost_hash (w, s)),
+                               history_hash (w->history, s)), used);
+  }
+  return f;
+}
+
+/* ---- Checks ---------------------------------------------------------------*/
+
+typedef struct {
+  Explorer *x;
+  GHashTable *lin_ok;  /* history hashes checked linearizable */
+  uint64_t lin_checks;
+} Checker;
+
+/* A violation in the new state of w (its parent had parent_events history
+ * events): the invariant failure, or a history no longer linearizable.
+ * (transfer full) */
+static char *
+state_violation (Checker *ck, SimWorld *w, guint parent_events, uint64_t hist)
+{
+  if (w->failure != NULL) {
+    const char *s = w->failure->str;
+    const char *nl = strstr (s, "\nlast trace lines:");
+    return g_strdup_printf ("invariant: %.*s", nl != NULL ? (int) (nl - s) : (int) strlen (s), s);
+  }
+  if (ck->x->lin == NULL)
+    return NULL;
+  const GArray *ev = w->history->events;
+  gboolean completed = FALSE;
+  for (guint i = parent_events; i < ev->len; i++)
+    if (g_array_index (ev, ChkEvent, i).type != CHK_INVOKE)
+      completed = TRUE;
+  if (!completed || g_hash_table_contains (ck->lin_ok, &hist))
+    return NULL;
+  ck->lin_checks++;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ops = chk_history_ops (w->history, &error);
+  g_assert (ops != NULL);
+  ChkCheckOptions opt;
+  chk_check_options_init (&opt);
+  opt.memory_limit_bytes = (gsize) 256 << 20;
+  g_autoptr (ChkReport) rep = chk_checker_run (ck->x->lin, w->history, ops, &opt, &error);
+  if (rep != NULL && rep->verdict == CHK_VERDICT_VIOLATION)
+    return g_strdup_printf ("linearizable: %s", rep->explanation);
+  g_hash_table_add (ck->lin_ok, g_memdup2 (&hist, sizeof hist));
+  return NULL;
+}
+
+static char *
+deadlock_violation (const SimWorld *w)
+{
+  g_autoptr (GString) who = g_string_new (NULL);
+  for (int c = 0; c < w->n_clients; c++) {
+    if (!w->clients[c].is_open)
+      continue;
+    g_string_append (who, who->len > 0 ? ", " : "");
+    sim_endpoint_name (w->cfg, w->n_nodes + c, who);
+    g_string_append (who, " waits for ");
+    sim_op_describe (w, &w->clients[c].op, who);
+  }
+  if (who->len == 0)
+    return NULL;
+  return g_strdup_printf ("deadlock: nothing is enabled, but %s", who->str);
+}
+
+static void
+checker_init (Checker *ck, Explorer *x)
+{
+  ck->x = x;
+  ck->lin_ok = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  ck->lin_checks = 0;
+}
+
+static void
+checker_clear (Checker *ck)
+{
+  g_hash_table_unref (ck->lin_ok);
+}
+
+/* ---- Breadth first --------------------------------------------------------*/
+
+typedef struct {
+  Fp fp;
+  Rec rec;
+  uint32_t is_bad;   /* the state breaks something: a violation */
+} Child;
+
+typedef struct {
+  uint32_t id;
+  SimWorld *w;
+  Used used;
+} CacheSlot;
+
+typedef struct {
+  Explorer *x;
+  Checker ck;
+  CacheSlot *cache;         /* cache[d]: the world of a state at depth d */
+  int cache_valid;          /* cache[0 .. cache_valid-1] is one path */
+  uint32_t *anc;
+  GArray *queued, *choices;
+  /* This level: */
+  uint64_t lo, hi;          /* the slice of the frontier */
+  int depth;
+  int shard_level;          /* this level keeps only this shard's states */
+  GArray *out;              /* Child */
+  uint64_t generated;
+  char *bad_what;           /* the first violation among out's children */
+  uint32_t deadlock_at;     /* a deadlocked state of the slice, or 0 */
+  char *deadlock_what;
+} Worker;
+
+static void
+worker_init (Worker *wk, Explorer *x)
+{
+  memset (wk, 0, sizeof *wk);
+  wk->x = x;
+  checker_init (&wk->ck, x);
+  wk->cache = g_new0 (CacheSlot, x->b->depth + 2);
+  wk->anc = g_new0 (uint32_t, x->b->depth + 2);
+  wk->cache[0].w = x->root;
+  wk->cache[0].id = 0;
+  wk->cache_valid = 1;
+  wk->queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  wk->choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  wk->out = g_array_new (FALSE, FALSE, sizeof (Child));
+}
+
+static void
+worker_clear (Worker *wk)
+{
+  for (int d = 1; d < wk->x->b->depth + 2; d++)
+    sim_world_free (wk->cache[d].w);
+  g_free (wk->cache);
+  g_free (wk->anc);
+  g_array_unref (wk->queued);
+  g_array_unref (wk->choices);
+  g_array_unref (wk->out);
+  g_free (wk->bad_what);
+  g_free (wk->deadlock_what);
+  checker_clear (&wk->ck);
+}
+
+/* The world of state `id` at depth `depth`, rebuilt from the deepest
+ * cached ancestor. */
+static CacheSlot *
+worker_world (Worker *wk, uint32_t id, int depth)
+{
+  const Rec *recs = (const Rec *) (void *) wk->x->recs->data;
+  uint32_t a = id;
+  for (int d = depth; d >= 0; d--) {
+    wk->anc[d] = a;
+    a = recs[a].parent;
+  }
+  int k = 0;
+  while (k + 1 < wk->cache_valid && k + 1 <= depth && wk->cache[k + 1].id == wk->anc[k + 1])
+    k++;
+  for (int d = k + 1; d <= depth; d++) {
+    CacheSlot *s = &wk->cache[d];
+    sim_world_free (s->w);
+    s->w = sim_world_clone (wk->cache[d - 1].w);
+    SimChoice c;
+    rec_choice (wk->x, &recs[wk->anc[d]], &c);
+    gboolean ok = sim_world_apply (s->w, &c);
+    g_assert (ok);
+    s->id = wk->anc[d];
+    s->used = used_after (wk->cache[d - 1].used, &c);
+  }
+  wk->cache_valid = depth + 1;
+  return &wk->cache[depth];
+}
+
+static gpointer
+worker_expand (gpointer data)
+{
+  Worker *wk = data;
+  Explorer *x = wk->x;
+  uint64_t shard_i = 0;
+  for (uint64_t id = wk->lo; id < wk->hi; id++) {
+    if (wk->shard_level && (id % (uint64_t) x->opt.shard_count) != (uint64_t) x->opt.shard_index)
+      continue;
+    shard_i++;
+    CacheSlot *slot = worker_world (wk, (uint32_t) id, wk->depth);
+    SimWorld *w = slot->w;
+    choices_enabled (x, w, slot->used, wk->queued, wk->choices);
+    if (wk->choices->len == 0 && x->b->deadlock && wk->deadlock_what == NULL) {
+      char *why = deadlock_violation (w);
+      if (why != NULL) {
+        wk->deadlock_what = why;
+        wk->deadlock_at = (uint32_t) id;
+      }
+    }
+    guint parent_events = w->history->events->len;
+    /* Most steps leave a plain ghost as it was: compare instead of hashing. */
+    uint64_t parent_ghost = ghost_hash (w, 0);
+    size_t ghost_size = w->vt->ghost_copy == NULL ? w->vt->ghost_size : 0;
+    Used used = slot->used;
+    for (guint i = 0; i < wk->choices->len; i++) {
+      const SimChoice *c = &g_array_index (wk->choices, SimChoice, i);
+      /* The last child takes the parent's world instead of a copy: the
+       * next state of this level has another parent, so the cached world
+       * of this depth would be rebuilt anyway (the root is shared: never). */
+      gboolean is_last = i + 1 == wk->choices->len && wk->depth > 0;
+      g_autoptr (SimWorld) child = NULL;
+      if (is_last) {
+        child = g_steal_pointer (&slot->w);
+        wk->cache_valid = wk->depth;
+      } else {
+        child = sim_world_clone (w);
+      }
+      gboolean ok = sim_world_apply (child, c);
+      g_assert (ok);
+      wk->generated++;
+      Used u = used_after (used, c);
+      uint64_t hist = history_hash (child->history, 0);
+      uint64_t ghost = !is_last && ghost_size > 0
+                         && memcmp (child->ghost, w->ghost, ghost_size) == 0 ? parent_ghost : 0;
+      Child ch = { .fp = state_fp (x, child, u, hist, ghost) };
+      rec_of_choice (c, (uint32_t) id, &ch.rec);
+      char *why = state_violation (&wk->ck, child, parent_events, hist);
+      if (why != NULL) {
+        ch.is_bad = 1;
+        if (wk->bad_what == NULL)
+          wk->bad_what = why;
+        else
+          g_free (why);
+      } else if (fpset_contains (&x->seen, ch.fp)) {
+        continue; /* seen at an earlier level */
+      }
+      g_array_append_val (wk->out, ch);
+    }
+    if (x->opt.threads == 1 && x->opt.progress != NULL && (id & 0x3fff) == 0) {
+      SimExploreStats st = x->stats;
+      st.generated += wk->generated;
+      st.distinct += wk->out->len;
+      x->opt.progress (&st, x->opt.progress_data);
+    }
+  }
+  return NULL;
+}
+
+static GArray *
+path_of (const Explorer *x, uint32_t id, const Rec *last)
+{
+  GArray *path = g_array_new (FALSE, FALSE, sizeof (SimPinnedChoice));
+  g_array_append_vals (path, x->root_path->data, x->root_path->len);
+  const Rec *recs = (const Rec *) (void *) x->recs->data;
+  g_autoptr (GArray) rev = g_array_new (FALSE, FALSE, sizeof (Rec));
+  if (last != NULL)
+    g_array_append_val (rev, *last);
+  for (uint32_t a = id; a != 0; a = recs[a].parent)
+    g_array_append_val (rev, recs[a]);
+  for (guint i = rev->len; i-- > 0;) {
+    SimChoice c;
+    rec_choice (x, &g_array_index (rev, Rec, i), &c);
+    SimPinnedChoice p;
+    sim_pinned_of_choice (&c, &p);
+    g_array_append_val (path, p);
+  }
+  return path;
+}
+
+static uint64_t
+bfs_memory (const Explorer *x, Worker *wks, int n)
+{
+  uint64_t m = (uint64_t) x->recs->len * sizeof (Rec) + fpset_bytes (&x->seen);
+  for (int i = 0; i < n; i++)
+    m += (uint64_t) wks[i].out->len * sizeof (Child)
+         + (uint64_t) wks[i].cache_valid * x->world_bytes;
+  return m;
+}
+
+static void
+bfs (Explorer *x, SimExploreResult *r)
+{
+  int n = MAX (x->opt.threads, 1);
+  Worker *wks = g_new0 (Worker, n);
+  for (int i = 0; i < n; i++)
+    worker_init (&wks[i], x);
+  uint64_t lo = 0, hi = 1;
+  gboolean sharded = x->opt.shard_count <= 1;
+  int depth = 0;
+  for (;;) {
+    x->stats.depth = depth;
+    if (lo == hi) {
+      x->stats.is_complete = TRUE;
+      break;
+    }
+    if (depth >= x->b->depth)
+      break;
+    gboolean shard_level = !sharded && hi - lo >= (uint64_t) x->opt.shard_count;
+    if (shard_level)
+      sharded = TRUE;
+    uint64_t per = (hi - lo + (uint64_t) n - 1) / (uint64_t) n;
+    GThread *threads[n];
+    for (int i = 0; i < n; i++) {
+      Worker *wk = &wks[i];
+      wk->lo = MIN (lo + per * (uint64_t) i, hi);
+      wk->hi = MIN (wk->lo + per, hi);
+      wk->depth = depth;
+      wk->shard_level = shard_level;
+      wk->generated = 0;
+      g_array_set_size (wk->out, 0);
+      threads[i] = n > 1 ? g_thread_new ("explore", worker_expand, wk) : NULL; /* dsim-allow-nondeterminism: workers around worlds, results merged in order */
+      if (n == 1)
+        worker_expand (wk);
+    }
+    for (int i = 0; i < n; i++)
+      if (threads[i] != NULL)
+        g_thread_join (threads[i]);
+    x->stats.depth_reached = depth + 1;
+    /* A deadlocked state of this level is a shorter path than any broken
+     * child: report it first. */
+    for (int i = 0; i < n; i++)
+      if (wks[i].deadlock_what != NULL) {
+        r->verdict = SIM_EXPLORE_VIOLATION;
+        r->what = g_steal_pointer (&wks[i].deadlock_what);
+        r->path = path_of (x, wks[i].deadlock_at, NULL);
+        goto done;
+      }
+    for (int i = 0; i < n; i++) {
+      Worker *wk = &wks[i];
+      x->stats.generated += wk->generated;
+      x->stats.lin_checks += wk->ck.lin_checks;
+      wk->ck.lin_checks = 0;
+      for (guint k = 0; k < wk->out->len; k++) {
+        const Child *ch = &g_array_index (wk->out, Child, k);
+        if (ch->is_bad) {
+          fpset_add (&x->seen, ch->fp, 0);
+          x->stats.distinct = x->seen.n;
+          r->verdict = SIM_EXPLORE_VIOLATION;
+          r->what = g_steal_pointer (&wk->bad_what);
+          r->path = path_of (x, ch->rec.parent, &ch->rec);
+          goto done;
+        }
+        if (fpset_add (&x->seen, ch->fp, 0))
+          g_array_append_val (x->recs, ch->rec);
+      }
+    }
+    x->stats.distinct = x->seen.n;
+    x->stats.memory_bytes = MAX (x->stats.memory_bytes, bfs_memory (x, wks, n));
+    if (x->opt.progress != NULL)
+      x->opt.progress (&x->stats, x->opt.progress_data);
+    lo = hi;
+    hi = x->recs->len;
+    depth++;
+    if (x->b->max_states > 0 && x->stats.distinct >= (uint64_t) x->b->max_states && lo < hi) {
+      r->verdict = SIM_EXPLORE_UNKNOWN;
+      r->what = g_strdup_printf ("reached the bound of %" G_GINT64_FORMAT " distinct states "
+                                 "(depth %d explored completely); raise [explore] states or "
+                                 "--max-states", x->b->max_states, depth);
+      x->stats.depth = depth;
+      goto done;
+    }
+    if (x->opt.max_memory_bytes > 0 && x->stats.memory_bytes >= x->opt.max_memory_bytes
+        && lo < hi) {
+      r->verdict = SIM_EXPLORE_UNKNOWN;
+      r->what = g_strdup_printf ("reached --max-memory (%" G_GUINT64_FORMAT " MB) after depth %d "
+                                 "with %" G_GUINT64_FORMAT " states still to expand",
+                                 x->opt.max_memory_bytes >> 20, depth, hi - lo);
+      x->stats.depth = depth;
+      goto done;
+    }
+    if (x->recs->len >= G_MAXUINT32 - 1) {
+      r->verdict = SIM_EXPLORE_UNKNOWN;
+      r->what = g_strdup ("reached 2^32 distinct states, the most a search keeps");
+      goto done;
+    }
+  }
+  r->verdict = SIM_EXPLORE_PASS;
+done:
+  for (int i = 0; i < n; i++)
+    worker_clear (&wks[i]);
+  g_free (wks);
+}
+
+/* ---- Depth first, iterative deepening -------------------------------------*/
+
+typedef struct {
+  Explorer *x;
+  Checker ck;
+  int limit;
+  gboolean is_cut;       /* some state had choices left at the limit */
+  GArray *stack;         /* SimChoice of the current path */
+  char *what;
+  GArray *bad_path;      /* SimChoice */
+  gboolean is_over;      /* a violation or a limit ended the search */
+  char *unknown;
+} Dfs;
+
+static gboolean
+dfs_visit (Dfs *s, SimWorld *w, Used u, int depth)
+{
+  Explorer *x = s->x;
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  choices_enabled (x, w, u, queued, choices);
+  if (choices->len == 0 && x->b->deadlock) {
+    char *why = deadlock_violation (w);
+    if (why != NULL) {
+      s->what = why;
+      s->bad_path = g_array_copy (s->stack);
+      return TRUE;
+    }
+  }
+  if (depth >= s->limit) {
+    if (choices->len > 0)
+      s->is_cut = TRUE;
+    return FALSE;
+  }
+  guint parent_events = w->history->events->len;
+  for (guint i = 0; i < choices->len; i++) {
+    const SimChoice *c = &g_array_index (choices, SimChoice, i);
+    g_autoptr (SimWorld) child = sim_world_clone (w);
+    gboolean ok = sim_world_apply (child, c);
+    g_assert (ok);
+    x->stats.generated++;
+    x->stats.depth_reached = MAX (x->stats.depth_reached, depth + 1);
+    Used cu = used_after (u, c);
+    uint64_t hist = history_hash (child->history, 0);
+    g_array_append_val (s->stack, *c);
+    char *why = state_violation (&s->ck, child, parent_events, hist);
+    if (why != NULL) {
+      s->what = why;
+      s->bad_path = g_array_copy (s->stack);
+      return TRUE;
+    }
+    if (fpset_add (&x->seen, state_fp (x, child, cu, hist, 0), depth + 1)) {
+      x->stats.distinct = MAX (x->stats.distinct, x->seen.n);
+      if (x->b->max_states > 0 && x->seen.n >= (uint64_t) x->b->max_states) {
+        s->unknown = g_strdup_printf ("reached the bound of %" G_GINT64_FORMAT " distinct "
+                                      "states at depth limit %d", x->b->max_states, s->limit);
+        return TRUE;
+      }
+      if (x->opt.max_memory_bytes > 0 && fpset_bytes (&x->seen) >= x->opt.max_memory_bytes) {
+        s->unknown = g_strdup_printf ("reached --max-memory (%" G_GUINT64_FORMAT " MB) at depth "
+                                      "limit %d", x->opt.max_memory_bytes >> 20, s->limit);
+        return TRUE;
+      }
+      if (x->opt.progress != NULL && (x->stats.generated & 0xffff) == 0)
+        x->opt.progress (&x->stats, x->opt.progress_data);
+      if (dfs_visit (s, child, cu, depth + 1))
+        return TRUE;
+    }
+    g_array_set_size (s->stack, s->stack->len - 1);
+  }
+  return FALSE;
+}
+
+static void
+dfs (Explorer *x, SimExploreResult *r)
+{
+  Dfs s = { .x = x };
+  checker_init (&s.ck, x);
+  s.stack = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  r->verdict = SIM_EXPLORE_PASS;
+  for (int limit = 1; limit <= x->b->depth; limit++) {
+    s.limit = limit;
+    s.is_cut = FALSE;
+    g_array_set_size (s.stack, 0);
+    fpset_clear (&x->seen);
+    fpset_init (&x->seen, x->b->fingerprint_bits / 64, TRUE);
+    Used u0 = { 0 };
+    fpset_add (&x->seen, state_fp (x, x->root, u0, history_hash (x->root->history, 0), 0), 0);
+    gboolean stop = dfs_visit (&s, x->root, u0, 0);
+    x->stats.memory_bytes = MAX (x->stats.memory_bytes,
+                                 fpset_bytes (&x->seen) + (uint64_t) limit * x->world_bytes);
+    x->stats.lin_checks = s.ck.lin_checks;
+    if (s.what != NULL) {
+      r->verdict = SIM_EXPLORE_VIOLATION;
+      r->what = g_steal_pointer (&s.what);
+      r->path = g_array_new (FALSE, FALSE, sizeof (SimPinnedChoice));
+      g_array_append_vals (r->path, x->root_path->data, x->root_path->len);
+      for (guint i = 0; i < s.bad_path->len; i++) {
+        SimPinnedChoice p;
+        sim_pinned_of_choice (&g_array_index (s.bad_path, SimChoice, i), &p);
+        g_array_append_val (r->path, p);
+      }
+      break;
+    }
+    if (stop) {
+      r->verdict = SIM_EXPLORE_UNKNOWN;
+      r->what = g_steal_pointer (&s.unknown);
+      break;
+    }
+    x->stats.depth = limit;
+    x->stats.distinct = x->seen.n;
+    if (!s.is_cut) {
+      x->stats.is_complete = TRUE;
+      break;
+    }
+  }
+  if (s.bad_path != NULL)
+    g_array_unref (s.bad_path);
+  g_array_unref (s.stack);
+  g_free (s.unknown);
+  checker_clear (&s.ck);
+}
+
+/* ---- Random walks ---------------------------------------------------------*/
+
+typedef struct {
+  Explorer *x;
+  Checker ck;
+  uint64_t first, step;  /* walks first, first + step, ... */
+  uint64_t generated;
+  uint64_t bad_walk;     /* walk number of the violation (UINT64_MAX: none) */
+  char *what;
+  GArray *bad_path;      /* SimChoice */
+  int depth_reached;
+} Walker;
+
+static gpointer
+walker_run (gpointer data)
+{
+  Walker *wk = data;
+  Explorer *x = wk->x;
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  g_autoptr (GArray) path = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  for (uint64_t k = wk->first; k < (uint64_t) x->b->walks; k += wk->step) {
+    if (k % (uint64_t) x->opt.shard_count != (uint64_t) x->opt.shard_index)
+      continue;
+    Pcg32 rng;
+    pcg32_seed (&rng, pcg32_derive (x->opt.seed, 0x3a1c, (uint32_t) k), k >> 32);
+    g_autoptr (SimWorld) w = sim_world_clone (x->root);
+    Used u = { 0 };
+    g_array_set_size (path, 0);
+    for (int d = 0; d < x->b->depth; d++) {
+      choices_enabled (x, w, u, queued, choices);
+      char *why = NULL;
+      if (choices->len == 0) {
+        if (x->b->deadlock)
+          why = deadlock_violation (w);
+      } else {
+        guint parent_events = w->history->events->len;
+        SimChoice c = g_array_index (choices, SimChoice,
+                                     pcg32_range (&rng, 0, (int64_t) choices->len - 1));
+        gboolean ok = sim_world_apply (w, &c);
+        g_assert (ok);
+        g_array_append_val (path, c);
+        wk->generated++;
+        wk->depth_reached = MAX (wk->depth_reached, d + 1);
+        u = used_after (u, &c);
+        uint64_t hist = history_hash (w->history, 0);
+        why = state_violation (&wk->ck, w, parent_events, hist);
+        Fp f = state_fp (x, w, u, hist, 0);
+        g_mutex_lock (&x->lock);
+        fpset_add (&x->seen, f, 0);
+        g_mutex_unlock (&x->lock);
+      }
+      if (why != NULL) {
+        wk->what = why;
+        wk->bad_walk = k;
+        wk->bad_path = g_array_copy (path);
+        return NULL;
+      }
+      if (choices->len == 0)
+        break;
+    }
+  }
+  return NULL;
+}
+
+static void
+random_walks (Explorer *x, SimExploreResult *r)
+{
+  int n = MAX (x->opt.threads, 1);
+  Walker *wks = g_new0 (Walker, n);
+  GThread **threads = g_new0 (GThread *, n);
+  for (int i = 0; i < n; i++) {
+    wks[i].x = x;
+    checker_init (&wks[i].ck, x);
+    wks[i].first = (uint64_t) i;
+    wks[i].step = (uint64_t) n;
+    wks[i].bad_walk = UINT64_MAX;
+    if (n > 1)
+      threads[i] = g_thread_new ("walk", walker_run, &wks[i]); /* dsim-allow-nondeterminism: workers around worlds */
+    else
+      walker_run (&wks[i]);
+  }
+  Walker *best = NULL;
+  for (int i = 0; i < n; i++) {
+    if (threads[i] != NULL)
+      g_thread_join (threads[i]);
+    x->stats.generated += wks[i].generated;
+    x->stats.lin_checks += wks[i].ck.lin_checks;
+    x->stats.depth_reached = MAX (x->stats.depth_reached, wks[i].depth_reached);
+    if (wks[i].what != NULL && (best == NULL || wks[i].bad_walk < best->bad_walk))
+      best = &wks[i];
+  }
+  x->stats.distinct = x->seen.n;
+  x->stats.memory_bytes = fpset_bytes (&x->seen) + (uint64_t) n * x->world_bytes;
+  if (best != NULL) {
+    r->verdict = SIM_EXPLORE_VIOLATION;
+    r->what = g_strdup_printf ("%s (walk %" G_GUINT64_FORMAT ")", best->what, best->bad_walk + 1);
+    r->path = g_array_new (FALSE, FALSE, sizeof (SimPinnedChoice));
+    g_array_append_vals (r->path, x->root_path->data, x->root_path->len);
+    for (guint i = 0; i < best->bad_path->len; i++) {
+      SimPinnedChoice p;
+      sim_pinned_of_choice (&g_array_index (best->bad_path, SimChoice, i), &p);
+      g_array_append_val (r->path, p);
+    }
+  } else {
+    r->verdict = SIM_EXPLORE_UNKNOWN;
+    r->what = g_strdup_printf ("%" G_GINT64_FORMAT " random walks of up to %d choices found no "
+                               "violation; walks sample the space, they do not cover it",
+                               x->b->walks, x->b->depth);
+  }
+  for (int i = 0; i < n; i++) {
+    g_free (wks[i].what);
+    if (wks[i].bad_path != NULL)
+      g_array_unref (wks[i].bad_path);
+    checker_clear (&wks[i].ck);
+  }
+  g_free (threads);
+  g_free (wks);
+}
+
+/* ---- Entry ----------------------------------------------------------------*/
+
+void
+sim_explore_options_init (SimExploreOptions *opt, const SimConfig *cfg)
+{
+  memset (opt, 0, sizeof *opt);
+  opt->bounds = cfg->explore;
+  opt->threads = 1;
+  opt->shard_index = 0;
+  opt->shard_count = 1;
+  opt->seed = cfg->seed;
+}
+
+SimExploreResult *
+sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
+{
+  SimExploreResult *r = g_new0 (SimExploreResult, 1);
+  Explorer x = { 0 };
+  x.cfg = sim_config_copy (cfg);
+  g_array_set_size (x.cfg->replay, 0);
+  sim_explore_config_prepare (x.cfg);
+  x.opt = *opt;
+  x.opt.threads = MAX (x.opt.threads, 1);
+  x.opt.shard_count = MAX (x.opt.shard_count, 1);
+  x.b = &x.opt.bounds;
+  g_assert (x.b->fingerprint_bits == 64 || x.b->fingerprint_bits == 128);
+  g_assert (x.b->depth >= 1);
+  g_mutex_init (&x.lock);
+  if (x.cfg->workload.n_clients > 0
+      && g_strv_contains ((const char *const *) x.cfg->check_models, "linearizable"))
+    x.lin = chk_checker_find ("linearizable");
+  for (int n = 0; n < x.cfg->n_nodes; n++) {
+    x.crash[n] = (SimFault) { .kind = SIM_FAULT_CRASH, .node = n };
+    x.restart[n] = (SimFault) { .kind = SIM_FAULT_RESTART, .node = n };
+  }
+  const ProtoVTable *vt = x.cfg->proto;
+  x.world_bytes = sizeof (SimWorld) + vt->state_size * (uint64_t) x.cfg->n_nodes + vt->ghost_size
+                  + vt->client_state_size * (uint64_t) x.cfg->workload.n_clients + 4096;
+
+  /* The start: every node boots, in order. */
+  x.root = sim_world_new (x.cfg, x.cfg->seed);
+  x.root_path = g_array_new (FALSE, FALSE, sizeof (SimPinnedChoice));
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  sim_world_enabled (x.root, queued);
+  for (guint i = 0; i < queued->len; i++) {
+    const SimChoice *c = &g_array_index (queued, SimChoice, i);
+    if (c->kind != SIM_CHOICE_START)
+      continue;
+    gboolean ok = sim_world_apply (x.root, c);
+    g_assert (ok);
+    SimPinnedChoice p;
+    sim_pinned_of_choice (c, &p);
+    g_array_append_val (x.root_path, p);
+  }
+  x.recs = g_array_new (FALSE, FALSE, sizeof (Rec));
+  Rec root_rec = { 0 };
+  g_array_append_val (x.recs, root_rec);
+  fpset_init (&x.seen, x.b->fingerprint_bits / 64, FALSE);
+  Used u0 = { 0 };
+  fpset_add (&x.seen, state_fp (&x, x.root, u0, history_hash (x.root->history, 0), 0), 0);
+  x.stats.distinct = 1;
+  x.stats.generated = 1;
+
+  if (x.root->failure != NULL) {
+    Checker ck;
+    checker_init (&ck, &x);
+    r->verdict = SIM_EXPLORE_VIOLATION;
+    r->what = state_violation (&ck, x.root, 0, 0);
+    r->path = g_array_copy (x.root_path);
+    checker_clear (&ck);
+  } else if (x.b->strategy == SIM_EXPLORE_BFS) {
+    bfs (&x, r);
+  } else if (x.b->strategy == SIM_EXPLORE_DFS) {
+    dfs (&x, r);
+  } else {
+    random_walks (&x, r);
+  }
+  x.stats.missed_probability = sim_explore_missed_probability (
+      x.stats.distinct, x.stats.generated, x.b->fingerprint_bits);
+  r->stats = x.stats;
+
+  fpset_clear (&x.seen);
+  g_array_unref (x.recs);
+  g_array_unref (x.root_path);
+  sim_world_free (x.root);
+  sim_config_free (x.cfg);
+  g_mutex_clear (&x.lock);
+  return r;
+}
+
+void
+sim_explore_result_free (SimExploreResult *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->what);
+  if (r->path != NULL)
+    g_array_unref (r->path);
+  g_free (r);
+}
