@@ -618,6 +618,7 @@ Test (paxos_check, ghost_copy_owns_its_slots)
   bed_choose_many (b);
   PaxosGhost *copy = g_memdup2 (b->ghost, sizeof *copy);
   paxos_ghost_copy (copy, b->ghost);
+  cr_expect_eq (paxos_ghost_digest (copy), paxos_ghost_digest (b->ghost));
   cr_assert_neq (copy->slots, b->ghost->slots);
   cr_assert_eq (g_hash_table_size (copy->slots), 3000);
   /* The original learns slot 3001; the copy does not. */
@@ -626,6 +627,7 @@ Test (paxos_check, ghost_copy_owns_its_slots)
   cr_assert (bed_check (b), "%s", b->why->str);
   cr_expect_eq (g_hash_table_size (b->ghost->slots), 3001);
   cr_expect_eq (g_hash_table_size (copy->slots), 3000);
+  cr_expect_neq (paxos_ghost_digest (copy), paxos_ghost_digest (b->ghost));
   paxos_ghost_free (b->ghost);
   memcpy (b->ghost, copy, sizeof *copy);
   g_free (copy);
@@ -634,6 +636,23 @@ Test (paxos_check, ghost_copy_owns_its_slots)
   cr_expect_not (bed_check (b));
   cr_expect (g_str_has_prefix (b->why->str, "agreement: two values chosen for slot 1"), "%s",
              b->why->str);
+}
+
+/* The digest follows what the ghost holds, not the order it learned it. */
+Test (paxos_check, ghost_digest_ignores_the_order_slots_were_learned)
+{
+  g_autoptr (CheckBed) a = bed_new ();
+  g_autoptr (CheckBed) b = bed_new ();
+  for (uint64_t s = 1; s <= 40; s++) {
+    bed_accept (a, 0, s, paxos_ballot (1, 0), 10);
+    bed_accept (b, 0, 41 - s, paxos_ballot (1, 0), 10);
+  }
+  cr_assert (bed_check (a) && bed_check (b));
+  cr_expect_eq (paxos_ghost_digest (a->ghost), paxos_ghost_digest (b->ghost));
+  bed_accept (a, 1, 7, paxos_ballot (1, 0), 10);
+  bed_accept (b, 1, 8, paxos_ballot (1, 0), 10);
+  cr_assert (bed_check (a) && bed_check (b));
+  cr_expect_neq (paxos_ghost_digest (a->ghost), paxos_ghost_digest (b->ghost));
 }
 
 static void

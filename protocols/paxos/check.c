@@ -80,6 +80,45 @@ paxos_ghost_copy (void *dst, const void *src)
   }
 }
 
+static uint64_t
+ghost_mix (uint64_t h, uint64_t v)
+{
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
+}
+
+/* What the ghost remembers, whatever the table's order: the events read
+ * per node, and the sum of one hash per slot (a slot's record is plain
+ * words, no padding). */
+uint64_t
+paxos_ghost_digest (const void *ghost)
+{
+  G_STATIC_ASSERT (sizeof (PaxosGhostSlot) % sizeof (uint64_t) == 0);
+  const PaxosGhost *g = ghost;
+  uint64_t slots = 0;
+  if (g->slots != NULL) {
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init (&it, g->slots);
+    while (g_hash_table_iter_next (&it, NULL, &value)) { /* order-free: a sum */
+      uint64_t w[sizeof (PaxosGhostSlot) / sizeof (uint64_t)];
+      memcpy (w, value, sizeof w);
+      uint64_t h = 0x510e527fade682d1ULL;
+      for (size_t k = 0; k < G_N_ELEMENTS (w); k++)
+        h = ghost_mix (h, w[k]);
+      slots += h;
+    }
+  }
+  uint64_t h = ghost_mix (0x6a09e667f3bcc908ULL, slots);
+  for (int n = 0; n < PROTO_MAX_NODES; n++) {
+    h = ghost_mix (h, g->seed[n]);
+    h = ghost_mix (h, g->seen[n]);
+  }
+  return h;
+}
+
 void
 paxos_ghost_free (void *ghost)
 {

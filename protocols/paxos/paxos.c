@@ -306,6 +306,7 @@ const ProtoVTable proto_paxos = {
   .check = paxos_check,
   .ghost_copy = paxos_ghost_copy,
   .ghost_free = paxos_ghost_free,
+  .ghost_digest = paxos_ghost_digest,
   .format_msg = paxos_format_msg,
   .format_state = paxos_format_state,
   .client_state_size = sizeof (PaxosClient),

@@ -400,6 +400,7 @@ typedef struct {
 
 void paxos_ghost_copy (void *dst, const void *src);
 void paxos_ghost_free (void *ghost);
+uint64_t paxos_ghost_digest (const void *ghost);
 
 /* ---- Internal API --------------------------------------------------------*/
 
