@@ -62,6 +62,7 @@ ph_free (PaxosHarness *h)
     msg_free (g_ptr_array_index (h->net, i));
   g_ptr_array_unref (h->net);
   g_free (h->nodes);
+  proto_paxos.ghost_free (h->ghost);
   g_free (h->ghost);
   proto_outbox_clear (&h->out);
   g_string_free (h->trace, TRUE);

@@ -489,6 +489,7 @@ static void
 bed_free (CheckBed *b)
 {
   g_free (b->nodes);
+  paxos_ghost_free (b->ghost);
   g_free (b->ghost);
   g_string_free (b->why, TRUE);
   g_free (b);
@@ -574,6 +575,84 @@ Test (paxos_check, different_applied_sequences_break_same_sequence)
   cr_expect_not (bed_check (b));
   cr_expect_str_eq (b->why->str, "same-sequence: n1 and n2 applied different commands up to "
                                  "slot 1");
+}
+
+/* Slots 1 to 3000 chosen by n1 and n2 in ballot 1.1; the ghost still
+ * holds slot 1 when n3 and n2 later choose another value there in a
+ * higher ballot (slot 1 is 2,999 slots back). */
+static void
+bed_choose_many (CheckBed *b)
+{
+  for (uint64_t s = 1; s <= 3000; s++) {
+    bed_accept (b, 0, s, paxos_ballot (1, 0), 10);
+    bed_accept (b, 1, s, paxos_ballot (1, 0), 10);
+    cr_assert (bed_check (b), "slot %" G_GUINT64_FORMAT ": %s", s, b->why->str);
+  }
+  cr_assert_eq (g_hash_table_size (b->ghost->slots), 3000);
+}
+
+static void
+bed_choose_other_at_slot_1 (CheckBed *b)
+{
+  bed_accept (b, 2, 1, paxos_ballot (2, 2), 20);
+  cr_assert (bed_check (b), "%s", b->why->str);
+  bed_accept (b, 1, 1, paxos_ballot (2, 2), 20);
+}
+
+Test (paxos_check, agreement_remembers_every_slot)
+{
+  g_autoptr (CheckBed) b = bed_new ();
+  bed_choose_many (b);
+  bed_choose_other_at_slot_1 (b);
+  cr_expect_not (bed_check (b));
+  cr_expect_str_eq (b->why->str, "agreement: two values chosen for slot 1: one in ballot 1.1 "
+                                 "(accepted by n1 n2), another in ballot 2.3 (accepted by n2 n3)");
+}
+
+/* A copy of the ghost (what a world clone makes) owns its slots: it still
+ * catches the old slot after the original is freed, and what it learns
+ * does not reach the original. */
+Test (paxos_check, ghost_copy_owns_its_slots)
+{
+  g_autoptr (CheckBed) b = bed_new ();
+  bed_choose_many (b);
+  PaxosGhost *copy = g_memdup2 (b->ghost, sizeof *copy);
+  paxos_ghost_copy (copy, b->ghost);
+  cr_expect_eq (paxos_ghost_digest (copy), paxos_ghost_digest (b->ghost));
+  cr_assert_neq (copy->slots, b->ghost->slots);
+  cr_assert_eq (g_hash_table_size (copy->slots), 3000);
+  /* The original learns slot 3001; the copy does not. */
+  bed_accept (b, 0, 3001, paxos_ballot (1, 0), 10);
+  bed_accept (b, 1, 3001, paxos_ballot (1, 0), 10);
+  cr_assert (bed_check (b), "%s", b->why->str);
+  cr_expect_eq (g_hash_table_size (b->ghost->slots), 3001);
+  cr_expect_eq (g_hash_table_size (copy->slots), 3000);
+  cr_expect_neq (paxos_ghost_digest (copy), paxos_ghost_digest (b->ghost));
+  paxos_ghost_free (b->ghost);
+  memcpy (b->ghost, copy, sizeof *copy);
+  g_free (copy);
+  /* The copy reads slot 3001 again, then slot 1's new ballot. */
+  bed_choose_other_at_slot_1 (b);
+  cr_expect_not (bed_check (b));
+  cr_expect (g_str_has_prefix (b->why->str, "agreement: two values chosen for slot 1"), "%s",
+             b->why->str);
+}
+
+/* The digest follows what the ghost holds, not the order it learned it. */
+Test (paxos_check, ghost_digest_ignores_the_order_slots_were_learned)
+{
+  g_autoptr (CheckBed) a = bed_new ();
+  g_autoptr (CheckBed) b = bed_new ();
+  for (uint64_t s = 1; s <= 40; s++) {
+    bed_accept (a, 0, s, paxos_ballot (1, 0), 10);
+    bed_accept (b, 0, 41 - s, paxos_ballot (1, 0), 10);
+  }
+  cr_assert (bed_check (a) && bed_check (b));
+  cr_expect_eq (paxos_ghost_digest (a->ghost), paxos_ghost_digest (b->ghost));
+  bed_accept (a, 1, 7, paxos_ballot (1, 0), 10);
+  bed_accept (b, 1, 8, paxos_ballot (1, 0), 10);
+  cr_assert (bed_check (a) && bed_check (b));
+  cr_expect_neq (paxos_ghost_digest (a->ghost), paxos_ghost_digest (b->ghost));
 }
 
 static void

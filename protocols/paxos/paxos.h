@@ -368,12 +368,11 @@ typedef struct {
   uint8_t pad[6];
 } PaxosClient;
 
-#define PAXOS_GHOST_SLOTS 2048
 #define PAXOS_GHOST_BALLOTS 6
 
 /* What check() remembers of one slot over the whole run. */
 typedef struct {
-  uint64_t slot;           /* 0: unused */
+  uint64_t slot;
   struct {
     uint64_t ballot;
     uint64_t hash;
@@ -391,8 +390,17 @@ typedef struct {
 typedef struct {
   uint64_t seed[PROTO_MAX_NODES];      /* incarnation whose events were read */
   uint64_t seen[PROTO_MAX_NODES];      /* events read from that incarnation */
-  PaxosGhostSlot slots[PAXOS_GHOST_SLOTS];
+  /* Every slot any event named, over the whole run: slot number ->
+   * PaxosGhostSlot (created on first use; paxos_ghost_copy and
+   * paxos_ghost_free look after it).  A table rather than an array: a
+   * slot number read from a Byzantine peer's message may be anything. */
+  GHashTable *slots;
+  PaxosGhostSlot *last;   /* the slot looked up last (in slots), or NULL */
 } PaxosGhost;
+
+void paxos_ghost_copy (void *dst, const void *src);
+void paxos_ghost_free (void *ghost);
+uint64_t paxos_ghost_digest (const void *ghost);
 
 /* ---- Internal API --------------------------------------------------------*/
 
