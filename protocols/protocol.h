@@ -56,6 +56,16 @@ typedef enum {
   PROTO_OP__COUNT
 } ProtoOpKind;
 
+/* A per-operation consistency level ([workload] levels), for protocols
+ * whose vtable sets has_levels.  DEFAULT: the protocol's own knobs. */
+typedef enum {
+  PROTO_LEVEL_DEFAULT,
+  PROTO_LEVEL_ONE,    /* one replica answers */
+  PROTO_LEVEL_QUORUM, /* a majority of the replicas */
+  PROTO_LEVEL_ALL,    /* every replica */
+  PROTO_LEVEL__COUNT
+} ProtoLevel;
+
 /* One client operation.  (client, seq) is the idempotency key: every attempt
  * of the same operation carries it, so a node applies a write at most once. */
 typedef struct {
@@ -65,6 +75,8 @@ typedef struct {
   int64_t expect;  /* cas: the expected current value */
   uint32_t client; /* client number, 0 .. n_clients-1 */
   uint32_t seq;    /* operation number within the client, from 1 */
+  uint32_t level;  /* ProtoLevel */
+  uint32_t pad;
 } ProtoOp;
 
 typedef struct {
@@ -224,6 +236,8 @@ typedef struct ProtoVTable {
   /* Operations the client stub supports (bit (1 << ProtoOpKind)). */
   unsigned ops_supported;
   int min_nodes, max_nodes;
+  /* The client stub honours ProtoOp.level ([workload] levels). */
+  gboolean has_levels;
 
   /* Node. */
   size_t state_size;

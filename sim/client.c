@@ -189,6 +189,18 @@ op_draw (SimWorld *w, SimClient *cl, int c)
   op->f = (ProtoOpKind) f;
   op->key = key;
   op->client = (uint32_t) c;
+  unsigned levels = wl->levels[f];
+  if (levels != 0) {
+    /* One of the kind's levels, uniformly; a single level draws nothing,
+     * so the rest of the run is the same as with the knob. */
+    int n = __builtin_popcount (levels);
+    int pick = n > 1 ? (int) pcg32_below (&cl->ops_rng, (uint32_t) n) : 0;
+    for (int l = 0; l < PROTO_LEVEL__COUNT; l++)
+      if ((levels & (1u << l)) && pick-- == 0) {
+        op->level = (uint32_t) l;
+        break;
+      }
+  }
   cl->invoke_value = (ChkValue) { .kind = CHK_VAL_NIL };
   switch (op->f) {
   case PROTO_OP_READ:

@@ -117,6 +117,9 @@ typedef struct {
   int n_keys;
   char key_names[SIM_MAX_KEYS][16];
   double mix[PROTO_OP__COUNT];  /* weights of read, write, cas, append */
+  /* levels: per operation kind, the consistency levels (bit (1 << ProtoLevel))
+   * each operation draws one of, uniformly; 0: the protocol's knobs. */
+  unsigned levels[PROTO_OP__COUNT];
   int64_t think_us;         /* pause between a client's operations */
   double rate_per_s;        /* if > 0: target total rate instead of think time */
   int64_t op_timeout_us;    /* after this the operation is recorded as info */

@@ -6,15 +6,18 @@
 
 static const char *const workload_keys[] = {
   "clients", "ops", "keys", "mix", "rate", "think", "timeout", "attempt_timeout",
-  "retries", "backoff_base", "backoff_cap", "idempotency", "start", NULL,
+  "retries", "backoff_base", "backoff_cap", "idempotency", "start", "levels", NULL,
 };
 
 enum {
   K_CLIENTS, K_OPS, K_KEYS, K_MIX, K_RATE, K_THINK, K_TIMEOUT, K_ATTEMPT_TIMEOUT,
   K_RETRIES, K_BACKOFF_BASE, K_BACKOFF_CAP, K_IDEMPOTENCY, K_START,
+  K_LEVELS,
 };
 
 static const char *const op_names[] = { "read", "write", "cas", "append", NULL };
+/* Indexed by ProtoLevel. */
+static const char *const level_names[] = { "default", "one", "quorum", "all", NULL };
 
 #define MAX_WORKLOAD_US (SCN_DAY_US)
 
@@ -104,6 +107,55 @@ parse_mix (ScnParser *p, const ScnEntry *e)
   return TRUE;
 }
 
+/* "read:one|quorum|all write:quorum": the consistency levels of each
+ * operation kind; an operation draws one of its kind's levels uniformly. */
+static gboolean
+parse_levels (ScnParser *p, const ScnEntry *e)
+{
+  SimWorkloadConfig *w = &p->cfg->workload;
+  const ProtoVTable *vt = p->cfg->proto;
+  unsigned levels[PROTO_OP__COUNT] = { 0 };
+  if (!vt->has_levels)
+    return scn_fail_entry (p, e, "protocol %s does not support per-operation consistency "
+                           "levels (quorum does); expected no levels key", vt->name);
+  g_auto (GStrv) words = g_strsplit_set (e->value, ", \t", -1);
+  gboolean any = FALSE;
+  for (int i = 0; words[i] != NULL; i++) {
+    if (words[i][0] == '\0')
+      continue;
+    char *colon = strchr (words[i], ':');
+    if (colon == NULL)
+      return scn_fail_entry (p, e, "expected OP:LEVEL pairs such as read:one|quorum|all "
+                             "write:quorum, got '%s'", words[i]);
+    *colon = '\0';
+    int op = scn_key_index (op_names, words[i]);
+    if (op < 0)
+      return scn_fail_entry (p, e, "expected an operation read, write, cas or append, got '%s'",
+                             words[i]);
+    if (!(vt->ops_supported & (1u << op)))
+      return scn_fail_entry (p, e, "protocol %s does not support %s operations", vt->name,
+                             words[i]);
+    if (levels[op] != 0)
+      return scn_fail_entry (p, e, "operation %s listed twice", words[i]);
+    g_auto (GStrv) names = g_strsplit (colon + 1, "|", -1);
+    for (int j = 0; names[j] != NULL; j++) {
+      int level = scn_key_index (level_names, names[j]);
+      if (level <= PROTO_LEVEL_DEFAULT)
+        return scn_fail_entry (p, e, "expected a level one, quorum or all after '%s:', got '%s'",
+                               words[i], names[j]);
+      if (levels[op] & (1u << level))
+        return scn_fail_entry (p, e, "level %s listed twice for %s", names[j], words[i]);
+      levels[op] |= 1u << level;
+    }
+    any = TRUE;
+  }
+  if (!any)
+    return scn_fail_entry (p, e, "expected OP:LEVEL pairs such as read:one write:quorum, "
+                           "got nothing");
+  memcpy (w->levels, levels, sizeof levels);
+  return TRUE;
+}
+
 gboolean
 scn_parse_workload (ScnParser *p)
 {
@@ -162,6 +214,9 @@ scn_parse_workload (ScnParser *p)
       break;
     case K_START:
       ok = scn_get_duration (p, e, 0, MAX_WORKLOAD_US, &w->start_us);
+      break;
+    case K_LEVELS:
+      ok = parse_levels (p, e);
       break;
     default:
       ok = scn_fail_unknown_key (p, e, workload_keys);

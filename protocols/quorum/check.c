@@ -52,12 +52,12 @@ check_no_lost_write (QuorumGhost *g, const void *const *states, const gboolean *
 {
   const QuorumConfig *cfg = ctx->config;
   gboolean is_vv = quorum_cell_is_vv (ctx);
-  int need = (int) cfg->w;
   /* Pending writes exist only under the seeded bug ack-before-store. */
   gboolean has_pending = cfg->bug == QUORUM_BUG_ACK_BEFORE_STORE;
   uint32_t from = g->n_acked > QUORUM_GHOST_ACKED ? g->n_acked - QUORUM_GHOST_ACKED : 0;
   for (uint32_t k = from; k < g->n_acked; k++) {
     const QuorumAcked *a = &g->acked[k % QUORUM_GHOST_ACKED];
+    int need = a->w != 0 ? a->w : (int) cfg->w;
     int held = 0;
     for (int i = 0; i < n_nodes && held < need; i++)
       held += node_covers (states[i], is_up[i] && has_pending, a, is_vv);

@@ -44,6 +44,7 @@ client_send (QuorumClient *c, const ProtoCtx *ctx, ProtoOutbox *out)
   m.key = (uint8_t) c->op.key;
   m.seq = c->op.seq;
   m.value = c->op.value;
+  m.level = (uint8_t) c->op.level;
   if (m.kind == QUORUM_OP_WRITE)
     m.ctx = c->ctx[c->op.key];
   proto_outbox_send (out, c->target, &m, sizeof m);

@@ -70,6 +70,8 @@ record_acked (QuorumNode *node, const ProtoCtx *ctx, const QuorumOp *op)
   a->key = op->key;
   a->client = op->client;
   a->seq = op->seq;
+  if (op->level != PROTO_LEVEL_DEFAULT)
+    a->w = (uint8_t) op->needed;
   if (quorum_cell_is_vv (ctx)) {
     a->dot = op->dot;
     a->dot_node = (uint8_t) ctx->self;
@@ -271,6 +273,14 @@ quorum_coord_start (QuorumNode *node, const ProtoCtx *ctx, int client,
       op->cell.value = op->value;
       op->cell.has_value = 1;
     }
+  }
+  if (m->level > PROTO_LEVEL_DEFAULT && m->level < PROTO_LEVEL__COUNT) {
+    /* Cassandra's per-request consistency level: ONE, QUORUM or ALL of the
+     * key's N replicas, in place of the w or r knob. */
+    int n = quorum_replicas (ctx);
+    op->level = m->level;
+    op->needed = m->level == PROTO_LEVEL_ONE ? 1u
+                 : m->level == PROTO_LEVEL_QUORUM ? (uint32_t) (n / 2 + 1) : (uint32_t) n;
   }
   send_phase (node, ctx, op, now_us, out);
 }

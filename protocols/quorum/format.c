@@ -30,6 +30,9 @@ quorum_format_msg (const void *msg, size_t len, GString *out)
     else
       g_string_append_printf (out, "%s k%d #%u", m.kind == QUORUM_OP_FETCH ? "Fetch" : "Read",
                               m.key, m.seq);
+    static const char *const level_names[] = { "", " ONE", " QUORUM", " ALL" };
+    if (m.level < G_N_ELEMENTS (level_names))
+      g_string_append (out, level_names[m.level]);
     return;
   }
   case QUORUM_MSG_CLIENT_REPLY: {

@@ -214,6 +214,7 @@ const ProtoVTable proto_quorum = {
   .ops_supported = (1u << PROTO_OP_READ) | (1u << PROTO_OP_WRITE),
   .min_nodes = 1,
   .max_nodes = PROTO_MAX_NODES,
+  .has_levels = TRUE,
   .state_size = sizeof (QuorumNode),
   .persist_offset = offsetof (QuorumNode, persist),
   .persist_size = sizeof (QuorumPersist),

@@ -148,7 +148,8 @@ typedef struct {
   uint16_t asked;        /* nodes asked in this phase (bitmask) */
   uint16_t replied;      /* nodes that answered in this phase */
   uint16_t repaired;     /* nodes sent a read repair */
-  uint16_t pad;
+  uint8_t level;         /* ProtoLevel of the client's request */
+  uint8_t pad;
   uint32_t needed;       /* answers this phase waits for */
   uint32_t dot;          /* vv write: the dot this write made */
   int64_t value;         /* write: the value */
@@ -168,7 +169,7 @@ typedef struct {
   uint8_t dot_node;
   uint8_t key;
   uint8_t client;
-  uint8_t pad;
+  uint8_t w;       /* acks it waited for, if its level set them (0: knob w) */
   uint32_t seq;
 } QuorumAcked;
 
@@ -218,6 +219,8 @@ typedef struct {
   uint8_t key;
   uint32_t seq;
   int64_t value;
+  uint8_t level;   /* ProtoLevel: replies or acks to wait for (dynamo) */
+  uint8_t pad[3];
   QuorumVV ctx;    /* vv write: what the client has seen of the key */
 } QuorumClientRequest;
 

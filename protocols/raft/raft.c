@@ -25,6 +25,8 @@ static const ProtoKnob raft_knobs[] = {
     "true", 0, 0, NULL, "a leader that has not heard from a majority within an election timeout steps down (thesis 6.2)" },
   { "members", PROTO_KNOB_INT, offsetof (RaftConfig, members),
     "0", 0, PROTO_MAX_NODES, NULL, "n1..nK form the first configuration, the others join by 'admin add nX' (0: every node)" },
+  { "unclean_election", PROTO_KNOB_BOOL, offsetof (RaftConfig, unclean_election),
+    "false", 0, 0, NULL, "grant votes without the log up-to-date check (Kafka's unclean leader election): an out-of-date node may lead and committed entries are lost" },
   { "bug", PROTO_KNOB_CHOICE, offsetof (RaftConfig, bug), "none", 0, 0,
     "none|vote-without-log-check|commit-previous-term|stale-leader-read|volatile-vote|"
     "reply-before-sync|two-changes-at-once",

@@ -65,6 +65,10 @@ typedef struct {
   int64_t members;            /* n1..n<members> form the first configuration
                                  (0: every node); the others join by
                                  `admin add nX` (membership.c) */
+  gboolean unclean_election;  /* grant votes without the 5.4.1 log check,
+                                 as Kafka's unclean.leader.election.enable
+                                 lets an out-of-sync replica lead: trades
+                                 committed entries for availability */
   int bug;                    /* RaftBug */
 } RaftConfig;
 

@@ -39,6 +39,14 @@ log_check_passes (const RaftNode *node, const RaftConfig *cfg, const RaftRequest
                        m->last_log_term);
     return TRUE;
   }
+  if (cfg->unclean_election) {
+    /* A configuration, not a bug: availability over Leader Completeness,
+     * as Kafka's unclean leader election chooses. */
+    proto_outbox_note (out, "candidate's log %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+                       " is behind ours, vote anyway (unclean_election)", m->last_log_index,
+                       m->last_log_term);
+    return TRUE;
+  }
   return FALSE;
 }
 
