@@ -5,14 +5,14 @@
 #               of the tests, and the determinism check; ends with
 #               "N passed, N failed"
 #
-# Other targets: build, test-fast, test-slow, test-asan, bench, clean.
+# Other targets: build, test-fast, test-slow, test-asan, test-asan-fuzz, bench, clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 SCENARIO   ?= scenarios/default.scn
 MESON_OPTS ?=
 
-.PHONY: all deps setup build run test test-fast test-slow test-asan bench clean
+.PHONY: all deps setup build run test test-fast test-slow test-asan test-asan-fuzz bench clean
 
 all: build
 
@@ -45,6 +45,13 @@ test-slow: build
 test-asan: deps
 	@[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 	meson test -C $(ASAN_BUILD) --suite fast --print-errorlogs
+
+# The long passes of the mutation fuzzers (scenarios, histories, traces,
+# command-line arguments) under ASan+UBSan: minutes, so not in `make test`.
+test-asan-fuzz: deps
+	@[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	meson test -C $(ASAN_BUILD) --suite slow --print-errorlogs --timeout-multiplier 4 \
+	  scenario_fuzz_long history_fuzz_long cli_fuzz_long
 
 bench: build
 	sh bench/run.sh
