@@ -50,7 +50,7 @@ test-asan: deps
 # command-line arguments) under ASan+UBSan: minutes, so not in `make test`.
 test-asan-fuzz: deps
 	@[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
-	meson test -C $(ASAN_BUILD) --suite slow --print-errorlogs --timeout-multiplier 4 \
+	meson test -C $(ASAN_BUILD) --print-errorlogs --timeout-multiplier 4 \
 	  scenario_fuzz_long history_fuzz_long cli_fuzz_long
 
 bench: build
