@@ -43,7 +43,7 @@ median() {
 
 now() { date +%s.%N; }
 
-printf '%-6s %-28s %16s %16s %9s\n' protocol bug "random runs/s" "feedback runs/s" speedup
+printf '%-6s %-32s %16s %16s %9s\n' protocol bug "random runs/s" "feedback runs/s" speedup
 status=0
 for proto in $protocols; do
   bugs=$("$exe" list "$proto" | tr '\n' ' ' | sed -n 's/.*seeded bugs: *\(.*\) *(set bug.*/\1/p' | tr -d ',' | tr -s ' ')
@@ -84,9 +84,9 @@ for proto in $protocols; do
       eval "${strategy}_all=\"\$(tr '\n' ' ' < "\$tmp/runs")\""
     done
     speed=$(echo "$random_runs $feedback_runs" | tr -d '>' | awk '{ if ($2 > 0) printf "%.1fx", $1 / $2; else print "-" }')
-    printf '%-6s %-28s %9s %5ss %9s %5ss %9s\n' "$proto" "$bug" "$random_runs" "$random_secs" \
+    printf '%-6s %-32s %9s %5ss %9s %5ss %9s\n' "$proto" "$bug" "$random_runs" "$random_secs" \
       "$feedback_runs" "$feedback_secs" "$speed"
-    printf '%-6s %-28s   runs per seed: random %s| feedback %s   (%s)\n' "" "" "$random_all" "$feedback_all" "$base"
+    printf '%-6s %-32s   runs per seed: random %s| feedback %s   (%s)\n' "" "" "$random_all" "$feedback_all" "$base"
   done
 done
 exit $status
