@@ -26,7 +26,7 @@ for proto in $(grep -v '^#' "$targets" | awk 'NF { print $1 }' | uniq); do
   bugs=$("$dsim" list "$proto" | tr '\n' ' ' | sed -n 's/.*seeded bugs: *\(.*\) *(set bug.*/\1/p' | tr -d ',')
   for bug in $bugs; do
     if echo " $KNOWN_MISSES " | grep -q " $proto:$bug "; then
-      echo "$proto $bug: KNOWN MISS, not run (not found within the budget in bench/fuzz.sh; see README, Time to bug)"
+      echo "$proto $bug: KNOWN MISS, not run (see KNOWN_MISSES in this script and README, Time to bug)"
       continue
     fi
     base=$(grep -v '^#' "$targets" | awk -v p="$proto" -v b="$bug" \
