@@ -1,10 +1,11 @@
 #!/bin/sh
-# Time to bug: for every seeded bug of every protocol that has a
-# scenarios/PROTOCOL/random-faults.scn, the runs and the wall time `dsim
-# fuzz` needs to its first failure, random swarm against feedback, median
-# over SEEDS campaign seeds.  Each campaign starts from the protocol's
-# random-faults scenario with only `bug = NAME` added, stops at the first
-# failure (--max-failures 1, no shrinking) or after RUNS runs.
+# Time to bug: for every seeded bug of every protocol listed in
+# bench/fuzz-targets.txt, the runs and the wall time `dsim fuzz` needs to
+# its first failure, random swarm against feedback, median over SEEDS
+# campaign seeds.  Each campaign starts from the random-faults scenario
+# bench/fuzz-targets.txt names for the bug, with only `bug = NAME` added,
+# and stops at the first failure (--max-failures 1, no shrinking) or after
+# RUNS runs.
 #
 #   RUNS=10000 SEEDS=5 JOBS=2 sh bench/fuzz.sh [PROTOCOL...]
 #
@@ -25,7 +26,14 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-protocols=${*:-$(ls scenarios/*/random-faults.scn 2>/dev/null | sed 's|scenarios/\([^/]*\)/.*|\1|')}
+targets=bench/fuzz-targets.txt
+protocols=${*:-$(grep -v '^#' "$targets" | awk 'NF { print $1 }' | uniq)}
+
+# the scenario bench/fuzz-targets.txt names for PROTOCOL BUG
+scenario_for() {
+  grep -v '^#' "$targets" | awk -v p="$1" -v b="$2" \
+    '$1 == p && ($2 == b || $2 == "*") { print $3; exit }'
+}
 
 # median of the numbers on stdin (">N" counts as above every number)
 median() {
@@ -35,13 +43,18 @@ median() {
 
 now() { date +%s.%N; }
 
-printf '%-6s %-24s %16s %16s %9s\n' protocol bug "random runs/s" "feedback runs/s" speedup
+printf '%-6s %-32s %16s %16s %9s\n' protocol bug "random runs/s" "feedback runs/s" speedup
 status=0
 for proto in $protocols; do
-  base=scenarios/$proto/random-faults.scn
   bugs=$("$exe" list "$proto" | tr '\n' ' ' | sed -n 's/.*seeded bugs: *\(.*\) *(set bug.*/\1/p' | tr -d ',' | tr -s ' ')
   for bug in $bugs; do
     if [ -n "${BUGS:-}" ] && ! echo " $BUGS " | grep -q " $bug "; then
+      continue
+    fi
+    base=$(scenario_for "$proto" "$bug")
+    if [ -z "$base" ] || [ ! -f "$base" ]; then
+      echo "bench/fuzz.sh: no scenario for $proto $bug in $targets" >&2
+      status=1
       continue
     fi
     scn=$tmp/$proto-$bug.scn
@@ -71,9 +84,9 @@ for proto in $protocols; do
       eval "${strategy}_all=\"\$(tr '\n' ' ' < "\$tmp/runs")\""
     done
     speed=$(echo "$random_runs $feedback_runs" | tr -d '>' | awk '{ if ($2 > 0) printf "%.1fx", $1 / $2; else print "-" }')
-    printf '%-6s %-24s %9s %5ss %9s %5ss %9s\n' "$proto" "$bug" "$random_runs" "$random_secs" \
+    printf '%-6s %-32s %9s %5ss %9s %5ss %9s\n' "$proto" "$bug" "$random_runs" "$random_secs" \
       "$feedback_runs" "$feedback_secs" "$speed"
-    printf '%-6s %-24s   runs per seed: random %s| feedback %s\n' "" "" "$random_all" "$feedback_all"
+    printf '%-6s %-32s   runs per seed: random %s| feedback %s   (%s)\n' "" "" "$random_all" "$feedback_all" "$base"
   done
 done
 exit $status

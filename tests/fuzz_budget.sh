@@ -1,28 +1,42 @@
 #!/bin/sh
-# Slow suite: `dsim fuzz` finds every seeded bug of every protocol that has
-# a scenarios/PROTOCOL/random-faults.scn within the budget of BUDGET runs
-# (default 10,000), starting from that scenario with only `bug = NAME`
-# added, in the default (feedback) mode with campaign seed 1.
+# Slow suite: `dsim fuzz` finds every seeded bug of every protocol listed in
+# bench/fuzz-targets.txt within the budget of BUDGET runs (default 10,000),
+# starting from the random-faults scenario that file names for the bug with
+# only `bug = NAME` added, in the default (feedback) mode with campaign
+# seed 1.
 #
 # KNOWN_MISSES lists PROTOCOL:BUG pairs the fuzzer does not yet find within
 # the budget (bench/fuzz.sh measures them); they are not run here, and the
 # test says so loudly.  Every other seeded bug must be found.
 set -eu
-KNOWN_MISSES=${KNOWN_MISSES-"raft:commit-previous-term raft:volatile-vote"}
+# Three bugs cannot show from their generic scenario, whose settings never
+# reach the bug's code path: raft:reply-before-sync (no disk_latency, so
+# every sync completes at once), raft:two-changes-at-once (no membership
+# changes), paxos:lease-read-without-wait (reads go through the log, not
+# leases).
+KNOWN_MISSES=${KNOWN_MISSES-"raft:commit-previous-term raft:volatile-vote raft:reply-before-sync raft:two-changes-at-once paxos:lease-read-without-wait"}
 dsim=${DSIM_EXE:?}
 root=${DSIM_SOURCE_ROOT:-.}
 budget=${BUDGET:-10000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0
-for base in "$root"/scenarios/*/random-faults.scn; do
-  proto=$(basename "$(dirname "$base")")
+targets=$root/bench/fuzz-targets.txt
+for proto in $(grep -v '^#' "$targets" | awk 'NF { print $1 }' | uniq); do
   bugs=$("$dsim" list "$proto" | tr '\n' ' ' | sed -n 's/.*seeded bugs: *\(.*\) *(set bug.*/\1/p' | tr -d ',')
   for bug in $bugs; do
     if echo " $KNOWN_MISSES " | grep -q " $proto:$bug "; then
-      echo "$proto $bug: KNOWN MISS, not run (not found within $budget runs; see bench/fuzz.sh)"
+      echo "$proto $bug: KNOWN MISS, not run (see KNOWN_MISSES in this script and README, Time to bug)"
       continue
     fi
+    base=$(grep -v '^#' "$targets" | awk -v p="$proto" -v b="$bug" \
+      '$1 == p && ($2 == b || $2 == "*") { print $3; exit }')
+    if [ -z "$base" ] || [ ! -f "$root/$base" ]; then
+      echo "$proto $bug: no scenario in $targets"
+      status=1
+      continue
+    fi
+    base=$root/$base
     scn=$tmp/$proto-$bug.scn
     if grep -q "^\[$proto\]" "$base"; then
       sed "s/^\[$proto\]\$/[$proto]\nbug = $bug/" "$base" > "$scn"
