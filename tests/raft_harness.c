@@ -1,285 +1,19 @@
 /* raft_harness.c: see raft_harness.h. */
 #include "tests/raft_harness.h"
 
-#include <string.h>
-
-static void
-endpoint_name (const RaftHarness *h, int e, GString *out)
-{
-  if (e < h->n_nodes)
-    g_string_append_printf (out, "n%d", e + 1);
-  else
-    g_string_append_printf (out, "c%d", e - h->n_nodes + 1);
-}
-
-static void
-trace_begin (RaftHarness *h, int e, const char *kind)
-{
-  g_string_append_printf (h->trace, "%8" G_GINT64_FORMAT " ", h->now_us);
-  endpoint_name (h, e, h->trace);
-  g_string_append_printf (h->trace, " %s", kind);
-}
-
 RaftHarness *
 rh_new (int n_nodes, int n_clients, void (*tweak) (RaftConfig *cfg))
 {
-  g_assert (n_nodes >= 1 && n_nodes <= PROTO_MAX_NODES && n_clients <= RH_MAX_CLIENTS);
-  RaftHarness *h = g_new0 (RaftHarness, 1);
-  proto_config_defaults (&proto_raft, &h->cfg);
+  RaftHarness *h = proto_harness_new (&proto_raft, n_nodes, n_clients);
   if (tweak != NULL)
-    tweak (&h->cfg);
-  h->n_nodes = n_nodes;
-  h->n_clients = n_clients;
-  h->nodes = g_new0 (RaftNode, (gsize) n_nodes);
-  for (int e = 0; e < n_nodes + n_clients; e++) {
-    h->ctx[e].self = e;
-    h->ctx[e].n_nodes = n_nodes;
-    h->ctx[e].n_clients = n_clients;
-    h->ctx[e].seed = pcg32_derive (42, 1, (uint32_t) e);
-    h->ctx[e].config = &h->cfg;
-  }
-  for (int i = 0; i < n_nodes; i++)
-    h->deadline_us[i] = PROTO_NO_DEADLINE;
-  h->net = g_ptr_array_new ();
-  h->ghost = g_malloc0 (sizeof (RaftGhost));
-  proto_outbox_init (&h->out);
-  h->trace = g_string_new (NULL);
-  h->marks = g_ptr_array_new ();
+    tweak (rh_cfg (h));
   return h;
-}
-
-static void
-msg_free (RhMsg *m)
-{
-  g_bytes_unref (m->bytes);
-  g_free (m);
 }
 
 void
 rh_free (RaftHarness *h)
 {
-  for (guint i = 0; i < h->net->len; i++)
-    msg_free (g_ptr_array_index (h->net, i));
-  g_ptr_array_unref (h->net);
-  g_free (h->nodes);
-  proto_raft.ghost_free (h->ghost);
-  g_free (h->ghost);
-  proto_outbox_clear (&h->out);
-  g_string_free (h->trace, TRUE);
-  g_ptr_array_unref (h->marks);
-  g_free (h->violation);
-  g_free (h);
-}
-
-const RaftNode *
-rh_node (const RaftHarness *h, int node)
-{
-  return &h->nodes[node];
-}
-
-RaftNode *
-rh_node_mut (RaftHarness *h, int node)
-{
-  return &h->nodes[node];
-}
-
-static void
-run_check (RaftHarness *h)
-{
-  if (h->violation != NULL)
-    return;
-  const void *states[PROTO_MAX_NODES];
-  for (int i = 0; i < h->n_nodes; i++)
-    states[i] = &h->nodes[i];
-  g_autoptr (GString) why = g_string_new (NULL);
-  if (!proto_raft.check (h->ghost, states, h->is_up, h->ctx, h->n_nodes, why))
-    h->violation = g_strdup (why->str);
-}
-
-static void
-rh_step (RaftHarness *h, int e, ProtoEvent *ev)
-{
-  ProtoOutbox *out = &h->out;
-  proto_outbox_reset (out);
-  ev->now_us = h->now_us;
-  gboolean is_node = e < h->n_nodes;
-  if (is_node) {
-    out->deadline_us = h->deadline_us[e];
-    proto_raft.step (&h->nodes[e], &h->ctx[e], ev, out);
-    h->deadline_us[e] = out->deadline_us;
-  } else {
-    proto_raft.client_step (&h->clients[e - h->n_nodes], &h->ctx[e], ev, out);
-  }
-  if (out->notes->len > 0) {
-    g_auto (GStrv) lines = g_strsplit (out->notes->str, "\n", -1);
-    for (int i = 0; lines[i] != NULL; i++) {
-      trace_begin (h, e, "note");
-      g_string_append_printf (h->trace, " %s\n", lines[i]);
-    }
-  }
-  for (guint i = 0; i < out->marks->len; i++) {
-    const char *mark = g_ptr_array_index (out->marks, i);
-    if (!rh_reached (h, mark))
-      g_ptr_array_add (h->marks, (gpointer) mark);
-  }
-  for (guint i = 0; i < out->msgs->len; i++) {
-    const ProtoOutMsg *om = &g_array_index (out->msgs, ProtoOutMsg, i);
-    const uint8_t *bytes = out->bytes->data + om->offset;
-    trace_begin (h, e, "send");
-    g_string_append_c (h->trace, ' ');
-    endpoint_name (h, om->to, h->trace);
-    g_string_append_c (h->trace, ' ');
-    proto_raft.format_msg (bytes, om->len, h->trace);
-    if (h->is_cut[e] || h->is_cut[om->to]) {
-      g_string_append (h->trace, " (cut)\n");
-      continue;
-    }
-    g_string_append_c (h->trace, '\n');
-    RhMsg *m = g_new0 (RhMsg, 1);
-    m->from = e;
-    m->to = om->to;
-    m->bytes = g_bytes_new (bytes, om->len);
-    g_ptr_array_add (h->net, m);
-  }
-  if (!is_node && out->has_result) {
-    int c = e - h->n_nodes;
-    h->has_result[c] = TRUE;
-    h->result[c] = out->result;
-    trace_begin (h, e, "complete");
-    g_string_append_printf (h->trace, " %s", out->result.kind == PROTO_RESULT_OK ? "ok" : "fail");
-    if (out->result.has_value)
-      g_string_append_printf (h->trace, " %" G_GINT64_FORMAT, out->result.value);
-    g_string_append_c (h->trace, '\n');
-  }
-  if (is_node)
-    run_check (h);
-}
-
-void
-rh_start_all (RaftHarness *h)
-{
-  for (int i = 0; i < h->n_nodes; i++) {
-    h->is_up[i] = TRUE;
-    trace_begin (h, i, "start\n");
-    ProtoEvent ev = { .kind = PROTO_EV_START };
-    rh_step (h, i, &ev);
-  }
-}
-
-void
-rh_fire_timeout (RaftHarness *h, int node)
-{
-  g_assert (h->is_up[node]);
-  if (h->deadline_us[node] != PROTO_NO_DEADLINE && h->deadline_us[node] > h->now_us)
-    h->now_us = h->deadline_us[node];
-  h->deadline_us[node] = PROTO_NO_DEADLINE;
-  trace_begin (h, node, "timeout\n");
-  ProtoEvent ev = { .kind = PROTO_EV_TIMEOUT };
-  rh_step (h, node, &ev);
-}
-
-void
-rh_deliver (RaftHarness *h, guint i)
-{
-  g_assert (i < h->net->len);
-  RhMsg *m = g_ptr_array_steal_index (h->net, i);
-  if (m->to < h->n_nodes && !h->is_up[m->to]) {
-    msg_free (m);
-    return;
-  }
-  gsize len;
-  const void *data = g_bytes_get_data (m->bytes, &len);
-  trace_begin (h, m->to, "recv");
-  g_string_append_c (h->trace, ' ');
-  endpoint_name (h, m->from, h->trace);
-  g_string_append_c (h->trace, ' ');
-  proto_raft.format_msg (data, len, h->trace);
-  g_string_append_c (h->trace, '\n');
-  ProtoEvent ev = { .kind = PROTO_EV_RECEIVE, .from = m->from, .msg = data, .msg_len = len };
-  rh_step (h, m->to, &ev);
-  msg_free (m);
-}
-
-guint
-rh_deliver_all (RaftHarness *h, guint limit)
-{
-  guint n = 0;
-  while (h->net->len > 0 && n < limit) {
-    rh_deliver (h, 0);
-    n++;
-  }
-  return n;
-}
-
-void
-rh_drop (RaftHarness *h, guint i)
-{
-  msg_free (g_ptr_array_steal_index (h->net, i));
-}
-
-void
-rh_drop_all (RaftHarness *h)
-{
-  while (h->net->len > 0)
-    rh_drop (h, 0);
-}
-
-void
-rh_cut (RaftHarness *h, int endpoint, gboolean is_cut)
-{
-  h->is_cut[endpoint] = is_cut;
-  if (!is_cut)
-    return;
-  for (guint i = h->net->len; i-- > 0;) {
-    RhMsg *m = g_ptr_array_index (h->net, i);
-    if (m->from == endpoint || m->to == endpoint)
-      rh_drop (h, i);
-  }
-}
-
-void
-rh_crash (RaftHarness *h, int node)
-{
-  trace_begin (h, node, "crash\n");
-  uint8_t *bytes = (uint8_t *) &h->nodes[node];
-  memset (bytes + sizeof (RaftPersist), 0, sizeof (RaftNode) - sizeof (RaftPersist));
-  h->is_up[node] = FALSE;
-  h->deadline_us[node] = PROTO_NO_DEADLINE;
-  run_check (h);
-}
-
-void
-rh_restart (RaftHarness *h, int node)
-{
-  h->incarnation[node]++;
-  h->ctx[node].seed = pcg32_derive (42, 1 + h->incarnation[node], (uint32_t) node);
-  h->is_up[node] = TRUE;
-  trace_begin (h, node, "restart\n");
-  ProtoEvent ev = { .kind = PROTO_EV_START };
-  rh_step (h, node, &ev);
-}
-
-void
-rh_invoke (RaftHarness *h, int client, ProtoOpKind f, int key, int64_t value, int64_t expect)
-{
-  ProtoOp op = {
-    .f = f, .key = key, .value = value, .expect = expect,
-    .client = (uint32_t) client, .seq = ++h->next_seq[client],
-  };
-  h->has_result[client] = FALSE;
-  int e = h->n_nodes + client;
-  trace_begin (h, e, "invoke\n");
-  ProtoEvent ev = { .kind = PROTO_EV_INVOKE, .op = &op };
-  rh_step (h, e, &ev);
-}
-
-void
-rh_client_retry (RaftHarness *h, int client)
-{
-  int e = h->n_nodes + client;
-  trace_begin (h, e, "retry\n");
-  ProtoEvent ev = { .kind = PROTO_EV_RETRY };
-  rh_step (h, e, &ev);
+  proto_harness_free (h);
 }
 
 int
@@ -288,10 +22,10 @@ rh_leader (const RaftHarness *h)
   int leader = -1;
   uint64_t term = 0;
   for (int i = 0; i < h->n_nodes; i++)
-    if (h->is_up[i] && h->nodes[i].role == RAFT_LEADER
-        && h->nodes[i].persist.current_term >= term) {
+    if (h->is_up[i] && rh_node (h, i)->role == RAFT_LEADER
+        && rh_node (h, i)->persist.current_term >= term) {
       leader = i;
-      term = h->nodes[i].persist.current_term;
+      term = rh_node (h, i)->persist.current_term;
     }
   return leader;
 }
@@ -302,26 +36,17 @@ rh_elect (RaftHarness *h, int candidate)
   for (int round = 0; round < 4; round++) {
     rh_fire_timeout (h, candidate);
     rh_deliver_all (h, 1000);
-    if (h->nodes[candidate].role == RAFT_LEADER)
+    if (rh_node (h, candidate)->role == RAFT_LEADER)
       return candidate;
-    h->now_us += h->cfg.election_max_us;
+    h->now_us += rh_cfg (h)->election_max_us;
   }
   return rh_leader (h);
-}
-
-gboolean
-rh_reached (const RaftHarness *h, const char *mark)
-{
-  for (guint i = 0; i < h->marks->len; i++)
-    if (strcmp (g_ptr_array_index (h->marks, i), mark) == 0)
-      return TRUE;
-  return FALSE;
 }
 
 void
 rh_client_target (RaftHarness *h, int client, int node)
 {
-  RaftClient *c = &h->clients[client];
+  RaftClient *c = rh_client (h, client);
   if (!c->is_seeded) {
     pcg32_seed (&c->rng, h->ctx[h->n_nodes + client].seed, 0);
     c->is_seeded = TRUE;

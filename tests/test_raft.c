@@ -520,7 +520,7 @@ Test (raft, client_follows_redirects_and_rotates_on_retry)
   rh_client_retry (h, 0); /* the world's retry timer: try the next node */
   rh_deliver_all (h, 100);
   cr_assert (h->has_result[0]);
-  cr_expect_eq (h->clients[0].target, 1, "the client now knows n2 leads");
+  cr_expect_eq (rh_client (h, 0)->target, 1, "the client now knows n2 leads");
 }
 
 Test (raft, format_msg_reads_like_the_paper)
@@ -636,7 +636,7 @@ random_schedule (uint64_t seed, void (*tweak) (RaftConfig *), GString *trace_out
         rh_restart (h, node);
     } else if (r < 90) {
       int c = (int) pcg32_below (&rng, 2);
-      if (h->clients[c].is_open)
+      if (rh_client (h, c)->is_open)
         rh_client_retry (h, c);
       else
         rh_invoke (h, c, (ProtoOpKind) pcg32_below (&rng, 3), (int) pcg32_below (&rng, 2),
@@ -705,7 +705,7 @@ Test (raft, vote_and_append_replies_wait_for_a_sync)
 {
   for (int bug = 0; bug < 2; bug++) {
     g_autoptr (RaftHarness) h = rh_new (3, 1, bug ? reply_before_sync : no_pre_vote);
-    h->cfg.pre_vote = FALSE;
+    rh_cfg (h)->pre_vote = FALSE;
     rh_start_all (h);
     rh_fire_timeout (h, 0);
     int i = find_msg (h, 0, 1, RAFT_MSG_REQUEST_VOTE);
@@ -762,7 +762,7 @@ Test (raft, stale_term_answer_is_no_acknowledgement)
   cr_assert_eq (find_msg (h, 0, 1, RAFT_MSG_APPEND_ENTRIES), 0);
   rh_crash (h, 0);
   rh_restart (h, 0);
-  h->now_us += h->cfg.election_max_us;
+  h->now_us += rh_cfg (h)->election_max_us;
   rh_fire_timeout (h, 0);
   /* The vote requests and answers, but not the held heartbeat (index 0). */
   while (h->net->len > 1 && rh_node (h, 0)->role != RAFT_LEADER)
@@ -807,7 +807,7 @@ Test (raft, check_quorum_deposes_a_cut_off_leader)
 {
   for (int on = 0; on < 2; on++) {
     g_autoptr (RaftHarness) h = rh_new (3, 1, NULL);
-    h->cfg.check_quorum = on;
+    rh_cfg (h)->check_quorum = on;
     rh_start_all (h);
     cr_assert_eq (rh_elect (h, 0), 0);
     rh_cut (h, 1, TRUE);
@@ -864,7 +864,7 @@ Test (raft, damaged_log_entry_is_cut_and_the_node_votes_carefully)
   rv.term = 5;
   rv.last_log_index = 1;
   rv.last_log_term = 1;
-  h->now_us += 10 * h->cfg.election_max_us;
+  h->now_us += 10 * rh_cfg (h)->election_max_us;
   ProtoEvent ev = { .kind = PROTO_EV_RECEIVE, .from = 1, .msg = &rv, .msg_len = sizeof rv,
                     .now_us = h->now_us };
   proto_outbox_reset (&h->out);
@@ -1026,7 +1026,7 @@ Test (raft, one_membership_change_at_a_time)
   for (int bug = 0; bug < 2; bug++) {
     g_autoptr (RaftHarness) h = rh_new (5, 1, three_of_five);
     if (bug)
-      h->cfg.bug = RAFT_BUG_TWO_CHANGES_AT_ONCE;
+      rh_cfg (h)->bug = RAFT_BUG_TWO_CHANGES_AT_ONCE;
     rh_start_all (h);
     cr_assert_eq (rh_elect (h, 0), 0);
     rh_deliver_all (h, 100);

@@ -6,105 +6,68 @@
  *
  * A reply of PAXOS_REPLY_FAILED means the operation certainly did not take
  * effect: a cas whose comparison failed, or a single-decree write whose
- * value lost to another. */
+ * value lost to another.
+ *
+ * The stub itself is protocols/leader_client.c; this file only says how
+ * a request and a reply look on the wire. */
 #include "protocols/paxos/paxos.h"
 
 #include <string.h>
 
-static void
-client_send (PaxosClient *c, const ProtoCtx *ctx, ProtoOutbox *out)
+static size_t
+write_request (const ProtoOp *op, void *buf)
 {
   PaxosClientRequest m;
   memset (&m, 0, sizeof m);
   m.type = PAXOS_MSG_CLIENT_REQUEST;
-  m.kind = (uint8_t) c->op.f;
-  m.client = (uint8_t) c->op.client;
-  m.key = (uint8_t) c->op.key;
-  m.seq = c->op.seq;
-  m.value = c->op.value;
-  m.expect = c->op.expect;
-  proto_outbox_send (out, c->target, &m, sizeof m);
+  m.kind = (uint8_t) op->f;
+  m.client = (uint8_t) op->client;
+  m.key = (uint8_t) op->key;
+  m.seq = op->seq;
+  m.value = op->value;
+  m.expect = op->expect;
+  memcpy (buf, &m, sizeof m);
+  return sizeof m;
 }
 
-static void
-client_invoke (PaxosClient *c, const ProtoCtx *ctx, const ProtoOp *op, ProtoOutbox *out)
+static gboolean
+read_reply (const void *msg, size_t len, LeaderReply *r)
 {
-  if (!c->is_seeded) {
-    pcg32_seed (&c->rng, ctx->seed, (uint64_t) ctx->self);
-    c->target = (int32_t) pcg32_below (&c->rng, (uint32_t) ctx->n_nodes);
-    c->is_seeded = TRUE;
-  }
-  c->op = *op;
-  c->hops = 0;
-  if (op->f > PROTO_OP_CAS || op->key < 0 || op->key >= PAXOS_MAX_KEYS
-      || op->client >= PAXOS_MAX_CLIENTS) {
-    /* Not something this cluster can do: it certainly did not happen. */
-    c->is_open = FALSE;
-    proto_outbox_complete (out, PROTO_RESULT_FAIL, FALSE, 0);
-    return;
-  }
-  c->is_open = TRUE;
-  client_send (c, ctx, out);
-}
-
-static void
-client_receive (PaxosClient *c, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *out)
-{
-  PaxosClientReply r;
-  if (!c->is_open || ev->msg_len != sizeof r || ev->from < 0 || ev->from >= ctx->n_nodes)
-    return;
-  memcpy (&r, ev->msg, sizeof r);
-  if (r.type != PAXOS_MSG_CLIENT_REPLY || r.seq != c->op.seq)
-    return; /* an answer to an earlier operation */
-  switch ((PaxosReplyStatus) r.status) {
+  PaxosClientReply m;
+  if (len != sizeof m)
+    return FALSE;
+  memcpy (&m, msg, sizeof m);
+  if (m.type != PAXOS_MSG_CLIENT_REPLY)
+    return FALSE;
+  switch ((PaxosReplyStatus) m.status) {
   case PAXOS_REPLY_OK:
-    c->is_open = FALSE;
-    c->target = ev->from;
-    proto_outbox_complete (out, PROTO_RESULT_OK, r.has_value, r.value);
-    return;
+    r->status = LEADER_REPLY_OK;
+    break;
   case PAXOS_REPLY_FAILED:
-    c->is_open = FALSE;
-    c->target = ev->from;
-    proto_outbox_complete (out, PROTO_RESULT_FAIL, FALSE, 0);
-    return;
+    r->status = LEADER_REPLY_FAILED;
+    break;
   case PAXOS_REPLY_REDIRECT:
-    /* Follow the hint, or try the next node; after two tours of the
-     * cluster, wait for the retry timer instead of spinning. */
-    if (c->hops >= 2u * (uint32_t) ctx->n_nodes)
-      return;
-    c->hops++;
-    if (r.leader_hint >= 0 && r.leader_hint < ctx->n_nodes && r.leader_hint != ev->from)
-      c->target = r.leader_hint;
-    else if (r.leader_hint == PAXOS_NOBODY && c->hops > (uint32_t) ctx->n_nodes)
-      return; /* no leader anywhere yet: let the backoff pass */
-    else
-      c->target = (ev->from + 1) % ctx->n_nodes;
-    client_send (c, ctx, out);
-    return;
+    r->status = LEADER_REPLY_REDIRECT;
+    break;
+  default:
+    return FALSE;
   }
+  r->seq = m.seq;
+  r->has_value = m.has_value;
+  r->value = m.value;
+  r->leader_hint = m.leader_hint == PAXOS_NOBODY ? LEADER_NOBODY : m.leader_hint;
+  return TRUE;
 }
+
+static const LeaderClientDesc paxos_client = {
+  .max_keys = PAXOS_MAX_KEYS,
+  .max_clients = PAXOS_MAX_CLIENTS,
+  .write_request = write_request,
+  .read_reply = read_reply,
+};
 
 void
 paxos_client_step (void *cstate, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *out)
 {
-  PaxosClient *c = cstate;
-  switch (ev->kind) {
-  case PROTO_EV_INVOKE:
-    client_invoke (c, ctx, ev->op, out);
-    break;
-  case PROTO_EV_RETRY:
-    if (!c->is_open)
-      break;
-    /* No answer from the last node in time: it may be down or cut off. */
-    c->hops = 0;
-    c->target = (c->target + 1) % ctx->n_nodes;
-    client_send (c, ctx, out);
-    break;
-  case PROTO_EV_RECEIVE:
-    client_receive (c, ctx, ev, out);
-    break;
-  case PROTO_EV_START:
-  case PROTO_EV_TIMEOUT:
-    break;
-  }
+  leader_client_step (&paxos_client, cstate, ctx, ev, out);
 }

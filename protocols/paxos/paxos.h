@@ -22,6 +22,7 @@
  * snapshot.  In single mode only slot 1 is used. */
 #pragma once
 
+#include "protocols/leader_client.h"
 #include "protocols/protocol.h"
 
 #define PAXOS_LOG_CAP 256
@@ -358,15 +359,7 @@ typedef struct {
 
 /* ---- Client stub and invariant ghost -------------------------------------*/
 
-typedef struct {
-  ProtoOp op;
-  Pcg32 rng;
-  int32_t target;
-  uint32_t hops;
-  uint8_t is_open;
-  uint8_t is_seeded;
-  uint8_t pad[6];
-} PaxosClient;
+typedef LeaderClient PaxosClient; /* protocols/leader_client.h */
 
 #define PAXOS_GHOST_BALLOTS 6
 

@@ -20,6 +20,7 @@
  * one word instead of whole logs. */
 #pragma once
 
+#include "protocols/leader_client.h"
 #include "protocols/protocol.h"
 
 #define RAFT_LOG_CAP 512
@@ -321,15 +322,7 @@ typedef struct {
 
 /* ---- Client stub and invariant ghost -------------------------------------*/
 
-typedef struct {
-  ProtoOp op;
-  Pcg32 rng;
-  int32_t target;    /* node the current attempt went to */
-  uint32_t hops;     /* redirects followed in this attempt */
-  uint8_t is_open;
-  uint8_t is_seeded;
-  uint8_t pad[6];
-} RaftClient;
+typedef LeaderClient RaftClient; /* protocols/leader_client.h */
 
 /* What check() remembers between steps (see check.c): everything the run
  * has shown, so each property is checked over the whole run.  The two
