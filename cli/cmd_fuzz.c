@@ -710,7 +710,7 @@ fuzz_campaign (const FuzzArgs *a)
                           c.n_by_verdict[FUZZ_INVARIANT], c.n_by_verdict[FUZZ_MODEL],
                           c.n_by_verdict[FUZZ_LIVENESS]);
   if (c.n_undecided > 0)
-    g_string_append_printf (s, ", %" G_GUINT64_FORMAT " with a model undecided", c.n_undecided);
+    g_string_append_printf (s, ", %" G_GUINT64_FORMAT " undecided (a model or the run reached a limit)", c.n_undecided);
   g_string_append_c (s, '\n');
   if (c.first_failure_run > 0)
     g_string_append_printf (s, "first fail   after %" G_GINT64_FORMAT " runs\n",

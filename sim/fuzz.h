@@ -132,7 +132,8 @@ typedef struct {
   FuzzVerdict verdict;
   char *what;           /* "leader-completeness", "linearizable", "liveness"; NULL: pass */
   char *explanation;    /* the checker's words */
-  gboolean undecided;   /* a model check reached its limit (counted, not a failure) */
+  gboolean undecided;   /* a model check, or the run itself, reached its limit
+                           (counted, not a failure) */
   uint64_t events, ops;
   int64_t end_us;       /* virtual time the run ended at */
   GArray *features;     /* uint64_t coverage features, sorted, unique */
