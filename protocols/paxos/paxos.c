@@ -310,5 +310,6 @@ const ProtoVTable proto_paxos = {
   .format_msg = paxos_format_msg,
   .format_state = paxos_format_state,
   .client_state_size = sizeof (PaxosClient),
-  .client_step = paxos_client_step,
+  .client_step = paxos_client_step,  .invariant_names = (const char *const[]) { "agreement", "validity", "promises-respected",
+                                             "learned-only-chosen", "same-sequence", NULL },
 };

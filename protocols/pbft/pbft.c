@@ -243,5 +243,5 @@ const ProtoVTable proto_pbft = {
   .client_step = pbft_client_step,
   .check_client = pbft_check_client,
   .msg_class = pbft_msg_class,
-  .tamper = pbft_tamper,
+  .tamper = pbft_tamper,  .invariant_names = (const char *const[]) { "agreement", "total-order", "client-result", NULL },
 };

@@ -225,5 +225,6 @@ const ProtoVTable proto_quorum = {
   .format_msg = quorum_format_msg,
   .format_state = quorum_format_state,
   .client_state_size = sizeof (QuorumClient),
-  .client_step = quorum_client_step,
+  .client_step = quorum_client_step,  .invariant_names = (const char *const[]) { "no-lost-write", "version-monotonic",
+                                             "siblings-survive", NULL },
 };
