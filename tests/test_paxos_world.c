@@ -7,29 +7,11 @@
 #include "protocols/paxos/paxos.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
-#include "tests/raft_world_support.h"
+#include "tests/world_support.h"
 #include "tests/support.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
-
-static SimConfig *
-load (const char *rel)
-{
-  g_autofree char *path = test_source_path (rel);
-  g_autoptr (GError) error = NULL;
-  SimConfig *cfg = sim_scenario_load (path, &error);
-  cr_assert_not_null (cfg, "%s: %s", rel, error != NULL ? error->message : "");
-  return cfg;
-}
-
-static SimWorld *
-run (const SimConfig *cfg, uint64_t seed)
-{
-  SimWorld *w = sim_world_new (cfg, seed);
-  sim_world_run (w);
-  return w;
-}
 
 static uint64_t
 mark_count (const SimWorld *w, const char *mark)
@@ -61,8 +43,8 @@ Test (paxos_world, scenarios_reach_the_marks)
     { "scenarios/paxos/disk-faults.scn", "storage-corrupt-halt" },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr (SimConfig) cfg = load (cases[i].scenario);
-    g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+    g_autoptr (SimConfig) cfg = test_scenario_load (cases[i].scenario);
+    g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
     cr_expect (sim_world_reached (w, cases[i].mark), "%s never reached %s", cases[i].scenario,
                cases[i].mark);
     cr_expect_null (sim_world_invariant_failure (w), "%s: %s", cases[i].scenario,
@@ -83,8 +65,8 @@ Test (paxos_world, passing_scenarios_pass)
     "scenarios/paxos/disk-faults.scn",
   };
   for (size_t i = 0; i < G_N_ELEMENTS (scenarios); i++) {
-    g_autoptr (SimConfig) cfg = load (scenarios[i]);
-    g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+    g_autoptr (SimConfig) cfg = test_scenario_load (scenarios[i]);
+    g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
     cr_expect_null (sim_world_invariant_failure (w), "%s: %s", scenarios[i],
                     sim_world_invariant_failure (w));
     g_autofree char *why = NULL;
@@ -98,15 +80,15 @@ Test (paxos_world, passing_scenarios_pass)
  * chosen in a whole second; with backoff a value is chosen early. */
 Test (paxos_world, dueling_proposers_stall_without_backoff_only)
 {
-  g_autoptr (SimConfig) stall_cfg = load ("scenarios/paxos/dueling-proposers-no-backoff.scn");
-  g_autoptr (SimWorld) stall = run (stall_cfg, stall_cfg->seed);
+  g_autoptr (SimConfig) stall_cfg = test_scenario_load ("scenarios/paxos/dueling-proposers-no-backoff.scn");
+  g_autoptr (SimWorld) stall = test_world_run (stall_cfg, stall_cfg->seed);
   cr_expect_eq (sim_world_stats (stall)->ops_ok + sim_world_stats (stall)->ops_fail, 0,
                 "without backoff no value is ever chosen");
   cr_expect_gt (mark_count (stall, "ballot-preempted"), 50);
   cr_expect_not (sim_world_reached (stall, "backoff"));
-  g_autoptr (SimConfig) cfg = load ("scenarios/paxos/dueling-proposers.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/paxos/dueling-proposers.scn");
   for (uint64_t seed = 1; seed <= 20; seed++) {
-    g_autoptr (SimWorld) w = run (cfg, seed);
+    g_autoptr (SimWorld) w = test_world_run (cfg, seed);
     cr_expect_eq (sim_world_stats (w)->ops_ok, 1, "seed %" G_GUINT64_FORMAT
                   ": exactly one write wins", seed);
     cr_expect_gt (sim_world_stats (w)->ops_fail, 50, "seed %" G_GUINT64_FORMAT
@@ -116,29 +98,9 @@ Test (paxos_world, dueling_proposers_stall_without_backoff_only)
   }
 }
 
-static char *
-trace_of (const SimConfig *cfg, uint64_t seed)
-{
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
-  SimWorld *w = sim_world_new (cfg, seed);
-  sim_world_set_trace_output (w, f);
-  sim_world_run (w);
-  sim_world_free (w);
-  fclose (f);
-  return buf;
-}
-
 Test (paxos_world, same_seed_same_trace)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/paxos/random-faults.scn");
-  g_autofree char *a = trace_of (cfg, 5);
-  g_autofree char *b = trace_of (cfg, 5);
-  g_autofree char *c = trace_of (cfg, 6);
-  cr_assert_gt (strlen (a), 10000);
-  cr_expect (strcmp (a, b) == 0, "two runs of seed 5 differ");
-  cr_expect (strcmp (a, c) != 0, "seeds 5 and 6 gave the same run");
+  test_assert_same_seed_same_trace ("scenarios/paxos/random-faults.scn");
 }
 
 /* dsim run twice on the same scenario and seed: the same bytes out. */
@@ -166,11 +128,11 @@ Test (paxos_world, bug_scenarios_break_only_with_the_bug, .timeout = 120)
     { "scenarios/paxos/bug-lease-read-without-wait.scn", NULL, 6 }, /* linearizability */
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr (SimConfig) cfg = load (cases[i].scenario);
+    g_autoptr (SimConfig) cfg = test_scenario_load (cases[i].scenario);
     cr_assert_neq (((const PaxosConfig *) cfg->proto_config)->bug, PAXOS_BUG_NONE);
     int hits = 0;
     for (uint64_t seed = 1; seed <= 10; seed++) {
-      g_autoptr (SimWorld) w = run (cfg, seed);
+      g_autoptr (SimWorld) w = test_world_run (cfg, seed);
       const char *failure = sim_world_invariant_failure (w);
       if (cases[i].why != NULL) {
         if (failure != NULL) {
@@ -191,7 +153,7 @@ Test (paxos_world, bug_scenarios_break_only_with_the_bug, .timeout = 120)
     g_autoptr (GError) error = NULL;
     cr_assert (proto_config_set (cfg->proto, cfg->proto_config, "bug", "none", &error));
     for (uint64_t seed = 1; seed <= 10; seed++) {
-      g_autoptr (SimWorld) w = run (cfg, seed);
+      g_autoptr (SimWorld) w = test_world_run (cfg, seed);
       cr_expect_null (sim_world_invariant_failure (w), "%s seed %" G_GUINT64_FORMAT
                       " without the bug: %s", cases[i].scenario, seed,
                       sim_world_invariant_failure (w));
@@ -206,12 +168,12 @@ Test (paxos_world, bug_scenarios_break_only_with_the_bug, .timeout = 120)
  * expects); reads through the log do not. */
 Test (paxos_world, clock_skew_breaks_leases_not_log_reads)
 {
-  g_autoptr (SimConfig) lease = load ("scenarios/paxos/clock-skew-lease.scn");
-  g_autoptr (SimWorld) w = run (lease, lease->seed);
+  g_autoptr (SimConfig) lease = test_scenario_load ("scenarios/paxos/clock-skew-lease.scn");
+  g_autoptr (SimWorld) w = test_world_run (lease, lease->seed);
   cr_expect_null (sim_world_invariant_failure (w));
   cr_expect_eq (test_linearizable_verdict (w, NULL), CHK_VERDICT_VIOLATION);
-  g_autoptr (SimConfig) log = load ("scenarios/paxos/clock-skew-log.scn");
-  g_autoptr (SimWorld) v = run (log, log->seed);
+  g_autoptr (SimConfig) log = test_scenario_load ("scenarios/paxos/clock-skew-log.scn");
+  g_autoptr (SimWorld) v = test_world_run (log, log->seed);
   cr_expect_eq (test_linearizable_verdict (v, NULL), CHK_VERDICT_OK);
 }
 
@@ -267,10 +229,10 @@ first_line (const char *s)
  * chosen before the clone (the value the second choice contradicts). */
 Test (paxos_world, clone_keeps_the_ghost)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/paxos/bug-ignore-accepted-in-promise.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/paxos/bug-ignore-accepted-in-promise.scn");
   int checked = 0;
   for (uint64_t seed = 1; seed <= 10; seed++) {
-    g_autoptr (SimWorld) whole = run (cfg, seed);
+    g_autoptr (SimWorld) whole = test_world_run (cfg, seed);
     const char *failure = sim_world_invariant_failure (whole);
     if (failure == NULL)
       continue;

@@ -7,7 +7,7 @@
 #include "sim/byzantine.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
-#include "tests/raft_world_support.h"
+#include "tests/world_support.h"
 #include "tests/support.h"
 
 #include <string.h>

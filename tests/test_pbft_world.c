@@ -9,29 +9,11 @@
 #include "sim/byzantine.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
-#include "tests/raft_world_support.h"
+#include "tests/world_support.h"
 #include "tests/support.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
-
-static SimConfig *
-load (const char *rel)
-{
-  g_autofree char *path = test_source_path (rel);
-  g_autoptr (GError) error = NULL;
-  SimConfig *cfg = sim_scenario_load (path, &error);
-  cr_assert_not_null (cfg, "%s: %s", rel, error != NULL ? error->message : "");
-  return cfg;
-}
-
-static SimWorld *
-run (const SimConfig *cfg, uint64_t seed)
-{
-  SimWorld *w = sim_world_new (cfg, seed);
-  sim_world_run (w);
-  return w;
-}
 
 Test (pbft_world, golden_trace_of_one_request)
 {
@@ -68,9 +50,9 @@ Test (pbft_world, f_byzantine_replicas_are_tolerated)
 {
   for (const char *const *b = sim_byzantine_behaviours (); *b != NULL; b++) {
     g_autofree char *rel = g_strdup_printf ("scenarios/pbft/byzantine-%s.scn", *b);
-    g_autoptr (SimConfig) cfg = load (rel);
+    g_autoptr (SimConfig) cfg = test_scenario_load (rel);
     for (uint64_t seed = 1; seed <= 5; seed++) {
-      g_autoptr (SimWorld) w = run (cfg, seed);
+      g_autoptr (SimWorld) w = test_world_run (cfg, seed);
       cr_expect_null (sim_world_invariant_failure (w), "%s seed %" G_GUINT64_FORMAT ": %s", rel,
                       seed, sim_world_invariant_failure (w));
       g_autofree char *why = NULL;
@@ -95,8 +77,8 @@ Test (pbft_world, scenarios_reach_the_marks)
     { "scenarios/pbft/seven-replicas-random.scn", "view-change-started" },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr (SimConfig) cfg = load (cases[i].scenario);
-    g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+    g_autoptr (SimConfig) cfg = test_scenario_load (cases[i].scenario);
+    g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
     cr_expect (sim_world_reached (w, cases[i].mark), "%s never reached %s", cases[i].scenario,
                cases[i].mark);
     cr_expect_null (sim_world_invariant_failure (w), "%s: %s", cases[i].scenario,
@@ -107,8 +89,8 @@ Test (pbft_world, scenarios_reach_the_marks)
 /* f + 1 colluding replicas are too many. */
 Test (pbft_world, f_plus_one_colluding_break_agreement)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/pbft/f-plus-one-equivocate.scn");
-  g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/pbft/f-plus-one-equivocate.scn");
+  g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
   const char *failure = sim_world_invariant_failure (w);
   cr_assert_not_null (failure);
   cr_expect (g_str_has_prefix (failure, "agreement: "), "%s", failure);
@@ -123,10 +105,10 @@ Test (pbft_world, bug_scenarios_break_only_with_the_bug)
     { "scenarios/pbft/bug-no-digest-check.scn", "total-order: " },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr (SimConfig) cfg = load (cases[i].scenario);
+    g_autoptr (SimConfig) cfg = test_scenario_load (cases[i].scenario);
     cr_assert_neq (((const PbftConfig *) cfg->proto_config)->bug, PBFT_BUG_NONE);
     {
-      g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+      g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
       const char *failure = sim_world_invariant_failure (w);
       cr_expect_not_null (failure, "%s: the bug broke nothing", cases[i].scenario);
       if (failure != NULL)
@@ -135,7 +117,7 @@ Test (pbft_world, bug_scenarios_break_only_with_the_bug)
     g_autoptr (GError) error = NULL;
     cr_assert (proto_config_set (cfg->proto, cfg->proto_config, "bug", "none", &error));
     for (uint64_t seed = 1; seed <= 10; seed++) {
-      g_autoptr (SimWorld) w = run (cfg, seed);
+      g_autoptr (SimWorld) w = test_world_run (cfg, seed);
       cr_expect_null (sim_world_invariant_failure (w), "%s without the bug: %s",
                       cases[i].scenario, sim_world_invariant_failure (w));
       g_autofree char *why = NULL;
@@ -145,38 +127,18 @@ Test (pbft_world, bug_scenarios_break_only_with_the_bug)
   }
 }
 
-static char *
-trace_of (const SimConfig *cfg, uint64_t seed)
-{
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
-  SimWorld *w = sim_world_new (cfg, seed);
-  sim_world_set_trace_output (w, f);
-  sim_world_run (w);
-  sim_world_free (w);
-  fclose (f);
-  return buf;
-}
-
 Test (pbft_world, same_seed_same_trace)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/pbft/seven-replicas-random.scn");
-  g_autofree char *a = trace_of (cfg, 5);
-  g_autofree char *b = trace_of (cfg, 5);
-  g_autofree char *c = trace_of (cfg, 6);
-  cr_assert_gt (strlen (a), 10000);
-  cr_expect (strcmp (a, b) == 0, "two runs of seed 5 differ");
-  cr_expect (strcmp (a, c) != 0, "seeds 5 and 6 gave the same run");
+  test_assert_same_seed_same_trace ("scenarios/pbft/seven-replicas-random.scn");
 }
 
 /* n = 16 (f = 5) works: every replica executes, and checkpoints hold. */
 Test (pbft_world, sixteen_replicas)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/pbft/normal.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/pbft/normal.scn");
   cfg->n_nodes = 16;
   cfg->duration_us = G_USEC_PER_SEC;
-  g_autoptr (SimWorld) w = run (cfg, 1);
+  g_autoptr (SimWorld) w = test_world_run (cfg, 1);
   cr_expect_null (sim_world_invariant_failure (w), "%s", sim_world_invariant_failure (w));
   cr_expect_gt (sim_world_stats (w)->ops_ok, 20u);
   for (int i = 0; i < 16; i++)
@@ -194,7 +156,7 @@ Test (pbft_world, behaviours_work_for_every_protocol)
                                             "scenarios/pbft/normal.scn" };
   for (size_t i = 0; i < G_N_ELEMENTS (scenarios); i++)
     for (const char *const *b = sim_byzantine_behaviours (); *b != NULL; b++) {
-      g_autoptr (SimConfig) cfg = load (scenarios[i]);
+      g_autoptr (SimConfig) cfg = test_scenario_load (scenarios[i]);
       g_array_set_size (cfg->faults, 0);
       SimFault f;
       memset (&f, 0, sizeof f);
@@ -203,7 +165,7 @@ Test (pbft_world, behaviours_work_for_every_protocol)
       f.at_us = 0;
       g_strlcpy (f.behaviour, *b, sizeof f.behaviour);
       g_array_append_val (cfg->faults, f);
-      g_autoptr (SimWorld) w = run (cfg, 1);
+      g_autoptr (SimWorld) w = test_world_run (cfg, 1);
       cr_expect_str_eq (sim_world_node_behaviour (w, 0), *b);
       const char *mark = strcmp (*b, "silent") == 0       ? "byzantine-silent"
                          : strcmp (*b, "replay") == 0     ? "byzantine-replay"

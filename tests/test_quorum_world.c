@@ -14,24 +14,7 @@
 #include "sim/scenario.h"
 #include "sim/world.h"
 #include "tests/support.h"
-
-static SimConfig *
-load (const char *rel)
-{
-  g_autofree char *path = test_source_path (rel);
-  g_autoptr (GError) error = NULL;
-  SimConfig *cfg = sim_scenario_load (path, &error);
-  cr_assert_not_null (cfg, "%s", error ? error->message : "");
-  return cfg;
-}
-
-static SimWorld *
-run (const SimConfig *cfg, uint64_t seed)
-{
-  SimWorld *w = sim_world_new (cfg, seed);
-  sim_world_run (w);
-  return w;
-}
+#include "tests/world_support.h"
 
 static ChkVerdict
 verdict (const ChkHistory *h, const char *model, char **why, GError **error)
@@ -96,10 +79,10 @@ Test (quorum_world, the_same_seed_gives_the_same_run)
     "scenarios/quorum/sloppy-partition.scn",
   };
   for (guint i = 0; i < G_N_ELEMENTS (scenarios); i++) {
-    g_autoptr (SimConfig) cfg = load (scenarios[i]);
-    g_autoptr (SimWorld) a = run (cfg, 7);
-    g_autoptr (SimWorld) b = run (cfg, 7);
-    g_autoptr (SimWorld) c = run (cfg, 8);
+    g_autoptr (SimConfig) cfg = test_scenario_load (scenarios[i]);
+    g_autoptr (SimWorld) a = test_world_run (cfg, 7);
+    g_autoptr (SimWorld) b = test_world_run (cfg, 7);
+    g_autoptr (SimWorld) c = test_world_run (cfg, 8);
     g_autofree char *ha = history_text (a), *hb = history_text (b), *hc = history_text (c);
     cr_expect_str_eq (ha, hb, "%s: seed 7 twice, two histories", scenarios[i]);
     cr_expect_str_neq (ha, hc, "%s: seeds 7 and 8 gave the same history", scenarios[i]);
@@ -112,8 +95,8 @@ Test (quorum_world, the_same_seed_gives_the_same_run)
  * the read; `dsim check` exits 2. */
 Test (quorum_world, sibling_reads_are_recorded_and_every_checker_refuses_them)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/quorum/vv-siblings.scn");
-  g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/quorum/vv-siblings.scn");
+  g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
   cr_assert_null (sim_world_invariant_failure (w), "%s", sim_world_invariant_failure (w));
   cr_assert (sim_world_reached (w, "read-returned-siblings"));
   g_autofree char *text = history_text (w);
@@ -184,9 +167,9 @@ Test (quorum_world, seeded_bugs_show_and_vanish_without_them, .timeout = 120)
     { "scenarios/quorum/bug-abd-skip-write-back.scn", NULL },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr (SimConfig) cfg = load (cases[i].scenario);
+    g_autoptr (SimConfig) cfg = test_scenario_load (cases[i].scenario);
     {
-      g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+      g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
       const char *failure = sim_world_invariant_failure (w);
       if (cases[i].invariant != NULL) {
         cr_expect (failure != NULL && g_str_has_prefix (failure, cases[i].invariant), "%s: %s",
@@ -200,7 +183,7 @@ Test (quorum_world, seeded_bugs_show_and_vanish_without_them, .timeout = 120)
     }
     g_autoptr (GError) error = NULL;
     cr_assert (proto_config_set (cfg->proto, cfg->proto_config, "bug", "none", &error));
-    g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+    g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
     cr_expect_null (sim_world_invariant_failure (w), "%s without the bug: %s",
                     cases[i].scenario, sim_world_invariant_failure (w));
     if (cases[i].invariant == NULL) {
@@ -217,18 +200,18 @@ Test (quorum_world, seeded_bugs_show_and_vanish_without_them, .timeout = 120)
 static void
 random_fault_seeds (guint n)
 {
-  g_autoptr (SimConfig) abd = load ("scenarios/quorum/abd-random-faults.scn");
-  g_autoptr (SimConfig) vv = load ("scenarios/quorum/vv-random-faults.scn");
+  g_autoptr (SimConfig) abd = test_scenario_load ("scenarios/quorum/abd-random-faults.scn");
+  g_autoptr (SimConfig) vv = test_scenario_load ("scenarios/quorum/vv-random-faults.scn");
   guint siblings = 0, handoffs = 0;
   for (uint64_t seed = 1; seed <= n; seed++) {
-    g_autoptr (SimWorld) a = run (abd, seed);
+    g_autoptr (SimWorld) a = test_world_run (abd, seed);
     cr_assert_null (sim_world_invariant_failure (a), "abd seed %" G_GUINT64_FORMAT ": %s", seed,
                     sim_world_invariant_failure (a));
     cr_assert_gt (sim_world_stats (a)->ops_ok, 50, "abd seed %" G_GUINT64_FORMAT, seed);
     g_autofree char *why = NULL;
     ChkVerdict v = verdict (sim_world_history (a), "linearizable", &why, NULL);
     cr_assert_eq (v, CHK_VERDICT_OK, "abd seed %" G_GUINT64_FORMAT ": %s", seed, why);
-    g_autoptr (SimWorld) b = run (vv, seed);
+    g_autoptr (SimWorld) b = test_world_run (vv, seed);
     cr_assert_null (sim_world_invariant_failure (b), "vv seed %" G_GUINT64_FORMAT ": %s", seed,
                     sim_world_invariant_failure (b));
     cr_assert_gt (sim_world_stats (b)->ops_ok, 50, "vv seed %" G_GUINT64_FORMAT, seed);
@@ -272,8 +255,8 @@ Test (quorum_world, the_checker_names_the_new_old_inversion)
   cr_expect (strstr (why, "a new-old inversion: ") != NULL, "%s", why);
   cr_expect (strstr (why, "newer 2") != NULL && strstr (why, "older 1") != NULL, "%s", why);
   /* The strict-quorum scenario's run is explained the same way. */
-  g_autoptr (SimConfig) cfg = load ("scenarios/quorum/strict-quorum-inversion.scn");
-  g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/quorum/strict-quorum-inversion.scn");
+  g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
   g_autofree char *run_why = NULL;
   cr_assert_eq (verdict (sim_world_history (w), "linearizable", &run_why, NULL),
                 CHK_VERDICT_VIOLATION);

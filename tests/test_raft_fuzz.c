@@ -7,7 +7,7 @@
 
 #include "sim/scenario.h"
 #include "sim/world.h"
-#include "tests/raft_world_support.h"
+#include "tests/world_support.h"
 #include "tests/support.h"
 
 Test (raft_fuzz, two_hundred_seeds_of_random_faults, .timeout = 600)

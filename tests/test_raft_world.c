@@ -6,29 +6,11 @@
 #include "protocols/raft/raft.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
-#include "tests/raft_world_support.h"
+#include "tests/world_support.h"
 #include "tests/support.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
-
-static SimConfig *
-load (const char *rel)
-{
-  g_autofree char *path = test_source_path (rel);
-  g_autoptr (GError) error = NULL;
-  SimConfig *cfg = sim_scenario_load (path, &error);
-  cr_assert_not_null (cfg, "%s: %s", rel, error != NULL ? error->message : "");
-  return cfg;
-}
-
-static SimWorld *
-run (const SimConfig *cfg, uint64_t seed)
-{
-  SimWorld *w = sim_world_new (cfg, seed);
-  sim_world_run (w);
-  return w;
-}
 
 /* Every important branch is reached by some scenario. */
 Test (raft_world, scenarios_reach_the_marks)
@@ -47,8 +29,8 @@ Test (raft_world, scenarios_reach_the_marks)
     { "scenarios/raft/membership.scn", "removed-leader-steps-down" },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr (SimConfig) cfg = load (cases[i].scenario);
-    g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+    g_autoptr (SimConfig) cfg = test_scenario_load (cases[i].scenario);
+    g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
     cr_expect (sim_world_reached (w, cases[i].mark), "%s never reached %s", cases[i].scenario,
                cases[i].mark);
     cr_expect_null (sim_world_invariant_failure (w), "%s: %s", cases[i].scenario,
@@ -56,29 +38,9 @@ Test (raft_world, scenarios_reach_the_marks)
   }
 }
 
-static char *
-trace_of (const SimConfig *cfg, uint64_t seed)
-{
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
-  SimWorld *w = sim_world_new (cfg, seed);
-  sim_world_set_trace_output (w, f);
-  sim_world_run (w);
-  sim_world_free (w);
-  fclose (f);
-  return buf;
-}
-
 Test (raft_world, same_seed_same_trace)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/raft/lossy-five-nodes.scn");
-  g_autofree char *a = trace_of (cfg, 5);
-  g_autofree char *b = trace_of (cfg, 5);
-  g_autofree char *c = trace_of (cfg, 6);
-  cr_assert_gt (strlen (a), 10000);
-  cr_expect (strcmp (a, b) == 0, "two runs of seed 5 differ");
-  cr_expect (strcmp (a, c) != 0, "seeds 5 and 6 gave the same run");
+  test_assert_same_seed_same_trace ("scenarios/raft/lossy-five-nodes.scn");
 }
 
 /* Grown from n1..n3 to n1..n5 and shrunk to n3..n5: at the end every node
@@ -86,8 +48,8 @@ Test (raft_world, same_seed_same_trace)
  * history is linearizable. */
 Test (raft_world, membership_grows_and_shrinks)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/raft/membership.scn");
-  g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/raft/membership.scn");
+  g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
   cr_assert_null (sim_world_invariant_failure (w));
   for (int n = 2; n < 5; n++) {
     const RaftNode *node = sim_world_node_state (w, n);
@@ -117,10 +79,10 @@ Test (raft_world, bug_scenarios_break_only_with_the_bug)
     { "scenarios/raft/bug-two-changes-at-once.scn", "leader-completeness: " },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr (SimConfig) cfg = load (cases[i].scenario);
+    g_autoptr (SimConfig) cfg = test_scenario_load (cases[i].scenario);
     cr_assert_neq (((const RaftConfig *) cfg->proto_config)->bug, RAFT_BUG_NONE);
     {
-      g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+      g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
       const char *failure = sim_world_invariant_failure (w);
       if (cases[i].why != NULL) {
         cr_expect_not_null (failure, "%s: the bug broke nothing", cases[i].scenario);
@@ -135,7 +97,7 @@ Test (raft_world, bug_scenarios_break_only_with_the_bug)
     }
     g_autoptr (GError) error = NULL;
     cr_assert (proto_config_set (cfg->proto, cfg->proto_config, "bug", "none", &error));
-    g_autoptr (SimWorld) w = run (cfg, cfg->seed);
+    g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
     cr_expect_null (sim_world_invariant_failure (w), "%s without the bug: %s",
                     cases[i].scenario, sim_world_invariant_failure (w));
     g_autofree char *why = NULL;
