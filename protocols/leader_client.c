@@ -94,3 +94,34 @@ leader_client_step (const LeaderClientDesc *desc, LeaderClient *c, const ProtoCt
     break;
   }
 }
+
+void
+leader_client_format_request (GString *out, unsigned client, uint32_t seq, unsigned kind,
+                              unsigned key, int64_t value, int64_t expect)
+{
+  static const char *const op_names[] = { "read", "write", "cas" };
+  g_string_append_printf (out, "Request(c%u #%u: %s k%u", client + 1u, seq,
+                          kind < G_N_ELEMENTS (op_names) ? op_names[kind] : "?", key);
+  if (kind == PROTO_OP_WRITE)
+    g_string_append_printf (out, " := %" G_GINT64_FORMAT, value);
+  else if (kind == PROTO_OP_CAS)
+    g_string_append_printf (out, " %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT, expect, value);
+  g_string_append_c (out, ')');
+}
+
+void
+leader_client_format_reply (GString *out, const LeaderReply *r, const char *failed)
+{
+  if (r->status == LEADER_REPLY_REDIRECT) {
+    if (r->leader_hint >= 0)
+      g_string_append_printf (out, "Redirect(#%u, leader n%d)", r->seq, r->leader_hint + 1);
+    else
+      g_string_append_printf (out, "Redirect(#%u, no leader)", r->seq);
+  } else if (r->status == LEADER_REPLY_FAILED) {
+    g_string_append_printf (out, "Reply(#%u, %s)", r->seq, failed);
+  } else if (r->has_value) {
+    g_string_append_printf (out, "Reply(#%u, ok, %" G_GINT64_FORMAT ")", r->seq, r->value);
+  } else {
+    g_string_append_printf (out, "Reply(#%u, ok)", r->seq);
+  }
+}

@@ -52,3 +52,12 @@ typedef struct {
 
 void leader_client_step (const LeaderClientDesc *desc, LeaderClient *c, const ProtoCtx *ctx,
                          const ProtoEvent *ev, ProtoOutbox *out);
+
+/* Trace labels of the client's messages, the same for every protocol that
+ * uses this stub: "Request(c1 #3: cas k0 1 -> 2)" for a request (kind is a
+ * ProtoOpKind), and "Redirect(#3, leader n2)", "Reply(#3, ok, 7)" or
+ * "Reply(#3, FAILED)" for a reply, FAILED being the protocol's word for
+ * why it failed ("cas failed"). */
+void leader_client_format_request (GString *out, unsigned client, uint32_t seq, unsigned kind,
+                                   unsigned key, int64_t value, int64_t expect);
+void leader_client_format_reply (GString *out, const LeaderReply *r, const char *failed);

@@ -80,7 +80,6 @@ paxos_digest (const void *state, const ProtoCtx *ctx)
   return h;
 }
 
-static const char *const op_names[] = { "read", "write", "cas" };
 
 static void
 format_cmd (const PaxosCmd *c, GString *out)
@@ -224,30 +223,17 @@ paxos_format_msg (const void *msg, size_t len, GString *out)
   }
   case PAXOS_MSG_CLIENT_REQUEST: {
     TAKE (PaxosClientRequest, m);
-    g_string_append_printf (out, "Request(c%u #%u: %s k%u", m.client + 1u, m.seq,
-                            m.kind < G_N_ELEMENTS (op_names) ? op_names[m.kind] : "?", m.key);
-    if (m.kind == PROTO_OP_WRITE)
-      g_string_append_printf (out, " := %" G_GINT64_FORMAT, m.value);
-    else if (m.kind == PROTO_OP_CAS)
-      g_string_append_printf (out, " %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT, m.expect,
-                              m.value);
-    g_string_append_c (out, ')');
+    leader_client_format_request (out, m.client, m.seq, m.kind, m.key, m.value, m.expect);
     return;
   }
   case PAXOS_MSG_CLIENT_REPLY: {
     TAKE (PaxosClientReply, m);
-    if (m.status == PAXOS_REPLY_REDIRECT) {
-      if (m.leader_hint >= 0)
-        g_string_append_printf (out, "Redirect(#%u, leader n%d)", m.seq, m.leader_hint + 1);
-      else
-        g_string_append_printf (out, "Redirect(#%u, no leader)", m.seq);
-    } else if (m.status == PAXOS_REPLY_FAILED) {
-      g_string_append_printf (out, "Reply(#%u, failed)", m.seq);
-    } else if (m.has_value) {
-      g_string_append_printf (out, "Reply(#%u, ok, %" G_GINT64_FORMAT ")", m.seq, m.value);
-    } else {
-      g_string_append_printf (out, "Reply(#%u, ok)", m.seq);
-    }
+    LeaderReply r = {
+      .status = m.status == PAXOS_REPLY_REDIRECT ? LEADER_REPLY_REDIRECT
+                : m.status == PAXOS_REPLY_FAILED ? LEADER_REPLY_FAILED : LEADER_REPLY_OK,
+      .seq = m.seq, .has_value = m.has_value, .value = m.value, .leader_hint = m.leader_hint,
+    };
+    leader_client_format_reply (out, &r, "failed");
     return;
   }
   default:
