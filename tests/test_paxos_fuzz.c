@@ -10,21 +10,11 @@
 
 Test (paxos_fuzz, two_hundred_seeds_of_random_faults, .timeout = 600)
 {
-  g_autofree char *path = test_source_path ("scenarios/paxos/random-faults.scn");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SimConfig) cfg = sim_scenario_load (path, &error);
-  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/paxos/random-faults.scn");
   cfg->duration_us = 20 * G_USEC_PER_SEC; /* longer than the catalog run */
   uint64_t ops_ok = 0, crashes = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
-    g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
-    sim_world_run (w);
-    const char *failure = sim_world_invariant_failure (w);
-    cr_assert_null (failure, "seed %" G_GUINT64_FORMAT ": %s", seed, failure);
-    g_autofree char *why = NULL;
-    ChkVerdict v = test_linearizable_verdict (w, &why);
-    cr_assert_eq (v, CHK_VERDICT_OK, "seed %" G_GUINT64_FORMAT ": not linearizable (or "
-                  "undecided): %s", seed, why);
+    g_autoptr (SimWorld) w = test_world_run_clean (cfg, seed);
     ops_ok += sim_world_stats (w)->ops_ok;
     crashes += sim_world_stats (w)->crashes;
   }
@@ -39,20 +29,10 @@ Test (paxos_fuzz, two_hundred_seeds_of_random_faults, .timeout = 600)
  * history linearizable as a write-once register. */
 Test (paxos_fuzz, single_decree_two_hundred_seeds_of_random_faults, .timeout = 600)
 {
-  g_autofree char *path = test_source_path ("scenarios/paxos/single-random-faults.scn");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SimConfig) cfg = sim_scenario_load (path, &error);
-  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/paxos/single-random-faults.scn");
   uint64_t ops_ok = 0, runs_with_a_lost_write = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
-    g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
-    sim_world_run (w);
-    const char *failure = sim_world_invariant_failure (w);
-    cr_assert_null (failure, "seed %" G_GUINT64_FORMAT ": %s", seed, failure);
-    g_autofree char *why = NULL;
-    ChkVerdict v = test_linearizable_verdict (w, &why);
-    cr_assert_eq (v, CHK_VERDICT_OK, "seed %" G_GUINT64_FORMAT ": not linearizable (or "
-                  "undecided): %s", seed, why);
+    g_autoptr (SimWorld) w = test_world_run_clean (cfg, seed);
     ops_ok += sim_world_stats (w)->ops_ok;
     runs_with_a_lost_write += sim_world_stats (w)->ops_fail > 0;
   }
@@ -67,10 +47,7 @@ Test (paxos_fuzz, single_decree_two_hundred_seeds_of_random_faults, .timeout = 6
  * every history must be linearizable. */
 Test (paxos_fuzz, storage_faults, .timeout = 600)
 {
-  g_autofree char *path = test_source_path ("scenarios/paxos/random-faults.scn");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SimConfig) cfg = sim_scenario_load (path, &error);
-  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/paxos/random-faults.scn");
   cfg->duration_us = 10 * G_USEC_PER_SEC;
   cfg->storage.disk_latency_min_us = 1000;
   cfg->storage.disk_latency_max_us = 5000;
@@ -79,14 +56,7 @@ Test (paxos_fuzz, storage_faults, .timeout = 600)
   cfg->net.corrupt = 0.01;
   uint64_t ops_ok = 0, torn = 0, corruptions = 0, halts = 0;
   for (uint64_t seed = 1; seed <= 100; seed++) {
-    g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
-    sim_world_run (w);
-    const char *failure = sim_world_invariant_failure (w);
-    cr_assert_null (failure, "seed %" G_GUINT64_FORMAT ": %s", seed, failure);
-    g_autofree char *why = NULL;
-    ChkVerdict v = test_linearizable_verdict (w, &why);
-    cr_assert_eq (v, CHK_VERDICT_OK, "seed %" G_GUINT64_FORMAT ": not linearizable (or "
-                  "undecided): %s", seed, why);
+    g_autoptr (SimWorld) w = test_world_run_clean (cfg, seed);
     const SimStats *st = sim_world_stats (w);
     ops_ok += st->ops_ok;
     torn += st->torn_writes;

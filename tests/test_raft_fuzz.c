@@ -12,10 +12,7 @@
 
 Test (raft_fuzz, two_hundred_seeds_of_random_faults, .timeout = 600)
 {
-  g_autofree char *path = test_source_path ("scenarios/raft/random-faults.scn");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SimConfig) cfg = sim_scenario_load (path, &error);
-  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/raft/random-faults.scn");
   cfg->duration_us = 20 * G_USEC_PER_SEC; /* longer than the catalog run */
   cfg->storage.disk_latency_min_us = 1000;
   cfg->storage.disk_latency_max_us = 5000;
@@ -25,14 +22,7 @@ Test (raft_fuzz, two_hundred_seeds_of_random_faults, .timeout = 600)
   uint64_t ops_ok = 0, crashes = 0, lost = 0, torn = 0, corruptions = 0, msgs_corrupted = 0;
   guint repaired = 0;
   for (uint64_t seed = 1; seed <= 200; seed++) {
-    g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
-    sim_world_run (w);
-    const char *failure = sim_world_invariant_failure (w);
-    cr_assert_null (failure, "seed %" G_GUINT64_FORMAT ": %s", seed, failure);
-    g_autofree char *why = NULL;
-    ChkVerdict v = test_linearizable_verdict (w, &why);
-    cr_assert_eq (v, CHK_VERDICT_OK, "seed %" G_GUINT64_FORMAT ": not linearizable (or "
-                  "undecided): %s", seed, why);
+    g_autoptr (SimWorld) w = test_world_run_clean (cfg, seed);
     const SimStats *st = sim_world_stats (w);
     ops_ok += st->ops_ok;
     crashes += st->crashes;
@@ -62,10 +52,7 @@ Test (raft_fuzz, two_hundred_seeds_of_random_faults, .timeout = 600)
  * linearizable. */
 Test (raft_fuzz, membership_under_random_faults, .timeout = 600)
 {
-  g_autofree char *path = test_source_path ("scenarios/raft/membership.scn");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SimConfig) cfg = sim_scenario_load (path, &error);
-  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/raft/membership.scn");
   cfg->duration_us = 8 * G_USEC_PER_SEC;
   cfg->random_faults.crash_per_s = 1;
   cfg->random_faults.crash_down_us = 300000;
@@ -77,14 +64,7 @@ Test (raft_fuzz, membership_under_random_faults, .timeout = 600)
   cfg->storage.torn_writes = 0.5;
   guint changed = 0;
   for (uint64_t seed = 1; seed <= 100; seed++) {
-    g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
-    sim_world_run (w);
-    const char *failure = sim_world_invariant_failure (w);
-    cr_assert_null (failure, "seed %" G_GUINT64_FORMAT ": %s", seed, failure);
-    g_autofree char *why = NULL;
-    ChkVerdict v = test_linearizable_verdict (w, &why);
-    cr_assert_eq (v, CHK_VERDICT_OK, "seed %" G_GUINT64_FORMAT ": not linearizable (or "
-                  "undecided): %s", seed, why);
+    g_autoptr (SimWorld) w = test_world_run_clean (cfg, seed);
     changed += sim_world_reached (w, "config-change");
   }
   cr_expect_gt (changed, 90, "membership changed in only %u runs", changed);

@@ -69,3 +69,16 @@ test_assert_same_seed_same_trace (const char *rel)
   cr_expect (strcmp (a, b) == 0, "%s: two runs of seed 5 differ", rel);
   cr_expect (strcmp (a, c) != 0, "%s: seeds 5 and 6 gave the same run", rel);
 }
+
+SimWorld *
+test_world_run_clean (const SimConfig *cfg, uint64_t seed)
+{
+  SimWorld *w = test_world_run (cfg, seed);
+  const char *failure = sim_world_invariant_failure (w);
+  cr_assert_null (failure, "seed %" G_GUINT64_FORMAT ": %s", seed, failure);
+  g_autofree char *why = NULL;
+  ChkVerdict v = test_linearizable_verdict (w, &why);
+  cr_assert_eq (v, CHK_VERDICT_OK, "seed %" G_GUINT64_FORMAT ": not linearizable (or "
+                "undecided): %s", seed, why);
+  return w;
+}

@@ -19,3 +19,7 @@ char *test_world_trace (const SimConfig *cfg, uint64_t seed);
 /* Determinism: two runs of the scenario with seed 5 write the same trace
  * (of at least 10,000 bytes), and seed 6 a different one. */
 void test_assert_same_seed_same_trace (const char *rel);
+/* A campaign's run: the world of cfg with this seed, run to its end; fails
+ * the test (naming the seed) if an invariant broke or the history is not
+ * linearizable.  (transfer full) */
+SimWorld *test_world_run_clean (const SimConfig *cfg, uint64_t seed);
