@@ -19,12 +19,11 @@ quorum_format_msg (const void *msg, size_t len, GString *out)
     g_string_append (out, "?");
     return;
   }
+  /* A message of the wrong size for its type is printed as "?". */
+#define TAKE(T, v) T v; if (len != sizeof v) break; memcpy (&v, msg, sizeof v)
   switch (((const uint8_t *) msg)[0]) {
   case QUORUM_MSG_CLIENT_REQUEST: {
-    QuorumClientRequest m;
-    if (len != sizeof m)
-      break;
-    memcpy (&m, msg, sizeof m);
+    TAKE (QuorumClientRequest, m);
     if (m.kind == QUORUM_OP_WRITE)
       g_string_append_printf (out, "Write k%d=%" G_GINT64_FORMAT " #%u", m.key, m.value, m.seq);
     else
@@ -36,20 +35,14 @@ quorum_format_msg (const void *msg, size_t len, GString *out)
     return;
   }
   case QUORUM_MSG_CLIENT_REPLY: {
-    QuorumClientReply m;
-    if (len != sizeof m)
-      break;
-    memcpy (&m, msg, sizeof m);
+    TAKE (QuorumClientReply, m);
     g_string_append_printf (out, "Reply #%u", m.seq);
     for (int k = 0; k < m.n_values && k < QUORUM_MAX_SIBLINGS; k++)
       g_string_append_printf (out, "%s%" G_GINT64_FORMAT, k == 0 ? " " : "|", m.values[k]);
     return;
   }
   case QUORUM_MSG_PUT: {
-    QuorumPut m;
-    if (len != sizeof m)
-      break;
-    memcpy (&m, msg, sizeof m);
+    TAKE (QuorumPut, m);
     g_string_append_printf (out, "%s k%d ", m.tag == 0 ? "Repair" : "Put", m.key);
     cell_text (&m.cell, out);
     if (m.hint_for >= 0)
@@ -57,44 +50,29 @@ quorum_format_msg (const void *msg, size_t len, GString *out)
     return;
   }
   case QUORUM_MSG_PUT_ACK: {
-    QuorumPutAck m;
-    if (len != sizeof m)
-      break;
-    memcpy (&m, msg, sizeof m);
+    TAKE (QuorumPutAck, m);
     g_string_append_printf (out, "PutAck k%d", m.key);
     return;
   }
   case QUORUM_MSG_GET: {
-    QuorumGet m;
-    if (len != sizeof m)
-      break;
-    memcpy (&m, msg, sizeof m);
+    TAKE (QuorumGet, m);
     g_string_append_printf (out, "Get k%d", m.key);
     return;
   }
   case QUORUM_MSG_GET_REPLY: {
-    QuorumGetReply m;
-    if (len != sizeof m)
-      break;
-    memcpy (&m, msg, sizeof m);
+    TAKE (QuorumGetReply, m);
     g_string_append_printf (out, "GetReply k%d ", m.key);
     cell_text (&m.cell, out);
     return;
   }
   case QUORUM_MSG_HANDOFF: {
-    QuorumHandoff m;
-    if (len != sizeof m)
-      break;
-    memcpy (&m, msg, sizeof m);
+    TAKE (QuorumHandoff, m);
     g_string_append_printf (out, "Handoff k%d ", m.key);
     cell_text (&m.cell, out);
     return;
   }
   case QUORUM_MSG_HANDOFF_ACK: {
-    QuorumHandoffAck m;
-    if (len != sizeof m)
-      break;
-    memcpy (&m, msg, sizeof m);
+    TAKE (QuorumHandoffAck, m);
     g_string_append_printf (out, "HandoffAck k%d", m.key);
     return;
   }
@@ -102,10 +80,7 @@ quorum_format_msg (const void *msg, size_t len, GString *out)
     g_string_append (out, "AeDigest");
     return;
   case QUORUM_MSG_AE_PUSH: {
-    QuorumAePush m;
-    if (len != sizeof m)
-      break;
-    memcpy (&m, msg, sizeof m);
+    TAKE (QuorumAePush, m);
     g_string_append_printf (out, "AePush k%d ", m.key);
     cell_text (&m.cell, out);
     return;
@@ -113,6 +88,7 @@ quorum_format_msg (const void *msg, size_t len, GString *out)
   default:
     break;
   }
+#undef TAKE
   g_string_append (out, "?");
 }
 
