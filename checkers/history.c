@@ -102,8 +102,10 @@ chk_history_refuse_siblings (const ChkHistory *h, const char *model, GError **er
     g_autoptr (GString) vals = g_string_new (NULL);
     guint n;
     const int64_t *v = chk_history_siblings (h, ev->value.s, &n);
-    for (guint k = 0; k < n; k++)
+    for (guint k = 0; k < n && k < 8; k++)
       g_string_append_printf (vals, "%s%" G_GINT64_FORMAT, k > 0 ? " " : "", v[k]);
+    if (n > 8)
+      g_string_append_printf (vals, " ... (%u values)", n);
     g_autofree char *where = ev->line > 0
         ? g_strdup_printf ("%s:%u", h->source != NULL ? h->source : "<history>", ev->line)
         : g_strdup_printf ("%s, event %u", h->source != NULL ? h->source : "history", i + 1);

@@ -73,7 +73,8 @@ shifted_history (const ChkHistory *h, const GArray *ops, int64_t delta_us)
         process[end] = k;
     }
   }
-  qsort (order, n, sizeof *order, shifted_cmp);
+  if (n > 0)
+    qsort (order, n, sizeof *order, shifted_cmp);
   ChkHistory *c = chk_history_new ();
   for (guint i = 0; i < h->strings->len; i++)
     chk_history_intern (c, g_ptr_array_index (h->strings, i));

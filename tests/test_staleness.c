@@ -131,3 +131,39 @@ Test (staleness, refuses_what_it_cannot_measure)
   cr_expect_null (r2);
   cr_expect (error != NULL && strstr (error->message, "needs the time of every event") != NULL);
 }
+
+/* An empty history (or one of comments only) has nothing behind: Delta 0,
+ * and no sort of an empty array on the way (UBSan). */
+Test (staleness, an_empty_history_measures_zero)
+{
+  static const char *const l[] = { NULL };
+  g_autoptr (ChkHistory) h = history (l);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkReport) r = staleness (h, &error);
+  cr_assert_not_null (r, "%s", error ? error->message : "");
+  cr_expect_eq (r->verdict, CHK_VERDICT_OK);
+  cr_expect (g_str_has_prefix (r->explanation, "smallest Delta 0: linearizable; 0 of 0 reads"),
+             "%s", r->explanation);
+}
+
+/* A read of many siblings is refused with the first few of them named, not
+ * a line as long as the set. */
+Test (staleness, a_long_sibling_set_is_named_in_short)
+{
+  GString *s = g_string_new ("{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"x\","
+                             "\"time\":1}\n{\"process\":0,\"type\":\"ok\",\"f\":\"read\","
+                             "\"key\":\"x\",\"value\":{\"siblings\":[");
+  for (int i = 1; i <= 16; i++)
+    g_string_append_printf (s, "%s%d", i > 1 ? "," : "", i);
+  g_string_append (s, "]},\"time\":2}\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkHistory) h = chk_history_load_data ("sib.jsonl", s->str, s->len,
+                                                    CHK_FORMAT_AUTO, &error);
+  g_string_free (s, TRUE);
+  cr_assert_not_null (h, "%s", error ? error->message : "");
+  g_autoptr (ChkReport) r = staleness (h, &error);
+  cr_assert_null (r);
+  cr_assert_not_null (error);
+  cr_expect (strstr (error->message, "siblings {1 2 3 4 5 6 7 8 ... (16 values)}") != NULL,
+             "%s", error->message);
+}
