@@ -18,7 +18,7 @@ static const char explore_help[] =
   "usage: dsim explore SCENARIO [--strategy bfs|dfs|random-walk] [--depth N]\n"
   "                    [--max-states N] [--drops N] [--duplicates N] [--crashes N]\n"
   "                    [--restarts N] [--timeouts N] [--ops N] [--walks N] [--seed N]\n"
-  "                    [--fingerprint 64|128] [--no-deadlock] [--threads N]\n"
+  "                    [--fingerprint 64|128] [--no-deadlock] [--no-por] [--threads N]\n"
   "                    [--shard I/N] [--max-memory SIZE] [--out DIR] [--quiet]\n"
   "\n"
   "Explores every run of the scenario within bounds: at each state it tries\n"
@@ -47,6 +47,9 @@ static const char explore_help[] =
   "  --seed N          random-walk: the seed of the walks (default: the scenario's)\n"
   "  --fingerprint B   64 (default) or 128 bits per visited state\n"
   "  --no-deadlock     do not report operations pending with nothing enabled\n"
+  "  --no-por, --por   breadth first without (with, the default) partial-order\n"
+  "                    reduction: sleep sets over deliveries to different nodes\n"
+  "                    (the same states, fewer choices tried)\n"
   "  --threads N       worker threads (bfs and random-walk); the states found\n"
   "                    and the counterexample do not depend on N\n"
   "  --shard I/N       explore only shard I of N (1 <= I <= N), for job arrays:\n"
@@ -130,13 +133,16 @@ apply_flags (int argc, char **argv, ExploreArgs *a)
     const char *eq = strchr (arg, '=');
     g_autofree char *name = eq != NULL ? g_strndup (arg, (gsize) (eq - arg)) : g_strdup (arg);
     if (strcmp (name, "--quiet") == 0 || strcmp (name, "-q") == 0 || strcmp (name, "--bfs") == 0
-        || strcmp (name, "--dfs") == 0 || strcmp (name, "--no-deadlock") == 0) {
+        || strcmp (name, "--dfs") == 0 || strcmp (name, "--no-deadlock") == 0
+        || strcmp (name, "--por") == 0 || strcmp (name, "--no-por") == 0) {
       if (strcmp (name, "--bfs") == 0)
         b->strategy = SIM_EXPLORE_BFS;
       else if (strcmp (name, "--dfs") == 0)
         b->strategy = SIM_EXPLORE_DFS;
       else if (strcmp (name, "--no-deadlock") == 0)
         b->deadlock = FALSE;
+      else if (strcmp (name, "--por") == 0 || strcmp (name, "--no-por") == 0)
+        b->por = strcmp (name, "--por") == 0;
       else
         a->quiet = TRUE;
       continue;
@@ -224,7 +230,7 @@ static int
 find_scenario (int argc, char **argv, ExploreArgs *a)
 {
   static const char *const no_value[] = { "--quiet", "-q", "--bfs", "--dfs", "--no-deadlock",
-                                          NULL };
+                                          "--por", "--no-por", NULL };
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     if (strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0) {
@@ -304,6 +310,9 @@ append_stats (GString *s, const SimExploreStats *st, const SimExploreOptions *o,
     g_string_append_printf (s, "states       %" G_GUINT64_FORMAT " distinct, %" G_GUINT64_FORMAT
                             " generated, depth %d%s\n", st->distinct, st->generated, st->depth,
                             st->is_complete ? " (every state explored)" : "");
+  if (o->bounds.strategy == SIM_EXPLORE_BFS)
+    g_string_append_printf (s, "reduction    %s, %" G_GUINT64_FORMAT " choices not tried\n",
+                            st->is_reduced ? "sleep sets" : "none", st->slept);
   g_string_append_printf (s, "speed        %.2fs, %.0f distinct states/s, %.0f generated/s\n",
                           secs, secs > 0 ? (double) st->distinct / secs : 0.0,
                           secs > 0 ? (double) st->generated / secs : 0.0);

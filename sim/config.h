@@ -192,6 +192,8 @@ typedef struct {
   int64_t walks;            /* random-walk: number of walks */
   int fingerprint_bits;     /* 64 or 128 */
   gboolean deadlock;        /* report operations pending with nothing enabled */
+  gboolean por;             /* breadth first: partial-order reduction (sleep
+                               sets over deliveries to different nodes) */
 } SimExploreConfig;
 
 /* One choice of a pinned path (a [replay] section): `dsim run` applies

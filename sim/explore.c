@@ -189,6 +189,13 @@ typedef struct {
   SimExploreStats stats;
   uint64_t world_bytes;        /* rough size of one world */
   GMutex lock;                 /* random walks: the visited set */
+  /* Partial-order reduction (breadth first): the sleep sets of the level
+   * being expanded (cur, indexed from por_lo) and of the next one. */
+  gboolean por;
+  uint64_t por_lo;
+  GArray *por_keys[2], *por_spans[2]; /* uint64_t, PorSpan */
+  int por_cur;
+  GHashTable *por_index;       /* next level: fingerprint -> span index */
 } Explorer;
 
 static void
@@ -432,12 +439,134 @@ checker_clear (Checker *ck)
   g_hash_table_unref (ck->lin_ok);
 }
 
+/* ---- Partial-order reduction: sleep sets ----------------------------------
+ *
+ * Breadth first with `por` (the default) tries fewer choices and finds
+ * exactly the same states.  It uses sleep sets (Godefroid, "Partial-Order
+ * Methods for the Verification of Concurrent Systems", 1996, chapter 5)
+ * over deliveries of messages and client invocations.
+ *
+ * Independence.  Two deliveries t (of m to node X) and u (of m' to node Y,
+ * Y != X, or a client event, see below), both enabled in state p, commute: p.t.u and p.u.t are the same
+ * state, and neither disables the other.  What each touches:
+ *   - the receiving node's state, outbox, random stream, disk and timer
+ *     (all per node; a node's step reads only its own state and the event);
+ *   - the network: m (or m') leaves it, the step's messages join it.  The
+ *     in-flight messages are a multiset in the state's identity (ids and
+ *     send order are not), so both orders leave the same multiset, and
+ *     neither removes the other's message;
+ *   - virtual time: not at all, because the key below is only given to a
+ *     message already due (zero latency in the explore model); a message
+ *     due later (a Byzantine sender's hold) moves time, and time is read by
+ *     every later step, so such a delivery is dependent on everything;
+ *   - the disk's random stream, shared by all nodes: only with a disk
+ *     latency, so the reduction is off when [faults] disk_latency is set;
+ *   - the client history and client stubs: a delivery to a node touches
+ *     neither (a reply to a client is a message until the client receives
+ *     it).  Client events (an invocation due now, a delivery to a client)
+ *     write the history, whose order linearizability reads, and take
+ *     written values from one counter: they form one class, dependent on
+ *     each other and independent of deliveries to nodes, which touch
+ *     nothing of theirs;
+ *   - the budgets: deliveries use none (drops, duplicates, timeouts,
+ *     crashes, restarts and invocations do, and are dependent on
+ *     everything);
+ *   - the ghost, which the protocol's check updates after every step from
+ *     every node's state: its updates need not commute (Raft's ghost keeps
+ *     the term of the first node seen to commit an index).  So a delivery
+ *     is only taken as independent where it leaves the ghost as it was: in
+ *     the state where it goes to sleep, both it and the choice it sleeps
+ *     across leave the ghost unchanged, and a sleeping delivery stays
+ *     asleep only across choices that leave the ghost unchanged.  That a
+ *     delivery which left the ghost unchanged in p still does so after
+ *     another node's ghost-neutral step rests on each protocol's check
+ *     updating its ghost from each node's own state; the tests check it by
+ *     comparing the sets of states found with and without the reduction.
+ * Everything else (timeouts, which move time; crashes and restarts; drops
+ * and duplicates; client invocations, retries and timeouts; [faults]
+ * entries; syncs) is dependent on every choice and never sleeps.
+ *
+ * Sleep sets.  In a state s with sleep set Z(s), the choices of Z(s) are
+ * not tried.  The k-th choice t tried in s (in the order choices_enabled
+ * lists them) gives its child the sleep set
+ *   { v in Z(s), or tried in s before t : v independent of t }:
+ * a v tried before t reaches s.v.t = s.t.v from s.v, so s.t need not try
+ * v again.  Every state reachable within the bounds is still reached, and
+ * at the same depth (the commuted path is as long): sleep sets cut
+ * choices, not states (Godefroid's chapter 5: sleep sets alone prune
+ * transitions, never states; the argument carries over to breadth first
+ * because a
+ * state's sleep set here is the intersection of the sets it is reached
+ * with from all its parents at its depth, and sets only shrink by
+ * intersecting, which tries more).  So invariants, linearizability and
+ * deadlocks are checked in exactly the states the full search checks;
+ * only the number of generated states falls.  A state first reached at a
+ * shallower depth is not expanded again when reached deeper, as without
+ * the reduction: its children are reached along paths of the same length
+ * as in the full search. */
+
+#define POR_MAX_SLEEP 48
+#define POR_CLIENTS UINT64_C (0xff) /* the class of every client event */
+
+typedef struct {
+  uint32_t off, len; /* into the level's key array */
+} PorSpan;
+
+/* A delivery that may sleep: the receiving node + 1 in the top byte and a
+ * hash of the sender and the message's bytes below, the same for the same
+ * message in any state; 0 for a choice dependent on every other. */
+static uint64_t
+por_key (const SimWorld *w, const SimChoice *c)
+{
+  if (c->time_us > w->stats.now_us || c->endpoint < 0)
+    return 0;
+  uint64_t cls = c->endpoint < w->n_nodes ? (uint64_t) c->endpoint + 1 : POR_CLIENTS;
+  if (c->kind == SIM_CHOICE_INVOKE)
+    return cls << 56 | (mix64 ((uint64_t) c->endpoint + 0x1f) & ((UINT64_C (1) << 56) - 1));
+  if (c->kind != SIM_CHOICE_DELIVER)
+    return 0;
+  for (guint i = 0; i < w->net.n_slots; i++) {
+    const SimMsg *m = &w->net.slots[i];
+    if (m->id != c->id)
+      continue;
+    const uint8_t *p = sim_msg_data (m);
+    uint64_t h = mix64 ((uint64_t) (uint32_t) m->from << 32 | m->len);
+    uint32_t k = 0;
+    for (; k + 8 <= m->len; k += 8) {
+      uint64_t v;
+      memcpy (&v, p + k, 8);
+      h = hash_add (h, v);
+    }
+    for (; k < m->len; k++)
+      h = hash_add (h, p[k]);
+    h = hash_add (h, (uint64_t) c->endpoint);
+    return cls << 56 | (h & ((UINT64_C (1) << 56) - 1));
+  }
+  return 0;
+}
+
+static inline gboolean
+por_has (const uint64_t *keys, guint n, uint64_t key)
+{
+  for (guint i = 0; i < n; i++)
+    if (keys[i] == key)
+      return TRUE;
+  return FALSE;
+}
+
+static inline gboolean
+por_independent (uint64_t a, uint64_t b)
+{
+  return a != 0 && b != 0 && (a >> 56) != (b >> 56);
+}
+
 /* ---- Breadth first --------------------------------------------------------*/
 
 typedef struct {
   Fp fp;
   Rec rec;
   uint32_t is_bad;   /* the state breaks something: a violation */
+  uint32_t sleep_off, sleep_len; /* its sleep set in the worker's sleep_out */
 } Child;
 
 typedef struct {
@@ -462,6 +591,9 @@ typedef struct {
   char *bad_what;           /* the first violation among out's children */
   uint32_t deadlock_at;     /* a deadlocked state of the slice, or 0 */
   char *deadlock_what;
+  GArray *sleep_out;        /* uint64_t: the sleep sets of out's children */
+  GArray *sleep_done;       /* uint64_t: ghost-neutral deliveries tried */
+  uint64_t slept;
 } Worker;
 
 static void
@@ -478,6 +610,8 @@ worker_init (Worker *wk, Explorer *x)
   wk->queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   wk->choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   wk->out = g_array_new (FALSE, FALSE, sizeof (Child));
+  wk->sleep_out = g_array_new (FALSE, FALSE, sizeof (uint64_t));
+  wk->sleep_done = g_array_new (FALSE, FALSE, sizeof (uint64_t));
 }
 
 static void
@@ -490,9 +624,81 @@ worker_clear (Worker *wk)
   g_array_unref (wk->queued);
   g_array_unref (wk->choices);
   g_array_unref (wk->out);
+  g_array_unref (wk->sleep_out);
+  g_array_unref (wk->sleep_done);
   g_free (wk->bad_what);
   g_free (wk->deadlock_what);
   checker_clear (&wk->ck);
+}
+
+/* The sleep set of state `id` of the level being expanded. */
+static void
+por_sleep_of (const Explorer *x, uint64_t id, const uint64_t **keys, guint *n)
+{
+  const GArray *spans = x->por_spans[x->por_cur];
+  *keys = NULL;
+  *n = 0;
+  if (id - x->por_lo >= spans->len)
+    return;
+  PorSpan sp = g_array_index (spans, PorSpan, (guint) (id - x->por_lo));
+  *keys = (const uint64_t *) (void *) x->por_keys[x->por_cur]->data + sp.off;
+  *n = sp.len;
+}
+
+/* The child that delivery `key` reached without changing the ghost: its
+ * sleep set, the parent's and the ghost-neutral deliveries tried before it
+ * that are independent of it.  Then `key` joins those tried. */
+static void
+por_child_sleep (Worker *wk, const uint64_t *sleep, guint n_sleep, uint64_t key, Child *ch)
+{
+  ch->sleep_off = wk->sleep_out->len;
+  const uint64_t *done = (const uint64_t *) (void *) wk->sleep_done->data;
+  for (guint k = 0; k < n_sleep + wk->sleep_done->len; k++) {
+    uint64_t v = k < n_sleep ? sleep[k] : done[k - n_sleep];
+    if (por_independent (v, key) && wk->sleep_out->len - ch->sleep_off < POR_MAX_SLEEP)
+      g_array_append_val (wk->sleep_out, v);
+  }
+  ch->sleep_len = wk->sleep_out->len - ch->sleep_off;
+  g_array_append_val (wk->sleep_done, key);
+}
+
+/* Main thread, merging a level's children: a new state takes the child's
+ * sleep set; a state reached again in the same level keeps what both
+ * sets hold (dropping a key only tries more). */
+static void
+por_merge (Explorer *x, const Worker *wk, const Child *ch, gboolean is_new)
+{
+  GArray *keys = x->por_keys[!x->por_cur], *spans = x->por_spans[!x->por_cur];
+  const uint64_t *mine = (const uint64_t *) (void *) wk->sleep_out->data + ch->sleep_off;
+  if (is_new) {
+    PorSpan sp = { keys->len, ch->sleep_len };
+    g_array_append_vals (keys, mine, ch->sleep_len);
+    g_hash_table_insert (x->por_index, g_memdup2 (&ch->fp.lo, sizeof (uint64_t)),
+                         GUINT_TO_POINTER (spans->len + 1));
+    g_array_append_val (spans, sp);
+    return;
+  }
+  guint at = GPOINTER_TO_UINT (g_hash_table_lookup (x->por_index, &ch->fp.lo));
+  if (at == 0)
+    return;
+  PorSpan *sp = &g_array_index (spans, PorSpan, at - 1);
+  uint64_t *have = (uint64_t *) (void *) keys->data + sp->off;
+  guint kept = 0;
+  for (guint k = 0; k < sp->len; k++)
+    if (por_has (mine, ch->sleep_len, have[k]))
+      have[kept++] = have[k];
+  sp->len = kept;
+}
+
+/* The next level becomes the one to expand, from state number lo. */
+static void
+por_next_level (Explorer *x, uint64_t lo)
+{
+  x->por_cur = !x->por_cur;
+  x->por_lo = lo;
+  g_array_set_size (x->por_keys[!x->por_cur], 0);
+  g_array_set_size (x->por_spans[!x->por_cur], 0);
+  g_hash_table_remove_all (x->por_index);
 }
 
 /* The world of state `id` at depth `depth`, rebuilt from the deepest
@@ -549,8 +755,21 @@ worker_expand (gpointer data)
     uint64_t parent_ghost = ghost_hash (w, 0);
     size_t ghost_size = w->vt->ghost_copy == NULL ? w->vt->ghost_size : 0;
     Used used = slot->used;
+    const uint64_t *sleep = NULL;
+    guint n_sleep = 0;
+    if (x->por)
+      por_sleep_of (x, id, &sleep, &n_sleep);
+    g_array_set_size (wk->sleep_done, 0);
     for (guint i = 0; i < wk->choices->len; i++) {
       const SimChoice *c = &g_array_index (wk->choices, SimChoice, i);
+      uint64_t key = x->por ? por_key (w, c) : 0;
+      if (key != 0
+          && (por_has (sleep, n_sleep, key)
+              || por_has ((const uint64_t *) (void *) wk->sleep_done->data, wk->sleep_done->len,
+                          key))) {
+        wk->slept++; /* asleep, or a copy of a message just delivered */
+        continue;
+      }
       /* The last child takes the parent's world instead of a copy: the
        * next state of this level has another parent, so the cached world
        * of this depth would be rebuilt anyway (the root is shared: never). */
@@ -569,9 +788,13 @@ worker_expand (gpointer data)
       uint64_t hist = history_hash (child->history, 0);
       uint64_t ghost = !is_last && ghost_size > 0
                          && memcmp (child->ghost, w->ghost, ghost_size) == 0 ? parent_ghost : 0;
+      if (ghost == 0 && x->por)
+        ghost = ghost_hash (child, 0);
       Child ch = { .fp = state_fp (x, child, u, hist, ghost) };
       rec_of_choice (c, (uint32_t) id, &ch.rec);
       char *why = state_violation (&wk->ck, child, parent_events, hist);
+      if (key != 0 && why == NULL && ghost == parent_ghost)
+        por_child_sleep (wk, sleep, n_sleep, key, &ch);
       if (why != NULL) {
         ch.is_bad = 1;
         if (wk->bad_what == NULL)
@@ -618,6 +841,9 @@ static uint64_t
 bfs_memory (const Explorer *x, Worker *wks, int n)
 {
   uint64_t m = (uint64_t) x->recs->len * sizeof (Rec) + fpset_bytes (&x->seen);
+  if (x->por)
+    for (int k = 0; k < 2; k++)
+      m += (uint64_t) x->por_keys[k]->len * 8 + (uint64_t) x->por_spans[k]->len * sizeof (PorSpan);
   for (int i = 0; i < n; i++)
     m += (uint64_t) wks[i].out->len * sizeof (Child)
          + (uint64_t) wks[i].cache_valid * x->world_bytes;
@@ -655,6 +881,7 @@ bfs (Explorer *x, SimExploreResult *r)
       wk->shard_level = shard_level;
       wk->generated = 0;
       g_array_set_size (wk->out, 0);
+      g_array_set_size (wk->sleep_out, 0);
       threads[i] = n > 1 ? g_thread_new ("explore", worker_expand, wk) : NULL; /* dsim-allow-nondeterminism: workers around worlds, results merged in order */
       if (n == 1)
         worker_expand (wk);
@@ -675,6 +902,8 @@ bfs (Explorer *x, SimExploreResult *r)
     for (int i = 0; i < n; i++) {
       Worker *wk = &wks[i];
       x->stats.generated += wk->generated;
+      x->stats.slept += wk->slept;
+      wk->slept = 0;
       x->stats.lin_checks += wk->ck.lin_checks;
       wk->ck.lin_checks = 0;
       for (guint k = 0; k < wk->out->len; k++) {
@@ -687,8 +916,13 @@ bfs (Explorer *x, SimExploreResult *r)
           r->path = path_of (x, ch->rec.parent, &ch->rec);
           goto done;
         }
-        if (fpset_add (&x->seen, ch->fp, 0))
+        gboolean is_new = fpset_add (&x->seen, ch->fp, 0);
+        if (is_new)
           g_array_append_val (x->recs, ch->rec);
+        if (is_new && x->opt.on_state != NULL)
+          x->opt.on_state (ch->fp.lo, x->opt.on_state_data);
+        if (x->por)
+          por_merge (x, wk, ch, is_new);
       }
     }
     x->stats.distinct = x->seen.n;
@@ -698,6 +932,8 @@ bfs (Explorer *x, SimExploreResult *r)
     lo = hi;
     hi = x->recs->len;
     depth++;
+    if (x->por)
+      por_next_level (x, lo);
     if (x->b->max_states > 0 && x->stats.distinct >= (uint64_t) x->b->max_states && lo < hi) {
       r->verdict = SIM_EXPLORE_UNKNOWN;
       r->what = g_strdup_printf ("reached the bound of %" G_GINT64_FORMAT " distinct states "
@@ -999,6 +1235,14 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   g_assert (x.b->fingerprint_bits == 64 || x.b->fingerprint_bits == 128);
   g_assert (x.b->depth >= 1);
   g_mutex_init (&x.lock);
+  x.por = x.b->por && x.b->strategy == SIM_EXPLORE_BFS
+          && x.cfg->storage.disk_latency_max_us <= 0;
+  for (int k = 0; k < 2; k++) {
+    x.por_keys[k] = g_array_new (FALSE, FALSE, sizeof (uint64_t));
+    x.por_spans[k] = g_array_new (FALSE, FALSE, sizeof (PorSpan));
+  }
+  x.por_index = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  x.stats.is_reduced = x.por;
   if (x.cfg->workload.n_clients > 0
       && g_strv_contains ((const char *const *) x.cfg->check_models, "linearizable"))
     x.lin = chk_checker_find ("linearizable");
@@ -1058,6 +1302,11 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   sim_world_free (x.root);
   sim_config_free (x.cfg);
   g_mutex_clear (&x.lock);
+  for (int k = 0; k < 2; k++) {
+    g_array_unref (x.por_keys[k]);
+    g_array_unref (x.por_spans[k]);
+  }
+  g_hash_table_unref (x.por_index);
   return r;
 }
 

@@ -76,6 +76,11 @@ typedef struct {
    * display); NULL: none. */
   void (*progress) (const SimExploreStats *stats, void *data);
   void *progress_data;
+  /* Breadth first: called from the main thread with the fingerprint of
+   * every new distinct state, in order (tests compare the states two
+   * searches found); NULL: none. */
+  void (*on_state) (uint64_t fingerprint, void *data);
+  void *on_state_data;
 } SimExploreOptions;
 
 struct SimExploreStats {
@@ -85,6 +90,9 @@ struct SimExploreStats {
   int depth_reached;         /* deepest path tried */
   uint64_t memory_bytes;     /* peak bytes of the search structures */
   uint64_t lin_checks;       /* histories checked for linearizability */
+  uint64_t slept;            /* choices the partial-order reduction did not
+                                try (breadth first with por) */
+  gboolean is_reduced;       /* the partial-order reduction was on */
   double missed_probability; /* that a fingerprint collision hid a state */
   gboolean is_complete;      /* every state within the bounds was explored */
 };

@@ -8,7 +8,7 @@
 
 static const char *const explore_keys[] = {
   "strategy", "depth", "states", "drops", "duplicates", "crashes", "restarts", "ops",
-  "walks", "fingerprint", "deadlock", "timeouts", NULL,
+  "walks", "fingerprint", "deadlock", "timeouts", "por", NULL,
 };
 
 static gboolean
@@ -86,6 +86,10 @@ parse_explore (ScnParser *p)
       break;
     case 11:
       if (!get_budget (p, e, 1000, &x->timeouts))
+        return FALSE;
+      break;
+    case 12:
+      if (!scn_get_bool (p, e, &x->por))
         return FALSE;
       break;
     default:
