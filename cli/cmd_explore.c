@@ -428,6 +428,14 @@ cmd_explore_main (int argc, char **argv)
     return rc;
   if (a.out_dir == NULL)
     a.out_dir = "explore-out";
+  if (a.opt.bounds.from_replay && cfg->replay->len > 0) {
+    /* The prefix must replay before the search starts from its end. */
+    g_autoptr (SimConfig) pre = sim_config_copy (cfg);
+    sim_explore_config_prepare (pre);
+    g_autoptr (SimWorld) w = sim_world_new (pre, pre->seed);
+    if (!sim_world_replay (w, &error))
+      return cli_usage_error ("%s", error->message);
+  }
 #ifdef M_MMAP_THRESHOLD
   /* Worlds of a few hundred kilobytes are cloned and freed for every state:
    * keep them on the heap instead of a fresh mapping each time. */
@@ -440,6 +448,9 @@ cmd_explore_main (int argc, char **argv)
   g_string_append_printf (s, "cluster      %s, %d nodes, %d clients\n", cfg->proto->name,
                           cfg->n_nodes, cfg->workload.n_clients);
   append_bounds (s, &a.opt);
+  if (a.opt.bounds.from_replay && cfg->replay->len > 0)
+    g_string_append_printf (s, "prefix       the %u choices of [replay], then every path within "
+                            "the bounds\n", cfg->replay->len);
   gboolean lin = cfg->workload.n_clients > 0
                  && g_strv_contains ((const char *const *) cfg->check_models, "linearizable");
   g_string_append_printf (s, "checks       invariants%s%s\n", lin ? ", linearizable" : "",

@@ -194,6 +194,7 @@ typedef struct {
   gboolean deadlock;        /* report operations pending with nothing enabled */
   gboolean por;             /* breadth first: partial-order reduction (sleep
                                sets over deliveries to different nodes) */
+  gboolean from_replay;     /* start from the end of the [replay] section */
 } SimExploreConfig;
 
 /* One choice of a pinned path (a [replay] section): `dsim run` applies

@@ -303,6 +303,24 @@ choices_enabled (const Explorer *x, SimWorld *w, Used u, GArray *queued, GArray 
   }
 }
 
+/* A deadlock: no choice is enabled, and none is only held back by the
+ * timeouts budget (an armed timer is a way on, and would fire in any real
+ * run: a path that used up the budget is cut by the bound, not stuck).
+ * queued is what choices_enabled saw queued. */
+static gboolean
+is_deadlocked (const Explorer *x, const SimWorld *w, const GArray *queued, const GArray *choices)
+{
+  if (choices->len > 0 || !x->b->deadlock)
+    return FALSE;
+  for (guint i = 0; i < queued->len; i++) {
+    SimChoiceKind k = g_array_index (queued, SimChoice, i).kind;
+    if ((k == SIM_CHOICE_TIMEOUT || k == SIM_CHOICE_ATTEMPT_TIMEOUT || k == SIM_CHOICE_OP_TIMEOUT)
+        && !w->is_over)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* The history as a sequence of events without times: what linearizability
  * depends on (real-time order is the order of events). */
 static uint64_t
@@ -743,7 +761,7 @@ worker_expand (gpointer data)
     CacheSlot *slot = worker_world (wk, (uint32_t) id, wk->depth);
     SimWorld *w = slot->w;
     choices_enabled (x, w, slot->used, wk->queued, wk->choices);
-    if (wk->choices->len == 0 && x->b->deadlock && wk->deadlock_what == NULL) {
+    if (is_deadlocked (x, w, wk->queued, wk->choices) && wk->deadlock_what == NULL) {
       char *why = deadlock_violation (w);
       if (why != NULL) {
         wk->deadlock_what = why;
@@ -985,7 +1003,7 @@ dfs_visit (Dfs *s, SimWorld *w, Used u, int depth)
   g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   choices_enabled (x, w, u, queued, choices);
-  if (choices->len == 0 && x->b->deadlock) {
+  if (is_deadlocked (x, w, queued, choices)) {
     char *why = deadlock_violation (w);
     if (why != NULL) {
       s->what = why;
@@ -1120,7 +1138,7 @@ walker_run (gpointer data)
       choices_enabled (x, w, u, queued, choices);
       char *why = NULL;
       if (choices->len == 0) {
-        if (x->b->deadlock)
+        if (is_deadlocked (x, w, queued, choices))
           why = deadlock_violation (w);
       } else {
         guint parent_events = w->history->events->len;
@@ -1226,7 +1244,9 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   SimExploreResult *r = g_new0 (SimExploreResult, 1);
   Explorer x = { 0 };
   x.cfg = sim_config_copy (cfg);
-  g_array_set_size (x.cfg->replay, 0);
+  gboolean from_replay = opt->bounds.from_replay && cfg->replay->len > 0;
+  if (!from_replay)
+    g_array_set_size (x.cfg->replay, 0);
   sim_explore_config_prepare (x.cfg);
   x.opt = *opt;
   x.opt.threads = MAX (x.opt.threads, 1);
@@ -1254,11 +1274,19 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   x.world_bytes = sizeof (SimWorld) + vt->state_size * (uint64_t) x.cfg->n_nodes + vt->ghost_size
                   + vt->client_state_size * (uint64_t) x.cfg->workload.n_clients + 4096;
 
-  /* The start: every node boots, in order. */
+  /* The start: every node boots, in order; or, with from_replay, the
+   * state at the end of the [replay] section (a directed search: every
+   * path starts with those choices, and the budgets count what follows). */
   x.root = sim_world_new (x.cfg, x.cfg->seed);
   x.root_path = g_array_new (FALSE, FALSE, sizeof (SimPinnedChoice));
   g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
-  sim_world_enabled (x.root, queued);
+  g_autoptr (GError) prefix_error = NULL;
+  if (from_replay) {
+    if (sim_world_replay (x.root, &prefix_error))
+      g_array_append_vals (x.root_path, x.cfg->replay->data, x.cfg->replay->len);
+  } else {
+    sim_world_enabled (x.root, queued);
+  }
   for (guint i = 0; i < queued->len; i++) {
     const SimChoice *c = &g_array_index (queued, SimChoice, i);
     if (c->kind != SIM_CHOICE_START)
@@ -1278,7 +1306,10 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   x.stats.distinct = 1;
   x.stats.generated = 1;
 
-  if (x.root->failure != NULL) {
+  if (prefix_error != NULL) {
+    r->verdict = SIM_EXPLORE_UNKNOWN;
+    r->what = g_strdup (prefix_error->message);
+  } else if (x.root->failure != NULL) {
     Checker ck;
     checker_init (&ck, &x);
     r->verdict = SIM_EXPLORE_VIOLATION;
