@@ -18,8 +18,9 @@ static const char explore_help[] =
   "usage: dsim explore SCENARIO [--strategy bfs|dfs|random-walk] [--depth N]\n"
   "                    [--max-states N] [--drops N] [--duplicates N] [--crashes N]\n"
   "                    [--restarts N] [--timeouts N] [--ops N] [--walks N] [--seed N]\n"
-  "                    [--fingerprint 64|128] [--no-deadlock] [--no-por] [--threads N]\n"
-  "                    [--shard I/N] [--max-memory SIZE] [--out DIR] [--quiet]\n"
+  "                    [--fingerprint 64|128] [--no-deadlock] [--no-por] [--from-replay]\n"
+  "                    [--threads N] [--shard I/N] [--max-memory SIZE] [--out DIR]\n"
+  "                    [--quiet]\n"
   "\n"
   "Explores every run of the scenario within bounds: at each state it tries\n"
   "every enabled choice (deliver any message in flight, drop or duplicate it,\n"
@@ -50,6 +51,8 @@ static const char explore_help[] =
   "  --no-por, --por   breadth first without (with, the default) partial-order\n"
   "                    reduction: sleep sets over deliveries to different nodes\n"
   "                    (the same states, fewer choices tried)\n"
+  "  --from-replay     start every path at the end of the scenario's [replay]\n"
+  "                    section (a directed search; the budgets count what follows)\n"
   "  --threads N       worker threads (bfs and random-walk); the states found\n"
   "                    and the counterexample do not depend on N\n"
   "  --shard I/N       explore only shard I of N (1 <= I <= N), for job arrays:\n"
@@ -134,7 +137,8 @@ apply_flags (int argc, char **argv, ExploreArgs *a)
     g_autofree char *name = eq != NULL ? g_strndup (arg, (gsize) (eq - arg)) : g_strdup (arg);
     if (strcmp (name, "--quiet") == 0 || strcmp (name, "-q") == 0 || strcmp (name, "--bfs") == 0
         || strcmp (name, "--dfs") == 0 || strcmp (name, "--no-deadlock") == 0
-        || strcmp (name, "--por") == 0 || strcmp (name, "--no-por") == 0) {
+        || strcmp (name, "--por") == 0 || strcmp (name, "--no-por") == 0
+        || strcmp (name, "--from-replay") == 0) {
       if (strcmp (name, "--bfs") == 0)
         b->strategy = SIM_EXPLORE_BFS;
       else if (strcmp (name, "--dfs") == 0)
@@ -143,6 +147,8 @@ apply_flags (int argc, char **argv, ExploreArgs *a)
         b->deadlock = FALSE;
       else if (strcmp (name, "--por") == 0 || strcmp (name, "--no-por") == 0)
         b->por = strcmp (name, "--por") == 0;
+      else if (strcmp (name, "--from-replay") == 0)
+        b->from_replay = TRUE;
       else
         a->quiet = TRUE;
       continue;
@@ -230,7 +236,7 @@ static int
 find_scenario (int argc, char **argv, ExploreArgs *a)
 {
   static const char *const no_value[] = { "--quiet", "-q", "--bfs", "--dfs", "--no-deadlock",
-                                          "--por", "--no-por", NULL };
+                                          "--por", "--no-por", "--from-replay", NULL };
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     if (strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0) {

@@ -111,6 +111,8 @@ static const BugTarget bug_targets[] = {
   { "scenarios/explore/raft-stale-leader-read.scn", "stale-leader-read", "linearizable: " },
   { "scenarios/explore/paxos-accept-without-promise-check.scn", "accept-without-promise-check",
     "invariant: promises-respected" },
+  { "scenarios/explore/paxos-volatile-promise.scn", "volatile-promise",
+    "invariant: promises-respected" },
   { "scenarios/explore/quorum-ack-before-store.scn", "ack-before-store",
     "invariant: no-lost-write" },
 };
