@@ -1,6 +1,7 @@
 /* test_explore_por.c: the partial-order reduction of `dsim explore` (sleep
  * sets, sim/explore.c) finds exactly the states the full search finds, on
- * every protocol, with fewer choices tried, and the same violations. */
+ * every protocol, with fewer choices tried, and the same violations; and a
+ * path cut by the timeouts budget is not reported as a deadlock. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -123,4 +124,85 @@ Test (explore_por, finds_the_same_violation, .timeout = 120)
   cr_expect_lt (por->stats.generated, full->stats.generated);
   g_array_unref (a);
   g_array_unref (b);
+}
+
+/* The client's request is dropped and both timeouts of the budget are
+ * spent on nodes: only the client's timers are left, held back by the
+ * budget.  That is the bound cutting the path, not a deadlock (the client
+ * would time out in any run). */
+Test (explore_por, a_timer_held_back_by_the_budget_is_no_deadlock, .timeout = 120)
+{
+  const char *text = "[scenario]\nname = budget-cut\nseed = 1\n[cluster]\nprotocol = pbft\n"
+                     "nodes = 4\n[workload]\nclients = 1\nkeys = 1\nmix = write:1\n"
+                     "retries = 0\ntimeout = 1s\nthink = 0ms\n"
+                     "[explore]\ndepth = 5\ntimeouts = 2\ndrops = 1\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load_data ("cut.scn", text, strlen (text), &error);
+  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "?");
+  SimExploreOptions opt;
+  sim_explore_options_init (&opt, cfg);
+  g_autoptr (SimExploreResult) r = sim_explore_run (cfg, &opt);
+  cr_expect_eq (r->verdict, SIM_EXPLORE_PASS, "%s", r->what ? r->what : "");
+  cr_expect_eq (r->stats.depth, 5);
+}
+
+/* ---- Directed searches: from_replay ---------------------------------------*/
+
+#define VOTE_BUG "[scenario]\nname = directed\nseed = 1\n[cluster]\nprotocol = raft\nnodes = 3\n" \
+                 "[raft]\nbug = vote-without-log-check\npre_vote = false\n[workload]\n" \
+                 "clients = 0\n[explore]\ndepth = 12\ntimeouts = 2\n"
+
+Test (explore_por, from_replay_starts_every_path_at_the_prefix, .timeout = 120)
+{
+  const char *text = VOTE_BUG "from_replay = true\n[replay]\nstep 1 = start n1\n"
+                     "step 2 = start n2\nstep 3 = start n3\nstep 4 = timeout n1\n"
+                     "step 5 = deliver m1 to n2\nstep 6 = deliver m3 to n1\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load_data ("d.scn", text, strlen (text), &error);
+  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "?");
+  cr_assert (cfg->explore.from_replay);
+  SimExploreOptions opt;
+  sim_explore_options_init (&opt, cfg);
+  g_autoptr (SimExploreResult) r = sim_explore_run (cfg, &opt);
+  cr_assert_eq (r->verdict, SIM_EXPLORE_VIOLATION, "%s", r->what ? r->what : "pass");
+  cr_expect (g_str_has_prefix (r->what, "invariant: leader-completeness"), "%s", r->what);
+  /* The path starts with the prefix, and the budgets counted what
+   * followed: two more timeouts were allowed after the prefix's one. */
+  cr_assert_geq (r->path->len, cfg->replay->len);
+  for (guint i = 0; i < cfg->replay->len; i++) {
+    const SimPinnedChoice *a = &g_array_index (r->path, SimPinnedChoice, i);
+    const SimPinnedChoice *b = &g_array_index (cfg->replay, SimPinnedChoice, i);
+    cr_expect (a->kind == b->kind && a->endpoint == b->endpoint && a->id == b->id, "step %u", i);
+  }
+  /* The same bug from the boots: a longer path, more states. */
+  g_autoptr (SimConfig) boots = sim_scenario_load_data ("b.scn", VOTE_BUG, strlen (VOTE_BUG),
+                                                        &error);
+  sim_explore_options_init (&opt, boots);
+  g_autoptr (SimExploreResult) full = sim_explore_run (boots, &opt);
+  cr_assert_eq (full->verdict, SIM_EXPLORE_VIOLATION);
+  cr_expect_lt (r->stats.distinct, full->stats.distinct);
+}
+
+Test (explore_por, from_replay_needs_a_replay_section)
+{
+  const char *text = VOTE_BUG "from_replay = true\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load_data ("d.scn", text, strlen (text), &error);
+  cr_assert_null (cfg);
+  cr_expect (strstr (error->message, "d.scn:") != NULL, "%s", error->message);
+  cr_expect (strstr (error->message, "[replay]") != NULL, "%s", error->message);
+}
+
+Test (explore_por, a_prefix_that_does_not_replay_ends_unknown)
+{
+  const char *text = VOTE_BUG "from_replay = true\n[replay]\nstep 1 = start n1\n"
+                     "step 2 = deliver m9 to n2\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load_data ("d.scn", text, strlen (text), &error);
+  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "?");
+  SimExploreOptions opt;
+  sim_explore_options_init (&opt, cfg);
+  g_autoptr (SimExploreResult) r = sim_explore_run (cfg, &opt);
+  cr_expect_eq (r->verdict, SIM_EXPLORE_UNKNOWN);
+  cr_expect (r->what != NULL && strstr (r->what, "step 2") != NULL, "%s", r->what);
 }
