@@ -71,14 +71,14 @@ expect_same_states (const char *text)
 #define CLIENTS2 "[workload]\nclients = 2\nkeys = 1\nmix = read:1 write:1\nretries = 0\n" \
                  "timeout = 1s\nthink = 0ms\n[check]\nmodels = linearizable\n"
 
-Test (explore_por, raft_with_clients_same_states, .timeout = 120)
+Test (explore_por, raft_with_clients_same_states, .timeout = 300)
 {
   expect_same_states ("[scenario]\nname = por-raft\nseed = 3\n[cluster]\nprotocol = raft\n"
                       "nodes = 3\n[raft]\npre_vote = false\n" CLIENTS2
                       "[explore]\ndepth = 7\ntimeouts = 2\n");
 }
 
-Test (explore_por, raft_with_crashes_same_states, .timeout = 120)
+Test (explore_por, raft_with_crashes_same_states, .timeout = 300)
 {
   expect_same_states ("[scenario]\nname = por-raft-crash\nseed = 1\n[cluster]\nprotocol = raft\n"
                       "nodes = 3\n[raft]\npre_vote = false\n[workload]\nclients = 0\n"
@@ -86,20 +86,20 @@ Test (explore_por, raft_with_crashes_same_states, .timeout = 120)
                       "drops = 1\n");
 }
 
-Test (explore_por, paxos_same_states, .timeout = 120)
+Test (explore_por, paxos_same_states, .timeout = 300)
 {
   expect_same_states ("[scenario]\nname = por-paxos\nseed = 1\n[cluster]\nprotocol = paxos\n"
                       "nodes = 3\n" CLIENTS2 "[explore]\ndepth = 6\ntimeouts = 2\n");
 }
 
-Test (explore_por, quorum_same_states, .timeout = 120)
+Test (explore_por, quorum_same_states, .timeout = 300)
 {
   expect_same_states ("[scenario]\nname = por-quorum\nseed = 1\n[cluster]\nprotocol = quorum\n"
                       "nodes = 3\n[quorum]\nn = 3\n" CLIENTS2
-                      "[explore]\ndepth = 8\ntimeouts = 1\n");
+                      "[explore]\ndepth = 6\ntimeouts = 1\n");
 }
 
-Test (explore_por, pbft_same_states, .timeout = 120)
+Test (explore_por, pbft_same_states, .timeout = 300)
 {
   expect_same_states ("[scenario]\nname = por-pbft\nseed = 1\n[cluster]\nprotocol = pbft\n"
                       "nodes = 4\n[workload]\nclients = 1\nkeys = 1\nmix = write:1\n"
@@ -108,7 +108,7 @@ Test (explore_por, pbft_same_states, .timeout = 120)
 }
 
 /* A seeded bug: found with and without the reduction, by a path as short. */
-Test (explore_por, finds_the_same_violation, .timeout = 120)
+Test (explore_por, finds_the_same_violation, .timeout = 300)
 {
   g_autofree char *path = test_source_path ("scenarios/explore/raft-vote-without-log-check.scn");
   g_autoptr (GError) error = NULL;
@@ -130,7 +130,7 @@ Test (explore_por, finds_the_same_violation, .timeout = 120)
  * spent on nodes: only the client's timers are left, held back by the
  * budget.  That is the bound cutting the path, not a deadlock (the client
  * would time out in any run). */
-Test (explore_por, a_timer_held_back_by_the_budget_is_no_deadlock, .timeout = 120)
+Test (explore_por, a_timer_held_back_by_the_budget_is_no_deadlock, .timeout = 300)
 {
   const char *text = "[scenario]\nname = budget-cut\nseed = 1\n[cluster]\nprotocol = pbft\n"
                      "nodes = 4\n[workload]\nclients = 1\nkeys = 1\nmix = write:1\n"
@@ -152,7 +152,7 @@ Test (explore_por, a_timer_held_back_by_the_budget_is_no_deadlock, .timeout = 12
                  "[raft]\nbug = vote-without-log-check\npre_vote = false\n[workload]\n" \
                  "clients = 0\n[explore]\ndepth = 12\ntimeouts = 2\n"
 
-Test (explore_por, from_replay_starts_every_path_at_the_prefix, .timeout = 120)
+Test (explore_por, from_replay_starts_every_path_at_the_prefix, .timeout = 300)
 {
   const char *text = VOTE_BUG "from_replay = true\n[replay]\nstep 1 = start n1\n"
                      "step 2 = start n2\nstep 3 = start n3\nstep 4 = timeout n1\n"
