@@ -464,9 +464,10 @@ checker_clear (Checker *ck)
  * Methods for the Verification of Concurrent Systems", 1996, chapter 5)
  * over deliveries of messages and client invocations.
  *
- * Independence.  Two deliveries t (of m to node X) and u (of m' to node Y,
- * Y != X, or a client event, see below), both enabled in state p, commute: p.t.u and p.u.t are the same
- * state, and neither disables the other.  What each touches:
+ * Independence.  A delivery t (of m to node X) and a delivery u (of m' to
+ * node Y != X, or a client event, see below), both enabled in state p,
+ * commute: p.t.u and p.u.t are the same state, and neither disables the
+ * other.  What each touches:
  *   - the receiving node's state, outbox, random stream, disk and timer
  *     (all per node; a node's step reads only its own state and the event);
  *   - the network: m (or m') leaves it, the step's messages join it.  The
@@ -486,9 +487,10 @@ checker_clear (Checker *ck)
  *     written values from one counter: they form one class, dependent on
  *     each other and independent of deliveries to nodes, which touch
  *     nothing of theirs;
- *   - the budgets: deliveries use none (drops, duplicates, timeouts,
- *     crashes, restarts and invocations do, and are dependent on
- *     everything);
+ *   - the budgets: deliveries use none; an invocation uses its client's
+ *     operation budget, which only that client's invocations touch
+ *     (drops, duplicates, timeouts, crashes and restarts use shared
+ *     budgets and are dependent on everything);
  *   - the ghost, which the protocol's check updates after every step from
  *     every node's state: its updates need not commute (Raft's ghost keeps
  *     the term of the first node seen to commit an index).  So a delivery
@@ -501,8 +503,8 @@ checker_clear (Checker *ck)
  *     updating its ghost from each node's own state; the tests check it by
  *     comparing the sets of states found with and without the reduction.
  * Everything else (timeouts, which move time; crashes and restarts; drops
- * and duplicates; client invocations, retries and timeouts; [faults]
- * entries; syncs) is dependent on every choice and never sleeps.
+ * and duplicates; clients' retries and timeouts; [faults] entries; syncs)
+ * is dependent on every choice and never sleeps.
  *
  * Sleep sets.  In a state s with sleep set Z(s), the choices of Z(s) are
  * not tried.  The k-th choice t tried in s (in the order choices_enabled
@@ -513,9 +515,8 @@ checker_clear (Checker *ck)
  * at the same depth (the commuted path is as long): sleep sets cut
  * choices, not states (Godefroid's chapter 5: sleep sets alone prune
  * transitions, never states; the argument carries over to breadth first
- * because a
- * state's sleep set here is the intersection of the sets it is reached
- * with from all its parents at its depth, and sets only shrink by
+ * because a state's sleep set here is the intersection of the sets it is
+ * reached with from all its parents at its depth, and sets only shrink by
  * intersecting, which tries more).  So invariants, linearizability and
  * deadlocks are checked in exactly the states the full search checks;
  * only the number of generated states falls.  A state first reached at a
@@ -530,9 +531,10 @@ typedef struct {
   uint32_t off, len; /* into the level's key array */
 } PorSpan;
 
-/* A delivery that may sleep: the receiving node + 1 in the top byte and a
- * hash of the sender and the message's bytes below, the same for the same
- * message in any state; 0 for a choice dependent on every other. */
+/* A choice that may sleep: its class in the top byte (the receiving node
+ * + 1, or POR_CLIENTS) and below a hash of what it is (the sender and the
+ * message's bytes, or the invoking client), the same for the same choice
+ * in any state; 0 for a choice dependent on every other. */
 static uint64_t
 por_key (const SimWorld *w, const SimChoice *c)
 {
