@@ -1,6 +1,8 @@
 /* test_explore_slow.c: `dsim explore` on Raft's seeded bugs that need a
  * crash and a restart (volatile-vote), and correct Raft passing the same
- * bounds: every state within them (about 600 000) is explored. */
+ * bounds: every state within them (about 600 000) is explored; then every
+ * seeded bug with an explore target (Raft, Paxos, quorum) found, its path
+ * replayed, and the correct protocol passing the same bounds. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -109,6 +111,8 @@ expect_found_and_correct_passes (const BugTarget *t)
 
 static const BugTarget bug_targets[] = {
   { "scenarios/explore/raft-stale-leader-read.scn", "stale-leader-read", "linearizable: " },
+  { "scenarios/explore/raft-commit-previous-term.scn", "commit-previous-term",
+    "invariant: leader-completeness" },
   { "scenarios/explore/paxos-accept-without-promise-check.scn", "accept-without-promise-check",
     "invariant: promises-respected" },
   { "scenarios/explore/paxos-volatile-promise.scn", "volatile-promise",
