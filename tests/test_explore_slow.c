@@ -115,6 +115,8 @@ static const BugTarget bug_targets[] = {
     "invariant: leader-completeness" },
   { "scenarios/explore/paxos-accept-without-promise-check.scn", "accept-without-promise-check",
     "invariant: promises-respected" },
+  { "scenarios/explore/paxos-ignore-accepted-in-promise.scn", "ignore-accepted-in-promise",
+    "invariant: agreement" },
   { "scenarios/explore/paxos-volatile-promise.scn", "volatile-promise",
     "invariant: promises-respected" },
   { "scenarios/explore/quorum-ack-before-store.scn", "ack-before-store",
