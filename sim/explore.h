@@ -17,6 +17,12 @@
  * are 64 bits by default (a missed state is possible, with the probability
  * printed, as TLC does) or 128.
  *
+ * Breadth first prunes choices with sleep sets (partial-order reduction
+ * over deliveries to different nodes and client events; bounds.por): the
+ * same states are found with fewer choices tried.  With bounds.from_replay
+ * every path starts with the scenario's [replay] choices (a directed
+ * search).
+ *
  * Checks: the protocol's invariants after every step (the world runs them),
  * linearizability of the history whenever an operation completes (when the
  * scenario's [check] models lists linearizable), and deadlocks: operations
