@@ -93,13 +93,15 @@ expect_found_and_correct_passes (const BugTarget *t)
                "%s: the replay does not break %s", t->file, t->what);
 
   /* The correct protocol, the same bounds. */
-  g_autofree char *knob = g_strdup_printf ("bug = %s\n", t->bug);
+  /* The knob's own line (comments above it may name the bug too). */
+  g_autofree char *knob = g_strdup_printf ("\nbug = %s\n", t->bug);
   char *at = strstr (text, knob);
-  cr_assert_not_null (at, "%s has no '%s'", t->file, knob);
+  cr_assert_not_null (at, "%s has no line 'bug = %s'", t->file, t->bug);
   g_autoptr (GString) fixed = g_string_new (NULL);
   g_string_append_len (fixed, text, at - text);
-  g_string_append (fixed, "bug = none\n");
+  g_string_append (fixed, "\nbug = none\n");
   g_string_append (fixed, at + strlen (knob));
+  cr_assert (strstr (fixed->str, "\nbug = none\n") != NULL);
   g_autoptr (SimConfig) good = sim_scenario_load_data (t->file, fixed->str, fixed->len, &error);
   cr_assert_not_null (good, "%s: %s", t->file, error != NULL ? error->message : "?");
   sim_explore_options_init (&opt, good);
