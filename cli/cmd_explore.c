@@ -434,7 +434,10 @@ cmd_explore_main (int argc, char **argv)
     return rc;
   if (a.out_dir == NULL)
     a.out_dir = "explore-out";
-  if (a.opt.bounds.from_replay && cfg->replay->len > 0) {
+  if (a.opt.bounds.from_replay && cfg->replay->len == 0)
+    return cli_usage_error ("explore: --from-replay: %s has no [replay] section to start from",
+                            a.scenario);
+  if (a.opt.bounds.from_replay) {
     /* The prefix must replay before the search starts from its end. */
     g_autoptr (SimConfig) pre = sim_config_copy (cfg);
     sim_explore_config_prepare (pre);
@@ -454,7 +457,7 @@ cmd_explore_main (int argc, char **argv)
   g_string_append_printf (s, "cluster      %s, %d nodes, %d clients\n", cfg->proto->name,
                           cfg->n_nodes, cfg->workload.n_clients);
   append_bounds (s, &a.opt);
-  if (a.opt.bounds.from_replay && cfg->replay->len > 0)
+  if (a.opt.bounds.from_replay)
     g_string_append_printf (s, "prefix       the %u choices of [replay], then every path within "
                             "the bounds\n", cfg->replay->len);
   gboolean lin = cfg->workload.n_clients > 0
