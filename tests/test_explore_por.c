@@ -206,3 +206,15 @@ Test (explore_por, a_prefix_that_does_not_replay_ends_unknown)
   cr_expect_eq (r->verdict, SIM_EXPLORE_UNKNOWN);
   cr_expect (r->what != NULL && strstr (r->what, "step 2") != NULL, "%s", r->what);
 }
+
+Test (explore_por, command_from_replay_without_a_prefix_exits_2)
+{
+  g_autofree char *scn = test_source_path ("scenarios/explore/raft-correct.scn");
+  char *out = NULL, *err = NULL;
+  int rc = test_run_dsim ((const char *[]) { "explore", scn, "--from-replay", NULL }, &out, &err);
+  cr_expect_eq (rc, 2);
+  cr_expect (strstr (err, "--from-replay") != NULL && strstr (err, "no [replay] section") != NULL,
+             "%s", err);
+  g_free (out);
+  g_free (err);
+}
