@@ -229,5 +229,8 @@ chk_report_free (ChkReport *r)
   g_free (r->state_before);
   g_array_unref (r->order);
   g_array_unref (r->concurrent);
+  if (r->staleness != NULL)
+    g_free (r->staleness->two_atomic_why);
+  g_free (r->staleness);
   g_free (r);
 }
