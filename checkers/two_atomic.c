@@ -41,7 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TA_DEFAULT_MAX_STATES 4000000u
+#define TA_DEFAULT_MAX_STATES 1000000u
 
 typedef struct {
   int64_t op;      /* index in ops; -1 for the initial write of nil */
