@@ -58,8 +58,8 @@ check_staleness (const ChkHistory *h, const GArray *ops, int variant,
 
 /* Measures: found by name, not part of --model all. */
 static const ChkChecker measures[] = {
-  { "staleness", "how stale reads are: the smallest Delta for Delta-atomicity, and per-read "
-    "versions and time behind", check_staleness, 0 },
+  { "staleness", "how stale reads are: the smallest Delta for Delta-atomicity, 2-atomicity, and "
+    "per-read versions and time behind", check_staleness, 0 },
   { NULL },
 };
 

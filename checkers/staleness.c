@@ -207,7 +207,7 @@ chk_staleness_check (const ChkHistory *h, const GArray *ops, const ChkCheckOptio
 
   /* 2-atomic? */
   ChkTwoAtomic two;
-  chk_two_atomic_check (h, ops, opt->max_states, &two);
+  chk_two_atomic_check (h, ops, opt->max_states, opt->cancel, &two);
   st->two_atomic = two.verdict;
   st->two_atomic_why = two.explanation;
   st->witness_read = two.read;

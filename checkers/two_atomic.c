@@ -65,6 +65,7 @@ typedef struct {
   int *log;          /* placed local ids, in order */
   int n_log;
   guint64 states, max_states;
+  const volatile int *cancel;
 } TaKey;
 
 typedef struct {
@@ -197,7 +198,8 @@ ta_search (TaKey *k)
         verdict = CHK_VERDICT_OK;
         break;
       }
-      if (++k->states > k->max_states) {
+      if (++k->states > k->max_states
+          || (k->cancel != NULL && k->states % 1024 == 0 && *k->cancel)) {
         verdict = CHK_VERDICT_UNKNOWN;
         break;
       }
@@ -441,7 +443,8 @@ ta_explain (TaKey *full, const GArray *members, const char *key_name, ChkTwoAtom
   guint lo = 0, hi = cuts->len - 1; /* hi fails: the whole history does */
   while (lo < hi) {
     guint mid = lo + (hi - lo) / 2;
-    TaKey k = { .h = full->h, .ops = full->ops, .max_states = full->max_states };
+    TaKey k = { .h = full->h, .ops = full->ops, .max_states = full->max_states,
+                .cancel = full->cancel };
     ChkTwoAtomic scratch = { 0 };
     ChkVerdict v = CHK_VERDICT_UNKNOWN;
     if (ta_build (&k, members, key_name, g_array_index (cuts, int64_t, mid), &scratch))
@@ -501,9 +504,9 @@ ta_explain (TaKey *full, const GArray *members, const char *key_name, ChkTwoAtom
  * search gave up (out filled). */
 static gboolean
 ta_check_key (const ChkHistory *h, const GArray *ops, const GArray *members, int32_t key,
-              guint64 max_states, ChkTwoAtomic *out)
+              guint64 max_states, const volatile int *cancel, ChkTwoAtomic *out)
 {
-  TaKey k = { .h = h, .ops = ops, .max_states = max_states };
+  TaKey k = { .h = h, .ops = ops, .max_states = max_states, .cancel = cancel };
   const char *key_name = key >= 0 ? chk_history_string (h, key) : "(single register)";
   gboolean ok = ta_build (&k, members, key_name, G_MAXINT64, out);
   if (ok && ta_certain_witness (&k, key_name, out)) {
@@ -514,8 +517,12 @@ ta_check_key (const ChkHistory *h, const GArray *ops, const GArray *members, int
     out->states += k.states;
     if (v == CHK_VERDICT_UNKNOWN) {
       out->verdict = CHK_VERDICT_UNKNOWN;
-      out->explanation = g_strdup_printf ("key %s: the 2-atomicity search gave up after %"
-                                          G_GUINT64_FORMAT " states", key_name, k.max_states);
+      if (k.states > k.max_states)
+        out->explanation = g_strdup_printf ("key %s: the 2-atomicity search gave up after %"
+                                            G_GUINT64_FORMAT " states", key_name, k.max_states);
+      else
+        out->explanation = g_strdup_printf ("key %s: the 2-atomicity search was stopped (time "
+                                            "limit)", key_name);
       ok = FALSE;
     } else if (v == CHK_VERDICT_VIOLATION) {
       out->verdict = CHK_VERDICT_VIOLATION;
@@ -540,7 +547,7 @@ key_then_index_cmp (const void *x, const void *y, void *data)
 
 void
 chk_two_atomic_check (const ChkHistory *h, const GArray *ops, guint64 max_states,
-                      ChkTwoAtomic *out)
+                      const volatile int *cancel, ChkTwoAtomic *out)
 {
   memset (out, 0, sizeof *out);
   out->verdict = CHK_VERDICT_OK;
@@ -561,7 +568,7 @@ chk_two_atomic_check (const ChkHistory *h, const GArray *ops, guint64 max_states
            && g_array_index (ops, ChkOp, g_array_index (sorted, int64_t, i)).key == key; i++)
       g_array_append_val (members, g_array_index (sorted, int64_t, i));
     if (!ta_check_key (h, ops, members, key,
-                       max_states > 0 ? max_states : TA_DEFAULT_MAX_STATES, out))
+                       max_states > 0 ? max_states : TA_DEFAULT_MAX_STATES, cancel, out))
       return;
   }
 }

@@ -28,7 +28,8 @@ typedef struct {
 /* Decides 2-atomicity of every key of ops (reads and writes only; fail
  * operations did not happen; an info write may take effect at any time
  * after its invocation, or never).  max_states bounds the search (0: a
- * default of 1,000,000 states per search); reaching it is unknown.  out->explanation
+ * default of 1,000,000 states per search); reaching it, or cancel (may be
+ * NULL) turning non-zero, is unknown.  out->explanation
  * is the caller's to free. */
 void chk_two_atomic_check (const ChkHistory *h, const GArray *ops, guint64 max_states,
-                           ChkTwoAtomic *out);
+                           const volatile int *cancel, ChkTwoAtomic *out);

@@ -173,7 +173,7 @@ Test (two_atomic, agrees_with_brute_force_on_random_histories)
     g_autoptr (GArray) ops = chk_history_ops (h, &error);
     cr_assert_not_null (ops, "%s", error ? error->message : "");
     ChkTwoAtomic r;
-    chk_two_atomic_check (h, ops, 0, &r);
+    chk_two_atomic_check (h, ops, 0, NULL, &r);
     gboolean expect = brute_k_atomic (ops, 2);
     g_autoptr (GString) dump = g_string_new (NULL);
     for (guint e = 0; e < chk_history_len (h); e++) {
@@ -213,4 +213,45 @@ Test (two_atomic, agrees_with_brute_force_on_random_histories)
   cr_expect_gt (no, 1000, "%d not 2-atomic", no);
   cr_expect_gt (yes - one_atomic, 300, "%d 2- but not 1-atomic", yes - one_atomic);
   cr_expect_gt (deep, 20, "%d violations found by the search", deep);
+}
+
+/* The state bound: a search that needs more states ends unknown, and says
+ * why; a value written twice is not decided either. */
+Test (two_atomic, limits_end_in_unknown)
+{
+  static const char text[] =
+    "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"x\",\"value\":null,\"time\":2}\n"
+    "{\"process\":1,\"type\":\"invoke\",\"f\":\"write\",\"key\":\"x\",\"value\":1,\"time\":5}\n"
+    "{\"process\":1,\"type\":\"ok\",\"f\":\"write\",\"key\":\"x\",\"value\":1,\"time\":7}\n"
+    "{\"process\":1,\"type\":\"invoke\",\"f\":\"write\",\"key\":\"x\",\"value\":2,\"time\":11}\n"
+    "{\"process\":0,\"type\":\"ok\",\"f\":\"read\",\"key\":\"x\",\"value\":2,\"time\":13}\n"
+    "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"x\",\"value\":null,\"time\":18}\n"
+    "{\"process\":0,\"type\":\"ok\",\"f\":\"read\",\"key\":\"x\",\"value\":null,\"time\":20}\n"
+    "{\"process\":1,\"type\":\"ok\",\"f\":\"write\",\"key\":\"x\",\"value\":2,\"time\":26}\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkHistory) h = chk_history_load_data ("s.jsonl", text, sizeof text - 1,
+                                                    CHK_FORMAT_AUTO, &error);
+  cr_assert_not_null (h);
+  g_autoptr (GArray) ops = chk_history_ops (h, &error);
+  ChkTwoAtomic r;
+  chk_two_atomic_check (h, ops, 0, NULL, &r);
+  cr_expect_eq (r.verdict, CHK_VERDICT_VIOLATION, "%s", r.explanation);
+  g_free (r.explanation);
+  chk_two_atomic_check (h, ops, 1, NULL, &r);
+  cr_expect_eq (r.verdict, CHK_VERDICT_UNKNOWN);
+  cr_expect_str_eq (r.explanation, "key x: the 2-atomicity search gave up after 1 states");
+  g_free (r.explanation);
+
+  static const char twice[] =
+    "{\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"key\":\"x\",\"value\":1,\"time\":1}\n"
+    "{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"key\":\"x\",\"value\":1,\"time\":2}\n"
+    "{\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"key\":\"x\",\"value\":1,\"time\":3}\n"
+    "{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"key\":\"x\",\"value\":1,\"time\":4}\n";
+  g_autoptr (ChkHistory) h2 = chk_history_load_data ("t.jsonl", twice, sizeof twice - 1,
+                                                     CHK_FORMAT_AUTO, &error);
+  g_autoptr (GArray) ops2 = chk_history_ops (h2, &error);
+  chk_two_atomic_check (h2, ops2, 0, NULL, &r);
+  cr_expect_eq (r.verdict, CHK_VERDICT_UNKNOWN);
+  cr_expect (strstr (r.explanation, "differentiated histories only") != NULL);
+  g_free (r.explanation);
 }
