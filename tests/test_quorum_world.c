@@ -3,6 +3,7 @@
  * The golden trace of one write and one read; determinism (same seed, same
  * bytes); the history of a run with siblings, written and read back, and
  * every checker refusing it by name; the seeded bugs against bug = none;
+ * anti-entropy (Merkle trees, flat, off) and a replica that missed writes;
  * and random faults over many seeds: ABD stays linearizable, version
  * vectors lose no acknowledged write.  `quick` variants run in the fast
  * suite, the 200-seed campaign in the slow one. */
