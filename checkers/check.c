@@ -58,8 +58,8 @@ check_staleness (const ChkHistory *h, const GArray *ops, int variant,
 
 /* Measures: found by name, not part of --model all. */
 static const ChkChecker measures[] = {
-  { "staleness", "how stale reads are: the smallest Delta for Delta-atomicity, and per-read "
-    "versions and time behind", check_staleness, 0 },
+  { "staleness", "how stale reads are: the smallest Delta for Delta-atomicity, 2-atomicity, and "
+    "per-read versions and time behind", check_staleness, 0 },
   { NULL },
 };
 
@@ -229,5 +229,8 @@ chk_report_free (ChkReport *r)
   g_free (r->state_before);
   g_array_unref (r->order);
   g_array_unref (r->concurrent);
+  if (r->staleness != NULL)
+    g_free (r->staleness->two_atomic_why);
+  g_free (r->staleness);
   g_free (r);
 }

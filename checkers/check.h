@@ -77,7 +77,21 @@ typedef struct {
                           * "\"x 1 y\""; NULL if the model has none */
   guint64 states_explored; /* search configurations visited (statistics) */
   guint64 memory_bytes;  /* peak search memory (statistics) */
+  struct ChkStaleness *staleness; /* the staleness measure's numbers; else NULL */
 } ChkReport;
+
+/* The numbers of the staleness measure, for --format json.  Op indices. */
+typedef struct ChkStaleness {
+  int64_t delta_us;        /* the smallest Delta; -1 if no Delta explains it */
+  ChkVerdict two_atomic;   /* ok: 2-atomic; violation: not; unknown: gave up */
+  char *two_atomic_why;    /* not 2-atomic or unknown: why, in words */
+  int64_t witness_read;    /* not 2-atomic: the read, else -1 */
+  int64_t witness_write;   /* the write it returned; -1: nil or none */
+  int64_t witness_skipped[2]; /* writes it skipped (-1: none named) */
+  guint reads, reads_behind;
+  int64_t versions_behind[3]; /* p50, p99, max */
+  int64_t time_behind_us[3];  /* p50, p99, max */
+} ChkStaleness;
 
 ChkReport *chk_report_new (const char *model);
 void chk_report_free (ChkReport *r);
