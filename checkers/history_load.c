@@ -141,6 +141,60 @@ siblings_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *
   return TRUE;
 }
 
+static gboolean op_value_from (ChkHistory *h, const char *name, ChkFn f, const ChkEdnValue *v,
+                               ChkValue *out, GError **error);
+static gboolean value_from (ChkHistory *h, const char *name, const ChkEdnValue *v,
+                            ChkValue *out, GError **error);
+
+/* Collections: a set read #{1 2 3} (a JSON array), a dequeue's or
+ * enqueue's value, a txn [[:read :x 1] [:write :y 2]].  Items are values
+ * themselves (a txn's micro-operations are lists), never maps.  A vector
+ * of two integers or nil stays a pair, as a cas value; the set model reads
+ * such a pair as a set of two. */
+static gboolean
+list_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *out,
+           GError **error)
+{
+  g_autoptr (GArray) items = g_array_sized_new (FALSE, FALSE, sizeof (ChkValue), v->items->len);
+  for (guint k = 0; k < v->items->len; k++) {
+    const ChkEdnValue *item = g_ptr_array_index (v->items, k);
+    ChkValue iv;
+    if (item->kind == CHK_EDN_MAP)
+      return fail_value (name, item, error,
+                         "an item: nil, an integer, a string, a keyword or a vector");
+    if (!op_value_from (h, name, CHK_F_OTHER, item, &iv, error))
+      return FALSE;
+    g_array_append_val (items, iv);
+  }
+  *out = (ChkValue) { .kind = CHK_VAL_LIST, .s = -1 };
+  out->s = chk_history_add_list (h, (const ChkValue *) items->data, items->len,
+                                 v->kind == CHK_EDN_SET);
+  return TRUE;
+}
+
+/* A value of an operation of function `f`: collections (list_from) only
+ * where a model has them, so that a bad cas, write or append value is
+ * refused as soon as it is read. */
+static gboolean
+op_value_from (ChkHistory *h, const char *name, ChkFn f, const ChkEdnValue *v, ChkValue *out,
+               GError **error)
+{
+  if ((f == CHK_F_READ || f == CHK_F_OTHER)
+      && (v->kind == CHK_EDN_SET
+          || ((v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) && !is_pair (v))))
+    return list_from (h, name, v, out, error);
+  if (f == CHK_F_READ || f == CHK_F_OTHER) {
+    if (is_pair (v)) {
+      const ChkEdnValue *a = g_ptr_array_index (v->items, 0);
+      const ChkEdnValue *b = g_ptr_array_index (v->items, 1);
+      if ((a->kind != CHK_EDN_INT && a->kind != CHK_EDN_NIL)
+          || (b->kind != CHK_EDN_INT && b->kind != CHK_EDN_NIL))
+        return list_from (h, name, v, out, error);
+    }
+  }
+  return value_from (h, name, v, out, error);
+}
+
 static gboolean
 value_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *out,
             GError **error)
@@ -276,7 +330,7 @@ event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
       return FALSE;
     value = g_ptr_array_index (value->items, 1);
   }
-  if (value != NULL && !value_from (l->h, name, value, &ev.value, error))
+  if (value != NULL && !op_value_from (l->h, name, ev.f, value, &ev.value, error))
     return FALSE;
 
   const ChkEdnValue *time = chk_edn_map_get (map, "time");

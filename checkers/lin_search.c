@@ -304,6 +304,7 @@ reg_counts_add (RegCounts *c, const LinOp *op, int delta)
     break;
   case LIN_CAS_UNKNOWN: reg_count (c->writers, &c->writable, op->b, delta); break;
   case LIN_CAS_MISMATCH: case LIN_APPEND: break;
+  default: break; /* collections: no register lookahead */
   }
 }
 
@@ -562,7 +563,7 @@ lin_search_run (LinSearch *s)
   Lookahead look = LOOK_NONE;
   if (lin_model_is_kv (s->model))
     look = LOOK_KV;
-  else if (s->n_slots == 1 && lin_model_n_values (s->model) <= 64)
+  else if (s->n_slots == 1 && lin_model_n_values (s->model) <= 64 && lin_model_coll (s->model) == 0)
     look = LOOK_REGISTER;
   RegCounts counts = { 0 };
   if (look == LOOK_REGISTER)

@@ -54,7 +54,7 @@ value_text (const ChkHistory *h, const ChkValue *v, GString *out)
     g_string_append (out, pair);
     break;
   }
-  case CHK_VAL_SIBLINGS: {
+  case CHK_VAL_SIBLINGS: case CHK_VAL_LIST: {
     g_autofree char *text = chk_value_describe (h, v);
     g_string_append (out, text);
     break;
