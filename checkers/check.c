@@ -180,6 +180,7 @@ chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced, ChkKind
   if (k == CHK_KIND_AUTO) {
     gboolean kv = h->format == CHK_FORMAT_PORCUPINE_KV, cas = FALSE, mutex = FALSE;
     LinCollKind coll = LIN_COLL_NONE;
+    gboolean set_read = FALSE; /* a read that returned a collection */
     for (guint i = 0; i < ops->len; i++) {
       const ChkOp *op = &g_array_index (ops, ChkOp, i);
       const char *name = op_fn_name (h, op);
@@ -188,9 +189,10 @@ chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced, ChkKind
       mutex = mutex || (op->f == CHK_F_OTHER && lin_mutex_is_op (name));
       if (coll == LIN_COLL_NONE && op->f == CHK_F_OTHER)
         coll = lin_coll_detect (name);
+      set_read = set_read || (op->f == CHK_F_READ && op->output.kind == CHK_VAL_LIST);
     }
     k = kv ? CHK_KIND_KV : mutex ? CHK_KIND_MUTEX
-        : coll != LIN_COLL_NONE ? lin_coll_chk_kind (coll)
+        : coll != LIN_COLL_NONE ? lin_coll_chk_kind (coll) : set_read ? CHK_KIND_SET
         : cas ? CHK_KIND_CAS_REGISTER : CHK_KIND_REGISTER;
   }
   for (guint i = 0; i < ops->len; i++) {

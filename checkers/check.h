@@ -31,7 +31,7 @@ const char *chk_kind_name (ChkKind k);
 gboolean chk_kind_from_name (const char *name, ChkKind *kind);
 /* The kind of a history: kv if it comes from a Porcupine kv log or has an
  * append, get or put; mutex if it has an acquire or release; set if it has
- * an add; unordered-queue if it has an enqueue or dequeue (Jepsen's queue
+ * an add or a read that returned a collection (#{1 2}); unordered-queue if it has an enqueue or dequeue (Jepsen's queue
  * checker uses that model; --kind fifo-queue asks for the order too);
  * multi-register if it has a txn; cas-register if it has a cas; register
  * otherwise.
