@@ -53,7 +53,17 @@ struct LinSeqs {
   GArray *scratch;    /* uint32, for steps */
   GArray *reg_names;  /* multi-register: value id of each register's name */
   GHashTable *reg_of; /* name value id + 1 -> register + 1; lookups only */
+  /* fifo lookahead, per value id (lin_coll_fifo_prepare): */
+  GArray *fifo;       /* FifoValue */
+  int64_t head_call_min; /* the earliest invocation of a dequeue of unknown outcome */
 };
+
+typedef struct {
+  uint32_t enqueues;   /* how many enqueues of the value */
+  int32_t deq;         /* the ok dequeue of it that completes first, or -1 */
+  int64_t deq_ret;     /* its completion */
+  int64_t deq_call_min; /* the earliest invocation of an ok dequeue of it */
+} FifoValue;
 
 static guint
 seq_hash (const uint32_t *items, guint n)
@@ -95,6 +105,8 @@ lin_seqs_free (LinSeqs *s)
   g_array_unref (s->scratch);
   g_array_unref (s->reg_names);
   g_hash_table_unref (s->reg_of);
+  if (s->fifo != NULL)
+    g_array_unref (s->fifo);
   g_free (s);
 }
 
@@ -267,6 +279,55 @@ lin_coll_step (LinModel *m, uint32_t state, const LinOp *op, uint32_t *next)
     break;
   }
   g_assert_not_reached ();
+}
+
+void
+lin_coll_fifo_prepare (LinModel *m, const LinOp *ops, guint n)
+{
+  LinSeqs *s = lin_model_seqs (m);
+  guint nv = lin_model_n_values (m);
+  if (s->fifo == NULL)
+    s->fifo = g_array_new (FALSE, FALSE, sizeof (FifoValue));
+  lin_model_account (m, nv * sizeof (FifoValue));
+  g_array_set_size (s->fifo, nv);
+  FifoValue *fv = (FifoValue *) s->fifo->data;
+  for (guint v = 0; v < nv; v++)
+    fv[v] = (FifoValue) { .deq = -1, .deq_ret = G_MAXINT64, .deq_call_min = G_MAXINT64 };
+  s->head_call_min = G_MAXINT64;
+  for (guint i = 0; i < n; i++) {
+    const LinOp *o = &ops[i];
+    if (o->kind == LIN_ENQUEUE)
+      fv[o->a].enqueues++;
+    else if (o->kind == LIN_DEQUEUE_HEAD)
+      s->head_call_min = MIN (s->head_call_min, o->call);
+    else if (o->kind == LIN_DEQUEUE) {
+      FifoValue *f = &fv[o->a];
+      f->deq_call_min = MIN (f->deq_call_min, o->call);
+      if (o->ret < f->deq_ret) {
+        f->deq_ret = o->ret;
+        f->deq = (int32_t) i;
+      }
+    }
+  }
+}
+
+int32_t
+lin_coll_fifo_dead (const LinModel *m, uint32_t state, const LinOp *op)
+{
+  const LinSeqs *s = lin_model_seqs (m);
+  if (op->kind != LIN_ENQUEUE || s->fifo == NULL || op->a >= s->fifo->len)
+    return -1;
+  const FifoValue *fv = (const FifoValue *) s->fifo->data;
+  const FifoValue *v = &fv[op->a];
+  if (v->enqueues != 1 || v->deq < 0 || s->head_call_min < v->deq_ret)
+    return -1;
+  guint n;
+  const uint32_t *items = lin_seqs_get (m, state, &n);
+  g_assert (n > 0 && items[n - 1] == op->a);
+  for (guint k = 0; k + 1 < n; k++)
+    if (items[k] < s->fifo->len && fv[items[k]].deq_call_min >= v->deq_ret)
+      return v->deq;
+  return -1;
 }
 
 /* ----- kinds and operations ----- */

@@ -41,6 +41,16 @@ gboolean lin_coll_is_live (const ChkHistory *h, const ChkOp *op, LinCollKind c);
 /* Compiles a valid, live operation into lo->kind and lo->a. */
 void lin_coll_compile (LinModel *m, const ChkHistory *h, const ChkOp *op, LinOp *lo);
 
+/* fifo-queue lookahead (exact pruning).  An ok dequeue D of a value v
+ * enqueued once takes the element the enqueue put at the tail, so every
+ * element ahead of it must be dequeued first, by a dequeue invoked before
+ * D completed: an ok dequeue of that element's value, or one of unknown
+ * outcome.  lin_coll_fifo_prepare reads the part's operations once;
+ * lin_coll_fifo_dead, after enqueue `op` led to `state`, returns the index
+ * (into ops) of a dequeue that can no longer succeed, or -1. */
+void lin_coll_fifo_prepare (LinModel *m, const LinOp *ops, guint n);
+int32_t lin_coll_fifo_dead (const LinModel *m, uint32_t state, const LinOp *op);
+
 /* The table of sequences behind collection states: id 0 is the empty
  * sequence, the initial state of every collection model. */
 typedef struct LinSeqs LinSeqs;
