@@ -145,34 +145,32 @@ explain_dequeue (const LinExplainPart *p, const char *saw, const char *state)
   if (deq > enq)
     return g_strdup_printf ("%s %s, but %s was enqueued %u time%s and dequeued %u times", saw, e,
                             e, enq, enq == 1 ? "" : "s", deq);
-  guint n;
-  const uint32_t *items = lin_seqs_get (m, p->state, &n);
-  if (lin_model_coll (m) == LIN_COLL_FIFO_QUEUE && n > 0 && items[0] != c->a
-      && seq_has (m, p->state, c->a)) {
-    /* The head was enqueued first in real time? */
-    uint32_t head = items[0];
+  if (lin_model_coll (m) == LIN_COLL_FIFO_QUEUE) {
+    /* A proof from real time: an element enqueued before every enqueue of
+     * this one began must leave first, and nothing that could take it
+     * began before this dequeue completed. */
     for (guint hi = 0; hi < p->n_lops; hi++) {
       const LinOp *h = &p->lops[hi];
-      if (h->kind != LIN_ENQUEUE || h->a != head || h->ret == G_MAXINT64)
+      if (h->kind != LIN_ENQUEUE || h->a == c->a || h->ret == G_MAXINT64)
         continue;
-      gboolean before_every = TRUE;
-      for (guint ei = 0; ei < p->n_lops && before_every; ei++)
-        before_every = p->lops[ei].kind != LIN_ENQUEUE || p->lops[ei].a != c->a
-                       || p->lops[ei].call > h->ret;
-      if (!before_every)
+      gboolean ahead = TRUE;
+      for (guint ei = 0; ei < p->n_lops && ahead; ei++) {
+        const LinOp *o = &p->lops[ei];
+        if (o->kind == LIN_ENQUEUE && o->a == c->a)
+          ahead = o->call > h->ret;
+        else if ((int32_t) ei != p->culprit
+                 && ((o->kind == LIN_DEQUEUE && o->a == h->a) || o->kind == LIN_DEQUEUE_HEAD))
+          ahead = o->call > c->ret;
+      }
+      if (!ahead)
         continue;
       g_autofree char *w = phrase (p, (int32_t) hi);
       g_autofree char *at = when (p, h->ret);
-      g_autofree char *hv = value (p, head);
-      return g_strdup_printf ("%s %s, but %s completed %s, before any enqueue of %s began, and "
-                              "the longest linearizable prefix leaves %s pending (queue %s), so "
-                              "%s had to come out first", saw, e, w, at, e, hv, state, hv);
+      g_autofree char *hv = value (p, h->a);
+      return g_strdup_printf ("%s %s, but %s completed %s, before any enqueue of %s began, so %s "
+                              "had to leave the queue first, and no dequeue that could take it "
+                              "began before this one completed", saw, e, w, at, e, hv);
     }
-    g_autofree char *hv = value (p, head);
-    return g_strdup_printf ("%s %s, but after the longest linearizable prefix (%u operations) the "
-                            "queue was %s, with %s at its head, and no order of the operations "
-                            "concurrent with it brings %s to the head in time", saw, e,
-                            p->order->len, state, hv, e);
   }
   return g_strdup_printf ("%s %s, but after the longest linearizable prefix (%u operations) the "
                           "queue was %s, and no order of the operations concurrent with it has %s "

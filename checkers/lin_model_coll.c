@@ -58,6 +58,13 @@ struct LinSeqs {
   int64_t head_call_min; /* the earliest invocation of a dequeue of unknown outcome */
 };
 
+/* fifo: an element that no ok dequeue takes, in a part without dequeues
+ * of unknown outcome, stays in the queue for good, and so does every
+ * element behind it: the state keeps one FIFO_BLOCKED in its place and
+ * nothing after it, so the orders of such elements are one state, not
+ * one per order (exact: no dequeue can tell them apart). */
+#define FIFO_BLOCKED UINT32_MAX
+
 typedef struct {
   uint32_t enqueues;   /* how many enqueues of the value */
   int32_t deq;         /* the ok dequeue of it that completes first, or -1 */
@@ -173,6 +180,15 @@ lin_seqs_intern (LinModel *m, const uint32_t *items, guint n)
   return id;
 }
 
+static gboolean
+fifo_never_leaves (const LinSeqs *s, uint32_t v)
+{
+  if (s->fifo == NULL || s->head_call_min != G_MAXINT64)
+    return FALSE;
+  const FifoValue *fv = (const FifoValue *) s->fifo->data;
+  return v < s->fifo->len && fv[v].deq_call_min == G_MAXINT64;
+}
+
 static uint32_t *
 scratch (LinSeqs *s, guint n)
 {
@@ -243,8 +259,12 @@ lin_coll_step (LinModel *m, uint32_t state, const LinOp *op, uint32_t *next)
   switch ((LinOpKind) op->kind) {
   case LIN_SET_ADD: case LIN_ENQUEUE: {
     if (c == LIN_COLL_FIFO_QUEUE) {
+      if (n > 0 && items[n - 1] == FIFO_BLOCKED) {
+        *next = state; /* behind an element that never leaves */
+        return TRUE;
+      }
       memcpy (out, items, n * sizeof (uint32_t));
-      out[n] = v;
+      out[n] = fifo_never_leaves (s, v) ? FIFO_BLOCKED : v;
     } else {
       guint at = lower_bound (items, n, v);
       if (c == LIN_COLL_SET && at < n && items[at] == v) {
@@ -323,11 +343,64 @@ lin_coll_fifo_dead (const LinModel *m, uint32_t state, const LinOp *op)
     return -1;
   guint n;
   const uint32_t *items = lin_seqs_get (m, state, &n);
-  g_assert (n > 0 && items[n - 1] == op->a);
+  g_assert (n > 0);
+  if (items[n - 1] != op->a)
+    return v->deq; /* behind an element that never leaves */
   for (guint k = 0; k + 1 < n; k++)
-    if (items[k] < s->fifo->len && fv[items[k]].deq_call_min >= v->deq_ret)
+    if (items[k] == FIFO_BLOCKED || fv[items[k]].deq_call_min >= v->deq_ret)
       return v->deq;
   return -1;
+}
+
+int32_t
+lin_coll_impossible (LinModel *m, const LinOp *ops, guint n)
+{
+  /* What some operation puts there: (register + 1) << 32 | value for txn
+   * writes, value for adds and enqueues. */
+  g_autoptr (GHashTable) put = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  for (guint i = 0; i < n; i++) {
+    const LinOp *o = &ops[i];
+    if (o->kind == LIN_SET_ADD || o->kind == LIN_ENQUEUE) {
+      int64_t key = o->a;
+      g_hash_table_add (put, g_memdup2 (&key, sizeof key));
+    } else if (o->kind == LIN_TXN) {
+      guint nt;
+      const uint32_t *t = lin_seqs_get (m, o->a, &nt);
+      for (guint k = 0; k + 2 < nt; k += 3)
+        if (t[k] == LIN_TXN_WRITE) {
+          int64_t key = (int64_t) ((uint64_t) (t[k + 1] + 1) << 32 | t[k + 2]);
+          g_hash_table_add (put, g_memdup2 (&key, sizeof key));
+        }
+    }
+  }
+  int32_t best = -1;
+  for (guint i = 0; i < n; i++) {
+    const LinOp *o = &ops[i];
+    if (o->ret == G_MAXINT64 || (best >= 0 && ops[best].ret < o->ret))
+      continue;
+    gboolean fits = TRUE;
+    if (o->kind == LIN_DEQUEUE) {
+      int64_t key = o->a;
+      fits = g_hash_table_contains (put, &key);
+    } else if (o->kind == LIN_SET_READ || o->kind == LIN_TXN) {
+      guint ne;
+      const uint32_t *e = lin_seqs_get (m, o->a, &ne);
+      if (o->kind == LIN_SET_READ) {
+        for (guint k = 0; k < ne && fits; k++) {
+          int64_t key = e[k];
+          fits = g_hash_table_contains (put, &key);
+        }
+      } else {
+        for (guint k = 0; k + 2 < ne && fits; k += 3) {
+          int64_t key = (int64_t) ((uint64_t) (e[k + 1] + 1) << 32 | e[k + 2]);
+          fits = e[k] == LIN_TXN_WRITE || e[k + 2] == 0 || g_hash_table_contains (put, &key);
+        }
+      }
+    }
+    if (!fits)
+      best = (int32_t) i;
+  }
+  return best;
 }
 
 /* ----- kinds and operations ----- */
@@ -716,7 +789,9 @@ lin_coll_state_text (const LinModel *m, const ChkHistory *h, uint32_t state)
   }
   g_string_append (out, c == LIN_COLL_FIFO_QUEUE ? "[" : "#{");
   for (guint k = 0; k < n; k++) {
-    g_autofree char *v = lin_coll_value_text (m, h, items[k]);
+    g_autofree char *v = items[k] == FIFO_BLOCKED
+                           ? g_strdup ("... (elements no dequeue takes)")
+                           : lin_coll_value_text (m, h, items[k]);
     g_string_append_printf (out, "%s%s", k > 0 ? " " : "", v);
   }
   g_string_append (out, c == LIN_COLL_FIFO_QUEUE ? "]" : "}");

@@ -51,6 +51,13 @@ void lin_coll_compile (LinModel *m, const ChkHistory *h, const ChkOp *op, LinOp 
 void lin_coll_fifo_prepare (LinModel *m, const LinOp *ops, guint n);
 int32_t lin_coll_fifo_dead (const LinModel *m, uint32_t state, const LinOp *op);
 
+/* A completed operation that no state accepts (a dequeue of a value never
+ * enqueued, a set read with an element never added, a txn read of a value
+ * never written to that register): the index in ops of the one that
+ * completes first, or -1.  Such a history is not linearizable, and the
+ * search, which would try every order of what precedes it, is not needed. */
+int32_t lin_coll_impossible (LinModel *m, const LinOp *ops, guint n);
+
 /* The table of sequences behind collection states: id 0 is the empty
  * sequence, the initial state of every collection model. */
 typedef struct LinSeqs LinSeqs;

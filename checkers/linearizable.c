@@ -25,6 +25,7 @@ typedef struct {
   LinSearch search;
   gboolean done;
   volatile int cancel; /* a part with a lower key found a violation */
+  gboolean is_unsearched; /* a violation found without the search */
 } Part;
 
 static void
@@ -337,7 +338,19 @@ part_run (Part *p, const RunContext *rc)
     .n_slots = p->n_slots, .cancel = opt->cancel, .part_cancel = &p->cancel,
     .memory_limit = opt->memory_limit_bytes,
   };
-  lin_search_run (&p->search);
+  int32_t impossible = lin_model_coll (p->model) != LIN_COLL_NONE && p->n_slots == 1
+                       ? lin_coll_impossible (p->model, (const LinOp *) p->lops->data, p->lops->len)
+                       : -1;
+  if (impossible >= 0) {
+    /* A completed operation that fits no state: no search needed. */
+    p->search.result = LIN_RESULT_VIOLATION;
+    p->search.order = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+    p->search.culprit = impossible;
+    p->search.state = 0;
+    p->is_unsearched = TRUE;
+  } else {
+    lin_search_run (&p->search);
+  }
   p->done = TRUE;
 }
 
@@ -514,6 +527,8 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
       .state = failed->search.state,
     };
     lin_explain (&ep, report);
+    if (failed->is_unsearched)
+      report->order_label = "prefix searched (the operation fits no state)";
   } else if (unfinished != NULL) {
     report->verdict = CHK_VERDICT_UNKNOWN;
     report->explanation = g_strdup (
