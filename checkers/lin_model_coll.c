@@ -769,6 +769,24 @@ lin_coll_n_registers (const LinModel *m)
   return lin_model_seqs (m)->reg_names->len;
 }
 
+/* Elements shown of a long set or queue. */
+#define LIN_COLL_TEXT_ITEMS 24
+
+static gint
+value_order (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const LinModel *m = data;
+  int ka, kb;
+  int64_t ia, ja, ib, jb;
+  lin_model_value (m, *(const uint32_t *) a, &ka, &ia, &ja);
+  lin_model_value (m, *(const uint32_t *) b, &kb, &ib, &jb);
+  if (ka != kb)
+    return ka < kb ? -1 : 1;
+  if (ia != ib)
+    return ia < ib ? -1 : 1;
+  return (ja > jb) - (ja < jb);
+}
+
 char *
 lin_coll_state_text (const LinModel *m, const ChkHistory *h, uint32_t state)
 {
@@ -788,10 +806,18 @@ lin_coll_state_text (const LinModel *m, const ChkHistory *h, uint32_t state)
     return g_string_free (out, FALSE);
   }
   g_string_append (out, c == LIN_COLL_FIFO_QUEUE ? "[" : "#{");
+  /* Sets and multisets in value order (ids are in order of first use). */
+  g_autofree uint32_t *sorted = g_memdup2 (items, n * sizeof (uint32_t));
+  if (c != LIN_COLL_FIFO_QUEUE)
+    g_qsort_with_data (sorted, n, sizeof (uint32_t), value_order, (gpointer) m);
   for (guint k = 0; k < n; k++) {
-    g_autofree char *v = items[k] == FIFO_BLOCKED
+    if (k == LIN_COLL_TEXT_ITEMS && n > LIN_COLL_TEXT_ITEMS + 1) {
+      g_string_append_printf (out, " ... (%u elements)", n);
+      break;
+    }
+    g_autofree char *v = sorted[k] == FIFO_BLOCKED
                            ? g_strdup ("... (elements no dequeue takes)")
-                           : lin_coll_value_text (m, h, items[k]);
+                           : lin_coll_value_text (m, h, sorted[k]);
     g_string_append_printf (out, "%s%s", k > 0 ? " " : "", v);
   }
   g_string_append (out, c == LIN_COLL_FIFO_QUEUE ? "]" : "}");
