@@ -395,3 +395,9 @@ lin_model_account (LinModel *m, gsize more)
   m->bytes += more;
   return ok;
 }
+
+gboolean
+lin_model_may_grow (LinModel *m, gsize more)
+{
+  return model_may_grow (m, more);
+}

@@ -76,6 +76,9 @@ struct LinSeqs *lin_model_seqs (const LinModel *m);
 /* Counts `more` bytes of the model's tables against its limit: FALSE (and
  * the model is full) if they pass it; they are counted either way. */
 gboolean lin_model_account (LinModel *m, gsize more);
+/* TRUE if `more` bytes fit under the limit; else marks the model full.
+ * Counts nothing. */
+gboolean lin_model_may_grow (LinModel *m, gsize more);
 /* A collection operation's step (lin_model_coll.c). */
 gboolean lin_coll_step (LinModel *m, uint32_t s, const LinOp *op, uint32_t *next);
 

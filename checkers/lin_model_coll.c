@@ -173,10 +173,14 @@ lin_seqs_intern (LinModel *m, const uint32_t *items, guint n)
   g_array_append_vals (s->arena, items, n);
   g_array_append_val (s->offsets, at);
   s->table[h] = id;
-  if (s->offsets->len * 2 > s->mask) {
+  /* Half full: grow, if the limit allows (else the table, still half
+   * empty, serves until the search stops at its next step). */
+  if (s->offsets->len * 2 > s->mask && !lin_model_is_full (m)
+      && lin_model_may_grow (m, sizeof (uint32_t) * (s->mask + 1))) {
     lin_model_account (m, sizeof (uint32_t) * (s->mask + 1));
     seqs_table_grow (s);
   }
+  g_assert (s->offsets->len <= s->mask);
   return id;
 }
 

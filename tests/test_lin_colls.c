@@ -659,3 +659,48 @@ Test (lin_colls, multi_register_random_histories_match_brute_force, .timeout = 1
 {
   random_histories_match (CHK_KIND_MULTI_REGISTER, 18004, 5000);
 }
+
+/* k pairs of concurrent enqueues, then their dequeues pair by pair with the
+ * last two pairs swapped: every order of every pair is a distinct queue
+ * until the end, and none is linearizable. */
+static char *
+fifo_pairs (int k)
+{
+  GString *t = g_string_new (NULL);
+  for (int i = 0; i < k; i++)
+    g_string_append_printf (t, EV (0, invoke, enqueue, "%d") EV (1, invoke, enqueue, "%d")
+                            EV (0, ok, enqueue, "%d") EV (1, ok, enqueue, "%d"),
+                            2 * i + 1, 2 * i + 2, 2 * i + 1, 2 * i + 2);
+  for (int j = 0; j < k; j++) {
+    int i = j < k - 2 ? j : j == k - 2 ? k - 1 : k - 2;
+    g_string_append_printf (t, EV (0, invoke, dequeue, "nil") EV (1, invoke, dequeue, "nil")
+                            EV (0, ok, dequeue, "%d") EV (1, ok, dequeue, "%d"),
+                            2 * i + 1, 2 * i + 2);
+  }
+  return g_string_free (t, FALSE);
+}
+
+/* The search's memory cap holds for collection states: reaching it is
+ * unknown, not an abort, and the peak stays under it. */
+Test (lin_colls, fifo_memory_cap_is_unknown)
+{
+  g_autofree char *small = fifo_pairs (10);
+  cr_expect_eq (verdict (small, CHK_KIND_FIFO_QUEUE, CHK_KIND_FIFO_QUEUE), CHK_VERDICT_VIOLATION);
+  g_autofree char *big = fifo_pairs (24);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkHistory) h = chk_history_load_data ("t", big, strlen (big), CHK_FORMAT_AUTO,
+                                                    &error);
+  cr_assert_not_null (h);
+  g_autoptr (GArray) ops = chk_history_ops (h, &error);
+  cr_assert_not_null (ops);
+  ChkCheckOptions opt;
+  chk_check_options_init (&opt);
+  opt.kind = CHK_KIND_FIFO_QUEUE;
+  opt.memory_limit_bytes = 8u << 20;
+  g_autoptr (ChkReport) r = chk_linearizable_check (h, ops, &opt, &error);
+  cr_assert_not_null (r, "%s", error ? error->message : "");
+  cr_expect_eq (r->verdict, CHK_VERDICT_UNKNOWN, "%s", chk_verdict_name (r->verdict));
+  cr_expect (r->explanation != NULL && strstr (r->explanation, "memory limit") != NULL, "%s",
+             r->explanation ? r->explanation : "");
+  cr_expect (r->memory_bytes <= opt.memory_limit_bytes, "%" G_GUINT64_FORMAT, r->memory_bytes);
+}
