@@ -123,9 +123,10 @@ explain_set_read (const LinExplainPart *p, const char *saw, const char *state)
   guint later = 0;
   for (guint li = 0; li < p->n_lops; li++)
     later += p->lops[li].kind == LIN_SET_ADD && p->lops[li].call < c->ret;
-  return g_strdup_printf ("%s, but after the longest linearizable prefix (%u operations) the "
+  return g_strdup_printf ("%s, but after the longest linearizable prefix (%u operation%s) the "
                           "set was %s, and no order of the %u adds invoked before the read "
-                          "completed gives what it returned", saw, p->order->len, state, later);
+                          "completed gives what it returned", saw, p->order->len,
+                          p->order->len == 1 ? "" : "s", state, later);
 }
 
 static char *
@@ -172,9 +173,10 @@ explain_dequeue (const LinExplainPart *p, const char *saw, const char *state)
                               "began before this one completed", saw, e, w, at, e, hv);
     }
   }
-  return g_strdup_printf ("%s %s, but after the longest linearizable prefix (%u operations) the "
+  return g_strdup_printf ("%s %s, but after the longest linearizable prefix (%u operation%s) the "
                           "queue was %s, and no order of the operations concurrent with it has %s "
-                          "pending then", saw, e, p->order->len, state, e);
+                          "pending then", saw, e, p->order->len, p->order->len == 1 ? "" : "s",
+                          state, e);
 }
 
 /* A txn read of register r that found `want` when the state held another
@@ -216,6 +218,41 @@ explain_txn_read (const LinExplainPart *p, const char *saw, uint32_t r, uint32_t
     if (!restorable)
       best = (int32_t) xi;
   }
+  /* Half a txn: the culprit read another register's value that only one
+   * txn wrote, and that txn also replaced what it read here. */
+  guint nt;
+  const uint32_t *t = lin_seqs_get (m, c->a, &nt);
+  for (guint k = 0; k + 2 < nt; k += 3) {
+    uint32_t r2 = t[k + 1], v2 = t[k + 2];
+    if (t[k] != LIN_TXN_READ || r2 == r || v2 == 0)
+      continue;
+    int32_t only = -1;
+    guint writers = 0;
+    for (guint wi = 0; wi < p->n_lops; wi++) {
+      uint32_t w2;
+      if ((int32_t) wi != p->culprit && txn_last_write (m, &p->lops[wi], r2, &w2) && w2 == v2) {
+        only = (int32_t) wi;
+        writers++;
+      }
+    }
+    uint32_t replaced;
+    if (writers != 1 || !txn_last_write (m, &p->lops[only], r, &replaced) || replaced == want)
+      continue;
+    gboolean older = TRUE; /* every write of `want` to r is older than that txn */
+    for (guint yi = 0; yi < p->n_lops && older; yi++) {
+      uint32_t yv;
+      older = (int32_t) yi == p->culprit || !txn_last_write (m, &p->lops[yi], r, &yv)
+              || yv != want || p->lops[yi].ret < p->lops[only].call;
+    }
+    if (!older)
+      continue;
+    g_autofree char *w = phrase (p, only);
+    g_autofree char *reg2 = value (p, lin_coll_register_name (m, r2));
+    g_autofree char *val2 = value (p, v2);
+    g_autofree char *rep = value (p, replaced);
+    return g_strdup_printf ("%s and %s = %s, but only %s wrote %s = %s, and it also wrote %s = %s: "
+                            "the txn saw half of it", head, reg2, val2, w, reg2, val2, reg, rep);
+  }
   if (best >= 0) {
     uint32_t xv = 0;
     txn_last_write (m, &p->lops[best], r, &xv);
@@ -226,9 +263,10 @@ explain_txn_read (const LinExplainPart *p, const char *saw, uint32_t r, uint32_t
                             "and no later write of %s to %s exists", head, w, reg, xs, at, wv,
                             reg);
   }
-  return g_strdup_printf ("%s, but after the longest linearizable prefix (%u operations) the "
+  return g_strdup_printf ("%s, but after the longest linearizable prefix (%u operation%s) the "
                           "registers were %s, and no order of the txns concurrent with it gives "
-                          "%s = %s", head, p->order->len, state, reg, wv);
+                          "%s = %s", head, p->order->len, p->order->len == 1 ? "" : "s", state,
+                          reg, wv);
 }
 
 void
@@ -265,8 +303,9 @@ lin_explain_coll (const LinExplainPart *p, ChkReport *r)
   if (lin_model_step_slot (m, slot_state, c, &next)) {
     /* Accepted by the model, but nothing can follow it. */
     r->explanation = g_strdup_printf (
-      "%s %s cannot be placed: after the longest linearizable prefix (%u operations, %s), no "
-      "order of the %u operations concurrent with it is consistent", what, at, p->order->len,
+      "%s %s cannot be placed: after the longest linearizable prefix (%u operation%s, %s), no "
+      "order of the %u operations concurrent with it is consistent", what, at,
+      p->order->len, p->order->len == 1 ? "" : "s",
       r->state_before, r->concurrent->len);
     return;
   }

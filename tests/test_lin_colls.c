@@ -172,6 +172,10 @@ Test (lin_colls, multi_register_edge_cases)
                      EV (1, ok, txn, "[[:read :x 1] [:read :y nil]]")
                      EV (0, ok, txn, "[[:write :x 1] [:write :y 1]]");
   cr_expect_eq (verdict (torn, 0, M), CHK_VERDICT_VIOLATION);
+  g_autofree char *why_torn = explanation (torn, M);
+  cr_expect (strstr (why_torn, "read :y = nil and :x = 1, but only txn by process 0 wrote :x = 1, "
+                               "and it also wrote :y = 1: the txn saw half of it") != NULL,
+             "%s", why_torn);
   /* a txn of unknown outcome: its reads are unknown, its writes may happen */
   cr_expect_eq (verdict (EV (0, invoke, txn, "[[:read :x nil] [:write :y 2]]")
                          EV (0, info, txn, "[[:read :x nil] [:write :y 2]]")
