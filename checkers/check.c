@@ -178,7 +178,7 @@ chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced, ChkKind
 {
   ChkKind k = forced;
   if (k == CHK_KIND_AUTO) {
-    gboolean kv = h->format == CHK_FORMAT_PORCUPINE_KV, cas = FALSE, mutex = FALSE;
+    gboolean kv = FALSE, cas = FALSE, mutex = FALSE;
     LinCollKind coll = LIN_COLL_NONE;
     gboolean set_read = FALSE; /* a read that returned a collection */
     for (guint i = 0; i < ops->len; i++) {
@@ -191,8 +191,11 @@ chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced, ChkKind
         coll = lin_coll_detect (name);
       set_read = set_read || (op->f == CHK_F_READ && op->output.kind == CHK_VAL_LIST);
     }
+    /* A keyed EDN file of one map per line reads as a Porcupine kv log:
+     * operations of another kind decide before the format does. */
     k = kv ? CHK_KIND_KV : mutex ? CHK_KIND_MUTEX
         : coll != LIN_COLL_NONE ? lin_coll_chk_kind (coll) : set_read ? CHK_KIND_SET
+        : h->format == CHK_FORMAT_PORCUPINE_KV ? CHK_KIND_KV
         : cas ? CHK_KIND_CAS_REGISTER : CHK_KIND_REGISTER;
   }
   for (guint i = 0; i < ops->len; i++) {

@@ -67,6 +67,14 @@ seq_has (const LinModel *m, uint32_t seq, uint32_t v)
   return FALSE;
 }
 
+/* TRUE if operation li acts on the culprit's key (a history checked with
+ * --no-split has several). */
+static inline gboolean
+in_slot (const LinExplainPart *p, guint li)
+{
+  return p->lops[li].slot == p->lops[p->culprit].slot;
+}
+
 /* The last value a txn writes to register r; FALSE if it writes none. */
 static gboolean
 txn_last_write (const LinModel *m, const LinOp *lo, uint32_t r, uint32_t *v)
@@ -91,7 +99,8 @@ count_ops (const LinExplainPart *p, LinOpKind kind, uint32_t v, gboolean complet
 {
   guint n = 0;
   for (guint li = 0; li < p->n_lops; li++)
-    n += (int32_t) li != p->culprit && p->lops[li].kind == kind && p->lops[li].a == v
+    n += (int32_t) li != p->culprit && in_slot (p, li) && p->lops[li].kind == kind
+         && p->lops[li].a == v
          && (!completed_only || p->lops[li].ret != G_MAXINT64);
   return n;
 }
@@ -111,7 +120,7 @@ explain_set_read (const LinExplainPart *p, const char *saw, const char *state)
   /* An add completed before the read began: the read must hold its element. */
   for (guint li = 0; li < p->n_lops; li++) {
     const LinOp *a = &p->lops[li];
-    if (a->kind != LIN_SET_ADD || a->ret == G_MAXINT64 || a->ret >= c->call
+    if (a->kind != LIN_SET_ADD || !in_slot (p, li) || a->ret == G_MAXINT64 || a->ret >= c->call
         || seq_has (m, c->a, a->a))
       continue;
     g_autofree char *w = phrase (p, (int32_t) li);
@@ -122,7 +131,7 @@ explain_set_read (const LinExplainPart *p, const char *saw, const char *state)
   }
   guint later = 0;
   for (guint li = 0; li < p->n_lops; li++)
-    later += p->lops[li].kind == LIN_SET_ADD && p->lops[li].call < c->ret;
+    later += in_slot (p, li) && p->lops[li].kind == LIN_SET_ADD && p->lops[li].call < c->ret;
   return g_strdup_printf ("%s, but after the longest linearizable prefix (%u operation%s) the "
                           "set was %s, and no order of the %u adds invoked before the read "
                           "completed gives what it returned", saw, p->order->len,
@@ -152,11 +161,13 @@ explain_dequeue (const LinExplainPart *p, const char *saw, const char *state)
      * began before this dequeue completed. */
     for (guint hi = 0; hi < p->n_lops; hi++) {
       const LinOp *h = &p->lops[hi];
-      if (h->kind != LIN_ENQUEUE || h->a == c->a || h->ret == G_MAXINT64)
+      if (h->kind != LIN_ENQUEUE || !in_slot (p, hi) || h->a == c->a || h->ret == G_MAXINT64)
         continue;
       gboolean ahead = TRUE;
       for (guint ei = 0; ei < p->n_lops && ahead; ei++) {
         const LinOp *o = &p->lops[ei];
+        if (!in_slot (p, ei))
+          continue;
         if (o->kind == LIN_ENQUEUE && o->a == c->a)
           ahead = o->call > h->ret;
         else if ((int32_t) ei != p->culprit
@@ -193,7 +204,8 @@ explain_txn_read (const LinExplainPart *p, const char *saw, uint32_t r, uint32_t
   gboolean written = want == 0;
   for (guint li = 0; li < p->n_lops && !written; li++) {
     uint32_t v;
-    written = (int32_t) li != p->culprit && txn_last_write (m, &p->lops[li], r, &v) && v == want;
+    written = (int32_t) li != p->culprit && in_slot (p, li)
+              && txn_last_write (m, &p->lops[li], r, &v) && v == want;
   }
   if (!written)
     return g_strdup_printf ("%s, but no operation ever wrote %s to %s", head, wv, reg);
@@ -203,7 +215,7 @@ explain_txn_read (const LinExplainPart *p, const char *saw, uint32_t r, uint32_t
   for (guint xi = 0; xi < p->n_lops; xi++) {
     const LinOp *x = &p->lops[xi];
     uint32_t xv;
-    if ((int32_t) xi == p->culprit || x->ret == G_MAXINT64 || x->ret >= c->call
+    if ((int32_t) xi == p->culprit || !in_slot (p, xi) || x->ret == G_MAXINT64 || x->ret >= c->call
         || !txn_last_write (m, x, r, &xv) || xv == want)
       continue;
     if (best >= 0 && p->lops[best].ret > x->ret)
@@ -212,7 +224,8 @@ explain_txn_read (const LinExplainPart *p, const char *saw, uint32_t r, uint32_t
     for (guint yi = 0; yi < p->n_lops && !restorable; yi++) {
       const LinOp *y = &p->lops[yi];
       uint32_t yv;
-      restorable = yi != xi && (int32_t) yi != p->culprit && y->call < c->ret && y->ret > x->call
+      restorable = yi != xi && (int32_t) yi != p->culprit && in_slot (p, yi) && y->call < c->ret
+                   && y->ret > x->call
                    && txn_last_write (m, y, r, &yv) && yv == want;
     }
     if (!restorable)
@@ -230,7 +243,8 @@ explain_txn_read (const LinExplainPart *p, const char *saw, uint32_t r, uint32_t
     guint writers = 0;
     for (guint wi = 0; wi < p->n_lops; wi++) {
       uint32_t w2;
-      if ((int32_t) wi != p->culprit && txn_last_write (m, &p->lops[wi], r2, &w2) && w2 == v2) {
+      if ((int32_t) wi != p->culprit && in_slot (p, wi)
+          && txn_last_write (m, &p->lops[wi], r2, &w2) && w2 == v2) {
         only = (int32_t) wi;
         writers++;
       }
@@ -241,7 +255,8 @@ explain_txn_read (const LinExplainPart *p, const char *saw, uint32_t r, uint32_t
     gboolean older = TRUE; /* every write of `want` to r is older than that txn */
     for (guint yi = 0; yi < p->n_lops && older; yi++) {
       uint32_t yv;
-      older = (int32_t) yi == p->culprit || !txn_last_write (m, &p->lops[yi], r, &yv)
+      older = (int32_t) yi == p->culprit || !in_slot (p, yi)
+              || !txn_last_write (m, &p->lops[yi], r, &yv)
               || yv != want || p->lops[yi].ret < p->lops[only].call;
     }
     if (!older)
