@@ -160,7 +160,7 @@ lin_seqs_intern (LinModel *m, const uint32_t *items, guint n)
     if (cand == UINT32_MAX)
       break;
     const uint32_t *at = &g_array_index (s->arena, uint32_t, g_array_index (s->offsets, uint32_t, cand));
-    if (at[0] == n && memcmp (at + 1, items, n * sizeof (uint32_t)) == 0)
+    if (at[0] == n && (n == 0 || memcmp (at + 1, items, n * sizeof (uint32_t)) == 0))
       return cand;
     h = (h + 1) & s->mask;
   }
@@ -196,8 +196,8 @@ fifo_never_leaves (const LinSeqs *s, uint32_t v)
 static uint32_t *
 scratch (LinSeqs *s, guint n)
 {
-  if (s->scratch->len < n)
-    g_array_set_size (s->scratch, n);
+  if (s->scratch->len < MAX (n, 1))
+    g_array_set_size (s->scratch, MAX (n, 1));
   return (uint32_t *) s->scratch->data;
 }
 
@@ -714,7 +714,8 @@ lin_coll_compile (LinModel *m, const ChkHistory *h, const ChkOp *op, LinOp *lo)
       }
     }
     uint32_t *d = (uint32_t *) e->data;
-    qsort (d, e->len, sizeof (uint32_t), u32_cmp);
+    if (e->len > 1)
+      qsort (d, e->len, sizeof (uint32_t), u32_cmp);
     guint u = 0;
     for (guint k = 0; k < e->len; k++)
       if (u == 0 || d[u - 1] != d[k])
@@ -812,7 +813,7 @@ lin_coll_state_text (const LinModel *m, const ChkHistory *h, uint32_t state)
   g_string_append (out, c == LIN_COLL_FIFO_QUEUE ? "[" : "#{");
   /* Sets and multisets in value order (ids are in order of first use). */
   g_autofree uint32_t *sorted = g_memdup2 (items, n * sizeof (uint32_t));
-  if (c != LIN_COLL_FIFO_QUEUE)
+  if (c != LIN_COLL_FIFO_QUEUE && n > 1)
     g_qsort_with_data (sorted, n, sizeof (uint32_t), value_order, (gpointer) m);
   for (guint k = 0; k < n; k++) {
     if (k == LIN_COLL_TEXT_ITEMS && n > LIN_COLL_TEXT_ITEMS + 1) {
