@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "checkers/check.h"
@@ -707,4 +708,43 @@ Test (lin_colls, fifo_memory_cap_is_unknown)
   cr_expect (r->explanation != NULL && strstr (r->explanation, "memory limit") != NULL, "%s",
              r->explanation ? r->explanation : "");
   cr_expect (r->memory_bytes <= opt.memory_limit_bytes, "%" G_GUINT64_FORMAT, r->memory_bytes);
+}
+
+/* From the command line: bad input of each new encoding exits 2 with
+ * FILE:LINE:COLUMN, a violation exits 1, --kind fifo-queue overrides the
+ * detected unordered-queue, and --format json names the kind. */
+Test (lin_colls, command_line)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-colls-XXXXXX", NULL);
+  cr_assert_not_null (dir);
+  const struct { const char *name, *kind, *text, *want; } bad[] = {
+    { "set.edn", "set", EV (0, invoke, read, "nil") EV (0, ok, read, "7"),
+      "set.edn:2:1: expected the set" },
+    { "q.jsonl", "auto", "{\"process\":0,\"type\":\"invoke\",\"f\":\"enqueue\",\"value\":[1,2,3]}\n",
+      "q.jsonl:1:1: expected the element enqueued" },
+    { "txn.edn", "auto", EV (0, invoke, txn, "[[:read :x]]"),
+      "txn.edn:1:1: expected a micro-operation" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autofree char *path = g_build_filename (dir, bad[i].name, NULL);
+    cr_assert (g_file_set_contents (path, bad[i].text, -1, NULL));
+    const char *args[] = { "check", path, "--kind", bad[i].kind, NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    int status = test_run_dsim (args, &out, &err);
+    cr_expect_eq (status, 2, "%s: exit %d\n%s%s", bad[i].name, status, out, err);
+    cr_expect (strstr (err, bad[i].want) != NULL, "%s: %s", bad[i].name, err);
+    g_unlink (path);
+  }
+  g_autofree char *q = test_source_path ("tests/data/models/queue-reorder.edn");
+  const char *auto_args[] = { "check", q, "--format", "json", NULL };
+  g_autofree char *out1 = NULL, *err1 = NULL;
+  cr_expect_eq (test_run_dsim (auto_args, &out1, &err1), 0, "%s%s", out1, err1);
+  cr_expect (strstr (out1, "\"kind\":\"unordered-queue\"") != NULL, "%s", out1);
+  const char *fifo_args[] = { "check", q, "--kind", "fifo-queue", "--format", "json", NULL };
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  cr_expect_eq (test_run_dsim (fifo_args, &out2, &err2), 1, "%s%s", out2, err2);
+  cr_expect (strstr (out2, "\"kind\":\"fifo-queue\"") != NULL, "%s", out2);
+  cr_expect (strstr (out2, "\"verdict\":\"violation\"") != NULL, "%s", out2);
+  cr_expect (strstr (out2, "\"value_after_prefix\":\"[1 2]\"") != NULL, "%s", out2);
+  g_rmdir (dir);
 }
