@@ -72,6 +72,13 @@ typedef struct {
   int64_t deq_call_min; /* the earliest invocation of an ok dequeue of it */
 } FifoValue;
 
+/* Sequence `id`: its length, then its items. */
+static inline const uint32_t *
+seq_at (const LinSeqs *s, uint32_t id)
+{
+  return &g_array_index (s->arena, uint32_t, g_array_index (s->offsets, uint32_t, id));
+}
+
 static guint
 seq_hash (const uint32_t *items, guint n)
 {
@@ -128,7 +135,7 @@ lin_seqs_get (const LinModel *m, uint32_t id, guint *n)
 {
   const LinSeqs *s = lin_model_seqs (m);
   g_assert (id < s->offsets->len);
-  const uint32_t *at = &g_array_index (s->arena, uint32_t, g_array_index (s->offsets, uint32_t, id));
+  const uint32_t *at = seq_at (s, id);
   *n = at[0];
   return at + 1;
 }
@@ -142,7 +149,7 @@ seqs_table_grow (LinSeqs *s)
   memset (s->table, 0xff, sizeof (uint32_t) * size);
   s->mask = size - 1;
   for (uint32_t id = 0; id < s->offsets->len; id++) {
-    const uint32_t *at = &g_array_index (s->arena, uint32_t, g_array_index (s->offsets, uint32_t, id));
+    const uint32_t *at = seq_at (s, id);
     guint h = seq_hash (at + 1, at[0]) & s->mask;
     while (s->table[h] != UINT32_MAX)
       h = (h + 1) & s->mask;
@@ -159,7 +166,7 @@ lin_seqs_intern (LinModel *m, const uint32_t *items, guint n)
     uint32_t cand = s->table[h];
     if (cand == UINT32_MAX)
       break;
-    const uint32_t *at = &g_array_index (s->arena, uint32_t, g_array_index (s->offsets, uint32_t, cand));
+    const uint32_t *at = seq_at (s, cand);
     if (at[0] == n && (n == 0 || memcmp (at + 1, items, n * sizeof (uint32_t)) == 0))
       return cand;
     h = (h + 1) & s->mask;
@@ -450,7 +457,8 @@ gboolean
 lin_coll_allows (LinCollKind c, ChkFn f, const char *name)
 {
   switch (c) {
-  case LIN_COLL_SET: return f == CHK_F_READ ? strcmp (name, "read") == 0 : strcmp (name, "add") == 0;
+  case LIN_COLL_SET:
+    return f == CHK_F_READ ? strcmp (name, "read") == 0 : strcmp (name, "add") == 0;
   case LIN_COLL_UNORDERED_QUEUE: case LIN_COLL_FIFO_QUEUE:
     return f == CHK_F_OTHER && (strcmp (name, "enqueue") == 0 || strcmp (name, "dequeue") == 0);
   case LIN_COLL_MULTI_REGISTER: return f == CHK_F_OTHER && strcmp (name, "txn") == 0;
@@ -547,7 +555,8 @@ validate_txn (const ChkHistory *h, const ChkOp *op, GError **error)
   for (guint k = 0; k < n; k++) {
     const ChkValue *mo = &micro[k];
     guint n3 = 0;
-    const ChkValue *parts = mo->kind == CHK_VAL_LIST ? chk_history_list (h, mo->s, &n3, NULL) : NULL;
+    const ChkValue *parts = mo->kind == CHK_VAL_LIST ? chk_history_list (h, mo->s, &n3, NULL)
+                                                     : NULL;
     if (parts == NULL || n3 != 3)
       return input_error (h, op, at_completion,
                           "a micro-operation [f k v] of three items in the txn", mo, error);

@@ -70,7 +70,8 @@ Test (lin_colls, set_edge_cases)
 {
   ChkKind S = CHK_KIND_SET;
   /* the empty set read before any add; a read of #{} after an add */
-  cr_expect_eq (verdict (EV (0, invoke, read, "nil") EV (0, ok, read, "#{}"), 0, S), CHK_VERDICT_OK);
+  cr_expect_eq (verdict (EV (0, invoke, read, "nil") EV (0, ok, read, "#{}"), 0, S),
+                CHK_VERDICT_OK);
   cr_expect_eq (verdict (EV (0, invoke, add, "1") EV (0, ok, add, "1")
                          EV (1, invoke, read, "nil") EV (1, ok, read, "#{}"), 0, S),
                 CHK_VERDICT_VIOLATION);
@@ -115,8 +116,9 @@ Test (lin_colls, queue_edge_cases)
   /* duplicate enqueued values: a multiset, each dequeued once */
   const char *two = EV (0, invoke, enqueue, "5") EV (0, ok, enqueue, "5")
                     EV (0, invoke, enqueue, "5") EV (0, ok, enqueue, "5");
-  g_autofree char *twice = g_strconcat (two, EV (1, invoke, dequeue, "nil") EV (1, ok, dequeue, "5")
-                                        EV (1, invoke, dequeue, "nil") EV (1, ok, dequeue, "5"), NULL);
+  g_autofree char *twice = g_strconcat (two, EV (1, invoke, dequeue, "nil")
+                                        EV (1, ok, dequeue, "5") EV (1, invoke, dequeue, "nil")
+                                        EV (1, ok, dequeue, "5"), NULL);
   g_autofree char *thrice = g_strconcat (twice, EV (1, invoke, dequeue, "nil")
                                          EV (1, ok, dequeue, "5"), NULL);
   cr_expect_eq (verdict (twice, 0, U), CHK_VERDICT_OK);
