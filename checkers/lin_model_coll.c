@@ -366,21 +366,39 @@ lin_coll_fifo_dead (const LinModel *m, uint32_t state, const LinOp *op)
 int32_t
 lin_coll_impossible (LinModel *m, const LinOp *ops, guint n)
 {
-  /* What some operation puts there: (register + 1) << 32 | value for txn
-   * writes, value for adds and enqueues. */
+  /* What operations put there, and how often: (register + 1) << 32 |
+   * value for txn writes, value for adds and enqueues (a count). */
   g_autoptr (GHashTable) put = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  /* ok dequeues per value: how many, and the one that completes last. */
+  g_autoptr (GHashTable) taken = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr (GArray) last_taker = g_array_new (FALSE, FALSE, sizeof (int32_t));
   for (guint i = 0; i < n; i++) {
     const LinOp *o = &ops[i];
     if (o->kind == LIN_SET_ADD || o->kind == LIN_ENQUEUE) {
       int64_t key = o->a;
-      g_hash_table_add (put, g_memdup2 (&key, sizeof key));
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (put, &key));
+      g_hash_table_insert (put, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (count + 1));
+    } else if (o->kind == LIN_DEQUEUE) {
+      int64_t key = o->a;
+      guint slot = GPOINTER_TO_UINT (g_hash_table_lookup (taken, &key));
+      if (slot == 0) {
+        int32_t none = -1;
+        g_array_append_val (last_taker, none);
+        g_array_append_val (last_taker, none); /* [count, op] */
+        slot = last_taker->len / 2;
+        g_hash_table_insert (taken, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (slot));
+      }
+      int32_t *entry = &g_array_index (last_taker, int32_t, 2 * (slot - 1));
+      entry[0] = entry[0] < 0 ? 1 : entry[0] + 1;
+      if (entry[1] < 0 || ops[entry[1]].ret < o->ret)
+        entry[1] = (int32_t) i;
     } else if (o->kind == LIN_TXN) {
       guint nt;
       const uint32_t *t = lin_seqs_get (m, o->a, &nt);
       for (guint k = 0; k + 2 < nt; k += 3)
         if (t[k] == LIN_TXN_WRITE) {
           int64_t key = (int64_t) ((uint64_t) (t[k + 1] + 1) << 32 | t[k + 2]);
-          g_hash_table_add (put, g_memdup2 (&key, sizeof key));
+          g_hash_table_insert (put, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (1));
         }
     }
   }
@@ -391,8 +409,13 @@ lin_coll_impossible (LinModel *m, const LinOp *ops, guint n)
       continue;
     gboolean fits = TRUE;
     if (o->kind == LIN_DEQUEUE) {
+      /* each ok dequeue takes a copy some enqueue put there: the last of
+       * more dequeues of a value than enqueues of it cannot */
       int64_t key = o->a;
-      fits = g_hash_table_contains (put, &key);
+      guint enq = GPOINTER_TO_UINT (g_hash_table_lookup (put, &key));
+      guint slot = GPOINTER_TO_UINT (g_hash_table_lookup (taken, &key));
+      const int32_t *entry = &g_array_index (last_taker, int32_t, 2 * (slot - 1));
+      fits = enq > 0 && ((guint) entry[0] <= enq || entry[1] != (int32_t) i);
     } else if (o->kind == LIN_SET_READ || o->kind == LIN_TXN) {
       guint ne;
       const uint32_t *e = lin_seqs_get (m, o->a, &ne);

@@ -52,7 +52,8 @@ void lin_coll_fifo_prepare (LinModel *m, const LinOp *ops, guint n);
 int32_t lin_coll_fifo_dead (const LinModel *m, uint32_t state, const LinOp *op);
 
 /* A completed operation that no state accepts (a dequeue of a value never
- * enqueued, a set read with an element never added, a txn read of a value
+ * enqueued, the last of more ok dequeues of a value than it had enqueues,
+ * a set read with an element never added, a txn read of a value
  * never written to that register): the index in ops of the one that
  * completes first, or -1.  Such a history is not linearizable, and the
  * search, which would try every order of what precedes it, is not needed. */

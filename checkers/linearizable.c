@@ -342,7 +342,7 @@ part_run (Part *p, const RunContext *rc)
                        ? lin_coll_impossible (p->model, (const LinOp *) p->lops->data, p->lops->len)
                        : -1;
   if (impossible >= 0) {
-    /* A completed operation that fits no state: no search needed. */
+    /* A completed operation that no order can linearize: no search. */
     p->search.result = LIN_RESULT_VIOLATION;
     p->search.order = g_array_new (FALSE, FALSE, sizeof (uint32_t));
     p->search.culprit = impossible;
@@ -528,7 +528,7 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
     };
     lin_explain (&ep, report);
     if (failed->is_unsearched)
-      report->order_label = "prefix searched (the operation fits no state)";
+      report->order_label = "prefix searched (not needed: no order linearizes it)";
   } else if (unfinished != NULL) {
     report->verdict = CHK_VERDICT_UNKNOWN;
     report->explanation = g_strdup (
