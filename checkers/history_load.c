@@ -85,6 +85,13 @@ is_pair (const ChkEdnValue *v)
   return (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) && v->items->len == 2;
 }
 
+static gboolean
+key_like (const ChkEdnValue *v)
+{
+  return v->kind == CHK_EDN_STRING || v->kind == CHK_EDN_SYMBOL || v->kind == CHK_EDN_KEYWORD
+         || v->kind == CHK_EDN_INT;
+}
+
 /* A key as text: strings as they are, keywords with ':', integers in decimal. */
 static gboolean
 key_from (ChkHistory *h, const char *name, const ChkEdnValue *v, int32_t *key, GError **error)
@@ -322,8 +329,12 @@ event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
   const ChkEdnValue *key = chk_edn_map_get (map, "key");
   if (key != NULL && key->kind != CHK_EDN_NIL && !key_from (l->h, name, key, &ev.key, error))
     return FALSE;
+  /* Other functions (add, enqueue, dequeue, txn) carry a tuple when its
+   * first item is a key, not a collection: [k 3], [k [[:read :x 1]]]. */
+  gboolean other_tuple = ev.f == CHK_F_OTHER && value != NULL && is_pair (value)
+                         && key_like (g_ptr_array_index (value->items, 0));
   if (l->independent && value != NULL
-      && (ev.f == CHK_F_READ || ev.f == CHK_F_WRITE || ev.f == CHK_F_CAS)) {
+      && (ev.f == CHK_F_READ || ev.f == CHK_F_WRITE || ev.f == CHK_F_CAS || other_tuple)) {
     if (!is_pair (value))
       return fail_value (name, value, error, "an independent [key value] tuple");
     if (!key_from (l->h, name, g_ptr_array_index (value->items, 0), &ev.key, error))

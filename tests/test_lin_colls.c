@@ -750,3 +750,24 @@ Test (lin_colls, command_line)
   cr_expect (strstr (out2, "\"value_after_prefix\":\"[1 2]\"") != NULL, "%s", out2);
   g_rmdir (dir);
 }
+
+/* Jepsen `independent` set histories: [key value] tuples, split per key. */
+Test (lin_colls, independent_tuples)
+{
+  g_autofree char *path = test_source_path ("tests/data/models/set-independent.edn");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkHistory) h = chk_history_load (path, CHK_FORMAT_AUTO, &error);
+  cr_assert_not_null (h, "%s", error ? error->message : "");
+  g_autoptr (GArray) ops = chk_history_ops (h, &error);
+  cr_assert_not_null (ops);
+  ChkCheckOptions opt;
+  chk_check_options_init (&opt);
+  g_autoptr (ChkReport) r = chk_linearizable_check (h, ops, &opt, &error);
+  cr_assert_not_null (r, "%s", error ? error->message : "");
+  cr_expect_eq (r->kind, CHK_KIND_SET);
+  cr_expect_eq (r->n_parts, 2);
+  cr_expect_eq (r->verdict, CHK_VERDICT_VIOLATION);
+  cr_expect_str_eq (chk_history_string (h, r->key), "2");
+  cr_expect (strstr (r->explanation, "without 20, but add 20 by process 1") != NULL, "%s",
+             r->explanation);
+}
