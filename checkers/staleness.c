@@ -195,6 +195,7 @@ chk_staleness_check (const ChkHistory *h, const GArray *ops, const ChkCheckOptio
                      GError **error)
 {
   if (!chk_history_refuse_siblings (h, "staleness", error)
+      || !chk_history_refuse_lists (h, "staleness", error)
       || !staleness_input_ok (h, ops, error))
     return NULL;
   ChkReport *r = chk_report_new ("staleness");

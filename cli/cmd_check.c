@@ -65,6 +65,13 @@ print_help (FILE *out)
 "  cas-register    read, write, cas [expected new]; initial value nil\n"
 "  kv              get, put, append of strings per key; initial value \"\"\n"
 "  mutex           acquire, release (Knossos's mutex); initially free\n"
+"  set             add x, read -> the whole set (#{1 2}; an array in JSON\n"
+"                  Lines); initially empty\n"
+"  unordered-queue enqueue x, dequeue -> x, in any order (detected from\n"
+"                  enqueue and dequeue); initially empty\n"
+"  fifo-queue      the same, first in first out (only with --kind)\n"
+"  multi-register  txn [[:read :x 1] [:write :y 2]] over registers that\n"
+"                  start nil\n"
 "  A history with keys is split per key and each key is checked on its own\n"
 "  (linearizability is local); --no-split checks all keys as one object.\n"
 "\n"
@@ -85,7 +92,9 @@ print_help (FILE *out)
 "\n"
 "Options:\n"
 "  --model NAMES        models to check (default linearizable)\n"
-"  --kind KIND          register, cas-register, kv, mutex or auto (default auto)\n"
+"  --kind KIND          register, cas-register, kv, mutex, set,\n"
+"                       unordered-queue, fifo-queue, multi-register or auto\n"
+"                       (default auto)\n"
 "  --format text|json   text (default), or one JSON object per line per file\n"
 "                       and model, then a summary object\n"
 "  --timeout DURATION   per file and model, e.g. 500ms, 10s (default none);\n"
@@ -221,8 +230,8 @@ parse_args (int argc, char **argv, CheckArgs *a, GPtrArray *files)
         return DSIM_EXIT_USAGE;
     } else if (strcmp (name, "--kind") == 0) {
       if (!chk_kind_from_name (value, &a->opt.kind))
-        return cli_usage_error ("check: --kind '%s': expected register, cas-register, kv, mutex or auto",
-                                value);
+        return cli_usage_error ("check: --kind '%s': expected register, cas-register, kv, mutex, "
+                                "set, unordered-queue, fifo-queue, multi-register or auto", value);
     } else if (strcmp (name, "--format") == 0) {
       if (strcmp (value, "json") != 0 && strcmp (value, "text") != 0)
         return cli_usage_error ("check: --format '%s': expected text or json", value);

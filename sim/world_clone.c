@@ -13,6 +13,7 @@ history_copy (const ChkHistory *h)
     chk_history_intern (c, g_ptr_array_index (h->strings, i));
   g_array_append_vals (c->events, h->events->data, h->events->len);
   g_array_append_vals (c->sibling_sets, h->sibling_sets->data, h->sibling_sets->len);
+  g_array_append_vals (c->lists, h->lists->data, h->lists->len);
   c->source = g_strdup (h->source);
   return c;
 }
