@@ -62,6 +62,7 @@ sim_config_new (const ProtoVTable *protocol)
   cfg->explore.fingerprint_bits = 64;
   cfg->explore.deadlock = TRUE;
   cfg->replay = g_array_new (FALSE, TRUE, sizeof (SimPinnedChoice));
+  cfg->deliveries = g_array_new (FALSE, TRUE, sizeof (SimDeliveryPin));
   return cfg;
 }
 
@@ -79,6 +80,7 @@ sim_config_copy (const SimConfig *cfg)
   c->faults = g_array_copy (cfg->faults);
   c->check_models = g_strdupv (cfg->check_models);
   c->replay = g_array_copy (cfg->replay);
+  c->deliveries = g_array_copy (cfg->deliveries);
   return c;
 }
 
@@ -96,6 +98,7 @@ sim_config_free (SimConfig *cfg)
   g_array_unref (cfg->faults);
   g_strfreev (cfg->check_models);
   g_array_unref (cfg->replay);
+  g_array_unref (cfg->deliveries);
   g_free (cfg);
 }
 
