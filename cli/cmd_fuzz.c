@@ -341,12 +341,12 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
   pcg32_seed (&rng, pcg32_derive (c->args->seed, 0x46555a5a, (uint32_t) run),
               (run >> 32) * 2 + 1);
   /* Feedback: mutants of the corpus or fresh swarm runs, in proportion to
-   * how often each has reached new coverage so far (between 1 in 4 and
+   * how often each has reached new coverage so far (between 1 in 2 and
    * 7 in 8 mutants). */
   if (!c->args->is_random && c->corpus_weight->len > 0) {
     double mutant_yield = (double) (c->mutant_new + 1) / (double) (c->mutant_runs + 2);
     double fresh_yield = (double) (c->fresh_new + 1) / (double) (c->fresh_runs + 2);
-    double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.25, 0.875);
+    double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.5, 0.875);
     if (pcg32_chance (&rng, p)) {
       guint pick = corpus_pick (c, &rng);
       const FuzzInput *parent = &g_array_index (c->corpus, FuzzInput, pick);
@@ -422,9 +422,6 @@ merge_job (Campaign *c, Job *j)
     g_array_append_val (c->corpus_runs, j->run);
     g_ptr_array_add (c->corpus_features, g_array_ref (r->features));
   }
-  if (g_getenv ("DSIM_FUZZ_DEBUG") != NULL) /* TEMP */
-    fprintf (stderr, "DBG run %" G_GUINT64_FORMAT " parent %" G_GINT64_FORMAT " new %u verdict %s nodes %d kinds %u drop %.3f\n",
-             j->run, j->input.parent, n_new, r->what ? r->what : "pass", j->input.n_nodes, j->input.kinds, j->input.drop);
   if (j->input.parent >= 0) {
     c->mutant_runs++;
     c->mutant_new += n_new > 0;
