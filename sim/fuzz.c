@@ -417,7 +417,8 @@ faults_add_kind (const FuzzBase *b, Pcg32 *rng, FuzzInput *out, SimFuzzKind k, i
   }
 }
 
-/* Removes the faults at or after from_us that match `keep == FALSE`. */
+/* Removes the faults at or after from_us that are of kind `kind` (-1:
+ * none) or at or after end_us. */
 static void
 faults_filter (FuzzInput *out, int64_t from_us, int kind, int64_t end_us)
 {
