@@ -538,14 +538,16 @@ fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzI
 {
   fuzz_input_copy (out, parent);
   out->new_at_us = 0;
-  /* Half the mutants keep the same seed and the same faults up to where
-   * the parent found new coverage, so the run goes there again and
-   * explores beyond.  A quarter change the schedule anywhere, and a quarter
-   * change the swarm configuration (and the seed, half the time). */
-  uint32_t style = b->kinds != 0 ? pcg32_below (rng, 4) : 2 + pcg32_below (rng, 2);
+  /* A quarter of the mutants keep the same seed and the same faults up to
+   * where the parent found new coverage, so the run goes there again and
+   * explores beyond.  An eighth change the schedule anywhere.  The rest
+   * change the swarm configuration (and the seed, half the time): measured
+   * on seeded bugs, these fail three to five times as often as fresh swarm
+   * runs, the schedule mutants about twice as often. */
+  uint32_t style = b->kinds != 0 ? pcg32_below (rng, 8) : 2 + pcg32_below (rng, 6);
   gboolean keep_prefix = style < 2;
   int64_t from = keep_prefix ? CLAMP (parent->new_at_us, 0, out->duration_us - 1) : 0;
-  if (style == 3) {
+  if (style >= 3) {
     int m = 1 + (int) pcg32_below (rng, 2);
     for (int i = 0; i < m; i++)
       mutate_swarm (b, rng, out);
@@ -1193,12 +1195,18 @@ cov_node (Coverage *c, SimWorld *w, int n)
     w->vt->format_state (w->state_ptrs[n], &w->ctxs[n], s);
   const char *p = s->str;
   gsize role_len = strcspn (p, " ");
-  cn->role = hash_str (p, role_len) | 1;
+  /* The role is the first word with its numbers left out: a state that
+   * begins with a value ("k0=5@n2") must not make every value a role. */
+  uint64_t role = 0xcbf29ce484222325ULL;
+  for (gsize i = 0; i < role_len; i++)
+    if (!g_ascii_isdigit (p[i]))
+      role = (role ^ (uint8_t) p[i]) * 0x100000001b3ULL;
+  cn->role = mix64 (role) | 1;
   uint64_t shape = cn->role;
   const char *name = p;
-  gsize name_len = 0;
+  gsize name_len = strcspn (p, "= ");
   guint index = 0;
-  for (gsize i = role_len; i < s->len;) {
+  for (gsize i = 0; i < s->len;) {
     char ch = s->str[i];
     if (ch == ' ') {
       name = s->str + i + 1;
