@@ -343,10 +343,18 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
   Pcg32 rng;
   pcg32_seed (&rng, pcg32_derive (c->args->seed, 0x46555a5a, (uint32_t) run),
               (run >> 32) * 2 + 1);
-  /* Feedback: seven runs in eight are mutants of the corpus, the eighth a
-   * fresh swarm run. */
+  /* Feedback: mutants of the corpus or fresh swarm runs, in proportion to
+   * how often each has reached new coverage so far, between one in four
+   * and seven in eight mutants.  With seven in eight always, campaigns
+   * failed more often once they had found a configuration near a bug but
+   * found the first one later: fresh runs keep the swarm's breadth, and
+   * where coverage is coarse (few features, so mutants rarely add one)
+   * the campaign falls back to mostly fresh runs. */
   if (!c->args->is_random && c->corpus_weight->len > 0) {
-    if (pcg32_below (&rng, 8) != 0) {
+    double mutant_yield = (double) (c->mutant_new + 1) / (double) (c->mutant_runs + 2);
+    double fresh_yield = (double) (c->fresh_new + 1) / (double) (c->fresh_runs + 2);
+    double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.25, 0.875);
+    if (pcg32_chance (&rng, p)) {
       guint pick = corpus_pick (c, &rng);
       const FuzzInput *parent = &g_array_index (c->corpus, FuzzInput, pick);
       if (c->corpus_weight->len >= 2 && pcg32_below (&rng, 8) == 0) {
