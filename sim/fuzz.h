@@ -158,7 +158,10 @@ enum {
   FUZZ_FEATURE_STATE = 2,   /* an abstract cluster state: each node's role and
                                log shape, numbers left out */
   FUZZ_FEATURE_MSG = 3,     /* a pattern of message kinds: the kind a node
-                               received after the kind it received before */
+                               received after the kind it received before,
+                               by its role, and by its standing (its role and
+                               where its first field stands among the
+                               others') */
 };
 
 /* Parses text (as produced by fuzz_plan_text), runs it and judges it.
