@@ -27,6 +27,7 @@ sim_world_clone (const SimWorld *w)
   c->cfg = sim_config_copy (w->cfg);
   sim_queue_copy (&c->queue, &w->queue);
   sim_net_copy (&c->net, &w->net);
+  c->delivery_log = NULL;
 
   c->node_states = g_memdup2 (w->node_states, MAX (vt->state_size, 1) * w->n_nodes);
   c->client_states = g_memdup2 (w->client_states,
