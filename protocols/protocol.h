@@ -302,6 +302,17 @@ typedef struct ProtoVTable {
    * NULL-terminated, so a scenario's `expect = violation invariant:NAME`
    * can be checked for typos.  NULL: not listed, any name is accepted. */
   const char *const *invariant_names;
+
+  /* Optional, for role-aware faults (`crash leader` in a scenario's
+   * [faults]): the term (view, ballot) in which the node leads, or -1 if it
+   * does not lead.  The world picks the running node that leads the highest
+   * term (the lowest-numbered on a tie).  NULL: no node ever leads. */
+  int64_t (*leader_term) (const void *state, const ProtoCtx *ctx);
+  /* Optional, for the fuzzer's convergence check: a 64-bit hash of the
+   * replicated state the node has applied (its key-value store and client
+   * sessions, not its log or role), equal on two nodes that applied the
+   * same commands.  NULL: replicas are not compared. */
+  uint64_t (*machine_digest) (const void *state, const ProtoCtx *ctx);
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

@@ -267,3 +267,24 @@ paxos_format_state (const void *state, const ProtoCtx *ctx, GString *out)
   if (node->role == PAXOS_FOLLOWER && node->leader != PAXOS_NOBODY)
     g_string_append_printf (out, " leader=n%d", node->leader + 1);
 }
+
+/* The role-aware faults' leader: a proposer in phase 2, by its ballot. */
+int64_t
+paxos_leader_term (const void *state, const ProtoCtx *ctx)
+{
+  const PaxosNode *node = state;
+  return node->role == PAXOS_LEADER && !node->is_halted ? (int64_t) (node->ballot >> 1) : -1;
+}
+
+/* The fuzzer's convergence check: the key-value store and the client
+ * sessions (FNV-1a over the flat machine). */
+uint64_t
+paxos_machine_digest (const void *state, const ProtoCtx *ctx)
+{
+  const PaxosNode *node = state;
+  uint64_t h = 0xcbf29ce484222325ull;
+  const uint8_t *b = (const uint8_t *) &node->machine;
+  for (size_t i = 0; i < sizeof node->machine; i++)
+    h = (h ^ b[i]) * 0x100000001b3ull;
+  return h;
+}

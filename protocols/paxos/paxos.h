@@ -516,6 +516,8 @@ gboolean paxos_check (void *ghost, const void *const *states, const gboolean *is
 uint64_t paxos_digest (const void *state, const ProtoCtx *ctx);
 void paxos_format_msg (const void *msg, size_t len, GString *out);
 void paxos_format_state (const void *state, const ProtoCtx *ctx, GString *out);
+int64_t paxos_leader_term (const void *state, const ProtoCtx *ctx);
+uint64_t paxos_machine_digest (const void *state, const ProtoCtx *ctx);
 void paxos_format_ballot (uint64_t ballot, GString *out);
 
 extern const ProtoVTable proto_paxos;

@@ -162,3 +162,25 @@ raft_format_state (const void *state, const ProtoCtx *ctx, GString *out)
   if (node->role != RAFT_LEADER && node->leader != RAFT_NOBODY)
     g_string_append_printf (out, " leader=n%d", node->leader + 1);
 }
+
+/* The role-aware faults' leader: a leader of current_term. */
+int64_t
+raft_leader_term (const void *state, const ProtoCtx *ctx)
+{
+  const RaftNode *node = state;
+  return node->role == RAFT_LEADER && !node->is_halted ? (int64_t) node->persist.current_term : -1;
+}
+
+/* The fuzzer's convergence check: the key-value store and the client
+ * sessions, the bytes every replica that applied the same entries shares
+ * (FNV-1a; the machine is flat and padded explicitly). */
+uint64_t
+raft_machine_digest (const void *state, const ProtoCtx *ctx)
+{
+  const RaftNode *node = state;
+  uint64_t h = 0xcbf29ce484222325ull;
+  const uint8_t *b = (const uint8_t *) &node->machine;
+  for (size_t i = 0; i < sizeof node->machine; i++)
+    h = (h ^ b[i]) * 0x100000001b3ull;
+  return h;
+}

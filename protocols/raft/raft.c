@@ -299,4 +299,6 @@ const ProtoVTable proto_raft = {
   .invariant_names = (const char *const[]) { "election-safety", "leader-append-only",
                                              "leader-completeness", "state-machine-safety",
                                              "log-matching", NULL },
+  .leader_term = raft_leader_term,
+  .machine_digest = raft_machine_digest,
 };
