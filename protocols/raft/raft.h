@@ -353,6 +353,8 @@ int64_t raft_random_timeout (RaftNode *node, const RaftConfig *cfg, int64_t now_
 /* membership.c: configurations (thesis 4.1, single-server changes). */
 uint32_t raft_config_at (const RaftNode *node, const ProtoCtx *ctx, uint64_t index);
 void raft_config_refresh (RaftNode *node, const ProtoCtx *ctx);
+/* Removed by a configuration entry not yet committed: still stands. */
+gboolean raft_is_needed_until_committed (const RaftNode *node, const ProtoCtx *ctx);
 static inline gboolean raft_is_member (const RaftNode *node, int i)
 {
   return (node->config >> i) & 1u;
