@@ -375,8 +375,11 @@ fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
   out->leader_p = uniform (rng, b->leader_min, b->leader_max);
   if (b->leader_min == 0 && pcg32_below (rng, 2) == 0)
     out->leader_p = 0;
+  /* Log-uniform over two decades below the longest: 30us..3ms. */
+  int64_t disk_lo = MAX (b->disk_latency_min_us, MAX (b->disk_latency_max_us / 100, 1));
   out->disk_latency_us = b->disk_latency_max_us > 0
-                           ? log_uniform (rng, MAX (b->disk_latency_min_us, 1), b->disk_latency_max_us)
+                           ? log_uniform (rng, MIN (disk_lo, b->disk_latency_max_us),
+                                          b->disk_latency_max_us)
                            : 0;
   if (b->disk_latency_min_us == 0 && pcg32_below (rng, 2) == 0)
     out->disk_latency_us = 0;
