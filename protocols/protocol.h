@@ -308,11 +308,14 @@ typedef struct ProtoVTable {
    * does not lead.  The world picks the running node that leads the highest
    * term (the lowest-numbered on a tie).  NULL: no node ever leads. */
   int64_t (*leader_term) (const void *state, const ProtoCtx *ctx);
-  /* Optional, for the fuzzer's convergence check: a 64-bit hash of the
-   * replicated state the node has applied (its key-value store and client
-   * sessions, not its log or role), equal on two nodes that applied the
-   * same commands.  NULL: replicas are not compared. */
-  uint64_t (*machine_digest) (const void *state, const ProtoCtx *ctx);
+  /* Optional, for the fuzzer's convergence check at the end of the
+   * liveness phase (every fault healed, the clients quiet for a while):
+   * TRUE if every running replica has applied the same state as the most
+   * advanced one; otherwise appends a plain explanation naming the nodes
+   * that differ and what each applied.  Same arguments as check.  NULL:
+   * replicas are not compared. */
+  gboolean (*converged) (const void *const *states, const gboolean *is_up,
+                         const ProtoCtx *ctxs, int n_nodes, GString *why);
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

@@ -138,6 +138,8 @@ typedef struct {
   int64_t backoff_cap_us;
   gboolean idempotency;     /* attempts carry the same (client, seq) key */
   int64_t start_us;         /* clients start after this */
+  int64_t stop_us;          /* clients start no operation at or after this
+                               (0: until the end) */
 } SimWorkloadConfig;
 
 /* The [fuzz] section: the ranges `dsim fuzz` draws each run's

@@ -958,6 +958,11 @@ fuzz_plan_text (const FuzzBase *b, const FuzzPlan *p, const char *expect, const 
               p->ops > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, p->ops) : NULL);
     if (p->think_us >= 0)
       edit_add (edits, "workload", "think", g_strdup_printf ("%" G_GINT64_FORMAT "us", p->think_us));
+    /* The last third of the liveness phase is quiet, so the replicas can
+     * converge (checked at the end of the run). */
+    int64_t stop = p->duration_us - (p->duration_us - p->heal_at_us) / 3;
+    if (p->heal_at_us >= 0 && stop > MIN (cfg->workload.start_us, p->duration_us))
+      edit_add (edits, "workload", "stop", g_strdup_printf ("%" G_GINT64_FORMAT "us", stop));
     /* A workload start after the run's end would not parse. */
     if (cfg->workload.start_us > p->duration_us)
       edit_add (edits, "workload", "start", g_strdup ("0s"));
@@ -1302,6 +1307,41 @@ check_models (const SimConfig *cfg, const ChkHistory *h, FuzzResult *r)
   }
 }
 
+/* Convergence, at the end of the liveness phase (the last third of it
+ * without client operations): the protocol says whether every running
+ * replica applied the same state (vt->converged). */
+static void
+check_convergence (SimWorld *w, int64_t heal_at_us, FuzzResult *r)
+{
+  const ProtoVTable *vt = w->vt;
+  if (vt->converged == NULL)
+    return;
+  g_autofree const void **states = g_new0 (const void *, w->n_nodes);
+  g_autofree gboolean *is_up = g_new0 (gboolean, w->n_nodes);
+  for (int n = 0; n < w->n_nodes; n++) {
+    states[n] = w->node_states + (size_t) n * vt->state_size;
+    is_up[n] = w->nodes[n].is_up;
+  }
+  g_autoptr (GString) why = g_string_new (NULL);
+  if (vt->converged ((const void *const *) states, is_up, w->ctxs, w->n_nodes, why))
+    return;
+  g_autoptr (GString) detail = g_string_new (NULL);
+  for (int n = 0; n < w->n_nodes; n++) {
+    g_string_append_printf (detail, "\n  n%d: ", n + 1);
+    if (!is_up[n])
+      g_string_append (detail, "down");
+    else if (vt->format_state != NULL)
+      vt->format_state (states[n], &w->ctxs[n], detail);
+  }
+  r->verdict = FUZZ_LIVENESS;
+  r->what = g_strdup ("liveness");
+  r->explanation = g_strdup_printf (
+      "every fault was healed at %" G_GINT64_FORMAT "us and the clients stopped at %"
+      G_GINT64_FORMAT "us, but at the end (%" G_GINT64_FORMAT "us) the replicas had not "
+      "converged: %s; the nodes:%s", heal_at_us, w->cfg->workload.stop_us,
+      sim_world_stats (w)->now_us, why->str, detail->str);
+}
+
 /* Liveness: after the heal, every operation invoked once the cluster had
  * time to recover (a third of the liveness phase) must be answered, ok or
  * fail, before its client timeout. */
@@ -1316,6 +1356,8 @@ check_liveness (const SimConfig *cfg, const ChkHistory *h, int64_t heal_at_us, F
     return;
   int64_t settle = heal_at_us + (cfg->duration_us - heal_at_us) / 3;
   int64_t last_call = cfg->duration_us - cfg->workload.op_timeout_us;
+  if (cfg->workload.stop_us > 0)
+    last_call = MIN (last_call, cfg->workload.stop_us);
   for (guint i = 0; i < ops->len; i++) {
     const ChkOp *op = &g_array_index (ops, ChkOp, i);
     if (op->call_time_us < settle || op->call_time_us > last_call || op->status != CHK_OP_INFO)
@@ -1385,6 +1427,8 @@ fuzz_run_text (const char *name, const char *text, int64_t heal_at_us, gboolean 
     check_models (cfg, h, r);
     if (r->verdict == FUZZ_PASS && heal_at_us >= 0)
       check_liveness (cfg, h, heal_at_us, r);
+    if (r->verdict == FUZZ_PASS && heal_at_us >= 0 && cfg->workload.stop_us > 0)
+      check_convergence (w, heal_at_us, r);
   }
   if (keep_history) {
     char *buf = NULL;

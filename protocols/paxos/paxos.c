@@ -313,5 +313,5 @@ const ProtoVTable proto_paxos = {
   .client_step = paxos_client_step,  .invariant_names = (const char *const[]) { "agreement", "validity", "promises-respected",
                                              "learned-only-chosen", "same-sequence", NULL },
   .leader_term = paxos_leader_term,
-  .machine_digest = paxos_machine_digest,
+  .converged = paxos_converged,
 };

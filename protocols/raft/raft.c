@@ -300,5 +300,5 @@ const ProtoVTable proto_raft = {
                                              "leader-completeness", "state-machine-safety",
                                              "log-matching", NULL },
   .leader_term = raft_leader_term,
-  .machine_digest = raft_machine_digest,
+  .converged = raft_converged,
 };

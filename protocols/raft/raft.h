@@ -494,6 +494,7 @@ uint64_t raft_digest (const void *state, const ProtoCtx *ctx);
 void raft_format_msg (const void *msg, size_t len, GString *out);
 void raft_format_state (const void *state, const ProtoCtx *ctx, GString *out);
 int64_t raft_leader_term (const void *state, const ProtoCtx *ctx);
-uint64_t raft_machine_digest (const void *state, const ProtoCtx *ctx);
+gboolean raft_converged (const void *const *states, const gboolean *is_up, const ProtoCtx *ctxs,
+                         int n_nodes, GString *why);
 
 extern const ProtoVTable proto_raft;
