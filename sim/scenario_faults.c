@@ -54,7 +54,7 @@ enum {
 #define ACTION_SYNTAX                                                                      \
   "partition A | B ..., isolate N, heal, cut A -> B, cut A <-> B, crash N, restart N, "  \
   "pause N [for DURATION], resume N, skew N OFFSET [drift PPM], byzantine N BEHAVIOUR " \
-  "corrupt N [BITS bits] or admin COMMAND"
+  "corrupt N [BITS bits], admin COMMAND, or crash, pause or isolate leader"
 
 /* Appends in file order; scn_parse_faults sorts by time at the end. */
 static void
