@@ -6,6 +6,7 @@
 #include "checkers/lin_explain.h"
 #include "checkers/lin_search.h"
 #include "checkers/lin_model_mutex.h"
+#include "checkers/lin_zones.h"
 
 #include <string.h>
 
@@ -23,6 +24,8 @@ typedef struct {
   guint n_slots;
   LinSearch search;
   gboolean done;
+  gboolean by_zones;   /* decided by the zone test, not the search */
+  LinZonesWitness witness; /* by_zones violation: its proof */
   volatile int cancel; /* a part with a lower key found a violation */
 } Part;
 
@@ -309,6 +312,20 @@ part_run (Part *p, const RunContext *rc)
     return;
   }
   part_compile (p, rc->h, rc->ops, rc->kind, rc->shared);
+  if (!opt->search_only && p->n_slots == 1
+      && (rc->kind == CHK_KIND_REGISTER || rc->kind == CHK_KIND_CAS_REGISTER)) {
+    LinZones z = { .ops = (const LinOp *) p->lops->data, .n_ops = p->lops->len,
+                   .model = p->model };
+    if (lin_zones_run (&z)) {
+      p->search = (LinSearch) {
+        .result = z.result, .order = z.order, .culprit = z.culprit, .state = z.state,
+      };
+      p->witness = z.witness;
+      p->by_zones = TRUE;
+      p->done = TRUE;
+      return;
+    }
+  }
   p->search = (LinSearch) {
     .ops = (const LinOp *) p->lops->data, .n_ops = p->lops->len, .model = p->model,
     .n_slots = p->n_slots, .cancel = opt->cancel, .part_cancel = &p->cancel,
@@ -467,8 +484,11 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
   /* The report: the violation with the lowest key, else unknown if any part
    * did not finish, else ok. */
   const Part *failed = NULL, *unfinished = NULL;
+  guint n_zones = 0, n_search = 0;
   for (guint k = 0; k < parts->len; k++) {
     const Part *p = g_ptr_array_index (parts, k);
+    n_zones += p->done && p->by_zones;
+    n_search += p->done && !p->by_zones;
     if (p->done) {
       report->states_explored += p->search.explored;
       report->memory_bytes = MAX (report->memory_bytes, p->search.memory_peak);
@@ -487,15 +507,22 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
       .order = failed->search.order, .culprit = failed->search.culprit,
       .state = failed->search.state,
     };
-    lin_explain (&ep, report);
+    if (failed->by_zones)
+      lin_explain_zones (&ep, &failed->witness, report);
+    else
+      lin_explain (&ep, report);
+    report->method = failed->by_zones ? "zones" : "search";
   } else if (unfinished != NULL) {
     report->verdict = CHK_VERDICT_UNKNOWN;
+    report->method = "search";
     report->explanation = g_strdup (
       unfinished->search.result == LIN_RESULT_MEMORY
         ? "the search reached its memory limit before a verdict"
         : "the search was stopped (timeout) before a verdict");
   } else {
     report->verdict = CHK_VERDICT_OK;
+    report->method = n_search == 0 && n_zones > 0 ? "zones" : n_zones == 0 ? "search"
+                     : "zones+search";
     for (guint k = 0; k < parts->len; k++) {
       const Part *p = g_ptr_array_index (parts, k);
       for (guint j = 0; j < p->search.order->len; j++) {

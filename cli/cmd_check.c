@@ -34,7 +34,7 @@ print_help (FILE *out)
   fprintf (out,
 "usage: dsim check HISTORY... [--model linearizable] [--kind KIND]\n"
 "                  [--format text|json] [--timeout 10s] [--input-format FORMAT]\n"
-"                  [--no-split] [--jobs N] [--max-memory 4G] [--diagram FILE]\n"
+"                  [--no-split] [--search-only] [--jobs N] [--max-memory 4G] [--diagram FILE]\n"
 "\n"
 "Checks each history file against a consistency model and prints one\n"
 "verdict line per file, with a plain-words explanation of any violation,\n"
@@ -92,6 +92,8 @@ print_help (FILE *out)
 "                       verdict is unknown\n"
 "  --input-format F     auto (default), jsonl, edn, porcupine-etcd, porcupine-kv\n"
 "  --no-split           do not split keyed histories per key\n"
+"  --search-only        linearizable: always search, never the zone test for\n"
+"                       differentiated registers (every value written once)\n"
 "  --jobs N             threads for the independent keys of one history\n"
 "                       (default: the number of processors); the output does\n"
 "                       not depend on it\n"
@@ -185,6 +187,10 @@ parse_args (int argc, char **argv, CheckArgs *a, GPtrArray *files)
     }
     if (arg[0] != '-' || strcmp (arg, "-") == 0) {
       g_ptr_array_add (files, (gpointer) arg);
+      continue;
+    }
+    if (strcmp (arg, "--search-only") == 0) {
+      a->opt.search_only = TRUE;
       continue;
     }
     if (strcmp (arg, "--no-split") == 0) {
@@ -358,6 +364,10 @@ report_json (const char *file, const ChkHistory *h, const GArray *ops, const Chk
   json_builder_add_int_value (b, r->n_parts);
   json_builder_set_member_name (b, "states");
   json_builder_add_int_value (b, (gint64) r->states_explored);
+  if (r->method != NULL) {
+    json_builder_set_member_name (b, "method");
+    json_builder_add_string_value (b, r->method);
+  }
   if (r->explanation != NULL) {
     json_builder_set_member_name (b, "explanation");
     json_builder_add_string_value (b, r->explanation);
