@@ -462,9 +462,31 @@ zones_place_mismatches (const Zones *z, GArray *order)
     nw[g] = is_writer_kind (op->kind) ? g : nw[g + 1];
   }
   g_autofree Placed *placed = g_new (Placed, nm);
+  /* In invocation order: a failed cas goes no earlier than those that
+   * completed before it was invoked (a min-heap by completion of those
+   * placed, and the latest gap among those popped). */
+  g_autofree Placed *heap = g_new (Placed, nm);
+  guint heap_len = 0, floor_gap = 0;
   for (guint i = 0; i < nm; i++) {
     int32_t u = g_array_index (z->mismatches, int32_t, i);
     const LinOp *op = &ops[u];
+    while (heap_len > 0 && ops[heap[0].op].ret < op->call) {
+      floor_gap = MAX (floor_gap, heap[0].gap);
+      heap[0] = heap[--heap_len];
+      for (guint h = 0;;) { /* sift down */
+        guint l = 2 * h + 1, r = l + 1, s = h;
+        if (l < heap_len && ops[heap[l].op].ret < ops[heap[s].op].ret)
+          s = l;
+        if (r < heap_len && ops[heap[r].op].ret < ops[heap[s].op].ret)
+          s = r;
+        if (s == h)
+          break;
+        Placed t = heap[h];
+        heap[h] = heap[s];
+        heap[s] = t;
+        h = s;
+      }
+    }
     guint lo = 0, hi = m + 1; /* first gap with sm > call */
     while (lo < hi) {
       guint mid = lo + (hi - lo) / 2;
@@ -473,7 +495,7 @@ zones_place_mismatches (const Zones *z, GArray *order)
       else
         lo = mid + 1;
     }
-    guint g_lo = lo;
+    guint g_lo = MAX (lo, floor_gap);
     lo = 0;
     hi = m + 1; /* first gap with pm >= ret: g_hi is the one before */
     while (lo < hi) {
@@ -507,6 +529,16 @@ zones_place_mismatches (const Zones *z, GArray *order)
     else
       return FALSE;
     placed[i] = (Placed) { g, u };
+    heap[heap_len] = placed[i];
+    for (guint h = heap_len++; h > 0;) { /* sift up */
+      guint parent = (h - 1) / 2;
+      if (ops[heap[parent].op].ret <= ops[heap[h].op].ret)
+        break;
+      Placed t = heap[h];
+      heap[h] = heap[parent];
+      heap[parent] = t;
+      h = parent;
+    }
   }
   g_qsort_with_data (placed, (gint) nm, sizeof *placed, placed_cmp, (gpointer) ops);
   g_autoptr (GArray) merged = g_array_sized_new (FALSE, FALSE, sizeof (uint32_t), m + nm);
