@@ -321,11 +321,30 @@ chain_key_cmp (const void *a, const void *b)
   return (x->head > y->head) - (x->head < y->head);
 }
 
+/* The last of the nf forward zones fwd (sorted) that starts before t, or
+ * NULL. */
+static Chain *
+zone_before (Chain *const *fwd, guint nf, int64_t t)
+{
+  guint lo = 0, hi = nf;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (fwd[mid]->f < t)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo > 0 ? fwd[lo - 1] : NULL;
+}
+
 /* The forward zones of `list` sorted by start; the first pair of chains
  * each seen before the other (two forward zones that meet, or a backward
- * zone inside a forward one) in *w, else placement keys for the witness. */
+ * zone inside a forward one) in *w, else placement keys for the witness
+ * and `list` sorted by them.  A backward chain sits at one point of its
+ * zone outside every forward zone: the earliest, or with `late` the
+ * latest (as when each operation takes effect when it completes). */
 static gboolean
-zones_place (Chain **list, guint n, LinZonesWitness *w)
+zones_place (Chain **list, guint n, gboolean late, LinZonesWitness *w)
 {
   g_autofree Chain **fwd = g_new (Chain *, MAX (n, 1));
   guint nf = 0;
@@ -347,18 +366,10 @@ zones_place (Chain **list, guint n, LinZonesWitness *w)
       continue;
     }
     /* The last forward zone starting before c's latest invocation. */
-    guint lo = 0, hi = nf;
-    while (lo < hi) {
-      guint mid = lo + (hi - lo) / 2;
-      if (fwd[mid]->f < c->s)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
+    Chain *zc = zone_before (fwd, nf, c->s);
     c->key = c->s;
     c->tie = 1;
-    if (lo > 0 && fwd[lo - 1]->s > c->s) {
-      Chain *zc = fwd[lo - 1];
+    if (zc != NULL && zc->s > c->s) {
       if (zc->s > c->f) { /* c's whole zone lies inside zc's */
         a = zc;
         b = c;
@@ -370,6 +381,14 @@ zones_place (Chain **list, guint n, LinZonesWitness *w)
   if (a != NULL) {
     *w = (LinZonesWitness) { LIN_ZONES_ORDER, a->y, -1, a->x, b->x, b->y };
     return FALSE;
+  }
+  for (guint i = 0; i < n && late; i++) {
+    Chain *c = list[i];
+    if (c->f < c->s)
+      continue;
+    Chain *zc = zone_before (fwd, nf, c->f);
+    c->tie = -1;
+    c->key = zc != NULL && zc->s > c->f ? zc->f : c->f; /* just before that zone */
   }
   qsort (list, n, sizeof *list, chain_key_cmp);
   return TRUE;
@@ -572,7 +591,7 @@ zones_prefix (LinZones *out, Zones *z)
   }
   LinZonesWitness ignored;
   out->state = 0;
-  if (n == 0 || !zones_place (list, n, &ignored))
+  if (n == 0 || !zones_place (list, n, TRUE, &ignored))
     return;
   zones_emit (z, list, n, out->order);
   if (!zones_verify (z, out->order, &out->state)) {
@@ -616,7 +635,7 @@ lin_zones_run (LinZones *out)
     g_autofree Chain **list = g_new (Chain *, MAX (n, 1));
     for (guint i = 0; i < n; i++)
       list[i] = &g_array_index (z.chains, Chain, i);
-    if (!zones_place (list, n, &w)) {
+    if (!zones_place (list, n, TRUE, &w)) {
       out->result = LIN_RESULT_VIOLATION;
       out->witness = w;
       out->culprit = w.culprit;
@@ -628,10 +647,20 @@ lin_zones_run (LinZones *out)
                 && (z.ops[w.culprit].kind == LIN_READ || z.ops[w.culprit].kind == LIN_CAS
                     || z.ops[w.culprit].kind == LIN_CAS_UNKNOWN);
     } else {
+      /* The latest points first, then the earliest: where a failed cas
+       * finds no other value with one, it may with the other. */
       out->order = g_array_sized_new (FALSE, FALSE, sizeof (uint32_t), z.n);
-      zones_emit (&z, list, n, out->order);
-      decided = zones_place_mismatches (&z, out->order)
-                && zones_verify (&z, out->order, &out->state);
+      for (int pass = 0; pass < 2 && !decided; pass++) {
+        if (pass == 1) {
+          if (z.mismatches->len == 0)
+            break;
+          g_array_set_size (out->order, 0);
+          zones_place (list, n, FALSE, &w);
+        }
+        zones_emit (&z, list, n, out->order);
+        decided = zones_place_mismatches (&z, out->order)
+                  && zones_verify (&z, out->order, &out->state);
+      }
       out->result = LIN_RESULT_OK;
     }
   }
