@@ -204,13 +204,10 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
   gboolean is_kv = kind == CHK_KIND_KV;
   p->owns_model = model == NULL;
   p->model = model != NULL ? model : lin_model_new (is_kv, p->n_slots);
+  /* Compiled in place; the operations of unknown outcome nobody could
+   * have seen are taken out afterwards, if there are any. */
   p->lops = g_array_sized_new (FALSE, FALSE, sizeof (LinOp), indices->len);
-  g_autoptr (GArray) all = g_array_sized_new (FALSE, FALSE, sizeof (LinOp), indices->len);
-  Observed seen = {
-    .seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL),
-    .mismatch = g_hash_table_new (NULL, NULL),
-    .gets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
-  };
+  GArray *all = p->lops;
   gboolean any_open = FALSE;
   for (guint k = 0; k < indices->len; k++) {
     int64_t idx = g_array_index (indices, int64_t, k);
@@ -264,15 +261,26 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
       break;
     }
     any_open |= lo.ret == G_MAXINT64 && lo.kind != LIN_READ;
+    g_array_append_val (all, lo);
+  }
+  if (!any_open)
+    return; /* nothing to leave out, no identical open operations */
+  Observed seen = {
+    .seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL),
+    .mismatch = g_hash_table_new (NULL, NULL),
+    .gets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
+  };
+  for (guint k = 0; k < all->len; k++) {
+    const LinOp lo = g_array_index (all, LinOp, k);
     if (lo.kind == LIN_READ && is_kv)
       observed_add_get (&seen, lo.slot, lo.a);
     else if (lo.kind == LIN_READ || lo.kind == LIN_CAS || lo.kind == LIN_CAS_UNKNOWN)
       observed_add_value (&seen, lo.slot, lo.a);
     if (lo.kind == LIN_CAS_MISMATCH)
       g_hash_table_add (seen.mismatch, GUINT_TO_POINTER (lo.slot + 1));
-    g_array_append_val (all, lo);
   }
   g_autoptr (GHashTable) last_equiv = NULL; /* made on the first open operation */
+  guint kept = 0;
   for (guint k = 0; k < all->len; k++) {
     LinOp lo = g_array_index (all, LinOp, k);
     if (any_open && lo.ret == G_MAXINT64 && lo.kind != LIN_READ
@@ -286,10 +294,11 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
       if (prev != NULL)
         lo.prev_equiv = GPOINTER_TO_INT (prev) - 1;
       g_hash_table_insert (last_equiv, g_memdup2 (&key, sizeof key),
-                           GINT_TO_POINTER ((int) p->lops->len + 1));
+                           GINT_TO_POINTER ((int) kept + 1));
     }
-    g_array_append_val (p->lops, lo);
+    g_array_index (all, LinOp, kept++) = lo;
   }
+  g_array_set_size (all, kept);
   observed_clear (&seen);
 }
 
