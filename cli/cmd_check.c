@@ -331,21 +331,72 @@ json_op (JsonBuilder *b, const ChkHistory *h, const GArray *ops, int64_t idx)
   json_builder_end_object (b);
 }
 
+/* Lists of operations can hold millions of entries (the prefix of a huge
+ * history, its linearization): the builder gets a placeholder string for
+ * each, and print_json_lists writes the list itself in its place, one
+ * entry at a time, so memory does not grow with the list. */
+typedef struct {
+  const GArray *list;   /* int64 op indices */
+  gboolean as_ops;      /* objects (json_op), else plain indices */
+} JsonList;
+
+#define JSON_LIST_MAX 3
+
 static void
-json_op_list (JsonBuilder *b, const char *name, const ChkHistory *h, const GArray *ops,
-              const GArray *list)
+json_list_defer (JsonBuilder *b, const char *name, const GArray *list, gboolean as_ops,
+                 JsonList *lists, guint *n_lists)
 {
+  g_assert (*n_lists < JSON_LIST_MAX);
+  lists[*n_lists] = (JsonList) { list, as_ops };
+  g_autofree char *token = g_strdup_printf ("\001dsim-list-%u\001", *n_lists);
+  (*n_lists)++;
   json_builder_set_member_name (b, name);
-  json_builder_begin_array (b);
-  for (guint k = 0; k < list->len; k++)
-    json_op (b, h, ops, g_array_index (list, int64_t, k));
-  json_builder_end_array (b);
+  json_builder_add_string_value (b, token);
+}
+
+static void
+print_json_lists (JsonBuilder *b, const ChkHistory *h, const GArray *ops,
+                  const JsonList *lists, guint n_lists)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  const char *rest = text;
+  for (guint k = 0; k < n_lists; k++) {
+    g_autofree char *token = g_strdup_printf ("\"\\u0001dsim-list-%u\\u0001\"", k);
+    const char *at = strstr (rest, token);
+    g_assert (at != NULL);
+    fwrite (rest, 1, (gsize) (at - rest), stdout);
+    putchar ('[');
+    for (guint j = 0; j < lists[k].list->len; j++) {
+      int64_t idx = g_array_index (lists[k].list, int64_t, j);
+      if (j > 0)
+        putchar (',');
+      if (!lists[k].as_ops) {
+        printf ("%" G_GINT64_FORMAT, idx);
+        continue;
+      }
+      g_autoptr (JsonBuilder) one = json_builder_new ();
+      json_op (one, h, ops, idx);
+      g_autoptr (JsonGenerator) g1 = json_generator_new ();
+      g_autoptr (JsonNode) r1 = json_builder_get_root (one);
+      json_generator_set_root (g1, r1);
+      g_autofree char *t1 = json_generator_to_data (g1, NULL);
+      fputs (t1, stdout);
+    }
+    putchar (']');
+    rest = at + strlen (token);
+  }
+  printf ("%s\n", rest);
 }
 
 static void
 report_json (const char *file, const ChkHistory *h, const GArray *ops, const ChkReport *r,
              double seconds, gboolean timed, double cpu_s)
 {
+  JsonList lists[JSON_LIST_MAX];
+  guint n_lists = 0;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "file");
@@ -381,18 +432,15 @@ report_json (const char *file, const ChkHistory *h, const GArray *ops, const Chk
       json_builder_set_member_name (b, "culprit");
       json_op (b, h, ops, r->culprit);
     }
-    json_op_list (b, r->culprit >= 0 ? "prefix" : "involved", h, ops, r->order);
-    json_op_list (b, "concurrent", h, ops, r->concurrent);
+    json_list_defer (b, r->culprit >= 0 ? "prefix" : "involved", r->order, TRUE, lists,
+                     &n_lists);
+    json_list_defer (b, "concurrent", r->concurrent, TRUE, lists, &n_lists);
     if (r->state_before != NULL) {
       json_builder_set_member_name (b, "value_after_prefix");
       json_builder_add_string_value (b, r->state_before);
     }
   } else if (r->verdict == CHK_VERDICT_OK) {
-    json_builder_set_member_name (b, "linearization");
-    json_builder_begin_array (b);
-    for (guint k = 0; k < r->order->len; k++)
-      json_builder_add_int_value (b, g_array_index (r->order, int64_t, k));
-    json_builder_end_array (b);
+    json_list_defer (b, "linearization", r->order, FALSE, lists, &n_lists);
   }
   if (timed) {
     json_builder_set_member_name (b, "check_us");
@@ -403,7 +451,7 @@ report_json (const char *file, const ChkHistory *h, const GArray *ops, const Chk
     json_builder_add_int_value (b, (gint64) r->memory_bytes);
   }
   json_builder_end_object (b);
-  print_json (b);
+  print_json_lists (b, h, ops, lists, n_lists);
 }
 
 static void
