@@ -415,6 +415,25 @@ zone_phrase (const LinExplainPart *p, int32_t li)
                           op->process);
 }
 
+/* A read of a newer value that completed before the culprit, a read of an
+ * older one, began: a new-old inversion, said as lin_explain says it. */
+static void
+zones_inversion (const LinExplainPart *p, int32_t earlier, ChkReport *r)
+{
+  const LinOp *c = &p->lops[p->culprit];
+  const LinOp *x = &p->lops[earlier];
+  if (c->kind != LIN_READ || x->kind != LIN_READ || x->a == c->a || x->ret >= c->call)
+    return;
+  g_autofree char *other = op_phrase (p, earlier, FALSE);
+  g_autofree char *plain = g_steal_pointer (&r->explanation);
+  g_autofree char *xv = value_text (p, x->a);
+  g_autofree char *cv = value_text (p, c->a);
+  g_autofree char *at = when (p, x->ret);
+  r->explanation = g_strdup_printf ("%s; a new-old inversion: %s returned the newer %s and "
+                                    "completed %s, before this read of the older %s began",
+                                    plain, other, xv, at, cv);
+}
+
 void
 lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport *r)
 {
@@ -457,6 +476,7 @@ lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport 
         "%s, but %s completed %s, before the %s began; cas operations wrote %s after %s, and no "
         "later write of %s exists", saw, xp, xat, fn, xv, need, need);
     }
+    zones_inversion (p, w->other, r);
     return;
   }
   case LIN_ZONES_EARLY: {
@@ -478,8 +498,9 @@ lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport 
     g_autofree char *xbp = zone_phrase (p, w->x_b);
     g_autofree char *xbat = when (p, xb->ret);
     if (w->x_a < 0) {
-      r->explanation = g_strdup_printf ("%s, but %s completed %s, before the %s began, and no "
-                                        "later write of %s exists", saw, xbp, xbat, fn, need);
+      r->explanation = g_strdup_printf ("%s, but %s completed %s and no later write of %s exists",
+                                        saw, xbp, xbat, need);
+      zones_inversion (p, w->x_b, r);
       return;
     }
     const LinOp *xa = &p->lops[w->x_a];
@@ -501,6 +522,7 @@ lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport 
         "so %s was written after %s, and no later write of %s exists", saw, xbp, xbat, fn, ybp,
         ybat, xap, xaat, bv, av, need);
     }
+    zones_inversion (p, w->x_b, r);
     return;
   }
   }
