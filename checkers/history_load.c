@@ -257,7 +257,10 @@ event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
     return fail_value (name, process, error, "a process number");
   }
   ev.process = process->i;
-  if (!is_name (type) || !type_from_name (type->s, &ev.type))
+  ChkType ev_type = CHK_INVOKE;
+  gboolean type_known = is_name (type) && type_from_name (type->s, &ev_type);
+  ev.type = (uint8_t) ev_type;
+  if (!type_known)
     return fail_value (name, type, error, "a type: invoke, ok, fail or info");
   if (!is_name (f))
     return fail_value (name, f, error, "a function name (read, write, cas, append, ...)");
