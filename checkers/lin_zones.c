@@ -600,6 +600,37 @@ zones_prefix (LinZones *out, Zones *z)
   }
 }
 
+/* The ORDER proof names y_b, an operation of x_b's chain invoked after x_a
+ * completed: the first such one, or x_b itself if it is one, reads best
+ * ("x_b began after x_a completed and completed before the culprit
+ * began"). */
+static void
+zones_refine_order (const Zones *z, LinZonesWitness *w)
+{
+  if (w->x_a < 0)
+    return;
+  int64_t after = z->ops[w->x_a].ret;
+  const LinOp *xb = &z->ops[w->x_b];
+  if (xb->call > after) {
+    w->y_b = w->x_b;
+    return;
+  }
+  /* The head of x_b's chain: back along the cas operations. */
+  int32_t v = xb->kind == LIN_READ ? local_of (z, xb->a) : written_value (z, w->x_b);
+  while (v != 0 && z->writer[v] >= 0 && z->ops[z->writer[v]].kind != LIN_WRITE)
+    v = local_of (z, z->ops[z->writer[v]].a);
+  for (; v >= 0; v = chain_next (z, v)) {
+    int32_t wr = z->writer[v];
+    if (wr >= 0 && z->ops[wr].call > after && z->ops[wr].call < z->ops[w->y_b].call)
+      w->y_b = wr;
+    for (uint32_t j = z->read_start[v]; j < z->read_start[v + 1]; j++) {
+      int32_t o = z->read_ops[j];
+      if (z->ops[o].call > after && z->ops[o].call < z->ops[w->y_b].call)
+        w->y_b = o;
+    }
+  }
+}
+
 gboolean
 lin_zones_run (LinZones *out)
 {
@@ -636,6 +667,7 @@ lin_zones_run (LinZones *out)
     for (guint i = 0; i < n; i++)
       list[i] = &g_array_index (z.chains, Chain, i);
     if (!zones_place (list, n, TRUE, &w)) {
+      zones_refine_order (&z, &w);
       out->result = LIN_RESULT_VIOLATION;
       out->witness = w;
       out->culprit = w.culprit;
