@@ -11,7 +11,8 @@ otherwise (a failed cas: in etcd logs `:fail :cas`, a cas that compared
 unequal).  kv uses put/get on 8 keys with string values.  --stale turns one
 read near the end (after 99% of the operations) into a stale read: it
 returns a value overwritten by a write that completed before the read was
-invoked, so the history is not linearizable.
+invoked, the replacing write having begun after the value's write had
+completed, so the history is not linearizable.
 
 The output is Porcupine's etcd log format by default (both dsim and
 Porcupine read it; kv histories use Porcupine's kv log format).
@@ -70,9 +71,17 @@ def main():
 
     keys = ['k%d' % k for k in range(8)] if kind == 'kv' else [None]
     state = {k: None for k in keys}
-    # per key: (value, index of the write that replaced it completed) history
+    # per key: (value, event at which a later write certainly replaced it) history
     overwritten = {k: [] for k in keys}
-    pending = {}           # client -> (f, key, arg)
+    pending = {}           # client -> (f, key, arg, event number of the invocation)
+    events = 0
+    written_at = {k: -1 for k in keys}  # completion event of the current value's write
+
+    def replaced_at(key, invoked):
+        # The event that certainly replaced the current value: this write's
+        # completion, if it was invoked after the value's write completed
+        # (so every linearization puts it later); else None.
+        return events if written_at[key] < invoked else None
     idle = list(range(clients))
     next_val = 1
     done = 0
@@ -95,31 +104,39 @@ def main():
             else:
                 f, arg = ('put' if kind == 'kv' else 'write'), next_val
                 next_val += 1
-            pending[c] = (f, key, arg)
+            pending[c] = (f, key, arg, events)
             started += 1
             fname = 'get' if (kind == 'kv' and f == 'read') else f
             sval = ('v%d' % arg) if (kind == 'kv' and arg is not None) else arg
             emit(c, 'invoke', fname, sval, key)
+            events += 1
         else:
             c = rnd.choice(list(pending.keys()))
-            f, key, arg = pending.pop(c)
+            f, key, arg, invoked = pending.pop(c)
             idle.append(c)
             done += 1
             typ, val = 'ok', arg
             if f == 'read':
                 val = state[key]
-                if not stale_done and done >= stale_at and stale_at >= 0 and len(overwritten[key]) >= 2:
-                    # a value overwritten before this read was invoked (two writes back)
-                    val = overwritten[key][-2]
-                    stale_done = True
+                if not stale_done and done >= stale_at and stale_at >= 0:
+                    # the latest value overwritten by a write that completed
+                    # before this read was invoked (values are unique, so
+                    # it never comes back)
+                    for old, replaced in reversed(overwritten[key]):
+                        if replaced is not None and replaced < invoked:
+                            val = old
+                            stale_done = True
+                            break
             elif f == 'cas':
                 if state[key] == arg[0]:
-                    overwritten[key].append(state[key])
+                    overwritten[key].append((state[key], replaced_at(key, invoked)))
+                    written_at[key] = events
                     state[key] = arg[1]
                 else:
                     typ = 'fail'
             else:
-                overwritten[key].append(state[key])
+                overwritten[key].append((state[key], replaced_at(key, invoked)))
+                written_at[key] = events
                 state[key] = arg
             fname = 'get' if (kind == 'kv' and f == 'read') else f
             if kind == 'kv' and val is not None and f == 'read':
@@ -127,6 +144,7 @@ def main():
             elif kind == 'kv' and f == 'put':
                 val = 'v%d' % arg
             emit(c, typ, fname, val, key)
+            events += 1
     out.write(''.join(buf))
     if stale and not stale_done:
         sys.exit('huge_gen.py: no read near the end could be made stale')

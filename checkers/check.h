@@ -57,6 +57,8 @@ typedef struct {
   /* eventual: reads invoked at or after this history time (microseconds)
    * are final reads, besides those marked final; -1: only the marked ones. */
   int64_t quiescent_after_us;
+  /* linearizable: always search, never the zone test of lin_zones.h. */
+  gboolean search_only;
 } ChkCheckOptions;
 
 void chk_check_options_init (ChkCheckOptions *o);
@@ -86,6 +88,9 @@ typedef struct {
   guint64 states_explored; /* search configurations visited (statistics) */
   guint64 memory_bytes;  /* peak search memory (statistics) */
   struct ChkStaleness *staleness; /* the staleness measure's numbers; else NULL */
+  /* linearizable: what decided, "zones" (lin_zones.h), "search", or
+   * "zones+search" (keys decided by each); NULL for other models. */
+  const char *method;
 } ChkReport;
 
 /* The numbers of the staleness measure, for --format json.  Op indices. */

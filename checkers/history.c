@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Loaded histories take two events per operation. */
+G_STATIC_ASSERT (sizeof (ChkEvent) <= 72);
+
 G_DEFINE_QUARK (chk-error-quark, chk_error)
 
 ChkHistory *

@@ -77,22 +77,23 @@ chk_pair_side (const ChkValue *v, int side_bit)
 char *chk_pair_text (const ChkValue *v, const char *open, const char *sep, const char *close,
                      const char *nil);
 
+/* Two per operation, so packed: 72 bytes. */
 typedef struct {
   int64_t process;
-  ChkType type;
-  ChkFn f;
-  int32_t f_name;    /* interned original name ("read", "get"), -1: default */
-  int32_t key;       /* interned key, or -1 for a single unnamed register */
-  ChkValue value;
-  int64_t time_us;   /* -1 if the source has no time */
-  int64_t index;     /* position in the source, from 0 */
-  gboolean is_final; /* a final read (eventual consistency) */
+  uint8_t type;      /* ChkType */
+  uint8_t f;         /* ChkFn */
+  uint8_t is_final;  /* a final read (eventual consistency) */
   /* A fail completion of a cas that did execute: it compared and found a
    * value other than the expected one (what `:fail :cas` means in
    * Porcupine's etcd logs).  Checkers that ignore this flag still treat the
    * operation as not having happened, which is weaker but never wrong. */
-  gboolean is_cas_mismatch;
+  uint8_t is_cas_mismatch;
+  int32_t f_name;    /* interned original name ("read", "get"), -1: default */
+  int32_t key;       /* interned key, or -1 for a single unnamed register */
   uint32_t line;     /* source line, for messages; 0 if none */
+  ChkValue value;
+  int64_t time_us;   /* -1 if the source has no time */
+  int64_t index;     /* position in the source, from 0 */
   uint32_t column;   /* source column of the event, from 1; 0 if none */
 } ChkEvent;
 

@@ -318,7 +318,10 @@ event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
     return fail_value (name, process, error, "a process number");
   }
   ev.process = process->i;
-  if (!is_name (type) || !type_from_name (type->s, &ev.type))
+  ChkType ev_type = CHK_INVOKE;
+  gboolean type_known = is_name (type) && type_from_name (type->s, &ev_type);
+  ev.type = (uint8_t) ev_type;
+  if (!type_known)
     return fail_value (name, type, error, "a type: invoke, ok, fail or info");
   if (!is_name (f))
     return fail_value (name, f, error, "a function name (read, write, cas, append, ...)");
@@ -430,24 +433,32 @@ load_etcd_line (ChkHistory *h, ChkEdnReader *r, gsize end, GError **error)
 {
   const char *expected = "a log line 'INFO  jepsen.util - PROCESS :TYPE :F VALUE'";
   uint32_t line = r->line;
-  g_autofree char *text = g_strndup (r->data + r->pos, end - r->pos);
-  g_auto (GStrv) words = g_strsplit_set (g_strstrip (text), " \t", 0);
-  /* collapse runs of separators */
-  GPtrArray *w = g_ptr_array_new ();
-  for (int k = 0; words[k] != NULL; k++)
-    if (words[k][0] != '\0')
-      g_ptr_array_add (w, words[k]);
-  g_autoptr (GPtrArray) tok = w;
-  if (tok->len >= 2 && g_str_has_prefix (g_ptr_array_index (tok, 1), "jepsen.")
-      && strcmp (g_ptr_array_index (tok, 1), "jepsen.util") != 0) {
+  /* Lines of other loggers are skipped: the second word (up to a NUL byte,
+   * which ends the line's text) names the logger. */
+  const char *data = r->data;
+  const char *nul = memchr (data + r->pos, '\0', end - r->pos);
+  gsize text_end = nul != NULL ? (gsize) (nul - data) : end;
+  gsize q = r->pos;
+  while (q < text_end && g_ascii_isspace (data[q]))
+    q++;
+  while (q < text_end && data[q] != ' ' && data[q] != '\t')
+    q++;
+  while (q < text_end && (data[q] == ' ' || data[q] == '\t'))
+    q++;
+  gsize w1 = q;
+  while (q < text_end && data[q] != ' ' && data[q] != '\t')
+    q++;
+  if (q - w1 >= 7 && memcmp (data + w1, "jepsen.", 7) == 0
+      && !(q - w1 == 11 && memcmp (data + w1, "jepsen.util", 11) == 0)) {
     r->pos = end;
     return TRUE;
   }
-  /* Walk the reader to the value: past five words.  The fields come from
-   * these words, not from `tok`: a NUL byte in the line cuts `text` short. */
+  /* Walk the reader to the value: past five words. */
   int64_t process = 0;
   ChkType type = CHK_INVOKE;
-  g_autofree char *fname = NULL;
+  char fname_buf[128];
+  g_autofree char *fname_long = NULL;
+  const char *fname = NULL;
   for (int k = 0; k < 6; k++) {
     while (r->pos < end && (r->data[r->pos] == ' ' || r->data[r->pos] == '\t')) {
       r->pos++;
@@ -459,7 +470,17 @@ load_etcd_line (ChkHistory *h, ChkEdnReader *r, gsize end, GError **error)
       r->pos++;
       r->column++;
     }
-    g_autofree char *word = g_strndup (r->data + start, r->pos - start);
+    /* The word as a C string (cut at a NUL byte); short ones on the stack. */
+    char word_buf[128];
+    g_autofree char *word_long = NULL;
+    char *word = word_buf;
+    gsize wlen = r->pos - start;
+    if (wlen < sizeof word_buf) {
+      memcpy (word_buf, r->data + start, wlen);
+      word_buf[wlen] = '\0';
+    } else {
+      word = word_long = g_strndup (r->data + start, wlen);
+    }
     gboolean good = TRUE;
     const char *what = expected;
     switch (k) {
@@ -481,7 +502,10 @@ load_etcd_line (ChkHistory *h, ChkEdnReader *r, gsize end, GError **error)
     if (good && k == 4)
       good = type_from_name (word + 1, &type);
     if (good && k == 5) {
-      fname = g_strdup (word + 1);
+      if (strlen (word + 1) < sizeof fname_buf)
+        fname = strcpy (fname_buf, word + 1);
+      else
+        fname = fname_long = g_strdup (word + 1);
       good = g_utf8_validate (fname, -1, NULL);
       what = "a function name of UTF-8 text";
     }

@@ -398,3 +398,138 @@ lin_explain_sentence (const LinExplainPart *p, ChkReport *r)
                                          "another operation", need);
   r->explanation = g_strdup_printf ("%s, but %s and %s", saw, held, tail);
 }
+
+/* The value an operation of a zone proof stands for: what a read returned,
+ * what a write or cas wrote. */
+static uint32_t
+zone_value (const LinOp *lo)
+{
+  return lo->kind == LIN_CAS || lo->kind == LIN_CAS_UNKNOWN ? lo->b : lo->a;
+}
+
+/* "write 5 by process 1", "read of 5 by process 3" */
+static char *
+zone_phrase (const LinExplainPart *p, int32_t li)
+{
+  const LinOp *lo = &p->lops[li];
+  if (lo->kind != LIN_READ)
+    return op_phrase (p, li, FALSE);
+  const ChkOp *op = hop (p, li);
+  g_autofree char *v = value_text (p, lo->a);
+  return g_strdup_printf ("%s of %s by process %" G_GINT64_FORMAT, fn_name (p, op), v,
+                          op->process);
+}
+
+/* A read of a newer value that completed before the culprit, a read of an
+ * older one, began: a new-old inversion, said as lin_explain says it. */
+static void
+zones_inversion (const LinExplainPart *p, int32_t earlier, ChkReport *r)
+{
+  const LinOp *c = &p->lops[p->culprit];
+  const LinOp *x = &p->lops[earlier];
+  if (c->kind != LIN_READ || x->kind != LIN_READ || x->a == c->a || x->ret >= c->call)
+    return;
+  g_autofree char *other = op_phrase (p, earlier, FALSE);
+  g_autofree char *plain = g_steal_pointer (&r->explanation);
+  g_autofree char *xv = value_text (p, x->a);
+  g_autofree char *cv = value_text (p, c->a);
+  g_autofree char *at = when (p, x->ret);
+  r->explanation = g_strdup_printf ("%s; a new-old inversion: %s returned the newer %s and "
+                                    "completed %s, before this read of the older %s began",
+                                    plain, other, xv, at, cv);
+}
+
+void
+lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport *r)
+{
+  g_assert (p->culprit >= 0 && (guint) p->culprit < p->n_lops && w->culprit == p->culprit);
+  const LinOp *c = &p->lops[p->culprit];
+  const ChkOp *cop = hop (p, p->culprit);
+  r->key = cop->key;
+  r->culprit = c->op;
+  r->order_label = "a linearizable prefix";
+  for (guint k = 0; k < p->order->len; k++)
+    g_array_append_val (r->order, p->lops[g_array_index (p->order, uint32_t, k)].op);
+  r->state_before = value_text (p, p->state);
+  for (guint li = 0; li < p->n_lops; li++) {
+    const LinOp *lo = &p->lops[li];
+    if ((int32_t) li != p->culprit && lo->call < c->ret && lo->ret > c->call)
+      g_array_append_val (r->concurrent, lo->op);
+  }
+
+  g_autofree char *what = op_phrase (p, p->culprit, TRUE);
+  g_autofree char *at = when (p, c->ret);
+  g_autofree char *need = value_text (p, c->a);
+  g_autofree char *saw = c->kind == LIN_READ
+                           ? g_strdup_printf ("%s %s returned %s", what, at, need)
+                           : g_strdup_printf ("%s %s succeeded", what, at);
+  const char *fn = fn_name (p, cop);
+  switch (w->proof) {
+  case LIN_ZONES_UNWRITTEN:
+    r->explanation = g_strdup_printf ("%s, but no operation ever wrote %s", saw, need);
+    return;
+  case LIN_ZONES_STALE: {
+    const LinOp *x = &p->lops[w->other];
+    g_autofree char *xp = zone_phrase (p, w->other);
+    g_autofree char *xat = when (p, x->ret);
+    if (x->kind != LIN_READ && x->a == c->a) /* the cas that replaced it */
+      r->explanation = g_strdup_printf ("%s, but %s completed %s and no later write of %s exists",
+                                        saw, xp, xat, need);
+    else {
+      g_autofree char *xv = value_text (p, zone_value (x));
+      r->explanation = g_strdup_printf (
+        "%s, but %s completed %s, before the %s began; cas operations wrote %s after %s, and no "
+        "later write of %s exists", saw, xp, xat, fn, xv, need, need);
+    }
+    zones_inversion (p, w->other, r);
+    return;
+  }
+  case LIN_ZONES_EARLY: {
+    const LinOp *y = &p->lops[w->other];
+    g_autofree char *yp = zone_phrase (p, w->other);
+    g_autofree char *yat = when (p, y->call);
+    g_autofree char *yv = value_text (p, zone_value (y));
+    if (zone_value (y) == c->a)
+      r->explanation = g_strdup_printf ("%s, but %s, the only write of %s, began %s, after the "
+                                        "%s completed", saw, yp, yv, yat, fn);
+    else
+      r->explanation = g_strdup_printf (
+        "%s, but %s, the only write of %s, began %s, after the %s completed, and cas "
+        "operations wrote %s only after %s", saw, yp, yv, yat, fn, need, yv);
+    return;
+  }
+  case LIN_ZONES_ORDER: {
+    const LinOp *xb = &p->lops[w->x_b];
+    g_autofree char *xbp = zone_phrase (p, w->x_b);
+    g_autofree char *xbat = when (p, xb->ret);
+    if (w->x_a < 0) {
+      r->explanation = g_strdup_printf ("%s, but %s completed %s and no later write of %s exists",
+                                        saw, xbp, xbat, need);
+      zones_inversion (p, w->x_b, r);
+      return;
+    }
+    const LinOp *xa = &p->lops[w->x_a];
+    const LinOp *yb = &p->lops[w->y_b];
+    g_autofree char *xap = zone_phrase (p, w->x_a);
+    g_autofree char *xaat = when (p, xa->ret);
+    g_autofree char *ybat = when (p, yb->call);
+    g_autofree char *av = value_text (p, zone_value (xa));
+    g_autofree char *bv = value_text (p, zone_value (xb));
+    if (w->x_b == w->y_b)
+      r->explanation = g_strdup_printf (
+        "%s, but %s began %s, after %s completed %s, and completed %s, before the %s began, so "
+        "%s was written after %s, and no later write of %s exists", saw, xbp, ybat, xap, xaat,
+        xbat, fn, bv, av, need);
+    else {
+      g_autofree char *ybp = zone_phrase (p, w->y_b);
+      r->explanation = g_strdup_printf (
+        "%s, but %s completed %s, before the %s began, and %s began %s, after %s completed %s, "
+        "so %s was written after %s, and no later write of %s exists", saw, xbp, xbat, fn, ybp,
+        ybat, xap, xaat, bv, av, need);
+    }
+    zones_inversion (p, w->x_b, r);
+    return;
+  }
+  }
+  g_assert_not_reached ();
+}

@@ -4,6 +4,7 @@
 
 #include "checkers/check.h"
 #include "checkers/lin_model.h"
+#include "checkers/lin_zones.h"
 
 typedef struct {
   const ChkHistory *h;
@@ -23,6 +24,9 @@ void lin_explain (const LinExplainPart *p, ChkReport *r);
 
 /* The same for the collection models (lin_model_coll.h), in their terms. */
 void lin_explain_coll (const LinExplainPart *p, ChkReport *r);
+/* The same for a violation the zone test proved (lin_zones.h): order is
+ * its linearizable prefix, state the value after it. */
+void lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport *r);
 
 /* "1.20 s" from microseconds: at least two decimals, more if needed. */
 char *lin_explain_seconds (int64_t us);

@@ -7,6 +7,7 @@
 #include "checkers/lin_search.h"
 #include "checkers/lin_model_coll.h"
 #include "checkers/lin_model_mutex.h"
+#include "checkers/lin_zones.h"
 
 #include <string.h>
 
@@ -24,6 +25,8 @@ typedef struct {
   guint n_slots;
   LinSearch search;
   gboolean done;
+  gboolean by_zones;   /* decided by the zone test, not the search */
+  LinZonesWitness witness; /* by_zones violation: its proof */
   volatile int cancel; /* a part with a lower key found a violation */
   gboolean is_unsearched; /* a violation found without the search */
 } Part;
@@ -223,13 +226,10 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
   gboolean is_coll = lin_coll_kind_of (kind) != LIN_COLL_NONE;
   p->owns_model = model == NULL;
   p->model = model != NULL ? model : model_new (kind, p->n_slots);
+  /* Compiled in place; the operations of unknown outcome nobody could
+   * have seen are taken out afterwards, if there are any. */
   p->lops = g_array_sized_new (FALSE, FALSE, sizeof (LinOp), indices->len);
-  g_autoptr (GArray) all = g_array_sized_new (FALSE, FALSE, sizeof (LinOp), indices->len);
-  Observed seen = {
-    .seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL),
-    .mismatch = g_hash_table_new (NULL, NULL),
-    .gets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
-  };
+  GArray *all = p->lops;
   gboolean any_open = FALSE;
   for (guint k = 0; k < indices->len; k++) {
     int64_t idx = g_array_index (indices, int64_t, k);
@@ -285,15 +285,26 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
       break;
     }
     any_open |= lo.ret == G_MAXINT64 && lo.kind != LIN_READ;
+    g_array_append_val (all, lo);
+  }
+  if (!any_open)
+    return; /* nothing to leave out, no identical open operations */
+  Observed seen = {
+    .seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL),
+    .mismatch = g_hash_table_new (NULL, NULL),
+    .gets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
+  };
+  for (guint k = 0; k < all->len; k++) {
+    const LinOp lo = g_array_index (all, LinOp, k);
     if (lo.kind == LIN_READ && is_kv)
       observed_add_get (&seen, lo.slot, lo.a);
     else if (lo.kind == LIN_READ || lo.kind == LIN_CAS || lo.kind == LIN_CAS_UNKNOWN)
       observed_add_value (&seen, lo.slot, lo.a);
     if (lo.kind == LIN_CAS_MISMATCH)
       g_hash_table_add (seen.mismatch, GUINT_TO_POINTER (lo.slot + 1));
-    g_array_append_val (all, lo);
   }
   g_autoptr (GHashTable) last_equiv = NULL; /* made on the first open operation */
+  guint kept = 0;
   for (guint k = 0; k < all->len; k++) {
     LinOp lo = g_array_index (all, LinOp, k);
     if (any_open && !is_coll && lo.ret == G_MAXINT64 && lo.kind != LIN_READ
@@ -307,10 +318,11 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
       if (prev != NULL)
         lo.prev_equiv = GPOINTER_TO_INT (prev) - 1;
       g_hash_table_insert (last_equiv, g_memdup2 (&key, sizeof key),
-                           GINT_TO_POINTER ((int) p->lops->len + 1));
+                           GINT_TO_POINTER ((int) kept + 1));
     }
-    g_array_append_val (p->lops, lo);
+    g_array_index (all, LinOp, kept++) = lo;
   }
+  g_array_set_size (all, kept);
   observed_clear (&seen);
 }
 
@@ -333,6 +345,20 @@ part_run (Part *p, const RunContext *rc)
     return;
   }
   part_compile (p, rc->h, rc->ops, rc->kind, rc->shared);
+  if (!opt->search_only && p->n_slots == 1
+      && (rc->kind == CHK_KIND_REGISTER || rc->kind == CHK_KIND_CAS_REGISTER)) {
+    LinZones z = { .ops = (const LinOp *) p->lops->data, .n_ops = p->lops->len,
+                   .model = p->model };
+    if (lin_zones_run (&z)) {
+      p->search = (LinSearch) {
+        .result = z.result, .order = z.order, .culprit = z.culprit, .state = z.state,
+      };
+      p->witness = z.witness;
+      p->by_zones = TRUE;
+      p->done = TRUE;
+      return;
+    }
+  }
   p->search = (LinSearch) {
     .ops = (const LinOp *) p->lops->data, .n_ops = p->lops->len, .model = p->model,
     .n_slots = p->n_slots, .cancel = opt->cancel, .part_cancel = &p->cancel,
@@ -506,8 +532,11 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
   /* The report: the violation with the lowest key, else unknown if any part
    * did not finish, else ok. */
   const Part *failed = NULL, *unfinished = NULL;
+  guint n_zones = 0, n_search = 0;
   for (guint k = 0; k < parts->len; k++) {
     const Part *p = g_ptr_array_index (parts, k);
+    n_zones += p->done && p->by_zones;
+    n_search += p->done && !p->by_zones;
     if (p->done) {
       report->states_explored += p->search.explored;
       report->memory_bytes = MAX (report->memory_bytes, p->search.memory_peak);
@@ -526,17 +555,24 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
       .order = failed->search.order, .culprit = failed->search.culprit,
       .state = failed->search.state,
     };
-    lin_explain (&ep, report);
+    if (failed->by_zones)
+      lin_explain_zones (&ep, &failed->witness, report);
+    else
+      lin_explain (&ep, report);
     if (failed->is_unsearched)
       report->order_label = "prefix searched (not needed: no order linearizes it)";
+    report->method = failed->by_zones ? "zones" : "search";
   } else if (unfinished != NULL) {
     report->verdict = CHK_VERDICT_UNKNOWN;
+    report->method = "search";
     report->explanation = g_strdup (
       unfinished->search.result == LIN_RESULT_MEMORY
         ? "the search reached its memory limit before a verdict"
         : "the search was stopped (timeout) before a verdict");
   } else {
     report->verdict = CHK_VERDICT_OK;
+    report->method = n_search == 0 && n_zones > 0 ? "zones" : n_zones == 0 ? "search"
+                     : "zones+search";
     for (guint k = 0; k < parts->len; k++) {
       const Part *p = g_ptr_array_index (parts, k);
       for (guint j = 0; j < p->search.order->len; j++) {

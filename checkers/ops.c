@@ -1,6 +1,8 @@
 /* ops.c: pairs invocations with completions (see ops.h). */
 #include "checkers/ops.h"
 
+G_STATIC_ASSERT (sizeof (ChkOp) <= 104); /* one per operation of a loaded history */
+
 static const char *
 fn_text (const ChkHistory *h, const ChkEvent *ev)
 {

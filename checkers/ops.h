@@ -16,22 +16,23 @@ typedef enum {
   CHK_OP_INFO, /* info completion, or none */
 } ChkOpStatus;
 
+/* One per operation, so packed: 104 bytes. */
 typedef struct {
   int64_t process;
-  ChkFn f;
-  int32_t key;        /* as in ChkEvent; -1 for a single register */
-  ChkValue input;     /* value of the invocation */
-  ChkValue output;    /* value of an ok completion (a read's result) */
-  ChkOpStatus status;
-  int64_t call;       /* position of the invocation in h->events */
-  int64_t ret;        /* position of the completion in h->events; G_MAXINT64 if info/open */
-  int64_t call_time_us, ret_time_us; /* from the events; -1 if unknown */
-  gboolean is_final;
+  uint8_t f;          /* ChkFn */
+  uint8_t status;     /* ChkOpStatus */
+  uint8_t is_final;
   /* status FAIL, but the cas did execute: it compared the register with
    * input.i and found another value (Porcupine's etcd `:fail :cas`).  A
    * checker may treat it as not having happened (weaker, never wrong) or as
    * a read that returned anything but input.i (what Porcupine does). */
-  gboolean is_cas_mismatch;
+  uint8_t is_cas_mismatch;
+  int32_t key;        /* as in ChkEvent; -1 for a single register */
+  ChkValue input;     /* value of the invocation */
+  ChkValue output;    /* value of an ok completion (a read's result) */
+  int64_t call;       /* position of the invocation in h->events */
+  int64_t ret;        /* position of the completion in h->events; G_MAXINT64 if info/open */
+  int64_t call_time_us, ret_time_us; /* from the events; -1 if unknown */
   int64_t info_event; /* position of an info completion in h->events; -1 if none */
 } ChkOp;
 

@@ -34,7 +34,7 @@ print_help (FILE *out)
   fprintf (out,
 "usage: dsim check HISTORY... [--model linearizable] [--kind KIND]\n"
 "                  [--format text|json] [--timeout 10s] [--input-format FORMAT]\n"
-"                  [--no-split] [--jobs N] [--max-memory 4G] [--diagram FILE]\n"
+"                  [--no-split] [--search-only] [--jobs N] [--max-memory 4G] [--diagram FILE]\n"
 "\n"
 "Checks each history file against a consistency model and prints one\n"
 "verdict line per file, with a plain-words explanation of any violation,\n"
@@ -104,6 +104,8 @@ print_help (FILE *out)
 "                       verdict is unknown\n"
 "  --input-format F     auto (default), jsonl, edn, porcupine-etcd, porcupine-kv\n"
 "  --no-split           do not split keyed histories per key\n"
+"  --search-only        linearizable: always search, never the zone test for\n"
+"                       differentiated registers (every value written once)\n"
 "  --jobs N             threads for the independent keys of one history\n"
 "                       (default: the number of processors); the output does\n"
 "                       not depend on it\n"
@@ -197,6 +199,10 @@ parse_args (int argc, char **argv, CheckArgs *a, GPtrArray *files)
     }
     if (arg[0] != '-' || strcmp (arg, "-") == 0) {
       g_ptr_array_add (files, (gpointer) arg);
+      continue;
+    }
+    if (strcmp (arg, "--search-only") == 0) {
+      a->opt.search_only = TRUE;
       continue;
     }
     if (strcmp (arg, "--no-split") == 0) {
@@ -337,15 +343,96 @@ json_op (JsonBuilder *b, const ChkHistory *h, const GArray *ops, int64_t idx)
   json_builder_end_object (b);
 }
 
+/* Lists of operations can hold millions of entries (the prefix of a huge
+ * history, its linearization): the builder gets a placeholder string for
+ * each, and print_json_lists writes the list itself in its place, one
+ * entry at a time, so memory does not grow with the list. */
+typedef struct {
+  const GArray *list;   /* int64 op indices */
+  gboolean as_ops;      /* objects (json_op), else plain indices */
+} JsonList;
+
+#define JSON_LIST_MAX 3
+
 static void
-json_op_list (JsonBuilder *b, const char *name, const ChkHistory *h, const GArray *ops,
-              const GArray *list)
+json_list_defer (JsonBuilder *b, const char *name, const GArray *list, gboolean as_ops,
+                 JsonList *lists, guint *n_lists)
 {
+  g_assert (*n_lists < JSON_LIST_MAX);
+  lists[*n_lists] = (JsonList) { list, as_ops };
+  g_autofree char *token = g_strdup_printf ("\001dsim-list-%u\001", *n_lists);
+  (*n_lists)++;
   json_builder_set_member_name (b, name);
-  json_builder_begin_array (b);
-  for (guint k = 0; k < list->len; k++)
-    json_op (b, h, ops, g_array_index (list, int64_t, k));
-  json_builder_end_array (b);
+  json_builder_add_string_value (b, token);
+}
+
+/* Longer lists are written without the builder: the same members, each
+ * string escaped by chk_json_string (five times faster). */
+#define JSON_LIST_DIRECT 1000
+
+static void
+json_op_direct (const ChkHistory *h, const GArray *ops, int64_t idx)
+{
+  const ChkOp *op = &g_array_index (ops, ChkOp, idx);
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_string_append_printf (out, "{\"op\":%" G_GINT64_FORMAT ",\"process\":%" G_GINT64_FORMAT
+                          ",\"line\":%u", idx, op->process,
+                          chk_history_get (h, (guint) op->call)->line);
+  if (op->key >= 0) {
+    g_string_append (out, ",\"key\":");
+    chk_json_string (out, chk_history_string (h, op->key));
+  }
+  g_autofree char *value = chk_cons_op_value (h, ops, (guint) idx);
+  g_string_append (out, ",\"value\":");
+  chk_json_string (out, value);
+  if (op->call_time_us >= 0)
+    g_string_append_printf (out, ",\"time\":%" G_GINT64_FORMAT, op->call_time_us);
+  g_autofree char *d = chk_op_describe (h, op);
+  g_string_append (out, ",\"text\":");
+  chk_json_string (out, d);
+  g_string_append_c (out, '}');
+  fwrite (out->str, 1, out->len, stdout);
+}
+
+static void
+print_json_lists (JsonBuilder *b, const ChkHistory *h, const GArray *ops,
+                  const JsonList *lists, guint n_lists)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  const char *rest = text;
+  for (guint k = 0; k < n_lists; k++) {
+    g_autofree char *token = g_strdup_printf ("\"\\u0001dsim-list-%u\\u0001\"", k);
+    const char *at = strstr (rest, token);
+    g_assert (at != NULL);
+    fwrite (rest, 1, (gsize) (at - rest), stdout);
+    putchar ('[');
+    for (guint j = 0; j < lists[k].list->len; j++) {
+      int64_t idx = g_array_index (lists[k].list, int64_t, j);
+      if (j > 0)
+        putchar (',');
+      if (!lists[k].as_ops) {
+        printf ("%" G_GINT64_FORMAT, idx);
+        continue;
+      }
+      if (lists[k].list->len > JSON_LIST_DIRECT) {
+        json_op_direct (h, ops, idx);
+        continue;
+      }
+      g_autoptr (JsonBuilder) one = json_builder_new ();
+      json_op (one, h, ops, idx);
+      g_autoptr (JsonGenerator) g1 = json_generator_new ();
+      g_autoptr (JsonNode) r1 = json_builder_get_root (one);
+      json_generator_set_root (g1, r1);
+      g_autofree char *t1 = json_generator_to_data (g1, NULL);
+      fputs (t1, stdout);
+    }
+    putchar (']');
+    rest = at + strlen (token);
+  }
+  printf ("%s\n", rest);
 }
 
 /* The staleness measure's numbers, and the 2-atomicity witness. */
@@ -407,6 +494,8 @@ static void
 report_json (const char *file, const ChkHistory *h, const GArray *ops, const ChkReport *r,
              double seconds, gboolean timed, double cpu_s)
 {
+  JsonList lists[JSON_LIST_MAX];
+  guint n_lists = 0;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "file");
@@ -425,6 +514,10 @@ report_json (const char *file, const ChkHistory *h, const GArray *ops, const Chk
   json_builder_add_int_value (b, r->n_parts);
   json_builder_set_member_name (b, "states");
   json_builder_add_int_value (b, (gint64) r->states_explored);
+  if (r->method != NULL) {
+    json_builder_set_member_name (b, "method");
+    json_builder_add_string_value (b, r->method);
+  }
   if (r->explanation != NULL) {
     json_builder_set_member_name (b, "explanation");
     json_builder_add_string_value (b, r->explanation);
@@ -440,18 +533,15 @@ report_json (const char *file, const ChkHistory *h, const GArray *ops, const Chk
       json_builder_set_member_name (b, "culprit");
       json_op (b, h, ops, r->culprit);
     }
-    json_op_list (b, r->culprit >= 0 ? "prefix" : "involved", h, ops, r->order);
-    json_op_list (b, "concurrent", h, ops, r->concurrent);
+    json_list_defer (b, r->culprit >= 0 ? "prefix" : "involved", r->order, TRUE, lists,
+                     &n_lists);
+    json_list_defer (b, "concurrent", r->concurrent, TRUE, lists, &n_lists);
     if (r->state_before != NULL) {
       json_builder_set_member_name (b, "value_after_prefix");
       json_builder_add_string_value (b, r->state_before);
     }
   } else if (r->verdict == CHK_VERDICT_OK) {
-    json_builder_set_member_name (b, "linearization");
-    json_builder_begin_array (b);
-    for (guint k = 0; k < r->order->len; k++)
-      json_builder_add_int_value (b, g_array_index (r->order, int64_t, k));
-    json_builder_end_array (b);
+    json_list_defer (b, "linearization", r->order, FALSE, lists, &n_lists);
   }
   if (timed) {
     json_builder_set_member_name (b, "check_us");
@@ -462,7 +552,7 @@ report_json (const char *file, const ChkHistory *h, const GArray *ops, const Chk
     json_builder_add_int_value (b, (gint64) r->memory_bytes);
   }
   json_builder_end_object (b);
-  print_json (b);
+  print_json_lists (b, h, ops, lists, n_lists);
 }
 
 static void
