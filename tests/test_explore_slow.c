@@ -1,7 +1,7 @@
 /* test_explore_slow.c: `dsim explore` on Raft's seeded bugs that need a
  * crash and a restart (volatile-vote), and correct Raft passing the same
  * bounds: every state within them (about 600 000) is explored; then every
- * seeded bug with an explore target (Raft, Paxos, quorum) found, its path
+ * seeded bug with an explore target (Raft, Paxos, quorum, PBFT) found, its path
  * replayed, and the correct protocol passing the same bounds. */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -123,6 +123,7 @@ static const BugTarget bug_targets[] = {
     "invariant: promises-respected" },
   { "scenarios/explore/quorum-ack-before-store.scn", "ack-before-store",
     "invariant: no-lost-write" },
+  { "scenarios/explore/pbft-no-digest-check.scn", "no-digest-check", "invariant: total-order" },
 };
 
 Test (explore_slow, every_seeded_bug_target_is_found_and_correct_passes, .timeout = 900)
