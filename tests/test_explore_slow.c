@@ -124,6 +124,8 @@ static const BugTarget bug_targets[] = {
   { "scenarios/explore/quorum-ack-before-store.scn", "ack-before-store",
     "invariant: no-lost-write" },
   { "scenarios/explore/pbft-no-digest-check.scn", "no-digest-check", "invariant: total-order" },
+  { "scenarios/explore/pbft-client-accepts-first-reply.scn", "client-accepts-first-reply",
+    "invariant: client-result" },
 };
 
 Test (explore_slow, every_seeded_bug_target_is_found_and_correct_passes, .timeout = 900)
