@@ -126,6 +126,7 @@ static const BugTarget bug_targets[] = {
   { "scenarios/explore/pbft-no-digest-check.scn", "no-digest-check", "invariant: total-order" },
   { "scenarios/explore/pbft-client-accepts-first-reply.scn", "client-accepts-first-reply",
     "invariant: client-result" },
+  { "scenarios/explore/quorum-abd-skip-write-back.scn", "abd-skip-write-back", "linearizable: " },
 };
 
 Test (explore_slow, every_seeded_bug_target_is_found_and_correct_passes, .timeout = 900)
