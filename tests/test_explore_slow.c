@@ -127,6 +127,8 @@ static const BugTarget bug_targets[] = {
   { "scenarios/explore/pbft-client-accepts-first-reply.scn", "client-accepts-first-reply",
     "invariant: client-result" },
   { "scenarios/explore/quorum-abd-skip-write-back.scn", "abd-skip-write-back", "linearizable: " },
+  { "scenarios/explore/quorum-read-repair-overwrites-newer.scn", "read-repair-overwrites-newer",
+    "invariant: version-monotonic" },
 };
 
 Test (explore_slow, every_seeded_bug_target_is_found_and_correct_passes, .timeout = 900)
