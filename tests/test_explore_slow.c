@@ -129,6 +129,8 @@ static const BugTarget bug_targets[] = {
   { "scenarios/explore/quorum-abd-skip-write-back.scn", "abd-skip-write-back", "linearizable: " },
   { "scenarios/explore/quorum-read-repair-overwrites-newer.scn", "read-repair-overwrites-newer",
     "invariant: version-monotonic" },
+  { "scenarios/explore/quorum-hint-dropped-on-restart.scn", "hint-dropped-on-restart",
+    "invariant: no-lost-write" },
 };
 
 Test (explore_slow, every_seeded_bug_target_is_found_and_correct_passes, .timeout = 900)
