@@ -1,7 +1,7 @@
 /* test_explore_slow.c: `dsim explore` on Raft's seeded bugs that need a
  * crash and a restart (volatile-vote), and correct Raft passing the same
  * bounds: every state within them (about 600 000) is explored; then every
- * seeded bug with an explore target (Raft, Paxos, quorum) found, its path
+ * seeded bug with an explore target (Raft, Paxos, quorum, PBFT) found, its path
  * replayed, and the correct protocol passing the same bounds. */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -122,6 +122,14 @@ static const BugTarget bug_targets[] = {
   { "scenarios/explore/paxos-volatile-promise.scn", "volatile-promise",
     "invariant: promises-respected" },
   { "scenarios/explore/quorum-ack-before-store.scn", "ack-before-store",
+    "invariant: no-lost-write" },
+  { "scenarios/explore/pbft-no-digest-check.scn", "no-digest-check", "invariant: total-order" },
+  { "scenarios/explore/pbft-client-accepts-first-reply.scn", "client-accepts-first-reply",
+    "invariant: client-result" },
+  { "scenarios/explore/quorum-abd-skip-write-back.scn", "abd-skip-write-back", "linearizable: " },
+  { "scenarios/explore/quorum-read-repair-overwrites-newer.scn", "read-repair-overwrites-newer",
+    "invariant: version-monotonic" },
+  { "scenarios/explore/quorum-hint-dropped-on-restart.scn", "hint-dropped-on-restart",
     "invariant: no-lost-write" },
 };
 
