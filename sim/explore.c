@@ -440,11 +440,18 @@ typedef struct {
   uint32_t is_bad;   /* the state breaks something: a violation */
 } Child;
 
+/* cache[d] holds the world of a state at depth d, or of a child being
+ * generated (id NO_ID).  diff_nodes, diff_clients: the nodes and clients
+ * whose state or disk may differ between cache[d] and cache[d - 1] as it
+ * is now; rebuilding cache[d] copies only those (sim_world_assign). */
 typedef struct {
   uint32_t id;
   SimWorld *w;
   Used used;
+  uint64_t diff_nodes, diff_clients;
 } CacheSlot;
+
+#define NO_ID G_MAXUINT32
 
 typedef struct {
   Explorer *x;
@@ -495,6 +502,35 @@ worker_clear (Worker *wk)
   checker_clear (&wk->ck);
 }
 
+/* Makes cache[d] the world of cache[d - 1] after choice c: copies what
+ * may differ into the world already there, then applies c. */
+static SimWorld *
+worker_step (Worker *wk, int d, const SimChoice *c, uint32_t id)
+{
+  CacheSlot *s = &wk->cache[d], *p = &wk->cache[d - 1];
+  uint64_t old_nodes = s->diff_nodes, old_clients = s->diff_clients;
+  if (s->w == NULL) {
+    s->w = sim_world_clone (p->w);
+    old_nodes = old_clients = G_MAXUINT64;
+  } else {
+    sim_world_assign (s->w, p->w, s->diff_nodes, s->diff_clients);
+  }
+  s->w->touched_nodes = s->w->touched_clients = 0;
+  gboolean ok = sim_world_apply (s->w, c);
+  g_assert (ok);
+  s->id = id;
+  s->used = used_after (p->used, c);
+  s->diff_nodes = s->w->touched_nodes;
+  s->diff_clients = s->w->touched_clients;
+  /* cache[d + 1] differed from the old cache[d] in its own diff; the
+   * old and the new cache[d] differ where either differs from cache[d - 1]. */
+  if (d + 1 < wk->x->b->depth + 2) {
+    wk->cache[d + 1].diff_nodes |= old_nodes | s->diff_nodes;
+    wk->cache[d + 1].diff_clients |= old_clients | s->diff_clients;
+  }
+  return s->w;
+}
+
 /* The world of state `id` at depth `depth`, rebuilt from the deepest
  * cached ancestor. */
 static CacheSlot *
@@ -510,15 +546,9 @@ worker_world (Worker *wk, uint32_t id, int depth)
   while (k + 1 < wk->cache_valid && k + 1 <= depth && wk->cache[k + 1].id == wk->anc[k + 1])
     k++;
   for (int d = k + 1; d <= depth; d++) {
-    CacheSlot *s = &wk->cache[d];
-    sim_world_free (s->w);
-    s->w = sim_world_clone (wk->cache[d - 1].w);
     SimChoice c;
     rec_choice (wk->x, &recs[wk->anc[d]], &c);
-    gboolean ok = sim_world_apply (s->w, &c);
-    g_assert (ok);
-    s->id = wk->anc[d];
-    s->used = used_after (wk->cache[d - 1].used, &c);
+    worker_step (wk, d, &c, wk->anc[d]);
   }
   wk->cache_valid = depth + 1;
   return &wk->cache[depth];
@@ -551,23 +581,12 @@ worker_expand (gpointer data)
     Used used = slot->used;
     for (guint i = 0; i < wk->choices->len; i++) {
       const SimChoice *c = &g_array_index (wk->choices, SimChoice, i);
-      /* The last child takes the parent's world instead of a copy: the
-       * next state of this level has another parent, so the cached world
-       * of this depth would be rebuilt anyway (the root is shared: never). */
-      gboolean is_last = i + 1 == wk->choices->len && wk->depth > 0;
-      g_autoptr (SimWorld) child = NULL;
-      if (is_last) {
-        child = g_steal_pointer (&slot->w);
-        wk->cache_valid = wk->depth;
-      } else {
-        child = sim_world_clone (w);
-      }
-      gboolean ok = sim_world_apply (child, c);
-      g_assert (ok);
+      /* Children are made in the next cache slot, which is no state's. */
+      SimWorld *child = worker_step (wk, wk->depth + 1, c, NO_ID);
       wk->generated++;
       Used u = used_after (used, c);
       uint64_t hist = history_hash (child->history, 0);
-      uint64_t ghost = !is_last && ghost_size > 0
+      uint64_t ghost = ghost_size > 0
                          && memcmp (child->ghost, w->ghost, ghost_size) == 0 ? parent_ghost : 0;
       Child ch = { .fp = state_fp (x, child, u, hist, ghost) };
       rec_of_choice (c, (uint32_t) id, &ch.rec);

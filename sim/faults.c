@@ -32,6 +32,7 @@ sim_node_crash (SimWorld *w, int node)
     return;
   const ProtoVTable *vt = w->vt;
   uint8_t *state = w->node_states + (size_t) node * vt->state_size;
+  sim_world_touch (w, node);
   n->n_crashes++;
   sim_storage_crash (w, node);
   memcpy (w->persist_scratch, state + vt->persist_offset, vt->persist_size);

@@ -168,6 +168,7 @@ disk_hold (SimDisk *d, ProtoOutbox *out)
 void
 sim_storage_step_end (SimWorld *w, int node, ProtoOutbox *out)
 {
+  sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   if (out->sync) {
     int64_t now = w->stats.now_us;
@@ -213,6 +214,7 @@ sim_storage_sync_is_pending (const SimWorld *w, int node, uint64_t id)
 void
 sim_storage_sync_done (SimWorld *w, int node, uint64_t id)
 {
+  sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   g_assert (sim_storage_sync_is_pending (w, node, id));
   SimSync y = g_array_index (d->syncs, SimSync, 0);
@@ -233,6 +235,7 @@ sim_storage_sync_done (SimWorld *w, int node, uint64_t id)
 void
 sim_storage_release (SimWorld *w, int node)
 {
+  sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   if (w->nodes[node].is_paused || d->held->len == 0)
     return;
@@ -264,6 +267,7 @@ sim_storage_release (SimWorld *w, int node)
 void
 sim_storage_crash (SimWorld *w, int node)
 {
+  sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   const uint8_t *now = node_persist (w, node);
   size_t size = w->vt->persist_size;
@@ -320,6 +324,7 @@ sim_storage_crash (SimWorld *w, int node)
 void
 sim_storage_restart (SimWorld *w, int node)
 {
+  sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   memcpy (node_persist (w, node), d->image, w->vt->persist_size);
   memcpy (d->synced, d->image, w->vt->persist_size);
@@ -328,6 +333,7 @@ sim_storage_restart (SimWorld *w, int node)
 void
 sim_storage_corrupt (SimWorld *w, int node, int bits, Pcg32 *rng)
 {
+  sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   guint n_written = 0;
   for (guint s = 0; s < disk_sectors (w); s++)

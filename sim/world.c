@@ -514,6 +514,7 @@ endpoint_step (SimWorld *w, int e, ProtoEvent *ev, int release_slot)
   out->deadline_us = timer->deadline;
   ev->now_us = endpoint_now (w, e);
   gboolean is_node = e < w->n_nodes;
+  sim_world_touch (w, e);
   if (is_node)
     w->vt->step (w->node_states + (size_t) e * w->vt->state_size, &w->ctxs[e], ev, out);
   else
@@ -529,6 +530,7 @@ void
 sim_node_admin (SimWorld *w, int node, const char *command)
 {
   g_assert (w->vt->admin != NULL);
+  sim_world_touch (w, node);
   ProtoOutbox *out = &w->outbox;
   proto_outbox_reset (out);
   out->deadline_us = w->timers[node].deadline;

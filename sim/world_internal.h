@@ -175,7 +175,28 @@ struct SimWorld {
   GString *limit;            /* NULL unless a limit stopped the run */
   GString *why;
   SimTrace trace;
+
+  /* Nodes and clients whose state (or, for a node, disk) a step changed
+   * since the explorer last cleared these: bit min(i, 63).  What
+   * sim_world_assign needs to copy back (explore.c). */
+  uint64_t touched_nodes, touched_clients;
 };
+
+static inline uint64_t
+sim_touch_bit (int i)
+{
+  return 1ULL << (i < 63 ? i : 63);
+}
+
+/* Endpoint e (node or client) changes. */
+static inline void
+sim_world_touch (SimWorld *w, int e)
+{
+  if (e < w->n_nodes)
+    w->touched_nodes |= sim_touch_bit (e);
+  else
+    w->touched_clients |= sim_touch_bit (e - w->n_nodes);
+}
 
 /* world.c */
 void sim_node_step (SimWorld *w, int node, ProtoEvent *ev);
