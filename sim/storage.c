@@ -51,17 +51,62 @@ disk_note (SimWorld *w, int node, const char *label)
   sim_trace_end (w, node);
 }
 
+/* ---- Disk blocks (copy on write) -----------------------------------------*/
+
+static inline size_t
+disk_block_size (const SimWorld *w)
+{
+  return 2 * MAX (w->vt->persist_size, 1) + MAX (disk_sectors (w), 1);
+}
+
+static void
+disk_point (const SimWorld *w, SimDisk *d, SimDiskBlock *b)
+{
+  d->block = b;
+  d->image = b->bytes;
+  d->synced = b->bytes + MAX (w->vt->persist_size, 1);
+  d->written = b->bytes + 2 * MAX (w->vt->persist_size, 1);
+}
+
+static void
+disk_block_unref (SimDiskBlock *b)
+{
+  if (b != NULL && g_atomic_int_dec_and_test (&b->ref))
+    g_free (b);
+}
+
+/* Before writing image, synced or written: a block of d's own. */
+static void
+disk_own (const SimWorld *w, SimDisk *d)
+{
+  if (g_atomic_int_get (&d->block->ref) == 1)
+    return;
+  size_t size = disk_block_size (w);
+  SimDiskBlock *b = g_malloc (sizeof *b + size);
+  b->ref = 1;
+  memcpy (b->bytes, d->block->bytes, size);
+  disk_block_unref (d->block);
+  disk_point (w, d, b);
+}
+
+static void
+disk_share (const SimWorld *w, SimDisk *d, SimDiskBlock *b)
+{
+  g_atomic_int_inc (&b->ref);
+  disk_block_unref (d->block);
+  disk_point (w, d, b);
+}
+
 void
 sim_storage_init (SimWorld *w)
 {
-  size_t size = MAX (w->vt->persist_size, 1);
   pcg32_seed (&w->disk_rng, pcg32_derive (w->seed, SIM_STREAM_DISK, 0), 8);
   w->disks = g_new0 (SimDisk, w->n_nodes);
   for (int n = 0; n < w->n_nodes; n++) {
     SimDisk *d = &w->disks[n];
-    d->image = g_malloc0 (size);
-    d->synced = g_malloc0 (size);
-    d->written = g_malloc0 (MAX (disk_sectors (w), 1));
+    SimDiskBlock *b = g_malloc0 (sizeof *b + disk_block_size (w));
+    b->ref = 1;
+    disk_point (w, d, b);
     d->syncs = g_array_new (FALSE, FALSE, sizeof (SimSync));
     d->held = g_array_new (FALSE, FALSE, sizeof (SimHeldMsg));
     d->held_bytes = g_byte_array_new ();
@@ -87,9 +132,7 @@ sim_storage_clear (SimWorld *w)
     g_array_unref (d->syncs);
     g_array_unref (d->held);
     g_byte_array_unref (d->held_bytes);
-    g_free (d->image);
-    g_free (d->synced);
-    g_free (d->written);
+    disk_block_unref (d->block);
   }
   g_free (w->disks);
   w->disks = NULL;
@@ -104,9 +147,8 @@ sim_storage_copy (SimWorld *c, const SimWorld *w)
     const SimDisk *s = &w->disks[n];
     SimDisk *d = &c->disks[n];
     *d = *s;
-    d->image = g_memdup2 (s->image, size);
-    d->synced = g_memdup2 (s->synced, size);
-    d->written = g_memdup2 (s->written, MAX (disk_sectors (w), 1));
+    d->block = NULL;
+    disk_share (c, d, s->block);
     d->syncs = g_array_copy (s->syncs);
     for (guint i = 0; i < d->syncs->len; i++) {
       SimSync *y = &g_array_index (d->syncs, SimSync, i);
@@ -116,6 +158,32 @@ sim_storage_copy (SimWorld *c, const SimWorld *w)
     d->held_bytes = g_byte_array_new ();
     g_byte_array_append (d->held_bytes, s->held_bytes->data, s->held_bytes->len);
   }
+}
+
+void
+sim_storage_assign (SimWorld *dst, const SimWorld *src, int node)
+{
+  size_t size = MAX (src->vt->persist_size, 1);
+  SimDisk *d = &dst->disks[node];
+  const SimDisk *s = &src->disks[node];
+  disk_syncs_drop (d);
+  if (d->block != s->block)
+    disk_share (dst, d, s->block);
+  g_array_set_size (d->syncs, s->syncs->len);
+  for (guint i = 0; i < s->syncs->len; i++) {
+    SimSync *y = &g_array_index (d->syncs, SimSync, i);
+    *y = g_array_index (s->syncs, SimSync, i);
+    y->bytes = g_memdup2 (y->bytes, size);
+  }
+  g_array_set_size (d->held, s->held->len);
+  if (s->held->len > 0)
+    memcpy (d->held->data, s->held->data, sizeof (SimHeldMsg) * s->held->len);
+  g_byte_array_set_size (d->held_bytes, s->held_bytes->len);
+  if (s->held_bytes->len > 0)
+    memcpy (d->held_bytes->data, s->held_bytes->data, s->held_bytes->len);
+  d->next_sync = s->next_sync;
+  d->done_sync = s->done_sync;
+  d->busy_until_us = s->busy_until_us;
 }
 
 /* Writes the sectors of `bytes` that differ from what the node last synced. */
@@ -128,6 +196,7 @@ disk_write (SimWorld *w, SimDisk *d, const uint8_t *bytes)
     size_t at = (size_t) s * SIM_SECTOR, len = MIN (SIM_SECTOR, size - at);
     if (memcmp (d->synced + at, bytes + at, len) == 0)
       continue;
+    disk_own (w, d);
     memcpy (d->image + at, bytes + at, len);
     memcpy (d->synced + at, bytes + at, len);
     d->written[s] = 1;
@@ -286,6 +355,7 @@ sim_storage_crash (SimWorld *w, int node)
       size_t at = (size_t) s * SIM_SECTOR, len = MIN (SIM_SECTOR, size - at);
       if (memcmp (d->synced + at, now + at, len) == 0 || !pcg32_chance (&w->disk_rng, 0.5))
         continue;
+      disk_own (w, d);
       memcpy (d->image + at, now + at, len);
       d->written[s] = 1;
       n_new++;
@@ -296,7 +366,10 @@ sim_storage_crash (SimWorld *w, int node)
   g_byte_array_set_size (d->held_bytes, 0);
   d->busy_until_us = 0;
   /* The node reads back what the disk holds; that is now what it wrote. */
-  memcpy (d->synced, d->image, size);
+  if (memcmp (d->synced, d->image, size) != 0) {
+    disk_own (w, d);
+    memcpy (d->synced, d->image, size);
+  }
   memcpy ((uint8_t *) now, d->image, size);
   if (n_dirty == 0 && n_inflight == 0 && n_held == 0)
     return;
@@ -327,7 +400,10 @@ sim_storage_restart (SimWorld *w, int node)
   sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   memcpy (node_persist (w, node), d->image, w->vt->persist_size);
-  memcpy (d->synced, d->image, w->vt->persist_size);
+  if (memcmp (d->synced, d->image, w->vt->persist_size) != 0) {
+    disk_own (w, d);
+    memcpy (d->synced, d->image, w->vt->persist_size);
+  }
 }
 
 void
@@ -344,6 +420,7 @@ sim_storage_corrupt (SimWorld *w, int node, int bits, Pcg32 *rng)
     return;
   }
   w->stats.corruptions++;
+  disk_own (w, d);
   g_string_append (l, "corrupt: flipped");
   size_t size = w->vt->persist_size;
   for (int b = 0; b < MAX (bits, 1); b++) {

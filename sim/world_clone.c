@@ -158,26 +158,6 @@ net_assign (SimNet *d, const SimNet *s)
 }
 
 static void
-disk_assign (SimDisk *d, const SimDisk *s, size_t size, guint sectors)
-{
-  for (guint i = 0; i < d->syncs->len; i++)
-    g_free (g_array_index (d->syncs, SimSync, i).bytes);
-  memcpy (d->image, s->image, size);
-  memcpy (d->synced, s->synced, size);
-  memcpy (d->written, s->written, sectors);
-  array_assign (d->syncs, s->syncs);
-  for (guint i = 0; i < d->syncs->len; i++) {
-    SimSync *y = &g_array_index (d->syncs, SimSync, i);
-    y->bytes = g_memdup2 (y->bytes, size);
-  }
-  array_assign (d->held, s->held);
-  bytes_assign (d->held_bytes, s->held_bytes);
-  d->next_sync = s->next_sync;
-  d->done_sync = s->done_sync;
-  d->busy_until_us = s->busy_until_us;
-}
-
-static void
 history_assign (SimWorld *dst, const SimWorld *src)
 {
   ChkHistory *d = dst->history;
@@ -238,8 +218,6 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
   dst->queue.next_seq = src->queue.next_seq;
   net_assign (&dst->net, &src->net);
 
-  size_t size = MAX (vt->persist_size, 1);
-  guint sectors = MAX ((guint) ((vt->persist_size + 511) / 512), 1);
   for (int n = 0; n < src->n_nodes; n++) {
     SimNode *d = &dst->nodes[n];
     const SimNode *s = &src->nodes[n];
@@ -254,7 +232,7 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
       continue;
     memcpy (dst->node_states + (size_t) n * vt->state_size,
             src->node_states + (size_t) n * vt->state_size, vt->state_size);
-    disk_assign (&dst->disks[n], &src->disks[n], size, sectors);
+    sim_storage_assign (dst, src, n);
   }
   for (int c = 0; c < src->n_clients; c++)
     if ((clients & sim_touch_bit (c)) != 0)

@@ -70,7 +70,16 @@ typedef struct {
   int64_t delay_us;     /* ProtoOutMsg.delay_us */
 } SimHeldMsg;
 
+/* A disk's image, synced and written arrays in one block, shared by the
+ * worlds cloned from one another until one of them writes it (copy on
+ * write, storage.c).  ref is atomic: explorer threads share their root. */
 typedef struct {
+  gint ref;
+  uint8_t bytes[];       /* image, synced, written */
+} SimDiskBlock;
+
+typedef struct {
+  SimDiskBlock *block;   /* holds the three arrays below */
   uint8_t *image;        /* the durable image (persist_size bytes) */
   uint8_t *synced;       /* what the node's completed syncs wrote */
   uint8_t *written;      /* per sector: 1 once written */
@@ -252,6 +261,8 @@ void sim_node_restart (SimWorld *w, int node);
 void sim_storage_init (SimWorld *w);
 void sim_storage_clear (SimWorld *w);
 void sim_storage_copy (SimWorld *c, const SimWorld *w);
+/* Makes disk `node` of dst what it is in src (dst's disks initialised). */
+void sim_storage_assign (SimWorld *dst, const SimWorld *src, int node);
 /* After a node's step: a sync asked for starts (or completes at once), and
  * the step's messages wait behind the syncs in flight (taken out of out). */
 void sim_storage_step_end (SimWorld *w, int node, ProtoOutbox *out);
