@@ -340,9 +340,11 @@ ghost_hash (const SimWorld *w, uint64_t seed)
   return hash_add (hash_add (hash_add (hash_add (len, a), b), c), d);
 }
 
-/* ghost: ghost_hash (w, 0), or 0 to compute it here. */
+/* ghost: ghost_hash (w, 0), or 0 to compute it here.  parts: the nodes'
+ * digest words (sim_world_node_digest), or NULL to compute them. */
 static Fp
-state_fp (const Explorer *x, const SimWorld *w, Used u, uint64_t hist, uint64_t ghost)
+state_fp (const Explorer *x, const SimWorld *w, Used u, uint64_t hist, uint64_t ghost,
+          const uint64_t *parts)
 {
   uint64_t used = hash_add ((uint64_t) u.drops | (uint64_t) u.duplicates << 16
                                | (uint64_t) u.crashes << 32 | (uint64_t) u.restarts << 48,
@@ -350,10 +352,10 @@ state_fp (const Explorer *x, const SimWorld *w, Used u, uint64_t hist, uint64_t 
   Fp f = { 0, 0 };
   if (ghost == 0)
     ghost = ghost_hash (w, 0);
-  f.lo = hash_add (hash_add (hash_add (sim_world_digest (w), ghost), hist), used);
+  f.lo = hash_add (hash_add (hash_add (sim_world_digest_parts (w, 0, parts), ghost), hist), used);
   if (x->b->fingerprint_bits == 128) {
     uint64_t s = 0x243f6a8885a308d3ULL;
-    f.hi = hash_add (hash_add (hash_add (sim_world_digest_seeded (w, s), ghost_hash (w, s)),
+    f.hi = hash_add (hash_add (hash_add (sim_world_digest_parts (w, s, parts), ghost_hash (w, s)),
                                history_hash (w->history, s)), used);
   }
   return f;
@@ -449,6 +451,7 @@ typedef struct {
   SimWorld *w;
   Used used;
   uint64_t diff_nodes, diff_clients;
+  uint64_t *parts;          /* the world's node digest words (2 per node) */
 } CacheSlot;
 
 #define NO_ID G_MAXUINT32
@@ -478,6 +481,10 @@ worker_init (Worker *wk, Explorer *x)
   wk->x = x;
   checker_init (&wk->ck, x);
   wk->cache = g_new0 (CacheSlot, x->b->depth + 2);
+  for (int d = 0; d < x->b->depth + 2; d++)
+    wk->cache[d].parts = g_new0 (uint64_t, 2 * (size_t) x->root->n_nodes);
+  for (int n = 0; n < x->root->n_nodes; n++)
+    sim_world_node_digest (x->root, n, wk->cache[0].parts + 2 * n);
   wk->anc = g_new0 (uint32_t, x->b->depth + 2);
   wk->cache[0].w = x->root;
   wk->cache[0].id = 0;
@@ -490,8 +497,11 @@ worker_init (Worker *wk, Explorer *x)
 static void
 worker_clear (Worker *wk)
 {
-  for (int d = 1; d < wk->x->b->depth + 2; d++)
-    sim_world_free (wk->cache[d].w);
+  for (int d = 0; d < wk->x->b->depth + 2; d++) {
+    if (d > 0)
+      sim_world_free (wk->cache[d].w);
+    g_free (wk->cache[d].parts);
+  }
   g_free (wk->cache);
   g_free (wk->anc);
   g_array_unref (wk->queued);
@@ -522,6 +532,16 @@ worker_step (Worker *wk, int d, const SimChoice *c, uint32_t id)
   s->used = used_after (p->used, c);
   s->diff_nodes = s->w->touched_nodes;
   s->diff_clients = s->w->touched_clients;
+  /* A node's digest words change only with its state and disk, or with a
+   * fault's doing (a Byzantine behaviour sets its context): recompute the
+   * touched ones. */
+  gboolean is_fault = c->kind == SIM_CHOICE_FAULT || c->kind == SIM_CHOICE_INJECT;
+  for (int n = 0; n < s->w->n_nodes; n++) {
+    if (is_fault || (s->diff_nodes & sim_touch_bit (n)) != 0)
+      sim_world_node_digest (s->w, n, s->parts + 2 * n);
+    else
+      memcpy (s->parts + 2 * n, p->parts + 2 * n, 2 * sizeof (uint64_t));
+  }
   /* cache[d + 1] differed from the old cache[d] in its own diff; the
    * old and the new cache[d] differ where either differs from cache[d - 1]. */
   if (d + 1 < wk->x->b->depth + 2) {
@@ -588,7 +608,7 @@ worker_expand (gpointer data)
       uint64_t hist = history_hash (child->history, 0);
       uint64_t ghost = ghost_size > 0
                          && memcmp (child->ghost, w->ghost, ghost_size) == 0 ? parent_ghost : 0;
-      Child ch = { .fp = state_fp (x, child, u, hist, ghost) };
+      Child ch = { .fp = state_fp (x, child, u, hist, ghost, wk->cache[wk->depth + 1].parts) };
       rec_of_choice (c, (uint32_t) id, &ch.rec);
       char *why = state_violation (&wk->ck, child, parent_events, hist);
       if (why != NULL) {
@@ -798,7 +818,7 @@ dfs_visit (Dfs *s, SimWorld *w, Used u, int depth)
       s->bad_path = g_array_copy (s->stack);
       return TRUE;
     }
-    if (fpset_add (&x->seen, state_fp (x, child, cu, hist, 0), depth + 1)) {
+    if (fpset_add (&x->seen, state_fp (x, child, cu, hist, 0, NULL), depth + 1)) {
       x->stats.distinct = MAX (x->stats.distinct, x->seen.n);
       if (x->b->max_states > 0 && x->seen.n >= (uint64_t) x->b->max_states) {
         s->unknown = g_strdup_printf ("reached the bound of %" G_GINT64_FORMAT " distinct "
@@ -834,7 +854,7 @@ dfs (Explorer *x, SimExploreResult *r)
     fpset_clear (&x->seen);
     fpset_init (&x->seen, x->b->fingerprint_bits / 64, TRUE);
     Used u0 = { 0 };
-    fpset_add (&x->seen, state_fp (x, x->root, u0, history_hash (x->root->history, 0), 0), 0);
+    fpset_add (&x->seen, state_fp (x, x->root, u0, history_hash (x->root->history, 0), 0, NULL), 0);
     gboolean stop = dfs_visit (&s, x->root, u0, 0);
     x->stats.memory_bytes = MAX (x->stats.memory_bytes,
                                  fpset_bytes (&x->seen) + (uint64_t) limit * x->world_bytes);
@@ -917,7 +937,7 @@ walker_run (gpointer data)
         u = used_after (u, &c);
         uint64_t hist = history_hash (w->history, 0);
         why = state_violation (&wk->ck, w, parent_events, hist);
-        Fp f = state_fp (x, w, u, hist, 0);
+        Fp f = state_fp (x, w, u, hist, 0, NULL);
         g_mutex_lock (&x->lock);
         fpset_add (&x->seen, f, 0);
         g_mutex_unlock (&x->lock);
@@ -1049,7 +1069,7 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   g_array_append_val (x.recs, root_rec);
   fpset_init (&x.seen, x.b->fingerprint_bits / 64, FALSE);
   Used u0 = { 0 };
-  fpset_add (&x.seen, state_fp (&x, x.root, u0, history_hash (x.root->history, 0), 0), 0);
+  fpset_add (&x.seen, state_fp (&x, x.root, u0, history_hash (x.root->history, 0), 0, NULL), 0);
   x.stats.distinct = 1;
   x.stats.generated = 1;
 

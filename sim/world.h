@@ -172,6 +172,13 @@ uint64_t sim_world_digest (const SimWorld *w);
  * hashes of the same canonical state (128-bit fingerprints).  Seed 0 is
  * sim_world_digest. */
 uint64_t sim_world_digest_seeded (const SimWorld *w, uint64_t seed);
+/* The digest's two words for node n that only its own steps change (its
+ * state's digest, its disk's); the same for every seed. */
+void sim_world_node_digest (const SimWorld *w, int n, uint64_t out[2]);
+/* sim_world_digest_seeded with the node words given (2 per node, as
+ * sim_world_node_digest gives them; NULL: computed here).  The explorer
+ * keeps them from parent to child for the nodes a step did not touch. */
+uint64_t sim_world_digest_parts (const SimWorld *w, uint64_t seed, const uint64_t *parts);
 
 /* Byzantine nodes.  A SIM_FAULT_BYZANTINE fault names a behaviour for a
  * node; from then on, after each of its steps and before its messages enter

@@ -328,20 +328,38 @@ sim_world_digest (const SimWorld *w)
   return sim_world_digest_seeded (w, 0);
 }
 
+void
+sim_world_node_digest (const SimWorld *w, int n, uint64_t out[2])
+{
+  const ProtoVTable *vt = w->vt;
+  out[0] = vt->digest != NULL ? vt->digest (w->state_ptrs[n], &w->ctxs[n])
+                              : hash_bytes (0, w->state_ptrs[n], vt->state_size);
+  out[1] = sim_storage_digest (w, n, hash_bytes);
+}
+
 uint64_t
 sim_world_digest_seeded (const SimWorld *w, uint64_t seed)
+{
+  return sim_world_digest_parts (w, seed, NULL);
+}
+
+uint64_t
+sim_world_digest_parts (const SimWorld *w, uint64_t seed, const uint64_t *parts)
 {
   const ProtoVTable *vt = w->vt;
   uint64_t h = seed != 0 ? mix64 (seed) : 0;
   for (int n = 0; n < w->n_nodes; n++) {
     const SimNode *node = &w->nodes[n];
-    uint64_t d = vt->digest != NULL ? vt->digest (w->state_ptrs[n], &w->ctxs[n])
-                                    : hash_bytes (0, w->state_ptrs[n], vt->state_size);
-    h = hash_add (h, d);
+    uint64_t part[2];
+    if (parts != NULL)
+      memcpy (part, parts + 2 * n, sizeof part);
+    else
+      sim_world_node_digest (w, n, part);
+    h = hash_add (h, part[0]);
     h = hash_add (h, (uint64_t) node->is_up | (uint64_t) node->is_paused << 1
                          | (uint64_t) node->has_held_timeout << 3);
     h = hash_add (h, timer_relative (w, n));
-    h = hash_add (h, sim_storage_digest (w, n, hash_bytes));
+    h = hash_add (h, part[1]);
     if (node->behaviour[0] != '\0') {
       /* A Byzantine node: what it does next depends on its behaviour, the
        * rewriter's random stream and what it remembers. */
