@@ -6,8 +6,12 @@
  * state its world is rebuilt by replaying its path, from the deepest
  * ancestor still cached: states are numbered in breadth-first order, so the
  * states of one level come in the order of their parents and each worker
- * keeps the chain of worlds of the last path it rebuilt (a stack of clones,
- * one per depth).  Rebuilding costs about one clone and one step per state.
+ * keeps the chain of worlds of the last path it rebuilt (one world per
+ * depth).  A world is rebuilt, and a child made, by assigning its parent
+ * over the world already in the slot (sim_world_assign), copying only the
+ * node states the steps since touched; disks are shared copy-on-write and
+ * the nodes' digest words carried from parent to child, so a state costs
+ * about one node's copy, one step and one digest.
  *
  * Threads split each level into contiguous slices.  A worker only reads the
  * visited set (to skip children seen at earlier levels) and writes its own
