@@ -166,13 +166,13 @@ sim_explore_missed_probability (uint64_t distinct, uint64_t generated, int bits)
 
 /* ---- The explorer ---------------------------------------------------------*/
 
-/* One distinct state: the choice that first reached it and its parent. */
+/* One distinct state: its parent and which of the parent's enabled
+ * choices (choices_enabled, in its order) first reached it.  The choice
+ * itself is found again by listing the parent's choices when the state's
+ * world is rebuilt: 8 bytes a state. */
 typedef struct {
-  uint64_t id;
   uint32_t parent;
-  int16_t endpoint;
-  uint8_t kind;
-  uint8_t pad;
+  uint32_t index;
 } Rec;
 
 /* Budgets used on the way to a state (part of its identity). */
@@ -194,33 +194,6 @@ typedef struct {
   uint64_t world_bytes;        /* rough size of one world */
   GMutex lock;                 /* random walks: the visited set */
 } Explorer;
-
-static void
-rec_choice (const Explorer *x, const Rec *r, SimChoice *c)
-{
-  memset (c, 0, sizeof *c);
-  c->kind = (SimChoiceKind) r->kind;
-  c->endpoint = r->endpoint;
-  c->id = r->id;
-  if (c->kind == SIM_CHOICE_INJECT) {
-    c->fault = r->id == SIM_FAULT_CRASH ? &x->crash[r->endpoint] : &x->restart[r->endpoint];
-    c->id = 0;
-  }
-}
-
-static void
-rec_of_choice (const SimChoice *c, uint32_t parent, Rec *r)
-{
-  memset (r, 0, sizeof *r);
-  r->kind = (uint8_t) c->kind;
-  r->endpoint = (int16_t) c->endpoint;
-  r->id = c->id;
-  r->parent = parent;
-  if (c->kind == SIM_CHOICE_INJECT) {
-    r->id = (uint64_t) c->fault->kind;
-    r->endpoint = (int16_t) c->fault->node;
-  }
-}
 
 static Used
 used_after (Used u, const SimChoice *c)
@@ -443,7 +416,6 @@ checker_clear (Checker *ck)
 typedef struct {
   Fp fp;
   Rec rec;
-  uint32_t is_bad;   /* the state breaks something: a violation */
 } Child;
 
 /* cache[d] holds the world of a state at depth d, or of a child being
@@ -467,6 +439,7 @@ typedef struct {
   int cache_valid;          /* cache[0 .. cache_valid-1] is one path */
   uint32_t *anc;
   GArray *queued, *choices;
+  GArray *replay;           /* SimChoice: an ancestor's, while rebuilding */
   /* This level: */
   uint64_t lo, hi;          /* the slice of the frontier */
   int depth;
@@ -474,6 +447,7 @@ typedef struct {
   GArray *out;              /* Child */
   uint64_t generated;
   char *bad_what;           /* the first violation among out's children */
+  guint bad_pos;            /* its position in out; G_MAXUINT: none */
   uint32_t deadlock_at;     /* a deadlocked state of the slice, or 0 */
   char *deadlock_what;
 } Worker;
@@ -495,6 +469,7 @@ worker_init (Worker *wk, Explorer *x)
   wk->cache_valid = 1;
   wk->queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   wk->choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  wk->replay = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   wk->out = g_array_new (FALSE, FALSE, sizeof (Child));
 }
 
@@ -510,6 +485,7 @@ worker_clear (Worker *wk)
   g_free (wk->anc);
   g_array_unref (wk->queued);
   g_array_unref (wk->choices);
+  g_array_unref (wk->replay);
   g_array_unref (wk->out);
   g_free (wk->bad_what);
   g_free (wk->deadlock_what);
@@ -570,9 +546,11 @@ worker_world (Worker *wk, uint32_t id, int depth)
   while (k + 1 < wk->cache_valid && k + 1 <= depth && wk->cache[k + 1].id == wk->anc[k + 1])
     k++;
   for (int d = k + 1; d <= depth; d++) {
-    SimChoice c;
-    rec_choice (wk->x, &recs[wk->anc[d]], &c);
-    worker_step (wk, d, &c, wk->anc[d]);
+    const CacheSlot *p = &wk->cache[d - 1];
+    choices_enabled (wk->x, p->w, p->used, wk->queued, wk->replay);
+    uint32_t index = recs[wk->anc[d]].index;
+    g_assert (index < wk->replay->len);
+    worker_step (wk, d, &g_array_index (wk->replay, SimChoice, index), wk->anc[d]);
   }
   wk->cache_valid = depth + 1;
   return &wk->cache[depth];
@@ -613,14 +591,15 @@ worker_expand (gpointer data)
       uint64_t ghost = ghost_size > 0
                          && memcmp (child->ghost, w->ghost, ghost_size) == 0 ? parent_ghost : 0;
       Child ch = { .fp = state_fp (x, child, u, hist, ghost, wk->cache[wk->depth + 1].parts) };
-      rec_of_choice (c, (uint32_t) id, &ch.rec);
+      ch.rec = (Rec) { .parent = (uint32_t) id, .index = i };
       char *why = state_violation (&wk->ck, child, parent_events, hist);
       if (why != NULL) {
-        ch.is_bad = 1;
-        if (wk->bad_what == NULL)
+        if (wk->bad_what == NULL) {
           wk->bad_what = why;
-        else
+          wk->bad_pos = wk->out->len;
+        } else {
           g_free (why);
+        }
       } else if (fpset_contains (&x->seen, ch.fp)) {
         continue; /* seen at an earlier level */
       }
@@ -636,6 +615,9 @@ worker_expand (gpointer data)
   return NULL;
 }
 
+/* The path from the start to state id (then to the child `last` of it, if
+ * not NULL): the ancestors' records name each choice by its index, so the
+ * path is replayed from the root to find the choices. */
 static GArray *
 path_of (const Explorer *x, uint32_t id, const Rec *last)
 {
@@ -647,12 +629,21 @@ path_of (const Explorer *x, uint32_t id, const Rec *last)
     g_array_append_val (rev, *last);
   for (uint32_t a = id; a != 0; a = recs[a].parent)
     g_array_append_val (rev, recs[a]);
+  g_autoptr (SimWorld) w = sim_world_clone (x->root);
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  Used u = { 0 };
   for (guint i = rev->len; i-- > 0;) {
-    SimChoice c;
-    rec_choice (x, &g_array_index (rev, Rec, i), &c);
+    choices_enabled (x, w, u, queued, choices);
+    uint32_t index = g_array_index (rev, Rec, i).index;
+    g_assert (index < choices->len);
+    const SimChoice *c = &g_array_index (choices, SimChoice, index);
     SimPinnedChoice p;
-    sim_pinned_of_choice (&c, &p);
+    sim_pinned_of_choice (c, &p);
     g_array_append_val (path, p);
+    gboolean ok = sim_world_apply (w, c);
+    g_assert (ok);
+    u = used_after (u, c);
   }
   return path;
 }
@@ -698,6 +689,7 @@ bfs (Explorer *x, SimExploreResult *r)
       wk->shard_level = shard_level;
       wk->generated = 0;
       g_array_set_size (wk->out, 0);
+      wk->bad_pos = G_MAXUINT;
       threads[i] = n > 1 ? g_thread_new ("explore", worker_expand, wk) : NULL; /* dsim-allow-nondeterminism: workers around worlds, results merged in order */
       if (n == 1)
         worker_expand (wk);
@@ -722,7 +714,7 @@ bfs (Explorer *x, SimExploreResult *r)
       wk->ck.lin_checks = 0;
       for (guint k = 0; k < wk->out->len; k++) {
         const Child *ch = &g_array_index (wk->out, Child, k);
-        if (ch->is_bad) {
+        if (k == wk->bad_pos) {
           fpset_add (&x->seen, ch->fp, 0);
           x->stats.distinct = x->seen.n;
           r->verdict = SIM_EXPLORE_VIOLATION;
