@@ -107,6 +107,7 @@ sim_storage_init (SimWorld *w)
     SimDiskBlock *b = g_malloc0 (sizeof *b + disk_block_size (w));
     b->ref = 1;
     disk_point (w, d, b);
+    d->is_image_synced = TRUE;
     d->syncs = g_array_new (FALSE, FALSE, sizeof (SimSync));
     d->held = g_array_new (FALSE, FALSE, sizeof (SimHeldMsg));
     d->held_bytes = g_byte_array_new ();
@@ -184,6 +185,8 @@ sim_storage_assign (SimWorld *dst, const SimWorld *src, int node)
   d->next_sync = s->next_sync;
   d->done_sync = s->done_sync;
   d->busy_until_us = s->busy_until_us;
+  d->is_image_synced = s->is_image_synced;
+  d->is_image_persist = s->is_image_persist;
 }
 
 /* Writes the sectors of `bytes` that differ from what the node last synced. */
@@ -244,6 +247,7 @@ sim_storage_step_end (SimWorld *w, int node, ProtoOutbox *out)
     int64_t lat = disk_latency (w);
     if (lat == 0 && d->syncs->len == 0) {
       disk_write (w, d, node_persist (w, node));
+      d->is_image_persist = d->is_image_synced; /* synced is now persist */
       d->next_sync++;
       d->done_sync = d->next_sync;
       return; /* durable at once: the messages leave now */
@@ -371,6 +375,7 @@ sim_storage_crash (SimWorld *w, int node)
     memcpy (d->synced, d->image, size);
   }
   memcpy ((uint8_t *) now, d->image, size);
+  d->is_image_synced = d->is_image_persist = TRUE;
   if (n_dirty == 0 && n_inflight == 0 && n_held == 0)
     return;
   w->stats.unsynced_crashes++;
@@ -404,6 +409,7 @@ sim_storage_restart (SimWorld *w, int node)
     disk_own (w, d);
     memcpy (d->synced, d->image, w->vt->persist_size);
   }
+  d->is_image_synced = d->is_image_persist = TRUE;
 }
 
 void
@@ -421,6 +427,7 @@ sim_storage_corrupt (SimWorld *w, int node, int bits, Pcg32 *rng)
   }
   w->stats.corruptions++;
   disk_own (w, d);
+  d->is_image_synced = d->is_image_persist = FALSE;
   g_string_append (l, "corrupt: flipped");
   size_t size = w->vt->persist_size;
   for (int b = 0; b < MAX (bits, 1); b++) {
@@ -445,7 +452,7 @@ sim_storage_digest (const SimWorld *w, int node, uint64_t (*hash) (uint64_t, con
   uint64_t h = (uint64_t) d->syncs->len << 32 | d->held->len;
   const uint8_t *persist = w->node_states + (size_t) node * w->vt->state_size
                            + w->vt->persist_offset;
-  if (memcmp (d->image, persist, w->vt->persist_size) != 0)
+  if (!d->is_image_persist && memcmp (d->image, persist, w->vt->persist_size) != 0)
     h ^= hash (3, d->image, w->vt->persist_size);
   return h;
 }

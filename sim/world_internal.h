@@ -89,6 +89,12 @@ typedef struct {
   uint64_t next_sync;    /* syncs asked for */
   uint64_t done_sync;    /* the last one completed */
   int64_t busy_until_us; /* the last sync in flight completes then */
+  /* Known facts that spare a comparison of whole images: the image equals
+   * synced (no corruption since the last read-back), the image equals the
+   * node's persist region (set by a sync that completed at once, a crash,
+   * a restart; cleared whenever the node is touched otherwise).  FALSE:
+   * not known, compare. */
+  gboolean is_image_synced, is_image_persist;
 } SimDisk;
 
 typedef struct {
@@ -201,9 +207,11 @@ sim_touch_bit (int i)
 static inline void
 sim_world_touch (SimWorld *w, int e)
 {
-  if (e < w->n_nodes)
+  if (e < w->n_nodes) {
     w->touched_nodes |= sim_touch_bit (e);
-  else
+    if (w->disks != NULL)
+      w->disks[e].is_image_persist = FALSE;
+  } else
     w->touched_clients |= sim_touch_bit (e - w->n_nodes);
 }
 
