@@ -658,6 +658,9 @@ bfs_memory (const Explorer *x, Worker *wks, int n)
   return m;
 }
 
+/* States of the frontier a worker expands per round. */
+#define BFS_CHUNK 2048
+
 static void
 bfs (Explorer *x, SimExploreResult *r)
 {
@@ -679,52 +682,71 @@ bfs (Explorer *x, SimExploreResult *r)
     gboolean shard_level = !sharded && hi - lo >= (uint64_t) x->opt.shard_count;
     if (shard_level)
       sharded = TRUE;
-    uint64_t per = (hi - lo + (uint64_t) n - 1) / (uint64_t) n;
-    GThread *threads[n];
-    for (int i = 0; i < n; i++) {
-      Worker *wk = &wks[i];
-      wk->lo = MIN (lo + per * (uint64_t) i, hi);
-      wk->hi = MIN (wk->lo + per, hi);
-      wk->depth = depth;
-      wk->shard_level = shard_level;
-      wk->generated = 0;
-      g_array_set_size (wk->out, 0);
-      wk->bad_pos = G_MAXUINT;
-      threads[i] = n > 1 ? g_thread_new ("explore", worker_expand, wk) : NULL; /* dsim-allow-nondeterminism: workers around worlds, results merged in order */
-      if (n == 1)
-        worker_expand (wk);
-    }
-    for (int i = 0; i < n; i++)
-      if (threads[i] != NULL)
-        g_thread_join (threads[i]);
-    x->stats.depth_reached = depth + 1;
-    /* A deadlocked state of this level is a shorter path than any broken
-     * child: report it first. */
-    for (int i = 0; i < n; i++)
-      if (wks[i].deadlock_what != NULL) {
-        r->verdict = SIM_EXPLORE_VIOLATION;
-        r->what = g_steal_pointer (&wks[i].deadlock_what);
-        r->path = path_of (x, wks[i].deadlock_at, NULL);
-        goto done;
+    /* The level goes in rounds of BFS_CHUNK states per worker, each round
+     * merged before the next: the children waiting to be merged stay few,
+     * and a worker skips those already merged in this level.  The order
+     * of the merged children is the order of their parents either way, so
+     * rounds change nothing but memory. */
+    char *bad_what = NULL;        /* the level's first broken child */
+    GArray *bad_path = NULL;
+    for (uint64_t next = lo; next < hi;) {
+      GThread *threads[n];
+      for (int i = 0; i < n; i++) {
+        Worker *wk = &wks[i];
+        wk->lo = MIN (next + BFS_CHUNK * (uint64_t) i, hi);
+        wk->hi = MIN (wk->lo + BFS_CHUNK, hi);
+        wk->depth = depth;
+        wk->shard_level = shard_level;
+        wk->generated = 0;
+        g_array_set_size (wk->out, 0);
+        g_clear_pointer (&wk->bad_what, g_free);
+        wk->bad_pos = G_MAXUINT;
+        threads[i] = n > 1 ? g_thread_new ("explore", worker_expand, wk) : NULL; /* dsim-allow-nondeterminism: workers around worlds, results merged in order */
+        if (n == 1)
+          worker_expand (wk);
       }
-    for (int i = 0; i < n; i++) {
-      Worker *wk = &wks[i];
-      x->stats.generated += wk->generated;
-      x->stats.lin_checks += wk->ck.lin_checks;
-      wk->ck.lin_checks = 0;
-      for (guint k = 0; k < wk->out->len; k++) {
-        const Child *ch = &g_array_index (wk->out, Child, k);
-        if (k == wk->bad_pos) {
-          fpset_add (&x->seen, ch->fp, 0);
-          x->stats.distinct = x->seen.n;
+      next = MIN (next + BFS_CHUNK * (uint64_t) n, hi);
+      for (int i = 0; i < n; i++)
+        if (threads[i] != NULL)
+          g_thread_join (threads[i]);
+      x->stats.depth_reached = depth + 1;
+      /* A deadlocked state of this level is a shorter path than any broken
+       * child: report it first (the first in the level's order). */
+      for (int i = 0; i < n; i++)
+        if (wks[i].deadlock_what != NULL) {
           r->verdict = SIM_EXPLORE_VIOLATION;
-          r->what = g_steal_pointer (&wk->bad_what);
-          r->path = path_of (x, ch->rec.parent, &ch->rec);
+          r->what = g_steal_pointer (&wks[i].deadlock_what);
+          r->path = path_of (x, wks[i].deadlock_at, NULL);
+          g_free (bad_what);
+          if (bad_path != NULL)
+            g_array_unref (bad_path);
           goto done;
         }
-        if (fpset_add (&x->seen, ch->fp, 0))
-          g_array_append_val (x->recs, ch->rec);
+      for (int i = 0; i < n; i++) {
+        Worker *wk = &wks[i];
+        x->stats.generated += wk->generated;
+        x->stats.lin_checks += wk->ck.lin_checks;
+        wk->ck.lin_checks = 0;
+        for (guint k = 0; k < wk->out->len && bad_what == NULL; k++) {
+          const Child *ch = &g_array_index (wk->out, Child, k);
+          if (k == wk->bad_pos) {
+            fpset_add (&x->seen, ch->fp, 0);
+            x->stats.distinct = x->seen.n;
+            bad_what = g_steal_pointer (&wk->bad_what);
+            bad_path = path_of (x, ch->rec.parent, &ch->rec);
+            break;
+          }
+          if (fpset_add (&x->seen, ch->fp, 0))
+            g_array_append_val (x->recs, ch->rec);
+        }
       }
+      x->stats.memory_bytes = MAX (x->stats.memory_bytes, bfs_memory (x, wks, n));
+    }
+    if (bad_what != NULL) {
+      r->verdict = SIM_EXPLORE_VIOLATION;
+      r->what = bad_what;
+      r->path = bad_path;
+      goto done;
     }
     x->stats.distinct = x->seen.n;
     x->stats.memory_bytes = MAX (x->stats.memory_bytes, bfs_memory (x, wks, n));
