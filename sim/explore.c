@@ -1,8 +1,9 @@
 /* explore.c: the search of `dsim explore` (see explore.h).
  *
- * Breadth first, level by level.  Every distinct state is kept as 16 bytes,
- * the choice that first reached it and its parent's number, not as a world:
- * a world of 3-node Raft is well over a hundred kilobytes.  To expand a
+ * Breadth first, level by level.  Every distinct state is kept as 8 bytes,
+ * its parent's number and the index of the choice that first reached it
+ * among the parent's enabled choices, not as a world: a world of 3-node
+ * Raft is well over a hundred kilobytes.  To expand a
  * state its world is rebuilt by replaying its path, from the deepest
  * ancestor still cached: states are numbered in breadth-first order, so the
  * states of one level come in the order of their parents and each worker
@@ -13,10 +14,11 @@
  * the nodes' digest words carried from parent to child, so a state costs
  * about one node's copy, one step and one digest.
  *
- * Threads split each level into contiguous slices.  A worker only reads the
- * visited set (to skip children seen at earlier levels) and writes its own
- * list of children; the main thread then merges the lists in slice order,
- * so which states are new, their numbers and the reported counterexample do
+ * Threads split each round of a level (BFS_CHUNK states per worker) into
+ * contiguous slices.  A worker only reads the visited set (to skip children
+ * already seen) and writes its own list of children; the main thread then
+ * merges the lists in slice order before the next round, so which states
+ * are new, their numbers and the reported counterexample do
  * not depend on the number of threads. */
 #include "sim/explore.h"
 #include "sim/world_internal.h"
