@@ -799,15 +799,19 @@ typedef struct {
   GArray *bad_path;      /* SimChoice */
   gboolean is_over;      /* a violation or a limit ended the search */
   char *unknown;
+  Worker slots;          /* its cache: the world of each depth of the path */
 } Dfs;
 
+/* Visits the state in s->slots.cache[depth]; its children are made in the
+ * next slot, as breadth first makes them. */
 static gboolean
-dfs_visit (Dfs *s, SimWorld *w, Used u, int depth)
+dfs_visit (Dfs *s, int depth)
 {
   Explorer *x = s->x;
+  SimWorld *w = s->slots.cache[depth].w;
   g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
-  choices_enabled (x, w, u, queued, choices);
+  choices_enabled (x, w, s->slots.cache[depth].used, queued, choices);
   if (choices->len == 0 && x->b->deadlock) {
     char *why = deadlock_violation (w);
     if (why != NULL) {
@@ -824,12 +828,10 @@ dfs_visit (Dfs *s, SimWorld *w, Used u, int depth)
   guint parent_events = w->history->events->len;
   for (guint i = 0; i < choices->len; i++) {
     const SimChoice *c = &g_array_index (choices, SimChoice, i);
-    g_autoptr (SimWorld) child = sim_world_clone (w);
-    gboolean ok = sim_world_apply (child, c);
-    g_assert (ok);
+    SimWorld *child = worker_step (&s->slots, depth + 1, c, NO_ID);
     x->stats.generated++;
     x->stats.depth_reached = MAX (x->stats.depth_reached, depth + 1);
-    Used cu = used_after (u, c);
+    Used cu = s->slots.cache[depth + 1].used;
     uint64_t hist = history_hash (child->history, 0);
     g_array_append_val (s->stack, *c);
     char *why = state_violation (&s->ck, child, parent_events, hist);
@@ -838,7 +840,8 @@ dfs_visit (Dfs *s, SimWorld *w, Used u, int depth)
       s->bad_path = g_array_copy (s->stack);
       return TRUE;
     }
-    if (fpset_add (&x->seen, state_fp (x, child, cu, hist, 0, NULL), depth + 1)) {
+    if (fpset_add (&x->seen, state_fp (x, child, cu, hist, 0, s->slots.cache[depth + 1].parts),
+                     depth + 1)) {
       x->stats.distinct = MAX (x->stats.distinct, x->seen.n);
       if (x->b->max_states > 0 && x->seen.n >= (uint64_t) x->b->max_states) {
         s->unknown = g_strdup_printf ("reached the bound of %" G_GINT64_FORMAT " distinct "
@@ -852,7 +855,7 @@ dfs_visit (Dfs *s, SimWorld *w, Used u, int depth)
       }
       if (x->opt.progress != NULL && (x->stats.generated & 0xffff) == 0)
         x->opt.progress (&x->stats, x->opt.progress_data);
-      if (dfs_visit (s, child, cu, depth + 1))
+      if (dfs_visit (s, depth + 1))
         return TRUE;
     }
     g_array_set_size (s->stack, s->stack->len - 1);
@@ -865,6 +868,7 @@ dfs (Explorer *x, SimExploreResult *r)
 {
   Dfs s = { .x = x };
   checker_init (&s.ck, x);
+  worker_init (&s.slots, x);
   s.stack = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   r->verdict = SIM_EXPLORE_PASS;
   for (int limit = 1; limit <= x->b->depth; limit++) {
@@ -875,7 +879,7 @@ dfs (Explorer *x, SimExploreResult *r)
     fpset_init (&x->seen, x->b->fingerprint_bits / 64, TRUE);
     Used u0 = { 0 };
     fpset_add (&x->seen, state_fp (x, x->root, u0, history_hash (x->root->history, 0), 0, NULL), 0);
-    gboolean stop = dfs_visit (&s, x->root, u0, 0);
+    gboolean stop = dfs_visit (&s, 0);
     x->stats.memory_bytes = MAX (x->stats.memory_bytes,
                                  fpset_bytes (&x->seen) + (uint64_t) limit * x->world_bytes);
     x->stats.lin_checks = s.ck.lin_checks;
@@ -908,6 +912,7 @@ dfs (Explorer *x, SimExploreResult *r)
   g_array_unref (s.stack);
   g_free (s.unknown);
   checker_clear (&s.ck);
+  worker_clear (&s.slots);
 }
 
 /* ---- Random walks ---------------------------------------------------------*/
