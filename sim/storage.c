@@ -340,13 +340,15 @@ sim_storage_release (SimWorld *w, int node)
 void
 sim_storage_crash (SimWorld *w, int node)
 {
-  sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
+  /* Known equal: persist, image and synced (nothing unsynced to lose). */
+  gboolean is_clean = d->is_image_persist && d->is_image_synced;
+  sim_world_touch (w, node);
   const uint8_t *now = node_persist (w, node);
   size_t size = w->vt->persist_size;
   guint n_dirty = 0, n_new = 0;
   gboolean is_torn = FALSE;
-  for (guint s = 0; s < disk_sectors (w); s++) {
+  for (guint s = 0; s < disk_sectors (w) && !is_clean; s++) {
     size_t at = (size_t) s * SIM_SECTOR;
     if (memcmp (d->synced + at, now + at, MIN (SIM_SECTOR, size - at)) != 0)
       n_dirty++;
@@ -362,6 +364,7 @@ sim_storage_crash (SimWorld *w, int node)
       disk_own (w, d);
       memcpy (d->image + at, now + at, len);
       d->written[s] = 1;
+      d->is_image_synced = FALSE;
       n_new++;
     }
   }
@@ -370,11 +373,12 @@ sim_storage_crash (SimWorld *w, int node)
   g_byte_array_set_size (d->held_bytes, 0);
   d->busy_until_us = 0;
   /* The node reads back what the disk holds; that is now what it wrote. */
-  if (memcmp (d->synced, d->image, size) != 0) {
+  if (!d->is_image_synced && memcmp (d->synced, d->image, size) != 0) {
     disk_own (w, d);
     memcpy (d->synced, d->image, size);
   }
-  memcpy ((uint8_t *) now, d->image, size);
+  if (!is_clean)
+    memcpy ((uint8_t *) now, d->image, size);
   d->is_image_synced = d->is_image_persist = TRUE;
   if (n_dirty == 0 && n_inflight == 0 && n_held == 0)
     return;
@@ -405,7 +409,7 @@ sim_storage_restart (SimWorld *w, int node)
   sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   memcpy (node_persist (w, node), d->image, w->vt->persist_size);
-  if (memcmp (d->synced, d->image, w->vt->persist_size) != 0) {
+  if (!d->is_image_synced && memcmp (d->synced, d->image, w->vt->persist_size) != 0) {
     disk_own (w, d);
     memcpy (d->synced, d->image, w->vt->persist_size);
   }

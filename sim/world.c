@@ -39,7 +39,6 @@ sim_world_new (const SimConfig *cfg, uint64_t seed)
   const ProtoVTable *vt = w->vt;
   w->node_states = g_malloc0 (MAX (vt->state_size, 1) * w->n_nodes);
   w->client_states = g_malloc0 (MAX (vt->client_state_size, 1) * MAX (w->n_clients, 1));
-  w->persist_scratch = g_malloc0 (MAX (vt->persist_size, 1));
   w->nodes = g_new0 (SimNode, w->n_nodes);
   w->clients = g_new0 (SimClient, MAX (w->n_clients, 1));
   w->timers = g_new0 (SimTimer, w->n_endpoints);
@@ -99,7 +98,6 @@ sim_world_free (SimWorld *w)
   sim_queue_clear (&w->queue);
   g_free (w->node_states);
   g_free (w->client_states);
-  g_free (w->persist_scratch);
   g_free (w->nodes);
   g_free (w->clients);
   g_free (w->timers);

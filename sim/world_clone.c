@@ -30,7 +30,6 @@ sim_world_clone (const SimWorld *w)
   c->node_states = g_memdup2 (w->node_states, MAX (vt->state_size, 1) * w->n_nodes);
   c->client_states = g_memdup2 (w->client_states,
                                 MAX (vt->client_state_size, 1) * MAX (w->n_clients, 1));
-  c->persist_scratch = g_memdup2 (w->persist_scratch, MAX (vt->persist_size, 1));
   c->nodes = g_memdup2 (w->nodes, sizeof (SimNode) * w->n_nodes);
   for (int n = 0; n < w->n_nodes; n++)
   {

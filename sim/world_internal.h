@@ -151,7 +151,6 @@ struct SimWorld {
   /* Nodes and clients, indexed by endpoint where it applies. */
   uint8_t *node_states;      /* n_nodes * state_size */
   uint8_t *client_states;    /* n_clients * client_state_size */
-  uint8_t *persist_scratch;
   SimNode *nodes;
   SimClient *clients;
   SimTimer *timers;          /* n_endpoints */
