@@ -53,19 +53,30 @@ disk_note (SimWorld *w, int node, const char *label)
 
 /* ---- Disk blocks (copy on write) -----------------------------------------*/
 
+/* A block holds image, written, then room for synced.  Synced is most of
+ * the time the image itself (a world points it there): it parts from the
+ * image only when a corruption or a torn write changes the image alone,
+ * and joins it again when the node reads its image back. */
 static inline size_t
 disk_block_size (const SimWorld *w)
 {
   return 2 * MAX (w->vt->persist_size, 1) + MAX (disk_sectors (w), 1);
 }
 
-static void
-disk_point (const SimWorld *w, SimDisk *d, SimDiskBlock *b)
+static inline gboolean
+disk_is_joined (const SimDisk *d)
 {
+  return d->synced == d->image;
+}
+
+static void
+disk_point (const SimWorld *w, SimDisk *d, SimDiskBlock *b, gboolean is_joined)
+{
+  size_t size = MAX (w->vt->persist_size, 1);
   d->block = b;
   d->image = b->bytes;
-  d->synced = b->bytes + MAX (w->vt->persist_size, 1);
-  d->written = b->bytes + 2 * MAX (w->vt->persist_size, 1);
+  d->written = b->bytes + size;
+  d->synced = is_joined ? d->image : b->bytes + size + MAX (disk_sectors (w), 1);
 }
 
 static void
@@ -81,20 +92,34 @@ disk_own (const SimWorld *w, SimDisk *d)
 {
   if (g_atomic_int_get (&d->block->ref) == 1)
     return;
+  gboolean is_joined = disk_is_joined (d);
   size_t size = disk_block_size (w);
   SimDiskBlock *b = g_malloc (sizeof *b + size);
   b->ref = 1;
-  memcpy (b->bytes, d->block->bytes, size);
+  memcpy (b->bytes, d->block->bytes,
+          is_joined ? size - MAX (w->vt->persist_size, 1) : size);
   disk_block_unref (d->block);
-  disk_point (w, d, b);
+  disk_point (w, d, b, is_joined);
 }
 
 static void
-disk_share (const SimWorld *w, SimDisk *d, SimDiskBlock *b)
+disk_share (const SimWorld *w, SimDisk *d, SimDiskBlock *b, gboolean is_joined)
 {
   g_atomic_int_inc (&b->ref);
   disk_block_unref (d->block);
-  disk_point (w, d, b);
+  disk_point (w, d, b, is_joined);
+}
+
+/* Before the image changes alone: synced gets bytes of its own. */
+static void
+disk_part (const SimWorld *w, SimDisk *d)
+{
+  disk_own (w, d);
+  if (!disk_is_joined (d))
+    return;
+  size_t size = MAX (w->vt->persist_size, 1);
+  d->synced = d->block->bytes + size + MAX (disk_sectors (w), 1);
+  memcpy (d->synced, d->image, size);
 }
 
 void
@@ -106,7 +131,7 @@ sim_storage_init (SimWorld *w)
     SimDisk *d = &w->disks[n];
     SimDiskBlock *b = g_malloc0 (sizeof *b + disk_block_size (w));
     b->ref = 1;
-    disk_point (w, d, b);
+    disk_point (w, d, b, TRUE);
     d->is_image_synced = TRUE;
     d->syncs = g_array_new (FALSE, FALSE, sizeof (SimSync));
     d->held = g_array_new (FALSE, FALSE, sizeof (SimHeldMsg));
@@ -149,7 +174,7 @@ sim_storage_copy (SimWorld *c, const SimWorld *w)
     SimDisk *d = &c->disks[n];
     *d = *s;
     d->block = NULL;
-    disk_share (c, d, s->block);
+    disk_share (c, d, s->block, disk_is_joined (s));
     d->syncs = g_array_copy (s->syncs);
     for (guint i = 0; i < d->syncs->len; i++) {
       SimSync *y = &g_array_index (d->syncs, SimSync, i);
@@ -168,8 +193,8 @@ sim_storage_assign (SimWorld *dst, const SimWorld *src, int node)
   SimDisk *d = &dst->disks[node];
   const SimDisk *s = &src->disks[node];
   disk_syncs_drop (d);
-  if (d->block != s->block)
-    disk_share (dst, d, s->block);
+  if (d->block != s->block || disk_is_joined (d) != disk_is_joined (s))
+    disk_share (dst, d, s->block, disk_is_joined (s));
   g_array_set_size (d->syncs, s->syncs->len);
   for (guint i = 0; i < s->syncs->len; i++) {
     SimSync *y = &g_array_index (d->syncs, SimSync, i);
@@ -201,7 +226,8 @@ disk_write (SimWorld *w, SimDisk *d, const uint8_t *bytes)
       continue;
     disk_own (w, d);
     memcpy (d->image + at, bytes + at, len);
-    memcpy (d->synced + at, bytes + at, len);
+    if (!disk_is_joined (d))
+      memcpy (d->synced + at, bytes + at, len);
     d->written[s] = 1;
     n_written++;
   }
@@ -361,7 +387,7 @@ sim_storage_crash (SimWorld *w, int node)
       size_t at = (size_t) s * SIM_SECTOR, len = MIN (SIM_SECTOR, size - at);
       if (memcmp (d->synced + at, now + at, len) == 0 || !pcg32_chance (&w->disk_rng, 0.5))
         continue;
-      disk_own (w, d);
+      disk_part (w, d);
       memcpy (d->image + at, now + at, len);
       d->written[s] = 1;
       d->is_image_synced = FALSE;
@@ -373,10 +399,7 @@ sim_storage_crash (SimWorld *w, int node)
   g_byte_array_set_size (d->held_bytes, 0);
   d->busy_until_us = 0;
   /* The node reads back what the disk holds; that is now what it wrote. */
-  if (!d->is_image_synced && memcmp (d->synced, d->image, size) != 0) {
-    disk_own (w, d);
-    memcpy (d->synced, d->image, size);
-  }
+  d->synced = d->image;
   if (!is_clean)
     memcpy ((uint8_t *) now, d->image, size);
   d->is_image_synced = d->is_image_persist = TRUE;
@@ -409,10 +432,7 @@ sim_storage_restart (SimWorld *w, int node)
   sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   memcpy (node_persist (w, node), d->image, w->vt->persist_size);
-  if (!d->is_image_synced && memcmp (d->synced, d->image, w->vt->persist_size) != 0) {
-    disk_own (w, d);
-    memcpy (d->synced, d->image, w->vt->persist_size);
-  }
+  d->synced = d->image;
   d->is_image_synced = d->is_image_persist = TRUE;
 }
 
@@ -430,7 +450,7 @@ sim_storage_corrupt (SimWorld *w, int node, int bits, Pcg32 *rng)
     return;
   }
   w->stats.corruptions++;
-  disk_own (w, d);
+  disk_part (w, d);
   d->is_image_synced = d->is_image_persist = FALSE;
   g_string_append (l, "corrupt: flipped");
   size_t size = w->vt->persist_size;
