@@ -47,8 +47,11 @@ hash_add (uint64_t h, uint64_t v)
   return mix64 (h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
 }
 
-/* Open addressing over fingerprints; a zero word marks a free slot (a
- * fingerprint whose first word is 0 is stored as 1).  With a depth array
+/* Open addressing over fingerprints, linear probing, kept between half
+ * and three quarters full (the capacity grows by half, so it is not a
+ * power of two: a fingerprint's home slot is its hash scaled to the
+ * capacity); a zero word marks a free slot (a fingerprint whose first
+ * word is 0 is stored as 1).  With a depth array
  * (iterative deepening) it remembers the shallowest depth each was seen at. */
 typedef struct {
   uint64_t *slots;  /* cap * words */
@@ -93,13 +96,12 @@ fp_norm (Fp f)
 static inline uint64_t
 fpset_find (const FpSet *s, Fp f)
 {
-  uint64_t mask = s->cap - 1;
-  uint64_t i = mix64 (f.lo ^ f.hi) & mask;
+  uint64_t i = (uint64_t) (((unsigned __int128) mix64 (f.lo ^ f.hi) * s->cap) >> 64);
   for (;;) {
     const uint64_t *slot = s->slots + i * (uint64_t) s->words;
     if (slot[0] == 0 || (slot[0] == f.lo && (s->words == 1 || slot[1] == f.hi)))
       return i;
-    i = (i + 1) & mask;
+    i = i + 1 == s->cap ? 0 : i + 1;
   }
 }
 
@@ -114,7 +116,7 @@ static void
 fpset_grow (FpSet *s)
 {
   FpSet old = *s;
-  s->cap *= 2;
+  s->cap += s->cap / 2;
   s->n = 0;
   s->slots = g_new0 (uint64_t, s->cap * (uint64_t) s->words);
   s->depth = old.depth != NULL ? g_new0 (uint16_t, s->cap) : NULL;
@@ -139,7 +141,7 @@ static gboolean
 fpset_add (FpSet *s, Fp f, int depth)
 {
   f = fp_norm (f);
-  if ((s->n + 1) * 2 > s->cap)
+  if ((s->n + 1) * 4 > s->cap * 3)
     fpset_grow (s);
   uint64_t i = fpset_find (s, f);
   uint64_t *slot = s->slots + i * (uint64_t) s->words;
@@ -430,6 +432,8 @@ typedef struct {
   Used used;
   uint64_t diff_nodes, diff_clients;
   uint64_t *parts;          /* the world's node digest words (2 per node) */
+  GArray *choices;          /* SimChoice enabled in w, if has_choices */
+  gboolean has_choices;
 } CacheSlot;
 
 #define NO_ID G_MAXUINT32
@@ -440,8 +444,7 @@ typedef struct {
   CacheSlot *cache;         /* cache[d]: the world of a state at depth d */
   int cache_valid;          /* cache[0 .. cache_valid-1] is one path */
   uint32_t *anc;
-  GArray *queued, *choices;
-  GArray *replay;           /* SimChoice: an ancestor's, while rebuilding */
+  GArray *queued;
   /* This level: */
   uint64_t lo, hi;          /* the slice of the frontier */
   int depth;
@@ -461,8 +464,10 @@ worker_init (Worker *wk, Explorer *x)
   wk->x = x;
   checker_init (&wk->ck, x);
   wk->cache = g_new0 (CacheSlot, x->b->depth + 2);
-  for (int d = 0; d < x->b->depth + 2; d++)
+  for (int d = 0; d < x->b->depth + 2; d++) {
     wk->cache[d].parts = g_new0 (uint64_t, 2 * (size_t) x->root->n_nodes);
+    wk->cache[d].choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  }
   for (int n = 0; n < x->root->n_nodes; n++)
     sim_world_node_digest (x->root, n, wk->cache[0].parts + 2 * n);
   wk->anc = g_new0 (uint32_t, x->b->depth + 2);
@@ -470,8 +475,6 @@ worker_init (Worker *wk, Explorer *x)
   wk->cache[0].id = 0;
   wk->cache_valid = 1;
   wk->queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
-  wk->choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
-  wk->replay = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   wk->out = g_array_new (FALSE, FALSE, sizeof (Child));
 }
 
@@ -482,12 +485,11 @@ worker_clear (Worker *wk)
     if (d > 0)
       sim_world_free (wk->cache[d].w);
     g_free (wk->cache[d].parts);
+    g_array_unref (wk->cache[d].choices);
   }
   g_free (wk->cache);
   g_free (wk->anc);
   g_array_unref (wk->queued);
-  g_array_unref (wk->choices);
-  g_array_unref (wk->replay);
   g_array_unref (wk->out);
   g_free (wk->bad_what);
   g_free (wk->deadlock_what);
@@ -511,6 +513,7 @@ worker_step (Worker *wk, int d, const SimChoice *c, uint32_t id)
   gboolean ok = sim_world_apply (s->w, c);
   g_assert (ok);
   s->id = id;
+  s->has_choices = FALSE;
   s->used = used_after (p->used, c);
   s->diff_nodes = s->w->touched_nodes;
   s->diff_clients = s->w->touched_clients;
@@ -533,6 +536,16 @@ worker_step (Worker *wk, int d, const SimChoice *c, uint32_t id)
   return s->w;
 }
 
+/* The choices enabled in cache[d] (listed once per world there). */
+static void
+worker_choices (Worker *wk, int d)
+{
+  CacheSlot *s = &wk->cache[d];
+  if (!s->has_choices)
+    choices_enabled (wk->x, s->w, s->used, wk->queued, s->choices);
+  s->has_choices = TRUE;
+}
+
 /* The world of state `id` at depth `depth`, rebuilt from the deepest
  * cached ancestor. */
 static CacheSlot *
@@ -548,11 +561,11 @@ worker_world (Worker *wk, uint32_t id, int depth)
   while (k + 1 < wk->cache_valid && k + 1 <= depth && wk->cache[k + 1].id == wk->anc[k + 1])
     k++;
   for (int d = k + 1; d <= depth; d++) {
-    const CacheSlot *p = &wk->cache[d - 1];
-    choices_enabled (wk->x, p->w, p->used, wk->queued, wk->replay);
+    worker_choices (wk, d - 1);
+    const GArray *choices = wk->cache[d - 1].choices;
     uint32_t index = recs[wk->anc[d]].index;
-    g_assert (index < wk->replay->len);
-    worker_step (wk, d, &g_array_index (wk->replay, SimChoice, index), wk->anc[d]);
+    g_assert (index < choices->len);
+    worker_step (wk, d, &g_array_index (choices, SimChoice, index), wk->anc[d]);
   }
   wk->cache_valid = depth + 1;
   return &wk->cache[depth];
@@ -570,8 +583,9 @@ worker_expand (gpointer data)
     shard_i++;
     CacheSlot *slot = worker_world (wk, (uint32_t) id, wk->depth);
     SimWorld *w = slot->w;
-    choices_enabled (x, w, slot->used, wk->queued, wk->choices);
-    if (wk->choices->len == 0 && x->b->deadlock && wk->deadlock_what == NULL) {
+    worker_choices (wk, wk->depth);
+    const GArray *choices = slot->choices;
+    if (choices->len == 0 && x->b->deadlock && wk->deadlock_what == NULL) {
       char *why = deadlock_violation (w);
       if (why != NULL) {
         wk->deadlock_what = why;
@@ -583,8 +597,8 @@ worker_expand (gpointer data)
     uint64_t parent_ghost = ghost_hash (w, 0);
     size_t ghost_size = w->vt->ghost_copy == NULL ? w->vt->ghost_size : 0;
     Used used = slot->used;
-    for (guint i = 0; i < wk->choices->len; i++) {
-      const SimChoice *c = &g_array_index (wk->choices, SimChoice, i);
+    for (guint i = 0; i < choices->len; i++) {
+      const SimChoice *c = &g_array_index (choices, SimChoice, i);
       /* Children are made in the next cache slot, which is no state's. */
       SimWorld *child = worker_step (wk, wk->depth + 1, c, NO_ID);
       wk->generated++;
