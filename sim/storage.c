@@ -25,6 +25,7 @@
  * sees it when it next restarts and reads its image back. */
 #include "sim/world_internal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define SIM_SECTOR 512
@@ -57,10 +58,26 @@ disk_note (SimWorld *w, int node, const char *label)
  * the time the image itself (a world points it there): it parts from the
  * image only when a corruption or a torn write changes the image alone,
  * and joins it again when the node reads its image back. */
+G_STATIC_ASSERT (offsetof (SimDiskBlock, bytes) == 16);
+
+/* Where written and synced start in a block: both 16-byte aligned, as the
+ * image is, since a protocol may read them as its persist struct. */
+static inline size_t
+disk_written_at (const SimWorld *w)
+{
+  return (MAX (w->vt->persist_size, 1) + 15) & ~(size_t) 15;
+}
+
+static inline size_t
+disk_synced_at (const SimWorld *w)
+{
+  return disk_written_at (w) + ((MAX (disk_sectors (w), 1) + 15) & ~(size_t) 15);
+}
+
 static inline size_t
 disk_block_size (const SimWorld *w)
 {
-  return 2 * MAX (w->vt->persist_size, 1) + MAX (disk_sectors (w), 1);
+  return disk_synced_at (w) + MAX (w->vt->persist_size, 1);
 }
 
 static inline gboolean
@@ -72,11 +89,10 @@ disk_is_joined (const SimDisk *d)
 static void
 disk_point (const SimWorld *w, SimDisk *d, SimDiskBlock *b, gboolean is_joined)
 {
-  size_t size = MAX (w->vt->persist_size, 1);
   d->block = b;
   d->image = b->bytes;
-  d->written = b->bytes + size;
-  d->synced = is_joined ? d->image : b->bytes + size + MAX (disk_sectors (w), 1);
+  d->written = b->bytes + disk_written_at (w);
+  d->synced = is_joined ? d->image : b->bytes + disk_synced_at (w);
 }
 
 static void
@@ -96,8 +112,7 @@ disk_own (const SimWorld *w, SimDisk *d)
   size_t size = disk_block_size (w);
   SimDiskBlock *b = g_malloc (sizeof *b + size);
   b->ref = 1;
-  memcpy (b->bytes, d->block->bytes,
-          is_joined ? size - MAX (w->vt->persist_size, 1) : size);
+  memcpy (b->bytes, d->block->bytes, is_joined ? disk_synced_at (w) : size);
   disk_block_unref (d->block);
   disk_point (w, d, b, is_joined);
 }
@@ -117,9 +132,8 @@ disk_part (const SimWorld *w, SimDisk *d)
   disk_own (w, d);
   if (!disk_is_joined (d))
     return;
-  size_t size = MAX (w->vt->persist_size, 1);
-  d->synced = d->block->bytes + size + MAX (disk_sectors (w), 1);
-  memcpy (d->synced, d->image, size);
+  d->synced = d->block->bytes + disk_synced_at (w);
+  memcpy (d->synced, d->image, MAX (w->vt->persist_size, 1));
 }
 
 void

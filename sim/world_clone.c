@@ -142,8 +142,10 @@ net_assign (SimNet *d, const SimNet *s)
     d->free_slots = g_renew (guint, d->free_slots, s->cap_slots);
     d->cap_slots = s->cap_slots;
   }
-  memcpy (d->slots, s->slots, sizeof (SimMsg) * s->n_slots);
-  memcpy (d->free_slots, s->free_slots, sizeof (guint) * s->n_free);
+  if (s->n_slots > 0)
+    memcpy (d->slots, s->slots, sizeof (SimMsg) * s->n_slots);
+  if (s->n_free > 0)
+    memcpy (d->free_slots, s->free_slots, sizeof (guint) * s->n_free);
   for (guint i = 0; i < s->n_slots; i++)
     d->slots[i].heap_data = s->slots[i].id != 0 && s->slots[i].len > SIM_MSG_INLINE
                                 ? g_memdup2 (s->slots[i].heap_data, s->slots[i].len)
@@ -266,7 +268,8 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
   dst->next_value = src->next_value;
   dst->ops_mask = src->ops_mask;
   int n_keys = src->cfg->workload.n_keys;
-  memcpy (dst->key_ids, src->key_ids, sizeof (int32_t) * n_keys);
+  if (n_keys > 0)
+    memcpy (dst->key_ids, src->key_ids, sizeof (int32_t) * n_keys);
   for (int k = 0; k < n_keys; k++)
     array_assign (dst->written[k], src->written[k]);
   history_assign (dst, src);
