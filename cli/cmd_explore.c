@@ -18,8 +18,9 @@ static const char explore_help[] =
   "usage: dsim explore SCENARIO [--strategy bfs|dfs|random-walk] [--depth N]\n"
   "                    [--max-states N] [--drops N] [--duplicates N] [--crashes N]\n"
   "                    [--restarts N] [--timeouts N] [--ops N] [--walks N] [--seed N]\n"
-  "                    [--fingerprint 64|128] [--no-deadlock] [--threads N]\n"
-  "                    [--shard I/N] [--max-memory SIZE] [--out DIR] [--quiet]\n"
+  "                    [--fingerprint 64|128] [--no-deadlock] [--no-por] [--from-replay]\n"
+  "                    [--threads N] [--shard I/N] [--max-memory SIZE] [--out DIR]\n"
+  "                    [--quiet]\n"
   "\n"
   "Explores every run of the scenario within bounds: at each state it tries\n"
   "every enabled choice (deliver any message in flight, drop or duplicate it,\n"
@@ -47,6 +48,11 @@ static const char explore_help[] =
   "  --seed N          random-walk: the seed of the walks (default: the scenario's)\n"
   "  --fingerprint B   64 (default) or 128 bits per visited state\n"
   "  --no-deadlock     do not report operations pending with nothing enabled\n"
+  "  --no-por, --por   breadth first without (with, the default) partial-order\n"
+  "                    reduction: sleep sets over deliveries to different nodes\n"
+  "                    (the same states, fewer choices tried)\n"
+  "  --from-replay     start every path at the end of the scenario's [replay]\n"
+  "                    section (a directed search; the budgets count what follows)\n"
   "  --threads N       worker threads (bfs and random-walk); the states found\n"
   "                    and the counterexample do not depend on N\n"
   "  --shard I/N       explore only shard I of N (1 <= I <= N), for job arrays:\n"
@@ -130,13 +136,19 @@ apply_flags (int argc, char **argv, ExploreArgs *a)
     const char *eq = strchr (arg, '=');
     g_autofree char *name = eq != NULL ? g_strndup (arg, (gsize) (eq - arg)) : g_strdup (arg);
     if (strcmp (name, "--quiet") == 0 || strcmp (name, "-q") == 0 || strcmp (name, "--bfs") == 0
-        || strcmp (name, "--dfs") == 0 || strcmp (name, "--no-deadlock") == 0) {
+        || strcmp (name, "--dfs") == 0 || strcmp (name, "--no-deadlock") == 0
+        || strcmp (name, "--por") == 0 || strcmp (name, "--no-por") == 0
+        || strcmp (name, "--from-replay") == 0) {
       if (strcmp (name, "--bfs") == 0)
         b->strategy = SIM_EXPLORE_BFS;
       else if (strcmp (name, "--dfs") == 0)
         b->strategy = SIM_EXPLORE_DFS;
       else if (strcmp (name, "--no-deadlock") == 0)
         b->deadlock = FALSE;
+      else if (strcmp (name, "--por") == 0 || strcmp (name, "--no-por") == 0)
+        b->por = strcmp (name, "--por") == 0;
+      else if (strcmp (name, "--from-replay") == 0)
+        b->from_replay = TRUE;
       else
         a->quiet = TRUE;
       continue;
@@ -224,7 +236,7 @@ static int
 find_scenario (int argc, char **argv, ExploreArgs *a)
 {
   static const char *const no_value[] = { "--quiet", "-q", "--bfs", "--dfs", "--no-deadlock",
-                                          NULL };
+                                          "--por", "--no-por", "--from-replay", NULL };
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     if (strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0) {
@@ -304,6 +316,9 @@ append_stats (GString *s, const SimExploreStats *st, const SimExploreOptions *o,
     g_string_append_printf (s, "states       %" G_GUINT64_FORMAT " distinct, %" G_GUINT64_FORMAT
                             " generated, depth %d%s\n", st->distinct, st->generated, st->depth,
                             st->is_complete ? " (every state explored)" : "");
+  if (o->bounds.strategy == SIM_EXPLORE_BFS)
+    g_string_append_printf (s, "reduction    %s, %" G_GUINT64_FORMAT " choices not tried\n",
+                            st->is_reduced ? "sleep sets" : "none", st->slept);
   g_string_append_printf (s, "speed        %.2fs, %.0f distinct states/s, %.0f generated/s\n",
                           secs, secs > 0 ? (double) st->distinct / secs : 0.0,
                           secs > 0 ? (double) st->generated / secs : 0.0);
@@ -419,6 +434,17 @@ cmd_explore_main (int argc, char **argv)
     return rc;
   if (a.out_dir == NULL)
     a.out_dir = "explore-out";
+  if (a.opt.bounds.from_replay && cfg->replay->len == 0)
+    return cli_usage_error ("explore: --from-replay: %s has no [replay] section to start from",
+                            a.scenario);
+  if (a.opt.bounds.from_replay) {
+    /* The prefix must replay before the search starts from its end. */
+    g_autoptr (SimConfig) pre = sim_config_copy (cfg);
+    sim_explore_config_prepare (pre);
+    g_autoptr (SimWorld) w = sim_world_new (pre, pre->seed);
+    if (!sim_world_replay (w, &error))
+      return cli_usage_error ("%s", error->message);
+  }
 #ifdef M_MMAP_THRESHOLD
   /* Worlds of a few hundred kilobytes are cloned and freed for every state:
    * keep them on the heap instead of a fresh mapping each time. */
@@ -431,6 +457,9 @@ cmd_explore_main (int argc, char **argv)
   g_string_append_printf (s, "cluster      %s, %d nodes, %d clients\n", cfg->proto->name,
                           cfg->n_nodes, cfg->workload.n_clients);
   append_bounds (s, &a.opt);
+  if (a.opt.bounds.from_replay)
+    g_string_append_printf (s, "prefix       the %u choices of [replay], then every path within "
+                            "the bounds\n", cfg->replay->len);
   gboolean lin = cfg->workload.n_clients > 0
                  && g_strv_contains ((const char *const *) cfg->check_models, "linearizable");
   g_string_append_printf (s, "checks       invariants%s%s\n", lin ? ", linearizable" : "",

@@ -61,6 +61,7 @@ sim_config_new (const ProtoVTable *protocol)
   cfg->explore.walks = 1000;
   cfg->explore.fingerprint_bits = 64;
   cfg->explore.deadlock = TRUE;
+  cfg->explore.por = TRUE;
   cfg->replay = g_array_new (FALSE, TRUE, sizeof (SimPinnedChoice));
   return cfg;
 }

@@ -192,6 +192,9 @@ typedef struct {
   int64_t walks;            /* random-walk: number of walks */
   int fingerprint_bits;     /* 64 or 128 */
   gboolean deadlock;        /* report operations pending with nothing enabled */
+  gboolean por;             /* breadth first: partial-order reduction (sleep
+                               sets over deliveries to different nodes) */
+  gboolean from_replay;     /* start from the end of the [replay] section */
 } SimExploreConfig;
 
 /* One choice of a pinned path (a [replay] section): `dsim run` applies

@@ -197,6 +197,13 @@ typedef struct {
   SimExploreStats stats;
   uint64_t world_bytes;        /* rough size of one world */
   GMutex lock;                 /* random walks: the visited set */
+  /* Partial-order reduction (breadth first): the sleep sets of the level
+   * being expanded (cur, indexed from por_lo) and of the next one. */
+  gboolean por;
+  uint64_t por_lo;
+  GArray *por_keys[2], *por_spans[2]; /* uint64_t, PorSpan */
+  int por_cur;
+  GHashTable *por_index;       /* next level: fingerprint -> span index */
 } Explorer;
 
 static Used
@@ -275,6 +282,24 @@ choices_enabled (const Explorer *x, SimWorld *w, Used u, GArray *queued, GArray 
       g_array_append_val (out, c);
     }
   }
+}
+
+/* A deadlock: no choice is enabled, and none is only held back by the
+ * timeouts budget (an armed timer is a way on, and would fire in any real
+ * run: a path that used up the budget is cut by the bound, not stuck).
+ * queued is what choices_enabled saw queued. */
+static gboolean
+is_deadlocked (const Explorer *x, const SimWorld *w, const GArray *queued, const GArray *choices)
+{
+  if (choices->len > 0 || !x->b->deadlock)
+    return FALSE;
+  for (guint i = 0; i < queued->len; i++) {
+    SimChoiceKind k = g_array_index (queued, SimChoice, i).kind;
+    if ((k == SIM_CHOICE_TIMEOUT || k == SIM_CHOICE_ATTEMPT_TIMEOUT || k == SIM_CHOICE_OP_TIMEOUT)
+        && !w->is_over)
+      return FALSE;
+  }
+  return TRUE;
 }
 
 /* The history as a sequence of events without times: what linearizability
@@ -415,11 +440,135 @@ checker_clear (Checker *ck)
   g_hash_table_unref (ck->lin_ok);
 }
 
+/* ---- Partial-order reduction: sleep sets ----------------------------------
+ *
+ * Breadth first with `por` (the default) tries fewer choices and finds
+ * exactly the same states.  It uses sleep sets (Godefroid, "Partial-Order
+ * Methods for the Verification of Concurrent Systems", 1996, chapter 5)
+ * over deliveries of messages and client invocations.
+ *
+ * Independence.  A delivery t (of m to node X) and a delivery u (of m' to
+ * node Y != X, or a client event, see below), both enabled in state p,
+ * commute: p.t.u and p.u.t are the same state, and neither disables the
+ * other.  What each touches:
+ *   - the receiving node's state, outbox, random stream, disk and timer
+ *     (all per node; a node's step reads only its own state and the event);
+ *   - the network: m (or m') leaves it, the step's messages join it.  The
+ *     in-flight messages are a multiset in the state's identity (ids and
+ *     send order are not), so both orders leave the same multiset, and
+ *     neither removes the other's message;
+ *   - virtual time: not at all, because the key below is only given to a
+ *     message already due (zero latency in the explore model); a message
+ *     due later (a Byzantine sender's hold) moves time, and time is read by
+ *     every later step, so such a delivery is dependent on everything;
+ *   - the disk's random stream, shared by all nodes: only with a disk
+ *     latency, so the reduction is off when [faults] disk_latency is set;
+ *   - the client history and client stubs: a delivery to a node touches
+ *     neither (a reply to a client is a message until the client receives
+ *     it).  Client events (an invocation due now, a delivery to a client)
+ *     write the history, whose order linearizability reads, and take
+ *     written values from one counter: they form one class, dependent on
+ *     each other and independent of deliveries to nodes, which touch
+ *     nothing of theirs;
+ *   - the budgets: deliveries use none; an invocation uses its client's
+ *     operation budget, which only that client's invocations touch
+ *     (drops, duplicates, timeouts, crashes and restarts use shared
+ *     budgets and are dependent on everything);
+ *   - the ghost, which the protocol's check updates after every step from
+ *     every node's state: its updates need not commute (Raft's ghost keeps
+ *     the term of the first node seen to commit an index).  So a delivery
+ *     is only taken as independent where it leaves the ghost as it was: in
+ *     the state where it goes to sleep, both it and the choice it sleeps
+ *     across leave the ghost unchanged, and a sleeping delivery stays
+ *     asleep only across choices that leave the ghost unchanged.  That a
+ *     delivery which left the ghost unchanged in p still does so after
+ *     another node's ghost-neutral step rests on each protocol's check
+ *     updating its ghost from each node's own state; the tests check it by
+ *     comparing the sets of states found with and without the reduction.
+ * Everything else (timeouts, which move time; crashes and restarts; drops
+ * and duplicates; clients' retries and timeouts; [faults] entries; syncs)
+ * is dependent on every choice and never sleeps.
+ *
+ * Sleep sets.  In a state s with sleep set Z(s), the choices of Z(s) are
+ * not tried.  The k-th choice t tried in s (in the order choices_enabled
+ * lists them) gives its child the sleep set
+ *   { v in Z(s), or tried in s before t : v independent of t }:
+ * a v tried before t reaches s.v.t = s.t.v from s.v, so s.t need not try
+ * v again.  Every state reachable within the bounds is still reached, and
+ * at the same depth (the commuted path is as long): sleep sets cut
+ * choices, not states (Godefroid's chapter 5: sleep sets alone prune
+ * transitions, never states; the argument carries over to breadth first
+ * because a state's sleep set here is the intersection of the sets it is
+ * reached with from all its parents at its depth, and sets only shrink by
+ * intersecting, which tries more).  So invariants, linearizability and
+ * deadlocks are checked in exactly the states the full search checks;
+ * only the number of generated states falls.  A state first reached at a
+ * shallower depth is not expanded again when reached deeper, as without
+ * the reduction: its children are reached along paths of the same length
+ * as in the full search. */
+
+#define POR_MAX_SLEEP 48
+#define POR_CLIENTS UINT64_C (0xff) /* the class of every client event */
+
+typedef struct {
+  uint32_t off, len; /* into the level's key array */
+} PorSpan;
+
+/* A choice that may sleep: its class in the top byte (the receiving node
+ * + 1, or POR_CLIENTS) and below a hash of what it is (the sender and the
+ * message's bytes, or the invoking client), the same for the same choice
+ * in any state; 0 for a choice dependent on every other. */
+static uint64_t
+por_key (const SimWorld *w, const SimChoice *c)
+{
+  if (c->time_us > w->stats.now_us || c->endpoint < 0)
+    return 0;
+  uint64_t cls = c->endpoint < w->n_nodes ? (uint64_t) c->endpoint + 1 : POR_CLIENTS;
+  if (c->kind == SIM_CHOICE_INVOKE)
+    return cls << 56 | (mix64 ((uint64_t) c->endpoint + 0x1f) & ((UINT64_C (1) << 56) - 1));
+  if (c->kind != SIM_CHOICE_DELIVER)
+    return 0;
+  for (guint i = 0; i < w->net.n_slots; i++) {
+    const SimMsg *m = &w->net.slots[i];
+    if (m->id != c->id)
+      continue;
+    const uint8_t *p = sim_msg_data (m);
+    uint64_t h = mix64 ((uint64_t) (uint32_t) m->from << 32 | m->len);
+    uint32_t k = 0;
+    for (; k + 8 <= m->len; k += 8) {
+      uint64_t v;
+      memcpy (&v, p + k, 8);
+      h = hash_add (h, v);
+    }
+    for (; k < m->len; k++)
+      h = hash_add (h, p[k]);
+    h = hash_add (h, (uint64_t) c->endpoint);
+    return cls << 56 | (h & ((UINT64_C (1) << 56) - 1));
+  }
+  return 0;
+}
+
+static inline gboolean
+por_has (const uint64_t *keys, guint n, uint64_t key)
+{
+  for (guint i = 0; i < n; i++)
+    if (keys[i] == key)
+      return TRUE;
+  return FALSE;
+}
+
+static inline gboolean
+por_independent (uint64_t a, uint64_t b)
+{
+  return a != 0 && b != 0 && (a >> 56) != (b >> 56);
+}
+
 /* ---- Breadth first --------------------------------------------------------*/
 
 typedef struct {
   Fp fp;
   Rec rec;
+  uint32_t sleep_off, sleep_len; /* its sleep set in the worker's sleep_out */
 } Child;
 
 /* cache[d] holds the world of a state at depth d, or of a child being
@@ -433,6 +582,7 @@ typedef struct {
   uint64_t diff_nodes, diff_clients;
   uint64_t *parts;          /* the world's node digest words (2 per node) */
   GArray *choices;          /* SimChoice enabled in w, if has_choices */
+  GArray *queued;           /* SimChoice: the queue choices_enabled saw */
   gboolean has_choices;
 } CacheSlot;
 
@@ -455,6 +605,9 @@ typedef struct {
   guint bad_pos;            /* its position in out; G_MAXUINT: none */
   uint32_t deadlock_at;     /* a deadlocked state of the slice, or 0 */
   char *deadlock_what;
+  GArray *sleep_out;        /* uint64_t: the sleep sets of out's children */
+  GArray *sleep_done;       /* uint64_t: ghost-neutral deliveries tried */
+  uint64_t slept;
 } Worker;
 
 static void
@@ -467,6 +620,7 @@ worker_init (Worker *wk, Explorer *x)
   for (int d = 0; d < x->b->depth + 2; d++) {
     wk->cache[d].parts = g_new0 (uint64_t, 2 * (size_t) x->root->n_nodes);
     wk->cache[d].choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+    wk->cache[d].queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   }
   for (int n = 0; n < x->root->n_nodes; n++)
     sim_world_node_digest (x->root, n, wk->cache[0].parts + 2 * n);
@@ -476,6 +630,8 @@ worker_init (Worker *wk, Explorer *x)
   wk->cache_valid = 1;
   wk->queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   wk->out = g_array_new (FALSE, FALSE, sizeof (Child));
+  wk->sleep_out = g_array_new (FALSE, FALSE, sizeof (uint64_t));
+  wk->sleep_done = g_array_new (FALSE, FALSE, sizeof (uint64_t));
 }
 
 static void
@@ -486,11 +642,14 @@ worker_clear (Worker *wk)
       sim_world_free (wk->cache[d].w);
     g_free (wk->cache[d].parts);
     g_array_unref (wk->cache[d].choices);
+    g_array_unref (wk->cache[d].queued);
   }
   g_free (wk->cache);
   g_free (wk->anc);
   g_array_unref (wk->queued);
   g_array_unref (wk->out);
+  g_array_unref (wk->sleep_out);
+  g_array_unref (wk->sleep_done);
   g_free (wk->bad_what);
   g_free (wk->deadlock_what);
   checker_clear (&wk->ck);
@@ -542,8 +701,78 @@ worker_choices (Worker *wk, int d)
 {
   CacheSlot *s = &wk->cache[d];
   if (!s->has_choices)
-    choices_enabled (wk->x, s->w, s->used, wk->queued, s->choices);
+    choices_enabled (wk->x, s->w, s->used, s->queued, s->choices);
   s->has_choices = TRUE;
+}
+
+/* The sleep set of state `id` of the level being expanded. */
+static void
+por_sleep_of (const Explorer *x, uint64_t id, const uint64_t **keys, guint *n)
+{
+  const GArray *spans = x->por_spans[x->por_cur];
+  *keys = NULL;
+  *n = 0;
+  if (id - x->por_lo >= spans->len)
+    return;
+  PorSpan sp = g_array_index (spans, PorSpan, (guint) (id - x->por_lo));
+  *keys = (const uint64_t *) (void *) x->por_keys[x->por_cur]->data + sp.off;
+  *n = sp.len;
+}
+
+/* The child that delivery `key` reached without changing the ghost: its
+ * sleep set, the parent's and the ghost-neutral deliveries tried before it
+ * that are independent of it.  Then `key` joins those tried. */
+static void
+por_child_sleep (Worker *wk, const uint64_t *sleep, guint n_sleep, uint64_t key, Child *ch)
+{
+  ch->sleep_off = wk->sleep_out->len;
+  const uint64_t *done = (const uint64_t *) (void *) wk->sleep_done->data;
+  for (guint k = 0; k < n_sleep + wk->sleep_done->len; k++) {
+    uint64_t v = k < n_sleep ? sleep[k] : done[k - n_sleep];
+    if (por_independent (v, key) && wk->sleep_out->len - ch->sleep_off < POR_MAX_SLEEP)
+      g_array_append_val (wk->sleep_out, v);
+  }
+  ch->sleep_len = wk->sleep_out->len - ch->sleep_off;
+  g_array_append_val (wk->sleep_done, key);
+}
+
+/* Main thread, merging a level's children: a new state takes the child's
+ * sleep set; a state reached again in the same level keeps what both
+ * sets hold (dropping a key only tries more). */
+static void
+por_merge (Explorer *x, const Worker *wk, const Child *ch, gboolean is_new)
+{
+  GArray *keys = x->por_keys[!x->por_cur], *spans = x->por_spans[!x->por_cur];
+  const uint64_t *mine = (const uint64_t *) (void *) wk->sleep_out->data + ch->sleep_off;
+  if (is_new) {
+    PorSpan sp = { keys->len, ch->sleep_len };
+    g_array_append_vals (keys, mine, ch->sleep_len);
+    g_hash_table_insert (x->por_index, g_memdup2 (&ch->fp.lo, sizeof (uint64_t)),
+                         GUINT_TO_POINTER (spans->len + 1));
+    g_array_append_val (spans, sp);
+    return;
+  }
+  guint at = GPOINTER_TO_UINT (g_hash_table_lookup (x->por_index, &ch->fp.lo));
+  if (at == 0)
+    return;
+  PorSpan *sp = &g_array_index (spans, PorSpan, at - 1);
+  uint64_t *have = (uint64_t *) (void *) keys->data + sp->off;
+  guint kept = 0;
+  for (guint k = 0; k < sp->len; k++)
+    if (por_has (mine, ch->sleep_len, have[k]))
+      have[kept++] = have[k];
+  sp->len = kept;
+}
+
+/* The next level becomes the one to expand, from state number lo. */
+static void
+por_next_level (Explorer *x, uint64_t lo)
+{
+  x->por_cur = !x->por_cur;
+  x->por_lo = lo;
+  g_array_set_size (x->por_keys[!x->por_cur], 0);
+  g_array_set_size (x->por_spans[!x->por_cur], 0);
+  g_hash_table_remove_all (x->por_index);
 }
 
 /* The world of state `id` at depth `depth`, rebuilt from the deepest
@@ -585,7 +814,7 @@ worker_expand (gpointer data)
     SimWorld *w = slot->w;
     worker_choices (wk, wk->depth);
     const GArray *choices = slot->choices;
-    if (choices->len == 0 && x->b->deadlock && wk->deadlock_what == NULL) {
+    if (is_deadlocked (x, w, slot->queued, choices) && wk->deadlock_what == NULL) {
       char *why = deadlock_violation (w);
       if (why != NULL) {
         wk->deadlock_what = why;
@@ -597,8 +826,21 @@ worker_expand (gpointer data)
     uint64_t parent_ghost = ghost_hash (w, 0);
     size_t ghost_size = w->vt->ghost_copy == NULL ? w->vt->ghost_size : 0;
     Used used = slot->used;
+    const uint64_t *sleep = NULL;
+    guint n_sleep = 0;
+    if (x->por)
+      por_sleep_of (x, id, &sleep, &n_sleep);
+    g_array_set_size (wk->sleep_done, 0);
     for (guint i = 0; i < choices->len; i++) {
       const SimChoice *c = &g_array_index (choices, SimChoice, i);
+      uint64_t key = x->por ? por_key (w, c) : 0;
+      if (key != 0
+          && (por_has (sleep, n_sleep, key)
+              || por_has ((const uint64_t *) (void *) wk->sleep_done->data, wk->sleep_done->len,
+                          key))) {
+        wk->slept++; /* asleep, or a copy of a message just delivered */
+        continue;
+      }
       /* Children are made in the next cache slot, which is no state's. */
       SimWorld *child = worker_step (wk, wk->depth + 1, c, NO_ID);
       wk->generated++;
@@ -606,9 +848,13 @@ worker_expand (gpointer data)
       uint64_t hist = history_hash (child->history, 0);
       uint64_t ghost = ghost_size > 0
                          && memcmp (child->ghost, w->ghost, ghost_size) == 0 ? parent_ghost : 0;
+      if (ghost == 0 && x->por)
+        ghost = ghost_hash (child, 0);
       Child ch = { .fp = state_fp (x, child, u, hist, ghost, wk->cache[wk->depth + 1].parts) };
       ch.rec = (Rec) { .parent = (uint32_t) id, .index = i };
       char *why = state_violation (&wk->ck, child, parent_events, hist);
+      if (key != 0 && why == NULL && ghost == parent_ghost)
+        por_child_sleep (wk, sleep, n_sleep, key, &ch);
       if (why != NULL) {
         if (wk->bad_what == NULL) {
           wk->bad_what = why;
@@ -616,8 +862,10 @@ worker_expand (gpointer data)
         } else {
           g_free (why);
         }
-      } else if (fpset_contains (&x->seen, ch.fp)) {
-        continue; /* seen at an earlier level */
+      } else if (fpset_contains (&x->seen, ch.fp)
+                 && !(x->por && g_hash_table_contains (x->por_index, &ch.fp.lo))) {
+        continue; /* seen, and not a state of the next level whose sleep
+                     set this child may narrow */
       }
       g_array_append_val (wk->out, ch);
     }
@@ -668,6 +916,9 @@ static uint64_t
 bfs_memory (const Explorer *x, Worker *wks, int n)
 {
   uint64_t m = (uint64_t) x->recs->len * sizeof (Rec) + fpset_bytes (&x->seen);
+  if (x->por)
+    for (int k = 0; k < 2; k++)
+      m += (uint64_t) x->por_keys[k]->len * 8 + (uint64_t) x->por_spans[k]->len * sizeof (PorSpan);
   for (int i = 0; i < n; i++)
     m += (uint64_t) wks[i].out->len * sizeof (Child)
          + (uint64_t) wks[i].cache_valid * x->world_bytes;
@@ -700,9 +951,11 @@ bfs (Explorer *x, SimExploreResult *r)
       sharded = TRUE;
     /* The level goes in rounds of BFS_CHUNK states per worker, each round
      * merged before the next: the children waiting to be merged stay few,
-     * and a worker skips those already merged in this level.  The order
-     * of the merged children is the order of their parents either way, so
-     * rounds change nothing but memory. */
+     * and a worker skips those already merged at an earlier level (and,
+     * without the reduction, in this level; with it, a state reached again
+     * in this level still goes to the merge, which narrows its sleep set).
+     * The order of the merged children is the order of their parents
+     * either way, so rounds change nothing but memory. */
     char *bad_what = NULL;        /* the level's first broken child */
     GArray *bad_path = NULL;
     for (uint64_t next = lo; next < hi;) {
@@ -715,6 +968,7 @@ bfs (Explorer *x, SimExploreResult *r)
         wk->shard_level = shard_level;
         wk->generated = 0;
         g_array_set_size (wk->out, 0);
+        g_array_set_size (wk->sleep_out, 0);
         g_clear_pointer (&wk->bad_what, g_free);
         wk->bad_pos = G_MAXUINT;
         threads[i] = n > 1 ? g_thread_new ("explore", worker_expand, wk) : NULL; /* dsim-allow-nondeterminism: workers around worlds, results merged in order */
@@ -741,6 +995,8 @@ bfs (Explorer *x, SimExploreResult *r)
       for (int i = 0; i < n; i++) {
         Worker *wk = &wks[i];
         x->stats.generated += wk->generated;
+        x->stats.slept += wk->slept;
+        wk->slept = 0;
         x->stats.lin_checks += wk->ck.lin_checks;
         wk->ck.lin_checks = 0;
         for (guint k = 0; k < wk->out->len && bad_what == NULL; k++) {
@@ -752,8 +1008,13 @@ bfs (Explorer *x, SimExploreResult *r)
             bad_path = path_of (x, ch->rec.parent, &ch->rec);
             break;
           }
-          if (fpset_add (&x->seen, ch->fp, 0))
+          gboolean is_new = fpset_add (&x->seen, ch->fp, 0);
+          if (is_new)
             g_array_append_val (x->recs, ch->rec);
+          if (is_new && x->opt.on_state != NULL)
+            x->opt.on_state (ch->fp.lo, x->opt.on_state_data);
+          if (x->por)
+            por_merge (x, wk, ch, is_new);
         }
       }
       x->stats.memory_bytes = MAX (x->stats.memory_bytes, bfs_memory (x, wks, n));
@@ -771,6 +1032,8 @@ bfs (Explorer *x, SimExploreResult *r)
     lo = hi;
     hi = x->recs->len;
     depth++;
+    if (x->por)
+      por_next_level (x, lo);
     if (x->b->max_states > 0 && x->stats.distinct >= (uint64_t) x->b->max_states && lo < hi) {
       r->verdict = SIM_EXPLORE_UNKNOWN;
       r->what = g_strdup_printf ("reached the bound of %" G_GINT64_FORMAT " distinct states "
@@ -826,7 +1089,7 @@ dfs_visit (Dfs *s, int depth)
   g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   choices_enabled (x, w, s->slots.cache[depth].used, queued, choices);
-  if (choices->len == 0 && x->b->deadlock) {
+  if (is_deadlocked (x, w, queued, choices)) {
     char *why = deadlock_violation (w);
     if (why != NULL) {
       s->what = why;
@@ -962,7 +1225,7 @@ walker_run (gpointer data)
       choices_enabled (x, w, u, queued, choices);
       char *why = NULL;
       if (choices->len == 0) {
-        if (x->b->deadlock)
+        if (is_deadlocked (x, w, queued, choices))
           why = deadlock_violation (w);
       } else {
         guint parent_events = w->history->events->len;
@@ -1068,7 +1331,9 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   SimExploreResult *r = g_new0 (SimExploreResult, 1);
   Explorer x = { 0 };
   x.cfg = sim_config_copy (cfg);
-  g_array_set_size (x.cfg->replay, 0);
+  gboolean from_replay = opt->bounds.from_replay && cfg->replay->len > 0;
+  if (!from_replay)
+    g_array_set_size (x.cfg->replay, 0);
   sim_explore_config_prepare (x.cfg);
   x.opt = *opt;
   x.opt.threads = MAX (x.opt.threads, 1);
@@ -1077,6 +1342,14 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   g_assert (x.b->fingerprint_bits == 64 || x.b->fingerprint_bits == 128);
   g_assert (x.b->depth >= 1);
   g_mutex_init (&x.lock);
+  x.por = x.b->por && x.b->strategy == SIM_EXPLORE_BFS
+          && x.cfg->storage.disk_latency_max_us <= 0;
+  for (int k = 0; k < 2; k++) {
+    x.por_keys[k] = g_array_new (FALSE, FALSE, sizeof (uint64_t));
+    x.por_spans[k] = g_array_new (FALSE, FALSE, sizeof (PorSpan));
+  }
+  x.por_index = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  x.stats.is_reduced = x.por;
   if (x.cfg->workload.n_clients > 0
       && g_strv_contains ((const char *const *) x.cfg->check_models, "linearizable"))
     x.lin = chk_checker_find ("linearizable");
@@ -1088,11 +1361,19 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   x.world_bytes = sizeof (SimWorld) + vt->state_size * (uint64_t) x.cfg->n_nodes + vt->ghost_size
                   + vt->client_state_size * (uint64_t) x.cfg->workload.n_clients + 4096;
 
-  /* The start: every node boots, in order. */
+  /* The start: every node boots, in order; or, with from_replay, the
+   * state at the end of the [replay] section (a directed search: every
+   * path starts with those choices, and the budgets count what follows). */
   x.root = sim_world_new (x.cfg, x.cfg->seed);
   x.root_path = g_array_new (FALSE, FALSE, sizeof (SimPinnedChoice));
   g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
-  sim_world_enabled (x.root, queued);
+  g_autoptr (GError) prefix_error = NULL;
+  if (from_replay) {
+    if (sim_world_replay (x.root, &prefix_error))
+      g_array_append_vals (x.root_path, x.cfg->replay->data, x.cfg->replay->len);
+  } else {
+    sim_world_enabled (x.root, queued);
+  }
   for (guint i = 0; i < queued->len; i++) {
     const SimChoice *c = &g_array_index (queued, SimChoice, i);
     if (c->kind != SIM_CHOICE_START)
@@ -1112,7 +1393,10 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   x.stats.distinct = 1;
   x.stats.generated = 1;
 
-  if (x.root->failure != NULL) {
+  if (prefix_error != NULL) {
+    r->verdict = SIM_EXPLORE_UNKNOWN;
+    r->what = g_strdup (prefix_error->message);
+  } else if (x.root->failure != NULL) {
     Checker ck;
     checker_init (&ck, &x);
     r->verdict = SIM_EXPLORE_VIOLATION;
@@ -1136,6 +1420,11 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   sim_world_free (x.root);
   sim_config_free (x.cfg);
   g_mutex_clear (&x.lock);
+  for (int k = 0; k < 2; k++) {
+    g_array_unref (x.por_keys[k]);
+    g_array_unref (x.por_spans[k]);
+  }
+  g_hash_table_unref (x.por_index);
   return r;
 }
 

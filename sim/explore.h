@@ -17,6 +17,12 @@
  * are 64 bits by default (a missed state is possible, with the probability
  * printed, as TLC does) or 128.
  *
+ * Breadth first prunes choices with sleep sets (partial-order reduction
+ * over deliveries to different nodes and client events; bounds.por): the
+ * same states are found with fewer choices tried.  With bounds.from_replay
+ * every path starts with the scenario's [replay] choices (a directed
+ * search).
+ *
  * Checks: the protocol's invariants after every step (the world runs them),
  * linearizability of the history whenever an operation completes (when the
  * scenario's [check] models lists linearizable), and deadlocks: operations
@@ -76,6 +82,11 @@ typedef struct {
    * display); NULL: none. */
   void (*progress) (const SimExploreStats *stats, void *data);
   void *progress_data;
+  /* Breadth first: called from the main thread with the fingerprint of
+   * every new distinct state, in order (tests compare the states two
+   * searches found); NULL: none. */
+  void (*on_state) (uint64_t fingerprint, void *data);
+  void *on_state_data;
 } SimExploreOptions;
 
 struct SimExploreStats {
@@ -85,6 +96,9 @@ struct SimExploreStats {
   int depth_reached;         /* deepest path tried */
   uint64_t memory_bytes;     /* peak bytes of the search structures */
   uint64_t lin_checks;       /* histories checked for linearizability */
+  uint64_t slept;            /* choices the partial-order reduction did not
+                                try (breadth first with por) */
+  gboolean is_reduced;       /* the partial-order reduction was on */
   double missed_probability; /* that a fingerprint collision hid a state */
   gboolean is_complete;      /* every state within the bounds was explored */
 };

@@ -8,7 +8,7 @@
 
 static const char *const explore_keys[] = {
   "strategy", "depth", "states", "drops", "duplicates", "crashes", "restarts", "ops",
-  "walks", "fingerprint", "deadlock", "timeouts", NULL,
+  "walks", "fingerprint", "deadlock", "timeouts", "por", "from_replay", NULL,
 };
 
 static gboolean
@@ -88,6 +88,14 @@ parse_explore (ScnParser *p)
       if (!get_budget (p, e, 1000, &x->timeouts))
         return FALSE;
       break;
+    case 12:
+      if (!scn_get_bool (p, e, &x->por))
+        return FALSE;
+      break;
+    case 13:
+      if (!scn_get_bool (p, e, &x->from_replay))
+        return FALSE;
+      break;
     default:
       return scn_fail_unknown_key (p, e, explore_keys);
     }
@@ -127,5 +135,13 @@ parse_replay (ScnParser *p)
 gboolean
 scn_parse_explore (ScnParser *p)
 {
-  return parse_explore (p) && parse_replay (p);
+  if (!parse_explore (p) || !parse_replay (p))
+    return FALSE;
+  if (p->cfg->explore.from_replay && p->cfg->replay->len == 0)
+    for (guint i = 0; i < p->entries->len; i++) {
+      const ScnEntry *e = p->entries->pdata[i];
+      if (strcmp (e->section, "explore") == 0 && strcmp (e->key, "from_replay") == 0)
+        return scn_fail_entry (p, e, "expected a [replay] section to start from");
+    }
+  return TRUE;
 }
