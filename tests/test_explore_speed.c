@@ -132,7 +132,7 @@ Test (explore_speed, raft_correct_distinct_states_are_pinned, .timeout = 600)
     { 10, 227590, 576640, 2, FALSE },
     /* With sleep sets (the default): the same states, fewer tried. */
     { 8, 52846, 102238, 1, TRUE },
-    { 10, 227590, 519915, 2, TRUE },
+    { 9, 117091, 245973, 2, TRUE },
   };
   g_autoptr (SimConfig) cfg = load_prepared ("scenarios/explore/raft-correct.scn");
   for (guint i = 0; i < G_N_ELEMENTS (pinned); i++) {
