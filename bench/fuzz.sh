@@ -12,6 +12,11 @@
 # BUGS="a b" limits the table to those bugs.
 # Runs to the first failure do not depend on JOBS; wall time does, and on
 # the machine's load.  A bug not found in RUNS runs shows as ">RUNS".
+# The last lines give the median speedup (random runs / feedback runs)
+# over all bugs, and over the bugs random needs more than 16 runs for: the
+# first 16 runs of a feedback campaign are fresh swarm runs, the same as
+# random's (the corpus fills after the first batch), so on bugs found
+# within them the two strategies tie by construction.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -84,9 +89,18 @@ for proto in $protocols; do
       eval "${strategy}_all=\"\$(tr '\n' ' ' < "\$tmp/runs")\""
     done
     speed=$(echo "$random_runs $feedback_runs" | tr -d '>' | awk '{ if ($2 > 0) printf "%.1fx", $1 / $2; else print "-" }')
+    echo "$random_runs $feedback_runs" | tr -d '>' | awk '$2 > 0 { print $1 / $2, $1 }' >> "$tmp/speedups"
     printf '%-6s %-32s %9s %5ss %9s %5ss %9s\n' "$proto" "$bug" "$random_runs" "$random_secs" \
       "$feedback_runs" "$feedback_secs" "$speed"
     printf '%-6s %-32s   runs per seed: random %s| feedback %s   (%s)\n' "" "" "$random_all" "$feedback_all" "$base"
   done
 done
+if [ -s "$tmp/speedups" ]; then
+  all=$(awk '{ print $1 }' "$tmp/speedups" | median)
+  n_all=$(wc -l < "$tmp/speedups")
+  hard=$(awk '$2 > 16 { print $1 }' "$tmp/speedups" | median)
+  n_hard=$(awk '$2 > 16' "$tmp/speedups" | wc -l)
+  printf 'median speedup %sx over %s bugs; %sx over the %s bugs random needs more than 16 runs for\n' \
+    "$(printf '%.2f' "$all")" "$n_all" "$( [ "$hard" = - ] && echo - || printf '%.2f' "$hard")" "$n_hard"
+fi
 exit $status

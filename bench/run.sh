@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 status=0
-for b in engine check consistency raft consensus quorum pbs pbft viz; do
+for b in engine check consistency raft consensus quorum pbs merkle two_atomic pbft viz; do
   if [ -f "bench/$b.sh" ]; then
     echo "== bench/$b.sh"
     BUILD=$BUILD sh "bench/$b.sh" || status=1

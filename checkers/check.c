@@ -1,6 +1,7 @@
 /* check.c: verdicts, kinds, reports and the table of models. */
 #include "checkers/check.h"
 #include "checkers/linearizable.h"
+#include "checkers/lin_model_coll.h"
 #include "checkers/lin_model_mutex.h"
 
 #include <string.h>
@@ -58,8 +59,8 @@ check_staleness (const ChkHistory *h, const GArray *ops, int variant,
 
 /* Measures: found by name, not part of --model all. */
 static const ChkChecker measures[] = {
-  { "staleness", "how stale reads are: the smallest Delta for Delta-atomicity, and per-read "
-    "versions and time behind", check_staleness, 0 },
+  { "staleness", "how stale reads are: the smallest Delta for Delta-atomicity, 2-atomicity, and "
+    "per-read versions and time behind", check_staleness, 0 },
   { NULL },
 };
 
@@ -121,6 +122,10 @@ static const char *const kind_names[] = {
   [CHK_KIND_CAS_REGISTER] = "cas-register",
   [CHK_KIND_KV] = "kv",
   [CHK_KIND_MUTEX] = "mutex",
+  [CHK_KIND_SET] = "set",
+  [CHK_KIND_UNORDERED_QUEUE] = "unordered-queue",
+  [CHK_KIND_FIFO_QUEUE] = "fifo-queue",
+  [CHK_KIND_MULTI_REGISTER] = "multi-register",
 };
 
 const char *
@@ -156,6 +161,8 @@ kind_allows (ChkKind kind, ChkFn f, const char *name)
 {
   if (kind == CHK_KIND_MUTEX)
     return f == CHK_F_OTHER && lin_mutex_is_op (name);
+  if (lin_coll_kind_of (kind) != LIN_COLL_NONE)
+    return lin_coll_allows (lin_coll_kind_of (kind), f, name);
   switch (f) {
   case CHK_F_READ: case CHK_F_WRITE: return TRUE;
   case CHK_F_CAS: return kind == CHK_KIND_CAS_REGISTER;
@@ -171,15 +178,25 @@ chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced, ChkKind
 {
   ChkKind k = forced;
   if (k == CHK_KIND_AUTO) {
-    gboolean kv = h->format == CHK_FORMAT_PORCUPINE_KV, cas = FALSE, mutex = FALSE;
+    gboolean kv = FALSE, cas = FALSE, mutex = FALSE;
+    LinCollKind coll = LIN_COLL_NONE;
+    gboolean set_read = FALSE; /* a read that returned a collection */
     for (guint i = 0; i < ops->len; i++) {
       const ChkOp *op = &g_array_index (ops, ChkOp, i);
       const char *name = op_fn_name (h, op);
       kv = kv || op->f == CHK_F_APPEND || strcmp (name, "get") == 0 || strcmp (name, "put") == 0;
       cas = cas || op->f == CHK_F_CAS;
       mutex = mutex || (op->f == CHK_F_OTHER && lin_mutex_is_op (name));
+      if (coll == LIN_COLL_NONE && op->f == CHK_F_OTHER)
+        coll = lin_coll_detect (name);
+      set_read = set_read || (op->f == CHK_F_READ && op->output.kind == CHK_VAL_LIST);
     }
-    k = kv ? CHK_KIND_KV : mutex ? CHK_KIND_MUTEX : cas ? CHK_KIND_CAS_REGISTER : CHK_KIND_REGISTER;
+    /* A keyed EDN file of one map per line reads as a Porcupine kv log:
+     * operations of another kind decide before the format does. */
+    k = kv ? CHK_KIND_KV : mutex ? CHK_KIND_MUTEX
+        : coll != LIN_COLL_NONE ? lin_coll_chk_kind (coll) : set_read ? CHK_KIND_SET
+        : h->format == CHK_FORMAT_PORCUPINE_KV ? CHK_KIND_KV
+        : cas ? CHK_KIND_CAS_REGISTER : CHK_KIND_REGISTER;
   }
   for (guint i = 0; i < ops->len; i++) {
     const ChkOp *op = &g_array_index (ops, ChkOp, i);
@@ -194,7 +211,9 @@ chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced, ChkKind
                  k == CHK_KIND_REGISTER       ? "read or write"
                  : k == CHK_KIND_CAS_REGISTER ? "read, write or cas"
                  : k == CHK_KIND_MUTEX        ? "acquire or release"
-                                              : "get, put or append");
+                 : lin_coll_kind_of (k) != LIN_COLL_NONE
+                   ? lin_coll_ops_text (lin_coll_kind_of (k))
+                   : "get, put or append");
     return FALSE;
   }
   *kind = k;
@@ -229,5 +248,8 @@ chk_report_free (ChkReport *r)
   g_free (r->state_before);
   g_array_unref (r->order);
   g_array_unref (r->concurrent);
+  if (r->staleness != NULL)
+    g_free (r->staleness->two_atomic_why);
+  g_free (r->staleness);
   g_free (r);
 }

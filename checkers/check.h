@@ -19,14 +19,22 @@ typedef enum {
   CHK_KIND_CAS_REGISTER, /* read, write, cas [expected new]; initial value nil */
   CHK_KIND_KV,           /* get, put, append of strings per key; initial value "" */
   CHK_KIND_MUTEX,        /* acquire, release (Knossos's mutex); initially free */
+  CHK_KIND_SET,          /* add x, read of the whole set; initially empty */
+  CHK_KIND_UNORDERED_QUEUE, /* enqueue x, dequeue -> x, in any order; initially empty */
+  CHK_KIND_FIFO_QUEUE,   /* enqueue x, dequeue -> x, first in first out */
+  CHK_KIND_MULTI_REGISTER, /* txn [[:read :x 1] [:write :y 2]]; registers start nil */
 } ChkKind;
 
-/* "auto", "register", "cas-register", "kv", "mutex" */
+/* "auto", "register", "cas-register", "kv", "mutex", "set", "unordered-queue",
+ * "fifo-queue", "multi-register" */
 const char *chk_kind_name (ChkKind k);
 gboolean chk_kind_from_name (const char *name, ChkKind *kind);
 /* The kind of a history: kv if it comes from a Porcupine kv log or has an
- * append, get or put; mutex if it has an acquire or release; cas-register
- * if it has a cas; register otherwise.
+ * append, get or put; mutex if it has an acquire or release; set if it has
+ * an add or a read that returned a collection (#{1 2}); unordered-queue if it has an enqueue or dequeue (Jepsen's queue
+ * checker uses that model; --kind fifo-queue asks for the order too);
+ * multi-register if it has a txn; cas-register if it has a cas; register
+ * otherwise.
  * With `forced` set, checks that the operations fit that kind instead and
  * says which operation does not (CHK_ERROR_INPUT). */
 gboolean chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced,
@@ -77,7 +85,21 @@ typedef struct {
                           * "\"x 1 y\""; NULL if the model has none */
   guint64 states_explored; /* search configurations visited (statistics) */
   guint64 memory_bytes;  /* peak search memory (statistics) */
+  struct ChkStaleness *staleness; /* the staleness measure's numbers; else NULL */
 } ChkReport;
+
+/* The numbers of the staleness measure, for --format json.  Op indices. */
+typedef struct ChkStaleness {
+  int64_t delta_us;        /* the smallest Delta; -1 if no Delta explains it */
+  ChkVerdict two_atomic;   /* ok: 2-atomic; violation: not; unknown: gave up */
+  char *two_atomic_why;    /* not 2-atomic or unknown: why, in words */
+  int64_t witness_read;    /* not 2-atomic: the read, else -1 */
+  int64_t witness_write;   /* the write it returned; -1: nil or none */
+  int64_t witness_skipped[2]; /* writes it skipped (-1: none named) */
+  guint reads, reads_behind;
+  int64_t versions_behind[3]; /* p50, p99, max */
+  int64_t time_behind_us[3];  /* p50, p99, max */
+} ChkStaleness;
 
 ChkReport *chk_report_new (const char *model);
 void chk_report_free (ChkReport *r);

@@ -14,7 +14,7 @@ value_text (const ChkHistory *h, const ChkValue *v)
     return g_strdup (h != NULL ? chk_history_string (h, v->s) : "?");
   case CHK_VAL_PAIR:
     return chk_pair_text (v, "[", " ", "]", "nil");
-  case CHK_VAL_SIBLINGS:
+  case CHK_VAL_SIBLINGS: case CHK_VAL_LIST:
     break; /* refused by chk_consistency_check */
   }
   g_assert_not_reached ();
@@ -24,7 +24,13 @@ char *
 chk_cons_op_value (const ChkHistory *h, const GArray *ops, guint i)
 {
   const ChkOp *o = &g_array_index (ops, ChkOp, i);
-  return value_text (h, o->f == CHK_F_READ ? &o->output : &o->input);
+  /* What a dequeue or a txn returned, as the value it stands for. */
+  const ChkValue *v = o->f == CHK_F_READ || (o->f == CHK_F_OTHER && o->status == CHK_OP_OK
+                                             && o->output.kind != CHK_VAL_NONE)
+                        ? &o->output : &o->input;
+  if (v->kind == CHK_VAL_LIST) /* a collection (linearizable only) */
+    return chk_value_describe (h, v);
+  return value_text (h, v);
 }
 
 static char *

@@ -47,7 +47,7 @@ value_ident (int32_t key, const ChkValue *v)
     g_autofree char *pair = chk_pair_text (v, "p", ",", "", "nil");
     return g_strdup_printf ("%d:%s", key, pair);
   }
-  case CHK_VAL_SIBLINGS:
+  case CHK_VAL_SIBLINGS: case CHK_VAL_LIST:
     break; /* refused by chk_consistency_check */
   }
   g_assert_not_reached ();

@@ -142,7 +142,8 @@ chk_consistency_check (const ChkHistory *h, const GArray *ops, ChkModel model,
                        const ChkConsOptions *opt_in, GError **error)
 {
   g_return_val_if_fail (model < CHK_MODEL__COUNT, NULL);
-  if (!chk_history_refuse_siblings (h, chk_model_name (model), error))
+  if (!chk_history_refuse_siblings (h, chk_model_name (model), error)
+      || !chk_history_refuse_lists (h, chk_model_name (model), error))
     return NULL;
   ChkConsOptions opt;
   if (opt_in != NULL)

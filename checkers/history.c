@@ -18,6 +18,7 @@ chk_history_new (void)
   h->string_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   h->string_tags = g_byte_array_new ();
   h->sibling_sets = g_array_new (FALSE, FALSE, sizeof (int64_t));
+  h->lists = g_array_new (FALSE, FALSE, sizeof (ChkValue));
   return h;
 }
 
@@ -31,6 +32,7 @@ chk_history_free (ChkHistory *h)
   g_byte_array_unref (h->string_tags);
   g_ptr_array_unref (h->strings);
   g_array_unref (h->sibling_sets);
+  g_array_unref (h->lists);
   g_free (h->source);
   g_free (h);
 }
@@ -92,6 +94,29 @@ chk_history_siblings (const ChkHistory *h, int32_t id, guint *n)
   return set + 1;
 }
 
+int32_t
+chk_history_add_list (ChkHistory *h, const ChkValue *items, guint n, gboolean is_set)
+{
+  g_assert (h->lists->len < (guint) G_MAXINT32 - n - 1);
+  int32_t id = (int32_t) h->lists->len;
+  ChkValue header = { .kind = CHK_VAL_LIST, .s = -1, .i = n, .j = is_set ? 1 : 0 };
+  g_array_append_val (h->lists, header);
+  g_array_append_vals (h->lists, items, n);
+  return id;
+}
+
+const ChkValue *
+chk_history_list (const ChkHistory *h, int32_t id, guint *n, gboolean *is_set)
+{
+  g_assert (id >= 0 && (guint) id < h->lists->len);
+  const ChkValue *header = &g_array_index (h->lists, ChkValue, id);
+  g_assert (header->kind == CHK_VAL_LIST);
+  *n = (guint) header->i;
+  if (is_set != NULL)
+    *is_set = header->j != 0;
+  return header + 1;
+}
+
 gboolean
 chk_history_refuse_siblings (const ChkHistory *h, const char *model, GError **error)
 {
@@ -116,6 +141,25 @@ chk_history_refuse_siblings (const ChkHistory *h, const char *model, GError **er
                  "checked against it (judge such a run by its invariants: no-lost-write, "
                  "siblings-survive)",
                  where, ev->process, vals->str, model);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+chk_history_refuse_lists (const ChkHistory *h, const char *model, GError **error)
+{
+  for (guint i = 0; i < h->events->len; i++) {
+    const ChkEvent *ev = chk_history_get (h, i);
+    if (ev->value.kind != CHK_VAL_LIST)
+      continue;
+    g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
+                 "%s:%u:%u: process %" G_GINT64_FORMAT " has a collection value (a set, a "
+                 "queue's or a txn's list); the %s model is defined for registers (expected "
+                 "nil, an integer, a string or a pair [a b]; check collections with --model "
+                 "linearizable --kind set, unordered-queue, fifo-queue or multi-register)",
+                 h->source != NULL ? h->source : "<history>", ev->line, MAX (ev->column, 1),
+                 ev->process, model);
     return FALSE;
   }
   return TRUE;
@@ -200,6 +244,34 @@ chk_json_string (GString *out, const char *s)
   g_string_append_c (out, '"');
 }
 
+/* A list as a JSON array, its items as values are written below. */
+static void
+json_list (const ChkHistory *h, int32_t id, GString *out)
+{
+  guint n;
+  const ChkValue *items = chk_history_list (h, id, &n, NULL);
+  g_string_append_c (out, '[');
+  for (guint k = 0; k < n; k++) {
+    const ChkValue *v = &items[k];
+    if (k > 0)
+      g_string_append_c (out, ',');
+    switch (v->kind) {
+    case CHK_VAL_INT: g_string_append_printf (out, "%" G_GINT64_FORMAT, v->i); break;
+    case CHK_VAL_STR: chk_json_string (out, chk_history_string (h, v->s)); break;
+    case CHK_VAL_PAIR: {
+      g_autofree char *pair = chk_pair_text (v, "[", ",", "]", "null");
+      g_string_append (out, pair);
+      break;
+    }
+    case CHK_VAL_LIST: json_list (h, v->s, out); break;
+    case CHK_VAL_NONE: case CHK_VAL_NIL: case CHK_VAL_SIBLINGS: /* not in a list */
+      g_string_append (out, "null");
+      break;
+    }
+  }
+  g_string_append_c (out, ']');
+}
+
 void
 chk_event_to_json (const ChkHistory *h, const ChkEvent *ev, GString *out)
 {
@@ -239,6 +311,10 @@ chk_event_to_json (const ChkHistory *h, const ChkEvent *ev, GString *out)
     g_string_append (out, "]}");
     break;
   }
+  case CHK_VAL_LIST:
+    g_string_append (out, ",\"value\":");
+    json_list (h, ev->value.s, out);
+    break;
   }
   if (ev->time_us >= 0)
     g_string_append_printf (out, ",\"time\":%" G_GINT64_FORMAT, ev->time_us);

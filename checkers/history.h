@@ -42,6 +42,9 @@ typedef enum {
   CHK_VAL_SIBLINGS, /* a read that returned several concurrent versions
                        (siblings) of a key: s is the set's id, see
                        chk_history_siblings.  JSON: {"siblings":[3,5]} */
+  CHK_VAL_LIST,     /* a collection: a set read #{1 2}, a txn [[:read :x 1]],
+                       a vector that is not a cas pair: s is its id, see
+                       chk_history_list */
 } ChkValueKind;
 
 typedef struct {
@@ -109,6 +112,9 @@ typedef struct {
   char *source;          /* file name, or NULL */
   ChkFormat format;      /* the format it was read from; AUTO if built in memory */
   GArray *sibling_sets;  /* int64: each set is its count, then its values */
+  GArray *lists;         /* ChkValue: each list is a header {CHK_VAL_LIST,
+                          * i = count, j = 1 if written as a set}, then its
+                          * items (which may be lists) */
 } ChkHistory;
 
 ChkHistory *chk_history_new (void);
@@ -132,11 +138,24 @@ const char *chk_history_string (const ChkHistory *h, int32_t id);
 int32_t chk_history_add_siblings (ChkHistory *h, const int64_t *values, guint n);
 /* The values of sibling set `id`; *n receives their number. */
 const int64_t *chk_history_siblings (const ChkHistory *h, int32_t id, guint *n);
+/* Stores a list of n items (copied; items may be CHK_VAL_LIST values of
+ * this history) and returns its id for a CHK_VAL_LIST value.  is_set: it
+ * was written as a set (EDN #{...}). */
+int32_t chk_history_add_list (ChkHistory *h, const ChkValue *items, guint n, gboolean is_set);
+/* The items of list `id`; *n receives their number, *is_set (may be NULL)
+ * whether it was written as a set. */
+const ChkValue *chk_history_list (const ChkHistory *h, int32_t id, guint *n, gboolean *is_set);
 /* FALSE, and an error naming the first such read and `model`, if the history
  * has a read that returned siblings.  The checkers call it: their models are
  * defined for registers whose reads return one value, and a set of siblings
  * is not one (CHK_ERROR_INPUT: bad input for this model, never a guess). */
 gboolean chk_history_refuse_siblings (const ChkHistory *h, const char *model, GError **error);
+
+/* FALSE, and an error naming the first such event (file:line:column) and
+ * `model`, if the history has a collection value (CHK_VAL_LIST): the
+ * register models of consistency.h and staleness have none
+ * (CHK_ERROR_INPUT). */
+gboolean chk_history_refuse_lists (const ChkHistory *h, const char *model, GError **error);
 
 /* Appends a copy of ev; sets ev->index if it is negative. */
 void chk_history_append (ChkHistory *h, const ChkEvent *ev);

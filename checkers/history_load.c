@@ -85,6 +85,13 @@ is_pair (const ChkEdnValue *v)
   return (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) && v->items->len == 2;
 }
 
+static gboolean
+key_like (const ChkEdnValue *v)
+{
+  return v->kind == CHK_EDN_STRING || v->kind == CHK_EDN_SYMBOL || v->kind == CHK_EDN_KEYWORD
+         || v->kind == CHK_EDN_INT;
+}
+
 /* A key as text: strings as they are, keywords with ':', integers in decimal. */
 static gboolean
 key_from (ChkHistory *h, const char *name, const ChkEdnValue *v, int32_t *key, GError **error)
@@ -139,6 +146,60 @@ siblings_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *
   out->kind = CHK_VAL_SIBLINGS;
   out->s = chk_history_add_siblings (h, (const int64_t *) vals->data, n);
   return TRUE;
+}
+
+static gboolean op_value_from (ChkHistory *h, const char *name, ChkFn f, const ChkEdnValue *v,
+                               ChkValue *out, GError **error);
+static gboolean value_from (ChkHistory *h, const char *name, const ChkEdnValue *v,
+                            ChkValue *out, GError **error);
+
+/* Collections: a set read #{1 2 3} (a JSON array), a dequeue's or
+ * enqueue's value, a txn [[:read :x 1] [:write :y 2]].  Items are values
+ * themselves (a txn's micro-operations are lists), never maps.  A vector
+ * of two integers or nil stays a pair, as a cas value; the set model reads
+ * such a pair as a set of two. */
+static gboolean
+list_from (ChkHistory *h, const char *name, const ChkEdnValue *v, ChkValue *out,
+           GError **error)
+{
+  g_autoptr (GArray) items = g_array_sized_new (FALSE, FALSE, sizeof (ChkValue), v->items->len);
+  for (guint k = 0; k < v->items->len; k++) {
+    const ChkEdnValue *item = g_ptr_array_index (v->items, k);
+    ChkValue iv;
+    if (item->kind == CHK_EDN_MAP)
+      return fail_value (name, item, error,
+                         "an item: nil, an integer, a string, a keyword or a vector");
+    if (!op_value_from (h, name, CHK_F_OTHER, item, &iv, error))
+      return FALSE;
+    g_array_append_val (items, iv);
+  }
+  *out = (ChkValue) { .kind = CHK_VAL_LIST, .s = -1 };
+  out->s = chk_history_add_list (h, (const ChkValue *) items->data, items->len,
+                                 v->kind == CHK_EDN_SET);
+  return TRUE;
+}
+
+/* A value of an operation of function `f`: collections (list_from) only
+ * where a model has them, so that a bad cas, write or append value is
+ * refused as soon as it is read. */
+static gboolean
+op_value_from (ChkHistory *h, const char *name, ChkFn f, const ChkEdnValue *v, ChkValue *out,
+               GError **error)
+{
+  if ((f == CHK_F_READ || f == CHK_F_OTHER)
+      && (v->kind == CHK_EDN_SET
+          || ((v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) && !is_pair (v))))
+    return list_from (h, name, v, out, error);
+  if (f == CHK_F_READ || f == CHK_F_OTHER) {
+    if (is_pair (v)) {
+      const ChkEdnValue *a = g_ptr_array_index (v->items, 0);
+      const ChkEdnValue *b = g_ptr_array_index (v->items, 1);
+      if ((a->kind != CHK_EDN_INT && a->kind != CHK_EDN_NIL)
+          || (b->kind != CHK_EDN_INT && b->kind != CHK_EDN_NIL))
+        return list_from (h, name, v, out, error);
+    }
+  }
+  return value_from (h, name, v, out, error);
 }
 
 static gboolean
@@ -268,15 +329,19 @@ event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
   const ChkEdnValue *key = chk_edn_map_get (map, "key");
   if (key != NULL && key->kind != CHK_EDN_NIL && !key_from (l->h, name, key, &ev.key, error))
     return FALSE;
+  /* Other functions (add, enqueue, dequeue, txn) carry a tuple when its
+   * first item is a key, not a collection: [k 3], [k [[:read :x 1]]]. */
+  gboolean other_tuple = ev.f == CHK_F_OTHER && value != NULL && is_pair (value)
+                         && key_like (g_ptr_array_index (value->items, 0));
   if (l->independent && value != NULL
-      && (ev.f == CHK_F_READ || ev.f == CHK_F_WRITE || ev.f == CHK_F_CAS)) {
+      && (ev.f == CHK_F_READ || ev.f == CHK_F_WRITE || ev.f == CHK_F_CAS || other_tuple)) {
     if (!is_pair (value))
       return fail_value (name, value, error, "an independent [key value] tuple");
     if (!key_from (l->h, name, g_ptr_array_index (value->items, 0), &ev.key, error))
       return FALSE;
     value = g_ptr_array_index (value->items, 1);
   }
-  if (value != NULL && !value_from (l->h, name, value, &ev.value, error))
+  if (value != NULL && !op_value_from (l->h, name, ev.f, value, &ev.value, error))
     return FALSE;
 
   const ChkEdnValue *time = chk_edn_map_get (map, "time");

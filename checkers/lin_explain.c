@@ -90,6 +90,7 @@ op_phrase (const LinExplainPart *p, int32_t li, gboolean with_key)
   case LIN_CAS: case LIN_CAS_MISMATCH: case LIN_CAS_UNKNOWN:
     return g_strdup_printf ("%s%s from %s to %s by process %" G_GINT64_FORMAT, f, key ? key : "",
                             a, b, op->process);
+  default: break; /* collections: lin_explain_coll */
   }
   g_assert_not_reached ();
 }
@@ -224,6 +225,10 @@ static void lin_explain_sentence (const LinExplainPart *p, ChkReport *r);
 void
 lin_explain (const LinExplainPart *p, ChkReport *r)
 {
+  if (lin_model_coll (p->model) != 0) {
+    lin_explain_coll (p, r);
+    return;
+  }
   lin_explain_sentence (p, r);
   const LinOp *c = &p->lops[p->culprit];
   gboolean is_later = FALSE;

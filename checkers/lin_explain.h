@@ -21,5 +21,8 @@ typedef struct {
 /* Fills r->key, culprit, order, concurrent, state_before and explanation. */
 void lin_explain (const LinExplainPart *p, ChkReport *r);
 
+/* The same for the collection models (lin_model_coll.h), in their terms. */
+void lin_explain_coll (const LinExplainPart *p, ChkReport *r);
+
 /* "1.20 s" from microseconds: at least two decimals, more if needed. */
 char *lin_explain_seconds (int64_t us);

@@ -7,6 +7,7 @@
  * remembered.  A part with several keys (no_split) numbers the vectors of
  * per-key states. */
 #include "checkers/lin_model.h"
+#include "checkers/lin_model_coll.h"
 
 #include <string.h>
 
@@ -50,6 +51,8 @@ struct LinModel {
   gsize bytes;
   gsize limit;             /* 0: none */
   gboolean is_full;        /* an allocation would have passed limit */
+  int coll;                /* LinCollKind; 0: none */
+  struct LinSeqs *seqs;    /* collections: sequences by id */
 };
 
 /* TRUE if the tables may grow by `more` bytes; else marks the model full
@@ -130,6 +133,7 @@ lin_model_free (LinModel *m)
     g_array_unref (m->vectors);
   g_free (m->vec_table);
   g_free (m->scratch);
+  lin_seqs_free (m->seqs);
   g_free (m);
 }
 
@@ -361,4 +365,39 @@ guint
 lin_model_n_values (const LinModel *m)
 {
   return m->values->len;
+}
+
+int
+lin_model_coll (const LinModel *m)
+{
+  return m->coll;
+}
+
+void
+lin_model_set_coll (LinModel *m, int coll)
+{
+  g_assert (m->coll == 0 && !m->is_kv);
+  m->coll = coll;
+  m->seqs = lin_seqs_new ();
+  m->bytes += lin_seqs_memory (m->seqs);
+}
+
+struct LinSeqs *
+lin_model_seqs (const LinModel *m)
+{
+  return m->seqs;
+}
+
+gboolean
+lin_model_account (LinModel *m, gsize more)
+{
+  gboolean ok = model_may_grow (m, more);
+  m->bytes += more;
+  return ok;
+}
+
+gboolean
+lin_model_may_grow (LinModel *m, gsize more)
+{
+  return model_may_grow (m, more);
 }

@@ -13,6 +13,13 @@ typedef enum {
   LIN_CAS_MISMATCH,  /* state must differ from a (Porcupine's failed cas) */
   LIN_CAS_UNKNOWN,   /* if state == a then state := b (info cas) */
   LIN_APPEND,        /* kv: state := state ++ text a */
+  /* Collections (lin_model_coll.h): states are sequence ids. */
+  LIN_SET_ADD,       /* state := state + {value a} */
+  LIN_SET_READ,      /* state must be the set a (a sequence id) */
+  LIN_ENQUEUE,       /* state := state + value a */
+  LIN_DEQUEUE,       /* value a must be pending (fifo: at the head); removed */
+  LIN_DEQUEUE_HEAD,  /* fifo, outcome and value unknown: the head, if any, is removed */
+  LIN_TXN,           /* micro-operations a (a sequence id) in order over registers */
 } LinOpKind;
 
 typedef struct {
@@ -60,6 +67,21 @@ gsize lin_model_memory (const LinModel *m);
 void lin_model_set_memory_limit (LinModel *m, gsize limit);
 gboolean lin_model_is_full (const LinModel *m);
 
+/* The collection model of m (a LinCollKind, 0: none), and the model's
+ * table of sequences that its states and some operands are ids in
+ * (lin_model_coll.h). */
+int lin_model_coll (const LinModel *m);
+void lin_model_set_coll (LinModel *m, int coll);
+struct LinSeqs *lin_model_seqs (const LinModel *m);
+/* Counts `more` bytes of the model's tables against its limit: FALSE (and
+ * the model is full) if they pass it; they are counted either way. */
+gboolean lin_model_account (LinModel *m, gsize more);
+/* TRUE if `more` bytes fit under the limit; else marks the model full.
+ * Counts nothing. */
+gboolean lin_model_may_grow (LinModel *m, gsize more);
+/* A collection operation's step (lin_model_coll.c). */
+gboolean lin_coll_step (LinModel *m, uint32_t s, const LinOp *op, uint32_t *next);
+
 /* One step of one key's state: FALSE if op cannot happen in state s. */
 static inline gboolean
 lin_model_step_slot (LinModel *m, uint32_t s, const LinOp *op, uint32_t *next)
@@ -71,6 +93,9 @@ lin_model_step_slot (LinModel *m, uint32_t s, const LinOp *op, uint32_t *next)
   case LIN_CAS_MISMATCH: *next = s; return s != op->a;
   case LIN_CAS_UNKNOWN: *next = s == op->a ? op->b : s; return TRUE;
   case LIN_APPEND: *next = lin_model_append (m, s, op->a); return TRUE;
+  case LIN_SET_READ: *next = s; return s == op->a;
+  case LIN_SET_ADD: case LIN_ENQUEUE: case LIN_DEQUEUE: case LIN_DEQUEUE_HEAD: case LIN_TXN:
+    return lin_coll_step (m, s, op, next);
   }
   return FALSE;
 }

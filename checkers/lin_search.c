@@ -20,6 +20,7 @@
  * values, e.g. many timed-out writes of 3) are interchangeable once both
  * are invoked, so only the earliest unlinearized one is tried. */
 #include "checkers/lin_search.h"
+#include "checkers/lin_model_coll.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -304,6 +305,7 @@ reg_counts_add (RegCounts *c, const LinOp *op, int delta)
     break;
   case LIN_CAS_UNKNOWN: reg_count (c->writers, &c->writable, op->b, delta); break;
   case LIN_CAS_MISMATCH: case LIN_APPEND: break;
+  default: break; /* collections: no register lookahead */
   }
 }
 
@@ -361,7 +363,7 @@ register_lookahead (const LinSearch *s, const RegCounts *counts, uint32_t state,
   return -1;
 }
 
-typedef enum { LOOK_NONE, LOOK_KV, LOOK_REGISTER } Lookahead;
+typedef enum { LOOK_NONE, LOOK_KV, LOOK_REGISTER, LOOK_FIFO } Lookahead;
 
 /* The operation that can no longer succeed, or -1. */
 static inline int32_t
@@ -372,6 +374,7 @@ lookahead (const LinSearch *s, Lookahead look, uint32_t state, const int32_t *ne
   case LOOK_KV: return kv_lookahead (s, state, next, head, tail, skip);
   case LOOK_REGISTER:
     return register_lookahead (s, counts, state, next, head, tail, skip, depth);
+  case LOOK_FIFO: return lin_coll_fifo_dead (s->model, state, &s->ops[skip]);
   case LOOK_NONE: break;
   }
   return -1;
@@ -562,7 +565,10 @@ lin_search_run (LinSearch *s)
   Lookahead look = LOOK_NONE;
   if (lin_model_is_kv (s->model))
     look = LOOK_KV;
-  else if (s->n_slots == 1 && lin_model_n_values (s->model) <= 64)
+  else if (s->n_slots == 1 && lin_model_coll (s->model) == LIN_COLL_FIFO_QUEUE) {
+    look = LOOK_FIFO;
+    lin_coll_fifo_prepare (s->model, ops, n);
+  } else if (s->n_slots == 1 && lin_model_n_values (s->model) <= 64 && lin_model_coll (s->model) == 0)
     look = LOOK_REGISTER;
   RegCounts counts = { 0 };
   if (look == LOOK_REGISTER)

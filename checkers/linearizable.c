@@ -5,6 +5,7 @@
 #include "checkers/linearizable.h"
 #include "checkers/lin_explain.h"
 #include "checkers/lin_search.h"
+#include "checkers/lin_model_coll.h"
 #include "checkers/lin_model_mutex.h"
 
 #include <string.h>
@@ -24,6 +25,7 @@ typedef struct {
   LinSearch search;
   gboolean done;
   volatile int cancel; /* a part with a lower key found a violation */
+  gboolean is_unsearched; /* a violation found without the search */
 } Part;
 
 static void
@@ -65,7 +67,7 @@ kv_text (const ChkHistory *h, const ChkValue *v)
   case CHK_VAL_INT: return g_strdup_printf ("%" G_GINT64_FORMAT, v->i);
   case CHK_VAL_PAIR: return chk_pair_text (v, "", " ", "", "nil");
   case CHK_VAL_NIL: case CHK_VAL_NONE: return g_strdup ("");
-  case CHK_VAL_SIBLINGS: break; /* refused by chk_linearizable_check */
+  case CHK_VAL_SIBLINGS: case CHK_VAL_LIST: break; /* refused by chk_linearizable_check */
   }
   g_assert_not_reached ();
 }
@@ -78,7 +80,7 @@ register_value (LinModel *m, const ChkValue *v)
   case CHK_VAL_INT: return lin_model_value_id (m, CHK_LIN_VALUE_INT, v->i, 0);
   case CHK_VAL_STR: return lin_model_value_id (m, CHK_LIN_VALUE_STR, v->s, 0);
   case CHK_VAL_PAIR: return lin_model_value_id (m, CHK_LIN_VALUE_PAIR, v->i, v->j);
-  case CHK_VAL_SIBLINGS: break; /* refused by chk_linearizable_check */
+  case CHK_VAL_SIBLINGS: case CHK_VAL_LIST: break; /* refused by chk_linearizable_check */
   }
   g_assert_not_reached ();
 }
@@ -191,6 +193,25 @@ observed_may_see (const Observed *o, const LinModel *m, const LinOp *lo)
   return g_hash_table_contains (o->seen, &key);
 }
 
+/* op_is_live, and the collection models' own rule (lin_coll_is_live). */
+static gboolean
+op_is_live_in (const ChkHistory *h, const ChkOp *op, ChkKind kind)
+{
+  return op_is_live (op)
+         && (lin_coll_kind_of (kind) == LIN_COLL_NONE
+             || lin_coll_is_live (h, op, lin_coll_kind_of (kind)));
+}
+
+/* A model for `kind` over n_slots keys. */
+static LinModel *
+model_new (ChkKind kind, guint n_slots)
+{
+  LinModel *m = lin_model_new (kind == CHK_KIND_KV, n_slots);
+  if (lin_coll_kind_of (kind) != LIN_COLL_NONE)
+    lin_model_set_coll (m, lin_coll_kind_of (kind));
+  return m;
+}
+
 /* Compiles the part's operations for the search, with `model` (NULL: its
  * own). */
 static void
@@ -199,8 +220,9 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
   const GArray *indices = p->indices;
   GHashTable *slot_of = p->slot_of;
   gboolean is_kv = kind == CHK_KIND_KV;
+  gboolean is_coll = lin_coll_kind_of (kind) != LIN_COLL_NONE;
   p->owns_model = model == NULL;
-  p->model = model != NULL ? model : lin_model_new (is_kv, p->n_slots);
+  p->model = model != NULL ? model : model_new (kind, p->n_slots);
   p->lops = g_array_sized_new (FALSE, FALSE, sizeof (LinOp), indices->len);
   g_autoptr (GArray) all = g_array_sized_new (FALSE, FALSE, sizeof (LinOp), indices->len);
   Observed seen = {
@@ -212,7 +234,7 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
   for (guint k = 0; k < indices->len; k++) {
     int64_t idx = g_array_index (indices, int64_t, k);
     const ChkOp *op = &g_array_index (ops, ChkOp, idx);
-    if (!op_is_live (op))
+    if (!op_is_live_in (h, op, kind))
       continue;
     LinOp lo = {
       .op = idx, .call = op->call, .ret = op->status == CHK_OP_INFO ? G_MAXINT64 : op->ret,
@@ -220,7 +242,9 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
     };
     if (slot_of != NULL)
       lo.slot = GPOINTER_TO_UINT (g_hash_table_lookup (slot_of, GINT_TO_POINTER (op->key)));
-    switch (op->f) {
+    if (is_coll)
+      lin_coll_compile (p->model, h, op, &lo);
+    else switch (op->f) {
     case CHK_F_READ:
       lo.kind = LIN_READ;
       if (is_kv) {
@@ -272,7 +296,7 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
   g_autoptr (GHashTable) last_equiv = NULL; /* made on the first open operation */
   for (guint k = 0; k < all->len; k++) {
     LinOp lo = g_array_index (all, LinOp, k);
-    if (any_open && lo.ret == G_MAXINT64 && lo.kind != LIN_READ
+    if (any_open && !is_coll && lo.ret == G_MAXINT64 && lo.kind != LIN_READ
         && !observed_may_see (&seen, p->model, &lo))
       continue;
     if (lo.ret == G_MAXINT64) {
@@ -314,7 +338,19 @@ part_run (Part *p, const RunContext *rc)
     .n_slots = p->n_slots, .cancel = opt->cancel, .part_cancel = &p->cancel,
     .memory_limit = opt->memory_limit_bytes,
   };
-  lin_search_run (&p->search);
+  int32_t impossible = lin_model_coll (p->model) != LIN_COLL_NONE && p->n_slots == 1
+                       ? lin_coll_impossible (p->model, (const LinOp *) p->lops->data, p->lops->len)
+                       : -1;
+  if (impossible >= 0) {
+    /* A completed operation that no order can linearize: no search. */
+    p->search.result = LIN_RESULT_VIOLATION;
+    p->search.order = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+    p->search.culprit = impossible;
+    p->search.state = 0;
+    p->is_unsearched = TRUE;
+  } else {
+    lin_search_run (&p->search);
+  }
   p->done = TRUE;
 }
 
@@ -355,8 +391,7 @@ run_parts (RunContext *rc)
   if (opt->jobs <= 1 || big < 2) {
     for (guint k = 0; k < parts->len; k++) {
       if (rc->shared == NULL)
-        rc->shared = lin_model_new (rc->kind == CHK_KIND_KV,
-                                    ((Part *) g_ptr_array_index (parts, 0))->n_slots);
+        rc->shared = model_new (rc->kind, ((Part *) g_ptr_array_index (parts, 0))->n_slots);
       Part *p = g_ptr_array_index (parts, k);
       part_run (p, rc);
       if (p->search.result == LIN_RESULT_VIOLATION)
@@ -394,6 +429,10 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
   if (!chk_history_refuse_siblings (h, "linearizable", error))
     return NULL;
   if (!chk_kind_detect (h, ops, opt->kind, &kind, error))
+    return NULL;
+  if (lin_coll_kind_of (kind) != LIN_COLL_NONE
+        ? !lin_coll_validate (h, ops, lin_coll_kind_of (kind), error)
+        : !chk_history_refuse_lists (h, chk_kind_name (kind), error))
     return NULL;
   for (guint i = 0; i < ops->len; i++) {
     const ChkOp *op = &g_array_index (ops, ChkOp, i);
@@ -458,7 +497,7 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
   }
   report->n_parts = parts->len;
   for (guint i = 0; i < ops->len; i++)
-    report->n_ops += op_is_live (&g_array_index (ops, ChkOp, i));
+    report->n_ops += op_is_live_in (h, &g_array_index (ops, ChkOp, i), kind);
 
   RunContext rc = { .h = h, .ops = ops, .kind = kind, .opt = opt, .parts = parts };
   run_parts (&rc);
@@ -488,6 +527,8 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
       .state = failed->search.state,
     };
     lin_explain (&ep, report);
+    if (failed->is_unsearched)
+      report->order_label = "prefix searched (not needed: no order linearizes it)";
   } else if (unfinished != NULL) {
     report->verdict = CHK_VERDICT_UNKNOWN;
     report->explanation = g_strdup (

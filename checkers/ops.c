@@ -163,6 +163,18 @@ chk_value_describe (const ChkHistory *h, const ChkValue *v)
     g_string_append_c (s, '}');
     return g_string_free (s, FALSE);
   }
+  case CHK_VAL_LIST: { /* #{1 2} or [[:read :x 1] [:write :y 2]] */
+    guint n;
+    gboolean is_set;
+    const ChkValue *items = chk_history_list (h, v->s, &n, &is_set);
+    GString *s = g_string_new (is_set ? "#{" : "[");
+    for (guint k = 0; k < n; k++) {
+      g_autofree char *item = chk_value_describe (h, &items[k]);
+      g_string_append_printf (s, "%s%s", k > 0 ? " " : "", item);
+    }
+    g_string_append_c (s, is_set ? '}' : ']');
+    return g_string_free (s, FALSE);
+  }
   }
   g_assert_not_reached ();
 }
@@ -176,7 +188,21 @@ chk_op_describe (const ChkHistory *h, const ChkOp *op)
   if (op->key >= 0)
     g_string_append_printf (s, " %s", chk_history_string (h, op->key));
   g_autofree char *in = chk_value_describe (h, &op->input);
-  if (op->f != CHK_F_READ && in[0] != '\0')
+  /* Other functions that return something (dequeue -> 3, a txn with the
+   * values its reads returned) show what came back. */
+  gboolean shows_output = op->f == CHK_F_OTHER && op->status == CHK_OP_OK
+                          && op->output.kind != CHK_VAL_NONE
+                          && (op->output.kind != op->input.kind || op->output.i != op->input.i
+                              || op->output.j != op->input.j || op->output.s != op->input.s);
+  if (shows_output && op->input.kind == CHK_VAL_LIST && op->output.kind == CHK_VAL_LIST) {
+    g_autofree char *out = chk_value_describe (h, &op->output);
+    g_string_append_printf (s, " %s", out);
+  } else if (shows_output) {
+    g_autofree char *out = chk_value_describe (h, &op->output);
+    if (op->input.kind != CHK_VAL_NIL && in[0] != '\0')
+      g_string_append_printf (s, " %s", in);
+    g_string_append_printf (s, " -> %s", out);
+  } else if (op->f != CHK_F_READ && in[0] != '\0')
     g_string_append_printf (s, " %s", in);
   if (op->f == CHK_F_READ && op->status == CHK_OP_OK) {
     g_autofree char *out = chk_value_describe (h, &op->output);

@@ -18,12 +18,17 @@
  * the first of them had been complete ("time behind").  Reported as p50,
  * p99 and max over the successful reads.
  *
+ * Whether the history is 2-atomic (every read returns one of the two
+ * latest writes in some order that keeps real time) is decided exactly by
+ * two_atomic.c, with the read and the writes it skipped when it is not.
+ *
  * Registers only (read, write), with event times, and every write of a key
  * writing a distinct value (differentiated): otherwise "the write a read
  * returned" is not defined.  Reads that returned siblings are refused. */
 #include "checkers/check.h"
 #include "checkers/linearizable.h"
 #include "checkers/lin_explain.h"
+#include "checkers/two_atomic.h"
 
 #include <string.h>
 
@@ -190,6 +195,7 @@ chk_staleness_check (const ChkHistory *h, const GArray *ops, const ChkCheckOptio
                      GError **error)
 {
   if (!chk_history_refuse_siblings (h, "staleness", error)
+      || !chk_history_refuse_lists (h, "staleness", error)
       || !staleness_input_ok (h, ops, error))
     return NULL;
   ChkReport *r = chk_report_new ("staleness");
@@ -197,6 +203,22 @@ chk_staleness_check (const ChkHistory *h, const GArray *ops, const ChkCheckOptio
   r->n_ops = ops->len;
   r->n_parts = 1;
   r->order_label = "operations involved";
+  ChkStaleness *st = r->staleness = g_new0 (ChkStaleness, 1);
+  st->delta_us = -1;
+
+  /* 2-atomic? */
+  ChkTwoAtomic two;
+  chk_two_atomic_check (h, ops, opt->max_states, opt->cancel, &two);
+  st->two_atomic = two.verdict;
+  st->two_atomic_why = two.explanation;
+  st->witness_read = two.read;
+  st->witness_write = two.write;
+  st->witness_skipped[0] = two.skipped[0];
+  st->witness_skipped[1] = two.skipped[1];
+  r->states_explored += two.states;
+  g_autofree char *two_text = two.verdict == CHK_VERDICT_OK ? g_strdup ("2-atomic: yes")
+    : g_strdup_printf ("2-atomic: %s: %s", two.verdict == CHK_VERDICT_VIOLATION ? "no"
+                       : "unknown", two.explanation);
 
   /* Per read. */
   g_autoptr (GArray) versions = g_array_new (FALSE, FALSE, sizeof (int64_t));
@@ -212,6 +234,13 @@ chk_staleness_check (const ChkHistory *h, const GArray *ops, const ChkCheckOptio
   }
   g_array_sort (versions, int64_cmp);
   g_array_sort (times, int64_cmp);
+  st->reads = versions->len;
+  st->reads_behind = behind;
+  static const double at[3] = { 0.5, 0.99, 1.0 };
+  for (int i = 0; i < 3; i++) {
+    st->versions_behind[i] = percentile (versions, at[i]);
+    st->time_behind_us[i] = percentile (times, at[i]);
+  }
 
   /* The smallest Delta: the candidates are 0 and every r.start - x.end. */
   g_autoptr (GArray) cand = g_array_new (FALSE, FALSE, sizeof (int64_t));
@@ -271,13 +300,15 @@ chk_staleness_check (const ChkHistory *h, const GArray *ops, const ChkCheckOptio
     if (v == CHK_VERDICT_UNKNOWN) {
       r->verdict = CHK_VERDICT_UNKNOWN;
       r->explanation = g_strdup_printf ("the linearizability search gave up while looking for "
-                                        "the smallest Delta%s%s",
+                                        "the smallest Delta%s%s; %s",
                                         error != NULL && *error != NULL ? ": " : "",
-                                        error != NULL && *error != NULL ? (*error)->message : "");
+                                        error != NULL && *error != NULL ? (*error)->message : "",
+                                        two_text);
       g_clear_error (error);
       return r;
     }
     int64_t delta = g_array_index (cand, int64_t, hi);
+    st->delta_us = delta;
     g_autofree char *d = lin_explain_seconds (delta);
     r->verdict = CHK_VERDICT_OK;
     if (delta == 0)
@@ -291,10 +322,10 @@ chk_staleness_check (const ChkHistory *h, const GArray *ops, const ChkCheckOptio
   g_autofree char *tmax = lin_explain_seconds (percentile (times, 1.0));
   g_string_append_printf (text, "; %u of %u reads behind a newer completed write; versions "
                           "behind p50 %" G_GINT64_FORMAT ", p99 %" G_GINT64_FORMAT ", max %"
-                          G_GINT64_FORMAT "; time behind p50 %s, p99 %s, max %s", behind,
+                          G_GINT64_FORMAT "; time behind p50 %s, p99 %s, max %s; %s", behind,
                           versions->len, percentile (versions, 0.5),
                           percentile (versions, 0.99), percentile (versions, 1.0), t50, t99,
-                          tmax);
+                          tmax, two_text);
   r->explanation = g_strdup (text->str);
   return r;
 }

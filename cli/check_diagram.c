@@ -54,7 +54,7 @@ value_text (const ChkHistory *h, const ChkValue *v, GString *out)
     g_string_append (out, pair);
     break;
   }
-  case CHK_VAL_SIBLINGS: {
+  case CHK_VAL_SIBLINGS: case CHK_VAL_LIST: {
     g_autofree char *text = chk_value_describe (h, v);
     g_string_append (out, text);
     break;
@@ -88,9 +88,19 @@ op_label (const ChkHistory *h, const ChkOp *op)
     g_string_append_printf (s, "append %s%s", key ? key : "", key ? " " : "");
     value_text (h, &op->input, s);
     break;
-  case CHK_F_OTHER:
-    g_string_append (s, "op");
+  case CHK_F_OTHER: { /* "acquire", "add 3", "dequeue: 5", "txn [[:read :x 1]]" */
+    const ChkEvent *inv = chk_history_get (h, (guint) op->call);
+    g_string_append (s, inv->f_name >= 0 ? chk_history_string (h, inv->f_name) : "op");
+    gboolean has_out = op->status == CHK_OP_OK && op->output.kind != CHK_VAL_NONE
+                       && op->output.kind != CHK_VAL_NIL;
+    const ChkValue *v = has_out && op->input.kind != CHK_VAL_INT && op->input.kind != CHK_VAL_STR
+                          ? &op->output : &op->input;
+    if (v->kind != CHK_VAL_NONE && v->kind != CHK_VAL_NIL) {
+      g_string_append (s, v == &op->output && v->kind != CHK_VAL_LIST ? ": " : " ");
+      value_text (h, v, s);
+    }
     break;
+  }
   }
   return g_string_free (s, FALSE);
 }

@@ -65,6 +65,13 @@ print_help (FILE *out)
 "  cas-register    read, write, cas [expected new]; initial value nil\n"
 "  kv              get, put, append of strings per key; initial value \"\"\n"
 "  mutex           acquire, release (Knossos's mutex); initially free\n"
+"  set             add x, read -> the whole set (#{1 2}; an array in JSON\n"
+"                  Lines); initially empty\n"
+"  unordered-queue enqueue x, dequeue -> x, in any order (detected from\n"
+"                  enqueue and dequeue); initially empty\n"
+"  fifo-queue      the same, first in first out (only with --kind)\n"
+"  multi-register  txn [[:read :x 1] [:write :y 2]] over registers that\n"
+"                  start nil\n"
 "  A history with keys is split per key and each key is checked on its own\n"
 "  (linearizability is local); --no-split checks all keys as one object.\n"
 "\n"
@@ -77,12 +84,17 @@ print_help (FILE *out)
 "  staleness            register histories with times, one write per value:\n"
 "                       the smallest Delta for which the history is\n"
 "                       Delta-atomic (reads moved Delta earlier make it\n"
-"                       linearizable), and per read how many completed newer\n"
-"                       writes it missed and for how long (p50, p99, max)\n"
+"                       linearizable), whether it is 2-atomic (every read\n"
+"                       returns one of the two latest writes; if not, the\n"
+"                       read and the writes it skipped), and per read how\n"
+"                       many completed newer writes it missed and for how\n"
+"                       long (p50, p99, max)\n"
 "\n"
 "Options:\n"
 "  --model NAMES        models to check (default linearizable)\n"
-"  --kind KIND          register, cas-register, kv, mutex or auto (default auto)\n"
+"  --kind KIND          register, cas-register, kv, mutex, set,\n"
+"                       unordered-queue, fifo-queue, multi-register or auto\n"
+"                       (default auto)\n"
 "  --format text|json   text (default), or one JSON object per line per file\n"
 "                       and model, then a summary object\n"
 "  --timeout DURATION   per file and model, e.g. 500ms, 10s (default none);\n"
@@ -218,8 +230,8 @@ parse_args (int argc, char **argv, CheckArgs *a, GPtrArray *files)
         return DSIM_EXIT_USAGE;
     } else if (strcmp (name, "--kind") == 0) {
       if (!chk_kind_from_name (value, &a->opt.kind))
-        return cli_usage_error ("check: --kind '%s': expected register, cas-register, kv, mutex or auto",
-                                value);
+        return cli_usage_error ("check: --kind '%s': expected register, cas-register, kv, mutex, "
+                                "set, unordered-queue, fifo-queue, multi-register or auto", value);
     } else if (strcmp (name, "--format") == 0) {
       if (strcmp (value, "json") != 0 && strcmp (value, "text") != 0)
         return cli_usage_error ("check: --format '%s': expected text or json", value);
@@ -336,6 +348,61 @@ json_op_list (JsonBuilder *b, const char *name, const ChkHistory *h, const GArra
   json_builder_end_array (b);
 }
 
+/* The staleness measure's numbers, and the 2-atomicity witness. */
+static void
+json_staleness (JsonBuilder *b, const ChkHistory *h, const GArray *ops, const ChkStaleness *st)
+{
+  json_builder_set_member_name (b, "staleness");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "delta_us");
+  if (st->delta_us >= 0)
+    json_builder_add_int_value (b, st->delta_us);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "two_atomic");
+  json_builder_add_string_value (b, st->two_atomic == CHK_VERDICT_OK ? "yes"
+                                 : st->two_atomic == CHK_VERDICT_VIOLATION ? "no" : "unknown");
+  if (st->two_atomic != CHK_VERDICT_OK) {
+    json_builder_set_member_name (b, "two_atomic_why");
+    json_builder_add_string_value (b, st->two_atomic_why != NULL ? st->two_atomic_why : "");
+  }
+  if (st->witness_read >= 0) {
+    json_builder_set_member_name (b, "witness_read");
+    json_op (b, h, ops, st->witness_read);
+    json_builder_set_member_name (b, "witness_write");
+    if (st->witness_write >= 0)
+      json_op (b, h, ops, st->witness_write);
+    else
+      json_builder_add_null_value (b);
+    json_builder_set_member_name (b, "witness_skipped");
+    json_builder_begin_array (b);
+    for (int i = 0; i < 2; i++)
+      if (st->witness_skipped[i] >= 0)
+        json_op (b, h, ops, st->witness_skipped[i]);
+    json_builder_end_array (b);
+  }
+  json_builder_set_member_name (b, "reads");
+  json_builder_add_int_value (b, st->reads);
+  json_builder_set_member_name (b, "reads_behind");
+  json_builder_add_int_value (b, st->reads_behind);
+  static const char *const names[3] = { "p50", "p99", "max" };
+  json_builder_set_member_name (b, "versions_behind");
+  json_builder_begin_object (b);
+  for (int i = 0; i < 3; i++) {
+    json_builder_set_member_name (b, names[i]);
+    json_builder_add_int_value (b, st->versions_behind[i]);
+  }
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "time_behind_us");
+  json_builder_begin_object (b);
+  for (int i = 0; i < 3; i++) {
+    json_builder_set_member_name (b, names[i]);
+    json_builder_add_int_value (b, st->time_behind_us[i]);
+  }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+}
+
 static void
 report_json (const char *file, const ChkHistory *h, const GArray *ops, const ChkReport *r,
              double seconds, gboolean timed, double cpu_s)
@@ -362,6 +429,8 @@ report_json (const char *file, const ChkHistory *h, const GArray *ops, const Chk
     json_builder_set_member_name (b, "explanation");
     json_builder_add_string_value (b, r->explanation);
   }
+  if (r->staleness != NULL)
+    json_staleness (b, h, ops, r->staleness);
   if (r->verdict == CHK_VERDICT_VIOLATION) {
     if (r->key >= 0) {
       json_builder_set_member_name (b, "key");

@@ -42,7 +42,9 @@ static const char fuzz_help[] =
   "broke and the checker's explanation), repro.scn (`dsim run` replays the run\n"
   "byte for byte), history.jsonl, and shrunk.scn: the run reduced by delta\n"
   "debugging over the fault schedule, cluster size, clients, operations and\n"
-  "duration, failing the same way.  DIR/runs.tsv lists every run,\n"
+  "duration, then over message deliveries (a [deliveries] section pins the\n"
+  "ones that matter; every other message arrives after its link's minimum\n"
+  "latency), failing the same way.  DIR/runs.tsv lists every run,\n"
   "DIR/coverage.txt the coverage reached, DIR/summary.txt the summary.\n"
   "\n"
   "options:\n"
@@ -55,13 +57,14 @@ static const char fuzz_help[] =
   "  --out DIR         where results go (default fuzz-out)\n"
   "  --strategy S      feedback (default): keep a corpus of runs that reached new\n"
   "                    coverage (marks, abstract cluster states, patterns of\n"
-  "                    message kinds) and mutate their fault schedules;\n"
+  "                    message kinds), favour those with rare coverage, and\n"
+  "                    mutate their fault schedules and configurations;\n"
   "                    random: every run a fresh swarm configuration\n"
   "  --shard I/N       run only the runs r with r mod N = I-1 (1 <= I <= N): N\n"
   "                    processes with the same seed split one campaign\n"
   "  --max-failures K  stop once K runs have failed (default: never)\n"
-  "  --shrink-runs N   runs the shrinker may spend per failure (default 400;\n"
-  "                    0: no shrinking)\n"
+  "  --shrink-runs N   runs the shrinker may spend per failure, half of them on\n"
+  "                    the deliveries (default 400; 0: no shrinking)\n"
   "  --merge DIR...    join the output directories of shards into one summary\n"
   "                    (with --out DIR, also one directory)\n"
   "  --help, -h        this text\n"
@@ -233,11 +236,17 @@ typedef struct {
   gint next;             /* atomic: next job to take */
   gint stop_at;          /* atomic: jobs after this one are skipped */
   /* Campaign state, touched by the main thread only. */
-  GHashTable *features;  /* uint64 feature -> 1 (lookups only) */
+  GHashTable *features;  /* uint64 feature -> runs that reached it (lookups only) */
   guint n_family[4];
   GPtrArray *mark_names; /* reached marks, first-reached order */
   GArray *corpus;        /* FuzzInput */
   GArray *corpus_runs;   /* uint64 run of each corpus entry */
+  GPtrArray *corpus_features; /* GArray of uint64: each entry's features */
+  GArray *corpus_weight; /* double: each entry's energy, as of the batch start */
+  double corpus_weight_sum;
+  /* Yield of the two sources of inputs: runs, and runs that reached new
+   * coverage, of fresh swarm runs and of mutants. */
+  uint64_t fresh_runs, fresh_new, mutant_runs, mutant_new;
   GPtrArray *failures;   /* Failure*, one per distinct `what` */
   uint64_t n_runs, n_failed, n_undecided, n_by_verdict[4];
   int64_t first_failure_run; /* local count at the first failure; -1 none */
@@ -293,21 +302,71 @@ run_batch (Campaign *c)
     g_thread_join (threads[t]);
 }
 
+/* Energy of each corpus entry (a power schedule, as in AFL and in
+ * Mallory): the sum over its features of 1 / (runs that reached the
+ * feature).  An entry holding a feature few runs reach weighs far more
+ * than one whose features every run reaches, so mutation effort goes to
+ * the rare corners of the state space.  Computed once per batch, from the
+ * campaign state as it stood then. */
+static void
+corpus_weigh (Campaign *c)
+{
+  g_array_set_size (c->corpus_weight, c->corpus->len);
+  c->corpus_weight_sum = 0;
+  for (guint e = 0; e < c->corpus->len; e++) {
+    GArray *fs = c->corpus_features->pdata[e];
+    double w = 0;
+    for (guint i = 0; i < fs->len; i++) {
+      const guint *hits = g_hash_table_lookup (c->features, &g_array_index (fs, uint64_t, i));
+      w += 1.0 / (double) MAX (*hits, 1u);
+    }
+    g_array_index (c->corpus_weight, double, e) = w;
+    c->corpus_weight_sum += w;
+  }
+}
+
+static guint
+corpus_pick (Campaign *c, Pcg32 *rng)
+{
+  double x = pcg32_double (rng) * c->corpus_weight_sum;
+  for (guint e = 0; e < c->corpus_weight->len; e++) {
+    x -= g_array_index (c->corpus_weight, double, e);
+    if (x < 0)
+      return e;
+  }
+  return c->corpus_weight->len - 1;
+}
+
 static void
 input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
 {
   Pcg32 rng;
   pcg32_seed (&rng, pcg32_derive (c->args->seed, 0x46555a5a, (uint32_t) run),
               (run >> 32) * 2 + 1);
-  /* Feedback: mostly mutants of the corpus, a quarter fresh swarm runs. */
-  if (!c->args->is_random && c->corpus->len > 0 && pcg32_below (&rng, 4) != 0) {
-    guint pick = pcg32_below (&rng, c->corpus->len);
-    /* Favour recent entries: they hold the newest coverage. */
-    if (pcg32_below (&rng, 2) == 0)
-      pick = c->corpus->len - 1 - pcg32_below (&rng, MIN (c->corpus->len, 8));
-    fuzz_input_mutate (c->base, &rng, &g_array_index (c->corpus, FuzzInput, pick), in);
-    in->parent = (int64_t) g_array_index (c->corpus_runs, uint64_t, pick);
-    return;
+  /* Feedback: mutants of the corpus or fresh swarm runs, in proportion to
+   * how often each has reached new coverage so far, between one in four
+   * and seven in eight mutants.  With seven in eight always, campaigns
+   * failed more often once they had found a configuration near a bug but
+   * found the first one later: fresh runs keep the swarm's breadth, and
+   * where coverage is coarse (few features, so mutants rarely add one)
+   * the campaign falls back to mostly fresh runs. */
+  if (!c->args->is_random && c->corpus_weight->len > 0) {
+    double mutant_yield = (double) (c->mutant_new + 1) / (double) (c->mutant_runs + 2);
+    double fresh_yield = (double) (c->fresh_new + 1) / (double) (c->fresh_runs + 2);
+    double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.25, 0.875);
+    if (pcg32_chance (&rng, p)) {
+      guint pick = corpus_pick (c, &rng);
+      const FuzzInput *parent = &g_array_index (c->corpus, FuzzInput, pick);
+      if (c->corpus_weight->len >= 2 && pcg32_below (&rng, 8) == 0) {
+        guint other = corpus_pick (c, &rng);
+        fuzz_input_splice (c->base, &rng, parent, &g_array_index (c->corpus, FuzzInput, other),
+                           in);
+      } else {
+        fuzz_input_mutate (c->base, &rng, parent, in);
+      }
+      in->parent = (int64_t) g_array_index (c->corpus_runs, uint64_t, pick);
+      return;
+    }
   }
   fuzz_input_swarm (c->base, &rng, in);
 }
@@ -338,12 +397,17 @@ merge_job (Campaign *c, Job *j)
   int64_t new_at_us = G_MAXINT64;
   for (guint i = 0; i < r->features->len; i++) {
     uint64_t f = g_array_index (r->features, uint64_t, i);
-    if (g_hash_table_contains (c->features, &f))
+    guint *hits = g_hash_table_lookup (c->features, &f);
+    if (hits != NULL) {
+      (*hits)++;
       continue;
+    }
     new_at_us = MIN (new_at_us, g_array_index (r->feature_times, int64_t, i));
     uint64_t *key = g_new (uint64_t, 1);
     *key = f;
-    g_hash_table_add (c->features, key);
+    hits = g_new (guint, 1);
+    *hits = 1;
+    g_hash_table_insert (c->features, key, hits);
     guint family = (guint) (f >> 56);
     if (family < G_N_ELEMENTS (c->n_family))
       c->n_family[family]++;
@@ -363,6 +427,14 @@ merge_job (Campaign *c, Job *j)
     kept.new_at_us = new_at_us;
     g_array_append_val (c->corpus, kept);
     g_array_append_val (c->corpus_runs, j->run);
+    g_ptr_array_add (c->corpus_features, g_array_ref (r->features));
+  }
+  if (j->input.parent >= 0) {
+    c->mutant_runs++;
+    c->mutant_new += n_new > 0;
+  } else {
+    c->fresh_runs++;
+    c->fresh_new += n_new > 0;
   }
   c->n_undecided += r->undecided;
   c->n_by_verdict[r->verdict]++;
@@ -482,7 +554,9 @@ write_failure (Campaign *c, guint index, Failure *f, GString *summary, GError **
   /* The history as the fuzzer saw it (the same run again). */
   g_autofree char *run_text = fuzz_plan_text (c->base, &plan, "any", NULL);
   FuzzResult again;
-  if (!fuzz_run_text (a->scenario, run_text, plan.heal_at_us, TRUE, &again, error))
+  g_autoptr (GArray) off_rule = g_array_new (FALSE, TRUE, sizeof (SimDeliveryPin));
+  if (!fuzz_run_text_recording (a->scenario, run_text, plan.heal_at_us, TRUE, off_rule, &again,
+                                error))
     return FALSE;
   g_assert (again.what != NULL && strcmp (again.what, f->what) == 0);
 
@@ -537,10 +611,12 @@ write_failure (Campaign *c, guint index, Failure *f, GString *summary, GError **
     g_autoptr (GString) sizes = g_string_new (NULL);
     g_string_append_printf (sizes, "faults %u -> %u, operations %" G_GUINT64_FORMAT " -> %"
                             G_GUINT64_FORMAT ", events %" G_GUINT64_FORMAT " -> %"
-                            G_GUINT64_FORMAT ", nodes %d -> %d, clients %d -> %d",
+                            G_GUINT64_FORMAT ", nodes %d -> %d, clients %d -> %d, "
+                            "deliveries off the rule %u -> %u pinned",
                             plan.faults->len, small.faults->len, again.ops, s.ops, again.events,
                             s.events, plan.n_nodes, small.n_nodes, plan.n_clients,
-                            small.n_clients);
+                            small.n_clients, off_rule->len,
+                            small.has_delivery_rule ? small.deliveries->len : off_rule->len);
     g_string_append_printf (rep, "shrunk       dsim run %s/shrunk.scn   (%s; %u shrink runs)\n",
                             dir, sizes->str, spent);
     if (!same)
@@ -639,10 +715,12 @@ fuzz_campaign (const FuzzArgs *a)
 
   Campaign c = {
     .args = a, .base = base,
-    .features = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL),
+    .features = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free),
     .mark_names = g_ptr_array_new (),
     .corpus = g_array_new (FALSE, TRUE, sizeof (FuzzInput)),
     .corpus_runs = g_array_new (FALSE, FALSE, sizeof (uint64_t)),
+    .corpus_features = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
+    .corpus_weight = g_array_new (FALSE, TRUE, sizeof (double)),
     .failures = g_ptr_array_new_with_free_func (failure_free),
     .first_failure_run = -1,
     .runs_tsv = g_string_new (runs_header),
@@ -657,6 +735,8 @@ fuzz_campaign (const FuzzArgs *a)
   for (;;) {
     /* This shard's runs: r = shard + k * n_shards. */
     guint n = 0;
+    if (!a->is_random)
+      corpus_weigh (&c);
     while (n < FUZZ_BATCH) {
       uint64_t run = (uint64_t) a->shard + (next_local + n) * (uint64_t) a->n_shards;
       if (a->runs > 0 && run >= a->runs)
@@ -716,7 +796,10 @@ fuzz_campaign (const FuzzArgs *a)
     g_string_append_printf (s, "first fail   after %" G_GINT64_FORMAT " runs\n",
                             c.first_failure_run);
   if (!a->is_random)
-    g_string_append_printf (s, "corpus       %u runs kept for new coverage\n", c.corpus->len);
+    g_string_append_printf (s, "corpus       %u runs kept for new coverage (mutants %" G_GUINT64_FORMAT
+                            " of %" G_GUINT64_FORMAT ", fresh runs %" G_GUINT64_FORMAT " of %"
+                            G_GUINT64_FORMAT ")\n", c.corpus->len, c.mutant_new, c.mutant_runs,
+                            c.fresh_new, c.fresh_runs);
   append_coverage (s, g_hash_table_size (c.features), c.n_family, c.mark_names);
   int rc = DSIM_EXIT_OK;
   for (guint i = 0; i < c.failures->len; i++) {
@@ -745,6 +828,8 @@ fuzz_campaign (const FuzzArgs *a)
     fuzz_input_clear (&g_array_index (c.corpus, FuzzInput, i));
   g_array_unref (c.corpus);
   g_array_unref (c.corpus_runs);
+  g_ptr_array_unref (c.corpus_features);
+  g_array_unref (c.corpus_weight);
   g_ptr_array_unref (c.failures);
   g_ptr_array_unref (c.mark_names);
   g_hash_table_unref (c.features);

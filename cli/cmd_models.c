@@ -60,7 +60,8 @@ model_line (const char *name)
   g_assert (strcmp (name, "staleness") == 0);
   return (ModelLine) { name, name,
                        "a measure, not a verdict: the smallest Delta for which the history is "
-                       "Delta-atomic, and per read how many completed newer writes it missed and for how long",
+                       "Delta-atomic, whether it is 2-atomic (every read returns one of the two latest "
+                       "writes), and per read how many completed newer writes it missed and for how long",
                        "nothing; a stale read adds to the numbers", FALSE, TRUE };
 }
 

@@ -63,6 +63,7 @@ sim_config_new (const ProtoVTable *protocol)
   cfg->explore.deadlock = TRUE;
   cfg->explore.por = TRUE;
   cfg->replay = g_array_new (FALSE, TRUE, sizeof (SimPinnedChoice));
+  cfg->deliveries = g_array_new (FALSE, TRUE, sizeof (SimDeliveryPin));
   return cfg;
 }
 
@@ -80,6 +81,7 @@ sim_config_copy (const SimConfig *cfg)
   c->faults = g_array_copy (cfg->faults);
   c->check_models = g_strdupv (cfg->check_models);
   c->replay = g_array_copy (cfg->replay);
+  c->deliveries = g_array_copy (cfg->deliveries);
   return c;
 }
 
@@ -97,6 +99,7 @@ sim_config_free (SimConfig *cfg)
   g_array_unref (cfg->faults);
   g_strfreev (cfg->check_models);
   g_array_unref (cfg->replay);
+  g_array_unref (cfg->deliveries);
   g_free (cfg);
 }
 

@@ -197,6 +197,17 @@ typedef struct {
   gboolean from_replay;     /* start from the end of the [replay] section */
 } SimExploreConfig;
 
+/* One pinned network decision of a [deliveries] section: the fate of the
+ * send-th message handed to the network in the run (from 1; every send
+ * counts, lost or not). */
+typedef struct {
+  uint64_t send;
+  gboolean is_lost;
+  gboolean is_duplicated;
+  int64_t after_us[2];      /* latency of the message and of its copy */
+  uint32_t line;            /* scenario line, for messages */
+} SimDeliveryPin;
+
 /* One choice of a pinned path (a [replay] section): `dsim run` applies
  * these in order instead of picking choices by time. */
 typedef struct {
@@ -233,6 +244,11 @@ typedef struct {
 
   SimFuzzSpec fuzz;         /* [fuzz]: read by dsim fuzz only */
   SimExploreConfig explore; /* [explore] */
+  /* [deliveries]: with the rule on, every message is delivered after its
+   * link's minimum latency, never lost or duplicated, except the sends
+   * pinned in `deliveries` (SimDeliveryPin, by send). */
+  gboolean has_delivery_rule;
+  GArray *deliveries;
   GArray *replay;           /* SimPinnedChoice of [replay], in order; empty:
                                none (the run picks choices by time) */
 } SimConfig;

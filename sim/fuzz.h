@@ -83,10 +83,16 @@ void fuzz_base_describe (const FuzzBase *b, GString *out);
 /* A fresh swarm configuration, from rng alone. */
 void fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out);
 /* Mutates a copy of a corpus input: moves, adds, drops or re-targets
- * faults, and keeps or redraws the world seed.  Mostly it keeps the seed
- * and changes only faults after parent->new_at_us: the run then follows
- * its parent exactly up to the new coverage and explores from there. */
+ * faults, and keeps or redraws the world seed; or mutates the swarm
+ * configuration (a fault kind on or off, cluster size, duration, loss,
+ * workload, a knob).  Half the time it keeps the seed and changes only
+ * faults after parent->new_at_us: the run then follows its parent exactly
+ * up to the new coverage and explores from there. */
 void fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzInput *out);
+/* Splices two corpus inputs: first's configuration and seed, its faults
+ * before a random cut and second's faults after it. */
+void fuzz_input_splice (const FuzzBase *b, Pcg32 *rng, const FuzzInput *first,
+                        const FuzzInput *second, FuzzInput *out);
 
 /* A run as the shrinker sees it: the knobs and the SimFault schedule. */
 typedef struct {
@@ -101,6 +107,8 @@ typedef struct {
   GArray *faults;           /* SimFault, by time, endpoints numbered for n_nodes */
   gboolean reset_skew;      /* the heal also resets clocks */
   char knob_text[SIM_FUZZ_MAX_KNOBS][48]; /* the [fuzz] knobs' values for this run */
+  gboolean has_delivery_rule; /* write [deliveries]: rule = fixed and the pins */
+  GArray *deliveries;       /* SimDeliveryPin, by send */
 } FuzzPlan;
 
 void fuzz_plan_init (FuzzPlan *p);
@@ -150,7 +158,10 @@ enum {
   FUZZ_FEATURE_STATE = 2,   /* an abstract cluster state: each node's role and
                                log shape, numbers left out */
   FUZZ_FEATURE_MSG = 3,     /* a pattern of message kinds: the kind a node
-                               received after the kind it received before */
+                               received after the kind it received before,
+                               by its role, and by its standing (its role and
+                               where its first field stands among the
+                               others') */
 };
 
 /* Parses text (as produced by fuzz_plan_text), runs it and judges it.
@@ -158,10 +169,19 @@ enum {
  * r->history_jsonl.  FALSE (and error) only if the text does not parse. */
 gboolean fuzz_run_text (const char *name, const char *text, int64_t heal_at_us,
                         gboolean keep_history, FuzzResult *r, GError **error);
+/* The same, and appends to `deliveries` (SimDeliveryPin) the fate of every
+ * message that left the fixed delivery rule (sim_world_record_deliveries). */
+gboolean fuzz_run_text_recording (const char *name, const char *text, int64_t heal_at_us,
+                                  gboolean keep_history, GArray *deliveries, FuzzResult *r,
+                                  GError **error);
 
 /* Shrinking (delta debugging, Zeller and Hildebrandt 2002): reduces the
  * plan's fault schedule, cluster size, clients, operations and duration
- * while the run still fails with the same `what`.  At most max_runs runs.
- * Returns the number of runs spent; *plan is replaced by the smallest
- * failing plan found. */
+ * while the run still fails with the same `what`; then pins the message
+ * deliveries: the run's deliveries that leave the fixed rule (a latency
+ * other than the link's minimum, a loss, a copy) are recorded and pinned,
+ * and delta debugging removes pins while the run still fails.  The plan
+ * then has the delivery rule on and the pins left.  At most max_runs runs,
+ * half of them for the deliveries.  Returns the number of runs spent;
+ * *plan is replaced by the smallest failing plan found. */
 guint fuzz_shrink (const FuzzBase *b, FuzzPlan *plan, const char *what, guint max_runs);

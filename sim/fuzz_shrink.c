@@ -6,8 +6,14 @@
  * clusters, fewer clients, fewer operations and a shorter run.  Every
  * candidate is a plan; it is written as scenario text and run exactly as
  * `dsim run` would run it, and kept only if it fails with the same `what`
- * (the same invariant, model or liveness).  The world seed stays pinned,
- * so message delivery follows the same random streams. */
+ * (the same invariant, model or liveness).  The world seed stays pinned.
+ *
+ * Then the deliveries: the run's messages that leave the fixed delivery
+ * rule (each message after its link's minimum latency, none lost or
+ * copied) are recorded and pinned in a [deliveries] section, which replays
+ * the run exactly; delta debugging then removes pins while the run still
+ * fails the same way, so the scenario pins only the deliveries that
+ * matter and every other message follows the rule. */
 #include "sim/fuzz.h"
 
 #include <string.h>
@@ -207,10 +213,98 @@ shrink_ops (Shrink *s, FuzzPlan *p)
   fuzz_plan_clear (&cand);
 }
 
+/* The plan under the delivery rule with only the pins in `pins`. */
+static void
+plan_pins (const FuzzPlan *p, const SimDeliveryPin *pins, guint n, FuzzPlan *out)
+{
+  fuzz_plan_copy (out, p);
+  out->has_delivery_rule = TRUE;
+  g_array_set_size (out->deliveries, 0);
+  g_array_append_vals (out->deliveries, pins, n);
+}
+
+/* ddmin over the pinned deliveries of a plan that already fails with all
+ * of them pinned.  Only complements are tried (a chunk of pins removed):
+ * with hundreds of pins, keeping one chunk alone almost never fails, and
+ * the runs it would cost are better spent on finer chunks. */
+static void
+shrink_pins (Shrink *s, FuzzPlan *p)
+{
+  FuzzPlan cand;
+  fuzz_plan_init (&cand);
+  plan_pins (p, NULL, 0, &cand);
+  if (p->deliveries->len > 0 && still_fails (s, &cand)) {
+    fuzz_plan_copy (p, &cand);
+    fuzz_plan_clear (&cand);
+    return;
+  }
+  guint n = 2;
+  g_autoptr (GArray) sub = g_array_new (FALSE, TRUE, sizeof (SimDeliveryPin));
+  while (p->deliveries->len >= 2 && s->runs < s->max_runs) {
+    guint len = p->deliveries->len;
+    guint chunk = (len + n - 1) / n;
+    gboolean reduced = FALSE;
+    for (int complement = 1; complement < 2 && !reduced && s->runs < s->max_runs; complement++) {
+      for (guint start = 0; start < len && !reduced && s->runs < s->max_runs; start += chunk) {
+        g_array_set_size (sub, 0);
+        for (guint i = 0; i < len; i++) {
+          gboolean inside = i >= start && i < start + chunk;
+          if (inside != (complement == 1))
+            g_array_append_val (sub, g_array_index (p->deliveries, SimDeliveryPin, i));
+        }
+        if (sub->len == 0 || sub->len == len)
+          continue;
+        plan_pins (p, (const SimDeliveryPin *) (void *) sub->data, sub->len, &cand);
+        if (still_fails (s, &cand)) {
+          fuzz_plan_copy (p, &cand);
+          n = complement ? MAX (n - 1, 2) : 2;
+          reduced = TRUE;
+        }
+      }
+    }
+    if (!reduced) {
+      if (n >= len)
+        break;
+      n = MIN (len, n * 2);
+    }
+  }
+  fuzz_plan_clear (&cand);
+}
+
+/* Records the plan's deliveries that leave the rule, pins them all, and
+ * shrinks the pins.  The plan keeps its random deliveries if pinning them
+ * all does not replay the failure (it always should). */
+static void
+shrink_deliveries (Shrink *s, FuzzPlan *p)
+{
+  if (p->has_delivery_rule || s->runs >= s->max_runs)
+    return;
+  g_autofree char *text = fuzz_plan_text (s->b, p, "any", NULL);
+  g_autoptr (GArray) log = g_array_new (FALSE, TRUE, sizeof (SimDeliveryPin));
+  FuzzResult r;
+  s->runs++;
+  if (!fuzz_run_text_recording ("shrink", text, p->heal_at_us, FALSE, log, &r, NULL))
+    return;
+  gboolean same = r.what != NULL && strcmp (r.what, s->what) == 0;
+  fuzz_result_clear (&r);
+  if (!same)
+    return;
+  FuzzPlan all;
+  fuzz_plan_init (&all);
+  plan_pins (p, (const SimDeliveryPin *) (void *) log->data, log->len, &all);
+  if (still_fails (s, &all)) {
+    fuzz_plan_copy (p, &all);
+    shrink_pins (s, p);
+  }
+  fuzz_plan_clear (&all);
+}
+
 guint
 fuzz_shrink (const FuzzBase *b, FuzzPlan *plan, const char *what, guint max_runs)
 {
-  Shrink s = { .b = b, .what = what, .max_runs = max_runs };
+  /* Half the runs for the schedule, cluster, workload and duration, the
+   * rest (and what they left) for the deliveries. */
+  Shrink s = { .b = b, .what = what, .max_runs = MAX (max_runs / 2, 1) };
   if (!still_fails (&s, plan))
     return s.runs; /* does not fail again: leave it as it is */
   gboolean is_liveness = strcmp (what, "liveness") == 0;
@@ -228,5 +322,7 @@ fuzz_shrink (const FuzzBase *b, FuzzPlan *plan, const char *what, guint max_runs
         && plan->ops == ops && plan->duration_us == duration)
       break;
   }
+  s.max_runs = max_runs;
+  shrink_deliveries (&s, plan);
   return s.runs;
 }

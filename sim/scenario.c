@@ -697,7 +697,8 @@ check_expectation (ScnParser *p)
 /* ---- Sections and the whole file -----------------------------------------*/
 
 static const char *const fixed_sections[] = {
-  "scenario", "cluster", "network", "workload", "faults", "check", "fuzz", "explore", "replay", NULL,
+  "scenario", "cluster", "network", "workload", "faults", "check", "fuzz", "explore", "replay",
+  "deliveries", NULL,
 };
 
 static gboolean
@@ -726,7 +727,8 @@ check_section_names (ScnParser *p)
       return scn_fail (p, s->line, s->name, NULL, "unknown section; did you mean [%s]?", near);
     return scn_fail (p, s->line, s->name, NULL,
                      "unknown section; expected [scenario], [cluster], [%s], [network], "
-                     "[link A->B], [workload], [faults], [check], [fuzz], [explore] or [replay]", proto);
+                     "[link A->B], [workload], [faults], [check], [fuzz], [explore], [replay] or "
+                     "[deliveries]", proto);
   }
   return TRUE;
 }
@@ -762,7 +764,8 @@ sim_scenario_load_data (const char *name, const char *text, gsize len, GError **
       || !scn_parse_workload (p) || !scn_parse_network (p) || !scn_parse_links (p)
       || !scn_parse_faults (p) || !parse_check_section (p) || !check_expectation (p)
       || !scn_parse_fuzz (p)
-      || !scn_parse_explore (p))
+      || !scn_parse_explore (p)
+      || !scn_parse_deliveries (p))
     return NULL;
   return g_steal_pointer (&cfg);
 }

@@ -88,5 +88,7 @@ gboolean scn_parse_faults (ScnParser *p);
 gboolean scn_parse_fuzz (ScnParser *p);
 /* [explore] and [replay] (scenario_explore.c). */
 gboolean scn_parse_explore (ScnParser *p);
+/* [deliveries] (scenario_deliveries.c). */
+gboolean scn_parse_deliveries (ScnParser *p);
 /* TRUE if name is a "link A->B" section header. */
 gboolean scn_is_link_section (const char *name);

@@ -398,6 +398,7 @@ sim_world_send (SimWorld *w, int from, int to, const void *data, uint32_t len,
   w->stats.bytes_sent += len;
   SimNetFate fate;
   sim_net_route (&w->net, from, to, len, w->stats.now_us, &fate);
+  sim_deliveries_route (w, from, to, &fate);
   if (delay_us > 0) {
     fate.arrive_us[0] += delay_us; /* held by a Byzantine sender */
     fate.arrive_us[1] += delay_us;

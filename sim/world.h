@@ -145,6 +145,11 @@ gboolean sim_world_apply (SimWorld *w, const SimChoice *choice);
 /* The choice sim_world_step would apply next; FALSE if none is due before
  * the end of the run. */
 gboolean sim_world_next_choice (SimWorld *w, SimChoice *out);
+/* Records, from now on, the fate of every message that leaves the
+ * [deliveries] rule (lost, duplicated, or a latency other than its link's
+ * minimum) into `log` (SimDeliveryPin, by send), whether or not the rule
+ * is on.  Pinning them all under the rule replays the same run. */
+void sim_world_record_deliveries (SimWorld *w, GArray *log);
 /* Writes a choice in words ("deliver m17 to n2"). */
 void sim_choice_describe (const SimWorld *w, const SimChoice *c, GString *out);
 

@@ -13,6 +13,7 @@ history_copy (const ChkHistory *h)
     chk_history_intern (c, g_ptr_array_index (h->strings, i));
   g_array_append_vals (c->events, h->events->data, h->events->len);
   g_array_append_vals (c->sibling_sets, h->sibling_sets->data, h->sibling_sets->len);
+  g_array_append_vals (c->lists, h->lists->data, h->lists->len);
   c->source = g_strdup (h->source);
   return c;
 }
@@ -26,6 +27,7 @@ sim_world_clone (const SimWorld *w)
   c->cfg = sim_config_copy (w->cfg);
   sim_queue_copy (&c->queue, &w->queue);
   sim_net_copy (&c->net, &w->net);
+  c->delivery_log = NULL;
 
   c->node_states = g_memdup2 (w->node_states, MAX (vt->state_size, 1) * w->n_nodes);
   c->client_states = g_memdup2 (w->client_states,
@@ -174,6 +176,7 @@ history_assign (SimWorld *dst, const SimWorld *src)
   }
   array_assign (d->events, s->events);
   array_assign (d->sibling_sets, s->sibling_sets);
+  array_assign (d->lists, s->lists);
 }
 
 static void
@@ -208,6 +211,9 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
   dst->events_this_instant = src->events_this_instant;
   dst->stall_limit = src->stall_limit;
   dst->next_msg_id = src->next_msg_id;
+  dst->n_sends = src->n_sends;
+  dst->next_pin = src->next_pin;
+  /* As a clone: dst records no deliveries (its delivery_log stays NULL). */
 
   if (dst->queue.cap < src->queue.len) {
     dst->queue.items = g_renew (SimEvent, dst->queue.items, src->queue.cap);

@@ -145,6 +145,10 @@ struct SimWorld {
   uint64_t events_this_instant; /* events applied at the current virtual time */
   uint64_t stall_limit;         /* more than this at one instant: no progress */
   uint64_t next_msg_id;
+  uint64_t n_sends;             /* messages handed to the network so far */
+  guint next_pin;               /* [deliveries]: the first pin not yet passed */
+  GArray *delivery_log;         /* SimDeliveryPin of every send off the rule,
+                                   when recording (not owned; NULL: not) */
 
   SimQueue queue;
   SimNet net;
@@ -297,3 +301,7 @@ void sim_client_op_timeout (SimWorld *w, int client);
 void sim_client_result (SimWorld *w, int client, const ProtoResult *r);
 void sim_clients_finish (SimWorld *w);
 void sim_op_describe (const SimWorld *w, const ProtoOp *op, GString *out);
+
+/* deliveries.c: a send's fate under the [deliveries] rule and pins, and
+ * recording the fates that leave the rule. */
+void sim_deliveries_route (SimWorld *w, int from, int to, SimNetFate *fate);

@@ -188,7 +188,8 @@ Test (cmd_check, options_and_usage_errors)
                          "[options], see --help)\n" },
     { { "check", "--model", "quantum", "X", NULL }, NULL },
     { { "check", "--kind", "stack", "X", NULL },
-      "dsim: check: --kind 'stack': expected register, cas-register, kv, mutex or auto\n" },
+      "dsim: check: --kind 'stack': expected register, cas-register, kv, mutex, set, "
+      "unordered-queue, fifo-queue, multi-register or auto\n" },
     { { "check", "--timeout", "soon", "X", NULL },
       "dsim: check: --timeout 'soon': expected a positive duration such as 500ms or 10s "
       "(leave --timeout out for no time limit)\n" },

@@ -91,6 +91,8 @@ history_seeds (void)
   add_dir (seeds, "tests/data/histories", ".jsonl", CHK_FORMAT_JSONL);
   add_dir (seeds, "tests/data/histories", ".edn", CHK_FORMAT_EDN);
   add_dir (seeds, "tests/data/consistency", ".edn", CHK_FORMAT_EDN);
+  add_dir (seeds, "tests/data/models", ".edn", CHK_FORMAT_EDN);
+  add_dir (seeds, "tests/data/models", ".jsonl", CHK_FORMAT_JSONL);
   static const struct {
     const char *rel;
     ChkFormat format;

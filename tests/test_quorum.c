@@ -523,11 +523,17 @@ Test (quorum_handlers, a_silent_replica_is_replaced_by_the_next_node_on_the_ring
   fixture_free (f);
 }
 
-/* Anti-entropy: a peer pushes the keys whose digests differ, and the
- * sender pushes back its merge; both end equal. */
+static void
+flat_anti_entropy (QuorumConfig *cfg)
+{
+  cfg->merkle_depth = 0;
+}
+
+/* Flat anti-entropy (merkle_depth = 0): a peer pushes the keys whose
+ * digests differ, and the sender pushes back its merge; both end equal. */
 Test (quorum_handlers, anti_entropy_makes_two_replicas_equal)
 {
-  Fixture *f = fixture_new (3, NULL); /* n = 3: every node replicates every key */
+  Fixture *f = fixture_new (3, flat_anti_entropy); /* n = 3: every node replicates every key */
   f->nodes[0].persist.store[1] = (QuorumCell) { .ts = 10, .value = 1, .has_value = 1 };
   f->nodes[1].persist.store[2] = (QuorumCell) { .ts = 20, .value = 2, .has_value = 1 };
   QuorumAeDigest d;
@@ -564,6 +570,165 @@ Test (quorum_handlers, anti_entropy_makes_two_replicas_equal)
   g_ptr_array_unref (pushes);
   g_ptr_array_unref (back);
   fixture_free (f);
+}
+
+/* What one anti-entropy exchange between two nodes cost. */
+typedef struct {
+  int msgs, trees, keys, digests, pushes;
+  size_t bytes;
+} AeCost;
+
+/* Starts an exchange at node `from` and delivers every message it causes,
+ * in order, until none is left. */
+static AeCost
+run_exchange (Fixture *f, int from)
+{
+  AeCost cost = { 0 };
+  GQueue queue = G_QUEUE_INIT;
+  proto_outbox_reset (&f->out);
+  quorum_anti_entropy_start (&f->nodes[from], &f->ctx[from], &f->out);
+  int sender = from;
+  int64_t now = 1000;
+  while (TRUE) {
+    for (guint i = 0; i < f->out.msgs->len; i++) {
+      int to;
+      size_t len;
+      const void *m = sent (f, i, &to, &len);
+      int *item = g_malloc (sizeof (int) * 3 + len);
+      item[0] = sender, item[1] = to, item[2] = (int) len;
+      memcpy (item + 3, m, len);
+      g_queue_push_tail (&queue, item);
+      cost.msgs++;
+      cost.bytes += len;
+      uint8_t type = ((const uint8_t *) m)[0];
+      cost.trees += type == QUORUM_MSG_AE_TREE;
+      cost.keys += type == QUORUM_MSG_AE_KEYS;
+      cost.digests += type == QUORUM_MSG_AE_DIGEST;
+      cost.pushes += type == QUORUM_MSG_AE_PUSH;
+    }
+    int *item = g_queue_pop_head (&queue);
+    if (item == NULL)
+      break;
+    sender = item[1];
+    deliver (f, item[1], item[0], item + 3, (size_t) item[2], now++);
+    g_free (item);
+  }
+  return cost;
+}
+
+static void
+merkle_depth_4 (QuorumConfig *cfg)
+{
+  cfg->merkle_depth = 4;
+}
+
+/* Two replicas that hold all 16 keys and differ in one: the Merkle
+ * exchange descends one level per message (the root, then a pair of
+ * children per level), sends the digests of the one leaf that differs,
+ * and only the differing key is pushed (and pushed back: n1 started the
+ * exchange but holds the older version, so its push is answered with the
+ * newer).  The flat exchange sends all 16 digests in one message.  Both
+ * end with equal stores. */
+Test (quorum_handlers, merkle_anti_entropy_converges_in_one_message_per_level)
+{
+  for (int flat = 0; flat < 2; flat++) {
+    Fixture *f = fixture_new (2, flat ? flat_anti_entropy : merkle_depth_4);
+    f->cfg.n = 2; /* both nodes replicate every key */
+    for (int k = 0; k < QUORUM_MAX_KEYS; k++)
+      for (int i = 0; i < 2; i++)
+        f->nodes[i].persist.store[k] = (QuorumCell) { .ts = 10 + k, .value = k, .has_value = 1 };
+    f->nodes[1].persist.store[7] = (QuorumCell) { .ts = 99, .value = 700, .has_value = 1 };
+    AeCost cost = run_exchange (f, 0);
+    cr_log_info ("%s: %d messages (%d tree, %d keys, %d digest, %d push), %zu bytes",
+                 flat ? "flat" : "merkle depth 4", cost.msgs, cost.trees, cost.keys,
+                 cost.digests, cost.pushes, cost.bytes);
+    cr_expect_arr_eq (f->nodes[0].persist.store, f->nodes[1].persist.store,
+                      sizeof f->nodes[0].persist.store, "converged");
+    cr_expect_eq (f->nodes[0].persist.store[7].value, 700);
+    if (flat) {
+      cr_expect_eq (cost.digests, 1, "one message with a digest per key");
+      cr_expect_eq (cost.trees + cost.keys, 0);
+      cr_expect_eq (cost.pushes, 1, "the newer version, pushed once; nothing to push back");
+    } else {
+      cr_expect_eq (cost.digests, 0);
+      cr_expect_eq (cost.trees, 1 + 4, "the root, then one pair of children per level");
+      cr_expect_eq (cost.keys, 1, "the digests of one leaf");
+      cr_expect_eq (cost.pushes, 2, "only the differing key, there and back");
+    }
+    fixture_free (f);
+  }
+}
+
+/* Equal replicas: the roots agree, and one message ends the exchange. */
+Test (quorum_handlers, merkle_anti_entropy_of_equal_replicas_is_one_message)
+{
+  Fixture *f = fixture_new (3, merkle_depth_4);
+  for (int k = 0; k < QUORUM_MAX_KEYS; k++)
+    for (int i = 0; i < 3; i++)
+      f->nodes[i].persist.store[k] = (QuorumCell) { .ts = 10 + k, .value = k, .has_value = 1 };
+  AeCost cost = run_exchange (f, 1);
+  cr_expect_eq (cost.msgs, 1);
+  cr_expect_eq (cost.trees, 1);
+  fixture_free (f);
+}
+
+/* The tree itself, over 1,000 keys (more than a node holds; merkle.c is
+ * pure): two key sets that differ in one key differ along one path only,
+ * so the answers to the root and then to each pair of children name one
+ * differing node per level, then the leaf that holds the key; a range
+ * with no key hashes to 0. */
+Test (quorum_merkle, one_differing_key_of_1000_is_found_along_one_path)
+{
+  enum { N = 1000 };
+  QuorumMerkleLeaf *a = g_new (QuorumMerkleLeaf, N), *b = g_new (QuorumMerkleLeaf, N);
+  for (int k = 0; k < N; k++) {
+    a[k] = (QuorumMerkleLeaf) { quorum_ring_key_position (k), 1000 + (uint64_t) k, k, 0 };
+    b[k] = a[k];
+    if (k == 500)
+      b[k].digest = 7;
+  }
+  quorum_merkle_sort (a, N);
+  quorum_merkle_sort (b, N);
+  for (int depth = 1; depth <= 16; depth++) {
+    QuorumAeTree m;
+    quorum_merkle_root (a, N, depth, &m);
+    cr_assert_eq (m.hash[0], quorum_merkle_hash (a, N, depth, 0, 0));
+    int messages = 1; /* the root */
+    const QuorumMerkleLeaf *side[2] = { b, a }; /* who answers next */
+    for (int turn = 0;; turn++) {
+      QuorumMerkleAnswer ans;
+      quorum_merkle_answer (side[turn % 2], N, depth, &m, &ans);
+      if (ans.n_leaves > 0) {
+        cr_assert_eq (ans.n_leaves, 1, "one leaf differs");
+        cr_assert_eq (ans.n_trees, 0);
+        gboolean has_500 = FALSE;
+        for (int j = ans.leaf_lo[0]; j < ans.leaf_hi[0]; j++)
+          has_500 |= side[turn % 2][j].key == 500;
+        cr_assert (has_500, "the differing leaf holds the differing key");
+        cr_assert_leq (ans.leaf_hi[0] - ans.leaf_lo[0], depth >= 12 ? 2 : N);
+        break;
+      }
+      cr_assert_eq (ans.n_trees, 1, "depth %d, level %d: one differing node", depth, m.level);
+      m = ans.trees[0];
+      messages++;
+      /* The answer carries the answering side's hashes of the two
+       * children, and exactly one of them differs from the other side's. */
+      const QuorumMerkleLeaf *me = side[turn % 2], *other = side[(turn + 1) % 2];
+      int differ = 0;
+      for (int j = 0; j < 2; j++) {
+        cr_assert_eq (m.hash[j], quorum_merkle_hash (me, N, depth, m.level, m.first + (uint32_t) j));
+        differ += m.hash[j] != quorum_merkle_hash (other, N, depth, m.level, m.first + (uint32_t) j);
+      }
+      cr_assert_eq (differ, 1);
+    }
+    cr_expect_eq (messages, 1 + depth, "depth %d: the root and one message per level", depth);
+  }
+  /* Empty ranges hash to 0; equal key sets have equal roots. */
+  cr_expect_eq (quorum_merkle_hash (a, 0, 4, 0, 0), 0);
+  cr_expect_eq (quorum_merkle_hash (a, N, 8, 0, 0), quorum_merkle_hash (a, N, 8, 0, 0));
+  cr_expect_neq (quorum_merkle_hash (a, N, 8, 0, 0), quorum_merkle_hash (b, N, 8, 0, 0));
+  g_free (a);
+  g_free (b);
 }
 
 static void
@@ -648,6 +813,7 @@ Test (quorum_handlers, garbled_messages_do_not_crash)
     0, 1, 7, sizeof (QuorumClientRequest), sizeof (QuorumClientReply), sizeof (QuorumPut),
     sizeof (QuorumPutAck), sizeof (QuorumGet), sizeof (QuorumGetReply), sizeof (QuorumHandoff),
     sizeof (QuorumHandoffAck), sizeof (QuorumAeDigest), sizeof (QuorumAePush),
+    sizeof (QuorumAeTree), sizeof (QuorumAeKeys),
   };
   for (int mode = 0; mode < 3; mode++) {
     Fixture *f = fixture_new (5, NULL);
@@ -668,7 +834,7 @@ Test (quorum_handlers, garbled_messages_do_not_crash)
       for (size_t b = 0; b < len; b++)
         buf[b] = (uint8_t) pcg32_below (&rng, 256);
       if (len > 0)
-        buf[0] = (uint8_t) (1 + pcg32_below (&rng, QUORUM_MSG_AE_PUSH));
+        buf[0] = (uint8_t) (1 + pcg32_below (&rng, QUORUM_MSG_AE_KEYS));
       /* Small keys and node numbers now and then, so handlers get past
        * their first checks. */
       if (len > 4 && pcg32_chance (&rng, 0.7)) {

@@ -167,3 +167,101 @@ Test (staleness, a_long_sibling_set_is_named_in_short)
   cr_expect (strstr (error->message, "siblings {1 2 3 4 5 6 7 8 ... (16 values)}") != NULL,
              "%s", error->message);
 }
+
+/* 2-atomicity: a linearizable history is 1-atomic and so 2-atomic. */
+Test (staleness, a_linearizable_history_is_2_atomic)
+{
+  static const char *const l[] = {
+    "0 invoke write 1 0", "0 ok write 1 10", "0 invoke write 2 20", "0 ok write 2 30",
+    "1 invoke read - 40", "1 ok read 2 50", NULL,
+  };
+  g_autoptr (ChkHistory) h = history (l);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkReport) r = staleness (h, &error);
+  cr_assert_not_null (r, "%s", error ? error->message : "");
+  cr_assert_not_null (r->staleness);
+  cr_expect_eq (r->staleness->delta_us, 0);
+  cr_expect_eq (r->staleness->two_atomic, CHK_VERDICT_OK);
+  cr_expect_eq (r->staleness->witness_read, -1);
+  cr_expect (g_str_has_suffix (r->explanation, "; 2-atomic: yes"), "%s", r->explanation);
+}
+
+/* One version behind: not linearizable, but 2-atomic. */
+Test (staleness, one_version_behind_is_2_atomic)
+{
+  static const char *const l[] = {
+    "0 invoke write 1 0", "0 ok write 1 10", "0 invoke write 2 20", "0 ok write 2 30",
+    "1 invoke read - 50", "1 ok read 1 60", NULL,
+  };
+  g_autoptr (ChkHistory) h = history (l);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ChkReport) r = staleness (h, &error);
+  cr_assert_not_null (r, "%s", error ? error->message : "");
+  cr_expect_eq (r->staleness->delta_us, 21);
+  cr_expect_eq (r->staleness->two_atomic, CHK_VERDICT_OK);
+  cr_expect (g_str_has_suffix (r->explanation, "; 2-atomic: yes"), "%s", r->explanation);
+}
+
+/* Two versions behind: writes 2 and 3 both completed after write 1 and
+ * before the read of 1 began.  Not 2-atomic; the witness is the read, the
+ * write it returned and the two it skipped. */
+Test (staleness, two_versions_behind_is_not_2_atomic)
+{
+  static const char *const l[] = {
+    "0 invoke write 1 0", "0 ok write 1 10", "0 invoke write 2 20", "0 ok write 2 30",
+    "0 invoke write 3 40", "0 ok write 3 50", "1 invoke read - 60", "1 ok read 1 70", NULL,
+  };
+  g_autoptr (ChkHistory) h = history (l);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ops = chk_history_ops (h, &error);
+  g_autoptr (ChkReport) r = staleness (h, &error);
+  cr_assert_not_null (r, "%s", error ? error->message : "");
+  const ChkStaleness *st = r->staleness;
+  cr_expect_eq (r->verdict, CHK_VERDICT_OK, "a measure: the numbers are the result");
+  cr_expect_eq (st->two_atomic, CHK_VERDICT_VIOLATION);
+  cr_assert_geq (st->witness_read, 0);
+  cr_expect_eq (g_array_index (ops, ChkOp, st->witness_read).f, CHK_F_READ);
+  cr_expect_eq (g_array_index (ops, ChkOp, st->witness_write).input.i, 1);
+  cr_expect_eq (g_array_index (ops, ChkOp, st->witness_skipped[0]).input.i, 2);
+  cr_expect_eq (g_array_index (ops, ChkOp, st->witness_skipped[1]).input.i, 3);
+  cr_expect (strstr (r->explanation, "; 2-atomic: no: key x: process 1 read x -> 1 (lines 7-8) "
+                                     "returned the value of process 0 write x 1 (lines 1-2), "
+                                     "but process 0 write x 2 (lines 3-4) and process 0 write x "
+                                     "3 (lines 5-6) both began after that completed and "
+                                     "completed before the read began") != NULL,
+             "%s", r->explanation);
+  cr_expect_eq (st->versions_behind[2], 2);
+}
+
+/* Not 2-atomic with no read certainly two versions behind: the search
+ * finds it.  The read of 2 began before write 1 and write 2, yet ended
+ * before the read of nil began, and write 1 had completed by then too; so
+ * writes 1 and 2 both come before the read of nil in every order that
+ * keeps real time, though write 2 was still running when it began. */
+Test (staleness, the_search_finds_what_no_single_read_shows)
+{
+  static const char *const l[] = {
+    "0 invoke read - 2", "1 invoke write 1 5", "1 ok write 1 7", "1 invoke write 2 11",
+    "0 ok read 2 13", "0 invoke read - 18", "0 ok read - 20", "1 ok write 2 26", NULL,
+  };
+  g_autoptr (ChkHistory) h = history (l);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ops = chk_history_ops (h, &error);
+  g_autoptr (ChkReport) r = staleness (h, &error);
+  cr_assert_not_null (r, "%s", error ? error->message : "");
+  const ChkStaleness *st = r->staleness;
+  cr_expect_eq (st->two_atomic, CHK_VERDICT_VIOLATION, "%s", r->explanation);
+  cr_expect_eq (st->versions_behind[2], 1, "no read is certainly two behind on its own");
+  cr_expect (strstr (r->explanation, "2-atomic: no: key x: the reads that completed before "
+                                     "process 0 read x -> nil (lines 6-7) fit a 2-atomic order, "
+                                     "but it does not: it returned the value of the initial nil "
+                                     "and must follow process 1 write x 1 (lines 2-3) and process "
+                                     "1 write x 2 (lines 4-8) (in real time, or through reads of "
+                                     "them that completed before it began)") != NULL,
+             "%s", r->explanation);
+  cr_assert_geq (st->witness_read, 0);
+  cr_expect_eq (g_array_index (ops, ChkOp, st->witness_read).output.kind, CHK_VAL_NIL);
+  cr_expect_eq (st->witness_write, -1, "it read the initial nil");
+  cr_expect_eq (g_array_index (ops, ChkOp, st->witness_skipped[0]).input.i, 1);
+  cr_expect_eq (g_array_index (ops, ChkOp, st->witness_skipped[1]).input.i, 2);
+}

@@ -79,6 +79,28 @@ quorum_format_msg (const void *msg, size_t len, GString *out)
   case QUORUM_MSG_AE_DIGEST:
     g_string_append (out, "AeDigest");
     return;
+  case QUORUM_MSG_AE_TREE: {
+    /* "AeTree L2 #4 3f2a|9c01": level 2, nodes 4 and 5, their hashes'
+     * top 16 bits ("-" for a range with no key). */
+    TAKE (QuorumAeTree, m);
+    g_string_append_printf (out, "AeTree L%d #%u ", m.level, m.first);
+    for (int k = 0; k < m.n_hashes && k < 2; k++) {
+      if (k > 0)
+        g_string_append_c (out, '|');
+      if (m.hash[k] == 0)
+        g_string_append_c (out, '-');
+      else
+        g_string_append_printf (out, "%04x", (unsigned) (m.hash[k] >> 48));
+    }
+    return;
+  }
+  case QUORUM_MSG_AE_KEYS: {
+    TAKE (QuorumAeKeys, m);
+    g_string_append (out, "AeKeys");
+    for (int k = 0; k < m.n_keys && k < QUORUM_MAX_KEYS; k++)
+      g_string_append_printf (out, " k%d", m.key[k]);
+    return;
+  }
   case QUORUM_MSG_AE_PUSH: {
     TAKE (QuorumAePush, m);
     g_string_append_printf (out, "AePush k%d ", m.key);

@@ -31,6 +31,9 @@ static const ProtoKnob quorum_knobs[] = {
     NULL, "how often a hint holder offers its hints to their owners" },
   { "anti_entropy", PROTO_KNOB_DURATION, offsetof (QuorumConfig, anti_entropy_us), "0", 0,
     60000000, NULL, "how often a node compares its keys with a random peer (0: never)" },
+  { "merkle_depth", PROTO_KNOB_INT, offsetof (QuorumConfig, merkle_depth), "4", 0,
+    QUORUM_MERKLE_MAX_DEPTH, NULL, "anti-entropy: depth of the Merkle tree over the ring "
+    "(2^depth leaf ranges); 0: one digest per key in one message" },
   { "store_delay", PROTO_KNOB_DURATION, offsetof (QuorumConfig, store_delay_us), "20ms", 0,
     60000000, NULL, "bug ack-before-store: time from the ack to the store" },
   { "bug", PROTO_KNOB_CHOICE, offsetof (QuorumConfig, bug), "none", 0, 0,
@@ -170,6 +173,14 @@ quorum_receive (QuorumNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, Pro
   case QUORUM_MSG_AE_DIGEST:
     if (from_node && ev->msg_len == sizeof (QuorumAeDigest))
       quorum_recv_ae_digest (node, ctx, from, m, out);
+    break;
+  case QUORUM_MSG_AE_TREE:
+    if (from_node && ev->msg_len == sizeof (QuorumAeTree))
+      quorum_recv_ae_tree (node, ctx, from, m, out);
+    break;
+  case QUORUM_MSG_AE_KEYS:
+    if (from_node && ev->msg_len == sizeof (QuorumAeKeys))
+      quorum_recv_ae_keys (node, ctx, from, m, out);
     break;
   case QUORUM_MSG_AE_PUSH: {
     const QuorumAePush *a = m;

@@ -75,6 +75,7 @@ typedef struct {
                                  ask the next node on the ring */
   int64_t handoff_us;         /* how often hint holders try to hand off */
   int64_t anti_entropy_us;    /* 0: off */
+  int64_t merkle_depth;       /* anti-entropy tree depth; 0: one digest per key */
   int64_t store_delay_us;     /* bug ack-before-store: ack to store */
   int bug;                    /* QuorumBug */
 } QuorumConfig;
@@ -210,6 +211,8 @@ typedef enum {
   QUORUM_MSG_HANDOFF_ACK,
   QUORUM_MSG_AE_DIGEST,
   QUORUM_MSG_AE_PUSH,
+  QUORUM_MSG_AE_TREE,
+  QUORUM_MSG_AE_KEYS,
 } QuorumMsgType;
 
 typedef struct {
@@ -294,6 +297,30 @@ typedef struct {
   uint8_t pad[5];
   QuorumCell cell;
 } QuorumAePush;
+
+/* Anti-entropy with Merkle trees (merkle.c): the hashes of n_hashes nodes
+ * of one level of the sender's tree over the keys both nodes replicate,
+ * from (level, first) on.  Level 0 is the root; node (level, i) covers the
+ * ring positions whose top `level` bits are i. */
+#define QUORUM_MERKLE_MAX_DEPTH 24
+typedef struct {
+  uint8_t type;
+  uint8_t level;
+  uint8_t n_hashes;    /* 1: the root; 2: the two children of a node */
+  uint8_t pad;
+  uint32_t first;
+  uint64_t hash[2];
+} QuorumAeTree;
+
+/* The keys under a Merkle leaf that differs, with the digests of the
+ * sender's versions; the receiver pushes those it holds differently. */
+typedef struct {
+  uint8_t type;
+  uint8_t n_keys;
+  uint8_t pad[6];
+  uint8_t key[QUORUM_MAX_KEYS];
+  uint64_t digest[QUORUM_MAX_KEYS];
+} QuorumAeKeys;
 
 /* ---- Client stub and invariant ghost -------------------------------------*/
 
@@ -388,6 +415,39 @@ QuorumOp *quorum_coord_find (QuorumNode *node, uint32_t tag);
 void quorum_coord_answer (QuorumNode *node, const ProtoCtx *ctx, QuorumOp *op, int from,
                           const QuorumCell *cell, int64_t now_us, ProtoOutbox *out);
 
+/* merkle.c: Merkle trees over ring positions (Dynamo 4.7), as pure
+ * functions of a replica's keys, so that any number of keys can be
+ * compared. */
+typedef struct {
+  uint64_t token;   /* the key's ring position */
+  uint64_t digest;  /* of the replica's version of it */
+  int32_t key;
+  int32_t pad;
+} QuorumMerkleLeaf;
+
+/* What a replica answers to a QuorumAeTree: for each node that differs
+ * from its own, either its two children's hashes (an inner node) or the
+ * keys under it, leaves[lo..hi), whose digests it sends (a leaf). */
+typedef struct {
+  QuorumAeTree trees[2];
+  int n_trees;
+  int leaf_lo[2], leaf_hi[2];
+  int n_leaves;
+} QuorumMerkleAnswer;
+
+/* Sorts leaves by (token, key). */
+void quorum_merkle_sort (QuorumMerkleLeaf *leaves, int n);
+/* The hash of node (level, index) of the tree of the given depth over
+ * leaves (sorted); 0 for a node that covers no key. */
+uint64_t quorum_merkle_hash (const QuorumMerkleLeaf *leaves, int n, int depth, int level,
+                             uint32_t index);
+/* The root, as the message that starts an exchange. */
+void quorum_merkle_root (const QuorumMerkleLeaf *leaves, int n, int depth, QuorumAeTree *m);
+/* The answer to m (checked: level <= depth, n_hashes 1 or 2, nodes in
+ * range; a message that is not is answered with nothing). */
+void quorum_merkle_answer (const QuorumMerkleLeaf *leaves, int n, int depth,
+                           const QuorumAeTree *m, QuorumMerkleAnswer *ans);
+
 /* handoff.c, anti_entropy.c */
 void quorum_handoff_send (QuorumNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
 void quorum_recv_handoff (QuorumNode *node, const ProtoCtx *ctx, int from,
@@ -399,6 +459,10 @@ void quorum_recv_ae_digest (QuorumNode *node, const ProtoCtx *ctx, int from,
                             const QuorumAeDigest *m, ProtoOutbox *out);
 void quorum_recv_ae_push (QuorumNode *node, const ProtoCtx *ctx, int from,
                           const QuorumAePush *m, int64_t now_us, ProtoOutbox *out);
+void quorum_recv_ae_tree (QuorumNode *node, const ProtoCtx *ctx, int from,
+                          const QuorumAeTree *m, ProtoOutbox *out);
+void quorum_recv_ae_keys (QuorumNode *node, const ProtoCtx *ctx, int from,
+                          const QuorumAeKeys *m, ProtoOutbox *out);
 
 /* Message handlers, one file each. */
 void quorum_recv_client_request (QuorumNode *node, const ProtoCtx *ctx, int from,
