@@ -493,7 +493,13 @@ append_configuration (GString *s, const FuzzBase *b, const FuzzInput *in)
   for (int op = 0; op < PROTO_OP__COUNT; op++)
     if (in->mix[op] > 0)
       g_string_append_printf (s, " %s:%g", ops[op], in->mix[op]);
-  static const char *const kinds[] = { "crash", "partition", "pause", "skew" };
+  if (in->leader_p > 0)
+    g_string_append_printf (s, ", leader-targeted %.2f", in->leader_p);
+  if (in->disk_latency_us > 0) {
+    g_string_append (s, ", disk latency up to ");
+    proto_format_duration (in->disk_latency_us, s);
+  }
+  static const char *const kinds[] = { "crash", "partition", "pause", "skew", "admin" };
   g_string_append (s, ", fault kinds");
   if (in->kinds == 0)
     g_string_append (s, " none");

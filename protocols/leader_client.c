@@ -63,8 +63,12 @@ client_receive (const LeaderClientDesc *desc, LeaderClient *c, const ProtoCtx *c
       c->target = r.leader_hint;
     else if (r.leader_hint == LEADER_NOBODY && c->hops > (uint32_t) ctx->n_nodes)
       return; /* no leader anywhere yet: let the backoff pass */
-    else
-      c->target = (ev->from + 1) % ctx->n_nodes;
+    else if (ctx->n_nodes > 1)
+      /* Any other node, at random: stepping to the next one could go round
+       * a cycle of stale hints (n4 knows no leader, n1 names n3, n3 was
+       * removed and knows none) that never reaches the leader. */
+      c->target = (ev->from + 1 + (int32_t) pcg32_below (&c->rng, (uint32_t) ctx->n_nodes - 1))
+                  % ctx->n_nodes;
     client_send (desc, c, out);
     return;
   }

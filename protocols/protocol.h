@@ -302,6 +302,20 @@ typedef struct ProtoVTable {
    * NULL-terminated, so a scenario's `expect = violation invariant:NAME`
    * can be checked for typos.  NULL: not listed, any name is accepted. */
   const char *const *invariant_names;
+
+  /* Optional, for role-aware faults (`crash leader` in a scenario's
+   * [faults]): the term (view, ballot) in which the node leads, or -1 if it
+   * does not lead.  The world picks the running node that leads the highest
+   * term (the lowest-numbered on a tie).  NULL: no node ever leads. */
+  int64_t (*leader_term) (const void *state, const ProtoCtx *ctx);
+  /* Optional, for the fuzzer's convergence check at the end of the
+   * liveness phase (every fault healed, the clients quiet for a while):
+   * TRUE if every running replica has applied the same state as the most
+   * advanced one; otherwise appends a plain explanation naming the nodes
+   * that differ and what each applied.  Same arguments as check.  NULL:
+   * replicas are not compared. */
+  gboolean (*converged) (const void *const *states, const gboolean *is_up,
+                         const ProtoCtx *ctxs, int n_nodes, GString *why);
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

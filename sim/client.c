@@ -79,7 +79,8 @@ sim_clients_init (SimWorld *w)
     int64_t spread = wl->rate_per_s > 0 ? rate_interval_us (w) : wl->think_us;
     int64_t at = MAX (wl->start_us, 0) + (spread > 0 ? pcg32_range (&cl->rng, 0, spread) : 0);
     cl->next_due_us = at;
-    sim_queue_push (&w->queue, at, SIM_CHOICE_INVOKE, e, 1);
+    if (wl->stop_us == 0 || at < wl->stop_us)
+      sim_queue_push (&w->queue, at, SIM_CHOICE_INVOKE, e, 1);
   }
 }
 
@@ -254,6 +255,8 @@ schedule_next (SimWorld *w, int c)
     int64_t think = MAX (wl->think_us, 0);
     at = client_after (w, c, think > 0 ? pcg32_range (&cl->rng, 0, 2 * think) : 0);
   }
+  if (wl->stop_us > 0 && at >= wl->stop_us)
+    return; /* [workload] stop: the clients fall quiet */
   sim_queue_push (&w->queue, at, SIM_CHOICE_INVOKE, w->n_nodes + c, cl->op_number + 1);
 }
 

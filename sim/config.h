@@ -68,6 +68,9 @@ typedef enum {
                            to every node that is up (vt->admin) */
 } SimFaultKind;
 
+/* SimFault.node of a role-aware fault: whichever node leads when it fires. */
+#define SIM_NODE_LEADER (-2)
+
 /* One entry of the timed fault schedule. */
 typedef struct {
   int64_t at_us;
@@ -82,6 +85,12 @@ typedef struct {
   int64_t drift_ppm;
   char behaviour[32];
   int bits;      /* CORRUPT: how many bits flip (at least 1) */
+  /* node == SIM_NODE_LEADER (CRASH, PAUSE, and PARTITION with
+   * is_isolate_leader): the node is the leader when the fault fires
+   * (vt->leader_term), and for_us > 0 ends the fault (restart, resume,
+   * heal) that long after. */
+  gboolean is_isolate_leader;
+  int64_t for_us;
   uint32_t line; /* scenario line, for messages */
 } SimFault;
 
@@ -129,6 +138,8 @@ typedef struct {
   int64_t backoff_cap_us;
   gboolean idempotency;     /* attempts carry the same (client, seq) key */
   int64_t start_us;         /* clients start after this */
+  int64_t stop_us;          /* clients start no operation at or after this
+                               (0: until the end) */
 } SimWorkloadConfig;
 
 /* The [fuzz] section: the ranges `dsim fuzz` draws each run's
@@ -141,6 +152,7 @@ typedef enum {
   SIM_FUZZ_PARTITION,
   SIM_FUZZ_PAUSE,
   SIM_FUZZ_SKEW,
+  SIM_FUZZ_ADMIN,       /* an operator's command ([fuzz] admin_commands) */
   SIM_FUZZ__KINDS
 } SimFuzzKind;
 
@@ -160,6 +172,16 @@ typedef struct {
   gboolean has_drop, has_duplicate;
   double drop_min, drop_max, duplicate_min, duplicate_max;
   int64_t think_min_us, think_max_us; /* clients' pause between operations; 0: [workload] */
+  /* Probability that a crash, pause or partition targets the leader
+   * (crash leader, pause leader, isolate leader). */
+  gboolean has_leader;
+  double leader_min, leader_max;
+  /* The disks' sync latency ([faults] disk_latency) each run draws. */
+  gboolean has_disk_latency;
+  int64_t disk_latency_min_us, disk_latency_max_us;
+  /* Operator commands of admin faults, '|'-separated ("add | remove"); each
+   * fault gives one of them followed by a random node ("add n4"). */
+  char admin_commands[96];
   /* Protocol knobs the swarm varies ("raft.pre_vote = true | false",
    * "raft.election_timeout_max = 150ms..300ms"): the knob's name and its
    * values as written, checked against the knob. */

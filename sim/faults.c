@@ -191,9 +191,84 @@ partition_apply (SimWorld *w, const SimGroupId *group)
   partition_trace (w, group);
 }
 
+/* The node a role-aware fault names: the running node that leads the
+ * highest term (vt->leader_term), the lowest-numbered on a tie; -1 if none
+ * leads. */
+int
+sim_world_leader (const SimWorld *w)
+{
+  if (w->vt->leader_term == NULL)
+    return -1;
+  int best = -1;
+  int64_t best_term = -1;
+  for (int n = 0; n < w->n_nodes; n++) {
+    if (!w->nodes[n].is_up)
+      continue;
+    int64_t t = w->vt->leader_term (w->node_states + (size_t) n * w->vt->state_size, &w->ctxs[n]);
+    if (t > best_term) {
+      best_term = t;
+      best = n;
+    }
+  }
+  return best;
+}
+
+static const char *
+leader_fault_verb (const SimFault *f)
+{
+  if (f->kind == SIM_FAULT_PARTITION)
+    return "isolate";
+  return f->kind == SIM_FAULT_CRASH ? "crash" : "pause";
+}
+
+/* `crash leader`, `pause leader`, `isolate leader`: resolved against the
+ * world as it is when the fault fires, so the same schedule and seed pick
+ * the same node.  FALSE if no node leads (the fault is skipped). */
+static gboolean
+leader_fault_resolve (SimWorld *w, const SimFault *f, SimFault *out)
+{
+  int leader = sim_world_leader (w);
+  if (w->trace.is_on) {
+    if (leader >= 0)
+      g_string_printf (w->trace.label, "%s leader: n%d", leader_fault_verb (f), leader + 1);
+    else
+      g_string_printf (w->trace.label, "%s leader: no node leads, nothing to do",
+                       leader_fault_verb (f));
+    sim_trace_begin (w, -1, "note");
+    sim_trace_end (w, -1);
+  }
+  if (leader < 0)
+    return FALSE;
+  *out = *f;
+  out->node = leader;
+  if (f->kind == SIM_FAULT_PARTITION) {
+    memset (out->group, -1, sizeof out->group);
+    for (int n = 0; n < w->n_nodes; n++)
+      out->group[n] = n == leader ? 1 : 0;
+    out->node = -1;
+  }
+  return TRUE;
+}
+
 void
 sim_fault_apply (SimWorld *w, const SimFault *f)
 {
+  SimFault resolved;
+  if (f->node == SIM_NODE_LEADER) {
+    if (!leader_fault_resolve (w, f, &resolved))
+      return;
+    int node = resolved.node;
+    sim_fault_apply (w, &resolved);
+    /* The end of the fault undoes this fault only: the restart (resume)
+     * carries the crash (pause) count, as random faults' ends do. */
+    if (f->for_us > 0 && f->kind == SIM_FAULT_CRASH && !w->nodes[node].is_up)
+      sim_queue_push (&w->queue, w->stats.now_us + f->for_us, SIM_CHOICE_FAULT_END, node,
+                      SIM_FAULT_RESTART | (uint64_t) w->nodes[node].n_crashes << 8);
+    if (f->for_us > 0 && f->kind == SIM_FAULT_PAUSE && w->nodes[node].is_paused)
+      sim_queue_push (&w->queue, w->stats.now_us + f->for_us, SIM_CHOICE_FAULT_END, node,
+                      SIM_FAULT_RESUME | (uint64_t) w->nodes[node].n_pauses << 8);
+    return;
+  }
   gboolean is_node_fault = f->kind != SIM_FAULT_PARTITION && f->kind != SIM_FAULT_ONEWAY
                            && f->kind != SIM_FAULT_HEAL && f->kind != SIM_FAULT_SKEW
                            && f->kind != SIM_FAULT_ADMIN;

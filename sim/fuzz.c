@@ -23,7 +23,7 @@
 #define FUZZ_MAX_EVENTS 5000000
 #define FUZZ_MAX_WORLD_BYTES ((uint64_t) 256 << 20)
 
-static const char *const kind_words[] = { "crash", "partition", "pause", "skew" };
+static const char *const kind_words[] = { "crash", "partition", "pause", "skew", "admin" };
 
 /* ---- Inputs ----------------------------------------------------------------*/
 
@@ -62,6 +62,7 @@ fuzz_base_free (FuzzBase *b)
     return;
   for (int i = 0; i < b->n_knobs; i++)
     g_strfreev (b->knob_values[i]);
+  g_strfreev (b->admin_commands);
   sim_config_free (b->cfg);
   g_free (b->text);
   g_free (b);
@@ -74,7 +75,8 @@ base_rate (const SimRandomFaults *rf, int k)
   case SIM_FUZZ_CRASH: return rf->crash_per_s;
   case SIM_FUZZ_PARTITION: return rf->partition_per_s;
   case SIM_FUZZ_PAUSE: return rf->pause_per_s;
-  default: return rf->skew_per_s;
+  case SIM_FUZZ_SKEW: return rf->skew_per_s;
+  default: return 0; /* admin: [fuzz] only */
   }
 }
 
@@ -85,7 +87,8 @@ base_for (const SimRandomFaults *rf, int k)
   case SIM_FUZZ_CRASH: return rf->crash_down_us;
   case SIM_FUZZ_PARTITION: return rf->partition_us;
   case SIM_FUZZ_PAUSE: return rf->pause_us;
-  default: return rf->skew_max_us;
+  case SIM_FUZZ_SKEW: return rf->skew_max_us;
+  default: return 0;
   }
 }
 
@@ -149,6 +152,17 @@ fuzz_base_load (const char *path, GError **error)
   b->drop_max = s->has_drop ? s->drop_max : MIN (1.0, cfg->net.drop * 2);
   b->duplicate_min = s->has_duplicate ? s->duplicate_min : 0;
   b->duplicate_max = s->has_duplicate ? s->duplicate_max : MIN (1.0, cfg->net.duplicate * 2);
+  b->leader_min = s->has_leader ? s->leader_min : 0;
+  b->leader_max = s->has_leader ? s->leader_max : 0;
+  b->disk_latency_min_us = s->has_disk_latency ? s->disk_latency_min_us
+                                               : cfg->storage.disk_latency_max_us;
+  b->disk_latency_max_us = s->has_disk_latency ? s->disk_latency_max_us
+                                               : cfg->storage.disk_latency_max_us;
+  if (s->admin_commands[0] != '\0') {
+    b->admin_commands = g_strsplit (s->admin_commands, "|", -1);
+    for (int i = 0; b->admin_commands[i] != NULL; i++)
+      g_strstrip (b->admin_commands[i]);
+  }
   b->think_min_us = s->think_max_us > 0 ? s->think_min_us : cfg->workload.think_us;
   b->think_max_us = s->think_max_us > 0 ? s->think_max_us : cfg->workload.think_us;
   b->n_knobs = s->n_knobs;
@@ -210,6 +224,18 @@ fuzz_base_describe (const FuzzBase *b, GString *out)
                               b->rate_max[k]);
     }
   g_string_append_c (out, '\n');
+  if (b->leader_max > 0 || b->disk_latency_max_us > 0 || b->admin_commands != NULL) {
+    g_string_append_printf (out, "             leader-targeted %g..%g, disk latency ",
+                            b->leader_min, b->leader_max);
+    append_us (out, b->disk_latency_min_us);
+    g_string_append (out, "..");
+    append_us (out, b->disk_latency_max_us);
+    if (b->admin_commands != NULL) {
+      g_autofree char *cmds = g_strjoinv (" | ", b->admin_commands);
+      g_string_append_printf (out, ", admin commands %s", cmds);
+    }
+    g_string_append_c (out, '\n');
+  }
   for (int i = 0; i < b->n_knobs; i++)
     g_string_append_printf (out, "             %s.%s = %s\n", b->cfg->proto->name,
                             b->cfg->fuzz.knobs[i].name, b->cfg->fuzz.knobs[i].values);
@@ -273,6 +299,13 @@ fault_draw (const FuzzBase *b, Pcg32 *rng, const FuzzInput *in, SimFuzzKind k, i
   f->for_us = fault_length (b, rng, in, k);
   if (k == SIM_FUZZ_PARTITION)
     f->mask = random_mask (rng, n_nodes);
+  if (k == SIM_FUZZ_ADMIN) {
+    f->command = (int) pcg32_below (rng, g_strv_length (b->admin_commands));
+    f->for_us = 0;
+  }
+  /* Role-aware (Jepsen's nemeses): the leader, whoever it is then. */
+  if (k <= SIM_FUZZ_PAUSE && in->leader_p > 0 && pcg32_double (rng) < in->leader_p)
+    f->is_leader = TRUE;
   if (k == SIM_FUZZ_SKEW) {
     f->skew_us = f->for_us * (pcg32_below (rng, 2) ? 1 : -1);
     f->for_us = 0;
@@ -337,6 +370,19 @@ fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
     out->duplicate = 0;
   out->think_us = b->think_min_us > 0 ? log_uniform (rng, b->think_min_us, b->think_max_us)
                                       : range_i64 (rng, b->think_min_us, b->think_max_us);
+  /* Role-aware faults and slow disks: off in half the runs when the range
+   * starts at zero, as message loss is. */
+  out->leader_p = uniform (rng, b->leader_min, b->leader_max);
+  if (b->leader_min == 0 && pcg32_below (rng, 2) == 0)
+    out->leader_p = 0;
+  /* Log-uniform over two decades below the longest: 30us..3ms. */
+  int64_t disk_lo = MAX (b->disk_latency_min_us, MAX (b->disk_latency_max_us / 100, 1));
+  out->disk_latency_us = b->disk_latency_max_us > 0
+                           ? log_uniform (rng, MIN (disk_lo, b->disk_latency_max_us),
+                                          b->disk_latency_max_us)
+                           : 0;
+  if (b->disk_latency_min_us == 0 && pcg32_below (rng, 2) == 0)
+    out->disk_latency_us = 0;
   const double *mix = b->cfg->workload.mix;
   gboolean any = FALSE;
   for (int op = 0; op < PROTO_OP__COUNT; op++) {
@@ -679,6 +725,8 @@ fuzz_fault_remap (const SimFault *f, int old_n, int new_n, int new_clients, SimF
 {
   *out = *f;
   int old_total = PROTO_MAX_ENDPOINTS;
+  if (f->node == SIM_NODE_LEADER)
+    return TRUE; /* whichever node leads: there is always one to name */
   switch (f->kind) {
   case SIM_FAULT_PARTITION: {
     memset (out->group, -1, sizeof out->group);
@@ -742,6 +790,8 @@ fuzz_plan_from_input (const FuzzBase *b, const FuzzInput *in, FuzzPlan *out)
   memcpy (out->mix, in->mix, sizeof out->mix);
   out->think_us = b->think_max_us != b->think_min_us ? in->think_us : -1;
   out->reset_skew = (in->kinds & (1u << SIM_FUZZ_SKEW)) != 0;
+  out->disk_latency_max_us = in->disk_latency_us;
+  out->disk_latency_min_us = in->disk_latency_us / 4;
   memset (out->knob_text, 0, sizeof out->knob_text);
   for (int i = 0; i < b->n_knobs; i++) {
     if (b->knob_values[i] != NULL)
@@ -769,6 +819,25 @@ fuzz_plan_from_input (const FuzzBase *b, const FuzzInput *in, FuzzPlan *out)
     SimFault end = f;
     end.at_us = ff->at_us + ff->for_us;
     gboolean has_end = TRUE;
+    if (ff->is_leader && ff->kind <= SIM_FUZZ_PAUSE) {
+      /* The fault's end goes with it: the leader is known only when it fires. */
+      f.node = SIM_NODE_LEADER;
+      f.kind = ff->kind == SIM_FUZZ_CRASH ? SIM_FAULT_CRASH
+               : ff->kind == SIM_FUZZ_PAUSE ? SIM_FAULT_PAUSE : SIM_FAULT_PARTITION;
+      if (ff->kind == SIM_FUZZ_PARTITION) {
+        f.is_isolate_leader = TRUE;
+        memset (f.group, -1, sizeof f.group);
+        end.kind = SIM_FAULT_HEAL;
+        end.node = -1;
+      } else {
+        f.for_us = ff->for_us;
+        has_end = FALSE;
+      }
+      plan_add (out->faults, &f);
+      if (has_end && end.at_us < in->duration_us)
+        plan_add (out->faults, &end);
+      continue;
+    }
     switch (ff->kind) {
     case SIM_FUZZ_CRASH:
       f.kind = SIM_FAULT_CRASH;
@@ -787,6 +856,13 @@ fuzz_plan_from_input (const FuzzBase *b, const FuzzInput *in, FuzzPlan *out)
     case SIM_FUZZ_PAUSE:
       f.kind = SIM_FAULT_PAUSE;
       end.kind = SIM_FAULT_RESUME;
+      break;
+    case SIM_FUZZ_ADMIN:
+      f.kind = SIM_FAULT_ADMIN;
+      f.node = -1;
+      g_snprintf (f.behaviour, sizeof f.behaviour, "%s n%d", b->admin_commands[ff->command],
+                  ff->node + 1);
+      has_end = FALSE;
       break;
     default:
       f.kind = SIM_FAULT_SKEW;
@@ -923,6 +999,10 @@ fault_action (const SimFault *f, int n_nodes, GString *out)
 {
   switch (f->kind) {
   case SIM_FAULT_PARTITION: {
+    if (f->is_isolate_leader) {
+      g_string_append (out, "isolate leader");
+      return TRUE;
+    }
     int max_group = -1;
     for (int e = 0; e < PROTO_MAX_ENDPOINTS; e++)
       max_group = MAX (max_group, f->group[e]);
@@ -949,13 +1029,18 @@ fault_action (const SimFault *f, int n_nodes, GString *out)
     g_string_append (out, "heal");
     return TRUE;
   case SIM_FAULT_CRASH:
-    g_string_append_printf (out, "crash n%d", f->node + 1);
+  case SIM_FAULT_PAUSE:
+    if (f->node == SIM_NODE_LEADER) {
+      g_string_append_printf (out, "%s leader", f->kind == SIM_FAULT_CRASH ? "crash" : "pause");
+      if (f->for_us > 0)
+        g_string_append_printf (out, " for %" G_GINT64_FORMAT "us", f->for_us);
+      return TRUE;
+    }
+    g_string_append_printf (out, "%s n%d", f->kind == SIM_FAULT_CRASH ? "crash" : "pause",
+                            f->node + 1);
     return TRUE;
   case SIM_FAULT_RESTART:
     g_string_append_printf (out, "restart n%d", f->node + 1);
-    return TRUE;
-  case SIM_FAULT_PAUSE:
-    g_string_append_printf (out, "pause n%d", f->node + 1);
     return TRUE;
   case SIM_FAULT_RESUME:
     g_string_append_printf (out, "resume n%d", f->node + 1);
@@ -1073,6 +1158,11 @@ fuzz_plan_text (const FuzzBase *b, const FuzzPlan *p, const char *expect, const 
               p->ops > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, p->ops) : NULL);
     if (p->think_us >= 0)
       edit_add (edits, "workload", "think", g_strdup_printf ("%" G_GINT64_FORMAT "us", p->think_us));
+    /* The last third of the liveness phase is quiet, so the replicas can
+     * converge (checked at the end of the run). */
+    int64_t stop = p->duration_us - (p->duration_us - p->heal_at_us) / 3;
+    if (p->heal_at_us >= 0 && stop > MIN (cfg->workload.start_us, p->duration_us))
+      edit_add (edits, "workload", "stop", g_strdup_printf ("%" G_GINT64_FORMAT "us", stop));
     /* A workload start after the run's end would not parse. */
     if (cfg->workload.start_us > p->duration_us)
       edit_add (edits, "workload", "start", g_strdup ("0s"));
@@ -1081,7 +1171,14 @@ fuzz_plan_text (const FuzzBase *b, const FuzzPlan *p, const char *expect, const 
     edit_add (edits, cfg->proto->name, b->cfg->fuzz.knobs[i].name, g_strdup (p->knob_text[i]));
   if (p->has_delivery_rule)
     edit_add (edits, "deliveries", NULL, deliveries_text (p));
-  char *faults = faults_text (p);
+  g_autofree char *schedule = faults_text (p);
+  g_autoptr (GString) disks = g_string_new (NULL);
+  if (p->disk_latency_max_us > 0)
+    g_string_append_printf (disks, "disk_latency = %" G_GINT64_FORMAT "us..%" G_GINT64_FORMAT
+                            "us\n", p->disk_latency_min_us, p->disk_latency_max_us);
+  if (cfg->storage.torn_writes > 0)
+    g_string_append_printf (disks, "torn_writes = %g\n", cfg->storage.torn_writes);
+  char *faults = g_strconcat (disks->str, schedule, NULL);
   edit_add (edits, "faults", NULL, faults[0] != '\0' ? faults : NULL);
   if (faults[0] == '\0')
     g_free (faults);
@@ -1294,9 +1391,27 @@ msg_kind (Coverage *c, SimWorld *w, const SimMsg *m)
   return hash_str (s->str, n);
 }
 
-/* Steps the world to the end, collecting coverage features. */
+/* Whether every running replica applied the same state now
+ * (vt->converged); why (may be NULL) gets the protocol's explanation. */
+static gboolean
+replicas_converged (SimWorld *w, GString *why)
+{
+  const ProtoVTable *vt = w->vt;
+  const void *states[PROTO_MAX_NODES];
+  gboolean is_up[PROTO_MAX_NODES];
+  for (int n = 0; n < w->n_nodes; n++) {
+    states[n] = w->node_states + (size_t) n * vt->state_size;
+    is_up[n] = w->nodes[n].is_up;
+  }
+  g_autoptr (GString) scratch = why == NULL ? g_string_new (NULL) : NULL;
+  return vt->converged (states, is_up, w->ctxs, w->n_nodes, why != NULL ? why : scratch);
+}
+
+/* Steps the world to the end, collecting coverage features.  From
+ * converge_from_us on (-1: never) it also watches for a moment at which
+ * the replicas agree (*has_converged). */
 static void
-run_with_coverage (SimWorld *w, FeatSet *out)
+run_with_coverage (SimWorld *w, FeatSet *out, int64_t converge_from_us, gboolean *has_converged)
 {
   Coverage c = { .scratch = g_string_new (NULL) };
   c.nodes = g_new0 (CovNode, w->n_nodes);
@@ -1337,6 +1452,8 @@ run_with_coverage (SimWorld *w, FeatSet *out)
     }
     c.set.now_us = ch.time_us;
     gboolean more = sim_world_step (w);
+    if (converge_from_us >= 0 && !*has_converged && w->stats.now_us >= converge_from_us)
+      *has_converged = replicas_converged (w, NULL);
     if (node >= 0 || is_fault) {
       gboolean changed = FALSE;
       for (int n = 0; n < w->n_nodes; n++) {
@@ -1428,6 +1545,33 @@ check_models (const SimConfig *cfg, const ChkHistory *h, FuzzResult *r)
   }
 }
 
+/* Convergence, at the end of the liveness phase (the last third of it
+ * without client operations): the protocol says whether every running
+ * replica applied the same state (vt->converged). */
+static void
+check_convergence (SimWorld *w, int64_t heal_at_us, gboolean has_converged, FuzzResult *r)
+{
+  const ProtoVTable *vt = w->vt;
+  g_autoptr (GString) why = g_string_new (NULL);
+  if (vt->converged == NULL || has_converged || replicas_converged (w, why))
+    return;
+  g_autoptr (GString) detail = g_string_new (NULL);
+  for (int n = 0; n < w->n_nodes; n++) {
+    g_string_append_printf (detail, "\n  n%d: ", n + 1);
+    if (!w->nodes[n].is_up)
+      g_string_append (detail, "down");
+    else if (vt->format_state != NULL)
+      vt->format_state (w->node_states + (size_t) n * vt->state_size, &w->ctxs[n], detail);
+  }
+  r->verdict = FUZZ_LIVENESS;
+  r->what = g_strdup ("liveness");
+  r->explanation = g_strdup_printf (
+      "every fault was healed at %" G_GINT64_FORMAT "us and the clients stopped at %"
+      G_GINT64_FORMAT "us, but by the end (%" G_GINT64_FORMAT "us) the replicas had not "
+      "converged: %s; the nodes:%s", heal_at_us, w->cfg->workload.stop_us,
+      sim_world_stats (w)->now_us, why->str, detail->str);
+}
+
 /* Liveness: after the heal, every operation invoked once the cluster had
  * time to recover (a third of the liveness phase) must be answered, ok or
  * fail, before its client timeout. */
@@ -1442,6 +1586,8 @@ check_liveness (const SimConfig *cfg, const ChkHistory *h, int64_t heal_at_us, F
     return;
   int64_t settle = heal_at_us + (cfg->duration_us - heal_at_us) / 3;
   int64_t last_call = cfg->duration_us - cfg->workload.op_timeout_us;
+  if (cfg->workload.stop_us > 0)
+    last_call = MIN (last_call, cfg->workload.stop_us);
   for (guint i = 0; i < ops->len; i++) {
     const ChkOp *op = &g_array_index (ops, ChkOp, i);
     if (op->call_time_us < settle || op->call_time_us > last_call || op->status != CHK_OP_INFO)
@@ -1481,7 +1627,12 @@ fuzz_run_text_recording (const char *name, const char *text, int64_t heal_at_us,
   if (deliveries != NULL)
     sim_world_record_deliveries (w, deliveries);
   FeatSet set = { 0 };
-  run_with_coverage (w, &set);
+  /* Convergence: the replicas must agree at some moment after the clients
+   * fell quiet (a leader change at the very end leaves a follower one
+   * heartbeat behind for a while, and that is no failure). */
+  gboolean watch = heal_at_us >= 0 && cfg->workload.stop_us > 0 && w->vt->converged != NULL;
+  gboolean has_converged = FALSE;
+  run_with_coverage (w, &set, watch ? cfg->workload.stop_us : -1, &has_converged);
   sim_world_finish (w);
 
   r->marks = g_ptr_array_new ();
@@ -1521,6 +1672,8 @@ fuzz_run_text_recording (const char *name, const char *text, int64_t heal_at_us,
     check_models (cfg, h, r);
     if (r->verdict == FUZZ_PASS && heal_at_us >= 0)
       check_liveness (cfg, h, heal_at_us, r);
+    if (r->verdict == FUZZ_PASS && heal_at_us >= 0 && cfg->workload.stop_us > 0)
+      check_convergence (w, heal_at_us, has_converged, r);
   }
   if (keep_history) {
     char *buf = NULL;

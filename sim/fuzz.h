@@ -29,6 +29,8 @@ typedef struct {
   int node;         /* crash, pause, skew */
   uint32_t mask;    /* partition: bit n set: node n on side 1 */
   int64_t skew_us;  /* skew: the clock offset */
+  gboolean is_leader; /* crash, pause, partition: of the leader when it fires */
+  int command;      /* admin: index into the base's admin commands */
 } FuzzFault;
 
 /* What the swarm chose for one run. */
@@ -39,6 +41,8 @@ typedef struct {
   double drop, duplicate;
   double mix[PROTO_OP__COUNT];
   int64_t think_us;         /* clients' pause between operations */
+  double leader_p;          /* chance a crash, pause or partition targets the leader */
+  int64_t disk_latency_us;  /* longest sync (the shortest is a quarter); 0: at once */
   unsigned kinds;           /* fault kinds switched on (1 << SimFuzzKind) */
   int64_t for_us[SIM_FUZZ__KINDS]; /* this run's typical length of each kind */
   GArray *faults;           /* FuzzFault, by time */
@@ -65,6 +69,9 @@ typedef struct {
   int64_t for_min_us[SIM_FUZZ__KINDS], for_max_us[SIM_FUZZ__KINDS];
   double drop_min, drop_max, duplicate_min, duplicate_max;
   int64_t think_min_us, think_max_us;
+  double leader_min, leader_max;
+  int64_t disk_latency_min_us, disk_latency_max_us;
+  GStrv admin_commands;     /* NULL: none */
   /* Protocol knobs the swarm varies ([fuzz] PROTOCOL.KNOB). */
   int n_knobs;
   const ProtoKnob *knob[SIM_FUZZ_MAX_KNOBS];
@@ -106,6 +113,7 @@ typedef struct {
   int64_t think_us;         /* -1: as the scenario says */
   GArray *faults;           /* SimFault, by time, endpoints numbered for n_nodes */
   gboolean reset_skew;      /* the heal also resets clocks */
+  int64_t disk_latency_min_us, disk_latency_max_us; /* 0: syncs complete at once */
   char knob_text[SIM_FUZZ_MAX_KNOBS][48]; /* the [fuzz] knobs' values for this run */
   gboolean has_delivery_rule; /* write [deliveries]: rule = fixed and the pins */
   GArray *deliveries;       /* SimDeliveryPin, by send */

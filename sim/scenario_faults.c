@@ -11,6 +11,9 @@
  *   at 6s    = byzantine n4 equivocate
  *   at 7s    = corrupt n2                (or corrupt n2 3 bits)
  *   at 8s    = skew c1 -20ms drift 50ppm (clients have clocks too)
+ *   at 9s    = crash leader for 200ms    (role-aware: whichever node leads
+ *   at 9s    = pause leader for 100ms     when the fault fires; also
+ *   at 9s    = isolate leader             crash leader, pause leader)
  * and random fault rates for fuzzing:
  *   random.crash = 0.5/s   random.crash_for = 500ms   (and partition, pause,
  *   random.skew = 0.1/s    random.skew_max = 100ms     each with _for)
@@ -51,7 +54,7 @@ enum {
 #define ACTION_SYNTAX                                                                      \
   "partition A | B ..., isolate N, heal, cut A -> B, cut A <-> B, crash N, restart N, "  \
   "pause N [for DURATION], resume N, skew N OFFSET [drift PPM], byzantine N BEHAVIOUR " \
-  "corrupt N [BITS bits] or admin COMMAND"
+  "corrupt N [BITS bits], admin COMMAND, or crash, pause or isolate leader"
 
 /* Appends in file order; scn_parse_faults sorts by time at the end. */
 static void
@@ -172,6 +175,46 @@ parse_skew (ScnParser *p, const ScnEntry *e, GPtrArray *words, SimFault *f)
   return TRUE;
 }
 
+/* "crash leader [for D]", "pause leader [for D]", "isolate leader": a
+ * role-aware fault, resolved when it fires (sim/faults.c).  FALSE with
+ * *handled TRUE: an error was reported. */
+static gboolean
+parse_leader_action (ScnParser *p, const ScnEntry *e, GPtrArray *words, SimFault *f,
+                     gboolean *handled)
+{
+  *handled = words->len >= 2 && strcmp (words->pdata[1], "leader") == 0;
+  if (!*handled)
+    return FALSE;
+  const char *verb = words->pdata[0];
+  gboolean takes_for = strcmp (verb, "isolate") != 0;
+  if (p->cfg->proto->leader_term == NULL)
+    return scn_fail_entry (p, e, "%s leader: protocol %s has no leader to pick", verb,
+                           p->cfg->proto->name);
+  if (words->len == 4 && takes_for && strcmp (words->pdata[2], "for") == 0) {
+    if (!proto_parse_duration_us (words->pdata[3], &f->for_us) || f->for_us <= 0
+        || f->for_us > SCN_DAY_US)
+      return scn_fail_entry (p, e, "%s leader: expected a duration after 'for' such as "
+                             "'%s leader for 200ms', got '%s'", verb, verb,
+                             (char *) words->pdata[3]);
+  } else if (words->len != 2) {
+    return scn_fail_entry (p, e, takes_for ? "%s leader: expected '%s leader' or '%s leader for "
+                                             "DURATION'"
+                                           : "%s leader: expected '%s leader'%.0s", verb, verb,
+                           verb);
+  }
+  f->node = SIM_NODE_LEADER;
+  if (strcmp (verb, "isolate") == 0) {
+    f->kind = SIM_FAULT_PARTITION;
+    f->is_isolate_leader = TRUE;
+    memset (f->group, -1, sizeof f->group);
+  } else {
+    f->kind = strcmp (verb, "crash") == 0 ? SIM_FAULT_CRASH : SIM_FAULT_PAUSE;
+  }
+  schedule_add (p, f);
+  *handled = FALSE;
+  return TRUE;
+}
+
 /* One action of an "at TIME" entry. */
 static gboolean
 parse_action (ScnParser *p, const ScnEntry *e, int64_t at_us, const char *text)
@@ -182,6 +225,13 @@ parse_action (ScnParser *p, const ScnEntry *e, int64_t at_us, const char *text)
   const char *verb = words->pdata[0];
   SimFault f = { .at_us = at_us, .line = e->line, .node = -1, .from = -1, .to = -1 };
   int action = scn_key_index (action_names, verb);
+  if (action == A_CRASH || action == A_PAUSE || action == A_ISOLATE) {
+    gboolean failed = FALSE;
+    if (parse_leader_action (p, e, words, &f, &failed))
+      return TRUE;
+    if (failed)
+      return FALSE;
+  }
   switch (action) {
   case A_PARTITION: {
     f.kind = SIM_FAULT_PARTITION;

@@ -17,6 +17,11 @@
  *   raft.pre_vote = true | false        a protocol knob: one of these values
  *   raft.election_timeout_max = 150ms..300ms   or a range (integer and
  *                                       duration knobs)
+ *   leader = 0..0.5              chance a crash, pause or partition targets the
+ *                                current leader (crash leader, isolate leader)
+ *   disk_latency = 0..5ms        the longest sync of a run (0: at once)
+ *   faults = ... admin           operator commands at rate `admin = 1/s..4/s`,
+ *   admin_commands = add | remove   each word given with a random node
  * A single value (nodes = 5) is a range of one. */
 #include "sim/scenario_private.h"
 
@@ -24,15 +29,17 @@
 
 static const char *const fuzz_keys[] = {
   "nodes", "clients", "duration", "liveness", "faults", "crash", "crash_for", "partition",
-  "partition_for", "pause", "pause_for", "skew", "skew_max", "drop", "duplicate", "think", NULL,
+  "partition_for", "pause", "pause_for", "skew", "skew_max", "drop", "duplicate", "think",
+  "leader", "disk_latency", "admin", "admin_commands", NULL,
 };
 
 enum {
   K_NODES, K_CLIENTS, K_DURATION, K_LIVENESS, K_FAULTS, K_CRASH, K_CRASH_FOR, K_PARTITION,
   K_PARTITION_FOR, K_PAUSE, K_PAUSE_FOR, K_SKEW, K_SKEW_MAX, K_DROP, K_DUPLICATE, K_THINK,
+  K_LEADER, K_DISK_LATENCY, K_ADMIN, K_ADMIN_COMMANDS,
 };
 
-static const char *const kind_names[] = { "crash", "partition", "pause", "skew", NULL };
+static const char *const kind_names[] = { "crash", "partition", "pause", "skew", "admin", NULL };
 
 /* Splits "A..B" (or "A") into two strings. */
 static void
@@ -144,7 +151,7 @@ get_kinds (ScnParser *p, const ScnEntry *e, unsigned *kinds)
         return scn_fail_entry (p, e, "unknown fault kind '%s'; did you mean '%s'?", words[i],
                                near);
       return scn_fail_entry (p, e, "unknown fault kind '%s'; expected any of: crash, "
-                             "partition, pause, skew", words[i]);
+                             "partition, pause, skew, admin", words[i]);
     }
     *kinds |= 1u << k;
   }
@@ -219,6 +226,33 @@ get_knob (ScnParser *p, const ScnEntry *e, const char *knob_name)
   g_strlcpy (f->knobs[i].values, e->value, sizeof f->knobs[i].values);
   f->knobs[i].is_range = is_range;
   f->knobs[i].line = e->line;
+  return TRUE;
+}
+
+/* "add | remove": command words, each given with a random node. */
+static gboolean
+get_admin_commands (ScnParser *p, const ScnEntry *e)
+{
+  SimFuzzSpec *f = &p->cfg->fuzz;
+  if (p->cfg->proto->admin == NULL)
+    return scn_fail_entry (p, e, "protocol %s takes no operator commands",
+                           p->cfg->proto->name);
+  g_auto (GStrv) words = g_strsplit (e->value, "|", -1);
+  int n = 0;
+  for (int i = 0; words[i] != NULL; i++) {
+    g_strstrip (words[i]);
+    gboolean ok = words[i][0] != '\0';
+    for (const char *c = words[i]; *c != '\0'; c++)
+      ok = ok && (g_ascii_isalnum (*c) || *c == '-' || *c == '_');
+    if (!ok)
+      return scn_fail_entry (p, e, "expected command words separated by '|', such as "
+                             "'add | remove', got '%s'", e->value);
+    n++;
+  }
+  if (n == 0 || strlen (e->value) >= sizeof f->admin_commands)
+    return scn_fail_entry (p, e, "expected 1 to %zu characters of command words separated by "
+                           "'|', such as 'add | remove'", sizeof f->admin_commands - 1);
+  g_strlcpy (f->admin_commands, e->value, sizeof f->admin_commands);
   return TRUE;
 }
 
@@ -297,12 +331,38 @@ scn_parse_fuzz (ScnParser *p)
     case K_THINK:
       ok = get_duration_range (p, e, 1, &f->think_min_us, &f->think_max_us);
       break;
+    case K_LEADER:
+      ok = get_probability_range (p, e, &f->leader_min, &f->leader_max);
+      if (ok && vt->leader_term == NULL)
+        ok = scn_fail_entry (p, e, "protocol %s has no leader for faults to target", vt->name);
+      f->has_leader = TRUE;
+      break;
+    case K_DISK_LATENCY:
+      ok = get_duration_range (p, e, 0, &f->disk_latency_min_us, &f->disk_latency_max_us);
+      f->has_disk_latency = TRUE;
+      break;
+    case K_ADMIN:
+      ok = get_rate_range (p, e, &f->rate_min[SIM_FUZZ_ADMIN], &f->rate_max[SIM_FUZZ_ADMIN]);
+      f->has_rate[SIM_FUZZ_ADMIN] = TRUE;
+      break;
+    case K_ADMIN_COMMANDS:
+      ok = get_admin_commands (p, e);
+      break;
     default:
       ok = scn_fail_unknown_key (p, e, fuzz_keys);
       break;
     }
     if (!ok)
       return FALSE;
+  }
+  if (f->kinds & (1u << SIM_FUZZ_ADMIN)) {
+    const ScnEntry *k = scn_find (p, "fuzz", "faults");
+    if (vt->admin == NULL)
+      return scn_fail_entry (p, k, "fault kind admin: protocol %s takes no operator commands",
+                             vt->name);
+    if (f->admin_commands[0] == '\0')
+      return scn_fail_entry (p, k, "fault kind admin needs admin_commands, such as "
+                             "'admin_commands = add | remove'");
   }
   const char *needs_clients = f->clients_max > 0 ? "clients" : f->think_max_us > 0 ? "think" : NULL;
   if (needs_clients != NULL && p->cfg->workload.n_clients == 0)

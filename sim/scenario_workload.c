@@ -6,13 +6,13 @@
 
 static const char *const workload_keys[] = {
   "clients", "ops", "keys", "mix", "rate", "think", "timeout", "attempt_timeout",
-  "retries", "backoff_base", "backoff_cap", "idempotency", "start", "levels", NULL,
+  "retries", "backoff_base", "backoff_cap", "idempotency", "start", "levels", "stop", NULL,
 };
 
 enum {
   K_CLIENTS, K_OPS, K_KEYS, K_MIX, K_RATE, K_THINK, K_TIMEOUT, K_ATTEMPT_TIMEOUT,
   K_RETRIES, K_BACKOFF_BASE, K_BACKOFF_CAP, K_IDEMPOTENCY, K_START,
-  K_LEVELS,
+  K_LEVELS, K_STOP,
 };
 
 static const char *const op_names[] = { "read", "write", "cas", "append", NULL };
@@ -218,6 +218,9 @@ scn_parse_workload (ScnParser *p)
     case K_LEVELS:
       ok = parse_levels (p, e);
       break;
+    case K_STOP:
+      ok = scn_get_duration (p, e, 1, MAX_WORKLOAD_US, &w->stop_us);
+      break;
     default:
       ok = scn_fail_unknown_key (p, e, workload_keys);
     }
@@ -238,6 +241,10 @@ scn_parse_workload (ScnParser *p)
                            "us < %" G_GINT64_FORMAT "us", w->backoff_cap_us,
                            w->backoff_base_us);
   }
+  if (w->stop_us > 0 && w->stop_us <= w->start_us)
+    return scn_fail_entry (p, scn_find (p, "workload", "stop"), "expected stop after start (%"
+                           G_GINT64_FORMAT "us), got %" G_GINT64_FORMAT "us", w->start_us,
+                           w->stop_us);
   if (w->n_clients > 0 && vt->ops_supported == 0) {
     const ScnEntry *e = scn_find (p, "workload", "clients");
     return scn_fail_entry (p, e, "protocol %s has no client operations; expected clients = 0",

@@ -264,6 +264,8 @@ gboolean sim_world_within_limits (SimWorld *w);
 /* faults.c */
 void sim_faults_init (SimWorld *w);
 void sim_fault_apply (SimWorld *w, const SimFault *f);
+/* The running node that leads the highest term; -1: none (faults.c). */
+int sim_world_leader (const SimWorld *w);
 void sim_fault_random (SimWorld *w, SimRandomSource src);
 void sim_fault_end (SimWorld *w, int node, uint64_t kind_and_gen);
 void sim_node_crash (SimWorld *w, int node);

@@ -155,9 +155,9 @@ test_limited_argv (guint memory_mb, guint seconds)
 #if defined(__SANITIZE_ADDRESS__)
   g_ptr_array_add (argv, g_strdup_printf (
     "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=%u\" "
-    "exec timeout -s KILL %u \"$@\"", memory_mb, seconds));
+    "ulimit -t %u; exec \"$@\"", memory_mb, seconds));
 #else
-  g_ptr_array_add (argv, g_strdup_printf ("ulimit -v %u; exec timeout -s KILL %u \"$@\"",
+  g_ptr_array_add (argv, g_strdup_printf ("ulimit -v %u; ulimit -t %u; exec \"$@\"",
                                           memory_mb * 1024, seconds));
 #endif
   g_ptr_array_add (argv, g_strdup ("limited"));

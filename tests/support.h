@@ -45,6 +45,7 @@ GPtrArray *test_porcupine_verdicts (const char *what);
 gboolean test_limit_memory (gsize bytes);
 
 /* The shell prefix that runs a command with a memory limit (ulimit -v, or
- * ASan's hard_rss_limit_mb under AddressSanitizer) and a time limit
- * (timeout -s KILL): argv for g_spawn with the command appended. */
+ * ASan's hard_rss_limit_mb under AddressSanitizer) and a CPU-time limit
+ * (ulimit -t: the process's own CPU seconds, so a loaded machine does not
+ * trip it): argv for g_spawn with the command appended. */
 GPtrArray *test_limited_argv (guint memory_mb, guint seconds);

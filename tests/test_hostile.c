@@ -3,8 +3,9 @@
  * or a wrong verdict.  One test per class of hostile input (the files are
  * under tests/data/{traces,scenarios}/hostile/); the mutation fuzzers
  * (test_history_fuzz.c, test_scenario_fuzz.c, test_cli_fuzz.c) look for
- * their siblings.  Tests that guard against a hang time themselves with
- * the monotonic clock; meson's timeout is the backstop. */
+ * their siblings.  No test reads a clock: a guard against a hang asserts
+ * the limit that stopped the work (events, lines, states), and meson's
+ * timeout is the backstop for a hang itself. */
 #include <criterion/criterion.h>
 
 #include <glib.h>
@@ -177,14 +178,11 @@ Test (hostile, run_event_limit_ends_unknown)
   g_autofree char *tmp = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
     g_autofree char *scn = write_temp (tmp, cases[k].name, cases[k].text);
-    gint64 t0 = g_get_monotonic_time ();
     Run r = dsim ((const char *[]) { "run", scn, "--max-events", "300000", "--max-memory",
                                      "256M", NULL });
-    double secs = (double) (g_get_monotonic_time () - t0) / 1e6;
     cr_expect_eq (r.rc, 3, "%s: %s%s", cases[k].name, r.out, r.err);
     cr_expect (strstr (r.out, "limit        STOPPED: the ") != NULL, "%s: %s", cases[k].name,
                r.out);
-    cr_expect_lt (secs, 60.0, "%s took %.1f s", cases[k].name, secs);
     run_clear (&r);
     g_unlink (scn);
   }
@@ -200,12 +198,13 @@ Test (hostile, run_without_time_ends_quickly)
   g_autofree char *scn = write_temp (tmp, "zero.scn", "[cluster]\nprotocol = pb\nnodes = 3\n"
                                      "[network]\nlatency = 0\n[workload]\nclients = 4\n"
                                      "think = 0s\n");
-  gint64 t0 = g_get_monotonic_time ();
+  /* The run ends because the no-progress guard counts events within one
+   * instant, not because of any clock: a hang would be caught by the test
+   * runner's timeout, and the guard's own line proves which limit stopped
+   * it. */
   Run r = dsim ((const char *[]) { "run", scn, NULL });
-  double secs = (double) (g_get_monotonic_time () - t0) / 1e6;
   cr_expect (strstr (r.out, "no-progress: 1000000 events at virtual time") != NULL, "%s",
              r.out);
-  cr_expect_lt (secs, 60.0, "took %.1f s", secs);
   run_clear (&r);
   g_unlink (scn);
   g_rmdir (tmp);
@@ -248,10 +247,7 @@ Test (hostile, drift_near_minus_100_percent_is_fast)
   g_autoptr (SimConfig) cfg = sim_scenario_load_data ("drift.scn", text, sizeof text - 1, &error);
   cr_assert_not_null (cfg, "%s", error ? error->message : "");
   g_autoptr (SimWorld) w = sim_world_new (cfg, 1);
-  gint64 t0 = g_get_monotonic_time ();
   sim_world_run (w);
-  double secs = (double) (g_get_monotonic_time () - t0) / 1e6;
-  cr_expect_lt (secs, 20.0, "an hour of virtual time took %.1f s", secs);
   cr_expect_null (sim_world_invariant_failure (w));
   cr_expect_eq (sim_world_stats (w)->now_us, 3600 * (int64_t) 1000000);
   /* n1's clock barely moves: it gains about a microsecond per second. */
@@ -278,24 +274,22 @@ Test (hostile, link_star_both_ways_is_one_pattern)
   cr_expect_eq (cfg->link_overrides->len, 1);
 }
 
-/* 80,000 [faults] lines took 35 s to parse: quadratic lookups.  Now a
- * fraction of a second (a few seconds under ASan). */
+/* 80,000 [faults] lines took 35 s to parse: quadratic lookups.  The case
+ * has 400,000, which parse in about a second; quadratic lookups would take
+ * hours and the test runner's timeout would end the test.  No clock here. */
 Test (hostile, many_fault_lines_parse_in_linear_time)
 {
   g_autoptr (GString) t = g_string_new ("[scenario]\nduration = 24h\n[cluster]\nprotocol = pb\n"
                                         "nodes = 3\n[faults]\n");
-  for (int k = 80000; k > 0; k--)
+  for (int k = 400000; k > 0; k--)
     g_string_append_printf (t, "at %dus = crash n1\n", k);
   g_string_append (t, "at 1s = crash n9\n");
   GError *error = NULL;
-  gint64 t0 = g_get_monotonic_time ();
   SimConfig *cfg = sim_scenario_load_data ("many.scn", t->str, t->len, &error);
-  double secs = (double) (g_get_monotonic_time () - t0) / 1e6;
   cr_expect_null (cfg);
-  cr_expect (error != NULL && g_str_has_prefix (error->message, "many.scn:80007: [faults] at 1s: "
+  cr_expect (error != NULL && g_str_has_prefix (error->message, "many.scn:400007: [faults] at 1s: "
                                                 "crash: expected a node (n1..n3), got 'n9'"),
              "%s", error ? error->message : "");
-  cr_expect_lt (secs, 15.0, "80,000 lines took %.1f s", secs);
   g_clear_error (&error);
 }
 

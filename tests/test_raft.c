@@ -1086,3 +1086,36 @@ Test (raft, removed_leader_steps_down_once_committed)
   cr_expect_eq (rh_node (h, 0)->role, RAFT_FOLLOWER, "a removed node stands for no election");
   expect_no_violation (h);
 }
+
+/* A follower whose disk lost entries it had acknowledged (a storage fault,
+ * or the seeded bug reply-before-sync) rejects AppendEntries below the
+ * leader's matchIndex for it.  The leader lowers matchIndex and resends
+ * from where the follower's log ends.  Kept at matchIndex + 1 instead,
+ * nextIndex drew the same rejection for ever: a message storm that grew
+ * with every duplicated message (millions of messages in a few virtual
+ * seconds of a fuzz run). */
+Test (raft, follower_that_lost_acknowledged_entries_is_repaired)
+{
+  g_autoptr (RaftHarness) h = election_and_write ();
+  rh_client_target (h, 0, 0);
+  for (int k = 0; k < 3; k++) {
+    rh_invoke (h, 0, PROTO_OP_WRITE, 1, 100 + k, 0);
+    rh_deliver_all (h, 100);
+  }
+  uint64_t last = rh_node (h, 0)->persist.last_index;
+  cr_assert_eq (rh_node (h, 0)->match_index[1], last);
+  /* n2 crashes; its disk comes back with the log cut after entry 1. */
+  rh_crash (h, 1);
+  RaftPersist *p = &rh_node_mut (h, 1)->persist;
+  p->last_index = 1;
+  p->last_term = raft_log_term (rh_node (h, 1), 1);
+  p->meta_sum = raft_meta_sum (p);
+  rh_restart (h, 1);
+  rh_fire_timeout (h, 0); /* a heartbeat at matchIndex: n2 lacks entries from 2 */
+  guint delivered = rh_deliver_all (h, 200);
+  cr_expect_lt (delivered, 200u, "the exchange ends");
+  cr_expect (rh_reached (h, "follower-log-regressed"));
+  cr_expect_eq (rh_node (h, 1)->persist.last_index, last, "n2 got its entries again");
+  cr_expect_eq (rh_node (h, 0)->match_index[1], last);
+  expect_no_violation (h);
+}

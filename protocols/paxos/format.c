@@ -267,3 +267,45 @@ paxos_format_state (const void *state, const ProtoCtx *ctx, GString *out)
   if (node->role == PAXOS_FOLLOWER && node->leader != PAXOS_NOBODY)
     g_string_append_printf (out, " leader=n%d", node->leader + 1);
 }
+
+/* The role-aware faults' leader: a proposer in phase 2, by its ballot. */
+int64_t
+paxos_leader_term (const void *state, const ProtoCtx *ctx)
+{
+  const PaxosNode *node = state;
+  return node->role == PAXOS_LEADER && !node->is_halted ? (int64_t) (node->ballot >> 1) : -1;
+}
+
+/* The fuzzer's convergence check: every running node that is not halted
+ * has applied as many slots as the most advanced one, with the same state
+ * machine (key-value store and client sessions). */
+gboolean
+paxos_converged (const void *const *states, const gboolean *is_up, const ProtoCtx *ctxs,
+                 int n_nodes, GString *why)
+{
+  int best = -1;
+  for (int n = 0; n < n_nodes; n++) {
+    const PaxosNode *node = states[n];
+    if (is_up[n] && !node->is_halted
+        && (best < 0 || node->last_applied > ((const PaxosNode *) states[best])->last_applied))
+      best = n;
+  }
+  if (best < 0)
+    return TRUE;
+  const PaxosNode *b = states[best];
+  gboolean ok = TRUE;
+  for (int n = 0; n < n_nodes; n++) {
+    const PaxosNode *node = states[n];
+    if (n == best || !is_up[n] || node->is_halted)
+      continue;
+    if (node->last_applied == b->last_applied
+        && memcmp (&node->machine, &b->machine, sizeof b->machine) == 0)
+      continue;
+    g_string_append_printf (why, "%sn%d applied %" G_GUINT64_FORMAT " slots%s, n%d %"
+                            G_GUINT64_FORMAT, ok ? "" : "; ", n + 1, node->last_applied,
+                            node->last_applied == b->last_applied ? " with a different state" : "",
+                            best + 1, b->last_applied);
+    ok = FALSE;
+  }
+  return ok;
+}

@@ -312,4 +312,6 @@ const ProtoVTable proto_paxos = {
   .client_state_size = sizeof (PaxosClient),
   .client_step = paxos_client_step,  .invariant_names = (const char *const[]) { "agreement", "validity", "promises-respected",
                                              "learned-only-chosen", "same-sequence", NULL },
+  .leader_term = paxos_leader_term,
+  .converged = paxos_converged,
 };

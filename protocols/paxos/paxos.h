@@ -516,6 +516,9 @@ gboolean paxos_check (void *ghost, const void *const *states, const gboolean *is
 uint64_t paxos_digest (const void *state, const ProtoCtx *ctx);
 void paxos_format_msg (const void *msg, size_t len, GString *out);
 void paxos_format_state (const void *state, const ProtoCtx *ctx, GString *out);
+int64_t paxos_leader_term (const void *state, const ProtoCtx *ctx);
+gboolean paxos_converged (const void *const *states, const gboolean *is_up, const ProtoCtx *ctxs,
+                          int n_nodes, GString *why);
 void paxos_format_ballot (uint64_t ballot, GString *out);
 
 extern const ProtoVTable proto_paxos;

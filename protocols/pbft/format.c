@@ -165,3 +165,13 @@ pbft_format_state (const void *state, const ProtoCtx *ctx, GString *out)
                           node->is_view_changing ? " (changing)" : "", node->stable.seq,
                           node->last_exec);
 }
+
+/* The role-aware faults' leader: the primary of its view, outside a view
+ * change. */
+int64_t
+pbft_leader_term (const void *state, const ProtoCtx *ctx)
+{
+  const PbftNode *node = state;
+  gboolean is_primary = pbft_primary (node->view, ctx->n_nodes) == ctx->self;
+  return is_primary && !node->is_view_changing ? (int64_t) node->view : -1;
+}

@@ -244,4 +244,5 @@ const ProtoVTable proto_pbft = {
   .check_client = pbft_check_client,
   .msg_class = pbft_msg_class,
   .tamper = pbft_tamper,  .invariant_names = (const char *const[]) { "agreement", "total-order", "client-result", NULL },
+  .leader_term = pbft_leader_term,
 };

@@ -399,6 +399,7 @@ gboolean pbft_check_client (void *ghost, const void *cstate, const ProtoCtx *ctx
 uint64_t pbft_digest (const void *state, const ProtoCtx *ctx);
 void pbft_format_msg (const void *msg, size_t len, GString *out);
 void pbft_format_state (const void *state, const ProtoCtx *ctx, GString *out);
+int64_t pbft_leader_term (const void *state, const ProtoCtx *ctx);
 ProtoMsgClass pbft_msg_class (const void *msg, size_t len);
 gboolean pbft_tamper (const void *state, const ProtoCtx *ctx, uint8_t *msg, size_t *len,
                       ProtoTamper how, uint32_t variant, Pcg32 *rng);

@@ -162,3 +162,56 @@ raft_format_state (const void *state, const ProtoCtx *ctx, GString *out)
   if (node->role != RAFT_LEADER && node->leader != RAFT_NOBODY)
     g_string_append_printf (out, " leader=n%d", node->leader + 1);
 }
+
+/* The role-aware faults' leader: a leader of current_term. */
+int64_t
+raft_leader_term (const void *state, const ProtoCtx *ctx)
+{
+  const RaftNode *node = state;
+  return node->role == RAFT_LEADER && !node->is_halted ? (int64_t) node->persist.current_term : -1;
+}
+
+/* The fuzzer's convergence check: the leader of the highest term, and
+ * every running member of its configuration with the same applied index and
+ * the same state machine (key-value store and client sessions).  Nodes the
+ * leader's configuration left out are not replicas any more: a removed
+ * server never hears of its removal. */
+gboolean
+raft_converged (const void *const *states, const gboolean *is_up, const ProtoCtx *ctxs,
+                int n_nodes, GString *why)
+{
+  int leader = -1;
+  for (int n = 0; n < n_nodes; n++) {
+    const RaftNode *node = states[n];
+    if (is_up[n] && raft_leader_term (node, &ctxs[n]) >= 0
+        && (leader < 0 || node->persist.current_term
+                            > ((const RaftNode *) states[leader])->persist.current_term))
+      leader = n;
+  }
+  if (leader < 0) {
+    g_string_append (why, "no node leads");
+    return FALSE;
+  }
+  const RaftNode *l = states[leader];
+  gboolean ok = TRUE;
+  for (int n = 0; n < n_nodes; n++) {
+    const RaftNode *node = states[n];
+    if (n == leader || !((l->config >> n) & 1u))
+      continue;
+    if (!is_up[n] || node->is_halted) {
+      g_string_append_printf (why, "%sn%d is a member but not running", ok ? "" : "; ", n + 1);
+      ok = FALSE;
+      continue;
+    }
+    if (node->last_applied == l->last_applied
+        && memcmp (&node->machine, &l->machine, sizeof l->machine) == 0)
+      continue;
+    g_string_append_printf (why, "%sn%d applied %" G_GUINT64_FORMAT " entries%s, the leader n%d "
+                            "(term %" G_GUINT64_FORMAT ") %" G_GUINT64_FORMAT,
+                            ok ? "" : "; ", n + 1, node->last_applied,
+                            node->last_applied == l->last_applied ? " with a different state" : "",
+                            leader + 1, l->persist.current_term, l->last_applied);
+    ok = FALSE;
+  }
+  return ok;
+}

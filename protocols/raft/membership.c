@@ -142,3 +142,18 @@ raft_admin (void *state, const ProtoCtx *ctx, const char *command, int64_t now_u
   raft_persist_seal (node, ctx, out);
   (void) now_us;
 }
+
+/* A server removed by the latest configuration entry in its log, while
+ * that entry is not committed, still belongs to the configuration before
+ * it, and may be needed there: with its log the longest, the others (still
+ * on the old configuration) cannot win without its vote and refuse it, so
+ * unless it stands itself no leader is ever elected.  It stands, and as
+ * candidate counts votes in its latest configuration. */
+gboolean
+raft_is_needed_until_committed (const RaftNode *node, const ProtoCtx *ctx)
+{
+  if (node->config_index == 0 || node->commit_index >= node->config_index)
+    return FALSE;
+  uint32_t before = raft_config_at (node, ctx, node->config_index - 1);
+  return (before >> ctx->self) & 1u;
+}

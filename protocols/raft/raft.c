@@ -127,7 +127,7 @@ raft_timeout (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *
    * new election." */
   if (now_us < node->election_deadline_us)
     return;
-  if (!raft_is_member (node, ctx->self)) {
+  if (!raft_is_member (node, ctx->self) && !raft_is_needed_until_committed (node, ctx)) {
     node->election_deadline_us = raft_random_timeout (node, cfg, now_us);
     return; /* not in the configuration: stands for no election */
   }
@@ -299,4 +299,6 @@ const ProtoVTable proto_raft = {
   .invariant_names = (const char *const[]) { "election-safety", "leader-append-only",
                                              "leader-completeness", "state-machine-safety",
                                              "log-matching", NULL },
+  .leader_term = raft_leader_term,
+  .converged = raft_converged,
 };

@@ -353,6 +353,8 @@ int64_t raft_random_timeout (RaftNode *node, const RaftConfig *cfg, int64_t now_
 /* membership.c: configurations (thesis 4.1, single-server changes). */
 uint32_t raft_config_at (const RaftNode *node, const ProtoCtx *ctx, uint64_t index);
 void raft_config_refresh (RaftNode *node, const ProtoCtx *ctx);
+/* Removed by a configuration entry not yet committed: still stands. */
+gboolean raft_is_needed_until_committed (const RaftNode *node, const ProtoCtx *ctx);
 static inline gboolean raft_is_member (const RaftNode *node, int i)
 {
   return (node->config >> i) & 1u;
@@ -491,5 +493,8 @@ gboolean raft_check (void *ghost, const void *const *states, const gboolean *is_
 uint64_t raft_digest (const void *state, const ProtoCtx *ctx);
 void raft_format_msg (const void *msg, size_t len, GString *out);
 void raft_format_state (const void *state, const ProtoCtx *ctx, GString *out);
+int64_t raft_leader_term (const void *state, const ProtoCtx *ctx);
+gboolean raft_converged (const void *const *states, const gboolean *is_up, const ProtoCtx *ctxs,
+                         int n_nodes, GString *why);
 
 extern const ProtoVTable proto_raft;

@@ -39,9 +39,22 @@ raft_recv_append_entries_result (RaftNode *node, const ProtoCtx *ctx, int from,
   if (m->is_success) {
     raft_match_advance (node, ctx, from, m->match_index, now_us, out);
   } else if (m->conflict_index != 0) {
-    uint64_t next = backtrack_to (node, m);
-    next = MAX (next, node->match_index[from] + 1);
-    next = MIN (next, p->last_index + 1);
+    uint64_t next = MIN (backtrack_to (node, m), p->last_index + 1);
+    if (next <= node->match_index[from]) {
+      /* Figure 2 lets matchIndex only grow: a follower answers only once
+       * its disk holds what it acknowledges, so it never loses it.  A
+       * rejection below matchIndex says this one did (its disk lost or
+       * damaged the writes), or is an answer older than the
+       * acknowledgement.  Either way, count only what it is now known to
+       * hold and resend from there: kept at matchIndex + 1, nextIndex would
+       * draw the same rejection for ever, and each duplicated message
+       * would start one more such exchange. */
+      proto_outbox_mark (out, "follower-log-regressed");
+      proto_outbox_note (out, "n%d answers below its matchIndex %" G_GUINT64_FORMAT
+                         ": matchIndex -> %" G_GUINT64_FORMAT, from + 1,
+                         node->match_index[from], next - 1);
+      node->match_index[from] = next - 1;
+    }
     if (m->conflict_term != 0) {
       proto_outbox_mark (out, "log-conflict-backtrack");
       proto_outbox_note (out, "n%d conflicts (its term %" G_GUINT64_FORMAT " from index %"

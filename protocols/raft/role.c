@@ -65,6 +65,11 @@ raft_become_follower (RaftNode *node, const ProtoCtx *ctx, uint64_t term, int64_
     raft_persist_touch (node);
   }
   if (node->role != RAFT_FOLLOWER) {
+    /* A leader that steps down in its own term (CheckQuorum, or removed
+     * from the configuration) no longer knows a leader: pointing clients
+     * at itself would send them round in circles. */
+    if (node->leader == ctx->self)
+      node->leader = RAFT_NOBODY;
     raft_role_set (node, ctx, RAFT_FOLLOWER, out);
     node->election_deadline_us = raft_random_timeout (node, ctx->config, now_us);
     /* Pending reads die with the leadership; their clients retry. */
