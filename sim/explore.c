@@ -1,18 +1,24 @@
 /* explore.c: the search of `dsim explore` (see explore.h).
  *
- * Breadth first, level by level.  Every distinct state is kept as 16 bytes,
- * the choice that first reached it and its parent's number, not as a world:
- * a world of 3-node Raft is well over a hundred kilobytes.  To expand a
+ * Breadth first, level by level.  Every distinct state is kept as 8 bytes,
+ * its parent's number and the index of the choice that first reached it
+ * among the parent's enabled choices, not as a world: a world of 3-node
+ * Raft is well over a hundred kilobytes.  To expand a
  * state its world is rebuilt by replaying its path, from the deepest
  * ancestor still cached: states are numbered in breadth-first order, so the
  * states of one level come in the order of their parents and each worker
- * keeps the chain of worlds of the last path it rebuilt (a stack of clones,
- * one per depth).  Rebuilding costs about one clone and one step per state.
+ * keeps the chain of worlds of the last path it rebuilt (one world per
+ * depth).  A world is rebuilt, and a child made, by assigning its parent
+ * over the world already in the slot (sim_world_assign), copying only the
+ * node states the steps since touched; disks are shared copy-on-write and
+ * the nodes' digest words carried from parent to child, so a state costs
+ * about one node's copy, one step and one digest.
  *
- * Threads split each level into contiguous slices.  A worker only reads the
- * visited set (to skip children seen at earlier levels) and writes its own
- * list of children; the main thread then merges the lists in slice order,
- * so which states are new, their numbers and the reported counterexample do
+ * Threads split each round of a level (BFS_CHUNK states per worker) into
+ * contiguous slices.  A worker only reads the visited set (to skip children
+ * already seen) and writes its own list of children; the main thread then
+ * merges the lists in slice order before the next round, so which states
+ * are new, their numbers and the reported counterexample do
  * not depend on the number of threads. */
 #include "sim/explore.h"
 #include "sim/world_internal.h"
@@ -41,8 +47,11 @@ hash_add (uint64_t h, uint64_t v)
   return mix64 (h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
 }
 
-/* Open addressing over fingerprints; a zero word marks a free slot (a
- * fingerprint whose first word is 0 is stored as 1).  With a depth array
+/* Open addressing over fingerprints, linear probing, kept between half
+ * and three quarters full (the capacity grows by half, so it is not a
+ * power of two: a fingerprint's home slot is its hash scaled to the
+ * capacity); a zero word marks a free slot (a fingerprint whose first
+ * word is 0 is stored as 1).  With a depth array
  * (iterative deepening) it remembers the shallowest depth each was seen at. */
 typedef struct {
   uint64_t *slots;  /* cap * words */
@@ -87,13 +96,12 @@ fp_norm (Fp f)
 static inline uint64_t
 fpset_find (const FpSet *s, Fp f)
 {
-  uint64_t mask = s->cap - 1;
-  uint64_t i = mix64 (f.lo ^ f.hi) & mask;
+  uint64_t i = (uint64_t) (((unsigned __int128) mix64 (f.lo ^ f.hi) * s->cap) >> 64);
   for (;;) {
     const uint64_t *slot = s->slots + i * (uint64_t) s->words;
     if (slot[0] == 0 || (slot[0] == f.lo && (s->words == 1 || slot[1] == f.hi)))
       return i;
-    i = (i + 1) & mask;
+    i = i + 1 == s->cap ? 0 : i + 1;
   }
 }
 
@@ -108,7 +116,7 @@ static void
 fpset_grow (FpSet *s)
 {
   FpSet old = *s;
-  s->cap *= 2;
+  s->cap += s->cap / 2;
   s->n = 0;
   s->slots = g_new0 (uint64_t, s->cap * (uint64_t) s->words);
   s->depth = old.depth != NULL ? g_new0 (uint16_t, s->cap) : NULL;
@@ -133,7 +141,7 @@ static gboolean
 fpset_add (FpSet *s, Fp f, int depth)
 {
   f = fp_norm (f);
-  if ((s->n + 1) * 2 > s->cap)
+  if ((s->n + 1) * 4 > s->cap * 3)
     fpset_grow (s);
   uint64_t i = fpset_find (s, f);
   uint64_t *slot = s->slots + i * (uint64_t) s->words;
@@ -162,13 +170,13 @@ sim_explore_missed_probability (uint64_t distinct, uint64_t generated, int bits)
 
 /* ---- The explorer ---------------------------------------------------------*/
 
-/* One distinct state: the choice that first reached it and its parent. */
+/* One distinct state: its parent and which of the parent's enabled
+ * choices (choices_enabled, in its order) first reached it.  The choice
+ * itself is found again by listing the parent's choices when the state's
+ * world is rebuilt: 8 bytes a state. */
 typedef struct {
-  uint64_t id;
   uint32_t parent;
-  int16_t endpoint;
-  uint8_t kind;
-  uint8_t pad;
+  uint32_t index;
 } Rec;
 
 /* Budgets used on the way to a state (part of its identity). */
@@ -197,33 +205,6 @@ typedef struct {
   int por_cur;
   GHashTable *por_index;       /* next level: fingerprint -> span index */
 } Explorer;
-
-static void
-rec_choice (const Explorer *x, const Rec *r, SimChoice *c)
-{
-  memset (c, 0, sizeof *c);
-  c->kind = (SimChoiceKind) r->kind;
-  c->endpoint = r->endpoint;
-  c->id = r->id;
-  if (c->kind == SIM_CHOICE_INJECT) {
-    c->fault = r->id == SIM_FAULT_CRASH ? &x->crash[r->endpoint] : &x->restart[r->endpoint];
-    c->id = 0;
-  }
-}
-
-static void
-rec_of_choice (const SimChoice *c, uint32_t parent, Rec *r)
-{
-  memset (r, 0, sizeof *r);
-  r->kind = (uint8_t) c->kind;
-  r->endpoint = (int16_t) c->endpoint;
-  r->id = c->id;
-  r->parent = parent;
-  if (c->kind == SIM_CHOICE_INJECT) {
-    r->id = (uint64_t) c->fault->kind;
-    r->endpoint = (int16_t) c->fault->node;
-  }
-}
 
 static Used
 used_after (Used u, const SimChoice *c)
@@ -365,9 +346,11 @@ ghost_hash (const SimWorld *w, uint64_t seed)
   return hash_add (hash_add (hash_add (hash_add (len, a), b), c), d);
 }
 
-/* ghost: ghost_hash (w, 0), or 0 to compute it here. */
+/* ghost: ghost_hash (w, 0), or 0 to compute it here.  parts: the nodes'
+ * digest words (sim_world_node_digest), or NULL to compute them. */
 static Fp
-state_fp (const Explorer *x, const SimWorld *w, Used u, uint64_t hist, uint64_t ghost)
+state_fp (const Explorer *x, const SimWorld *w, Used u, uint64_t hist, uint64_t ghost,
+          const uint64_t *parts)
 {
   uint64_t used = hash_add ((uint64_t) u.drops | (uint64_t) u.duplicates << 16
                                | (uint64_t) u.crashes << 32 | (uint64_t) u.restarts << 48,
@@ -375,10 +358,10 @@ state_fp (const Explorer *x, const SimWorld *w, Used u, uint64_t hist, uint64_t 
   Fp f = { 0, 0 };
   if (ghost == 0)
     ghost = ghost_hash (w, 0);
-  f.lo = hash_add (hash_add (hash_add (sim_world_digest (w), ghost), hist), used);
+  f.lo = hash_add (hash_add (hash_add (sim_world_digest_parts (w, 0, parts), ghost), hist), used);
   if (x->b->fingerprint_bits == 128) {
     uint64_t s = 0x243f6a8885a308d3ULL;
-    f.hi = hash_add (hash_add (hash_add (sim_world_digest_seeded (w, s), ghost_hash (w, s)),
+    f.hi = hash_add (hash_add (hash_add (sim_world_digest_parts (w, s, parts), ghost_hash (w, s)),
                                history_hash (w->history, s)), used);
   }
   return f;
@@ -585,15 +568,25 @@ por_independent (uint64_t a, uint64_t b)
 typedef struct {
   Fp fp;
   Rec rec;
-  uint32_t is_bad;   /* the state breaks something: a violation */
   uint32_t sleep_off, sleep_len; /* its sleep set in the worker's sleep_out */
 } Child;
 
+/* cache[d] holds the world of a state at depth d, or of a child being
+ * generated (id NO_ID).  diff_nodes, diff_clients: the nodes and clients
+ * whose state or disk may differ between cache[d] and cache[d - 1] as it
+ * is now; rebuilding cache[d] copies only those (sim_world_assign). */
 typedef struct {
   uint32_t id;
   SimWorld *w;
   Used used;
+  uint64_t diff_nodes, diff_clients;
+  uint64_t *parts;          /* the world's node digest words (2 per node) */
+  GArray *choices;          /* SimChoice enabled in w, if has_choices */
+  GArray *queued;           /* SimChoice: the queue choices_enabled saw */
+  gboolean has_choices;
 } CacheSlot;
+
+#define NO_ID G_MAXUINT32
 
 typedef struct {
   Explorer *x;
@@ -601,7 +594,7 @@ typedef struct {
   CacheSlot *cache;         /* cache[d]: the world of a state at depth d */
   int cache_valid;          /* cache[0 .. cache_valid-1] is one path */
   uint32_t *anc;
-  GArray *queued, *choices;
+  GArray *queued;
   /* This level: */
   uint64_t lo, hi;          /* the slice of the frontier */
   int depth;
@@ -609,6 +602,7 @@ typedef struct {
   GArray *out;              /* Child */
   uint64_t generated;
   char *bad_what;           /* the first violation among out's children */
+  guint bad_pos;            /* its position in out; G_MAXUINT: none */
   uint32_t deadlock_at;     /* a deadlocked state of the slice, or 0 */
   char *deadlock_what;
   GArray *sleep_out;        /* uint64_t: the sleep sets of out's children */
@@ -623,12 +617,18 @@ worker_init (Worker *wk, Explorer *x)
   wk->x = x;
   checker_init (&wk->ck, x);
   wk->cache = g_new0 (CacheSlot, x->b->depth + 2);
+  for (int d = 0; d < x->b->depth + 2; d++) {
+    wk->cache[d].parts = g_new0 (uint64_t, 2 * (size_t) x->root->n_nodes);
+    wk->cache[d].choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+    wk->cache[d].queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  }
+  for (int n = 0; n < x->root->n_nodes; n++)
+    sim_world_node_digest (x->root, n, wk->cache[0].parts + 2 * n);
   wk->anc = g_new0 (uint32_t, x->b->depth + 2);
   wk->cache[0].w = x->root;
   wk->cache[0].id = 0;
   wk->cache_valid = 1;
   wk->queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
-  wk->choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   wk->out = g_array_new (FALSE, FALSE, sizeof (Child));
   wk->sleep_out = g_array_new (FALSE, FALSE, sizeof (uint64_t));
   wk->sleep_done = g_array_new (FALSE, FALSE, sizeof (uint64_t));
@@ -637,18 +637,72 @@ worker_init (Worker *wk, Explorer *x)
 static void
 worker_clear (Worker *wk)
 {
-  for (int d = 1; d < wk->x->b->depth + 2; d++)
-    sim_world_free (wk->cache[d].w);
+  for (int d = 0; d < wk->x->b->depth + 2; d++) {
+    if (d > 0)
+      sim_world_free (wk->cache[d].w);
+    g_free (wk->cache[d].parts);
+    g_array_unref (wk->cache[d].choices);
+    g_array_unref (wk->cache[d].queued);
+  }
   g_free (wk->cache);
   g_free (wk->anc);
   g_array_unref (wk->queued);
-  g_array_unref (wk->choices);
   g_array_unref (wk->out);
   g_array_unref (wk->sleep_out);
   g_array_unref (wk->sleep_done);
   g_free (wk->bad_what);
   g_free (wk->deadlock_what);
   checker_clear (&wk->ck);
+}
+
+/* Makes cache[d] the world of cache[d - 1] after choice c: copies what
+ * may differ into the world already there, then applies c. */
+static SimWorld *
+worker_step (Worker *wk, int d, const SimChoice *c, uint32_t id)
+{
+  CacheSlot *s = &wk->cache[d], *p = &wk->cache[d - 1];
+  uint64_t old_nodes = s->diff_nodes, old_clients = s->diff_clients;
+  if (s->w == NULL) {
+    s->w = sim_world_clone (p->w);
+    old_nodes = old_clients = G_MAXUINT64;
+  } else {
+    sim_world_assign (s->w, p->w, s->diff_nodes, s->diff_clients);
+  }
+  s->w->touched_nodes = s->w->touched_clients = 0;
+  gboolean ok = sim_world_apply (s->w, c);
+  g_assert (ok);
+  s->id = id;
+  s->has_choices = FALSE;
+  s->used = used_after (p->used, c);
+  s->diff_nodes = s->w->touched_nodes;
+  s->diff_clients = s->w->touched_clients;
+  /* A node's digest words change only with its state and disk, or with a
+   * fault's doing (a Byzantine behaviour sets its context): recompute the
+   * touched ones. */
+  gboolean is_fault = c->kind == SIM_CHOICE_FAULT || c->kind == SIM_CHOICE_INJECT;
+  for (int n = 0; n < s->w->n_nodes; n++) {
+    if (is_fault || (s->diff_nodes & sim_touch_bit (n)) != 0)
+      sim_world_node_digest (s->w, n, s->parts + 2 * n);
+    else
+      memcpy (s->parts + 2 * n, p->parts + 2 * n, 2 * sizeof (uint64_t));
+  }
+  /* cache[d + 1] differed from the old cache[d] in its own diff; the
+   * old and the new cache[d] differ where either differs from cache[d - 1]. */
+  if (d + 1 < wk->x->b->depth + 2) {
+    wk->cache[d + 1].diff_nodes |= old_nodes | s->diff_nodes;
+    wk->cache[d + 1].diff_clients |= old_clients | s->diff_clients;
+  }
+  return s->w;
+}
+
+/* The choices enabled in cache[d] (listed once per world there). */
+static void
+worker_choices (Worker *wk, int d)
+{
+  CacheSlot *s = &wk->cache[d];
+  if (!s->has_choices)
+    choices_enabled (wk->x, s->w, s->used, s->queued, s->choices);
+  s->has_choices = TRUE;
 }
 
 /* The sleep set of state `id` of the level being expanded. */
@@ -736,15 +790,11 @@ worker_world (Worker *wk, uint32_t id, int depth)
   while (k + 1 < wk->cache_valid && k + 1 <= depth && wk->cache[k + 1].id == wk->anc[k + 1])
     k++;
   for (int d = k + 1; d <= depth; d++) {
-    CacheSlot *s = &wk->cache[d];
-    sim_world_free (s->w);
-    s->w = sim_world_clone (wk->cache[d - 1].w);
-    SimChoice c;
-    rec_choice (wk->x, &recs[wk->anc[d]], &c);
-    gboolean ok = sim_world_apply (s->w, &c);
-    g_assert (ok);
-    s->id = wk->anc[d];
-    s->used = used_after (wk->cache[d - 1].used, &c);
+    worker_choices (wk, d - 1);
+    const GArray *choices = wk->cache[d - 1].choices;
+    uint32_t index = recs[wk->anc[d]].index;
+    g_assert (index < choices->len);
+    worker_step (wk, d, &g_array_index (choices, SimChoice, index), wk->anc[d]);
   }
   wk->cache_valid = depth + 1;
   return &wk->cache[depth];
@@ -762,8 +812,9 @@ worker_expand (gpointer data)
     shard_i++;
     CacheSlot *slot = worker_world (wk, (uint32_t) id, wk->depth);
     SimWorld *w = slot->w;
-    choices_enabled (x, w, slot->used, wk->queued, wk->choices);
-    if (is_deadlocked (x, w, wk->queued, wk->choices) && wk->deadlock_what == NULL) {
+    worker_choices (wk, wk->depth);
+    const GArray *choices = slot->choices;
+    if (is_deadlocked (x, w, slot->queued, choices) && wk->deadlock_what == NULL) {
       char *why = deadlock_violation (w);
       if (why != NULL) {
         wk->deadlock_what = why;
@@ -780,8 +831,8 @@ worker_expand (gpointer data)
     if (x->por)
       por_sleep_of (x, id, &sleep, &n_sleep);
     g_array_set_size (wk->sleep_done, 0);
-    for (guint i = 0; i < wk->choices->len; i++) {
-      const SimChoice *c = &g_array_index (wk->choices, SimChoice, i);
+    for (guint i = 0; i < choices->len; i++) {
+      const SimChoice *c = &g_array_index (choices, SimChoice, i);
       uint64_t key = x->por ? por_key (w, c) : 0;
       if (key != 0
           && (por_has (sleep, n_sleep, key)
@@ -790,39 +841,31 @@ worker_expand (gpointer data)
         wk->slept++; /* asleep, or a copy of a message just delivered */
         continue;
       }
-      /* The last child takes the parent's world instead of a copy: the
-       * next state of this level has another parent, so the cached world
-       * of this depth would be rebuilt anyway (the root is shared: never). */
-      gboolean is_last = i + 1 == wk->choices->len && wk->depth > 0;
-      g_autoptr (SimWorld) child = NULL;
-      if (is_last) {
-        child = g_steal_pointer (&slot->w);
-        wk->cache_valid = wk->depth;
-      } else {
-        child = sim_world_clone (w);
-      }
-      gboolean ok = sim_world_apply (child, c);
-      g_assert (ok);
+      /* Children are made in the next cache slot, which is no state's. */
+      SimWorld *child = worker_step (wk, wk->depth + 1, c, NO_ID);
       wk->generated++;
       Used u = used_after (used, c);
       uint64_t hist = history_hash (child->history, 0);
-      uint64_t ghost = !is_last && ghost_size > 0
+      uint64_t ghost = ghost_size > 0
                          && memcmp (child->ghost, w->ghost, ghost_size) == 0 ? parent_ghost : 0;
       if (ghost == 0 && x->por)
         ghost = ghost_hash (child, 0);
-      Child ch = { .fp = state_fp (x, child, u, hist, ghost) };
-      rec_of_choice (c, (uint32_t) id, &ch.rec);
+      Child ch = { .fp = state_fp (x, child, u, hist, ghost, wk->cache[wk->depth + 1].parts) };
+      ch.rec = (Rec) { .parent = (uint32_t) id, .index = i };
       char *why = state_violation (&wk->ck, child, parent_events, hist);
       if (key != 0 && why == NULL && ghost == parent_ghost)
         por_child_sleep (wk, sleep, n_sleep, key, &ch);
       if (why != NULL) {
-        ch.is_bad = 1;
-        if (wk->bad_what == NULL)
+        if (wk->bad_what == NULL) {
           wk->bad_what = why;
-        else
+          wk->bad_pos = wk->out->len;
+        } else {
           g_free (why);
-      } else if (fpset_contains (&x->seen, ch.fp)) {
-        continue; /* seen at an earlier level */
+        }
+      } else if (fpset_contains (&x->seen, ch.fp)
+                 && !(x->por && g_hash_table_contains (x->por_index, &ch.fp.lo))) {
+        continue; /* seen, and not a state of the next level whose sleep
+                     set this child may narrow */
       }
       g_array_append_val (wk->out, ch);
     }
@@ -836,6 +879,9 @@ worker_expand (gpointer data)
   return NULL;
 }
 
+/* The path from the start to state id (then to the child `last` of it, if
+ * not NULL): the ancestors' records name each choice by its index, so the
+ * path is replayed from the root to find the choices. */
 static GArray *
 path_of (const Explorer *x, uint32_t id, const Rec *last)
 {
@@ -847,12 +893,21 @@ path_of (const Explorer *x, uint32_t id, const Rec *last)
     g_array_append_val (rev, *last);
   for (uint32_t a = id; a != 0; a = recs[a].parent)
     g_array_append_val (rev, recs[a]);
+  g_autoptr (SimWorld) w = sim_world_clone (x->root);
+  g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  Used u = { 0 };
   for (guint i = rev->len; i-- > 0;) {
-    SimChoice c;
-    rec_choice (x, &g_array_index (rev, Rec, i), &c);
+    choices_enabled (x, w, u, queued, choices);
+    uint32_t index = g_array_index (rev, Rec, i).index;
+    g_assert (index < choices->len);
+    const SimChoice *c = &g_array_index (choices, SimChoice, index);
     SimPinnedChoice p;
-    sim_pinned_of_choice (&c, &p);
+    sim_pinned_of_choice (c, &p);
     g_array_append_val (path, p);
+    gboolean ok = sim_world_apply (w, c);
+    g_assert (ok);
+    u = used_after (u, c);
   }
   return path;
 }
@@ -869,6 +924,9 @@ bfs_memory (const Explorer *x, Worker *wks, int n)
          + (uint64_t) wks[i].cache_valid * x->world_bytes;
   return m;
 }
+
+/* States of the frontier a worker expands per round. */
+#define BFS_CHUNK 2048
 
 static void
 bfs (Explorer *x, SimExploreResult *r)
@@ -891,59 +949,81 @@ bfs (Explorer *x, SimExploreResult *r)
     gboolean shard_level = !sharded && hi - lo >= (uint64_t) x->opt.shard_count;
     if (shard_level)
       sharded = TRUE;
-    uint64_t per = (hi - lo + (uint64_t) n - 1) / (uint64_t) n;
-    GThread *threads[n];
-    for (int i = 0; i < n; i++) {
-      Worker *wk = &wks[i];
-      wk->lo = MIN (lo + per * (uint64_t) i, hi);
-      wk->hi = MIN (wk->lo + per, hi);
-      wk->depth = depth;
-      wk->shard_level = shard_level;
-      wk->generated = 0;
-      g_array_set_size (wk->out, 0);
-      g_array_set_size (wk->sleep_out, 0);
-      threads[i] = n > 1 ? g_thread_new ("explore", worker_expand, wk) : NULL; /* dsim-allow-nondeterminism: workers around worlds, results merged in order */
-      if (n == 1)
-        worker_expand (wk);
-    }
-    for (int i = 0; i < n; i++)
-      if (threads[i] != NULL)
-        g_thread_join (threads[i]);
-    x->stats.depth_reached = depth + 1;
-    /* A deadlocked state of this level is a shorter path than any broken
-     * child: report it first. */
-    for (int i = 0; i < n; i++)
-      if (wks[i].deadlock_what != NULL) {
-        r->verdict = SIM_EXPLORE_VIOLATION;
-        r->what = g_steal_pointer (&wks[i].deadlock_what);
-        r->path = path_of (x, wks[i].deadlock_at, NULL);
-        goto done;
+    /* The level goes in rounds of BFS_CHUNK states per worker, each round
+     * merged before the next: the children waiting to be merged stay few,
+     * and a worker skips those already merged at an earlier level (and,
+     * without the reduction, in this level; with it, a state reached again
+     * in this level still goes to the merge, which narrows its sleep set).
+     * The order of the merged children is the order of their parents
+     * either way, so rounds change nothing but memory. */
+    char *bad_what = NULL;        /* the level's first broken child */
+    GArray *bad_path = NULL;
+    for (uint64_t next = lo; next < hi;) {
+      GThread *threads[n];
+      for (int i = 0; i < n; i++) {
+        Worker *wk = &wks[i];
+        wk->lo = MIN (next + BFS_CHUNK * (uint64_t) i, hi);
+        wk->hi = MIN (wk->lo + BFS_CHUNK, hi);
+        wk->depth = depth;
+        wk->shard_level = shard_level;
+        wk->generated = 0;
+        g_array_set_size (wk->out, 0);
+        g_array_set_size (wk->sleep_out, 0);
+        g_clear_pointer (&wk->bad_what, g_free);
+        wk->bad_pos = G_MAXUINT;
+        threads[i] = n > 1 ? g_thread_new ("explore", worker_expand, wk) : NULL; /* dsim-allow-nondeterminism: workers around worlds, results merged in order */
+        if (n == 1)
+          worker_expand (wk);
       }
-    for (int i = 0; i < n; i++) {
-      Worker *wk = &wks[i];
-      x->stats.generated += wk->generated;
-      x->stats.slept += wk->slept;
-      wk->slept = 0;
-      x->stats.lin_checks += wk->ck.lin_checks;
-      wk->ck.lin_checks = 0;
-      for (guint k = 0; k < wk->out->len; k++) {
-        const Child *ch = &g_array_index (wk->out, Child, k);
-        if (ch->is_bad) {
-          fpset_add (&x->seen, ch->fp, 0);
-          x->stats.distinct = x->seen.n;
+      next = MIN (next + BFS_CHUNK * (uint64_t) n, hi);
+      for (int i = 0; i < n; i++)
+        if (threads[i] != NULL)
+          g_thread_join (threads[i]);
+      x->stats.depth_reached = depth + 1;
+      /* A deadlocked state of this level is a shorter path than any broken
+       * child: report it first (the first in the level's order). */
+      for (int i = 0; i < n; i++)
+        if (wks[i].deadlock_what != NULL) {
           r->verdict = SIM_EXPLORE_VIOLATION;
-          r->what = g_steal_pointer (&wk->bad_what);
-          r->path = path_of (x, ch->rec.parent, &ch->rec);
+          r->what = g_steal_pointer (&wks[i].deadlock_what);
+          r->path = path_of (x, wks[i].deadlock_at, NULL);
+          g_free (bad_what);
+          if (bad_path != NULL)
+            g_array_unref (bad_path);
           goto done;
         }
-        gboolean is_new = fpset_add (&x->seen, ch->fp, 0);
-        if (is_new)
-          g_array_append_val (x->recs, ch->rec);
-        if (is_new && x->opt.on_state != NULL)
-          x->opt.on_state (ch->fp.lo, x->opt.on_state_data);
-        if (x->por)
-          por_merge (x, wk, ch, is_new);
+      for (int i = 0; i < n; i++) {
+        Worker *wk = &wks[i];
+        x->stats.generated += wk->generated;
+        x->stats.slept += wk->slept;
+        wk->slept = 0;
+        x->stats.lin_checks += wk->ck.lin_checks;
+        wk->ck.lin_checks = 0;
+        for (guint k = 0; k < wk->out->len && bad_what == NULL; k++) {
+          const Child *ch = &g_array_index (wk->out, Child, k);
+          if (k == wk->bad_pos) {
+            fpset_add (&x->seen, ch->fp, 0);
+            x->stats.distinct = x->seen.n;
+            bad_what = g_steal_pointer (&wk->bad_what);
+            bad_path = path_of (x, ch->rec.parent, &ch->rec);
+            break;
+          }
+          gboolean is_new = fpset_add (&x->seen, ch->fp, 0);
+          if (is_new)
+            g_array_append_val (x->recs, ch->rec);
+          if (is_new && x->opt.on_state != NULL)
+            x->opt.on_state (ch->fp.lo, x->opt.on_state_data);
+          if (x->por)
+            por_merge (x, wk, ch, is_new);
+        }
       }
+      x->stats.memory_bytes = MAX (x->stats.memory_bytes, bfs_memory (x, wks, n));
+    }
+    if (bad_what != NULL) {
+      r->verdict = SIM_EXPLORE_VIOLATION;
+      r->what = bad_what;
+      r->path = bad_path;
+      goto done;
     }
     x->stats.distinct = x->seen.n;
     x->stats.memory_bytes = MAX (x->stats.memory_bytes, bfs_memory (x, wks, n));
@@ -996,15 +1076,19 @@ typedef struct {
   GArray *bad_path;      /* SimChoice */
   gboolean is_over;      /* a violation or a limit ended the search */
   char *unknown;
+  Worker slots;          /* its cache: the world of each depth of the path */
 } Dfs;
 
+/* Visits the state in s->slots.cache[depth]; its children are made in the
+ * next slot, as breadth first makes them. */
 static gboolean
-dfs_visit (Dfs *s, SimWorld *w, Used u, int depth)
+dfs_visit (Dfs *s, int depth)
 {
   Explorer *x = s->x;
+  SimWorld *w = s->slots.cache[depth].w;
   g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
-  choices_enabled (x, w, u, queued, choices);
+  choices_enabled (x, w, s->slots.cache[depth].used, queued, choices);
   if (is_deadlocked (x, w, queued, choices)) {
     char *why = deadlock_violation (w);
     if (why != NULL) {
@@ -1021,12 +1105,10 @@ dfs_visit (Dfs *s, SimWorld *w, Used u, int depth)
   guint parent_events = w->history->events->len;
   for (guint i = 0; i < choices->len; i++) {
     const SimChoice *c = &g_array_index (choices, SimChoice, i);
-    g_autoptr (SimWorld) child = sim_world_clone (w);
-    gboolean ok = sim_world_apply (child, c);
-    g_assert (ok);
+    SimWorld *child = worker_step (&s->slots, depth + 1, c, NO_ID);
     x->stats.generated++;
     x->stats.depth_reached = MAX (x->stats.depth_reached, depth + 1);
-    Used cu = used_after (u, c);
+    Used cu = s->slots.cache[depth + 1].used;
     uint64_t hist = history_hash (child->history, 0);
     g_array_append_val (s->stack, *c);
     char *why = state_violation (&s->ck, child, parent_events, hist);
@@ -1035,7 +1117,8 @@ dfs_visit (Dfs *s, SimWorld *w, Used u, int depth)
       s->bad_path = g_array_copy (s->stack);
       return TRUE;
     }
-    if (fpset_add (&x->seen, state_fp (x, child, cu, hist, 0), depth + 1)) {
+    if (fpset_add (&x->seen, state_fp (x, child, cu, hist, 0, s->slots.cache[depth + 1].parts),
+                     depth + 1)) {
       x->stats.distinct = MAX (x->stats.distinct, x->seen.n);
       if (x->b->max_states > 0 && x->seen.n >= (uint64_t) x->b->max_states) {
         s->unknown = g_strdup_printf ("reached the bound of %" G_GINT64_FORMAT " distinct "
@@ -1049,7 +1132,7 @@ dfs_visit (Dfs *s, SimWorld *w, Used u, int depth)
       }
       if (x->opt.progress != NULL && (x->stats.generated & 0xffff) == 0)
         x->opt.progress (&x->stats, x->opt.progress_data);
-      if (dfs_visit (s, child, cu, depth + 1))
+      if (dfs_visit (s, depth + 1))
         return TRUE;
     }
     g_array_set_size (s->stack, s->stack->len - 1);
@@ -1062,6 +1145,7 @@ dfs (Explorer *x, SimExploreResult *r)
 {
   Dfs s = { .x = x };
   checker_init (&s.ck, x);
+  worker_init (&s.slots, x);
   s.stack = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   r->verdict = SIM_EXPLORE_PASS;
   for (int limit = 1; limit <= x->b->depth; limit++) {
@@ -1071,8 +1155,8 @@ dfs (Explorer *x, SimExploreResult *r)
     fpset_clear (&x->seen);
     fpset_init (&x->seen, x->b->fingerprint_bits / 64, TRUE);
     Used u0 = { 0 };
-    fpset_add (&x->seen, state_fp (x, x->root, u0, history_hash (x->root->history, 0), 0), 0);
-    gboolean stop = dfs_visit (&s, x->root, u0, 0);
+    fpset_add (&x->seen, state_fp (x, x->root, u0, history_hash (x->root->history, 0), 0, NULL), 0);
+    gboolean stop = dfs_visit (&s, 0);
     x->stats.memory_bytes = MAX (x->stats.memory_bytes,
                                  fpset_bytes (&x->seen) + (uint64_t) limit * x->world_bytes);
     x->stats.lin_checks = s.ck.lin_checks;
@@ -1105,6 +1189,7 @@ dfs (Explorer *x, SimExploreResult *r)
   g_array_unref (s.stack);
   g_free (s.unknown);
   checker_clear (&s.ck);
+  worker_clear (&s.slots);
 }
 
 /* ---- Random walks ---------------------------------------------------------*/
@@ -1154,7 +1239,7 @@ walker_run (gpointer data)
         u = used_after (u, &c);
         uint64_t hist = history_hash (w->history, 0);
         why = state_violation (&wk->ck, w, parent_events, hist);
-        Fp f = state_fp (x, w, u, hist, 0);
+        Fp f = state_fp (x, w, u, hist, 0, NULL);
         g_mutex_lock (&x->lock);
         fpset_add (&x->seen, f, 0);
         g_mutex_unlock (&x->lock);
@@ -1304,7 +1389,7 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   g_array_append_val (x.recs, root_rec);
   fpset_init (&x.seen, x.b->fingerprint_bits / 64, FALSE);
   Used u0 = { 0 };
-  fpset_add (&x.seen, state_fp (&x, x.root, u0, history_hash (x.root->history, 0), 0), 0);
+  fpset_add (&x.seen, state_fp (&x, x.root, u0, history_hash (x.root->history, 0), 0, NULL), 0);
   x.stats.distinct = 1;
   x.stats.generated = 1;
 

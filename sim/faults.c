@@ -33,10 +33,11 @@ sim_node_crash (SimWorld *w, int node)
   const ProtoVTable *vt = w->vt;
   uint8_t *state = w->node_states + (size_t) node * vt->state_size;
   n->n_crashes++;
-  sim_storage_crash (w, node);
-  memcpy (w->persist_scratch, state + vt->persist_offset, vt->persist_size);
-  memset (state, 0, vt->state_size);
-  memcpy (state + vt->persist_offset, w->persist_scratch, vt->persist_size);
+  sim_storage_crash (w, node); /* touches the node */
+  /* Everything but the persist region is zeroed. */
+  memset (state, 0, vt->persist_offset);
+  memset (state + vt->persist_offset + vt->persist_size, 0,
+          vt->state_size - vt->persist_offset - vt->persist_size);
   n->is_up = FALSE;
   n->is_paused = FALSE;
   n->has_held_timeout = FALSE;

@@ -25,6 +25,7 @@
  * sees it when it next restarts and reads its image back. */
 #include "sim/world_internal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define SIM_SECTOR 512
@@ -51,17 +52,101 @@ disk_note (SimWorld *w, int node, const char *label)
   sim_trace_end (w, node);
 }
 
+/* ---- Disk blocks (copy on write) -----------------------------------------*/
+
+/* A block holds image, written, then room for synced.  Synced is most of
+ * the time the image itself (a world points it there): it parts from the
+ * image only when a corruption or a torn write changes the image alone,
+ * and joins it again when the node reads its image back. */
+G_STATIC_ASSERT (offsetof (SimDiskBlock, bytes) == 16);
+
+/* Where written and synced start in a block: both 16-byte aligned, as the
+ * image is, since a protocol may read them as its persist struct. */
+static inline size_t
+disk_written_at (const SimWorld *w)
+{
+  return (MAX (w->vt->persist_size, 1) + 15) & ~(size_t) 15;
+}
+
+static inline size_t
+disk_synced_at (const SimWorld *w)
+{
+  return disk_written_at (w) + ((MAX (disk_sectors (w), 1) + 15) & ~(size_t) 15);
+}
+
+static inline size_t
+disk_block_size (const SimWorld *w)
+{
+  return disk_synced_at (w) + MAX (w->vt->persist_size, 1);
+}
+
+static inline gboolean
+disk_is_joined (const SimDisk *d)
+{
+  return d->synced == d->image;
+}
+
+static void
+disk_point (const SimWorld *w, SimDisk *d, SimDiskBlock *b, gboolean is_joined)
+{
+  d->block = b;
+  d->image = b->bytes;
+  d->written = b->bytes + disk_written_at (w);
+  d->synced = is_joined ? d->image : b->bytes + disk_synced_at (w);
+}
+
+static void
+disk_block_unref (SimDiskBlock *b)
+{
+  if (b != NULL && g_atomic_int_dec_and_test (&b->ref))
+    g_free (b);
+}
+
+/* Before writing image, synced or written: a block of d's own. */
+static void
+disk_own (const SimWorld *w, SimDisk *d)
+{
+  if (g_atomic_int_get (&d->block->ref) == 1)
+    return;
+  gboolean is_joined = disk_is_joined (d);
+  size_t size = disk_block_size (w);
+  SimDiskBlock *b = g_malloc (sizeof *b + size);
+  b->ref = 1;
+  memcpy (b->bytes, d->block->bytes, is_joined ? disk_synced_at (w) : size);
+  disk_block_unref (d->block);
+  disk_point (w, d, b, is_joined);
+}
+
+static void
+disk_share (const SimWorld *w, SimDisk *d, SimDiskBlock *b, gboolean is_joined)
+{
+  g_atomic_int_inc (&b->ref);
+  disk_block_unref (d->block);
+  disk_point (w, d, b, is_joined);
+}
+
+/* Before the image changes alone: synced gets bytes of its own. */
+static void
+disk_part (const SimWorld *w, SimDisk *d)
+{
+  disk_own (w, d);
+  if (!disk_is_joined (d))
+    return;
+  d->synced = d->block->bytes + disk_synced_at (w);
+  memcpy (d->synced, d->image, MAX (w->vt->persist_size, 1));
+}
+
 void
 sim_storage_init (SimWorld *w)
 {
-  size_t size = MAX (w->vt->persist_size, 1);
   pcg32_seed (&w->disk_rng, pcg32_derive (w->seed, SIM_STREAM_DISK, 0), 8);
   w->disks = g_new0 (SimDisk, w->n_nodes);
   for (int n = 0; n < w->n_nodes; n++) {
     SimDisk *d = &w->disks[n];
-    d->image = g_malloc0 (size);
-    d->synced = g_malloc0 (size);
-    d->written = g_malloc0 (MAX (disk_sectors (w), 1));
+    SimDiskBlock *b = g_malloc0 (sizeof *b + disk_block_size (w));
+    b->ref = 1;
+    disk_point (w, d, b, TRUE);
+    d->is_image_synced = TRUE;
     d->syncs = g_array_new (FALSE, FALSE, sizeof (SimSync));
     d->held = g_array_new (FALSE, FALSE, sizeof (SimHeldMsg));
     d->held_bytes = g_byte_array_new ();
@@ -87,9 +172,7 @@ sim_storage_clear (SimWorld *w)
     g_array_unref (d->syncs);
     g_array_unref (d->held);
     g_byte_array_unref (d->held_bytes);
-    g_free (d->image);
-    g_free (d->synced);
-    g_free (d->written);
+    disk_block_unref (d->block);
   }
   g_free (w->disks);
   w->disks = NULL;
@@ -104,9 +187,8 @@ sim_storage_copy (SimWorld *c, const SimWorld *w)
     const SimDisk *s = &w->disks[n];
     SimDisk *d = &c->disks[n];
     *d = *s;
-    d->image = g_memdup2 (s->image, size);
-    d->synced = g_memdup2 (s->synced, size);
-    d->written = g_memdup2 (s->written, MAX (disk_sectors (w), 1));
+    d->block = NULL;
+    disk_share (c, d, s->block, disk_is_joined (s));
     d->syncs = g_array_copy (s->syncs);
     for (guint i = 0; i < d->syncs->len; i++) {
       SimSync *y = &g_array_index (d->syncs, SimSync, i);
@@ -116,6 +198,34 @@ sim_storage_copy (SimWorld *c, const SimWorld *w)
     d->held_bytes = g_byte_array_new ();
     g_byte_array_append (d->held_bytes, s->held_bytes->data, s->held_bytes->len);
   }
+}
+
+void
+sim_storage_assign (SimWorld *dst, const SimWorld *src, int node)
+{
+  size_t size = MAX (src->vt->persist_size, 1);
+  SimDisk *d = &dst->disks[node];
+  const SimDisk *s = &src->disks[node];
+  disk_syncs_drop (d);
+  if (d->block != s->block || disk_is_joined (d) != disk_is_joined (s))
+    disk_share (dst, d, s->block, disk_is_joined (s));
+  g_array_set_size (d->syncs, s->syncs->len);
+  for (guint i = 0; i < s->syncs->len; i++) {
+    SimSync *y = &g_array_index (d->syncs, SimSync, i);
+    *y = g_array_index (s->syncs, SimSync, i);
+    y->bytes = g_memdup2 (y->bytes, size);
+  }
+  g_array_set_size (d->held, s->held->len);
+  if (s->held->len > 0)
+    memcpy (d->held->data, s->held->data, sizeof (SimHeldMsg) * s->held->len);
+  g_byte_array_set_size (d->held_bytes, s->held_bytes->len);
+  if (s->held_bytes->len > 0)
+    memcpy (d->held_bytes->data, s->held_bytes->data, s->held_bytes->len);
+  d->next_sync = s->next_sync;
+  d->done_sync = s->done_sync;
+  d->busy_until_us = s->busy_until_us;
+  d->is_image_synced = s->is_image_synced;
+  d->is_image_persist = s->is_image_persist;
 }
 
 /* Writes the sectors of `bytes` that differ from what the node last synced. */
@@ -128,8 +238,10 @@ disk_write (SimWorld *w, SimDisk *d, const uint8_t *bytes)
     size_t at = (size_t) s * SIM_SECTOR, len = MIN (SIM_SECTOR, size - at);
     if (memcmp (d->synced + at, bytes + at, len) == 0)
       continue;
+    disk_own (w, d);
     memcpy (d->image + at, bytes + at, len);
-    memcpy (d->synced + at, bytes + at, len);
+    if (!disk_is_joined (d))
+      memcpy (d->synced + at, bytes + at, len);
     d->written[s] = 1;
     n_written++;
   }
@@ -168,12 +280,14 @@ disk_hold (SimDisk *d, ProtoOutbox *out)
 void
 sim_storage_step_end (SimWorld *w, int node, ProtoOutbox *out)
 {
+  sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   if (out->sync) {
     int64_t now = w->stats.now_us;
     int64_t lat = disk_latency (w);
     if (lat == 0 && d->syncs->len == 0) {
       disk_write (w, d, node_persist (w, node));
+      d->is_image_persist = d->is_image_synced; /* synced is now persist */
       d->next_sync++;
       d->done_sync = d->next_sync;
       return; /* durable at once: the messages leave now */
@@ -213,6 +327,7 @@ sim_storage_sync_is_pending (const SimWorld *w, int node, uint64_t id)
 void
 sim_storage_sync_done (SimWorld *w, int node, uint64_t id)
 {
+  sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   g_assert (sim_storage_sync_is_pending (w, node, id));
   SimSync y = g_array_index (d->syncs, SimSync, 0);
@@ -233,6 +348,7 @@ sim_storage_sync_done (SimWorld *w, int node, uint64_t id)
 void
 sim_storage_release (SimWorld *w, int node)
 {
+  sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   if (w->nodes[node].is_paused || d->held->len == 0)
     return;
@@ -265,11 +381,14 @@ void
 sim_storage_crash (SimWorld *w, int node)
 {
   SimDisk *d = &w->disks[node];
+  /* Known equal: persist, image and synced (nothing unsynced to lose). */
+  gboolean is_clean = d->is_image_persist && d->is_image_synced;
+  sim_world_touch (w, node);
   const uint8_t *now = node_persist (w, node);
   size_t size = w->vt->persist_size;
   guint n_dirty = 0, n_new = 0;
   gboolean is_torn = FALSE;
-  for (guint s = 0; s < disk_sectors (w); s++) {
+  for (guint s = 0; s < disk_sectors (w) && !is_clean; s++) {
     size_t at = (size_t) s * SIM_SECTOR;
     if (memcmp (d->synced + at, now + at, MIN (SIM_SECTOR, size - at)) != 0)
       n_dirty++;
@@ -282,8 +401,10 @@ sim_storage_crash (SimWorld *w, int node)
       size_t at = (size_t) s * SIM_SECTOR, len = MIN (SIM_SECTOR, size - at);
       if (memcmp (d->synced + at, now + at, len) == 0 || !pcg32_chance (&w->disk_rng, 0.5))
         continue;
+      disk_part (w, d);
       memcpy (d->image + at, now + at, len);
       d->written[s] = 1;
+      d->is_image_synced = FALSE;
       n_new++;
     }
   }
@@ -292,8 +413,10 @@ sim_storage_crash (SimWorld *w, int node)
   g_byte_array_set_size (d->held_bytes, 0);
   d->busy_until_us = 0;
   /* The node reads back what the disk holds; that is now what it wrote. */
-  memcpy (d->synced, d->image, size);
-  memcpy ((uint8_t *) now, d->image, size);
+  d->synced = d->image;
+  if (!is_clean)
+    memcpy ((uint8_t *) now, d->image, size);
+  d->is_image_synced = d->is_image_persist = TRUE;
   if (n_dirty == 0 && n_inflight == 0 && n_held == 0)
     return;
   w->stats.unsynced_crashes++;
@@ -320,14 +443,17 @@ sim_storage_crash (SimWorld *w, int node)
 void
 sim_storage_restart (SimWorld *w, int node)
 {
+  sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   memcpy (node_persist (w, node), d->image, w->vt->persist_size);
-  memcpy (d->synced, d->image, w->vt->persist_size);
+  d->synced = d->image;
+  d->is_image_synced = d->is_image_persist = TRUE;
 }
 
 void
 sim_storage_corrupt (SimWorld *w, int node, int bits, Pcg32 *rng)
 {
+  sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
   guint n_written = 0;
   for (guint s = 0; s < disk_sectors (w); s++)
@@ -338,6 +464,8 @@ sim_storage_corrupt (SimWorld *w, int node, int bits, Pcg32 *rng)
     return;
   }
   w->stats.corruptions++;
+  disk_part (w, d);
+  d->is_image_synced = d->is_image_persist = FALSE;
   g_string_append (l, "corrupt: flipped");
   size_t size = w->vt->persist_size;
   for (int b = 0; b < MAX (bits, 1); b++) {
@@ -362,7 +490,7 @@ sim_storage_digest (const SimWorld *w, int node, uint64_t (*hash) (uint64_t, con
   uint64_t h = (uint64_t) d->syncs->len << 32 | d->held->len;
   const uint8_t *persist = w->node_states + (size_t) node * w->vt->state_size
                            + w->vt->persist_offset;
-  if (memcmp (d->image, persist, w->vt->persist_size) != 0)
+  if (!d->is_image_persist && memcmp (d->image, persist, w->vt->persist_size) != 0)
     h ^= hash (3, d->image, w->vt->persist_size);
   return h;
 }

@@ -39,7 +39,6 @@ sim_world_new (const SimConfig *cfg, uint64_t seed)
   const ProtoVTable *vt = w->vt;
   w->node_states = g_malloc0 (MAX (vt->state_size, 1) * w->n_nodes);
   w->client_states = g_malloc0 (MAX (vt->client_state_size, 1) * MAX (w->n_clients, 1));
-  w->persist_scratch = g_malloc0 (MAX (vt->persist_size, 1));
   w->nodes = g_new0 (SimNode, w->n_nodes);
   w->clients = g_new0 (SimClient, MAX (w->n_clients, 1));
   w->timers = g_new0 (SimTimer, w->n_endpoints);
@@ -99,7 +98,6 @@ sim_world_free (SimWorld *w)
   sim_queue_clear (&w->queue);
   g_free (w->node_states);
   g_free (w->client_states);
-  g_free (w->persist_scratch);
   g_free (w->nodes);
   g_free (w->clients);
   g_free (w->timers);
@@ -515,6 +513,7 @@ endpoint_step (SimWorld *w, int e, ProtoEvent *ev, int release_slot)
   out->deadline_us = timer->deadline;
   ev->now_us = endpoint_now (w, e);
   gboolean is_node = e < w->n_nodes;
+  sim_world_touch (w, e);
   if (is_node)
     w->vt->step (w->node_states + (size_t) e * w->vt->state_size, &w->ctxs[e], ev, out);
   else
@@ -530,6 +529,7 @@ void
 sim_node_admin (SimWorld *w, int node, const char *command)
 {
   g_assert (w->vt->admin != NULL);
+  sim_world_touch (w, node);
   ProtoOutbox *out = &w->outbox;
   proto_outbox_reset (out);
   out->deadline_us = w->timers[node].deadline;

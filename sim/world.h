@@ -157,6 +157,13 @@ void sim_choice_describe (const SimWorld *w, const SimChoice *c, GString *out);
  * network, clients, history and marks; the copy writes no trace.  The
  * original is unchanged. */
 SimWorld *sim_world_clone (const SimWorld *w);
+/* Makes dst what sim_world_clone (src) would be, in dst's memory (dst a
+ * world of the same config, built by sim_world_clone).  Node states and
+ * disks are copied only for the nodes in `nodes`, client stub states only
+ * for the clients in `clients` (bit min(i, 63) each); the caller vouches
+ * that the others are already equal in dst and src (the explorer tracks
+ * which endpoints each step touched). */
+void sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t clients);
 /* A 64-bit hash of what the protocol can observe: every node's state
  * (vt->digest, or its bytes), up and paused flags, every endpoint's
  * deadline relative to its clock now (so a run shifted in time has the same
@@ -170,6 +177,13 @@ uint64_t sim_world_digest (const SimWorld *w);
  * hashes of the same canonical state (128-bit fingerprints).  Seed 0 is
  * sim_world_digest. */
 uint64_t sim_world_digest_seeded (const SimWorld *w, uint64_t seed);
+/* The digest's two words for node n that only its own steps change (its
+ * state's digest, its disk's); the same for every seed. */
+void sim_world_node_digest (const SimWorld *w, int n, uint64_t out[2]);
+/* sim_world_digest_seeded with the node words given (2 per node, as
+ * sim_world_node_digest gives them; NULL: computed here).  The explorer
+ * keeps them from parent to child for the nodes a step did not touch. */
+uint64_t sim_world_digest_parts (const SimWorld *w, uint64_t seed, const uint64_t *parts);
 
 /* Byzantine nodes.  A SIM_FAULT_BYZANTINE fault names a behaviour for a
  * node; from then on, after each of its steps and before its messages enter

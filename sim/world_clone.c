@@ -32,7 +32,6 @@ sim_world_clone (const SimWorld *w)
   c->node_states = g_memdup2 (w->node_states, MAX (vt->state_size, 1) * w->n_nodes);
   c->client_states = g_memdup2 (w->client_states,
                                 MAX (vt->client_state_size, 1) * MAX (w->n_clients, 1));
-  c->persist_scratch = g_memdup2 (w->persist_scratch, MAX (vt->persist_size, 1));
   c->nodes = g_memdup2 (w->nodes, sizeof (SimNode) * w->n_nodes);
   for (int n = 0; n < w->n_nodes; n++)
   {
@@ -77,6 +76,218 @@ sim_world_clone (const SimWorld *w)
   c->why = g_string_new (NULL);
   sim_trace_init (c);
   return c;
+}
+
+/* ---- Assigning a world over another -------------------------------------
+ *
+ * The explorer makes a child state by copying its parent and applying one
+ * choice, a few million times.  A world of 3-node Raft is a few hundred
+ * kilobytes, nearly all of it node states and disk images, and a step
+ * changes one endpoint.  sim_world_assign copies into a world that already
+ * has its memory (no allocation) and skips the node states and disks the
+ * caller knows to be equal already. */
+
+static void
+array_assign (GArray *dst, const GArray *src)
+{
+  g_array_set_size (dst, src->len);
+  if (src->len > 0)
+    memcpy (dst->data, src->data, (size_t) src->len * g_array_get_element_size ((GArray *) src));
+}
+
+static void
+bytes_assign (GByteArray *dst, const GByteArray *src)
+{
+  g_byte_array_set_size (dst, src->len);
+  if (src->len > 0)
+    memcpy (dst->data, src->data, src->len);
+}
+
+static GString *
+gstring_assign (GString *dst, const GString *src)
+{
+  if (src == NULL) {
+    if (dst != NULL)
+      g_string_free (dst, TRUE);
+    return NULL;
+  }
+  if (dst == NULL)
+    return g_string_new_len (src->str, (gssize) src->len);
+  g_string_truncate (dst, 0);
+  g_string_append_len (dst, src->str, (gssize) src->len);
+  return dst;
+}
+
+static void
+net_assign (SimNet *d, const SimNet *s)
+{
+  size_t n2 = (size_t) s->n_endpoints * s->n_endpoints;
+  g_assert (d->n_endpoints == s->n_endpoints && d->n_links == s->n_links);
+  d->rng = s->rng;
+  memcpy (d->links, s->links, sizeof (SimLinkConfig) * s->n_links);
+  memcpy (d->link_of, s->link_of, sizeof (guint16) * n2);
+  memcpy (d->group, s->group, sizeof (SimGroupId) * (size_t) s->n_endpoints);
+  memcpy (d->random_group, s->random_group, sizeof (SimGroupId) * (size_t) s->n_endpoints);
+  memcpy (d->oneway, s->oneway, n2);
+  d->has_cuts = s->has_cuts;
+  if (s->busy_until_us != NULL) {
+    if (d->busy_until_us == NULL)
+      d->busy_until_us = g_new (int64_t, n2);
+    memcpy (d->busy_until_us, s->busy_until_us, sizeof (int64_t) * n2);
+  } else {
+    g_clear_pointer (&d->busy_until_us, g_free);
+  }
+  for (guint i = 0; i < d->n_slots; i++)
+    g_clear_pointer (&d->slots[i].heap_data, g_free);
+  if (d->cap_slots < s->cap_slots) {
+    d->slots = g_renew (SimMsg, d->slots, s->cap_slots);
+    d->free_slots = g_renew (guint, d->free_slots, s->cap_slots);
+    d->cap_slots = s->cap_slots;
+  }
+  if (s->n_slots > 0)
+    memcpy (d->slots, s->slots, sizeof (SimMsg) * s->n_slots);
+  if (s->n_free > 0)
+    memcpy (d->free_slots, s->free_slots, sizeof (guint) * s->n_free);
+  for (guint i = 0; i < s->n_slots; i++)
+    d->slots[i].heap_data = s->slots[i].id != 0 && s->slots[i].len > SIM_MSG_INLINE
+                                ? g_memdup2 (s->slots[i].heap_data, s->slots[i].len)
+                                : NULL;
+  d->n_slots = s->n_slots;
+  d->n_free = s->n_free;
+  d->n_in_flight = s->n_in_flight;
+  /* As sim_net_copy: the copy keeps no vector clocks. */
+  d->vc_len = 0;
+  g_clear_pointer (&d->vcs, g_free);
+}
+
+static void
+history_assign (SimWorld *dst, const SimWorld *src)
+{
+  ChkHistory *d = dst->history;
+  const ChkHistory *s = src->history;
+  gboolean same_strings = d->strings->len == s->strings->len;
+  for (guint i = 0; same_strings && i < s->strings->len; i++)
+    same_strings = strcmp (g_ptr_array_index (d->strings, i),
+                           g_ptr_array_index (s->strings, i)) == 0;
+  if (!same_strings) {
+    chk_history_free (dst->history);
+    dst->history = history_copy (s);
+    return;
+  }
+  array_assign (d->events, s->events);
+  array_assign (d->sibling_sets, s->sibling_sets);
+  array_assign (d->lists, s->lists);
+}
+
+static void
+marks_assign (SimWorld *dst, const SimWorld *src)
+{
+  gboolean same = dst->mark_names->len == src->mark_names->len;
+  for (guint i = 0; same && i < src->mark_names->len; i++)
+    same = g_ptr_array_index (dst->mark_names, i) == g_ptr_array_index (src->mark_names, i);
+  if (!same) {
+    g_ptr_array_set_size (dst->mark_names, 0);
+    g_hash_table_remove_all (dst->mark_index);
+    for (guint i = 0; i < src->mark_names->len; i++) {
+      g_ptr_array_add (dst->mark_names, g_ptr_array_index (src->mark_names, i));
+      g_hash_table_insert (dst->mark_index, g_ptr_array_index (src->mark_names, i),
+                           GUINT_TO_POINTER (i + 1));
+    }
+  }
+  array_assign (dst->mark_counts, src->mark_counts);
+}
+
+void
+sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t clients)
+{
+  const ProtoVTable *vt = src->vt;
+  g_assert (dst != src && dst->vt == vt && dst->n_nodes == src->n_nodes
+            && dst->n_clients == src->n_clients);
+  dst->seed = src->seed;
+  dst->stats = src->stats;
+  dst->is_over = src->is_over;
+  dst->is_finished = src->is_finished;
+  dst->is_driven = src->is_driven;
+  dst->events_this_instant = src->events_this_instant;
+  dst->stall_limit = src->stall_limit;
+  dst->next_msg_id = src->next_msg_id;
+  dst->n_sends = src->n_sends;
+  dst->next_pin = src->next_pin;
+  /* As a clone: dst records no deliveries (its delivery_log stays NULL). */
+
+  if (dst->queue.cap < src->queue.len) {
+    dst->queue.items = g_renew (SimEvent, dst->queue.items, src->queue.cap);
+    dst->queue.cap = src->queue.cap;
+  }
+  if (src->queue.len > 0)
+    memcpy (dst->queue.items, src->queue.items, sizeof (SimEvent) * src->queue.len);
+  dst->queue.len = src->queue.len;
+  dst->queue.next_seq = src->queue.next_seq;
+  net_assign (&dst->net, &src->net);
+
+  for (int n = 0; n < src->n_nodes; n++) {
+    SimNode *d = &dst->nodes[n];
+    const SimNode *s = &src->nodes[n];
+    GArray *held = d->held;
+    GByteArray *memory = d->byzantine_memory;
+    *d = *s;
+    d->held = held;
+    d->byzantine_memory = memory;
+    array_assign (d->held, s->held);
+    bytes_assign (d->byzantine_memory, s->byzantine_memory);
+    if ((nodes & sim_touch_bit (n)) == 0)
+      continue;
+    memcpy (dst->node_states + (size_t) n * vt->state_size,
+            src->node_states + (size_t) n * vt->state_size, vt->state_size);
+    sim_storage_assign (dst, src, n);
+  }
+  for (int c = 0; c < src->n_clients; c++)
+    if ((clients & sim_touch_bit (c)) != 0)
+      memcpy (dst->client_states + (size_t) c * vt->client_state_size,
+              src->client_states + (size_t) c * vt->client_state_size, vt->client_state_size);
+  if (src->n_clients > 0)
+    memcpy (dst->clients, src->clients, sizeof (SimClient) * src->n_clients);
+  memcpy (dst->timers, src->timers, sizeof (SimTimer) * src->n_endpoints);
+  memcpy (dst->clocks, src->clocks, sizeof (SimClock) * src->n_endpoints);
+  dst->disk_rng = src->disk_rng;
+  for (int e = 0; e < src->n_endpoints; e++) {
+    const void *config = dst->ctxs[e].config;
+    dst->ctxs[e] = src->ctxs[e];
+    dst->ctxs[e].config = config;
+  }
+  memcpy (dst->is_up, src->is_up, sizeof (gboolean) * src->n_nodes);
+  if (vt->ghost_copy != NULL) {
+    if (vt->ghost_free != NULL)
+      vt->ghost_free (dst->ghost);
+    memcpy (dst->ghost, src->ghost, vt->ghost_size);
+    vt->ghost_copy (dst->ghost, src->ghost);
+  } else if (vt->ghost_size > 0) {
+    memcpy (dst->ghost, src->ghost, vt->ghost_size);
+  }
+  dst->byzantine_fn = src->byzantine_fn;
+  dst->byzantine_data = src->byzantine_data;
+  memcpy (dst->fault_rng, src->fault_rng, sizeof src->fault_rng);
+  memcpy (dst->fault_rate, src->fault_rate, sizeof src->fault_rate);
+  dst->n_random_partitions = src->n_random_partitions;
+
+  dst->ops_started = src->ops_started;
+  dst->next_value = src->next_value;
+  dst->ops_mask = src->ops_mask;
+  int n_keys = src->cfg->workload.n_keys;
+  if (n_keys > 0)
+    memcpy (dst->key_ids, src->key_ids, sizeof (int32_t) * n_keys);
+  for (int k = 0; k < n_keys; k++)
+    array_assign (dst->written[k], src->written[k]);
+  history_assign (dst, src);
+  marks_assign (dst, src);
+
+  dst->failure = gstring_assign (dst->failure, src->failure);
+  dst->max_events = src->max_events;
+  dst->max_memory_bytes = src->max_memory_bytes;
+  dst->limit = gstring_assign (dst->limit, src->limit);
+  dst->touched_nodes = dst->touched_clients = 0;
+  /* As a clone: no trace (the clone's trace starts empty and off). */
+  g_assert (!dst->trace.is_on && dst->trace.vc == NULL);
 }
 
 /* ---- Digest --------------------------------------------------------------*/
@@ -125,20 +336,38 @@ sim_world_digest (const SimWorld *w)
   return sim_world_digest_seeded (w, 0);
 }
 
+void
+sim_world_node_digest (const SimWorld *w, int n, uint64_t out[2])
+{
+  const ProtoVTable *vt = w->vt;
+  out[0] = vt->digest != NULL ? vt->digest (w->state_ptrs[n], &w->ctxs[n])
+                              : hash_bytes (0, w->state_ptrs[n], vt->state_size);
+  out[1] = sim_storage_digest (w, n, hash_bytes);
+}
+
 uint64_t
 sim_world_digest_seeded (const SimWorld *w, uint64_t seed)
+{
+  return sim_world_digest_parts (w, seed, NULL);
+}
+
+uint64_t
+sim_world_digest_parts (const SimWorld *w, uint64_t seed, const uint64_t *parts)
 {
   const ProtoVTable *vt = w->vt;
   uint64_t h = seed != 0 ? mix64 (seed) : 0;
   for (int n = 0; n < w->n_nodes; n++) {
     const SimNode *node = &w->nodes[n];
-    uint64_t d = vt->digest != NULL ? vt->digest (w->state_ptrs[n], &w->ctxs[n])
-                                    : hash_bytes (0, w->state_ptrs[n], vt->state_size);
-    h = hash_add (h, d);
+    uint64_t part[2];
+    if (parts != NULL)
+      memcpy (part, parts + 2 * n, sizeof part);
+    else
+      sim_world_node_digest (w, n, part);
+    h = hash_add (h, part[0]);
     h = hash_add (h, (uint64_t) node->is_up | (uint64_t) node->is_paused << 1
                          | (uint64_t) node->has_held_timeout << 3);
     h = hash_add (h, timer_relative (w, n));
-    h = hash_add (h, sim_storage_digest (w, n, hash_bytes));
+    h = hash_add (h, part[1]);
     if (node->behaviour[0] != '\0') {
       /* A Byzantine node: what it does next depends on its behaviour, the
        * rewriter's random stream and what it remembers. */

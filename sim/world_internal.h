@@ -70,7 +70,17 @@ typedef struct {
   int64_t delay_us;     /* ProtoOutMsg.delay_us */
 } SimHeldMsg;
 
+/* A disk's image, synced and written arrays in one block, shared by the
+ * worlds cloned from one another until one of them writes it (copy on
+ * write, storage.c).  ref is atomic: explorer threads share their root. */
 typedef struct {
+  gint ref;
+  uint8_t pad[12];       /* bytes at offset 16: as aligned as malloc's */
+  uint8_t bytes[];       /* image, written, synced (storage.c) */
+} SimDiskBlock;
+
+typedef struct {
+  SimDiskBlock *block;   /* holds the three arrays below */
   uint8_t *image;        /* the durable image (persist_size bytes) */
   uint8_t *synced;       /* what the node's completed syncs wrote */
   uint8_t *written;      /* per sector: 1 once written */
@@ -80,6 +90,12 @@ typedef struct {
   uint64_t next_sync;    /* syncs asked for */
   uint64_t done_sync;    /* the last one completed */
   int64_t busy_until_us; /* the last sync in flight completes then */
+  /* Known facts that spare a comparison of whole images: the image equals
+   * synced (no corruption since the last read-back), the image equals the
+   * node's persist region (set by a sync that completed at once, a crash,
+   * a restart; cleared whenever the node is touched otherwise).  FALSE:
+   * not known, compare. */
+  gboolean is_image_synced, is_image_persist;
 } SimDisk;
 
 typedef struct {
@@ -140,7 +156,6 @@ struct SimWorld {
   /* Nodes and clients, indexed by endpoint where it applies. */
   uint8_t *node_states;      /* n_nodes * state_size */
   uint8_t *client_states;    /* n_clients * client_state_size */
-  uint8_t *persist_scratch;
   SimNode *nodes;
   SimClient *clients;
   SimTimer *timers;          /* n_endpoints */
@@ -179,7 +194,30 @@ struct SimWorld {
   GString *limit;            /* NULL unless a limit stopped the run */
   GString *why;
   SimTrace trace;
+
+  /* Nodes and clients whose state (or, for a node, disk) a step changed
+   * since the explorer last cleared these: bit min(i, 63).  What
+   * sim_world_assign needs to copy back (explore.c). */
+  uint64_t touched_nodes, touched_clients;
 };
+
+static inline uint64_t
+sim_touch_bit (int i)
+{
+  return 1ULL << (i < 63 ? i : 63);
+}
+
+/* Endpoint e (node or client) changes. */
+static inline void
+sim_world_touch (SimWorld *w, int e)
+{
+  if (e < w->n_nodes) {
+    w->touched_nodes |= sim_touch_bit (e);
+    if (w->disks != NULL)
+      w->disks[e].is_image_persist = FALSE;
+  } else
+    w->touched_clients |= sim_touch_bit (e - w->n_nodes);
+}
 
 /* world.c */
 void sim_node_step (SimWorld *w, int node, ProtoEvent *ev);
@@ -237,6 +275,8 @@ void sim_node_restart (SimWorld *w, int node);
 void sim_storage_init (SimWorld *w);
 void sim_storage_clear (SimWorld *w);
 void sim_storage_copy (SimWorld *c, const SimWorld *w);
+/* Makes disk `node` of dst what it is in src (dst's disks initialised). */
+void sim_storage_assign (SimWorld *dst, const SimWorld *src, int node);
 /* After a node's step: a sync asked for starts (or completes at once), and
  * the step's messages wait behind the syncs in flight (taken out of out). */
 void sim_storage_step_end (SimWorld *w, int node, ProtoOutbox *out);
