@@ -173,9 +173,13 @@ expect_consistent (const SimConfig *cfg)
       cr_assert (f->from >= 0 && f->from < n_ep && f->to >= 0 && f->to < n_ep);
     else if (f->kind == SIM_FAULT_SKEW) /* nodes and clients have clocks */
       cr_assert (f->node >= 0 && f->node < n_ep);
+    else if ((f->kind == SIM_FAULT_CRASH || f->kind == SIM_FAULT_PAUSE)
+             && f->node == SIM_NODE_LEADER) /* crash leader, pause leader */
+      cr_assert (cfg->proto->leader_term != NULL, "a leader fault on a leaderless protocol");
     else if (f->kind != SIM_FAULT_PARTITION && f->kind != SIM_FAULT_HEAL
              && f->kind != SIM_FAULT_ADMIN)
-      cr_assert (f->node >= 0 && f->node < cfg->n_nodes);
+      cr_assert (f->node >= 0 && f->node < cfg->n_nodes, "fault %u (kind %d) names node %d", i,
+                 (int) f->kind, f->node);
   }
   for (guint i = 0; i < cfg->link_overrides->len; i++) {
     const SimLinkOverride *o = &g_array_index (cfg->link_overrides, SimLinkOverride, i);
