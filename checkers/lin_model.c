@@ -334,6 +334,36 @@ lin_model_text_is_prefix (const LinModel *m, uint32_t prefix, uint32_t whole)
          && memcmp (g_ptr_array_index (m->texts, prefix), g_ptr_array_index (m->texts, whole), a) == 0;
 }
 
+const uint64_t *
+lin_model_text_prefix_hashes (LinModel *m, uint32_t id)
+{
+  uint64_t *hashes = g_ptr_array_index (m->prefix_hashes, id);
+  if (hashes == NULL) {
+    gsize b = g_array_index (m->text_lens, gsize, id);
+    model_may_grow (m, (b + 1) * sizeof (uint64_t));
+    m->bytes += (b + 1) * sizeof (uint64_t);
+    hashes = g_new (uint64_t, b + 1);
+    const char *t = g_ptr_array_index (m->texts, id);
+    hashes[0] = 0;
+    for (gsize k = 0; k < b; k++)
+      hashes[k + 1] = hashes[k] * TEXT_HASH_BASE + (uint8_t) t[k] + 1;
+    g_ptr_array_index (m->prefix_hashes, id) = hashes;
+  }
+  return hashes;
+}
+
+gsize
+lin_model_text_len (const LinModel *m, uint32_t id)
+{
+  return g_array_index (m->text_lens, gsize, id);
+}
+
+uint64_t
+lin_model_text_hash (const LinModel *m, uint32_t id)
+{
+  return g_array_index (m->text_hashes, uint64_t, id);
+}
+
 gboolean
 lin_model_text_may_be_prefix (LinModel *m, uint32_t prefix, uint32_t whole)
 {
@@ -343,18 +373,7 @@ lin_model_text_may_be_prefix (LinModel *m, uint32_t prefix, uint32_t whole)
   gsize b = g_array_index (m->text_lens, gsize, whole);
   if (a > b)
     return FALSE;
-  uint64_t *hashes = g_ptr_array_index (m->prefix_hashes, whole);
-  if (hashes == NULL) {
-    model_may_grow (m, (b + 1) * sizeof (uint64_t));
-    m->bytes += (b + 1) * sizeof (uint64_t);
-    hashes = g_new (uint64_t, b + 1);
-    const char *t = g_ptr_array_index (m->texts, whole);
-    hashes[0] = 0;
-    for (gsize k = 0; k < b; k++)
-      hashes[k + 1] = hashes[k] * TEXT_HASH_BASE + (uint8_t) t[k] + 1;
-    g_ptr_array_index (m->prefix_hashes, whole) = hashes;
-  }
-  return hashes[a] == g_array_index (m->text_hashes, uint64_t, prefix);
+  return lin_model_text_prefix_hashes (m, whole)[a] == g_array_index (m->text_hashes, uint64_t, prefix);
 }
 
 guint

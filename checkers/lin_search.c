@@ -232,12 +232,44 @@ stamp_cmp (const void *a, const void *b)
  * the search at once.  This costs the first levels, not every state. */
 #define LIN_LOOKAHEAD_FULL_DEPTH 4
 
-static int32_t
-kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t head,
-              int32_t tail, uint32_t skip)
+/* kv, per operation: the length and hash of its text (a put's value, a
+ * get's result), and for a get the hashes of the result's prefixes by
+ * length, fetched from the model on first use: "text t may be a prefix of
+ * what this get returned" is then two loads and a comparison. */
+typedef struct {
+  const uint64_t *prefixes; /* NULL until used */
+  uint64_t hash;
+  uint32_t len;
+} KvText;
+
+static inline gboolean
+kv_may_extend (LinModel *m, KvText *g, uint32_t text, uint32_t len, uint64_t hash)
 {
+  if (len > g->len)
+    return FALSE;
+  if (G_UNLIKELY (g->prefixes == NULL))
+    g->prefixes = lin_model_text_prefix_hashes (m, text);
+  return g->prefixes[len] == hash;
+}
+
+#ifndef LIN_KV_LOOKAHEAD_RETURNS
+#define LIN_KV_LOOKAHEAD_RETURNS 16
+#endif
+
+static int32_t
+kv_lookahead (const LinSearch *s, KvText *texts, uint32_t state, const int32_t *next,
+              int32_t head, int32_t tail, uint32_t skip, guint depth)
+{
+  guint budget = depth < LIN_LOOKAHEAD_FULL_DEPTH ? G_MAXUINT : LIN_KV_LOOKAHEAD_RETURNS;
   uint32_t puts[LIN_KV_PUTS_TRACKED], put_slots[LIN_KV_PUTS_TRACKED];
   guint n_puts = 0;
+  const gboolean one_slot = s->n_slots == 1;
+  uint32_t len = 0;
+  uint64_t hash = 0;
+  if (one_slot) {
+    len = (uint32_t) lin_model_text_len (s->model, state);
+    hash = lin_model_text_hash (s->model, state);
+  }
   for (int32_t e = next[head]; e != tail; e = next[e]) {
     uint32_t i = (uint32_t) (e - 1) / 2;
     if (i == skip)
@@ -249,17 +281,25 @@ kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t h
       if (n_puts == LIN_KV_PUTS_TRACKED)
         return -1; /* too many bases to follow: nothing more is certain */
       put_slots[n_puts] = op->slot;
-      puts[n_puts++] = op->a;
+      puts[n_puts++] = i;
       continue;
     }
+    if (budget-- == 0)
+      break;
     if (op->kind != LIN_READ)
       continue;
-    if (lin_model_text_may_be_prefix (s->model,
-                                      lin_model_slot_state (s->model, state, op->slot), op->a))
+    if (!one_slot) {
+      uint32_t t = lin_model_slot_state (s->model, state, op->slot);
+      len = (uint32_t) lin_model_text_len (s->model, t);
+      hash = lin_model_text_hash (s->model, t);
+    }
+    KvText *g = &texts[i];
+    if (kv_may_extend (s->model, g, op->a, len, hash))
       continue;
     gboolean based = FALSE;
     for (guint k = 0; k < n_puts && !based; k++)
-      based = put_slots[k] == op->slot && lin_model_text_may_be_prefix (s->model, puts[k], op->a);
+      based = put_slots[k] == op->slot
+              && kv_may_extend (s->model, g, op->a, texts[puts[k]].len, texts[puts[k]].hash);
     if (!based)
       return (int32_t) i;
   }
@@ -366,10 +406,11 @@ typedef enum { LOOK_NONE, LOOK_KV, LOOK_REGISTER } Lookahead;
 /* The operation that can no longer succeed, or -1. */
 static inline int32_t
 lookahead (const LinSearch *s, Lookahead look, uint32_t state, const int32_t *next,
-           int32_t head, int32_t tail, uint32_t skip, guint depth, const RegCounts *counts)
+           int32_t head, int32_t tail, uint32_t skip, guint depth, const RegCounts *counts,
+           KvText *texts)
 {
   switch (look) {
-  case LOOK_KV: return kv_lookahead (s, state, next, head, tail, skip);
+  case LOOK_KV: return kv_lookahead (s, texts, state, next, head, tail, skip, depth);
   case LOOK_REGISTER:
     return register_lookahead (s, counts, state, next, head, tail, skip, depth);
   case LOOK_NONE: break;
@@ -487,7 +528,8 @@ lin_search_run (LinSearch *s)
                       + (2 * (gsize) n + 4) * sizeof (uint32_t);
   /* The memory cap covers the operations, these arrays, the memo and the
    * model's tables: each allocation is checked before it is made. */
-  const gsize fixed_bytes = block_bytes + (gsize) n * sizeof (LinOp);
+  const gsize fixed_bytes = block_bytes + (gsize) n * sizeof (LinOp)
+                            + (lin_model_is_kv (s->model) ? (gsize) n * sizeof (KvText) : 0);
   if (s->memory_limit > 0
       && fixed_bytes + cache_initial_memory (n) + lin_model_memory (s->model) > s->memory_limit) {
     s->result = LIN_RESULT_MEMORY; /* nothing allocated past the model's tables */
@@ -568,6 +610,16 @@ lin_search_run (LinSearch *s)
   if (look == LOOK_REGISTER)
     for (guint i = 0; i < n; i++)
       reg_counts_add (&counts, &ops[i], +1);
+  KvText *kv_texts = NULL;
+  if (look == LOOK_KV) {
+    kv_texts = g_new (KvText, n > 0 ? n : 1);
+    for (guint i = 0; i < n; i++)
+      kv_texts[i] = (KvText) {
+        .prefixes = NULL,
+        .hash = lin_model_text_hash (s->model, ops[i].a),
+        .len = (uint32_t) lin_model_text_len (s->model, ops[i].a),
+      };
+  }
 
   uint32_t state = 0, l1 = 0;
   uint64_t zhash = 0;
@@ -661,7 +713,7 @@ lin_search_run (LinSearch *s)
         result = LIN_RESULT_MEMORY;
         break;
       }
-      if (added == CACHE_NEW && lookahead (s, look, ns, next, head, tail, i, depth, &counts) < 0) {
+      if (added == CACHE_NEW && lookahead (s, look, ns, next, head, tail, i, depth, &counts, kv_texts) < 0) {
         set[i >> 6] |= UINT64_C (1) << (i & 63);
         stack_op[depth] = i;
         stack_state[depth] = state;
@@ -691,7 +743,7 @@ lin_search_run (LinSearch *s)
     if (model_step (s, s->state, &ops[b], &ns)) {
       for (guint k = 0; k < s->order->len; k++)
         lift (next, prev, ops, g_array_index (s->order, uint32_t, k));
-      int32_t l = lookahead (s, look, ns, next, head, tail, b, 0, &counts);
+      int32_t l = lookahead (s, look, ns, next, head, tail, b, 0, &counts, kv_texts);
       if (l >= 0) {
         g_array_append_val (s->order, b);
         s->state = ns;
@@ -711,5 +763,6 @@ lin_search_run (LinSearch *s)
   s->memory_peak = cache_memory (&cache) + lin_model_memory (s->model) + fixed_bytes;
   lin_model_set_memory_limit (s->model, 0);
   cache_clear (&cache);
+  g_free (kv_texts);
   g_free (block);
 }
