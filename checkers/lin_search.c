@@ -252,15 +252,10 @@ kv_may_extend (LinModel *m, KvText *g, uint32_t text, uint32_t len, uint64_t has
   return g->prefixes[len] == hash;
 }
 
-#ifndef LIN_KV_LOOKAHEAD_RETURNS
-#define LIN_KV_LOOKAHEAD_RETURNS 16
-#endif
-
 static int32_t
 kv_lookahead (const LinSearch *s, KvText *texts, uint32_t state, const int32_t *next,
-              int32_t head, int32_t tail, uint32_t skip, guint depth)
+              int32_t head, int32_t tail, uint32_t skip)
 {
-  guint budget = depth < LIN_LOOKAHEAD_FULL_DEPTH ? G_MAXUINT : LIN_KV_LOOKAHEAD_RETURNS;
   uint32_t puts[LIN_KV_PUTS_TRACKED], put_slots[LIN_KV_PUTS_TRACKED];
   guint n_puts = 0;
   const gboolean one_slot = s->n_slots == 1;
@@ -284,8 +279,6 @@ kv_lookahead (const LinSearch *s, KvText *texts, uint32_t state, const int32_t *
       puts[n_puts++] = i;
       continue;
     }
-    if (budget-- == 0)
-      break;
     if (op->kind != LIN_READ)
       continue;
     if (!one_slot) {
@@ -304,6 +297,317 @@ kv_lookahead (const LinSearch *s, KvText *texts, uint32_t state, const int32_t *
       return (int32_t) i;
   }
   return -1;
+}
+
+/* kv, one key (the default split), kept up to date as operations are
+ * lifted and put back instead of read from the list at every state.
+ *
+ * A get is based if a put still to come, invoked before the get
+ * completed, has a value that begins the get's result: that put may take
+ * effect first.  A get that is not based can only be explained by the
+ * current value followed by appends, so the value must begin its result
+ * now.  The check over every unbased get still to come is the same as
+ * the scan's, with no limit on the puts followed, and costs two prefix
+ * tests: the texts that begin with a given text are consecutive in
+ * lexicographic order, so the value begins every unbased result iff it
+ * begins the least and the greatest of them.  The distinct results are
+ * ranked in that order once; a multiset of the ranks of the unbased gets
+ * (a count per rank under a tree of 64-bit words) gives the least and
+ * greatest in a few word operations.  Each put lists the gets it bases
+ * (a binary search among the ranked results, then the gets of those
+ * ranks that completed after its invocation); lifting it counts them
+ * down, and a get whose count reaches zero joins the multiset. */
+#define KV_RANK_LEVELS 6
+
+typedef struct {
+  uint32_t *rank;       /* per operation: its result's rank (gets) */
+  uint32_t *bases;      /* per get: puts still to come that base it */
+  uint32_t *edge_start; /* per operation, n + 1: its slice of edges (puts) */
+  uint32_t *edges;      /* the gets each put bases */
+  uint32_t *rank_text;  /* per rank: the text id */
+  const uint64_t **rank_prefixes; /* per rank: prefix hashes, on first use */
+  uint32_t *rank_count; /* per rank: unbased gets to come */
+  uint64_t *level[KV_RANK_LEVELS]; /* level[0] bit r: rank_count[r] != 0 */
+  guint n_levels;
+  gsize bytes;
+} KvIncr;
+
+static void
+kv_rank_add (KvIncr *k, uint32_t r)
+{
+  if (k->rank_count[r]++ != 0)
+    return;
+  for (guint l = 0; l < k->n_levels; l++) {
+    uint64_t *w = &k->level[l][r / 64];
+    gboolean was_empty = *w == 0;
+    *w |= UINT64_C (1) << (r % 64);
+    if (!was_empty)
+      return;
+    r /= 64;
+  }
+}
+
+static void
+kv_rank_remove (KvIncr *k, uint32_t r)
+{
+  if (--k->rank_count[r] != 0)
+    return;
+  for (guint l = 0; l < k->n_levels; l++) {
+    uint64_t *w = &k->level[l][r / 64];
+    *w &= ~(UINT64_C (1) << (r % 64));
+    if (*w != 0)
+      return;
+    r /= 64;
+  }
+}
+
+/* The least (or greatest) rank present; the multiset is not empty. */
+static inline uint32_t
+kv_rank_end (const KvIncr *k, gboolean greatest)
+{
+  uint32_t r = 0;
+  for (guint l = k->n_levels; l-- > 0;) {
+    uint64_t w = k->level[l][r];
+    r = r * 64 + (uint32_t) (greatest ? 63 - __builtin_clzll (w) : __builtin_ctzll (w));
+  }
+  return r;
+}
+
+static int
+kv_text_cmp (const LinModel *m, uint32_t a, uint32_t b)
+{
+  gsize la = lin_model_text_len (m, a), lb = lin_model_text_len (m, b);
+  int c = memcmp (lin_model_text (m, a), lin_model_text (m, b), MIN (la, lb));
+  return c != 0 ? c : (la > lb) - (la < lb);
+}
+
+static gint
+kv_text_sort (gconstpointer a, gconstpointer b, gpointer m)
+{
+  return kv_text_cmp (m, *(const uint32_t *) a, *(const uint32_t *) b);
+}
+
+static gint
+u32_sort (gconstpointer a, gconstpointer b, gpointer unused)
+{
+  (void) unused;
+  uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+  return (x > y) - (x < y);
+}
+
+/* Builds the tables; FALSE (nothing kept) if the puts would base more
+ * gets than a few per operation, where the scan is used instead. */
+static gboolean
+kv_incr_init (KvIncr *k, LinModel *m, const LinOp *ops, guint n)
+{
+  memset (k, 0, sizeof *k);
+  guint n_gets = 0;
+  for (guint i = 0; i < n; i++)
+    n_gets += ops[i].kind == LIN_READ;
+  /* the distinct results, in text order */
+  uint32_t *texts = g_new (uint32_t, n_gets + 1);
+  guint d = 0;
+  for (guint i = 0; i < n; i++)
+    if (ops[i].kind == LIN_READ)
+      texts[d++] = ops[i].a;
+  g_qsort_with_data (texts, (gint) d, sizeof (uint32_t), u32_sort, NULL);
+  guint u = 0;
+  for (guint j = 0; j < d; j++)
+    if (u == 0 || texts[u - 1] != texts[j])
+      texts[u++] = texts[j];
+  d = u;
+  uint32_t *by_id = g_memdup2 (texts, (d + 1) * sizeof (uint32_t)); /* sorted by id */
+  g_qsort_with_data (texts, (gint) d, sizeof (uint32_t), kv_text_sort, m);
+  k->rank_text = texts;
+  k->rank = g_new (uint32_t, n + 1);
+  /* rank of each distinct id: by_id[j] -> its position in texts */
+  uint32_t *id_rank = g_new (uint32_t, d + 1);
+  for (guint r = 0; r < d; r++) {
+    guint lo = 0, hi = d;
+    while (hi - lo > 1) {
+      guint mid = (lo + hi) / 2;
+      if (by_id[mid] <= texts[r])
+        lo = mid;
+      else
+        hi = mid;
+    }
+    id_rank[lo] = r;
+  }
+  /* the gets of each rank, in operation order */
+  uint32_t *rank_start = g_new0 (uint32_t, d + 2);
+  for (guint i = 0; i < n; i++) {
+    if (ops[i].kind != LIN_READ)
+      continue;
+    guint lo = 0, hi = d;
+    while (hi - lo > 1) {
+      guint mid = (lo + hi) / 2;
+      if (by_id[mid] <= ops[i].a)
+        lo = mid;
+      else
+        hi = mid;
+    }
+    k->rank[i] = id_rank[lo];
+    rank_start[k->rank[i] + 2]++;
+  }
+  for (guint r = 0; r < d; r++)
+    rank_start[r + 2] += rank_start[r + 1];
+  uint32_t *rank_gets = g_new (uint32_t, n_gets + 1);
+  for (guint i = 0; i < n; i++)
+    if (ops[i].kind == LIN_READ)
+      rank_gets[rank_start[k->rank[i] + 1]++] = i;
+  /* now rank_start[r] .. rank_start[r + 1] are rank r's gets */
+  g_free (id_rank);
+  g_free (by_id);
+
+  /* the gets each put bases */
+  const gsize max_edges = 8 * (gsize) n + 4096;
+  k->edge_start = g_new (uint32_t, n + 1);
+  gsize cap = 64, n_edges = 0;
+  k->edges = g_new (uint32_t, cap);
+  k->bases = g_new0 (uint32_t, n + 1);
+  gboolean ok = TRUE;
+  for (guint i = 0; i < n && ok; i++) {
+    k->edge_start[i] = (uint32_t) n_edges;
+    if (ops[i].kind != LIN_WRITE)
+      continue;
+    const char *p = lin_model_text (m, ops[i].a);
+    gsize pl = lin_model_text_len (m, ops[i].a);
+    /* the first rank whose text is not below p, then the first that p
+     * does not begin */
+    guint lo = 0, hi = d;
+    while (lo < hi) {
+      guint mid = (lo + hi) / 2;
+      if (kv_text_cmp (m, texts[mid], ops[i].a) < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    guint first = lo;
+    hi = d;
+    while (lo < hi) {
+      guint mid = (lo + hi) / 2;
+      if (lin_model_text_len (m, texts[mid]) >= pl
+          && memcmp (lin_model_text (m, texts[mid]), p, pl) == 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    for (guint r = first; r < lo && ok; r++)
+      for (uint32_t j = rank_start[r]; j < rank_start[r + 1]; j++) {
+        uint32_t g = rank_gets[j];
+        if (ops[g].ret <= ops[i].call)
+          continue;
+        if (n_edges == max_edges) {
+          ok = FALSE;
+          break;
+        }
+        if (n_edges == cap) {
+          cap *= 2;
+          k->edges = g_renew (uint32_t, k->edges, cap);
+        }
+        k->edges[n_edges++] = g;
+        k->bases[g]++;
+      }
+  }
+  k->edge_start[n] = (uint32_t) n_edges;
+  g_free (rank_gets);
+  g_free (rank_start);
+  if (!ok) {
+    g_free (k->rank);
+    g_free (k->bases);
+    g_free (k->edge_start);
+    g_free (k->edges);
+    g_free (k->rank_text);
+    memset (k, 0, sizeof *k);
+    return FALSE;
+  }
+  k->rank_prefixes = g_new0 (const uint64_t *, d + 1);
+  k->rank_count = g_new0 (uint32_t, d + 1);
+  guint words = d;
+  k->n_levels = 0;
+  do {
+    words = (words + 63) / 64;
+    k->level[k->n_levels++] = g_new0 (uint64_t, words > 0 ? words : 1);
+  } while (words > 1);
+  g_assert (k->n_levels <= KV_RANK_LEVELS);
+  for (guint i = 0; i < n; i++)
+    if (ops[i].kind == LIN_READ && k->bases[i] == 0)
+      kv_rank_add (k, k->rank[i]);
+  k->bytes = (3 * (gsize) n + 3 * (gsize) d + 8) * sizeof (uint32_t) + cap * sizeof (uint32_t)
+             + (d + 1) * sizeof (uint64_t *) + (d / 64 + 8) * sizeof (uint64_t);
+  return TRUE;
+}
+
+static void
+kv_incr_clear (KvIncr *k)
+{
+  g_free (k->rank);
+  g_free (k->bases);
+  g_free (k->edge_start);
+  g_free (k->edges);
+  g_free (k->rank_text);
+  g_free (k->rank_prefixes);
+  g_free (k->rank_count);
+  for (guint l = 0; l < k->n_levels; l++)
+    g_free (k->level[l]);
+}
+
+static inline gboolean
+is_set (const uint64_t *set, uint32_t i)
+{
+  return (set[i >> 6] & (UINT64_C (1) << (i & 63))) != 0;
+}
+
+/* Operation i is lifted (lift) or put back (!lift); `set` does not count
+ * it either way. */
+static inline void
+kv_incr_move (KvIncr *k, const LinOp *ops, const uint64_t *set, uint32_t i, gboolean lift)
+{
+  if (ops[i].kind == LIN_READ) {
+    if (k->bases[i] == 0) {
+      if (lift)
+        kv_rank_remove (k, k->rank[i]);
+      else
+        kv_rank_add (k, k->rank[i]);
+    }
+    return;
+  }
+  if (ops[i].kind != LIN_WRITE)
+    return;
+  for (uint32_t j = k->edge_start[i]; j < k->edge_start[i + 1]; j++) {
+    uint32_t g = k->edges[j];
+    if (lift) {
+      if (--k->bases[g] == 0 && !is_set (set, g))
+        kv_rank_add (k, k->rank[g]);
+    } else if (k->bases[g]++ == 0 && !is_set (set, g)) {
+      kv_rank_remove (k, k->rank[g]);
+    }
+  }
+}
+
+static inline gboolean
+kv_rank_extends (KvIncr *k, LinModel *m, uint32_t r, gsize len, uint64_t hash)
+{
+  uint32_t t = k->rank_text[r];
+  if (len > lin_model_text_len (m, t))
+    return FALSE;
+  if (G_UNLIKELY (k->rank_prefixes[r] == NULL))
+    k->rank_prefixes[r] = lin_model_text_prefix_hashes (m, t);
+  return k->rank_prefixes[r][len] == hash;
+}
+
+/* TRUE if the value `state` begins every unbased result to come. */
+static inline gboolean
+kv_incr_alive (KvIncr *k, LinModel *m, uint32_t state)
+{
+  if (k->level[k->n_levels - 1][0] == 0)
+    return TRUE;
+  gsize len = lin_model_text_len (m, state);
+  if (len == 0)
+    return TRUE;
+  uint64_t hash = lin_model_text_hash (m, state);
+  return kv_rank_extends (k, m, kv_rank_end (k, FALSE), len, hash)
+         && kv_rank_extends (k, m, kv_rank_end (k, TRUE), len, hash);
 }
 
 /* Registers (up to 64 values, one key): a later read of u, or a cas that
@@ -410,7 +714,7 @@ lookahead (const LinSearch *s, Lookahead look, uint32_t state, const int32_t *ne
            KvText *texts)
 {
   switch (look) {
-  case LOOK_KV: return kv_lookahead (s, texts, state, next, head, tail, skip, depth);
+  case LOOK_KV: return kv_lookahead (s, texts, state, next, head, tail, skip);
   case LOOK_REGISTER:
     return register_lookahead (s, counts, state, next, head, tail, skip, depth);
   case LOOK_NONE: break;
@@ -599,7 +903,6 @@ lin_search_run (LinSearch *s)
   for (guint i = 0; i < n; i++)
     zobrist[i] = splitmix64 (&seed);
   Cache cache;
-  cache_init (&cache, n, s->memory_limit > 0 ? s->memory_limit - fixed_bytes : 0, s->model);
 
   Lookahead look = LOOK_NONE;
   if (lin_model_is_kv (s->model))
@@ -611,6 +914,8 @@ lin_search_run (LinSearch *s)
     for (guint i = 0; i < n; i++)
       reg_counts_add (&counts, &ops[i], +1);
   KvText *kv_texts = NULL;
+  KvIncr kv;
+  gboolean kv_incr = look == LOOK_KV && s->n_slots == 1 && kv_incr_init (&kv, s->model, ops, n);
   if (look == LOOK_KV) {
     kv_texts = g_new (KvText, n > 0 ? n : 1);
     for (guint i = 0; i < n; i++)
@@ -620,6 +925,20 @@ lin_search_run (LinSearch *s)
         .len = (uint32_t) lin_model_text_len (s->model, ops[i].a),
       };
   }
+
+  /* The kv tables count against the memory cap as the fixed arrays do. */
+  gsize kv_bytes = kv_incr ? kv.bytes : 0;
+  if (s->memory_limit > 0
+      && fixed_bytes + kv_bytes + cache_initial_memory (n) + lin_model_memory (s->model) > s->memory_limit) {
+    s->result = LIN_RESULT_MEMORY;
+    s->memory_peak = fixed_bytes + kv_bytes + lin_model_memory (s->model);
+    if (kv_incr)
+      kv_incr_clear (&kv);
+    g_free (kv_texts);
+    g_free (block);
+    return;
+  }
+  cache_init (&cache, n, s->memory_limit > 0 ? s->memory_limit - fixed_bytes - kv_bytes : 0, s->model);
 
   uint32_t state = 0, l1 = 0;
   uint64_t zhash = 0;
@@ -678,6 +997,8 @@ lin_search_run (LinSearch *s)
       }
       if (look == LOOK_REGISTER)
         reg_counts_add (&counts, &ops[i], +1);
+      if (kv_incr)
+        kv_incr_move (&kv, ops, set, i, FALSE);
       next[prev[c]] = c;
       prev[next[c]] = c;
       e = next[c];
@@ -713,7 +1034,16 @@ lin_search_run (LinSearch *s)
         result = LIN_RESULT_MEMORY;
         break;
       }
-      if (added == CACHE_NEW && lookahead (s, look, ns, next, head, tail, i, depth, &counts, kv_texts) < 0) {
+      gboolean alive = added == CACHE_NEW;
+      if (alive && kv_incr) {
+        kv_incr_move (&kv, ops, set, i, TRUE);
+        alive = kv_incr_alive (&kv, s->model, ns);
+        if (!alive)
+          kv_incr_move (&kv, ops, set, i, FALSE);
+      } else if (alive) {
+        alive = lookahead (s, look, ns, next, head, tail, i, depth, &counts, kv_texts) < 0;
+      }
+      if (alive) {
         set[i >> 6] |= UINT64_C (1) << (i & 63);
         stack_op[depth] = i;
         stack_state[depth] = state;
@@ -760,7 +1090,9 @@ lin_search_run (LinSearch *s)
   }
   s->result = result;
   s->explored = cache.count;
-  s->memory_peak = cache_memory (&cache) + lin_model_memory (s->model) + fixed_bytes;
+  s->memory_peak = cache_memory (&cache) + lin_model_memory (s->model) + fixed_bytes + kv_bytes;
+  if (kv_incr)
+    kv_incr_clear (&kv);
   lin_model_set_memory_limit (s->model, 0);
   cache_clear (&cache);
   g_free (kv_texts);
