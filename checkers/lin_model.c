@@ -77,6 +77,26 @@ lin_model_is_full (const LinModel *m)
   return m->is_full;
 }
 
+/* The hash of the kv text table: a word at a time (texts run to
+ * hundreds of bytes). */
+static guint
+text_key_hash (gconstpointer p)
+{
+  const char *t = p;
+  gsize len = strlen (t), k = 0;
+  uint64_t h = (uint64_t) len * 0x9e3779b97f4a7c15u;
+  for (; k + 8 <= len; k += 8) {
+    uint64_t w;
+    memcpy (&w, t + k, sizeof w);
+    h = (h ^ w) * 0xff51afd7ed558ccdu;
+    h ^= h >> 29;
+  }
+  uint64_t w = 0;
+  memcpy (&w, t + k, len - k);
+  h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
+  return (guint) (h ^ (h >> 32));
+}
+
 LinModel *
 lin_model_new (gboolean is_kv, guint n_slots)
 {
@@ -86,7 +106,7 @@ lin_model_new (gboolean is_kv, guint n_slots)
   m->n_slots = n_slots;
   if (is_kv) {
     m->texts = g_ptr_array_new_with_free_func (g_free);
-    m->text_ids = g_hash_table_new (g_str_hash, g_str_equal);
+    m->text_ids = g_hash_table_new (text_key_hash, g_str_equal);
     m->text_lens = g_array_new (FALSE, FALSE, sizeof (gsize));
     m->text_hashes = g_array_new (FALSE, FALSE, sizeof (uint64_t));
     m->prefix_hashes = g_ptr_array_new_with_free_func (g_free);

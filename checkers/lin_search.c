@@ -381,18 +381,37 @@ kv_text_cmp (const LinModel *m, uint32_t a, uint32_t b)
   return c != 0 ? c : (la > lb) - (la < lb);
 }
 
-static gint
-kv_text_sort (gconstpointer a, gconstpointer b, gpointer m)
-{
-  return kv_text_cmp (m, *(const uint32_t *) a, *(const uint32_t *) b);
-}
+typedef struct {
+  const LinModel *m;
+  const uint32_t *texts;
+} KvSortCtx;
 
 static gint
-u32_sort (gconstpointer a, gconstpointer b, gpointer unused)
+kv_text_sort (gconstpointer a, gconstpointer b, gpointer data)
 {
-  (void) unused;
-  uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-  return (x > y) - (x < y);
+  const KvSortCtx *c = data;
+  return kv_text_cmp (c->m, c->texts[*(const uint32_t *) a], c->texts[*(const uint32_t *) b]);
+}
+
+/* Sorts v by its high 32 bits (least significant byte first, stable). */
+static void
+radix_sort_high (uint64_t *v, uint64_t *tmp, guint n)
+{
+  uint64_t all = 0;
+  for (guint i = 0; i < n; i++)
+    all |= v[i];
+  for (guint shift = 32; shift < 64; shift += 8) {
+    if (((all >> shift) & 0xff) == 0)
+      continue;
+    guint count[257] = { 0 };
+    for (guint i = 0; i < n; i++)
+      count[((v[i] >> shift) & 0xff) + 1]++;
+    for (guint b = 0; b < 256; b++)
+      count[b + 1] += count[b];
+    for (guint i = 0; i < n; i++)
+      tmp[count[(v[i] >> shift) & 0xff]++] = v[i];
+    memcpy (v, tmp, n * sizeof (uint64_t));
+  }
 }
 
 /* Builds the tables; FALSE (nothing kept) if the puts would base more
@@ -404,51 +423,42 @@ kv_incr_init (KvIncr *k, LinModel *m, const LinOp *ops, guint n)
   guint n_gets = 0;
   for (guint i = 0; i < n; i++)
     n_gets += ops[i].kind == LIN_READ;
-  /* the distinct results, in text order */
-  uint32_t *texts = g_new (uint32_t, n_gets + 1);
-  guint d = 0;
+  /* the gets by result id, then the distinct results in text order */
+  uint64_t *pairs = g_new (uint64_t, 2 * (gsize) n_gets + 1);
+  guint ng = 0;
   for (guint i = 0; i < n; i++)
     if (ops[i].kind == LIN_READ)
-      texts[d++] = ops[i].a;
-  g_qsort_with_data (texts, (gint) d, sizeof (uint32_t), u32_sort, NULL);
-  guint u = 0;
-  for (guint j = 0; j < d; j++)
-    if (u == 0 || texts[u - 1] != texts[j])
-      texts[u++] = texts[j];
-  d = u;
-  uint32_t *by_id = g_memdup2 (texts, (d + 1) * sizeof (uint32_t)); /* sorted by id */
-  g_qsort_with_data (texts, (gint) d, sizeof (uint32_t), kv_text_sort, m);
-  k->rank_text = texts;
-  k->rank = g_new (uint32_t, n + 1);
-  /* rank of each distinct id: by_id[j] -> its position in texts */
-  uint32_t *id_rank = g_new (uint32_t, d + 1);
-  for (guint r = 0; r < d; r++) {
-    guint lo = 0, hi = d;
-    while (hi - lo > 1) {
-      guint mid = (lo + hi) / 2;
-      if (by_id[mid] <= texts[r])
-        lo = mid;
-      else
-        hi = mid;
-    }
-    id_rank[lo] = r;
+      pairs[ng++] = (uint64_t) ops[i].a << 32 | i;
+  radix_sort_high (pairs, pairs + n_gets, n_gets);
+  uint32_t *texts = g_new (uint32_t, n_gets + 1);
+  uint32_t *which = g_new (uint32_t, n_gets + 1); /* per get in pairs: its distinct result */
+  guint d = 0;
+  for (guint j = 0; j < n_gets; j++) {
+    uint32_t id = (uint32_t) (pairs[j] >> 32);
+    if (d == 0 || texts[d - 1] != id)
+      texts[d++] = id;
+    which[j] = d - 1;
   }
-  /* the gets of each rank, in operation order */
+  uint32_t *order = g_new (uint32_t, d + 1); /* distinct results, in text order */
+  for (guint r = 0; r < d; r++)
+    order[r] = r;
+  KvSortCtx ctx = { m, texts };
+  g_qsort_with_data (order, (gint) d, sizeof (uint32_t), kv_text_sort, &ctx);
+  uint32_t *id_rank = g_new (uint32_t, d + 1);
+  for (guint r = 0; r < d; r++)
+    id_rank[order[r]] = r;
+  k->rank = g_new (uint32_t, n + 1);
   uint32_t *rank_start = g_new0 (uint32_t, d + 2);
-  for (guint i = 0; i < n; i++) {
-    if (ops[i].kind != LIN_READ)
-      continue;
-    guint lo = 0, hi = d;
-    while (hi - lo > 1) {
-      guint mid = (lo + hi) / 2;
-      if (by_id[mid] <= ops[i].a)
-        lo = mid;
-      else
-        hi = mid;
-    }
-    k->rank[i] = id_rank[lo];
+  for (guint j = 0; j < n_gets; j++) {
+    uint32_t i = (uint32_t) pairs[j];
+    k->rank[i] = id_rank[which[j]];
     rank_start[k->rank[i] + 2]++;
   }
+  for (guint r = 0; r < d; r++)
+    order[r] = texts[order[r]];
+  g_free (texts);
+  texts = order;
+  k->rank_text = texts;
   for (guint r = 0; r < d; r++)
     rank_start[r + 2] += rank_start[r + 1];
   uint32_t *rank_gets = g_new (uint32_t, n_gets + 1);
@@ -457,7 +467,8 @@ kv_incr_init (KvIncr *k, LinModel *m, const LinOp *ops, guint n)
       rank_gets[rank_start[k->rank[i] + 1]++] = i;
   /* now rank_start[r] .. rank_start[r + 1] are rank r's gets */
   g_free (id_rank);
-  g_free (by_id);
+  g_free (which);
+  g_free (pairs);
 
   /* the gets each put bases */
   const gsize max_edges = 8 * (gsize) n + 4096;
