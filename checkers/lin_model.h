@@ -49,7 +49,7 @@ gboolean lin_model_text_may_be_prefix (LinModel *m, uint32_t prefix, uint32_t wh
  * `whole` iff its length l is at most whole's and
  * prefix_hashes (whole)[l] == text_hash (prefix). */
 gsize lin_model_text_len (const LinModel *m, uint32_t id);
-uint64_t lin_model_text_hash (const LinModel *m, uint32_t id);
+uint64_t lin_model_text_hash (LinModel *m, uint32_t id);
 const uint64_t *lin_model_text_prefix_hashes (LinModel *m, uint32_t id);
 /* Registers: the number of distinct values (ids are below it). */
 guint lin_model_n_values (const LinModel *m);

@@ -252,6 +252,19 @@ kv_may_extend (LinModel *m, KvText *g, uint32_t text, uint32_t len, uint64_t has
   return g->prefixes[len] == hash;
 }
 
+static KvText *
+kv_texts_new (LinModel *m, const LinOp *ops, guint n)
+{
+  KvText *texts = g_new (KvText, n > 0 ? n : 1);
+  for (guint i = 0; i < n; i++)
+    texts[i] = (KvText) {
+      .prefixes = NULL,
+      .hash = lin_model_text_hash (m, ops[i].a),
+      .len = (uint32_t) lin_model_text_len (m, ops[i].a),
+    };
+  return texts;
+}
+
 static int32_t
 kv_lookahead (const LinSearch *s, KvText *texts, uint32_t state, const int32_t *next,
               int32_t head, int32_t tail, uint32_t skip)
@@ -924,18 +937,10 @@ lin_search_run (LinSearch *s)
   if (look == LOOK_REGISTER)
     for (guint i = 0; i < n; i++)
       reg_counts_add (&counts, &ops[i], +1);
-  KvText *kv_texts = NULL;
   KvIncr kv;
   gboolean kv_incr = look == LOOK_KV && s->n_slots == 1 && kv_incr_init (&kv, s->model, ops, n);
-  if (look == LOOK_KV) {
-    kv_texts = g_new (KvText, n > 0 ? n : 1);
-    for (guint i = 0; i < n; i++)
-      kv_texts[i] = (KvText) {
-        .prefixes = NULL,
-        .hash = lin_model_text_hash (s->model, ops[i].a),
-        .len = (uint32_t) lin_model_text_len (s->model, ops[i].a),
-      };
-  }
+  /* the scan's texts: several keys, or naming a culprit */
+  KvText *kv_texts = look == LOOK_KV && !kv_incr ? kv_texts_new (s->model, ops, n) : NULL;
 
   /* The kv tables count against the memory cap as the fixed arrays do. */
   gsize kv_bytes = kv_incr ? kv.bytes : 0;
@@ -1084,6 +1089,8 @@ lin_search_run (LinSearch *s)
     if (model_step (s, s->state, &ops[b], &ns)) {
       for (guint k = 0; k < s->order->len; k++)
         lift (next, prev, ops, g_array_index (s->order, uint32_t, k));
+      if (look == LOOK_KV && kv_texts == NULL)
+        kv_texts = kv_texts_new (s->model, ops, n);
       int32_t l = lookahead (s, look, ns, next, head, tail, b, 0, &counts, kv_texts);
       if (l >= 0) {
         g_array_append_val (s->order, b);
