@@ -427,6 +427,9 @@ radix_sort_high (uint64_t *v, uint64_t *tmp, guint n)
   }
 }
 
+/* What kv_incr_init may allocate at most, at once. */
+#define KV_INCR_MAX_BYTES(n) (100 * (gsize) (n) + 40000)
+
 /* Builds the tables; FALSE (nothing kept) if the puts would base more
  * gets than a few per operation, where the scan is used instead. */
 static gboolean
@@ -526,7 +529,7 @@ kv_incr_init (KvIncr *k, LinModel *m, const LinOp *ops, guint n)
           break;
         }
         if (n_edges == cap) {
-          cap *= 2;
+          cap = MIN (cap * 2, max_edges);
           k->edges = g_renew (uint32_t, k->edges, cap);
         }
         k->edges[n_edges++] = g;
@@ -938,7 +941,13 @@ lin_search_run (LinSearch *s)
     for (guint i = 0; i < n; i++)
       reg_counts_add (&counts, &ops[i], +1);
   KvIncr kv;
-  gboolean kv_incr = look == LOOK_KV && s->n_slots == 1 && kv_incr_init (&kv, s->model, ops, n);
+  /* Under a memory cap, the tables are built only if their largest size
+   * fits beside the rest (else the scan serves). */
+  gboolean kv_incr = look == LOOK_KV && s->n_slots == 1
+                     && (s->memory_limit == 0
+                         || fixed_bytes + KV_INCR_MAX_BYTES (n) + cache_initial_memory (n)
+                                + lin_model_memory (s->model) <= s->memory_limit)
+                     && kv_incr_init (&kv, s->model, ops, n);
   /* the scan's texts: several keys, or naming a culprit */
   KvText *kv_texts = look == LOOK_KV && !kv_incr ? kv_texts_new (s->model, ops, n) : NULL;
 
