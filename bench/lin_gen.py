@@ -286,6 +286,11 @@ def families():
         "kv-read-heavy": (4, 10, lambda r, k: K(r, sizes(r, 50, 5000), r.randint(3, 30),
                                                 r.uniform(0.05, 1.0), (0.85, 0.05, 0.1),
                                                 r.randint(1, 20))),
+        # read-heavy keys under many clients: long runs of gets between
+        # puts, each state's lookahead over many pending gets
+        "kv-read-many-clients": (4, 12, lambda r, k: K(r, sizes(r, 200, 5000), r.randint(30, 80),
+                                                       r.uniform(0.05, 0.6), (0.9, 0.03, 0.07),
+                                                       r.randint(1, 4))),
         "kv-write-heavy": (4, 10, lambda r, k: K(r, sizes(r, 50, 3000), r.randint(3, 30),
                                                  r.uniform(0.05, 1.0), (0.15, 0.25, 0.6),
                                                  r.randint(1, 20))),

@@ -40,7 +40,7 @@ struct LinModel {
   GPtrArray *texts;        /* char* by id (kv) */
   GHashTable *text_ids;    /* char* -> id + 1; lookups only */
   GArray *text_lens;       /* gsize by id */
-  GArray *text_hashes;     /* uint64 by id: text_hash of the whole text */
+  GArray *text_hashes;     /* uint64 by id: text_hash of the whole text, 0 until used */
   GPtrArray *prefix_hashes; /* by id: NULL, or text_hash of each prefix, made on demand */
   GHashTable *appends;     /* (state << 32 | text) -> result id + 1; lookups only */
   /* Vectors of per-slot states (n_slots > 1), open addressing. */
@@ -80,6 +80,26 @@ lin_model_is_full (const LinModel *m)
   return m->is_full;
 }
 
+/* The hash of the kv text table: a word at a time (texts run to
+ * hundreds of bytes). */
+static guint
+text_key_hash (gconstpointer p)
+{
+  const char *t = p;
+  gsize len = strlen (t), k = 0;
+  uint64_t h = (uint64_t) len * 0x9e3779b97f4a7c15u;
+  for (; k + 8 <= len; k += 8) {
+    uint64_t w;
+    memcpy (&w, t + k, sizeof w);
+    h = (h ^ w) * 0xff51afd7ed558ccdu;
+    h ^= h >> 29;
+  }
+  uint64_t w = 0;
+  memcpy (&w, t + k, len - k);
+  h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
+  return (guint) (h ^ (h >> 32));
+}
+
 LinModel *
 lin_model_new (gboolean is_kv, guint n_slots)
 {
@@ -89,7 +109,7 @@ lin_model_new (gboolean is_kv, guint n_slots)
   m->n_slots = n_slots;
   if (is_kv) {
     m->texts = g_ptr_array_new_with_free_func (g_free);
-    m->text_ids = g_hash_table_new (g_str_hash, g_str_equal);
+    m->text_ids = g_hash_table_new (text_key_hash, g_str_equal);
     m->text_lens = g_array_new (FALSE, FALSE, sizeof (gsize));
     m->text_hashes = g_array_new (FALSE, FALSE, sizeof (uint64_t));
     m->prefix_hashes = g_ptr_array_new_with_free_func (g_free);
@@ -175,10 +195,12 @@ text_hash (const char *t, gsize len)
   return h;
 }
 
+/* The id of text `owned` (taken); `is_new`: known not to be in the
+ * table yet. */
 static uint32_t
-text_intern (LinModel *m, char *owned)
+text_intern (LinModel *m, char *owned, gboolean is_new)
 {
-  gpointer found = g_hash_table_lookup (m->text_ids, owned);
+  gpointer found = is_new ? NULL : g_hash_table_lookup (m->text_ids, owned);
   if (found != NULL) {
     g_free (owned);
     return GPOINTER_TO_UINT (found) - 1;
@@ -188,7 +210,7 @@ text_intern (LinModel *m, char *owned)
   model_may_grow (m, len + 1 + 56);
   g_ptr_array_add (m->texts, owned);
   g_array_append_val (m->text_lens, len);
-  uint64_t hash = text_hash (owned, len);
+  uint64_t hash = 0; /* made on first use: most texts are never compared */
   g_array_append_val (m->text_hashes, hash);
   g_ptr_array_add (m->prefix_hashes, NULL);
   g_hash_table_insert (m->text_ids, owned, GUINT_TO_POINTER (id + 1));
@@ -202,7 +224,7 @@ lin_model_text_id (LinModel *m, const char *text)
   gpointer found = g_hash_table_lookup (m->text_ids, text);
   if (found != NULL)
     return GPOINTER_TO_UINT (found) - 1;
-  return text_intern (m, g_strdup (text));
+  return text_intern (m, g_strdup (text), TRUE);
 }
 
 const char *
@@ -220,7 +242,7 @@ lin_model_append (LinModel *m, uint32_t state, uint32_t text)
   if (found != NULL)
     return GPOINTER_TO_UINT (found) - 1;
   char *joined = g_strconcat (lin_model_text (m, state), lin_model_text (m, text), NULL);
-  uint32_t id = text_intern (m, joined);
+  uint32_t id = text_intern (m, joined, FALSE);
   g_hash_table_insert (m->appends, g_memdup2 (&key, sizeof key), GUINT_TO_POINTER (id + 1));
   m->bytes += 64;
   return id;
@@ -338,6 +360,40 @@ lin_model_text_is_prefix (const LinModel *m, uint32_t prefix, uint32_t whole)
          && memcmp (g_ptr_array_index (m->texts, prefix), g_ptr_array_index (m->texts, whole), a) == 0;
 }
 
+const uint64_t *
+lin_model_text_prefix_hashes (LinModel *m, uint32_t id)
+{
+  uint64_t *hashes = g_ptr_array_index (m->prefix_hashes, id);
+  if (hashes == NULL) {
+    gsize b = g_array_index (m->text_lens, gsize, id);
+    model_may_grow (m, (b + 1) * sizeof (uint64_t));
+    m->bytes += (b + 1) * sizeof (uint64_t);
+    hashes = g_new (uint64_t, b + 1);
+    const char *t = g_ptr_array_index (m->texts, id);
+    hashes[0] = 0;
+    for (gsize k = 0; k < b; k++)
+      hashes[k + 1] = hashes[k] * TEXT_HASH_BASE + (uint8_t) t[k] + 1;
+    g_ptr_array_index (m->prefix_hashes, id) = hashes;
+    g_array_index (m->text_hashes, uint64_t, id) = hashes[b];
+  }
+  return hashes;
+}
+
+gsize
+lin_model_text_len (const LinModel *m, uint32_t id)
+{
+  return g_array_index (m->text_lens, gsize, id);
+}
+
+uint64_t
+lin_model_text_hash (LinModel *m, uint32_t id)
+{
+  uint64_t *h = &g_array_index (m->text_hashes, uint64_t, id);
+  if (*h == 0) /* not made yet, or a text whose hash is 0 */
+    *h = text_hash (g_ptr_array_index (m->texts, id), g_array_index (m->text_lens, gsize, id));
+  return *h;
+}
+
 gboolean
 lin_model_text_may_be_prefix (LinModel *m, uint32_t prefix, uint32_t whole)
 {
@@ -347,18 +403,7 @@ lin_model_text_may_be_prefix (LinModel *m, uint32_t prefix, uint32_t whole)
   gsize b = g_array_index (m->text_lens, gsize, whole);
   if (a > b)
     return FALSE;
-  uint64_t *hashes = g_ptr_array_index (m->prefix_hashes, whole);
-  if (hashes == NULL) {
-    model_may_grow (m, (b + 1) * sizeof (uint64_t));
-    m->bytes += (b + 1) * sizeof (uint64_t);
-    hashes = g_new (uint64_t, b + 1);
-    const char *t = g_ptr_array_index (m->texts, whole);
-    hashes[0] = 0;
-    for (gsize k = 0; k < b; k++)
-      hashes[k + 1] = hashes[k] * TEXT_HASH_BASE + (uint8_t) t[k] + 1;
-    g_ptr_array_index (m->prefix_hashes, whole) = hashes;
-  }
-  return hashes[a] == g_array_index (m->text_hashes, uint64_t, prefix);
+  return lin_model_text_prefix_hashes (m, whole)[a] == lin_model_text_hash (m, prefix);
 }
 
 guint

@@ -51,6 +51,13 @@ gboolean lin_model_text_is_prefix (const LinModel *m, uint32_t prefix, uint32_t 
  * hashes of prefixes (kept per `whole`, made on first use) in constant
  * time.  A collision answers TRUE, which costs pruning, never a verdict. */
 gboolean lin_model_text_may_be_prefix (LinModel *m, uint32_t prefix, uint32_t whole);
+/* kv: a text's length, its hash, and the hashes of its prefixes by
+ * length (made on first use and kept): `prefix` may be a prefix of
+ * `whole` iff its length l is at most whole's and
+ * prefix_hashes (whole)[l] == text_hash (prefix). */
+gsize lin_model_text_len (const LinModel *m, uint32_t id);
+uint64_t lin_model_text_hash (LinModel *m, uint32_t id);
+const uint64_t *lin_model_text_prefix_hashes (LinModel *m, uint32_t id);
 /* Registers: the number of distinct values (ids are below it). */
 guint lin_model_n_values (const LinModel *m);
 uint32_t lin_model_append (LinModel *m, uint32_t state, uint32_t text);

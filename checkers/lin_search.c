@@ -233,12 +233,52 @@ stamp_cmp (const void *a, const void *b)
  * the search at once.  This costs the first levels, not every state. */
 #define LIN_LOOKAHEAD_FULL_DEPTH 4
 
+/* kv, per operation: the length and hash of its text (a put's value, a
+ * get's result), and for a get the hashes of the result's prefixes by
+ * length, fetched from the model on first use: "text t may be a prefix of
+ * what this get returned" is then two loads and a comparison. */
+typedef struct {
+  const uint64_t *prefixes; /* NULL until used */
+  uint64_t hash;
+  uint32_t len;
+} KvText;
+
+static inline gboolean
+kv_may_extend (LinModel *m, KvText *g, uint32_t text, uint32_t len, uint64_t hash)
+{
+  if (len > g->len)
+    return FALSE;
+  if (G_UNLIKELY (g->prefixes == NULL))
+    g->prefixes = lin_model_text_prefix_hashes (m, text);
+  return g->prefixes[len] == hash;
+}
+
+static KvText *
+kv_texts_new (LinModel *m, const LinOp *ops, guint n)
+{
+  KvText *texts = g_new (KvText, n > 0 ? n : 1);
+  for (guint i = 0; i < n; i++)
+    texts[i] = (KvText) {
+      .prefixes = NULL,
+      .hash = lin_model_text_hash (m, ops[i].a),
+      .len = (uint32_t) lin_model_text_len (m, ops[i].a),
+    };
+  return texts;
+}
+
 static int32_t
-kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t head,
-              int32_t tail, uint32_t skip)
+kv_lookahead (const LinSearch *s, KvText *texts, uint32_t state, const int32_t *next,
+              int32_t head, int32_t tail, uint32_t skip)
 {
   uint32_t puts[LIN_KV_PUTS_TRACKED], put_slots[LIN_KV_PUTS_TRACKED];
   guint n_puts = 0;
+  const gboolean one_slot = s->n_slots == 1;
+  uint32_t len = 0;
+  uint64_t hash = 0;
+  if (one_slot) {
+    len = (uint32_t) lin_model_text_len (s->model, state);
+    hash = lin_model_text_hash (s->model, state);
+  }
   for (int32_t e = next[head]; e != tail; e = next[e]) {
     uint32_t i = (uint32_t) (e - 1) / 2;
     if (i == skip)
@@ -250,21 +290,352 @@ kv_lookahead (const LinSearch *s, uint32_t state, const int32_t *next, int32_t h
       if (n_puts == LIN_KV_PUTS_TRACKED)
         return -1; /* too many bases to follow: nothing more is certain */
       put_slots[n_puts] = op->slot;
-      puts[n_puts++] = op->a;
+      puts[n_puts++] = i;
       continue;
     }
     if (op->kind != LIN_READ)
       continue;
-    if (lin_model_text_may_be_prefix (s->model,
-                                      lin_model_slot_state (s->model, state, op->slot), op->a))
+    if (!one_slot) {
+      uint32_t t = lin_model_slot_state (s->model, state, op->slot);
+      len = (uint32_t) lin_model_text_len (s->model, t);
+      hash = lin_model_text_hash (s->model, t);
+    }
+    KvText *g = &texts[i];
+    if (kv_may_extend (s->model, g, op->a, len, hash))
       continue;
     gboolean based = FALSE;
     for (guint k = 0; k < n_puts && !based; k++)
-      based = put_slots[k] == op->slot && lin_model_text_may_be_prefix (s->model, puts[k], op->a);
+      based = put_slots[k] == op->slot
+              && kv_may_extend (s->model, g, op->a, texts[puts[k]].len, texts[puts[k]].hash);
     if (!based)
       return (int32_t) i;
   }
   return -1;
+}
+
+/* kv, one key (the default split), kept up to date as operations are
+ * lifted and put back instead of read from the list at every state.
+ *
+ * A get is based if a put still to come, invoked before the get
+ * completed, has a value that begins the get's result: that put may take
+ * effect first.  A get that is not based can only be explained by the
+ * current value followed by appends, so the value must begin its result
+ * now.  The check over every unbased get still to come is the same as
+ * the scan's, with no limit on the puts followed, and costs two prefix
+ * tests: the texts that begin with a given text are consecutive in
+ * lexicographic order, so the value begins every unbased result iff it
+ * begins the least and the greatest of them.  The distinct results are
+ * ranked in that order once; a multiset of the ranks of the unbased gets
+ * (a count per rank under a tree of 64-bit words) gives the least and
+ * greatest in a few word operations.  Each put lists the gets it bases
+ * (a binary search among the ranked results, then the gets of those
+ * ranks that completed after its invocation); lifting it counts them
+ * down, and a get whose count reaches zero joins the multiset. */
+#define KV_RANK_LEVELS 6
+
+typedef struct {
+  uint32_t *rank;       /* per operation: its result's rank (gets) */
+  uint32_t *bases;      /* per get: puts still to come that base it */
+  uint32_t *edge_start; /* per operation, n + 1: its slice of edges (puts) */
+  uint32_t *edges;      /* the gets each put bases */
+  uint32_t *rank_text;  /* per rank: the text id */
+  const uint64_t **rank_prefixes; /* per rank: prefix hashes, on first use */
+  uint32_t *rank_count; /* per rank: unbased gets to come */
+  uint64_t *level[KV_RANK_LEVELS]; /* level[0] bit r: rank_count[r] != 0 */
+  guint n_levels;
+  gsize bytes;
+} KvIncr;
+
+static void
+kv_rank_add (KvIncr *k, uint32_t r)
+{
+  if (k->rank_count[r]++ != 0)
+    return;
+  for (guint l = 0; l < k->n_levels; l++) {
+    uint64_t *w = &k->level[l][r / 64];
+    gboolean was_empty = *w == 0;
+    *w |= UINT64_C (1) << (r % 64);
+    if (!was_empty)
+      return;
+    r /= 64;
+  }
+}
+
+static void
+kv_rank_remove (KvIncr *k, uint32_t r)
+{
+  if (--k->rank_count[r] != 0)
+    return;
+  for (guint l = 0; l < k->n_levels; l++) {
+    uint64_t *w = &k->level[l][r / 64];
+    *w &= ~(UINT64_C (1) << (r % 64));
+    if (*w != 0)
+      return;
+    r /= 64;
+  }
+}
+
+/* The least (or greatest) rank present; the multiset is not empty. */
+static inline uint32_t
+kv_rank_end (const KvIncr *k, gboolean greatest)
+{
+  uint32_t r = 0;
+  for (guint l = k->n_levels; l-- > 0;) {
+    uint64_t w = k->level[l][r];
+    r = r * 64 + (uint32_t) (greatest ? 63 - __builtin_clzll (w) : __builtin_ctzll (w));
+  }
+  return r;
+}
+
+static int
+kv_text_cmp (const LinModel *m, uint32_t a, uint32_t b)
+{
+  gsize la = lin_model_text_len (m, a), lb = lin_model_text_len (m, b);
+  int c = memcmp (lin_model_text (m, a), lin_model_text (m, b), MIN (la, lb));
+  return c != 0 ? c : (la > lb) - (la < lb);
+}
+
+typedef struct {
+  const LinModel *m;
+  const uint32_t *texts;
+} KvSortCtx;
+
+static gint
+kv_text_sort (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const KvSortCtx *c = data;
+  return kv_text_cmp (c->m, c->texts[*(const uint32_t *) a], c->texts[*(const uint32_t *) b]);
+}
+
+/* Sorts v by its high 32 bits (least significant byte first, stable). */
+static void
+radix_sort_high (uint64_t *v, uint64_t *tmp, guint n)
+{
+  uint64_t all = 0;
+  for (guint i = 0; i < n; i++)
+    all |= v[i];
+  for (guint shift = 32; shift < 64; shift += 8) {
+    if (((all >> shift) & 0xff) == 0)
+      continue;
+    guint count[257] = { 0 };
+    for (guint i = 0; i < n; i++)
+      count[((v[i] >> shift) & 0xff) + 1]++;
+    for (guint b = 0; b < 256; b++)
+      count[b + 1] += count[b];
+    for (guint i = 0; i < n; i++)
+      tmp[count[(v[i] >> shift) & 0xff]++] = v[i];
+    memcpy (v, tmp, n * sizeof (uint64_t));
+  }
+}
+
+/* What kv_incr_init may allocate at most, at once. */
+#define KV_INCR_MAX_BYTES(n) (100 * (gsize) (n) + 40000)
+
+/* Builds the tables; FALSE (nothing kept) if the puts would base more
+ * gets than a few per operation, where the scan is used instead. */
+static gboolean
+kv_incr_init (KvIncr *k, LinModel *m, const LinOp *ops, guint n)
+{
+  memset (k, 0, sizeof *k);
+  guint n_gets = 0;
+  for (guint i = 0; i < n; i++)
+    n_gets += ops[i].kind == LIN_READ;
+  /* the gets by result id, then the distinct results in text order */
+  uint64_t *pairs = g_new (uint64_t, 2 * (gsize) n_gets + 1);
+  guint ng = 0;
+  for (guint i = 0; i < n; i++)
+    if (ops[i].kind == LIN_READ)
+      pairs[ng++] = (uint64_t) ops[i].a << 32 | i;
+  radix_sort_high (pairs, pairs + n_gets, n_gets);
+  uint32_t *texts = g_new (uint32_t, n_gets + 1);
+  uint32_t *which = g_new (uint32_t, n_gets + 1); /* per get in pairs: its distinct result */
+  guint d = 0;
+  for (guint j = 0; j < n_gets; j++) {
+    uint32_t id = (uint32_t) (pairs[j] >> 32);
+    if (d == 0 || texts[d - 1] != id)
+      texts[d++] = id;
+    which[j] = d - 1;
+  }
+  uint32_t *order = g_new (uint32_t, d + 1); /* distinct results, in text order */
+  for (guint r = 0; r < d; r++)
+    order[r] = r;
+  KvSortCtx ctx = { m, texts };
+  g_qsort_with_data (order, (gint) d, sizeof (uint32_t), kv_text_sort, &ctx);
+  uint32_t *id_rank = g_new (uint32_t, d + 1);
+  for (guint r = 0; r < d; r++)
+    id_rank[order[r]] = r;
+  k->rank = g_new (uint32_t, n + 1);
+  uint32_t *rank_start = g_new0 (uint32_t, d + 2);
+  for (guint j = 0; j < n_gets; j++) {
+    uint32_t i = (uint32_t) pairs[j];
+    k->rank[i] = id_rank[which[j]];
+    rank_start[k->rank[i] + 2]++;
+  }
+  for (guint r = 0; r < d; r++)
+    order[r] = texts[order[r]];
+  g_free (texts);
+  texts = order;
+  k->rank_text = texts;
+  for (guint r = 0; r < d; r++)
+    rank_start[r + 2] += rank_start[r + 1];
+  uint32_t *rank_gets = g_new (uint32_t, n_gets + 1);
+  for (guint i = 0; i < n; i++)
+    if (ops[i].kind == LIN_READ)
+      rank_gets[rank_start[k->rank[i] + 1]++] = i;
+  /* now rank_start[r] .. rank_start[r + 1] are rank r's gets */
+  g_free (id_rank);
+  g_free (which);
+  g_free (pairs);
+
+  /* the gets each put bases */
+  const gsize max_edges = 8 * (gsize) n + 4096;
+  k->edge_start = g_new (uint32_t, n + 1);
+  gsize cap = 64, n_edges = 0;
+  k->edges = g_new (uint32_t, cap);
+  k->bases = g_new0 (uint32_t, n + 1);
+  gboolean ok = TRUE;
+  for (guint i = 0; i < n && ok; i++) {
+    k->edge_start[i] = (uint32_t) n_edges;
+    if (ops[i].kind != LIN_WRITE)
+      continue;
+    const char *p = lin_model_text (m, ops[i].a);
+    gsize pl = lin_model_text_len (m, ops[i].a);
+    /* the first rank whose text is not below p, then the first that p
+     * does not begin */
+    guint lo = 0, hi = d;
+    while (lo < hi) {
+      guint mid = (lo + hi) / 2;
+      if (kv_text_cmp (m, texts[mid], ops[i].a) < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    guint first = lo;
+    hi = d;
+    while (lo < hi) {
+      guint mid = (lo + hi) / 2;
+      if (lin_model_text_len (m, texts[mid]) >= pl
+          && memcmp (lin_model_text (m, texts[mid]), p, pl) == 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    for (guint r = first; r < lo && ok; r++)
+      for (uint32_t j = rank_start[r]; j < rank_start[r + 1]; j++) {
+        uint32_t g = rank_gets[j];
+        if (ops[g].ret <= ops[i].call)
+          continue;
+        if (n_edges == max_edges) {
+          ok = FALSE;
+          break;
+        }
+        if (n_edges == cap) {
+          cap = MIN (cap * 2, max_edges);
+          k->edges = g_renew (uint32_t, k->edges, cap);
+        }
+        k->edges[n_edges++] = g;
+        k->bases[g]++;
+      }
+  }
+  k->edge_start[n] = (uint32_t) n_edges;
+  g_free (rank_gets);
+  g_free (rank_start);
+  if (!ok) {
+    g_free (k->rank);
+    g_free (k->bases);
+    g_free (k->edge_start);
+    g_free (k->edges);
+    g_free (k->rank_text);
+    memset (k, 0, sizeof *k);
+    return FALSE;
+  }
+  k->rank_prefixes = g_new0 (const uint64_t *, d + 1);
+  k->rank_count = g_new0 (uint32_t, d + 1);
+  guint words = d;
+  k->n_levels = 0;
+  do {
+    words = (words + 63) / 64;
+    k->level[k->n_levels++] = g_new0 (uint64_t, words > 0 ? words : 1);
+  } while (words > 1);
+  g_assert (k->n_levels <= KV_RANK_LEVELS);
+  for (guint i = 0; i < n; i++)
+    if (ops[i].kind == LIN_READ && k->bases[i] == 0)
+      kv_rank_add (k, k->rank[i]);
+  k->bytes = (3 * (gsize) n + 3 * (gsize) d + 8) * sizeof (uint32_t) + cap * sizeof (uint32_t)
+             + (d + 1) * sizeof (uint64_t *) + (d / 64 + 8) * sizeof (uint64_t);
+  return TRUE;
+}
+
+static void
+kv_incr_clear (KvIncr *k)
+{
+  g_free (k->rank);
+  g_free (k->bases);
+  g_free (k->edge_start);
+  g_free (k->edges);
+  g_free (k->rank_text);
+  g_free (k->rank_prefixes);
+  g_free (k->rank_count);
+  for (guint l = 0; l < k->n_levels; l++)
+    g_free (k->level[l]);
+}
+
+static inline gboolean
+is_set (const uint64_t *set, uint32_t i)
+{
+  return (set[i >> 6] & (UINT64_C (1) << (i & 63))) != 0;
+}
+
+/* Operation i is lifted (lift) or put back (!lift); `set` does not count
+ * it either way. */
+static inline void
+kv_incr_move (KvIncr *k, const LinOp *ops, const uint64_t *set, uint32_t i, gboolean lift)
+{
+  if (ops[i].kind == LIN_READ) {
+    if (k->bases[i] == 0) {
+      if (lift)
+        kv_rank_remove (k, k->rank[i]);
+      else
+        kv_rank_add (k, k->rank[i]);
+    }
+    return;
+  }
+  if (ops[i].kind != LIN_WRITE)
+    return;
+  for (uint32_t j = k->edge_start[i]; j < k->edge_start[i + 1]; j++) {
+    uint32_t g = k->edges[j];
+    if (lift) {
+      if (--k->bases[g] == 0 && !is_set (set, g))
+        kv_rank_add (k, k->rank[g]);
+    } else if (k->bases[g]++ == 0 && !is_set (set, g)) {
+      kv_rank_remove (k, k->rank[g]);
+    }
+  }
+}
+
+static inline gboolean
+kv_rank_extends (KvIncr *k, LinModel *m, uint32_t r, gsize len, uint64_t hash)
+{
+  uint32_t t = k->rank_text[r];
+  if (len > lin_model_text_len (m, t))
+    return FALSE;
+  if (G_UNLIKELY (k->rank_prefixes[r] == NULL))
+    k->rank_prefixes[r] = lin_model_text_prefix_hashes (m, t);
+  return k->rank_prefixes[r][len] == hash;
+}
+
+/* TRUE if the value `state` begins every unbased result to come. */
+static inline gboolean
+kv_incr_alive (KvIncr *k, LinModel *m, uint32_t state)
+{
+  if (k->level[k->n_levels - 1][0] == 0)
+    return TRUE;
+  gsize len = lin_model_text_len (m, state);
+  if (len == 0)
+    return TRUE;
+  uint64_t hash = lin_model_text_hash (m, state);
+  return kv_rank_extends (k, m, kv_rank_end (k, FALSE), len, hash)
+         && kv_rank_extends (k, m, kv_rank_end (k, TRUE), len, hash);
 }
 
 /* Registers (up to 64 values, one key): a later read of u, or a cas that
@@ -368,10 +739,11 @@ typedef enum { LOOK_NONE, LOOK_KV, LOOK_REGISTER, LOOK_FIFO } Lookahead;
 /* The operation that can no longer succeed, or -1. */
 static inline int32_t
 lookahead (const LinSearch *s, Lookahead look, uint32_t state, const int32_t *next,
-           int32_t head, int32_t tail, uint32_t skip, guint depth, const RegCounts *counts)
+           int32_t head, int32_t tail, uint32_t skip, guint depth, const RegCounts *counts,
+           KvText *texts)
 {
   switch (look) {
-  case LOOK_KV: return kv_lookahead (s, state, next, head, tail, skip);
+  case LOOK_KV: return kv_lookahead (s, texts, state, next, head, tail, skip);
   case LOOK_REGISTER:
     return register_lookahead (s, counts, state, next, head, tail, skip, depth);
   case LOOK_FIFO: return lin_coll_fifo_dead (s->model, state, &s->ops[skip]);
@@ -490,7 +862,8 @@ lin_search_run (LinSearch *s)
                       + (2 * (gsize) n + 4) * sizeof (uint32_t);
   /* The memory cap covers the operations, these arrays, the memo and the
    * model's tables: each allocation is checked before it is made. */
-  const gsize fixed_bytes = block_bytes + (gsize) n * sizeof (LinOp);
+  const gsize fixed_bytes = block_bytes + (gsize) n * sizeof (LinOp)
+                            + (lin_model_is_kv (s->model) ? (gsize) n * sizeof (KvText) : 0);
   if (s->memory_limit > 0
       && fixed_bytes + cache_initial_memory (n) + lin_model_memory (s->model) > s->memory_limit) {
     s->result = LIN_RESULT_MEMORY; /* nothing allocated past the model's tables */
@@ -560,7 +933,6 @@ lin_search_run (LinSearch *s)
   for (guint i = 0; i < n; i++)
     zobrist[i] = splitmix64 (&seed);
   Cache cache;
-  cache_init (&cache, n, s->memory_limit > 0 ? s->memory_limit - fixed_bytes : 0, s->model);
 
   Lookahead look = LOOK_NONE;
   if (lin_model_is_kv (s->model))
@@ -574,6 +946,30 @@ lin_search_run (LinSearch *s)
   if (look == LOOK_REGISTER)
     for (guint i = 0; i < n; i++)
       reg_counts_add (&counts, &ops[i], +1);
+  KvIncr kv;
+  /* Under a memory cap, the tables are built only if their largest size
+   * fits beside the rest (else the scan serves). */
+  gboolean kv_incr = look == LOOK_KV && s->n_slots == 1
+                     && (s->memory_limit == 0
+                         || fixed_bytes + KV_INCR_MAX_BYTES (n) + cache_initial_memory (n)
+                                + lin_model_memory (s->model) <= s->memory_limit)
+                     && kv_incr_init (&kv, s->model, ops, n);
+  /* the scan's texts: several keys, or naming a culprit */
+  KvText *kv_texts = look == LOOK_KV && !kv_incr ? kv_texts_new (s->model, ops, n) : NULL;
+
+  /* The kv tables count against the memory cap as the fixed arrays do. */
+  gsize kv_bytes = kv_incr ? kv.bytes : 0;
+  if (s->memory_limit > 0
+      && fixed_bytes + kv_bytes + cache_initial_memory (n) + lin_model_memory (s->model) > s->memory_limit) {
+    s->result = LIN_RESULT_MEMORY;
+    s->memory_peak = fixed_bytes + kv_bytes + lin_model_memory (s->model);
+    if (kv_incr)
+      kv_incr_clear (&kv);
+    g_free (kv_texts);
+    g_free (block);
+    return;
+  }
+  cache_init (&cache, n, s->memory_limit > 0 ? s->memory_limit - fixed_bytes - kv_bytes : 0, s->model);
 
   uint32_t state = 0, l1 = 0;
   uint64_t zhash = 0;
@@ -632,6 +1028,8 @@ lin_search_run (LinSearch *s)
       }
       if (look == LOOK_REGISTER)
         reg_counts_add (&counts, &ops[i], +1);
+      if (kv_incr)
+        kv_incr_move (&kv, ops, set, i, FALSE);
       next[prev[c]] = c;
       prev[next[c]] = c;
       e = next[c];
@@ -667,7 +1065,16 @@ lin_search_run (LinSearch *s)
         result = LIN_RESULT_MEMORY;
         break;
       }
-      if (added == CACHE_NEW && lookahead (s, look, ns, next, head, tail, i, depth, &counts) < 0) {
+      gboolean alive = added == CACHE_NEW;
+      if (alive && kv_incr) {
+        kv_incr_move (&kv, ops, set, i, TRUE);
+        alive = kv_incr_alive (&kv, s->model, ns);
+        if (!alive)
+          kv_incr_move (&kv, ops, set, i, FALSE);
+      } else if (alive) {
+        alive = lookahead (s, look, ns, next, head, tail, i, depth, &counts, kv_texts) < 0;
+      }
+      if (alive) {
         set[i >> 6] |= UINT64_C (1) << (i & 63);
         stack_op[depth] = i;
         stack_state[depth] = state;
@@ -697,7 +1104,9 @@ lin_search_run (LinSearch *s)
     if (model_step (s, s->state, &ops[b], &ns)) {
       for (guint k = 0; k < s->order->len; k++)
         lift (next, prev, ops, g_array_index (s->order, uint32_t, k));
-      int32_t l = lookahead (s, look, ns, next, head, tail, b, 0, &counts);
+      if (look == LOOK_KV && kv_texts == NULL)
+        kv_texts = kv_texts_new (s->model, ops, n);
+      int32_t l = lookahead (s, look, ns, next, head, tail, b, 0, &counts, kv_texts);
       if (l >= 0) {
         g_array_append_val (s->order, b);
         s->state = ns;
@@ -714,8 +1123,11 @@ lin_search_run (LinSearch *s)
   }
   s->result = result;
   s->explored = cache.count;
-  s->memory_peak = cache_memory (&cache) + lin_model_memory (s->model) + fixed_bytes;
+  s->memory_peak = cache_memory (&cache) + lin_model_memory (s->model) + fixed_bytes + kv_bytes;
+  if (kv_incr)
+    kv_incr_clear (&kv);
   lin_model_set_memory_limit (s->model, 0);
   cache_clear (&cache);
+  g_free (kv_texts);
   g_free (block);
 }
