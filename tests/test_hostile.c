@@ -458,3 +458,24 @@ Test (hostile, staleness_on_a_long_quorum_history_obeys_timeout, .timeout = 300)
   g_unlink (scn);
   g_rmdir (tmp);
 }
+
+/* A flag that takes no value refuses one instead of ignoring it
+ * (`--no-por=0` meant the opposite of what it did). */
+Test (hostile, valueless_flags_refuse_a_value)
+{
+  g_autofree char *scn = test_source_path ("scenarios/explore/raft-commit-previous-term.scn");
+  Run e = dsim ((const char *[]) { "explore", scn, "--no-por=0", NULL });
+  cr_expect_eq (e.rc, 2, "%s%s", e.out, e.err);
+  cr_expect (strstr (e.err, "explore: --no-por takes no value, got '--no-por=0'") != NULL, "%s",
+             e.err);
+  run_clear (&e);
+  Run f = dsim ((const char *[]) { "explore", scn, "--from-replay=no", NULL });
+  cr_expect_eq (f.rc, 2, "%s%s", f.out, f.err);
+  cr_expect (strstr (f.err, "explore: --from-replay takes no value, got '--from-replay=no'")
+             != NULL, "%s", f.err);
+  run_clear (&f);
+  Run r = dsim ((const char *[]) { "run", scn, "--quiet=0", NULL });
+  cr_expect_eq (r.rc, 2, "%s%s", r.out, r.err);
+  cr_expect (strstr (r.err, "run: --quiet takes no value, got '--quiet=0'") != NULL, "%s", r.err);
+  run_clear (&r);
+}
