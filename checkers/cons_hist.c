@@ -91,10 +91,13 @@ cons_hist_new (const ChkHistory *h, const GArray *ops, gboolean need_diff, GErro
       continue;
     if (o->f != CHK_F_READ && o->f != CHK_F_WRITE) {
       static const char *names[] = { "read", "write", "cas", "append", "other" };
+      const ChkEvent *ev = chk_history_get (h, (guint) o->call);
+      const char *name = ev->f_name >= 0 && (guint) ev->f_name < h->strings->len
+        ? chk_history_string (h, ev->f_name) : names[o->f];
       g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
-                   "%s:%u: a %s operation: the consistency models other than "
-                   "linearizability take reads and writes only",
-                   source_name (h), event_line (h, o->call), names[o->f]);
+                   "%s:%u: operation '%s' of process %" G_GINT64_FORMAT ": the consistency "
+                   "models other than linearizability take reads and writes only",
+                   source_name (h), event_line (h, o->call), name, ev->process);
       return NULL;
     }
     if (o->f == CHK_F_READ && o->status != CHK_OP_OK)

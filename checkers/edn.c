@@ -126,7 +126,8 @@ value_new (ChkEdnKind kind, uint32_t line, uint32_t column)
 static gboolean
 is_symbol_char (int c)
 {
-  return c >= 0 && (g_ascii_isalnum (c) || strchr (".*+!-_?$%&=<>/'#:", c) != NULL || c >= 0x80);
+  /* c > 0: strchr finds a NUL byte too, as the string's terminator. */
+  return c > 0 && (g_ascii_isalnum (c) || strchr (".*+!-_?$%&=<>/'#:", c) != NULL || c >= 0x80);
 }
 
 static char *

@@ -143,6 +143,9 @@ chk_history_ops (const ChkHistory *h, GError **error)
   return g_steal_pointer (&ops);
 }
 
+/* Items of a list shown before the rest is counted. */
+#define CHK_DESCRIBE_ITEMS 24
+
 char *
 chk_value_describe (const ChkHistory *h, const ChkValue *v)
 {
@@ -171,6 +174,11 @@ chk_value_describe (const ChkHistory *h, const ChkValue *v)
     const ChkValue *items = chk_history_list (h, v->s, &n, &is_set);
     GString *s = g_string_new (is_set ? "#{" : "[");
     for (guint k = 0; k < n; k++) {
+      /* A read of a million elements stays one readable line. */
+      if (k == CHK_DESCRIBE_ITEMS && n > CHK_DESCRIBE_ITEMS + 1) {
+        g_string_append_printf (s, " ... (%u %s)", n, is_set ? "elements" : "items");
+        break;
+      }
       g_autofree char *item = chk_value_describe (h, &items[k]);
       g_string_append_printf (s, "%s%s", k > 0 ? " " : "", item);
     }

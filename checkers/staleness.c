@@ -242,35 +242,30 @@ chk_staleness_check (const ChkHistory *h, const GArray *ops, const ChkCheckOptio
     st->time_behind_us[i] = percentile (times, at[i]);
   }
 
-  /* The smallest Delta: the candidates are 0 and every r.start - x.end. */
-  g_autoptr (GArray) cand = g_array_new (FALSE, FALSE, sizeof (int64_t));
-  int64_t zero = 0;
-  g_array_append_val (cand, zero);
+  /* The smallest Delta: the candidates are 0 and every r.start - x.end + 1.
+   * Precedence between a moved read and another operation changes only at
+   * a candidate, so the verdict is constant from one candidate up to the
+   * next, and the smallest atomic integer Delta in [0, largest candidate]
+   * is a candidate.  Searching that integer range needs only the largest
+   * candidate (the latest read start minus the earliest end), not the
+   * reads x operations candidates themselves, which on long histories
+   * took gigabytes to list and sort. */
+  int64_t first_end = G_MAXINT64, last_start = G_MININT64;
   for (guint k = 0; k < ops->len; k++) {
-    const ChkOp *rd = &g_array_index (ops, ChkOp, k);
-    if (rd->f != CHK_F_READ || rd->status == CHK_OP_FAIL)
-      continue;
-    for (guint j = 0; j < ops->len; j++) {
-      const ChkOp *x = &g_array_index (ops, ChkOp, j);
-      if (x->ret != G_MAXINT64 && x->status != CHK_OP_FAIL && x->ret_time_us < rd->call_time_us) {
-        /* Moved by the gap, the read starts when x ends and x still comes
-         * first (events at one instant keep their order); one microsecond
-         * more and they overlap. */
-        int64_t d = rd->call_time_us - x->ret_time_us + 1;
-        g_array_append_val (cand, d);
-      }
-    }
+    const ChkOp *x = &g_array_index (ops, ChkOp, k);
+    if (x->ret != G_MAXINT64 && x->status != CHK_OP_FAIL)
+      first_end = MIN (first_end, x->ret_time_us);
+    if (x->f == CHK_F_READ && x->status != CHK_OP_FAIL)
+      last_start = MAX (last_start, x->call_time_us);
   }
-  g_array_sort (cand, int64_cmp);
-  guint n = 0;
-  for (guint i = 0; i < cand->len; i++)
-    if (n == 0 || g_array_index (cand, int64_t, n - 1) != g_array_index (cand, int64_t, i))
-      g_array_index (cand, int64_t, n++) = g_array_index (cand, int64_t, i);
-  g_array_set_size (cand, n);
+  /* Moved by the gap, the read starts when x ends and x still comes first
+   * (events at one instant keep their order); one microsecond more and
+   * they overlap. */
+  int64_t max_delta = first_end != G_MAXINT64 && last_start != G_MININT64
+    && first_end < last_start ? last_start - first_end + 1 : 0;
 
   g_autofree char *why_top = NULL;
-  ChkVerdict top = atomic_after_shift (h, ops, g_array_index (cand, int64_t, n - 1), opt,
-                                       &why_top, error);
+  ChkVerdict top = atomic_after_shift (h, ops, max_delta, opt, &why_top, error);
   if (top == CHK_VERDICT_UNKNOWN && error != NULL && *error != NULL) {
     chk_report_free (r);
     return NULL;
@@ -284,14 +279,16 @@ chk_staleness_check (const ChkHistory *h, const GArray *ops, const ChkCheckOptio
                                 "explain it)" : "the search gave up",
                             why_top != NULL ? why_top : "");
   } else {
-    /* cand[hi] is atomic; find the first atomic candidate. */
-    guint lo = 0, hi = n - 1;
-    ChkVerdict v = atomic_after_shift (h, ops, 0, opt, NULL, error);
+    /* max_delta is atomic; find the first atomic Delta. */
+    int64_t lo = 0, hi = max_delta;
+    g_autofree char *why = NULL;
+    ChkVerdict v = atomic_after_shift (h, ops, 0, opt, &why, error);
     if (v == CHK_VERDICT_OK)
       hi = 0;
     while (v != CHK_VERDICT_UNKNOWN && lo + 1 < hi) {
-      guint mid = (lo + hi) / 2;
-      v = atomic_after_shift (h, ops, g_array_index (cand, int64_t, mid), opt, NULL, error);
+      int64_t mid = lo + (hi - lo) / 2;
+      g_clear_pointer (&why, g_free);
+      v = atomic_after_shift (h, ops, mid, opt, &why, error);
       if (v == CHK_VERDICT_OK)
         hi = mid;
       else
@@ -301,13 +298,15 @@ chk_staleness_check (const ChkHistory *h, const GArray *ops, const ChkCheckOptio
       r->verdict = CHK_VERDICT_UNKNOWN;
       r->explanation = g_strdup_printf ("the linearizability search gave up while looking for "
                                         "the smallest Delta%s%s; %s",
-                                        error != NULL && *error != NULL ? ": " : "",
-                                        error != NULL && *error != NULL ? (*error)->message : "",
+                                        error != NULL && *error != NULL ? ": "
+                                        : why != NULL ? ": " : "",
+                                        error != NULL && *error != NULL ? (*error)->message
+                                        : why != NULL ? why : "",
                                         two_text);
       g_clear_error (error);
       return r;
     }
-    int64_t delta = g_array_index (cand, int64_t, hi);
+    int64_t delta = hi;
     st->delta_us = delta;
     g_autofree char *d = lin_explain_seconds (delta);
     r->verdict = CHK_VERDICT_OK;

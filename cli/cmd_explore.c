@@ -139,6 +139,8 @@ apply_flags (int argc, char **argv, ExploreArgs *a)
         || strcmp (name, "--dfs") == 0 || strcmp (name, "--no-deadlock") == 0
         || strcmp (name, "--por") == 0 || strcmp (name, "--no-por") == 0
         || strcmp (name, "--from-replay") == 0) {
+      if (eq != NULL)
+        return cli_usage_error ("explore: %s takes no value, got '%s'", name, arg);
       if (strcmp (name, "--bfs") == 0)
         b->strategy = SIM_EXPLORE_BFS;
       else if (strcmp (name, "--dfs") == 0)

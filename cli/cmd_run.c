@@ -114,6 +114,8 @@ parse_args (int argc, char **argv, RunArgs *a)
       fputs (run_help, stdout);
       return DSIM_EXIT_OK;
     } else if (strcmp (name, "--quiet") == 0 || strcmp (name, "-q") == 0) {
+      if (strcmp (name, arg) != 0)
+        return cli_usage_error ("run: %s takes no value, got '%s'", name, arg);
       a->quiet = TRUE;
       continue;
     } else if (strcmp (name, "--out") == 0) {

@@ -98,6 +98,12 @@ static const BadFile bad_files[] = {
   { "key-mismatch.jsonl",
     "tests/data/histories/bad/key-mismatch.jsonl:2:1: process 0 completes write on key y but "
     "its open invocation at line 1 is on key x (expected the same key)" },
+  { "nul-byte-in-set.edn", /* a NUL byte was taken for part of a symbol */
+    "tests/data/histories/bad/nul-byte-in-set.edn:2:46: expected an EDN value, found byte "
+    "0x00" },
+  { "txn-short-micro-op.edn",
+    "tests/data/histories/bad/txn-short-micro-op.edn:2:1: expected a micro-operation [f k v] "
+    "of three items in the txn for the txn of process 0, found [:read :y]" },
 };
 
 Test (cmd_check, malformed_histories_exit_2_with_their_message)

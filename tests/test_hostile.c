@@ -384,3 +384,92 @@ Test (hostile, json_output_is_valid_utf8)
   g_unlink (kw);
   g_rmdir (tmp);
 }
+
+/* ---- collection models and the staleness measure ---------------------------*/
+
+/* A read of a million-element set: the verdict is right and every line of
+ * the report stays short (the whole set was printed, 6.9 MB on one line). */
+Test (hostile, million_element_set_reports_in_short_lines)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autoptr (GString) text = g_string_new ("{:process 0, :type :invoke, :f :read, :value nil}\n"
+                                           "{:process 0, :type :ok, :f :read, :value #{");
+  for (int i = 0; i < 1000000; i++)
+    g_string_append_printf (text, "%s%d", i > 0 ? " " : "", i);
+  g_string_append (text, "}}\n");
+  g_autofree char *path = write_temp (tmp, "big-set.edn", text->str);
+  Run r = dsim ((const char *[]) { "check", path, NULL });
+  cr_expect_eq (r.rc, 1, "%s%s", r.out, r.err);
+  cr_expect (strstr (r.out, "cannot be linearized: process 0 read -> #{0 1 2 3 4 5 6 7 8 9 10 "
+                            "11 12 13 14 15 16 17 18 19 20 21 22 23 ... (1000000 elements)} "
+                            "(lines 1-2)\n") != NULL, "%.2000s", r.out);
+  cr_expect_lt (strlen (r.out), 2000, "%zu bytes of report", strlen (r.out));
+  run_clear (&r);
+  g_unlink (path);
+  g_rmdir (tmp);
+}
+
+/* The other consistency models name the operation they cannot take. */
+Test (hostile, queue_under_session_names_the_operation)
+{
+  g_autofree char *path = test_source_path ("tests/data/models/queue-reorder.edn");
+  Run r = dsim ((const char *[]) { "check", "--model", "session", path, NULL });
+  cr_expect_eq (r.rc, 2, "%s%s", r.out, r.err);
+  cr_expect (strstr (r.err, "queue-reorder.edn:4: operation 'enqueue' of process 0: the "
+                            "consistency models other than linearizability take reads and "
+                            "writes only") != NULL, "%s", r.err);
+  run_clear (&r);
+}
+
+/* The staleness measure on 60 s of a strict-quorum run (8,000+ operations)
+ * listed every read x operation gap as a candidate Delta: minutes and 2 GB
+ * before any search.  Now --timeout ends it in time, unknown, exit 3, with
+ * the reason. */
+Test (hostile, staleness_on_a_long_quorum_history_obeys_timeout, .timeout = 300)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *src = test_source_path ("scenarios/quorum/strict-quorum-inversion.scn");
+  g_autofree char *body = NULL;
+  cr_assert (g_file_get_contents (src, &body, NULL, NULL));
+  g_autoptr (GRegex) re = g_regex_new ("^duration = .*$", G_REGEX_MULTILINE, 0, NULL);
+  g_autofree char *long_body = g_regex_replace_literal (re, body, -1, 0, "duration = 60s", 0,
+                                                        NULL);
+  g_autofree char *scn = write_temp (tmp, "long.scn", long_body);
+  g_autofree char *hist = g_build_filename (tmp, "history.jsonl", NULL);
+  Run run = dsim ((const char *[]) { "run", scn, "--history", hist, "--quiet", NULL });
+  cr_assert (run.rc == 0 || run.rc == 1, "%s%s", run.out, run.err);
+  run_clear (&run);
+  gint64 t0 = g_get_monotonic_time ();
+  Run r = dsim ((const char *[]) { "check", "--model", "staleness", "--timeout", "2s", hist,
+                                   NULL });
+  double secs = (double) (g_get_monotonic_time () - t0) / 1e6;
+  cr_expect_eq (r.rc, 3, "%s%s", r.out, r.err);
+  cr_expect (strstr (r.out, "staleness unknown (register, ") != NULL, "%s", r.out);
+  cr_expect (strstr (r.out, "the search was stopped (timeout)") != NULL, "%s", r.out);
+  cr_expect_lt (secs, 20.0, "took %.1f s", secs);
+  run_clear (&r);
+  g_unlink (hist);
+  g_unlink (scn);
+  g_rmdir (tmp);
+}
+
+/* A flag that takes no value refuses one instead of ignoring it
+ * (`--no-por=0` meant the opposite of what it did). */
+Test (hostile, valueless_flags_refuse_a_value)
+{
+  g_autofree char *scn = test_source_path ("scenarios/explore/raft-commit-previous-term.scn");
+  Run e = dsim ((const char *[]) { "explore", scn, "--no-por=0", NULL });
+  cr_expect_eq (e.rc, 2, "%s%s", e.out, e.err);
+  cr_expect (strstr (e.err, "explore: --no-por takes no value, got '--no-por=0'") != NULL, "%s",
+             e.err);
+  run_clear (&e);
+  Run f = dsim ((const char *[]) { "explore", scn, "--from-replay=no", NULL });
+  cr_expect_eq (f.rc, 2, "%s%s", f.out, f.err);
+  cr_expect (strstr (f.err, "explore: --from-replay takes no value, got '--from-replay=no'")
+             != NULL, "%s", f.err);
+  run_clear (&f);
+  Run r = dsim ((const char *[]) { "run", scn, "--quiet=0", NULL });
+  cr_expect_eq (r.rc, 2, "%s%s", r.out, r.err);
+  cr_expect (strstr (r.err, "run: --quiet takes no value, got '--quiet=0'") != NULL, "%s", r.err);
+  run_clear (&r);
+}
