@@ -25,15 +25,14 @@ lin_explain_seconds (int64_t us)
   return out;
 }
 
-static const ChkOp *
-hop (const LinExplainPart *p, int32_t li)
+const ChkOp *
+lin_explain_op (const LinExplainPart *p, int32_t li)
 {
   return &g_array_index (p->ops, ChkOp, p->lops[li].op);
 }
 
-/* "at 1.20 s" or "at line 12" for an event position. */
-static char *
-when (const LinExplainPart *p, int64_t pos)
+char *
+lin_explain_when (const LinExplainPart *p, int64_t pos)
 {
   const ChkEvent *ev = chk_history_get (p->h, (guint) pos);
   if (ev->time_us >= 0) {
@@ -74,7 +73,7 @@ static char *
 op_phrase (const LinExplainPart *p, int32_t li, gboolean with_key)
 {
   const LinOp *lo = &p->lops[li];
-  const ChkOp *op = hop (p, li);
+  const ChkOp *op = lin_explain_op (p, li);
   g_autofree char *a = value_text (p, lo->a);
   g_autofree char *b = value_text (p, lo->b);
   g_autofree char *key = NULL;
@@ -240,12 +239,12 @@ lin_explain (const LinExplainPart *p, ChkReport *r)
   g_autofree char *xv = value_text (p, p->lops[x].a);
   g_autofree char *cv = value_text (p, c->a);
   if (is_later) {
-    g_autofree char *at = when (p, p->lops[x].ret);
+    g_autofree char *at = lin_explain_when (p, p->lops[x].ret);
     r->explanation = g_strdup_printf ("%s; a new-old inversion: %s returned the newer %s and "
                                       "completed %s, before this read of the older %s began",
                                       plain, other, xv, at, cv);
   } else {
-    g_autofree char *at = when (p, c->ret);
+    g_autofree char *at = lin_explain_when (p, c->ret);
     r->explanation = g_strdup_printf ("%s; a new-old inversion: this read of the newer %s "
                                       "completed %s, and %s, which began after that, returned "
                                       "the older %s", plain, cv, at, other, xv);
@@ -257,7 +256,7 @@ lin_explain_sentence (const LinExplainPart *p, ChkReport *r)
 {
   g_assert (p->culprit >= 0 && (guint) p->culprit < p->n_lops);
   const LinOp *c = &p->lops[p->culprit];
-  const ChkOp *cop = hop (p, p->culprit);
+  const ChkOp *cop = lin_explain_op (p, p->culprit);
   r->key = cop->key;
   r->culprit = c->op;
 
@@ -294,7 +293,7 @@ lin_explain_sentence (const LinExplainPart *p, ChkReport *r)
 
   /* What the culprit saw. */
   g_autofree char *what = op_phrase (p, p->culprit, TRUE);
-  g_autofree char *at = when (p, c->ret);
+  g_autofree char *at = lin_explain_when (p, c->ret);
   g_autofree char *need = value_text (p, c->a);
   g_autofree char *saw = NULL;
   switch ((LinOpKind) c->kind) {
@@ -318,7 +317,7 @@ lin_explain_sentence (const LinExplainPart *p, ChkReport *r)
     if (x >= 0) {
       const LinOp *xo = &p->lops[x];
       g_autofree char *w = op_phrase (p, x, FALSE);
-      g_autofree char *wat = when (p, xo->ret);
+      g_autofree char *wat = lin_explain_when (p, xo->ret);
       g_autofree char *val = value_text (p, xo->a);
       r->explanation = g_strdup_printf (
         "%s, but %s completed %s, before the %s began, and no put could replace the value in "
@@ -341,7 +340,7 @@ lin_explain_sentence (const LinExplainPart *p, ChkReport *r)
     int32_t x = stale_witness (p, c);
     if (x >= 0) {
       g_autofree char *w = op_phrase (p, x, FALSE);
-      g_autofree char *wat = when (p, p->lops[x].ret);
+      g_autofree char *wat = lin_explain_when (p, p->lops[x].ret);
       r->explanation = g_strdup_printf ("%s, but %s completed %s and no later write of %s exists",
                                         saw, w, wat,
                                         c->kind == LIN_CAS_MISMATCH ? "another value" : need);
@@ -358,14 +357,14 @@ lin_explain_sentence (const LinExplainPart *p, ChkReport *r)
     g_autofree char *w = op_phrase (p, setter, FALSE);
     const LinOp *wo = &p->lops[setter];
     if (wo->ret != G_MAXINT64 && wo->ret < c->call) {
-      g_autofree char *wat = when (p, wo->ret);
+      g_autofree char *wat = lin_explain_when (p, wo->ret);
       held = g_strdup_printf ("%s completed %s", w, wat);
     } else if (wo->ret != G_MAXINT64) {
-      g_autofree char *wat = when (p, wo->ret);
+      g_autofree char *wat = lin_explain_when (p, wo->ret);
       held = g_strdup_printf ("the longest linearizable order puts %s (completed %s) last before it",
                               w, wat);
     } else {
-      g_autofree char *wat = when (p, wo->call);
+      g_autofree char *wat = lin_explain_when (p, wo->call);
       held = g_strdup_printf ("the longest linearizable order puts %s (invoked %s, outcome "
                               "unknown) last before it", w, wat);
     }
@@ -414,7 +413,7 @@ zone_phrase (const LinExplainPart *p, int32_t li)
   const LinOp *lo = &p->lops[li];
   if (lo->kind != LIN_READ)
     return op_phrase (p, li, FALSE);
-  const ChkOp *op = hop (p, li);
+  const ChkOp *op = lin_explain_op (p, li);
   g_autofree char *v = value_text (p, lo->a);
   return g_strdup_printf ("%s of %s by process %" G_GINT64_FORMAT, fn_name (p, op), v,
                           op->process);
@@ -433,7 +432,7 @@ zones_inversion (const LinExplainPart *p, int32_t earlier, ChkReport *r)
   g_autofree char *plain = g_steal_pointer (&r->explanation);
   g_autofree char *xv = value_text (p, x->a);
   g_autofree char *cv = value_text (p, c->a);
-  g_autofree char *at = when (p, x->ret);
+  g_autofree char *at = lin_explain_when (p, x->ret);
   r->explanation = g_strdup_printf ("%s; a new-old inversion: %s returned the newer %s and "
                                     "completed %s, before this read of the older %s began",
                                     plain, other, xv, at, cv);
@@ -444,7 +443,7 @@ lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport 
 {
   g_assert (p->culprit >= 0 && (guint) p->culprit < p->n_lops && w->culprit == p->culprit);
   const LinOp *c = &p->lops[p->culprit];
-  const ChkOp *cop = hop (p, p->culprit);
+  const ChkOp *cop = lin_explain_op (p, p->culprit);
   r->key = cop->key;
   r->culprit = c->op;
   r->order_label = "a linearizable prefix";
@@ -458,7 +457,7 @@ lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport 
   }
 
   g_autofree char *what = op_phrase (p, p->culprit, TRUE);
-  g_autofree char *at = when (p, c->ret);
+  g_autofree char *at = lin_explain_when (p, c->ret);
   g_autofree char *need = value_text (p, c->a);
   g_autofree char *saw = c->kind == LIN_READ
                            ? g_strdup_printf ("%s %s returned %s", what, at, need)
@@ -471,7 +470,7 @@ lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport 
   case LIN_ZONES_STALE: {
     const LinOp *x = &p->lops[w->other];
     g_autofree char *xp = zone_phrase (p, w->other);
-    g_autofree char *xat = when (p, x->ret);
+    g_autofree char *xat = lin_explain_when (p, x->ret);
     if (x->kind != LIN_READ && x->a == c->a) /* the cas that replaced it */
       r->explanation = g_strdup_printf ("%s, but %s completed %s and no later write of %s exists",
                                         saw, xp, xat, need);
@@ -487,7 +486,7 @@ lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport 
   case LIN_ZONES_EARLY: {
     const LinOp *y = &p->lops[w->other];
     g_autofree char *yp = zone_phrase (p, w->other);
-    g_autofree char *yat = when (p, y->call);
+    g_autofree char *yat = lin_explain_when (p, y->call);
     g_autofree char *yv = value_text (p, zone_value (y));
     if (zone_value (y) == c->a)
       r->explanation = g_strdup_printf ("%s, but %s, the only write of %s, began %s, after the "
@@ -501,7 +500,7 @@ lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport 
   case LIN_ZONES_ORDER: {
     const LinOp *xb = &p->lops[w->x_b];
     g_autofree char *xbp = zone_phrase (p, w->x_b);
-    g_autofree char *xbat = when (p, xb->ret);
+    g_autofree char *xbat = lin_explain_when (p, xb->ret);
     if (w->x_a < 0) {
       r->explanation = g_strdup_printf ("%s, but %s completed %s and no later write of %s exists",
                                         saw, xbp, xbat, need);
@@ -511,8 +510,8 @@ lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport 
     const LinOp *xa = &p->lops[w->x_a];
     const LinOp *yb = &p->lops[w->y_b];
     g_autofree char *xap = zone_phrase (p, w->x_a);
-    g_autofree char *xaat = when (p, xa->ret);
-    g_autofree char *ybat = when (p, yb->call);
+    g_autofree char *xaat = lin_explain_when (p, xa->ret);
+    g_autofree char *ybat = lin_explain_when (p, yb->call);
     g_autofree char *av = value_text (p, zone_value (xa));
     g_autofree char *bv = value_text (p, zone_value (xb));
     if (w->x_b == w->y_b)

@@ -28,5 +28,11 @@ void lin_explain_coll (const LinExplainPart *p, ChkReport *r);
  * its linearizable prefix, state the value after it. */
 void lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport *r);
 
+/* The history operation behind the part's compiled operation li. */
+const ChkOp *lin_explain_op (const LinExplainPart *p, int32_t li);
+/* "at 1.20 s", or "at line 12" when the history has no times, for the
+ * event at history position pos (newly allocated). */
+char *lin_explain_when (const LinExplainPart *p, int64_t pos);
+
 /* "1.20 s" from microseconds: at least two decimals, more if needed. */
 char *lin_explain_seconds (int64_t us);

@@ -13,27 +13,10 @@
 
 #include <string.h>
 
-static const ChkOp *
-hop (const LinExplainPart *p, int32_t li)
-{
-  return &g_array_index (p->ops, ChkOp, p->lops[li].op);
-}
-
-static char *
-when (const LinExplainPart *p, int64_t pos)
-{
-  const ChkEvent *ev = chk_history_get (p->h, (guint) pos);
-  if (ev->time_us >= 0) {
-    g_autofree char *t = lin_explain_seconds (ev->time_us);
-    return g_strconcat ("at ", t, NULL);
-  }
-  return g_strdup_printf ("at line %u", ev->line);
-}
-
 static const char *
 fn_name (const LinExplainPart *p, int32_t li)
 {
-  const ChkEvent *ev = chk_history_get (p->h, (guint) hop (p, li)->call);
+  const ChkEvent *ev = chk_history_get (p->h, (guint) lin_explain_op (p, li)->call);
   return ev->f_name >= 0 ? chk_history_string (p->h, ev->f_name) : "read";
 }
 
@@ -48,7 +31,7 @@ static char *
 phrase (const LinExplainPart *p, int32_t li)
 {
   const LinOp *lo = &p->lops[li];
-  const ChkOp *op = hop (p, li);
+  const ChkOp *op = lin_explain_op (p, li);
   if (lo->kind == LIN_SET_ADD || lo->kind == LIN_ENQUEUE) {
     g_autofree char *v = value (p, lo->a);
     return g_strdup_printf ("%s %s by process %" G_GINT64_FORMAT, fn_name (p, li), v, op->process);
@@ -124,7 +107,7 @@ explain_set_read (const LinExplainPart *p, const char *saw, const char *state)
         || seq_has (m, c->a, a->a))
       continue;
     g_autofree char *w = phrase (p, (int32_t) li);
-    g_autofree char *at = when (p, a->ret);
+    g_autofree char *at = lin_explain_when (p, a->ret);
     g_autofree char *e = value (p, a->a);
     return g_strdup_printf ("%s, without %s, but %s completed %s, before the read began, and an "
                             "element once added stays in the set", saw, e, w, at);
@@ -177,7 +160,7 @@ explain_dequeue (const LinExplainPart *p, const char *saw, const char *state)
       if (!ahead)
         continue;
       g_autofree char *w = phrase (p, (int32_t) hi);
-      g_autofree char *at = when (p, h->ret);
+      g_autofree char *at = lin_explain_when (p, h->ret);
       g_autofree char *hv = value (p, h->a);
       return g_strdup_printf ("%s %s, but %s completed %s, before any enqueue of %s began, so %s "
                               "had to leave the queue first, and no dequeue that could take it "
@@ -272,7 +255,7 @@ explain_txn_read (const LinExplainPart *p, const char *saw, uint32_t r, uint32_t
     uint32_t xv = 0;
     txn_last_write (m, &p->lops[best], r, &xv);
     g_autofree char *w = phrase (p, best);
-    g_autofree char *at = when (p, p->lops[best].ret);
+    g_autofree char *at = lin_explain_when (p, p->lops[best].ret);
     g_autofree char *xs = value (p, xv);
     return g_strdup_printf ("%s, but %s wrote %s = %s and completed %s, before this txn began, "
                             "and no later write of %s to %s exists", head, w, reg, xs, at, wv,
@@ -290,7 +273,7 @@ lin_explain_coll (const LinExplainPart *p, ChkReport *r)
   g_assert (p->culprit >= 0 && (guint) p->culprit < p->n_lops);
   LinModel *m = p->model;
   const LinOp *c = &p->lops[p->culprit];
-  const ChkOp *cop = hop (p, p->culprit);
+  const ChkOp *cop = lin_explain_op (p, p->culprit);
   r->key = cop->key;
   r->culprit = c->op;
   uint32_t st = 0;
@@ -313,7 +296,7 @@ lin_explain_coll (const LinExplainPart *p, ChkReport *r)
   }
 
   g_autofree char *what = phrase (p, p->culprit);
-  g_autofree char *at = when (p, c->ret);
+  g_autofree char *at = lin_explain_when (p, c->ret);
   uint32_t next;
   if (lin_model_step_slot (m, slot_state, c, &next)) {
     /* Accepted by the model, but nothing can follow it. */

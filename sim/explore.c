@@ -23,6 +23,7 @@
 #include "sim/explore.h"
 #include "sim/world_internal.h"
 #include "checkers/check.h"
+#include "protocols/mix64.h"
 
 #include <math.h>
 #include <string.h>
@@ -32,14 +33,6 @@
 typedef struct {
   uint64_t lo, hi; /* hi is 0 with 64-bit fingerprints */
 } Fp;
-
-static inline uint64_t
-mix64 (uint64_t z)
-{
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 static inline uint64_t
 hash_add (uint64_t h, uint64_t v)

@@ -7,6 +7,7 @@
 #include "sim/world_internal.h"
 #include "checkers/check.h"
 #include "checkers/consistency.h"
+#include "protocols/mix64.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -1232,14 +1233,6 @@ static void
 feat_add (FeatSet *s, uint64_t v)
 {
   feat_put (s, v, s->now_us);
-}
-
-static inline uint64_t
-mix64 (uint64_t z)
-{
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
 }
 
 static uint64_t

@@ -1,6 +1,7 @@
 /* world_clone.c: copying a world (to explore from a state) and hashing what
  * its protocol can observe (to recognise states already seen). */
 #include "sim/world_internal.h"
+#include "protocols/mix64.h"
 
 #include <string.h>
 
@@ -291,14 +292,6 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
 }
 
 /* ---- Digest --------------------------------------------------------------*/
-
-static inline uint64_t
-mix64 (uint64_t z)
-{
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 /* FNV-1a over the bytes, then mixed: canonical for equal bytes. */
 static uint64_t

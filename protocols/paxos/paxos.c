@@ -2,6 +2,7 @@
  * dispatcher that hands each message to its handler (<role>_on_<message>.c).
  * Set beside protocols/raft/raft.c: the same seam, knobs and layout. */
 #include "protocols/paxos/paxos.h"
+#include "protocols/mix64.h"
 
 #include <string.h>
 
@@ -45,14 +46,6 @@ paxos_random_timeout (PaxosNode *node, const PaxosConfig *cfg, int64_t now_us)
   uint32_t doublings = MIN (node->attempts, (uint32_t) cfg->backoff_cap);
   hi <<= doublings;
   return now_us + pcg32_range (&node->rng, lo, hi);
-}
-
-static inline uint64_t
-mix64 (uint64_t z)
-{
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
 }
 
 /* A command's identity for the invariants: never 0 (0 is "nothing"). */

@@ -21,19 +21,10 @@
  * asked (a range with no key hashes to 0), so the tree is as fresh as the
  * store and the node state stays flat. */
 #include "protocols/quorum/quorum.h"
+#include "protocols/mix64.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t
-mix64 (uint64_t x)
-{
-  /* splitmix64's finaliser. */
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 static int
 leaf_cmp (const void *a, const void *b)
@@ -91,7 +82,7 @@ range_hash (const QuorumMerkleLeaf *leaves, int lo, int hi, int depth, int level
     /* A leaf: the keys in it, each with its version's digest. */
     h = 0x6d65726b6c65ull;
     for (int i = lo; i < hi; i++)
-      h = mix64 (h ^ mix64 (leaves[i].token ^ mix64 (leaves[i].digest + (uint64_t) leaves[i].key)));
+      h = splitmix64_mix (h ^ splitmix64_mix (leaves[i].token ^ splitmix64_mix (leaves[i].digest + (uint64_t) leaves[i].key)));
   } else {
     /* Children split on the next bit of the token. */
     uint64_t bit = (uint64_t) 1 << (63 - level);
@@ -100,7 +91,7 @@ range_hash (const QuorumMerkleLeaf *leaves, int lo, int hi, int depth, int level
       mid++;
     uint64_t left = range_hash (leaves, lo, mid, depth, level + 1);
     uint64_t right = range_hash (leaves, mid, hi, depth, level + 1);
-    h = mix64 (left ^ mix64 (right ^ 0x74726565ull));
+    h = splitmix64_mix (left ^ splitmix64_mix (right ^ 0x74726565ull));
   }
   return h != 0 ? h : 1; /* 0 means "no key here" */
 }

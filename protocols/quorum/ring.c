@@ -15,29 +15,21 @@
  * Positions are a fixed hash of (node, vnode) and of the key, so every node
  * and client computes the same ring without talking. */
 #include "protocols/quorum/quorum.h"
+#include "protocols/mix64.h"
 
 #include <stdlib.h>
-
-static uint64_t
-mix64 (uint64_t x)
-{
-  /* splitmix64's finaliser. */
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 uint64_t
 quorum_ring_key_position (int key)
 {
-  return mix64 (0x6b6579ull << 32 | (uint32_t) key);
+  return splitmix64_mix (0x6b6579ull << 32 | (uint32_t) key);
 }
 
 uint64_t
 quorum_ring_point (int node, int vnode)
 {
-  return mix64 (((uint64_t) (uint32_t) node << 32 | (uint32_t) vnode) ^ 0x72696e67ull << 40);
+  return splitmix64_mix (((uint64_t) (uint32_t) node << 32 | (uint32_t) vnode)
+                         ^ 0x72696e67ull << 40);
 }
 
 typedef struct {

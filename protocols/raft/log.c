@@ -1,16 +1,9 @@
 /* log.c: the bounded log (a ring of RAFT_LOG_CAP entries after the
  * snapshot), its hash chain, and compaction (section 7). */
 #include "protocols/raft/raft.h"
+#include "protocols/mix64.h"
 
 #include <string.h>
-
-static inline uint64_t
-mix64 (uint64_t z)
-{
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 uint64_t
 raft_chain_next (uint64_t prev_chain, const RaftWireEntry *e)
