@@ -100,6 +100,11 @@ typedef struct {
    * invariant about correct nodes skips faulty ones.  A node's step never
    * reads it (faults are wrappers, not branches in protocol code). */
   gboolean is_faulty;
+  /* Only for check(), set by the world before each check: the node's disk
+   * image (persist_size bytes, laid out as the persist region), what a
+   * crash would give back now.  NULL where no world keeps a disk (handler
+   * tests).  A node's step never reads it. */
+  const void *disk;
 } ProtoCtx;
 
 /* ---- Outbox --------------------------------------------------------------*/
