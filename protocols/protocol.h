@@ -89,7 +89,7 @@ typedef struct {
 } ProtoEvent;
 
 /* What a node or client stub knows about where it is.  Constant for a run,
- * except seed, which changes with each incarnation (restart). */
+ * except seed, which changes with each incarnation (restart), and disk. */
 typedef struct {
   int self;            /* this endpoint */
   int n_nodes;
