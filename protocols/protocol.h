@@ -89,7 +89,7 @@ typedef struct {
 } ProtoEvent;
 
 /* What a node or client stub knows about where it is.  Constant for a run,
- * except seed, which changes with each incarnation (restart). */
+ * except seed, which changes with each incarnation (restart), and disk. */
 typedef struct {
   int self;            /* this endpoint */
   int n_nodes;
@@ -100,6 +100,11 @@ typedef struct {
    * invariant about correct nodes skips faulty ones.  A node's step never
    * reads it (faults are wrappers, not branches in protocol code). */
   gboolean is_faulty;
+  /* Only for check(), set by the world before each check: the node's disk
+   * image (persist_size bytes, laid out as the persist region), what a
+   * crash would give back now.  NULL where no world keeps a disk (handler
+   * tests).  A node's step never reads it. */
+  const void *disk;
 } ProtoCtx;
 
 /* ---- Outbox --------------------------------------------------------------*/

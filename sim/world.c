@@ -291,8 +291,10 @@ sim_world_run_check (SimWorld *w)
 {
   if (w->vt->check == NULL || w->failure != NULL)
     return;
-  for (int n = 0; n < w->n_nodes; n++)
+  for (int n = 0; n < w->n_nodes; n++) {
     w->is_up[n] = w->nodes[n].is_up;
+    w->ctxs[n].disk = sim_storage_image (w, n);
+  }
   g_string_truncate (w->why, 0);
   if (!w->vt->check (w->ghost, w->state_ptrs, w->is_up, w->ctxs, w->n_nodes, w->why)) {
     if (w->why->len == 0)

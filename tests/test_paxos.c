@@ -577,6 +577,112 @@ Test (paxos_check, different_applied_sequences_break_same_sequence)
                                  "slot 1");
 }
 
+/* Disks for the check bed: each node's image starts empty; an acceptance
+ * becomes durable when the test writes it there, as a completed sync does. */
+static void
+bed_give_disks (CheckBed *b, PaxosPersist *disks)
+{
+  for (int i = 0; i < 3; i++)
+    b->ctx[i].disk = &disks[i];
+}
+
+static guint
+pending_len (const CheckBed *b)
+{
+  return b->ghost->pending != NULL ? b->ghost->pending->len : 0;
+}
+
+static void
+disk_write_accept (PaxosPersist *disk, uint64_t slot, uint64_t ballot)
+{
+  disk->log[slot % PAXOS_LOG_CAP].ballot = ballot;
+  if (slot > disk->last_slot)
+    disk->last_slot = slot;
+}
+
+/* n2 accepts 10 in ballot 1.1 (n1 has it on disk) and crashes; when it
+ * comes back, n3 and n2 accept 20 in ballot 2.3.  Whether 10 was chosen
+ * depends only on whether n2's disk held its acceptance at the crash. */
+static gboolean
+bed_crash_between_ballots (CheckBed *b, PaxosPersist *disks, gboolean is_durable)
+{
+  bed_give_disks (b, disks);
+  bed_accept (b, 0, 4, paxos_ballot (1, 0), 10);
+  disk_write_accept (&disks[0], 4, paxos_ballot (1, 0));
+  bed_accept (b, 1, 4, paxos_ballot (1, 0), 10);
+  cr_assert (bed_check (b), "%s", b->why->str);
+  cr_assert_eq (pending_len (b), 1, "n2's acceptance waits for its disk");
+  if (is_durable)
+    disk_write_accept (&disks[1], 4, paxos_ballot (1, 0));
+  b->is_up[1] = FALSE; /* n2 crashes */
+  memset (&b->nodes[1], 0, sizeof b->nodes[1]);
+  cr_assert (bed_check (b), "%s", b->why->str);
+  cr_assert_eq (pending_len (b), 0, "the crash settles it");
+  b->is_up[1] = TRUE; /* and restarts */
+  b->ctx[1].seed = 200;
+  cr_assert (bed_check (b), "%s", b->why->str);
+  bed_accept (b, 2, 4, paxos_ballot (2, 2), 20);
+  disk_write_accept (&disks[2], 4, paxos_ballot (2, 2));
+  cr_assert (bed_check (b), "%s", b->why->str);
+  bed_accept (b, 1, 4, paxos_ballot (2, 2), 20);
+  disk_write_accept (&disks[1], 4, paxos_ballot (2, 2));
+  return bed_check (b);
+}
+
+/* Section 2.2: a value is chosen when a majority "have accepted" it.  An
+ * acceptor that crashed before its sync completed wakes up without the
+ * acceptance and never sent its Accepted: it never had accepted. */
+Test (paxos_check, an_acceptance_lost_in_a_crash_is_not_counted)
+{
+  g_autoptr (CheckBed) b = bed_new ();
+  g_autofree PaxosPersist *disks = g_new0 (PaxosPersist, 3);
+  cr_expect (bed_crash_between_ballots (b, disks, FALSE), "%s", b->why->str);
+  PaxosGhostSlot *gs = g_hash_table_lookup (b->ghost->slots, &(uint64_t) { 4 });
+  cr_expect_eq (gs->chosen_ballot, paxos_ballot (2, 2));
+  cr_expect_eq (gs->chosen_voters, 0x6u); /* n2 n3 */
+}
+
+Test (paxos_check, a_durable_acceptance_counts_after_a_crash)
+{
+  g_autoptr (CheckBed) b = bed_new ();
+  g_autofree PaxosPersist *disks = g_new0 (PaxosPersist, 3);
+  cr_expect_not (bed_crash_between_ballots (b, disks, TRUE));
+  cr_expect_str_eq (b->why->str, "agreement: two values chosen for slot 4: one in ballot 1.1 "
+                                 "(accepted by n1 n2), another in ballot 2.3 (accepted by n2 n3)");
+}
+
+/* An acceptance counts from the check after its sync completes: a learner
+ * that applies the value before that learned what was not chosen. */
+Test (paxos_check, an_acceptance_counts_once_on_disk)
+{
+  g_autoptr (CheckBed) b = bed_new ();
+  g_autofree PaxosPersist *disks = g_new0 (PaxosPersist, 3);
+  bed_give_disks (b, disks);
+  PaxosCmd c = { .kind = PAXOS_CMD_WRITE, .value = 10, .seq = 1 };
+  bed_accept (b, 0, 1, paxos_ballot (1, 0), 10);
+  bed_accept (b, 1, 1, paxos_ballot (1, 0), 10);
+  disk_write_accept (&disks[0], 1, paxos_ballot (1, 0));
+  cr_assert (bed_check (b), "%s", b->why->str);
+  PaxosGhostSlot *gs = g_hash_table_lookup (b->ghost->slots, &(uint64_t) { 1 });
+  cr_assert_eq (gs->chosen_hash, 0, "one durable acceptance of three chooses nothing");
+  disk_write_accept (&disks[1], 1, paxos_ballot (1, 0)); /* n2's sync completes */
+  paxos_ev_push (&b->nodes[0], PAXOS_EV_APPLY, 1, 0, paxos_cmd_hash (&c),
+                 paxos_chain_next (0, &c));
+  cr_expect (bed_check (b), "%s", b->why->str);
+
+  g_autoptr (CheckBed) early = bed_new ();
+  g_autofree PaxosPersist *disks2 = g_new0 (PaxosPersist, 3);
+  bed_give_disks (early, disks2);
+  bed_accept (early, 0, 1, paxos_ballot (1, 0), 10);
+  bed_accept (early, 1, 1, paxos_ballot (1, 0), 10);
+  disk_write_accept (&disks2[0], 1, paxos_ballot (1, 0));
+  paxos_ev_push (&early->nodes[0], PAXOS_EV_APPLY, 1, 0, paxos_cmd_hash (&c),
+                 paxos_chain_next (0, &c));
+  cr_expect_not (bed_check (early));
+  cr_expect_str_eq (early->why->str, "learned-only-chosen: n1 applied slot 1, where no majority "
+                                     "has accepted any value");
+}
+
 /* Slots 1 to 3000 chosen by n1 and n2 in ballot 1.1; the ghost still
  * holds slot 1 when n3 and n2 later choose another value there in a
  * higher ballot (slot 1 is 2,999 slots back). */

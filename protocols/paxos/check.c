@@ -16,7 +16,13 @@
  * step did, not the length of the log.  The ghost keeps, per slot over the
  * whole run, the tally of every ballot's acceptors and what was chosen: a
  * command is chosen when a majority accepted it in one ballot, whether or
- * not any learner ever hears of it.  A broken property is reported as
+ * not any learner ever hears of it.  An acceptance counts once it is
+ * durable, once the acceptor's disk image (ProtoCtx.disk) holds it: an
+ * acceptor that crashes before its sync completes wakes up without it, its
+ * Accepted never left, and it never "has accepted" the proposal.  Until
+ * then the ghost keeps it pending; a crash that loses it drops it.  What
+ * the acceptance itself must respect (P1a, one value per ballot, proposed
+ * by the ballot's owner) is judged when it happens.  A broken property is reported as
  * "agreement: ...", and so on: the name (which a scenario's
  * `expect = violation invariant:NAME` matches), the slot, then the nodes. */
 #include "protocols/paxos/paxos.h"
@@ -68,6 +74,7 @@ paxos_ghost_copy (void *dst, const void *src)
   const PaxosGhost *s = src;
   d->slots = NULL;
   d->last = NULL;
+  d->pending = s->pending != NULL ? g_array_copy (s->pending) : NULL;
   if (s->slots == NULL)
     return;
   d->slots = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
@@ -116,6 +123,13 @@ paxos_ghost_digest (const void *ghost)
     h = ghost_mix (h, g->seed[n]);
     h = ghost_mix (h, g->seen[n]);
   }
+  G_STATIC_ASSERT (sizeof (PaxosGhostPending) % sizeof (uint64_t) == 0);
+  for (guint k = 0; g->pending != NULL && k < g->pending->len; k++) {
+    uint64_t w[sizeof (PaxosGhostPending) / sizeof (uint64_t)];
+    memcpy (w, &g_array_index (g->pending, PaxosGhostPending, k), sizeof w);
+    for (size_t j = 0; j < G_N_ELEMENTS (w); j++)
+      h = ghost_mix (h, w[j]);
+  }
   return h;
 }
 
@@ -125,12 +139,93 @@ paxos_ghost_free (void *ghost)
   PaxosGhost *g = ghost;
   if (g->slots != NULL)
     g_hash_table_unref (g->slots);
+  if (g->pending != NULL)
+    g_array_unref (g->pending);
   g->slots = NULL;
   g->last = NULL;
+  g->pending = NULL;
+}
+
+/* Whether node's disk image holds its acceptance of `ballot` for `slot`:
+ * that slot accepted in that ballot or a later one (syncs complete in
+ * order), or compacted into the snapshot.  Without a disk (handler tests)
+ * an acceptance is durable at once. */
+static gboolean
+disk_holds (const void *disk, uint64_t slot, uint64_t ballot)
+{
+  if (disk == NULL)
+    return TRUE;
+  const PaxosPersist *p = disk;
+  if (slot <= p->snap.index)
+    return TRUE;
+  if (slot - p->snap.index > PAXOS_LOG_CAP)
+    return FALSE;
+  return p->log[slot % PAXOS_LOG_CAP].ballot >= ballot;
+}
+
+/* Node i's durable acceptance of (ballot, hash) for slot joins the ballot's
+ * tally; a majority chooses the value. */
+static gboolean
+count_accept (PaxosGhost *g, int i, uint64_t slot, uint64_t ballot, int n_nodes, GString *why)
+{
+  PaxosGhostSlot *gs = ghost_slot (g, slot);
+  int t = -1;
+  for (int k = 0; k < PAXOS_GHOST_BALLOTS; k++)
+    if (gs->tally[k].ballot == ballot)
+      t = k;
+  if (t < 0)
+    return TRUE; /* a ballot the ghost no longer tallies: cannot judge */
+  __typeof__ (gs->tally[0]) *tl = &gs->tally[t];
+  tl->voters |= 1u << i;
+  if (__builtin_popcount (tl->voters) < paxos_majority (n_nodes))
+    return TRUE;
+  if (gs->chosen_hash == 0) {
+    gs->chosen_hash = tl->hash;
+    gs->chosen_ballot = tl->ballot;
+    gs->chosen_voters = tl->voters;
+  } else if (gs->chosen_hash != tl->hash) {
+    g_string_append_printf (why, "agreement: two values chosen for slot %" G_GUINT64_FORMAT
+                            ": one in ballot ", slot);
+    ballot_str (gs->chosen_ballot, why);
+    g_string_append (why, " (accepted by ");
+    nodes_of (gs->chosen_voters, why);
+    g_string_append (why, "), another in ballot ");
+    ballot_str (tl->ballot, why);
+    g_string_append (why, " (accepted by ");
+    nodes_of (tl->voters, why);
+    g_string_append (why, ")");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Counts the pending acceptances now on disk and drops those a crash lost
+ * (the acceptor is down, or restarted, without them on disk). */
+static gboolean
+resolve_pending (PaxosGhost *g, const gboolean *is_up, const ProtoCtx *ctxs, int n_nodes,
+                 GString *why)
+{
+  if (g->pending == NULL)
+    return TRUE;
+  gboolean ok = TRUE;
+  guint kept = 0;
+  for (guint k = 0; k < g->pending->len; k++) {
+    PaxosGhostPending pe = g_array_index (g->pending, PaxosGhostPending, k);
+    if (ok && disk_holds (ctxs[pe.node].disk, pe.slot, pe.ballot)) {
+      ok = count_accept (g, pe.node, pe.slot, pe.ballot, n_nodes, why);
+      continue;
+    }
+    if (ok && (!is_up[pe.node] || ctxs[pe.node].seed != pe.seed))
+      continue; /* lost in a crash: never accepted */
+    g_array_index (g->pending, PaxosGhostPending, kept++) = pe;
+  }
+  g_array_set_size (g->pending, kept);
+  return ok;
 }
 
 static gboolean
-check_accept (PaxosGhost *g, int i, const PaxosEv *e, uint64_t slot, int n_nodes, GString *why)
+check_accept (PaxosGhost *g, int i, const PaxosEv *e, uint64_t slot, const ProtoCtx *ctx,
+              int n_nodes, GString *why)
 {
   /* P1a, over the whole run: a promise made before a crash still binds
    * (aux is the higher of the promise held and the one the node's disk
@@ -184,26 +279,14 @@ check_accept (PaxosGhost *g, int i, const PaxosEv *e, uint64_t slot, int n_nodes
     g_string_append_printf (why, " that its proposer n%d never proposed", owner + 1);
     return FALSE;
   }
-  tl->voters |= 1u << i;
-  if (__builtin_popcount (tl->voters) < paxos_majority (n_nodes))
-    return TRUE;
-  if (gs->chosen_hash == 0) {
-    gs->chosen_hash = tl->hash;
-    gs->chosen_ballot = tl->ballot;
-    gs->chosen_voters = tl->voters;
-  } else if (gs->chosen_hash != tl->hash) {
-    g_string_append_printf (why, "agreement: two values chosen for slot %" G_GUINT64_FORMAT
-                            ": one in ballot ", slot);
-    ballot_str (gs->chosen_ballot, why);
-    g_string_append (why, " (accepted by ");
-    nodes_of (gs->chosen_voters, why);
-    g_string_append (why, "), another in ballot ");
-    ballot_str (tl->ballot, why);
-    g_string_append (why, " (accepted by ");
-    nodes_of (tl->voters, why);
-    g_string_append (why, ")");
-    return FALSE;
-  }
+  if (disk_holds (ctx->disk, slot, e->ballot))
+    return count_accept (g, i, slot, e->ballot, n_nodes, why);
+  PaxosGhostPending pe = {
+    .slot = slot, .ballot = e->ballot, .hash = e->hash, .seed = ctx->seed, .node = i,
+  };
+  if (g->pending == NULL)
+    g->pending = g_array_new (FALSE, FALSE, sizeof (PaxosGhostPending));
+  g_array_append_val (g->pending, pe);
   return TRUE;
 }
 
@@ -248,6 +331,8 @@ paxos_check (void *ghost, const void *const *states, const gboolean *is_up,
              const ProtoCtx *ctxs, int n_nodes, GString *why)
 {
   PaxosGhost *g = ghost;
+  if (!resolve_pending (g, is_up, ctxs, n_nodes, why))
+    return FALSE;
   for (int i = 0; i < n_nodes; i++) {
     const PaxosNode *node = states[i];
     /* A node that is down, or stopped on a damaged disk, may hold any
@@ -265,7 +350,7 @@ paxos_check (void *ghost, const void *const *states, const gboolean *is_up,
       gboolean ok = TRUE;
       switch ((PaxosEvKind) (e->slot >> 56)) {
       case PAXOS_EV_ACCEPT:
-        ok = check_accept (g, i, e, slot, n_nodes, why);
+        ok = check_accept (g, i, e, slot, &ctxs[i], n_nodes, why);
         break;
       case PAXOS_EV_APPLY:
         ok = check_apply (g, i, e, slot, why);

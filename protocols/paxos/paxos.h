@@ -380,6 +380,18 @@ typedef struct {
   uint64_t applied_chain;
 } PaxosGhostSlot;
 
+/* An acceptance the ghost has read but not yet found on the acceptor's
+ * disk: it counts toward "chosen" once it is durable, and never if a crash
+ * loses it first. */
+typedef struct {
+  uint64_t slot;
+  uint64_t ballot;
+  uint64_t hash;
+  uint64_t seed;  /* the acceptor's incarnation (ProtoCtx.seed) */
+  int32_t node;
+  int32_t pad;
+} PaxosGhostPending;
+
 typedef struct {
   uint64_t seed[PROTO_MAX_NODES];      /* incarnation whose events were read */
   uint64_t seen[PROTO_MAX_NODES];      /* events read from that incarnation */
@@ -389,6 +401,7 @@ typedef struct {
    * slot number read from a Byzantine peer's message may be anything. */
   GHashTable *slots;
   PaxosGhostSlot *last;   /* the slot looked up last (in slots), or NULL */
+  GArray *pending;        /* PaxosGhostPending, oldest first; NULL: none */
 } PaxosGhost;
 
 void paxos_ghost_copy (void *dst, const void *src);
