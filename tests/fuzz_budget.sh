@@ -5,14 +5,25 @@
 # only `bug = NAME` added, in the default (feedback) mode with campaign
 # seed 1.
 #
+# Every seeded bug is a safety bug, so only a safety failure counts: a
+# broken invariant or a [check] model.  A liveness failure (an operation
+# unanswered after the heal, replicas that never agree) is not evidence of
+# the bug: correct PBFT fails the liveness phase of its Byzantine scenario
+# in about a third of runs, and correct Raft under heavy loss and operator
+# commands in about one run in a thousand.  When the first failure is a
+# liveness one the campaign is run on, to at most MAX_FAILURES failures,
+# and the first safety failure is taken.
+#
 # KNOWN_MISSES lists PROTOCOL:BUG pairs the fuzzer does not yet find within
 # the budget (bench/fuzz.sh measures them); they are not run here, and the
 # test says so loudly.  Every other seeded bug must be found.
 set -eu
-# Every seeded bug has a code path the generic scenarios' swarm reaches
-# (slow disks, operator commands, lease reads, leader-targeted faults are
-# all in their [fuzz] sections), so nothing is a known miss.
-KNOWN_MISSES=${KNOWN_MISSES-""}
+# raft:two-changes-at-once: campaign seed 1 gives one failure in 10,000
+#   runs, a liveness one.
+# pbft:no-digest-check: 300 failures in 737 runs, every one a liveness
+#   failure, none of agreement or client-result.
+KNOWN_MISSES=${KNOWN_MISSES-"raft:two-changes-at-once pbft:no-digest-check"}
+MAX_FAILURES=${MAX_FAILURES:-400}
 dsim=${DSIM_EXE:?}
 root=${DSIM_SOURCE_ROOT:-.}
 budget=${BUDGET:-10000}
@@ -44,12 +55,21 @@ for proto in $(grep -v '^#' "$targets" | awk 'NF { print $1 }' | uniq); do
     rc=0
     "$dsim" fuzz "$scn" --runs "$budget" --max-failures 1 --shrink-runs 0 --jobs 2 \
       --out "$tmp/out-$proto-$bug" > "$tmp/log" 2>&1 || rc=$?
-    if [ "$rc" -eq 1 ]; then
-      echo "$proto $bug: $(grep '^first fail' "$tmp/log"), $(grep -A0 '^failure 1' "$tmp/log" | sed 's/^failure 1 *//')"
+    if [ "$rc" -eq 1 ] && grep -q '^broke *liveness' "$tmp/out-$proto-$bug"/fail-1/report.txt; then
+      rm -rf "$tmp/out-$proto-$bug"
+      rc=0
+      "$dsim" fuzz "$scn" --runs "$budget" --max-failures "$MAX_FAILURES" --shrink-runs 0 \
+        --jobs 2 --out "$tmp/out-$proto-$bug" > "$tmp/log" 2>&1 || rc=$?
+    fi
+    first=$(awk -F'\t' 'NR > 1 && $6 != "pass" && $6 != "liveness" && $6 != "undecided" {
+      print "run " $1 ": " $6; exit }' "$tmp/out-$proto-$bug/runs.tsv" 2>/dev/null || true)
+    if [ "$rc" -eq 1 ] && [ -n "$first" ]; then
+      echo "$proto $bug: first safety failure at $first"
     else
-      echo "$proto $bug: NOT FOUND in $budget runs (exit $rc)"
+      echo "$proto $bug: NOT FOUND as a safety failure in $budget runs (exit $rc; failures: $(awk -F'\t' 'NR > 1 && $6 != "pass" { n[$6]++ } END { for (k in n) printf "%s %d ", k, n[k] }' "$tmp/out-$proto-$bug/runs.tsv" 2>/dev/null))"
       status=1
     fi
+    rm -rf "$tmp/out-$proto-$bug"
   done
 done
 exit $status
