@@ -288,3 +288,14 @@ proto_config_set (const ProtoVTable *vt, void *config, const char *key,
   g_autofree char *trimmed = g_strstrip (g_strdup (value));
   return knob_set (k, config, trimmed, error);
 }
+
+gboolean
+proto_admin_word_known (const ProtoVTable *vt, const char *word, gsize len)
+{
+  if (vt->admin_words == NULL)
+    return TRUE;
+  for (int i = 0; vt->admin_words[i] != NULL; i++)
+    if (strlen (vt->admin_words[i]) == len && strncmp (vt->admin_words[i], word, len) == 0)
+      return TRUE;
+  return FALSE;
+}

@@ -302,6 +302,10 @@ typedef struct ProtoVTable {
    * commands (a scenario that gives one is rejected). */
   void (*admin) (void *state, const ProtoCtx *ctx, const char *command, int64_t now_us,
                  ProtoOutbox *out);
+  /* With admin: the first words of the commands it understands ("add",
+   * "remove"), NULL-terminated.  A scenario whose command starts with any
+   * other word is rejected.  NULL: every command is passed on. */
+  const char *const *admin_words;
 
   /* The names check() can report (the word before ':' of its explanation),
    * NULL-terminated, so a scenario's `expect = violation invariant:NAME`
@@ -336,6 +340,8 @@ void proto_config_defaults (const ProtoVTable *vt, void *config);
 gboolean proto_config_set (const ProtoVTable *vt, void *config, const char *key,
                            const char *value, GError **error);
 const ProtoKnob *proto_knob_find (const ProtoVTable *vt, const char *key);
+/* TRUE if `word` begins a command vt->admin understands (see admin_words). */
+gboolean proto_admin_word_known (const ProtoVTable *vt, const char *word, gsize len);
 
 /* Parses "150ms", "2s", "1.5s", "500us", "1m", "0": microseconds. */
 gboolean proto_parse_duration_us (const char *text, int64_t *out_us);

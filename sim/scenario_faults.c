@@ -332,6 +332,9 @@ parse_action (ScnParser *p, const ScnEntry *e, int64_t at_us, const char *text)
     if (cmd->len == 0 || cmd->len >= sizeof f.behaviour)
       return scn_fail_entry (p, e, "admin: expected a command of 1 to %zu characters, such as "
                              "'admin add n4'", sizeof f.behaviour - 1);
+    if (!proto_admin_word_known (p->cfg->proto, words->pdata[1], strlen (words->pdata[1])))
+      return scn_fail_entry (p, e, "admin: protocol %s has no command '%s'",
+                             p->cfg->proto->name, (char *) words->pdata[1]);
     f.kind = SIM_FAULT_ADMIN;
     g_strlcpy (f.behaviour, cmd->str, sizeof f.behaviour);
     break;

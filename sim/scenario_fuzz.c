@@ -247,6 +247,9 @@ get_admin_commands (ScnParser *p, const ScnEntry *e)
     if (!ok)
       return scn_fail_entry (p, e, "expected command words separated by '|', such as "
                              "'add | remove', got '%s'", e->value);
+    if (!proto_admin_word_known (p->cfg->proto, words[i], strlen (words[i])))
+      return scn_fail_entry (p, e, "protocol %s has no command '%s'", p->cfg->proto->name,
+                             words[i]);
     n++;
   }
   if (n == 0 || strlen (e->value) >= sizeof f->admin_commands)

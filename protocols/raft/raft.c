@@ -273,6 +273,9 @@ raft_step (void *state, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *
   proto_outbox_set_deadline (out, deadline);
 }
 
+/* The operator commands of membership.c: "add nK" and "remove nK". */
+static const char *const raft_admin_words[] = { "add", "remove", NULL };
+
 const ProtoVTable proto_raft = {
   .name = "raft",
   .summary = "Raft with pre-vote, ReadIndex, leases, client sessions and snapshots",
@@ -292,6 +295,7 @@ const ProtoVTable proto_raft = {
   .ghost_free = raft_ghost_free,
   .ghost_digest = raft_ghost_digest,
   .admin = raft_admin,
+  .admin_words = raft_admin_words,
   .format_msg = raft_format_msg,
   .format_state = raft_format_state,
   .client_state_size = sizeof (RaftClient),
