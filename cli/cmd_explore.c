@@ -424,10 +424,10 @@ cmd_explore_main (int argc, char **argv)
     return rc;
   g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
-  if (!g_file_get_contents (a.scenario, &text, NULL, &error))
-    return cli_usage_error ("explore: %s: cannot read the scenario: %s", a.scenario,
-                            error->message);
-  g_autoptr (SimConfig) cfg = sim_scenario_load (a.scenario, &error);
+  gsize len = 0;
+  if (!sim_scenario_read (a.scenario, &text, &len, &error))
+    return cli_usage_error ("explore: %s", error->message);
+  g_autoptr (SimConfig) cfg = sim_scenario_load_data (a.scenario, text, len, &error);
   if (cfg == NULL)
     return cli_usage_error ("%s", error->message);
   sim_explore_options_init (&a.opt, cfg);

@@ -98,12 +98,8 @@ fuzz_base_load (const char *path, GError **error)
 {
   g_autofree char *text = NULL;
   gsize len = 0;
-  g_autoptr (GError) io_error = NULL;
-  if (!g_file_get_contents (path, &text, &len, &io_error)) {
-    g_set_error (error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_IO,
-                 "%s: cannot read the scenario: %s", path, io_error->message);
+  if (!sim_scenario_read (path, &text, &len, error))
     return NULL;
-  }
   SimConfig *cfg = sim_scenario_load_data (path, text, len, error);
   if (cfg == NULL)
     return NULL;

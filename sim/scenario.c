@@ -770,13 +770,11 @@ sim_scenario_load_data (const char *name, const char *text, gsize len, GError **
   return g_steal_pointer (&cfg);
 }
 
-SimConfig *
-sim_scenario_load (const char *path, GError **error)
+gboolean
+sim_scenario_read (const char *path, char **text, gsize *len, GError **error)
 {
-  g_autofree char *text = NULL;
-  gsize len = 0;
   g_autoptr (GError) io_error = NULL;
-  if (!chk_read_input_file (path, "scenario", SIM_SCENARIO_MAX_BYTES, &text, &len, &io_error)) {
+  if (!chk_read_input_file (path, "scenario", SIM_SCENARIO_MAX_BYTES, text, len, &io_error)) {
     const char *why = io_error->message;
     /* "cannot read PATH: why" -> "PATH: cannot read the scenario: why" */
     g_autofree char *prefix = g_strdup_printf ("cannot read %s: ", path);
@@ -784,8 +782,18 @@ sim_scenario_load (const char *path, GError **error)
       why += strlen (prefix);
     g_set_error (error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_IO,
                  "%s: cannot read the scenario: %s", path, why);
-    return NULL;
+    return FALSE;
   }
+  return TRUE;
+}
+
+SimConfig *
+sim_scenario_load (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!sim_scenario_read (path, &text, &len, error))
+    return NULL;
   return sim_scenario_load_data (path, text, len, error);
 }
 

@@ -37,6 +37,10 @@ typedef enum {
 
 /* Reads and parses the scenario at path.  (transfer full) */
 SimConfig *sim_scenario_load (const char *path, GError **error);
+/* Reads a scenario file's text as sim_scenario_load does: a regular file
+ * of at most SIM_SCENARIO_MAX_BYTES, else "PATH: cannot read the scenario:
+ * why" (for callers that keep the text, such as dsim fuzz and explore). */
+gboolean sim_scenario_read (const char *path, char **text, gsize *len, GError **error);
 /* Parses len bytes of text (need not be NUL-terminated; may contain any
  * bytes); `name` stands for the file name in messages and cfg->path. */
 SimConfig *sim_scenario_load_data (const char *name, const char *text, gsize len,

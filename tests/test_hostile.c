@@ -477,3 +477,19 @@ Test (hostile, valueless_flags_refuse_a_value)
   cr_expect (strstr (r.err, "run: --quiet takes no value, got '--quiet=0'") != NULL, "%s", r.err);
   run_clear (&r);
 }
+
+/* dsim explore and dsim fuzz read the scenario's text themselves (to write
+ * counterexamples and repro files); they read a FIFO until a writer came,
+ * for ever.  Both now read through the scenario loader's checks. */
+Test (hostile, explore_and_fuzz_refuse_a_scenario_that_is_not_a_file)
+{
+  const char *commands[] = { "explore", "fuzz" };
+  for (guint k = 0; k < G_N_ELEMENTS (commands); k++) {
+    Run r = dsim ((const char *[]) { commands[k], "/dev/zero", NULL });
+    cr_expect_eq (r.rc, 2, "%s: %s%s", commands[k], r.out, r.err);
+    cr_expect (strstr (r.err, "/dev/zero: cannot read the scenario: not a regular file (a FIFO, "
+                              "a device or a directory); the scenario must be a file")
+                 != NULL, "%s: %s", commands[k], r.err);
+    run_clear (&r);
+  }
+}
