@@ -131,6 +131,8 @@ static const BugTarget bug_targets[] = {
     "invariant: version-monotonic" },
   { "scenarios/explore/quorum-hint-dropped-on-restart.scn", "hint-dropped-on-restart",
     "invariant: no-lost-write" },
+  { "scenarios/explore/paxos-lease-read-without-wait.scn", "lease-read-without-wait",
+    "linearizable: " },
 };
 
 Test (explore_slow, every_seeded_bug_target_is_found_and_correct_passes, .timeout = 900)
