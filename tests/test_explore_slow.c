@@ -131,6 +131,10 @@ static const BugTarget bug_targets[] = {
     "invariant: version-monotonic" },
   { "scenarios/explore/quorum-hint-dropped-on-restart.scn", "hint-dropped-on-restart",
     "invariant: no-lost-write" },
+  { "scenarios/explore/raft-reply-before-sync.scn", "reply-before-sync",
+    "invariant: election-safety" },
+  { "scenarios/explore/raft-two-changes-at-once.scn", "two-changes-at-once",
+    "invariant: leader-completeness" },
 };
 
 /* The targets whose search goes through a view change (PBFT) or a second
