@@ -561,12 +561,12 @@ by_set_size (gconstpointer a, gconstpointer b, gpointer data)
   uint32_t i = *(const uint32_t *) a, j = *(const uint32_t *) b;
   const LinOp *x = &ss->ops[i], *y = &ss->ops[j];
   guint nx, ny;
-  lin_seqs_get (ss->m, x->a, &nx);
-  lin_seqs_get (ss->m, y->a, &ny);
+  lin_seqs_get (ss->m, x->b, &nx);
+  lin_seqs_get (ss->m, y->b, &ny);
   if (nx != ny)
     return nx < ny ? -1 : 1;
-  if (x->a != y->a)
-    return x->a < y->a ? -1 : 1;
+  if (x->b != y->b)
+    return x->b < y->b ? -1 : 1;
   return (i > j) - (i < j);
 }
 
@@ -624,15 +624,15 @@ set_run (LinCollFast *f, guint nv)
   LinFastWitness w = { .culprit = -1, .other = -1, .third = -1, .fourth = -1 };
   for (guint k = 0; k < nr; k++) {
     const LinOp *r = &ops[reads[k]];
-    if (k > 0 && r->a == ops[reads[k - 1]].a) {
+    if (k > 0 && r->b == ops[reads[k - 1]].b) {
       op_level[reads[k]] = K - 1;
       continue;
     }
     if (K > 0) {
       guint ns, np;
-      const uint32_t *set = lin_seqs_get (m, r->a, &ns);
+      const uint32_t *set = lin_seqs_get (m, r->b, &ns);
       uint32_t p = level_read[K - 1];
-      const uint32_t *prev = lin_seqs_get (m, ops[p].a, &np);
+      const uint32_t *prev = lin_seqs_get (m, ops[p].b, &np);
       uint32_t x, y;
       if (!sorted_subset (prev, np, set, ns, &x)) {
         gboolean ok = sorted_subset (set, ns, prev, np, &y);
@@ -654,7 +654,7 @@ set_run (LinCollFast *f, guint nv)
     level[v] = K;
   for (guint lv = K; lv-- > 0;) {
     guint ns;
-    const uint32_t *set = lin_seqs_get (m, ops[level_read[lv]].a, &ns);
+    const uint32_t *set = lin_seqs_get (m, ops[level_read[lv]].b, &ns);
     for (guint j = 0; j < ns; j++) {
       level[set[j]] = lv;
       LinFastWitness c = { .proof = LIN_FAST_UNPUT, .culprit = (int32_t) level_read[lv],
@@ -721,7 +721,7 @@ set_run (LinCollFast *f, guint nv)
        * of o's set above u's level is one u lacks */
       uint32_t u = (uint32_t) rc_op[lv];
       guint ns, j = 0;
-      const uint32_t *set = lin_seqs_get (m, o->a, &ns);
+      const uint32_t *set = lin_seqs_get (m, o->b, &ns);
       while (level[set[j]] <= op_level[u])
         j++;
       c = (LinFastWitness) { .proof = LIN_FAST_SET_READ_ORDER, .culprit = (int32_t) u,
@@ -771,7 +771,7 @@ set_run (LinCollFast *f, guint nv)
       continue;
     }
     guint ns;
-    const uint32_t *set = lin_seqs_get (m, o->a, &ns);
+    const uint32_t *set = lin_seqs_get (m, o->b, &ns);
     ok = ns == count;
     for (guint j = 0; j < ns && ok; j++)
       ok = present[set[j]];

@@ -94,7 +94,7 @@ explain_set_read (const LinExplainPart *p, const char *saw, const char *state)
   const LinOp *c = &p->lops[p->culprit];
   LinModel *m = p->model;
   guint n;
-  const uint32_t *got = lin_seqs_get (m, c->a, &n);
+  const uint32_t *got = lin_seqs_get (m, c->b, &n);
   for (guint k = 0; k < n; k++)
     if (count_ops (p, LIN_SET_ADD, got[k], FALSE) == 0) {
       g_autofree char *e = value (p, got[k]);
@@ -104,7 +104,7 @@ explain_set_read (const LinExplainPart *p, const char *saw, const char *state)
   for (guint li = 0; li < p->n_lops; li++) {
     const LinOp *a = &p->lops[li];
     if (a->kind != LIN_SET_ADD || !in_slot (p, li) || a->ret == G_MAXINT64 || a->ret >= c->call
-        || seq_has (m, c->a, a->a))
+        || seq_has (m, c->b, a->a))
       continue;
     g_autofree char *w = phrase (p, (int32_t) li);
     g_autofree char *at = lin_explain_when (p, a->ret);

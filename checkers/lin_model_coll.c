@@ -41,6 +41,7 @@
  *     from a given map and takes a read of nil as unknown.  A txn of
  *     unknown outcome has unknown reads: only its writes count. */
 #include "checkers/lin_model_coll.h"
+#include "checkers/lin_trie.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ struct LinSeqs {
   /* fifo lookahead, per value id (lin_coll_fifo_prepare): */
   GArray *fifo;       /* FifoValue */
   int64_t head_call_min; /* the earliest invocation of a dequeue of unknown outcome */
+  LinTrie *trie;      /* set and unordered-queue states */
 };
 
 /* fifo: an element that no ok dequeue takes, in a part without dequeues
@@ -100,6 +102,7 @@ lin_seqs_new (void)
   s->scratch = g_array_new (FALSE, FALSE, sizeof (uint32_t));
   s->reg_names = g_array_new (FALSE, FALSE, sizeof (uint32_t));
   s->reg_of = g_hash_table_new (NULL, NULL);
+  s->trie = lin_trie_new ();
   /* id 0: the empty sequence */
   uint32_t zero = 0, at = 0;
   g_array_append_val (s->arena, zero);
@@ -121,13 +124,14 @@ lin_seqs_free (LinSeqs *s)
   g_hash_table_unref (s->reg_of);
   if (s->fifo != NULL)
     g_array_unref (s->fifo);
+  lin_trie_free (s->trie);
   g_free (s);
 }
 
 gsize
 lin_seqs_memory (const LinSeqs *s)
 {
-  return (s->mask + 1) * sizeof (uint32_t) + 256;
+  return (s->mask + 1) * sizeof (uint32_t) + 256 + lin_trie_memory (s->trie);
 }
 
 const uint32_t *
@@ -256,6 +260,44 @@ txn_step (LinModel *m, uint32_t state, uint32_t txn, uint32_t *next)
   return TRUE;
 }
 
+/* Unordered queue: the copies of v in state (copy k is in iff copies 1
+ * to k are). */
+static uint32_t
+copies_in (LinModel *m, LinTrie *t, uint32_t state, uint32_t v)
+{
+  uint32_t k = 0;
+  for (;;) {
+    uint32_t slot = lin_trie_copy_slot (m, t, v, k + 1, FALSE);
+    if (slot == UINT32_MAX || !lin_trie_has (t, state, slot))
+      return k;
+    k++;
+  }
+}
+
+/* Sets and unordered queues: states are tries (lin_trie.h), one step a
+ * path of new nodes, not a copy of the elements. */
+static gboolean
+trie_step (LinModel *m, LinCollKind c, uint32_t state, const LinOp *op, uint32_t *next)
+{
+  LinTrie *t = lin_model_seqs (m)->trie;
+  uint32_t v = op->a;
+  if (c == LIN_COLL_SET) {
+    g_assert (op->kind == LIN_SET_ADD);
+    *next = lin_trie_insert (m, t, state, v);
+    return TRUE;
+  }
+  uint32_t k = copies_in (m, t, state, v);
+  if (op->kind == LIN_ENQUEUE) {
+    *next = lin_trie_insert (m, t, state, lin_trie_copy_slot (m, t, v, k + 1, TRUE));
+    return TRUE;
+  }
+  g_assert (op->kind == LIN_DEQUEUE);
+  if (k == 0)
+    return FALSE; /* not pending */
+  *next = lin_trie_remove (m, t, state, lin_trie_copy_slot (m, t, v, k, FALSE));
+  return TRUE;
+}
+
 gboolean
 lin_coll_step (LinModel *m, uint32_t state, const LinOp *op, uint32_t *next)
 {
@@ -263,6 +305,8 @@ lin_coll_step (LinModel *m, uint32_t state, const LinOp *op, uint32_t *next)
   LinCollKind c = (LinCollKind) lin_model_coll (m);
   if (op->kind == LIN_TXN)
     return txn_step (m, state, op->a, next);
+  if (c == LIN_COLL_SET || c == LIN_COLL_UNORDERED_QUEUE)
+    return trie_step (m, c, state, op, next);
   guint n;
   const uint32_t *items = lin_seqs_get (m, state, &n);
   uint32_t *out = scratch (s, n + 1);
@@ -418,7 +462,7 @@ lin_coll_impossible (LinModel *m, const LinOp *ops, guint n)
       fits = enq > 0 && ((guint) entry[0] <= enq || entry[1] != (int32_t) i);
     } else if (o->kind == LIN_SET_READ || o->kind == LIN_TXN) {
       guint ne;
-      const uint32_t *e = lin_seqs_get (m, o->a, &ne);
+      const uint32_t *e = lin_seqs_get (m, o->kind == LIN_SET_READ ? o->b : o->a, &ne);
       if (o->kind == LIN_SET_READ) {
         for (guint k = 0; k < ne && fits; k++) {
           int64_t key = e[k];
@@ -753,7 +797,8 @@ lin_coll_compile (LinModel *m, const ChkHistory *h, const ChkOp *op, LinOp *lo)
       if (u == 0 || d[u - 1] != d[k])
         d[u++] = d[k];
     lo->kind = LIN_SET_READ;
-    lo->a = lin_seqs_intern (m, d, u);
+    lo->b = lin_seqs_intern (m, d, u);
+    lo->a = lin_trie_build (m, lin_model_seqs (m)->trie, d, u);
     return;
   }
   if (strcmp (name, "add") == 0 || strcmp (name, "enqueue") == 0) {
@@ -829,7 +874,20 @@ lin_coll_state_text (const LinModel *m, const ChkHistory *h, uint32_t state)
 {
   LinCollKind c = (LinCollKind) lin_model_coll (m);
   guint n;
-  const uint32_t *items = lin_seqs_get (m, state, &n);
+  const uint32_t *items;
+  g_autoptr (GArray) elems = NULL;
+  if (c == LIN_COLL_SET || c == LIN_COLL_UNORDERED_QUEUE) {
+    const LinTrie *t = lin_model_seqs (m)->trie;
+    elems = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+    lin_trie_items (t, state, elems);
+    if (c == LIN_COLL_UNORDERED_QUEUE)
+      for (guint k = 0; k < elems->len; k++)
+        g_array_index (elems, uint32_t, k) = lin_trie_slot_value (t, g_array_index (elems, uint32_t, k));
+    items = (const uint32_t *) elems->data;
+    n = elems->len;
+  } else {
+    items = lin_seqs_get (m, state, &n);
+  }
   GString *out = g_string_new (NULL);
   if (c == LIN_COLL_MULTI_REGISTER) {
     /* every register the part names, in order of first use */

@@ -13,7 +13,7 @@
 #include "tests/support.h"
 
 static ChkReport *
-check_text (const char *text, ChkKind kind, GError **error)
+check_text_search_only (const char *text, ChkKind kind, gboolean search_only, GError **error)
 {
   g_autoptr (ChkHistory) h = chk_history_load_data ("t", text, strlen (text), CHK_FORMAT_AUTO,
                                                     error);
@@ -25,7 +25,14 @@ check_text (const char *text, ChkKind kind, GError **error)
   ChkCheckOptions opt;
   chk_check_options_init (&opt);
   opt.kind = kind;
+  opt.search_only = search_only;
   return chk_linearizable_check (h, ops, &opt, error);
+}
+
+static ChkReport *
+check_text (const char *text, ChkKind kind, GError **error)
+{
+  return check_text_search_only (text, kind, FALSE, error);
 }
 
 /* The verdict, asserting the kind checked. */
@@ -689,6 +696,12 @@ random_histories_match (ChkKind kind, guint64 seed, int rounds, gboolean unique,
                  text->str);
     if (kind == CHK_KIND_MULTI_REGISTER)
       cr_assert (!fast);
+    /* The search alone agrees too (its set and queue states are tries). */
+    g_autoptr (ChkReport) rs = check_text_search_only (text->str, kind, TRUE, &error);
+    cr_assert_not_null (rs, "%s", error ? error->message : "");
+    cr_assert_eq (rs->verdict, r->verdict, "%s round %d: --search-only says %s\n%s",
+                  chk_kind_name (kind), round, chk_verdict_name (rs->verdict), text->str);
+    cr_assert_str_eq (rs->method, "search");
     agree_ok += want;
     agree_bad += !want;
     g_string_free (text, TRUE);
