@@ -25,6 +25,16 @@ node_hash (uint32_t h, uint32_t l, uint32_t r)
   return (guint) (x ^ (x >> 33));
 }
 
+/* (g_int64_hash keeps only the low half: copy 1 of every value would
+ * collide.) */
+static guint
+copy_hash (gconstpointer key)
+{
+  uint64_t x = *(const uint64_t *) key;
+  x = (x ^ (x >> 33)) * 0xff51afd7ed558ccdu;
+  return (guint) (x ^ (x >> 33));
+}
+
 LinTrie *
 lin_trie_new (void)
 {
@@ -35,7 +45,7 @@ lin_trie_new (void)
   t->mask = 255;
   t->table = g_new (uint32_t, t->mask + 1);
   memset (t->table, 0xff, sizeof (uint32_t) * (t->mask + 1));
-  t->slot_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  t->slot_of = g_hash_table_new_full (copy_hash, g_int64_equal, g_free, NULL);
   t->slot_value = g_array_new (FALSE, FALSE, sizeof (uint32_t));
   return t;
 }
