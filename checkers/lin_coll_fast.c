@@ -786,8 +786,8 @@ set_run (LinCollFast *f, guint nv)
   return TRUE;
 }
 
-gboolean
-lin_coll_fast_run (LinCollFast *f)
+static gboolean
+run (LinCollFast *f)
 {
   guint nv = lin_model_n_values (f->model);
   f->order = NULL;
@@ -797,4 +797,76 @@ lin_coll_fast_run (LinCollFast *f)
   case LIN_COLL_SET: return set_run (f, nv);
   default: return FALSE;
   }
+}
+
+/* The model state after `order` (a valid linearization of ops), made
+ * once at the end rather than step by step. */
+static uint32_t
+state_after (LinModel *m, const LinOp *ops, const GArray *order)
+{
+  LinCollKind c = (LinCollKind) lin_model_coll (m);
+  guint nv = lin_model_n_values (m);
+  g_autofree guint *count = g_new0 (guint, MAX (nv, 1));
+  g_autofree uint32_t *q = g_new (uint32_t, MAX (order->len, 1));
+  guint head = 0, tail = 0;
+  for (guint k = 0; k < order->len; k++) {
+    const LinOp *o = &ops[g_array_index (order, uint32_t, k)];
+    if (c == LIN_COLL_FIFO_QUEUE) {
+      if (o->kind == LIN_ENQUEUE)
+        q[tail++] = o->a;
+      else if (head < tail)
+        head++;
+    } else if (o->kind == LIN_SET_ADD) {
+      count[o->a] = 1;
+    } else if (o->kind == LIN_ENQUEUE) {
+      count[o->a]++;
+    } else if (o->kind == LIN_DEQUEUE) {
+      g_assert (count[o->a] > 0);
+      count[o->a]--;
+    }
+  }
+  if (c != LIN_COLL_FIFO_QUEUE)
+    for (uint32_t v = 0; v < nv; v++)
+      for (guint k = 0; k < count[v]; k++)
+        q[tail++] = v;
+  return lin_coll_state_of (m, q + head, tail - head);
+}
+
+/* A violation's prefix: the operations that completed before the culprit
+ * began precede it in every linearization; if the test finds them
+ * linearizable, their order and the state after it, else none. */
+static void
+violation_prefix (LinCollFast *f)
+{
+  const LinOp *c = &f->ops[f->culprit];
+  g_autoptr (GArray) sub = g_array_new (FALSE, FALSE, sizeof (LinOp));
+  g_autoptr (GArray) index = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+  for (uint32_t i = 0; i < f->n_ops; i++)
+    if (f->ops[i].ret < c->call) {
+      g_array_append_val (sub, f->ops[i]);
+      g_array_append_val (index, i);
+    }
+  if (sub->len == 0)
+    return;
+  LinCollFast g = { .ops = (const LinOp *) sub->data, .n_ops = sub->len, .model = f->model };
+  if (!run (&g) || g.result != LIN_RESULT_OK) {
+    if (g.order != NULL)
+      g_array_unref (g.order);
+    return;
+  }
+  f->state = state_after (f->model, (const LinOp *) sub->data, g.order);
+  g_array_set_size (f->order, 0);
+  for (guint k = 0; k < g.order->len; k++)
+    g_array_append_val (f->order, g_array_index (index, uint32_t, g_array_index (g.order, uint32_t, k)));
+  g_array_unref (g.order);
+}
+
+gboolean
+lin_coll_fast_run (LinCollFast *f)
+{
+  if (!run (f))
+    return FALSE;
+  if (f->result == LIN_RESULT_VIOLATION)
+    violation_prefix (f);
+  return TRUE;
 }

@@ -58,8 +58,9 @@ typedef struct {
   guint n_ops;
   LinModel *model;
   /* Out (when lin_coll_fast_run returns TRUE): result OK or VIOLATION;
-   * order a linearization (ok) or an empty prefix (violation, state 0,
-   * the initial state), culprit the witness's. */
+   * order a linearization (ok) or a linearizable prefix of the operations
+   * that completed before the culprit began, possibly empty (violation),
+   * state the model state after it, culprit the witness's. */
   LinResult result;
   GArray *order;       /* uint32 indices into ops */
   int32_t culprit;

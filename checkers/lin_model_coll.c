@@ -817,6 +817,28 @@ lin_coll_compile (LinModel *m, const ChkHistory *h, const ChkOp *op, LinOp *lo)
   lo->a = element_id (m, &op->output);
 }
 
+uint32_t
+lin_coll_state_of (LinModel *m, const uint32_t *values, guint n)
+{
+  LinCollKind c = (LinCollKind) lin_model_coll (m);
+  if (c == LIN_COLL_FIFO_QUEUE)
+    return lin_seqs_intern (m, values, n);
+  g_assert (c == LIN_COLL_SET || c == LIN_COLL_UNORDERED_QUEUE);
+  LinTrie *t = lin_model_seqs (m)->trie;
+  g_autofree uint32_t *v = g_memdup2 (values, MAX (n, 1) * sizeof (uint32_t));
+  qsort (v, n, sizeof (uint32_t), u32_cmp);
+  if (c == LIN_COLL_UNORDERED_QUEUE) { /* copy k of each value, then by slot */
+    g_autofree uint32_t *slots = g_new (uint32_t, MAX (n, 1));
+    for (guint k = 0, copy = 0; k < n; k++) {
+      copy = k > 0 && v[k - 1] == v[k] ? copy + 1 : 1;
+      slots[k] = lin_trie_copy_slot (m, t, v[k], copy, TRUE);
+    }
+    qsort (slots, n, sizeof (uint32_t), u32_cmp);
+    return lin_trie_build (m, t, slots, n);
+  }
+  return lin_trie_build (m, t, v, n);
+}
+
 /* ----- text ----- */
 
 char *

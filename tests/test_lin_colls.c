@@ -849,7 +849,7 @@ Test (lin_colls, command_line)
   cr_expect (strstr (out2, "\"kind\":\"fifo-queue\"") != NULL, "%s", out2);
   cr_expect (strstr (out2, "\"verdict\":\"violation\"") != NULL, "%s", out2);
   cr_expect (strstr (out2, "\"method\":\"patterns\"") != NULL, "%s", out2);
-  cr_expect (strstr (out2, "\"value_after_prefix\":\"[]\"") != NULL, "%s", out2);
+  cr_expect (strstr (out2, "\"value_after_prefix\":\"[1 2]\"") != NULL, "%s", out2);
   g_rmdir (dir);
 }
 
