@@ -20,12 +20,16 @@
  *       (case f :read  (if (or (nil? v) (= v (get state k))) state (reduced (inconsistent ...)))
  *               :write (assoc state k v))) this (:value op))))
  *
- * A state is the id of a sequence of value ids: a set's elements sorted
- * and distinct, an unordered queue's sorted with repeats (a multiset), a
- * fifo queue's head first, a multi-register's values by register number
- * (the registers a part names, in order of first use; trailing nils cut,
- * so the empty sequence, id 0, is every initial state).  Equal states are
- * equal ids, which is what the search's memo hashes.
+ * A set's or an unordered queue's state is a hash-consed trie
+ * (lin_trie.h) of its elements (value ids) or of its elements' copies
+ * (copy k of value v a slot of its own), so a step shares all but one
+ * path with the state it came from; a set read carries the trie of its
+ * set (a) beside the sorted sequence of it (b).  A fifo queue's state is
+ * the id of a sequence of value ids, head first, and a multi-register's
+ * of its values by register number (the registers a part names, in order
+ * of first use; trailing nils cut).  Id 0 is every initial state (the
+ * empty trie, the empty sequence), and equal states are equal ids, which
+ * is what the search's memo hashes.
  *
  * Where dsim differs from Knossos (README, "Knossos models"):
  *   - A dequeue that returned nothing (ok, value nil) is what Knossos says:
