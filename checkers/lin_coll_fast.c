@@ -139,19 +139,19 @@ typedef struct {
 } ByValue;
 
 static void
-by_value_build (ByValue *b, const LinOp *ops, guint n, guint nv, int kind)
+by_value_build (ByValue *b, const LinOp *ops, guint n, uint32_t base, guint nv, int kind)
 {
   b->start = g_new0 (guint, nv + 1);
   for (guint i = 0; i < n; i++)
     if (ops[i].kind == kind)
-      b->start[ops[i].a + 1]++;
+      b->start[ops[i].a - base + 1]++;
   for (guint v = 0; v < nv; v++)
     b->start[v + 1] += b->start[v];
   b->items = g_new (uint32_t, MAX (b->start[nv], 1));
   g_autofree guint *at = g_memdup2 (b->start, sizeof (guint) * (nv + 1));
   for (guint i = 0; i < n; i++)
     if (ops[i].kind == kind)
-      b->items[at[ops[i].a]++] = i;
+      b->items[at[ops[i].a - base]++] = i;
 }
 
 static void
@@ -213,8 +213,9 @@ unordered_run (LinCollFast *f, guint nv)
     if (ops[i].kind != LIN_ENQUEUE && (ops[i].kind != LIN_DEQUEUE || ops[i].ret == NONE))
       return FALSE;
   ByValue enq, deq;
-  by_value_build (&enq, ops, n, nv, LIN_ENQUEUE);
-  by_value_build (&deq, ops, n, nv, LIN_DEQUEUE);
+  uint32_t base = f->base;
+  by_value_build (&enq, ops, n, base, nv, LIN_ENQUEUE);
+  by_value_build (&deq, ops, n, base, nv, LIN_DEQUEUE);
   g_autofree uint8_t *used = g_new0 (uint8_t, MAX (n, 1));
   LinFastWitness w = { .culprit = -1, .other = -1, .third = -1, .fourth = -1 };
   for (uint32_t v = 0; v < nv; v++) {
@@ -239,7 +240,7 @@ unordered_run (LinCollFast *f, guint nv)
       w = (LinFastWitness) { .proof = ne == 0 ? LIN_FAST_UNPUT
                                       : ne == 1 && put == 0 ? LIN_FAST_EARLY : LIN_FAST_FEW,
                              .culprit = (int32_t) d[k], .other = ne == 1 ? (int32_t) e[0] : -1,
-                             .third = -1, .fourth = -1, .elem = v, .n_taken = k + 1,
+                             .third = -1, .fourth = -1, .elem = v + base, .n_taken = k + 1,
                              .n_put = put };
       break;
     }
@@ -263,9 +264,9 @@ unordered_run (LinCollFast *f, guint nv)
   for (guint k = 0; k < f->order->len && ok; k++) {
     const LinOp *o = &ops[g_array_index (f->order, uint32_t, k)];
     if (o->kind == LIN_ENQUEUE)
-      count[o->a]++;
+      count[o->a - base]++;
     else
-      ok = count[o->a]-- > 0;
+      ok = count[o->a - base]-- > 0;
   }
   if (!ok) {
     g_clear_pointer (&f->order, g_array_unref);
@@ -287,8 +288,9 @@ typedef struct {
  * value never dequeued leaves the queue at `missing_leaves` (the earliest
  * invocation of a dequeue of unknown outcome, or NONE).  FALSE if none. */
 static gboolean
-fifo_find_order (const LinOp *ops, const FifoVal *val, const uint32_t *by_enq_ret, guint na,
-                 const uint32_t *by_enq_call, guint nb, int64_t missing_leaves, LinFastWitness *w)
+fifo_find_order (const LinOp *ops, const FifoVal *val, uint32_t base, const uint32_t *by_enq_ret,
+                 guint na, const uint32_t *by_enq_call, guint nb, int64_t missing_leaves,
+                 LinFastWitness *w)
 {
   int64_t latest = G_MININT64;
   uint32_t latest_v = 0;
@@ -308,7 +310,8 @@ fifo_find_order (const LinOp *ops, const FifoVal *val, const uint32_t *by_enq_re
       continue;
     *w = (LinFastWitness) { .proof = LIN_FAST_FIFO_ORDER, .culprit = val[b].deq,
                             .other = val[latest_v].enq, .third = val[b].enq,
-                            .fourth = val[latest_v].deq, .elem = b, .elem2 = latest_v };
+                            .fourth = val[latest_v].deq, .elem = b + base,
+                            .elem2 = latest_v + base };
     return TRUE;
   }
   return FALSE;
@@ -446,6 +449,7 @@ fifo_run (LinCollFast *f, guint nv)
 {
   const LinOp *ops = f->ops;
   guint n = f->n_ops;
+  uint32_t base = f->base;
   g_autofree FifoVal *val = g_new (FifoVal, MAX (nv, 1));
   for (guint v = 0; v < nv; v++)
     val[v] = (FifoVal) { -1, -1 };
@@ -453,9 +457,9 @@ fifo_run (LinCollFast *f, guint nv)
   for (guint i = 0; i < n; i++) {
     const LinOp *o = &ops[i];
     if (o->kind == LIN_ENQUEUE) {
-      if (val[o->a].enq >= 0)
+      if (val[o->a - base].enq >= 0)
         return FALSE; /* not differentiated */
-      val[o->a].enq = (int32_t) i;
+      val[o->a - base].enq = (int32_t) i;
     } else if (o->kind == LIN_DEQUEUE_HEAD) {
       head_call = MIN (head_call, o->call);
     } else if (o->kind != LIN_DEQUEUE || o->ret == NONE) {
@@ -468,7 +472,7 @@ fifo_run (LinCollFast *f, guint nv)
     const LinOp *o = &ops[i];
     if (o->kind != LIN_DEQUEUE)
       continue;
-    FifoVal *x = &val[o->a];
+    FifoVal *x = &val[o->a - base];
     LinFastWitness c = { .culprit = (int32_t) i, .other = -1, .third = -1, .fourth = -1,
                          .elem = o->a };
     if (x->enq < 0) {
@@ -509,10 +513,10 @@ fifo_run (LinCollFast *f, guint nv)
   }
   sort_by_key (by_ret_v, na, key_ret);
   sort_by_key (by_call_v, nb, key_call);
-  if (fifo_find_order (ops, val, by_ret_v, na, by_call_v, nb, head_call, &w))
+  if (fifo_find_order (ops, val, base, by_ret_v, na, by_call_v, nb, head_call, &w))
     return decide_violation (f, &w);
   if (head_call != NONE
-      && fifo_find_order (ops, val, by_ret_v, na, by_call_v, nb, NONE, &w))
+      && fifo_find_order (ops, val, base, by_ret_v, na, by_call_v, nb, NONE, &w))
     return FALSE; /* a dequeue of unknown outcome might have taken a */
   /* Linearizable with the dequeues of unknown outcome left out. */
   g_autofree uint32_t *vs = g_new (uint32_t, MAX (nv, 1));
@@ -598,6 +602,7 @@ set_run (LinCollFast *f, guint nv)
   const LinOp *ops = f->ops;
   const LinModel *m = f->model;
   guint n = f->n_ops;
+  uint32_t base = f->base;
   g_autofree int32_t *add = g_new (int32_t, MAX (nv, 1));
   for (guint v = 0; v < nv; v++)
     add[v] = -1;
@@ -606,9 +611,9 @@ set_run (LinCollFast *f, guint nv)
   for (guint i = 0; i < n; i++) {
     const LinOp *o = &ops[i];
     if (o->kind == LIN_SET_ADD) {
-      if (add[o->a] >= 0)
+      if (add[o->a - base] >= 0)
         return FALSE; /* not differentiated */
-      add[o->a] = (int32_t) i;
+      add[o->a - base] = (int32_t) i;
     } else if (o->kind == LIN_SET_READ && o->ret != NONE) {
       reads[nr++] = i;
     } else {
@@ -656,10 +661,10 @@ set_run (LinCollFast *f, guint nv)
     guint ns;
     const uint32_t *set = lin_seqs_get (m, ops[level_read[lv]].b, &ns);
     for (guint j = 0; j < ns; j++) {
-      level[set[j]] = lv;
+      level[set[j] - base] = lv;
       LinFastWitness c = { .proof = LIN_FAST_UNPUT, .culprit = (int32_t) level_read[lv],
                            .other = -1, .third = -1, .fourth = -1, .elem = set[j] };
-      if (add[set[j]] < 0)
+      if (add[set[j] - base] < 0)
         keep_first (ops, &w, &c);
     }
   }
@@ -667,7 +672,7 @@ set_run (LinCollFast *f, guint nv)
     return decide_violation (f, &w);
   for (guint i = 0; i < n; i++)
     if (ops[i].kind == LIN_SET_ADD)
-      op_level[i] = level[ops[i].a];
+      op_level[i] = level[ops[i].a - base];
   /* The latest call of a read and of an add at each level (K: adds read
    * by nobody), with the operation; an add of unknown outcome that nobody
    * read is left out. */
@@ -722,7 +727,7 @@ set_run (LinCollFast *f, guint nv)
       uint32_t u = (uint32_t) rc_op[lv];
       guint ns, j = 0;
       const uint32_t *set = lin_seqs_get (m, o->b, &ns);
-      while (level[set[j]] <= op_level[u])
+      while (level[set[j] - base] <= op_level[u])
         j++;
       c = (LinFastWitness) { .proof = LIN_FAST_SET_READ_ORDER, .culprit = (int32_t) u,
                              .other = (int32_t) i, .third = -1, .fourth = -1, .elem = set[j] };
@@ -765,8 +770,8 @@ set_run (LinCollFast *f, guint nv)
   for (guint k = 0; k < f->order->len && ok; k++) {
     const LinOp *o = &ops[g_array_index (f->order, uint32_t, k)];
     if (o->kind == LIN_SET_ADD) {
-      ok = !present[o->a];
-      present[o->a] = 1;
+      ok = !present[o->a - base];
+      present[o->a - base] = 1;
       count++;
       continue;
     }
@@ -774,7 +779,7 @@ set_run (LinCollFast *f, guint nv)
     const uint32_t *set = lin_seqs_get (m, o->b, &ns);
     ok = ns == count;
     for (guint j = 0; j < ns && ok; j++)
-      ok = present[set[j]];
+      ok = present[set[j] - base];
   }
   if (!ok) {
     g_clear_pointer (&f->order, g_array_unref);
@@ -786,10 +791,35 @@ set_run (LinCollFast *f, guint nv)
   return TRUE;
 }
 
+/* The values the part names lie in [base, base + nv): arrays per value
+ * are that long, not as long as the model's table, which parts checked
+ * one after the other share. */
+static guint
+value_range (LinCollFast *f)
+{
+  uint32_t lo = UINT32_MAX, hi = 0;
+  for (guint i = 0; i < f->n_ops; i++) {
+    const LinOp *o = &f->ops[i];
+    if (o->kind == LIN_SET_READ) {
+      guint ns;
+      const uint32_t *set = lin_seqs_get (f->model, o->b, &ns);
+      if (ns > 0) {
+        lo = MIN (lo, set[0]);
+        hi = MAX (hi, set[ns - 1]);
+      }
+    } else if (o->kind == LIN_SET_ADD || o->kind == LIN_ENQUEUE || o->kind == LIN_DEQUEUE) {
+      lo = MIN (lo, o->a);
+      hi = MAX (hi, o->a);
+    }
+  }
+  f->base = lo > hi ? 0 : lo;
+  return lo > hi ? 1 : hi - lo + 1;
+}
+
 static gboolean
 run (LinCollFast *f)
 {
-  guint nv = lin_model_n_values (f->model);
+  guint nv = value_range (f);
   f->order = NULL;
   switch ((LinCollKind) lin_model_coll (f->model)) {
   case LIN_COLL_UNORDERED_QUEUE: return unordered_run (f, nv);

@@ -66,6 +66,8 @@ typedef struct {
   int32_t culprit;
   uint32_t state;
   LinFastWitness witness;
+  /* Private: */
+  uint32_t base;       /* the smallest value id the part names */
 } LinCollFast;
 
 /* TRUE if decided (fills the out fields; order is allocated here); FALSE
