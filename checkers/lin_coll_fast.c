@@ -582,20 +582,25 @@ keep_first (const LinOp *ops, LinFastWitness *w, const LinFastWitness *c)
     *w = *c;
 }
 
-/* The set model, every value added at most once.  The reads' sets, by
+/* The set model.  The reads' sets, by
  * size, must form a chain S_0 < S_1 < ... < S_{K-1} (the set only grows);
  * a read returning S_k is "at level k"; the add of a value in S_k but not
  * S_{k-1} is at level k, one of a value no read returned at level K (one
  * of unknown outcome there is dropped: it may never have happened).
- * Exactly the linearizations put the adds of level k after the reads of
- * levels below k and before the reads of levels k and above, reads of a
- * lower level before those of a higher one: a DAG.  The ancestors of a
- * read at level k are the reads below k and the adds of levels up to k;
- * of an add at level k, the reads below k and the adds below k.  So with
- * RC_k the latest call of a read below level k and AC_k of an add at
- * level k or below, the points condition (top) is: a read r at level k
- * has max(RC_k, AC_k) < ret(r), an add at level k max(RC_k, AC_{k-1}) <
- * ret.  Each failure is a proof of at most three operations. */
+ * Exactly the linearizations put every add of level k after the reads of
+ * levels below k, some add of each value of level k before the reads of
+ * levels k and above (a later add of a present value changes nothing),
+ * reads of a lower level before those of a higher one.  Which add of a
+ * value goes first: the one invoked first, as good as any (every add of
+ * the value has the same ancestors, and its call is the smallest that
+ * the reads above must wait for); the others of unknown outcome are
+ * dropped.  That is a DAG.  The ancestors of a read at level k are the
+ * reads below k and the first adds of levels up to k; of an add at level
+ * k, the reads below k and the first adds below k.  So with RC_k the
+ * latest call of a read below level k and AC_k of a first add at level k
+ * or below, the points condition (top) is: a read r at level k has
+ * max(RC_k, AC_k) < ret(r), an add at level k max(RC_k, AC_{k-1}) < ret.
+ * Each failure is a proof of at most three operations. */
 static gboolean
 set_run (LinCollFast *f, guint nv)
 {
@@ -603,7 +608,8 @@ set_run (LinCollFast *f, guint nv)
   const LinModel *m = f->model;
   guint n = f->n_ops;
   uint32_t base = f->base;
-  g_autofree int32_t *add = g_new (int32_t, MAX (nv, 1));
+  g_autofree int32_t *add = g_new (int32_t, MAX (nv, 1)); /* the first add to begin */
+  g_autofree guint *n_adds = g_new0 (guint, MAX (nv, 1));
   for (guint v = 0; v < nv; v++)
     add[v] = -1;
   g_autofree uint32_t *reads = g_new (uint32_t, MAX (n, 1));
@@ -611,9 +617,10 @@ set_run (LinCollFast *f, guint nv)
   for (guint i = 0; i < n; i++) {
     const LinOp *o = &ops[i];
     if (o->kind == LIN_SET_ADD) {
-      if (add[o->a - base] >= 0)
-        return FALSE; /* not differentiated */
-      add[o->a - base] = (int32_t) i;
+      uint32_t v = o->a - base;
+      n_adds[v]++;
+      if (add[v] < 0 || o->call < ops[add[v]].call)
+        add[v] = (int32_t) i;
     } else if (o->kind == LIN_SET_READ && o->ret != NONE) {
       reads[nr++] = i;
     } else {
@@ -673,9 +680,9 @@ set_run (LinCollFast *f, guint nv)
   for (guint i = 0; i < n; i++)
     if (ops[i].kind == LIN_SET_ADD)
       op_level[i] = level[ops[i].a - base];
-  /* The latest call of a read and of an add at each level (K: adds read
-   * by nobody), with the operation; an add of unknown outcome that nobody
-   * read is left out. */
+  /* The latest call of a read and of a first add at each level (K: adds
+   * read by nobody), with the operation; an add of unknown outcome that
+   * nobody read, or that is not the first of its value's, is left out. */
   g_autofree int64_t *rc = g_new (int64_t, 2 * (K + 1));
   int64_t *ac = rc + K + 1;
   g_autofree int32_t *rc_op = g_new (int32_t, 2 * (K + 1));
@@ -688,9 +695,10 @@ set_run (LinCollFast *f, guint nv)
   for (guint i = 0; i < n; i++) {
     guint lv = op_level[i];
     gboolean is_read = ops[i].kind == LIN_SET_READ;
-    left_out[i] = !is_read && lv == K && ops[i].ret == NONE;
+    gboolean is_first = !is_read && add[ops[i].a - base] == (int32_t) i;
+    left_out[i] = !is_read && ops[i].ret == NONE && (lv == K || !is_first);
     int64_t *c = is_read ? &rc[lv] : &ac[lv];
-    if (!left_out[i] && ops[i].call > *c) {
+    if (!left_out[i] && (is_read || is_first) && ops[i].call > *c) {
       *c = ops[i].call;
       (is_read ? rc_op : ac_op)[lv] = (int32_t) i;
     }
@@ -734,7 +742,8 @@ set_run (LinCollFast *f, guint nv)
     } else if (o->kind == LIN_SET_READ && ac[lv] > o->ret) {
       c = (LinFastWitness) { .proof = LIN_FAST_EARLY, .culprit = (int32_t) i,
                              .other = ac_op[lv], .third = -1, .fourth = -1,
-                             .elem = ops[ac_op[lv]].a };
+                             .elem = ops[ac_op[lv]].a,
+                             .n_put = n_adds[ops[ac_op[lv]].a - base] };
     } else if (o->kind == LIN_SET_ADD && rc[lv] > o->ret) {
       c = (LinFastWitness) { .proof = LIN_FAST_SET_LATE_ADD, .culprit = rc_op[lv],
                              .other = (int32_t) i, .third = -1, .fourth = -1, .elem = o->a };
@@ -742,7 +751,8 @@ set_run (LinCollFast *f, guint nv)
       int32_t y = ac_op[lv - 1];
       c = (LinFastWitness) { .proof = LIN_FAST_SET_ADD_ORDER,
                              .culprit = (int32_t) level_read[op_level[y]], .other = (int32_t) i,
-                             .third = y, .fourth = -1, .elem = o->a, .elem2 = ops[y].a };
+                             .third = y, .fourth = -1, .elem = o->a, .elem2 = ops[y].a,
+                             .n_put = n_adds[ops[y].a - base] };
     }
     keep_first (ops, &w, &c);
   }
@@ -770,9 +780,8 @@ set_run (LinCollFast *f, guint nv)
   for (guint k = 0; k < f->order->len && ok; k++) {
     const LinOp *o = &ops[g_array_index (f->order, uint32_t, k)];
     if (o->kind == LIN_SET_ADD) {
-      ok = !present[o->a - base];
+      count += !present[o->a - base];
       present[o->a - base] = 1;
-      count++;
       continue;
     }
     guint ns;

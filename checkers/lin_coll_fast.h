@@ -6,8 +6,8 @@
  *   fifo-queue: when every value is enqueued at most once
  *     ("differentiated"), by the bad patterns of Henzinger, Sezgin and
  *     Vafeiadis (CONCUR 2013) and Emmi and Enea (POPL 2018), O(n log n);
- *   set: when every value is added at most once, by the chain of the
- *     reads' sets, O(n log n + the size of the reads).
+ *   set: always, by the chain of the reads' sets, O(n log n + the size
+ *     of the reads).
  *
  * Each test decides or says it cannot, and the caller falls back to the
  * search.  An ok comes with a linearization that has been replayed
@@ -23,7 +23,8 @@ typedef enum {
   LIN_FAST_TWICE,     /* culprit dequeued elem, enqueued once, which `other`
                        * dequeued too */
   LIN_FAST_EARLY,     /* culprit returned elem, but `other`, the only enqueue
-                       * or add of it, began after the culprit completed */
+                       * of it or the first of its n_put adds, began after
+                       * the culprit completed */
   LIN_FAST_FEW,       /* unordered queue: by the culprit's completion n_taken
                        * dequeues of elem had completed (the culprit last)
                        * and only n_put enqueues of elem had begun */
@@ -41,8 +42,8 @@ typedef enum {
   LIN_FAST_SET_LATE_ADD, /* `other`, the add of elem, completed before the
                        * culprit, a read without elem, began */
   LIN_FAST_SET_ADD_ORDER, /* the culprit read returned elem2 without elem;
-                       * `other`, the add of elem, completed before `third`,
-                       * the only add of elem2, began */
+                       * `other`, an add of elem, completed before `third`,
+                       * the first of the n_put adds of elem2, began */
 } LinFastProof;
 
 typedef struct {
@@ -71,7 +72,7 @@ typedef struct {
 } LinCollFast;
 
 /* TRUE if decided (fills the out fields; order is allocated here); FALSE
- * if the test does not apply (another model, values enqueued or added
- * more than once) or cannot decide (fifo dequeues of unknown outcome that
+ * if the test does not apply (another model, a fifo value enqueued more
+ * than once) or cannot decide (fifo dequeues of unknown outcome that
  * might take what a violation needs). */
 gboolean lin_coll_fast_run (LinCollFast *f);

@@ -401,9 +401,14 @@ lin_explain_coll_fast (const LinExplainPart *p, const LinFastWitness *w, ChkRepo
                                       "(completed %s)", saw, x, other, other_ret);
     return;
   case LIN_FAST_EARLY:
-    r->explanation = g_strdup_printf ("%s, but %s, the only %s of %s, began %s, after the %s "
-                                      "completed", saw, other, is_read ? "add" : "enqueue", x,
-                                      other_call, is_read ? "read" : "dequeue");
+    if (is_read && w->n_put > 1)
+      r->explanation = g_strdup_printf ("%s, but %s, the first of the %u adds of %s, began %s, "
+                                        "after the read completed", saw, other, w->n_put, x,
+                                        other_call);
+    else
+      r->explanation = g_strdup_printf ("%s, but %s, the only %s of %s, began %s, after the %s "
+                                        "completed", saw, other, is_read ? "add" : "enqueue", x,
+                                        other_call, is_read ? "read" : "dequeue");
     return;
   case LIN_FAST_FEW:
     r->explanation = g_strdup_printf ("%s, but by then %u dequeue%s of %s had completed and only "
@@ -445,11 +450,14 @@ lin_explain_coll_fast (const LinExplainPart *p, const LinFastWitness *w, ChkRepo
                                       "began, and an element once added stays in the set", saw, x,
                                       other, other_ret);
     return;
-  case LIN_FAST_SET_ADD_ORDER:
+  case LIN_FAST_SET_ADD_ORDER: {
+    g_autofree char *which = w->n_put > 1 ? g_strdup_printf ("the first of the %u adds", w->n_put)
+                                          : g_strdup ("the only add");
     r->explanation = g_strdup_printf ("%s, with %s and without %s, but %s completed %s, before "
-                                      "%s, the only add of %s, began, so %s was in the set "
-                                      "before %s", saw, y, x, other, other_ret, third, y, x, y);
+                                      "%s, %s of %s, began, so %s was in the set before %s", saw,
+                                      y, x, other, other_ret, third, which, y, x, y);
     return;
+  }
   }
   g_assert_not_reached ();
 }
