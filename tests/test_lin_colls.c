@@ -199,6 +199,55 @@ Test (lin_colls, multi_register_edge_cases)
   cr_expect (strstr (why2, "no operation ever wrote 3 to :x") != NULL, "%s", why2);
 }
 
+/* Each proof of the polynomial tests, in words, and the method. */
+Test (lin_colls, pattern_explanations)
+{
+  ChkKind S = CHK_KIND_SET, F = CHK_KIND_FIFO_QUEUE;
+  const struct { const char *text; ChkKind kind; const char *want; } cases[] = {
+    /* two reads, neither set inside the other */
+    { EV (0, invoke, add, "1") EV (1, invoke, add, "2") EV (2, invoke, read, "nil")
+      EV (2, ok, read, "#{1}") EV (3, invoke, read, "nil") EV (3, ok, read, "#{2}")
+      EV (0, ok, add, "1") EV (1, ok, add, "2"), S,
+      "read by process 3 at line 6 returned #{2}, with 2 and without 1, but read by process 2 at "
+      "line 4 returned #{1}, with 1 and without 2: the set only grows, so one of the two must "
+      "hold the other" },
+    /* a read of a smaller set after a read of a larger one */
+    { EV (0, invoke, add, "1") EV (2, invoke, read, "nil") EV (2, ok, read, "#{1}")
+      EV (3, invoke, read, "nil") EV (3, ok, read, "#{}") EV (0, ok, add, "1"), S,
+      "read by process 3 at line 5 returned #{}, without 1, but read by process 2, which returned "
+      "1, completed at line 3, before this read began" },
+    /* add 1 completed before add 2 began, a read saw 2 without 1 */
+    { EV (2, invoke, read, "nil") EV (0, invoke, add, "1") EV (0, ok, add, "1")
+      EV (1, invoke, add, "2") EV (1, ok, add, "2") EV (2, ok, read, "#{2}"), S,
+      "read by process 2 at line 6 returned #{2}, with 2 and without 1, but add 1 by process 0 "
+      "completed at line 3, before add 2 by process 1, the only add of 2, began, so 1 was in the "
+      "set before 2" },
+    /* a read of an element whose adds all began after it */
+    { EV (2, invoke, read, "nil") EV (2, ok, read, "#{1}") EV (0, invoke, add, "1")
+      EV (0, ok, add, "1") EV (1, invoke, add, "1") EV (1, ok, add, "1"), S,
+      "read by process 2 at line 2 returned #{1}, but add 1 by process 0, the first of the 2 adds "
+      "of 1, began at line 3, after the read completed" },
+    /* fifo: a value dequeued twice, and one dequeued before its enqueue */
+    { EV (0, invoke, enqueue, "5") EV (0, ok, enqueue, "5") EV (1, invoke, dequeue, "nil")
+      EV (1, ok, dequeue, "5") EV (2, invoke, dequeue, "nil") EV (2, ok, dequeue, "5"), F,
+      "dequeue by process 2 at line 6 returned 5, but 5 was enqueued once, and dequeue by process "
+      "1 took it too (completed at line 4)" },
+    { EV (1, invoke, dequeue, "nil") EV (1, ok, dequeue, "5") EV (0, invoke, enqueue, "5")
+      EV (0, ok, enqueue, "5"), F,
+      "dequeue by process 1 at line 2 returned 5, but enqueue 5 by process 0, the only enqueue of "
+      "5, began at line 3, after the dequeue completed" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ChkReport) r = check_text (cases[i].text, cases[i].kind, &error);
+    cr_assert_not_null (r, "case %u: %s", i, error ? error->message : "");
+    cr_expect_eq (r->verdict, CHK_VERDICT_VIOLATION, "case %u", i);
+    cr_expect_str_eq (r->method, "patterns", "case %u", i);
+    cr_expect (r->explanation != NULL && strstr (r->explanation, cases[i].want) != NULL,
+               "case %u: %s", i, r->explanation ? r->explanation : "");
+  }
+}
+
 /* A set read in JSON Lines is an array: [1,2] (a cas pair's shape) too. */
 Test (lin_colls, jsonl_encodings)
 {
