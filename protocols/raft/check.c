@@ -232,7 +232,10 @@ raft_ghost_digest (const void *ghost)
   if (g->applied_by != NULL)
     for (guint i = 0; i < g->applied_by->len; i++)
       h = ghost_mix (h, (uint64_t) (uint32_t) g_array_index (g->applied_by, int32_t, i));
-  for (int n = 0; n < PROTO_MAX_NODES; n++) {
+  /* Only the nodes check() has judged (none before its first call): the
+   * other slots are all zero. */
+  int n_nodes = CLAMP (g->n_nodes, 0, PROTO_MAX_NODES);
+  for (int n = 0; n < n_nodes; n++) {
     h = ghost_mix (h, g->checked_applied[n]);
     h = ghost_mix (h, g->leader_log[n].term ^ g->leader_log[n].last_index << 32);
     h = ghost_mix (h, g->leader_log[n].last_chain);
@@ -262,6 +265,7 @@ raft_check (void *ghost, const void *const *states, const gboolean *is_up,
             const ProtoCtx *ctxs, int n_nodes, GString *why)
 {
   RaftGhost *g = ghost;
+  g->n_nodes = n_nodes;
   for (int i = 0; i < n_nodes; i++) {
     const RaftNode *node = states[i];
     if (!is_judged (node, is_up[i]))

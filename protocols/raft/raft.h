@@ -338,7 +338,7 @@ typedef struct {
   struct { uint64_t term, last_index, last_chain; } leader_log[PROTO_MAX_NODES];
   uint64_t commit_index, commit_chain, commit_term;
   int32_t commit_node;
-  int32_t pad;
+  int32_t n_nodes;           /* the nodes check() judged (slots beyond stay 0) */
 } RaftGhost;
 
 void raft_ghost_copy (void *dst, const void *src);

@@ -69,6 +69,27 @@ raft_meta_sum (const RaftPersist *p)
   return meta_hash (p) ^ meta_hash (&zero);
 }
 
+/* The machine a word at a time in four independent lanes: a restart checks
+ * it, and the explorer restarts nodes often. */
+static uint64_t
+sum_words (uint64_t h, const void *data, size_t len)
+{
+  const uint8_t *b = data;
+  uint64_t l[4] = { h ^ 0xcbf29ce484222325ULL, h + 1, h + 2, h + 3 };
+  size_t i = 0;
+  for (; i + 32 <= len; i += 32)
+    for (int k = 0; k < 4; k++) {
+      uint64_t v;
+      memcpy (&v, b + i + 8 * k, 8);
+      l[k] = (l[k] ^ v) * 0x100000001b3ULL;
+      l[k] ^= l[k] >> 29;
+    }
+  uint64_t x = sum_bytes (h, b + i, len - i);
+  for (int k = 0; k < 4; k++)
+    x = sum_mix (x, l[k]);
+  return x;
+}
+
 static uint64_t
 snap_hash (const RaftSnapshot *s)
 {
@@ -77,7 +98,7 @@ snap_hash (const RaftSnapshot *s)
   h = sum_mix (h, s->term);
   h = sum_mix (h, s->chain);
   h = sum_mix (h, s->members);
-  return sum_bytes (h, &s->machine, sizeof s->machine);
+  return sum_words (h, &s->machine, sizeof s->machine);
 }
 
 uint64_t
