@@ -325,6 +325,15 @@ typedef struct ProtoVTable {
    * replicas are not compared. */
   gboolean (*converged) (const void *const *states, const gboolean *is_up,
                          const ProtoCtx *ctxs, int n_nodes, GString *why);
+  /* Optional, for speed: an offset from which every byte of the state is
+   * zero (at most state_size), read from the state's own fields, so the
+   * explorer copies and compares only the bytes before it (a log ring at
+   * the end of the state, mostly empty).  The protocol keeps it true across
+   * its steps from any state where it holds; the world checks it itself
+   * whenever it loads a disk image into the state (a torn or corrupted
+   * image may hold bytes the protocol never wrote there) and copies such a
+   * node whole until its next crash.  NULL: state_size. */
+  size_t (*state_extent) (const void *state);
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

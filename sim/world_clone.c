@@ -229,6 +229,9 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
   for (int n = 0; n < src->n_nodes; n++) {
     SimNode *d = &dst->nodes[n];
     const SimNode *s = &src->nodes[n];
+    /* Past both extents both states are zero: copy up to the larger. */
+    size_t len = (nodes & sim_touch_bit (n)) != 0
+                   ? MAX (sim_node_extent (dst, n), sim_node_extent (src, n)) : 0;
     GArray *held = d->held;
     GByteArray *memory = d->byzantine_memory;
     *d = *s;
@@ -239,7 +242,7 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
     if ((nodes & sim_touch_bit (n)) == 0)
       continue;
     memcpy (dst->node_states + (size_t) n * vt->state_size,
-            src->node_states + (size_t) n * vt->state_size, vt->state_size);
+            src->node_states + (size_t) n * vt->state_size, len);
     sim_storage_assign (dst, src, n);
   }
   for (int c = 0; c < src->n_clients; c++)

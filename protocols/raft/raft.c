@@ -305,4 +305,5 @@ const ProtoVTable proto_raft = {
                                              "log-matching", NULL },
   .leader_term = raft_leader_term,
   .converged = raft_converged,
+  .state_extent = raft_state_extent,
 };

@@ -149,8 +149,29 @@ recover_from (RaftPersist *p, uint64_t index, uint64_t term)
   }
 }
 
-gboolean
-raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
+/* A slot outside snap.index < i <= last_index holds a nonzero byte: a
+ * sector of an older image that a torn write left there.  Such bytes are
+ * never read, but they stand in the way of raft_state_extent. */
+static gboolean
+ring_has_stale (const RaftPersist *p)
+{
+  for (uint64_t s = 0; s < RAFT_LOG_CAP; s++) {
+    uint64_t i = p->snap.index + 1 + (s + RAFT_LOG_CAP - (p->snap.index + 1) % RAFT_LOG_CAP)
+                                       % RAFT_LOG_CAP; /* the index slot s would hold next */
+    if (i <= p->last_index)
+      continue;
+    uint64_t words[sizeof (RaftEntry) / 8], any = 0;
+    memcpy (words, &p->log[s], sizeof words);
+    for (size_t k = 0; k < G_N_ELEMENTS (words); k++)
+      any |= words[k];
+    if (any != 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+persist_check (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
 {
   RaftPersist *p = &node->persist;
   if (p->meta_sum != raft_meta_sum (p)) {
@@ -200,4 +221,12 @@ raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
     break;
   }
   return TRUE;
+}
+
+gboolean
+raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
+{
+  gboolean ok = persist_check (node, ctx, out);
+  node->has_stale_slots = ok && ring_has_stale (&node->persist);
+  return ok;
 }
