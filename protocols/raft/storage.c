@@ -149,25 +149,38 @@ recover_from (RaftPersist *p, uint64_t index, uint64_t term)
   }
 }
 
+static gboolean
+bytes_nonzero (const void *data, size_t len)
+{
+  const uint8_t *b = data;
+  uint64_t any = 0;
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t v;
+    memcpy (&v, b + i, 8);
+    any |= v;
+  }
+  for (; i < len; i++)
+    any |= b[i];
+  return any != 0;
+}
+
 /* A slot outside snap.index < i <= last_index holds a nonzero byte: a
  * sector of an older image that a torn write left there.  Such bytes are
  * never read, but they stand in the way of raft_state_extent. */
 static gboolean
 ring_has_stale (const RaftPersist *p)
 {
-  for (uint64_t s = 0; s < RAFT_LOG_CAP; s++) {
-    uint64_t i = p->snap.index + 1 + (s + RAFT_LOG_CAP - (p->snap.index + 1) % RAFT_LOG_CAP)
-                                       % RAFT_LOG_CAP; /* the index slot s would hold next */
-    if (i <= p->last_index)
-      continue;
-    uint64_t words[sizeof (RaftEntry) / 8], any = 0;
-    memcpy (words, &p->log[s], sizeof words);
-    for (size_t k = 0; k < G_N_ELEMENTS (words); k++)
-      any |= words[k];
-    if (any != 0)
-      return TRUE;
-  }
-  return FALSE;
+  const uint8_t *ring = (const uint8_t *) p->log;
+  size_t slot = sizeof (RaftEntry), all = sizeof p->log;
+  if (p->last_index <= p->snap.index || p->last_index - p->snap.index >= RAFT_LOG_CAP)
+    return p->last_index == p->snap.index && bytes_nonzero (ring, all);
+  /* Slots first..last are in use, round the ring. */
+  size_t first = (p->snap.index + 1) % RAFT_LOG_CAP, last = p->last_index % RAFT_LOG_CAP;
+  if (first <= last)
+    return bytes_nonzero (ring, first * slot)
+           || bytes_nonzero (ring + (last + 1) * slot, all - (last + 1) * slot);
+  return bytes_nonzero (ring + (last + 1) * slot, (first - last - 1) * slot);
 }
 
 static gboolean
