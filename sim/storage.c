@@ -554,8 +554,16 @@ sim_storage_digest (const SimWorld *w, int node, uint64_t (*hash) (uint64_t, con
   uint64_t h = (uint64_t) d->syncs->len << 32 | d->held->len;
   const uint8_t *persist = w->node_states + (size_t) node * w->vt->state_size
                            + w->vt->persist_offset;
-  if (!d->is_image_persist && memcmp (d->image, persist, disk_span (w, node)) != 0)
-    h ^= hash (3, d->image, w->vt->persist_size);
+  if (!d->is_image_persist && memcmp (d->image, persist, disk_span (w, node)) != 0) {
+    /* The image up to its last nonzero byte (zero past its written
+     * sectors): equal images, equal lengths, equal hashes. */
+    size_t len = disk_extent (w, d);
+    while (len >= 8 && memcmp (d->image + len - 8, "\0\0\0\0\0\0\0\0", 8) == 0)
+      len -= 8;
+    while (len > 0 && d->image[len - 1] == 0)
+      len--;
+    h ^= hash (3, d->image, len);
+  }
   return h;
 }
 
