@@ -38,6 +38,22 @@ sum_mix (uint64_t h, uint64_t v)
   return h ^ (h >> 33);
 }
 
+static gboolean
+bytes_nonzero (const void *data, size_t len)
+{
+  const uint8_t *b = data;
+  uint64_t any = 0;
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t v;
+    memcpy (&v, b + i, 8);
+    any |= v;
+  }
+  for (; i < len; i++)
+    any |= b[i];
+  return any != 0;
+}
+
 static uint64_t
 sum_bytes (uint64_t h, const void *data, size_t len)
 {
@@ -88,6 +104,13 @@ sum_words (uint64_t h, const void *data, size_t len)
   for (int k = 0; k < 4; k++)
     x = sum_mix (x, l[k]);
   return x;
+}
+
+/* The snapshot of a node that never took one: all zero, its sum too. */
+static gboolean
+snap_is_zero (const RaftSnapshot *s)
+{
+  return !bytes_nonzero (s, sizeof *s);
 }
 
 static uint64_t
@@ -149,38 +172,21 @@ recover_from (RaftPersist *p, uint64_t index, uint64_t term)
   }
 }
 
-static gboolean
-bytes_nonzero (const void *data, size_t len)
-{
-  const uint8_t *b = data;
-  uint64_t any = 0;
-  size_t i = 0;
-  for (; i + 8 <= len; i += 8) {
-    uint64_t v;
-    memcpy (&v, b + i, 8);
-    any |= v;
-  }
-  for (; i < len; i++)
-    any |= b[i];
-  return any != 0;
-}
 
-/* A slot outside snap.index < i <= last_index holds a nonzero byte: a
- * sector of an older image that a torn write left there.  Such bytes are
- * never read, but they stand in the way of raft_state_extent. */
+/* A slot below the log's first (snap.index < i <= last_index, not round
+ * the ring) holds a nonzero byte: a sector of an older image that a torn
+ * write left there.  Such bytes are never read, but they stand in the way
+ * of raft_state_extent once the log moves past them.  Slots past the last
+ * are past the extent, which the world checks itself when it loads an
+ * image (protocol.h); a log round the ring, or none, has no extent to
+ * keep. */
 static gboolean
 ring_has_stale (const RaftPersist *p)
 {
-  const uint8_t *ring = (const uint8_t *) p->log;
-  size_t slot = sizeof (RaftEntry), all = sizeof p->log;
   if (p->last_index <= p->snap.index || p->last_index - p->snap.index >= RAFT_LOG_CAP)
-    return p->last_index == p->snap.index && bytes_nonzero (ring, all);
-  /* Slots first..last are in use, round the ring. */
+    return FALSE;
   size_t first = (p->snap.index + 1) % RAFT_LOG_CAP, last = p->last_index % RAFT_LOG_CAP;
-  if (first <= last)
-    return bytes_nonzero (ring, first * slot)
-           || bytes_nonzero (ring + (last + 1) * slot, all - (last + 1) * slot);
-  return bytes_nonzero (ring + (last + 1) * slot, (first - last - 1) * slot);
+  return first <= last && bytes_nonzero (p->log, first * sizeof (RaftEntry));
 }
 
 static gboolean
@@ -195,7 +201,8 @@ persist_check (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
                        "disk is repaired)");
     return FALSE;
   }
-  if (p->snap.sum != raft_snap_sum (&p->snap) || p->last_index < p->snap.index
+  if ((!snap_is_zero (&p->snap) && p->snap.sum != raft_snap_sum (&p->snap))
+      || p->last_index < p->snap.index
       || p->last_index - p->snap.index > RAFT_LOG_CAP) {
     /* The header still says which entry it may have acknowledged last:
      * drop the snapshot and the log, and recover them from the leader. */
