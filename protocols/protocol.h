@@ -295,6 +295,11 @@ typedef struct ProtoVTable {
    * explorer's state fingerprints.  NULL with ghost_copy set: the explorer
    * leaves the ghost out of a state's identity. */
   uint64_t (*ghost_digest) (const void *ghost);
+  /* Optional, with ghost_copy: makes dst (a ghost with storage of its own,
+   * from ghost_copy or an earlier ghost_assign) equal to src, reusing that
+   * storage (the explorer does it for every state).  NULL: ghost_free, a
+   * byte copy, then ghost_copy. */
+  void (*ghost_assign) (void *dst, const void *src);
 
   /* Optional: an operator's command to a node (`admin COMMAND` in a
    * scenario's [faults], such as "add n4"), handled like a step: the node

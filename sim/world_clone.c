@@ -260,7 +260,9 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
     dst->ctxs[e].config = config;
   }
   memcpy (dst->is_up, src->is_up, sizeof (gboolean) * src->n_nodes);
-  if (vt->ghost_copy != NULL) {
+  if (vt->ghost_assign != NULL) {
+    vt->ghost_assign (dst->ghost, src->ghost);
+  } else if (vt->ghost_copy != NULL) {
     if (vt->ghost_free != NULL)
       vt->ghost_free (dst->ghost);
     memcpy (dst->ghost, src->ghost, vt->ghost_size);

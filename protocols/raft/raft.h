@@ -334,7 +334,13 @@ typedef LeaderClient RaftClient; /* protocols/leader_client.h */
  * tables grow with it (created on first use; raft_ghost_copy and
  * raft_ghost_free look after them). */
 typedef struct {
-  GHashTable *term_leader;   /* term (uint64_t *) -> leader + 1; lookups only */
+  uint64_t term;
+  int32_t leader;
+  int32_t pad;
+} RaftTermLeader;
+
+typedef struct {
+  GArray *term_leader;       /* RaftTermLeader, by term: each term's leader */
   GArray *applied;           /* uint64_t per index: the chain of the entry
                                 applied there (0: not seen yet) */
   GArray *applied_by;        /* int32_t per index: the node first seen there */
@@ -347,6 +353,7 @@ typedef struct {
 } RaftGhost;
 
 void raft_ghost_copy (void *dst, const void *src);
+void raft_ghost_assign (void *dst, const void *src);
 void raft_ghost_free (void *ghost);
 uint64_t raft_ghost_digest (const void *ghost);
 
