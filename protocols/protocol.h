@@ -339,6 +339,11 @@ typedef struct ProtoVTable {
    * image may hold bytes the protocol never wrote there) and copies such a
    * node whole until its next crash.  NULL: state_size. */
   size_t (*state_extent) (const void *state);
+  /* Optional, the same for a plain ghost (no ghost_copy): an offset from
+   * which every byte of the ghost is zero, read from the ghost itself; the
+   * explorer copies, compares and hashes only the bytes before it.  NULL:
+   * ghost_size. */
+  size_t (*ghost_extent) (const void *ghost);
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

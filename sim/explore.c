@@ -368,7 +368,9 @@ ghost_hash (const SimWorld *w, uint64_t seed)
 {
   if (w->vt->ghost_copy != NULL)
     return w->vt->ghost_digest != NULL ? hash_add (seed, w->vt->ghost_digest (w->ghost)) : seed;
-  size_t len = w->vt->ghost_size;
+  /* Up to the ghost's extent, which its own bytes determine: equal
+   * ghosts, equal lengths. */
+  size_t len = sim_ghost_extent (w);
   uint64_t a = mix64 (seed + 0x77), b = a ^ 0x9e3779b97f4a7c15ULL, c = a + 1, d = b + 1;
   const uint8_t *p = w->ghost;
   size_t i = 0;
@@ -867,7 +869,7 @@ worker_expand (gpointer data)
     guint parent_events = w->history->events->len;
     /* Most steps leave a plain ghost as it was: compare instead of hashing. */
     uint64_t parent_ghost = ghost_hash (w, 0);
-    size_t ghost_size = w->vt->ghost_copy == NULL ? w->vt->ghost_size : 0;
+    gboolean is_plain_ghost = w->vt->ghost_copy == NULL && w->vt->ghost_size > 0;
     Used used = slot->used;
     const uint64_t *sleep = NULL;
     guint n_sleep = 0;
@@ -889,8 +891,10 @@ worker_expand (gpointer data)
       wk->generated++;
       Used u = used_after (used, c);
       uint64_t hist = history_hash (child->history, 0);
-      uint64_t ghost = ghost_size > 0
-                         && memcmp (child->ghost, w->ghost, ghost_size) == 0 ? parent_ghost : 0;
+      uint64_t ghost = is_plain_ghost
+                         && memcmp (child->ghost, w->ghost,
+                                    MAX (sim_ghost_extent (child), sim_ghost_extent (w))) == 0
+                         ? parent_ghost : 0;
       if (ghost == 0 && x->por)
         ghost = ghost_hash (child, 0);
       Child ch = { .fp = state_fp (x, child, u, hist, ghost, wk->cache[wk->depth + 1].parts) };

@@ -268,7 +268,8 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
     memcpy (dst->ghost, src->ghost, vt->ghost_size);
     vt->ghost_copy (dst->ghost, src->ghost);
   } else if (vt->ghost_size > 0) {
-    memcpy (dst->ghost, src->ghost, vt->ghost_size);
+    /* Past both extents both ghosts are zero. */
+    memcpy (dst->ghost, src->ghost, MAX (sim_ghost_extent (dst), sim_ghost_extent (src)));
   }
   dst->byzantine_fn = src->byzantine_fn;
   dst->byzantine_data = src->byzantine_data;

@@ -261,6 +261,13 @@ void sim_trace_tail (const SimWorld *w, GString *out);
 /* world.c */
 void sim_world_marks_init (SimWorld *w);
 
+/* The bytes of a plain ghost that may be nonzero, [0, extent). */
+static inline size_t
+sim_ghost_extent (const SimWorld *w)
+{
+  return w->vt->ghost_extent != NULL ? w->vt->ghost_extent (w->ghost) : w->vt->ghost_size;
+}
+
 /* world_clone.c: the bytes of node n's state that may be nonzero,
  * [0, extent) (the protocol's state_extent, or all of it). */
 static inline size_t
