@@ -145,47 +145,62 @@ disk_point (const SimWorld *w, SimDisk *d, SimDiskBlock *b, gboolean is_joined)
   d->synced = is_joined ? d->image : b->bytes + disk_synced_at (w);
 }
 
+/* The last holder of a block keeps it as the world's spare (one at most),
+ * whose image is zero past its written sectors as in any block. */
 static void
-disk_block_unref (SimDiskBlock *b)
+disk_block_unref (SimWorld *w, SimDiskBlock *b)
 {
-  if (b != NULL && g_atomic_int_dec_and_test (&b->ref))
+  if (b == NULL || !g_atomic_int_dec_and_test (&b->ref))
+    return;
+  if (w != NULL && w->spare_block == NULL)
+    w->spare_block = b;
+  else
     g_free (b);
 }
 
 /* Before writing image, synced or written: a block of d's own. */
 static void
-disk_own (const SimWorld *w, SimDisk *d)
+disk_own (SimWorld *w, SimDisk *d)
 {
   if (g_atomic_int_get (&d->block->ref) == 1)
     return;
   gboolean is_joined = disk_is_joined (d);
   size_t used = disk_extent (w, d), at = disk_written_at (w), synced = disk_synced_at (w);
-  SimDiskBlock *b = g_malloc (sizeof *b + disk_block_size (w));
-  b->ref = 1;
   /* Image and synced are zero past the written sectors: zeroing is cheaper
-   * than copying. */
+   * than copying, and a spare block needs zeroing only where it was
+   * written. */
+  SimDiskBlock *b = w->spare_block;
+  size_t dirty = at;
+  if (b != NULL) {
+    SimDisk spare = { .written = b->bytes + at };
+    dirty = MAX (disk_extent (w, &spare), used);
+    w->spare_block = NULL;
+  } else {
+    b = g_malloc (sizeof *b + disk_block_size (w));
+  }
+  b->ref = 1;
   memcpy (b->bytes, d->block->bytes, used);
-  memset (b->bytes + used, 0, at - used);
+  memset (b->bytes + used, 0, dirty - used);
   memcpy (b->bytes + at, d->block->bytes + at, synced - at);
   if (!is_joined) {
     memcpy (b->bytes + synced, d->synced, used);
     memset (b->bytes + synced + used, 0, disk_block_size (w) - synced - used);
   }
-  disk_block_unref (d->block);
+  disk_block_unref (w, d->block);
   disk_point (w, d, b, is_joined);
 }
 
 static void
-disk_share (const SimWorld *w, SimDisk *d, SimDiskBlock *b, gboolean is_joined)
+disk_share (SimWorld *w, SimDisk *d, SimDiskBlock *b, gboolean is_joined)
 {
   g_atomic_int_inc (&b->ref);
-  disk_block_unref (d->block);
+  disk_block_unref (w, d->block);
   disk_point (w, d, b, is_joined);
 }
 
 /* Before the image changes alone: synced gets bytes of its own. */
 static void
-disk_part (const SimWorld *w, SimDisk *d)
+disk_part (SimWorld *w, SimDisk *d)
 {
   disk_own (w, d);
   if (!disk_is_joined (d))
@@ -230,10 +245,11 @@ sim_storage_clear (SimWorld *w)
     g_array_unref (d->syncs);
     g_array_unref (d->held);
     g_byte_array_unref (d->held_bytes);
-    disk_block_unref (d->block);
+    disk_block_unref (NULL, d->block);
   }
   g_free (w->disks);
   w->disks = NULL;
+  g_clear_pointer (&w->spare_block, g_free);
 }
 
 void
@@ -241,6 +257,7 @@ sim_storage_copy (SimWorld *c, const SimWorld *w)
 {
   size_t size = MAX (w->vt->persist_size, 1);
   c->disks = g_new0 (SimDisk, w->n_nodes);
+  c->spare_block = NULL;
   for (int n = 0; n < w->n_nodes; n++) {
     const SimDisk *s = &w->disks[n];
     SimDisk *d = &c->disks[n];

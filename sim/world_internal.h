@@ -164,6 +164,8 @@ struct SimWorld {
   SimTimer *timers;          /* n_endpoints */
   SimClock *clocks;          /* n_endpoints */
   SimDisk *disks;            /* n_nodes */
+  SimDiskBlock *spare_block; /* a disk block this world freed, kept for its
+                                next copy on write (storage.c); or NULL */
   Pcg32 disk_rng;
   ProtoCtx *ctxs;            /* n_endpoints */
   const void **state_ptrs;   /* n_nodes, for check */
