@@ -85,11 +85,16 @@ sim_storage_extent_verify (SimWorld *w, int node)
   const uint8_t *state = w->node_states + (size_t) node * w->vt->state_size;
   size_t from = MAX (w->vt->state_extent (state), w->vt->persist_offset);
   size_t to = w->vt->persist_offset + disk_extent (w, &w->disks[node]);
-  for (size_t i = from; i < to; i++)
-    if (state[i] != 0) {
-      n->is_extent_unsafe = TRUE;
-      return;
-    }
+  uint64_t any = 0;
+  size_t i = from;
+  for (; i + 8 <= to; i += 8) {
+    uint64_t v;
+    memcpy (&v, state + i, 8);
+    any |= v;
+  }
+  for (; i < to; i++)
+    any |= state[i];
+  n->is_extent_unsafe = any != 0;
 }
 
 static void
