@@ -174,26 +174,29 @@ extent_holds (const SimWorld *w, int n)
  * disk-faults scenario, whose snapshots also move the log's start): a node
  * that reads back stale bytes in unused slots of its ring (a torn write)
  * says so, and the world notices an image with bytes past the extent. */
-Test (explore_speed, raft_state_is_zero_past_its_extent, .timeout = 300)
+Test (explore_speed, raft_state_is_zero_past_its_extent)
 {
   g_autoptr (SimConfig) cfg = load_prepared ("scenarios/raft/disk-faults.scn");
-  uint64_t steps = 0, smaller = 0, stale = 0, unsafe = 0;
+  uint64_t steps = 0, smaller = 0, stale = 0, unsafe = 0, broken = 0;
+  g_autofree char *first_broken = NULL;
   for (uint64_t seed = 1; seed <= 20; seed++) {
     g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
     while (sim_world_step (w)) {
       steps++;
       for (int n = 0; n < w->n_nodes; n++) {
-        cr_assert (extent_holds (w, n), "seed %" G_GUINT64_FORMAT ", step %" G_GUINT64_FORMAT
-                   ": node %d has nonzero bytes past its extent", seed, steps, n);
+        if (!extent_holds (w, n) && broken++ == 0)
+          first_broken = g_strdup_printf ("seed %" G_GUINT64_FORMAT ", step %" G_GUINT64_FORMAT
+                                          ", node %d", seed, steps, n);
         smaller += sim_node_extent (w, n) < w->vt->state_size;
         stale += ((const RaftNode *) sim_world_node_state (w, n))->has_stale_slots;
         unsafe += w->nodes[n].is_extent_unsafe;
       }
     }
   }
+  cr_expect_eq (broken, 0, "%" G_GUINT64_FORMAT " node-steps with nonzero bytes past the "
+                "extent, the first at %s", broken, first_broken != NULL ? first_broken : "");
   cr_expect_gt (steps, 1000);
   cr_expect_gt (smaller, steps, "the extent spares most of the state most of the time");
   cr_expect_gt (stale, 0, "some node read back stale bytes in unused slots");
-  g_print ("extent: %" G_GUINT64_FORMAT " steps, %" G_GUINT64_FORMAT " node-steps with stale "
-           "slots, %" G_GUINT64_FORMAT " unsafe\n", steps, stale, unsafe);
+  cr_expect_gt (unsafe, 0, "some node read back bytes past its extent");
 }
