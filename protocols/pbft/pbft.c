@@ -37,7 +37,8 @@ pbft_start (PbftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *ou
 
 /* Retransmission: the paper's replicas retransmit until they know a
  * message arrived; here every resend interval a replica repeats what is
- * still unfinished: its part of each uncommitted slot of this view, its
+ * still unfinished: its part of each uncommitted slot of this view (marked
+ * as resent, so replicas done with the slot answer it: catch_up.c), its
  * newest checkpoint not yet stable, its view change or the new view, and a
  * pending state fetch. */
 static void
@@ -67,10 +68,12 @@ pbft_resend (PbftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
       m.req = s->req;
       pbft_send_all (ctx, out, &m, sizeof m);
     } else {
-      pbft_send_vote (ctx, out, PBFT_MSG_PREPARE, s->view, s->seq, s->digest);
+      pbft_send_vote_how (ctx, out, -1, PBFT_MSG_PREPARE, s->view, s->seq, s->digest,
+                          PBFT_VOTE_RESENT);
     }
     if (s->is_prepared)
-      pbft_send_vote (ctx, out, PBFT_MSG_COMMIT, s->view, s->seq, s->digest);
+      pbft_send_vote_how (ctx, out, -1, PBFT_MSG_COMMIT, s->view, s->seq, s->digest,
+                          PBFT_VOTE_RESENT);
   }
   if (unfinished && is_primary && node->view > 0 && node->new_view.head.view == node->view) {
     uint8_t *buf = g_malloc (sizeof (PbftNewView));

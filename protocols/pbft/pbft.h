@@ -125,10 +125,20 @@ typedef struct {
   PbftRequest req;
 } PbftPrePrepare;
 
+/* How a vote was sent: the first time, again by the resend timer (its
+ * sender has not finished that slot), or as an answer to a resent vote
+ * (catch_up.c).  Only a resent vote is answered, so answers never echo. */
+typedef enum {
+  PBFT_VOTE_FIRST = 0,
+  PBFT_VOTE_RESENT = 1,
+  PBFT_VOTE_ANSWER = 2,
+} PbftVoteHow;
+
 /* ⟨PREPARE, v, n, d, i⟩ and ⟨COMMIT, v, n, D(m), i⟩; i is the true sender. */
 typedef struct {
   uint8_t type;
-  uint8_t pad[7];
+  uint8_t how;     /* PbftVoteHow */
+  uint8_t pad[6];
   uint64_t view, seq, digest;
 } PbftVote;
 
@@ -336,6 +346,9 @@ void pbft_slot_update (PbftNode *node, const ProtoCtx *ctx, PbftSlot *s, int64_t
 void pbft_send_all (const ProtoCtx *ctx, ProtoOutbox *out, const void *msg, size_t len);
 void pbft_send_vote (const ProtoCtx *ctx, ProtoOutbox *out, uint8_t type, uint64_t view,
                      uint64_t seq, uint64_t digest);
+/* One vote to `to` (-1: every other replica), sent `how` (PbftVoteHow). */
+void pbft_send_vote_how (const ProtoCtx *ctx, ProtoOutbox *out, int to, uint8_t type,
+                         uint64_t view, uint64_t seq, uint64_t digest, uint8_t how);
 /* A client's signature stands in for the paper's: only the client stub
  * computes it, and no Byzantine rewriter does (it cannot forge a client).
  * The null request needs none. */
@@ -350,6 +363,12 @@ void pbft_reply (const PbftNode *node, const ProtoCtx *ctx, ProtoOutbox *out, in
 void pbft_timer_update (PbftNode *node, const ProtoCtx *ctx, int64_t now_us);
 void pbft_checkpoint_stable_check (PbftNode *node, const ProtoCtx *ctx, int64_t now_us,
                                    ProtoOutbox *out);
+
+/* catch_up.c: a replica that fell behind in this view (a vote it needed
+ * was lost, and the others, done with the slot, no longer resend theirs)
+ * is answered when its own resent vote arrives. */
+void pbft_answer_lagging (const PbftNode *node, const ProtoCtx *ctx, int from,
+                          const PbftVote *m, ProtoOutbox *out);
 
 /* primary.c: assigning sequence numbers. */
 void pbft_primary_propose (PbftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
