@@ -127,6 +127,28 @@ pbft_format_msg (const void *msg, size_t len, GString *out)
                             " P%u Q%u", h.view, h.h, h.n_p, h.n_q);
     return;
   }
+  case PBFT_MSG_VIEW_CHANGE_ACK:
+  case PBFT_MSG_VC_FETCH: {
+    PbftVcAck m;
+    if (len != sizeof m)
+      break;
+    memcpy (&m, msg, sizeof m);
+    g_string_append_printf (out, "%s v%" G_GUINT64_FORMAT " n%d d%04x",
+                            type == PBFT_MSG_VC_FETCH ? "VcFetch" : "ViewChangeAck", m.view,
+                            m.node + 1, (unsigned) (m.digest & 0xffff));
+    return;
+  }
+  case PBFT_MSG_VC_RELAY: {
+    PbftVcRelayHead r;
+    PbftViewChangeHead h;
+    if (len < sizeof r + sizeof h)
+      break;
+    memcpy (&r, msg, sizeof r);
+    memcpy (&h, (const uint8_t *) msg + sizeof r, sizeof h);
+    g_string_append_printf (out, "VcRelay n%d v%" G_GUINT64_FORMAT " h%" G_GUINT64_FORMAT
+                            " P%u Q%u", r.node + 1, h.view, h.h, h.n_p, h.n_q);
+    return;
+  }
   case PBFT_MSG_NEW_VIEW: {
     PbftNewViewHead h;
     if (len < sizeof h)

@@ -50,6 +50,8 @@ pbft_resend (PbftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
     size_t len = pbft_view_change_wire (&node->vcs[ctx->self], buf, sizeof (PbftViewChange));
     pbft_send_all (ctx, out, buf, len);
     g_free (buf);
+    if (node->has_new_view && node->new_view.head.view == node->view)
+      pbft_new_view_fetch_missing (node, ctx, out);
     return;
   }
   gboolean unfinished = FALSE;
@@ -180,6 +182,32 @@ pbft_receive (PbftNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOu
     PbftNewView *m = g_malloc (sizeof *m);
     if (pbft_new_view_parse (ev->msg, ev->msg_len, m))
       pbft_backup_on_new_view (node, ctx, from, m, now, out);
+    g_free (m);
+    break;
+  }
+  case PBFT_MSG_VIEW_CHANGE_ACK: {
+    PbftVcAck m;
+    if (from_node && msg_take (ev, &m, sizeof m))
+      pbft_primary_on_view_change_ack (node, ctx, from, &m, now, out);
+    break;
+  }
+  case PBFT_MSG_VC_FETCH: {
+    PbftVcAck m;
+    if (from_node && msg_take (ev, &m, sizeof m))
+      pbft_replica_on_vc_fetch (node, ctx, from, &m, out);
+    break;
+  }
+  case PBFT_MSG_VC_RELAY: {
+    PbftVcRelayHead head;
+    if (!from_node || ev->msg_len < sizeof head)
+      break;
+    memcpy (&head, ev->msg, sizeof head);
+    const uint8_t *body = (const uint8_t *) ev->msg + sizeof head;
+    size_t body_len = ev->msg_len - sizeof head;
+    PbftViewChange *m = g_malloc (sizeof *m);
+    if (pbft_view_change_parse (body, body_len, m))
+      pbft_backup_on_vc_relay (node, ctx, from, head.node, m,
+                               pbft_bytes_digest (body, body_len), now, out);
     g_free (m);
     break;
   }

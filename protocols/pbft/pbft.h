@@ -109,6 +109,9 @@ typedef enum {
   PBFT_MSG_NEW_VIEW,
   PBFT_MSG_FETCH,
   PBFT_MSG_STATE,
+  PBFT_MSG_VIEW_CHANGE_ACK,
+  PBFT_MSG_VC_FETCH,
+  PBFT_MSG_VC_RELAY,
 } PbftMsgType;
 
 typedef struct {
@@ -213,6 +216,24 @@ typedef struct {
   PbftPEntry x[PBFT_LOG_CAP];
 } PbftNewView;
 
+/* ⟨VIEW-CHANGE-ACK, v, i, j, d⟩ (TOCS 4.5): replica i tells the primary of
+ * view v that it holds j's view-change message for v with digest d.  The
+ * same fields ask, in a VC-FETCH, for that message from whoever holds it. */
+typedef struct {
+  uint8_t type;
+  uint8_t pad[3];
+  int32_t node;      /* j */
+  uint64_t view, digest;
+} PbftVcAck;
+
+/* VC-RELAY: j's view-change message as the sender received it, followed on
+ * the wire by its bytes (pbft_view_change_wire). */
+typedef struct {
+  uint8_t type;
+  uint8_t pad[3];
+  int32_t node;      /* j */
+} PbftVcRelayHead;
+
 /* State transfer: asks for, and carries, the state at checkpoint seq. */
 typedef struct {
   uint8_t type;
@@ -279,6 +300,9 @@ typedef struct {
   uint64_t fetch_seq, fetch_digest;
   PbftViewChange vcs[PROTO_MAX_NODES];  /* latest VIEW-CHANGE from each */
   uint64_t vc_digest[PROTO_MAX_NODES];  /* its digest (0: none) */
+  uint32_t vc_acks[PROTO_MAX_NODES];    /* the new primary: who acked vcs[j] (bitmask) */
+  uint32_t vc_vouched[PROTO_MAX_NODES]; /* a backup: who relayed j's message the
+                                           pending new-view names (bitmask) */
   PbftNewView new_view;                 /* pending or last accepted */
 
   /* Volatile. */
@@ -403,6 +427,16 @@ void pbft_replica_on_view_change (PbftNode *node, const ProtoCtx *ctx, int from,
                                   const PbftViewChange *m, int64_t now_us, ProtoOutbox *out);
 void pbft_backup_on_new_view (PbftNode *node, const ProtoCtx *ctx, int from,
                               const PbftNewView *m, int64_t now_us, ProtoOutbox *out);
+void pbft_primary_on_view_change_ack (PbftNode *node, const ProtoCtx *ctx, int from,
+                                      const PbftVcAck *m, int64_t now_us, ProtoOutbox *out);
+void pbft_replica_on_vc_fetch (const PbftNode *node, const ProtoCtx *ctx, int from,
+                               const PbftVcAck *m, ProtoOutbox *out);
+void pbft_backup_on_vc_relay (PbftNode *node, const ProtoCtx *ctx, int from, int j,
+                              const PbftViewChange *vc, uint64_t digest, int64_t now_us,
+                              ProtoOutbox *out);
+/* Asks every replica for the view-change messages the pending new-view
+ * names and this backup lacks (backup_on_new_view.c). */
+void pbft_new_view_fetch_missing (const PbftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
 void pbft_replica_on_fetch (PbftNode *node, const ProtoCtx *ctx, int from,
                             const PbftFetch *m, ProtoOutbox *out);
 void pbft_replica_on_state (PbftNode *node, const ProtoCtx *ctx, int from,

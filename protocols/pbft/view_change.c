@@ -297,15 +297,21 @@ pbft_decide (const PbftNode *node, const ProtoCtx *ctx, uint64_t view, uint32_t 
 
 /* The new primary: once the view-change messages it holds decide, it
  * multicasts NEW-VIEW and enters the view.  TOCS 4.5: "the primary ... adds
- * ... messages to S until the decision procedure can decide". */
+ * ... messages to S until the decision procedure can decide", and a
+ * message from j joins S only with 2f-1 view-change-acks for it: with the
+ * primary and j that is 2f+1 replicas holding it, at least f+1 of them
+ * correct besides j, so every correct backup can obtain it (vc_relay.c)
+ * even if j sent others a different one. */
 void
 pbft_new_view_try (PbftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *out)
 {
   if (!node->is_view_changing || pbft_primary (node->view, ctx->n_nodes) != ctx->self)
     return;
+  int need_acks = 2 * pbft_f (ctx->n_nodes) - 1;
   uint32_t senders = 0;
   for (int j = 0; j < ctx->n_nodes; j++)
-    if (node->vc_digest[j] != 0 && node->vcs[j].head.view == node->view)
+    if (node->vc_digest[j] != 0 && node->vcs[j].head.view == node->view
+        && (j == ctx->self || __builtin_popcount (node->vc_acks[j]) >= need_acks))
       senders |= 1u << j;
   PbftNewView *nv = g_malloc (sizeof *nv);
   if (pbft_decide (node, ctx, node->view, senders, nv)) {
