@@ -1023,7 +1023,7 @@ fault_action (const SimFault *f, int n_nodes, GString *out)
     endpoint_name (f->to, n_nodes, out);
     return TRUE;
   case SIM_FAULT_HEAL:
-    g_string_append (out, "heal");
+    g_string_append (out, f->is_heal_loss ? "heal loss" : "heal");
     return TRUE;
   case SIM_FAULT_CRASH:
   case SIM_FAULT_PAUSE:
@@ -1084,7 +1084,10 @@ faults_text (const FuzzPlan *p)
       } else {
         g_string_append (out, "; ");
       }
-      g_string_append (out, "heal");
+      /* Loss and duplication end too: with loss p, k attempts of an
+       * operation all fail with probability at least p^k, so no finite
+       * bound on its answer would be sound. */
+      g_string_append (out, "heal; heal loss");
       for (int n = 0; n < p->n_nodes; n++)
         g_string_append_printf (out, "; resume n%d; restart n%d", n + 1, n + 1);
       for (int n = 0; p->reset_skew && n < p->n_nodes; n++)
