@@ -696,3 +696,17 @@ Test (pbft, replica_relays_a_view_change)
   cr_expect_eq (sent (o, PBFT_MSG_VC_RELAY, &to), 1);
   cr_expect_eq (to, 1u << 0);
 }
+
+/* One replica (f = 0, quorums of one) executes a request on its own: no
+ * other replica's prepare will come to make it look at the slot. */
+Test (pbft, a_single_replica_executes_alone)
+{
+  g_autoptr (One) o = one_new (0, 1, PBFT_BUG_NONE);
+  PbftRequest r = request (0, 1, 5);
+  PbftRequestMsg m = { .type = PBFT_MSG_REQUEST, .req = r };
+  deliver (o, 1, &m, sizeof m);
+  cr_expect_eq (o->node->last_exec, 1);
+  uint32_t to;
+  cr_expect_eq (sent (o, PBFT_MSG_REPLY, &to), 1);
+  cr_expect_eq (to, 1u << 1, "to c1");
+}

@@ -395,7 +395,8 @@ void pbft_answer_lagging (const PbftNode *node, const ProtoCtx *ctx, int from,
                           const PbftVote *m, ProtoOutbox *out);
 
 /* primary.c: assigning sequence numbers. */
-void pbft_primary_propose (PbftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
+void pbft_primary_propose (PbftNode *node, const ProtoCtx *ctx, int64_t now_us,
+                           ProtoOutbox *out);
 
 /* view_change.c */
 void pbft_view_change_start (PbftNode *node, const ProtoCtx *ctx, uint64_t view,

@@ -396,5 +396,5 @@ pbft_new_view_enter (PbftNode *node, const ProtoCtx *ctx, const PbftNewView *nv,
   }
   pbft_timer_update (node, ctx, now_us);
   if (is_primary)
-    pbft_primary_propose (node, ctx, out);
+    pbft_primary_propose (node, ctx, now_us, out);
 }
