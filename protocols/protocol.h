@@ -325,6 +325,11 @@ typedef struct ProtoVTable {
    * replicas are not compared. */
   gboolean (*converged) (const void *const *states, const gboolean *is_up,
                          const ProtoCtx *ctxs, int n_nodes, GString *why);
+  /* Optional: how many Byzantine nodes among n_nodes the protocol stays
+   * live with (PBFT: f = (n-1)/3).  The fuzzer's liveness phase demands
+   * progress only while at most that many nodes are Byzantine.  NULL: none
+   * (one Byzantine node voids a crash-fault protocol's guarantees). */
+  int (*byzantine_tolerated) (int n_nodes);
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

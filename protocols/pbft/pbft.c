@@ -276,4 +276,5 @@ const ProtoVTable proto_pbft = {
   .msg_class = pbft_msg_class,
   .tamper = pbft_tamper,  .invariant_names = (const char *const[]) { "agreement", "total-order", "client-result", NULL },
   .leader_term = pbft_leader_term,
+  .byzantine_tolerated = pbft_f,
 };
