@@ -314,7 +314,21 @@ Test (pbft, view_change_timer_sends_view_change_with_certificates)
   cr_expect_eq (vc->head.n_p, 1);
   cr_expect_eq (vc->p[0].digest, m.digest);
   cr_expect_eq (vc->head.n_q, 1);
-  cr_expect_eq (o->node->vc_deadline_us - t, 200000);
+  /* The new-view timer waits for 2f+1 view changes for view 1 (OSDI
+   * 4.5.2): alone, the replica stays in view 1 however long it waits. */
+  cr_expect_eq (o->node->vc_deadline_us, INT64_MAX);
+  cr_expect_eq (o->node->vc_timeout_us, 200000);
+  PbftViewChange other;
+  memset (&other, 0, sizeof other);
+  other.head.type = PBFT_MSG_VIEW_CHANGE;
+  other.head.view = 1;
+  other.head.n_c = 1;
+  uint8_t buf[sizeof other];
+  size_t len = pbft_view_change_wire (&other, buf, sizeof buf);
+  deliver (o, 0, buf, len);
+  cr_expect_eq (o->node->vc_deadline_us, INT64_MAX, "two of three");
+  deliver (o, 3, buf, len);
+  cr_expect_eq (o->node->vc_deadline_us - 1000, 200000, "started at the third");
   cr_expect_eq (o->node->vc_timeout_us, 400000, "doubled for the next one");
   /* Prepares of view 0 are no longer accepted. */
   deliver (o, 1, &p, sizeof p);

@@ -29,8 +29,7 @@ pbft_start (PbftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *ou
   pcg32_seed (&node->rng, ctx->seed, (uint64_t) ctx->self);
   node->vc_timeout_us = cfg->view_change_us;
   node->vc_deadline_us = INT64_MAX;
-  if (node->is_view_changing)
-    node->vc_deadline_us = now_us + node->vc_timeout_us;
+  pbft_new_view_timer_start (node, ctx, now_us);
   pbft_timer_update (node, ctx, now_us);
   node->resend_deadline_us = now_us + cfg->resend_us;
 }

@@ -401,6 +401,9 @@ void pbft_primary_propose (PbftNode *node, const ProtoCtx *ctx, int64_t now_us,
 /* view_change.c */
 void pbft_view_change_start (PbftNode *node, const ProtoCtx *ctx, uint64_t view,
                              int64_t now_us, ProtoOutbox *out);
+/* The new-view timer of a view change starts once 2f+1 view-change
+ * messages for its view are held (its own included). */
+void pbft_new_view_timer_start (PbftNode *node, const ProtoCtx *ctx, int64_t now_us);
 size_t pbft_view_change_wire (const PbftViewChange *vc, uint8_t *buf, size_t cap);
 gboolean pbft_view_change_parse (const void *msg, size_t len, PbftViewChange *vc);
 size_t pbft_new_view_wire (const PbftNewView *nv, uint8_t *buf, size_t cap);

@@ -42,6 +42,8 @@ pbft_replica_on_view_change (PbftNode *node, const ProtoCtx *ctx, int from,
     proto_outbox_send (out, primary, &ack, sizeof ack);
   }
 
+  pbft_new_view_timer_start (node, ctx, now_us);
+
   int ahead = 0;
   uint64_t smallest = UINT64_MAX;
   for (int j = 0; j < ctx->n_nodes; j++)

@@ -56,6 +56,7 @@ pbft_backup_on_vc_relay (PbftNode *node, const ProtoCtx *ctx, int from, int j,
   node->vc_digest[j] = digest;
   node->vc_acks[j] = 0;
   node->vc_vouched[j] = 0;
+  pbft_new_view_timer_start (node, ctx, now_us);
   pbft_backup_on_new_view (node, ctx, pbft_primary (v, ctx->n_nodes), &node->new_view, now_us,
                            out);
 }
