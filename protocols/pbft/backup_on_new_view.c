@@ -7,8 +7,9 @@
  * by running the decision procedure" on the view-change messages it names.
  * A backup that lacks one of them (or holds a different one from that
  * replica) keeps the new-view, asks the others for it (vc_relay.c), and
- * checks again when view-change messages arrive; a new-view whose decisions differ from the backup's own is
- * rejected, and the view-change timer moves on to the next view. */
+ * checks again when view-change messages arrive; a new-view whose
+ * decisions differ from the backup's own is rejected, and the view-change
+ * timer moves on to the next view. */
 void
 pbft_backup_on_new_view (PbftNode *node, const ProtoCtx *ctx, int from, const PbftNewView *m,
                          int64_t now_us, ProtoOutbox *out)

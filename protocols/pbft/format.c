@@ -25,8 +25,10 @@ pbft_digest (const void *state, const ProtoCtx *ctx)
     if (node->log[i].seq > node->stable.seq)
       h = pbft_mix (h, pbft_bytes_digest (&node->log[i], sizeof node->log[i]));
   h = pbft_mix (h, pbft_bytes_digest (node->pending, sizeof node->pending));
-  for (int j = 0; j < ctx->n_nodes; j++)
+  for (int j = 0; j < ctx->n_nodes; j++) {
     h = pbft_mix (h, node->vc_digest[j]);
+    h = pbft_mix (h, (uint64_t) node->vc_acks[j] << 32 | node->vc_vouched[j]);
+  }
   h = pbft_mix (h, node->rng.state);
   h = pbft_mix (h, (uint64_t) node->vc_deadline_us);
   h = pbft_mix (h, (uint64_t) node->vc_timeout_us);
