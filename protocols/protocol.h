@@ -344,6 +344,11 @@ typedef struct ProtoVTable {
    * explorer copies, compares and hashes only the bytes before it.  NULL:
    * ghost_size. */
   size_t (*ghost_extent) (const void *ghost);
+  /* Optional: how many Byzantine nodes among n_nodes the protocol stays
+   * live with (PBFT: f = (n-1)/3).  The fuzzer's liveness phase demands
+   * progress only while at most that many nodes are Byzantine.  NULL: none
+   * (one Byzantine node voids a crash-fault protocol's guarantees). */
+  int (*byzantine_tolerated) (int n_nodes);
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

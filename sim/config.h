@@ -56,7 +56,8 @@ typedef int16_t SimGroupId;
 typedef enum {
   SIM_FAULT_PARTITION,  /* groups: nodes in different groups cannot talk */
   SIM_FAULT_ONEWAY,     /* messages from `from` to `to` are lost, not back */
-  SIM_FAULT_HEAL,       /* all partitions and one-way cuts removed */
+  SIM_FAULT_HEAL,       /* all partitions and one-way cuts removed; with
+                           is_heal_loss, message loss and duplication instead */
   SIM_FAULT_CRASH,      /* node loses volatile state and stops */
   SIM_FAULT_RESTART,    /* crashed node starts again (PROTO_EV_START) */
   SIM_FAULT_PAUSE,      /* node handles nothing; messages queue up */
@@ -90,6 +91,7 @@ typedef struct {
    * (vt->leader_term), and for_us > 0 ends the fault (restart, resume,
    * heal) that long after. */
   gboolean is_isolate_leader;
+  gboolean is_heal_loss; /* HEAL: "heal loss", every link's drop and duplicate to 0 */
   int64_t for_us;
   uint32_t line; /* scenario line, for messages */
 } SimFault;

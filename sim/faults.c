@@ -294,9 +294,14 @@ sim_fault_apply (SimWorld *w, const SimFault *f)
     }
     break;
   case SIM_FAULT_HEAL:
-    sim_net_heal (&w->net);
+    if (f->is_heal_loss)
+      sim_net_heal_loss (&w->net);
+    else
+      sim_net_heal (&w->net);
     if (w->trace.is_on) {
       g_string_truncate (w->trace.label, 0);
+      if (f->is_heal_loss)
+        g_string_append (w->trace.label, "loss");
       trace_world_event (w, "heal");
     }
     break;

@@ -1023,7 +1023,7 @@ fault_action (const SimFault *f, int n_nodes, GString *out)
     endpoint_name (f->to, n_nodes, out);
     return TRUE;
   case SIM_FAULT_HEAL:
-    g_string_append (out, "heal");
+    g_string_append (out, f->is_heal_loss ? "heal loss" : "heal");
     return TRUE;
   case SIM_FAULT_CRASH:
   case SIM_FAULT_PAUSE:
@@ -1084,7 +1084,10 @@ faults_text (const FuzzPlan *p)
       } else {
         g_string_append (out, "; ");
       }
-      g_string_append (out, "heal");
+      /* Loss and duplication end too: with loss p, k attempts of an
+       * operation all fail with probability at least p^k, so no finite
+       * bound on its answer would be sound. */
+      g_string_append (out, "heal; heal loss");
       for (int n = 0; n < p->n_nodes; n++)
         g_string_append_printf (out, "; resume n%d; restart n%d", n + 1, n + 1);
       for (int n = 0; p->reset_skew && n < p->n_nodes; n++)
@@ -1592,6 +1595,18 @@ check_liveness (const SimConfig *cfg, const ChkHistory *h, int64_t heal_at_us, F
   }
 }
 
+/* At most as many Byzantine nodes as the protocol stays live with
+ * (vt->byzantine_tolerated; none without it). */
+static gboolean
+byzantine_within_tolerance (const SimWorld *w)
+{
+  int liars = 0;
+  for (int n = 0; n < w->n_nodes; n++)
+    liars += sim_world_node_behaviour (w, n)[0] != '\0';
+  int tolerated = w->vt->byzantine_tolerated != NULL ? w->vt->byzantine_tolerated (w->n_nodes) : 0;
+  return liars <= tolerated;
+}
+
 gboolean
 fuzz_run_text (const char *name, const char *text, int64_t heal_at_us, gboolean keep_history,
                FuzzResult *r, GError **error)
@@ -1659,9 +1674,12 @@ fuzz_run_text_recording (const char *name, const char *text, int64_t heal_at_us,
     r->undecided = TRUE; /* a run cut short proves nothing either way */
   } else {
     check_models (cfg, h, r);
-    if (r->verdict == FUZZ_PASS && heal_at_us >= 0)
+    /* A Byzantine node stays Byzantine after the heal: progress is owed
+     * only while no more nodes lie than the protocol tolerates. */
+    gboolean owes_progress = heal_at_us >= 0 && byzantine_within_tolerance (w);
+    if (r->verdict == FUZZ_PASS && owes_progress)
       check_liveness (cfg, h, heal_at_us, r);
-    if (r->verdict == FUZZ_PASS && heal_at_us >= 0 && cfg->workload.stop_us > 0)
+    if (r->verdict == FUZZ_PASS && owes_progress && cfg->workload.stop_us > 0)
       check_convergence (w, heal_at_us, has_converged, r);
   }
   if (keep_history) {

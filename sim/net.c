@@ -182,6 +182,15 @@ sim_net_heal (SimNet *net)
   net->has_cuts = FALSE;
 }
 
+void
+sim_net_heal_loss (SimNet *net)
+{
+  for (guint i = 0; i < net->n_links; i++) {
+    net->links[i].drop = 0;
+    net->links[i].duplicate = 0;
+  }
+}
+
 guint
 sim_net_store (SimNet *net, uint64_t id, uint64_t dup_of, int from, int to,
                int64_t sent_us, const void *data, uint32_t len)

@@ -111,6 +111,8 @@ void sim_net_partition (SimNet *net, const SimGroupId *group);
 void sim_net_cut_oneway (SimNet *net, int from, int to);
 /* Removes every partition and one-way cut, random ones included. */
 void sim_net_heal (SimNet *net);
+/* No more loss or duplication on any link (latency and reordering stay). */
+void sim_net_heal_loss (SimNet *net);
 /* The random partition layer: set (replacing the previous random one) and
  * healed on its own; scheduled partitions and cuts are left alone. */
 void sim_net_partition_random (SimNet *net, const SimGroupId *group);

@@ -52,7 +52,7 @@ enum {
 };
 
 #define ACTION_SYNTAX                                                                      \
-  "partition A | B ..., isolate N, heal, cut A -> B, cut A <-> B, crash N, restart N, "  \
+  "partition A | B ..., isolate N, heal, heal loss, cut A -> B, cut A <-> B, crash N, restart N, "  \
   "pause N [for DURATION], resume N, skew N OFFSET [drift PPM], byzantine N BEHAVIOUR " \
   "corrupt N [BITS bits], admin COMMAND, or crash, pause or isolate leader"
 
@@ -253,9 +253,11 @@ parse_action (ScnParser *p, const ScnEntry *e, int64_t at_us, const char *text)
     break;
   }
   case A_HEAL:
-    if (words->len != 1)
-      return scn_fail_entry (p, e, "heal: expected no arguments, got '%s'",
-                             (char *) words->pdata[1]);
+    if (words->len == 2 && strcmp (words->pdata[1], "loss") == 0)
+      f.is_heal_loss = TRUE;
+    else if (words->len != 1)
+      return scn_fail_entry (p, e, "heal: expected 'heal' (partitions and cuts) or 'heal loss' "
+                             "(message loss and duplication), got '%s'", text);
     f.kind = SIM_FAULT_HEAL;
     break;
   case A_CUT: {

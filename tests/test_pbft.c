@@ -314,7 +314,21 @@ Test (pbft, view_change_timer_sends_view_change_with_certificates)
   cr_expect_eq (vc->head.n_p, 1);
   cr_expect_eq (vc->p[0].digest, m.digest);
   cr_expect_eq (vc->head.n_q, 1);
-  cr_expect_eq (o->node->vc_deadline_us - t, 200000);
+  /* The new-view timer waits for 2f+1 view changes for view 1 (OSDI
+   * 4.5.2): alone, the replica stays in view 1 however long it waits. */
+  cr_expect_eq (o->node->vc_deadline_us, INT64_MAX);
+  cr_expect_eq (o->node->vc_timeout_us, 200000);
+  PbftViewChange other;
+  memset (&other, 0, sizeof other);
+  other.head.type = PBFT_MSG_VIEW_CHANGE;
+  other.head.view = 1;
+  other.head.n_c = 1;
+  uint8_t buf[sizeof other];
+  size_t len = pbft_view_change_wire (&other, buf, sizeof buf);
+  deliver (o, 0, buf, len);
+  cr_expect_eq (o->node->vc_deadline_us, INT64_MAX, "two of three");
+  deliver (o, 3, buf, len);
+  cr_expect_eq (o->node->vc_deadline_us - 1000, 200000, "started at the third");
   cr_expect_eq (o->node->vc_timeout_us, 400000, "doubled for the next one");
   /* Prepares of view 0 are no longer accepted. */
   deliver (o, 1, &p, sizeof p);
@@ -496,4 +510,217 @@ Test (pbft, garbled_messages_are_ignored)
     deliver (o, (int) pcg32_below (&rng, 6), buf, len);
   }
   cr_expect_eq (o->node->last_exec, 0);
+}
+
+/* A replica done with a slot answers another replica's resent vote for it
+ * (that replica lost a vote it needed, and nobody else resends): its own
+ * prepare and commit, to that replica only.  A first vote, or an answer,
+ * is not answered, so two replicas that both committed never echo. */
+static void
+commit_slot_one (One *o, PbftPrePrepare *m)
+{
+  PbftRequest r = request (0, 1, 5);
+  *m = pre_prepare (0, 1, &r);
+  deliver (o, 0, m, sizeof *m);
+  PbftVote p = vote (PBFT_MSG_PREPARE, 0, 1, m->digest);
+  deliver (o, 3, &p, sizeof p);
+  PbftVote c = vote (PBFT_MSG_COMMIT, 0, 1, m->digest);
+  deliver (o, 0, &c, sizeof c);
+  deliver (o, 3, &c, sizeof c);
+  cr_assert (o->node->log[1].is_committed);
+}
+
+Test (pbft, committed_replica_answers_a_resent_vote)
+{
+  g_autoptr (One) o = one_new (1, 4, PBFT_BUG_NONE);
+  PbftPrePrepare m;
+  commit_slot_one (o, &m);
+  PbftVote p = vote (PBFT_MSG_PREPARE, 0, 1, m.digest);
+  deliver (o, 2, &p, sizeof p);
+  cr_expect_eq (o->out.msgs->len, 0, "a first vote of n3 arriving late: no answer");
+  p.how = PBFT_VOTE_RESENT;
+  deliver (o, 2, &p, sizeof p);
+  uint32_t to;
+  cr_expect_eq (sent (o, PBFT_MSG_PREPARE, &to), 1);
+  cr_expect_eq (to, 1u << 2, "to n3 only");
+  cr_expect_eq (sent (o, PBFT_MSG_COMMIT, &to), 1);
+  cr_expect_eq (to, 1u << 2);
+  cr_expect (reached (o, "lagging-replica-answered"));
+  const ProtoOutMsg *om = &g_array_index (o->out.msgs, ProtoOutMsg, 0);
+  PbftVote answer;
+  memcpy (&answer, o->out.bytes->data + om->offset, sizeof answer);
+  cr_expect_eq (answer.how, PBFT_VOTE_ANSWER);
+  cr_expect_eq (answer.digest, m.digest);
+  /* An answer, or a resent vote for another digest or view: no answer. */
+  p.how = PBFT_VOTE_ANSWER;
+  deliver (o, 2, &p, sizeof p);
+  cr_expect_eq (o->out.msgs->len, 0);
+  PbftVote other = vote (PBFT_MSG_COMMIT, 0, 1, m.digest ^ 2);
+  other.how = PBFT_VOTE_RESENT;
+  deliver (o, 2, &other, sizeof other);
+  cr_expect_eq (o->out.msgs->len, 0);
+  /* A resent commit is answered the same way. */
+  PbftVote c = vote (PBFT_MSG_COMMIT, 0, 1, m.digest);
+  c.how = PBFT_VOTE_RESENT;
+  deliver (o, 3, &c, sizeof c);
+  cr_expect_eq (sent (o, PBFT_MSG_COMMIT, &to), 1);
+  cr_expect_eq (to, 1u << 3);
+}
+
+/* The resend timer marks the votes it repeats, so they are answered. */
+Test (pbft, resent_votes_are_marked)
+{
+  g_autoptr (One) o = one_new (2, 4, PBFT_BUG_NONE);
+  PbftRequest r = request (0, 1, 5);
+  PbftPrePrepare m = pre_prepare (0, 1, &r);
+  deliver (o, 0, &m, sizeof m);
+  proto_outbox_reset (&o->out);
+  ProtoEvent ev = { .kind = PROTO_EV_TIMEOUT, .now_us = o->node->resend_deadline_us };
+  proto_pbft.step (o->node, &o->ctx, &ev, &o->out);
+  cr_assert_eq (sent (o, PBFT_MSG_PREPARE, NULL), 3);
+  const ProtoOutMsg *om = &g_array_index (o->out.msgs, ProtoOutMsg, 0);
+  PbftVote v;
+  memcpy (&v, o->out.bytes->data + om->offset, sizeof v);
+  cr_expect_eq (v.how, PBFT_VOTE_RESENT);
+}
+
+/* A view-change message reaches the new primary only with 2f-1 acks
+ * (TOCS 4.5): n2, primary of view 1 among 4 (f = 1, one ack needed),
+ * holds view changes from n1, n3 and n4 but puts n4's in S only once n3
+ * acked the same digest; a replica acks what it receives to the primary. */
+static void
+receive_vc (One *o, int from, uint64_t view)
+{
+  PbftViewChange vc;
+  memset (&vc, 0, sizeof vc);
+  vc.head.type = PBFT_MSG_VIEW_CHANGE;
+  vc.head.view = view;
+  vc.head.n_c = 1;
+  uint8_t buf[sizeof vc];
+  size_t len = pbft_view_change_wire (&vc, buf, sizeof buf);
+  deliver (o, from, buf, len);
+}
+
+Test (pbft, new_primary_waits_for_view_change_acks)
+{
+  g_autoptr (One) o = one_new (1, 4, PBFT_BUG_NONE);
+  pbft_view_change_start (o->node, &o->ctx, 1, 1000, &o->out);
+  receive_vc (o, 0, 1);
+  receive_vc (o, 2, 1);
+  cr_expect_eq (sent (o, PBFT_MSG_VIEW_CHANGE_ACK, NULL), 0, "the primary acks no one");
+  receive_vc (o, 3, 1);
+  cr_expect_not (reached (o, "new-view-sent"), "n1, n3 and n4 unacked: S has n2 alone");
+  cr_expect (o->node->is_view_changing);
+  PbftVcAck ack = { .type = PBFT_MSG_VIEW_CHANGE_ACK, .node = 3, .view = 1,
+                    .digest = o->node->vc_digest[3] ^ 4 };
+  deliver (o, 2, &ack, sizeof ack);
+  cr_expect_not (reached (o, "new-view-sent"), "an ack for another digest does not count");
+  ack.digest = o->node->vc_digest[3];
+  deliver (o, 3, &ack, sizeof ack);
+  cr_expect_not (reached (o, "new-view-sent"), "n4 cannot ack its own");
+  deliver (o, 2, &ack, sizeof ack);
+  cr_expect_not (reached (o, "new-view-sent"), "n2 and n4: two of three");
+  ack.node = 0;
+  ack.digest = o->node->vc_digest[0];
+  deliver (o, 2, &ack, sizeof ack);
+  cr_expect (reached (o, "new-view-sent"));
+  cr_expect_eq (o->node->new_view.head.vc_digest[2], 0, "n3's own message had no ack");
+  cr_expect_neq (o->node->new_view.head.vc_digest[3], 0);
+
+  /* A backup acks a view change to the primary of its view. */
+  g_autoptr (One) b = one_new (2, 4, PBFT_BUG_NONE);
+  receive_vc (b, 3, 1);
+  uint32_t to;
+  cr_expect_eq (sent (b, PBFT_MSG_VIEW_CHANGE_ACK, &to), 1);
+  cr_expect_eq (to, 1u << 1, "to n2, primary of view 1");
+}
+
+/* A backup whose NEW-VIEW names a view change it does not hold (here n4
+ * sent it another one) asks for it, and believes a relayed copy from n4
+ * itself at once, or from f + 1 = 2 other replicas; then it checks the
+ * NEW-VIEW again and enters the view. */
+Test (pbft, backup_fetches_a_named_view_change)
+{
+  for (int from_sender = 0; from_sender <= 1; from_sender++) {
+    g_autoptr (One) o = one_new (2, 4, PBFT_BUG_NONE);
+    PbftViewChange vc;
+    memset (&vc, 0, sizeof vc);
+    vc.head.type = PBFT_MSG_VIEW_CHANGE;
+    vc.head.view = 1;
+    vc.head.n_c = 1;
+    PbftViewChange other = vc;
+    other.head.h = 0;
+    other.c[0].digest = 77; /* n4 equivocates: another checkpoint digest */
+    uint8_t buf[sizeof vc], obuf[sizeof vc];
+    size_t len = pbft_view_change_wire (&vc, buf, sizeof buf);
+    size_t olen = pbft_view_change_wire (&other, obuf, sizeof obuf);
+    deliver (o, 0, buf, len);
+    deliver (o, 1, buf, len);
+    deliver (o, 3, obuf, olen);
+    receive_vc (o, 2, 1); /* not from itself: let it start its own */
+    o->node->view = 1;
+    o->node->is_view_changing = TRUE;
+    o->node->vcs[2] = vc;
+    o->node->vc_digest[2] = pbft_bytes_digest (buf, len);
+    PbftNewView nv;
+    memset (&nv, 0, sizeof nv);
+    nv.head.type = PBFT_MSG_NEW_VIEW;
+    nv.head.view = 1;
+    for (int j = 0; j < 4; j++)
+      if (j != 2)
+        nv.head.vc_digest[j] = pbft_bytes_digest (buf, len);
+    uint8_t nbuf[sizeof nv];
+    size_t nlen = pbft_new_view_wire (&nv, nbuf, sizeof nbuf);
+    deliver (o, 1, nbuf, nlen);
+    cr_expect_not (reached (o, "new-view"));
+    uint32_t to;
+    cr_expect_eq (sent (o, PBFT_MSG_VC_FETCH, &to), 3, "asks everyone for n4's");
+    uint8_t relay[sizeof (PbftVcRelayHead) + sizeof vc];
+    PbftVcRelayHead head = { .type = PBFT_MSG_VC_RELAY, .node = 3 };
+    memcpy (relay, &head, sizeof head);
+    memcpy (relay + sizeof head, buf, len);
+    if (from_sender) {
+      deliver (o, 3, relay, sizeof head + len);
+    } else {
+      deliver (o, 1, relay, sizeof head + len);
+      cr_expect_not (reached (o, "view-change-relayed"), "one replica vouches: not enough");
+      deliver (o, 1, relay, sizeof head + len);
+      cr_expect_not (reached (o, "view-change-relayed"), "the same one twice: not enough");
+      deliver (o, 0, relay, sizeof head + len);
+    }
+    cr_expect (reached (o, "view-change-relayed"));
+    cr_expect (reached (o, "new-view"));
+    cr_expect_not (o->node->is_view_changing);
+  }
+}
+
+/* A replica answers VC-FETCH with the message it holds, if it is the one
+ * named. */
+Test (pbft, replica_relays_a_view_change)
+{
+  g_autoptr (One) o = one_new (2, 4, PBFT_BUG_NONE);
+  receive_vc (o, 3, 1);
+  PbftVcAck ask = { .type = PBFT_MSG_VC_FETCH, .node = 3, .view = 1,
+                    .digest = o->node->vc_digest[3] ^ 8 };
+  deliver (o, 0, &ask, sizeof ask);
+  cr_expect_eq (o->out.msgs->len, 0, "another digest: nothing");
+  ask.digest = o->node->vc_digest[3];
+  deliver (o, 0, &ask, sizeof ask);
+  uint32_t to;
+  cr_expect_eq (sent (o, PBFT_MSG_VC_RELAY, &to), 1);
+  cr_expect_eq (to, 1u << 0);
+}
+
+/* One replica (f = 0, quorums of one) executes a request on its own: no
+ * other replica's prepare will come to make it look at the slot. */
+Test (pbft, a_single_replica_executes_alone)
+{
+  g_autoptr (One) o = one_new (0, 1, PBFT_BUG_NONE);
+  PbftRequest r = request (0, 1, 5);
+  PbftRequestMsg m = { .type = PBFT_MSG_REQUEST, .req = r };
+  deliver (o, 1, &m, sizeof m);
+  cr_expect_eq (o->node->last_exec, 1);
+  uint32_t to;
+  cr_expect_eq (sent (o, PBFT_MSG_REPLY, &to), 1);
+  cr_expect_eq (to, 1u << 1, "to c1");
 }

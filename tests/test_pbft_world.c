@@ -7,6 +7,7 @@
 
 #include "protocols/pbft/pbft.h"
 #include "sim/byzantine.h"
+#include "sim/fuzz.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
 #include "tests/world_support.h"
@@ -176,4 +177,53 @@ Test (pbft_world, behaviours_work_for_every_protocol)
       cr_expect (sim_world_reached (w, mark), "%s with %s: %s never reached", scenarios[i], *b,
                  mark);
     }
+}
+
+/* Two runs of the fuzzer's PBFT scenario that failed its liveness phase
+ * (an operation unanswered within its timeout after the heal) pass it now,
+ * judged as the fuzzer judges them. */
+Test (pbft_world, runs_that_stalled_after_the_heal_make_progress)
+{
+  static const struct { const char *file; int64_t heal_at_us; } runs[] = {
+    { "tests/data/pbft/liveness-after-heal.scn", 1767000 },
+    { "tests/data/pbft/liveness-replica-ahead.scn", 1858000 },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (runs); i++) {
+    g_autofree char *path = test_source_path (runs[i].file);
+    g_autofree char *text = NULL;
+    cr_assert (g_file_get_contents (path, &text, NULL, NULL), "%s", path);
+    FuzzResult r;
+    g_autoptr (GError) error = NULL;
+    cr_assert (fuzz_run_text (runs[i].file, text, runs[i].heal_at_us, FALSE, &r, &error), "%s",
+               error != NULL ? error->message : "");
+    cr_expect_eq (r.verdict, FUZZ_PASS, "%s: %s", runs[i].file, r.explanation);
+    fuzz_result_clear (&r);
+  }
+}
+
+/* A replica cut off from the others (with a client that can reach only
+ * it, so it waits for a request) moves to view 1 and stays there: its
+ * new-view timer waits for 2f+1 view-change messages (OSDI 4.5.2).  Before,
+ * it climbed to view 4 alone in the 2s it was cut off. */
+Test (pbft_world, a_cut_off_replica_waits_in_one_view)
+{
+  static const char text[] =
+    "[scenario]\nname = t\nseed = 3\nduration = 4s\n\n"
+    "[cluster]\nprotocol = pbft\nnodes = 4\n\n"
+    "[network]\nlatency = 1ms..3ms\n\n"
+    "[faults]\nat 300ms = partition n1 n2 n3 c1 | n4 c2\nat 2300ms = heal\n\n"
+    "[workload]\nclients = 2\nkeys = 2\nmix = read:1 write:1\nthink = 10ms\ntimeout = 1s\n"
+    "attempt_timeout = 100ms\nretries = 8\nbackoff_base = 10ms\nbackoff_cap = 80ms\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load_data ("t.scn", text, strlen (text), &error);
+  cr_assert_not_null (cfg, "%s", error != NULL ? error->message : "");
+  g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
+  cr_expect_null (sim_world_invariant_failure (w), "%s", sim_world_invariant_failure (w));
+  const PbftNode *n4 = sim_world_node_state (w, 3);
+  cr_expect_eq (n4->view, 1u);
+  cr_expect (sim_world_reached (w, "view-change-started"));
+  for (int i = 0; i < 3; i++)
+    cr_expect_eq (((const PbftNode *) sim_world_node_state (w, i))->view, 0u,
+                  "n%d: the others never needed a view change", i + 1);
+  cr_expect_gt (sim_world_stats (w)->ops_ok, 200u);
 }

@@ -1119,3 +1119,49 @@ Test (raft, follower_that_lost_acknowledged_entries_is_repaired)
   cr_expect_eq (rh_node (h, 0)->match_index[1], last);
   expect_no_violation (h);
 }
+
+/* A candidate that already voted for itself in a term gets a RequestVote
+ * for that term from a candidate whose log is as good as its own: no vote,
+ * but its election timer restarts, so that it does not start the next term
+ * ahead of that candidate round after round (a server added back with a
+ * stale configuration never asks the other for its vote).  A candidate
+ * with a log behind its own does not restart it. */
+Test (raft, vote_taken_but_up_to_date_candidate_restarts_the_timer)
+{
+  g_autoptr (RaftHarness) h = rh_new (3, 1, no_pre_vote);
+  rh_start_all (h);
+  rh_fire_timeout (h, 2);
+  rh_drop_all (h);
+  cr_assert_eq (rh_node (h, 2)->role, RAFT_CANDIDATE);
+  cr_assert_eq (rh_node (h, 2)->persist.voted_for, 2);
+  RaftRequestVote rv;
+  memset (&rv, 0, sizeof rv);
+  rv.type = RAFT_MSG_REQUEST_VOTE;
+  rv.term = rh_node (h, 2)->persist.current_term;
+  h->now_us += 20000;
+  ProtoEvent ev = { .kind = PROTO_EV_RECEIVE, .from = 1, .msg = &rv, .msg_len = sizeof rv,
+                    .now_us = h->now_us };
+  int64_t before = rh_node (h, 2)->election_deadline_us;
+  proto_outbox_reset (&h->out);
+  proto_raft.step (rh_node_mut (h, 2), &h->ctx[2], &ev, &h->out);
+  cr_expect_eq (rh_node (h, 2)->persist.voted_for, 2, "its vote stays its own");
+  cr_expect_gt (rh_node (h, 2)->election_deadline_us, before);
+  cr_expect_geq (rh_node (h, 2)->election_deadline_us - h->now_us, rh_cfg (h)->election_min_us);
+  gboolean marked = FALSE;
+  for (guint i = 0; i < h->out.marks->len; i++)
+    marked = marked || strcmp (g_ptr_array_index (h->out.marks, i),
+                               "vote-taken-timer-restarted") == 0;
+  cr_expect (marked);
+
+  /* n3 appends an entry of its term: a candidate with an empty log is
+   * behind it, and its request changes nothing. */
+  RaftNode *n3 = rh_node_mut (h, 2);
+  n3->persist.last_index = 1;
+  n3->persist.log[1 % RAFT_LOG_CAP].e.term = n3->persist.current_term;
+  int64_t kept = n3->election_deadline_us;
+  h->now_us += 20000;
+  ev.now_us = h->now_us;
+  proto_outbox_reset (&h->out);
+  proto_raft.step (n3, &h->ctx[2], &ev, &h->out);
+  cr_expect_eq (rh_node (h, 2)->election_deadline_us, kept);
+}

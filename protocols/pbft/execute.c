@@ -119,7 +119,7 @@ pbft_execute (PbftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *
       node->vc_deadline_us = INT64_MAX;
       pbft_timer_update (node, ctx, now_us);
       if (pbft_primary (node->view, ctx->n_nodes) == ctx->self)
-        pbft_primary_propose (node, ctx, out);
+        pbft_primary_propose (node, ctx, now_us, out);
     }
   }
 }
@@ -216,7 +216,6 @@ pbft_checkpoint_stable_check (PbftNode *node, const ProtoCtx *ctx, int64_t now_u
   if (node->next_seq < best_seq)
     node->next_seq = best_seq;
   proto_outbox_sync (out);
-  (void) now_us;
   if (pbft_primary (node->view, ctx->n_nodes) == ctx->self && !node->is_view_changing)
-    pbft_primary_propose (node, ctx, out);
+    pbft_primary_propose (node, ctx, now_us, out);
 }

@@ -46,8 +46,10 @@ pbft_digest (const void *state, const ProtoCtx *ctx)
     if (node->log[i].seq > node->stable.seq)
       h = pbft_mix (h, state_bytes (&node->log[i], sizeof node->log[i]));
   h = pbft_mix (h, state_bytes (node->pending, sizeof node->pending));
-  for (int j = 0; j < ctx->n_nodes; j++)
+  for (int j = 0; j < ctx->n_nodes; j++) {
     h = pbft_mix (h, node->vc_digest[j]);
+    h = pbft_mix (h, (uint64_t) node->vc_acks[j] << 32 | node->vc_vouched[j]);
+  }
   h = pbft_mix (h, node->rng.state);
   h = pbft_mix (h, (uint64_t) node->vc_deadline_us);
   h = pbft_mix (h, (uint64_t) node->vc_timeout_us);
@@ -146,6 +148,28 @@ pbft_format_msg (const void *msg, size_t len, GString *out)
     memcpy (&h, msg, sizeof h);
     g_string_append_printf (out, "ViewChange v%" G_GUINT64_FORMAT " h%" G_GUINT64_FORMAT
                             " P%u Q%u", h.view, h.h, h.n_p, h.n_q);
+    return;
+  }
+  case PBFT_MSG_VIEW_CHANGE_ACK:
+  case PBFT_MSG_VC_FETCH: {
+    PbftVcAck m;
+    if (len != sizeof m)
+      break;
+    memcpy (&m, msg, sizeof m);
+    g_string_append_printf (out, "%s v%" G_GUINT64_FORMAT " n%d d%04x",
+                            type == PBFT_MSG_VC_FETCH ? "VcFetch" : "ViewChangeAck", m.view,
+                            m.node + 1, (unsigned) (m.digest & 0xffff));
+    return;
+  }
+  case PBFT_MSG_VC_RELAY: {
+    PbftVcRelayHead r;
+    PbftViewChangeHead h;
+    if (len < sizeof r + sizeof h)
+      break;
+    memcpy (&r, msg, sizeof r);
+    memcpy (&h, (const uint8_t *) msg + sizeof r, sizeof h);
+    g_string_append_printf (out, "VcRelay n%d v%" G_GUINT64_FORMAT " h%" G_GUINT64_FORMAT
+                            " P%u Q%u", r.node + 1, h.view, h.h, h.n_p, h.n_q);
     return;
   }
   case PBFT_MSG_NEW_VIEW: {

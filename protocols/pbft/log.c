@@ -137,16 +137,27 @@ pbft_send_all (const ProtoCtx *ctx, ProtoOutbox *out, const void *msg, size_t le
 }
 
 void
-pbft_send_vote (const ProtoCtx *ctx, ProtoOutbox *out, uint8_t type, uint64_t view,
-                uint64_t seq, uint64_t digest)
+pbft_send_vote_how (const ProtoCtx *ctx, ProtoOutbox *out, int to, uint8_t type,
+                    uint64_t view, uint64_t seq, uint64_t digest, uint8_t how)
 {
   PbftVote m;
   memset (&m, 0, sizeof m);
   m.type = type;
+  m.how = how;
   m.view = view;
   m.seq = seq;
   m.digest = digest;
-  pbft_send_all (ctx, out, &m, sizeof m);
+  if (to < 0)
+    pbft_send_all (ctx, out, &m, sizeof m);
+  else
+    proto_outbox_send (out, to, &m, sizeof m);
+}
+
+void
+pbft_send_vote (const ProtoCtx *ctx, ProtoOutbox *out, uint8_t type, uint64_t view,
+                uint64_t seq, uint64_t digest)
+{
+  pbft_send_vote_how (ctx, out, -1, type, view, seq, digest, PBFT_VOTE_FIRST);
 }
 
 static int

@@ -29,15 +29,15 @@ pbft_start (PbftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *ou
   pcg32_seed (&node->rng, ctx->seed, (uint64_t) ctx->self);
   node->vc_timeout_us = cfg->view_change_us;
   node->vc_deadline_us = INT64_MAX;
-  if (node->is_view_changing)
-    node->vc_deadline_us = now_us + node->vc_timeout_us;
+  pbft_new_view_timer_start (node, ctx, now_us);
   pbft_timer_update (node, ctx, now_us);
   node->resend_deadline_us = now_us + cfg->resend_us;
 }
 
 /* Retransmission: the paper's replicas retransmit until they know a
  * message arrived; here every resend interval a replica repeats what is
- * still unfinished: its part of each uncommitted slot of this view, its
+ * still unfinished: its part of each uncommitted slot of this view (marked
+ * as resent, so replicas done with the slot answer it: catch_up.c), its
  * newest checkpoint not yet stable, its view change or the new view, and a
  * pending state fetch. */
 static void
@@ -49,6 +49,8 @@ pbft_resend (PbftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
     size_t len = pbft_view_change_wire (&node->vcs[ctx->self], buf, sizeof (PbftViewChange));
     pbft_send_all (ctx, out, buf, len);
     g_free (buf);
+    if (node->has_new_view && node->new_view.head.view == node->view)
+      pbft_new_view_fetch_missing (node, ctx, out);
     return;
   }
   gboolean unfinished = FALSE;
@@ -67,10 +69,12 @@ pbft_resend (PbftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
       m.req = s->req;
       pbft_send_all (ctx, out, &m, sizeof m);
     } else {
-      pbft_send_vote (ctx, out, PBFT_MSG_PREPARE, s->view, s->seq, s->digest);
+      pbft_send_vote_how (ctx, out, -1, PBFT_MSG_PREPARE, s->view, s->seq, s->digest,
+                          PBFT_VOTE_RESENT);
     }
     if (s->is_prepared)
-      pbft_send_vote (ctx, out, PBFT_MSG_COMMIT, s->view, s->seq, s->digest);
+      pbft_send_vote_how (ctx, out, -1, PBFT_MSG_COMMIT, s->view, s->seq, s->digest,
+                          PBFT_VOTE_RESENT);
   }
   if (unfinished && is_primary && node->view > 0 && node->new_view.head.view == node->view) {
     uint8_t *buf = g_malloc (sizeof (PbftNewView));
@@ -180,6 +184,32 @@ pbft_receive (PbftNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOu
     g_free (m);
     break;
   }
+  case PBFT_MSG_VIEW_CHANGE_ACK: {
+    PbftVcAck m;
+    if (from_node && msg_take (ev, &m, sizeof m))
+      pbft_primary_on_view_change_ack (node, ctx, from, &m, now, out);
+    break;
+  }
+  case PBFT_MSG_VC_FETCH: {
+    PbftVcAck m;
+    if (from_node && msg_take (ev, &m, sizeof m))
+      pbft_replica_on_vc_fetch (node, ctx, from, &m, out);
+    break;
+  }
+  case PBFT_MSG_VC_RELAY: {
+    PbftVcRelayHead head;
+    if (!from_node || ev->msg_len < sizeof head)
+      break;
+    memcpy (&head, ev->msg, sizeof head);
+    const uint8_t *body = (const uint8_t *) ev->msg + sizeof head;
+    size_t body_len = ev->msg_len - sizeof head;
+    PbftViewChange *m = g_malloc (sizeof *m);
+    if (pbft_view_change_parse (body, body_len, m))
+      pbft_backup_on_vc_relay (node, ctx, from, head.node, m,
+                               pbft_bytes_digest (body, body_len), now, out);
+    g_free (m);
+    break;
+  }
   case PBFT_MSG_FETCH: {
     PbftFetch m;
     if (from_node && msg_take (ev, &m, sizeof m))
@@ -245,4 +275,5 @@ const ProtoVTable proto_pbft = {
   .msg_class = pbft_msg_class,
   .tamper = pbft_tamper,  .invariant_names = (const char *const[]) { "agreement", "total-order", "client-result", NULL },
   .leader_term = pbft_leader_term,
+  .byzantine_tolerated = pbft_f,
 };

@@ -109,6 +109,9 @@ typedef enum {
   PBFT_MSG_NEW_VIEW,
   PBFT_MSG_FETCH,
   PBFT_MSG_STATE,
+  PBFT_MSG_VIEW_CHANGE_ACK,
+  PBFT_MSG_VC_FETCH,
+  PBFT_MSG_VC_RELAY,
 } PbftMsgType;
 
 typedef struct {
@@ -125,10 +128,20 @@ typedef struct {
   PbftRequest req;
 } PbftPrePrepare;
 
+/* How a vote was sent: the first time, again by the resend timer (its
+ * sender has not finished that slot), or as an answer to a resent vote
+ * (catch_up.c).  Only a resent vote is answered, so answers never echo. */
+typedef enum {
+  PBFT_VOTE_FIRST = 0,
+  PBFT_VOTE_RESENT = 1,
+  PBFT_VOTE_ANSWER = 2,
+} PbftVoteHow;
+
 /* ⟨PREPARE, v, n, d, i⟩ and ⟨COMMIT, v, n, D(m), i⟩; i is the true sender. */
 typedef struct {
   uint8_t type;
-  uint8_t pad[7];
+  uint8_t how;     /* PbftVoteHow */
+  uint8_t pad[6];
   uint64_t view, seq, digest;
 } PbftVote;
 
@@ -203,6 +216,24 @@ typedef struct {
   PbftPEntry x[PBFT_LOG_CAP];
 } PbftNewView;
 
+/* ⟨VIEW-CHANGE-ACK, v, i, j, d⟩ (TOCS 4.5): replica i tells the primary of
+ * view v that it holds j's view-change message for v with digest d.  The
+ * same fields ask, in a VC-FETCH, for that message from whoever holds it. */
+typedef struct {
+  uint8_t type;
+  uint8_t pad[3];
+  int32_t node;      /* j */
+  uint64_t view, digest;
+} PbftVcAck;
+
+/* VC-RELAY: j's view-change message as the sender received it, followed on
+ * the wire by its bytes (pbft_view_change_wire). */
+typedef struct {
+  uint8_t type;
+  uint8_t pad[3];
+  int32_t node;      /* j */
+} PbftVcRelayHead;
+
 /* State transfer: asks for, and carries, the state at checkpoint seq. */
 typedef struct {
   uint8_t type;
@@ -269,6 +300,9 @@ typedef struct {
   uint64_t fetch_seq, fetch_digest;
   PbftViewChange vcs[PROTO_MAX_NODES];  /* latest VIEW-CHANGE from each */
   uint64_t vc_digest[PROTO_MAX_NODES];  /* its digest (0: none) */
+  uint32_t vc_acks[PROTO_MAX_NODES];    /* the new primary: who acked vcs[j] (bitmask) */
+  uint32_t vc_vouched[PROTO_MAX_NODES]; /* a backup: who relayed j's message the
+                                           pending new-view names (bitmask) */
   PbftNewView new_view;                 /* pending or last accepted */
 
   /* Volatile. */
@@ -336,6 +370,9 @@ void pbft_slot_update (PbftNode *node, const ProtoCtx *ctx, PbftSlot *s, int64_t
 void pbft_send_all (const ProtoCtx *ctx, ProtoOutbox *out, const void *msg, size_t len);
 void pbft_send_vote (const ProtoCtx *ctx, ProtoOutbox *out, uint8_t type, uint64_t view,
                      uint64_t seq, uint64_t digest);
+/* One vote to `to` (-1: every other replica), sent `how` (PbftVoteHow). */
+void pbft_send_vote_how (const ProtoCtx *ctx, ProtoOutbox *out, int to, uint8_t type,
+                         uint64_t view, uint64_t seq, uint64_t digest, uint8_t how);
 /* A client's signature stands in for the paper's: only the client stub
  * computes it, and no Byzantine rewriter does (it cannot forge a client).
  * The null request needs none. */
@@ -351,12 +388,22 @@ void pbft_timer_update (PbftNode *node, const ProtoCtx *ctx, int64_t now_us);
 void pbft_checkpoint_stable_check (PbftNode *node, const ProtoCtx *ctx, int64_t now_us,
                                    ProtoOutbox *out);
 
+/* catch_up.c: a replica that fell behind in this view (a vote it needed
+ * was lost, and the others, done with the slot, no longer resend theirs)
+ * is answered when its own resent vote arrives. */
+void pbft_answer_lagging (const PbftNode *node, const ProtoCtx *ctx, int from,
+                          const PbftVote *m, ProtoOutbox *out);
+
 /* primary.c: assigning sequence numbers. */
-void pbft_primary_propose (PbftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
+void pbft_primary_propose (PbftNode *node, const ProtoCtx *ctx, int64_t now_us,
+                           ProtoOutbox *out);
 
 /* view_change.c */
 void pbft_view_change_start (PbftNode *node, const ProtoCtx *ctx, uint64_t view,
                              int64_t now_us, ProtoOutbox *out);
+/* The new-view timer of a view change starts once 2f+1 view-change
+ * messages for its view are held (its own included). */
+void pbft_new_view_timer_start (PbftNode *node, const ProtoCtx *ctx, int64_t now_us);
 size_t pbft_view_change_wire (const PbftViewChange *vc, uint8_t *buf, size_t cap);
 gboolean pbft_view_change_parse (const void *msg, size_t len, PbftViewChange *vc);
 size_t pbft_new_view_wire (const PbftNewView *nv, uint8_t *buf, size_t cap);
@@ -384,6 +431,16 @@ void pbft_replica_on_view_change (PbftNode *node, const ProtoCtx *ctx, int from,
                                   const PbftViewChange *m, int64_t now_us, ProtoOutbox *out);
 void pbft_backup_on_new_view (PbftNode *node, const ProtoCtx *ctx, int from,
                               const PbftNewView *m, int64_t now_us, ProtoOutbox *out);
+void pbft_primary_on_view_change_ack (PbftNode *node, const ProtoCtx *ctx, int from,
+                                      const PbftVcAck *m, int64_t now_us, ProtoOutbox *out);
+void pbft_replica_on_vc_fetch (const PbftNode *node, const ProtoCtx *ctx, int from,
+                               const PbftVcAck *m, ProtoOutbox *out);
+void pbft_backup_on_vc_relay (PbftNode *node, const ProtoCtx *ctx, int from, int j,
+                              const PbftViewChange *vc, uint64_t digest, int64_t now_us,
+                              ProtoOutbox *out);
+/* Asks every replica for the view-change messages the pending new-view
+ * names and this backup lacks (backup_on_new_view.c). */
+void pbft_new_view_fetch_missing (const PbftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
 void pbft_replica_on_fetch (PbftNode *node, const ProtoCtx *ctx, int from,
                             const PbftFetch *m, ProtoOutbox *out);
 void pbft_replica_on_state (PbftNode *node, const ProtoCtx *ctx, int from,

@@ -23,7 +23,7 @@ is_assigned (const PbftNode *node, const PbftRequest *req)
  * the message to its log."  Requests wait while the log is full up to the
  * high water mark, and go out once a checkpoint moves it. */
 void
-pbft_primary_propose (PbftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
+pbft_primary_propose (PbftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *out)
 {
   g_assert (pbft_primary (node->view, ctx->n_nodes) == ctx->self);
   if (node->is_view_changing)
@@ -55,5 +55,9 @@ pbft_primary_propose (PbftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
     m.req = p->req;
     proto_outbox_sync (out);
     pbft_send_all (ctx, out, &m, sizeof m);
+    /* A quorum of one (n = 1): the primary alone prepares and commits, no
+     * other replica's message will come to make it look at the slot. */
+    if (pbft_quorum (ctx->n_nodes) == 1)
+      pbft_slot_update (node, ctx, s, now_us, out);
   }
 }

@@ -9,6 +9,7 @@ void
 pbft_replica_on_commit (PbftNode *node, const ProtoCtx *ctx, int from, const PbftVote *m,
                         int64_t now_us, ProtoOutbox *out)
 {
+  pbft_answer_lagging (node, ctx, from, m, out);
   if (m->view != node->view || node->is_view_changing)
     return;
   PbftSlot *s = pbft_slot (node, ctx, m->seq);

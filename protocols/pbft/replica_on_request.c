@@ -33,7 +33,7 @@ pbft_replica_on_request (PbftNode *node, const ProtoCtx *ctx, int from,
   p->req = *req;
   int primary = pbft_primary (node->view, ctx->n_nodes);
   if (primary == ctx->self) {
-    pbft_primary_propose (node, ctx, out);
+    pbft_primary_propose (node, ctx, now_us, out);
     return;
   }
   if (is_new && from >= ctx->n_nodes && !node->is_view_changing) {

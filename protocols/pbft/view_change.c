@@ -111,8 +111,7 @@ pbft_view_change_start (PbftNode *node, const ProtoCtx *ctx, uint64_t view, int6
   g_assert (view > node->view || (view == node->view && !node->is_view_changing));
   node->view = view;
   node->is_view_changing = TRUE;
-  node->vc_deadline_us = now_us + node->vc_timeout_us;
-  node->vc_timeout_us = MIN (node->vc_timeout_us * 2, (int64_t) 1 << 40);
+  node->vc_deadline_us = INT64_MAX; /* pbft_new_view_timer_start */
   proto_outbox_mark (out, "view-change-started");
   proto_outbox_note (out, "view change to view %" G_GUINT64_FORMAT, view);
 
@@ -142,11 +141,35 @@ pbft_view_change_start (PbftNode *node, const ProtoCtx *ctx, uint64_t view, int6
   g_free (buf);
   proto_outbox_sync (out);
   send_view_change (node, ctx, out);
+  pbft_new_view_timer_start (node, ctx, now_us);
   if (pbft_primary (view, ctx->n_nodes) == ctx->self)
     pbft_new_view_try (node, ctx, now_us, out);
   else if (node->has_new_view && node->new_view.head.view == view)
     pbft_backup_on_new_view (node, ctx, pbft_primary (view, ctx->n_nodes), &node->new_view,
                              now_us, out);
+}
+
+/* OSDI 4.5.2: "A replica that sends a view-change message for view v+1
+ * waits for 2f+1 view-change messages for view v+1 and then starts its
+ * timer to expire after some time T.  If the timer expires before it
+ * receives a valid new-view message for v+1 or before it executes a request
+ * in the new view that it had not executed previously, it starts the view
+ * change for view v+2 but this time it will wait 2T".  A replica cut off
+ * from the others therefore stays in the first view it moved to, instead
+ * of running views ahead alone (and out of reach of the others' join rule,
+ * which needs f+1 of them) by the time the network heals. */
+void
+pbft_new_view_timer_start (PbftNode *node, const ProtoCtx *ctx, int64_t now_us)
+{
+  if (!node->is_view_changing || node->vc_deadline_us != INT64_MAX)
+    return;
+  int held = 0;
+  for (int j = 0; j < ctx->n_nodes; j++)
+    held += node->vc_digest[j] != 0 && node->vcs[j].head.view == node->view;
+  if (held < pbft_quorum (ctx->n_nodes))
+    return;
+  node->vc_deadline_us = now_us + node->vc_timeout_us;
+  node->vc_timeout_us = MIN (node->vc_timeout_us * 2, (int64_t) 1 << 40);
 }
 
 /* ---- The decision procedure (TOCS Figure 4) ------------------------------*/
@@ -297,15 +320,21 @@ pbft_decide (const PbftNode *node, const ProtoCtx *ctx, uint64_t view, uint32_t 
 
 /* The new primary: once the view-change messages it holds decide, it
  * multicasts NEW-VIEW and enters the view.  TOCS 4.5: "the primary ... adds
- * ... messages to S until the decision procedure can decide". */
+ * ... messages to S until the decision procedure can decide", and a
+ * message from j joins S only with 2f-1 view-change-acks for it: with the
+ * primary and j that is 2f+1 replicas holding it, at least f+1 of them
+ * correct besides j, so every correct backup can obtain it (vc_relay.c)
+ * even if j sent others a different one. */
 void
 pbft_new_view_try (PbftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *out)
 {
   if (!node->is_view_changing || pbft_primary (node->view, ctx->n_nodes) != ctx->self)
     return;
+  int need_acks = 2 * pbft_f (ctx->n_nodes) - 1;
   uint32_t senders = 0;
   for (int j = 0; j < ctx->n_nodes; j++)
-    if (node->vc_digest[j] != 0 && node->vcs[j].head.view == node->view)
+    if (node->vc_digest[j] != 0 && node->vcs[j].head.view == node->view
+        && (j == ctx->self || __builtin_popcount (node->vc_acks[j]) >= need_acks))
       senders |= 1u << j;
   PbftNewView *nv = g_malloc (sizeof *nv);
   if (pbft_decide (node, ctx, node->view, senders, nv)) {
@@ -390,5 +419,5 @@ pbft_new_view_enter (PbftNode *node, const ProtoCtx *ctx, const PbftNewView *nv,
   }
   pbft_timer_update (node, ctx, now_us);
   if (is_primary)
-    pbft_primary_propose (node, ctx, out);
+    pbft_primary_propose (node, ctx, now_us, out);
 }

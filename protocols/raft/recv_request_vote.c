@@ -134,6 +134,19 @@ raft_recv_request_vote (RaftNode *node, const ProtoCtx *ctx, int from, const Raf
     /* Figure 2, Followers: the election timer restarts on "granting vote
      * to candidate". */
     node->election_deadline_us = raft_random_timeout (node, cfg, now_us);
+  } else if (!is_free && raft_log_is_up_to_date (node, m->last_log_index, m->last_log_term)
+             && node->role != RAFT_LEADER) {
+    /* Our vote in this term is gone (to ourselves, or to another), but the
+     * candidate's log is as good as ours: restart the election timer all
+     * the same, so that our next term does not start ahead of its next
+     * one, round after round.  Without it, a server removed from the
+     * configuration that kept raising its term, then added back with a
+     * stale log (and a stale configuration, so that it never asks the
+     * leader's successor for a vote), deposed the leader and won the race
+     * to every next term: no leader in three seconds (pre_vote = false).
+     * Timing only: no vote and no term changes. */
+    proto_outbox_mark (out, "vote-taken-timer-restarted");
+    node->election_deadline_us = raft_random_timeout (node, cfg, now_us);
   }
   vote_reply (ctx, from, FALSE, is_granted, p->current_term, out);
 }
