@@ -405,7 +405,7 @@ load_maps (ChkHistory *h, const char *name, const char *data, gsize len, ChkEdnS
   while (chk_edn_reader_more (&r)) {
     /* The text, the events so far and their strings stay; the value read
      * now is counted on top. */
-    r.bytes = len + (gsize) h->events->len * sizeof (ChkEvent) + (gsize) h->strings->len * 64;
+    r.bytes = len + chk_history_memory_bytes (h);
     if (max_bytes > 0 && r.bytes > max_bytes) {
       g_set_error (error, CHK_ERROR, CHK_ERROR_LIMIT, "%s:%u: reading the input reached the "
                    "memory limit of %" G_GSIZE_FORMAT " bytes", name, r.line, max_bytes);

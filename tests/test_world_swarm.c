@@ -179,7 +179,8 @@ check_seed (uint64_t s)
   cr_assert_eq (ops->len, st->ops_invoked);
   g_autoptr (GHashTable) values = g_hash_table_new (g_int64_hash, g_int64_equal);
   for (guint i = 0; i < chk_history_len (h); i++) {
-    const ChkEvent *ev = chk_history_get (h, i);
+    ChkEvent ev_ev = chk_history_event (h, i);
+    const ChkEvent *ev = &ev_ev;
     if (ev->type != CHK_INVOKE || ev->f == CHK_F_READ)
       continue;
     const int64_t *v = ev->f == CHK_F_CAS ? &ev->value.j : &ev->value.i;
