@@ -402,13 +402,13 @@ text_window_bytes (const TextWindow *t)
   return t->is_mapped ? MIN (t->len, 3 * CHK_TEXT_WINDOW) : t->len;
 }
 
-/* FALSE and CHK_ERROR_LIMIT if the history and the text counted exceed
+/* FALSE and CHK_ERROR_LIMIT if the history and `text_bytes` exceed
  * max_bytes (0: no cap). */
 static gboolean
-within_cap (const ChkHistory *h, const TextWindow *t, const char *name, uint32_t line,
+within_cap (const ChkHistory *h, gsize text_bytes, const char *name, uint32_t line,
             gsize max_bytes, GError **error)
 {
-  if (max_bytes == 0 || text_window_bytes (t) + chk_history_memory_bytes (h) <= max_bytes)
+  if (max_bytes == 0 || text_bytes + chk_history_memory_bytes (h) <= max_bytes)
     return TRUE;
   g_set_error (error, CHK_ERROR, CHK_ERROR_LIMIT, "%s:%u: reading the input reached the "
                "memory limit of %" G_GSIZE_FORMAT " bytes", name, line, max_bytes);
@@ -455,7 +455,7 @@ load_maps (ChkHistory *h, const char *name, TextWindow *text, ChkEdnSyntax synta
      * now is counted on top. */
     text_window_advance (text, r.pos);
     r.bytes = text_window_bytes (text) + chk_history_memory_bytes (h);
-    if (!within_cap (h, text, name, r.line, max_bytes, error))
+    if (!within_cap (h, text_window_bytes (text), name, r.line, max_bytes, error))
       return FALSE;
     g_autoptr (ChkEdnValue) v = chk_edn_read (&r, error);
     if (v == NULL)
@@ -610,9 +610,11 @@ load_etcd (ChkHistory *h, const char *name, TextWindow *text, gsize max_bytes, G
   chk_edn_reader_init (&r, name, data, len, CHK_EDN_SYNTAX_EDN);
   r.max_bytes = max_bytes;
   while (r.pos < len) {
+    /* A log line is parsed in place, one at a time: what is counted is
+     * the operations kept. */
     text_window_advance (text, r.pos);
-    r.bytes = text_window_bytes (text) + chk_history_memory_bytes (h);
-    if (!within_cap (h, text, name, r.line, max_bytes, error))
+    r.bytes = chk_history_memory_bytes (h);
+    if (!within_cap (h, 0, name, r.line, max_bytes, error))
       return FALSE;
     const char *nl = memchr (data + r.pos, '\n', len - r.pos);
     gsize end = nl != NULL ? (gsize) (nl - data) : len;
