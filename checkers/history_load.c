@@ -435,17 +435,26 @@ load_maps (ChkHistory *h, const char *name, TextWindow *text, ChkEdnSyntax synta
     gboolean decided = FALSE;
     while (!decided && chk_edn_reader_more (&r)) {
       r.bytes = text_window_bytes (text); /* the text in memory while it is read */
+      ChkEdnSeq seq;
+      if (chk_edn_seq_enter (&r, &seq)) {
+        GError *seq_error = NULL;
+        while (!decided && chk_edn_seq_more (&r, &seq, &seq_error)) {
+          r.bytes = text_window_bytes (text);
+          g_autoptr (ChkEdnValue) m = chk_edn_seq_read (&r, error);
+          if (m == NULL)
+            return FALSE;
+          l.independent = m->kind == CHK_EDN_MAP && map_is_independent (m, &decided);
+        }
+        if (seq_error != NULL) {
+          g_propagate_error (error, seq_error);
+          return FALSE;
+        }
+        continue;
+      }
       g_autoptr (ChkEdnValue) v = chk_edn_read (&r, error);
       if (v == NULL)
         return FALSE;
-      if (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) {
-        for (guint k = 0; k < v->items->len && !decided; k++) {
-          const ChkEdnValue *m = g_ptr_array_index (v->items, k);
-          l.independent = m->kind == CHK_EDN_MAP && map_is_independent (m, &decided);
-        }
-      } else {
-        l.independent = v->kind == CHK_EDN_MAP && map_is_independent (v, &decided);
-      }
+      l.independent = v->kind == CHK_EDN_MAP && map_is_independent (v, &decided);
     }
   }
   chk_edn_reader_init (&r, name, data, len, syntax);
@@ -457,16 +466,27 @@ load_maps (ChkHistory *h, const char *name, TextWindow *text, ChkEdnSyntax synta
     r.bytes = text_window_bytes (text) + chk_history_memory_bytes (h);
     if (!within_cap (h, text_window_bytes (text), name, r.line, max_bytes, error))
       return FALSE;
-    g_autoptr (ChkEdnValue) v = chk_edn_read (&r, error);
-    if (v == NULL)
-      return FALSE;
-    if (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) {
-      for (guint k = 0; k < v->items->len; k++)
-        if (!event_from_map (&l, g_ptr_array_index (v->items, k), error))
+    ChkEdnSeq seq;
+    if (chk_edn_seq_enter (&r, &seq)) { /* a vector of operations: one at a time */
+      GError *seq_error = NULL;
+      while (chk_edn_seq_more (&r, &seq, &seq_error)) {
+        text_window_advance (text, r.pos);
+        r.bytes = text_window_bytes (text) + chk_history_memory_bytes (h);
+        if (!within_cap (h, text_window_bytes (text), name, r.line, max_bytes, error))
           return FALSE;
-    } else if (!event_from_map (&l, v, error)) {
-      return FALSE;
+        g_autoptr (ChkEdnValue) m = chk_edn_seq_read (&r, error);
+        if (m == NULL || !event_from_map (&l, m, error))
+          return FALSE;
+      }
+      if (seq_error != NULL) {
+        g_propagate_error (error, seq_error);
+        return FALSE;
+      }
+      continue;
     }
+    g_autoptr (ChkEdnValue) v = chk_edn_read (&r, error);
+    if (v == NULL || !event_from_map (&l, v, error))
+      return FALSE;
   }
   return TRUE;
 }
