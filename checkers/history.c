@@ -564,6 +564,18 @@ chk_history_append (ChkHistory *h, const ChkEvent *ev)
   }
 }
 
+void
+chk_history_reserve (ChkHistory *h, guint n_ops)
+{
+  g_assert (h->event_refs->len == 0);
+  if (n_ops <= h->ops->len)
+    return;
+  g_array_unref (h->ops);
+  h->ops = g_array_sized_new (FALSE, FALSE, sizeof (ChkOp), n_ops);
+  g_array_unref (h->event_refs);
+  h->event_refs = g_array_sized_new (FALSE, FALSE, sizeof (uint32_t), 2 * n_ops);
+}
+
 gsize
 chk_history_memory_bytes (const ChkHistory *h)
 {

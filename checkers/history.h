@@ -267,6 +267,8 @@ ChkEvent chk_history_event (const ChkHistory *h, guint i);
 /* A reference to v for an operation of h (a copy is kept if v cannot be
  * coded in place). */
 ChkValRef chk_history_value_ref (ChkHistory *h, const ChkValue *v);
+/* Makes room for n_ops operations (and their events) in an empty history. */
+void chk_history_reserve (ChkHistory *h, guint n_ops);
 /* Bytes the history takes: operations, events, values and strings
  * (counted from its arrays, so the same on every machine). */
 gsize chk_history_memory_bytes (const ChkHistory *h);

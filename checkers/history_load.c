@@ -373,7 +373,7 @@ event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
  * the reader are given back every CHK_TEXT_WINDOW bytes, so loading a file
  * larger than memory holds its operations and a window of its text, never
  * the whole text.  A text in memory (not mapped) stays whole. */
-#define CHK_TEXT_WINDOW ((gsize) 1 << 20)
+#define CHK_TEXT_WINDOW ((gsize) 256 << 10)
 
 typedef struct {
   const char *data;
@@ -741,6 +741,10 @@ load_text (const char *name, const char *data, gsize len, ChkFormat format, gsiz
   h->format = format;
   if (is_empty) /* blank lines and ';' comments only: an empty history */
     return g_steal_pointer (&h);
+  /* Room for as many operations as the text can hold (at least 64 bytes
+   * each), so the arrays are never copied while they grow; pages not
+   * written are never touched. */
+  chk_history_reserve (h, (guint) MIN (len / 64, (gsize) G_MAXUINT32 / 4));
   gboolean ok = FALSE;
   TextWindow text = { .data = data, .len = len, .is_mapped = is_mapped };
   switch (format) {
