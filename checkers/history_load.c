@@ -394,12 +394,13 @@ text_window_advance (TextWindow *t, gsize pos)
   t->released = upto;
 }
 
-/* The text counted against the memory cap: all of it, or a mapped file's
- * window. */
+/* The text counted against the memory cap: all of it, as if it stayed in
+ * memory (a bound that does not depend on what the system keeps of a
+ * mapped file). */
 static gsize
 text_window_bytes (const TextWindow *t)
 {
-  return t->is_mapped ? MIN (t->len, 3 * CHK_TEXT_WINDOW) : t->len;
+  return t->len;
 }
 
 /* FALSE and CHK_ERROR_LIMIT if the history and `text_bytes` exceed
