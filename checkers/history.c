@@ -88,7 +88,7 @@ string_slots_grow (ChkHistory *h)
 int32_t
 chk_history_intern_tagged (ChkHistory *h, char tag, const char *s)
 {
-  if (2 * (h->strings->len + 1) > h->n_string_slots)
+  if (4 * (h->strings->len + 1) > 3 * h->n_string_slots) /* at most 3/4 full */
     string_slots_grow (h);
   guint mask = h->n_string_slots - 1;
   for (guint k = string_hash (tag, s);; k++) {

@@ -373,7 +373,7 @@ event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
  * the reader are given back every CHK_TEXT_WINDOW bytes, so loading a file
  * larger than memory holds its operations and a window of its text, never
  * the whole text.  A text in memory (not mapped) stays whole. */
-#define CHK_TEXT_WINDOW ((gsize) 256 << 10)
+#define CHK_TEXT_WINDOW ((gsize) 16 << 10)
 
 typedef struct {
   const char *data;
