@@ -88,7 +88,8 @@ cons_check_eventual (const ChkHistory *h, const GArray *ops, const ChkConsOption
     gboolean diverged = FALSE;
     for (guint i = a + 1; i < ops->len && !diverged; i++) {
       const ChkOp *o = &g_array_index (ops, ChkOp, i);
-      if (o->key != key || !is_final (o, opt) || value_equal ((ChkValue[]) { chk_op_output (o) }, (ChkValue[]) { chk_op_output (oa) }))
+      ChkValue out = chk_op_output (o), agreed = chk_op_output (oa);
+      if (o->key != key || !is_final (o, opt) || value_equal (&out, &agreed))
         continue;
       diverged = TRUE;
       ChkConsViolation *v = cons_violation_new ("Divergence");
@@ -103,14 +104,15 @@ cons_check_eventual (const ChkHistory *h, const GArray *ops, const ChkConsOption
     if (diverged)
       continue;
     /* Was the agreed value written? */
-    gboolean is_nil = chk_op_output (oa).kind == CHK_VAL_NONE || chk_op_output (oa).kind == CHK_VAL_NIL;
+    ChkValue agreed = chk_op_output (oa);
+    gboolean is_nil = agreed.kind == CHK_VAL_NONE || agreed.kind == CHK_VAL_NIL;
     int written = -1, certain = -1;
     for (guint i = 0; i < ops->len; i++) {
       const ChkOp *o = &g_array_index (ops, ChkOp, i);
       ChkValue w;
       if (o->key != key || !written_value (o, &w))
         continue;
-      if (written < 0 && value_equal (&w, (ChkValue[]) { chk_op_output (oa) }))
+      if (written < 0 && value_equal (&w, &agreed))
         written = (int) i;
       if (certain < 0 && o->status == CHK_OP_OK)
         certain = (int) i;

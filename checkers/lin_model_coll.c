@@ -630,10 +630,11 @@ lin_coll_validate (const ChkHistory *h, const GArray *ops, LinCollKind c, GError
                             "(#{1 2} in EDN, [1,2] in JSON Lines)",
                             (ChkValue[]) { chk_op_output (op) }, error);
     } else if (strcmp (name, "dequeue") == 0) {
-      if (op->status == CHK_OP_OK && chk_op_output (op).kind != CHK_VAL_NONE && !is_element ((ChkValue[]) { chk_op_output (op) }))
+      ChkValue out = chk_op_output (op);
+      if (op->status == CHK_OP_OK && out.kind != CHK_VAL_NONE && !is_element (&out))
         return input_error (h, op, TRUE,
                             "the element dequeued (nil, an integer, a string or a pair)",
-                            (ChkValue[]) { chk_op_output (op) }, error);
+                            &out, error);
     } else if (!is_element ((ChkValue[]) { chk_op_input (op) })) {
       return input_error (h, op, FALSE,
                           strcmp (name, "add") == 0

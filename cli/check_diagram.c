@@ -223,7 +223,8 @@ cli_check_diagram_write (const char *path, const ChkHistory *h, const GArray *op
         if (i == j || index[i] < 0 || index[j] < 0)
           continue;
         if (oi->f == CHK_F_WRITE && oj->f == CHK_F_READ && oi->key == oj->key
-            && oj->status == CHK_OP_OK && same_value ((ChkValue[]) { chk_op_input (oi) }, (ChkValue[]) { chk_op_output (oj) }))
+            && oj->status == CHK_OP_OK
+            && same_value ((ChkValue[]) { chk_op_input (oi) }, (ChkValue[]) { chk_op_output (oj) }))
           viz_timeline_add_edge (t, index[i], index[j], VIZ_REL_READS_FROM, NULL);
       }
     }

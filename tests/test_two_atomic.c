@@ -34,7 +34,8 @@ brute_read_ok (const Brute *b, int depth, const ChkOp *rd)
   for (int back = 0; back < b->k && back < n; back++) {
     const ChkOp *w = latest[n - 1 - back];
     if (w == NULL ? chk_op_output (rd).kind != CHK_VAL_INT
-                  : chk_op_output (rd).kind == CHK_VAL_INT && chk_op_output (rd).i == chk_op_input (w).i)
+                  : chk_op_output (rd).kind == CHK_VAL_INT
+                      && chk_op_output (rd).i == chk_op_input (w).i)
       return TRUE;
   }
   return FALSE;
