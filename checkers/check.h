@@ -88,8 +88,9 @@ typedef struct {
   guint64 states_explored; /* search configurations visited (statistics) */
   guint64 memory_bytes;  /* peak search memory (statistics) */
   struct ChkStaleness *staleness; /* the staleness measure's numbers; else NULL */
-  /* linearizable: what decided, "zones" (lin_zones.h), "search", or
-   * "zones+search" (keys decided by each); NULL for other models. */
+  /* linearizable: what decided, "zones" (lin_zones.h), "patterns"
+   * (lin_coll_fast.h), "search", or "zones+search" / "patterns+search"
+   * (keys decided by each); NULL for other models. */
   const char *method;
 } ChkReport;
 

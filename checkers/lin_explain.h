@@ -5,6 +5,7 @@
 #include "checkers/check.h"
 #include "checkers/lin_model.h"
 #include "checkers/lin_zones.h"
+#include "checkers/lin_coll_fast.h"
 
 typedef struct {
   const ChkHistory *h;
@@ -24,6 +25,10 @@ void lin_explain (const LinExplainPart *p, ChkReport *r);
 
 /* The same for the collection models (lin_model_coll.h), in their terms. */
 void lin_explain_coll (const LinExplainPart *p, ChkReport *r);
+/* The same for a violation a polynomial collection test proved
+ * (lin_coll_fast.h): order is its linearizable prefix, state the state
+ * after it. */
+void lin_explain_coll_fast (const LinExplainPart *p, const LinFastWitness *w, ChkReport *r);
 /* The same for a violation the zone test proved (lin_zones.h): order is
  * its linearizable prefix, state the value after it. */
 void lin_explain_zones (const LinExplainPart *p, const LinZonesWitness *w, ChkReport *r);

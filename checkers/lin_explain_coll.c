@@ -95,7 +95,7 @@ explain_set_read (const LinExplainPart *p, const char *saw, const char *state)
   const LinOp *c = &p->lops[p->culprit];
   LinModel *m = p->model;
   guint n;
-  const uint32_t *got = lin_seqs_get (m, c->a, &n);
+  const uint32_t *got = lin_seqs_get (m, c->b, &n);
   for (guint k = 0; k < n; k++)
     if (count_ops (p, LIN_SET_ADD, got[k], FALSE) == 0) {
       g_autofree char *e = value (p, got[k]);
@@ -105,7 +105,7 @@ explain_set_read (const LinExplainPart *p, const char *saw, const char *state)
   for (guint li = 0; li < p->n_lops; li++) {
     const LinOp *a = &p->lops[li];
     if (a->kind != LIN_SET_ADD || !in_slot (p, li) || a->ret == G_MAXINT64 || a->ret >= c->call
-        || seq_has (m, c->a, a->a))
+        || seq_has (m, c->b, a->a))
       continue;
     g_autofree char *w = phrase (p, (int32_t) li);
     g_autofree char *at = lin_explain_when (p, a->ret);
@@ -343,6 +343,122 @@ lin_explain_coll (const LinExplainPart *p, ChkReport *r)
   }
   default:
     break;
+  }
+  g_assert_not_reached ();
+}
+
+/* What operation li returned, as text: a set, or a dequeued element. */
+static char *
+returned (const LinExplainPart *p, int32_t li)
+{
+  const LinOp *lo = &p->lops[li];
+  return lo->kind == LIN_SET_READ ? lin_coll_state_text (p->model, p->h, lo->a)
+                                  : value (p, lo->a);
+}
+
+void
+lin_explain_coll_fast (const LinExplainPart *p, const LinFastWitness *w, ChkReport *r)
+{
+  g_assert (p->culprit >= 0 && (guint) p->culprit < p->n_lops && w->culprit == p->culprit);
+  LinModel *m = p->model;
+  const LinOp *c = &p->lops[p->culprit];
+  r->key = lin_explain_op (p, p->culprit)->key;
+  r->culprit = c->op;
+  r->order_label = "a linearizable prefix";
+  for (guint k = 0; k < p->order->len; k++)
+    g_array_append_val (r->order, p->lops[g_array_index (p->order, uint32_t, k)].op);
+  r->state_before = lin_coll_state_text (m, p->h, lin_model_slot_state (m, p->state, c->slot));
+  for (guint li = 0; li < p->n_lops; li++) {
+    const LinOp *lo = &p->lops[li];
+    if ((int32_t) li != p->culprit && lo->call < c->ret && lo->ret > c->call)
+      g_array_append_val (r->concurrent, lo->op);
+  }
+  gboolean is_read = c->kind == LIN_SET_READ;
+  g_autofree char *what = phrase (p, p->culprit);
+  g_autofree char *at = lin_explain_when (p, c->ret);
+  g_autofree char *got = returned (p, p->culprit);
+  g_autofree char *saw = g_strdup_printf ("%s %s returned %s", what, at, got);
+  g_autofree char *x = value (p, w->elem);
+  g_autofree char *y = value (p, w->elem2);
+  g_autofree char *other = w->other >= 0 ? phrase (p, w->other) : NULL;
+  g_autofree char *other_ret = w->other >= 0 && p->lops[w->other].ret != G_MAXINT64
+                                 ? lin_explain_when (p, p->lops[w->other].ret) : NULL;
+  g_autofree char *other_call = w->other >= 0 ? lin_explain_when (p, p->lops[w->other].call)
+                                              : NULL;
+  g_autofree char *third = w->third >= 0 ? phrase (p, w->third) : NULL;
+  switch (w->proof) {
+  case LIN_FAST_UNPUT:
+    if (!is_read && w->elem == 0)
+      r->explanation = g_strdup_printf (
+        "%s %s returned nothing (nil), but a dequeue takes an element and no operation ever "
+        "enqueued nil (Jepsen records a dequeue from an empty queue as :fail, which never "
+        "happened)", what, at);
+    else
+      r->explanation = g_strdup_printf ("%s, but no operation ever %s %s", saw,
+                                        is_read ? "added" : "enqueued", x);
+    return;
+  case LIN_FAST_TWICE:
+    r->explanation = g_strdup_printf ("%s, but %s was enqueued once, and %s took it too "
+                                      "(completed %s)", saw, x, other, other_ret);
+    return;
+  case LIN_FAST_EARLY:
+    if (is_read && w->n_put > 1)
+      r->explanation = g_strdup_printf ("%s, but %s, the first of the %u adds of %s, began %s, "
+                                        "after the read completed", saw, other, w->n_put, x,
+                                        other_call);
+    else
+      r->explanation = g_strdup_printf ("%s, but %s, the only %s of %s, began %s, after the %s "
+                                        "completed", saw, other, is_read ? "add" : "enqueue", x,
+                                        other_call, is_read ? "read" : "dequeue");
+    return;
+  case LIN_FAST_FEW:
+    r->explanation = g_strdup_printf ("%s, but by then %u dequeue%s of %s had completed and only "
+                                      "%u enqueue%s of %s had begun", saw, w->n_taken,
+                                      w->n_taken == 1 ? "" : "s", x, w->n_put,
+                                      w->n_put == 1 ? "" : "s", x);
+    return;
+  case LIN_FAST_FIFO_ORDER: {
+    g_autofree char *head = g_strdup_printf (
+      "%s, but %s completed %s, before %s began, so %s was ahead of %s in the queue", saw,
+      other, other_ret, third, y, x);
+    if (w->fourth >= 0) {
+      g_autofree char *fourth = phrase (p, w->fourth);
+      g_autofree char *when = lin_explain_when (p, p->lops[w->fourth].call);
+      r->explanation = g_strdup_printf ("%s, and %s, which took %s, began %s, after this one "
+                                        "completed", head, fourth, y, when);
+    } else {
+      r->explanation = g_strdup_printf ("%s, and nothing took %s before this one completed (no "
+                                        "ok dequeue returned it, and no dequeue of unknown "
+                                        "outcome began before)", head, y);
+    }
+    return;
+  }
+  case LIN_FAST_SET_CHAIN: {
+    g_autofree char *other_got = returned (p, w->other);
+    r->explanation = g_strdup_printf ("%s, with %s and without %s, but %s %s returned %s, with "
+                                      "%s and without %s: the set only grows, so one of the two "
+                                      "must hold the other", saw, x, y, other, other_ret,
+                                      other_got, y, x);
+    return;
+  }
+  case LIN_FAST_SET_READ_ORDER:
+    r->explanation = g_strdup_printf ("%s, without %s, but %s, which returned %s, completed %s, "
+                                      "before this read began, and an element once added stays "
+                                      "in the set", saw, x, other, x, other_ret);
+    return;
+  case LIN_FAST_SET_LATE_ADD:
+    r->explanation = g_strdup_printf ("%s, without %s, but %s completed %s, before the read "
+                                      "began, and an element once added stays in the set", saw, x,
+                                      other, other_ret);
+    return;
+  case LIN_FAST_SET_ADD_ORDER: {
+    g_autofree char *which = w->n_put > 1 ? g_strdup_printf ("the first of the %u adds", w->n_put)
+                                          : g_strdup ("the only add");
+    r->explanation = g_strdup_printf ("%s, with %s and without %s, but %s completed %s, before "
+                                      "%s, %s of %s, began, so %s was in the set before %s", saw,
+                                      y, x, other, other_ret, third, which, y, x, y);
+    return;
+  }
   }
   g_assert_not_reached ();
 }

@@ -15,7 +15,8 @@ typedef enum {
   LIN_APPEND,        /* kv: state := state ++ text a */
   /* Collections (lin_model_coll.h): states are sequence ids. */
   LIN_SET_ADD,       /* state := state + {value a} */
-  LIN_SET_READ,      /* state must be the set a (a sequence id) */
+  LIN_SET_READ,      /* state must be the set a (a state id; b: the same set as a
+                      * sequence id, sorted) */
   LIN_ENQUEUE,       /* state := state + value a */
   LIN_DEQUEUE,       /* value a must be pending (fifo: at the head); removed */
   LIN_DEQUEUE_HEAD,  /* fifo, outcome and value unknown: the head, if any, is removed */

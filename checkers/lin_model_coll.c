@@ -20,12 +20,16 @@
  *       (case f :read  (if (or (nil? v) (= v (get state k))) state (reduced (inconsistent ...)))
  *               :write (assoc state k v))) this (:value op))))
  *
- * A state is the id of a sequence of value ids: a set's elements sorted
- * and distinct, an unordered queue's sorted with repeats (a multiset), a
- * fifo queue's head first, a multi-register's values by register number
- * (the registers a part names, in order of first use; trailing nils cut,
- * so the empty sequence, id 0, is every initial state).  Equal states are
- * equal ids, which is what the search's memo hashes.
+ * A set's or an unordered queue's state is a hash-consed trie
+ * (lin_trie.h) of its elements (value ids) or of its elements' copies
+ * (copy k of value v a slot of its own), so a step shares all but one
+ * path with the state it came from; a set read carries the trie of its
+ * set (a) beside the sorted sequence of it (b).  A fifo queue's state is
+ * the id of a sequence of value ids, head first, and a multi-register's
+ * of its values by register number (the registers a part names, in order
+ * of first use; trailing nils cut).  Id 0 is every initial state (the
+ * empty trie, the empty sequence), and equal states are equal ids, which
+ * is what the search's memo hashes.
  *
  * Where dsim differs from Knossos (README, "Knossos models"):
  *   - A dequeue that returned nothing (ok, value nil) is what Knossos says:
@@ -41,6 +45,7 @@
  *     from a given map and takes a read of nil as unknown.  A txn of
  *     unknown outcome has unknown reads: only its writes count. */
 #include "checkers/lin_model_coll.h"
+#include "checkers/lin_trie.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +61,7 @@ struct LinSeqs {
   /* fifo lookahead, per value id (lin_coll_fifo_prepare): */
   GArray *fifo;       /* FifoValue */
   int64_t head_call_min; /* the earliest invocation of a dequeue of unknown outcome */
+  LinTrie *trie;      /* set and unordered-queue states */
 };
 
 /* fifo: an element that no ok dequeue takes, in a part without dequeues
@@ -100,6 +106,7 @@ lin_seqs_new (void)
   s->scratch = g_array_new (FALSE, FALSE, sizeof (uint32_t));
   s->reg_names = g_array_new (FALSE, FALSE, sizeof (uint32_t));
   s->reg_of = g_hash_table_new (NULL, NULL);
+  s->trie = lin_trie_new ();
   /* id 0: the empty sequence */
   uint32_t zero = 0, at = 0;
   g_array_append_val (s->arena, zero);
@@ -121,13 +128,14 @@ lin_seqs_free (LinSeqs *s)
   g_hash_table_unref (s->reg_of);
   if (s->fifo != NULL)
     g_array_unref (s->fifo);
+  lin_trie_free (s->trie);
   g_free (s);
 }
 
 gsize
 lin_seqs_memory (const LinSeqs *s)
 {
-  return (s->mask + 1) * sizeof (uint32_t) + 256;
+  return (s->mask + 1) * sizeof (uint32_t) + 256 + lin_trie_memory (s->trie);
 }
 
 const uint32_t *
@@ -256,6 +264,44 @@ txn_step (LinModel *m, uint32_t state, uint32_t txn, uint32_t *next)
   return TRUE;
 }
 
+/* Unordered queue: the copies of v in state (copy k is in iff copies 1
+ * to k are). */
+static uint32_t
+copies_in (LinModel *m, LinTrie *t, uint32_t state, uint32_t v)
+{
+  uint32_t k = 0;
+  for (;;) {
+    uint32_t slot = lin_trie_copy_slot (m, t, v, k + 1, FALSE);
+    if (slot == UINT32_MAX || !lin_trie_has (t, state, slot))
+      return k;
+    k++;
+  }
+}
+
+/* Sets and unordered queues: states are tries (lin_trie.h), one step a
+ * path of new nodes, not a copy of the elements. */
+static gboolean
+trie_step (LinModel *m, LinCollKind c, uint32_t state, const LinOp *op, uint32_t *next)
+{
+  LinTrie *t = lin_model_seqs (m)->trie;
+  uint32_t v = op->a;
+  if (c == LIN_COLL_SET) {
+    g_assert (op->kind == LIN_SET_ADD);
+    *next = lin_trie_insert (m, t, state, v);
+    return TRUE;
+  }
+  uint32_t k = copies_in (m, t, state, v);
+  if (op->kind == LIN_ENQUEUE) {
+    *next = lin_trie_insert (m, t, state, lin_trie_copy_slot (m, t, v, k + 1, TRUE));
+    return TRUE;
+  }
+  g_assert (op->kind == LIN_DEQUEUE);
+  if (k == 0)
+    return FALSE; /* not pending */
+  *next = lin_trie_remove (m, t, state, lin_trie_copy_slot (m, t, v, k, FALSE));
+  return TRUE;
+}
+
 gboolean
 lin_coll_step (LinModel *m, uint32_t state, const LinOp *op, uint32_t *next)
 {
@@ -263,6 +309,8 @@ lin_coll_step (LinModel *m, uint32_t state, const LinOp *op, uint32_t *next)
   LinCollKind c = (LinCollKind) lin_model_coll (m);
   if (op->kind == LIN_TXN)
     return txn_step (m, state, op->a, next);
+  if (c == LIN_COLL_SET || c == LIN_COLL_UNORDERED_QUEUE)
+    return trie_step (m, c, state, op, next);
   guint n;
   const uint32_t *items = lin_seqs_get (m, state, &n);
   uint32_t *out = scratch (s, n + 1);
@@ -418,7 +466,7 @@ lin_coll_impossible (LinModel *m, const LinOp *ops, guint n)
       fits = enq > 0 && ((guint) entry[0] <= enq || entry[1] != (int32_t) i);
     } else if (o->kind == LIN_SET_READ || o->kind == LIN_TXN) {
       guint ne;
-      const uint32_t *e = lin_seqs_get (m, o->a, &ne);
+      const uint32_t *e = lin_seqs_get (m, o->kind == LIN_SET_READ ? o->b : o->a, &ne);
       if (o->kind == LIN_SET_READ) {
         for (guint k = 0; k < ne && fits; k++) {
           int64_t key = e[k];
@@ -759,7 +807,8 @@ lin_coll_compile (LinModel *m, const ChkHistory *h, const ChkOp *op, LinOp *lo)
       if (u == 0 || d[u - 1] != d[k])
         d[u++] = d[k];
     lo->kind = LIN_SET_READ;
-    lo->a = lin_seqs_intern (m, d, u);
+    lo->b = lin_seqs_intern (m, d, u);
+    lo->a = lin_trie_build (m, lin_model_seqs (m)->trie, d, u);
     return;
   }
   if (strcmp (name, "add") == 0 || strcmp (name, "enqueue") == 0) {
@@ -776,6 +825,28 @@ lin_coll_compile (LinModel *m, const ChkHistory *h, const ChkOp *op, LinOp *lo)
   }
   lo->kind = LIN_DEQUEUE;
   lo->a = element_id (m, (ChkValue[]) { chk_op_output (op) });
+}
+
+uint32_t
+lin_coll_state_of (LinModel *m, const uint32_t *values, guint n)
+{
+  LinCollKind c = (LinCollKind) lin_model_coll (m);
+  if (c == LIN_COLL_FIFO_QUEUE)
+    return lin_seqs_intern (m, values, n);
+  g_assert (c == LIN_COLL_SET || c == LIN_COLL_UNORDERED_QUEUE);
+  LinTrie *t = lin_model_seqs (m)->trie;
+  g_autofree uint32_t *v = g_memdup2 (values, MAX (n, 1) * sizeof (uint32_t));
+  qsort (v, n, sizeof (uint32_t), u32_cmp);
+  if (c == LIN_COLL_UNORDERED_QUEUE) { /* copy k of each value, then by slot */
+    g_autofree uint32_t *slots = g_new (uint32_t, MAX (n, 1));
+    for (guint k = 0, copy = 0; k < n; k++) {
+      copy = k > 0 && v[k - 1] == v[k] ? copy + 1 : 1;
+      slots[k] = lin_trie_copy_slot (m, t, v[k], copy, TRUE);
+    }
+    qsort (slots, n, sizeof (uint32_t), u32_cmp);
+    return lin_trie_build (m, t, slots, n);
+  }
+  return lin_trie_build (m, t, v, n);
 }
 
 /* ----- text ----- */
@@ -835,7 +906,20 @@ lin_coll_state_text (const LinModel *m, const ChkHistory *h, uint32_t state)
 {
   LinCollKind c = (LinCollKind) lin_model_coll (m);
   guint n;
-  const uint32_t *items = lin_seqs_get (m, state, &n);
+  const uint32_t *items;
+  g_autoptr (GArray) elems = NULL;
+  if (c == LIN_COLL_SET || c == LIN_COLL_UNORDERED_QUEUE) {
+    const LinTrie *t = lin_model_seqs (m)->trie;
+    elems = g_array_new (FALSE, FALSE, sizeof (uint32_t));
+    lin_trie_items (t, state, elems);
+    if (c == LIN_COLL_UNORDERED_QUEUE)
+      for (guint k = 0; k < elems->len; k++)
+        g_array_index (elems, uint32_t, k) = lin_trie_slot_value (t, g_array_index (elems, uint32_t, k));
+    items = (const uint32_t *) elems->data;
+    n = elems->len;
+  } else {
+    items = lin_seqs_get (m, state, &n);
+  }
   GString *out = g_string_new (NULL);
   if (c == LIN_COLL_MULTI_REGISTER) {
     /* every register the part names, in order of first use */

@@ -69,6 +69,10 @@ gsize lin_seqs_memory (const LinSeqs *s);
 uint32_t lin_seqs_intern (LinModel *m, const uint32_t *items, guint n);
 const uint32_t *lin_seqs_get (const LinModel *m, uint32_t id, guint *n);
 
+/* The state of a set, unordered queue or fifo queue holding values[0, n)
+ * (fifo: head first; the others in any order, a set's without repeats). */
+uint32_t lin_coll_state_of (LinModel *m, const uint32_t *values, guint n);
+
 /* States and values in Knossos's notation: #{1 2}, [1 2] (a fifo queue,
  * head first), {:x 1 :y nil}; an element 5, "a", :k, nil. */
 char *lin_coll_state_text (const LinModel *m, const ChkHistory *h, uint32_t state);

@@ -5,6 +5,7 @@
 #include "checkers/linearizable.h"
 #include "checkers/lin_explain.h"
 #include "checkers/lin_search.h"
+#include "checkers/lin_coll_fast.h"
 #include "checkers/lin_model_coll.h"
 #include "checkers/lin_model_mutex.h"
 #include "checkers/lin_zones.h"
@@ -27,6 +28,8 @@ typedef struct {
   gboolean done;
   gboolean by_zones;   /* decided by the zone test, not the search */
   LinZonesWitness witness; /* by_zones violation: its proof */
+  gboolean by_patterns; /* decided by lin_coll_fast, not the search */
+  LinFastWitness fast_witness; /* by_patterns violation: its proof */
   volatile int cancel; /* a part with a lower key found a violation */
   gboolean is_unsearched; /* a violation found without the search */
 } Part;
@@ -364,9 +367,24 @@ part_run (Part *p, const RunContext *rc)
     .n_slots = p->n_slots, .cancel = opt->cancel, .part_cancel = &p->cancel,
     .memory_limit = opt->memory_limit_bytes,
   };
-  int32_t impossible = lin_model_coll (p->model) != LIN_COLL_NONE && p->n_slots == 1
-                       ? lin_coll_impossible (p->model, (const LinOp *) p->lops->data, p->lops->len)
-                       : -1;
+  /* Collections: the polynomial test where it is exact, then a
+   * completed operation no order can linearize, then the search. */
+  gboolean is_coll = lin_model_coll (p->model) != LIN_COLL_NONE && p->n_slots == 1;
+  LinCollFast fast = { .ops = (const LinOp *) p->lops->data, .n_ops = p->lops->len,
+                       .model = p->model };
+  if (is_coll && !opt->search_only && lin_coll_fast_run (&fast)) {
+    p->search.result = fast.result;
+    p->search.order = fast.order;
+    p->search.culprit = fast.culprit;
+    p->search.state = fast.state;
+    p->fast_witness = fast.witness;
+    p->by_patterns = TRUE;
+    p->done = TRUE;
+    return;
+  }
+  int32_t impossible = is_coll ? lin_coll_impossible (p->model, (const LinOp *) p->lops->data,
+                                                      p->lops->len)
+                               : -1;
   if (impossible >= 0) {
     /* A completed operation that no order can linearize: no search. */
     p->search.result = LIN_RESULT_VIOLATION;
@@ -533,11 +551,12 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
   /* The report: the violation with the lowest key, else unknown if any part
    * did not finish, else ok. */
   const Part *failed = NULL, *unfinished = NULL;
-  guint n_zones = 0, n_search = 0;
+  guint n_zones = 0, n_patterns = 0, n_search = 0;
   for (guint k = 0; k < parts->len; k++) {
     const Part *p = g_ptr_array_index (parts, k);
     n_zones += p->done && p->by_zones;
-    n_search += p->done && !p->by_zones;
+    n_patterns += p->done && p->by_patterns;
+    n_search += p->done && !p->by_zones && !p->by_patterns;
     if (p->done) {
       report->states_explored += p->search.explored;
       report->memory_bytes = MAX (report->memory_bytes, p->search.memory_peak);
@@ -558,11 +577,13 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
     };
     if (failed->by_zones)
       lin_explain_zones (&ep, &failed->witness, report);
+    else if (failed->by_patterns)
+      lin_explain_coll_fast (&ep, &failed->fast_witness, report);
     else
       lin_explain (&ep, report);
     if (failed->is_unsearched)
       report->order_label = "prefix searched (not needed: no order linearizes it)";
-    report->method = failed->by_zones ? "zones" : "search";
+    report->method = failed->by_zones ? "zones" : failed->by_patterns ? "patterns" : "search";
   } else if (unfinished != NULL) {
     report->verdict = CHK_VERDICT_UNKNOWN;
     report->method = "search";
@@ -572,7 +593,8 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
         : "the search was stopped (timeout) before a verdict");
   } else {
     report->verdict = CHK_VERDICT_OK;
-    report->method = n_search == 0 && n_zones > 0 ? "zones" : n_zones == 0 ? "search"
+    report->method = n_patterns > 0 ? (n_search == 0 ? "patterns" : "patterns+search")
+                     : n_search == 0 && n_zones > 0 ? "zones" : n_zones == 0 ? "search"
                      : "zones+search";
     for (guint k = 0; k < parts->len; k++) {
       const Part *p = g_ptr_array_index (parts, k);

@@ -295,6 +295,11 @@ typedef struct ProtoVTable {
    * explorer's state fingerprints.  NULL with ghost_copy set: the explorer
    * leaves the ghost out of a state's identity. */
   uint64_t (*ghost_digest) (const void *ghost);
+  /* Optional, with ghost_copy: makes dst (a ghost with storage of its own,
+   * from ghost_copy or an earlier ghost_assign) equal to src, reusing that
+   * storage (the explorer does it for every state).  NULL: ghost_free, a
+   * byte copy, then ghost_copy. */
+  void (*ghost_assign) (void *dst, const void *src);
 
   /* Optional: an operator's command to a node (`admin COMMAND` in a
    * scenario's [faults], such as "add n4"), handled like a step: the node
@@ -325,6 +330,20 @@ typedef struct ProtoVTable {
    * replicas are not compared. */
   gboolean (*converged) (const void *const *states, const gboolean *is_up,
                          const ProtoCtx *ctxs, int n_nodes, GString *why);
+  /* Optional, for speed: an offset from which every byte of the state is
+   * zero (at most state_size), read from the state's own fields, so the
+   * explorer copies and compares only the bytes before it (a log ring at
+   * the end of the state, mostly empty).  The protocol keeps it true across
+   * its steps from any state where it holds; the world checks it itself
+   * whenever it loads a disk image into the state (a torn or corrupted
+   * image may hold bytes the protocol never wrote there) and copies such a
+   * node whole until its next crash.  NULL: state_size. */
+  size_t (*state_extent) (const void *state);
+  /* Optional, the same for a plain ghost (no ghost_copy): an offset from
+   * which every byte of the ghost is zero, read from the ghost itself; the
+   * explorer copies, compares and hashes only the bytes before it.  NULL:
+   * ghost_size. */
+  size_t (*ghost_extent) (const void *ghost);
 } ProtoVTable;
 
 /* ---- Registry and knob parsing ------------------------------------------*/

@@ -38,6 +38,7 @@ sim_node_crash (SimWorld *w, int node)
   memset (state, 0, vt->persist_offset);
   memset (state + vt->persist_offset + vt->persist_size, 0,
           vt->state_size - vt->persist_offset - vt->persist_size);
+  sim_storage_extent_verify (w, node);
   n->is_up = FALSE;
   n->is_paused = FALSE;
   n->has_held_timeout = FALSE;

@@ -42,6 +42,61 @@ node_persist (SimWorld *w, int node)
   return w->node_states + (size_t) node * w->vt->state_size + w->vt->persist_offset;
 }
 
+/* The first bytes of the image (and of synced) that may be nonzero: the
+ * sectors up to the last one ever written (a block starts zeroed, and only
+ * writes to a sector, which mark it, change it). */
+static size_t
+disk_extent (const SimWorld *w, const SimDisk *d)
+{
+  guint s = (guint) ((w->vt->persist_size + SIM_SECTOR - 1) / SIM_SECTOR);
+  while (s > 0 && d->written[s - 1] == 0)
+    s--;
+  return MIN ((size_t) s * SIM_SECTOR, w->vt->persist_size);
+}
+
+/* The first bytes of the node's persist region that may be nonzero. */
+static size_t
+persist_extent (const SimWorld *w, int node)
+{
+  size_t e = sim_node_extent (w, node);
+  if (e <= w->vt->persist_offset)
+    return 0;
+  return MIN (e - w->vt->persist_offset, w->vt->persist_size);
+}
+
+/* What a copy or a comparison of the node's persist region and its image
+ * must cover: past both extents both are zero. */
+static size_t
+disk_span (const SimWorld *w, int node)
+{
+  return MAX (persist_extent (w, node), disk_extent (w, &w->disks[node]));
+}
+
+void
+sim_storage_extent_verify (SimWorld *w, int node)
+{
+  SimNode *n = &w->nodes[node];
+  n->is_extent_unsafe = FALSE;
+  if (w->vt->state_extent == NULL)
+    return;
+  /* The volatile part is zeroed and the persist region holds the image,
+   * which is zero past its extent: only bytes of the image past the
+   * state's extent can break it. */
+  const uint8_t *state = w->node_states + (size_t) node * w->vt->state_size;
+  size_t from = MAX (w->vt->state_extent (state), w->vt->persist_offset);
+  size_t to = w->vt->persist_offset + disk_extent (w, &w->disks[node]);
+  uint64_t any = 0;
+  size_t i = from;
+  for (; i + 8 <= to; i += 8) {
+    uint64_t v;
+    memcpy (&v, state + i, 8);
+    any |= v;
+  }
+  for (; i < to; i++)
+    any |= state[i];
+  n->is_extent_unsafe = any != 0;
+}
+
 static void
 disk_note (SimWorld *w, int node, const char *label)
 {
@@ -95,39 +150,62 @@ disk_point (const SimWorld *w, SimDisk *d, SimDiskBlock *b, gboolean is_joined)
   d->synced = is_joined ? d->image : b->bytes + disk_synced_at (w);
 }
 
+/* The last holder of a block keeps it as the world's spare (one at most),
+ * whose image is zero past its written sectors as in any block. */
 static void
-disk_block_unref (SimDiskBlock *b)
+disk_block_unref (SimWorld *w, SimDiskBlock *b)
 {
-  if (b != NULL && g_atomic_int_dec_and_test (&b->ref))
+  if (b == NULL || !g_atomic_int_dec_and_test (&b->ref))
+    return;
+  if (w != NULL && w->spare_block == NULL)
+    w->spare_block = b;
+  else
     g_free (b);
 }
 
 /* Before writing image, synced or written: a block of d's own. */
 static void
-disk_own (const SimWorld *w, SimDisk *d)
+disk_own (SimWorld *w, SimDisk *d)
 {
   if (g_atomic_int_get (&d->block->ref) == 1)
     return;
   gboolean is_joined = disk_is_joined (d);
-  size_t size = disk_block_size (w);
-  SimDiskBlock *b = g_malloc (sizeof *b + size);
+  size_t used = disk_extent (w, d), at = disk_written_at (w), synced = disk_synced_at (w);
+  /* Image and synced are zero past the written sectors: zeroing is cheaper
+   * than copying, and a spare block needs zeroing only where it was
+   * written. */
+  SimDiskBlock *b = w->spare_block;
+  size_t dirty = at;
+  if (b != NULL) {
+    SimDisk spare = { .written = b->bytes + at };
+    dirty = MAX (disk_extent (w, &spare), used);
+    w->spare_block = NULL;
+  } else {
+    b = g_malloc (sizeof *b + disk_block_size (w));
+  }
   b->ref = 1;
-  memcpy (b->bytes, d->block->bytes, is_joined ? disk_synced_at (w) : size);
-  disk_block_unref (d->block);
+  memcpy (b->bytes, d->block->bytes, used);
+  memset (b->bytes + used, 0, dirty - used);
+  memcpy (b->bytes + at, d->block->bytes + at, synced - at);
+  if (!is_joined) {
+    memcpy (b->bytes + synced, d->synced, used);
+    memset (b->bytes + synced + used, 0, disk_block_size (w) - synced - used);
+  }
+  disk_block_unref (w, d->block);
   disk_point (w, d, b, is_joined);
 }
 
 static void
-disk_share (const SimWorld *w, SimDisk *d, SimDiskBlock *b, gboolean is_joined)
+disk_share (SimWorld *w, SimDisk *d, SimDiskBlock *b, gboolean is_joined)
 {
   g_atomic_int_inc (&b->ref);
-  disk_block_unref (d->block);
+  disk_block_unref (w, d->block);
   disk_point (w, d, b, is_joined);
 }
 
 /* Before the image changes alone: synced gets bytes of its own. */
 static void
-disk_part (const SimWorld *w, SimDisk *d)
+disk_part (SimWorld *w, SimDisk *d)
 {
   disk_own (w, d);
   if (!disk_is_joined (d))
@@ -172,10 +250,11 @@ sim_storage_clear (SimWorld *w)
     g_array_unref (d->syncs);
     g_array_unref (d->held);
     g_byte_array_unref (d->held_bytes);
-    disk_block_unref (d->block);
+    disk_block_unref (NULL, d->block);
   }
   g_free (w->disks);
   w->disks = NULL;
+  g_clear_pointer (&w->spare_block, g_free);
 }
 
 void
@@ -183,6 +262,7 @@ sim_storage_copy (SimWorld *c, const SimWorld *w)
 {
   size_t size = MAX (w->vt->persist_size, 1);
   c->disks = g_new0 (SimDisk, w->n_nodes);
+  c->spare_block = NULL;
   for (int n = 0; n < w->n_nodes; n++) {
     const SimDisk *s = &w->disks[n];
     SimDisk *d = &c->disks[n];
@@ -228,13 +308,15 @@ sim_storage_assign (SimWorld *dst, const SimWorld *src, int node)
   d->is_image_persist = s->is_image_persist;
 }
 
-/* Writes the sectors of `bytes` that differ from what the node last synced. */
+/* Writes the sectors of `bytes` that differ from what the node last synced;
+ * `bytes` is zero from `extent` on. */
 static guint
-disk_write (SimWorld *w, SimDisk *d, const uint8_t *bytes)
+disk_write (SimWorld *w, SimDisk *d, const uint8_t *bytes, size_t extent)
 {
   size_t size = w->vt->persist_size;
+  size_t span = MAX (extent, disk_extent (w, d));
   guint n_written = 0;
-  for (guint s = 0; s < disk_sectors (w); s++) {
+  for (guint s = 0; s < disk_sectors (w) && (size_t) s * SIM_SECTOR < span; s++) {
     size_t at = (size_t) s * SIM_SECTOR, len = MIN (SIM_SECTOR, size - at);
     if (memcmp (d->synced + at, bytes + at, len) == 0)
       continue;
@@ -286,7 +368,7 @@ sim_storage_step_end (SimWorld *w, int node, ProtoOutbox *out)
     int64_t now = w->stats.now_us;
     int64_t lat = disk_latency (w);
     if (lat == 0 && d->syncs->len == 0) {
-      disk_write (w, d, node_persist (w, node));
+      disk_write (w, d, node_persist (w, node), persist_extent (w, node));
       d->is_image_persist = d->is_image_synced; /* synced is now persist */
       d->next_sync++;
       d->done_sync = d->next_sync;
@@ -332,7 +414,7 @@ sim_storage_sync_done (SimWorld *w, int node, uint64_t id)
   g_assert (sim_storage_sync_is_pending (w, node, id));
   SimSync y = g_array_index (d->syncs, SimSync, 0);
   g_array_remove_index (d->syncs, 0);
-  guint n_written = disk_write (w, d, y.bytes);
+  guint n_written = disk_write (w, d, y.bytes, w->vt->persist_size);
   g_free (y.bytes);
   d->done_sync = id;
   if (w->trace.is_on) {
@@ -383,12 +465,15 @@ sim_storage_crash (SimWorld *w, int node)
   SimDisk *d = &w->disks[node];
   /* Known equal: persist, image and synced (nothing unsynced to lose). */
   gboolean is_clean = d->is_image_persist && d->is_image_synced;
+  /* Past span, persist, image and synced are all zero. */
+  size_t span = disk_span (w, node);
+  guint n_span = (guint) ((span + SIM_SECTOR - 1) / SIM_SECTOR);
   sim_world_touch (w, node);
   const uint8_t *now = node_persist (w, node);
   size_t size = w->vt->persist_size;
   guint n_dirty = 0, n_new = 0;
   gboolean is_torn = FALSE;
-  for (guint s = 0; s < disk_sectors (w) && !is_clean; s++) {
+  for (guint s = 0; s < n_span && !is_clean; s++) {
     size_t at = (size_t) s * SIM_SECTOR;
     if (memcmp (d->synced + at, now + at, MIN (SIM_SECTOR, size - at)) != 0)
       n_dirty++;
@@ -397,7 +482,7 @@ sim_storage_crash (SimWorld *w, int node)
   if (n_dirty > 0 && w->cfg->storage.torn_writes > 0
       && pcg32_chance (&w->disk_rng, w->cfg->storage.torn_writes)) {
     is_torn = TRUE;
-    for (guint s = 0; s < disk_sectors (w); s++) {
+    for (guint s = 0; s < n_span; s++) {
       size_t at = (size_t) s * SIM_SECTOR, len = MIN (SIM_SECTOR, size - at);
       if (memcmp (d->synced + at, now + at, len) == 0 || !pcg32_chance (&w->disk_rng, 0.5))
         continue;
@@ -415,7 +500,7 @@ sim_storage_crash (SimWorld *w, int node)
   /* The node reads back what the disk holds; that is now what it wrote. */
   d->synced = d->image;
   if (!is_clean)
-    memcpy ((uint8_t *) now, d->image, size);
+    memcpy ((uint8_t *) now, d->image, span);
   d->is_image_synced = d->is_image_persist = TRUE;
   if (n_dirty == 0 && n_inflight == 0 && n_held == 0)
     return;
@@ -445,9 +530,10 @@ sim_storage_restart (SimWorld *w, int node)
 {
   sim_world_touch (w, node);
   SimDisk *d = &w->disks[node];
-  memcpy (node_persist (w, node), d->image, w->vt->persist_size);
+  memcpy (node_persist (w, node), d->image, disk_span (w, node));
   d->synced = d->image;
   d->is_image_synced = d->is_image_persist = TRUE;
+  sim_storage_extent_verify (w, node);
 }
 
 void
@@ -490,8 +576,16 @@ sim_storage_digest (const SimWorld *w, int node, uint64_t (*hash) (uint64_t, con
   uint64_t h = (uint64_t) d->syncs->len << 32 | d->held->len;
   const uint8_t *persist = w->node_states + (size_t) node * w->vt->state_size
                            + w->vt->persist_offset;
-  if (!d->is_image_persist && memcmp (d->image, persist, w->vt->persist_size) != 0)
-    h ^= hash (3, d->image, w->vt->persist_size);
+  if (!d->is_image_persist && memcmp (d->image, persist, disk_span (w, node)) != 0) {
+    /* The image up to its last nonzero byte (zero past its written
+     * sectors): equal images, equal lengths, equal hashes. */
+    size_t len = disk_extent (w, d);
+    while (len >= 8 && memcmp (d->image + len - 8, "\0\0\0\0\0\0\0\0", 8) == 0)
+      len -= 8;
+    while (len > 0 && d->image[len - 1] == 0)
+      len--;
+    h ^= hash (3, d->image, len);
+  }
   return h;
 }
 

@@ -202,6 +202,9 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
   for (int n = 0; n < src->n_nodes; n++) {
     SimNode *d = &dst->nodes[n];
     const SimNode *s = &src->nodes[n];
+    /* Past both extents both states are zero: copy up to the larger. */
+    size_t len = (nodes & sim_touch_bit (n)) != 0
+                   ? MAX (sim_node_extent (dst, n), sim_node_extent (src, n)) : 0;
     GArray *held = d->held;
     GByteArray *memory = d->byzantine_memory;
     *d = *s;
@@ -212,7 +215,7 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
     if ((nodes & sim_touch_bit (n)) == 0)
       continue;
     memcpy (dst->node_states + (size_t) n * vt->state_size,
-            src->node_states + (size_t) n * vt->state_size, vt->state_size);
+            src->node_states + (size_t) n * vt->state_size, len);
     sim_storage_assign (dst, src, n);
   }
   for (int c = 0; c < src->n_clients; c++)
@@ -230,13 +233,16 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
     dst->ctxs[e].config = config;
   }
   memcpy (dst->is_up, src->is_up, sizeof (gboolean) * src->n_nodes);
-  if (vt->ghost_copy != NULL) {
+  if (vt->ghost_assign != NULL) {
+    vt->ghost_assign (dst->ghost, src->ghost);
+  } else if (vt->ghost_copy != NULL) {
     if (vt->ghost_free != NULL)
       vt->ghost_free (dst->ghost);
     memcpy (dst->ghost, src->ghost, vt->ghost_size);
     vt->ghost_copy (dst->ghost, src->ghost);
   } else if (vt->ghost_size > 0) {
-    memcpy (dst->ghost, src->ghost, vt->ghost_size);
+    /* Past both extents both ghosts are zero. */
+    memcpy (dst->ghost, src->ghost, MAX (sim_ghost_extent (dst), sim_ghost_extent (src)));
   }
   dst->byzantine_fn = src->byzantine_fn;
   dst->byzantine_data = src->byzantine_data;
@@ -266,15 +272,38 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
 
 /* ---- Digest --------------------------------------------------------------*/
 
-/* FNV-1a over the bytes, then mixed: canonical for equal bytes. */
+/* Eight bytes at a time in two lanes (multiply, then fold the high bits
+ * down), the tail zero-padded, the length mixed in last: canonical for
+ * equal bytes.  Messages and client states are hashed for every state the
+ * explorer makes. */
 static uint64_t
 hash_bytes (uint64_t h, const void *data, size_t len)
 {
   const uint8_t *p = data;
-  h ^= 0xcbf29ce484222325ULL;
-  for (size_t i = 0; i < len; i++)
-    h = (h ^ p[i]) * 0x100000001b3ULL;
-  return mix64 (h ^ len);
+  uint64_t a = h ^ 0xcbf29ce484222325ULL, b = h + 0x9e3779b97f4a7c15ULL;
+  size_t i = 0;
+  for (; i + 16 <= len; i += 16) {
+    uint64_t v[2];
+    memcpy (v, p + i, 16);
+    a = (a ^ v[0]) * 0x100000001b3ULL;
+    b = (b ^ v[1]) * 0xff51afd7ed558ccdULL;
+    a ^= a >> 29;
+    b ^= b >> 31;
+  }
+  if (i + 8 <= len) {
+    uint64_t v;
+    memcpy (&v, p + i, 8);
+    a = (a ^ v) * 0x100000001b3ULL;
+    a ^= a >> 29;
+    i += 8;
+  }
+  if (i < len) {
+    uint64_t v = 0;
+    memcpy (&v, p + i, len - i);
+    b = (b ^ v) * 0xff51afd7ed558ccdULL;
+    b ^= b >> 31;
+  }
+  return mix64 (a ^ mix64 (b ^ len));
 }
 
 static inline uint64_t

@@ -108,6 +108,9 @@ typedef struct {
   char behaviour[32];        /* byzantine behaviour set by a fault ("" none) */
   Pcg32 byzantine_rng;
   GByteArray *byzantine_memory; /* the rewriter's own (sim/byzantine.c) */
+  /* Its state may hold nonzero bytes past the protocol's state_extent (a
+   * damaged disk image was read back): copied whole until its next crash. */
+  gboolean is_extent_unsafe;
 } SimNode;
 
 typedef struct {
@@ -161,6 +164,8 @@ struct SimWorld {
   SimTimer *timers;          /* n_endpoints */
   SimClock *clocks;          /* n_endpoints */
   SimDisk *disks;            /* n_nodes */
+  SimDiskBlock *spare_block; /* a disk block this world freed, kept for its
+                                next copy on write (storage.c); or NULL */
   Pcg32 disk_rng;
   ProtoCtx *ctxs;            /* n_endpoints */
   const void **state_ptrs;   /* n_nodes, for check */
@@ -258,6 +263,24 @@ void sim_trace_tail (const SimWorld *w, GString *out);
 /* world.c */
 void sim_world_marks_init (SimWorld *w);
 
+/* The bytes of a plain ghost that may be nonzero, [0, extent). */
+static inline size_t
+sim_ghost_extent (const SimWorld *w)
+{
+  return w->vt->ghost_extent != NULL ? w->vt->ghost_extent (w->ghost) : w->vt->ghost_size;
+}
+
+/* world_clone.c: the bytes of node n's state that may be nonzero,
+ * [0, extent) (the protocol's state_extent, or all of it). */
+static inline size_t
+sim_node_extent (const SimWorld *w, int n)
+{
+  if (w->vt->state_extent == NULL || w->nodes[n].is_extent_unsafe)
+    return w->vt->state_size;
+  return w->vt->state_extent (w->node_states + (size_t) n * w->vt->state_size);
+}
+
+
 /* world_limits.c: FALSE (and the run is over) if a limit is reached. */
 gboolean sim_world_within_limits (SimWorld *w);
 
@@ -291,6 +314,10 @@ void sim_storage_corrupt (SimWorld *w, int node, int bits, Pcg32 *rng);
 uint64_t sim_storage_digest (const SimWorld *w, int node,
                              uint64_t (*hash) (uint64_t, const void *, size_t));
 const uint8_t *sim_storage_image (const SimWorld *w, int node);
+/* After the node's disk image was loaded into its state (a crash, once
+ * the volatile part is zeroed; a restart): sets is_extent_unsafe if the
+ * image put nonzero bytes past the state's extent. */
+void sim_storage_extent_verify (SimWorld *w, int node);
 
 /* client.c */
 void sim_clients_init (SimWorld *w);

@@ -131,10 +131,32 @@ static const BugTarget bug_targets[] = {
     "invariant: version-monotonic" },
   { "scenarios/explore/quorum-hint-dropped-on-restart.scn", "hint-dropped-on-restart",
     "invariant: no-lost-write" },
+  { "scenarios/explore/raft-reply-before-sync.scn", "reply-before-sync",
+    "invariant: election-safety" },
+  { "scenarios/explore/raft-two-changes-at-once.scn", "two-changes-at-once",
+    "invariant: leader-completeness" },
+};
+
+/* The targets whose search goes through a view change (PBFT) or a second
+ * leader's election inside the first one's lease (Paxos): a test of their
+ * own, so the two tables run side by side. */
+static const BugTarget view_change_targets[] = {
+  { "scenarios/explore/paxos-lease-read-without-wait.scn", "lease-read-without-wait",
+    "linearizable: " },
+  { "scenarios/explore/pbft-commit-with-2f-prepares.scn", "commit-with-2f-prepares",
+    "invariant: agreement" },
+  { "scenarios/explore/pbft-view-change-without-certificates.scn",
+    "view-change-without-certificates", "invariant: agreement" },
 };
 
 Test (explore_slow, every_seeded_bug_target_is_found_and_correct_passes, .timeout = 900)
 {
   for (guint i = 0; i < G_N_ELEMENTS (bug_targets); i++)
     expect_found_and_correct_passes (&bug_targets[i]);
+}
+
+Test (explore_slow, view_change_and_lease_targets_are_found_and_correct_passes, .timeout = 900)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (view_change_targets); i++)
+    expect_found_and_correct_passes (&view_change_targets[i]);
 }

@@ -13,7 +13,7 @@
 #include "tests/support.h"
 
 static ChkReport *
-check_text (const char *text, ChkKind kind, GError **error)
+check_text_search_only (const char *text, ChkKind kind, gboolean search_only, GError **error)
 {
   g_autoptr (ChkHistory) h = chk_history_load_data ("t", text, strlen (text), CHK_FORMAT_AUTO,
                                                     error);
@@ -25,7 +25,14 @@ check_text (const char *text, ChkKind kind, GError **error)
   ChkCheckOptions opt;
   chk_check_options_init (&opt);
   opt.kind = kind;
+  opt.search_only = search_only;
   return chk_linearizable_check (h, ops, &opt, error);
+}
+
+static ChkReport *
+check_text (const char *text, ChkKind kind, GError **error)
+{
+  return check_text_search_only (text, kind, FALSE, error);
 }
 
 /* The verdict, asserting the kind checked. */
@@ -126,7 +133,8 @@ Test (lin_colls, queue_edge_cases)
   cr_expect_eq (verdict (thrice, 0, U), CHK_VERDICT_VIOLATION);
   cr_expect_eq (verdict (thrice, F, F), CHK_VERDICT_VIOLATION);
   g_autofree char *why3 = explanation (thrice, U);
-  cr_expect (strstr (why3, "5 was enqueued 2 times and dequeued 3 times") != NULL, "%s", why3);
+  cr_expect (strstr (why3, "by then 3 dequeues of 5 had completed and only 2 enqueues of 5 had "
+                          "begun") != NULL, "%s", why3);
   /* order: unordered accepts what fifo refuses */
   const char *swapped = EV (0, invoke, enqueue, "1") EV (0, ok, enqueue, "1")
                         EV (0, invoke, enqueue, "2") EV (0, ok, enqueue, "2")
@@ -134,8 +142,9 @@ Test (lin_colls, queue_edge_cases)
   cr_expect_eq (verdict (swapped, 0, U), CHK_VERDICT_OK);
   cr_expect_eq (verdict (swapped, F, F), CHK_VERDICT_VIOLATION);
   g_autofree char *whyf = explanation (swapped, F);
-  cr_expect (strstr (whyf, "enqueue 1 by process 0 completed at line 2, before any enqueue of 2 "
-                           "began") != NULL, "%s", whyf);
+  cr_expect (strstr (whyf, "enqueue 1 by process 0 completed at line 2, before enqueue 2 by "
+                           "process 0 began, so 1 was ahead of 2 in the queue, and nothing took 1 "
+                           "before this one completed") != NULL, "%s", whyf);
   /* a dequeue of unknown outcome may have taken the head (fifo) */
   const char *info_deq = EV (0, invoke, enqueue, "1") EV (0, ok, enqueue, "1")
                          EV (0, invoke, enqueue, "2") EV (0, ok, enqueue, "2")
@@ -188,6 +197,55 @@ Test (lin_colls, multi_register_edge_cases)
   g_autofree char *why2 = explanation (EV (0, invoke, txn, "[[:r :x nil]]")
                                        EV (0, ok, txn, "[[:r :x 3]]"), M);
   cr_expect (strstr (why2, "no operation ever wrote 3 to :x") != NULL, "%s", why2);
+}
+
+/* Each proof of the polynomial tests, in words, and the method. */
+Test (lin_colls, pattern_explanations)
+{
+  ChkKind S = CHK_KIND_SET, F = CHK_KIND_FIFO_QUEUE;
+  const struct { const char *text; ChkKind kind; const char *want; } cases[] = {
+    /* two reads, neither set inside the other */
+    { EV (0, invoke, add, "1") EV (1, invoke, add, "2") EV (2, invoke, read, "nil")
+      EV (2, ok, read, "#{1}") EV (3, invoke, read, "nil") EV (3, ok, read, "#{2}")
+      EV (0, ok, add, "1") EV (1, ok, add, "2"), S,
+      "read by process 3 at line 6 returned #{2}, with 2 and without 1, but read by process 2 at "
+      "line 4 returned #{1}, with 1 and without 2: the set only grows, so one of the two must "
+      "hold the other" },
+    /* a read of a smaller set after a read of a larger one */
+    { EV (0, invoke, add, "1") EV (2, invoke, read, "nil") EV (2, ok, read, "#{1}")
+      EV (3, invoke, read, "nil") EV (3, ok, read, "#{}") EV (0, ok, add, "1"), S,
+      "read by process 3 at line 5 returned #{}, without 1, but read by process 2, which returned "
+      "1, completed at line 3, before this read began" },
+    /* add 1 completed before add 2 began, a read saw 2 without 1 */
+    { EV (2, invoke, read, "nil") EV (0, invoke, add, "1") EV (0, ok, add, "1")
+      EV (1, invoke, add, "2") EV (1, ok, add, "2") EV (2, ok, read, "#{2}"), S,
+      "read by process 2 at line 6 returned #{2}, with 2 and without 1, but add 1 by process 0 "
+      "completed at line 3, before add 2 by process 1, the only add of 2, began, so 1 was in the "
+      "set before 2" },
+    /* a read of an element whose adds all began after it */
+    { EV (2, invoke, read, "nil") EV (2, ok, read, "#{1}") EV (0, invoke, add, "1")
+      EV (0, ok, add, "1") EV (1, invoke, add, "1") EV (1, ok, add, "1"), S,
+      "read by process 2 at line 2 returned #{1}, but add 1 by process 0, the first of the 2 adds "
+      "of 1, began at line 3, after the read completed" },
+    /* fifo: a value dequeued twice, and one dequeued before its enqueue */
+    { EV (0, invoke, enqueue, "5") EV (0, ok, enqueue, "5") EV (1, invoke, dequeue, "nil")
+      EV (1, ok, dequeue, "5") EV (2, invoke, dequeue, "nil") EV (2, ok, dequeue, "5"), F,
+      "dequeue by process 2 at line 6 returned 5, but 5 was enqueued once, and dequeue by process "
+      "1 took it too (completed at line 4)" },
+    { EV (1, invoke, dequeue, "nil") EV (1, ok, dequeue, "5") EV (0, invoke, enqueue, "5")
+      EV (0, ok, enqueue, "5"), F,
+      "dequeue by process 1 at line 2 returned 5, but enqueue 5 by process 0, the only enqueue of "
+      "5, began at line 3, after the dequeue completed" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ChkReport) r = check_text (cases[i].text, cases[i].kind, &error);
+    cr_assert_not_null (r, "case %u: %s", i, error ? error->message : "");
+    cr_expect_eq (r->verdict, CHK_VERDICT_VIOLATION, "case %u", i);
+    cr_expect_str_eq (r->method, "patterns", "case %u", i);
+    cr_expect (r->explanation != NULL && strstr (r->explanation, cases[i].want) != NULL,
+               "case %u: %s", i, r->explanation ? r->explanation : "");
+  }
 }
 
 /* A set read in JSON Lines is an array: [1,2] (a cas pair's shape) too. */
@@ -298,8 +356,10 @@ Test (lin_colls, malformed_values)
 /* ---- brute force: every order of the operations that keeps real time ---- */
 
 enum { F_ADD, F_READ, F_ENQ, F_DEQ, F_TXN };
-#define MAX_OPS 7
-#define N_VALS 4 /* elements 1..3; 0 is nil */
+#define MAX_OPS 9
+#define MAX_DUP_OPS 7 /* with repeats */
+#define N_VALS 10 /* elements 1..9; 0 is nil */
+#define N_DUP_VALS 4 /* with repeats: elements 1..3 */
 
 typedef struct {
   int f;
@@ -308,6 +368,7 @@ typedef struct {
   int n_micro;
   int micro[2][3];    /* txn: (0 read, 1 write), register 0..1, value 0..2 (0: nil) */
   ChkType status;
+  gboolean is_pending; /* info: no completion event at all */
   int call, ret;      /* event positions; ret = G_MAXINT: need not happen */
 } BOp;
 
@@ -457,9 +518,11 @@ append_op_value (GString *out, const BOp *o, ChkType type)
 
 static const char *const fnames[] = { "add", "read", "enqueue", "dequeue", "txn" };
 
-/* A random operation of the kind's model. */
+/* A random operation of the kind's model; with `unique` >= 1, adds and
+ * enqueues put the element `unique` (each value once) and half the
+ * operations of unknown outcome never complete. */
 static BOp
-random_op (GRand *rng, ChkKind kind)
+random_op (GRand *rng, ChkKind kind, int unique)
 {
   BOp o = { 0 };
   int st = g_rand_int_range (rng, 0, 10);
@@ -469,7 +532,7 @@ random_op (GRand *rng, ChkKind kind)
   switch (kind) {
   case CHK_KIND_SET:
     o.f = g_rand_boolean (rng) ? F_ADD : F_READ;
-    o.v = g_rand_int_range (rng, 1, N_VALS);
+    o.v = unique > 0 ? unique : g_rand_int_range (rng, 1, N_DUP_VALS);
     break;
   case CHK_KIND_MULTI_REGISTER:
     o.f = F_TXN;
@@ -482,9 +545,11 @@ random_op (GRand *rng, ChkKind kind)
     break;
   default:
     o.f = g_rand_boolean (rng) ? F_ENQ : F_DEQ;
-    o.v = g_rand_int_range (rng, 1, N_VALS);
+    o.v = unique > 0 ? unique : g_rand_int_range (rng, 1, N_DUP_VALS);
     break;
   }
+  if (unique > 0 && o.status == CHK_INFO)
+    o.is_pending = g_rand_boolean (rng);
   return o;
 }
 
@@ -492,8 +557,17 @@ random_op (GRand *rng, ChkKind kind)
  * operation takes effect at a random point between its invocation and its
  * completion (one of unknown outcome, maybe never).  A dequeue that finds
  * the queue empty fails.  Then, half the time, one result is changed. */
+static int
+b_size (const BState *s)
+{
+  int total = 0;
+  for (int v = 1; v < N_VALS; v++)
+    total += s->cnt[v];
+  return total;
+}
+
 static void
-fill_results (GRand *rng, ChkKind kind, BOp *ops, int n, int end)
+fill_results (GRand *rng, ChkKind kind, BOp *ops, int n, int end, gboolean unique)
 {
   double point[MAX_OPS];
   int order[MAX_OPS];
@@ -522,7 +596,7 @@ fill_results (GRand *rng, ChkKind kind, BOp *ops, int n, int end)
         o->set |= (s.cnt[v] > 0) << v;
       break;
     case F_DEQ:
-      if (kind == CHK_KIND_FIFO_QUEUE ? s.n == 0 : (s.cnt[1] + s.cnt[2] + s.cnt[3]) == 0) {
+      if (kind == CHK_KIND_FIFO_QUEUE ? s.n == 0 : b_size (&s) == 0) {
         if (o->status == CHK_OK)
           o->status = CHK_FAIL;
         continue;
@@ -530,7 +604,7 @@ fill_results (GRand *rng, ChkKind kind, BOp *ops, int n, int end)
       if (kind == CHK_KIND_FIFO_QUEUE) {
         o->v = s.fifo[0];
       } else {
-        int pick = g_rand_int_range (rng, 0, s.cnt[1] + s.cnt[2] + s.cnt[3]);
+        int pick = g_rand_int_range (rng, 0, b_size (&s));
         for (o->v = 1; pick >= s.cnt[o->v]; o->v++)
           pick -= s.cnt[o->v];
       }
@@ -557,28 +631,39 @@ fill_results (GRand *rng, ChkKind kind, BOp *ops, int n, int end)
       with_result[nr++] = i;
   if (nr > 0 && g_rand_boolean (rng)) {
     BOp *o = &ops[with_result[g_rand_int_range (rng, 0, nr)]];
+    int vals = unique ? N_VALS : N_DUP_VALS;
     if (o->f == F_READ)
-      o->set = g_rand_int_range (rng, 0, 1 << N_VALS) & ~(g_rand_boolean (rng) ? 1 : 0);
+      o->set = g_rand_int_range (rng, 0, 1 << vals) & ~(g_rand_boolean (rng) ? 1 : 0);
     else if (o->f == F_DEQ)
-      o->v = g_rand_int_range (rng, 0, N_VALS);
+      o->v = g_rand_int_range (rng, 0, vals);
     else if (o->f == F_TXN)
       o->micro[0][2] = g_rand_int_range (rng, 0, 3);
   }
 }
 
+/* What decided a history, counted per verdict. */
+typedef struct {
+  int patterns_ok, patterns_bad, search;
+} Methods;
+
+/* Random histories of up to MAX_OPS operations from 3 processes against
+ * the brute force.  With `unique`, every element is added or enqueued at
+ * most once, some operations of unknown outcome never complete, and
+ * `methods` counts what decided. */
 static void
-random_histories_match (ChkKind kind, guint64 seed, int rounds)
+random_histories_match (ChkKind kind, guint64 seed, int rounds, gboolean unique,
+                        Methods *methods)
 {
   g_autoptr (GRand) rng = g_rand_new_with_seed ((guint32) seed);
   int agree_ok = 0, agree_bad = 0;
   for (int round = 0; round < rounds; round++) {
-    int n = g_rand_int_range (rng, 2, MAX_OPS + 1);
+    int n = g_rand_int_range (rng, 2, (unique ? MAX_OPS : MAX_DUP_OPS) + 1);
     BOp ops[MAX_OPS];
     int count[3] = { 0 }, by_proc[3][MAX_OPS], next[3] = { 0 }, open[3] = { -1, -1, -1 };
     for (int i = 0; i < n; i++) {
       int p = g_rand_int_range (rng, 0, 3);
       by_proc[p][count[p]++] = i;
-      ops[i] = random_op (rng, kind);
+      ops[i] = random_op (rng, kind, unique ? i + 1 : 0);
     }
     /* Positions first (an operation of unknown outcome ends its process,
      * as in Jepsen), then the results, then the text. */
@@ -618,11 +703,13 @@ random_histories_match (ChkKind kind, guint64 seed, int rounds)
         kept[m++] = ops[i];
       }
     }
-    fill_results (rng, kind, kept, m, n_ev);
+    fill_results (rng, kind, kept, m, n_ev, unique);
     GString *text = g_string_new (NULL);
     for (int e = 0; e < n_ev; e++) {
       const BOp *o = &kept[map[evs[e].op]];
       ChkType type = evs[e].invoke ? CHK_INVOKE : o->status;
+      if (!evs[e].invoke && o->is_pending)
+        continue;
       g_string_append_printf (text, "{:process %d, :type :%s, :f :%s, :value ", evs[e].p,
                               chk_type_name (type), fnames[o->f]);
       append_op_value (text, o, type);
@@ -638,6 +725,32 @@ random_histories_match (ChkKind kind, guint64 seed, int rounds)
                   chk_verdict_name (r->verdict), want ? "ok" : "violation", text->str);
     if (!want)
       cr_assert (r->explanation != NULL && r->culprit >= 0, "%s", text->str);
+    cr_assert_not_null (r->method);
+    gboolean fast = strcmp (r->method, "patterns") == 0;
+    cr_assert (fast || strcmp (r->method, "search") == 0, "%s", r->method);
+    if (methods != NULL) {
+      methods->patterns_ok += fast && want;
+      methods->patterns_bad += fast && !want;
+      methods->search += !fast;
+    }
+    /* Where the polynomial test is exact, it decides: every unordered
+     * queue and set; a fifo queue of unique elements unless a dequeue of
+     * unknown outcome might matter. */
+    gboolean has_info_deq = FALSE;
+    for (int i = 0; i < m; i++)
+      has_info_deq |= kept[i].f == F_DEQ && kept[i].status == CHK_INFO;
+    if (kind == CHK_KIND_UNORDERED_QUEUE || kind == CHK_KIND_SET
+        || (unique && kind == CHK_KIND_FIFO_QUEUE && !has_info_deq))
+      cr_assert (fast, "%s round %d decided by %s\n%s", chk_kind_name (kind), round, r->method,
+                 text->str);
+    if (kind == CHK_KIND_MULTI_REGISTER)
+      cr_assert (!fast);
+    /* The search alone agrees too (its set and queue states are tries). */
+    g_autoptr (ChkReport) rs = check_text_search_only (text->str, kind, TRUE, &error);
+    cr_assert_not_null (rs, "%s", error ? error->message : "");
+    cr_assert_eq (rs->verdict, r->verdict, "%s round %d: --search-only says %s\n%s",
+                  chk_kind_name (kind), round, chk_verdict_name (rs->verdict), text->str);
+    cr_assert_str_eq (rs->method, "search");
     agree_ok += want;
     agree_bad += !want;
     g_string_free (text, TRUE);
@@ -649,22 +762,50 @@ random_histories_match (ChkKind kind, guint64 seed, int rounds)
 
 Test (lin_colls, set_random_histories_match_brute_force, .timeout = 120)
 {
-  random_histories_match (CHK_KIND_SET, 18001, 5000);
+  random_histories_match (CHK_KIND_SET, 18001, 5000, FALSE, NULL);
 }
 
 Test (lin_colls, unordered_queue_random_histories_match_brute_force, .timeout = 120)
 {
-  random_histories_match (CHK_KIND_UNORDERED_QUEUE, 18002, 5000);
+  random_histories_match (CHK_KIND_UNORDERED_QUEUE, 18002, 5000, FALSE, NULL);
 }
 
 Test (lin_colls, fifo_queue_random_histories_match_brute_force, .timeout = 120)
 {
-  random_histories_match (CHK_KIND_FIFO_QUEUE, 18003, 5000);
+  random_histories_match (CHK_KIND_FIFO_QUEUE, 18003, 5000, FALSE, NULL);
 }
 
 Test (lin_colls, multi_register_random_histories_match_brute_force, .timeout = 120)
 {
-  random_histories_match (CHK_KIND_MULTI_REGISTER, 18004, 5000);
+  random_histories_match (CHK_KIND_MULTI_REGISTER, 18004, 5000, FALSE, NULL);
+}
+
+/* The polynomial tests against the brute force on histories of unique
+ * elements, anomalies and operations of unknown outcome (info, or never
+ * completed) included; both verdicts are reached by them. */
+static void
+unique_histories_match (ChkKind kind, guint64 seed)
+{
+  Methods methods = { 0 };
+  random_histories_match (kind, seed, 5000, TRUE, &methods);
+  cr_expect (methods.patterns_ok > 500 && methods.patterns_bad > 500,
+             "%s: patterns %d ok, %d violation; search %d", chk_kind_name (kind),
+             methods.patterns_ok, methods.patterns_bad, methods.search);
+}
+
+Test (lin_colls, set_unique_histories_patterns_match_brute_force, .timeout = 120)
+{
+  unique_histories_match (CHK_KIND_SET, 18011);
+}
+
+Test (lin_colls, unordered_queue_unique_histories_patterns_match_brute_force, .timeout = 120)
+{
+  unique_histories_match (CHK_KIND_UNORDERED_QUEUE, 18012);
+}
+
+Test (lin_colls, fifo_queue_unique_histories_patterns_match_brute_force, .timeout = 120)
+{
+  unique_histories_match (CHK_KIND_FIFO_QUEUE, 18013);
 }
 
 /* k pairs of concurrent enqueues, then their dequeues pair by pair with the
@@ -688,7 +829,8 @@ fifo_pairs (int k)
 }
 
 /* The search's memory cap holds for collection states: reaching it is
- * unknown, not an abort, and the peak stays under it. */
+ * unknown, not an abort, and the peak stays under it.  Unique elements:
+ * the polynomial test decides at once, the search (--search-only) not. */
 Test (lin_colls, fifo_memory_cap_is_unknown)
 {
   g_autofree char *small = fifo_pairs (10);
@@ -704,6 +846,14 @@ Test (lin_colls, fifo_memory_cap_is_unknown)
   chk_check_options_init (&opt);
   opt.kind = CHK_KIND_FIFO_QUEUE;
   opt.memory_limit_bytes = 8u << 20;
+  g_autoptr (ChkReport) fast = chk_linearizable_check (h, ops, &opt, &error);
+  cr_assert_not_null (fast, "%s", error ? error->message : "");
+  cr_expect_eq (fast->verdict, CHK_VERDICT_VIOLATION);
+  cr_expect_str_eq (fast->method, "patterns");
+  cr_expect (strstr (fast->explanation, "returned 47, but enqueue 46 by process 1 completed at "
+                                        "line 92, before enqueue 47 by process 0 began")
+             != NULL, "%s", fast->explanation);
+  opt.search_only = TRUE;
   g_autoptr (ChkReport) r = chk_linearizable_check (h, ops, &opt, &error);
   cr_assert_not_null (r, "%s", error ? error->message : "");
   cr_expect_eq (r->verdict, CHK_VERDICT_UNKNOWN, "%s", chk_verdict_name (r->verdict));
@@ -747,6 +897,7 @@ Test (lin_colls, command_line)
   cr_expect_eq (test_run_dsim (fifo_args, &out2, &err2), 1, "%s%s", out2, err2);
   cr_expect (strstr (out2, "\"kind\":\"fifo-queue\"") != NULL, "%s", out2);
   cr_expect (strstr (out2, "\"verdict\":\"violation\"") != NULL, "%s", out2);
+  cr_expect (strstr (out2, "\"method\":\"patterns\"") != NULL, "%s", out2);
   cr_expect (strstr (out2, "\"value_after_prefix\":\"[1 2]\"") != NULL, "%s", out2);
   g_rmdir (dir);
 }

@@ -15,6 +15,7 @@
  * as a scenario's `expect = violation invariant:NAME` matches it. */
 #include "protocols/quorum/quorum.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static void
@@ -81,7 +82,7 @@ check_versions (QuorumGhost *g, const QuorumNode *node, int i, gboolean is_vv, G
 {
   for (int key = 0; key < QUORUM_MAX_KEYS; key++) {
     const QuorumCell *cur = &node->persist.store[key];
-    QuorumCell *seen = &g->seen[i][key];
+    QuorumCell *seen = &g->seen[key][i];
     size_t used = quorum_cell_used_size (cur);
     if (quorum_cell_used_size (seen) == used && memcmp (seen, cur, used) == 0)
       continue; /* unchanged since the last step */
@@ -123,8 +124,21 @@ check_versions (QuorumGhost *g, const QuorumNode *node, int i, gboolean is_vv, G
     memcpy (seen, cur, used);
     if (old_used > used)
       memset ((uint8_t *) seen + used, 0, old_used - used);
+    g->seen_used = MAX (g->seen_used, (uint32_t) (key * PROTO_MAX_NODES + i + 1));
   }
   return TRUE;
+}
+
+/* The cells of seen[][] written so far end the ghost's nonzero bytes. */
+size_t
+quorum_ghost_extent (const void *ghost)
+{
+  const QuorumGhost *g = ghost;
+  G_STATIC_ASSERT (offsetof (QuorumGhost, seen) + sizeof (((QuorumGhost *) NULL)->seen)
+                   == sizeof (QuorumGhost));
+  return offsetof (QuorumGhost, seen)
+         + MIN ((size_t) g->seen_used, (size_t) QUORUM_MAX_KEYS * PROTO_MAX_NODES)
+             * sizeof (QuorumCell);
 }
 
 gboolean

@@ -232,6 +232,7 @@ const ProtoVTable proto_quorum = {
   .step = quorum_step,
   .digest = quorum_digest,
   .ghost_size = sizeof (QuorumGhost),
+  .ghost_extent = quorum_ghost_extent,
   .check = quorum_check,
   .format_msg = quorum_format_msg,
   .format_state = quorum_format_state,

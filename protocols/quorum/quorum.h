@@ -346,13 +346,17 @@ typedef struct {
 #define QUORUM_GHOST_ACKED 64
 
 typedef struct {
-  /* What each replica held: versions never go back, siblings survive. */
-  QuorumCell seen[PROTO_MAX_NODES][QUORUM_MAX_KEYS];
   uint32_t acked_seen[PROTO_MAX_NODES];
   uint32_t n_acked;
-  uint32_t pad;
+  uint32_t seen_used;   /* seen[][] past this many cells (key-major) was
+                           never written: all zero (quorum_ghost_extent) */
   QuorumAcked acked[QUORUM_GHOST_ACKED];
+  /* What each replica held: versions never go back, siblings survive.
+   * Last, so the ghost's bytes end where the cells in use end. */
+  QuorumCell seen[QUORUM_MAX_KEYS][PROTO_MAX_NODES];
 } QuorumGhost;
+
+size_t quorum_ghost_extent (const void *ghost);
 
 /* ---- Internal API --------------------------------------------------------*/
 

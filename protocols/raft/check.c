@@ -24,20 +24,33 @@
  * then what happened and to which nodes. */
 #include "protocols/raft/raft.h"
 
+#include <string.h>
+
 static gboolean
 check_election_safety (RaftGhost *g, const RaftNode *node, int i, GString *why)
 {
   uint64_t term = node->persist.current_term;
   if (g->term_leader == NULL)
-    g->term_leader = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  int leader = GPOINTER_TO_INT (g_hash_table_lookup (g->term_leader, &term)) - 1;
+    g->term_leader = g_array_new (FALSE, FALSE, sizeof (RaftTermLeader));
+  const RaftTermLeader *tl = (const RaftTermLeader *) (void *) g->term_leader->data;
+  guint lo = 0, hi = g->term_leader->len;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (tl[mid].term < term)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  int leader = lo < g->term_leader->len && tl[lo].term == term ? tl[lo].leader : -1;
   if (leader >= 0 && leader != i) {
     g_string_append_printf (why, "election-safety: n%d and n%d were both elected leader of "
                             "term %" G_GUINT64_FORMAT, leader + 1, i + 1, term);
     return FALSE;
   }
-  if (leader < 0)
-    g_hash_table_insert (g->term_leader, g_memdup2 (&term, sizeof term), GINT_TO_POINTER (i + 1));
+  if (leader < 0) {
+    RaftTermLeader add = { .term = term, .leader = i };
+    g_array_insert_val (g->term_leader, lo, add);
+  }
   return TRUE;
 }
 
@@ -189,17 +202,41 @@ raft_ghost_copy (void *dst, const void *src)
 {
   RaftGhost *d = dst;
   const RaftGhost *s = src;
-  d->term_leader = NULL;
+  d->term_leader = s->term_leader != NULL ? g_array_copy (s->term_leader) : NULL;
   d->applied = s->applied != NULL ? g_array_copy (s->applied) : NULL;
   d->applied_by = s->applied_by != NULL ? g_array_copy (s->applied_by) : NULL;
-  if (s->term_leader != NULL) {
-    d->term_leader = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-    GHashTableIter it;
-    gpointer key, value;
-    g_hash_table_iter_init (&it, s->term_leader);
-    while (g_hash_table_iter_next (&it, &key, &value)) /* order-free: a copy */
-      g_hash_table_insert (d->term_leader, g_memdup2 (key, sizeof (uint64_t)), value);
+}
+
+/* dst's array becomes a copy of src's, in dst's storage (an empty array
+ * stands for none: check() treats both alike). */
+static void
+array_assign (GArray **dst, const GArray *src, gboolean clear, guint size)
+{
+  if (src == NULL) {
+    if (*dst != NULL)
+      g_array_set_size (*dst, 0);
+    return;
   }
+  if (*dst == NULL)
+    *dst = g_array_sized_new (FALSE, clear, size, src->len);
+  g_array_set_size (*dst, src->len);
+  if (src->len > 0)
+    memcpy ((*dst)->data, src->data, (size_t) src->len * size);
+}
+
+void
+raft_ghost_assign (void *dst, const void *src)
+{
+  RaftGhost *d = dst;
+  const RaftGhost *s = src;
+  GArray *term_leader = d->term_leader, *applied = d->applied, *applied_by = d->applied_by;
+  *d = *s;
+  d->term_leader = term_leader;
+  d->applied = applied;
+  d->applied_by = applied_by;
+  array_assign (&d->term_leader, s->term_leader, FALSE, sizeof (RaftTermLeader));
+  array_assign (&d->applied, s->applied, TRUE, sizeof (uint64_t));
+  array_assign (&d->applied_by, s->applied_by, TRUE, sizeof (int32_t));
 }
 
 static inline uint64_t
@@ -212,19 +249,17 @@ ghost_mix (uint64_t h, uint64_t v)
 }
 
 /* The explorer's view of the ghost: its contents, not its pointers.  The
- * table of leaders is summed entry by entry, so its order does not count. */
+ * table of leaders is summed entry by entry. */
 uint64_t
 raft_ghost_digest (const void *ghost)
 {
   const RaftGhost *g = ghost;
   uint64_t leaders = 0;
-  if (g->term_leader != NULL) {
-    GHashTableIter it;
-    gpointer key, value;
-    g_hash_table_iter_init (&it, g->term_leader);
-    while (g_hash_table_iter_next (&it, &key, &value)) /* order-free: a sum */
-      leaders += ghost_mix (*(const uint64_t *) key, (uint64_t) GPOINTER_TO_SIZE (value));
-  }
+  if (g->term_leader != NULL)
+    for (guint i = 0; i < g->term_leader->len; i++) {
+      const RaftTermLeader *t = &g_array_index (g->term_leader, RaftTermLeader, i);
+      leaders += ghost_mix (t->term, (uint64_t) t->leader + 1);
+    }
   uint64_t h = ghost_mix (0x6a09e667f3bcc908ULL, leaders);
   if (g->applied != NULL)
     for (guint i = 0; i < g->applied->len; i++)
@@ -232,7 +267,10 @@ raft_ghost_digest (const void *ghost)
   if (g->applied_by != NULL)
     for (guint i = 0; i < g->applied_by->len; i++)
       h = ghost_mix (h, (uint64_t) (uint32_t) g_array_index (g->applied_by, int32_t, i));
-  for (int n = 0; n < PROTO_MAX_NODES; n++) {
+  /* Only the nodes check() has judged (none before its first call): the
+   * other slots are all zero. */
+  int n_nodes = CLAMP (g->n_nodes, 0, PROTO_MAX_NODES);
+  for (int n = 0; n < n_nodes; n++) {
     h = ghost_mix (h, g->checked_applied[n]);
     h = ghost_mix (h, g->leader_log[n].term ^ g->leader_log[n].last_index << 32);
     h = ghost_mix (h, g->leader_log[n].last_chain);
@@ -248,7 +286,7 @@ raft_ghost_free (void *ghost)
 {
   RaftGhost *g = ghost;
   if (g->term_leader != NULL)
-    g_hash_table_unref (g->term_leader);
+    g_array_unref (g->term_leader);
   if (g->applied != NULL)
     g_array_unref (g->applied);
   if (g->applied_by != NULL)
@@ -262,6 +300,7 @@ raft_check (void *ghost, const void *const *states, const gboolean *is_up,
             const ProtoCtx *ctxs, int n_nodes, GString *why)
 {
   RaftGhost *g = ghost;
+  g->n_nodes = n_nodes;
   for (int i = 0; i < n_nodes; i++) {
     const RaftNode *node = states[i];
     if (!is_judged (node, is_up[i]))

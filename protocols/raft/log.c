@@ -3,6 +3,7 @@
 #include "protocols/raft/raft.h"
 #include "protocols/mix64.h"
 
+#include <stddef.h>
 #include <string.h>
 
 uint64_t
@@ -78,4 +79,30 @@ raft_log_compact (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
   raft_persist_touch (node);
   node->is_snap_dirty = 1;
   proto_outbox_note (out, "snapshot at %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, upto, term);
+}
+
+/* The ring's slots outside snap.index < i <= last_index are zero (append
+ * writes the next slot, truncation, compaction and an installed snapshot
+ * zero the slots they free), and the ring ends the state, so nothing is
+ * nonzero past the highest slot in use.  A log that wraps round the ring,
+ * bounds that make no sense, stale bytes read back in unused slots (a torn
+ * write; raft_persist_recover looks) or a halted node: the whole state. */
+size_t
+raft_state_extent (const void *state)
+{
+  const RaftNode *node = state;
+  const RaftPersist *p = &node->persist;
+  size_t log_at = offsetof (RaftNode, persist) + offsetof (RaftPersist, log);
+  G_STATIC_ASSERT (offsetof (RaftNode, persist) + sizeof (RaftPersist) == sizeof (RaftNode));
+  G_STATIC_ASSERT (offsetof (RaftPersist, log) + sizeof (((RaftPersist *) NULL)->log)
+                   == sizeof (RaftPersist));
+  if (node->is_halted || node->has_stale_slots || p->last_index < p->snap.index
+      || p->last_index - p->snap.index >= RAFT_LOG_CAP)
+    return sizeof (RaftNode);
+  if (p->last_index == p->snap.index)
+    return log_at;
+  uint64_t first = (p->snap.index + 1) % RAFT_LOG_CAP, last = p->last_index % RAFT_LOG_CAP;
+  if (last < first)
+    return sizeof (RaftNode);
+  return log_at + (size_t) (last + 1) * sizeof (RaftEntry);
 }

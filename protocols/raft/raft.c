@@ -293,6 +293,7 @@ const ProtoVTable proto_raft = {
   .check = raft_check,
   .ghost_copy = raft_ghost_copy,
   .ghost_free = raft_ghost_free,
+  .ghost_assign = raft_ghost_assign,
   .ghost_digest = raft_ghost_digest,
   .admin = raft_admin,
   .admin_words = raft_admin_words,
@@ -305,4 +306,5 @@ const ProtoVTable proto_raft = {
                                              "log-matching", NULL },
   .leader_term = raft_leader_term,
   .converged = raft_converged,
+  .state_extent = raft_state_extent,
 };

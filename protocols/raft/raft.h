@@ -4,9 +4,12 @@
  * seam (protocols/protocol.h).
  *
  * Internal to protocols/raft/ and its tests.  The node is one flat struct,
- * RaftNode: its first member, RaftPersist, is what survives a crash
+ * RaftNode: its last member, RaftPersist, is what survives a crash
  * (current term, vote, log and the snapshot that replaced the log's prefix);
- * everything after it is volatile and zeroed by a crash.
+ * everything before it is volatile and zeroed by a crash.  The log ring
+ * comes last, and its unused slots are kept zero, so the bytes that can be
+ * nonzero end at the highest slot in use (raft_state_extent): a world
+ * copies and compares only those.
  *
  * The replicated state machine is a small key-value store (RAFT_MAX_KEYS
  * integer registers) with client sessions (thesis 6.3): each client's last
@@ -175,8 +178,6 @@ typedef struct {
 } RaftRead;
 
 typedef struct {
-  RaftPersist persist;
-
   /* Volatile. */
   Pcg32 rng;
   int32_t role;            /* RaftRole */
@@ -193,7 +194,9 @@ typedef struct {
   uint8_t is_snap_dirty;    /* the snapshot changed: its sum too */
   uint8_t is_reply_unsynced;/* bug reply-before-sync: this step answered */
   uint8_t is_halted;        /* its disk image failed a checksum: stopped */
-  uint32_t pad_flags;
+  uint8_t has_stale_slots;  /* the ring read back from disk holds bytes in
+                               unused slots (a torn write): no extent */
+  uint8_t pad_flags[3];
   uint32_t config;          /* the members of the latest configuration in
                                the log (thesis 4.1: used at once, committed
                                or not) */
@@ -215,6 +218,8 @@ typedef struct {
   gboolean is_round_wanted;  /* reads wait for a round not yet sent */
   uint32_t n_reads;
   RaftRead reads[RAFT_MAX_READS];
+
+  RaftPersist persist;      /* last: its log ring ends the state */
 } RaftNode;
 
 /* ---- Messages ------------------------------------------------------------*/
@@ -329,7 +334,13 @@ typedef LeaderClient RaftClient; /* protocols/leader_client.h */
  * tables grow with it (created on first use; raft_ghost_copy and
  * raft_ghost_free look after them). */
 typedef struct {
-  GHashTable *term_leader;   /* term (uint64_t *) -> leader + 1; lookups only */
+  uint64_t term;
+  int32_t leader;
+  int32_t pad;
+} RaftTermLeader;
+
+typedef struct {
+  GArray *term_leader;       /* RaftTermLeader, by term: each term's leader */
   GArray *applied;           /* uint64_t per index: the chain of the entry
                                 applied there (0: not seen yet) */
   GArray *applied_by;        /* int32_t per index: the node first seen there */
@@ -338,10 +349,11 @@ typedef struct {
   struct { uint64_t term, last_index, last_chain; } leader_log[PROTO_MAX_NODES];
   uint64_t commit_index, commit_chain, commit_term;
   int32_t commit_node;
-  int32_t pad;
+  int32_t n_nodes;           /* the nodes check() judged (slots beyond stay 0) */
 } RaftGhost;
 
 void raft_ghost_copy (void *dst, const void *src);
+void raft_ghost_assign (void *dst, const void *src);
 void raft_ghost_free (void *ghost);
 uint64_t raft_ghost_digest (const void *ghost);
 
@@ -426,6 +438,7 @@ raft_log_chain (const RaftNode *node, uint64_t index)
 /* Checksums of the persist header and the snapshot (0 for all-zero
  * fields, so a node that never wrote anything reads back clean). */
 uint64_t raft_meta_sum (const RaftPersist *p);
+size_t raft_state_extent (const void *state);
 uint64_t raft_snap_sum (const RaftSnapshot *s);
 /* storage.c: persist changed (the end of the step seals and syncs it). */
 static inline void raft_persist_touch (RaftNode *node) { node->is_persist_dirty = 1; }

@@ -38,6 +38,22 @@ sum_mix (uint64_t h, uint64_t v)
   return h ^ (h >> 33);
 }
 
+static gboolean
+bytes_nonzero (const void *data, size_t len)
+{
+  const uint8_t *b = data;
+  uint64_t any = 0;
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t v;
+    memcpy (&v, b + i, 8);
+    any |= v;
+  }
+  for (; i < len; i++)
+    any |= b[i];
+  return any != 0;
+}
+
 static uint64_t
 sum_bytes (uint64_t h, const void *data, size_t len)
 {
@@ -69,6 +85,34 @@ raft_meta_sum (const RaftPersist *p)
   return meta_hash (p) ^ meta_hash (&zero);
 }
 
+/* The machine a word at a time in four independent lanes: a restart checks
+ * it, and the explorer restarts nodes often. */
+static uint64_t
+sum_words (uint64_t h, const void *data, size_t len)
+{
+  const uint8_t *b = data;
+  uint64_t l[4] = { h ^ 0xcbf29ce484222325ULL, h + 1, h + 2, h + 3 };
+  size_t i = 0;
+  for (; i + 32 <= len; i += 32)
+    for (int k = 0; k < 4; k++) {
+      uint64_t v;
+      memcpy (&v, b + i + 8 * k, 8);
+      l[k] = (l[k] ^ v) * 0x100000001b3ULL;
+      l[k] ^= l[k] >> 29;
+    }
+  uint64_t x = sum_bytes (h, b + i, len - i);
+  for (int k = 0; k < 4; k++)
+    x = sum_mix (x, l[k]);
+  return x;
+}
+
+/* The snapshot of a node that never took one: all zero, its sum too. */
+static gboolean
+snap_is_zero (const RaftSnapshot *s)
+{
+  return !bytes_nonzero (s, sizeof *s);
+}
+
 static uint64_t
 snap_hash (const RaftSnapshot *s)
 {
@@ -77,7 +121,7 @@ snap_hash (const RaftSnapshot *s)
   h = sum_mix (h, s->term);
   h = sum_mix (h, s->chain);
   h = sum_mix (h, s->members);
-  return sum_bytes (h, &s->machine, sizeof s->machine);
+  return sum_words (h, &s->machine, sizeof s->machine);
 }
 
 uint64_t
@@ -128,8 +172,25 @@ recover_from (RaftPersist *p, uint64_t index, uint64_t term)
   }
 }
 
-gboolean
-raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
+
+/* A slot below the log's first (snap.index < i <= last_index, not round
+ * the ring) holds a nonzero byte: a sector of an older image that a torn
+ * write left there.  Such bytes are never read, but they stand in the way
+ * of raft_state_extent once the log moves past them.  Slots past the last
+ * are past the extent, which the world checks itself when it loads an
+ * image (protocol.h); a log round the ring, or none, has no extent to
+ * keep. */
+static gboolean
+ring_has_stale (const RaftPersist *p)
+{
+  if (p->last_index <= p->snap.index || p->last_index - p->snap.index >= RAFT_LOG_CAP)
+    return FALSE;
+  size_t first = (p->snap.index + 1) % RAFT_LOG_CAP, last = p->last_index % RAFT_LOG_CAP;
+  return first <= last && bytes_nonzero (p->log, first * sizeof (RaftEntry));
+}
+
+static gboolean
+persist_check (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
 {
   RaftPersist *p = &node->persist;
   if (p->meta_sum != raft_meta_sum (p)) {
@@ -140,7 +201,8 @@ raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
                        "disk is repaired)");
     return FALSE;
   }
-  if (p->snap.sum != raft_snap_sum (&p->snap) || p->last_index < p->snap.index
+  if ((!snap_is_zero (&p->snap) && p->snap.sum != raft_snap_sum (&p->snap))
+      || p->last_index < p->snap.index
       || p->last_index - p->snap.index > RAFT_LOG_CAP) {
     /* The header still says which entry it may have acknowledged last:
      * drop the snapshot and the log, and recover them from the leader. */
@@ -179,4 +241,12 @@ raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
     break;
   }
   return TRUE;
+}
+
+gboolean
+raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
+{
+  gboolean ok = persist_check (node, ctx, out);
+  node->has_stale_slots = ok && ring_has_stale (&node->persist);
+  return ok;
 }
