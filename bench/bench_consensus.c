@@ -158,7 +158,8 @@ main (int argc, char **argv)
                                                           g_free);
   g_autoptr (GArray) lat = g_array_new (FALSE, FALSE, sizeof (int64_t));
   for (guint i = 0; i < chk_history_len (h); i++) {
-    const ChkEvent *e = chk_history_get (h, i);
+    ChkEvent e_ev = chk_history_event (h, i);
+    const ChkEvent *e = &e_ev;
     if (e->type == CHK_INVOKE) {
       int64_t *k = g_new (int64_t, 1), *t = g_new (int64_t, 1);
       *k = e->process;

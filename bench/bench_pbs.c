@@ -103,11 +103,12 @@ measure_history (const ChkHistory *h, guint *consistent, guint *total)
       continue;
     /* Consistent: the last committed version, or a write not known to
      * precede it (one that had not completed when it was invoked). */
-    gboolean ok = rd->output.kind == CHK_VAL_INT && rd->output.i == last->input.i;
-    for (guint j = 0; j < ops->len && !ok && rd->output.kind == CHK_VAL_INT; j++) {
+    ChkValue got = chk_op_output (rd);
+    gboolean ok = got.kind == CHK_VAL_INT && got.i == chk_op_input (last).i;
+    for (guint j = 0; j < ops->len && !ok && chk_op_output (rd).kind == CHK_VAL_INT; j++) {
       const ChkOp *wr = &g_array_index (ops, ChkOp, j);
       ok = wr->f == CHK_F_WRITE && wr->status != CHK_OP_FAIL && wr->key == rd->key
-           && wr->input.i == rd->output.i
+           && chk_op_input (wr).i == chk_op_output (rd).i
            && (wr->status == CHK_OP_INFO || wr->ret_time_us > last->call_time_us);
     }
     consistent[bin] += ok;

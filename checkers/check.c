@@ -149,7 +149,8 @@ chk_kind_from_name (const char *name, ChkKind *kind)
 static const char *
 op_fn_name (const ChkHistory *h, const ChkOp *op)
 {
-  const ChkEvent *ev = chk_history_get (h, (guint) op->call);
+  ChkEvent ev_ev = chk_history_event (h, (guint) op->call);
+  const ChkEvent *ev = &ev_ev;
   if (ev->f_name >= 0)
     return chk_history_string (h, ev->f_name);
   static const char *const names[] = { "read", "write", "cas", "append", "other" };
@@ -189,7 +190,7 @@ chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced, ChkKind
       mutex = mutex || (op->f == CHK_F_OTHER && lin_mutex_is_op (name));
       if (coll == LIN_COLL_NONE && op->f == CHK_F_OTHER)
         coll = lin_coll_detect (name);
-      set_read = set_read || (op->f == CHK_F_READ && op->output.kind == CHK_VAL_LIST);
+      set_read = set_read || (op->f == CHK_F_READ && chk_op_output (op).kind == CHK_VAL_LIST);
     }
     /* A keyed EDN file of one map per line reads as a Porcupine kv log:
      * operations of another kind decide before the format does. */
@@ -202,7 +203,8 @@ chk_kind_detect (const ChkHistory *h, const GArray *ops, ChkKind forced, ChkKind
     const ChkOp *op = &g_array_index (ops, ChkOp, i);
     if (kind_allows (k, op->f, op_fn_name (h, op)))
       continue;
-    const ChkEvent *ev = chk_history_get (h, (guint) op->call);
+    ChkEvent ev_ev = chk_history_event (h, (guint) op->call);
+    const ChkEvent *ev = &ev_ev;
     g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
                  "%s:%u:%u: operation '%s' of process %" G_GINT64_FORMAT " is not one of the %s "
                  "kind (expected %s)", h->source != NULL ? h->source : "<history>", ev->line,

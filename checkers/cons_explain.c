@@ -25,9 +25,10 @@ chk_cons_op_value (const ChkHistory *h, const GArray *ops, guint i)
 {
   const ChkOp *o = &g_array_index (ops, ChkOp, i);
   /* What a dequeue or a txn returned, as the value it stands for. */
-  const ChkValue *v = o->f == CHK_F_READ || (o->f == CHK_F_OTHER && o->status == CHK_OP_OK
-                                             && o->output.kind != CHK_VAL_NONE)
-                        ? &o->output : &o->input;
+  ChkValue ov = o->f == CHK_F_READ || (o->f == CHK_F_OTHER && o->status == CHK_OP_OK
+                                       && chk_op_output (o).kind != CHK_VAL_NONE)
+                  ? chk_op_output (o) : chk_op_input (o);
+  const ChkValue *v = &ov;
   if (v->kind == CHK_VAL_LIST) /* a collection (linearizable only) */
     return chk_value_describe (h, v);
   return value_text (h, v);

@@ -9,7 +9,7 @@ event_line (const ChkHistory *h, int64_t event)
 {
   if (h == NULL || event < 0 || (guint64) event >= chk_history_len (h))
     return 0;
-  return chk_history_get (h, (guint) event)->line;
+  return chk_history_event (h, (guint) event).line;
 }
 
 static const char *
@@ -18,10 +18,10 @@ source_name (const ChkHistory *h)
   return h != NULL && h->source != NULL ? h->source : "history";
 }
 
-static const ChkValue *
+static ChkValue
 op_value (const ChkOp *o)
 {
-  return o->f == CHK_F_WRITE ? &o->input : &o->output;
+  return o->f == CHK_F_WRITE ? chk_op_input (o) : chk_op_output (o);
 }
 
 static gboolean
@@ -91,7 +91,8 @@ cons_hist_new (const ChkHistory *h, const GArray *ops, gboolean need_diff, GErro
       continue;
     if (o->f != CHK_F_READ && o->f != CHK_F_WRITE) {
       static const char *names[] = { "read", "write", "cas", "append", "other" };
-      const ChkEvent *ev = chk_history_get (h, (guint) o->call);
+      ChkEvent ev_ev = chk_history_event (h, (guint) o->call);
+      const ChkEvent *ev = &ev_ev;
       const char *name = ev->f_name >= 0 && (guint) ev->f_name < h->strings->len
         ? chk_history_string (h, ev->f_name) : names[o->f];
       g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
@@ -104,7 +105,8 @@ cons_hist_new (const ChkHistory *h, const GArray *ops, gboolean need_diff, GErro
       continue; /* an info read carries no information */
     if (!g_hash_table_contains (key_ids, GINT_TO_POINTER (o->key + 1)))
       g_hash_table_insert (key_ids, GINT_TO_POINTER (o->key + 1), GUINT_TO_POINTER (n_key++));
-    const ChkValue *v = op_value (o);
+    ChkValue ov = op_value (o);
+    const ChkValue *v = &ov;
     if (value_is_nil (v)) {
       if (o->f == CHK_F_WRITE && need_diff) {
         g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,

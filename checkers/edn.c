@@ -468,6 +468,73 @@ chk_edn_read (ChkEdnReader *r, GError **error)
   return v;
 }
 
+gboolean
+chk_edn_seq_enter (ChkEdnReader *r, ChkEdnSeq *seq)
+{
+  skip_space (r);
+  /* Past "#_" discards; a discarded value that does not read is left for
+   * chk_edn_read to report. */
+  while (r->syntax == CHK_EDN_SYNTAX_EDN && peek (r) == '#' && peek_at (r, 1) == '_') {
+    ChkEdnReader past = *r;
+    advance (&past);
+    advance (&past);
+    GError *ignored = NULL;
+    ChkEdnValue *dropped = read_value (&past, 1, &ignored);
+    if (dropped == NULL) {
+      g_clear_error (&ignored);
+      return FALSE;
+    }
+    chk_edn_value_free (dropped);
+    *r = past;
+    skip_space (r);
+  }
+  int c = peek (r);
+  if (c != '[' && (c != '(' || r->syntax == CHK_EDN_SYNTAX_JSON))
+    return FALSE;
+  *seq = (ChkEdnSeq) { .close = c == '[' ? ']' : ')', .line = r->line, .column = r->column };
+  advance (r);
+  return TRUE;
+}
+
+/* As read_seq does between its items. */
+gboolean
+chk_edn_seq_more (ChkEdnReader *r, ChkEdnSeq *seq, GError **error)
+{
+  skip_space (r);
+  if (peek (r) == seq->close) {
+    advance (r);
+    return FALSE;
+  }
+  if (peek (r) < 0) {
+    g_autofree char *what = g_strdup_printf ("'%c' to close the sequence opened at %u:%u",
+                                             seq->close, seq->line, seq->column);
+    fail_here (r, error, what);
+    return FALSE;
+  }
+  if (r->syntax == CHK_EDN_SYNTAX_JSON && seq->n_items > 0) {
+    if (peek (r) != ',') {
+      g_autofree char *what = g_strdup_printf ("',' or '%c'", seq->close);
+      fail_here (r, error, what);
+      return FALSE;
+    }
+    advance (r);
+    skip_space (r);
+  }
+  seq->n_items++;
+  return TRUE;
+}
+
+ChkEdnValue *
+chk_edn_seq_read (ChkEdnReader *r, GError **error)
+{
+  ChkEdnValue *v = read_value (r, 1, error);
+  if (v != NULL && !account (r, v, error)) {
+    chk_edn_value_free (v);
+    return NULL;
+  }
+  return v;
+}
+
 const ChkEdnValue *
 chk_edn_map_get (const ChkEdnValue *map, const char *name)
 {

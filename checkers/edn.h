@@ -64,6 +64,26 @@ gboolean chk_edn_reader_more (ChkEdnReader *r);
 /* Reads the next value (transfer full), or NULL and an error. */
 ChkEdnValue *chk_edn_read (ChkEdnReader *r, GError **error);
 
+/* A vector or list read one item at a time, so that a history written as
+ * one vector of a million maps is never one tree in memory:
+ *   if (chk_edn_seq_enter (r, &seq))
+ *     while (chk_edn_seq_more (r, &seq, error))
+ *       item = chk_edn_seq_read (r, error) ...
+ * chk_edn_seq_more returns FALSE at the closing bracket (consumed), or with
+ * an error set (an unclosed sequence, a missing JSON ','). */
+typedef struct {
+  int close;             /* the closing bracket */
+  uint32_t line, column; /* of the opening one */
+  guint n_items;         /* items so far */
+} ChkEdnSeq;
+
+/* TRUE, past its opening bracket, if the next value is a vector or (EDN) a
+ * list; FALSE (nothing consumed but space) otherwise. */
+gboolean chk_edn_seq_enter (ChkEdnReader *r, ChkEdnSeq *seq);
+gboolean chk_edn_seq_more (ChkEdnReader *r, ChkEdnSeq *seq, GError **error);
+/* The next item of the sequence (transfer full), or NULL and an error. */
+ChkEdnValue *chk_edn_seq_read (ChkEdnReader *r, GError **error);
+
 void chk_edn_value_free (ChkEdnValue *v);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChkEdnValue, chk_edn_value_free)
 

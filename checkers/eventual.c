@@ -35,11 +35,11 @@ written_value (const ChkOp *o, ChkValue *out)
   if (o->status == CHK_OP_FAIL)
     return FALSE;
   if (o->f == CHK_F_WRITE) {
-    *out = o->input;
+    *out = chk_op_input (o);
     return TRUE;
   }
-  if (o->f == CHK_F_CAS && o->input.kind == CHK_VAL_PAIR) {
-    *out = chk_pair_side (&o->input, CHK_PAIR_NIL_SECOND);
+  if (o->f == CHK_F_CAS && chk_op_input (o).kind == CHK_VAL_PAIR) {
+    *out = chk_pair_side ((ChkValue[]) { chk_op_input (o) }, CHK_PAIR_NIL_SECOND);
     return TRUE;
   }
   return FALSE;
@@ -88,7 +88,8 @@ cons_check_eventual (const ChkHistory *h, const GArray *ops, const ChkConsOption
     gboolean diverged = FALSE;
     for (guint i = a + 1; i < ops->len && !diverged; i++) {
       const ChkOp *o = &g_array_index (ops, ChkOp, i);
-      if (o->key != key || !is_final (o, opt) || value_equal (&o->output, &oa->output))
+      ChkValue out = chk_op_output (o), agreed = chk_op_output (oa);
+      if (o->key != key || !is_final (o, opt) || value_equal (&out, &agreed))
         continue;
       diverged = TRUE;
       ChkConsViolation *v = cons_violation_new ("Divergence");
@@ -103,14 +104,15 @@ cons_check_eventual (const ChkHistory *h, const GArray *ops, const ChkConsOption
     if (diverged)
       continue;
     /* Was the agreed value written? */
-    gboolean is_nil = oa->output.kind == CHK_VAL_NONE || oa->output.kind == CHK_VAL_NIL;
+    ChkValue agreed = chk_op_output (oa);
+    gboolean is_nil = agreed.kind == CHK_VAL_NONE || agreed.kind == CHK_VAL_NIL;
     int written = -1, certain = -1;
     for (guint i = 0; i < ops->len; i++) {
       const ChkOp *o = &g_array_index (ops, ChkOp, i);
       ChkValue w;
       if (o->key != key || !written_value (o, &w))
         continue;
-      if (written < 0 && value_equal (&w, &oa->output))
+      if (written < 0 && value_equal (&w, &agreed))
         written = (int) i;
       if (certain < 0 && o->status == CHK_OP_OK)
         certain = (int) i;

@@ -11,7 +11,14 @@
  * The checkers own this type.  The simulator appends to it while it runs;
  * loaders build it from dsim JSON Lines, Jepsen/Knossos EDN and Porcupine
  * logs.  Keys and string values are interned: ChkValue and ChkEvent hold
- * small integers, so events are flat and cheap to copy. */
+ * small integers, so events are flat and cheap to copy.
+ *
+ * Storage, for histories of millions of operations: events are paired into
+ * operations as they are appended, and the history keeps one 72-byte ChkOp
+ * per operation (its values coded in 8 bytes each, ChkValRef) and a 4-byte
+ * reference per event; chk_history_event builds an event back from its
+ * operation.  The rare event its operation cannot give back exactly is kept
+ * whole.  About 80 bytes per operation in all. */
 #pragma once
 
 #include <glib.h>
@@ -77,7 +84,8 @@ chk_pair_side (const ChkValue *v, int side_bit)
 char *chk_pair_text (const ChkValue *v, const char *open, const char *sep, const char *close,
                      const char *nil);
 
-/* Two per operation, so packed: 72 bytes. */
+/* One event as the checkers see it: chk_history_event builds it from the
+ * history's compact storage (one ChkOp per operation, 4 bytes per event). */
 typedef struct {
   int64_t process;
   uint8_t type;      /* ChkType */
@@ -93,9 +101,75 @@ typedef struct {
   uint32_t line;     /* source line, for messages; 0 if none */
   ChkValue value;
   int64_t time_us;   /* -1 if the source has no time */
-  int64_t index;     /* position in the source, from 0 */
+  int64_t index;     /* position in the history, from 0 */
   uint32_t column;   /* source column of the event, from 1; 0 if none */
 } ChkEvent;
+
+/* A value as an operation keeps it, in 8 bytes: nil, integers, strings
+ * and pairs of small integers are coded in place; any other value is a
+ * pointer to a copy the history owns.  chk_value_from_ref decodes it. */
+typedef struct {
+  uint64_t bits;
+} ChkValRef;
+
+/* The low two bits say how: all zero bits are the value none, like a
+ * zeroed ChkValue. */
+enum { CHK_REF_SMALL, CHK_REF_HEAP, CHK_REF_INT, CHK_REF_PAIR };
+
+static inline int64_t
+chk_ref_field (uint64_t bits, int shift, int width)
+{
+  return (int64_t) (bits << (64 - shift - width)) >> (64 - width);
+}
+
+static inline ChkValue
+chk_value_from_ref (ChkValRef r)
+{
+  uint64_t b = r.bits;
+  switch (b & 3) {
+  case CHK_REF_HEAP: return *(const ChkValue *) (uintptr_t) (b & ~(uint64_t) 3);
+  case CHK_REF_SMALL: /* kind in bits 2-7, s in bits 32-63 */
+    return (ChkValue) { .kind = (ChkValueKind) ((b >> 2) & 63),
+                        .s = (int32_t) chk_ref_field (b, 32, 32) };
+  case CHK_REF_INT: /* s + 1 in bit 2, i in bits 3-63 */
+    return (ChkValue) { .kind = CHK_VAL_INT, .s = (int32_t) ((b >> 2) & 1) - 1,
+                        .i = chk_ref_field (b, 3, 61) };
+  default: /* CHK_REF_PAIR: s + 1 in bits 2-4, i in 5-33, j in 34-63 */
+    return (ChkValue) { .kind = CHK_VAL_PAIR, .s = (int32_t) ((b >> 2) & 7) - 1,
+                        .i = chk_ref_field (b, 5, 29), .j = chk_ref_field (b, 34, 30) };
+  }
+}
+
+typedef enum {
+  CHK_OP_OK,
+  CHK_OP_FAIL,
+  CHK_OP_INFO, /* info completion, or none */
+} ChkOpStatus;
+
+/* One per operation: 72 bytes.  The history keeps its operations in this
+ * form and its events as 4-byte references into them (see ops.h). */
+typedef struct {
+  int64_t process;
+  int64_t call;       /* position of the invocation in the history */
+  int64_t ret;        /* position of the completion; G_MAXINT64 if info/open */
+  int64_t call_time_us, ret_time_us; /* from the events; -1 if unknown */
+  ChkValRef input;    /* value of the invocation: chk_op_input */
+  ChkValRef output;   /* value of an ok or fail completion: chk_op_output */
+  int32_t key;        /* as in ChkEvent; -1 for a single register */
+  int32_t f_name;     /* as in ChkEvent, of the invocation */
+  int32_t info_event; /* position of an info completion; -1 if none */
+  uint8_t f;          /* ChkFn */
+  uint8_t status;     /* ChkOpStatus */
+  uint8_t is_final;
+  /* status FAIL, but the cas did execute: it compared the register with
+   * input.i and found another value (Porcupine's etcd `:fail :cas`).  A
+   * checker may treat it as not having happened (weaker, never wrong) or as
+   * a read that returned anything but input.i (what Porcupine does). */
+  uint8_t is_cas_mismatch;
+} ChkOp;
+
+static inline ChkValue chk_op_input (const ChkOp *op) { return chk_value_from_ref (op->input); }
+static inline ChkValue chk_op_output (const ChkOp *op) { return chk_value_from_ref (op->output); }
 
 typedef enum {
   CHK_FORMAT_AUTO,
@@ -106,9 +180,35 @@ typedef enum {
 } ChkFormat;
 
 typedef struct {
-  GArray *events;        /* ChkEvent, in history order */
-  GPtrArray *strings;    /* id -> char* (owned) */
-  GHashTable *string_ids;/* tag + text -> id + 1; lookups only, never iterated */
+  uint32_t event;    /* first event of the run */
+  uint32_t line;     /* its line */
+  uint32_t step;     /* 1: the next events are on the next lines; 0: same */
+} ChkLineRun;
+
+typedef struct {
+  /* Operations and events: see chk_history_append. */
+  GArray *ops;           /* ChkOp, in invocation order */
+  GArray *event_refs;    /* uint32 per event: op << 1 | is completion, or
+                          * CHK_EVENT_FAT | index in fat_events */
+  GArray *fat_events;    /* ChkEvent: the events an operation cannot give back */
+  GArray *line_runs;     /* ChkLineRun: lines of the events */
+  GArray *column_runs;   /* uint32 pairs (first event, column) */
+  GPtrArray *value_blocks; /* ChkValue[CHK_VALUE_BLOCK]: values not coded in place */
+  guint n_block_values;  /* used in the last block */
+  /* Pairing while appending: process -> op + 1 of its open invocation. */
+  guint *open_dense;     /* processes 0 .. n_open_dense - 1 */
+  guint n_open_dense;
+  GHashTable *open_sparse; /* other processes: int64 -> op + 1 */
+  int64_t last_time_us;
+  uint32_t last_time_line;
+  char *pair_error;      /* the first event that pairs with nothing, in words */
+  guint pair_error_event;
+  /* Strings, interned: text stored once, an open-addressing table of ids. */
+  GPtrArray *strings;    /* id -> char* (in string_chunk) */
+  GStringChunk *string_chunk;
+  uint32_t *string_slots; /* id + 1, 0: empty; lookups only, never iterated */
+  guint n_string_slots;  /* a power of 2 */
+  gsize string_bytes;    /* text stored */
   GByteArray *string_tags; /* id -> tag (0: a plain string) */
   char *source;          /* file name, or NULL */
   ChkFormat format;      /* the format it was read from; AUTO if built in memory */
@@ -117,6 +217,9 @@ typedef struct {
                           * i = count, j = 1 if written as a set}, then its
                           * items (which may be lists) */
 } ChkHistory;
+
+#define CHK_EVENT_FAT 0x80000000u
+#define CHK_VALUE_BLOCK 1024
 
 ChkHistory *chk_history_new (void);
 void chk_history_free (ChkHistory *h);
@@ -158,14 +261,28 @@ gboolean chk_history_refuse_siblings (const ChkHistory *h, const char *model, GE
  * (CHK_ERROR_INPUT). */
 gboolean chk_history_refuse_lists (const ChkHistory *h, const char *model, GError **error);
 
-/* Appends a copy of ev; sets ev->index if it is negative. */
+/* Appends an event.  Events are paired into operations as they come: an
+ * invocation opens an operation of its process, a completion closes it (see
+ * chk_history_ops for the rules).  An event the operation gives back
+ * exactly (chk_history_event) takes 4 bytes; any other, and every event
+ * after one that pairs with nothing, is kept whole.  ev->index is ignored:
+ * an event's index is its position. */
 void chk_history_append (ChkHistory *h, const ChkEvent *ev);
-static inline guint chk_history_len (const ChkHistory *h) { return h->events->len; }
-static inline const ChkEvent *
-chk_history_get (const ChkHistory *h, guint i)
-{
-  return &g_array_index (h->events, ChkEvent, i);
-}
+static inline guint chk_history_len (const ChkHistory *h) { return h->event_refs->len; }
+/* Event i, from 0. */
+ChkEvent chk_history_event (const ChkHistory *h, guint i);
+/* A reference to v for an operation of h (a copy is kept if v cannot be
+ * coded in place). */
+ChkValRef chk_history_value_ref (ChkHistory *h, const ChkValue *v);
+/* Makes room for n_ops operations (and their events) in an empty history. */
+void chk_history_reserve (ChkHistory *h, guint n_ops);
+/* Bytes the history takes: operations, events, values and strings
+ * (counted from its arrays, so the same on every machine). */
+gsize chk_history_memory_bytes (const ChkHistory *h);
+/* A copy of h; chk_history_assign makes dst a copy of src, reusing its
+ * arrays. */
+ChkHistory *chk_history_copy (const ChkHistory *h);
+void chk_history_assign (ChkHistory *dst, const ChkHistory *src);
 
 const char *chk_type_name (ChkType t);   /* "invoke", "ok", "fail", "info" */
 

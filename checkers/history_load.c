@@ -369,6 +369,53 @@ event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
   return TRUE;
 }
 
+/* The text of a mapped file is read once, front to back: the pages behind
+ * the reader are given back every CHK_TEXT_WINDOW bytes, so loading a file
+ * larger than memory holds its operations and a window of its text, never
+ * the whole text.  A text in memory (not mapped) stays whole. */
+#define CHK_TEXT_WINDOW ((gsize) 16 << 10)
+
+typedef struct {
+  const char *data;
+  gsize len;
+  gboolean is_mapped;
+  gsize released; /* bytes from the front given back */
+} TextWindow;
+
+static void
+text_window_advance (TextWindow *t, gsize pos)
+{
+  if (!t->is_mapped || pos < t->released + 2 * CHK_TEXT_WINDOW)
+    return;
+  long page = sysconf (_SC_PAGESIZE);
+  /* Keep a window behind the reader: an error message may quote it. */
+  gsize upto = (pos - CHK_TEXT_WINDOW) / (gsize) page * (gsize) page;
+  (void) madvise ((void *) (t->data + t->released), upto - t->released, MADV_DONTNEED);
+  t->released = upto;
+}
+
+/* The text counted against the memory cap: all of it, as if it stayed in
+ * memory (a bound that does not depend on what the system keeps of a
+ * mapped file). */
+static gsize
+text_window_bytes (const TextWindow *t)
+{
+  return t->len;
+}
+
+/* FALSE and CHK_ERROR_LIMIT if the history and `text_bytes` exceed
+ * max_bytes (0: no cap). */
+static gboolean
+within_cap (const ChkHistory *h, gsize text_bytes, const char *name, uint32_t line,
+            gsize max_bytes, GError **error)
+{
+  if (max_bytes == 0 || text_bytes + chk_history_memory_bytes (h) <= max_bytes)
+    return TRUE;
+  g_set_error (error, CHK_ERROR, CHK_ERROR_LIMIT, "%s:%u: reading the input reached the "
+               "memory limit of %" G_GSIZE_FORMAT " bytes", name, line, max_bytes);
+  return FALSE;
+}
+
 /* EDN and JSON Lines: every top-level value is an operation map, or a
  * vector/list of them.  Each top-level value becomes events as soon as it
  * is read and is freed, so memory holds the events, not the parsed text,
@@ -376,9 +423,11 @@ event_from_map (const MapLoader *l, const ChkEdnValue *map, GError **error)
  * Jepsen `independent` histories are recognised from the first map that
  * shows it (see map_is_independent) before the first one is converted. */
 static gboolean
-load_maps (ChkHistory *h, const char *name, const char *data, gsize len, ChkEdnSyntax syntax,
+load_maps (ChkHistory *h, const char *name, TextWindow *text, ChkEdnSyntax syntax,
            gsize max_bytes, GError **error)
 {
+  const char *data = text->data;
+  gsize len = text->len;
   MapLoader l = { .h = h, .name = name, .is_edn = syntax == CHK_EDN_SYNTAX_EDN };
   ChkEdnReader r;
   if (l.is_edn) {
@@ -386,18 +435,27 @@ load_maps (ChkHistory *h, const char *name, const char *data, gsize len, ChkEdnS
     r.max_bytes = max_bytes;
     gboolean decided = FALSE;
     while (!decided && chk_edn_reader_more (&r)) {
-      r.bytes = len; /* the text stays in memory while it is read */
+      r.bytes = text_window_bytes (text); /* the text in memory while it is read */
+      ChkEdnSeq seq;
+      if (chk_edn_seq_enter (&r, &seq)) {
+        GError *seq_error = NULL;
+        while (!decided && chk_edn_seq_more (&r, &seq, &seq_error)) {
+          r.bytes = text_window_bytes (text);
+          g_autoptr (ChkEdnValue) m = chk_edn_seq_read (&r, error);
+          if (m == NULL)
+            return FALSE;
+          l.independent = m->kind == CHK_EDN_MAP && map_is_independent (m, &decided);
+        }
+        if (seq_error != NULL) {
+          g_propagate_error (error, seq_error);
+          return FALSE;
+        }
+        continue;
+      }
       g_autoptr (ChkEdnValue) v = chk_edn_read (&r, error);
       if (v == NULL)
         return FALSE;
-      if (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) {
-        for (guint k = 0; k < v->items->len && !decided; k++) {
-          const ChkEdnValue *m = g_ptr_array_index (v->items, k);
-          l.independent = m->kind == CHK_EDN_MAP && map_is_independent (m, &decided);
-        }
-      } else {
-        l.independent = v->kind == CHK_EDN_MAP && map_is_independent (v, &decided);
-      }
+      l.independent = v->kind == CHK_EDN_MAP && map_is_independent (v, &decided);
     }
   }
   chk_edn_reader_init (&r, name, data, len, syntax);
@@ -405,22 +463,31 @@ load_maps (ChkHistory *h, const char *name, const char *data, gsize len, ChkEdnS
   while (chk_edn_reader_more (&r)) {
     /* The text, the events so far and their strings stay; the value read
      * now is counted on top. */
-    r.bytes = len + (gsize) h->events->len * sizeof (ChkEvent) + (gsize) h->strings->len * 64;
-    if (max_bytes > 0 && r.bytes > max_bytes) {
-      g_set_error (error, CHK_ERROR, CHK_ERROR_LIMIT, "%s:%u: reading the input reached the "
-                   "memory limit of %" G_GSIZE_FORMAT " bytes", name, r.line, max_bytes);
+    text_window_advance (text, r.pos);
+    r.bytes = text_window_bytes (text) + chk_history_memory_bytes (h);
+    if (!within_cap (h, text_window_bytes (text), name, r.line, max_bytes, error))
       return FALSE;
+    ChkEdnSeq seq;
+    if (chk_edn_seq_enter (&r, &seq)) { /* a vector of operations: one at a time */
+      GError *seq_error = NULL;
+      while (chk_edn_seq_more (&r, &seq, &seq_error)) {
+        text_window_advance (text, r.pos);
+        r.bytes = text_window_bytes (text) + chk_history_memory_bytes (h);
+        if (!within_cap (h, text_window_bytes (text), name, r.line, max_bytes, error))
+          return FALSE;
+        g_autoptr (ChkEdnValue) m = chk_edn_seq_read (&r, error);
+        if (m == NULL || !event_from_map (&l, m, error))
+          return FALSE;
+      }
+      if (seq_error != NULL) {
+        g_propagate_error (error, seq_error);
+        return FALSE;
+      }
+      continue;
     }
     g_autoptr (ChkEdnValue) v = chk_edn_read (&r, error);
-    if (v == NULL)
+    if (v == NULL || !event_from_map (&l, v, error))
       return FALSE;
-    if (v->kind == CHK_EDN_VECTOR || v->kind == CHK_EDN_LIST) {
-      for (guint k = 0; k < v->items->len; k++)
-        if (!event_from_map (&l, g_ptr_array_index (v->items, k), error))
-          return FALSE;
-    } else if (!event_from_map (&l, v, error)) {
-      return FALSE;
-    }
   }
   return TRUE;
 }
@@ -556,11 +623,20 @@ load_etcd_line (ChkHistory *h, ChkEdnReader *r, gsize end, GError **error)
 }
 
 static gboolean
-load_etcd (ChkHistory *h, const char *name, const char *data, gsize len, GError **error)
+load_etcd (ChkHistory *h, const char *name, TextWindow *text, gsize max_bytes, GError **error)
 {
+  const char *data = text->data;
+  gsize len = text->len;
   ChkEdnReader r;
   chk_edn_reader_init (&r, name, data, len, CHK_EDN_SYNTAX_EDN);
+  r.max_bytes = max_bytes;
   while (r.pos < len) {
+    /* A log line is parsed in place, one at a time: what is counted is
+     * the operations kept. */
+    text_window_advance (text, r.pos);
+    r.bytes = chk_history_memory_bytes (h);
+    if (!within_cap (h, 0, name, r.line, max_bytes, error))
+      return FALSE;
     const char *nl = memchr (data + r.pos, '\n', len - r.pos);
     gsize end = nl != NULL ? (gsize) (nl - data) : len;
     gboolean blank = TRUE;
@@ -651,9 +727,9 @@ chk_history_load_data (const char *name, const char *data, gsize len, ChkFormat 
   return chk_history_load_data_limited (name, data, len, format, 0, error);
 }
 
-ChkHistory *
-chk_history_load_data_limited (const char *name, const char *data, gsize len,
-                               ChkFormat format, gsize max_bytes, GError **error)
+static ChkHistory *
+load_text (const char *name, const char *data, gsize len, ChkFormat format, gsize max_bytes,
+           gboolean is_mapped, GError **error)
 {
   if (name == NULL)
     name = "<input>";
@@ -666,22 +742,34 @@ chk_history_load_data_limited (const char *name, const char *data, gsize len,
   h->format = format;
   if (is_empty) /* blank lines and ';' comments only: an empty history */
     return g_steal_pointer (&h);
+  /* Room for as many operations as the text can hold (at least 64 bytes
+   * each), so the arrays are never copied while they grow; pages not
+   * written are never touched. */
+  chk_history_reserve (h, (guint) MIN (len / 64, (gsize) G_MAXUINT32 / 4));
   gboolean ok = FALSE;
+  TextWindow text = { .data = data, .len = len, .is_mapped = is_mapped };
   switch (format) {
   case CHK_FORMAT_JSONL:
-    ok = load_maps (h, name, data, len, CHK_EDN_SYNTAX_JSON, max_bytes, error);
+    ok = load_maps (h, name, &text, CHK_EDN_SYNTAX_JSON, max_bytes, error);
     break;
   case CHK_FORMAT_EDN:
   case CHK_FORMAT_PORCUPINE_KV:
-    ok = load_maps (h, name, data, len, CHK_EDN_SYNTAX_EDN, max_bytes, error);
+    ok = load_maps (h, name, &text, CHK_EDN_SYNTAX_EDN, max_bytes, error);
     break;
   case CHK_FORMAT_PORCUPINE_ETCD:
-    ok = load_etcd (h, name, data, len, error);
+    ok = load_etcd (h, name, &text, max_bytes, error);
     break;
   case CHK_FORMAT_AUTO:
     g_assert_not_reached ();
   }
   return ok ? g_steal_pointer (&h) : NULL;
+}
+
+ChkHistory *
+chk_history_load_data_limited (const char *name, const char *data, gsize len,
+                               ChkFormat format, gsize max_bytes, GError **error)
+{
+  return load_text (name, data, len, format, max_bytes, FALSE, error);
 }
 
 ChkHistory *
@@ -710,7 +798,7 @@ chk_history_load_limited (const char *path, ChkFormat format, gsize max_bytes,
     close (fd);
     if (map != MAP_FAILED) {
       (void) madvise (map, len, MADV_SEQUENTIAL);
-      ChkHistory *h = chk_history_load_data_limited (path, map, len, format, max_bytes, error);
+      ChkHistory *h = load_text (path, map, len, format, max_bytes, TRUE, error);
       munmap (map, len);
       return h;
     }

@@ -34,7 +34,8 @@ lin_explain_op (const LinExplainPart *p, int32_t li)
 char *
 lin_explain_when (const LinExplainPart *p, int64_t pos)
 {
-  const ChkEvent *ev = chk_history_get (p->h, (guint) pos);
+  ChkEvent ev_ev = chk_history_event (p->h, (guint) pos);
+  const ChkEvent *ev = &ev_ev;
   if (ev->time_us >= 0) {
     g_autofree char *t = lin_explain_seconds (ev->time_us);
     return g_strconcat ("at ", t, NULL);
@@ -61,7 +62,8 @@ value_text (const LinExplainPart *p, uint32_t id)
 static const char *
 fn_name (const LinExplainPart *p, const ChkOp *op)
 {
-  const ChkEvent *ev = chk_history_get (p->h, (guint) op->call);
+  ChkEvent ev_ev = chk_history_event (p->h, (guint) op->call);
+  const ChkEvent *ev = &ev_ev;
   if (ev->f_name >= 0)
     return chk_history_string (p->h, ev->f_name);
   static const char *const names[] = { "read", "write", "cas", "append", "other" };

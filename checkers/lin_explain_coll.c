@@ -16,7 +16,8 @@
 static const char *
 fn_name (const LinExplainPart *p, int32_t li)
 {
-  const ChkEvent *ev = chk_history_get (p->h, (guint) lin_explain_op (p, li)->call);
+  ChkEvent ev_ev = chk_history_event (p->h, (guint) lin_explain_op (p, li)->call);
+  const ChkEvent *ev = &ev_ev;
   return ev->f_name >= 0 ? chk_history_string (p->h, ev->f_name) : "read";
 }
 

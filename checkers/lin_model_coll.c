@@ -553,7 +553,8 @@ lin_coll_ops_text (LinCollKind c)
 static const char *
 op_name (const ChkHistory *h, const ChkOp *op)
 {
-  const ChkEvent *ev = chk_history_get (h, (guint) op->call);
+  ChkEvent ev_ev = chk_history_event (h, (guint) op->call);
+  const ChkEvent *ev = &ev_ev;
   return ev->f_name >= 0 ? chk_history_string (h, ev->f_name) : "";
 }
 
@@ -589,19 +590,20 @@ micro_kind (const ChkHistory *h, const ChkValue *v)
 
 /* The value a txn is compiled from: the completion's (reads filled in)
  * when it completed with one, else the invocation's. */
-static const ChkValue *
+static ChkValue
 txn_value (const ChkOp *op, gboolean *reads_known)
 {
-  gboolean ok_out = op->status == CHK_OP_OK && op->output.kind == CHK_VAL_LIST;
+  gboolean ok_out = op->status == CHK_OP_OK && chk_op_output (op).kind == CHK_VAL_LIST;
   *reads_known = ok_out;
-  return ok_out ? &op->output : &op->input;
+  return ok_out ? chk_op_output (op) : chk_op_input (op);
 }
 
 static gboolean
 input_error (const ChkHistory *h, const ChkOp *op, gboolean at_completion, const char *what,
              const ChkValue *found, GError **error)
 {
-  const ChkEvent *ev = chk_history_get (h, (guint) (at_completion ? op->ret : op->call));
+  ChkEvent ev_ev = chk_history_event (h, (guint) (at_completion ? op->ret : op->call));
+  const ChkEvent *ev = &ev_ev;
   g_autofree char *text = chk_value_describe (h, found);
   g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
                "%s:%u:%u: expected %s for the %s of process %" G_GINT64_FORMAT ", found %s",
@@ -615,8 +617,9 @@ static gboolean
 validate_txn (const ChkHistory *h, const ChkOp *op, GError **error)
 {
   gboolean reads_known;
-  const ChkValue *v = txn_value (op, &reads_known);
-  gboolean at_completion = v == &op->output;
+  ChkValue txn = txn_value (op, &reads_known);
+  const ChkValue *v = &txn;
+  gboolean at_completion = reads_known;
   const char *expected = "a txn: a list of micro-operations [f k v] ([[:read :x 1] "
                          "[:write :y 2]] in EDN, [[\"read\",\"x\",1]] in JSON Lines)";
   if (v->kind != CHK_VAL_LIST)
@@ -659,12 +662,12 @@ lin_coll_validate (const ChkHistory *h, const GArray *ops, LinCollKind c, GError
       if (!validate_txn (h, op, error))
         return FALSE;
     } else if (op->f == CHK_F_READ) {
-      if (op->status != CHK_OP_OK || op->output.kind == CHK_VAL_NONE)
+      if (op->status != CHK_OP_OK || chk_op_output (op).kind == CHK_VAL_NONE)
         continue; /* unknown result: dropped */
-      gboolean ok = op->output.kind == CHK_VAL_PAIR;
-      if (op->output.kind == CHK_VAL_LIST) {
+      gboolean ok = chk_op_output (op).kind == CHK_VAL_PAIR;
+      if (chk_op_output (op).kind == CHK_VAL_LIST) {
         guint n;
-        const ChkValue *items = chk_history_list (h, op->output.s, &n, NULL);
+        const ChkValue *items = chk_history_list (h, chk_op_output (op).s, &n, NULL);
         ok = TRUE;
         for (guint k = 0; k < n && ok; k++)
           ok = is_element (&items[k]);
@@ -673,18 +676,19 @@ lin_coll_validate (const ChkHistory *h, const GArray *ops, LinCollKind c, GError
         return input_error (h, op, TRUE,
                             "the set the read returned, of nil, integers, strings or pairs "
                             "(#{1 2} in EDN, [1,2] in JSON Lines)",
-                            &op->output, error);
+                            (ChkValue[]) { chk_op_output (op) }, error);
     } else if (strcmp (name, "dequeue") == 0) {
-      if (op->status == CHK_OP_OK && op->output.kind != CHK_VAL_NONE && !is_element (&op->output))
+      ChkValue out = chk_op_output (op);
+      if (op->status == CHK_OP_OK && out.kind != CHK_VAL_NONE && !is_element (&out))
         return input_error (h, op, TRUE,
                             "the element dequeued (nil, an integer, a string or a pair)",
-                            &op->output, error);
-    } else if (!is_element (&op->input)) {
+                            &out, error);
+    } else if (!is_element ((ChkValue[]) { chk_op_input (op) })) {
       return input_error (h, op, FALSE,
                           strcmp (name, "add") == 0
                             ? "the element added (nil, an integer, a string or a pair)"
                             : "the element enqueued (nil, an integer, a string or a pair)",
-                          &op->input, error);
+                          (ChkValue[]) { chk_op_input (op) }, error);
     }
   }
   return TRUE;
@@ -713,7 +717,8 @@ lin_coll_is_live (const ChkHistory *h, const ChkOp *op, LinCollKind c)
     return FALSE;
   if (c == LIN_COLL_MULTI_REGISTER) {
     gboolean reads_known;
-    return txn_writes (h, txn_value (op, &reads_known));
+    ChkValue txn = txn_value (op, &reads_known);
+    return txn_writes (h, &txn);
   }
   return TRUE;
 }
@@ -760,7 +765,8 @@ lin_coll_compile (LinModel *m, const ChkHistory *h, const ChkOp *op, LinOp *lo)
   lo->b = 0;
   if (c == LIN_COLL_MULTI_REGISTER) {
     gboolean reads_known;
-    const ChkValue *v = txn_value (op, &reads_known);
+    ChkValue txn = txn_value (op, &reads_known);
+    const ChkValue *v = &txn;
     guint n;
     const ChkValue *micro = chk_history_list (h, v->s, &n, NULL);
     g_autoptr (GArray) t = g_array_new (FALSE, FALSE, sizeof (uint32_t));
@@ -780,14 +786,14 @@ lin_coll_compile (LinModel *m, const ChkHistory *h, const ChkOp *op, LinOp *lo)
   }
   if (op->f == CHK_F_READ) { /* a set read: the set, sorted and distinct */
     g_autoptr (GArray) e = g_array_new (FALSE, FALSE, sizeof (uint32_t));
-    if (op->output.kind == CHK_VAL_PAIR) {
-      ChkValue a = chk_pair_side (&op->output, CHK_PAIR_NIL_FIRST);
-      ChkValue b = chk_pair_side (&op->output, CHK_PAIR_NIL_SECOND);
+    if (chk_op_output (op).kind == CHK_VAL_PAIR) {
+      ChkValue a = chk_pair_side ((ChkValue[]) { chk_op_output (op) }, CHK_PAIR_NIL_FIRST);
+      ChkValue b = chk_pair_side ((ChkValue[]) { chk_op_output (op) }, CHK_PAIR_NIL_SECOND);
       uint32_t ids[2] = { element_id (m, &a), element_id (m, &b) };
       g_array_append_vals (e, ids, 2);
     } else {
       guint n;
-      const ChkValue *items = chk_history_list (h, op->output.s, &n, NULL);
+      const ChkValue *items = chk_history_list (h, chk_op_output (op).s, &n, NULL);
       for (guint k = 0; k < n; k++) {
         uint32_t id = element_id (m, &items[k]);
         g_array_append_val (e, id);
@@ -807,7 +813,7 @@ lin_coll_compile (LinModel *m, const ChkHistory *h, const ChkOp *op, LinOp *lo)
   }
   if (strcmp (name, "add") == 0 || strcmp (name, "enqueue") == 0) {
     lo->kind = strcmp (name, "add") == 0 ? LIN_SET_ADD : LIN_ENQUEUE;
-    lo->a = element_id (m, &op->input);
+    lo->a = element_id (m, (ChkValue[]) { chk_op_input (op) });
     return;
   }
   g_assert (strcmp (name, "dequeue") == 0);
@@ -818,7 +824,7 @@ lin_coll_compile (LinModel *m, const ChkHistory *h, const ChkOp *op, LinOp *lo)
     return;
   }
   lo->kind = LIN_DEQUEUE;
-  lo->a = element_id (m, &op->output);
+  lo->a = element_id (m, (ChkValue[]) { chk_op_output (op) });
 }
 
 uint32_t

@@ -120,11 +120,11 @@ op_is_live (const ChkOp *op)
 {
   if (op->status == CHK_OP_FAIL && !op->is_cas_mismatch)
     return FALSE;
-  if (op->f == CHK_F_READ && (op->status != CHK_OP_OK || op->output.kind == CHK_VAL_NONE))
+  if (op->f == CHK_F_READ && (op->status != CHK_OP_OK || chk_op_output (op).kind == CHK_VAL_NONE))
     return FALSE;
-  if (op->f == CHK_F_CAS && op->status == CHK_OP_INFO && op->input.i == op->input.j
-      && chk_pair_is_nil (&op->input, CHK_PAIR_NIL_FIRST)
-           == chk_pair_is_nil (&op->input, CHK_PAIR_NIL_SECOND))
+  if (op->f == CHK_F_CAS && op->status == CHK_OP_INFO && chk_op_input (op).i == chk_op_input (op).j
+      && chk_pair_is_nil ((ChkValue[]) { chk_op_input (op) }, CHK_PAIR_NIL_FIRST)
+           == chk_pair_is_nil ((ChkValue[]) { chk_op_input (op) }, CHK_PAIR_NIL_SECOND))
     return FALSE;
   return TRUE;
 }
@@ -251,28 +251,28 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
     case CHK_F_READ:
       lo.kind = LIN_READ;
       if (is_kv) {
-        g_autofree char *t = kv_text (h, &op->output);
+        g_autofree char *t = kv_text (h, (ChkValue[]) { chk_op_output (op) });
         lo.a = lin_model_text_id (p->model, t);
       } else {
-        lo.a = register_value (p->model, &op->output);
+        lo.a = register_value (p->model, (ChkValue[]) { chk_op_output (op) });
       }
       break;
     case CHK_F_WRITE:
     case CHK_F_APPEND: {
       lo.kind = op->f == CHK_F_WRITE ? LIN_WRITE : LIN_APPEND;
       if (is_kv) {
-        g_autofree char *t = kv_text (h, &op->input);
+        g_autofree char *t = kv_text (h, (ChkValue[]) { chk_op_input (op) });
         lo.a = lin_model_text_id (p->model, t);
       } else {
-        lo.a = register_value (p->model, &op->input);
+        lo.a = register_value (p->model, (ChkValue[]) { chk_op_input (op) });
       }
       break;
     }
     case CHK_F_CAS:
-      g_assert (op->input.kind == CHK_VAL_PAIR); /* checked before */
+      g_assert (chk_op_input (op).kind == CHK_VAL_PAIR); /* checked before */
       { /* either side may be nil (id 0): cas [nil 3] creates the register */
-        ChkValue expect = chk_pair_side (&op->input, CHK_PAIR_NIL_FIRST);
-        ChkValue next = chk_pair_side (&op->input, CHK_PAIR_NIL_SECOND);
+        ChkValue expect = chk_pair_side ((ChkValue[]) { chk_op_input (op) }, CHK_PAIR_NIL_FIRST);
+        ChkValue next = chk_pair_side ((ChkValue[]) { chk_op_input (op) }, CHK_PAIR_NIL_SECOND);
         lo.a = register_value (p->model, &expect);
         lo.b = register_value (p->model, &next);
       }
@@ -281,7 +281,7 @@ part_compile (Part *p, const ChkHistory *h, const GArray *ops, ChkKind kind, Lin
       break;
     case CHK_F_OTHER: /* chk_kind_detect let only the mutex's through */
       lin_mutex_compile (p->model,
-                         chk_history_string (h, chk_history_get (h, (guint) op->call)->f_name),
+                         chk_history_string (h, chk_history_event (h, (guint) op->call).f_name),
                          &lo);
       if (op->status == CHK_OP_INFO) /* it may have taken effect, or not */
         lo.kind = LIN_CAS_UNKNOWN;
@@ -480,8 +480,9 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
     return NULL;
   for (guint i = 0; i < ops->len; i++) {
     const ChkOp *op = &g_array_index (ops, ChkOp, i);
-    if (op->f == CHK_F_CAS && op->input.kind != CHK_VAL_PAIR) {
-      const ChkEvent *ev = chk_history_get (h, (guint) op->call);
+    if (op->f == CHK_F_CAS && chk_op_input (op).kind != CHK_VAL_PAIR) {
+      ChkEvent ev_ev = chk_history_event (h, (guint) op->call);
+      const ChkEvent *ev = &ev_ev;
       g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT,
                    "%s:%u:%u: expected a cas value [expected new] for process %" G_GINT64_FORMAT,
                    h->source != NULL ? h->source : "<history>", ev->line, MAX (ev->column, 1),

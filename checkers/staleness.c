@@ -64,7 +64,7 @@ shifted_history (const ChkHistory *h, const GArray *ops, int64_t delta_us)
   g_autofree ShiftedEvent *order = g_new (ShiftedEvent, n);
   g_autofree int64_t *process = g_new (int64_t, n);
   for (guint i = 0; i < n; i++) {
-    order[i] = (ShiftedEvent) { chk_history_get (h, i)->time_us, i };
+    order[i] = (ShiftedEvent) { chk_history_event (h, i).time_us, i };
     process[i] = -1;
   }
   for (guint k = 0; k < ops->len; k++) {
@@ -84,7 +84,7 @@ shifted_history (const ChkHistory *h, const GArray *ops, int64_t delta_us)
   for (guint i = 0; i < h->strings->len; i++)
     chk_history_intern (c, g_ptr_array_index (h->strings, i));
   for (guint i = 0; i < n; i++) {
-    ChkEvent ev = *chk_history_get (h, order[i].index);
+    ChkEvent ev = chk_history_event (h, (guint) order[i].index);
     if (process[order[i].index] < 0)
       continue; /* not part of an operation */
     ev.process = process[order[i].index];
@@ -118,7 +118,8 @@ atomic_after_shift (const ChkHistory *h, const GArray *ops, int64_t delta_us,
 static gboolean
 refuse (const ChkHistory *h, const ChkOp *op, const char *what, GError **error)
 {
-  const ChkEvent *ev = chk_history_get (h, (guint) op->call);
+  ChkEvent ev_ev = chk_history_event (h, (guint) op->call);
+  const ChkEvent *ev = &ev_ev;
   g_set_error (error, CHK_ERROR, CHK_ERROR_INPUT, "%s:%u: the staleness measure needs %s",
                h->source != NULL ? h->source : "<history>", ev->line, what);
   return FALSE;
@@ -135,14 +136,14 @@ staleness_input_ok (const ChkHistory *h, const GArray *ops, GError **error)
       return refuse (h, op, "a register history (read and write only)", error);
     if (op->call_time_us < 0 || (op->ret != G_MAXINT64 && op->ret_time_us < 0))
       return refuse (h, op, "the time of every event", error);
-    if (op->f == CHK_F_READ && op->status == CHK_OP_OK && op->output.kind != CHK_VAL_INT
-        && op->output.kind != CHK_VAL_NIL && op->output.kind != CHK_VAL_NONE)
+    if (op->f == CHK_F_READ && op->status == CHK_OP_OK && chk_op_output (op).kind != CHK_VAL_INT
+        && chk_op_output (op).kind != CHK_VAL_NIL && chk_op_output (op).kind != CHK_VAL_NONE)
       return refuse (h, op, "integer values", error);
     if (op->f != CHK_F_WRITE || op->status == CHK_OP_FAIL)
       continue;
-    if (op->input.kind != CHK_VAL_INT)
+    if (chk_op_input (op).kind != CHK_VAL_INT)
       return refuse (h, op, "integer values", error);
-    char *ident = g_strdup_printf ("%d:%" G_GINT64_FORMAT, op->key, op->input.i);
+    char *ident = g_strdup_printf ("%d:%" G_GINT64_FORMAT, op->key, chk_op_input (op).i);
     if (!g_hash_table_add (written, ident))
       return refuse (h, op, "every value written once per key (a differentiated history)",
                      error);
@@ -158,12 +159,12 @@ read_behind (const GArray *ops, const ChkOp *rd, int64_t *versions, int64_t *tim
     return FALSE;
   /* The write the read returned: its completion (nil: before everything). */
   int64_t read_write_ret = G_MININT64;
-  if (rd->output.kind == CHK_VAL_INT) {
+  if (chk_op_output (rd).kind == CHK_VAL_INT) {
     read_write_ret = G_MAXINT64; /* never written, or with unknown outcome */
     for (guint j = 0; j < ops->len; j++) {
       const ChkOp *wr = &g_array_index (ops, ChkOp, j);
       if (wr->f == CHK_F_WRITE && wr->key == rd->key && wr->status == CHK_OP_OK
-          && wr->input.i == rd->output.i)
+          && chk_op_input (wr).i == chk_op_output (rd).i)
         read_write_ret = wr->ret_time_us;
     }
   }

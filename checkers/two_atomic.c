@@ -331,13 +331,16 @@ ta_build (TaKey *k, const GArray *members, const char *key_name, int64_t cut,
           ChkTwoAtomic *out)
 {
   const GArray *ops = k->ops;
-  g_autoptr (GHashTable) by_value = g_hash_table_new (g_int64_hash, g_int64_equal);
-  g_autoptr (GHashTable) read_values = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr (GHashTable) by_value = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                                           NULL);
+  g_autoptr (GHashTable) read_values = g_hash_table_new_full (g_int64_hash, g_int64_equal,
+                                                              g_free, NULL);
   for (guint i = 0; i < members->len; i++) {
     const ChkOp *op = &g_array_index (ops, ChkOp, g_array_index (members, int64_t, i));
-    if (op->f == CHK_F_READ && op->status == CHK_OP_OK && op->output.kind == CHK_VAL_INT
+    ChkValue out_v = chk_op_output (op);
+    if (op->f == CHK_F_READ && op->status == CHK_OP_OK && out_v.kind == CHK_VAL_INT
         && op->ret <= cut)
-      g_hash_table_add (read_values, (gpointer) &op->output.i);
+      g_hash_table_add (read_values, g_memdup2 (&out_v.i, sizeof out_v.i));
   }
   /* Writes first, then the reads (in invocation order, as members are). */
   k->op = g_new0 (TaOp, members->len + 1);
@@ -349,16 +352,17 @@ ta_build (TaKey *k, const GArray *members, const char *key_name, int64_t cut,
     if (op->f != CHK_F_WRITE || op->status == CHK_OP_FAIL || op->call > cut)
       continue;
     gboolean is_sure = op->status == CHK_OP_OK && op->ret <= cut;
-    if (!is_sure && !g_hash_table_contains (read_values, &op->input.i))
+    int64_t written = chk_op_input (op).i;
+    if (!is_sure && !g_hash_table_contains (read_values, &written))
       continue;
-    if (g_hash_table_contains (by_value, &op->input.i)) {
+    if (g_hash_table_contains (by_value, &written)) {
       out->verdict = CHK_VERDICT_UNKNOWN;
       out->explanation = g_strdup_printf ("key %s: a value is written twice, and 2-atomicity "
                                           "is decided for differentiated histories only",
                                           key_name);
       return FALSE;
     }
-    g_hash_table_insert (by_value, (gpointer) &op->input.i, GINT_TO_POINTER (k->n));
+    g_hash_table_insert (by_value, g_memdup2 (&written, sizeof written), GINT_TO_POINTER (k->n));
     k->op[k->n++] = (TaOp) { idx, op->call, is_sure ? op->ret : G_MAXINT64, -1, TRUE };
   }
   k->n_writes = k->n - 1;
@@ -368,9 +372,10 @@ ta_build (TaKey *k, const GArray *members, const char *key_name, int64_t cut,
     if (op->f != CHK_F_READ || op->status != CHK_OP_OK || op->ret > cut)
       continue;
     int w = 0;
-    if (op->output.kind == CHK_VAL_INT) {
+    ChkValue read_v = chk_op_output (op);
+    if (read_v.kind == CHK_VAL_INT) {
       gpointer v;
-      if (!g_hash_table_lookup_extended (by_value, &op->output.i, NULL, &v)) {
+      if (!g_hash_table_lookup_extended (by_value, &read_v.i, NULL, &v)) {
         g_autofree char *rtext = chk_op_describe (k->h, op);
         out->verdict = CHK_VERDICT_VIOLATION;
         out->read = idx;

@@ -73,30 +73,32 @@ op_label (const ChkHistory *h, const ChkOp *op)
     g_string_append_printf (s, "read%s%s", key ? " " : "", key ? key : "");
     if (op->status == CHK_OP_OK) {
       g_string_append (s, ": ");
-      value_text (h, &op->output, s);
+      value_text (h, (ChkValue[]) { chk_op_output (op) }, s);
     }
     break;
   case CHK_F_WRITE:
     g_string_append_printf (s, "write %s%s", key ? key : "", key ? "=" : "");
-    value_text (h, &op->input, s);
+    value_text (h, (ChkValue[]) { chk_op_input (op) }, s);
     break;
   case CHK_F_CAS:
     g_string_append_printf (s, "cas %s%s", key ? key : "", key ? " " : "");
-    value_text (h, &op->input, s);
+    value_text (h, (ChkValue[]) { chk_op_input (op) }, s);
     break;
   case CHK_F_APPEND:
     g_string_append_printf (s, "append %s%s", key ? key : "", key ? " " : "");
-    value_text (h, &op->input, s);
+    value_text (h, (ChkValue[]) { chk_op_input (op) }, s);
     break;
   case CHK_F_OTHER: { /* "acquire", "add 3", "dequeue: 5", "txn [[:read :x 1]]" */
-    const ChkEvent *inv = chk_history_get (h, (guint) op->call);
+    ChkEvent inv_ev = chk_history_event (h, (guint) op->call);
+    const ChkEvent *inv = &inv_ev;
     g_string_append (s, inv->f_name >= 0 ? chk_history_string (h, inv->f_name) : "op");
-    gboolean has_out = op->status == CHK_OP_OK && op->output.kind != CHK_VAL_NONE
-                       && op->output.kind != CHK_VAL_NIL;
-    const ChkValue *v = has_out && op->input.kind != CHK_VAL_INT && op->input.kind != CHK_VAL_STR
-                          ? &op->output : &op->input;
+    ChkValue in = chk_op_input (op), out = chk_op_output (op);
+    gboolean has_out = op->status == CHK_OP_OK && out.kind != CHK_VAL_NONE
+                       && out.kind != CHK_VAL_NIL;
+    gboolean shows_out = has_out && in.kind != CHK_VAL_INT && in.kind != CHK_VAL_STR;
+    const ChkValue *v = shows_out ? &out : &in;
     if (v->kind != CHK_VAL_NONE && v->kind != CHK_VAL_NIL) {
-      g_string_append (s, v == &op->output && v->kind != CHK_VAL_LIST ? ": " : " ");
+      g_string_append (s, shows_out && v->kind != CHK_VAL_LIST ? ": " : " ");
       value_text (h, v, s);
     }
     break;
@@ -221,7 +223,8 @@ cli_check_diagram_write (const char *path, const ChkHistory *h, const GArray *op
         if (i == j || index[i] < 0 || index[j] < 0)
           continue;
         if (oi->f == CHK_F_WRITE && oj->f == CHK_F_READ && oi->key == oj->key
-            && oj->status == CHK_OP_OK && same_value (&oi->input, &oj->output))
+            && oj->status == CHK_OP_OK
+            && same_value ((ChkValue[]) { chk_op_input (oi) }, (ChkValue[]) { chk_op_output (oj) }))
           viz_timeline_add_edge (t, index[i], index[j], VIZ_REL_READS_FROM, NULL);
       }
     }

@@ -325,7 +325,7 @@ json_op (JsonBuilder *b, const ChkHistory *h, const GArray *ops, int64_t idx)
   json_builder_set_member_name (b, "process");
   json_builder_add_int_value (b, op->process);
   json_builder_set_member_name (b, "line");
-  json_builder_add_int_value (b, chk_history_get (h, (guint) op->call)->line);
+  json_builder_add_int_value (b, chk_history_event (h, (guint) op->call).line);
   if (op->key >= 0) {
     json_builder_set_member_name (b, "key");
     json_builder_add_string_value (b, chk_history_string (h, op->key));
@@ -377,7 +377,7 @@ json_op_direct (const ChkHistory *h, const GArray *ops, int64_t idx)
   g_autoptr (GString) out = g_string_new (NULL);
   g_string_append_printf (out, "{\"op\":%" G_GINT64_FORMAT ",\"process\":%" G_GINT64_FORMAT
                           ",\"line\":%u", idx, op->process,
-                          chk_history_get (h, (guint) op->call)->line);
+                          chk_history_event (h, (guint) op->call).line);
   if (op->key >= 0) {
     g_string_append (out, ",\"key\":");
     chk_json_string (out, chk_history_string (h, op->key));

@@ -351,8 +351,9 @@ static uint64_t
 history_hash (const ChkHistory *h, uint64_t seed)
 {
   uint64_t x = mix64 (seed + 0x51);
-  for (guint i = 0; i < h->events->len; i++) {
-    const ChkEvent *e = &g_array_index (h->events, ChkEvent, i);
+  for (guint i = 0; i < chk_history_len (h); i++) {
+    ChkEvent e_ev = chk_history_event (h, i);
+    const ChkEvent *e = &e_ev;
     x = hash_add (x, (uint64_t) e->process << 8 | (uint64_t) e->type << 4 | (uint64_t) e->f);
     x = hash_add (x, (uint64_t) (uint32_t) e->key << 8 | (uint64_t) e->value.kind);
     x = hash_add (x, (uint64_t) e->value.i ^ (uint64_t) e->value.j << 32 ^ (uint64_t) e->value.s);
@@ -433,10 +434,9 @@ state_violation (Checker *ck, SimWorld *w, guint parent_events, uint64_t hist)
   }
   if (ck->x->lin == NULL)
     return NULL;
-  const GArray *ev = w->history->events;
   gboolean completed = FALSE;
-  for (guint i = parent_events; i < ev->len; i++)
-    if (g_array_index (ev, ChkEvent, i).type != CHK_INVOKE)
+  for (guint i = parent_events; i < chk_history_len (w->history); i++)
+    if (chk_history_event (w->history, i).type != CHK_INVOKE)
       completed = TRUE;
   if (!completed || g_hash_table_contains (ck->lin_ok, &hist))
     return NULL;
@@ -866,7 +866,7 @@ worker_expand (gpointer data)
         wk->deadlock_at = (uint32_t) id;
       }
     }
-    guint parent_events = w->history->events->len;
+    guint parent_events = chk_history_len (w->history);
     /* Most steps leave a plain ghost as it was: compare instead of hashing. */
     uint64_t parent_ghost = ghost_hash (w, 0);
     gboolean is_plain_ghost = w->vt->ghost_copy == NULL && w->vt->ghost_size > 0;
@@ -1149,7 +1149,7 @@ dfs_visit (Dfs *s, int depth)
       s->is_cut = TRUE;
     return FALSE;
   }
-  guint parent_events = w->history->events->len;
+  guint parent_events = chk_history_len (w->history);
   for (guint i = 0; i < choices->len; i++) {
     const SimChoice *c = &g_array_index (choices, SimChoice, i);
     SimWorld *child = worker_step (&s->slots, depth + 1, c, NO_ID);
@@ -1275,7 +1275,7 @@ walker_run (gpointer data)
         if (is_deadlocked (x, w, queued, choices))
           why = deadlock_violation (w);
       } else {
-        guint parent_events = w->history->events->len;
+        guint parent_events = chk_history_len (w->history);
         SimChoice c = g_array_index (choices, SimChoice,
                                      pcg32_range (&rng, 0, (int64_t) choices->len - 1));
         gboolean ok = sim_world_apply (w, &c);

@@ -5,20 +5,6 @@
 
 #include <string.h>
 
-static ChkHistory *
-history_copy (const ChkHistory *h)
-{
-  ChkHistory *c = chk_history_new ();
-  /* Interning in the same order gives the same ids. */
-  for (guint i = 0; i < h->strings->len; i++)
-    chk_history_intern (c, g_ptr_array_index (h->strings, i));
-  g_array_append_vals (c->events, h->events->data, h->events->len);
-  g_array_append_vals (c->sibling_sets, h->sibling_sets->data, h->sibling_sets->len);
-  g_array_append_vals (c->lists, h->lists->data, h->lists->len);
-  c->source = g_strdup (h->source);
-  return c;
-}
-
 SimWorld *
 sim_world_clone (const SimWorld *w)
 {
@@ -62,7 +48,7 @@ sim_world_clone (const SimWorld *w)
   c->written = g_new (GArray *, n_keys);
   for (int k = 0; k < n_keys; k++)
     c->written[k] = g_array_copy (w->written[k]);
-  c->history = history_copy (w->history);
+  c->history = chk_history_copy (w->history);
 
   sim_world_marks_init (c);
   for (guint i = 0; i < w->mark_names->len; i++) {
@@ -164,20 +150,7 @@ net_assign (SimNet *d, const SimNet *s)
 static void
 history_assign (SimWorld *dst, const SimWorld *src)
 {
-  ChkHistory *d = dst->history;
-  const ChkHistory *s = src->history;
-  gboolean same_strings = d->strings->len == s->strings->len;
-  for (guint i = 0; same_strings && i < s->strings->len; i++)
-    same_strings = strcmp (g_ptr_array_index (d->strings, i),
-                           g_ptr_array_index (s->strings, i)) == 0;
-  if (!same_strings) {
-    chk_history_free (dst->history);
-    dst->history = history_copy (s);
-    return;
-  }
-  array_assign (d->events, s->events);
-  array_assign (d->sibling_sets, s->sibling_sets);
-  array_assign (d->lists, s->lists);
+  chk_history_assign (dst->history, src->history);
 }
 
 static void

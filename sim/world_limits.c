@@ -28,7 +28,7 @@ memory_bytes_fast (const SimWorld *w)
   bytes += (uint64_t) net->cap_slots * (sizeof (SimMsg) + sizeof (guint)
                                         + (uint64_t) net->vc_len * sizeof (uint64_t));
   const ChkHistory *h = w->history;
-  bytes += (uint64_t) h->events->len * sizeof (ChkEvent);
+  bytes += (uint64_t) chk_history_len (h) * sizeof (ChkEvent);
   bytes += (uint64_t) h->strings->len * 64;
   return bytes;
 }
@@ -52,7 +52,7 @@ stop (SimWorld *w, const char *what)
                           G_GUINT64_FORMAT " events (%" G_GUINT64_FORMAT " messages in "
                           "flight, %u history events)", what, w->stats.now_us,
                           w->stats.events, (uint64_t) w->net.n_in_flight,
-                          w->history->events->len);
+                          chk_history_len (w->history));
   w->is_over = TRUE;
 }
 

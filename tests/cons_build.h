@@ -21,26 +21,22 @@ test_hist_add (TestHist *t, int64_t proc, ChkFn f, ChkOpStatus status, const cha
   o.f = f;
   o.key = chk_history_intern (t->h, key);
   ChkValue v = { .kind = has_value ? CHK_VAL_INT : CHK_VAL_NIL, .i = value };
-  if (f == CHK_F_WRITE) {
-    o.input = v;
-    o.output = v;
-  } else {
-    o.input = (ChkValue) { .kind = CHK_VAL_NONE };
-    o.output = v;
-  }
+  ChkValue none = { .kind = CHK_VAL_NONE };
+  o.input = chk_history_value_ref (t->h, f == CHK_F_WRITE ? &v : &none);
+  o.output = chk_history_value_ref (t->h, &v);
   o.status = status;
   ChkEvent ev = { .process = proc, .type = CHK_INVOKE, .f = f, .f_name = -1, .key = o.key,
-                  .value = o.input, .time_us = (int64_t) t->h->events->len * 10, .index = -1,
-                  .line = t->h->events->len + 1 };
-  o.call = t->h->events->len;
+                  .value = chk_op_input (&o), .time_us = (int64_t) chk_history_len (t->h) * 10,
+                  .index = -1, .line = chk_history_len (t->h) + 1 };
+  o.call = chk_history_len (t->h);
   o.call_time_us = ev.time_us;
   chk_history_append (t->h, &ev);
   ev.type = status == CHK_OP_OK ? CHK_OK : status == CHK_OP_FAIL ? CHK_FAIL : CHK_INFO;
-  ev.value = o.output;
+  ev.value = chk_op_output (&o);
   ev.time_us += 5;
   ev.line++;
   ev.is_final = is_final;
-  o.ret = status == CHK_OP_INFO ? G_MAXINT64 : (int64_t) t->h->events->len;
+  o.ret = status == CHK_OP_INFO ? G_MAXINT64 : (int64_t) chk_history_len (t->h);
   o.ret_time_us = ev.time_us;
   o.is_final = is_final;
   chk_history_append (t->h, &ev);

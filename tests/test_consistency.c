@@ -161,7 +161,7 @@ bf_load (Bf *b, const TestHist *t)
     b->proc[i] = (int) o->process;
     b->key[i] = o->key;
     b->w[i] = o->f == CHK_F_WRITE;
-    const ChkValue *v = b->w[i] ? &o->input : &o->output;
+    const ChkValue *v = b->w[i] ? (ChkValue[]) { chk_op_input (o) } : (ChkValue[]) { chk_op_output (o) };
     b->val[i] = v->kind == CHK_VAL_INT ? (int) v->i : 0;
     b->fin[i] = o->is_final;
     b->n_proc = MAX (b->n_proc, b->proc[i] + 1);

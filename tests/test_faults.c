@@ -422,8 +422,9 @@ Test (faults, client_clock_drift_stretches_its_timeouts)
   const ChkHistory *h = sim_world_history (w);
   int64_t invoked[2] = { -1, -1 };
   int checked = 0;
-  for (guint i = 0; i < h->events->len; i++) {
-    const ChkEvent *e = &g_array_index (h->events, ChkEvent, i);
+  for (guint i = 0; i < chk_history_len (h); i++) {
+    ChkEvent e_ev = chk_history_event (h, i);
+    const ChkEvent *e = &e_ev;
     cr_assert (e->process == 0 || e->process == 1);
     if (e->type == CHK_INVOKE) {
       invoked[e->process] = e->time_us;

@@ -424,7 +424,7 @@ Test (history_fuzz, regressions)
                                                     CHK_FORMAT_PORCUPINE_ETCD, &error);
   cr_assert_not_null (e, "%s", error != NULL ? error->message : "");
   cr_assert_eq (chk_history_len (e), 1);
-  cr_assert_eq (chk_history_get (e, 0)->process, 16);
+  cr_assert_eq (chk_history_event (e, 0).process, 16);
 }
 
 Test (history_fuzz, quick, .timeout = 300)

@@ -40,7 +40,8 @@ Test (history_load, knossos_edn_vector)
   g_autoptr (ChkHistory) h = load_data_file ("tests/data/histories/knossos-cas.edn");
   cr_expect_eq (h->format, CHK_FORMAT_EDN);
   cr_assert_eq (chk_history_len (h), 8, "the nemesis event is skipped");
-  const ChkEvent *first = chk_history_get (h, 0);
+  ChkEvent first_ev = chk_history_event (h, 0);
+  const ChkEvent *first = &first_ev;
   cr_expect_eq (first->time_us, 1000, "EDN times are nanoseconds");
   cr_expect_eq (first->line, 3);
   cr_expect_eq (first->column, 2);
@@ -49,15 +50,15 @@ Test (history_load, knossos_edn_vector)
   cr_expect_eq (op_at (ops, 0)->status, CHK_OP_OK);
   cr_expect_eq (op_at (ops, 1)->status, CHK_OP_FAIL);
   cr_expect_eq (op_at (ops, 1)->f, CHK_F_CAS);
-  cr_expect_eq (op_at (ops, 1)->input.kind, CHK_VAL_PAIR);
-  cr_expect_eq (op_at (ops, 1)->input.i, 2);
-  cr_expect_eq (op_at (ops, 1)->input.j, 3);
+  cr_expect_eq (chk_op_input (op_at (ops, 1)).kind, CHK_VAL_PAIR);
+  cr_expect_eq (chk_op_input (op_at (ops, 1)).i, 2);
+  cr_expect_eq (chk_op_input (op_at (ops, 1)).j, 3);
   cr_expect_not (op_at (ops, 1)->is_cas_mismatch, "in Knossos EDN a failed cas did not happen");
   cr_expect_eq (op_at (ops, 2)->status, CHK_OP_INFO);
   cr_expect_eq (op_at (ops, 2)->ret, G_MAXINT64);
   cr_expect_eq (op_at (ops, 2)->info_event, 5);
-  cr_expect_eq (op_at (ops, 3)->output.kind, CHK_VAL_INT);
-  cr_expect_eq (op_at (ops, 3)->output.i, 4);
+  cr_expect_eq (chk_op_output (op_at (ops, 3)).kind, CHK_VAL_INT);
+  cr_expect_eq (chk_op_output (op_at (ops, 3)).i, 4);
   cr_expect_eq (op_at (ops, 3)->call, 6);
   cr_expect_eq (op_at (ops, 3)->ret, 7);
 }
@@ -69,9 +70,9 @@ Test (history_load, independent_tuples)
   cr_assert_eq (ops->len, 5);
   cr_expect_str_eq (chk_history_string (h, op_at (ops, 0)->key), ":x");
   cr_expect_str_eq (chk_history_string (h, op_at (ops, 1)->key), ":y");
-  cr_expect_eq (op_at (ops, 2)->input.kind, CHK_VAL_PAIR, "cas [k [old new]]");
-  cr_expect_eq (op_at (ops, 2)->input.j, 5);
-  cr_expect_eq (op_at (ops, 4)->output.i, 5);
+  cr_expect_eq (chk_op_input (op_at (ops, 2)).kind, CHK_VAL_PAIR, "cas [k [old new]]");
+  cr_expect_eq (chk_op_input (op_at (ops, 2)).j, 5);
+  cr_expect_eq (chk_op_output (op_at (ops, 4)).i, 5);
 }
 
 Test (history_load, jsonl_and_round_trip)
@@ -79,7 +80,7 @@ Test (history_load, jsonl_and_round_trip)
   g_autoptr (ChkHistory) h = load_data_file ("tests/data/histories/register.jsonl");
   cr_expect_eq (h->format, CHK_FORMAT_JSONL);
   cr_assert_eq (chk_history_len (h), 6);
-  cr_expect_eq (chk_history_get (h, 0)->time_us, 1000, "JSON Lines times are microseconds");
+  cr_expect_eq (chk_history_event (h, 0).time_us, 1000, "JSON Lines times are microseconds");
   g_autofree char *path = test_source_path ("tests/data/histories/register.jsonl");
   g_autofree char *original = NULL;
   cr_assert (g_file_get_contents (path, &original, NULL, NULL));
@@ -124,7 +125,7 @@ Test (history_load, porcupine_etcd_semantics)
   cr_expect (op_at (ops, 0)->is_cas_mismatch, "a failed cas compared and found another value");
   cr_expect_eq (op_at (ops, 1)->status, CHK_OP_INFO, "a timed-out read has an unknown result");
   cr_expect_eq (op_at (ops, 2)->status, CHK_OP_INFO);
-  cr_expect_eq (op_at (ops, 2)->input.i, 4);
+  cr_expect_eq (chk_op_input (op_at (ops, 2)).i, 4);
 }
 
 /* Every file of Porcupine's corpus loads, with as many operations as the

@@ -158,7 +158,7 @@ history_of (const SimConfig *cfg, uint64_t seed)
     const ChkOp *op = &g_array_index (ops, ChkOp, i);
     g_string_append_printf (s, "%d %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %d %" G_GINT64_FORMAT
                             "\n", (int) op->process, op->call_time_us, op->ret_time_us, (int) op->f,
-                            op->output.i);
+                            chk_op_output (op).i);
   }
   return g_string_free (g_steal_pointer (&s), FALSE);
 }

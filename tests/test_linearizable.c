@@ -675,7 +675,7 @@ Test (linearizable, far_dead_read_found_early)
   g_autoptr (ChkHistory) h = simulated_register_history (23, 3000, 10, 0.05, 12);
   int32_t key = chk_history_intern (h, "x");
   for (int k = 0; k < 2; k++) {
-    ChkEvent ev = { .f_name = -1, .time_us = -1, .index = -1, .line = h->events->len + 1,
+    ChkEvent ev = { .f_name = -1, .time_us = -1, .index = -1, .line = chk_history_len (h) + 1,
                     .key = key, .process = 999999, .f = CHK_F_READ,
                     .type = k == 0 ? CHK_INVOKE : CHK_OK };
     bf_value (&ev.value, -1);

@@ -60,7 +60,8 @@ Test (loaders, nil_cas_loads_in_every_format)
 {
   for (guint k = 0; k < G_N_ELEMENTS (create_ok); k++) {
     g_autoptr (ChkHistory) h = load_text (create_ok[k]);
-    const ChkEvent *ev = chk_history_get (h, 0);
+    ChkEvent ev_ev = chk_history_event (h, 0);
+    const ChkEvent *ev = &ev_ev;
     cr_assert_eq (ev->value.kind, CHK_VAL_PAIR, "format %u", k);
     cr_expect (chk_pair_is_nil (&ev->value, CHK_PAIR_NIL_FIRST), "format %u", k);
     cr_expect_not (chk_pair_is_nil (&ev->value, CHK_PAIR_NIL_SECOND), "format %u", k);

@@ -67,7 +67,8 @@ history_text (const SimWorld *w)
   const ChkHistory *h = sim_world_history (w);
   GString *s = g_string_new (NULL);
   for (guint i = 0; i < chk_history_len (h); i++) {
-    chk_event_to_json (h, chk_history_get (h, i), s);
+    ChkEvent ev = chk_history_event (h, i);
+    chk_event_to_json (h, &ev, s);
     g_string_append_c (s, '\n');
   }
   return g_string_free (s, FALSE);
@@ -109,7 +110,8 @@ Test (quorum_world, sibling_reads_are_recorded_and_every_checker_refuses_them)
   cr_assert_not_null (back, "%s", error ? error->message : "");
   GString *again = g_string_new (NULL);
   for (guint i = 0; i < chk_history_len (back); i++) {
-    chk_event_to_json (back, chk_history_get (back, i), again);
+    ChkEvent ev = chk_history_event (back, i);
+    chk_event_to_json (back, &ev, again);
     g_string_append_c (again, '\n');
   }
   cr_expect_str_eq (again->str, text, "written, read and written again: the same lines");

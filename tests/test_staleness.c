@@ -221,9 +221,9 @@ Test (staleness, two_versions_behind_is_not_2_atomic)
   cr_expect_eq (st->two_atomic, CHK_VERDICT_VIOLATION);
   cr_assert_geq (st->witness_read, 0);
   cr_expect_eq (g_array_index (ops, ChkOp, st->witness_read).f, CHK_F_READ);
-  cr_expect_eq (g_array_index (ops, ChkOp, st->witness_write).input.i, 1);
-  cr_expect_eq (g_array_index (ops, ChkOp, st->witness_skipped[0]).input.i, 2);
-  cr_expect_eq (g_array_index (ops, ChkOp, st->witness_skipped[1]).input.i, 3);
+  cr_expect_eq (chk_op_input (&g_array_index (ops, ChkOp, st->witness_write)).i, 1);
+  cr_expect_eq (chk_op_input (&g_array_index (ops, ChkOp, st->witness_skipped[0])).i, 2);
+  cr_expect_eq (chk_op_input (&g_array_index (ops, ChkOp, st->witness_skipped[1])).i, 3);
   cr_expect (strstr (r->explanation, "; 2-atomic: no: key x: process 1 read x -> 1 (lines 7-8) "
                                      "returned the value of process 0 write x 1 (lines 1-2), "
                                      "but process 0 write x 2 (lines 3-4) and process 0 write x "
@@ -260,8 +260,8 @@ Test (staleness, the_search_finds_what_no_single_read_shows)
                                      "them that completed before it began)") != NULL,
              "%s", r->explanation);
   cr_assert_geq (st->witness_read, 0);
-  cr_expect_eq (g_array_index (ops, ChkOp, st->witness_read).output.kind, CHK_VAL_NIL);
+  cr_expect_eq (chk_op_output (&g_array_index (ops, ChkOp, st->witness_read)).kind, CHK_VAL_NIL);
   cr_expect_eq (st->witness_write, -1, "it read the initial nil");
-  cr_expect_eq (g_array_index (ops, ChkOp, st->witness_skipped[0]).input.i, 1);
-  cr_expect_eq (g_array_index (ops, ChkOp, st->witness_skipped[1]).input.i, 2);
+  cr_expect_eq (chk_op_input (&g_array_index (ops, ChkOp, st->witness_skipped[0])).i, 1);
+  cr_expect_eq (chk_op_input (&g_array_index (ops, ChkOp, st->witness_skipped[1])).i, 2);
 }

@@ -33,8 +33,9 @@ brute_read_ok (const Brute *b, int depth, const ChkOp *rd)
       latest[n++] = b->op[b->order[i]];
   for (int back = 0; back < b->k && back < n; back++) {
     const ChkOp *w = latest[n - 1 - back];
-    if (w == NULL ? rd->output.kind != CHK_VAL_INT
-                  : rd->output.kind == CHK_VAL_INT && rd->output.i == w->input.i)
+    if (w == NULL ? chk_op_output (rd).kind != CHK_VAL_INT
+                  : chk_op_output (rd).kind == CHK_VAL_INT
+                      && chk_op_output (rd).i == chk_op_input (w).i)
       return TRUE;
   }
   return FALSE;
@@ -177,7 +178,8 @@ Test (two_atomic, agrees_with_brute_force_on_random_histories)
     gboolean expect = brute_k_atomic (ops, 2);
     g_autoptr (GString) dump = g_string_new (NULL);
     for (guint e = 0; e < chk_history_len (h); e++) {
-      const ChkEvent *ev = chk_history_get (h, e);
+      ChkEvent ev_ev = chk_history_event (h, e);
+      const ChkEvent *ev = &ev_ev;
       g_string_append_printf (dump, "line %u p%" G_GINT64_FORMAT "\n", ev->line, ev->process);
     }
     cr_assert_neq (r.verdict, CHK_VERDICT_UNKNOWN, "case %d: %s", i, r.explanation);

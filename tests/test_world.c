@@ -712,16 +712,17 @@ Test (world, client_timeout_gives_info_and_a_new_process)
   sim_world_run (w);
   const ChkHistory *h = sim_world_history (w);
   cr_assert_gt (chk_history_len (h), 10u);
-  g_autoptr (GHashTable) invoked = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr (GHashTable) invoked = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   int64_t last_process[2] = { -1, -1 };
   guint n_info = 0;
   for (guint i = 0; i < chk_history_len (h); i++) {
-    const ChkEvent *ev = chk_history_get (h, i);
+    ChkEvent ev_ev = chk_history_event (h, i);
+    const ChkEvent *ev = &ev_ev;
     int client = (int) (ev->process % 2);
     if (ev->type == CHK_INVOKE) {
       cr_expect_null (g_hash_table_lookup (invoked, &ev->process),
                       "process %ld invokes only once after an info", (long) ev->process);
-      g_hash_table_add (invoked, (gpointer) &chk_history_get (h, i)->process);
+      g_hash_table_add (invoked, g_memdup2 (&ev->process, sizeof ev->process));
       if (last_process[client] >= 0)
         cr_expect_eq (ev->process, last_process[client] + 2, "next process is p + n_clients");
       last_process[client] = ev->process;
@@ -733,7 +734,8 @@ Test (world, client_timeout_gives_info_and_a_new_process)
   const SimStats *s = sim_world_stats (w);
   cr_expect_eq (s->ops_info, n_info);
   cr_expect_eq (s->ops_invoked, n_info, "open operations become info at the end");
-  const ChkEvent *last = chk_history_get (h, chk_history_len (h) - 1);
+  ChkEvent last_ev = chk_history_event (h, chk_history_len (h) - 1);
+  const ChkEvent *last = &last_ev;
   cr_expect_eq (last->type, CHK_INFO);
   cr_expect_eq (last->time_us, cfg->duration_us, "still-open ops end at the final time");
 }
@@ -757,7 +759,8 @@ check_applications (gboolean idempotency, int expect_applied)
   const TkvNode *n = tkv_node (w, 0);
   const ChkHistory *h = sim_world_history (w);
   for (guint i = 0; i < chk_history_len (h); i++) {
-    const ChkEvent *ev = chk_history_get (h, i);
+    ChkEvent ev_ev = chk_history_event (h, i);
+    const ChkEvent *ev = &ev_ev;
     if (ev->type == CHK_INVOKE) {
       cr_assert_eq (ev->value.kind, CHK_VAL_INT);
       cr_expect_eq (n->applied[ev->value.i], expect_applied, "value %ld applied %d times",
@@ -783,10 +786,11 @@ Test (world, history_values_are_unique_and_typed)
   g_autoptr (SimWorld) w = sim_world_new (cfg, 2);
   sim_world_run (w);
   const ChkHistory *h = sim_world_history (w);
-  g_autoptr (GHashTable) written = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr (GHashTable) written = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   guint reads = 0, writes = 0;
   for (guint i = 0; i < chk_history_len (h); i++) {
-    const ChkEvent *ev = chk_history_get (h, i);
+    ChkEvent ev_ev = chk_history_event (h, i);
+    const ChkEvent *ev = &ev_ev;
     const char *key = chk_history_string (h, ev->key);
     cr_expect (strcmp (key, "x") == 0 || strcmp (key, "y") == 0);
     cr_expect_eq (ev->f_name, -1);
@@ -799,7 +803,7 @@ Test (world, history_values_are_unique_and_typed)
       cr_expect_eq (ev->value.kind, CHK_VAL_INT);
       cr_expect_null (g_hash_table_lookup (written, &ev->value.i), "value %ld written twice",
                       (long) ev->value.i);
-      g_hash_table_add (written, (gpointer) &chk_history_get (h, i)->value.i);
+      g_hash_table_add (written, g_memdup2 (&ev->value.i, sizeof ev->value.i));
       writes++;
     }
   }

@@ -177,15 +177,16 @@ check_seed (uint64_t s)
   g_autoptr (GArray) ops = chk_history_ops (h, &error);
   cr_assert_not_null (ops, "seed %lu: %s", (unsigned long) s, error ? error->message : "");
   cr_assert_eq (ops->len, st->ops_invoked);
-  g_autoptr (GHashTable) values = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr (GHashTable) values = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   for (guint i = 0; i < chk_history_len (h); i++) {
-    const ChkEvent *ev = chk_history_get (h, i);
+    ChkEvent ev_ev = chk_history_event (h, i);
+    const ChkEvent *ev = &ev_ev;
     if (ev->type != CHK_INVOKE || ev->f == CHK_F_READ)
       continue;
     const int64_t *v = ev->f == CHK_F_CAS ? &ev->value.j : &ev->value.i;
     cr_assert_null (g_hash_table_lookup (values, v), "seed %lu: value %ld reused",
                     (unsigned long) s, (long) *v);
-    g_hash_table_add (values, (gpointer) v);
+    g_hash_table_add (values, g_memdup2 (v, sizeof *v));
   }
 
   /* Every fourth seed: a rerun (from a clone made half way) ends the same. */
