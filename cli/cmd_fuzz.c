@@ -26,7 +26,7 @@
 static const char fuzz_help[] =
   "usage: dsim fuzz SCENARIO [--runs N | --time DURATION] [--jobs J] [--seed S]\n"
   "                 [--out DIR] [--strategy feedback|random] [--shard I/N]\n"
-  "                 [--max-failures K] [--shrink-runs N]\n"
+  "                 [--max-failures K] [--stop-on any|safety] [--shrink-runs N]\n"
   "       dsim fuzz --merge DIR... [--out DIR]\n"
   "\n"
   "Runs the protocol of SCENARIO many times, each run with its own configuration\n"
@@ -63,6 +63,10 @@ static const char fuzz_help[] =
   "  --shard I/N       run only the runs r with r mod N = I-1 (1 <= I <= N): N\n"
   "                    processes with the same seed split one campaign\n"
   "  --max-failures K  stop once K runs have failed (default: never)\n"
+  "  --stop-on W       which failures stop the campaign and count toward\n"
+  "                    --max-failures: any (default) or safety, a broken invariant\n"
+  "                    or [check] model only (liveness failures are still reported);\n"
+  "                    safety without --max-failures stops at the first one\n"
   "  --shrink-runs N   runs the shrinker may spend per failure, half of them on\n"
   "                    the deliveries (default 400; 0: no shrinking)\n"
   "  --merge DIR...    join the output directories of shards into one summary\n"
@@ -82,6 +86,7 @@ typedef struct {
   gboolean is_random;
   int shard, n_shards;      /* shard is 0-based */
   uint64_t max_failures;    /* 0: never stop */
+  gboolean stop_on_safety;  /* only invariant and model failures count toward max_failures */
   guint shrink_runs;
   GPtrArray *merge;         /* directories, when --merge */
 } FuzzArgs;
@@ -131,7 +136,7 @@ parse_args (int argc, char **argv, FuzzArgs *a)
     }
     static const char *const with_value[] = {
       "--runs", "--time", "--jobs", "--seed", "--out", "--strategy", "--shard",
-      "--max-failures", "--shrink-runs", NULL,
+      "--max-failures", "--stop-on", "--shrink-runs", NULL,
     };
     const char *eq = strchr (arg, '=');
     g_autofree char *name = eq != NULL ? g_strndup (arg, (gsize) (eq - arg)) : g_strdup (arg);
@@ -187,6 +192,10 @@ parse_args (int argc, char **argv, FuzzArgs *a)
       if (!parse_u64 (value, &a->max_failures) || a->max_failures == 0)
         return cli_usage_error ("fuzz: --max-failures: expected a positive number, got '%s'",
                                 value);
+    } else if (strcmp (name, "--stop-on") == 0) {
+      if (strcmp (value, "any") != 0 && strcmp (value, "safety") != 0)
+        return cli_usage_error ("fuzz: --stop-on: expected any or safety, got '%s'", value);
+      a->stop_on_safety = strcmp (value, "safety") == 0;
     } else {
       if (!parse_u64 (value, &v) || v > 1000000)
         return cli_usage_error ("fuzz: --shrink-runs: expected a number from 0 to 1000000, "
@@ -205,6 +214,8 @@ parse_args (int argc, char **argv, FuzzArgs *a)
                             "[options]; see dsim fuzz --help)");
   if (!has_runs && a->time_us == 0)
     a->runs = FUZZ_DEFAULT_RUNS;
+  if (a->stop_on_safety && a->max_failures == 0)
+    a->max_failures = 1;
   return -1;
 }
 
@@ -249,9 +260,18 @@ typedef struct {
   uint64_t fresh_runs, fresh_new, mutant_runs, mutant_new;
   GPtrArray *failures;   /* Failure*, one per distinct `what` */
   uint64_t n_runs, n_failed, n_undecided, n_by_verdict[4];
+  uint64_t n_stopping;   /* failures that count toward --max-failures */
   int64_t first_failure_run; /* local count at the first failure; -1 none */
+  int64_t first_safety_run;  /* the same, of the first invariant or model failure */
   GString *runs_tsv;
 } Campaign;
+
+/* Whether a run with this verdict counts toward --max-failures. */
+static gboolean
+failure_stops (const FuzzArgs *a, FuzzVerdict v)
+{
+  return a->stop_on_safety ? v == FUZZ_INVARIANT || v == FUZZ_MODEL : v != FUZZ_PASS;
+}
 
 static gpointer
 worker (gpointer data)
@@ -275,7 +295,7 @@ worker (gpointer data)
                j->run, error->message, text);
     fuzz_plan_clear (&plan);
     j->done = TRUE;
-    if (j->result.verdict != FUZZ_PASS && c->args->max_failures == 1) {
+    if (failure_stops (c->args, j->result.verdict) && c->args->max_failures == 1) {
       gint old;
       do
         old = g_atomic_int_get (&c->stop_at);
@@ -442,6 +462,9 @@ merge_job (Campaign *c, Job *j)
     c->n_failed++;
     if (c->first_failure_run < 0)
       c->first_failure_run = (int64_t) c->n_runs;
+    if (c->first_safety_run < 0 && r->verdict != FUZZ_LIVENESS)
+      c->first_safety_run = (int64_t) c->n_runs;
+    c->n_stopping += failure_stops (c->args, r->verdict);
     Failure *f = NULL;
     for (guint i = 0; i < c->failures->len && f == NULL; i++) {
       Failure *g = c->failures->pdata[i];
@@ -729,6 +752,7 @@ fuzz_campaign (const FuzzArgs *a)
     .corpus_weight = g_array_new (FALSE, TRUE, sizeof (double)),
     .failures = g_ptr_array_new_with_free_func (failure_free),
     .first_failure_run = -1,
+    .first_safety_run = -1,
     .runs_tsv = g_string_new (runs_header),
   };
   Job jobs[FUZZ_BATCH];
@@ -773,7 +797,7 @@ fuzz_campaign (const FuzzArgs *a)
                g_hash_table_size (c.features), c.corpus->len);
       fflush (stderr);
     }
-    if (a->max_failures > 0 && c.n_failed >= a->max_failures)
+    if (a->max_failures > 0 && c.n_stopping >= a->max_failures)
       break;
     if (a->time_us > 0 && elapsed >= a->time_us)
       break;
@@ -801,6 +825,9 @@ fuzz_campaign (const FuzzArgs *a)
   if (c.first_failure_run > 0)
     g_string_append_printf (s, "first fail   after %" G_GINT64_FORMAT " runs\n",
                             c.first_failure_run);
+  if (c.first_safety_run > 0)
+    g_string_append_printf (s, "first safety after %" G_GINT64_FORMAT " runs (invariant or model)\n",
+                            c.first_safety_run);
   if (!a->is_random)
     g_string_append_printf (s, "corpus       %u runs kept for new coverage (mutants %" G_GUINT64_FORMAT
                             " of %" G_GUINT64_FORMAT ", fresh runs %" G_GUINT64_FORMAT " of %"
