@@ -373,7 +373,7 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
   if (!c->args->is_random && c->corpus_weight->len > 0) {
     double mutant_yield = (double) (c->mutant_new + 1) / (double) (c->mutant_runs + 2);
     double fresh_yield = (double) (c->fresh_new + 1) / (double) (c->fresh_runs + 2);
-    double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.25, 0.875);
+    double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.625, 0.875);
     if (pcg32_chance (&rng, p)) {
       guint pick = corpus_pick (c, &rng);
       const FuzzInput *parent = &g_array_index (c->corpus, FuzzInput, pick);
@@ -440,7 +440,10 @@ merge_job (Campaign *c, Job *j)
     if (!known)
       g_ptr_array_add (c->mark_names, r->marks->pdata[i]);
   }
-  if (n_new > 0 && !c->args->is_random && r->verdict == FUZZ_PASS) {
+  /* A run that failed only the liveness phase passed the safety phase
+   * with its faults: its coverage counts as any passing run's. */
+  if (n_new > 0 && !c->args->is_random
+      && (r->verdict == FUZZ_PASS || r->verdict == FUZZ_LIVENESS)) {
     FuzzInput kept;
     fuzz_input_init (&kept);
     fuzz_input_copy (&kept, &j->input);

@@ -48,9 +48,20 @@ typedef struct {
   GArray *faults;           /* FuzzFault, by time */
   int64_t knob[SIM_FUZZ_MAX_KNOBS]; /* [fuzz] knobs: the value (range) or its index (list) */
   int64_t parent;           /* the corpus run it was mutated from; -1: fresh swarm */
+  int origin;               /* FuzzOrigin: how it was made */
   int64_t new_at_us;        /* corpus entries: when the run first reached coverage
                                no earlier run had (mutations work after it) */
 } FuzzInput;
+
+/* How a run's input was made. */
+typedef enum {
+  FUZZ_ORIGIN_SWARM,        /* a fresh swarm draw */
+  FUZZ_ORIGIN_PREFIX,       /* the parent's seed and faults up to its new coverage, then changed */
+  FUZZ_ORIGIN_SCHEDULE,     /* the parent's faults changed anywhere */
+  FUZZ_ORIGIN_CONFIG,       /* the parent's swarm configuration changed */
+  FUZZ_ORIGIN_SPLICE,       /* two corpus entries spliced */
+  FUZZ_ORIGIN__COUNT
+} FuzzOrigin;
 
 void fuzz_input_init (FuzzInput *in);
 void fuzz_input_clear (FuzzInput *in);
