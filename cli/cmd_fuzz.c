@@ -254,6 +254,7 @@ typedef struct {
   GArray *corpus_runs;   /* uint64 run of each corpus entry */
   GPtrArray *corpus_features; /* GArray of uint64: each entry's features */
   GArray *corpus_weight; /* double: each entry's energy, as of the batch start */
+  GArray *corpus_cost;   /* uint64: each entry's events (its run's cost) */
   double corpus_weight_sum;
   /* Yield of the two sources of inputs: runs, and runs that reached new
    * coverage, of fresh swarm runs and of mutants. */
@@ -326,19 +327,41 @@ run_batch (Campaign *c)
  * Mallory): the sum over its features of 1 / (runs that reached the
  * feature).  An entry holding a feature few runs reach weighs far more
  * than one whose features every run reaches, so mutation effort goes to
- * the rare corners of the state space.  Computed once per batch, from the
- * campaign state as it stood then. */
+ * the rare corners of the state space.  And as AFL favours the smallest
+ * input that reaches each edge, each feature credits its rarity in full
+ * only to the cheapest entry that reached it (fewest events: the smaller
+ * cluster, the shorter run; the earlier entry on a tie), the others get a
+ * tenth: the corpus's effort goes to the smallest configurations that
+ * reach each corner, where every fault weighs more.  Computed once per
+ * batch, from the campaign state as it stood then. */
+#define FUZZ_NOT_CHEAPEST 0.1
+
 static void
 corpus_weigh (Campaign *c)
 {
   g_array_set_size (c->corpus_weight, c->corpus->len);
   c->corpus_weight_sum = 0;
+  /* feature -> 1 + the cheapest entry holding it (keys point into the
+   * entries' feature arrays, which do not change) */
+  g_autoptr (GHashTable) cheapest = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (guint e = 0; e < c->corpus->len; e++) {
+    GArray *fs = c->corpus_features->pdata[e];
+    uint64_t cost = g_array_index (c->corpus_cost, uint64_t, e);
+    for (guint i = 0; i < fs->len; i++) {
+      uint64_t *f = &g_array_index (fs, uint64_t, i);
+      guint best = GPOINTER_TO_UINT (g_hash_table_lookup (cheapest, f));
+      if (best == 0 || cost < g_array_index (c->corpus_cost, uint64_t, best - 1))
+        g_hash_table_insert (cheapest, f, GUINT_TO_POINTER (e + 1));
+    }
+  }
   for (guint e = 0; e < c->corpus->len; e++) {
     GArray *fs = c->corpus_features->pdata[e];
     double w = 0;
     for (guint i = 0; i < fs->len; i++) {
-      const guint *hits = g_hash_table_lookup (c->features, &g_array_index (fs, uint64_t, i));
-      w += 1.0 / (double) MAX (*hits, 1u);
+      uint64_t *f = &g_array_index (fs, uint64_t, i);
+      const guint *hits = g_hash_table_lookup (c->features, f);
+      gboolean is_cheapest = GPOINTER_TO_UINT (g_hash_table_lookup (cheapest, f)) == e + 1;
+      w += (is_cheapest ? 1.0 : FUZZ_NOT_CHEAPEST) / (double) MAX (*hits, 1u);
     }
     g_array_index (c->corpus_weight, double, e) = w;
     c->corpus_weight_sum += w;
@@ -373,7 +396,7 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
   if (!c->args->is_random && c->corpus_weight->len > 0) {
     double mutant_yield = (double) (c->mutant_new + 1) / (double) (c->mutant_runs + 2);
     double fresh_yield = (double) (c->fresh_new + 1) / (double) (c->fresh_runs + 2);
-    double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.625, 0.875);
+    double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.75, 0.875);
     if (pcg32_chance (&rng, p)) {
       guint pick = corpus_pick (c, &rng);
       const FuzzInput *parent = &g_array_index (c->corpus, FuzzInput, pick);
@@ -451,6 +474,7 @@ merge_job (Campaign *c, Job *j)
     g_array_append_val (c->corpus, kept);
     g_array_append_val (c->corpus_runs, j->run);
     g_ptr_array_add (c->corpus_features, g_array_ref (r->features));
+    g_array_append_val (c->corpus_cost, r->events);
   }
   if (j->input.parent >= 0) {
     c->mutant_runs++;
@@ -753,6 +777,7 @@ fuzz_campaign (const FuzzArgs *a)
     .corpus_runs = g_array_new (FALSE, FALSE, sizeof (uint64_t)),
     .corpus_features = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
     .corpus_weight = g_array_new (FALSE, TRUE, sizeof (double)),
+    .corpus_cost = g_array_new (FALSE, TRUE, sizeof (uint64_t)),
     .failures = g_ptr_array_new_with_free_func (failure_free),
     .first_failure_run = -1,
     .first_safety_run = -1,
@@ -866,6 +891,7 @@ fuzz_campaign (const FuzzArgs *a)
   g_array_unref (c.corpus_runs);
   g_ptr_array_unref (c.corpus_features);
   g_array_unref (c.corpus_weight);
+  g_array_unref (c.corpus_cost);
   g_ptr_array_unref (c.failures);
   g_ptr_array_unref (c.mark_names);
   g_hash_table_unref (c.features);

@@ -504,8 +504,9 @@ faults_resize (Pcg32 *rng, FuzzInput *out, int n)
 static void
 mutate_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
 {
-  switch (pcg32_below (rng, 7)) {
-  case 6: { /* more faults of a kind the run has: a second stream of them
+  switch (pcg32_below (rng, 8)) {
+  case 6:
+  case 7: { /* more faults of a kind the run has: a second stream of them
              * over the whole run, so a corpus entry's neighbourhood reaches
              * the storms of crashes or partitions its swarm drew rarely */
     int kinds[SIM_FUZZ__KINDS], nk = 0;
@@ -533,8 +534,11 @@ mutate_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
     }
     break;
   }
-  case 1: { /* cluster size */
-    int n = (int) range_i64 (rng, b->nodes_min, b->nodes_max);
+  case 1: { /* cluster size: smaller two times in three, as AFL trims its
+             * inputs (in a smaller cluster each fault weighs more) */
+    int n = out->n_nodes > b->nodes_min && pcg32_below (rng, 3) != 0
+              ? (int) range_i64 (rng, b->nodes_min, out->n_nodes - 1)
+              : (int) range_i64 (rng, b->nodes_min, b->nodes_max);
     faults_resize (rng, out, n);
     out->n_nodes = n;
     break;
