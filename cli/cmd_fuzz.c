@@ -26,7 +26,7 @@
 static const char fuzz_help[] =
   "usage: dsim fuzz SCENARIO [--runs N | --time DURATION] [--jobs J] [--seed S]\n"
   "                 [--out DIR] [--strategy feedback|random] [--shard I/N]\n"
-  "                 [--max-failures K] [--shrink-runs N]\n"
+  "                 [--max-failures K] [--stop-on any|safety] [--shrink-runs N]\n"
   "       dsim fuzz --merge DIR... [--out DIR]\n"
   "\n"
   "Runs the protocol of SCENARIO many times, each run with its own configuration\n"
@@ -63,6 +63,10 @@ static const char fuzz_help[] =
   "  --shard I/N       run only the runs r with r mod N = I-1 (1 <= I <= N): N\n"
   "                    processes with the same seed split one campaign\n"
   "  --max-failures K  stop once K runs have failed (default: never)\n"
+  "  --stop-on W       which failures stop the campaign and count toward\n"
+  "                    --max-failures: any (default) or safety, a broken invariant\n"
+  "                    or [check] model only (liveness failures are still reported);\n"
+  "                    safety without --max-failures stops at the first one\n"
   "  --shrink-runs N   runs the shrinker may spend per failure, half of them on\n"
   "                    the deliveries (default 400; 0: no shrinking)\n"
   "  --merge DIR...    join the output directories of shards into one summary\n"
@@ -82,6 +86,7 @@ typedef struct {
   gboolean is_random;
   int shard, n_shards;      /* shard is 0-based */
   uint64_t max_failures;    /* 0: never stop */
+  gboolean stop_on_safety;  /* only invariant and model failures count toward max_failures */
   guint shrink_runs;
   GPtrArray *merge;         /* directories, when --merge */
 } FuzzArgs;
@@ -131,7 +136,7 @@ parse_args (int argc, char **argv, FuzzArgs *a)
     }
     static const char *const with_value[] = {
       "--runs", "--time", "--jobs", "--seed", "--out", "--strategy", "--shard",
-      "--max-failures", "--shrink-runs", NULL,
+      "--max-failures", "--stop-on", "--shrink-runs", NULL,
     };
     const char *eq = strchr (arg, '=');
     g_autofree char *name = eq != NULL ? g_strndup (arg, (gsize) (eq - arg)) : g_strdup (arg);
@@ -187,6 +192,10 @@ parse_args (int argc, char **argv, FuzzArgs *a)
       if (!parse_u64 (value, &a->max_failures) || a->max_failures == 0)
         return cli_usage_error ("fuzz: --max-failures: expected a positive number, got '%s'",
                                 value);
+    } else if (strcmp (name, "--stop-on") == 0) {
+      if (strcmp (value, "any") != 0 && strcmp (value, "safety") != 0)
+        return cli_usage_error ("fuzz: --stop-on: expected any or safety, got '%s'", value);
+      a->stop_on_safety = strcmp (value, "safety") == 0;
     } else {
       if (!parse_u64 (value, &v) || v > 1000000)
         return cli_usage_error ("fuzz: --shrink-runs: expected a number from 0 to 1000000, "
@@ -205,6 +214,8 @@ parse_args (int argc, char **argv, FuzzArgs *a)
                             "[options]; see dsim fuzz --help)");
   if (!has_runs && a->time_us == 0)
     a->runs = FUZZ_DEFAULT_RUNS;
+  if (a->stop_on_safety && a->max_failures == 0)
+    a->max_failures = 1;
   return -1;
 }
 
@@ -243,15 +254,25 @@ typedef struct {
   GArray *corpus_runs;   /* uint64 run of each corpus entry */
   GPtrArray *corpus_features; /* GArray of uint64: each entry's features */
   GArray *corpus_weight; /* double: each entry's energy, as of the batch start */
+  GArray *corpus_cost;   /* uint64: each entry's events (its run's cost) */
   double corpus_weight_sum;
   /* Yield of the two sources of inputs: runs, and runs that reached new
    * coverage, of fresh swarm runs and of mutants. */
   uint64_t fresh_runs, fresh_new, mutant_runs, mutant_new;
   GPtrArray *failures;   /* Failure*, one per distinct `what` */
   uint64_t n_runs, n_failed, n_undecided, n_by_verdict[4];
+  uint64_t n_stopping;   /* failures that count toward --max-failures */
   int64_t first_failure_run; /* local count at the first failure; -1 none */
+  int64_t first_safety_run;  /* the same, of the first invariant or model failure */
   GString *runs_tsv;
 } Campaign;
+
+/* Whether a run with this verdict counts toward --max-failures. */
+static gboolean
+failure_stops (const FuzzArgs *a, FuzzVerdict v)
+{
+  return a->stop_on_safety ? v == FUZZ_INVARIANT || v == FUZZ_MODEL : v != FUZZ_PASS;
+}
 
 static gpointer
 worker (gpointer data)
@@ -275,7 +296,7 @@ worker (gpointer data)
                j->run, error->message, text);
     fuzz_plan_clear (&plan);
     j->done = TRUE;
-    if (j->result.verdict != FUZZ_PASS && c->args->max_failures == 1) {
+    if (failure_stops (c->args, j->result.verdict) && c->args->max_failures == 1) {
       gint old;
       do
         old = g_atomic_int_get (&c->stop_at);
@@ -306,19 +327,41 @@ run_batch (Campaign *c)
  * Mallory): the sum over its features of 1 / (runs that reached the
  * feature).  An entry holding a feature few runs reach weighs far more
  * than one whose features every run reaches, so mutation effort goes to
- * the rare corners of the state space.  Computed once per batch, from the
- * campaign state as it stood then. */
+ * the rare corners of the state space.  And as AFL favours the smallest
+ * input that reaches each edge, each feature credits its rarity in full
+ * only to the cheapest entry that reached it (fewest events: the smaller
+ * cluster, the shorter run; the earlier entry on a tie), the others get a
+ * tenth: the corpus's effort goes to the smallest configurations that
+ * reach each corner, where every fault weighs more.  Computed once per
+ * batch, from the campaign state as it stood then. */
+#define FUZZ_NOT_CHEAPEST 0.1
+
 static void
 corpus_weigh (Campaign *c)
 {
   g_array_set_size (c->corpus_weight, c->corpus->len);
   c->corpus_weight_sum = 0;
+  /* feature -> 1 + the cheapest entry holding it (keys point into the
+   * entries' feature arrays, which do not change) */
+  g_autoptr (GHashTable) cheapest = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (guint e = 0; e < c->corpus->len; e++) {
+    GArray *fs = c->corpus_features->pdata[e];
+    uint64_t cost = g_array_index (c->corpus_cost, uint64_t, e);
+    for (guint i = 0; i < fs->len; i++) {
+      uint64_t *f = &g_array_index (fs, uint64_t, i);
+      guint best = GPOINTER_TO_UINT (g_hash_table_lookup (cheapest, f));
+      if (best == 0 || cost < g_array_index (c->corpus_cost, uint64_t, best - 1))
+        g_hash_table_insert (cheapest, f, GUINT_TO_POINTER (e + 1));
+    }
+  }
   for (guint e = 0; e < c->corpus->len; e++) {
     GArray *fs = c->corpus_features->pdata[e];
     double w = 0;
     for (guint i = 0; i < fs->len; i++) {
-      const guint *hits = g_hash_table_lookup (c->features, &g_array_index (fs, uint64_t, i));
-      w += 1.0 / (double) MAX (*hits, 1u);
+      uint64_t *f = &g_array_index (fs, uint64_t, i);
+      const guint *hits = g_hash_table_lookup (c->features, f);
+      gboolean is_cheapest = GPOINTER_TO_UINT (g_hash_table_lookup (cheapest, f)) == e + 1;
+      w += (is_cheapest ? 1.0 : FUZZ_NOT_CHEAPEST) / (double) MAX (*hits, 1u);
     }
     g_array_index (c->corpus_weight, double, e) = w;
     c->corpus_weight_sum += w;
@@ -353,7 +396,7 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
   if (!c->args->is_random && c->corpus_weight->len > 0) {
     double mutant_yield = (double) (c->mutant_new + 1) / (double) (c->mutant_runs + 2);
     double fresh_yield = (double) (c->fresh_new + 1) / (double) (c->fresh_runs + 2);
-    double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.25, 0.875);
+    double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.75, 0.875);
     if (pcg32_chance (&rng, p)) {
       guint pick = corpus_pick (c, &rng);
       const FuzzInput *parent = &g_array_index (c->corpus, FuzzInput, pick);
@@ -420,7 +463,10 @@ merge_job (Campaign *c, Job *j)
     if (!known)
       g_ptr_array_add (c->mark_names, r->marks->pdata[i]);
   }
-  if (n_new > 0 && !c->args->is_random && r->verdict == FUZZ_PASS) {
+  /* A run that failed only the liveness phase passed the safety phase
+   * with its faults: its coverage counts as any passing run's. */
+  if (n_new > 0 && !c->args->is_random
+      && (r->verdict == FUZZ_PASS || r->verdict == FUZZ_LIVENESS)) {
     FuzzInput kept;
     fuzz_input_init (&kept);
     fuzz_input_copy (&kept, &j->input);
@@ -428,6 +474,7 @@ merge_job (Campaign *c, Job *j)
     g_array_append_val (c->corpus, kept);
     g_array_append_val (c->corpus_runs, j->run);
     g_ptr_array_add (c->corpus_features, g_array_ref (r->features));
+    g_array_append_val (c->corpus_cost, r->events);
   }
   if (j->input.parent >= 0) {
     c->mutant_runs++;
@@ -442,6 +489,9 @@ merge_job (Campaign *c, Job *j)
     c->n_failed++;
     if (c->first_failure_run < 0)
       c->first_failure_run = (int64_t) c->n_runs;
+    if (c->first_safety_run < 0 && r->verdict != FUZZ_LIVENESS)
+      c->first_safety_run = (int64_t) c->n_runs;
+    c->n_stopping += failure_stops (c->args, r->verdict);
     Failure *f = NULL;
     for (guint i = 0; i < c->failures->len && f == NULL; i++) {
       Failure *g = c->failures->pdata[i];
@@ -727,8 +777,10 @@ fuzz_campaign (const FuzzArgs *a)
     .corpus_runs = g_array_new (FALSE, FALSE, sizeof (uint64_t)),
     .corpus_features = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
     .corpus_weight = g_array_new (FALSE, TRUE, sizeof (double)),
+    .corpus_cost = g_array_new (FALSE, TRUE, sizeof (uint64_t)),
     .failures = g_ptr_array_new_with_free_func (failure_free),
     .first_failure_run = -1,
+    .first_safety_run = -1,
     .runs_tsv = g_string_new (runs_header),
   };
   Job jobs[FUZZ_BATCH];
@@ -773,7 +825,7 @@ fuzz_campaign (const FuzzArgs *a)
                g_hash_table_size (c.features), c.corpus->len);
       fflush (stderr);
     }
-    if (a->max_failures > 0 && c.n_failed >= a->max_failures)
+    if (a->max_failures > 0 && c.n_stopping >= a->max_failures)
       break;
     if (a->time_us > 0 && elapsed >= a->time_us)
       break;
@@ -801,6 +853,9 @@ fuzz_campaign (const FuzzArgs *a)
   if (c.first_failure_run > 0)
     g_string_append_printf (s, "first fail   after %" G_GINT64_FORMAT " runs\n",
                             c.first_failure_run);
+  if (c.first_safety_run > 0)
+    g_string_append_printf (s, "first safety after %" G_GINT64_FORMAT " runs (invariant or model)\n",
+                            c.first_safety_run);
   if (!a->is_random)
     g_string_append_printf (s, "corpus       %u runs kept for new coverage (mutants %" G_GUINT64_FORMAT
                             " of %" G_GUINT64_FORMAT ", fresh runs %" G_GUINT64_FORMAT " of %"
@@ -836,6 +891,7 @@ fuzz_campaign (const FuzzArgs *a)
   g_array_unref (c.corpus_runs);
   g_ptr_array_unref (c.corpus_features);
   g_array_unref (c.corpus_weight);
+  g_array_unref (c.corpus_cost);
   g_ptr_array_unref (c.failures);
   g_ptr_array_unref (c.mark_names);
   g_hash_table_unref (c.features);

@@ -352,6 +352,7 @@ fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
 {
   g_array_set_size (out->faults, 0);
   out->parent = -1;
+  out->origin = FUZZ_ORIGIN_SWARM;
   out->seed = (uint64_t) pcg32_next (rng) << 32 | pcg32_next (rng);
   out->n_nodes = (int) range_i64 (rng, b->nodes_min, b->nodes_max);
   out->n_clients = (int) range_i64 (rng, b->clients_min, b->clients_max);
@@ -503,7 +504,19 @@ faults_resize (Pcg32 *rng, FuzzInput *out, int n)
 static void
 mutate_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
 {
-  switch (pcg32_below (rng, 6)) {
+  switch (pcg32_below (rng, 8)) {
+  case 6:
+  case 7: { /* more faults of a kind the run has: a second stream of them
+             * over the whole run, so a corpus entry's neighbourhood reaches
+             * the storms of crashes or partitions its swarm drew rarely */
+    int kinds[SIM_FUZZ__KINDS], nk = 0;
+    for (int k = 0; k < SIM_FUZZ__KINDS; k++)
+      if (b->kinds & (1u << k) & (out->kinds != 0 ? out->kinds : b->kinds))
+        kinds[nk++] = k;
+    if (nk > 0)
+      faults_add_kind (b, rng, out, (SimFuzzKind) kinds[pcg32_below (rng, (uint32_t) nk)], 0);
+    break;
+  }
   case 0: { /* a fault kind on or off */
     int kinds[SIM_FUZZ__KINDS], nk = 0;
     for (int k = 0; k < SIM_FUZZ__KINDS; k++)
@@ -521,8 +534,11 @@ mutate_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
     }
     break;
   }
-  case 1: { /* cluster size */
-    int n = (int) range_i64 (rng, b->nodes_min, b->nodes_max);
+  case 1: { /* cluster size: smaller two times in three, as AFL trims its
+             * inputs (in a smaller cluster each fault weighs more) */
+    int n = out->n_nodes > b->nodes_min && pcg32_below (rng, 3) != 0
+              ? (int) range_i64 (rng, b->nodes_min, out->n_nodes - 1)
+              : (int) range_i64 (rng, b->nodes_min, b->nodes_max);
     faults_resize (rng, out, n);
     out->n_nodes = n;
     break;
@@ -576,6 +592,42 @@ mutate_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
   }
 }
 
+/* Two to four short faults within 100ms of at_us (and not before
+ * from_us): crashes that restart in the middle of an election, a node
+ * isolated for a few round trips, the leader paused while it replicates.
+ * Bugs of consensus protocols lie in such clusters of faults, which a
+ * Poisson schedule at any rate seldom draws. */
+static void
+fault_burst (const FuzzBase *b, Pcg32 *rng, FuzzInput *out, int64_t at_us, int64_t from_us)
+{
+  int kinds[SIM_FUZZ__KINDS * 2], nk = 0;
+  for (int k = 0; k <= SIM_FUZZ_PAUSE; k++)
+    if (b->kinds & (1u << k)) {
+      kinds[nk++] = k;
+      if (k == SIM_FUZZ_CRASH)
+        kinds[nk++] = k; /* crashes twice as often */
+    }
+  if (nk == 0)
+    return;
+  int n = 2 + (int) pcg32_below (rng, 3);
+  for (int i = 0; i < n && out->faults->len < FUZZ_MAX_FAULTS; i++) {
+    SimFuzzKind k = (SimFuzzKind) kinds[pcg32_below (rng, (uint32_t) nk)];
+    int64_t t = at_us + pcg32_range (rng, -20000, 100000); /* CLAMP evaluates it thrice */
+    t = CLAMP (t, from_us, out->duration_us - 1);
+    if (out->for_us[k] == 0)
+      out->for_us[k] = log_uniform (rng, b->for_min_us[k], b->for_max_us[k]);
+    FuzzFault f;
+    fault_draw (b, rng, out, k, t, &f);
+    /* Short: from the campaign's shortest to a few election rounds. */
+    int64_t hi = MIN (b->for_max_us[k], MAX (b->for_min_us[k] * 4, 60000));
+    f.for_us = log_uniform (rng, b->for_min_us[k], MAX (hi, b->for_min_us[k]));
+    if (b->leader_max > 0)
+      f.is_leader = pcg32_below (rng, 2) == 0;
+    g_array_append_val (out->faults, f);
+    out->kinds |= 1u << k;
+  }
+}
+
 void
 fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzInput *out)
 {
@@ -590,6 +642,8 @@ fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzI
   uint32_t style = b->kinds != 0 ? pcg32_below (rng, 8) : 2 + pcg32_below (rng, 6);
   gboolean keep_prefix = style < 2;
   int64_t from = keep_prefix ? CLAMP (parent->new_at_us, 0, out->duration_us - 1) : 0;
+  out->origin = keep_prefix ? FUZZ_ORIGIN_PREFIX : style >= 3 ? FUZZ_ORIGIN_CONFIG
+                                                                : FUZZ_ORIGIN_SCHEDULE;
   if (style >= 3) {
     int m = 1 + (int) pcg32_below (rng, 2);
     for (int i = 0; i < m; i++)
@@ -605,9 +659,9 @@ fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzI
   for (int i = 0; i < n; i++) {
     GArray *fs = out->faults;
     int which = pick_fault (rng, fs, from);
-    uint32_t op = which < 0 ? 1 : pcg32_below (rng, 5);
+    uint32_t op = which < 0 ? (pcg32_below (rng, 2) ? 1 : 6) : pcg32_below (rng, 7);
     if (b->kinds == 0)
-      op = 5; /* no faults to play with: change the seed */
+      op = 7; /* no faults to play with: change the seed */
     FuzzFault *f = which >= 0 ? &g_array_index (fs, FuzzFault, which) : NULL;
     switch (op) {
     case 0: { /* move a fault */
@@ -645,6 +699,10 @@ fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzI
       else
         f->for_us = fault_length (b, rng, out, f->kind);
       break;
+    case 5:
+    case 6: /* a burst of short faults around one of the parent's or after its new coverage */
+      fault_burst (b, rng, out, f != NULL ? f->at_us : from, from);
+      break;
     default:
       out->seed = (uint64_t) pcg32_next (rng) << 32 | pcg32_next (rng);
       break;
@@ -660,6 +718,7 @@ fuzz_input_splice (const FuzzBase *b, Pcg32 *rng, const FuzzInput *first, const 
   (void) b;
   fuzz_input_copy (out, first);
   out->new_at_us = 0;
+  out->origin = FUZZ_ORIGIN_SPLICE;
   int64_t cut = range_i64 (rng, 0, MAX (out->duration_us - 1, 0));
   faults_filter (out, cut, -1, cut);
   for (guint i = 0; i < second->faults->len && out->faults->len < FUZZ_MAX_FAULTS; i++) {
@@ -1262,10 +1321,23 @@ typedef struct {
   uint64_t shape;         /* hash of the text with every number left out */
 } CovNode;
 
+/* Roles whose entries a run counts (hit counts, as AFL buckets them). */
+#define COV_MAX_ROLES 16
+#define COV_MAX_MARKS 64
+
 typedef struct {
   FeatSet set;
   GString *scratch;
   CovNode *nodes;
+  /* How often a node entered each role (a crash is an entry into "down",
+   * an election an entry into "leader"), and how often each mark was
+   * reached, each as the bucket reached so far: a run with a storm of
+   * elections or of log repairs is new coverage though every role and
+   * mark it reached is old. */
+  uint64_t role_key[COV_MAX_ROLES];
+  uint64_t role_entries[COV_MAX_ROLES];
+  guint n_roles;
+  int mark_bucket[COV_MAX_MARKS];
   uint64_t *last_kind;   /* kind of the last message each node received */
   uint64_t *standing;    /* each node's role and where its first field (the
                             term, the ballot) stands among the others' */
@@ -1333,6 +1405,69 @@ compare_u64 (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
+/* AFL's hit-count buckets: 1, 2, 3, 4..7, 8..15, 16..31, 32..127, 128+. */
+static int
+count_bucket (uint64_t n)
+{
+  if (n <= 3)
+    return (int) n;
+  if (n < 8)
+    return 4;
+  if (n < 16)
+    return 5;
+  if (n < 32)
+    return 6;
+  return n < 128 ? 7 : 8;
+}
+
+/* How far a value stands below the highest of the others: 1, 2, 3..4,
+ * 5..8, then by powers of two.  A leader two terms behind a follower and
+ * a follower one entry behind are different states from one far behind. */
+static int
+gap_bucket (int64_t gap)
+{
+  int b = 0;
+  while (gap > 0 && b < 16) {
+    gap = (gap - 1) / 2;
+    b++;
+  }
+  return b;
+}
+
+/* A node entered a role: the count of entries into that role, bucketed. */
+static void
+cov_role_entry (Coverage *c, uint64_t role)
+{
+  guint i = 0;
+  while (i < c->n_roles && c->role_key[i] != role)
+    i++;
+  if (i == c->n_roles) {
+    if (c->n_roles == COV_MAX_ROLES)
+      return;
+    c->role_key[c->n_roles++] = role;
+  }
+  int before = count_bucket (c->role_entries[i]);
+  int after = count_bucket (++c->role_entries[i]);
+  if (after != before)
+    feat_add (&c->set, feature (FUZZ_FEATURE_STATE, mix64 (role * 0x51 + (uint64_t) after + 0x636e74)));
+}
+
+/* The marks' counts so far, bucketed: a new bucket is a new feature. */
+static void
+cov_marks (Coverage *c, SimWorld *w)
+{
+  guint n = MIN (sim_world_n_marks (w), COV_MAX_MARKS);
+  for (guint i = 0; i < n; i++) {
+    uint64_t count = 0;
+    const char *mark = sim_world_mark (w, i, &count);
+    int b = count_bucket (count);
+    if (b == c->mark_bucket[i])
+      continue;
+    c->mark_bucket[i] = b;
+    feat_add (&c->set, feature (FUZZ_FEATURE_MARK, mix64 (hash_str (mark, strlen (mark)) + (uint64_t) b)));
+  }
+}
+
 /* Abstract cluster states, coarse enough that a campaign can reach most of
  * them: the multiset of the nodes' roles (down counts as a role), and for
  * each node and numeric field, the node's role and where its value stands
@@ -1349,18 +1484,24 @@ cov_cluster (Coverage *c, SimWorld *w)
     c->standing[n] = cn->role;
     for (guint f = 0; cn->role != 0 && f < cn->n_fields; f++) {
       int below = 0, above = 0;
+      int64_t highest = cn->value[f];
       for (int m = 0; m < w->n_nodes; m++) {
         const CovNode *o = &c->nodes[m];
         for (guint g = 0; m != n && o->role != 0 && g < o->n_fields; g++)
           if (o->key[g] == cn->key[f]) {
             below += o->value[g] < cn->value[f];
             above += o->value[g] > cn->value[f];
+            highest = MAX (highest, o->value[g]);
           }
       }
       uint64_t rank = (below > 0 ? 1u : 0u) | (above > 0 ? 2u : 0u);
       if (f == 0)
         c->standing[n] = mix64 (cn->role * 4 + rank);
       feat_add (&c->set, feature (FUZZ_FEATURE_STATE, mix64 (cn->role * 31 + cn->key[f] * 4 + rank)));
+      if (above > 0)
+        feat_add (&c->set, feature (FUZZ_FEATURE_STATE,
+                                    mix64 (mix64 (cn->role * 31 + cn->key[f]) + 0x676170
+                                           + (uint64_t) gap_bucket (highest - cn->value[f]))));
     }
   }
   qsort (roles, (size_t) w->n_nodes, sizeof (uint64_t), compare_u64);
@@ -1454,9 +1595,12 @@ run_with_coverage (SimWorld *w, FeatSet *out, int64_t converge_from_us, gboolean
         CovNode before = c.nodes[n];
         cov_node (&c, w, n);
         changed |= memcmp (&before, &c.nodes[n], sizeof before) != 0;
+        if (c.nodes[n].role != before.role)
+          cov_role_entry (&c, c.nodes[n].role != 0 ? c.nodes[n].role : 0x646f776e);
       }
       if (changed)
         cov_cluster (&c, w);
+      cov_marks (&c, w);
     }
     if (!more)
       break;

@@ -48,9 +48,20 @@ typedef struct {
   GArray *faults;           /* FuzzFault, by time */
   int64_t knob[SIM_FUZZ_MAX_KNOBS]; /* [fuzz] knobs: the value (range) or its index (list) */
   int64_t parent;           /* the corpus run it was mutated from; -1: fresh swarm */
+  int origin;               /* FuzzOrigin: how it was made */
   int64_t new_at_us;        /* corpus entries: when the run first reached coverage
                                no earlier run had (mutations work after it) */
 } FuzzInput;
+
+/* How a run's input was made. */
+typedef enum {
+  FUZZ_ORIGIN_SWARM,        /* a fresh swarm draw */
+  FUZZ_ORIGIN_PREFIX,       /* the parent's seed and faults up to its new coverage, then changed */
+  FUZZ_ORIGIN_SCHEDULE,     /* the parent's faults changed anywhere */
+  FUZZ_ORIGIN_CONFIG,       /* the parent's swarm configuration changed */
+  FUZZ_ORIGIN_SPLICE,       /* two corpus entries spliced */
+  FUZZ_ORIGIN__COUNT
+} FuzzOrigin;
 
 void fuzz_input_init (FuzzInput *in);
 void fuzz_input_clear (FuzzInput *in);
@@ -90,9 +101,10 @@ void fuzz_base_describe (const FuzzBase *b, GString *out);
 /* A fresh swarm configuration, from rng alone. */
 void fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out);
 /* Mutates a copy of a corpus input: moves, adds, drops or re-targets
- * faults, and keeps or redraws the world seed; or mutates the swarm
- * configuration (a fault kind on or off, cluster size, duration, loss,
- * workload, a knob).  Half the time it keeps the seed and changes only
+ * faults, or adds a burst of short faults within 100ms, and keeps or
+ * redraws the world seed; or mutates the swarm configuration (a fault
+ * kind on or off, a storm of more faults of a kind, cluster size, smaller
+ * two times in three, duration, loss, workload, a knob).  Half the time it keeps the seed and changes only
  * faults after parent->new_at_us: the run then follows its parent exactly
  * up to the new coverage and explores from there. */
 void fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, FuzzInput *out);
@@ -162,9 +174,13 @@ void fuzz_result_clear (FuzzResult *r);
 
 /* Coverage feature families (the top byte of each feature). */
 enum {
-  FUZZ_FEATURE_MARK = 1,    /* a coverage mark */
+  FUZZ_FEATURE_MARK = 1,    /* a coverage mark, and how often it was reached
+                               (AFL's hit-count buckets) */
   FUZZ_FEATURE_STATE = 2,   /* an abstract cluster state: each node's role and
-                               log shape, numbers left out */
+                               where each field stands among the others' (and
+                               how far below the highest, bucketed), numbers
+                               left out; and how often nodes entered each role
+                               (bucketed) */
   FUZZ_FEATURE_MSG = 3,     /* a pattern of message kinds: the kind a node
                                received after the kind it received before,
                                by its role, and by its standing (its role and

@@ -76,7 +76,8 @@ Test (fuzz, help_names_every_option)
   cr_expect_eq (r.rc, 0);
   for (const char *const *o = (const char *const[]) { "--runs", "--time", "--jobs", "--seed",
                                                      "--out", "--strategy", "--shard",
-                                                     "--merge", "--max-failures", NULL };
+                                                     "--merge", "--max-failures", "--stop-on",
+                                                     NULL };
        *o != NULL; o++)
     cr_expect (strstr (r.out, *o) != NULL, "help lacks %s", *o);
   run_clear (&r);
@@ -101,6 +102,8 @@ Test (fuzz, bad_arguments_exit_2)
   expect_usage ((const char *[]) { "fuzz", scn, "--runs", "0", NULL }, "--runs: expected");
   expect_usage ((const char *[]) { "fuzz", scn, "--time", "soon", NULL }, "--time: expected");
   expect_usage ((const char *[]) { "fuzz", scn, "--bogus", NULL }, "unknown option '--bogus'");
+  expect_usage ((const char *[]) { "fuzz", scn, "--stop-on", "liveness", NULL },
+                "--stop-on: expected any or safety, got 'liveness'");
   expect_usage ((const char *[]) { "fuzz", "--merge", "/nonexistent-dir", NULL },
                 "not an output directory of dsim fuzz");
 }
@@ -277,6 +280,67 @@ Test (fuzz, liveness_failure_is_reported_as_such)
   run_clear (&p);
   run_clear (&r);
   remove_tree (dir);
+}
+
+/* --stop-on safety: liveness failures are reported but do not end the
+ * campaign; it stops at the first broken invariant, the same run on 1 and
+ * on 2 threads.  --max-failures 1 alone stops at the first failure of any
+ * kind. */
+Test (fuzz, stop_on_safety_runs_past_liveness_failures)
+{
+  g_autofree char *scn = test_source_path ("tests/data/fuzz/impatient-clients-bug.scn");
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-fuzz-XXXXXX", NULL);
+  char *tsv[2] = { NULL, NULL };
+  for (int jobs = 1; jobs <= 2; jobs++) {
+    g_autofree char *name = g_strdup_printf ("safety-j%d", jobs);
+    g_autofree char *dir = g_build_filename (tmp, name, NULL);
+    g_autofree char *jobs_text = g_strdup_printf ("%d", jobs);
+    FuzzRun r = dsim ((const char *[]) { "fuzz", scn, "--runs", "300", "--strategy", "random",
+                                         "--seed", "3", "--stop-on", "safety", "--shrink-runs",
+                                         "0", "--jobs", jobs_text, "--out", dir, NULL });
+    cr_expect_eq (r.rc, 1, "%s%s", r.out, r.err);
+    guint64 runs = 0, pass = 0, failed = 0, inv = 0, model = 0, live = 0, first = 0;
+    const char *line = strstr (r.out, "\nruns ");
+    cr_assert_not_null (line, "%s", r.out);
+    cr_assert_eq (sscanf (line, "\nruns %" G_GUINT64_FORMAT ": pass %" G_GUINT64_FORMAT ", failed %"
+                          G_GUINT64_FORMAT " (invariant %" G_GUINT64_FORMAT ", model %"
+                          G_GUINT64_FORMAT ", liveness %" G_GUINT64_FORMAT, &runs, &pass,
+                          &failed, &inv, &model, &live), 6, "%s", r.out);
+    const char *fs = strstr (r.out, "\nfirst safety after ");
+    cr_assert_not_null (fs, "%s", r.out);
+    cr_assert_eq (sscanf (fs, "\nfirst safety after %" G_GUINT64_FORMAT, &first), 1);
+    /* Stopped at the first safety failure, after liveness failures. */
+    cr_expect_eq (inv + model, 1, "%s", r.out);
+    cr_expect_eq (first, runs, "%s", r.out);
+    cr_expect_gt (live, 0, "%s", r.out);
+    cr_expect (strstr (r.out, "first fail   after 1 runs") != NULL, "%s", r.out);
+    tsv[jobs - 1] = read_file (dir, "runs.tsv");
+    g_auto (GStrv) rows = g_strsplit (tsv[jobs - 1], "\n", -1);
+    guint n = g_strv_length (rows);
+    cr_assert_eq (n, runs + 2); /* header, rows, "" */
+    for (guint i = 1; i < n - 1; i++) {
+      g_auto (GStrv) cols = g_strsplit (rows[i], "\t", -1);
+      if (i < n - 2)
+        cr_expect (strcmp (cols[5], "pass") == 0 || strcmp (cols[5], "liveness") == 0,
+                   "row %u: %s", i, rows[i]);
+      else
+        cr_expect_str_eq (cols[5], "leader-completeness");
+    }
+    run_clear (&r);
+  }
+  cr_expect_str_eq (tsv[0], tsv[1]);
+  g_free (tsv[0]);
+  g_free (tsv[1]);
+  g_autofree char *any = g_build_filename (tmp, "any", NULL);
+  FuzzRun r = dsim ((const char *[]) { "fuzz", scn, "--runs", "300", "--strategy", "random",
+                                       "--seed", "3", "--max-failures", "1", "--shrink-runs",
+                                       "0", "--jobs", "2", "--out", any, NULL });
+  cr_expect_eq (r.rc, 1);
+  cr_expect (strstr (r.out, "runs         1: pass 0, failed 1 (invariant 0, model 0, liveness 1)")
+             != NULL, "%s", r.out);
+  cr_expect (strstr (r.out, "first safety") == NULL, "%s", r.out);
+  run_clear (&r);
+  remove_tree (tmp);
 }
 
 /* Three shards of a random campaign, merged, are the campaign's runs. */

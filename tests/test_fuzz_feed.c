@@ -73,6 +73,13 @@ assert_valid_input (const FuzzBase *b, const FuzzInput *in)
   }
 }
 
+static int
+compare_feature (const void *a, const void *b)
+{
+  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+  return x < y ? -1 : x > y;
+}
+
 static void
 assert_parses (const FuzzBase *b, const FuzzInput *in)
 {
@@ -123,6 +130,181 @@ Test (fuzz_feed, mutants_and_splices_are_valid_inputs)
   fuzz_input_clear (&m);
   for (int i = 0; i < 8; i++)
     fuzz_input_clear (&corpus[i]);
+}
+
+/* How each input was made; a mutant that keeps its parent's prefix keeps
+ * the world seed, the configuration and every fault before the time the
+ * parent reached new coverage. */
+Test (fuzz_feed, mutants_say_how_they_were_made_and_prefix_mutants_keep_the_prefix)
+{
+  g_autoptr (FuzzBase) b = raft_base (NULL);
+  Pcg32 rng;
+  pcg32_seed (&rng, 11, 1);
+  FuzzInput parent, m;
+  fuzz_input_init (&parent);
+  fuzz_input_init (&m);
+  guint seen[FUZZ_ORIGIN__COUNT] = { 0 };
+  for (int i = 0; i < 3000; i++) {
+    if (i % 100 == 0) {
+      do
+        fuzz_input_swarm (b, &rng, &parent);
+      while (parent.faults->len < 4);
+      cr_assert_eq (parent.origin, FUZZ_ORIGIN_SWARM);
+      cr_assert_eq (parent.parent, -1);
+      parent.new_at_us = parent.duration_us / 2;
+    }
+    fuzz_input_mutate (b, &rng, &parent, &m);
+    cr_assert (m.origin == FUZZ_ORIGIN_PREFIX || m.origin == FUZZ_ORIGIN_SCHEDULE
+               || m.origin == FUZZ_ORIGIN_CONFIG, "origin %d", m.origin);
+    seen[m.origin]++;
+    if (m.origin != FUZZ_ORIGIN_PREFIX)
+      continue;
+    cr_assert_eq (m.seed, parent.seed);
+    cr_assert (m.n_nodes == parent.n_nodes && m.duration_us == parent.duration_us);
+    guint k = 0;
+    for (guint f = 0; f < parent.faults->len; f++) {
+      const FuzzFault *pf = &g_array_index (parent.faults, FuzzFault, f);
+      if (pf->at_us >= parent.new_at_us)
+        continue;
+      /* The mutant's faults before new_at_us are the parent's, in order. */
+      while (k < m.faults->len && g_array_index (m.faults, FuzzFault, k).at_us < pf->at_us)
+        k++;
+      cr_assert (k < m.faults->len
+                 && memcmp (&g_array_index (m.faults, FuzzFault, k), pf, sizeof *pf) == 0,
+                 "mutant %d lost or changed the parent's fault at %" G_GINT64_FORMAT, i,
+                 pf->at_us);
+      k++;
+    }
+  }
+  /* A quarter keep the prefix, an eighth change the schedule anywhere, the
+   * rest the configuration. */
+  cr_expect (seen[FUZZ_ORIGIN_PREFIX] > 500 && seen[FUZZ_ORIGIN_PREFIX] < 1000, "%u",
+             seen[FUZZ_ORIGIN_PREFIX]);
+  cr_expect (seen[FUZZ_ORIGIN_SCHEDULE] > 200 && seen[FUZZ_ORIGIN_SCHEDULE] < 600, "%u",
+             seen[FUZZ_ORIGIN_SCHEDULE]);
+  cr_expect (seen[FUZZ_ORIGIN_CONFIG] > 1500, "%u", seen[FUZZ_ORIGIN_CONFIG]);
+  fuzz_input_splice (b, &rng, &parent, &m, &m);
+  cr_expect_eq (m.origin, FUZZ_ORIGIN_SPLICE);
+  fuzz_input_clear (&parent);
+  fuzz_input_clear (&m);
+}
+
+/* The schedule mutations include bursts: two to four short faults within
+ * 120ms of each other, which a Poisson schedule seldom draws; the
+ * configuration mutations include storms: more faults of a kind the run
+ * has, every fault of the parent kept. */
+Test (fuzz_feed, mutations_make_bursts_and_storms)
+{
+  g_autoptr (FuzzBase) b = raft_base (NULL);
+  Pcg32 rng;
+  pcg32_seed (&rng, 5, 1);
+  FuzzInput parent, m;
+  fuzz_input_init (&parent);
+  fuzz_input_init (&m);
+  do
+    fuzz_input_swarm (b, &rng, &parent);
+  while ((parent.kinds & (1u << SIM_FUZZ_CRASH)) == 0);
+  /* No faults at all: whatever a mutant has, it added. */
+  g_array_set_size (parent.faults, 0);
+  parent.new_at_us = 0;
+  guint bursts = 0, storms = 0;
+  for (int i = 0; i < 2000; i++) {
+    fuzz_input_mutate (b, &rng, &parent, &m);
+    assert_valid_input (b, &m);
+    if (m.origin == FUZZ_ORIGIN_CONFIG || m.faults->len < 2)
+      continue;
+    int64_t first = g_array_index (m.faults, FuzzFault, 0).at_us;
+    int64_t last = g_array_index (m.faults, FuzzFault, m.faults->len - 1).at_us;
+    gboolean short_ones = TRUE;
+    for (guint f = 0; f < m.faults->len; f++) {
+      const FuzzFault *x = &g_array_index (m.faults, FuzzFault, f);
+      short_ones &= x->kind == SIM_FUZZ_SKEW || x->kind == SIM_FUZZ_ADMIN || x->for_us <= 60000;
+    }
+    bursts += last - first <= 120000 && short_ones;
+  }
+  /* Storms: from a parent with some crashes, a configuration mutant that
+   * keeps the duration and every parent fault and has at least three more
+   * faults of a kind the parent had. */
+  do
+    fuzz_input_swarm (b, &rng, &parent);
+  while (parent.faults->len < 3 || parent.faults->len > 20);
+  for (int i = 0; i < 2000; i++) {
+    fuzz_input_mutate (b, &rng, &parent, &m);
+    assert_valid_input (b, &m);
+    if (m.origin != FUZZ_ORIGIN_CONFIG || m.duration_us != parent.duration_us
+        || m.n_nodes != parent.n_nodes || m.faults->len < parent.faults->len + 3)
+      continue;
+    gboolean kept_all = TRUE;
+    for (guint f = 0; f < parent.faults->len && kept_all; f++) {
+      const FuzzFault *pf = &g_array_index (parent.faults, FuzzFault, f);
+      gboolean found = FALSE;
+      for (guint g = 0; g < m.faults->len && !found; g++)
+        found = memcmp (&g_array_index (m.faults, FuzzFault, g), pf, sizeof *pf) == 0;
+      kept_all &= found;
+    }
+    storms += kept_all;
+  }
+  cr_expect (bursts >= 50, "%u bursts in 2000 mutants", bursts);
+  cr_expect (storms >= 20, "%u storms in 2000 mutants", storms);
+  fuzz_input_clear (&parent);
+  fuzz_input_clear (&m);
+}
+
+/* The coverage of a run is a function of its input (the corpus and so the
+ * campaign depend on it), and a storm of crashes of one node is new
+ * coverage beyond the first crash: the count of crashes reached, as AFL
+ * buckets hit counts, and the states the restarts lead to. */
+Test (fuzz_feed, coverage_is_deterministic_and_counts_storms)
+{
+  g_autoptr (FuzzBase) b = raft_base (NULL);
+  Pcg32 rng;
+  pcg32_seed (&rng, 3, 1);
+  FuzzInput in;
+  fuzz_input_init (&in);
+  fuzz_input_swarm (b, &rng, &in);
+  in.n_nodes = 3;
+  in.duration_us = 3000000;
+  in.drop = in.duplicate = 0;
+  in.kinds = 1u << SIM_FUZZ_CRASH;
+  in.for_us[SIM_FUZZ_CRASH] = 5000;
+  g_array_set_size (in.faults, 0);
+  FuzzResult r[2], again;
+  for (int storm = 0; storm < 2; storm++) {
+    for (int k = 0; k < (storm ? 8 : 1); k++) {
+      FuzzFault f = { .kind = SIM_FUZZ_CRASH, .at_us = 1000000 + k * 200000, .for_us = 5000,
+                      .node = 2 };
+      g_array_append_val (in.faults, f);
+    }
+    FuzzPlan plan;
+    fuzz_plan_init (&plan);
+    fuzz_plan_from_input (b, &in, &plan);
+    g_autofree char *text = fuzz_plan_text (b, &plan, "any", NULL);
+    cr_assert (fuzz_run_text ("t", text, plan.heal_at_us, FALSE, &r[storm], NULL));
+    if (storm == 0) {
+      cr_assert (fuzz_run_text ("t", text, plan.heal_at_us, FALSE, &again, NULL));
+      cr_assert_eq (again.features->len, r[0].features->len);
+      cr_expect (memcmp (again.features->data, r[0].features->data,
+                         again.features->len * sizeof (uint64_t)) == 0);
+      cr_expect (memcmp (again.feature_times->data, r[0].feature_times->data,
+                         again.features->len * sizeof (int64_t)) == 0);
+      fuzz_result_clear (&again);
+    }
+    fuzz_plan_clear (&plan);
+    g_array_set_size (in.faults, 0);
+  }
+  /* Features of the storm the single crash lacks, reached after the
+   * storm's second crash. */
+  guint later = 0;
+  for (guint i = 0; i < r[1].features->len; i++) {
+    uint64_t f = g_array_index (r[1].features, uint64_t, i);
+    gboolean in_single = bsearch (&f, r[0].features->data, r[0].features->len,
+                                  sizeof (uint64_t), compare_feature) != NULL;
+    later += !in_single && g_array_index (r[1].feature_times, int64_t, i) > 1200000;
+  }
+  cr_expect (later >= 4, "%u new features after the second crash", later);
+  fuzz_result_clear (&r[0]);
+  fuzz_result_clear (&r[1]);
+  fuzz_input_clear (&in);
 }
 
 /* ---- [deliveries] ----------------------------------------------------------*/
