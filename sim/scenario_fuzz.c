@@ -274,6 +274,10 @@ get_byzantine (ScnParser *p, const ScnEntry *e)
   for (int i = 0; words[i] != NULL; i++) {
     g_strstrip (words[i]);
     if (!sim_byzantine_is_known (words[i])) {
+      const char *near = scn_suggest (words[i], sim_byzantine_behaviours ());
+      if (near != NULL)
+        return scn_fail_entry (p, e, "unknown Byzantine behaviour '%s'; did you mean '%s'?",
+                               words[i], near);
       g_autofree char *list = g_strjoinv (", ", (char **) sim_byzantine_behaviours ());
       return scn_fail_entry (p, e, "unknown Byzantine behaviour '%s'; expected behaviours "
                              "separated by '|', from: %s", words[i], list);
@@ -288,7 +292,7 @@ get_byzantine (ScnParser *p, const ScnEntry *e)
   for (guint i = 0; i < p->cfg->faults->len; i++)
     has_byzantine |= g_array_index (p->cfg->faults, SimFault, i).kind == SIM_FAULT_BYZANTINE;
   if (!has_byzantine)
-    return scn_fail_entry (p, e, "byzantine: the [faults] schedule names no Byzantine node "
+    return scn_fail_entry (p, e, "the [faults] schedule names no Byzantine node "
                            "(such as 'at 0s = byzantine n1 random') whose behaviour to vary");
   g_strlcpy (f->byzantine, e->value, sizeof f->byzantine);
   return TRUE;
