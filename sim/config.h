@@ -184,6 +184,12 @@ typedef struct {
   /* Operator commands of admin faults, '|'-separated ("add | remove"); each
    * fault gives one of them followed by a random node ("add n4"). */
   char admin_commands[96];
+  /* How many commands one operator event gives (a script adding two
+   * servers, replacing one): 1..1 unless [fuzz] admin_burst says. */
+  int admin_burst_min, admin_burst_max;
+  /* Byzantine behaviours, '|'-separated ("random | equivocate"): each
+   * Byzantine node of the [faults] schedule takes one of them per run. */
+  char byzantine[160];
   /* Protocol knobs the swarm varies ("raft.pre_vote = true | false",
    * "raft.election_timeout_max = 150ms..300ms"): the knob's name and its
    * values as written, checked against the knob. */

@@ -64,6 +64,7 @@ fuzz_base_free (FuzzBase *b)
   for (int i = 0; i < b->n_knobs; i++)
     g_strfreev (b->knob_values[i]);
   g_strfreev (b->admin_commands);
+  g_strfreev (b->byzantine);
   sim_config_free (b->cfg);
   g_free (b->text);
   g_free (b);
@@ -160,6 +161,15 @@ fuzz_base_load (const char *path, GError **error)
     for (int i = 0; b->admin_commands[i] != NULL; i++)
       g_strstrip (b->admin_commands[i]);
   }
+  b->admin_burst_min = MAX (s->admin_burst_min, 1);
+  b->admin_burst_max = MAX (s->admin_burst_max, 1);
+  if (s->byzantine[0] != '\0') {
+    b->byzantine = g_strsplit (s->byzantine, "|", -1);
+    for (int i = 0; b->byzantine[i] != NULL; i++)
+      g_strstrip (b->byzantine[i]);
+    for (guint i = 0; i < cfg->faults->len && b->n_byzantine < FUZZ_MAX_BYZANTINE; i++)
+      b->n_byzantine += g_array_index (cfg->faults, SimFault, i).kind == SIM_FAULT_BYZANTINE;
+  }
   b->think_min_us = s->think_max_us > 0 ? s->think_min_us : cfg->workload.think_us;
   b->think_max_us = s->think_max_us > 0 ? s->think_max_us : cfg->workload.think_us;
   b->n_knobs = s->n_knobs;
@@ -230,12 +240,19 @@ fuzz_base_describe (const FuzzBase *b, GString *out)
     if (b->admin_commands != NULL) {
       g_autofree char *cmds = g_strjoinv (" | ", b->admin_commands);
       g_string_append_printf (out, ", admin commands %s", cmds);
+      if (b->admin_burst_max > 1)
+        g_string_append_printf (out, " in bursts of %d..%d", b->admin_burst_min,
+                                b->admin_burst_max);
     }
     g_string_append_c (out, '\n');
   }
   for (int i = 0; i < b->n_knobs; i++)
     g_string_append_printf (out, "             %s.%s = %s\n", b->cfg->proto->name,
                             b->cfg->fuzz.knobs[i].name, b->cfg->fuzz.knobs[i].values);
+  if (b->byzantine != NULL) {
+    g_autofree char *how = g_strjoinv (" | ", b->byzantine);
+    g_string_append_printf (out, "             byzantine nodes (%d) = %s\n", b->n_byzantine, how);
+  }
 }
 
 /* ---- Swarm and mutation -------------------------------------------------------*/
@@ -333,6 +350,27 @@ sort_faults (GArray *faults)
   }
 }
 
+/* A drawn fault of kind k at at_us, appended to out->faults.  An operator
+ * event is a burst of admin_burst_min..max commands, each 1ms..10ms after
+ * the one before (a script that adds two servers, or replaces one). */
+static void
+faults_append_drawn (const FuzzBase *b, Pcg32 *rng, FuzzInput *out, SimFuzzKind k, int64_t at_us)
+{
+  FuzzFault f;
+  fault_draw (b, rng, out, k, at_us, &f);
+  g_array_append_val (out->faults, f);
+  if (k != SIM_FUZZ_ADMIN || b->admin_burst_max <= 1)
+    return;
+  int more = (int) range_i64 (rng, b->admin_burst_min, b->admin_burst_max) - 1;
+  for (int i = 0; i < more && out->faults->len < FUZZ_MAX_FAULTS; i++) {
+    at_us += log_uniform (rng, 1000, 10000);
+    if (at_us >= out->duration_us)
+      break;
+    fault_draw (b, rng, out, k, at_us, &f);
+    g_array_append_val (out->faults, f);
+  }
+}
+
 static void
 knob_draw (const FuzzBase *b, Pcg32 *rng, int i, FuzzInput *out)
 {
@@ -394,6 +432,8 @@ fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
     }
   for (int i = 0; i < b->n_knobs; i++)
     knob_draw (b, rng, i, out);
+  for (int i = 0; i < b->n_byzantine; i++)
+    out->byzantine[i] = (uint8_t) pcg32_below (rng, g_strv_length (b->byzantine));
   out->kinds = 0;
   memset (out->for_us, 0, sizeof out->for_us);
   for (int k = 0; k < SIM_FUZZ__KINDS; k++) {
@@ -413,9 +453,7 @@ fuzz_input_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
       t += MAX ((int64_t) (-log (u) / rate * 1e6), 1);
       if (t >= out->duration_us || out->faults->len >= FUZZ_MAX_FAULTS)
         break;
-      FuzzFault f;
-      fault_draw (b, rng, out, (SimFuzzKind) k, t, &f);
-      g_array_append_val (out->faults, f);
+      faults_append_drawn (b, rng, out, (SimFuzzKind) k, t);
     }
   }
   sort_faults (out->faults);
@@ -455,9 +493,7 @@ faults_add_kind (const FuzzBase *b, Pcg32 *rng, FuzzInput *out, SimFuzzKind k, i
     t += MAX ((int64_t) (-log (u) / rate * 1e6), 1);
     if (t >= out->duration_us || out->faults->len >= FUZZ_MAX_FAULTS)
       break;
-    FuzzFault f;
-    fault_draw (b, rng, out, k, t, &f);
-    g_array_append_val (out->faults, f);
+    faults_append_drawn (b, rng, out, k, t);
   }
 }
 
@@ -585,9 +621,14 @@ mutate_swarm (const FuzzBase *b, Pcg32 *rng, FuzzInput *out)
     }
     break;
   }
-  default:
-    if (b->n_knobs > 0)
-      knob_draw (b, rng, (int) pcg32_below (rng, (uint32_t) b->n_knobs), out);
+  default: /* a protocol knob, or a Byzantine node's behaviour */
+    if (b->n_knobs + b->n_byzantine > 0) {
+      int i = (int) pcg32_below (rng, (uint32_t) (b->n_knobs + b->n_byzantine));
+      if (i < b->n_knobs)
+        knob_draw (b, rng, i, out);
+      else
+        out->byzantine[i - b->n_knobs] = (uint8_t) pcg32_below (rng, g_strv_length (b->byzantine));
+    }
     break;
   }
 }
@@ -858,9 +899,13 @@ fuzz_plan_from_input (const FuzzBase *b, const FuzzInput *in, FuzzPlan *out)
     else
       g_snprintf (out->knob_text[i], sizeof out->knob_text[i], "%" G_GINT64_FORMAT, in->knob[i]);
   }
+  int byzantine = 0;
   for (guint i = 0; i < cfg->faults->len; i++) {
-    const SimFault *f = &g_array_index (cfg->faults, SimFault, i);
-    SimFault g;
+    SimFault h = g_array_index (cfg->faults, SimFault, i), g;
+    const SimFault *f = &h;
+    /* [fuzz] byzantine: the run's behaviour for this Byzantine node. */
+    if (h.kind == SIM_FAULT_BYZANTINE && byzantine < b->n_byzantine)
+      g_strlcpy (h.behaviour, b->byzantine[in->byzantine[byzantine++]], sizeof h.behaviour);
     if (f->at_us <= in->duration_us
         && fuzz_fault_remap (f, cfg->n_nodes, in->n_nodes, in->n_clients, &g)) {
       plan_add (out->faults, &g);

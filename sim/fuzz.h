@@ -33,6 +33,10 @@ typedef struct {
   int command;      /* admin: index into the base's admin commands */
 } FuzzFault;
 
+/* Byzantine nodes of the base schedule whose behaviour the swarm varies
+ * ([fuzz] byzantine); later ones keep the scenario's. */
+#define FUZZ_MAX_BYZANTINE 8
+
 /* What the swarm chose for one run. */
 typedef struct {
   uint64_t seed;            /* the world's run seed */
@@ -47,6 +51,8 @@ typedef struct {
   int64_t for_us[SIM_FUZZ__KINDS]; /* this run's typical length of each kind */
   GArray *faults;           /* FuzzFault, by time */
   int64_t knob[SIM_FUZZ_MAX_KNOBS]; /* [fuzz] knobs: the value (range) or its index (list) */
+  uint8_t byzantine[FUZZ_MAX_BYZANTINE]; /* each scheduled Byzantine node's behaviour (index
+                                            into the base's byzantine list) */
   int64_t parent;           /* the corpus run it was mutated from; -1: fresh swarm */
   int origin;               /* FuzzOrigin: how it was made */
   int64_t new_at_us;        /* corpus entries: when the run first reached coverage
@@ -83,6 +89,10 @@ typedef struct {
   double leader_min, leader_max;
   int64_t disk_latency_min_us, disk_latency_max_us;
   GStrv admin_commands;     /* NULL: none */
+  int admin_burst_min, admin_burst_max; /* commands per operator event */
+  GStrv byzantine;          /* behaviours the scheduled Byzantine nodes take; NULL: the
+                               scenario's */
+  int n_byzantine;          /* how many of the schedule's Byzantine faults vary */
   /* Protocol knobs the swarm varies ([fuzz] PROTOCOL.KNOB). */
   int n_knobs;
   const ProtoKnob *knob[SIM_FUZZ_MAX_KNOBS];

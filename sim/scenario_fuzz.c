@@ -22,21 +22,25 @@
  *   disk_latency = 0..5ms        the longest sync of a run (0: at once)
  *   faults = ... admin           operator commands at rate `admin = 1/s..4/s`,
  *   admin_commands = add | remove   each word given with a random node
+ *   admin_burst = 1..3           commands per operator event, 1ms..10ms apart
+ *   byzantine = random | equivocate   behaviours the Byzantine nodes of the
+ *                                [faults] schedule take, one drawn per node and run
  * A single value (nodes = 5) is a range of one. */
 #include "sim/scenario_private.h"
+#include "sim/byzantine.h"
 
 #include <string.h>
 
 static const char *const fuzz_keys[] = {
   "nodes", "clients", "duration", "liveness", "faults", "crash", "crash_for", "partition",
   "partition_for", "pause", "pause_for", "skew", "skew_max", "drop", "duplicate", "think",
-  "leader", "disk_latency", "admin", "admin_commands", NULL,
+  "leader", "disk_latency", "admin", "admin_commands", "admin_burst", "byzantine", NULL,
 };
 
 enum {
   K_NODES, K_CLIENTS, K_DURATION, K_LIVENESS, K_FAULTS, K_CRASH, K_CRASH_FOR, K_PARTITION,
   K_PARTITION_FOR, K_PAUSE, K_PAUSE_FOR, K_SKEW, K_SKEW_MAX, K_DROP, K_DUPLICATE, K_THINK,
-  K_LEADER, K_DISK_LATENCY, K_ADMIN, K_ADMIN_COMMANDS,
+  K_LEADER, K_DISK_LATENCY, K_ADMIN, K_ADMIN_COMMANDS, K_ADMIN_BURST, K_BYZANTINE,
 };
 
 static const char *const kind_names[] = { "crash", "partition", "pause", "skew", "admin", NULL };
@@ -259,6 +263,41 @@ get_admin_commands (ScnParser *p, const ScnEntry *e)
   return TRUE;
 }
 
+/* "random | equivocate": behaviours of sim/byzantine.h, for the Byzantine
+ * nodes the [faults] schedule names. */
+static gboolean
+get_byzantine (ScnParser *p, const ScnEntry *e)
+{
+  SimFuzzSpec *f = &p->cfg->fuzz;
+  g_auto (GStrv) words = g_strsplit (e->value, "|", -1);
+  int n = 0;
+  for (int i = 0; words[i] != NULL; i++) {
+    g_strstrip (words[i]);
+    if (!sim_byzantine_is_known (words[i])) {
+      const char *near = scn_suggest (words[i], sim_byzantine_behaviours ());
+      if (near != NULL)
+        return scn_fail_entry (p, e, "unknown Byzantine behaviour '%s'; did you mean '%s'?",
+                               words[i], near);
+      g_autofree char *list = g_strjoinv (", ", (char **) sim_byzantine_behaviours ());
+      return scn_fail_entry (p, e, "unknown Byzantine behaviour '%s'; expected behaviours "
+                             "separated by '|', from: %s", words[i], list);
+    }
+    n++;
+  }
+  if (n == 0 || strlen (e->value) >= sizeof f->byzantine)
+    return scn_fail_entry (p, e, "expected 1 to %zu characters of Byzantine behaviours "
+                           "separated by '|', such as 'random | equivocate'",
+                           sizeof f->byzantine - 1);
+  gboolean has_byzantine = FALSE;
+  for (guint i = 0; i < p->cfg->faults->len; i++)
+    has_byzantine |= g_array_index (p->cfg->faults, SimFault, i).kind == SIM_FAULT_BYZANTINE;
+  if (!has_byzantine)
+    return scn_fail_entry (p, e, "the [faults] schedule names no Byzantine node "
+                           "(such as 'at 0s = byzantine n1 random') whose behaviour to vary");
+  g_strlcpy (f->byzantine, e->value, sizeof f->byzantine);
+  return TRUE;
+}
+
 gboolean
 scn_parse_fuzz (ScnParser *p)
 {
@@ -350,6 +389,14 @@ scn_parse_fuzz (ScnParser *p)
       break;
     case K_ADMIN_COMMANDS:
       ok = get_admin_commands (p, e);
+      break;
+    case K_ADMIN_BURST:
+      ok = get_int_range (p, e, 1, 8, &f->admin_burst_min, &f->admin_burst_max);
+      if (ok && vt->admin == NULL)
+        ok = scn_fail_entry (p, e, "protocol %s takes no operator commands", vt->name);
+      break;
+    case K_BYZANTINE:
+      ok = get_byzantine (p, e);
       break;
     default:
       ok = scn_fail_unknown_key (p, e, fuzz_keys);

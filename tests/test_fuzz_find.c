@@ -144,3 +144,86 @@ Test (fuzz_find, liveness_phase_checks_that_replicas_converge)
   fuzz_result_clear (&ok);
   fuzz_result_clear (&cut);
 }
+
+/* [fuzz] admin_burst = 1..3 (scenarios/raft/random-faults.scn): operator
+ * commands come in bursts, each command 1ms..10ms after the one before,
+ * so a leader hears a second change before the first is committed. */
+Test (fuzz_find, admin_commands_come_in_bursts)
+{
+  g_autofree char *path = test_source_path ("scenarios/raft/random-faults.scn");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FuzzBase) b = fuzz_base_load (path, &error);
+  cr_assert_not_null (b, "%s", error != NULL ? error->message : "");
+  cr_expect_eq (b->admin_burst_min, 1);
+  cr_expect_eq (b->admin_burst_max, 3);
+  FuzzInput in;
+  fuzz_input_init (&in);
+  Pcg32 rng;
+  pcg32_seed (&rng, 7, 1);
+  int admin = 0, close = 0;
+  for (int run = 0; run < 200; run++) {
+    fuzz_input_swarm (b, &rng, &in);
+    int64_t last = -1;
+    for (guint i = 0; i < in.faults->len; i++) {
+      const FuzzFault *f = &g_array_index (in.faults, FuzzFault, i);
+      if (f->kind != SIM_FUZZ_ADMIN)
+        continue;
+      admin++;
+      close += last >= 0 && f->at_us - last >= 1000 && f->at_us - last <= 10000;
+      last = f->at_us;
+    }
+  }
+  /* Without bursts, at most 4/s, about one command in a hundred would
+   * follow another within 10ms. */
+  cr_expect_gt (admin, 100);
+  cr_expect_gt (close * 4, admin, "%d of %d commands within 10ms of the one before", close,
+                admin);
+  fuzz_input_clear (&in);
+}
+
+/* [fuzz] byzantine (scenarios/pbft/seven-replicas-random.scn): each
+ * Byzantine node of the schedule takes a behaviour drawn per run, written
+ * into the run's scenario text, and a mutation may change it. */
+Test (fuzz_find, byzantine_behaviour_is_drawn_per_node_and_run)
+{
+  g_autofree char *path = test_source_path ("scenarios/pbft/seven-replicas-random.scn");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FuzzBase) b = fuzz_base_load (path, &error);
+  cr_assert_not_null (b, "%s", error != NULL ? error->message : "");
+  cr_assert_eq (b->n_byzantine, 2, "n1 and n5");
+  guint n_how = g_strv_length (b->byzantine);
+  cr_assert_eq (n_how, 7);
+  gboolean seen[2][8] = { { FALSE } };
+  FuzzInput in, mutant;
+  fuzz_input_init (&in);
+  fuzz_input_init (&mutant);
+  Pcg32 rng;
+  pcg32_seed (&rng, 11, 1);
+  for (int run = 0; run < 100; run++) {
+    fuzz_input_swarm (b, &rng, &in);
+    for (int k = 0; k < 2; k++) {
+      cr_assert_lt (in.byzantine[k], n_how);
+      seen[k][in.byzantine[k]] = TRUE;
+    }
+  }
+  for (int k = 0; k < 2; k++)
+    for (guint h = 0; h < n_how; h++)
+      cr_expect (seen[k][h], "%s never drawn for Byzantine node %d", b->byzantine[h], k);
+  gboolean changed = FALSE;
+  for (int m = 0; m < 200 && !changed; m++) {
+    fuzz_input_mutate (b, &rng, &in, &mutant);
+    changed = memcmp (in.byzantine, mutant.byzantine, sizeof in.byzantine) != 0;
+  }
+  cr_expect (changed, "a mutation changes a behaviour");
+  in.byzantine[0] = 2; /* corrupt-digest */
+  in.byzantine[1] = 4; /* replay */
+  FuzzPlan plan;
+  fuzz_plan_init (&plan);
+  fuzz_plan_from_input (b, &in, &plan);
+  g_autofree char *text = fuzz_plan_text (b, &plan, "any", NULL);
+  cr_expect (strstr (text, "byzantine n1 corrupt-digest; byzantine n5 replay") != NULL, "%s",
+             text);
+  fuzz_plan_clear (&plan);
+  fuzz_input_clear (&in);
+  fuzz_input_clear (&mutant);
+}

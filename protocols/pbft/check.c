@@ -28,12 +28,20 @@ record_produced (PbftGhost *g, const PbftNode *node)
              && ring[k].value == s->value;
     if (seen)
       continue;
-    for (int k = PBFT_GHOST_REPLIES - 1; k > 0; k--)
-      ring[k] = ring[k - 1];
-    ring[0].t = s->t;
-    ring[0].is_ok = s->is_ok;
-    ring[0].has_value = s->has_value;
-    ring[0].value = s->value;
+    /* Keep the results of the highest request numbers, not the latest
+     * recorded: a replica catching up produces old results again and must
+     * not push out those of the client's current request, the only one it
+     * can still accept (the client sends t+1 only after accepting t). */
+    int slot = 0;
+    for (int k = 1; k < PBFT_GHOST_REPLIES; k++)
+      if (ring[k].t < ring[slot].t)
+        slot = k;
+    if (ring[slot].t > s->t)
+      continue;
+    ring[slot].t = s->t;
+    ring[slot].is_ok = s->is_ok;
+    ring[slot].has_value = s->has_value;
+    ring[slot].value = s->value;
   }
 }
 

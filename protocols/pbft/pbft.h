@@ -337,7 +337,8 @@ typedef struct {
 typedef struct {
   struct { uint64_t seq, digest; int32_t node; int32_t pad; } committed[PBFT_GHOST_SEQS];
   struct { uint64_t seq, chain; int32_t node; int32_t pad; } executed[PBFT_GHOST_SEQS];
-  /* Per client: results correct replicas produced, latest first. */
+  /* Per client: results correct replicas produced, for the highest request
+   * numbers (t) seen. */
   struct { uint32_t t; uint8_t is_ok, has_value, pad[2]; int64_t value; }
     produced[PBFT_MAX_CLIENTS][PBFT_GHOST_REPLIES];
 } PbftGhost;

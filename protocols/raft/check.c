@@ -26,8 +26,48 @@
 
 #include <string.h>
 
+/* What survives a crash.  A leader counts its own copy of an entry as soon
+ * as it appends it, before the entry is on its disk, and it becomes leader
+ * on its own vote before that vote is on its disk: safe, because every
+ * message (AppendEntries with the new commit index, the client's reply)
+ * waits for the step's sync, so a crash before the sync undoes the commit
+ * or the election unseen, and the restarted node may commit another entry
+ * at that index, or be elected in that term again.  So the ghost remembers
+ * a commit, an applied index or a term's leader only once the node's disk
+ * holds it (ctx->disk, the image a crash would give back); it still checks
+ * every node's state against what it remembers after every step.  Without
+ * a disk (handler tests) the state in memory counts. */
+static uint64_t
+durable_chain (const RaftNode *node, const ProtoCtx *ctx, uint64_t index)
+{
+  if (ctx->disk == NULL)
+    return raft_log_chain (node, index);
+  const RaftPersist *d = ctx->disk;
+  if (index == d->snap.index)
+    return d->snap.chain;
+  if (index > d->snap.index && index <= d->last_index)
+    return d->log[index % RAFT_LOG_CAP].chain;
+  return 0;
+}
+
 static gboolean
-check_election_safety (RaftGhost *g, const RaftNode *node, int i, GString *why)
+is_entry_durable (const RaftNode *node, const ProtoCtx *ctx, uint64_t index)
+{
+  uint64_t chain = raft_log_chain (node, index);
+  return chain != 0 && durable_chain (node, ctx, index) == chain;
+}
+
+static gboolean
+is_leadership_durable (const RaftNode *node, const ProtoCtx *ctx, int i)
+{
+  const RaftPersist *d = ctx->disk;
+  return d == NULL
+         || (d->current_term == node->persist.current_term && d->has_voted && d->voted_for == i);
+}
+
+static gboolean
+check_election_safety (RaftGhost *g, const RaftNode *node, const ProtoCtx *ctx, int i,
+                       GString *why)
 {
   uint64_t term = node->persist.current_term;
   if (g->term_leader == NULL)
@@ -47,7 +87,7 @@ check_election_safety (RaftGhost *g, const RaftNode *node, int i, GString *why)
                             "term %" G_GUINT64_FORMAT, leader + 1, i + 1, term);
     return FALSE;
   }
-  if (leader < 0) {
+  if (leader < 0 && is_leadership_durable (node, ctx, i)) {
     RaftTermLeader add = { .term = term, .leader = i };
     g_array_insert_val (g->term_leader, lo, add);
   }
@@ -81,7 +121,8 @@ check_leader_append_only (RaftGhost *g, const RaftNode *node, int i, GString *wh
 }
 
 static gboolean
-check_leader_completeness (RaftGhost *g, const RaftNode *node, int i, GString *why)
+check_leader_completeness (RaftGhost *g, const RaftNode *node, const ProtoCtx *ctx, int i,
+                           GString *why)
 {
   const RaftPersist *p = &node->persist;
   if (g->commit_index > 0 && p->current_term > g->commit_term
@@ -95,7 +136,8 @@ check_leader_completeness (RaftGhost *g, const RaftNode *node, int i, GString *w
       return FALSE;
     }
   }
-  if (node->commit_index > g->commit_index && raft_log_has (node, node->commit_index)) {
+  if (node->commit_index > g->commit_index && raft_log_has (node, node->commit_index)
+      && is_entry_durable (node, ctx, node->commit_index)) {
     g->commit_index = node->commit_index;
     g->commit_chain = raft_log_chain (node, node->commit_index);
     g->commit_term = p->current_term;
@@ -109,9 +151,21 @@ check_leader_completeness (RaftGhost *g, const RaftNode *node, int i, GString *w
  * prefix); indices it applied from a snapshot, whose entries it no longer
  * holds, are covered by the chain of the next index it holds. */
 static gboolean
-check_state_machine_safety (RaftGhost *g, const RaftNode *node, int i, GString *why)
+check_state_machine_safety (RaftGhost *g, const RaftNode *node, const ProtoCtx *ctx, int i,
+                            GString *why)
 {
   uint64_t a = node->last_applied;
+  /* Only the applied prefix a crash would keep (see durable_chain): a log
+   * cut back by a crash matches the disk again a few entries down. */
+  if (ctx->disk != NULL) {
+    const RaftPersist *d = ctx->disk;
+    uint64_t k = MIN (a, d->last_index);
+    for (int walk = 0; k > 0 && walk < RAFT_LOG_CAP && !is_entry_durable (node, ctx, k); walk++)
+      k--;
+    if (k < a && !is_entry_durable (node, ctx, k))
+      k = 0;
+    a = k;
+  }
   uint64_t *checked = &g->checked_applied[i];
   if (a < *checked)
     *checked = a; /* restarted: it applies its log again */
@@ -128,7 +182,7 @@ check_state_machine_safety (RaftGhost *g, const RaftNode *node, int i, GString *
   /* The newly applied indices, and always the last one (its state machine
    * is a function of the applied prefix, whose chain it keeps). */
   for (uint64_t index = MIN (*checked + 1, a); index <= a; index++) {
-    uint64_t chain = index == a ? node->applied_chain
+    uint64_t chain = index == node->last_applied ? node->applied_chain
                      : raft_log_has (node, index) ? raft_log_chain (node, index) : 0;
     if (chain == 0)
       continue;
@@ -303,16 +357,19 @@ raft_check (void *ghost, const void *const *states, const gboolean *is_up,
   g->n_nodes = n_nodes;
   for (int i = 0; i < n_nodes; i++) {
     const RaftNode *node = states[i];
-    if (!is_judged (node, is_up[i]))
+    if (!is_judged (node, is_up[i])) {
+      g->leader_log[i].term = 0; /* a crash ends a leadership */
       continue;
+    }
     if (node->role == RAFT_LEADER) {
-      if (!check_election_safety (g, node, i, why) || !check_leader_append_only (g, node, i, why)
-          || !check_leader_completeness (g, node, i, why))
+      if (!check_election_safety (g, node, &ctxs[i], i, why)
+          || !check_leader_append_only (g, node, i, why)
+          || !check_leader_completeness (g, node, &ctxs[i], i, why))
         return FALSE;
     } else {
       g->leader_log[i].term = 0;
     }
-    if (!check_state_machine_safety (g, node, i, why))
+    if (!check_state_machine_safety (g, node, &ctxs[i], i, why))
       return FALSE;
   }
   /* A node's log is judged once it has read it back: a node that is down
