@@ -8,11 +8,8 @@
 # Every seeded bug is a safety bug, so only a safety failure counts: a
 # broken invariant or a [check] model.  A liveness failure (an operation
 # unanswered after the heal, replicas that never agree) is not evidence of
-# the bug: correct PBFT fails the liveness phase of its Byzantine scenario
-# in about a third of runs, and correct Raft under heavy loss and operator
-# commands in about one run in a thousand.  When the first failure is a
-# liveness one the campaign is run on, to at most MAX_FAILURES failures,
-# and the first safety failure is taken.
+# a safety bug, so each campaign runs with --stop-on safety: it runs past
+# liveness failures and stops at the first broken invariant or model.
 #
 # PROTOCOLS="raft pbft" runs only those protocols' bugs (default: every
 # protocol of bench/fuzz-targets.txt).
@@ -25,7 +22,6 @@ set -eu
 # come in bursts ([fuzz] admin_burst), pbft:no-digest-check since the
 # Byzantine replicas' behaviour is drawn per run ([fuzz] byzantine).
 KNOWN_MISSES=${KNOWN_MISSES-""}
-MAX_FAILURES=${MAX_FAILURES:-400}
 dsim=${DSIM_EXE:?}
 root=${DSIM_SOURCE_ROOT:-.}
 budget=${BUDGET:-10000}
@@ -58,14 +54,8 @@ for proto in $(grep -v '^#' "$targets" | awk 'NF { print $1 }' | uniq); do
       { cat "$base"; printf '\n[%s]\nbug = %s\n' "$proto" "$bug"; } > "$scn"
     fi
     rc=0
-    "$dsim" fuzz "$scn" --runs "$budget" --max-failures 1 --shrink-runs 0 --jobs 2 \
+    "$dsim" fuzz "$scn" --runs "$budget" --stop-on safety --shrink-runs 0 --jobs 2 \
       --out "$tmp/out-$proto-$bug" > "$tmp/log" 2>&1 || rc=$?
-    if [ "$rc" -eq 1 ] && grep -q '^broke *liveness' "$tmp/out-$proto-$bug"/fail-1/report.txt; then
-      rm -rf "$tmp/out-$proto-$bug"
-      rc=0
-      "$dsim" fuzz "$scn" --runs "$budget" --max-failures "$MAX_FAILURES" --shrink-runs 0 \
-        --jobs 2 --out "$tmp/out-$proto-$bug" > "$tmp/log" 2>&1 || rc=$?
-    fi
     first=$(awk -F'\t' 'NR > 1 && $6 != "pass" && $6 != "liveness" && $6 != "undecided" {
       print "run " $1 ": " $6; exit }' "$tmp/out-$proto-$bug/runs.tsv" 2>/dev/null || true)
     if [ "$rc" -eq 1 ] && [ -n "$first" ]; then
