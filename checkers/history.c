@@ -366,8 +366,8 @@ fat_ref (ChkHistory *h, const ChkEvent *ev)
   return CHK_EVENT_FAT | (h->fat_events->len - 1);
 }
 
-static const char *
-fn_text (const ChkHistory *h, const ChkEvent *ev)
+const char *
+chk_event_fn_text (const ChkHistory *h, const ChkEvent *ev)
 {
   static const char *const names[] = { "read", "write", "cas", "append", "other" };
   if (ev->f_name >= 0)
@@ -482,7 +482,7 @@ chk_history_append (ChkHistory *h, const ChkEvent *ev)
       pair_fail (h, i, g_strdup_printf (
         "process %" G_GINT64_FORMAT " invokes %s while its %s invoked at line %u has not "
         "completed (expected a completion first: one operation at a time per process)",
-        ev->process, fn_text (h, ev), fn_text (h, &pev), pev.line));
+        ev->process, chk_event_fn_text (h, ev), chk_event_fn_text (h, &pev), pev.line));
       ref = fat_ref (h, ev);
       g_array_append_val (h->event_refs, ref);
       return;
@@ -505,7 +505,7 @@ chk_history_append (ChkHistory *h, const ChkEvent *ev)
   if (found == 0) {
     pair_fail (h, i, g_strdup_printf (
       "process %" G_GINT64_FORMAT " completes %s (%s) but has no open invocation "
-      "(expected an invoke before it)", ev->process, fn_text (h, ev), chk_type_name (ev->type)));
+      "(expected an invoke before it)", ev->process, chk_event_fn_text (h, ev), chk_type_name (ev->type)));
     ref = fat_ref (h, ev);
     g_array_append_val (h->event_refs, ref);
     return;
@@ -515,8 +515,8 @@ chk_history_append (ChkHistory *h, const ChkEvent *ev)
   if (ev->f != inv.f || (ev->f == CHK_F_OTHER && ev->f_name != inv.f_name)) {
     pair_fail (h, i, g_strdup_printf (
       "process %" G_GINT64_FORMAT " completes %s but its open invocation at line %u is %s "
-      "(expected the same function)", ev->process, fn_text (h, ev), inv.line,
-      fn_text (h, &inv)));
+      "(expected the same function)", ev->process, chk_event_fn_text (h, ev), inv.line,
+      chk_event_fn_text (h, &inv)));
     ref = fat_ref (h, ev);
     g_array_append_val (h->event_refs, ref);
     return;
@@ -524,7 +524,7 @@ chk_history_append (ChkHistory *h, const ChkEvent *ev)
   if (ev->key >= 0 && inv.key >= 0 && ev->key != inv.key) {
     pair_fail (h, i, g_strdup_printf (
       "process %" G_GINT64_FORMAT " completes %s on key %s but its open invocation at line "
-      "%u is on key %s (expected the same key)", ev->process, fn_text (h, ev),
+      "%u is on key %s (expected the same key)", ev->process, chk_event_fn_text (h, ev),
       chk_history_string (h, ev->key), inv.line, chk_history_string (h, inv.key)));
     ref = fat_ref (h, ev);
     g_array_append_val (h->event_refs, ref);

@@ -237,6 +237,9 @@ int32_t chk_history_intern_tagged (ChkHistory *h, char tag, const char *s);
 char chk_history_string_tag (const ChkHistory *h, int32_t id);
 const char *chk_history_string (const ChkHistory *h, int32_t id);
 
+/* The name of EV's function as the history wrote it ("read", "enqueue"). */
+const char *chk_event_fn_text (const ChkHistory *h, const ChkEvent *ev);
+
 /* Stores a set of n >= 2 sibling values (sorted, distinct) and returns its
  * id for a CHK_VAL_SIBLINGS value. */
 int32_t chk_history_add_siblings (ChkHistory *h, const int64_t *values, guint n);

@@ -1,14 +1,6 @@
 /* ops.c: pairs invocations with completions (see ops.h). */
 #include "checkers/ops.h"
 
-static const char *
-fn_text (const ChkHistory *h, const ChkEvent *ev)
-{
-  static const char *const names[] = { "read", "write", "cas", "append", "other" };
-  if (ev->f_name >= 0)
-    return chk_history_string (h, ev->f_name);
-  return names[ev->f];
-}
 
 GArray *
 chk_history_ops (const ChkHistory *h, GError **error)
@@ -82,7 +74,7 @@ chk_op_describe (const ChkHistory *h, const ChkOp *op)
   const ChkEvent *inv = &inv_ev;
   ChkValue op_input = chk_op_input (op), op_output = chk_op_output (op);
   g_autoptr (GString) s = g_string_new (NULL);
-  g_string_append_printf (s, "process %" G_GINT64_FORMAT " %s", op->process, fn_text (h, inv));
+  g_string_append_printf (s, "process %" G_GINT64_FORMAT " %s", op->process, chk_event_fn_text (h, inv));
   if (op->key >= 0)
     g_string_append_printf (s, " %s", chk_history_string (h, op->key));
   g_autofree char *in = chk_value_describe (h, &op_input);

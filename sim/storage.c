@@ -24,6 +24,7 @@
  * latent sector error in data, not in never-written space).  A running node
  * sees it when it next restarts and reads its image back. */
 #include "sim/world_internal.h"
+#include "protocols/bytes_nonzero.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -85,16 +86,7 @@ sim_storage_extent_verify (SimWorld *w, int node)
   const uint8_t *state = w->node_states + (size_t) node * w->vt->state_size;
   size_t from = MAX (w->vt->state_extent (state), w->vt->persist_offset);
   size_t to = w->vt->persist_offset + disk_extent (w, &w->disks[node]);
-  uint64_t any = 0;
-  size_t i = from;
-  for (; i + 8 <= to; i += 8) {
-    uint64_t v;
-    memcpy (&v, state + i, 8);
-    any |= v;
-  }
-  for (; i < to; i++)
-    any |= state[i];
-  n->is_extent_unsafe = any != 0;
+  n->is_extent_unsafe = to > from && bytes_nonzero (state + from, to - from);
 }
 
 static void

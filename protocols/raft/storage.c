@@ -27,6 +27,7 @@
  *    argument, made against the log it had) ("log-suffix-discarded",
  *    "recovering-no-vote"). */
 #include "protocols/raft/raft.h"
+#include "protocols/bytes_nonzero.h"
 
 #include <string.h>
 
@@ -36,22 +37,6 @@ sum_mix (uint64_t h, uint64_t v)
   h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   h *= 0xff51afd7ed558ccdULL;
   return h ^ (h >> 33);
-}
-
-static gboolean
-bytes_nonzero (const void *data, size_t len)
-{
-  const uint8_t *b = data;
-  uint64_t any = 0;
-  size_t i = 0;
-  for (; i + 8 <= len; i += 8) {
-    uint64_t v;
-    memcpy (&v, b + i, 8);
-    any |= v;
-  }
-  for (; i < len; i++)
-    any |= b[i];
-  return any != 0;
 }
 
 static uint64_t
