@@ -394,13 +394,23 @@ text_window_advance (TextWindow *t, gsize pos)
   t->released = upto;
 }
 
-/* The text counted against the memory cap: all of it, as if it stayed in
- * memory (a bound that does not depend on what the system keeps of a
- * mapped file). */
+/* The text counted against the memory cap at reading position pos: for a
+ * mapped file the part from the first byte not yet given back to pos (what
+ * the loader holds of it; the pages ahead are read as they are reached),
+ * for a text in memory all of it. */
 static gsize
-text_window_bytes (const TextWindow *t)
+text_window_bytes (const TextWindow *t, gsize pos)
 {
-  return t->len;
+  if (!t->is_mapped)
+    return t->len;
+  return pos > t->released ? pos - t->released : 0;
+}
+
+/* Start reading the text from its first byte again (a second pass). */
+static void
+text_window_rewind (TextWindow *t)
+{
+  t->released = 0;
 }
 
 /* FALSE and CHK_ERROR_LIMIT if the history and `text_bytes` exceed
@@ -435,12 +445,14 @@ load_maps (ChkHistory *h, const char *name, TextWindow *text, ChkEdnSyntax synta
     r.max_bytes = max_bytes;
     gboolean decided = FALSE;
     while (!decided && chk_edn_reader_more (&r)) {
-      r.bytes = text_window_bytes (text); /* the text in memory while it is read */
+      text_window_advance (text, r.pos);
+      r.bytes = text_window_bytes (text, r.pos); /* the text in memory while it is read */
       ChkEdnSeq seq;
       if (chk_edn_seq_enter (&r, &seq)) {
         GError *seq_error = NULL;
         while (!decided && chk_edn_seq_more (&r, &seq, &seq_error)) {
-          r.bytes = text_window_bytes (text);
+          text_window_advance (text, r.pos);
+          r.bytes = text_window_bytes (text, r.pos);
           g_autoptr (ChkEdnValue) m = chk_edn_seq_read (&r, error);
           if (m == NULL)
             return FALSE;
@@ -458,22 +470,23 @@ load_maps (ChkHistory *h, const char *name, TextWindow *text, ChkEdnSyntax synta
       l.independent = v->kind == CHK_EDN_MAP && map_is_independent (v, &decided);
     }
   }
+  text_window_rewind (text);
   chk_edn_reader_init (&r, name, data, len, syntax);
   r.max_bytes = max_bytes;
   while (chk_edn_reader_more (&r)) {
     /* The text, the events so far and their strings stay; the value read
      * now is counted on top. */
     text_window_advance (text, r.pos);
-    r.bytes = text_window_bytes (text) + chk_history_memory_bytes (h);
-    if (!within_cap (h, text_window_bytes (text), name, r.line, max_bytes, error))
+    r.bytes = text_window_bytes (text, r.pos) + chk_history_memory_bytes (h);
+    if (!within_cap (h, text_window_bytes (text, r.pos), name, r.line, max_bytes, error))
       return FALSE;
     ChkEdnSeq seq;
     if (chk_edn_seq_enter (&r, &seq)) { /* a vector of operations: one at a time */
       GError *seq_error = NULL;
       while (chk_edn_seq_more (&r, &seq, &seq_error)) {
         text_window_advance (text, r.pos);
-        r.bytes = text_window_bytes (text) + chk_history_memory_bytes (h);
-        if (!within_cap (h, text_window_bytes (text), name, r.line, max_bytes, error))
+        r.bytes = text_window_bytes (text, r.pos) + chk_history_memory_bytes (h);
+        if (!within_cap (h, text_window_bytes (text, r.pos), name, r.line, max_bytes, error))
           return FALSE;
         g_autoptr (ChkEdnValue) m = chk_edn_seq_read (&r, error);
         if (m == NULL || !event_from_map (&l, m, error))
@@ -786,20 +799,33 @@ chk_history_load_limited (const char *path, ChkFormat format, gsize max_bytes,
    * to back, so only the pages being parsed need be in memory and bad input
    * near the start is reported before the rest is touched.  The parsers may
    * look at the byte after the text, which must be NUL: a mapping gives
-   * zeros up to the end of its last page, so a file that ends exactly on a
-   * page boundary (or is empty) is read into memory instead. */
+   * zeros up to the end of its last page, and a file that ends exactly on a
+   * page boundary is mapped over the front of a zero page longer than it.
+   * A mapped file may be larger than max_bytes: what counts is the window
+   * of text the loader holds and the operations it keeps.  An empty file
+   * is read into memory. */
   int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   struct stat st;
   long page = sysconf (_SC_PAGESIZE);
-  if (fd >= 0 && fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > 0 && page > 0
-      && st.st_size % page != 0 && (max_bytes == 0 || (guint64) st.st_size <= max_bytes)) {
+  if (fd >= 0 && fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > 0 && page > 0) {
     gsize len = (gsize) st.st_size;
-    void *map = mmap (NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    gsize span = len % (gsize) page == 0 ? len + (gsize) page : len;
+    void *map = MAP_FAILED;
+    if (span == len) {
+      map = mmap (NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    } else {
+      void *zero = mmap (NULL, span, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (zero != MAP_FAILED) {
+        map = mmap (zero, len, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
+        if (map == MAP_FAILED)
+          munmap (zero, span);
+      }
+    }
     close (fd);
     if (map != MAP_FAILED) {
       (void) madvise (map, len, MADV_SEQUENTIAL);
       ChkHistory *h = load_text (path, map, len, format, max_bytes, TRUE, error);
-      munmap (map, len);
+      munmap (map, span);
       return h;
     }
   } else if (fd >= 0) {
