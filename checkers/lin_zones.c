@@ -234,8 +234,19 @@ static gboolean
 zones_chains (Zones *z, LinZonesWitness *w, gboolean *undecided)
 {
   const LinOp *ops = z->ops;
-  z->chains = g_array_new (FALSE, FALSE, sizeof (Chain));
   g_autofree uint8_t *in_chain = g_new0 (uint8_t, z->k);
+  /* One chain per value no cas leads to, at most: the array is made that
+   * long at once (zones_memory_bound counts one Chain per value). */
+  guint n_heads = z->k;
+  for (guint v = 0; v < z->k; v++) {
+    int32_t next = chain_next (z, (int32_t) v);
+    if (next >= 0 && !in_chain[next]) {
+      in_chain[next] = 1;
+      n_heads--;
+    }
+  }
+  memset (in_chain, 0, z->k);
+  z->chains = g_array_sized_new (FALSE, FALSE, sizeof (Chain), MAX (n_heads, 1));
   for (guint h = 0; h < z->k; h++) {
     if (h != 0 && (z->writer[h] < 0 || ops[z->writer[h]].kind != LIN_WRITE))
       continue;
@@ -631,6 +642,20 @@ zones_refine_order (const Zones *z, LinZonesWitness *w)
   }
 }
 
+/* An upper bound on the bytes the test allocates for n operations and k
+ * local values (k <= 2n + 1: one per write, two per cas, and nil): per
+ * value its id, writer, cas successor, read range, marks, position and at
+ * most one chain; per operation the dropped marks, the reads, the chains'
+ * list and the witness's gap tables, heap and order.  Before the values are
+ * counted, k is taken at its most. */
+static gsize
+zones_memory_bound (guint n, gsize k)
+{
+  gsize per_value = 4 + 4 + 4 + 4 + 1 + 1 + 4 + 8 + sizeof (Chain);
+  gsize per_op = 1 + 4 + 8 + 3 * 8 + 2 * sizeof (Placed) + 8 + 4;
+  return k * per_value + (gsize) n * (per_op + sizeof (LinOp));
+}
+
 gboolean
 lin_zones_run (LinZones *out)
 {
@@ -639,7 +664,17 @@ lin_zones_run (LinZones *out)
   out->culprit = -1;
   out->state = 0;
   gboolean decided = FALSE;
-  if (lin_model_is_kv (out->model) || lin_model_n_slots (out->model) != 1 || !zones_index (&z)) {
+  /* Past the cap the test is not tried: the search applies the cap and
+   * says so.  The values' index first (k at its most), then the rest with
+   * k known. */
+  gsize model_bytes = lin_model_memory (out->model);
+  if (out->memory_limit > 0
+      && (gsize) out->n_ops * (sizeof (LinOp) + 1) + (2 * (gsize) out->n_ops + 1) * 4 * 4
+           + model_bytes > out->memory_limit)
+    return FALSE;
+  if (lin_model_is_kv (out->model) || lin_model_n_slots (out->model) != 1 || !zones_index (&z)
+      || (out->memory_limit > 0
+          && zones_memory_bound (z.n, z.k) + model_bytes > out->memory_limit)) {
     zones_clear (&z);
     return FALSE;
   }

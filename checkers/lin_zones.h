@@ -37,6 +37,8 @@ typedef struct {
   const LinOp *ops;
   guint n_ops;
   LinModel *model;
+  gsize memory_limit;  /* 0: none; the test is not tried when its arrays,
+                        * bounded before any is made, would pass it */
   /* Out (when lin_zones_run returns TRUE): result OK or VIOLATION; order,
    * culprit and state as in LinSearch (the violation's order is a
    * linearizable prefix of the operations completed before the culprit

@@ -351,7 +351,7 @@ part_run (Part *p, const RunContext *rc)
   if (!opt->search_only && p->n_slots == 1
       && (rc->kind == CHK_KIND_REGISTER || rc->kind == CHK_KIND_CAS_REGISTER)) {
     LinZones z = { .ops = (const LinOp *) p->lops->data, .n_ops = p->lops->len,
-                   .model = p->model };
+                   .model = p->model, .memory_limit = opt->memory_limit_bytes };
     if (lin_zones_run (&z)) {
       p->search = (LinSearch) {
         .result = z.result, .order = z.order, .culprit = z.culprit, .state = z.state,
@@ -544,7 +544,14 @@ chk_linearizable_check (const ChkHistory *h, const GArray *ops, const ChkCheckOp
   for (guint i = 0; i < ops->len; i++)
     report->n_ops += op_is_live_in (h, &g_array_index (ops, ChkOp, i), kind);
 
-  RunContext rc = { .h = h, .ops = ops, .kind = kind, .opt = opt, .parts = parts };
+  /* One cap for the whole check: the zone test and the search get what
+   * the loaded history and the operation lists by key leave of it. */
+  ChkCheckOptions capped = *opt;
+  if (opt->memory_limit_bytes > 0) {
+    gsize held = chk_history_memory_bytes (h) + (gsize) ops->len * sizeof (int64_t);
+    capped.memory_limit_bytes = opt->memory_limit_bytes > held ? opt->memory_limit_bytes - held : 1;
+  }
+  RunContext rc = { .h = h, .ops = ops, .kind = kind, .opt = &capped, .parts = parts };
   run_parts (&rc);
   g_autoptr (LinModelOwner) shared = rc.shared;
 
