@@ -202,6 +202,16 @@ sort_by_key (uint32_t *items, guint n, const int64_t *key)
   g_qsort_with_data (items, (gint) n, sizeof (uint32_t), by_key, (gpointer) key);
 }
 
+/* Decided ok, with f->order the linearization found. */
+static gboolean
+decided_ok (LinCollFast *f)
+{
+  f->result = LIN_RESULT_OK;
+  f->culprit = -1;
+  f->state = 0;
+  return TRUE;
+}
+
 /* ----- unordered queue ----- */
 
 static gboolean
@@ -272,10 +282,7 @@ unordered_run (LinCollFast *f, guint nv)
     g_clear_pointer (&f->order, g_array_unref);
     return FALSE;
   }
-  f->result = LIN_RESULT_OK;
-  f->culprit = -1;
-  f->state = 0;
-  return TRUE;
+  return decided_ok (f);
 }
 
 /* ----- fifo queue ----- */
@@ -526,10 +533,7 @@ fifo_run (LinCollFast *f, guint nv)
       vs[nw++] = v;
   if (!fifo_linearize (f, val, vs, nw))
     return FALSE;
-  f->result = LIN_RESULT_OK;
-  f->culprit = -1;
-  f->state = 0;
-  return TRUE;
+  return decided_ok (f);
 }
 
 /* ----- set ----- */
@@ -794,10 +798,7 @@ set_run (LinCollFast *f, guint nv)
     g_clear_pointer (&f->order, g_array_unref);
     return FALSE;
   }
-  f->result = LIN_RESULT_OK;
-  f->culprit = -1;
-  f->state = 0;
-  return TRUE;
+  return decided_ok (f);
 }
 
 /* The values the part names lie in [base, base + nv): arrays per value
