@@ -45,58 +45,13 @@ still_fails (Shrink *s, const FuzzPlan *p)
   return same;
 }
 
-/* The plan with only the faults whose `keep` flag is set. */
+/* The plan with only the faults in `faults`. */
 static void
 plan_subset (const FuzzPlan *p, const GArray *faults, FuzzPlan *out)
 {
   fuzz_plan_copy (out, p);
   g_array_set_size (out->faults, 0);
   g_array_append_vals (out->faults, faults->data, faults->len);
-}
-
-/* ddmin over the fault schedule. */
-static void
-shrink_faults (Shrink *s, FuzzPlan *p)
-{
-  FuzzPlan cand;
-  fuzz_plan_init (&cand);
-  g_autoptr (GArray) none = g_array_new (FALSE, TRUE, sizeof (SimFault));
-  plan_subset (p, none, &cand);
-  if (p->faults->len > 0 && still_fails (s, &cand)) {
-    fuzz_plan_copy (p, &cand);
-    fuzz_plan_clear (&cand);
-    return;
-  }
-  guint n = 2;
-  while (p->faults->len >= 2 && s->runs < s->max_runs) {
-    guint len = p->faults->len;
-    guint chunk = (len + n - 1) / n;
-    gboolean reduced = FALSE;
-    for (int complement = 0; complement < 2 && !reduced; complement++) {
-      for (guint start = 0; start < len && !reduced; start += chunk) {
-        g_autoptr (GArray) sub = g_array_new (FALSE, TRUE, sizeof (SimFault));
-        for (guint i = 0; i < len; i++) {
-          gboolean inside = i >= start && i < start + chunk;
-          if (inside != (complement == 1))
-            g_array_append_val (sub, g_array_index (p->faults, SimFault, i));
-        }
-        if (sub->len == 0 || sub->len == len)
-          continue;
-        plan_subset (p, sub, &cand);
-        if (still_fails (s, &cand)) {
-          fuzz_plan_copy (p, &cand);
-          n = complement ? MAX (n - 1, 2) : 2;
-          reduced = TRUE;
-        }
-      }
-    }
-    if (!reduced) {
-      if (n >= len)
-        break;
-      n = MIN (len, n * 2);
-    }
-  }
-  fuzz_plan_clear (&cand);
 }
 
 /* The plan cut at duration_us: faults after it dropped, no heal after it. */
@@ -215,46 +170,53 @@ shrink_ops (Shrink *s, FuzzPlan *p)
 
 /* The plan under the delivery rule with only the pins in `pins`. */
 static void
-plan_pins (const FuzzPlan *p, const SimDeliveryPin *pins, guint n, FuzzPlan *out)
+plan_pins (const FuzzPlan *p, const GArray *pins, FuzzPlan *out)
 {
   fuzz_plan_copy (out, p);
   out->has_delivery_rule = TRUE;
   g_array_set_size (out->deliveries, 0);
-  g_array_append_vals (out->deliveries, pins, n);
+  g_array_append_vals (out->deliveries, pins->data, pins->len);
 }
 
-/* ddmin over the pinned deliveries of a plan that already fails with all
- * of them pinned.  Only complements are tried (a chunk of pins removed):
- * with hundreds of pins, keeping one chunk alone almost never fails, and
- * the runs it would cost are better spent on finer chunks. */
+/* Builds the plan that keeps only `items` of p's list under shrinking. */
+typedef void (*PlanKeep) (const FuzzPlan *p, const GArray *items, FuzzPlan *out);
+
+/* ddmin (Zeller and Hildebrandt) over one list of the plan: faults or
+ * pinned deliveries.  The empty list first, then chunks of it (from
+ * first_complement = 0) or only their complements (1), halving the chunks
+ * when nothing fails, until single items or the run budget. */
 static void
-shrink_pins (Shrink *s, FuzzPlan *p)
+ddmin (Shrink *s, FuzzPlan *p, GArray *(*list_of) (FuzzPlan *), PlanKeep keep,
+       int first_complement)
 {
   FuzzPlan cand;
   fuzz_plan_init (&cand);
-  plan_pins (p, NULL, 0, &cand);
-  if (p->deliveries->len > 0 && still_fails (s, &cand)) {
+  guint size = g_array_get_element_size (list_of (p));
+  g_autoptr (GArray) sub = g_array_new (FALSE, TRUE, size);
+  keep (p, sub, &cand);
+  if (list_of (p)->len > 0 && still_fails (s, &cand)) {
     fuzz_plan_copy (p, &cand);
     fuzz_plan_clear (&cand);
     return;
   }
   guint n = 2;
-  g_autoptr (GArray) sub = g_array_new (FALSE, TRUE, sizeof (SimDeliveryPin));
-  while (p->deliveries->len >= 2 && s->runs < s->max_runs) {
-    guint len = p->deliveries->len;
+  while (list_of (p)->len >= 2 && s->runs < s->max_runs) {
+    const GArray *list = list_of (p);
+    guint len = list->len;
     guint chunk = (len + n - 1) / n;
     gboolean reduced = FALSE;
-    for (int complement = 1; complement < 2 && !reduced && s->runs < s->max_runs; complement++) {
+    for (int complement = first_complement; complement < 2 && !reduced && s->runs < s->max_runs;
+         complement++) {
       for (guint start = 0; start < len && !reduced && s->runs < s->max_runs; start += chunk) {
         g_array_set_size (sub, 0);
         for (guint i = 0; i < len; i++) {
           gboolean inside = i >= start && i < start + chunk;
           if (inside != (complement == 1))
-            g_array_append_val (sub, g_array_index (p->deliveries, SimDeliveryPin, i));
+            g_array_append_vals (sub, list->data + (gsize) i * size, 1);
         }
         if (sub->len == 0 || sub->len == len)
           continue;
-        plan_pins (p, (const SimDeliveryPin *) (void *) sub->data, sub->len, &cand);
+        keep (p, sub, &cand);
         if (still_fails (s, &cand)) {
           fuzz_plan_copy (p, &cand);
           n = complement ? MAX (n - 1, 2) : 2;
@@ -269,6 +231,35 @@ shrink_pins (Shrink *s, FuzzPlan *p)
     }
   }
   fuzz_plan_clear (&cand);
+}
+
+static GArray *
+faults_of (FuzzPlan *p)
+{
+  return p->faults;
+}
+
+static GArray *
+pins_of (FuzzPlan *p)
+{
+  return p->deliveries;
+}
+
+/* ddmin over the fault schedule. */
+static void
+shrink_faults (Shrink *s, FuzzPlan *p)
+{
+  ddmin (s, p, faults_of, plan_subset, 0);
+}
+
+/* ddmin over the pinned deliveries of a plan that already fails with all
+ * of them pinned.  Only complements are tried (a chunk of pins removed):
+ * with hundreds of pins, keeping one chunk alone almost never fails, and
+ * the runs it would cost are better spent on finer chunks. */
+static void
+shrink_pins (Shrink *s, FuzzPlan *p)
+{
+  ddmin (s, p, pins_of, plan_pins, 1);
 }
 
 /* Records the plan's deliveries that leave the rule, pins them all, and
@@ -291,7 +282,7 @@ shrink_deliveries (Shrink *s, FuzzPlan *p)
     return;
   FuzzPlan all;
   fuzz_plan_init (&all);
-  plan_pins (p, (const SimDeliveryPin *) (void *) log->data, log->len, &all);
+  plan_pins (p, log, &all);
   if (still_fails (s, &all)) {
     fuzz_plan_copy (p, &all);
     shrink_pins (s, p);
