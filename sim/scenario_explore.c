@@ -42,10 +42,9 @@ parse_explore (ScnParser *p)
         return scn_fail_entry (p, e, "expected bfs, dfs or random-walk, got '%s'", e->value);
       break;
     case 1:
-      if (!get_budget (p, e, 10000, &x->depth))
+      if (!scn_get_int (p, e, 1, 10000, &v))
         return FALSE;
-      if (x->depth < 1)
-        return scn_fail_entry (p, e, "expected an integer from 1 to 10000, got '%s'", e->value);
+      x->depth = (int) v;
       break;
     case 2:
       if (!scn_get_int (p, e, 0, (int64_t) 1 << 32, &x->max_states))
