@@ -298,6 +298,79 @@ get_byzantine (ScnParser *p, const ScnEntry *e)
   return TRUE;
 }
 
+/* The smallest and largest value a numeric knob can take in a run: its
+ * [fuzz] list or range if it has one, else the scenario's value. */
+static void
+knob_bounds (const SimConfig *cfg, const ProtoKnob *k, int64_t *lo, int64_t *hi, int *line)
+{
+  const ProtoVTable *vt = cfg->proto;
+  const SimFuzzSpec *f = &cfg->fuzz;
+  int64_t v;
+  memcpy (&v, (const char *) cfg->proto_config + k->offset, sizeof v);
+  *lo = *hi = v;
+  *line = 0;
+  for (int i = 0; i < f->n_knobs; i++) {
+    if (strcmp (f->knobs[i].name, k->name) != 0)
+      continue;
+    *line = f->knobs[i].line;
+    g_autofree void *scratch = g_memdup2 (cfg->proto_config, MAX (vt->config_size, 1));
+    g_auto (GStrv) values = f->knobs[i].is_range ? NULL : g_strsplit (f->knobs[i].values, "|", -1);
+    g_autofree char *a = NULL, *b = NULL;
+    if (f->knobs[i].is_range)
+      split_range (f->knobs[i].values, &a, &b);
+    const char *ends[2] = { a, b };
+    gboolean first = TRUE;
+    for (int j = 0; values != NULL ? values[j] != NULL : j < 2; j++) {
+      const char *text = values != NULL ? g_strstrip (values[j]) : ends[j];
+      /* Each value parsed when the key was read. */
+      if (!proto_config_set (vt, scratch, k->name, text, NULL))
+        continue;
+      memcpy (&v, (const char *) scratch + k->offset, sizeof v);
+      *lo = first ? v : MIN (*lo, v);
+      *hi = first ? v : MAX (*hi, v);
+      first = FALSE;
+    }
+  }
+}
+
+/* A knob pair NAME_min / NAME_max (the scenario loader refuses one
+ * reversed) must stay in order in every run the ranges can draw. */
+static gboolean
+check_knob_pairs (ScnParser *p)
+{
+  const SimConfig *cfg = p->cfg;
+  const ProtoVTable *vt = cfg->proto;
+  for (const ProtoKnob *lo = vt->knobs; lo != NULL && lo->name != NULL; lo++) {
+    if ((lo->type != PROTO_KNOB_INT && lo->type != PROTO_KNOB_DURATION)
+        || !g_str_has_suffix (lo->name, "_min"))
+      continue;
+    g_autofree char *hi_name = g_strdup (lo->name);
+    strcpy (hi_name + strlen (hi_name) - 4, "_max");
+    const ProtoKnob *hi = proto_knob_find (vt, hi_name);
+    if (hi == NULL || hi->type != lo->type)
+      continue;
+    int64_t lo_lo, lo_hi, hi_lo, hi_hi;
+    int lo_line, hi_line;
+    knob_bounds (cfg, lo, &lo_lo, &lo_hi, &lo_line);
+    knob_bounds (cfg, hi, &hi_lo, &hi_hi, &hi_line);
+    if (lo_hi <= hi_lo || (lo_line == 0 && hi_line == 0))
+      continue;
+    g_autoptr (GString) sa = g_string_new (NULL), sb = g_string_new (NULL);
+    if (lo->type == PROTO_KNOB_DURATION) {
+      proto_format_duration (lo_hi, sa);
+      proto_format_duration (hi_lo, sb);
+    } else {
+      g_string_printf (sa, "%" G_GINT64_FORMAT, lo_hi);
+      g_string_printf (sb, "%" G_GINT64_FORMAT, hi_lo);
+    }
+    g_autofree char *key = g_strdup_printf ("%s.%s", vt->name, hi_line != 0 ? hi->name : lo->name);
+    return scn_fail (p, hi_line != 0 ? hi_line : lo_line, "fuzz", key,
+                     "a run could draw %s = %s with %s = %s; every draw must keep %s at most %s",
+                     lo->name, sa->str, hi->name, sb->str, lo->name, hi->name);
+  }
+  return TRUE;
+}
+
 gboolean
 scn_parse_fuzz (ScnParser *p)
 {
@@ -421,5 +494,5 @@ scn_parse_fuzz (ScnParser *p)
   if (f->think_max_us > 0 && p->cfg->workload.rate_per_s > 0)
     return scn_fail_entry (p, scn_find (p, "fuzz", "think"),
                            "[workload] sets a rate; think ranges need a think time instead");
-  return TRUE;
+  return check_knob_pairs (p);
 }
