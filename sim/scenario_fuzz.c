@@ -371,6 +371,56 @@ check_knob_pairs (ScnParser *p)
   return TRUE;
 }
 
+/* Byzantine nodes of the [faults] schedule among the first n nodes (a run
+ * of n nodes drops the faults that name a node beyond it). */
+static int
+byzantine_among (const SimConfig *cfg, int n)
+{
+  int count = 0;
+  for (int node = 0; node < n; node++)
+    for (guint i = 0; i < cfg->faults->len; i++) {
+      const SimFault *x = &g_array_index (cfg->faults, SimFault, i);
+      if (x->kind == SIM_FAULT_BYZANTINE && x->node == node) {
+        count++;
+        break;
+      }
+    }
+  return count;
+}
+
+static int
+tolerated (const ProtoVTable *vt, int n)
+{
+  return vt->byzantine_tolerated != NULL ? vt->byzantine_tolerated (n) : 0;
+}
+
+/* If the scenario's own cluster tolerates its Byzantine nodes, so must
+ * every size a [fuzz] nodes range draws: otherwise the runs of the
+ * smaller sizes break the invariants with no bug in the protocol. */
+static gboolean
+check_byzantine_sizes (ScnParser *p)
+{
+  const SimConfig *cfg = p->cfg;
+  const SimFuzzSpec *f = &cfg->fuzz;
+  const ProtoVTable *vt = cfg->proto;
+  const ScnEntry *e = scn_find (p, "fuzz", "nodes");
+  if (e == NULL || byzantine_among (cfg, cfg->n_nodes) > tolerated (vt, cfg->n_nodes))
+    return TRUE;
+  int first_bad = 0, last_bad = 0;
+  for (int n = f->nodes_min; n <= f->nodes_max; n++)
+    if (byzantine_among (cfg, n) > tolerated (vt, n)) {
+      first_bad = first_bad != 0 ? first_bad : n;
+      last_bad = n;
+    }
+  if (first_bad == 0)
+    return TRUE;
+  int b = byzantine_among (cfg, first_bad);
+  return scn_fail_entry (p, e, "a run of %d nodes would keep %d Byzantine node%s of the [faults] "
+                         "schedule, more than %s tolerates in %d (%d); expected a range from %d",
+                         first_bad, b, b == 1 ? "" : "s", vt->name, first_bad,
+                         tolerated (vt, first_bad), last_bad + 1);
+}
+
 gboolean
 scn_parse_fuzz (ScnParser *p)
 {
@@ -494,5 +544,5 @@ scn_parse_fuzz (ScnParser *p)
   if (f->think_max_us > 0 && p->cfg->workload.rate_per_s > 0)
     return scn_fail_entry (p, scn_find (p, "fuzz", "think"),
                            "[workload] sets a rate; think ranges need a think time instead");
-  return check_knob_pairs (p);
+  return check_knob_pairs (p) && check_byzantine_sizes (p);
 }
