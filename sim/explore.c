@@ -1041,15 +1041,15 @@ bfs_memory (const Explorer *x, Worker *wks, int n)
   return m;
 }
 
-/* The budget of each sort of a level: half the visited array (so the
- * buffers grow with the search, not ahead of it), between 256 KB and
- * 256 MB, at most an eighth of --max-memory; or the option's. */
+/* The budget of each sort of a level: a sixteenth of the visited array
+ * (so the buffers grow with the search, not ahead of it), between 128 KB
+ * and 256 MB, at most an eighth of --max-memory; or the option's. */
 static size_t
 bfs_sort_budget (const Explorer *x)
 {
   if (x->opt.buffer_bytes > 0)
     return (size_t) x->opt.buffer_bytes;
-  uint64_t b = CLAMP (xvisited_bytes (&x->visited) / 2, (uint64_t) 256 << 10,
+  uint64_t b = CLAMP (xvisited_bytes (&x->visited) / 16, (uint64_t) 128 << 10,
                       (uint64_t) 256 << 20);
   if (x->opt.max_memory_bytes > 0)
     b = MIN (b, MAX (x->opt.max_memory_bytes / 8, (uint64_t) 16 << 10));

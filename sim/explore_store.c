@@ -312,19 +312,45 @@ xsort_reset (XSort *s, size_t budget)
   s->pos = 0;
   s->is_reading = FALSE;
   s->budget = budget;
-  /* Give back what the last sort grew beyond the new budget. */
-  if (s->cap * sizeof (XEnt) + s->cap_extra * 8 > budget) {
-    g_clear_pointer (&s->ents, g_free);
-    g_clear_pointer (&s->extra, g_free);
-    s->cap = s->cap_extra = 0;
+  g_clear_pointer (&s->ents, g_free);
+  g_clear_pointer (&s->extra, g_free);
+  s->cap = s->cap_extra = 0;
+}
+
+/* Sorts the entries held and combines those with equal (k0, k1): the
+ * one with the smallest k2 stays, with the words all of them hold. */
+static void
+xsort_sort_held (XSort *s)
+{
+  xent_sort (s->ents, s->n);
+  size_t w = 0;
+  for (size_t i = 0; i < s->n;) {
+    XEnt first = s->ents[i];
+    uint64_t *keep = s->extra + first.extra_off;
+    size_t j = i + 1;
+    for (; j < s->n && s->ents[j].k0 == first.k0 && s->ents[j].k1 == first.k1; j++) {
+      const uint64_t *other = s->extra + s->ents[j].extra_off;
+      uint32_t kept = 0;
+      for (uint32_t a = 0; a < first.n_extra; a++) {
+        gboolean has = FALSE;
+        for (uint32_t b = 0; b < s->ents[j].n_extra && !has; b++)
+          has = other[b] == keep[a];
+        if (has)
+          keep[kept++] = keep[a];
+      }
+      first.n_extra = kept;
+    }
+    s->ents[w++] = first;
+    i = j;
   }
+  s->n = w;
 }
 
 /* Writes the entries held as one sorted run. */
 static void
 xsort_spill (XSort *s)
 {
-  xent_sort (s->ents, s->n);
+  xsort_sort_held (s);
   XSortRun run = { .off = xspool_size (&s->runs), .left = s->n };
   for (size_t i = 0; i < s->n; i++) {
     XEnt e = s->ents[i];
@@ -344,12 +370,13 @@ xsort_add (XSort *s, const XEnt *e, const uint64_t *extra)
   g_assert (!s->is_reading);
   if (s->n > 0 && (s->n + 1) * sizeof (XEnt) + (s->n_extra + e->n_extra) * 8 > s->budget)
     xsort_spill (s);
+  /* The arrays grow by doubling, up to what the budget holds. */
   if (s->n == s->cap) {
-    s->cap = MAX (s->cap * 2, 256);
+    s->cap = MAX (MIN (s->cap * 2, s->budget / sizeof (XEnt)), s->cap + 1);
     s->ents = g_renew (XEnt, s->ents, s->cap);
   }
   if (s->n_extra + e->n_extra > s->cap_extra) {
-    s->cap_extra = MAX (MAX (s->cap_extra * 2, 256), s->n_extra + e->n_extra);
+    s->cap_extra = MAX (MIN (s->cap_extra * 2, s->budget / 16), s->n_extra + e->n_extra);
     s->extra = g_renew (uint64_t, s->extra, s->cap_extra);
   }
   XEnt *d = &s->ents[s->n++];
@@ -406,7 +433,7 @@ xsort_finish (XSort *s)
   s->is_reading = TRUE;
   s->pos = 0;
   if (s->run_list->len == 0) {
-    xent_sort (s->ents, s->n);
+    xsort_sort_held (s);
     return;
   }
   if (s->n > 0)

@@ -88,7 +88,9 @@ xwindow_forget (XWindow *w)
 /* ---- External sort --------------------------------------------------------*/
 
 /* An entry: the key (k0, k1, k2), compared in that order, and n_extra
- * words that travel with it.  Keys are unique. */
+ * words that travel with it.  Keys are unique.  Entries with equal (k0,
+ * k1) may come back combined (the one with the smallest k2, with the
+ * words all of them hold), or not: a reader groups them itself. */
 typedef struct {
   uint64_t k0, k1, k2;
   uint32_t n_extra;
