@@ -1045,12 +1045,11 @@ bfs_memory (const Explorer *x, Worker *wks, int n)
  * (so the buffers grow with the search, not ahead of it), between 128 KB
  * and 256 MB, at most an eighth of --max-memory; or the option's. */
 static size_t
-bfs_sort_budget (const Explorer *x)
+bfs_sort_budget (const Explorer *x, uint64_t visited_bytes)
 {
   if (x->opt.buffer_bytes > 0)
     return (size_t) x->opt.buffer_bytes;
-  uint64_t b = CLAMP (xvisited_bytes (&x->visited) / 16, (uint64_t) 128 << 10,
-                      (uint64_t) 256 << 20);
+  uint64_t b = CLAMP (visited_bytes / 16, (uint64_t) 128 << 10, (uint64_t) 256 << 20);
   if (x->opt.max_memory_bytes > 0)
     b = MIN (b, MAX (x->opt.max_memory_bytes / 8, (uint64_t) 16 << 10));
   return (size_t) b;
@@ -1168,7 +1167,8 @@ bfs (Explorer *x, SimExploreResult *r)
     gboolean shard_level = !sharded && hi - lo >= (uint64_t) x->opt.shard_count;
     if (shard_level)
       sharded = TRUE;
-    size_t budget = bfs_sort_budget (x);
+    size_t budget = bfs_sort_budget (x, xvisited_bytes (&x->visited));
+    uint64_t level_peak = 0;
     xsort_reset (&x->children, budget);
     xsort_reset (&x->fresh_states, budget);
     x->sleep_off = 0;
@@ -1260,7 +1260,8 @@ bfs (Explorer *x, SimExploreResult *r)
         }
       }
       x->stats.distinct = x->n_states + x->children.count;
-      x->stats.memory_bytes = MAX (x->stats.memory_bytes, bfs_memory (x, wks, n));
+      level_peak = MAX (level_peak, bfs_memory (x, wks, n));
+      x->stats.memory_bytes = MAX (x->stats.memory_bytes, level_peak);
     }
     if (bad_what != NULL) {
       gboolean bad_is_new = FALSE;
@@ -1284,10 +1285,11 @@ bfs (Explorer *x, SimExploreResult *r)
     gboolean is_last = depth + 1 >= x->b->depth;
     gboolean is_numbered = !is_last || x->opt.on_state != NULL;
     uint64_t m = level_dedup (x, is_numbered, NULL, NULL);
-    x->stats.memory_bytes = MAX (x->stats.memory_bytes, bfs_memory (x, wks, n));
+    level_peak = MAX (level_peak, bfs_memory (x, wks, n));
     if (is_numbered)
       level_number (x);
-    x->stats.memory_bytes = MAX (x->stats.memory_bytes, bfs_memory (x, wks, n));
+    level_peak = MAX (level_peak, bfs_memory (x, wks, n));
+    x->stats.memory_bytes = MAX (x->stats.memory_bytes, level_peak);
     xsort_reset (&x->children, budget);
     xsort_reset (&x->fresh_states, budget);
     if (xstore_failed (&x->store)) {
@@ -1316,16 +1318,16 @@ bfs (Explorer *x, SimExploreResult *r)
     if (lo < hi && depth < x->b->depth) {
       /* The next level is expanded: its states join the visited array,
        * within --max-memory. */
-      uint64_t after = bfs_memory (x, wks, n) - xvisited_bytes (&x->visited)
-                       + xvisited_bytes_for (&x->visited, x->visited.n + m);
+      /* The next level holds what this one did at its peak, plus the
+       * fingerprints added and the sorts' larger budgets. */
+      uint64_t grown = xvisited_bytes_for (&x->visited, x->visited.n + m);
+      uint64_t after = level_peak + grown - xvisited_bytes (&x->visited)
+                       + 2 * (MAX (bfs_sort_budget (x, grown), budget) - budget);
       if (x->opt.max_memory_bytes > 0 && after >= x->opt.max_memory_bytes) {
         r->verdict = SIM_EXPLORE_UNKNOWN;
         r->what = g_strdup_printf ("reached --max-memory (%" G_GUINT64_FORMAT " MB) after depth "
-                                   "%d with %" G_GUINT64_FORMAT " states still to expand (their "
-                                   "fingerprints need %" G_GUINT64_FORMAT " MB more)",
-                                   x->opt.max_memory_bytes >> 20, depth, hi - lo,
-                                   (xvisited_bytes_for (&x->visited, x->visited.n + m)
-                                    - xvisited_bytes (&x->visited)) >> 20);
+                                   "%d with %" G_GUINT64_FORMAT " states still to expand",
+                                   x->opt.max_memory_bytes >> 20, depth, hi - lo);
         x->stats.depth = depth;
         goto done;
       }
