@@ -68,4 +68,4 @@ echo "== memory: raft-correct.scn, 3 timeouts, depth $MEMDEPTH, 1 thread"
   > "$tmp/out" 2>&1
 grep -E '^(states|speed|memory|outcome)' "$tmp/out"
 distinct=$(awk '/^states/ { print $2 }' "$tmp/out")
-awk -v n="${distinct:-0}" '{ printf "cpu          %.2f s user, %.2f s system, %d KB peak resident, %.1f resident bytes per distinct state\n", $1, $2, $3, n > 0 ? $3 * 1024 / n : 0 }' "$tmp/time"
+awk -v n="${distinct:-0}" '{ printf "cpu          %.2f s user, %.2f s system, %d KB peak resident, %.1f resident bytes per distinct state\n", $1, $2, $3, (n > 0 ? $3 * 1024 / n : 0) }' "$tmp/time"

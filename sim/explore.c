@@ -1077,7 +1077,8 @@ level_dedup (Explorer *x, gboolean is_numbered, const Fp *bad, gboolean *bad_is_
   while (has) {
     XEnt first = e;
     guint n_inter = MIN (e.n_extra, (uint32_t) POR_MAX_SLEEP);
-    memcpy (inter, extra, 8 * (size_t) n_inter);
+    if (n_inter > 0)
+      memcpy (inter, extra, 8 * (size_t) n_inter);
     while ((has = xsort_next (s, &e, &extra)) && e.k0 == first.k0 && e.k1 == first.k1) {
       guint kept = 0;
       for (guint k = 0; k < n_inter; k++)
@@ -1256,7 +1257,7 @@ bfs (Explorer *x, SimExploreResult *r)
           if (bad_what != NULL && ch->order > bad_order)
             break;
           XEnt e = { .k0 = ch->fp.lo, .k1 = ch->fp.hi, .k2 = ch->order, .n_extra = ch->sleep_len };
-          xsort_add (&x->children, &e, sleep_keys + ch->sleep_off);
+          xsort_add (&x->children, &e, ch->sleep_len > 0 ? sleep_keys + ch->sleep_off : NULL);
         }
       }
       x->stats.distinct = x->n_states + x->children.count;

@@ -464,7 +464,7 @@ xsort_next (XSort *s, XEnt *e, const uint64_t **extra)
     if (s->pos >= s->n)
       return FALSE;
     *e = s->ents[s->pos++];
-    *extra = s->extra + e->extra_off;
+    *extra = e->n_extra > 0 ? s->extra + e->extra_off : NULL;
     return TRUE;
   }
   if (s->last != NULL) {
