@@ -1,9 +1,11 @@
 /* explore.c: the search of `dsim explore` (see explore.h).
  *
- * Breadth first, level by level.  Every distinct state is kept as 8 bytes,
- * its parent's number and the index of the choice that first reached it
- * among the parent's enabled choices, not as a world: a world of 3-node
- * Raft is well over a hundred kilobytes.  To expand a
+ * Breadth first, level by level.  Every distinct state is kept as a record
+ * of 8 bytes (in a temporary file once there are many), its parent's
+ * number and the index of the choice that first reached it among the
+ * parent's enabled choices, not as a world: a world of 3-node Raft is well
+ * over a hundred kilobytes; and as its fingerprint in a sorted array (see
+ * "Breadth first" below for how the two are kept).  To expand a
  * state its world is rebuilt by replaying its path, from the deepest
  * ancestor still cached: states are numbered in breadth-first order, so the
  * states of one level come in the order of their parents and each worker
@@ -17,9 +19,10 @@
  * Threads split each round of a level (BFS_CHUNK states per worker) into
  * contiguous slices.  A worker only reads the visited set (to skip children
  * already seen) and writes its own list of children; the main thread then
- * merges the lists in slice order before the next round, so which states
- * are new, their numbers and the reported counterexample do
- * not depend on the number of threads. */
+ * hands the lists in slice order to the level's sort, and at the end of
+ * the level the new states are numbered by (parent, choice index), so
+ * which states are new, their numbers and the reported counterexample do
+ * not depend on the number of threads or on how the sort spilled. */
 #include "sim/explore.h"
 #include "sim/world_internal.h"
 #include "checkers/check.h"
@@ -1128,6 +1131,7 @@ bfs_store_failed (Explorer *x, SimExploreResult *r, int depth)
 {
   r->verdict = SIM_EXPLORE_UNKNOWN;
   r->what = g_strdup_printf ("%s; depth %d was explored completely", x->store.error, depth);
+  x->stats.distinct = x->n_states;
 }
 
 /* States of the frontier a worker expands per round. */
@@ -1222,8 +1226,11 @@ bfs (Explorer *x, SimExploreResult *r)
           r->path = path_of (x, wks[i].deadlock_at, NULL);
           /* The distinct states: the numbered ones, and the new ones
            * among the children of the rounds before this one. */
-          x->stats.distinct = x->n_states + (bad_what == NULL ? level_dedup (x, FALSE, NULL, NULL)
-                                                              : 0);
+          gboolean bad_is_new = FALSE;
+          x->stats.distinct = x->n_states
+                              + level_dedup (x, FALSE, bad_what != NULL ? &bad_fp : NULL,
+                                             &bad_is_new)
+                              + bad_is_new;
           g_free (bad_what);
           if (bad_path != NULL)
             g_array_unref (bad_path);
