@@ -1151,7 +1151,8 @@ bfs (Explorer *x, SimExploreResult *r)
   Used u0 = { 0 };
   Fp root_fp = fp_norm (state_fp (x, x->root, u0, history_hash (x->root->history, 0), 0, NULL));
   xspool_append (&x->fresh_fps, &root_fp.lo, 8 * (size_t) words);
-  xvisited_merge (&x->visited, &x->fresh_fps, 1);
+  gboolean ok = xvisited_merge (&x->visited, &x->fresh_fps, 1);
+  g_assert (ok);
   xspool_truncate (&x->fresh_fps);
   if (x->por) {
     uint64_t none = 0;
@@ -1339,7 +1340,15 @@ bfs (Explorer *x, SimExploreResult *r)
         x->stats.depth = depth;
         goto done;
       }
-      xvisited_merge (&x->visited, &x->fresh_fps, m);
+      if (!xvisited_merge (&x->visited, &x->fresh_fps, m)) {
+        r->verdict = SIM_EXPLORE_UNKNOWN;
+        r->what = g_strdup_printf ("the system had no memory for the fingerprints of %"
+                                   G_GUINT64_FORMAT " states after depth %d, with %"
+                                   G_GUINT64_FORMAT " states still to expand; bound the search "
+                                   "with --max-memory", x->visited.n + m, depth, hi - lo);
+        x->stats.depth = depth;
+        goto done;
+      }
       x->stats.memory_bytes = MAX (x->stats.memory_bytes, bfs_memory (x, wks, n));
     }
     xspool_truncate (&x->fresh_fps);

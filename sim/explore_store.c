@@ -512,12 +512,10 @@ big_resize (uint64_t *p, size_t old_bytes, size_t new_bytes)
   void *q = p == NULL ? mmap (NULL, new_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                               -1, 0)
                       : mremap (p, old_bytes, new_bytes, MREMAP_MAYMOVE);
-  if (q == MAP_FAILED)
-    g_error ("dsim explore: out of memory for %zu bytes of visited states", new_bytes);
-  return q;
+  return q == MAP_FAILED ? NULL : q;
 #else
   (void) old_bytes;
-  return g_realloc (p, new_bytes);
+  return g_try_realloc (p, new_bytes);
 #endif
 }
 
@@ -616,16 +614,19 @@ xvisited_reindex (XVisited *s)
   s->index[nb] = (uint32_t) s->n;
 }
 
-void
+gboolean
 xvisited_merge (XVisited *s, XSpool *fresh, uint64_t m)
 {
   if (m == 0)
-    return;
+    return TRUE;
   const int w = s->words;
   uint64_t total = s->n + m;
   size_t need = page_round ((size_t) (total * (uint64_t) w * 8));
   if (need > s->mapped) {
-    s->v = big_resize (s->v, s->mapped, need);
+    uint64_t *v = big_resize (s->v, s->mapped, need);
+    if (v == NULL)
+      return FALSE;
+    s->v = v;
     s->mapped = need;
   }
   /* From the back: the largest of what is left of each goes last, so
@@ -654,4 +655,5 @@ xvisited_merge (XVisited *s, XSpool *fresh, uint64_t m)
   g_free (buf);
   s->n = total;
   xvisited_reindex (s);
+  return TRUE;
 }

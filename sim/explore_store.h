@@ -150,8 +150,9 @@ void xvisited_init (XVisited *s, int words);
 void xvisited_clear (XVisited *s);
 gboolean xvisited_contains (const XVisited *s, uint64_t lo, uint64_t hi);
 /* Merges m fingerprints (sorted, none in the set, `words` words each)
- * read from the spool. */
-void xvisited_merge (XVisited *s, XSpool *fresh, uint64_t m);
+ * read from the spool; FALSE, the set as it was, if the system has no
+ * memory for them. */
+gboolean xvisited_merge (XVisited *s, XSpool *fresh, uint64_t m);
 /* Bytes it holds (the array and its index); after a merge of m more. */
 uint64_t xvisited_bytes_for (const XVisited *s, uint64_t n);
 static inline uint64_t

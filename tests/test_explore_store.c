@@ -140,7 +140,7 @@ Test (explore_store, visited_set_finds_exactly_what_was_merged)
       xspool_truncate (&fresh);
       for (guint i = 0; i < m; i++)
         xspool_append (&fresh, &g_array_index (add, uint64_t, 2 * i), 8 * (size_t) words);
-      xvisited_merge (&v, &fresh, m);
+      cr_assert (xvisited_merge (&v, &fresh, m));
       total += m;
     }
     cr_assert_eq (v.n, total);
