@@ -12,6 +12,12 @@
 #    starts at boot), one thread: distinct states, CPU seconds (user +
 #    system), distinct states per CPU second, bytes per distinct state.
 #
+# 3. Memory on a search large enough that the fixed costs (a world per
+#    depth, the sorts' smallest buffers) do not dominate: raft-correct.scn
+#    with three timeouts per path to depth 10 (3.3 million distinct
+#    states), one thread: the explorer's lines, then the peak resident
+#    set of the whole process, per distinct state.
+#
 # Target: 1,000,000 distinct states per CPU second on 3-node Raft, 8 bytes
 # per distinct state.
 set -u
@@ -53,3 +59,13 @@ paxos paxos-volatile-promise 9
 quorum quorum-abd-skip-write-back 7
 pbft pbft-no-digest-check 8
 EOF
+
+MEMDEPTH=${MEMDEPTH:-10}
+echo
+echo "== memory: raft-correct.scn, 3 timeouts, depth $MEMDEPTH, 1 thread"
+/usr/bin/env time -o "$tmp/time" -f "%U %S %M" \
+  "$exe" explore scenarios/explore/raft-correct.scn --depth "$MEMDEPTH" --timeouts 3 \
+  > "$tmp/out" 2>&1
+grep -E '^(states|speed|memory|outcome)' "$tmp/out"
+distinct=$(awk '/^states/ { print $2 }' "$tmp/out")
+awk -v n="${distinct:-0}" '{ printf "cpu          %.2f s user, %.2f s system, %d KB peak resident, %.1f resident bytes per distinct state\n", $1, $2, $3, (n > 0 ? $3 * 1024 / n : 0) }' "$tmp/time"

@@ -58,7 +58,9 @@ static const char explore_help[] =
   "  --shard I/N       explore only shard I of N (1 <= I <= N), for job arrays:\n"
   "                    the first level with at least N states is split\n"
   "  --max-memory SIZE stop (unknown) when the search holds more than SIZE\n"
-  "                    (such as 512M, 4G)\n"
+  "                    (such as 512M, 4G); breadth first keeps the visited\n"
+  "                    fingerprints in memory and the rest in temporary files\n"
+  "                    under $TMPDIR (or /tmp)\n"
   "  --out DIR         where a counterexample goes (default explore-out):\n"
   "                    DIR/path.scn, DIR/trace.jsonl, DIR/history.jsonl,\n"
   "                    DIR/diagram.svg\n"
@@ -324,10 +326,14 @@ append_stats (GString *s, const SimExploreStats *st, const SimExploreOptions *o,
   g_string_append_printf (s, "speed        %.2fs, %.0f distinct states/s, %.0f generated/s\n",
                           secs, secs > 0 ? (double) st->distinct / secs : 0.0,
                           secs > 0 ? (double) st->generated / secs : 0.0);
-  g_string_append_printf (s, "memory       %.1f MB, %.0f bytes per distinct state\n",
+  g_string_append_printf (s, "memory       %.1f MB, %.0f bytes per distinct state",
                           (double) st->memory_bytes / 1048576.0,
                           st->distinct > 0 ? (double) st->memory_bytes / (double) st->distinct
                                            : 0.0);
+  if (st->disk_bytes > 0)
+    g_string_append_printf (s, "; %.1f MB through temporary files",
+                            (double) st->disk_bytes / 1048576.0);
+  g_string_append_c (s, '\n');
   g_string_append_printf (s, "fingerprints %d bits; probability a state was missed: %.2g\n",
                           o->bounds.fingerprint_bits, st->missed_probability);
 }

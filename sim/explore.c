@@ -1,9 +1,11 @@
 /* explore.c: the search of `dsim explore` (see explore.h).
  *
- * Breadth first, level by level.  Every distinct state is kept as 8 bytes,
- * its parent's number and the index of the choice that first reached it
- * among the parent's enabled choices, not as a world: a world of 3-node
- * Raft is well over a hundred kilobytes.  To expand a
+ * Breadth first, level by level.  Every distinct state is kept as a record
+ * of 8 bytes (in a temporary file once there are many), its parent's
+ * number and the index of the choice that first reached it among the
+ * parent's enabled choices, not as a world: a world of 3-node Raft is well
+ * over a hundred kilobytes; and as its fingerprint in a sorted array (see
+ * "Breadth first" below for how the two are kept).  To expand a
  * state its world is rebuilt by replaying its path, from the deepest
  * ancestor still cached: states are numbered in breadth-first order, so the
  * states of one level come in the order of their parents and each worker
@@ -17,13 +19,15 @@
  * Threads split each round of a level (BFS_CHUNK states per worker) into
  * contiguous slices.  A worker only reads the visited set (to skip children
  * already seen) and writes its own list of children; the main thread then
- * merges the lists in slice order before the next round, so which states
- * are new, their numbers and the reported counterexample do
- * not depend on the number of threads. */
+ * hands the lists in slice order to the level's sort, and at the end of
+ * the level the new states are numbered by (parent, choice index), so
+ * which states are new, their numbers and the reported counterexample do
+ * not depend on the number of threads or on how the sort spilled. */
 #include "sim/explore.h"
 #include "sim/world_internal.h"
 #include "checkers/check.h"
 #include "protocols/mix64.h"
+#include "sim/explore_store.h"
 
 #include <math.h>
 #include <string.h>
@@ -121,12 +125,6 @@ fpset_find (const FpSet *s, Fp f)
       return UINT64_MAX;
     i = i + 1 == s->cap ? 0 : i + 1;
   }
-}
-
-static gboolean
-fpset_contains (const FpSet *s, Fp f)
-{
-  return fpset_find (s, fp_norm (f)) != UINT64_MAX;
 }
 
 /* Puts f (normalised, not in the set) in, moving aside fingerprints nearer
@@ -235,18 +233,29 @@ typedef struct {
   SimFault crash[PROTO_MAX_NODES], restart[PROTO_MAX_NODES];
   SimWorld *root;
   GArray *root_path;           /* SimPinnedChoice: the nodes' boots */
-  GArray *recs;                /* Rec; [0] is the root */
-  FpSet seen;
+  FpSet seen;                  /* depth first and random walks */
   SimExploreStats stats;
   uint64_t world_bytes;        /* rough size of one world */
   GMutex lock;                 /* random walks: the visited set */
-  /* Partial-order reduction (breadth first): the sleep sets of the level
-   * being expanded (cur, indexed from por_lo) and of the next one. */
+  /* Breadth first (see "Breadth first" below): */
+  XStore store;                /* temporary files */
+  XSpool recs;                 /* Rec of every numbered state, by number */
+  uint64_t n_states;           /* states numbered (every level but the one
+                                  being generated) */
+  XVisited visited;            /* their fingerprints, sorted */
+  XSort children;              /* the next level's children, by fingerprint */
+  XSort fresh_states;          /* its new states, by parent and choice */
+  XSpool fresh_fps;            /* its new fingerprints, sorted */
+  /* Partial-order reduction: the sleep sets of the level being expanded
+   * (sleep[cur], read in order through sleep_win) and of the next one;
+   * those of the round being expanded, from round_lo. */
   gboolean por;
-  uint64_t por_lo;
-  GArray *por_keys[2], *por_spans[2]; /* uint64_t, PorSpan */
-  int por_cur;
-  GHashTable *por_index;       /* next level: fingerprint -> span index */
+  XSpool sleep[2];
+  int sleep_cur;
+  XWindow sleep_win;
+  uint64_t sleep_off;
+  uint64_t round_lo;
+  GArray *round_keys, *round_spans; /* uint64_t, PorSpan */
 } Explorer;
 
 static Used
@@ -608,13 +617,45 @@ por_independent (uint64_t a, uint64_t b)
   return a != 0 && b != 0 && (a >> 56) != (b >> 56);
 }
 
-/* ---- Breadth first --------------------------------------------------------*/
+/* ---- Breadth first --------------------------------------------------------
+ *
+ * Level by level, with delayed duplicate detection (Korf, "Delayed
+ * Duplicate Detection", 2003; TLC's disk fingerprint set works the same
+ * way): the states of every finished level are numbered in breadth-first
+ * order, their fingerprints kept as one sorted array (8 bytes a state, 16
+ * with 128-bit fingerprints), their records (parent, choice index) and the
+ * sleep sets of the level to expand in spools that live in temporary files
+ * once they outgrow a small buffer.  Expanding a level, a worker drops the
+ * children already in the array and hands the others on; they go to an
+ * external sort by fingerprint (runs of a memory budget, spilled and
+ * merged).  At the end of the level the sorted children are read back:
+ * equal fingerprints are one new state, reached first (in the order of
+ * parents, then of choices) by the child with the smallest (parent,
+ * choice index), and its sleep set is what the sets of all of them hold.
+ * The new states are then sorted again by (parent, choice index), which
+ * numbers them in exactly the order a search merging each child as it
+ * comes would, so the records, the counterexamples and the counts do not
+ * depend on the budget, the number of runs or the threads.  Their
+ * fingerprints, already sorted, are merged into the array from its end.
+ * The last level's states are counted, not kept. */
 
 typedef struct {
   Fp fp;
-  Rec rec;
+  uint64_t order;                /* parent << 32 | choice index */
   uint32_t sleep_off, sleep_len; /* its sleep set in the worker's sleep_out */
 } Child;
+
+static inline uint64_t
+rec_order (Rec r)
+{
+  return (uint64_t) r.parent << 32 | r.index;
+}
+
+static inline Rec
+order_rec (uint64_t order)
+{
+  return (Rec) { .parent = (uint32_t) (order >> 32), .index = (uint32_t) order };
+}
 
 /* cache[d] holds the world of a state at depth d, or of a child being
  * generated (id NO_ID).  diff_nodes, diff_clients: the nodes and clients
@@ -638,7 +679,8 @@ typedef struct {
   Checker ck;
   CacheSlot *cache;         /* cache[d]: the world of a state at depth d */
   int cache_valid;          /* cache[0 .. cache_valid-1] is one path */
-  uint32_t *anc;
+  uint32_t *anc, *anc_index;
+  XWindow *win;             /* win[d]: over the records of depth d */
   GArray *queued;
   /* This level: */
   uint64_t lo, hi;          /* the slice of the frontier */
@@ -646,8 +688,9 @@ typedef struct {
   int shard_level;          /* this level keeps only this shard's states */
   GArray *out;              /* Child */
   uint64_t generated;
-  char *bad_what;           /* the first violation among out's children */
-  guint bad_pos;            /* its position in out; G_MAXUINT: none */
+  char *bad_what;           /* the first violation among the slice's children */
+  uint64_t bad_order;       /* its parent and choice */
+  Fp bad_fp;
   uint32_t deadlock_at;     /* a deadlocked state of the slice, or 0 */
   char *deadlock_what;
   GArray *sleep_out;        /* uint64_t: the sleep sets of out's children */
@@ -662,14 +705,17 @@ worker_init (Worker *wk, Explorer *x)
   wk->x = x;
   checker_init (&wk->ck, x);
   wk->cache = g_new0 (CacheSlot, x->b->depth + 2);
+  wk->win = g_new0 (XWindow, x->b->depth + 2);
   for (int d = 0; d < x->b->depth + 2; d++) {
     wk->cache[d].parts = g_new0 (uint64_t, 2 * (size_t) x->root->n_nodes);
     wk->cache[d].choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
     wk->cache[d].queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+    xwindow_init (&wk->win[d], &x->recs, 4096);
   }
   for (int n = 0; n < x->root->n_nodes; n++)
     sim_world_node_digest (x->root, n, wk->cache[0].parts + 2 * n);
   wk->anc = g_new0 (uint32_t, x->b->depth + 2);
+  wk->anc_index = g_new0 (uint32_t, x->b->depth + 2);
   wk->cache[0].w = x->root;
   wk->cache[0].id = 0;
   wk->cache_valid = 1;
@@ -688,9 +734,12 @@ worker_clear (Worker *wk)
     g_free (wk->cache[d].parts);
     g_array_unref (wk->cache[d].choices);
     g_array_unref (wk->cache[d].queued);
+    xwindow_clear (&wk->win[d]);
   }
   g_free (wk->cache);
+  g_free (wk->win);
   g_free (wk->anc);
+  g_free (wk->anc_index);
   g_array_unref (wk->queued);
   g_array_unref (wk->out);
   g_array_unref (wk->sleep_out);
@@ -698,6 +747,16 @@ worker_clear (Worker *wk)
   g_free (wk->bad_what);
   g_free (wk->deadlock_what);
   checker_clear (&wk->ck);
+}
+
+static uint64_t
+worker_memory (const Worker *wk)
+{
+  uint64_t m = (uint64_t) wk->out->len * sizeof (Child) + (uint64_t) wk->sleep_out->len * 8
+               + (uint64_t) wk->cache_valid * wk->x->world_bytes;
+  for (int d = 0; d < wk->x->b->depth + 2; d++)
+    m += wk->win[d].buf != NULL ? wk->win[d].cap : 0;
+  return m;
 }
 
 /* Makes cache[d] the world of cache[d - 1] after choice c: copies what
@@ -750,17 +809,17 @@ worker_choices (Worker *wk, int d)
   s->has_choices = TRUE;
 }
 
-/* The sleep set of state `id` of the level being expanded. */
+/* The sleep set of state `id` of the round being expanded. */
 static void
 por_sleep_of (const Explorer *x, uint64_t id, const uint64_t **keys, guint *n)
 {
-  const GArray *spans = x->por_spans[x->por_cur];
+  const GArray *spans = x->round_spans;
   *keys = NULL;
   *n = 0;
-  if (id - x->por_lo >= spans->len)
+  if (id - x->round_lo >= spans->len)
     return;
-  PorSpan sp = g_array_index (spans, PorSpan, (guint) (id - x->por_lo));
-  *keys = (const uint64_t *) (void *) x->por_keys[x->por_cur]->data + sp.off;
+  PorSpan sp = g_array_index (spans, PorSpan, (guint) (id - x->round_lo));
+  *keys = (const uint64_t *) (void *) x->round_keys->data + sp.off;
   *n = sp.len;
 }
 
@@ -781,65 +840,58 @@ por_child_sleep (Worker *wk, const uint64_t *sleep, guint n_sleep, uint64_t key,
   g_array_append_val (wk->sleep_done, key);
 }
 
-/* Main thread, merging a level's children: a new state takes the child's
- * sleep set; a state reached again in the same level keeps what both
- * sets hold (dropping a key only tries more). */
+/* Reads the sleep sets of states lo..hi-1 (the next ones of the level's
+ * spool, in order) for the workers of a round.  Each is a word holding
+ * its length, then its keys. */
 static void
-por_merge (Explorer *x, const Worker *wk, const Child *ch, gboolean is_new)
+por_load_round (Explorer *x, uint64_t lo, uint64_t hi)
 {
-  GArray *keys = x->por_keys[!x->por_cur], *spans = x->por_spans[!x->por_cur];
-  const uint64_t *mine = (const uint64_t *) (void *) wk->sleep_out->data + ch->sleep_off;
-  if (is_new) {
-    PorSpan sp = { keys->len, ch->sleep_len };
-    g_array_append_vals (keys, mine, ch->sleep_len);
-    g_hash_table_insert (x->por_index, g_memdup2 (&ch->fp.lo, sizeof (uint64_t)),
-                         GUINT_TO_POINTER (spans->len + 1));
-    g_array_append_val (spans, sp);
-    return;
+  XSpool *sp = &x->sleep[x->sleep_cur];
+  x->round_lo = lo;
+  g_array_set_size (x->round_keys, 0);
+  g_array_set_size (x->round_spans, 0);
+  for (uint64_t id = lo; id < hi && x->sleep_off < xspool_size (sp); id++) {
+    uint64_t len;
+    memcpy (&len, xwindow_at (&x->sleep_win, x->sleep_off, 8), 8);
+    x->sleep_off += 8;
+    if (len > POR_MAX_SLEEP || x->sleep_off + 8 * len > xspool_size (sp))
+      len = 0; /* only after a failed read, which ends the search */
+    PorSpan span = { x->round_keys->len, (uint32_t) len };
+    if (len > 0)
+      g_array_append_vals (x->round_keys, xwindow_at (&x->sleep_win, x->sleep_off, 8 * len),
+                           (guint) len);
+    x->sleep_off += 8 * len;
+    g_array_append_val (x->round_spans, span);
   }
-  guint at = GPOINTER_TO_UINT (g_hash_table_lookup (x->por_index, &ch->fp.lo));
-  if (at == 0)
-    return;
-  PorSpan *sp = &g_array_index (spans, PorSpan, at - 1);
-  uint64_t *have = (uint64_t *) (void *) keys->data + sp->off;
-  guint kept = 0;
-  for (guint k = 0; k < sp->len; k++)
-    if (por_has (mine, ch->sleep_len, have[k]))
-      have[kept++] = have[k];
-  sp->len = kept;
-}
-
-/* The next level becomes the one to expand, from state number lo. */
-static void
-por_next_level (Explorer *x, uint64_t lo)
-{
-  x->por_cur = !x->por_cur;
-  x->por_lo = lo;
-  g_array_set_size (x->por_keys[!x->por_cur], 0);
-  g_array_set_size (x->por_spans[!x->por_cur], 0);
-  g_hash_table_remove_all (x->por_index);
 }
 
 /* The world of state `id` at depth `depth`, rebuilt from the deepest
- * cached ancestor. */
+ * cached ancestor: the records are read going up until a state the cache
+ * holds (the ancestors of a worker's states come in increasing order at
+ * every depth, so each depth's window moves forward).  NULL if a record
+ * is unusable (only after a failed read). */
 static CacheSlot *
 worker_world (Worker *wk, uint32_t id, int depth)
 {
-  const Rec *recs = (const Rec *) (void *) wk->x->recs->data;
   uint32_t a = id;
-  for (int d = depth; d >= 0; d--) {
+  int d = depth;
+  while (d > 0 && !(d < wk->cache_valid && wk->cache[d].id == a)) {
+    Rec r;
+    memcpy (&r, xwindow_at (&wk->win[d], (uint64_t) a * sizeof (Rec), sizeof (Rec)), sizeof r);
     wk->anc[d] = a;
-    a = recs[a].parent;
+    wk->anc_index[d] = r.index;
+    a = r.parent;
+    d--;
   }
-  int k = 0;
-  while (k + 1 < wk->cache_valid && k + 1 <= depth && wk->cache[k + 1].id == wk->anc[k + 1])
-    k++;
-  for (int d = k + 1; d <= depth; d++) {
-    worker_choices (wk, d - 1);
-    const GArray *choices = wk->cache[d - 1].choices;
-    uint32_t index = recs[wk->anc[d]].index;
-    g_assert (index < choices->len);
-    worker_step (wk, d, &g_array_index (choices, SimChoice, index), wk->anc[d]);
+  for (int e = d + 1; e <= depth; e++) {
+    worker_choices (wk, e - 1);
+    const GArray *choices = wk->cache[e - 1].choices;
+    if (wk->anc_index[e] >= choices->len) {
+      g_assert (xstore_failed (&wk->x->store));
+      wk->cache_valid = e;
+      return NULL;
+    }
+    worker_step (wk, e, &g_array_index (choices, SimChoice, wk->anc_index[e]), wk->anc[e]);
   }
   wk->cache_valid = depth + 1;
   return &wk->cache[depth];
@@ -850,12 +902,12 @@ worker_expand (gpointer data)
 {
   Worker *wk = data;
   Explorer *x = wk->x;
-  uint64_t shard_i = 0;
   for (uint64_t id = wk->lo; id < wk->hi; id++) {
     if (wk->shard_level && (id % (uint64_t) x->opt.shard_count) != (uint64_t) x->opt.shard_index)
       continue;
-    shard_i++;
     CacheSlot *slot = worker_world (wk, (uint32_t) id, wk->depth);
+    if (slot == NULL)
+      break;
     SimWorld *w = slot->w;
     worker_choices (wk, wk->depth);
     const GArray *choices = slot->choices;
@@ -897,49 +949,62 @@ worker_expand (gpointer data)
                          ? parent_ghost : 0;
       if (ghost == 0 && x->por)
         ghost = ghost_hash (child, 0);
-      Child ch = { .fp = state_fp (x, child, u, hist, ghost, wk->cache[wk->depth + 1].parts) };
-      ch.rec = (Rec) { .parent = (uint32_t) id, .index = i };
+      Child ch = {
+        .fp = fp_norm (state_fp (x, child, u, hist, ghost, wk->cache[wk->depth + 1].parts)),
+        .order = rec_order ((Rec) { .parent = (uint32_t) id, .index = i }),
+      };
       char *why = state_violation (&wk->ck, child, parent_events, hist);
       if (key != 0 && why == NULL && ghost == parent_ghost)
         por_child_sleep (wk, sleep, n_sleep, key, &ch);
       if (why != NULL) {
         if (wk->bad_what == NULL) {
           wk->bad_what = why;
-          wk->bad_pos = wk->out->len;
+          wk->bad_order = ch.order;
+          wk->bad_fp = ch.fp;
         } else {
           g_free (why);
         }
-      } else if (fpset_contains (&x->seen, ch.fp)
-                 && !(x->por && g_hash_table_contains (x->por_index, &ch.fp.lo))) {
-        continue; /* seen, and not a state of the next level whose sleep
-                     set this child may narrow */
+        continue;
       }
+      if (xvisited_contains (&x->visited, ch.fp.lo, ch.fp.hi))
+        continue; /* a state of this level or an earlier one */
       g_array_append_val (wk->out, ch);
     }
     if (x->opt.threads == 1 && x->opt.progress != NULL && (id & 0x3fff) == 0) {
       SimExploreStats st = x->stats;
       st.generated += wk->generated;
-      st.distinct += wk->out->len;
+      st.distinct += x->children.count + wk->out->len;
       x->opt.progress (&st, x->opt.progress_data);
     }
   }
   return NULL;
 }
 
+static Rec
+rec_read (Explorer *x, uint32_t id)
+{
+  Rec r;
+  xspool_read (&x->recs, (uint64_t) id * sizeof (Rec), &r, sizeof r);
+  return r;
+}
+
 /* The path from the start to state id (then to the child `last` of it, if
  * not NULL): the ancestors' records name each choice by its index, so the
- * path is replayed from the root to find the choices. */
+ * path is replayed from the root to find the choices.  NULL if a record
+ * is unusable (only after a failed read). */
 static GArray *
-path_of (const Explorer *x, uint32_t id, const Rec *last)
+path_of (Explorer *x, uint32_t id, const Rec *last)
 {
   GArray *path = g_array_new (FALSE, FALSE, sizeof (SimPinnedChoice));
   g_array_append_vals (path, x->root_path->data, x->root_path->len);
-  const Rec *recs = (const Rec *) (void *) x->recs->data;
   g_autoptr (GArray) rev = g_array_new (FALSE, FALSE, sizeof (Rec));
   if (last != NULL)
     g_array_append_val (rev, *last);
-  for (uint32_t a = id; a != 0; a = recs[a].parent)
-    g_array_append_val (rev, recs[a]);
+  for (uint32_t a = id; a != 0 && rev->len <= (guint) x->b->depth;) {
+    Rec r = rec_read (x, a);
+    g_array_append_val (rev, r);
+    a = r.parent;
+  }
   g_autoptr (SimWorld) w = sim_world_clone (x->root);
   g_autoptr (GArray) queued = g_array_new (FALSE, FALSE, sizeof (SimChoice));
   g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SimChoice));
@@ -947,7 +1012,11 @@ path_of (const Explorer *x, uint32_t id, const Rec *last)
   for (guint i = rev->len; i-- > 0;) {
     choices_enabled (x, w, u, queued, choices);
     uint32_t index = g_array_index (rev, Rec, i).index;
-    g_assert (index < choices->len);
+    if (index >= choices->len) {
+      g_assert (xstore_failed (&x->store));
+      g_array_unref (path);
+      return NULL;
+    }
     const SimChoice *c = &g_array_index (choices, SimChoice, index);
     SimPinnedChoice p;
     sim_pinned_of_choice (c, &p);
@@ -962,14 +1031,107 @@ path_of (const Explorer *x, uint32_t id, const Rec *last)
 static uint64_t
 bfs_memory (const Explorer *x, Worker *wks, int n)
 {
-  uint64_t m = (uint64_t) x->recs->len * sizeof (Rec) + fpset_bytes (&x->seen);
-  if (x->por)
-    for (int k = 0; k < 2; k++)
-      m += (uint64_t) x->por_keys[k]->len * 8 + (uint64_t) x->por_spans[k]->len * sizeof (PorSpan);
+  uint64_t m = xvisited_bytes (&x->visited) + xsort_memory (&x->children)
+               + xsort_memory (&x->fresh_states) + xspool_memory (&x->recs)
+               + xspool_memory (&x->fresh_fps);
+  if (x->por) {
+    m += xspool_memory (&x->sleep[0]) + xspool_memory (&x->sleep[1])
+         + (x->sleep_win.buf != NULL ? x->sleep_win.cap : 0)
+         + (uint64_t) x->round_keys->len * 8 + (uint64_t) x->round_spans->len * sizeof (PorSpan);
+  }
   for (int i = 0; i < n; i++)
-    m += (uint64_t) wks[i].out->len * sizeof (Child)
-         + (uint64_t) wks[i].cache_valid * x->world_bytes;
+    m += worker_memory (&wks[i]);
   return m;
+}
+
+/* The budget of each sort of a level: a sixteenth of the visited array
+ * (so the buffers grow with the search, not ahead of it), between 128 KB
+ * and 256 MB, at most an eighth of --max-memory; or the option's. */
+static size_t
+bfs_sort_budget (const Explorer *x, uint64_t visited_bytes)
+{
+  if (x->opt.buffer_bytes > 0)
+    return (size_t) x->opt.buffer_bytes;
+  uint64_t b = CLAMP (visited_bytes / 16, (uint64_t) 128 << 10, (uint64_t) 256 << 20);
+  if (x->opt.max_memory_bytes > 0)
+    b = MIN (b, MAX (x->opt.max_memory_bytes / 8, (uint64_t) 16 << 10));
+  return (size_t) b;
+}
+
+/* Reads the level's children back by fingerprint: each run of equal
+ * fingerprints is one new state, whose record is the first child's and
+ * whose sleep set is what all of theirs hold.  With is_numbered, its
+ * fingerprint goes to fresh_fps and the state to fresh_states.  With a
+ * violation (bad != NULL), also says whether the broken child's
+ * fingerprint is new.  The number of new states. */
+static uint64_t
+level_dedup (Explorer *x, gboolean is_numbered, const Fp *bad, gboolean *bad_is_new)
+{
+  XSort *s = &x->children;
+  xsort_finish (s);
+  if (bad != NULL)
+    *bad_is_new = !xvisited_contains (&x->visited, bad->lo, bad->hi);
+  const int words = x->b->fingerprint_bits / 64;
+  uint64_t m = 0;
+  XEnt e;
+  const uint64_t *extra;
+  gboolean has = xsort_next (s, &e, &extra);
+  uint64_t inter[POR_MAX_SLEEP];
+  while (has) {
+    XEnt first = e;
+    guint n_inter = MIN (e.n_extra, (uint32_t) POR_MAX_SLEEP);
+    if (n_inter > 0)
+      memcpy (inter, extra, 8 * (size_t) n_inter);
+    while ((has = xsort_next (s, &e, &extra)) && e.k0 == first.k0 && e.k1 == first.k1) {
+      guint kept = 0;
+      for (guint k = 0; k < n_inter; k++)
+        if (por_has (extra, e.n_extra, inter[k]))
+          inter[kept++] = inter[k];
+      n_inter = kept;
+    }
+    m++;
+    if (bad != NULL && bad->lo == first.k0 && bad->hi == first.k1)
+      *bad_is_new = FALSE;
+    if (is_numbered) {
+      xspool_append (&x->fresh_fps, &first.k0, 8 * (size_t) words);
+      XEnt st = { .k0 = first.k2, .k1 = first.k0, .k2 = first.k1, .n_extra = n_inter };
+      xsort_add (&x->fresh_states, &st, inter);
+    }
+  }
+  return m;
+}
+
+/* Numbers the new states (fresh_states, by parent and choice): their
+ * records, their sleep sets for the next level. */
+static void
+level_number (Explorer *x)
+{
+  XSort *s = &x->fresh_states;
+  xsort_finish (s);
+  XSpool *sleep = &x->sleep[!x->sleep_cur];
+  XEnt e;
+  const uint64_t *extra;
+  while (xsort_next (s, &e, &extra)) {
+    Rec r = order_rec (e.k0);
+    xspool_append (&x->recs, &r, sizeof r);
+    if (x->por) {
+      uint64_t len = e.n_extra;
+      xspool_append (sleep, &len, 8);
+      if (len > 0)
+        xspool_append (sleep, extra, 8 * (size_t) len);
+    }
+    if (x->opt.on_state != NULL)
+      x->opt.on_state (e.k1, x->opt.on_state_data);
+  }
+}
+
+/* The unknown verdict of a failed temporary file. */
+static void
+bfs_store_failed (Explorer *x, SimExploreResult *r, int depth)
+{
+  r->verdict = SIM_EXPLORE_UNKNOWN;
+  r->what = g_strdup_printf ("%s; depth %d was explored completely", x->store.error, depth);
+  x->stats.distinct = x->n_states;
 }
 
 /* States of the frontier a worker expands per round. */
@@ -982,6 +1144,21 @@ bfs (Explorer *x, SimExploreResult *r)
   Worker *wks = g_new0 (Worker, n);
   for (int i = 0; i < n; i++)
     worker_init (&wks[i], x);
+  const int words = x->b->fingerprint_bits / 64;
+  /* The root: number 0, its own parent, no sleep set. */
+  Rec root_rec = { 0 };
+  xspool_append (&x->recs, &root_rec, sizeof root_rec);
+  Used u0 = { 0 };
+  Fp root_fp = fp_norm (state_fp (x, x->root, u0, history_hash (x->root->history, 0), 0, NULL));
+  xspool_append (&x->fresh_fps, &root_fp.lo, 8 * (size_t) words);
+  gboolean ok = xvisited_merge (&x->visited, &x->fresh_fps, 1);
+  g_assert (ok);
+  xspool_truncate (&x->fresh_fps);
+  if (x->por) {
+    uint64_t none = 0;
+    xspool_append (&x->sleep[x->sleep_cur], &none, 8);
+  }
+  x->n_states = 1;
   uint64_t lo = 0, hi = 1;
   gboolean sharded = x->opt.shard_count <= 1;
   int depth = 0;
@@ -996,17 +1173,25 @@ bfs (Explorer *x, SimExploreResult *r)
     gboolean shard_level = !sharded && hi - lo >= (uint64_t) x->opt.shard_count;
     if (shard_level)
       sharded = TRUE;
-    /* The level goes in rounds of BFS_CHUNK states per worker, each round
-     * merged before the next: the children waiting to be merged stay few,
-     * and a worker skips those already merged at an earlier level (and,
-     * without the reduction, in this level; with it, a state reached again
-     * in this level still goes to the merge, which narrows its sleep set).
-     * The order of the merged children is the order of their parents
-     * either way, so rounds change nothing but memory. */
+    size_t budget = bfs_sort_budget (x, xvisited_bytes (&x->visited));
+    uint64_t level_peak = 0;
+    xsort_reset (&x->children, budget);
+    xsort_reset (&x->fresh_states, budget);
+    x->sleep_off = 0;
+    x->sleep_win.s = &x->sleep[x->sleep_cur];
+    xwindow_forget (&x->sleep_win);
+    /* The level goes in rounds of BFS_CHUNK states per worker; after each
+     * round the main thread hands the children, in the order of their
+     * parents, to the sort. */
     char *bad_what = NULL;        /* the level's first broken child */
+    uint64_t bad_order = 0;
+    Fp bad_fp = { 0, 0 };
     GArray *bad_path = NULL;
     for (uint64_t next = lo; next < hi;) {
       GThread *threads[n];
+      uint64_t round_hi = MIN (next + BFS_CHUNK * (uint64_t) n, hi);
+      if (x->por)
+        por_load_round (x, next, round_hi);
       for (int i = 0; i < n; i++) {
         Worker *wk = &wks[i];
         wk->lo = MIN (next + BFS_CHUNK * (uint64_t) i, hi);
@@ -1017,16 +1202,22 @@ bfs (Explorer *x, SimExploreResult *r)
         g_array_set_size (wk->out, 0);
         g_array_set_size (wk->sleep_out, 0);
         g_clear_pointer (&wk->bad_what, g_free);
-        wk->bad_pos = G_MAXUINT;
         threads[i] = n > 1 ? g_thread_new ("explore", worker_expand, wk) : NULL; /* dsim-allow-nondeterminism: workers around worlds, results merged in order */
         if (n == 1)
           worker_expand (wk);
       }
-      next = MIN (next + BFS_CHUNK * (uint64_t) n, hi);
+      next = round_hi;
       for (int i = 0; i < n; i++)
         if (threads[i] != NULL)
           g_thread_join (threads[i]);
       x->stats.depth_reached = depth + 1;
+      if (xstore_failed (&x->store)) {
+        bfs_store_failed (x, r, depth);
+        g_free (bad_what);
+        if (bad_path != NULL)
+          g_array_unref (bad_path);
+        goto done;
+      }
       /* A deadlocked state of this level is a shorter path than any broken
        * child: report it first (the first in the level's order). */
       for (int i = 0; i < n; i++)
@@ -1034,9 +1225,22 @@ bfs (Explorer *x, SimExploreResult *r)
           r->verdict = SIM_EXPLORE_VIOLATION;
           r->what = g_steal_pointer (&wks[i].deadlock_what);
           r->path = path_of (x, wks[i].deadlock_at, NULL);
+          /* The distinct states: the numbered ones, and the new ones
+           * among the children of the rounds before this one. */
+          gboolean bad_is_new = FALSE;
+          x->stats.distinct = x->n_states
+                              + level_dedup (x, FALSE, bad_what != NULL ? &bad_fp : NULL,
+                                             &bad_is_new)
+                              + bad_is_new;
           g_free (bad_what);
           if (bad_path != NULL)
             g_array_unref (bad_path);
+          if (r->path == NULL || xstore_failed (&x->store)) {
+            g_clear_pointer (&r->what, g_free);
+            if (r->path != NULL)
+              g_clear_pointer (&r->path, g_array_unref);
+            bfs_store_failed (x, r, depth);
+          }
           goto done;
         }
       for (int i = 0; i < n; i++) {
@@ -1046,41 +1250,72 @@ bfs (Explorer *x, SimExploreResult *r)
         wk->slept = 0;
         x->stats.lin_checks += wk->ck.lin_checks;
         wk->ck.lin_checks = 0;
-        for (guint k = 0; k < wk->out->len && bad_what == NULL; k++) {
+        if (wk->bad_what != NULL && bad_what == NULL) {
+          bad_what = g_steal_pointer (&wk->bad_what);
+          bad_order = wk->bad_order;
+          bad_fp = wk->bad_fp;
+          Rec last = order_rec (bad_order);
+          bad_path = path_of (x, last.parent, &last);
+        }
+        /* After a broken child only those before it count (for the
+         * number of distinct states when it was found). */
+        const uint64_t *sleep_keys = (const uint64_t *) (void *) wk->sleep_out->data;
+        for (guint k = 0; k < wk->out->len; k++) {
           const Child *ch = &g_array_index (wk->out, Child, k);
-          if (k == wk->bad_pos) {
-            fpset_add (&x->seen, ch->fp, 0);
-            x->stats.distinct = x->seen.n;
-            bad_what = g_steal_pointer (&wk->bad_what);
-            bad_path = path_of (x, ch->rec.parent, &ch->rec);
+          if (bad_what != NULL && ch->order > bad_order)
             break;
-          }
-          gboolean is_new = fpset_add (&x->seen, ch->fp, 0);
-          if (is_new)
-            g_array_append_val (x->recs, ch->rec);
-          if (is_new && x->opt.on_state != NULL)
-            x->opt.on_state (ch->fp.lo, x->opt.on_state_data);
-          if (x->por)
-            por_merge (x, wk, ch, is_new);
+          XEnt e = { .k0 = ch->fp.lo, .k1 = ch->fp.hi, .k2 = ch->order, .n_extra = ch->sleep_len };
+          xsort_add (&x->children, &e, ch->sleep_len > 0 ? sleep_keys + ch->sleep_off : NULL);
         }
       }
-      x->stats.memory_bytes = MAX (x->stats.memory_bytes, bfs_memory (x, wks, n));
+      x->stats.distinct = x->n_states + x->children.count;
+      level_peak = MAX (level_peak, bfs_memory (x, wks, n));
+      x->stats.memory_bytes = MAX (x->stats.memory_bytes, level_peak);
     }
     if (bad_what != NULL) {
+      gboolean bad_is_new = FALSE;
+      uint64_t m = level_dedup (x, FALSE, &bad_fp, &bad_is_new);
+      x->stats.distinct = x->n_states + m + bad_is_new;
+      if (bad_path == NULL || xstore_failed (&x->store)) {
+        g_free (bad_what);
+        if (bad_path != NULL)
+          g_array_unref (bad_path);
+        bfs_store_failed (x, r, depth);
+        goto done;
+      }
       r->verdict = SIM_EXPLORE_VIOLATION;
       r->what = bad_what;
       r->path = bad_path;
       goto done;
     }
-    x->stats.distinct = x->seen.n;
-    x->stats.memory_bytes = MAX (x->stats.memory_bytes, bfs_memory (x, wks, n));
+    /* The level's end: the new states found, numbered (the last level's
+     * only counted, unless each is reported), and their fingerprints
+     * merged into the visited array if the search goes on. */
+    gboolean is_last = depth + 1 >= x->b->depth;
+    gboolean is_numbered = !is_last || x->opt.on_state != NULL;
+    uint64_t m = level_dedup (x, is_numbered, NULL, NULL);
+    level_peak = MAX (level_peak, bfs_memory (x, wks, n));
+    if (is_numbered)
+      level_number (x);
+    level_peak = MAX (level_peak, bfs_memory (x, wks, n));
+    x->stats.memory_bytes = MAX (x->stats.memory_bytes, level_peak);
+    xsort_reset (&x->children, budget);
+    xsort_reset (&x->fresh_states, budget);
+    if (xstore_failed (&x->store)) {
+      bfs_store_failed (x, r, depth);
+      goto done;
+    }
+    x->n_states += m;
+    x->stats.distinct = x->n_states;
+    if (x->por) {
+      xspool_truncate (&x->sleep[x->sleep_cur]);
+      x->sleep_cur = !x->sleep_cur;
+    }
     if (x->opt.progress != NULL)
       x->opt.progress (&x->stats, x->opt.progress_data);
     lo = hi;
-    hi = x->recs->len;
+    hi = x->n_states;
     depth++;
-    if (x->por)
-      por_next_level (x, lo);
     if (x->b->max_states > 0 && x->stats.distinct >= (uint64_t) x->b->max_states && lo < hi) {
       r->verdict = SIM_EXPLORE_UNKNOWN;
       r->what = g_strdup_printf ("reached the bound of %" G_GINT64_FORMAT " distinct states "
@@ -1089,16 +1324,35 @@ bfs (Explorer *x, SimExploreResult *r)
       x->stats.depth = depth;
       goto done;
     }
-    if (x->opt.max_memory_bytes > 0 && x->stats.memory_bytes >= x->opt.max_memory_bytes
-        && lo < hi) {
-      r->verdict = SIM_EXPLORE_UNKNOWN;
-      r->what = g_strdup_printf ("reached --max-memory (%" G_GUINT64_FORMAT " MB) after depth %d "
-                                 "with %" G_GUINT64_FORMAT " states still to expand",
-                                 x->opt.max_memory_bytes >> 20, depth, hi - lo);
-      x->stats.depth = depth;
-      goto done;
+    if (lo < hi && depth < x->b->depth) {
+      /* The next level is expanded: its states join the visited array,
+       * within --max-memory. */
+      /* The next level holds what this one did at its peak, plus the
+       * fingerprints added and the sorts' larger budgets. */
+      uint64_t grown = xvisited_bytes_for (&x->visited, x->visited.n + m);
+      uint64_t after = level_peak + grown - xvisited_bytes (&x->visited)
+                       + 2 * (MAX (bfs_sort_budget (x, grown), budget) - budget);
+      if (x->opt.max_memory_bytes > 0 && after >= x->opt.max_memory_bytes) {
+        r->verdict = SIM_EXPLORE_UNKNOWN;
+        r->what = g_strdup_printf ("reached --max-memory (%" G_GUINT64_FORMAT " MB) after depth "
+                                   "%d with %" G_GUINT64_FORMAT " states still to expand",
+                                   x->opt.max_memory_bytes >> 20, depth, hi - lo);
+        x->stats.depth = depth;
+        goto done;
+      }
+      if (!xvisited_merge (&x->visited, &x->fresh_fps, m)) {
+        r->verdict = SIM_EXPLORE_UNKNOWN;
+        r->what = g_strdup_printf ("the system had no memory for the fingerprints of %"
+                                   G_GUINT64_FORMAT " states after depth %d, with %"
+                                   G_GUINT64_FORMAT " states still to expand; bound the search "
+                                   "with --max-memory", x->visited.n + m, depth, hi - lo);
+        x->stats.depth = depth;
+        goto done;
+      }
+      x->stats.memory_bytes = MAX (x->stats.memory_bytes, bfs_memory (x, wks, n));
     }
-    if (x->recs->len >= G_MAXUINT32 - 1) {
+    xspool_truncate (&x->fresh_fps);
+    if (x->n_states >= G_MAXUINT32 - 1) {
       r->verdict = SIM_EXPLORE_UNKNOWN;
       r->what = g_strdup ("reached 2^32 distinct states, the most a search keeps");
       goto done;
@@ -1106,6 +1360,7 @@ bfs (Explorer *x, SimExploreResult *r)
   }
   r->verdict = SIM_EXPLORE_PASS;
 done:
+  x->stats.disk_bytes = x->store.written;
   for (int i = 0; i < n; i++)
     worker_clear (&wks[i]);
   g_free (wks);
@@ -1391,11 +1646,17 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   g_mutex_init (&x.lock);
   x.por = x.b->por && x.b->strategy == SIM_EXPLORE_BFS
           && x.cfg->storage.disk_latency_max_us <= 0;
-  for (int k = 0; k < 2; k++) {
-    x.por_keys[k] = g_array_new (FALSE, FALSE, sizeof (uint64_t));
-    x.por_spans[k] = g_array_new (FALSE, FALSE, sizeof (PorSpan));
-  }
-  x.por_index = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  xstore_init (&x.store, x.opt.tmp_dir);
+  xspool_init (&x.recs, &x.store, 64 << 10);
+  xspool_init (&x.fresh_fps, &x.store, 64 << 10);
+  xvisited_init (&x.visited, x.b->fingerprint_bits / 64);
+  xsort_init (&x.children, &x.store, 256 << 10);
+  xsort_init (&x.fresh_states, &x.store, 256 << 10);
+  for (int k = 0; k < 2; k++)
+    xspool_init (&x.sleep[k], &x.store, 64 << 10);
+  xwindow_init (&x.sleep_win, &x.sleep[0], 16 << 10);
+  x.round_keys = g_array_new (FALSE, FALSE, sizeof (uint64_t));
+  x.round_spans = g_array_new (FALSE, FALSE, sizeof (PorSpan));
   x.stats.is_reduced = x.por;
   if (x.cfg->workload.n_clients > 0
       && g_strv_contains ((const char *const *) x.cfg->check_models, "linearizable"))
@@ -1431,12 +1692,12 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
     sim_pinned_of_choice (c, &p);
     g_array_append_val (x.root_path, p);
   }
-  x.recs = g_array_new (FALSE, FALSE, sizeof (Rec));
-  Rec root_rec = { 0 };
-  g_array_append_val (x.recs, root_rec);
-  fpset_init (&x.seen, x.b->fingerprint_bits / 64, FALSE);
-  Used u0 = { 0 };
-  fpset_add (&x.seen, state_fp (&x, x.root, u0, history_hash (x.root->history, 0), 0, NULL), 0);
+  if (x.b->strategy != SIM_EXPLORE_BFS) {
+    fpset_init (&x.seen, x.b->fingerprint_bits / 64, FALSE);
+    Used u0 = { 0 };
+    fpset_add (&x.seen, state_fp (&x, x.root, u0, history_hash (x.root->history, 0), 0, NULL),
+               0);
+  }
   x.stats.distinct = 1;
   x.stats.generated = 1;
 
@@ -1462,16 +1723,21 @@ sim_explore_run (const SimConfig *cfg, const SimExploreOptions *opt)
   r->stats = x.stats;
 
   fpset_clear (&x.seen);
-  g_array_unref (x.recs);
+  xspool_clear (&x.recs);
+  xspool_clear (&x.fresh_fps);
+  xvisited_clear (&x.visited);
+  xsort_clear (&x.children);
+  xsort_clear (&x.fresh_states);
+  xwindow_clear (&x.sleep_win);
+  for (int k = 0; k < 2; k++)
+    xspool_clear (&x.sleep[k]);
+  g_array_unref (x.round_keys);
+  g_array_unref (x.round_spans);
+  xstore_clear (&x.store);
   g_array_unref (x.root_path);
   sim_world_free (x.root);
   sim_config_free (x.cfg);
   g_mutex_clear (&x.lock);
-  for (int k = 0; k < 2; k++) {
-    g_array_unref (x.por_keys[k]);
-    g_array_unref (x.por_spans[k]);
-  }
-  g_hash_table_unref (x.por_index);
   return r;
 }
 

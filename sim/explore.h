@@ -87,6 +87,11 @@ typedef struct {
    * searches found); NULL: none. */
   void (*on_state) (uint64_t fingerprint, void *data);
   void *on_state_data;
+  /* Breadth first: where temporary files go (NULL: $TMPDIR, or /tmp),
+   * and the bytes each sort of a level holds before it spills a run to
+   * them (0: chosen as the search grows). */
+  const char *tmp_dir;
+  uint64_t buffer_bytes;
 } SimExploreOptions;
 
 struct SimExploreStats {
@@ -95,6 +100,7 @@ struct SimExploreStats {
   int depth;                 /* deepest level completely explored */
   int depth_reached;         /* deepest path tried */
   uint64_t memory_bytes;     /* peak bytes of the search structures */
+  uint64_t disk_bytes;       /* written to temporary files (breadth first) */
   uint64_t lin_checks;       /* histories checked for linearizability */
   uint64_t slept;            /* choices the partial-order reduction did not
                                 try (breadth first with por) */

@@ -1,0 +1,659 @@
+/* explore_store.c: spools, an external sort and the sorted visited set of
+ * breadth-first `dsim explore` (see explore_store.h). */
+#define _GNU_SOURCE
+#include "sim/explore_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* ---- The store ------------------------------------------------------------*/
+
+void
+xstore_init (XStore *st, const char *dir)
+{
+  memset (st, 0, sizeof *st);
+  const char *env = g_getenv ("TMPDIR");
+  if (dir == NULL || dir[0] == '\0')
+    dir = env != NULL && env[0] != '\0' ? env : "/tmp";
+  st->dir = g_strdup (dir);
+}
+
+void
+xstore_clear (XStore *st)
+{
+  g_free (st->dir);
+  g_free (st->error);
+  memset (st, 0, sizeof *st);
+}
+
+/* Keeps the first failure (from any thread). */
+static void
+xstore_fail (XStore *st, const char *what, int err)
+{
+  char *msg = g_strdup_printf ("temporary files in %s: %s: %s (set TMPDIR to a writable "
+                               "directory with room)", st->dir, what, g_strerror (err));
+  if (!g_atomic_pointer_compare_and_exchange (&st->error, NULL, msg))
+    g_free (msg);
+}
+
+/* ---- Spools ---------------------------------------------------------------*/
+
+void
+xspool_init (XSpool *s, XStore *st, size_t buf_bytes)
+{
+  memset (s, 0, sizeof *s);
+  s->st = st;
+  s->fd = -1;
+  s->cap = buf_bytes;
+}
+
+void
+xspool_clear (XSpool *s)
+{
+  if (s->fd >= 0)
+    close (s->fd);
+  g_free (s->buf);
+  memset (s, 0, sizeof *s);
+  s->fd = -1;
+}
+
+/* An unlinked file in the store's directory: it goes when it is closed. */
+static gboolean
+xspool_open (XSpool *s)
+{
+  if (s->fd >= 0)
+    return TRUE;
+  if (xstore_failed (s->st))
+    return FALSE;
+  g_autofree char *path = g_build_filename (s->st->dir, "dsim-explore-XXXXXX", NULL);
+  int fd = g_mkstemp_full (path, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    xstore_fail (s->st, "cannot create a file", errno);
+    return FALSE;
+  }
+  g_unlink (path);
+  s->fd = fd;
+  s->st->files++;
+  return TRUE;
+}
+
+static void
+xspool_write (XSpool *s, const void *data, size_t n)
+{
+  if (!xspool_open (s)) {
+    s->flushed += n;
+    return;
+  }
+  const uint8_t *p = data;
+  uint64_t off = s->flushed;
+  size_t left = n;
+  while (left > 0) {
+    ssize_t k = pwrite (s->fd, p, left, (off_t) off);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0) {
+      xstore_fail (s->st, "cannot write", k < 0 ? errno : ENOSPC);
+      break;
+    }
+    p += k;
+    off += (uint64_t) k;
+    left -= (size_t) k;
+  }
+  s->flushed += n;
+  s->st->written += n;
+}
+
+void
+xspool_append (XSpool *s, const void *data, size_t n)
+{
+  if (s->buf == NULL)
+    s->buf = g_malloc (s->cap);
+  if (s->len + n > s->cap) {
+    if (s->len > 0)
+      xspool_write (s, s->buf, s->len);
+    s->len = 0;
+    if (n > s->cap) {
+      xspool_write (s, data, n);
+      return;
+    }
+  }
+  memcpy (s->buf + s->len, data, n);
+  s->len += n;
+}
+
+gboolean
+xspool_read (XSpool *s, uint64_t off, void *out, size_t n)
+{
+  uint8_t *p = out;
+  g_assert (off + n <= xspool_size (s));
+  if (off < s->flushed) {
+    size_t from_file = (size_t) MIN ((uint64_t) n, s->flushed - off);
+    size_t done = 0;
+    while (done < from_file) {
+      ssize_t k = s->fd >= 0 ? pread (s->fd, p + done, from_file - done, (off_t) (off + done))
+                             : -1;
+      if (k < 0 && errno == EINTR)
+        continue;
+      if (k <= 0) {
+        if (!xstore_failed (s->st))
+          xstore_fail (s->st, "cannot read back", k < 0 ? errno : EIO);
+        memset (out, 0, n);
+        return FALSE;
+      }
+      done += (size_t) k;
+    }
+    p += from_file;
+    off += from_file;
+    n -= from_file;
+  }
+  if (n > 0)
+    memcpy (p, s->buf + (off - s->flushed), n);
+  return TRUE;
+}
+
+void
+xspool_truncate (XSpool *s)
+{
+  if (s->fd >= 0 && s->flushed > 0 && ftruncate (s->fd, 0) != 0)
+    xstore_fail (s->st, "cannot truncate", errno);
+  s->flushed = 0;
+  s->len = 0;
+}
+
+size_t
+xspool_memory (const XSpool *s)
+{
+  return s->buf != NULL ? s->cap : 0;
+}
+
+void
+xwindow_init (XWindow *w, XSpool *s, size_t cap)
+{
+  memset (w, 0, sizeof *w);
+  w->s = s;
+  w->cap = cap;
+}
+
+void
+xwindow_clear (XWindow *w)
+{
+  g_free (w->buf);
+  memset (w, 0, sizeof *w);
+}
+
+const void *
+xwindow_at (XWindow *w, uint64_t off, size_t n)
+{
+  if (w->buf != NULL && off >= w->lo && off + n <= w->hi)
+    return w->buf + (off - w->lo);
+  if (w->buf == NULL || n > w->cap) {
+    w->cap = MAX (w->cap, n);
+    w->buf = g_realloc (w->buf, w->cap);
+  }
+  size_t len = (size_t) MIN ((uint64_t) w->cap, xspool_size (w->s) - off);
+  g_assert (len >= n);
+  xspool_read (w->s, off, w->buf, len);
+  w->lo = off;
+  w->hi = off + len;
+  return w->buf;
+}
+
+/* ---- External sort --------------------------------------------------------*/
+
+struct XSortRun {
+  uint64_t off;        /* the next entry's offset in the runs spool */
+  uint64_t left;       /* entries not yet read */
+  XWindow win;
+  XEnt cur;
+  const uint64_t *cur_extra;
+};
+
+static inline gboolean
+xent_less (const XEnt *a, const XEnt *b)
+{
+  if (a->k0 != b->k0)
+    return a->k0 < b->k0;
+  if (a->k1 != b->k1)
+    return a->k1 < b->k1;
+  return a->k2 < b->k2;
+}
+
+/* Quicksort (median of three, Hoare's partition), insertion sort for
+ * short ranges; the smaller side recursed, so the stack stays shallow. */
+static void
+xent_sort (XEnt *a, size_t n)
+{
+  while (n > 24) {
+    size_t m = n / 2;
+    XEnt t;
+    if (xent_less (&a[m], &a[0])) { t = a[m]; a[m] = a[0]; a[0] = t; }
+    if (xent_less (&a[n - 1], &a[0])) { t = a[n - 1]; a[n - 1] = a[0]; a[0] = t; }
+    if (xent_less (&a[n - 1], &a[m])) { t = a[n - 1]; a[n - 1] = a[m]; a[m] = t; }
+    XEnt p = a[m];
+    size_t i = 0, j = n - 1;
+    for (;;) {
+      while (xent_less (&a[i], &p))
+        i++;
+      while (xent_less (&p, &a[j]))
+        j--;
+      if (i >= j)
+        break;
+      t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+      i++;
+      j--;
+    }
+    /* [0, j] <= p <= [j + 1, n) */
+    size_t left = j + 1;
+    if (left < n - left) {
+      xent_sort (a, left);
+      a += left;
+      n -= left;
+    } else {
+      xent_sort (a + left, n - left);
+      n = left;
+    }
+  }
+  for (size_t i = 1; i < n; i++) {
+    XEnt x = a[i];
+    size_t j = i;
+    for (; j > 0 && xent_less (&x, &a[j - 1]); j--)
+      a[j] = a[j - 1];
+    a[j] = x;
+  }
+}
+
+void
+xsort_init (XSort *s, XStore *st, size_t budget)
+{
+  memset (s, 0, sizeof *s);
+  s->st = st;
+  s->budget = budget;
+  xspool_init (&s->runs, st, 64 << 10);
+  s->run_list = g_array_new (FALSE, FALSE, sizeof (XSortRun));
+}
+
+static void
+xsort_drop_readers (XSort *s)
+{
+  for (guint i = 0; i < s->run_list->len; i++)
+    xwindow_clear (&g_array_index (s->run_list, XSortRun, i).win);
+  g_free (s->heap);
+  s->heap = NULL;
+  s->n_heap = 0;
+  s->last = NULL;
+  s->read_bytes = 0;
+}
+
+void
+xsort_clear (XSort *s)
+{
+  xsort_drop_readers (s);
+  g_free (s->ents);
+  g_free (s->extra);
+  xspool_clear (&s->runs);
+  g_array_unref (s->run_list);
+  memset (s, 0, sizeof *s);
+}
+
+void
+xsort_reset (XSort *s, size_t budget)
+{
+  xsort_drop_readers (s);
+  g_array_set_size (s->run_list, 0);
+  xspool_truncate (&s->runs);
+  s->n = s->n_extra = 0;
+  s->count = 0;
+  s->pos = 0;
+  s->is_reading = FALSE;
+  s->budget = budget;
+  g_clear_pointer (&s->ents, g_free);
+  g_clear_pointer (&s->extra, g_free);
+  s->cap = s->cap_extra = 0;
+}
+
+/* Sorts the entries held and combines those with equal (k0, k1): the
+ * one with the smallest k2 stays, with the words all of them hold. */
+static void
+xsort_sort_held (XSort *s)
+{
+  xent_sort (s->ents, s->n);
+  size_t w = 0;
+  for (size_t i = 0; i < s->n;) {
+    XEnt first = s->ents[i];
+    uint64_t *keep = s->extra + first.extra_off;
+    size_t j = i + 1;
+    for (; j < s->n && s->ents[j].k0 == first.k0 && s->ents[j].k1 == first.k1; j++) {
+      const uint64_t *other = s->extra + s->ents[j].extra_off;
+      uint32_t kept = 0;
+      for (uint32_t a = 0; a < first.n_extra; a++) {
+        gboolean has = FALSE;
+        for (uint32_t b = 0; b < s->ents[j].n_extra && !has; b++)
+          has = other[b] == keep[a];
+        if (has)
+          keep[kept++] = keep[a];
+      }
+      first.n_extra = kept;
+    }
+    s->ents[w++] = first;
+    i = j;
+  }
+  s->n = w;
+}
+
+/* Writes the entries held as one sorted run. */
+static void
+xsort_spill (XSort *s)
+{
+  xsort_sort_held (s);
+  XSortRun run = { .off = xspool_size (&s->runs), .left = s->n };
+  for (size_t i = 0; i < s->n; i++) {
+    XEnt e = s->ents[i];
+    uint32_t at = e.extra_off;
+    e.extra_off = 0;
+    xspool_append (&s->runs, &e, sizeof e);
+    if (e.n_extra > 0)
+      xspool_append (&s->runs, s->extra + at, 8 * (size_t) e.n_extra);
+  }
+  g_array_append_val (s->run_list, run);
+  s->n = s->n_extra = 0;
+}
+
+void
+xsort_add (XSort *s, const XEnt *e, const uint64_t *extra)
+{
+  g_assert (!s->is_reading);
+  if (s->n > 0 && (s->n + 1) * sizeof (XEnt) + (s->n_extra + e->n_extra) * 8 > s->budget)
+    xsort_spill (s);
+  /* The arrays grow by doubling, up to what the budget holds. */
+  if (s->n == s->cap) {
+    s->cap = MAX (MIN (s->cap * 2, s->budget / sizeof (XEnt)), s->cap + 1);
+    s->ents = g_renew (XEnt, s->ents, s->cap);
+  }
+  if (s->n_extra + e->n_extra > s->cap_extra) {
+    s->cap_extra = MAX (MIN (s->cap_extra * 2, s->budget / 16), s->n_extra + e->n_extra);
+    s->extra = g_renew (uint64_t, s->extra, s->cap_extra);
+  }
+  XEnt *d = &s->ents[s->n++];
+  *d = *e;
+  d->extra_off = (uint32_t) s->n_extra;
+  if (e->n_extra > 0)
+    memcpy (s->extra + s->n_extra, extra, 8 * (size_t) e->n_extra);
+  s->n_extra += e->n_extra;
+  s->count++;
+}
+
+/* Reads run r's next entry into r->cur; FALSE at its end. */
+static gboolean
+xsort_run_advance (XSort *s, XSortRun *r)
+{
+  if (r->left == 0)
+    return FALSE;
+  r->cur = *(const XEnt *) xwindow_at (&r->win, r->off, sizeof (XEnt));
+  r->off += sizeof (XEnt);
+  if (r->cur.n_extra > 64) /* only after a failed read */
+    r->cur.n_extra = 0;
+  r->cur_extra = NULL;
+  if (r->cur.n_extra > 0) {
+    r->cur_extra = xwindow_at (&r->win, r->off, 8 * (size_t) r->cur.n_extra);
+    r->off += 8 * (uint64_t) r->cur.n_extra;
+  }
+  r->left--;
+  (void) s;
+  return TRUE;
+}
+
+static void
+xsort_sift_down (XSort *s, guint i)
+{
+  for (;;) {
+    guint l = 2 * i + 1, m = i;
+    if (l < s->n_heap && xent_less (&s->heap[l]->cur, &s->heap[m]->cur))
+      m = l;
+    if (l + 1 < s->n_heap && xent_less (&s->heap[l + 1]->cur, &s->heap[m]->cur))
+      m = l + 1;
+    if (m == i)
+      return;
+    XSortRun *t = s->heap[i];
+    s->heap[i] = s->heap[m];
+    s->heap[m] = t;
+    i = m;
+  }
+}
+
+void
+xsort_finish (XSort *s)
+{
+  g_assert (!s->is_reading);
+  s->is_reading = TRUE;
+  s->pos = 0;
+  if (s->run_list->len == 0) {
+    xsort_sort_held (s);
+    return;
+  }
+  if (s->n > 0)
+    xsort_spill (s);
+  /* The runs are read back through windows that share the budget. */
+  g_clear_pointer (&s->ents, g_free);
+  g_clear_pointer (&s->extra, g_free);
+  s->cap = s->cap_extra = 0;
+  guint k = s->run_list->len;
+  size_t win = MAX ((size_t) 4096, s->budget / k) & ~(size_t) 7;
+  s->heap = g_new (XSortRun *, k);
+  for (guint i = 0; i < k; i++) {
+    XSortRun *r = &g_array_index (s->run_list, XSortRun, i);
+    xwindow_init (&r->win, &s->runs, win);
+    s->read_bytes += win;
+    if (xsort_run_advance (s, r))
+      s->heap[s->n_heap++] = r;
+  }
+  for (guint i = s->n_heap / 2; i-- > 0;)
+    xsort_sift_down (s, i);
+}
+
+gboolean
+xsort_next (XSort *s, XEnt *e, const uint64_t **extra)
+{
+  g_assert (s->is_reading);
+  if (s->run_list->len == 0) {
+    if (s->pos >= s->n)
+      return FALSE;
+    *e = s->ents[s->pos++];
+    *extra = e->n_extra > 0 ? s->extra + e->extra_off : NULL;
+    return TRUE;
+  }
+  if (s->last != NULL) {
+    if (!xsort_run_advance (s, s->last))
+      s->heap[0] = s->heap[--s->n_heap];
+    if (s->n_heap > 0)
+      xsort_sift_down (s, 0);
+    s->last = NULL;
+  }
+  if (s->n_heap == 0)
+    return FALSE;
+  s->last = s->heap[0];
+  *e = s->last->cur;
+  *extra = s->last->cur_extra;
+  return TRUE;
+}
+
+size_t
+xsort_memory (const XSort *s)
+{
+  return s->cap * sizeof (XEnt) + s->cap_extra * 8 + s->read_bytes + xspool_memory (&s->runs)
+         + s->run_list->len * sizeof (XSortRun);
+}
+
+/* ---- The visited set ------------------------------------------------------*/
+
+static size_t
+page_round (size_t n)
+{
+  size_t page = 4096;
+  return (n + page - 1) / page * page;
+}
+
+/* The array grows by remapping its pages, not copying them, where the
+ * system allows. */
+static uint64_t *
+big_resize (uint64_t *p, size_t old_bytes, size_t new_bytes)
+{
+#if defined(__linux__) && defined(MREMAP_MAYMOVE)
+  if (new_bytes == 0) {
+    if (p != NULL)
+      munmap (p, old_bytes);
+    return NULL;
+  }
+  void *q = p == NULL ? mmap (NULL, new_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                              -1, 0)
+                      : mremap (p, old_bytes, new_bytes, MREMAP_MAYMOVE);
+  return q == MAP_FAILED ? NULL : q;
+#else
+  (void) old_bytes;
+  return g_try_realloc (p, new_bytes);
+#endif
+}
+
+void
+xvisited_init (XVisited *s, int words)
+{
+  memset (s, 0, sizeof *s);
+  s->words = words;
+  s->index = g_new0 (uint32_t, 2);
+}
+
+void
+xvisited_clear (XVisited *s)
+{
+  big_resize (s->v, s->mapped, 0);
+  g_free (s->index);
+  memset (s, 0, sizeof *s);
+}
+
+/* Leading bits indexed for n fingerprints: 32 to 64 fingerprints a range. */
+static int
+index_bits_for (uint64_t n)
+{
+  int b = 0;
+  while (b < 40 && (n >> (b + 1)) >= 32)
+    b++;
+  return b;
+}
+
+uint64_t
+xvisited_bytes_for (const XVisited *s, uint64_t n)
+{
+  return n * (uint64_t) s->words * 8 + (((uint64_t) 1 << index_bits_for (n)) + 1) * 4;
+}
+
+static inline int
+fp_cmp (const uint64_t *a, uint64_t lo, uint64_t hi, int words)
+{
+  if (a[0] != lo)
+    return a[0] < lo ? -1 : 1;
+  if (words == 1 || a[1] == hi)
+    return 0;
+  return a[1] < hi ? -1 : 1;
+}
+
+gboolean
+xvisited_contains (const XVisited *s, uint64_t lo, uint64_t hi)
+{
+  if (s->n == 0)
+    return FALSE;
+  int b = s->index_bits;
+  uint64_t bucket = b == 0 ? 0 : lo >> (64 - b);
+  uint64_t a = s->index[bucket], e = s->index[bucket + 1];
+  if (a == e)
+    return FALSE;
+  /* Fingerprints are uniform: start where lo's remaining bits say, then
+   * walk (a few steps on average). */
+  uint64_t rest = b == 0 ? lo : lo << b;
+  uint64_t i = a + (uint64_t) (((unsigned __int128) rest * (e - a)) >> 64);
+  const int w = s->words;
+  int c = fp_cmp (s->v + i * w, lo, hi, w);
+  if (c == 0)
+    return TRUE;
+  if (c < 0) {
+    for (i++; i < e; i++) {
+      c = fp_cmp (s->v + i * w, lo, hi, w);
+      if (c >= 0)
+        return c == 0;
+    }
+    return FALSE;
+  }
+  while (i > a) {
+    i--;
+    c = fp_cmp (s->v + i * w, lo, hi, w);
+    if (c <= 0)
+      return c == 0;
+  }
+  return FALSE;
+}
+
+static void
+xvisited_reindex (XVisited *s)
+{
+  int b = index_bits_for (s->n);
+  uint64_t nb = (uint64_t) 1 << b;
+  g_free (s->index);
+  s->index = g_new (uint32_t, nb + 1);
+  s->index_bits = b;
+  uint64_t i = 0;
+  for (uint64_t k = 0; k < nb; k++) {
+    /* The first fingerprint whose top b bits are >= k. */
+    while (i < s->n && (b == 0 ? 0 : s->v[i * s->words] >> (64 - b)) < k)
+      i++;
+    s->index[k] = (uint32_t) i;
+  }
+  s->index[nb] = (uint32_t) s->n;
+}
+
+gboolean
+xvisited_merge (XVisited *s, XSpool *fresh, uint64_t m)
+{
+  if (m == 0)
+    return TRUE;
+  const int w = s->words;
+  uint64_t total = s->n + m;
+  size_t need = page_round ((size_t) (total * (uint64_t) w * 8));
+  if (need > s->mapped) {
+    uint64_t *v = big_resize (s->v, s->mapped, need);
+    if (v == NULL)
+      return FALSE;
+    s->v = v;
+    s->mapped = need;
+  }
+  /* From the back: the largest of what is left of each goes last, so
+   * the array's own fingerprints move up without being overwritten
+   * first, and the new ones are read back in chunks from the end. */
+  enum { CHUNK = 4096 };
+  uint64_t *buf = g_new (uint64_t, CHUNK * (size_t) w);
+  uint64_t i = s->n, j = m, k = total, in_buf = 0;
+  while (j > 0) {
+    if (in_buf == 0) {
+      in_buf = MIN ((uint64_t) CHUNK, j);
+      xspool_read (fresh, (j - in_buf) * (uint64_t) w * 8, buf, (size_t) in_buf * w * 8);
+    }
+    const uint64_t *f = buf + (in_buf - 1) * w;
+    if (i > 0 && fp_cmp (s->v + (i - 1) * w, f[0], w == 2 ? f[1] : 0, w) > 0) {
+      i--;
+      k--;
+      memcpy (s->v + k * w, s->v + i * w, 8 * (size_t) w);
+    } else {
+      k--;
+      memcpy (s->v + k * w, f, 8 * (size_t) w);
+      in_buf--;
+      j--;
+    }
+  }
+  g_free (buf);
+  s->n = total;
+  xvisited_reindex (s);
+  return TRUE;
+}
