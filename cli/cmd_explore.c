@@ -19,8 +19,8 @@ static const char explore_help[] =
   "                    [--max-states N] [--drops N] [--duplicates N] [--crashes N]\n"
   "                    [--restarts N] [--timeouts N] [--ops N] [--walks N] [--seed N]\n"
   "                    [--fingerprint 64|128] [--no-deadlock] [--no-por] [--from-replay]\n"
-  "                    [--threads N] [--shard I/N] [--max-memory SIZE] [--out DIR]\n"
-  "                    [--quiet]\n"
+  "                    [--threads N] [--shard I/N] [--max-memory SIZE] [--timeout D]\n"
+  "                    [--out DIR] [--quiet]\n"
   "\n"
   "Explores every run of the scenario within bounds: at each state it tries\n"
   "every enabled choice (deliver any message in flight, drop or duplicate it,\n"
@@ -61,6 +61,8 @@ static const char explore_help[] =
   "                    (such as 512M, 4G); breadth first keeps the visited\n"
   "                    fingerprints in memory and the rest in temporary files\n"
   "                    under $TMPDIR (or /tmp)\n"
+  "  --timeout D       stop (unknown) after D of wall time (such as 30s, 10m);\n"
+  "                    the outcome then depends on the machine's speed\n"
   "  --out DIR         where a counterexample goes (default explore-out):\n"
   "                    DIR/path.scn, DIR/trace.jsonl, DIR/history.jsonl,\n"
   "                    DIR/diagram.svg\n"
@@ -224,6 +226,10 @@ apply_flags (int argc, char **argv, ExploreArgs *a)
       if (!parse_size (value, &a->opt.max_memory_bytes))
         return cli_usage_error ("explore: --max-memory: expected a size such as 512M or 4G, "
                                 "got '%s'", value);
+    } else if (strcmp (name, "--timeout") == 0) {
+      if (!proto_parse_duration_us (value, &a->opt.timeout_us) || a->opt.timeout_us <= 0)
+        return cli_usage_error ("explore: --timeout: expected a positive duration such as 30s "
+                                "or 10m, got '%s'", value);
     } else if (strcmp (name, "--out") == 0) {
       a->out_dir = value;
     } else {
@@ -286,6 +292,19 @@ show_progress (const SimExploreStats *st, void *data)
            st->generated, s > 0 ? (double) st->generated / s : 0.0);
   fflush (stderr);
   p->shown = TRUE;
+}
+
+/* The time limit's clock: a deadline, read from the searching threads. */
+typedef struct {
+  gint64 deadline_us;
+} Deadline;
+
+static gboolean
+deadline_passed (void *data)
+{
+  const Deadline *d = data;
+  /* dsim-allow-nondeterminism: --timeout is a wall-clock limit the user asked for */
+  return g_get_monotonic_time () >= d->deadline_us;
 }
 
 static const char *const strategy_names[] = { "bfs", "dfs", "random-walk" };
@@ -483,6 +502,11 @@ cmd_explore_main (int argc, char **argv)
   if (isatty (STDERR_FILENO)) {
     a.opt.progress = show_progress;
     a.opt.progress_data = &progress;
+  }
+  Deadline deadline = { .deadline_us = progress.start_us + a.opt.timeout_us };
+  if (a.opt.timeout_us > 0) {
+    a.opt.expired = deadline_passed;
+    a.opt.expired_data = &deadline;
   }
   g_autoptr (SimExploreResult) r = sim_explore_run (cfg, &a.opt);
   double secs = seconds_since (progress.start_us);

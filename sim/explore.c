@@ -897,6 +897,22 @@ worker_world (Worker *wk, uint32_t id, int depth)
   return &wk->cache[depth];
 }
 
+/* Whether the time limit has passed (never without one). */
+static gboolean
+out_of_time (const Explorer *x)
+{
+  return x->opt.expired != NULL && x->opt.expired (x->opt.expired_data);
+}
+
+/* "--timeout 10s", as the reason of an unknown outcome says it. */
+static char *
+timeout_text (const Explorer *x)
+{
+  g_autoptr (GString) d = g_string_new (NULL);
+  proto_format_duration (x->opt.timeout_us, d);
+  return g_strdup_printf ("reached the time limit (--timeout %s)", d->str);
+}
+
 static gpointer
 worker_expand (gpointer data)
 {
@@ -1188,6 +1204,15 @@ bfs (Explorer *x, SimExploreResult *r)
     Fp bad_fp = { 0, 0 };
     GArray *bad_path = NULL;
     for (uint64_t next = lo; next < hi;) {
+      if (bad_what == NULL && out_of_time (x)) {
+        g_autofree char *limit = timeout_text (x);
+        r->verdict = SIM_EXPLORE_UNKNOWN;
+        r->what = g_strdup_printf ("%s after depth %d, with %" G_GUINT64_FORMAT " of its %"
+                                   G_GUINT64_FORMAT " states still to expand", limit, depth,
+                                   hi - next, hi - lo);
+        x->stats.depth = depth;
+        goto done;
+      }
       GThread *threads[n];
       uint64_t round_hi = MIN (next + BFS_CHUNK * (uint64_t) n, hi);
       if (x->por)
@@ -1432,6 +1457,11 @@ dfs_visit (Dfs *s, int depth)
                                       "limit %d", x->opt.max_memory_bytes >> 20, s->limit);
         return TRUE;
       }
+      if ((x->stats.generated & 0xfff) == 0 && out_of_time (x)) {
+        g_autofree char *limit = timeout_text (x);
+        s->unknown = g_strdup_printf ("%s at depth limit %d", limit, s->limit);
+        return TRUE;
+      }
       if (x->opt.progress != NULL && (x->stats.generated & 0xffff) == 0)
         x->opt.progress (&x->stats, x->opt.progress_data);
       if (dfs_visit (s, depth + 1))
@@ -1505,6 +1535,8 @@ typedef struct {
   char *what;
   GArray *bad_path;      /* SimChoice */
   int depth_reached;
+  uint64_t walks;        /* walks started */
+  gboolean timed_out;
 } Walker;
 
 static gpointer
@@ -1518,6 +1550,11 @@ walker_run (gpointer data)
   for (uint64_t k = wk->first; k < (uint64_t) x->b->walks; k += wk->step) {
     if (k % (uint64_t) x->opt.shard_count != (uint64_t) x->opt.shard_index)
       continue;
+    if (out_of_time (x)) {
+      wk->timed_out = TRUE;
+      break;
+    }
+    wk->walks++;
     Pcg32 rng;
     pcg32_seed (&rng, pcg32_derive (x->opt.seed, 0x3a1c, (uint32_t) k), k >> 32);
     g_autoptr (SimWorld) w = sim_world_clone (x->root);
@@ -1577,6 +1614,8 @@ random_walks (Explorer *x, SimExploreResult *r)
       walker_run (&wks[i]);
   }
   Walker *best = NULL;
+  uint64_t walked = 0;
+  gboolean timed_out = FALSE;
   for (int i = 0; i < n; i++) {
     if (threads[i] != NULL)
       g_thread_join (threads[i]);
@@ -1585,6 +1624,8 @@ random_walks (Explorer *x, SimExploreResult *r)
     x->stats.depth_reached = MAX (x->stats.depth_reached, wks[i].depth_reached);
     if (wks[i].what != NULL && (best == NULL || wks[i].bad_walk < best->bad_walk))
       best = &wks[i];
+    walked += wks[i].walks;
+    timed_out |= wks[i].timed_out;
   }
   x->stats.distinct = x->seen.n;
   x->stats.memory_bytes = fpset_bytes (&x->seen) + (uint64_t) n * x->world_bytes;
@@ -1598,6 +1639,11 @@ random_walks (Explorer *x, SimExploreResult *r)
       sim_pinned_of_choice (&g_array_index (best->bad_path, SimChoice, i), &p);
       g_array_append_val (r->path, p);
     }
+  } else if (timed_out) {
+    g_autofree char *limit = timeout_text (x);
+    r->verdict = SIM_EXPLORE_UNKNOWN;
+    r->what = g_strdup_printf ("%s after %" G_GUINT64_FORMAT " of %" G_GINT64_FORMAT " random "
+                               "walks, which found no violation", limit, walked, x->b->walks);
   } else {
     r->verdict = SIM_EXPLORE_UNKNOWN;
     r->what = g_strdup_printf ("%" G_GINT64_FORMAT " random walks of up to %d choices found no "

@@ -92,6 +92,12 @@ typedef struct {
    * them (0: chosen as the search grows). */
   const char *tmp_dir;
   uint64_t buffer_bytes;
+  /* A time limit, kept outside the worlds: expired() is asked between
+   * rounds of states (from any searching thread) and TRUE ends the search
+   * unknown, the reason naming timeout_us.  NULL: none. */
+  gboolean (*expired) (void *data);
+  void *expired_data;
+  int64_t timeout_us;
 } SimExploreOptions;
 
 struct SimExploreStats {

@@ -289,6 +289,8 @@ Test (explore, command_rejects_bad_flags)
     { "--max-memory", "lots", "explore: --max-memory: expected a size such as 512M or 4G, "
                               "got 'lots'" },
     { "--fingerprint", "32", "explore: --fingerprint: expected 64 or 128, got '32'" },
+    { "--timeout", "0s", "explore: --timeout: expected a positive duration such as 30s or 10m, "
+                         "got '0s'" },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
     char *out = NULL, *err = NULL;
@@ -312,6 +314,36 @@ Test (explore, command_ends_unknown_at_the_state_bound)
   cr_expect (strstr (out, "bound of 500 distinct states") != NULL, "%s", out);
   g_free (out);
   g_free (err);
+}
+
+/* Each strategy stops at the time limit with the reason; the state bound
+ * is only a guard, far beyond what a millisecond explores. */
+Test (explore, command_ends_unknown_at_the_time_limit, .timeout = 120)
+{
+  g_autofree char *scn = test_source_path ("scenarios/explore/raft-correct.scn");
+  const char *strategies[][2] = {
+    { "bfs", "after depth" }, { "dfs", "at depth limit" }, { "random-walk", "random walks" },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (strategies); i++) {
+    char *out = NULL, *err = NULL;
+    int rc = test_run_dsim ((const char *[]) { "explore", scn, "--strategy", strategies[i][0],
+                                               "--depth", "40", "--timeouts", "0", "--walks",
+                                               "100000000", "--max-states", "50000000",
+                                               "--timeout", "1ms", NULL },
+                            &out, &err);
+    cr_expect_eq (rc, 3, "%s: %s%s", strategies[i][0], out, err);
+    /* The reason is wrapped over lines: compare it with single spaces. */
+    g_autofree char *squeezed = g_strdup (out);
+    char *to = squeezed;
+    for (const char *c = out; *c != '\0'; c++)
+      if (!g_ascii_isspace (*c) || (to > squeezed && to[-1] != ' '))
+        *to++ = g_ascii_isspace (*c) ? ' ' : *c;
+    *to = '\0';
+    cr_expect (strstr (squeezed, "reached the time limit (--timeout 1ms)") != NULL, "%s", out);
+    cr_expect (strstr (squeezed, strategies[i][1]) != NULL, "%s: %s", strategies[i][0], out);
+    g_free (out);
+    g_free (err);
+  }
 }
 
 Test (explore, shards_split_the_search)
