@@ -89,9 +89,13 @@ get_duration_range (ScnParser *p, const ScnEntry *e, int64_t min_us, int64_t *lo
   split_range (e->value, &a, &b);
   int64_t x, y;
   if (!proto_parse_duration_us (a, &x) || !proto_parse_duration_us (b, &y) || x < min_us
-      || y > SCN_DAY_US)
+      || y > SCN_DAY_US) {
+    g_autoptr (GString) least = g_string_new (NULL);
+    proto_format_duration (min_us, least);
     return scn_fail_entry (p, e, "expected a range of durations with units such as "
-                           "100ms..1s, got '%s'", e->value);
+                           "100ms..1s, from %s to 24h, got '%s'", min_us > 0 ? least->str : "0",
+                           e->value);
+  }
   if (x > y)
     return fail_order (p, e);
   *lo = x;
