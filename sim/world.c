@@ -785,25 +785,35 @@ compare_events (gconstpointer a, gconstpointer b)
   return sim_event_before (x, y) ? -1 : sim_event_before (y, x) ? 1 : 0;
 }
 
+static gint
+compare_events_data (gconstpointer a, gconstpointer b, gpointer data)
+{
+  return compare_events (a, b);
+}
+
 void
 sim_world_enabled (SimWorld *w, GArray *out)
 {
-  g_autoptr (GArray) live = g_array_new (FALSE, FALSE, sizeof (SimEvent));
-  for (guint i = 0; i < sim_queue_len (&w->queue); i++) {
+  /* The explorer asks in every state: a short queue is sorted on the stack. */
+  SimEvent stack[64];
+  guint n_queued = sim_queue_len (&w->queue), n_live = 0;
+  g_autofree SimEvent *heap = n_queued > G_N_ELEMENTS (stack) ? g_new (SimEvent, n_queued) : NULL;
+  SimEvent *live = heap != NULL ? heap : stack;
+  for (guint i = 0; i < n_queued; i++) {
     SimEvent ev = *sim_queue_nth (&w->queue, i);
     if (!event_is_live (w, &ev))
       continue;
     if (ev.kind == SIM_CHOICE_TIMEOUT)
       ev.time_us = MAX (ev.time_us, sim_timer_due (w, ev.a));
     if (ev.time_us <= w->cfg->duration_us)
-      g_array_append_val (live, ev);
+      live[n_live++] = ev;
   }
-  g_array_sort (live, compare_events);
-  for (guint i = 0; i < live->len; i++) {
-    SimChoice c;
-    choice_of_event (w, &g_array_index (live, SimEvent, i), &c);
-    g_array_append_val (out, c);
-  }
+  if (n_live > 1)
+    g_qsort_with_data (live, (gint) n_live, sizeof (SimEvent), compare_events_data, NULL);
+  guint at = out->len;
+  g_array_set_size (out, at + n_live);
+  for (guint i = 0; i < n_live; i++)
+    choice_of_event (w, &live[i], &g_array_index (out, SimChoice, at + i));
 }
 
 gboolean

@@ -124,21 +124,39 @@ net_assign (SimNet *d, const SimNet *s)
   } else {
     g_clear_pointer (&d->busy_until_us, g_free);
   }
-  for (guint i = 0; i < d->n_slots; i++)
+  /* dst's message buffers are reused, slot by slot: a large message is
+   * copied into the buffer its slot already has when it is big enough. */
+  for (guint i = s->n_slots; i < d->n_slots; i++) {
     g_clear_pointer (&d->slots[i].heap_data, g_free);
+    d->slots[i].heap_cap = 0;
+  }
   if (d->cap_slots < s->cap_slots) {
     d->slots = g_renew (SimMsg, d->slots, s->cap_slots);
     d->free_slots = g_renew (guint, d->free_slots, s->cap_slots);
     d->cap_slots = s->cap_slots;
   }
-  if (s->n_slots > 0)
-    memcpy (d->slots, s->slots, sizeof (SimMsg) * s->n_slots);
+  for (guint i = d->n_slots; i < s->n_slots; i++) {
+    d->slots[i].heap_data = NULL;
+    d->slots[i].heap_cap = 0;
+  }
   if (s->n_free > 0)
     memcpy (d->free_slots, s->free_slots, sizeof (guint) * s->n_free);
-  for (guint i = 0; i < s->n_slots; i++)
-    d->slots[i].heap_data = s->slots[i].id != 0 && s->slots[i].len > SIM_MSG_INLINE
-                                ? g_memdup2 (s->slots[i].heap_data, s->slots[i].len)
-                                : NULL;
+  for (guint i = 0; i < s->n_slots; i++) {
+    SimMsg *dm = &d->slots[i];
+    const SimMsg *sm = &s->slots[i];
+    uint8_t *buf = dm->heap_data;
+    uint32_t cap = dm->heap_cap;
+    *dm = *sm;
+    dm->heap_data = buf;
+    dm->heap_cap = cap;
+    if (sm->id != 0 && sm->len > SIM_MSG_INLINE) {
+      if (cap < sm->len) {
+        dm->heap_data = g_realloc (buf, sm->len);
+        dm->heap_cap = sm->len;
+      }
+      memcpy (dm->heap_data, sm->heap_data, sm->len);
+    }
+  }
   d->n_slots = s->n_slots;
   d->n_free = s->n_free;
   d->n_in_flight = s->n_in_flight;

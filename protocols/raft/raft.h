@@ -350,6 +350,11 @@ typedef struct {
   uint64_t commit_index, commit_chain, commit_term;
   int32_t commit_node;
   int32_t n_nodes;           /* the nodes check() judged (slots beyond stay 0) */
+  /* raft_ghost_digest of the fields above, kept by check() whenever it
+   * changes one of them (has_digest 0: not known, computed when asked). */
+  uint64_t digest;
+  uint8_t has_digest;
+  uint8_t pad_digest[7];
 } RaftGhost;
 
 void raft_ghost_copy (void *dst, const void *src);
