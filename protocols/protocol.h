@@ -233,6 +233,8 @@ typedef enum {
 
 /* ---- The vtable ----------------------------------------------------------*/
 
+#define PROTO_MAX_HOLES 4
+
 typedef struct ProtoVTable {
   const char *name;        /* "raft", as in [cluster] protocol = raft */
   const char *summary;     /* one line for `dsim list` */
@@ -339,6 +341,14 @@ typedef struct ProtoVTable {
    * image may hold bytes the protocol never wrote there) and copies such a
    * node whole until its next crash.  NULL: state_size. */
   size_t (*state_extent) (const void *state);
+  /* Optional, with state_extent, for speed: ranges [from, to) below the
+   * extent in which every byte is zero, read from the state's own fields
+   * (a state machine nothing was applied to): at most PROTO_MAX_HOLES, in
+   * order, not overlapping; returns how many.  The explorer does not copy
+   * them.  Same contract as state_extent: the protocol keeps them zero
+   * across its steps, and the world checks them whenever it loads a disk
+   * image into the state.  NULL: none. */
+  int (*state_holes) (const void *state, size_t holes[][2]);
   /* Optional, the same for a plain ghost (no ghost_copy): an offset from
    * which every byte of the ghost is zero, read from the ghost itself; the
    * explorer copies, compares and hashes only the bytes before it.  NULL:

@@ -87,6 +87,10 @@ sim_storage_extent_verify (SimWorld *w, int node)
   size_t from = MAX (w->vt->state_extent (state), w->vt->persist_offset);
   size_t to = w->vt->persist_offset + disk_extent (w, &w->disks[node]);
   n->is_extent_unsafe = to > from && bytes_nonzero (state + from, to - from);
+  size_t holes[PROTO_MAX_HOLES][2];
+  int n_holes = sim_node_holes (w, node, holes);
+  for (int i = 0; i < n_holes && !n->is_extent_unsafe; i++)
+    n->is_extent_unsafe = bytes_nonzero (state + holes[i][0], holes[i][1] - holes[i][0]);
 }
 
 static void

@@ -189,6 +189,32 @@ marks_assign (SimWorld *dst, const SimWorld *src)
   array_assign (dst->mark_counts, src->mark_counts);
 }
 
+/* Node n's state in dst becomes src's, whose bytes past len are zero in
+ * both: the ranges zero in both (their holes' intersection) are skipped. */
+static void
+node_state_assign (SimWorld *dst, const SimWorld *src, int n, size_t len)
+{
+  size_t size = dst->vt->state_size;
+  uint8_t *d = dst->node_states + (size_t) n * size;
+  const uint8_t *s = src->node_states + (size_t) n * size;
+  size_t hd[PROTO_MAX_HOLES][2], hs[PROTO_MAX_HOLES][2];
+  int nd = sim_node_holes (dst, n, hd), ns = sim_node_holes (src, n, hs);
+  g_assert (nd <= PROTO_MAX_HOLES && ns <= PROTO_MAX_HOLES);
+  size_t at = 0;
+  for (int i = 0, j = 0; i < nd && j < ns;) {
+    size_t from = MAX (hd[i][0], hs[j][0]), to = MIN (hd[i][1], hs[j][1]);
+    if (from < to && from >= at && to <= len) {
+      memcpy (d + at, s + at, from - at);
+      at = to;
+    }
+    if (hd[i][1] < hs[j][1])
+      i++;
+    else
+      j++;
+  }
+  memcpy (d + at, s + at, len - at);
+}
+
 void
 sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t clients)
 {
@@ -232,8 +258,7 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
     bytes_assign (d->byzantine_memory, s->byzantine_memory);
     if ((nodes & sim_touch_bit (n)) == 0)
       continue;
-    memcpy (dst->node_states + (size_t) n * vt->state_size,
-            src->node_states + (size_t) n * vt->state_size, len);
+    node_state_assign (dst, src, n, len);
     sim_storage_assign (dst, src, n);
   }
   for (int c = 0; c < src->n_clients; c++)

@@ -281,6 +281,16 @@ sim_node_extent (const SimWorld *w, int n)
 }
 
 
+/* The zero ranges of node n's state below its extent (the protocol's
+ * state_holes; none for a node copied whole).  Returns how many. */
+static inline int
+sim_node_holes (const SimWorld *w, int n, size_t holes[][2])
+{
+  if (w->vt->state_holes == NULL || w->vt->state_extent == NULL || w->nodes[n].is_extent_unsafe)
+    return 0;
+  return w->vt->state_holes (w->node_states + (size_t) n * w->vt->state_size, holes);
+}
+
 /* world_limits.c: FALSE (and the run is over) if a limit is reached. */
 gboolean sim_world_within_limits (SimWorld *w);
 

@@ -157,8 +157,9 @@ Test (explore_speed, raft_correct_distinct_states_are_pinned, .timeout = 600)
   }
 }
 
-/* Every byte of node n's state past its extent (what sim_world_assign and
- * the disks copy and compare) is zero, unless the world marked it unsafe. */
+/* Every byte of node n's state past its extent and in its holes (what
+ * sim_world_assign and the disks copy and compare) is zero, unless the
+ * world marked it unsafe. */
 static gboolean
 extent_holds (const SimWorld *w, int n)
 {
@@ -168,6 +169,12 @@ extent_holds (const SimWorld *w, int n)
   for (size_t i = sim_node_extent (w, n); i < w->vt->state_size; i++)
     if (state[i] != 0)
       return FALSE;
+  size_t holes[PROTO_MAX_HOLES][2];
+  int n_holes = sim_node_holes (w, n, holes);
+  for (int h = 0; h < n_holes; h++)
+    for (size_t i = holes[h][0]; i < holes[h][1]; i++)
+      if (state[i] != 0)
+        return FALSE;
   return TRUE;
 }
 
@@ -179,7 +186,7 @@ extent_holds (const SimWorld *w, int n)
 Test (explore_speed, raft_state_is_zero_past_its_extent)
 {
   g_autoptr (SimConfig) cfg = load_prepared ("scenarios/raft/disk-faults.scn");
-  uint64_t steps = 0, smaller = 0, stale = 0, unsafe = 0, broken = 0;
+  uint64_t steps = 0, smaller = 0, stale = 0, unsafe = 0, broken = 0, holed = 0, set = 0;
   g_autofree char *first_broken = NULL;
   for (uint64_t seed = 1; seed <= 20; seed++) {
     g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
@@ -192,6 +199,9 @@ Test (explore_speed, raft_state_is_zero_past_its_extent)
         smaller += sim_node_extent (w, n) < w->vt->state_size;
         stale += ((const RaftNode *) sim_world_node_state (w, n))->has_stale_slots;
         unsafe += w->nodes[n].is_extent_unsafe;
+        size_t holes[PROTO_MAX_HOLES][2];
+        holed += sim_node_holes (w, n, holes) > 0;
+        set += ((const RaftNode *) sim_world_node_state (w, n))->is_machine_set;
       }
     }
   }
@@ -201,4 +211,6 @@ Test (explore_speed, raft_state_is_zero_past_its_extent)
   cr_expect_gt (smaller, steps, "the extent spares most of the state most of the time");
   cr_expect_gt (stale, 0, "some node read back stale bytes in unused slots");
   cr_expect_gt (unsafe, 0, "some node read back bytes past its extent");
+  cr_expect_gt (holed, 0, "some node has a state machine known zero");
+  cr_expect_gt (set, 0, "some node applied an entry or a snapshot");
 }
