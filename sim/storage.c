@@ -87,10 +87,23 @@ sim_storage_extent_verify (SimWorld *w, int node)
   size_t from = MAX (w->vt->state_extent (state), w->vt->persist_offset);
   size_t to = w->vt->persist_offset + disk_extent (w, &w->disks[node]);
   n->is_extent_unsafe = to > from && bytes_nonzero (state + from, to - from);
+  /* The holes the state says it has (protocol.h): the volatile part is
+   * zero, and the persist region is the image, which is zero outside the
+   * sectors ever written; so only the holes' bytes in written sectors can
+   * be nonzero. */
   size_t holes[PROTO_MAX_HOLES][2];
   int n_holes = sim_node_holes (w, node, holes);
-  for (int i = 0; i < n_holes && !n->is_extent_unsafe; i++)
-    n->is_extent_unsafe = bytes_nonzero (state + holes[i][0], holes[i][1] - holes[i][0]);
+  const SimDisk *d = &w->disks[node];
+  size_t off = w->vt->persist_offset;
+  for (int i = 0; i < n_holes && !n->is_extent_unsafe; i++) {
+    size_t lo = MAX (holes[i][0], off), hi = MIN (holes[i][1], to);
+    for (size_t at = lo; at < hi && !n->is_extent_unsafe;) {
+      size_t sector = (at - off) / SIM_SECTOR;
+      size_t end = MIN (hi, off + (sector + 1) * SIM_SECTOR);
+      n->is_extent_unsafe = d->written[sector] && bytes_nonzero (state + at, end - at);
+      at = end;
+    }
+  }
 }
 
 static void
