@@ -15,7 +15,7 @@ digest_mix (uint64_t h, uint64_t v)
 /* Canonical: the log enters through its hash chain (which covers every
  * entry and the snapshot), the state machine through applied_chain (it is a
  * function of the applied prefix), and unused slots never enter.  The
- * words are gathered, then mixed in four independent lanes (the explorer
+ * words are gathered, then mixed in two independent lanes (the explorer
  * digests every node a step touches). */
 uint64_t
 raft_digest (const void *state, const ProtoCtx *ctx)
@@ -53,14 +53,15 @@ raft_digest (const void *state, const ProtoCtx *ctx)
       v[n++] = r->read_index ^ r->round << 20 ^ (uint64_t) r->seq << 32 ^ r->client;
     }
   }
-  uint64_t h[4] = { 0x1234567, 0x89abcdef, 0x2545f4914f6cdd1dULL, 0x9e3779b97f4a7c15ULL };
+  uint64_t a = 0x1234567, b = 0x89abcdef;
   size_t i = 0;
-  for (; i + 4 <= n; i += 4)
-    for (int k = 0; k < 4; k++)
-      h[k] = digest_mix (h[k], v[i + k]);
-  for (; i < n; i++)
-    h[0] = digest_mix (h[0], v[i]);
-  return digest_mix (digest_mix (digest_mix (digest_mix (n, h[0]), h[1]), h[2]), h[3]);
+  for (; i + 2 <= n; i += 2) {
+    a = digest_mix (a, v[i]);
+    b = digest_mix (b, v[i + 1]);
+  }
+  if (i < n)
+    a = digest_mix (a, v[i]);
+  return digest_mix (digest_mix (n, a), b);
 }
 
 static void
