@@ -344,21 +344,28 @@ sim_storage_assign (SimWorld *dst, const SimWorld *src, int node)
   size_t size = MAX (src->vt->persist_size, 1);
   SimDisk *d = &dst->disks[node];
   const SimDisk *s = &src->disks[node];
-  disk_syncs_drop (d);
+  if (d->syncs->len > 0 || s->syncs->len > 0) {
+    disk_syncs_drop (d);
+    g_array_set_size (d->syncs, s->syncs->len);
+    for (guint i = 0; i < s->syncs->len; i++) {
+      SimSync *y = &g_array_index (d->syncs, SimSync, i);
+      *y = g_array_index (s->syncs, SimSync, i);
+      y->bytes = g_memdup2 (y->bytes, size);
+    }
+  }
   if (d->block != s->block || disk_is_joined (d) != disk_is_joined (s))
     disk_share (dst, d, s->block, disk_is_joined (s));
-  g_array_set_size (d->syncs, s->syncs->len);
-  for (guint i = 0; i < s->syncs->len; i++) {
-    SimSync *y = &g_array_index (d->syncs, SimSync, i);
-    *y = g_array_index (s->syncs, SimSync, i);
-    y->bytes = g_memdup2 (y->bytes, size);
+  /* Messages held behind syncs: most of the time none on either side. */
+  if (d->held->len > 0 || s->held->len > 0) {
+    g_array_set_size (d->held, s->held->len);
+    if (s->held->len > 0)
+      memcpy (d->held->data, s->held->data, sizeof (SimHeldMsg) * s->held->len);
   }
-  g_array_set_size (d->held, s->held->len);
-  if (s->held->len > 0)
-    memcpy (d->held->data, s->held->data, sizeof (SimHeldMsg) * s->held->len);
-  g_byte_array_set_size (d->held_bytes, s->held_bytes->len);
-  if (s->held_bytes->len > 0)
-    memcpy (d->held_bytes->data, s->held_bytes->data, s->held_bytes->len);
+  if (d->held_bytes->len > 0 || s->held_bytes->len > 0) {
+    g_byte_array_set_size (d->held_bytes, s->held_bytes->len);
+    if (s->held_bytes->len > 0)
+      memcpy (d->held_bytes->data, s->held_bytes->data, s->held_bytes->len);
+  }
   d->next_sync = s->next_sync;
   d->done_sync = s->done_sync;
   d->busy_until_us = s->busy_until_us;

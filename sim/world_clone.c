@@ -77,6 +77,8 @@ sim_world_clone (const SimWorld *w)
 static void
 array_assign (GArray *dst, const GArray *src)
 {
+  if (dst->len == 0 && src->len == 0)
+    return; /* the common case, without a call into GLib */
   g_array_set_size (dst, src->len);
   if (src->len > 0)
     memcpy (dst->data, src->data, (size_t) src->len * g_array_get_element_size ((GArray *) src));
@@ -85,6 +87,8 @@ array_assign (GArray *dst, const GArray *src)
 static void
 bytes_assign (GByteArray *dst, const GByteArray *src)
 {
+  if (dst->len == 0 && src->len == 0)
+    return;
   g_byte_array_set_size (dst, src->len);
   if (src->len > 0)
     memcpy (dst->data, src->data, src->len);
