@@ -33,6 +33,7 @@ typedef struct {
   uint8_t has_checksum; /* the link may corrupt: the receiver checks */
   uint8_t inline_data[SIM_MSG_INLINE];
   uint32_t heap_cap;  /* bytes allocated at heap_data */
+  uint64_t digest;    /* sim_msg_digest (m, 0), set when it is queued */
   uint8_t *heap_data; /* len > SIM_MSG_INLINE; a free slot keeps its
                          buffer for the next large message */
 } SimMsg;

@@ -380,6 +380,8 @@ msg_queue (SimWorld *w, int from, int to, const void *data, uint32_t len, int64_
   uint64_t id = ++w->next_msg_id;
   guint slot = sim_net_store (&w->net, id, dup_of, from, to, w->stats.now_us, data, len);
   msg_maybe_corrupt (w, slot);
+  SimMsg *stored = sim_net_msg (&w->net, slot);
+  stored->digest = sim_msg_digest (stored, 0);
   if (w->trace.is_on) {
     SimMsg *m = sim_net_msg (&w->net, slot);
     sim_trace_begin (w, from, kind);

@@ -353,6 +353,13 @@ hash_bytes (uint64_t h, const void *data, size_t len)
   return mix64 (a ^ mix64 (b ^ len));
 }
 
+uint64_t
+sim_msg_digest (const SimMsg *m, uint64_t seed)
+{
+  return mix64 (hash_bytes (((uint64_t) m->from << 32 | (uint32_t) m->to) ^ seed,
+                            sim_msg_data (m), m->len));
+}
+
 static inline uint64_t
 hash_add (uint64_t h, uint64_t v)
 {
@@ -436,9 +443,7 @@ sim_world_digest_parts (const SimWorld *w, uint64_t seed, const uint64_t *parts)
     const SimMsg *m = &w->net.slots[i];
     if (m->id == 0)
       continue;
-    uint64_t mh = hash_bytes (((uint64_t) m->from << 32 | (uint32_t) m->to) ^ seed,
-                              sim_msg_data (m), m->len);
-    msgs += mix64 (mh);
+    msgs += seed == 0 ? m->digest : sim_msg_digest (m, seed);
   }
   h = hash_add (h, msgs);
   if (w->net.has_cuts) {

@@ -291,6 +291,10 @@ sim_node_holes (const SimWorld *w, int n, size_t holes[][2])
   return w->vt->state_holes (w->node_states + (size_t) n * w->vt->state_size, holes);
 }
 
+/* world_clone.c: a message's part of the world digest (its ends and its
+ * bytes); the explorer reads the one for seed 0 from SimMsg.digest. */
+uint64_t sim_msg_digest (const SimMsg *m, uint64_t seed);
+
 /* world_limits.c: FALSE (and the run is over) if a limit is reached. */
 gboolean sim_world_within_limits (SimWorld *w);
 
