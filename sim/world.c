@@ -845,7 +845,13 @@ find_event (SimWorld *w, const SimChoice *c)
   int best = -1;
   for (guint i = 0; i < sim_queue_len (&w->queue); i++) {
     const SimEvent *ev = sim_queue_nth (&w->queue, i);
-    if (ev->kind != (uint32_t) c->kind || !event_is_live (w, ev))
+    if (ev->kind != (uint32_t) c->kind)
+      continue;
+    /* choice_of_event names the event by b but for [faults] entries: a
+     * cheap test first (a message's id, a timer's generation, ...). */
+    if (c->kind != SIM_CHOICE_FAULT && c->kind != SIM_CHOICE_RANDOM_FAULT && ev->b != c->id)
+      continue;
+    if (!event_is_live (w, ev))
       continue;
     SimChoice e;
     choice_of_event (w, ev, &e);
