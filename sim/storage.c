@@ -49,10 +49,15 @@ node_persist (SimWorld *w, int node)
 static size_t
 disk_extent (const SimWorld *w, const SimDisk *d)
 {
-  guint s = (guint) ((w->vt->persist_size + SIM_SECTOR - 1) / SIM_SECTOR);
-  while (s > 0 && d->written[s - 1] == 0)
-    s--;
-  return MIN ((size_t) s * SIM_SECTOR, w->vt->persist_size);
+  return MIN ((size_t) d->block->written_end * SIM_SECTOR, w->vt->persist_size);
+}
+
+/* Sector s of d's own block is written. */
+static inline void
+disk_mark_written (SimDisk *d, guint s)
+{
+  d->written[s] = 1;
+  d->block->written_end = MAX (d->block->written_end, s + 1);
 }
 
 /* The first bytes of the node's persist region that may be nonzero. */
@@ -235,13 +240,13 @@ disk_own (SimWorld *w, SimDisk *d)
   SimDiskBlock *b = w->spare_block;
   size_t dirty = at;
   if (b != NULL) {
-    SimDisk spare = { .written = b->bytes + at };
-    dirty = MAX (disk_extent (w, &spare), used);
+    dirty = MAX (MIN ((size_t) b->written_end * SIM_SECTOR, w->vt->persist_size), used);
     w->spare_block = NULL;
   } else {
     b = g_malloc (sizeof *b + disk_block_size (w));
   }
   b->ref = 1;
+  b->written_end = d->block->written_end;
   memcpy (b->bytes, d->block->bytes, used);
   memset (b->bytes + used, 0, dirty - used);
   memcpy (b->bytes + at, d->block->bytes + at, synced - at);
@@ -390,7 +395,7 @@ disk_write (SimWorld *w, SimDisk *d, const uint8_t *bytes, size_t extent, const 
     memcpy (d->image + at, bytes + at, len);
     if (!disk_is_joined (d))
       memcpy (d->synced + at, bytes + at, len);
-    d->written[s] = 1;
+    disk_mark_written (d, s);
     n_written++;
   }
   return n_written;
@@ -559,7 +564,7 @@ sim_storage_crash (SimWorld *w, int node)
         continue;
       disk_part (w, d);
       memcpy (d->image + at, now + at, len);
-      d->written[s] = 1;
+      disk_mark_written (d, s);
       d->is_image_synced = FALSE;
       n_new++;
     }

@@ -75,7 +75,8 @@ typedef struct {
  * write, storage.c).  ref is atomic: explorer threads share their root. */
 typedef struct {
   gint ref;
-  uint8_t pad[12];       /* bytes at offset 16: as aligned as malloc's */
+  uint32_t written_end;  /* sectors [written_end, ...) never written */
+  uint8_t pad[8];        /* bytes at offset 16: as aligned as malloc's */
   uint8_t bytes[];       /* image, written, synced (storage.c) */
 } SimDiskBlock;
 
