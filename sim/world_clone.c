@@ -300,12 +300,16 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
   dst->ops_started = src->ops_started;
   dst->next_value = src->next_value;
   dst->ops_mask = src->ops_mask;
+  /* The history and the values written change only with client events,
+   * which touch their client. */
   int n_keys = src->cfg->workload.n_keys;
-  if (n_keys > 0)
-    memcpy (dst->key_ids, src->key_ids, sizeof (int32_t) * n_keys);
-  for (int k = 0; k < n_keys; k++)
-    array_assign (dst->written[k], src->written[k]);
-  history_assign (dst, src);
+  if (clients != 0) {
+    if (n_keys > 0)
+      memcpy (dst->key_ids, src->key_ids, sizeof (int32_t) * n_keys);
+    for (int k = 0; k < n_keys; k++)
+      array_assign (dst->written[k], src->written[k]);
+    history_assign (dst, src);
+  }
   marks_assign (dst, src);
 
   dst->failure = gstring_assign (dst->failure, src->failure);
