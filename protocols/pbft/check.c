@@ -45,6 +45,18 @@ record_produced (PbftGhost *g, const PbftNode *node)
   }
 }
 
+/* The ghost's sequence numbers come last and fill from the lowest index
+ * written: past seqs[n_seqs] every byte is zero. */
+size_t
+pbft_ghost_extent (const void *ghost)
+{
+  const PbftGhost *g = ghost;
+  G_STATIC_ASSERT (offsetof (PbftGhost, seqs) + sizeof (((PbftGhost *) NULL)->seqs)
+                   == sizeof (PbftGhost));
+  return offsetof (PbftGhost, seqs) + (size_t) MIN (g->n_seqs, PBFT_GHOST_SEQS)
+                                      * sizeof (PbftGhostSeq);
+}
+
 gboolean
 pbft_check (void *ghost, const void *const *states, const gboolean *is_up,
             const ProtoCtx *ctxs, int n_nodes, GString *why)
@@ -59,7 +71,7 @@ pbft_check (void *ghost, const void *const *states, const gboolean *is_up,
       const PbftSlot *s = &node->log[k];
       if (s->seq == 0 || !s->is_committed)
         continue;
-      __typeof__ (g->committed[0]) *c = &g->committed[s->seq % PBFT_GHOST_SEQS];
+      __typeof__ (g->seqs[0].committed) *c = &g->seqs[s->seq % PBFT_GHOST_SEQS].committed;
       if (c->seq == s->seq && c->digest != s->digest) {
         g_string_append_printf (why, "agreement: n%d committed %016" G_GINT64_MODIFIER "x and n%d "
                                 "committed %016" G_GINT64_MODIFIER "x at sequence number %"
@@ -71,10 +83,11 @@ pbft_check (void *ghost, const void *const *states, const gboolean *is_up,
         c->seq = s->seq;
         c->digest = s->digest;
         c->node = i;
+        g->n_seqs = MAX (g->n_seqs, s->seq % PBFT_GHOST_SEQS + 1);
       }
     }
     if (node->last_exec > 0) {
-      __typeof__ (g->executed[0]) *e = &g->executed[node->last_exec % PBFT_GHOST_SEQS];
+      __typeof__ (g->seqs[0].executed) *e = &g->seqs[node->last_exec % PBFT_GHOST_SEQS].executed;
       if (e->seq == node->last_exec && e->chain != node->machine.exec_chain) {
         g_string_append_printf (why, "total-order: n%d and n%d executed different requests up "
                                 "to sequence number %" G_GUINT64_FORMAT, e->node + 1, i + 1,
@@ -85,6 +98,7 @@ pbft_check (void *ghost, const void *const *states, const gboolean *is_up,
         e->seq = node->last_exec;
         e->chain = node->machine.exec_chain;
         e->node = i;
+        g->n_seqs = MAX (g->n_seqs, node->last_exec % PBFT_GHOST_SEQS + 1);
       }
     }
     record_produced (g, node);

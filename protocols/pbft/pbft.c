@@ -266,6 +266,7 @@ const ProtoVTable proto_pbft = {
   .step = pbft_step,
   .digest = pbft_digest,
   .ghost_size = sizeof (PbftGhost),
+  .ghost_extent = pbft_ghost_extent,
   .check = pbft_check,
   .format_msg = pbft_format_msg,
   .format_state = pbft_format_state,
