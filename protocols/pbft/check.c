@@ -57,6 +57,58 @@ pbft_ghost_extent (const void *ghost)
                                       * sizeof (PbftGhostSeq);
 }
 
+/* The whole state: nothing is known zero at its end. */
+size_t
+pbft_state_extent (const void *state)
+{
+  return sizeof (PbftNode);
+}
+
+/* The latest VIEW-CHANGE of replica j (3.4 KB) is held only with its digest
+ * (vcs[j] and vc_digest[j] are written together, and the digest of a
+ * message is never 0 in practice; a step that builds its own message sets
+ * the digest before it ends): with vc_digest[j] == 0, vcs[j] is zero, as
+ * for every slot of a replica beyond the configuration's.  The longest
+ * runs of such slots, at most PROTO_MAX_HOLES, in order. */
+int
+pbft_state_holes (const void *state, size_t holes[][2])
+{
+  const PbftNode *node = state;
+  int n = 0;
+  for (int j = 0; j < PROTO_MAX_NODES;) {
+    if (node->vc_digest[j] != 0) {
+      j++;
+      continue;
+    }
+    int k = j;
+    while (k < PROTO_MAX_NODES && node->vc_digest[k] == 0)
+      k++;
+    size_t from = offsetof (PbftNode, vcs) + (size_t) j * sizeof (PbftViewChange);
+    size_t to = offsetof (PbftNode, vcs) + (size_t) k * sizeof (PbftViewChange);
+    if (n < PROTO_MAX_HOLES) {
+      holes[n][0] = from;
+      holes[n][1] = to;
+      n++;
+    } else {
+      /* Replace the shortest run kept, then keep the runs in order. */
+      int s = 0;
+      for (int i = 1; i < n; i++)
+        if (holes[i][1] - holes[i][0] < holes[s][1] - holes[s][0])
+          s = i;
+      if (to - from > holes[s][1] - holes[s][0]) {
+        for (int i = s; i + 1 < n; i++) {
+          holes[i][0] = holes[i + 1][0];
+          holes[i][1] = holes[i + 1][1];
+        }
+        holes[n - 1][0] = from;
+        holes[n - 1][1] = to;
+      }
+    }
+    j = k;
+  }
+  return n;
+}
+
 gboolean
 pbft_check (void *ghost, const void *const *states, const gboolean *is_up,
             const ProtoCtx *ctxs, int n_nodes, GString *why)

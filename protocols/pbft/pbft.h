@@ -351,6 +351,8 @@ typedef struct {
 } PbftGhost;
 
 size_t pbft_ghost_extent (const void *ghost);
+size_t pbft_state_extent (const void *state);
+int pbft_state_holes (const void *state, size_t holes[][2]);
 
 /* ---- Internal API --------------------------------------------------------*/
 
