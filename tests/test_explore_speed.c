@@ -216,6 +216,36 @@ Test (explore_speed, raft_state_is_zero_past_its_extent)
   cr_expect_gt (set, 0, "some node applied an entry or a snapshot");
 }
 
+/* Raft's holes stay zero where reads wait (ReadIndex and leases, leaders
+ * deposed with reads pending): seeds 1..10 of two clock-skew scenarios. */
+Test (explore_speed, raft_holes_stay_zero_with_reads)
+{
+  const char *scns[] = { "scenarios/raft/clock-skew-read-index.scn",
+                         "scenarios/raft/clock-skew-lease.scn" };
+  uint64_t steps = 0, reads = 0, broken = 0;
+  g_autofree char *first_broken = NULL;
+  for (size_t k = 0; k < G_N_ELEMENTS (scns); k++) {
+    g_autoptr (SimConfig) cfg = load_prepared (scns[k]);
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+      g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
+      while (sim_world_step (w)) {
+        steps++;
+        for (int n = 0; n < w->n_nodes; n++) {
+          if (!extent_holds (w, n) && broken++ == 0)
+            first_broken = g_strdup_printf ("%s seed %" G_GUINT64_FORMAT ", step %"
+                                            G_GUINT64_FORMAT ", node %d", scns[k], seed,
+                                            steps, n);
+          reads += ((const RaftNode *) sim_world_node_state (w, n))->n_reads > 0;
+        }
+      }
+    }
+  }
+  cr_expect_eq (broken, 0, "%" G_GUINT64_FORMAT " node-steps with nonzero bytes in a hole, "
+                "the first at %s", broken, first_broken != NULL ? first_broken : "");
+  cr_expect_gt (steps, 1000);
+  cr_expect_gt (reads, 0, "some leader holds reads");
+}
+
 /* Paxos keeps its state zero past paxos_state_extent (its event ring for
  * check(), last in the state) through every step, crash and restart, with
  * torn writes and flipped bits: seeds 1..20 of its disk-faults scenario. */

@@ -91,8 +91,10 @@ raft_log_compact (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
  * entry is applied (is_machine_set, set wherever `machine` is written and
  * zeroed with the rest of the volatile state by a crash) or a snapshot is
  * taken or installed (snap.index and snap.sum stay 0 until then: a
- * snapshot is taken at an applied index, installed from a leader's).  A
- * halted node, or one with stale slots, is copied whole anyway. */
+ * snapshot is taken at an applied index, installed from a leader's); the
+ * reads past n_reads are zero (served or dropped ones are zeroed, and
+ * reads are the last volatile field).  A halted node, or one with stale
+ * slots, is copied whole anyway. */
 int
 raft_state_holes (const void *state, size_t holes[][2])
 {
@@ -104,6 +106,14 @@ raft_state_holes (const void *state, size_t holes[][2])
   if (!node->is_machine_set) {
     holes[n][0] = offsetof (RaftNode, machine);
     holes[n][1] = holes[n][0] + sizeof node->machine;
+    n++;
+  }
+  G_STATIC_ASSERT (offsetof (RaftNode, reads) + sizeof (((RaftNode *) NULL)->reads)
+                   <= offsetof (RaftNode, persist));
+  G_STATIC_ASSERT (offsetof (RaftNode, machine) < offsetof (RaftNode, reads));
+  if (node->n_reads < RAFT_MAX_READS) {
+    holes[n][0] = offsetof (RaftNode, reads) + (size_t) node->n_reads * sizeof (RaftRead);
+    holes[n][1] = offsetof (RaftNode, persist);
     n++;
   }
   if (p->snap.index == 0 && p->snap.sum == 0) {
