@@ -146,6 +146,9 @@ typedef struct {
   ProtoResult result;
   gboolean sync;        /* the step asked for its persist region to be made
                            durable (proto_outbox_sync) */
+  gboolean is_quiet;    /* set by the caller: nobody reads the notes, so
+                           proto_outbox_note does not format them (marks
+                           are kept) */
 } ProtoOutbox;
 
 void proto_outbox_init (ProtoOutbox *out);

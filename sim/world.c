@@ -513,6 +513,7 @@ endpoint_step (SimWorld *w, int e, ProtoEvent *ev, int release_slot)
 {
   ProtoOutbox *out = &w->outbox;
   proto_outbox_reset (out);
+  out->is_quiet = !w->trace.is_on; /* notes are only traced */
   SimTimer *timer = &w->timers[e];
   out->deadline_us = timer->deadline;
   ev->now_us = endpoint_now (w, e);
@@ -536,6 +537,7 @@ sim_node_admin (SimWorld *w, int node, const char *command)
   sim_world_touch (w, node);
   ProtoOutbox *out = &w->outbox;
   proto_outbox_reset (out);
+  out->is_quiet = !w->trace.is_on;
   out->deadline_us = w->timers[node].deadline;
   w->vt->admin (w->node_states + (size_t) node * w->vt->state_size, &w->ctxs[node], command,
                 endpoint_now (w, node), out);
