@@ -148,12 +148,16 @@ net_assign (SimNet *d, const SimNet *s)
   for (guint i = 0; i < s->n_slots; i++) {
     SimMsg *dm = &d->slots[i];
     const SimMsg *sm = &s->slots[i];
+    if (sm->id == 0) {
+      dm->id = 0; /* a free slot: nothing but its buffer is ever read */
+      continue;
+    }
     uint8_t *buf = dm->heap_data;
     uint32_t cap = dm->heap_cap;
     *dm = *sm;
     dm->heap_data = buf;
     dm->heap_cap = cap;
-    if (sm->id != 0 && sm->len > SIM_MSG_INLINE) {
+    if (sm->len > SIM_MSG_INLINE) {
       if (cap < sm->len) {
         dm->heap_data = g_realloc (buf, sm->len);
         dm->heap_cap = sm->len;
