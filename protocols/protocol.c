@@ -65,6 +65,8 @@ void
 proto_outbox_note (ProtoOutbox *out, const char *fmt, ...)
 {
   va_list ap;
+  if (out->is_quiet)
+    return;
   if (out->notes->len > 0)
     g_string_append_c (out->notes, '\n');
   va_start (ap, fmt);

@@ -146,6 +146,9 @@ typedef struct {
   ProtoResult result;
   gboolean sync;        /* the step asked for its persist region to be made
                            durable (proto_outbox_sync) */
+  gboolean is_quiet;    /* set by the caller: nobody reads the notes, so
+                           proto_outbox_note does not format them (marks
+                           are kept) */
 } ProtoOutbox;
 
 void proto_outbox_init (ProtoOutbox *out);
@@ -232,6 +235,8 @@ typedef enum {
 } ProtoTamper;
 
 /* ---- The vtable ----------------------------------------------------------*/
+
+#define PROTO_MAX_HOLES 4
 
 typedef struct ProtoVTable {
   const char *name;        /* "raft", as in [cluster] protocol = raft */
@@ -339,6 +344,14 @@ typedef struct ProtoVTable {
    * image may hold bytes the protocol never wrote there) and copies such a
    * node whole until its next crash.  NULL: state_size. */
   size_t (*state_extent) (const void *state);
+  /* Optional, with state_extent, for speed: ranges [from, to) below the
+   * extent in which every byte is zero, read from the state's own fields
+   * (a state machine nothing was applied to): at most PROTO_MAX_HOLES, in
+   * order, not overlapping; returns how many.  The explorer does not copy
+   * them.  Same contract as state_extent: the protocol keeps them zero
+   * across its steps, and the world checks them whenever it loads a disk
+   * image into the state.  NULL: none. */
+  int (*state_holes) (const void *state, size_t holes[][2]);
   /* Optional, the same for a plain ghost (no ghost_copy): an offset from
    * which every byte of the ghost is zero, read from the ghost itself; the
    * explorer copies, compares and hashes only the bytes before it.  NULL:

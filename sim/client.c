@@ -159,6 +159,7 @@ history_add (SimWorld *w, const SimClient *cl, ChkType type, ChkValue value)
     .index = -1,
   };
   chk_history_append (w->history, &ev);
+  sim_world_touch (w, w->n_nodes + (int) (cl - w->clients));
 }
 
 /* Draws the next operation of client c from the mix. */

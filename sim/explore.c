@@ -782,8 +782,11 @@ worker_step (Worker *wk, int d, const SimChoice *c, uint32_t id)
   s->diff_clients = s->w->touched_clients;
   /* A node's digest words change only with its state and disk, or with a
    * fault's doing (a Byzantine behaviour sets its context): recompute the
-   * touched ones. */
-  gboolean is_fault = c->kind == SIM_CHOICE_FAULT || c->kind == SIM_CHOICE_INJECT;
+   * touched ones.  A crash or a restart (the explorer's injected faults)
+   * touches the node it acts on and no other. */
+  gboolean is_fault = c->kind == SIM_CHOICE_FAULT
+                      || (c->kind == SIM_CHOICE_INJECT && c->fault->kind != SIM_FAULT_CRASH
+                          && c->fault->kind != SIM_FAULT_RESTART);
   for (int n = 0; n < s->w->n_nodes; n++) {
     if (is_fault || (s->diff_nodes & sim_touch_bit (n)) != 0)
       sim_world_node_digest (s->w, n, s->parts + 2 * n);

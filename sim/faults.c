@@ -33,9 +33,17 @@ sim_node_crash (SimWorld *w, int node)
   const ProtoVTable *vt = w->vt;
   uint8_t *state = w->node_states + (size_t) node * vt->state_size;
   n->n_crashes++;
+  /* The state's holes (protocol.h) in its volatile part are zero already. */
+  size_t holes[PROTO_MAX_HOLES][2];
+  int n_holes = sim_node_holes (w, node, holes);
   sim_storage_crash (w, node); /* touches the node */
   /* Everything but the persist region is zeroed. */
-  memset (state, 0, vt->persist_offset);
+  size_t at = 0;
+  for (int i = 0; i < n_holes && holes[i][1] <= vt->persist_offset; i++) {
+    memset (state + at, 0, holes[i][0] - at);
+    at = holes[i][1];
+  }
+  memset (state + at, 0, vt->persist_offset - at);
   memset (state + vt->persist_offset + vt->persist_size, 0,
           vt->state_size - vt->persist_offset - vt->persist_size);
   sim_storage_extent_verify (w, node);

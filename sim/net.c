@@ -66,10 +66,12 @@ sim_net_copy (SimNet *dst, const SimNet *src)
                            ? g_memdup2 (src->busy_until_us, sizeof (int64_t) * n2) : NULL;
   dst->slots = g_memdup2 (src->slots, sizeof (SimMsg) * src->cap_slots);
   dst->free_slots = g_memdup2 (src->free_slots, sizeof (guint) * src->cap_slots);
-  for (guint i = 0; i < src->n_slots; i++)
-    dst->slots[i].heap_data = src->slots[i].id != 0 && src->slots[i].len > SIM_MSG_INLINE
-                                  ? g_memdup2 (src->slots[i].heap_data, src->slots[i].len)
-                                  : NULL;
+  for (guint i = 0; i < src->n_slots; i++) {
+    gboolean is_heap = src->slots[i].id != 0 && src->slots[i].len > SIM_MSG_INLINE;
+    dst->slots[i].heap_data = is_heap ? g_memdup2 (src->slots[i].heap_data, src->slots[i].len)
+                                      : NULL;
+    dst->slots[i].heap_cap = is_heap ? src->slots[i].len : 0;
+  }
   dst->vc_len = 0;
   dst->vcs = NULL;
 }
@@ -209,6 +211,7 @@ sim_net_store (SimNet *net, uint64_t id, uint64_t dup_of, int from, int to,
     }
     slot = net->n_slots++;
     net->slots[slot].heap_data = NULL;
+    net->slots[slot].heap_cap = 0;
   }
   SimMsg *m = &net->slots[slot];
   m->id = id;
@@ -222,7 +225,10 @@ sim_net_store (SimNet *net, uint64_t id, uint64_t dup_of, int from, int to,
   if (len <= SIM_MSG_INLINE) {
     memcpy (m->inline_data, data, len);
   } else {
-    m->heap_data = g_realloc (m->heap_data, len);
+    if (m->heap_cap < len) {
+      m->heap_data = g_realloc (m->heap_data, len);
+      m->heap_cap = len;
+    }
     memcpy (m->heap_data, data, len);
   }
   net->n_in_flight++;

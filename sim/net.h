@@ -32,7 +32,10 @@ typedef struct {
   uint32_t checksum;  /* of the bytes as sent, when has_checksum */
   uint8_t has_checksum; /* the link may corrupt: the receiver checks */
   uint8_t inline_data[SIM_MSG_INLINE];
-  uint8_t *heap_data; /* len > SIM_MSG_INLINE */
+  uint32_t heap_cap;  /* bytes allocated at heap_data */
+  uint64_t digest;    /* sim_msg_digest (m, 0), set when it is queued */
+  uint8_t *heap_data; /* len > SIM_MSG_INLINE; a free slot keeps its
+                         buffer for the next large message */
 } SimMsg;
 
 static inline const void *

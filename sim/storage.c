@@ -49,10 +49,15 @@ node_persist (SimWorld *w, int node)
 static size_t
 disk_extent (const SimWorld *w, const SimDisk *d)
 {
-  guint s = (guint) ((w->vt->persist_size + SIM_SECTOR - 1) / SIM_SECTOR);
-  while (s > 0 && d->written[s - 1] == 0)
-    s--;
-  return MIN ((size_t) s * SIM_SECTOR, w->vt->persist_size);
+  return MIN ((size_t) d->block->written_end * SIM_SECTOR, w->vt->persist_size);
+}
+
+/* Sector s of d's own block is written. */
+static inline void
+disk_mark_written (SimDisk *d, guint s)
+{
+  d->written[s] = 1;
+  d->block->written_end = MAX (d->block->written_end, s + 1);
 }
 
 /* The first bytes of the node's persist region that may be nonzero. */
@@ -73,6 +78,55 @@ disk_span (const SimWorld *w, int node)
   return MAX (persist_extent (w, node), disk_extent (w, &w->disks[node]));
 }
 
+/* The sectors of node's disk that are known zero both in its persist
+ * region and in its image: never written, and inside one of the state's
+ * holes (protocol.h).  Marks them in skip (one byte per sector); returns
+ * whether any is. */
+static gboolean
+disk_zero_sectors (const SimWorld *w, int node, uint8_t *skip, guint n_skip)
+{
+  size_t holes[PROTO_MAX_HOLES][2];
+  int n_holes = sim_node_holes (w, node, holes);
+  const SimDisk *d = &w->disks[node];
+  size_t off = w->vt->persist_offset;
+  gboolean any = FALSE;
+  for (int i = 0; i < n_holes; i++) {
+    if (holes[i][1] <= off)
+      continue;
+    size_t lo = MAX (holes[i][0], off) - off, hi = holes[i][1] - off;
+    for (size_t sector = (lo + SIM_SECTOR - 1) / SIM_SECTOR;
+         (sector + 1) * SIM_SECTOR <= hi && sector < n_skip; sector++)
+      if (!d->written[sector])
+        any = skip[sector] = 1;
+  }
+  return any;
+}
+
+/* Are the node's persist region and its image equal?  Past span both are
+ * zero; so are the sectors disk_zero_sectors finds. */
+static gboolean
+disk_equals_persist (const SimWorld *w, int node, size_t span)
+{
+  const uint8_t *image = w->disks[node].image, *persist = w->node_states
+                                                          + (size_t) node * w->vt->state_size
+                                                          + w->vt->persist_offset;
+  guint n_span = (guint) ((span + SIM_SECTOR - 1) / SIM_SECTOR);
+  uint8_t skip_stack[64] = { 0 };
+  if (n_span > G_N_ELEMENTS (skip_stack) || !disk_zero_sectors (w, node, skip_stack, n_span))
+    return memcmp (image, persist, span) == 0;
+  size_t at = 0;
+  for (guint sector = 0; sector <= n_span; sector++) {
+    if (sector < n_span && !skip_stack[sector])
+      continue;
+    /* [at, sector start) is compared, the sector is skipped. */
+    size_t end = MIN ((size_t) sector * SIM_SECTOR, span);
+    if (end > at && memcmp (image + at, persist + at, end - at) != 0)
+      return FALSE;
+    at = MIN (end + SIM_SECTOR, span);
+  }
+  return TRUE;
+}
+
 void
 sim_storage_extent_verify (SimWorld *w, int node)
 {
@@ -87,6 +141,23 @@ sim_storage_extent_verify (SimWorld *w, int node)
   size_t from = MAX (w->vt->state_extent (state), w->vt->persist_offset);
   size_t to = w->vt->persist_offset + disk_extent (w, &w->disks[node]);
   n->is_extent_unsafe = to > from && bytes_nonzero (state + from, to - from);
+  /* The holes the state says it has (protocol.h): the volatile part is
+   * zero, and the persist region is the image, which is zero outside the
+   * sectors ever written; so only the holes' bytes in written sectors can
+   * be nonzero. */
+  size_t holes[PROTO_MAX_HOLES][2];
+  int n_holes = sim_node_holes (w, node, holes);
+  const SimDisk *d = &w->disks[node];
+  size_t off = w->vt->persist_offset;
+  for (int i = 0; i < n_holes && !n->is_extent_unsafe; i++) {
+    size_t lo = MAX (holes[i][0], off), hi = MIN (holes[i][1], to);
+    for (size_t at = lo; at < hi && !n->is_extent_unsafe;) {
+      size_t sector = (at - off) / SIM_SECTOR;
+      size_t end = MIN (hi, off + (sector + 1) * SIM_SECTOR);
+      n->is_extent_unsafe = d->written[sector] && bytes_nonzero (state + at, end - at);
+      at = end;
+    }
+  }
 }
 
 static void
@@ -169,13 +240,13 @@ disk_own (SimWorld *w, SimDisk *d)
   SimDiskBlock *b = w->spare_block;
   size_t dirty = at;
   if (b != NULL) {
-    SimDisk spare = { .written = b->bytes + at };
-    dirty = MAX (disk_extent (w, &spare), used);
+    dirty = MAX (MIN ((size_t) b->written_end * SIM_SECTOR, w->vt->persist_size), used);
     w->spare_block = NULL;
   } else {
     b = g_malloc (sizeof *b + disk_block_size (w));
   }
   b->ref = 1;
+  b->written_end = d->block->written_end;
   memcpy (b->bytes, d->block->bytes, used);
   memset (b->bytes + used, 0, dirty - used);
   memcpy (b->bytes + at, d->block->bytes + at, synced - at);
@@ -278,21 +349,28 @@ sim_storage_assign (SimWorld *dst, const SimWorld *src, int node)
   size_t size = MAX (src->vt->persist_size, 1);
   SimDisk *d = &dst->disks[node];
   const SimDisk *s = &src->disks[node];
-  disk_syncs_drop (d);
+  if (d->syncs->len > 0 || s->syncs->len > 0) {
+    disk_syncs_drop (d);
+    g_array_set_size (d->syncs, s->syncs->len);
+    for (guint i = 0; i < s->syncs->len; i++) {
+      SimSync *y = &g_array_index (d->syncs, SimSync, i);
+      *y = g_array_index (s->syncs, SimSync, i);
+      y->bytes = g_memdup2 (y->bytes, size);
+    }
+  }
   if (d->block != s->block || disk_is_joined (d) != disk_is_joined (s))
     disk_share (dst, d, s->block, disk_is_joined (s));
-  g_array_set_size (d->syncs, s->syncs->len);
-  for (guint i = 0; i < s->syncs->len; i++) {
-    SimSync *y = &g_array_index (d->syncs, SimSync, i);
-    *y = g_array_index (s->syncs, SimSync, i);
-    y->bytes = g_memdup2 (y->bytes, size);
+  /* Messages held behind syncs: most of the time none on either side. */
+  if (d->held->len > 0 || s->held->len > 0) {
+    g_array_set_size (d->held, s->held->len);
+    if (s->held->len > 0)
+      memcpy (d->held->data, s->held->data, sizeof (SimHeldMsg) * s->held->len);
   }
-  g_array_set_size (d->held, s->held->len);
-  if (s->held->len > 0)
-    memcpy (d->held->data, s->held->data, sizeof (SimHeldMsg) * s->held->len);
-  g_byte_array_set_size (d->held_bytes, s->held_bytes->len);
-  if (s->held_bytes->len > 0)
-    memcpy (d->held_bytes->data, s->held_bytes->data, s->held_bytes->len);
+  if (d->held_bytes->len > 0 || s->held_bytes->len > 0) {
+    g_byte_array_set_size (d->held_bytes, s->held_bytes->len);
+    if (s->held_bytes->len > 0)
+      memcpy (d->held_bytes->data, s->held_bytes->data, s->held_bytes->len);
+  }
   d->next_sync = s->next_sync;
   d->done_sync = s->done_sync;
   d->busy_until_us = s->busy_until_us;
@@ -301,22 +379,23 @@ sim_storage_assign (SimWorld *dst, const SimWorld *src, int node)
 }
 
 /* Writes the sectors of `bytes` that differ from what the node last synced;
- * `bytes` is zero from `extent` on. */
+ * `bytes` is zero from `extent` on, and where skip (NULL, or a byte per
+ * sector) says a sector is zero in both. */
 static guint
-disk_write (SimWorld *w, SimDisk *d, const uint8_t *bytes, size_t extent)
+disk_write (SimWorld *w, SimDisk *d, const uint8_t *bytes, size_t extent, const uint8_t *skip)
 {
   size_t size = w->vt->persist_size;
   size_t span = MAX (extent, disk_extent (w, d));
   guint n_written = 0;
   for (guint s = 0; s < disk_sectors (w) && (size_t) s * SIM_SECTOR < span; s++) {
     size_t at = (size_t) s * SIM_SECTOR, len = MIN (SIM_SECTOR, size - at);
-    if (memcmp (d->synced + at, bytes + at, len) == 0)
+    if ((skip != NULL && skip[s]) || memcmp (d->synced + at, bytes + at, len) == 0)
       continue;
     disk_own (w, d);
     memcpy (d->image + at, bytes + at, len);
     if (!disk_is_joined (d))
       memcpy (d->synced + at, bytes + at, len);
-    d->written[s] = 1;
+    disk_mark_written (d, s);
     n_written++;
   }
   return n_written;
@@ -360,7 +439,12 @@ sim_storage_step_end (SimWorld *w, int node, ProtoOutbox *out)
     int64_t now = w->stats.now_us;
     int64_t lat = disk_latency (w);
     if (lat == 0 && d->syncs->len == 0) {
-      disk_write (w, d, node_persist (w, node), persist_extent (w, node));
+      size_t extent = persist_extent (w, node);
+      guint n_span = (guint) ((MAX (extent, disk_extent (w, d)) + SIM_SECTOR - 1) / SIM_SECTOR);
+      uint8_t skip_stack[64] = { 0 };
+      gboolean has_skip = n_span <= G_N_ELEMENTS (skip_stack)
+                          && disk_zero_sectors (w, node, skip_stack, n_span);
+      disk_write (w, d, node_persist (w, node), extent, has_skip ? skip_stack : NULL);
       d->is_image_persist = d->is_image_synced; /* synced is now persist */
       d->next_sync++;
       d->done_sync = d->next_sync;
@@ -406,7 +490,7 @@ sim_storage_sync_done (SimWorld *w, int node, uint64_t id)
   g_assert (sim_storage_sync_is_pending (w, node, id));
   SimSync y = g_array_index (d->syncs, SimSync, 0);
   g_array_remove_index (d->syncs, 0);
-  guint n_written = disk_write (w, d, y.bytes, w->vt->persist_size);
+  guint n_written = disk_write (w, d, y.bytes, w->vt->persist_size, NULL);
   g_free (y.bytes);
   d->done_sync = id;
   if (w->trace.is_on) {
@@ -480,7 +564,7 @@ sim_storage_crash (SimWorld *w, int node)
         continue;
       disk_part (w, d);
       memcpy (d->image + at, now + at, len);
-      d->written[s] = 1;
+      disk_mark_written (d, s);
       d->is_image_synced = FALSE;
       n_new++;
     }
@@ -566,9 +650,7 @@ sim_storage_digest (const SimWorld *w, int node, uint64_t (*hash) (uint64_t, con
 {
   const SimDisk *d = &w->disks[node];
   uint64_t h = (uint64_t) d->syncs->len << 32 | d->held->len;
-  const uint8_t *persist = w->node_states + (size_t) node * w->vt->state_size
-                           + w->vt->persist_offset;
-  if (!d->is_image_persist && memcmp (d->image, persist, disk_span (w, node)) != 0) {
+  if (!d->is_image_persist && !disk_equals_persist (w, node, disk_span (w, node))) {
     /* The image up to its last nonzero byte (zero past its written
      * sectors): equal images, equal lengths, equal hashes. */
     size_t len = disk_extent (w, d);

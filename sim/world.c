@@ -380,6 +380,8 @@ msg_queue (SimWorld *w, int from, int to, const void *data, uint32_t len, int64_
   uint64_t id = ++w->next_msg_id;
   guint slot = sim_net_store (&w->net, id, dup_of, from, to, w->stats.now_us, data, len);
   msg_maybe_corrupt (w, slot);
+  SimMsg *stored = sim_net_msg (&w->net, slot);
+  stored->digest = sim_msg_digest (stored, 0);
   if (w->trace.is_on) {
     SimMsg *m = sim_net_msg (&w->net, slot);
     sim_trace_begin (w, from, kind);
@@ -511,6 +513,7 @@ endpoint_step (SimWorld *w, int e, ProtoEvent *ev, int release_slot)
 {
   ProtoOutbox *out = &w->outbox;
   proto_outbox_reset (out);
+  out->is_quiet = !w->trace.is_on; /* notes are only traced */
   SimTimer *timer = &w->timers[e];
   out->deadline_us = timer->deadline;
   ev->now_us = endpoint_now (w, e);
@@ -534,6 +537,7 @@ sim_node_admin (SimWorld *w, int node, const char *command)
   sim_world_touch (w, node);
   ProtoOutbox *out = &w->outbox;
   proto_outbox_reset (out);
+  out->is_quiet = !w->trace.is_on;
   out->deadline_us = w->timers[node].deadline;
   w->vt->admin (w->node_states + (size_t) node * w->vt->state_size, &w->ctxs[node], command,
                 endpoint_now (w, node), out);
@@ -785,25 +789,35 @@ compare_events (gconstpointer a, gconstpointer b)
   return sim_event_before (x, y) ? -1 : sim_event_before (y, x) ? 1 : 0;
 }
 
+static gint
+compare_events_data (gconstpointer a, gconstpointer b, gpointer data)
+{
+  return compare_events (a, b);
+}
+
 void
 sim_world_enabled (SimWorld *w, GArray *out)
 {
-  g_autoptr (GArray) live = g_array_new (FALSE, FALSE, sizeof (SimEvent));
-  for (guint i = 0; i < sim_queue_len (&w->queue); i++) {
+  /* The explorer asks in every state: a short queue is sorted on the stack. */
+  SimEvent stack[64];
+  guint n_queued = sim_queue_len (&w->queue), n_live = 0;
+  g_autofree SimEvent *heap = n_queued > G_N_ELEMENTS (stack) ? g_new (SimEvent, n_queued) : NULL;
+  SimEvent *live = heap != NULL ? heap : stack;
+  for (guint i = 0; i < n_queued; i++) {
     SimEvent ev = *sim_queue_nth (&w->queue, i);
     if (!event_is_live (w, &ev))
       continue;
     if (ev.kind == SIM_CHOICE_TIMEOUT)
       ev.time_us = MAX (ev.time_us, sim_timer_due (w, ev.a));
     if (ev.time_us <= w->cfg->duration_us)
-      g_array_append_val (live, ev);
+      live[n_live++] = ev;
   }
-  g_array_sort (live, compare_events);
-  for (guint i = 0; i < live->len; i++) {
-    SimChoice c;
-    choice_of_event (w, &g_array_index (live, SimEvent, i), &c);
-    g_array_append_val (out, c);
-  }
+  if (n_live > 1)
+    g_qsort_with_data (live, (gint) n_live, sizeof (SimEvent), compare_events_data, NULL);
+  guint at = out->len;
+  g_array_set_size (out, at + n_live);
+  for (guint i = 0; i < n_live; i++)
+    choice_of_event (w, &live[i], &g_array_index (out, SimChoice, at + i));
 }
 
 gboolean
@@ -833,7 +847,13 @@ find_event (SimWorld *w, const SimChoice *c)
   int best = -1;
   for (guint i = 0; i < sim_queue_len (&w->queue); i++) {
     const SimEvent *ev = sim_queue_nth (&w->queue, i);
-    if (ev->kind != (uint32_t) c->kind || !event_is_live (w, ev))
+    if (ev->kind != (uint32_t) c->kind)
+      continue;
+    /* choice_of_event names the event by b but for [faults] entries: a
+     * cheap test first (a message's id, a timer's generation, ...). */
+    if (c->kind != SIM_CHOICE_FAULT && c->kind != SIM_CHOICE_RANDOM_FAULT && ev->b != c->id)
+      continue;
+    if (!event_is_live (w, ev))
       continue;
     SimChoice e;
     choice_of_event (w, ev, &e);

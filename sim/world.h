@@ -160,9 +160,11 @@ SimWorld *sim_world_clone (const SimWorld *w);
 /* Makes dst what sim_world_clone (src) would be, in dst's memory (dst a
  * world of the same config, built by sim_world_clone).  Node states and
  * disks are copied only for the nodes in `nodes`, client stub states only
- * for the clients in `clients` (bit min(i, 63) each); the caller vouches
- * that the others are already equal in dst and src (the explorer tracks
- * which endpoints each step touched). */
+ * for the clients in `clients` (bit min(i, 63) each), and the history and
+ * the values written so far only if `clients` is not 0 (every event that
+ * changes them touches a client); the caller vouches that the others are
+ * already equal in dst and src (the explorer tracks which endpoints each
+ * step touched). */
 void sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t clients);
 /* A 64-bit hash of what the protocol can observe: every node's state
  * (vt->digest, or its bytes), up and paused flags, every endpoint's

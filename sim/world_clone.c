@@ -77,6 +77,8 @@ sim_world_clone (const SimWorld *w)
 static void
 array_assign (GArray *dst, const GArray *src)
 {
+  if (dst->len == 0 && src->len == 0)
+    return; /* the common case, without a call into GLib */
   g_array_set_size (dst, src->len);
   if (src->len > 0)
     memcpy (dst->data, src->data, (size_t) src->len * g_array_get_element_size ((GArray *) src));
@@ -85,6 +87,8 @@ array_assign (GArray *dst, const GArray *src)
 static void
 bytes_assign (GByteArray *dst, const GByteArray *src)
 {
+  if (dst->len == 0 && src->len == 0)
+    return;
   g_byte_array_set_size (dst, src->len);
   if (src->len > 0)
     memcpy (dst->data, src->data, src->len);
@@ -124,21 +128,43 @@ net_assign (SimNet *d, const SimNet *s)
   } else {
     g_clear_pointer (&d->busy_until_us, g_free);
   }
-  for (guint i = 0; i < d->n_slots; i++)
+  /* dst's message buffers are reused, slot by slot: a large message is
+   * copied into the buffer its slot already has when it is big enough. */
+  for (guint i = s->n_slots; i < d->n_slots; i++) {
     g_clear_pointer (&d->slots[i].heap_data, g_free);
+    d->slots[i].heap_cap = 0;
+  }
   if (d->cap_slots < s->cap_slots) {
     d->slots = g_renew (SimMsg, d->slots, s->cap_slots);
     d->free_slots = g_renew (guint, d->free_slots, s->cap_slots);
     d->cap_slots = s->cap_slots;
   }
-  if (s->n_slots > 0)
-    memcpy (d->slots, s->slots, sizeof (SimMsg) * s->n_slots);
+  for (guint i = d->n_slots; i < s->n_slots; i++) {
+    d->slots[i].heap_data = NULL;
+    d->slots[i].heap_cap = 0;
+  }
   if (s->n_free > 0)
     memcpy (d->free_slots, s->free_slots, sizeof (guint) * s->n_free);
-  for (guint i = 0; i < s->n_slots; i++)
-    d->slots[i].heap_data = s->slots[i].id != 0 && s->slots[i].len > SIM_MSG_INLINE
-                                ? g_memdup2 (s->slots[i].heap_data, s->slots[i].len)
-                                : NULL;
+  for (guint i = 0; i < s->n_slots; i++) {
+    SimMsg *dm = &d->slots[i];
+    const SimMsg *sm = &s->slots[i];
+    if (sm->id == 0) {
+      dm->id = 0; /* a free slot: nothing but its buffer is ever read */
+      continue;
+    }
+    uint8_t *buf = dm->heap_data;
+    uint32_t cap = dm->heap_cap;
+    *dm = *sm;
+    dm->heap_data = buf;
+    dm->heap_cap = cap;
+    if (sm->len > SIM_MSG_INLINE) {
+      if (cap < sm->len) {
+        dm->heap_data = g_realloc (buf, sm->len);
+        dm->heap_cap = sm->len;
+      }
+      memcpy (dm->heap_data, sm->heap_data, sm->len);
+    }
+  }
   d->n_slots = s->n_slots;
   d->n_free = s->n_free;
   d->n_in_flight = s->n_in_flight;
@@ -169,6 +195,32 @@ marks_assign (SimWorld *dst, const SimWorld *src)
     }
   }
   array_assign (dst->mark_counts, src->mark_counts);
+}
+
+/* Node n's state in dst becomes src's, whose bytes past len are zero in
+ * both: the ranges zero in both (their holes' intersection) are skipped. */
+static void
+node_state_assign (SimWorld *dst, const SimWorld *src, int n, size_t len)
+{
+  size_t size = dst->vt->state_size;
+  uint8_t *d = dst->node_states + (size_t) n * size;
+  const uint8_t *s = src->node_states + (size_t) n * size;
+  size_t hd[PROTO_MAX_HOLES][2], hs[PROTO_MAX_HOLES][2];
+  int nd = sim_node_holes (dst, n, hd), ns = sim_node_holes (src, n, hs);
+  g_assert (nd <= PROTO_MAX_HOLES && ns <= PROTO_MAX_HOLES);
+  size_t at = 0;
+  for (int i = 0, j = 0; i < nd && j < ns;) {
+    size_t from = MAX (hd[i][0], hs[j][0]), to = MIN (hd[i][1], hs[j][1]);
+    if (from < to && from >= at && to <= len) {
+      memcpy (d + at, s + at, from - at);
+      at = to;
+    }
+    if (hd[i][1] < hs[j][1])
+      i++;
+    else
+      j++;
+  }
+  memcpy (d + at, s + at, len - at);
 }
 
 void
@@ -214,8 +266,7 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
     bytes_assign (d->byzantine_memory, s->byzantine_memory);
     if ((nodes & sim_touch_bit (n)) == 0)
       continue;
-    memcpy (dst->node_states + (size_t) n * vt->state_size,
-            src->node_states + (size_t) n * vt->state_size, len);
+    node_state_assign (dst, src, n, len);
     sim_storage_assign (dst, src, n);
   }
   for (int c = 0; c < src->n_clients; c++)
@@ -253,12 +304,16 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
   dst->ops_started = src->ops_started;
   dst->next_value = src->next_value;
   dst->ops_mask = src->ops_mask;
+  /* The history and the values written change only with client events,
+   * which touch their client. */
   int n_keys = src->cfg->workload.n_keys;
-  if (n_keys > 0)
-    memcpy (dst->key_ids, src->key_ids, sizeof (int32_t) * n_keys);
-  for (int k = 0; k < n_keys; k++)
-    array_assign (dst->written[k], src->written[k]);
-  history_assign (dst, src);
+  if (clients != 0) {
+    if (n_keys > 0)
+      memcpy (dst->key_ids, src->key_ids, sizeof (int32_t) * n_keys);
+    for (int k = 0; k < n_keys; k++)
+      array_assign (dst->written[k], src->written[k]);
+    history_assign (dst, src);
+  }
   marks_assign (dst, src);
 
   dst->failure = gstring_assign (dst->failure, src->failure);
@@ -304,6 +359,13 @@ hash_bytes (uint64_t h, const void *data, size_t len)
     b ^= b >> 31;
   }
   return mix64 (a ^ mix64 (b ^ len));
+}
+
+uint64_t
+sim_msg_digest (const SimMsg *m, uint64_t seed)
+{
+  return mix64 (hash_bytes (((uint64_t) m->from << 32 | (uint32_t) m->to) ^ seed,
+                            sim_msg_data (m), m->len));
 }
 
 static inline uint64_t
@@ -389,9 +451,7 @@ sim_world_digest_parts (const SimWorld *w, uint64_t seed, const uint64_t *parts)
     const SimMsg *m = &w->net.slots[i];
     if (m->id == 0)
       continue;
-    uint64_t mh = hash_bytes (((uint64_t) m->from << 32 | (uint32_t) m->to) ^ seed,
-                              sim_msg_data (m), m->len);
-    msgs += mix64 (mh);
+    msgs += seed == 0 ? m->digest : sim_msg_digest (m, seed);
   }
   h = hash_add (h, msgs);
   if (w->net.has_cuts) {

@@ -75,7 +75,8 @@ typedef struct {
  * write, storage.c).  ref is atomic: explorer threads share their root. */
 typedef struct {
   gint ref;
-  uint8_t pad[12];       /* bytes at offset 16: as aligned as malloc's */
+  uint32_t written_end;  /* sectors [written_end, ...) never written */
+  uint8_t pad[8];        /* bytes at offset 16: as aligned as malloc's */
   uint8_t bytes[];       /* image, written, synced (storage.c) */
 } SimDiskBlock;
 
@@ -280,6 +281,20 @@ sim_node_extent (const SimWorld *w, int n)
   return w->vt->state_extent (w->node_states + (size_t) n * w->vt->state_size);
 }
 
+
+/* The zero ranges of node n's state below its extent (the protocol's
+ * state_holes; none for a node copied whole).  Returns how many. */
+static inline int
+sim_node_holes (const SimWorld *w, int n, size_t holes[][2])
+{
+  if (w->vt->state_holes == NULL || w->vt->state_extent == NULL || w->nodes[n].is_extent_unsafe)
+    return 0;
+  return w->vt->state_holes (w->node_states + (size_t) n * w->vt->state_size, holes);
+}
+
+/* world_clone.c: a message's part of the world digest (its ends and its
+ * bytes); the explorer reads the one for seed 0 from SimMsg.digest. */
+uint64_t sim_msg_digest (const SimMsg *m, uint64_t seed);
 
 /* world_limits.c: FALSE (and the run is over) if a limit is reached. */
 gboolean sim_world_within_limits (SimWorld *w);

@@ -10,6 +10,8 @@
 #include "sim/scenario.h"
 #include "sim/world_internal.h"
 #include "protocols/raft/raft.h"
+#include "protocols/pbft/pbft.h"
+#include "protocols/bytes_nonzero.h"
 #include "tests/support.h"
 
 static SimConfig *
@@ -157,16 +159,22 @@ Test (explore_speed, raft_correct_distinct_states_are_pinned, .timeout = 600)
   }
 }
 
-/* Every byte of node n's state past its extent (what sim_world_assign and
- * the disks copy and compare) is zero, unless the world marked it unsafe. */
+/* Every byte of node n's state past its extent and in its holes (what
+ * sim_world_assign and the disks copy and compare) is zero, unless the
+ * world marked it unsafe. */
 static gboolean
 extent_holds (const SimWorld *w, int n)
 {
   if (w->nodes[n].is_extent_unsafe)
     return TRUE;
   const uint8_t *state = sim_world_node_state (w, n);
-  for (size_t i = sim_node_extent (w, n); i < w->vt->state_size; i++)
-    if (state[i] != 0)
+  size_t extent = sim_node_extent (w, n);
+  if (bytes_nonzero (state + extent, w->vt->state_size - extent))
+    return FALSE;
+  size_t holes[PROTO_MAX_HOLES][2];
+  int n_holes = sim_node_holes (w, n, holes);
+  for (int h = 0; h < n_holes; h++)
+    if (bytes_nonzero (state + holes[h][0], holes[h][1] - holes[h][0]))
       return FALSE;
   return TRUE;
 }
@@ -179,7 +187,7 @@ extent_holds (const SimWorld *w, int n)
 Test (explore_speed, raft_state_is_zero_past_its_extent)
 {
   g_autoptr (SimConfig) cfg = load_prepared ("scenarios/raft/disk-faults.scn");
-  uint64_t steps = 0, smaller = 0, stale = 0, unsafe = 0, broken = 0;
+  uint64_t steps = 0, smaller = 0, stale = 0, unsafe = 0, broken = 0, holed = 0, set = 0;
   g_autofree char *first_broken = NULL;
   for (uint64_t seed = 1; seed <= 20; seed++) {
     g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
@@ -192,6 +200,9 @@ Test (explore_speed, raft_state_is_zero_past_its_extent)
         smaller += sim_node_extent (w, n) < w->vt->state_size;
         stale += ((const RaftNode *) sim_world_node_state (w, n))->has_stale_slots;
         unsafe += w->nodes[n].is_extent_unsafe;
+        size_t holes[PROTO_MAX_HOLES][2];
+        holed += sim_node_holes (w, n, holes) > 0;
+        set += ((const RaftNode *) sim_world_node_state (w, n))->is_machine_set;
       }
     }
   }
@@ -201,4 +212,105 @@ Test (explore_speed, raft_state_is_zero_past_its_extent)
   cr_expect_gt (smaller, steps, "the extent spares most of the state most of the time");
   cr_expect_gt (stale, 0, "some node read back stale bytes in unused slots");
   cr_expect_gt (unsafe, 0, "some node read back bytes past its extent");
+  cr_expect_gt (holed, 0, "some node has a state machine known zero");
+  cr_expect_gt (set, 0, "some node applied an entry or a snapshot");
+}
+
+/* Raft's holes stay zero where reads wait (ReadIndex and leases, leaders
+ * deposed with reads pending): seeds 1..10 of two clock-skew scenarios. */
+Test (explore_speed, raft_holes_stay_zero_with_reads)
+{
+  const char *scns[] = { "scenarios/raft/clock-skew-read-index.scn",
+                         "scenarios/raft/clock-skew-lease.scn" };
+  uint64_t steps = 0, reads = 0, broken = 0;
+  g_autofree char *first_broken = NULL;
+  for (size_t k = 0; k < G_N_ELEMENTS (scns); k++) {
+    g_autoptr (SimConfig) cfg = load_prepared (scns[k]);
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+      g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
+      while (sim_world_step (w)) {
+        steps++;
+        for (int n = 0; n < w->n_nodes; n++) {
+          if (!extent_holds (w, n) && broken++ == 0)
+            first_broken = g_strdup_printf ("%s seed %" G_GUINT64_FORMAT ", step %"
+                                            G_GUINT64_FORMAT ", node %d", scns[k], seed,
+                                            steps, n);
+          reads += ((const RaftNode *) sim_world_node_state (w, n))->n_reads > 0;
+        }
+      }
+    }
+  }
+  cr_expect_eq (broken, 0, "%" G_GUINT64_FORMAT " node-steps with nonzero bytes in a hole, "
+                "the first at %s", broken, first_broken != NULL ? first_broken : "");
+  cr_expect_gt (steps, 1000);
+  cr_expect_gt (reads, 0, "some leader holds reads");
+}
+
+/* Paxos keeps its state zero past paxos_state_extent (its event ring for
+ * check(), last in the state) through every step, crash and restart, with
+ * torn writes and flipped bits: seeds 1..20 of its disk-faults scenario. */
+Test (explore_speed, paxos_state_is_zero_past_its_extent)
+{
+  g_autoptr (SimConfig) cfg = load_prepared ("scenarios/paxos/disk-faults.scn");
+  uint64_t steps = 0, smaller = 0, broken = 0;
+  g_autofree char *first_broken = NULL;
+  for (uint64_t seed = 1; seed <= 20; seed++) {
+    g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
+    while (sim_world_step (w)) {
+      steps++;
+      for (int n = 0; n < w->n_nodes; n++) {
+        if (!extent_holds (w, n) && broken++ == 0)
+          first_broken = g_strdup_printf ("seed %" G_GUINT64_FORMAT ", step %" G_GUINT64_FORMAT
+                                          ", node %d", seed, steps, n);
+        smaller += sim_node_extent (w, n) < w->vt->state_size;
+      }
+    }
+  }
+  cr_expect_eq (broken, 0, "%" G_GUINT64_FORMAT " node-steps with nonzero bytes past the "
+                "extent, the first at %s", broken, first_broken != NULL ? first_broken : "");
+  cr_expect_gt (steps, 1000);
+  cr_expect_gt (smaller, steps, "the extent spares most of the state most of the time");
+}
+
+/* PBFT's holes (the VIEW-CHANGE slots of replicas with no digest held)
+ * stay zero through every step of its view-change scenarios, Byzantine
+ * replicas included, seeds 1..3 each (after each step, the nodes it
+ * touched: the others did not change). */
+Test (explore_speed, pbft_holes_stay_zero)
+{
+  const char *scns[] = { "scenarios/pbft/faulty-primary.scn",
+                         "scenarios/pbft/byzantine-lie-in-view-change.scn",
+                         "scenarios/pbft/byzantine-random.scn",
+                         "scenarios/pbft/seven-replicas-random.scn" };
+  uint64_t steps = 0, holed = 0, held = 0, broken = 0;
+  g_autofree char *first_broken = NULL;
+  for (size_t k = 0; k < G_N_ELEMENTS (scns); k++) {
+    g_autoptr (SimConfig) cfg = load_prepared (scns[k]);
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+      g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
+      w->touched_nodes = G_MAXUINT64;
+      while (sim_world_step (w)) {
+        steps++;
+        uint64_t touched = w->touched_nodes;
+        w->touched_nodes = 0;
+        for (int n = 0; n < w->n_nodes; n++) {
+          if ((touched & sim_touch_bit (n)) == 0)
+            continue;
+          if (!extent_holds (w, n) && broken++ == 0)
+            first_broken = g_strdup_printf ("%s seed %" G_GUINT64_FORMAT ", step %"
+                                            G_GUINT64_FORMAT ", node %d", scns[k], seed,
+                                            steps, n);
+          size_t holes[PROTO_MAX_HOLES][2];
+          int n_holes = sim_node_holes (w, n, holes);
+          holed += n_holes > 0;
+          held += n_holes > 0 && holes[0][0] > offsetof (PbftNode, vcs);
+        }
+      }
+    }
+  }
+  cr_expect_eq (broken, 0, "%" G_GUINT64_FORMAT " node-steps with nonzero bytes in a hole, "
+                "the first at %s", broken, first_broken != NULL ? first_broken : "");
+  cr_expect_gt (steps, 1000);
+  cr_expect_gt (holed, steps / 2, "most node-steps have holes");
+  cr_expect_gt (held, 0, "some node holds a VIEW-CHANGE in its first slot");
 }

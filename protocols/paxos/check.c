@@ -119,7 +119,13 @@ paxos_ghost_digest (const void *ghost)
     }
   }
   uint64_t h = ghost_mix (0x6a09e667f3bcc908ULL, slots);
-  for (int n = 0; n < PROTO_MAX_NODES; n++) {
+  /* The nodes up to the last one with a nonzero word (the others are all
+   * zero; the count is mixed in, so equal ghosts hash alike). */
+  int n_used = PROTO_MAX_NODES;
+  while (n_used > 0 && g->seed[n_used - 1] == 0 && g->seen[n_used - 1] == 0)
+    n_used--;
+  h = ghost_mix (h, (uint64_t) n_used);
+  for (int n = 0; n < n_used; n++) {
     h = ghost_mix (h, g->seed[n]);
     h = ghost_mix (h, g->seen[n]);
   }

@@ -5,6 +5,22 @@
 
 #include <string.h>
 
+/* The events for check() come last in the state, and the ring fills from
+ * its first entry: the bytes past ev[ev_count] are zero until the ring
+ * wraps (a crash zeroes it with the rest of the volatile state, and the
+ * persist region, which a disk image fills, comes first). */
+size_t
+paxos_state_extent (const void *state)
+{
+  const PaxosNode *node = state;
+  G_STATIC_ASSERT (offsetof (PaxosNode, ev) + sizeof (((PaxosNode *) NULL)->ev)
+                   == sizeof (PaxosNode));
+  G_STATIC_ASSERT (offsetof (PaxosNode, persist) == 0);
+  if (node->ev_count >= PAXOS_EV_RING)
+    return sizeof (PaxosNode);
+  return offsetof (PaxosNode, ev) + (size_t) node->ev_count * sizeof (PaxosEv);
+}
+
 void
 paxos_ev_push (PaxosNode *node, PaxosEvKind kind, uint64_t slot, uint64_t ballot, uint64_t hash,
                uint64_t aux)

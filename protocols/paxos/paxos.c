@@ -295,6 +295,7 @@ const ProtoVTable proto_paxos = {
   .persist_size = sizeof (PaxosPersist),
   .step = paxos_step,
   .digest = paxos_digest,
+  .state_extent = paxos_state_extent,
   .ghost_size = sizeof (PaxosGhost),
   .check = paxos_check,
   .ghost_copy = paxos_ghost_copy,

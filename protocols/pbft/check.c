@@ -45,6 +45,70 @@ record_produced (PbftGhost *g, const PbftNode *node)
   }
 }
 
+/* The ghost's sequence numbers come last and fill from the lowest index
+ * written: past seqs[n_seqs] every byte is zero. */
+size_t
+pbft_ghost_extent (const void *ghost)
+{
+  const PbftGhost *g = ghost;
+  G_STATIC_ASSERT (offsetof (PbftGhost, seqs) + sizeof (((PbftGhost *) NULL)->seqs)
+                   == sizeof (PbftGhost));
+  return offsetof (PbftGhost, seqs) + (size_t) MIN (g->n_seqs, PBFT_GHOST_SEQS)
+                                      * sizeof (PbftGhostSeq);
+}
+
+/* The whole state: nothing is known zero at its end. */
+size_t
+pbft_state_extent (const void *state)
+{
+  return sizeof (PbftNode);
+}
+
+/* The latest VIEW-CHANGE of replica j (3.4 KB) is held only with its digest
+ * (vcs[j] and vc_digest[j] are written together, and the digest of a
+ * message is never 0 in practice; a step that builds its own message sets
+ * the digest before it ends): with vc_digest[j] == 0, vcs[j] is zero, as
+ * for every slot of a replica beyond the configuration's.  The longest
+ * runs of such slots, at most PROTO_MAX_HOLES, in order. */
+int
+pbft_state_holes (const void *state, size_t holes[][2])
+{
+  const PbftNode *node = state;
+  int n = 0;
+  for (int j = 0; j < PROTO_MAX_NODES;) {
+    if (node->vc_digest[j] != 0) {
+      j++;
+      continue;
+    }
+    int k = j;
+    while (k < PROTO_MAX_NODES && node->vc_digest[k] == 0)
+      k++;
+    size_t from = offsetof (PbftNode, vcs) + (size_t) j * sizeof (PbftViewChange);
+    size_t to = offsetof (PbftNode, vcs) + (size_t) k * sizeof (PbftViewChange);
+    if (n < PROTO_MAX_HOLES) {
+      holes[n][0] = from;
+      holes[n][1] = to;
+      n++;
+    } else {
+      /* Replace the shortest run kept, then keep the runs in order. */
+      int s = 0;
+      for (int i = 1; i < n; i++)
+        if (holes[i][1] - holes[i][0] < holes[s][1] - holes[s][0])
+          s = i;
+      if (to - from > holes[s][1] - holes[s][0]) {
+        for (int i = s; i + 1 < n; i++) {
+          holes[i][0] = holes[i + 1][0];
+          holes[i][1] = holes[i + 1][1];
+        }
+        holes[n - 1][0] = from;
+        holes[n - 1][1] = to;
+      }
+    }
+    j = k;
+  }
+  return n;
+}
+
 gboolean
 pbft_check (void *ghost, const void *const *states, const gboolean *is_up,
             const ProtoCtx *ctxs, int n_nodes, GString *why)
@@ -59,7 +123,7 @@ pbft_check (void *ghost, const void *const *states, const gboolean *is_up,
       const PbftSlot *s = &node->log[k];
       if (s->seq == 0 || !s->is_committed)
         continue;
-      __typeof__ (g->committed[0]) *c = &g->committed[s->seq % PBFT_GHOST_SEQS];
+      __typeof__ (g->seqs[0].committed) *c = &g->seqs[s->seq % PBFT_GHOST_SEQS].committed;
       if (c->seq == s->seq && c->digest != s->digest) {
         g_string_append_printf (why, "agreement: n%d committed %016" G_GINT64_MODIFIER "x and n%d "
                                 "committed %016" G_GINT64_MODIFIER "x at sequence number %"
@@ -71,10 +135,11 @@ pbft_check (void *ghost, const void *const *states, const gboolean *is_up,
         c->seq = s->seq;
         c->digest = s->digest;
         c->node = i;
+        g->n_seqs = MAX (g->n_seqs, s->seq % PBFT_GHOST_SEQS + 1);
       }
     }
     if (node->last_exec > 0) {
-      __typeof__ (g->executed[0]) *e = &g->executed[node->last_exec % PBFT_GHOST_SEQS];
+      __typeof__ (g->seqs[0].executed) *e = &g->seqs[node->last_exec % PBFT_GHOST_SEQS].executed;
       if (e->seq == node->last_exec && e->chain != node->machine.exec_chain) {
         g_string_append_printf (why, "total-order: n%d and n%d executed different requests up "
                                 "to sequence number %" G_GUINT64_FORMAT, e->node + 1, i + 1,
@@ -85,6 +150,7 @@ pbft_check (void *ghost, const void *const *states, const gboolean *is_up,
         e->seq = node->last_exec;
         e->chain = node->machine.exec_chain;
         e->node = i;
+        g->n_seqs = MAX (g->n_seqs, node->last_exec % PBFT_GHOST_SEQS + 1);
       }
     }
     record_produced (g, node);

@@ -334,14 +334,25 @@ typedef struct {
 #define PBFT_GHOST_SEQS 4096
 #define PBFT_GHOST_REPLIES 8
 
+/* Per sequence number s (at s % PBFT_GHOST_SEQS): what a replica
+ * committed there and what the first to execute up to s had executed. */
 typedef struct {
-  struct { uint64_t seq, digest; int32_t node; int32_t pad; } committed[PBFT_GHOST_SEQS];
-  struct { uint64_t seq, chain; int32_t node; int32_t pad; } executed[PBFT_GHOST_SEQS];
+  struct { uint64_t seq, digest; int32_t node; int32_t pad; } committed;
+  struct { uint64_t seq, chain; int32_t node; int32_t pad; } executed;
+} PbftGhostSeq;
+
+typedef struct {
   /* Per client: results correct replicas produced, for the highest request
    * numbers (t) seen. */
   struct { uint32_t t; uint8_t is_ok, has_value, pad[2]; int64_t value; }
     produced[PBFT_MAX_CLIENTS][PBFT_GHOST_REPLIES];
+  uint64_t n_seqs;   /* seqs[n_seqs..] never written (pbft_ghost_extent) */
+  PbftGhostSeq seqs[PBFT_GHOST_SEQS]; /* last */
 } PbftGhost;
+
+size_t pbft_ghost_extent (const void *ghost);
+size_t pbft_state_extent (const void *state);
+int pbft_state_holes (const void *state, size_t holes[][2]);
 
 /* ---- Internal API --------------------------------------------------------*/
 

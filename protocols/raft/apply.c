@@ -37,6 +37,7 @@ apply_entry (RaftNode *node, const ProtoCtx *ctx, const RaftEntry *entry, ProtoO
   if (e->kind == RAFT_ENTRY_NOOP || e->kind == RAFT_ENTRY_CONFIG)
     return;
   RaftMachine *m = &node->machine;
+  node->is_machine_set = 1;
   RaftSession *s = &m->sessions[e->client];
   if (e->seq <= s->seq) {
     /* A retry that reached the log twice: applied once only. */

@@ -90,6 +90,7 @@ check_election_safety (RaftGhost *g, const RaftNode *node, const ProtoCtx *ctx, 
   if (leader < 0 && is_leadership_durable (node, ctx, i)) {
     RaftTermLeader add = { .term = term, .leader = i };
     g_array_insert_val (g->term_leader, lo, add);
+    g->has_digest = 0;
   }
   return TRUE;
 }
@@ -114,9 +115,14 @@ check_leader_append_only (RaftGhost *g, const RaftNode *node, int i, GString *wh
       return FALSE;
     }
   }
-  seen->term = p->current_term;
-  seen->last_index = p->last_index;
-  seen->last_chain = raft_log_chain (node, p->last_index);
+  uint64_t chain = raft_log_chain (node, p->last_index);
+  if (seen->term != p->current_term || seen->last_index != p->last_index
+      || seen->last_chain != chain) {
+    seen->term = p->current_term;
+    seen->last_index = p->last_index;
+    seen->last_chain = chain;
+    g->has_digest = 0;
+  }
   return TRUE;
 }
 
@@ -142,6 +148,7 @@ check_leader_completeness (RaftGhost *g, const RaftNode *node, const ProtoCtx *c
     g->commit_chain = raft_log_chain (node, node->commit_index);
     g->commit_term = p->current_term;
     g->commit_node = i;
+    g->has_digest = 0;
   }
   return TRUE;
 }
@@ -167,8 +174,10 @@ check_state_machine_safety (RaftGhost *g, const RaftNode *node, const ProtoCtx *
     a = k;
   }
   uint64_t *checked = &g->checked_applied[i];
-  if (a < *checked)
+  if (a < *checked) {
     *checked = a; /* restarted: it applies its log again */
+    g->has_digest = 0;
+  }
   if (a == 0)
     return TRUE;
   if (g->applied == NULL) {
@@ -178,6 +187,7 @@ check_state_machine_safety (RaftGhost *g, const RaftNode *node, const ProtoCtx *
   if (g->applied->len <= a) {
     g_array_set_size (g->applied, (guint) a + 1);
     g_array_set_size (g->applied_by, (guint) a + 1);
+    g->has_digest = 0;
   }
   /* The newly applied indices, and always the last one (its state machine
    * is a function of the applied prefix, whose chain it keeps). */
@@ -191,6 +201,7 @@ check_state_machine_safety (RaftGhost *g, const RaftNode *node, const ProtoCtx *
     if (*seen == 0) {
       *seen = chain;
       *by = i;
+      g->has_digest = 0;
     } else if (*seen != chain) {
       g_string_append_printf (why, "state-machine-safety: n%d and n%d applied different "
                               "entries at index %" G_GUINT64_FORMAT " (or before it)",
@@ -198,7 +209,10 @@ check_state_machine_safety (RaftGhost *g, const RaftNode *node, const ProtoCtx *
       return FALSE;
     }
   }
-  *checked = a;
+  if (*checked != a) {
+    *checked = a;
+    g->has_digest = 0;
+  }
   return TRUE;
 }
 
@@ -304,10 +318,9 @@ ghost_mix (uint64_t h, uint64_t v)
 
 /* The explorer's view of the ghost: its contents, not its pointers.  The
  * table of leaders is summed entry by entry. */
-uint64_t
-raft_ghost_digest (const void *ghost)
+static uint64_t
+ghost_digest_of (const RaftGhost *g)
 {
-  const RaftGhost *g = ghost;
   uint64_t leaders = 0;
   if (g->term_leader != NULL)
     for (guint i = 0; i < g->term_leader->len; i++) {
@@ -335,6 +348,26 @@ raft_ghost_digest (const void *ghost)
   return ghost_mix (h, (uint64_t) (uint32_t) g->commit_node);
 }
 
+/* check() keeps the digest up to date: every change to a field it covers
+ * clears has_digest, and a check that passes computes it again. */
+uint64_t
+raft_ghost_digest (const void *ghost)
+{
+  const RaftGhost *g = ghost;
+  return g->has_digest ? g->digest : ghost_digest_of (g);
+}
+
+/* A node that is not leader (or is down) ends what the ghost remembers of
+ * its leadership. */
+static void
+leader_log_end (RaftGhost *g, int i)
+{
+  if (g->leader_log[i].term != 0) {
+    g->leader_log[i].term = 0;
+    g->has_digest = 0;
+  }
+}
+
 void
 raft_ghost_free (void *ghost)
 {
@@ -347,6 +380,7 @@ raft_ghost_free (void *ghost)
     g_array_unref (g->applied_by);
   g->term_leader = NULL;
   g->applied = g->applied_by = NULL;
+  g->has_digest = 0;
 }
 
 gboolean
@@ -354,11 +388,14 @@ raft_check (void *ghost, const void *const *states, const gboolean *is_up,
             const ProtoCtx *ctxs, int n_nodes, GString *why)
 {
   RaftGhost *g = ghost;
-  g->n_nodes = n_nodes;
+  if (g->n_nodes != n_nodes) {
+    g->n_nodes = n_nodes;
+    g->has_digest = 0;
+  }
   for (int i = 0; i < n_nodes; i++) {
     const RaftNode *node = states[i];
     if (!is_judged (node, is_up[i])) {
-      g->leader_log[i].term = 0; /* a crash ends a leadership */
+      leader_log_end (g, i); /* a crash ends a leadership */
       continue;
     }
     if (node->role == RAFT_LEADER) {
@@ -367,7 +404,7 @@ raft_check (void *ghost, const void *const *states, const gboolean *is_up,
           || !check_leader_completeness (g, node, &ctxs[i], i, why))
         return FALSE;
     } else {
-      g->leader_log[i].term = 0;
+      leader_log_end (g, i);
     }
     if (!check_state_machine_safety (g, node, &ctxs[i], i, why))
       return FALSE;
@@ -380,5 +417,11 @@ raft_check (void *ghost, const void *const *states, const gboolean *is_up,
       if (is_judged (states[i], is_up[i]) && is_judged (states[j], is_up[j])
           && !check_log_matching (states[i], i, states[j], j, why))
         return FALSE;
+  /* The explorer asks for the digest after every step; most steps leave
+   * the ghost as it was, and keep the digest. */
+  if (!g->has_digest) {
+    g->digest = ghost_digest_of (g);
+    g->has_digest = 1;
+  }
   return TRUE;
 }

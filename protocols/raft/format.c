@@ -14,45 +14,55 @@ digest_mix (uint64_t h, uint64_t v)
 
 /* Canonical: the log enters through its hash chain (which covers every
  * entry and the snapshot), the state machine through applied_chain (it is a
- * function of the applied prefix), and unused slots never enter. */
+ * function of the applied prefix), and unused slots never enter.  The
+ * words are gathered, then mixed in two independent lanes (the explorer
+ * digests every node a step touches). */
 uint64_t
 raft_digest (const void *state, const ProtoCtx *ctx)
 {
   const RaftNode *node = state;
   const RaftPersist *p = &node->persist;
-  uint64_t h = 0x1234567;
-  h = digest_mix (h, p->current_term);
-  h = digest_mix (h, p->has_voted ? (uint64_t) p->voted_for + 1 : 0);
-  h = digest_mix (h, p->snap.index);
-  h = digest_mix (h, p->last_index);
-  h = digest_mix (h, raft_log_chain (node, p->last_index));
-  h = digest_mix (h, node->rng.state);
-  h = digest_mix (h, (uint64_t) node->role);
-  h = digest_mix (h, (uint64_t) (int64_t) node->leader);
-  h = digest_mix (h, node->commit_index);
-  h = digest_mix (h, node->last_applied);
-  h = digest_mix (h, node->applied_chain);
-  h = digest_mix (h, (uint64_t) node->election_deadline_us);
-  h = digest_mix (h, (uint64_t) node->leader_contact_us);
-  h = digest_mix (h, node->votes);
+  uint64_t v[24 + 3 * PROTO_MAX_NODES + RAFT_MAX_READS];
+  size_t n = 0;
+  v[n++] = p->current_term;
+  v[n++] = p->has_voted ? (uint64_t) p->voted_for + 1 : 0;
+  v[n++] = p->snap.index;
+  v[n++] = p->last_index;
+  v[n++] = raft_log_chain (node, p->last_index);
+  v[n++] = node->rng.state;
+  v[n++] = (uint64_t) node->role;
+  v[n++] = (uint64_t) (int64_t) node->leader;
+  v[n++] = node->commit_index;
+  v[n++] = node->last_applied;
+  v[n++] = node->applied_chain;
+  v[n++] = (uint64_t) node->election_deadline_us;
+  v[n++] = (uint64_t) node->leader_contact_us;
+  v[n++] = node->votes;
   if (node->role == RAFT_LEADER) {
-    h = digest_mix (h, (uint64_t) node->heartbeat_deadline_us);
-    for (int i = 0; i < ctx->n_nodes; i++) {
-      h = digest_mix (h, node->next_index[i]);
-      h = digest_mix (h, node->match_index[i]);
-      h = digest_mix (h, node->acked_round[i]);
+    v[n++] = (uint64_t) node->heartbeat_deadline_us;
+    for (int i = 0; i < MIN (ctx->n_nodes, PROTO_MAX_NODES); i++) {
+      v[n++] = node->next_index[i];
+      v[n++] = node->match_index[i];
+      v[n++] = node->acked_round[i];
     }
-    h = digest_mix (h, node->round_sent);
-    h = digest_mix (h, node->round_confirmed);
-    h = digest_mix (h, (uint64_t) node->lease_until_us);
-    for (uint32_t i = 0; i < node->n_reads; i++) {
+    v[n++] = node->round_sent;
+    v[n++] = node->round_confirmed;
+    v[n++] = (uint64_t) node->lease_until_us;
+    for (uint32_t i = 0; i < MIN (node->n_reads, RAFT_MAX_READS); i++) {
       const RaftRead *r = &node->reads[i];
-      h = digest_mix (h, r->read_index ^ r->round << 20 ^ (uint64_t) r->seq << 32 ^ r->client);
+      v[n++] = r->read_index ^ r->round << 20 ^ (uint64_t) r->seq << 32 ^ r->client;
     }
   }
-  return h;
+  uint64_t a = 0x1234567, b = 0x89abcdef;
+  size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    a = digest_mix (a, v[i]);
+    b = digest_mix (b, v[i + 1]);
+  }
+  if (i < n)
+    a = digest_mix (a, v[i]);
+  return digest_mix (digest_mix (n, a), b);
 }
-
 
 static void
 format_entries (const RaftAppendEntries *m, GString *out)

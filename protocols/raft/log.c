@@ -87,6 +87,44 @@ raft_log_compact (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
  * nonzero past the highest slot in use.  A log that wraps round the ring,
  * bounds that make no sense, stale bytes read back in unused slots (a torn
  * write; raft_persist_recover looks) or a halted node: the whole state. */
+/* Below the extent, the two state machines (3 KB each) are zero until an
+ * entry is applied (is_machine_set, set wherever `machine` is written and
+ * zeroed with the rest of the volatile state by a crash) or a snapshot is
+ * taken or installed (snap.index and snap.sum stay 0 until then: a
+ * snapshot is taken at an applied index, installed from a leader's); the
+ * reads past n_reads are zero (served or dropped ones are zeroed, and
+ * reads are the last volatile field).  A halted node, or one with stale
+ * slots, is copied whole anyway. */
+int
+raft_state_holes (const void *state, size_t holes[][2])
+{
+  const RaftNode *node = state;
+  const RaftPersist *p = &node->persist;
+  if (node->is_halted || node->has_stale_slots)
+    return 0;
+  int n = 0;
+  if (!node->is_machine_set) {
+    holes[n][0] = offsetof (RaftNode, machine);
+    holes[n][1] = holes[n][0] + sizeof node->machine;
+    n++;
+  }
+  G_STATIC_ASSERT (offsetof (RaftNode, reads) + sizeof (((RaftNode *) NULL)->reads)
+                   <= offsetof (RaftNode, persist));
+  G_STATIC_ASSERT (offsetof (RaftNode, machine) < offsetof (RaftNode, reads));
+  if (node->n_reads < RAFT_MAX_READS) {
+    holes[n][0] = offsetof (RaftNode, reads) + (size_t) node->n_reads * sizeof (RaftRead);
+    holes[n][1] = offsetof (RaftNode, persist);
+    n++;
+  }
+  if (p->snap.index == 0 && p->snap.sum == 0) {
+    holes[n][0] = offsetof (RaftNode, persist) + offsetof (RaftPersist, snap)
+                  + offsetof (RaftSnapshot, machine);
+    holes[n][1] = holes[n][0] + sizeof p->snap.machine;
+    n++;
+  }
+  return n;
+}
+
 size_t
 raft_state_extent (const void *state)
 {

@@ -1,6 +1,7 @@
 /* raft.c: the Raft node's step function: start, timeouts, and a dispatcher
  * that hands each message to its handler (recv_*.c). */
 #include "protocols/raft/raft.h"
+#include "protocols/bytes_nonzero.h"
 
 #include <string.h>
 
@@ -58,6 +59,7 @@ raft_start (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *ou
    * commit and apply restart from the snapshot, the log is replayed as the
    * leader tells us what is committed. */
   node->machine = p->snap.machine;
+  node->is_machine_set = bytes_nonzero (&node->machine, sizeof node->machine);
   node->commit_index = p->snap.index;
   node->last_applied = p->snap.index;
   node->applied_chain = p->snap.chain;
@@ -307,4 +309,5 @@ const ProtoVTable proto_raft = {
   .leader_term = raft_leader_term,
   .converged = raft_converged,
   .state_extent = raft_state_extent,
+  .state_holes = raft_state_holes,
 };

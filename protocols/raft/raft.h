@@ -196,7 +196,8 @@ typedef struct {
   uint8_t is_halted;        /* its disk image failed a checksum: stopped */
   uint8_t has_stale_slots;  /* the ring read back from disk holds bytes in
                                unused slots (a torn write): no extent */
-  uint8_t pad_flags[3];
+  uint8_t is_machine_set;   /* machine may be nonzero (see raft_state_holes) */
+  uint8_t pad_flags[2];
   uint32_t config;          /* the members of the latest configuration in
                                the log (thesis 4.1: used at once, committed
                                or not) */
@@ -350,6 +351,11 @@ typedef struct {
   uint64_t commit_index, commit_chain, commit_term;
   int32_t commit_node;
   int32_t n_nodes;           /* the nodes check() judged (slots beyond stay 0) */
+  /* raft_ghost_digest of the fields above, kept by check() whenever it
+   * changes one of them (has_digest 0: not known, computed when asked). */
+  uint64_t digest;
+  uint8_t has_digest;
+  uint8_t pad_digest[7];
 } RaftGhost;
 
 void raft_ghost_copy (void *dst, const void *src);
@@ -439,6 +445,7 @@ raft_log_chain (const RaftNode *node, uint64_t index)
  * fields, so a node that never wrote anything reads back clean). */
 uint64_t raft_meta_sum (const RaftPersist *p);
 size_t raft_state_extent (const void *state);
+int raft_state_holes (const void *state, size_t holes[][2]);
 uint64_t raft_snap_sum (const RaftSnapshot *s);
 /* storage.c: persist changed (the end of the step seals and syncs it). */
 static inline void raft_persist_touch (RaftNode *node) { node->is_persist_dirty = 1; }

@@ -65,6 +65,7 @@ raft_recv_install_snapshot (RaftNode *node, const ProtoCtx *ctx, int from,
   raft_persist_touch (node);
   node->is_snap_dirty = 1;
   node->machine = m->machine;
+  node->is_machine_set = 1;
   node->commit_index = m->last_index;
   node->last_applied = m->last_index;
   node->applied_chain = m->last_chain;

@@ -72,7 +72,9 @@ raft_become_follower (RaftNode *node, const ProtoCtx *ctx, uint64_t term, int64_
       node->leader = RAFT_NOBODY;
     raft_role_set (node, ctx, RAFT_FOLLOWER, out);
     node->election_deadline_us = raft_random_timeout (node, ctx->config, now_us);
-    /* Pending reads die with the leadership; their clients retry. */
+    /* Pending reads die with the leadership; their clients retry.  (Freed
+     * entries are kept zero: raft_state_holes.) */
+    memset (node->reads, 0, sizeof node->reads);
     node->n_reads = 0;
     node->is_round_wanted = FALSE;
     node->lease_until_us = 0;
@@ -102,6 +104,7 @@ raft_become_leader (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOu
   node->heard = 0;
   node->quorum_since_us = now_us;
   node->lease_until_us = 0;
+  memset (node->reads, 0, sizeof node->reads);
   node->n_reads = 0;
   node->is_round_wanted = FALSE;
   memset (node->round_sent_at_us, 0, sizeof node->round_sent_at_us);
