@@ -583,6 +583,28 @@ parse_cluster_section (ScnParser *p)
 
 /* ---- [<protocol>] --------------------------------------------------------*/
 
+
+const ProtoKnob *
+scn_knob_max_of (const ProtoVTable *vt, const ProtoKnob *lo)
+{
+  if ((lo->type != PROTO_KNOB_INT && lo->type != PROTO_KNOB_DURATION)
+      || !g_str_has_suffix (lo->name, "_min"))
+    return NULL;
+  g_autofree char *hi_name = g_strdup (lo->name);
+  strcpy (hi_name + strlen (hi_name) - 4, "_max");
+  const ProtoKnob *hi = proto_knob_find (vt, hi_name);
+  return hi != NULL && hi->type == lo->type ? hi : NULL;
+}
+
+void
+scn_format_knob_value (const ProtoKnob *k, int64_t v, GString *out)
+{
+  if (k->type == PROTO_KNOB_DURATION)
+    proto_format_duration (v, out);
+  else
+    g_string_printf (out, "%" G_GINT64_FORMAT, v);
+}
+
 static gboolean
 parse_protocol_section (ScnParser *p)
 {
@@ -608,13 +630,8 @@ parse_protocol_section (ScnParser *p)
   /* A knob pair NAME_min / NAME_max must not be reversed: refuse it rather
    * than let the protocol quietly swap or clamp it. */
   for (const ProtoKnob *lo = vt->knobs; lo != NULL && lo->name != NULL; lo++) {
-    if ((lo->type != PROTO_KNOB_INT && lo->type != PROTO_KNOB_DURATION)
-        || !g_str_has_suffix (lo->name, "_min"))
-      continue;
-    g_autofree char *hi_name = g_strdup (lo->name);
-    strcpy (hi_name + strlen (hi_name) - 4, "_max");
-    const ProtoKnob *hi = proto_knob_find (vt, hi_name);
-    if (hi == NULL || hi->type != lo->type)
+    const ProtoKnob *hi = scn_knob_max_of (vt, lo);
+    if (hi == NULL)
       continue;
     int64_t a, b;
     memcpy (&a, (const char *) cfg->proto_config + lo->offset, sizeof a);
@@ -625,13 +642,8 @@ parse_protocol_section (ScnParser *p)
     if (at == NULL)
       at = scn_find (p, vt->name, lo->name);
     g_autoptr (GString) sa = g_string_new (NULL), sb = g_string_new (NULL);
-    if (lo->type == PROTO_KNOB_DURATION) {
-      proto_format_duration (a, sa);
-      proto_format_duration (b, sb);
-    } else {
-      g_string_printf (sa, "%" G_GINT64_FORMAT, a);
-      g_string_printf (sb, "%" G_GINT64_FORMAT, b);
-    }
+    scn_format_knob_value (lo, a, sa);
+    scn_format_knob_value (lo, b, sb);
     return scn_fail (p, at != NULL ? at->line : scn_section_line (p, vt->name), vt->name,
                      at != NULL ? at->key : NULL, "expected %s (%s) at most %s (%s)", lo->name,
                      sa->str, hi->name, sb->str);

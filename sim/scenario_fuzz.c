@@ -345,13 +345,8 @@ check_knob_pairs (ScnParser *p)
   const SimConfig *cfg = p->cfg;
   const ProtoVTable *vt = cfg->proto;
   for (const ProtoKnob *lo = vt->knobs; lo != NULL && lo->name != NULL; lo++) {
-    if ((lo->type != PROTO_KNOB_INT && lo->type != PROTO_KNOB_DURATION)
-        || !g_str_has_suffix (lo->name, "_min"))
-      continue;
-    g_autofree char *hi_name = g_strdup (lo->name);
-    strcpy (hi_name + strlen (hi_name) - 4, "_max");
-    const ProtoKnob *hi = proto_knob_find (vt, hi_name);
-    if (hi == NULL || hi->type != lo->type)
+    const ProtoKnob *hi = scn_knob_max_of (vt, lo);
+    if (hi == NULL)
       continue;
     int64_t lo_lo, lo_hi, hi_lo, hi_hi;
     int lo_line, hi_line;
@@ -360,13 +355,8 @@ check_knob_pairs (ScnParser *p)
     if (lo_hi <= hi_lo || (lo_line == 0 && hi_line == 0))
       continue;
     g_autoptr (GString) sa = g_string_new (NULL), sb = g_string_new (NULL);
-    if (lo->type == PROTO_KNOB_DURATION) {
-      proto_format_duration (lo_hi, sa);
-      proto_format_duration (hi_lo, sb);
-    } else {
-      g_string_printf (sa, "%" G_GINT64_FORMAT, lo_hi);
-      g_string_printf (sb, "%" G_GINT64_FORMAT, hi_lo);
-    }
+    scn_format_knob_value (lo, lo_hi, sa);
+    scn_format_knob_value (lo, hi_lo, sb);
     g_autofree char *key = g_strdup_printf ("%s.%s", vt->name, hi_line != 0 ? hi->name : lo->name);
     return scn_fail (p, hi_line != 0 ? hi_line : lo_line, "fuzz", key,
                      "a run could draw %s = %s with %s = %s; every draw must keep %s at most %s",

@@ -56,6 +56,12 @@ int scn_key_index (const char *const *known, const char *key);
  * length, and at least 1), else the one known name it begins, or NULL. */
 const char *scn_suggest (const char *word, const char *const *known);
 
+/* The knob NAME_max of the same numeric type as lo = NAME_min, or NULL (lo
+ * is not the lower end of a pair). */
+const ProtoKnob *scn_knob_max_of (const ProtoVTable *vt, const ProtoKnob *lo);
+/* A numeric knob's value as a scenario writes it (150ms, 3). */
+void scn_format_knob_value (const ProtoKnob *k, int64_t v, GString *out);
+
 /* Value parsers: on bad input they fail with "expected ..., got '...'". */
 gboolean scn_get_int (ScnParser *p, const ScnEntry *e, int64_t min, int64_t max,
                       int64_t *out);
