@@ -179,6 +179,67 @@ extent_holds (const SimWorld *w, int n)
   return TRUE;
 }
 
+/* What a walk over the steps of some scenarios saw. */
+typedef struct {
+  uint64_t steps;        /* steps taken, all worlds */
+  uint64_t broken;       /* node-steps with nonzero bytes past the extent or in a hole */
+  char *first_broken;    /* where the first was */
+  uint64_t smaller, stale, unsafe, holed, set, reads, held; /* node-steps with each property */
+} ExtentWalk;
+
+static void
+extent_walk_clear (ExtentWalk *x)
+{
+  g_free (x->first_broken);
+}
+
+/* Steps seeds 1..seeds of each scenario to the end and checks, after every
+ * step, every node (only_touched: the nodes the step touched; the others
+ * did not change) for bytes past its extent or in its holes, counting what
+ * the tests ask about on the way. */
+static void
+extent_walk (ExtentWalk *x, const char *const *scns, size_t n_scns, uint64_t seeds,
+             gboolean only_touched)
+{
+  for (size_t k = 0; k < n_scns; k++) {
+    g_autoptr (SimConfig) cfg = load_prepared (scns[k]);
+    for (uint64_t seed = 1; seed <= seeds; seed++) {
+      g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
+      w->touched_nodes = G_MAXUINT64;
+      while (sim_world_step (w)) {
+        x->steps++;
+        uint64_t touched = only_touched ? w->touched_nodes : G_MAXUINT64;
+        w->touched_nodes = 0;
+        for (int n = 0; n < w->n_nodes; n++) {
+          if ((touched & sim_touch_bit (n)) == 0)
+            continue;
+          if (!extent_holds (w, n) && x->broken++ == 0)
+            x->first_broken = g_strdup_printf ("%s seed %" G_GUINT64_FORMAT ", step %"
+                                               G_GUINT64_FORMAT ", node %d", scns[k], seed,
+                                               x->steps, n);
+          x->smaller += sim_node_extent (w, n) < w->vt->state_size;
+          x->unsafe += w->nodes[n].is_extent_unsafe;
+          size_t holes[PROTO_MAX_HOLES][2];
+          int n_holes = sim_node_holes (w, n, holes);
+          x->holed += n_holes > 0;
+          if (strcmp (w->vt->name, "raft") == 0) {
+            const RaftNode *r = sim_world_node_state (w, n);
+            x->stale += r->has_stale_slots;
+            x->set += r->is_machine_set;
+            x->reads += r->n_reads > 0;
+          } else if (strcmp (w->vt->name, "pbft") == 0) {
+            x->held += n_holes > 0 && holes[0][0] > offsetof (PbftNode, vcs);
+          }
+        }
+      }
+    }
+  }
+  cr_expect_eq (x->broken, 0, "%" G_GUINT64_FORMAT " node-steps with nonzero bytes past the "
+                "extent or in a hole, the first at %s", x->broken,
+                x->first_broken != NULL ? x->first_broken : "");
+  cr_expect_gt (x->steps, 1000);
+}
+
 /* Raft keeps its state zero past raft_state_extent through every step,
  * crash and restart, with torn writes and flipped bits (seeds 1..20 of the
  * disk-faults scenario, whose snapshots also move the log's start): a node
@@ -186,64 +247,27 @@ extent_holds (const SimWorld *w, int n)
  * says so, and the world notices an image with bytes past the extent. */
 Test (explore_speed, raft_state_is_zero_past_its_extent)
 {
-  g_autoptr (SimConfig) cfg = load_prepared ("scenarios/raft/disk-faults.scn");
-  uint64_t steps = 0, smaller = 0, stale = 0, unsafe = 0, broken = 0, holed = 0, set = 0;
-  g_autofree char *first_broken = NULL;
-  for (uint64_t seed = 1; seed <= 20; seed++) {
-    g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
-    while (sim_world_step (w)) {
-      steps++;
-      for (int n = 0; n < w->n_nodes; n++) {
-        if (!extent_holds (w, n) && broken++ == 0)
-          first_broken = g_strdup_printf ("seed %" G_GUINT64_FORMAT ", step %" G_GUINT64_FORMAT
-                                          ", node %d", seed, steps, n);
-        smaller += sim_node_extent (w, n) < w->vt->state_size;
-        stale += ((const RaftNode *) sim_world_node_state (w, n))->has_stale_slots;
-        unsafe += w->nodes[n].is_extent_unsafe;
-        size_t holes[PROTO_MAX_HOLES][2];
-        holed += sim_node_holes (w, n, holes) > 0;
-        set += ((const RaftNode *) sim_world_node_state (w, n))->is_machine_set;
-      }
-    }
-  }
-  cr_expect_eq (broken, 0, "%" G_GUINT64_FORMAT " node-steps with nonzero bytes past the "
-                "extent, the first at %s", broken, first_broken != NULL ? first_broken : "");
-  cr_expect_gt (steps, 1000);
-  cr_expect_gt (smaller, steps, "the extent spares most of the state most of the time");
-  cr_expect_gt (stale, 0, "some node read back stale bytes in unused slots");
-  cr_expect_gt (unsafe, 0, "some node read back bytes past its extent");
-  cr_expect_gt (holed, 0, "some node has a state machine known zero");
-  cr_expect_gt (set, 0, "some node applied an entry or a snapshot");
+  static const char *const scns[] = { "scenarios/raft/disk-faults.scn" };
+  ExtentWalk x = { 0 };
+  extent_walk (&x, scns, G_N_ELEMENTS (scns), 20, FALSE);
+  cr_expect_gt (x.smaller, x.steps, "the extent spares most of the state most of the time");
+  cr_expect_gt (x.stale, 0, "some node read back stale bytes in unused slots");
+  cr_expect_gt (x.unsafe, 0, "some node read back bytes past its extent");
+  cr_expect_gt (x.holed, 0, "some node has a state machine known zero");
+  cr_expect_gt (x.set, 0, "some node applied an entry or a snapshot");
+  extent_walk_clear (&x);
 }
 
 /* Raft's holes stay zero where reads wait (ReadIndex and leases, leaders
  * deposed with reads pending): seeds 1..10 of two clock-skew scenarios. */
 Test (explore_speed, raft_holes_stay_zero_with_reads)
 {
-  const char *scns[] = { "scenarios/raft/clock-skew-read-index.scn",
-                         "scenarios/raft/clock-skew-lease.scn" };
-  uint64_t steps = 0, reads = 0, broken = 0;
-  g_autofree char *first_broken = NULL;
-  for (size_t k = 0; k < G_N_ELEMENTS (scns); k++) {
-    g_autoptr (SimConfig) cfg = load_prepared (scns[k]);
-    for (uint64_t seed = 1; seed <= 10; seed++) {
-      g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
-      while (sim_world_step (w)) {
-        steps++;
-        for (int n = 0; n < w->n_nodes; n++) {
-          if (!extent_holds (w, n) && broken++ == 0)
-            first_broken = g_strdup_printf ("%s seed %" G_GUINT64_FORMAT ", step %"
-                                            G_GUINT64_FORMAT ", node %d", scns[k], seed,
-                                            steps, n);
-          reads += ((const RaftNode *) sim_world_node_state (w, n))->n_reads > 0;
-        }
-      }
-    }
-  }
-  cr_expect_eq (broken, 0, "%" G_GUINT64_FORMAT " node-steps with nonzero bytes in a hole, "
-                "the first at %s", broken, first_broken != NULL ? first_broken : "");
-  cr_expect_gt (steps, 1000);
-  cr_expect_gt (reads, 0, "some leader holds reads");
+  static const char *const scns[] = { "scenarios/raft/clock-skew-read-index.scn",
+                                      "scenarios/raft/clock-skew-lease.scn" };
+  ExtentWalk x = { 0 };
+  extent_walk (&x, scns, G_N_ELEMENTS (scns), 10, FALSE);
+  cr_expect_gt (x.reads, 0, "some leader holds reads");
+  extent_walk_clear (&x);
 }
 
 /* Paxos keeps its state zero past paxos_state_extent (its event ring for
@@ -251,25 +275,11 @@ Test (explore_speed, raft_holes_stay_zero_with_reads)
  * torn writes and flipped bits: seeds 1..20 of its disk-faults scenario. */
 Test (explore_speed, paxos_state_is_zero_past_its_extent)
 {
-  g_autoptr (SimConfig) cfg = load_prepared ("scenarios/paxos/disk-faults.scn");
-  uint64_t steps = 0, smaller = 0, broken = 0;
-  g_autofree char *first_broken = NULL;
-  for (uint64_t seed = 1; seed <= 20; seed++) {
-    g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
-    while (sim_world_step (w)) {
-      steps++;
-      for (int n = 0; n < w->n_nodes; n++) {
-        if (!extent_holds (w, n) && broken++ == 0)
-          first_broken = g_strdup_printf ("seed %" G_GUINT64_FORMAT ", step %" G_GUINT64_FORMAT
-                                          ", node %d", seed, steps, n);
-        smaller += sim_node_extent (w, n) < w->vt->state_size;
-      }
-    }
-  }
-  cr_expect_eq (broken, 0, "%" G_GUINT64_FORMAT " node-steps with nonzero bytes past the "
-                "extent, the first at %s", broken, first_broken != NULL ? first_broken : "");
-  cr_expect_gt (steps, 1000);
-  cr_expect_gt (smaller, steps, "the extent spares most of the state most of the time");
+  static const char *const scns[] = { "scenarios/paxos/disk-faults.scn" };
+  ExtentWalk x = { 0 };
+  extent_walk (&x, scns, G_N_ELEMENTS (scns), 20, FALSE);
+  cr_expect_gt (x.smaller, x.steps, "the extent spares most of the state most of the time");
+  extent_walk_clear (&x);
 }
 
 /* PBFT's holes (the VIEW-CHANGE slots of replicas with no digest held)
@@ -278,39 +288,13 @@ Test (explore_speed, paxos_state_is_zero_past_its_extent)
  * touched: the others did not change). */
 Test (explore_speed, pbft_holes_stay_zero)
 {
-  const char *scns[] = { "scenarios/pbft/faulty-primary.scn",
-                         "scenarios/pbft/byzantine-lie-in-view-change.scn",
-                         "scenarios/pbft/byzantine-random.scn",
-                         "scenarios/pbft/seven-replicas-random.scn" };
-  uint64_t steps = 0, holed = 0, held = 0, broken = 0;
-  g_autofree char *first_broken = NULL;
-  for (size_t k = 0; k < G_N_ELEMENTS (scns); k++) {
-    g_autoptr (SimConfig) cfg = load_prepared (scns[k]);
-    for (uint64_t seed = 1; seed <= 3; seed++) {
-      g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
-      w->touched_nodes = G_MAXUINT64;
-      while (sim_world_step (w)) {
-        steps++;
-        uint64_t touched = w->touched_nodes;
-        w->touched_nodes = 0;
-        for (int n = 0; n < w->n_nodes; n++) {
-          if ((touched & sim_touch_bit (n)) == 0)
-            continue;
-          if (!extent_holds (w, n) && broken++ == 0)
-            first_broken = g_strdup_printf ("%s seed %" G_GUINT64_FORMAT ", step %"
-                                            G_GUINT64_FORMAT ", node %d", scns[k], seed,
-                                            steps, n);
-          size_t holes[PROTO_MAX_HOLES][2];
-          int n_holes = sim_node_holes (w, n, holes);
-          holed += n_holes > 0;
-          held += n_holes > 0 && holes[0][0] > offsetof (PbftNode, vcs);
-        }
-      }
-    }
-  }
-  cr_expect_eq (broken, 0, "%" G_GUINT64_FORMAT " node-steps with nonzero bytes in a hole, "
-                "the first at %s", broken, first_broken != NULL ? first_broken : "");
-  cr_expect_gt (steps, 1000);
-  cr_expect_gt (holed, steps / 2, "most node-steps have holes");
-  cr_expect_gt (held, 0, "some node holds a VIEW-CHANGE in its first slot");
+  static const char *const scns[] = { "scenarios/pbft/faulty-primary.scn",
+                                      "scenarios/pbft/byzantine-lie-in-view-change.scn",
+                                      "scenarios/pbft/byzantine-random.scn",
+                                      "scenarios/pbft/seven-replicas-random.scn" };
+  ExtentWalk x = { 0 };
+  extent_walk (&x, scns, G_N_ELEMENTS (scns), 3, TRUE);
+  cr_expect_gt (x.holed, x.steps / 2, "most node-steps have holes");
+  cr_expect_gt (x.held, 0, "some node holds a VIEW-CHANGE in its first slot");
+  extent_walk_clear (&x);
 }
