@@ -1412,12 +1412,25 @@ cov_node (Coverage *c, SimWorld *w, int n)
   const char *name = p;
   gsize name_len = strcspn (p, "= ");
   guint index = 0;
+  uint64_t flags = 0;
   for (gsize i = 0; i < s->len;) {
     char ch = s->str[i];
     if (ch == ' ') {
-      name = s->str + i + 1;
-      name_len = strcspn (name, "= ");
-      index = 0;
+      /* A number after a bare word belongs to it ("view 3", "h 4"); a bare
+       * word not followed by a number is a flag of the role ("primary",
+       * "(changing)"), as much a role as the first word. */
+      const char *next = s->str + i + 1;
+      gsize next_len = strcspn (next, " ");
+      gboolean bare = strcspn (name, "=0123456789 ") == strcspn (name, " ");
+      if (!(bare && g_ascii_isdigit (next[0]))) {
+        const char *after = next + next_len;
+        if (next_len > 0 && strcspn (next, "=0123456789 ") == next_len
+            && !(*after == ' ' && g_ascii_isdigit (after[1])))
+          flags = mix64 (flags ^ hash_str (next, next_len));
+        name = next;
+        name_len = strcspn (name, "= ");
+        index = 0;
+      }
       i++;
       continue;
     }
@@ -1440,6 +1453,8 @@ cov_node (Coverage *c, SimWorld *w, int n)
     cn->value[cn->n_fields] = v;
     cn->n_fields++;
   }
+  if (flags != 0)
+    cn->role = mix64 (cn->role ^ flags) | 1;
   cn->shape = shape;
 }
 
@@ -1550,9 +1565,23 @@ cov_cluster (Coverage *c, SimWorld *w)
     }
   }
   qsort (roles, (size_t) w->n_nodes, sizeof (uint64_t), compare_u64);
-  uint64_t h = (uint64_t) w->n_nodes;
-  for (int n = 0; n < w->n_nodes; n++)
-    h = mix64 (h ^ roles[n]);
+  /* The roles with how many nodes hold each: one, a minority of two or
+   * more, exactly half, a majority, all.  Not the multiset itself: a
+   * five-node cluster has four times the multisets of a three-node one,
+   * and that novelty drew the corpus to the largest clusters. */
+  uint64_t h = 0x726f6c6573;
+  for (int n = 0; n < w->n_nodes;) {
+    int k = n;
+    while (k < w->n_nodes && roles[k] == roles[n])
+      k++;
+    int count = k - n;
+    uint64_t share = count == w->n_nodes ? 4
+                     : count == 1        ? 1
+                     : 2 * count > w->n_nodes ? 3
+                     : 2 * count == w->n_nodes ? 5 : 2;
+    h = mix64 (h ^ (roles[n] * 8 + share));
+    n = k;
+  }
   feat_add (&c->set, feature (FUZZ_FEATURE_STATE, h));
 }
 
