@@ -254,6 +254,7 @@ typedef struct {
   GArray *corpus_runs;   /* uint64 run of each corpus entry */
   GPtrArray *corpus_features; /* GArray of uint64: each entry's features */
   GArray *corpus_weight; /* double: each entry's energy, as of the batch start */
+  GArray *corpus_cost;   /* uint64: each entry's events (its run's cost) */
   GArray *corpus_tries;  /* uint64: mutants made of each entry */
   GArray *corpus_finds;  /* uint64: those of them that reached new coverage */
   double corpus_weight_sum;
@@ -324,22 +325,23 @@ run_batch (Campaign *c)
     g_thread_join (threads[t]);
 }
 
-/* Energy of each corpus entry, a power schedule after AFL's and Mallory's
- * (CCS 2023), computed once per batch from the campaign state as it stood
- * then:
- *  - rarity: the sum over the entry's features of 1 / (runs that reached
- *    the feature), so an entry holding a feature few runs reach weighs far
- *    more than one whose features every run reaches;
- *  - yield: times how often its own mutants reached new coverage, against
- *    the campaign's mutants on the whole (AFL++'s and Entropic's lesson: an
- *    entry whose neighbourhood keeps giving new coverage deserves more
- *    runs), from a quarter to four times, each entry starting at the
- *    campaign's average;
- *  - cluster size: the entries of each cluster size share the same total
- *    energy.  A bigger cluster has more abstract states (more roles, more
- *    standings), so its runs look newer for longer, and without this the
- *    corpus drifted to the largest clusters, where consensus bugs are the
- *    rarest. */
+/* Energy of each corpus entry (a power schedule, as in AFL and in
+ * Mallory): the sum over its features of 1 / (runs that reached the
+ * feature).  An entry holding a feature few runs reach weighs far more
+ * than one whose features every run reaches, so mutation effort goes to
+ * the rare corners of the state space.  And as AFL favours the smallest
+ * input that reaches each edge, each feature credits its rarity in full
+ * only to the cheapest entry that reached it (fewest events: the smaller
+ * cluster, the shorter run; the earlier entry on a tie), the others get a
+ * tenth: the corpus's effort goes to the smallest configurations that
+ * reach each corner, where every fault weighs more.  And the energy is
+ * multiplied by how often the entry's own mutants reached new coverage,
+ * against the campaign's mutants as a whole, from a quarter to four times
+ * (AFL++'s and Entropic's lesson: an entry whose neighbourhood keeps
+ * giving new coverage deserves more runs; a new entry starts at the
+ * campaign's average).  Computed once per batch, from the campaign state
+ * as it stood then. */
+#define FUZZ_NOT_CHEAPEST 0.1
 #define FUZZ_YIELD_PRIOR 4.0
 
 static void
@@ -347,26 +349,35 @@ corpus_weigh (Campaign *c)
 {
   g_array_set_size (c->corpus_weight, c->corpus->len);
   c->corpus_weight_sum = 0;
+  /* feature -> 1 + the cheapest entry holding it (keys point into the
+   * entries' feature arrays, which do not change) */
+  g_autoptr (GHashTable) cheapest = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (guint e = 0; e < c->corpus->len; e++) {
+    GArray *fs = c->corpus_features->pdata[e];
+    uint64_t cost = g_array_index (c->corpus_cost, uint64_t, e);
+    for (guint i = 0; i < fs->len; i++) {
+      uint64_t *f = &g_array_index (fs, uint64_t, i);
+      guint best = GPOINTER_TO_UINT (g_hash_table_lookup (cheapest, f));
+      if (best == 0 || cost < g_array_index (c->corpus_cost, uint64_t, best - 1))
+        g_hash_table_insert (cheapest, f, GUINT_TO_POINTER (e + 1));
+    }
+  }
   double all_yield = (double) (c->mutant_new + 1) / (double) (c->mutant_runs + 2);
-  double size_sum[PROTO_MAX_NODES + 1] = { 0 };
   for (guint e = 0; e < c->corpus->len; e++) {
     GArray *fs = c->corpus_features->pdata[e];
     double w = 0;
     for (guint i = 0; i < fs->len; i++) {
-      const guint *hits = g_hash_table_lookup (c->features, &g_array_index (fs, uint64_t, i));
-      w += 1.0 / (double) MAX (*hits, 1u);
+      uint64_t *f = &g_array_index (fs, uint64_t, i);
+      const guint *hits = g_hash_table_lookup (c->features, f);
+      gboolean is_cheapest = GPOINTER_TO_UINT (g_hash_table_lookup (cheapest, f)) == e + 1;
+      w += (is_cheapest ? 1.0 : FUZZ_NOT_CHEAPEST) / (double) MAX (*hits, 1u);
     }
     double tries = (double) g_array_index (c->corpus_tries, uint64_t, e);
     double finds = (double) g_array_index (c->corpus_finds, uint64_t, e);
     double yield = (finds + all_yield * FUZZ_YIELD_PRIOR) / (tries + FUZZ_YIELD_PRIOR);
     w *= CLAMP (yield / all_yield, 0.25, 4.0);
     g_array_index (c->corpus_weight, double, e) = w;
-    size_sum[g_array_index (c->corpus, FuzzInput, e).n_nodes] += w;
-  }
-  for (guint e = 0; e < c->corpus->len; e++) {
-    double *w = &g_array_index (c->corpus_weight, double, e);
-    *w /= size_sum[g_array_index (c->corpus, FuzzInput, e).n_nodes];
-    c->corpus_weight_sum += *w;
+    c->corpus_weight_sum += w;
   }
 }
 
@@ -476,11 +487,13 @@ merge_job (Campaign *c, Job *j)
     g_array_append_val (c->corpus, kept);
     g_array_append_val (c->corpus_runs, j->run);
     g_ptr_array_add (c->corpus_features, g_array_ref (r->features));
+    g_array_append_val (c->corpus_cost, r->events);
     uint64_t zero = 0;
     g_array_append_val (c->corpus_tries, zero);
     g_array_append_val (c->corpus_finds, zero);
   }
   if (j->input.parent >= 0) {
+    /* credit the parent (corpus_runs is in increasing run order) */
     guint lo = 0, hi = c->corpus_runs->len;
     while (lo < hi) {
       guint mid = (lo + hi) / 2;
@@ -796,6 +809,7 @@ fuzz_campaign (const FuzzArgs *a)
     .corpus_runs = g_array_new (FALSE, FALSE, sizeof (uint64_t)),
     .corpus_features = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
     .corpus_weight = g_array_new (FALSE, TRUE, sizeof (double)),
+    .corpus_cost = g_array_new (FALSE, TRUE, sizeof (uint64_t)),
     .corpus_tries = g_array_new (FALSE, TRUE, sizeof (uint64_t)),
     .corpus_finds = g_array_new (FALSE, TRUE, sizeof (uint64_t)),
     .failures = g_ptr_array_new_with_free_func (failure_free),
@@ -911,6 +925,7 @@ fuzz_campaign (const FuzzArgs *a)
   g_array_unref (c.corpus_runs);
   g_ptr_array_unref (c.corpus_features);
   g_array_unref (c.corpus_weight);
+  g_array_unref (c.corpus_cost);
   g_array_unref (c.corpus_tries);
   g_array_unref (c.corpus_finds);
   g_ptr_array_unref (c.failures);

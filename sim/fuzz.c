@@ -1565,23 +1565,9 @@ cov_cluster (Coverage *c, SimWorld *w)
     }
   }
   qsort (roles, (size_t) w->n_nodes, sizeof (uint64_t), compare_u64);
-  /* The roles with how many nodes hold each: one, a minority of two or
-   * more, exactly half, a majority, all.  Not the multiset itself: a
-   * five-node cluster has four times the multisets of a three-node one,
-   * and that novelty drew the corpus to the largest clusters. */
-  uint64_t h = 0x726f6c6573;
-  for (int n = 0; n < w->n_nodes;) {
-    int k = n;
-    while (k < w->n_nodes && roles[k] == roles[n])
-      k++;
-    int count = k - n;
-    uint64_t share = count == w->n_nodes ? 4
-                     : count == 1        ? 1
-                     : 2 * count > w->n_nodes ? 3
-                     : 2 * count == w->n_nodes ? 5 : 2;
-    h = mix64 (h ^ (roles[n] * 8 + share));
-    n = k;
-  }
+  uint64_t h = (uint64_t) w->n_nodes;
+  for (int n = 0; n < w->n_nodes; n++)
+    h = mix64 (h ^ roles[n]);
   feat_add (&c->set, feature (FUZZ_FEATURE_STATE, h));
 }
 
