@@ -255,8 +255,6 @@ typedef struct {
   GPtrArray *corpus_features; /* GArray of uint64: each entry's features */
   GArray *corpus_weight; /* double: each entry's energy, as of the batch start */
   GArray *corpus_cost;   /* uint64: each entry's events (its run's cost) */
-  GArray *corpus_tries;  /* uint64: mutants made of each entry */
-  GArray *corpus_finds;  /* uint64: those of them that reached new coverage */
   double corpus_weight_sum;
   /* Yield of the two sources of inputs: runs, and runs that reached new
    * coverage, of fresh swarm runs and of mutants. */
@@ -334,15 +332,9 @@ run_batch (Campaign *c)
  * only to the cheapest entry that reached it (fewest events: the smaller
  * cluster, the shorter run; the earlier entry on a tie), the others get a
  * tenth: the corpus's effort goes to the smallest configurations that
- * reach each corner, where every fault weighs more.  And the energy is
- * multiplied by how often the entry's own mutants reached new coverage,
- * against the campaign's mutants as a whole, from a quarter to four times
- * (AFL++'s and Entropic's lesson: an entry whose neighbourhood keeps
- * giving new coverage deserves more runs; a new entry starts at the
- * campaign's average).  Computed once per batch, from the campaign state
- * as it stood then. */
+ * reach each corner, where every fault weighs more.  Computed once per
+ * batch, from the campaign state as it stood then. */
 #define FUZZ_NOT_CHEAPEST 0.1
-#define FUZZ_YIELD_PRIOR 4.0
 
 static void
 corpus_weigh (Campaign *c)
@@ -362,7 +354,6 @@ corpus_weigh (Campaign *c)
         g_hash_table_insert (cheapest, f, GUINT_TO_POINTER (e + 1));
     }
   }
-  double all_yield = (double) (c->mutant_new + 1) / (double) (c->mutant_runs + 2);
   for (guint e = 0; e < c->corpus->len; e++) {
     GArray *fs = c->corpus_features->pdata[e];
     double w = 0;
@@ -372,10 +363,6 @@ corpus_weigh (Campaign *c)
       gboolean is_cheapest = GPOINTER_TO_UINT (g_hash_table_lookup (cheapest, f)) == e + 1;
       w += (is_cheapest ? 1.0 : FUZZ_NOT_CHEAPEST) / (double) MAX (*hits, 1u);
     }
-    double tries = (double) g_array_index (c->corpus_tries, uint64_t, e);
-    double finds = (double) g_array_index (c->corpus_finds, uint64_t, e);
-    double yield = (finds + all_yield * FUZZ_YIELD_PRIOR) / (tries + FUZZ_YIELD_PRIOR);
-    w *= CLAMP (yield / all_yield, 0.25, 4.0);
     g_array_index (c->corpus_weight, double, e) = w;
     c->corpus_weight_sum += w;
   }
@@ -488,25 +475,6 @@ merge_job (Campaign *c, Job *j)
     g_array_append_val (c->corpus_runs, j->run);
     g_ptr_array_add (c->corpus_features, g_array_ref (r->features));
     g_array_append_val (c->corpus_cost, r->events);
-    uint64_t zero = 0;
-    g_array_append_val (c->corpus_tries, zero);
-    g_array_append_val (c->corpus_finds, zero);
-  }
-  if (j->input.parent >= 0) {
-    /* credit the parent (corpus_runs is in increasing run order) */
-    guint lo = 0, hi = c->corpus_runs->len;
-    while (lo < hi) {
-      guint mid = (lo + hi) / 2;
-      if (g_array_index (c->corpus_runs, uint64_t, mid) < (uint64_t) j->input.parent)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-    if (lo < c->corpus_runs->len
-        && g_array_index (c->corpus_runs, uint64_t, lo) == (uint64_t) j->input.parent) {
-      g_array_index (c->corpus_tries, uint64_t, lo)++;
-      g_array_index (c->corpus_finds, uint64_t, lo) += n_new > 0;
-    }
   }
   if (j->input.parent >= 0) {
     c->mutant_runs++;
@@ -810,8 +778,6 @@ fuzz_campaign (const FuzzArgs *a)
     .corpus_features = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
     .corpus_weight = g_array_new (FALSE, TRUE, sizeof (double)),
     .corpus_cost = g_array_new (FALSE, TRUE, sizeof (uint64_t)),
-    .corpus_tries = g_array_new (FALSE, TRUE, sizeof (uint64_t)),
-    .corpus_finds = g_array_new (FALSE, TRUE, sizeof (uint64_t)),
     .failures = g_ptr_array_new_with_free_func (failure_free),
     .first_failure_run = -1,
     .first_safety_run = -1,
@@ -926,8 +892,6 @@ fuzz_campaign (const FuzzArgs *a)
   g_ptr_array_unref (c.corpus_features);
   g_array_unref (c.corpus_weight);
   g_array_unref (c.corpus_cost);
-  g_array_unref (c.corpus_tries);
-  g_array_unref (c.corpus_finds);
   g_ptr_array_unref (c.failures);
   g_ptr_array_unref (c.mark_names);
   g_hash_table_unref (c.features);
