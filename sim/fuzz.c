@@ -1388,18 +1388,12 @@ typedef struct {
                             term, the ballot) stands among the others' */
 } Coverage;
 
+/* Cuts a node's state as format_state writes it (text, len bytes) into
+ * its role, its numeric fields and its shape (see CovNode). */
 static void
-cov_node (Coverage *c, SimWorld *w, int n)
+cov_parse (const char *text, gsize len, CovNode *cn)
 {
-  CovNode *cn = &c->nodes[n];
-  memset (cn, 0, sizeof *cn);
-  if (!w->nodes[n].is_up)
-    return;
-  GString *s = c->scratch;
-  g_string_truncate (s, 0);
-  if (w->vt->format_state != NULL)
-    w->vt->format_state (w->state_ptrs[n], &w->ctxs[n], s);
-  const char *p = s->str;
+  const char *p = text;
   gsize role_len = strcspn (p, " ");
   /* The role is the first word with its numbers left out: a state that
    * begins with a value ("k0=5@n2") must not make every value a role. */
@@ -1412,12 +1406,25 @@ cov_node (Coverage *c, SimWorld *w, int n)
   const char *name = p;
   gsize name_len = strcspn (p, "= ");
   guint index = 0;
-  for (gsize i = 0; i < s->len;) {
-    char ch = s->str[i];
+  uint64_t flags = 0;
+  for (gsize i = 0; i < len;) {
+    char ch = text[i];
     if (ch == ' ') {
-      name = s->str + i + 1;
-      name_len = strcspn (name, "= ");
-      index = 0;
+      /* A number after a bare word belongs to it ("view 3", "h 4"); a bare
+       * word not followed by a number is a flag of the role ("primary",
+       * "(changing)"), as much a role as the first word. */
+      const char *next = text + i + 1;
+      gsize next_len = strcspn (next, " ");
+      gboolean bare = strcspn (name, "=0123456789 ") == strcspn (name, " ");
+      if (!(bare && g_ascii_isdigit (next[0]))) {
+        const char *after = next + next_len;
+        if (next_len > 0 && strcspn (next, "=0123456789 ") == next_len
+            && !(*after == ' ' && g_ascii_isdigit (after[1])))
+          flags = mix64 (flags ^ hash_str (next, next_len));
+        name = next;
+        name_len = strcspn (name, "= ");
+        index = 0;
+      }
       i++;
       continue;
     }
@@ -1428,11 +1435,11 @@ cov_node (Coverage *c, SimWorld *w, int n)
     }
     gsize start = i;
     int64_t v = 0;
-    while (i < s->len && g_ascii_isdigit (s->str[i]) && v < INT64_MAX / 16)
-      v = v * 10 + (s->str[i++] - '0');
-    while (i < s->len && g_ascii_isdigit (s->str[i]))
+    while (i < len && g_ascii_isdigit (text[i]) && v < INT64_MAX / 16)
+      v = v * 10 + (text[i++] - '0');
+    while (i < len && g_ascii_isdigit (text[i]))
       i++;
-    gboolean is_node = start >= 2 && s->str[start - 1] == 'n' && s->str[start - 2] == '=';
+    gboolean is_node = start >= 2 && text[start - 1] == 'n' && text[start - 2] == '=';
     shape = mix64 (shape ^ '#');
     if (is_node || cn->n_fields >= COV_MAX_FIELDS)
       continue;
@@ -1440,7 +1447,39 @@ cov_node (Coverage *c, SimWorld *w, int n)
     cn->value[cn->n_fields] = v;
     cn->n_fields++;
   }
+  if (flags != 0)
+    cn->role = mix64 (cn->role ^ flags) | 1;
   cn->shape = shape;
+}
+
+guint
+fuzz_state_fields (const char *state, uint64_t *role, uint64_t *keys, int64_t *values,
+                   guint max)
+{
+  CovNode cn;
+  memset (&cn, 0, sizeof cn);
+  cov_parse (state, strlen (state), &cn);
+  *role = cn.role;
+  guint n = MIN (cn.n_fields, max);
+  for (guint i = 0; i < n; i++) {
+    keys[i] = cn.key[i];
+    values[i] = cn.value[i];
+  }
+  return n;
+}
+
+static void
+cov_node (Coverage *c, SimWorld *w, int n)
+{
+  CovNode *cn = &c->nodes[n];
+  memset (cn, 0, sizeof *cn);
+  if (!w->nodes[n].is_up)
+    return;
+  GString *s = c->scratch;
+  g_string_truncate (s, 0);
+  if (w->vt->format_state != NULL)
+    w->vt->format_state (w->state_ptrs[n], &w->ctxs[n], s);
+  cov_parse (s->str, s->len, cn);
 }
 
 static int

@@ -198,6 +198,16 @@ enum {
                                others') */
 };
 
+/* How coverage reads one node's state as the protocol's format_state
+ * writes it: its role (the first word with its numbers left out, with
+ * any bare word not followed by a number, such as PBFT's "primary") and
+ * up to max numeric fields, each a key (its name: the text before "=",
+ * or the bare word before the number, and its place among that name's
+ * numbers) and a value.  Node names ("vote=n2") are no fields.  Returns
+ * the number of fields. */
+guint fuzz_state_fields (const char *state, uint64_t *role, uint64_t *keys, int64_t *values,
+                         guint max);
+
 /* Parses text (as produced by fuzz_plan_text), runs it and judges it.
  * heal_at_us >= 0 turns the liveness check on.  keep_history: fill
  * r->history_jsonl.  FALSE (and error) only if the text does not parse. */

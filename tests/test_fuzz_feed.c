@@ -307,6 +307,61 @@ Test (fuzz_feed, coverage_is_deterministic_and_counts_storms)
   fuzz_input_clear (&in);
 }
 
+/* Coverage reads a node's state without its numbers: Raft's "name=value"
+ * fields and PBFT's "view 3 primary, h 4, executed 10", where each number
+ * follows its field's name and "primary" is part of the role.  Before
+ * that, PBFT's fields were named by their own values ("3", "4"), so
+ * every view and sequence number was an abstract state of its own. */
+Test (fuzz_feed, state_fields_leave_numbers_out)
+{
+  uint64_t role[4], keys[4][8];
+  int64_t values[4][8];
+  const char *pbft[] = { "view 3 primary, h 4, executed 10",
+                         "view 12 primary, h 96, executed 131",
+                         "view 3, h 4, executed 10",
+                         "view 12 (changing), h 96, executed 131" };
+  guint n[4];
+  for (int i = 0; i < 4; i++)
+    n[i] = fuzz_state_fields (pbft[i], &role[i], keys[i], values[i], 8);
+  for (int i = 0; i < 4; i++)
+    cr_assert_eq (n[i], 3, "%s: %u fields", pbft[i], n[i]);
+  /* the same fields, whatever the numbers */
+  for (int i = 1; i < 4; i++)
+    for (int f = 0; f < 3; f++)
+      cr_expect_eq (keys[i][f], keys[0][f], "%s: field %d", pbft[i], f);
+  cr_expect (keys[0][0] != keys[0][1] && keys[0][1] != keys[0][2]);
+  cr_expect_eq (values[1][0], 12);
+  cr_expect_eq (values[1][1], 96);
+  cr_expect_eq (values[1][2], 131);
+  /* primary, backup and a replica changing views are three roles; the
+   * view number is none of it */
+  cr_expect_eq (role[0], role[1]);
+  cr_expect (role[0] != role[2] && role[2] != role[3] && role[0] != role[3]);
+
+  /* Raft: node names are no fields; "log=5/3" is two */
+  uint64_t r1, r2, k1[8], k2[8];
+  int64_t v1[8], v2[8];
+  guint m1 = fuzz_state_fields ("leader t=2 vote=n2 log=73/2 commit=73 applied=73", &r1, k1,
+                                v1, 8);
+  guint m2 = fuzz_state_fields ("leader t=5 vote=n1 log=9/4 commit=8 applied=7", &r2, k2, v2, 8);
+  cr_assert_eq (m1, 5);
+  cr_assert_eq (m2, 5);
+  cr_expect_eq (r1, r2);
+  cr_expect (memcmp (k1, k2, sizeof (uint64_t) * 5) == 0);
+  cr_expect (k1[1] != k1[2], "log's two numbers are two fields");
+  uint64_t r3;
+  fuzz_state_fields ("follower t=2 vote=n2 log=73/2 commit=73 applied=73", &r3, k2, v2, 8);
+  cr_expect (r3 != r1);
+
+  /* a version-vector cell: the sibling's value after "|" is that field's,
+   * not a field named by its own value (the entries "n1:3" still name
+   * their fields with their numbers) */
+  guint q1 = fuzz_state_fields ("k0={5 n1:3 | 7 n2:4}", &r1, k1, v1, 8);
+  guint q2 = fuzz_state_fields ("k0={9 n1:3 | 12 n2:4}", &r2, k2, v2, 8);
+  cr_assert_eq (q1, q2);
+  cr_expect (memcmp (k1, k2, sizeof (uint64_t) * q1) == 0);
+}
+
 /* ---- [deliveries] ----------------------------------------------------------*/
 
 static const char small_raft[] =
