@@ -483,6 +483,40 @@ Test (quorum_check, a_dropped_sibling_is_caught)
   fixture_free (f);
 }
 
+/* A crash takes a node back to its disk: a sibling it held only in memory
+ * goes with it, unjudged while the node is down; once it is up again it is
+ * judged against what its disk gave back. */
+Test (quorum_check, a_crash_may_undo_what_only_memory_held)
+{
+  Fixture *f = fixture_new (3, NULL);
+  f->cfg.conflict = QUORUM_CONFLICT_VV;
+  QuorumGhost *ghost = g_new0 (QuorumGhost, 1);
+  const void *states[3] = { &f->nodes[0], &f->nodes[1], &f->nodes[2] };
+  gboolean up[3] = { TRUE, TRUE, TRUE };
+  g_autoptr (GString) why = g_string_new (NULL);
+  QuorumVV none = vv (0, 0, 0);
+  QuorumCell *c = &f->nodes[2].persist.store[1];
+  quorum_cell_add_write (c, 10, 0, 1, &none, NULL);
+  QuorumCell durable = *c;
+  cr_assert (quorum_check (ghost, states, up, f->ctx, 3, why), "%s", why->str);
+  quorum_cell_add_write (c, 20, 2, 1, &none, NULL); /* its sync still in flight */
+  cr_assert (quorum_check (ghost, states, up, f->ctx, 3, why), "%s", why->str);
+  /* The crash: n3 is down with what its disk holds. */
+  *c = durable;
+  up[2] = FALSE;
+  cr_expect (quorum_check (ghost, states, up, f->ctx, 3, why), "%s", why->str);
+  /* Up again and dropping 10, which its disk held, is caught. */
+  up[2] = TRUE;
+  cr_assert (quorum_check (ghost, states, up, f->ctx, 3, why), "%s", why->str);
+  memset (c, 0, sizeof *c);
+  quorum_cell_add_write (c, 30, 1, 1, &none, NULL);
+  cr_expect_not (quorum_check (ghost, states, up, f->ctx, 3, why));
+  cr_expect (g_str_has_prefix (why->str, "siblings-survive: n3 dropped sibling 10"), "%s",
+             why->str);
+  g_free (ghost);
+  fixture_free (f);
+}
+
 static void
 sloppy (QuorumConfig *cfg)
 {
