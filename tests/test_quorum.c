@@ -411,6 +411,56 @@ Test (quorum_handlers, write_coordinator_waits_for_w_acks)
   fixture_free (f);
 }
 
+/* Acks sent to an earlier incarnation of the coordinator may arrive after
+ * it restarted: they answer no operation of the new one.  Counted for a new
+ * write under a reused tag, they would make w acks of a write only the
+ * coordinator holds. */
+Test (quorum_handlers, an_ack_from_before_a_restart_counts_for_nothing)
+{
+  Fixture *f = fixture_new (3, NULL); /* n = 3, w = 2, lww */
+  QuorumClientRequest req;
+  memset (&req, 0, sizeof req);
+  req.type = QUORUM_MSG_CLIENT_REQUEST;
+  req.kind = QUORUM_OP_WRITE;
+  req.key = 0;
+  req.seq = 1;
+  req.value = 5;
+  deliver (f, 0, 3, &req, sizeof req, 1000);
+  int to;
+  size_t len;
+  const QuorumPut *p = sent (f, 0, &to, &len);
+  QuorumPutAck stale;
+  memset (&stale, 0, sizeof stale);
+  stale.type = QUORUM_MSG_PUT_ACK;
+  stale.key = 0;
+  stale.tag = p->tag;
+  int replica = to;
+  /* A crash keeps the persist region and zeroes the rest; the new
+   * incarnation starts from its own seed. */
+  QuorumPersist kept = f->nodes[0].persist;
+  memset (&f->nodes[0], 0, sizeof f->nodes[0]);
+  f->nodes[0].persist = kept;
+  f->ctx[0].seed = 1007;
+  proto_outbox_reset (&f->out);
+  ProtoEvent ev = { .kind = PROTO_EV_START, .now_us = 1500 };
+  proto_quorum.step (&f->nodes[0], &f->ctx[0], &ev, &f->out);
+  /* The client's next write goes to the restarted node. */
+  req.seq = 2;
+  req.value = 6;
+  deliver (f, 0, 3, &req, sizeof req, 2000);
+  p = sent (f, 0, &to, &len);
+  cr_expect_neq (p->tag, stale.tag, "a new incarnation reused tag %u", stale.tag);
+  QuorumPutAck fresh = stale;
+  fresh.tag = p->tag;
+  deliver (f, 0, replica, &stale, sizeof stale, 2100);
+  cr_expect_eq (f->out.msgs->len, 0, "the stale ack answered the new write");
+  cr_expect_eq (f->nodes[0].n_acked, 0);
+  deliver (f, 0, replica, &fresh, sizeof fresh, 2200);
+  cr_expect_eq (f->out.msgs->len, 1, "w = 2 reached with the new write's ack");
+  cr_expect_eq (f->nodes[0].n_acked, 1);
+  fixture_free (f);
+}
+
 /* ---- Invariants ----------------------------------------------------------*/
 
 Test (quorum_check, a_version_going_back_is_caught)
