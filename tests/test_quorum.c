@@ -411,6 +411,56 @@ Test (quorum_handlers, write_coordinator_waits_for_w_acks)
   fixture_free (f);
 }
 
+/* Acks sent to an earlier incarnation of the coordinator may arrive after
+ * it restarted: they answer no operation of the new one.  Counted for a new
+ * write under a reused tag, they would make w acks of a write only the
+ * coordinator holds. */
+Test (quorum_handlers, an_ack_from_before_a_restart_counts_for_nothing)
+{
+  Fixture *f = fixture_new (3, NULL); /* n = 3, w = 2, lww */
+  QuorumClientRequest req;
+  memset (&req, 0, sizeof req);
+  req.type = QUORUM_MSG_CLIENT_REQUEST;
+  req.kind = QUORUM_OP_WRITE;
+  req.key = 0;
+  req.seq = 1;
+  req.value = 5;
+  deliver (f, 0, 3, &req, sizeof req, 1000);
+  int to;
+  size_t len;
+  const QuorumPut *p = sent (f, 0, &to, &len);
+  QuorumPutAck stale;
+  memset (&stale, 0, sizeof stale);
+  stale.type = QUORUM_MSG_PUT_ACK;
+  stale.key = 0;
+  stale.tag = p->tag;
+  int replica = to;
+  /* A crash keeps the persist region and zeroes the rest; the new
+   * incarnation starts from its own seed. */
+  QuorumPersist kept = f->nodes[0].persist;
+  memset (&f->nodes[0], 0, sizeof f->nodes[0]);
+  f->nodes[0].persist = kept;
+  f->ctx[0].seed = 1007;
+  proto_outbox_reset (&f->out);
+  ProtoEvent ev = { .kind = PROTO_EV_START, .now_us = 1500 };
+  proto_quorum.step (&f->nodes[0], &f->ctx[0], &ev, &f->out);
+  /* The client's next write goes to the restarted node. */
+  req.seq = 2;
+  req.value = 6;
+  deliver (f, 0, 3, &req, sizeof req, 2000);
+  p = sent (f, 0, &to, &len);
+  cr_expect_neq (p->tag, stale.tag, "a new incarnation reused tag %u", stale.tag);
+  QuorumPutAck fresh = stale;
+  fresh.tag = p->tag;
+  deliver (f, 0, replica, &stale, sizeof stale, 2100);
+  cr_expect_eq (f->out.msgs->len, 0, "the stale ack answered the new write");
+  cr_expect_eq (f->nodes[0].n_acked, 0);
+  deliver (f, 0, replica, &fresh, sizeof fresh, 2200);
+  cr_expect_eq (f->out.msgs->len, 1, "w = 2 reached with the new write's ack");
+  cr_expect_eq (f->nodes[0].n_acked, 1);
+  fixture_free (f);
+}
+
 /* ---- Invariants ----------------------------------------------------------*/
 
 Test (quorum_check, a_version_going_back_is_caught)
@@ -478,6 +528,40 @@ Test (quorum_check, a_dropped_sibling_is_caught)
   *c = only30;
   cr_expect_not (quorum_check (ghost, states, up, f->ctx, 3, why));
   cr_expect (g_str_has_prefix (why->str, "siblings-survive: n3 dropped sibling 20"), "%s",
+             why->str);
+  g_free (ghost);
+  fixture_free (f);
+}
+
+/* A crash takes a node back to its disk: a sibling it held only in memory
+ * goes with it, unjudged while the node is down; once it is up again it is
+ * judged against what its disk gave back. */
+Test (quorum_check, a_crash_may_undo_what_only_memory_held)
+{
+  Fixture *f = fixture_new (3, NULL);
+  f->cfg.conflict = QUORUM_CONFLICT_VV;
+  QuorumGhost *ghost = g_new0 (QuorumGhost, 1);
+  const void *states[3] = { &f->nodes[0], &f->nodes[1], &f->nodes[2] };
+  gboolean up[3] = { TRUE, TRUE, TRUE };
+  g_autoptr (GString) why = g_string_new (NULL);
+  QuorumVV none = vv (0, 0, 0);
+  QuorumCell *c = &f->nodes[2].persist.store[1];
+  quorum_cell_add_write (c, 10, 0, 1, &none, NULL);
+  QuorumCell durable = *c;
+  cr_assert (quorum_check (ghost, states, up, f->ctx, 3, why), "%s", why->str);
+  quorum_cell_add_write (c, 20, 2, 1, &none, NULL); /* its sync still in flight */
+  cr_assert (quorum_check (ghost, states, up, f->ctx, 3, why), "%s", why->str);
+  /* The crash: n3 is down with what its disk holds. */
+  *c = durable;
+  up[2] = FALSE;
+  cr_expect (quorum_check (ghost, states, up, f->ctx, 3, why), "%s", why->str);
+  /* Up again and dropping 10, which its disk held, is caught. */
+  up[2] = TRUE;
+  cr_assert (quorum_check (ghost, states, up, f->ctx, 3, why), "%s", why->str);
+  memset (c, 0, sizeof *c);
+  quorum_cell_add_write (c, 30, 1, 1, &none, NULL);
+  cr_expect_not (quorum_check (ghost, states, up, f->ctx, 3, why));
+  cr_expect (g_str_has_prefix (why->str, "siblings-survive: n3 dropped sibling 10"), "%s",
              why->str);
   g_free (ghost);
   fixture_free (f);

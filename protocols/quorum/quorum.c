@@ -48,6 +48,18 @@ quorum_start (QuorumNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox
   const QuorumConfig *cfg = ctx->config;
   QuorumPersist *p = &node->persist;
   pcg32_seed (&node->rng, ctx->seed, (uint64_t) ctx->self);
+  /* A reply counts only for the request it answers.  Replies (PutAck,
+   * GetReply) name their operation by its tag, and replies sent to an
+   * earlier incarnation may still arrive after a restart, when the
+   * operations they answered are gone: tags counted from 1 again would give
+   * a new write a stale PutAck for a version its sender never stored, and
+   * the coordinator would count w acks for a write fewer nodes hold.  So
+   * each incarnation counts its tags from a point drawn from its own seed
+   * (as Riak names each request with a fresh random request id); two
+   * incarnations' tags meet only if those points fall within a few
+   * thousand of each other in 2^32.  No draw from the rng: its stream,
+   * which times the node's periodic work, is unchanged. */
+  node->next_tag = (uint32_t) (ctx->seed ^ (ctx->seed >> 32));
   for (int k = 0; k < QUORUM_MAX_KEYS; k++)
     quorum_ring_order (ctx->n_nodes, (int) cfg->vnodes, k, node->ring[k]);
   if (p->n_hints > 0 && (cfg->hints == QUORUM_HINTS_VOLATILE

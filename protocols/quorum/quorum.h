@@ -344,6 +344,7 @@ typedef struct {
 } QuorumClient;
 
 #define QUORUM_GHOST_ACKED 64
+#define QUORUM_ACK_VOID 0xff
 
 typedef struct {
   uint32_t acked_seen[PROTO_MAX_NODES];
@@ -351,6 +352,10 @@ typedef struct {
   uint32_t seen_used;   /* seen[][] past this many cells (key-major) was
                            never written: all zero (quorum_ghost_extent) */
   QuorumAcked acked[QUORUM_GHOST_ACKED];
+  /* 0: acked[k] counts; n + 1: its coordinator n holds the write in memory
+   * only, its reply waiting for the sync; QUORUM_ACK_VOID: a crash lost it
+   * with the reply (check.c, acked_settle). */
+  uint8_t acked_wait[QUORUM_GHOST_ACKED];
   /* What each replica held: versions never go back, siblings survive.
    * Last, so the ghost's bytes end where the cells in use end. */
   QuorumCell seen[QUORUM_MAX_KEYS][PROTO_MAX_NODES];
