@@ -292,6 +292,11 @@ choices_enabled (const Explorer *x, SimWorld *w, Used u, GArray *queued, GArray 
   if (w->is_over)
     return;
   sim_world_enabled (w, queued);
+  /* At most three choices per queued one and one per node: the array is
+   * sized once and cut to what was written. */
+  g_array_set_size (out, queued->len * 3 + (guint) w->n_nodes);
+  SimChoice *o = (SimChoice *) (void *) out->data;
+  guint n_out = 0;
   for (guint i = 0; i < queued->len; i++) {
     SimChoice c = g_array_index (queued, SimChoice, i);
     switch (c.kind) {
@@ -311,29 +316,26 @@ choices_enabled (const Explorer *x, SimWorld *w, Used u, GArray *queued, GArray 
     default:
       break;
     }
-    g_array_append_val (out, c);
+    o[n_out++] = c;
     if (c.kind == SIM_CHOICE_DELIVER) {
       if (u.drops < b->drops) {
         c.kind = SIM_CHOICE_DROP;
-        g_array_append_val (out, c);
+        o[n_out++] = c;
       }
       if (u.duplicates < b->duplicates) {
         c.kind = SIM_CHOICE_DUPLICATE;
-        g_array_append_val (out, c);
+        o[n_out++] = c;
       }
     }
   }
   for (int n = 0; n < w->n_nodes; n++) {
     gboolean up = w->nodes[n].is_up;
-    if (up && u.crashes < b->crashes) {
-      SimChoice c = { .kind = SIM_CHOICE_INJECT, .endpoint = n, .fault = &x->crash[n] };
-      g_array_append_val (out, c);
-    }
-    if (!up && u.restarts < b->restarts) {
-      SimChoice c = { .kind = SIM_CHOICE_INJECT, .endpoint = n, .fault = &x->restart[n] };
-      g_array_append_val (out, c);
-    }
+    if (up && u.crashes < b->crashes)
+      o[n_out++] = (SimChoice) { .kind = SIM_CHOICE_INJECT, .endpoint = n, .fault = &x->crash[n] };
+    if (!up && u.restarts < b->restarts)
+      o[n_out++] = (SimChoice) { .kind = SIM_CHOICE_INJECT, .endpoint = n, .fault = &x->restart[n] };
   }
+  g_array_set_size (out, n_out);
 }
 
 /* A deadlock: no choice is enabled, and none is only held back by the

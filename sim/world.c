@@ -782,42 +782,50 @@ choice_of_event (const SimWorld *w, const SimEvent *ev, SimChoice *c)
   }
 }
 
-static int
-compare_events (gconstpointer a, gconstpointer b)
+static gint
+compare_events_data (gconstpointer a, gconstpointer b, gpointer data)
 {
   const SimEvent *x = a, *y = b;
   return sim_event_before (x, y) ? -1 : sim_event_before (y, x) ? 1 : 0;
 }
 
-static gint
-compare_events_data (gconstpointer a, gconstpointer b, gpointer data)
-{
-  return compare_events (a, b);
-}
-
 void
 sim_world_enabled (SimWorld *w, GArray *out)
 {
-  /* The explorer asks in every state: a short queue is sorted on the stack. */
+  /* The explorer asks in every state: a short queue is sorted on the stack,
+   * by insertion, without a comparison callback (a long one by qsort).
+   * Sequence numbers are unique, so the order is total and both sorts
+   * give it. */
   SimEvent stack[64];
   guint n_queued = sim_queue_len (&w->queue), n_live = 0;
   g_autofree SimEvent *heap = n_queued > G_N_ELEMENTS (stack) ? g_new (SimEvent, n_queued) : NULL;
   SimEvent *live = heap != NULL ? heap : stack;
+  const SimEvent *items = w->queue.items;
+  int64_t duration_us = w->cfg->duration_us;
   for (guint i = 0; i < n_queued; i++) {
-    SimEvent ev = *sim_queue_nth (&w->queue, i);
+    SimEvent ev = items[i];
     if (!event_is_live (w, &ev))
       continue;
     if (ev.kind == SIM_CHOICE_TIMEOUT)
       ev.time_us = MAX (ev.time_us, sim_timer_due (w, ev.a));
-    if (ev.time_us <= w->cfg->duration_us)
+    if (ev.time_us > duration_us)
+      continue;
+    if (heap != NULL) {
       live[n_live++] = ev;
+      continue;
+    }
+    guint j = n_live++;
+    for (; j > 0 && sim_event_before (&ev, &live[j - 1]); j--)
+      live[j] = live[j - 1];
+    live[j] = ev;
   }
-  if (n_live > 1)
+  if (heap != NULL && n_live > 1)
     g_qsort_with_data (live, (gint) n_live, sizeof (SimEvent), compare_events_data, NULL);
   guint at = out->len;
   g_array_set_size (out, at + n_live);
+  SimChoice *c = &g_array_index (out, SimChoice, at);
   for (guint i = 0; i < n_live; i++)
-    choice_of_event (w, &live[i], &g_array_index (out, SimChoice, at + i));
+    choice_of_event (w, &live[i], &c[i]);
 }
 
 gboolean

@@ -52,14 +52,16 @@ raft_start (RaftNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *ou
   pcg32_seed (&node->rng, ctx->seed, (uint64_t) ctx->self);
   node->role = RAFT_FOLLOWER;
   node->leader = RAFT_NOBODY;
-  if (!raft_persist_recover (node, ctx, out))
+  gboolean is_snap_zero;
+  if (!raft_persist_recover (node, ctx, out, &is_snap_zero))
     return;
   raft_config_refresh (node, ctx);
   /* Section 7: "the state machine is reset using the snapshot contents";
    * commit and apply restart from the snapshot, the log is replayed as the
    * leader tells us what is committed. */
   node->machine = p->snap.machine;
-  node->is_machine_set = bytes_nonzero (&node->machine, sizeof node->machine);
+  /* A snapshot found all zero holds a zero machine: no second scan. */
+  node->is_machine_set = !is_snap_zero && bytes_nonzero (&node->machine, sizeof node->machine);
   node->commit_index = p->snap.index;
   node->last_applied = p->snap.index;
   node->applied_chain = p->snap.chain;

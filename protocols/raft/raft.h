@@ -450,8 +450,11 @@ uint64_t raft_snap_sum (const RaftSnapshot *s);
 /* storage.c: persist changed (the end of the step seals and syncs it). */
 static inline void raft_persist_touch (RaftNode *node) { node->is_persist_dirty = 1; }
 void raft_persist_seal (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
-/* At start: checks what the disk gave back.  FALSE if the node must stop. */
-gboolean raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out);
+/* At start: checks what the disk gave back.  FALSE if the node must stop;
+ * otherwise *is_snap_zero says whether the snapshot is now all zero (the
+ * node never took one, or a damaged one was dropped). */
+gboolean raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out,
+                               gboolean *is_snap_zero);
 static inline gboolean raft_is_recovering (const RaftNode *node)
 {
   return node->persist.recover_index > node->commit_index;

@@ -175,7 +175,7 @@ ring_has_stale (const RaftPersist *p)
 }
 
 static gboolean
-persist_check (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
+persist_check (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out, gboolean *is_snap_zero)
 {
   RaftPersist *p = &node->persist;
   if (p->meta_sum != raft_meta_sum (p)) {
@@ -186,13 +186,15 @@ persist_check (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
                        "disk is repaired)");
     return FALSE;
   }
-  if ((!snap_is_zero (&p->snap) && p->snap.sum != raft_snap_sum (&p->snap))
+  *is_snap_zero = snap_is_zero (&p->snap);
+  if ((!*is_snap_zero && p->snap.sum != raft_snap_sum (&p->snap))
       || p->last_index < p->snap.index
       || p->last_index - p->snap.index > RAFT_LOG_CAP) {
     /* The header still says which entry it may have acknowledged last:
      * drop the snapshot and the log, and recover them from the leader. */
     uint64_t last = p->last_index;
     memset (&p->snap, 0, sizeof p->snap);
+    *is_snap_zero = TRUE;
     memset (p->log, 0, sizeof p->log);
     p->last_index = 0;
     recover_from (p, last, p->last_term);
@@ -229,9 +231,11 @@ persist_check (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
 }
 
 gboolean
-raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
+raft_persist_recover (RaftNode *node, const ProtoCtx *ctx, ProtoOutbox *out,
+                      gboolean *is_snap_zero)
 {
-  gboolean ok = persist_check (node, ctx, out);
+  *is_snap_zero = FALSE;
+  gboolean ok = persist_check (node, ctx, out, is_snap_zero);
   node->has_stale_slots = ok && ring_has_stale (&node->persist);
   return ok;
 }
