@@ -372,9 +372,9 @@ history_hash (const ChkHistory *h, uint64_t seed)
   return x;
 }
 
-/* What the protocol's ghost remembers: its bytes, four words at a time in
- * independent lanes, or the protocol's own digest when the ghost holds
- * pointers (ghost_copy); left out if such a ghost has no digest. */
+/* What the protocol's ghost remembers: its bytes, or the protocol's own
+ * digest when the ghost holds pointers (ghost_copy); left out if such a
+ * ghost has no digest. */
 static uint64_t
 ghost_hash (const SimWorld *w, uint64_t seed)
 {
@@ -382,25 +382,7 @@ ghost_hash (const SimWorld *w, uint64_t seed)
     return w->vt->ghost_digest != NULL ? hash_add (seed, w->vt->ghost_digest (w->ghost)) : seed;
   /* Up to the ghost's extent, which its own bytes determine: equal
    * ghosts, equal lengths. */
-  size_t len = sim_ghost_extent (w);
-  uint64_t a = mix64 (seed + 0x77), b = a ^ 0x9e3779b97f4a7c15ULL, c = a + 1, d = b + 1;
-  const uint8_t *p = w->ghost;
-  size_t i = 0;
-  for (; i + 32 <= len; i += 32) {
-    uint64_t v[4];
-    memcpy (v, p + i, 32);
-    a = (a ^ v[0]) * 0x100000001b3ULL;
-    b = (b ^ v[1]) * 0x100000001b3ULL;
-    c = (c ^ v[2]) * 0x100000001b3ULL;
-    d = (d ^ v[3]) * 0x100000001b3ULL;
-    a ^= a >> 31;
-    b ^= b >> 31;
-    c ^= c >> 31;
-    d ^= d >> 31;
-  }
-  for (; i < len; i++)
-    a = (a ^ p[i]) * 0x100000001b3ULL;
-  return hash_add (hash_add (hash_add (hash_add (len, a), b), c), d);
+  return sim_hash_bytes (mix64 (seed + 0x77), w->ghost, sim_ghost_extent (w));
 }
 
 /* ghost: ghost_hash (w, 0), or 0 to compute it here.  parts: the nodes'

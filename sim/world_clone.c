@@ -331,8 +331,8 @@ sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t c
  * down), the tail zero-padded, the length mixed in last: canonical for
  * equal bytes.  Messages and client states are hashed for every state the
  * explorer makes. */
-static uint64_t
-hash_bytes (uint64_t h, const void *data, size_t len)
+uint64_t
+sim_hash_bytes (uint64_t h, const void *data, size_t len)
 {
   const uint8_t *p = data;
   uint64_t a = h ^ 0xcbf29ce484222325ULL, b = h + 0x9e3779b97f4a7c15ULL;
@@ -364,7 +364,7 @@ hash_bytes (uint64_t h, const void *data, size_t len)
 uint64_t
 sim_msg_digest (const SimMsg *m, uint64_t seed)
 {
-  return mix64 (hash_bytes (((uint64_t) m->from << 32 | (uint32_t) m->to) ^ seed,
+  return mix64 (sim_hash_bytes (((uint64_t) m->from << 32 | (uint32_t) m->to) ^ seed,
                             sim_msg_data (m), m->len));
 }
 
@@ -398,8 +398,8 @@ sim_world_node_digest (const SimWorld *w, int n, uint64_t out[2])
 {
   const ProtoVTable *vt = w->vt;
   out[0] = vt->digest != NULL ? vt->digest (w->state_ptrs[n], &w->ctxs[n])
-                              : hash_bytes (0, w->state_ptrs[n], vt->state_size);
-  out[1] = sim_storage_digest (w, n, hash_bytes);
+                              : sim_hash_bytes (0, w->state_ptrs[n], vt->state_size);
+  out[1] = sim_storage_digest (w, n, sim_hash_bytes);
 }
 
 uint64_t
@@ -428,21 +428,21 @@ sim_world_digest_parts (const SimWorld *w, uint64_t seed, const uint64_t *parts)
     if (node->behaviour[0] != '\0') {
       /* A Byzantine node: what it does next depends on its behaviour, the
        * rewriter's random stream and what it remembers. */
-      h = hash_add (h, hash_bytes (0, node->behaviour, strlen (node->behaviour)));
+      h = hash_add (h, sim_hash_bytes (0, node->behaviour, strlen (node->behaviour)));
       h = hash_add (h, node->byzantine_rng.state);
-      h = hash_add (h, hash_bytes (0, node->byzantine_memory->data,
+      h = hash_add (h, sim_hash_bytes (0, node->byzantine_memory->data,
                                    node->byzantine_memory->len));
     }
   }
   for (int c = 0; c < w->n_clients; c++) {
     const SimClient *cl = &w->clients[c];
     int e = w->n_nodes + c;
-    h = hash_add (h, hash_bytes (seed, w->client_states + (size_t) c * vt->client_state_size,
+    h = hash_add (h, sim_hash_bytes (seed, w->client_states + (size_t) c * vt->client_state_size,
                                  vt->client_state_size));
     h = hash_add (h, (uint64_t) cl->is_open | (uint64_t) cl->attempt << 1);
     h = hash_add (h, timer_relative (w, e));
     if (cl->is_open)
-      h = hash_add (h, hash_bytes (seed, &cl->op, sizeof cl->op));
+      h = hash_add (h, sim_hash_bytes (seed, &cl->op, sizeof cl->op));
   }
   /* In-flight messages as a multiset: a commutative sum of their hashes, so
    * the order they were sent in does not matter and duplicates count. */
@@ -455,11 +455,11 @@ sim_world_digest_parts (const SimWorld *w, uint64_t seed, const uint64_t *parts)
   }
   h = hash_add (h, msgs);
   if (w->net.has_cuts) {
-    h = hash_add (h, hash_bytes (1 ^ seed, w->net.group,
+    h = hash_add (h, sim_hash_bytes (1 ^ seed, w->net.group,
                                  sizeof (SimGroupId) * (size_t) w->n_endpoints));
-    h = hash_add (h, hash_bytes (4 ^ seed, w->net.random_group,
+    h = hash_add (h, sim_hash_bytes (4 ^ seed, w->net.random_group,
                                  sizeof (SimGroupId) * (size_t) w->n_endpoints));
-    h = hash_add (h, hash_bytes (2 ^ seed, w->net.oneway,
+    h = hash_add (h, sim_hash_bytes (2 ^ seed, w->net.oneway,
                                  (size_t) w->n_endpoints * w->n_endpoints));
   }
   return h;

@@ -349,3 +349,7 @@ void sim_op_describe (const SimWorld *w, const ProtoOp *op, GString *out);
 /* deliveries.c: a send's fate under the [deliveries] rule and pins, and
  * recording the fates that leave the rule. */
 void sim_deliveries_route (SimWorld *w, int from, int to, SimNetFate *fate);
+
+/* A hash of len bytes, eight at a time in two lanes, canonical for equal
+ * bytes: world digests and the explorer's ghost hash. */
+uint64_t sim_hash_bytes (uint64_t h, const void *data, size_t len);
