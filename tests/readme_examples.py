@@ -4,9 +4,10 @@
 An example is a line `$ COMMAND` inside a fenced block, followed by the
 output the README shows for it (up to the next `$ ` line or the end of the
 block).  Commands run in order, in one scratch directory that holds links
-to the repository's `scenarios/`, `tests/` and `bench/`, a copy of `docs/` (and
-`../shared` when it exists), with `dsim` on the PATH, so one example may
-read what an earlier one wrote (`--out out`, then `dsim check out/...`).
+to the repository's `scenarios/`, `tests/`, `bench/` and `tools/`, a copy
+of `docs/` (examples write there) and `../shared` when it exists, with
+`dsim` on the PATH, so one example may read what an earlier one wrote
+(`--out out`, then `dsim check out/...`).
 
 The README often shows part of an output: the lines it shows must appear
 in the real output in the same order; a line `...` stands for any lines.
@@ -14,14 +15,15 @@ Lines that measure the machine (`speed`, `memory`, `took`, seconds of wall
 time) are compared with their numbers left out, and a command stopped by
 `--timeout` or `--time` with none of its numbers.
 
-An example runs only if its command starts with `dsim`, `echo $?`, `ls`,
-`head`, `cat` or `python3 bench/` (the generators), or is `make run`
-(compared as the `dsim run scenarios/default.scn` it ends with), and every file it names exists (a README example about a
-file the text describes, such as `flood.scn`, is counted as not run).
-A few files the text describes as a repository scenario with one key
-changed (`DERIVED`) are made before the first example.
-`cat FILE` of a file that does not exist writes the README's text into it,
-so the README's own listing is the input of the examples after it.
+An example runs if its command starts with `dsim`, `echo $?`, `ls`,
+`head`, `cat`, `grep`, `python3 bench/` (the generators) or `tools/` (the
+scripts that run a scenario over many seeds), or is `make run` (compared
+as the `dsim run scenarios/default.scn` it ends with), and every file it
+names exists; an example about a file the text only describes is counted
+as not run.  The files the text describes as a repository scenario with a
+few keys changed (`DERIVED`) are made before the first example, and `cat
+FILE` of a file that does not exist writes the README's listing into it,
+so the listing is the input of the examples after it.
 
     readme_examples.py README.md BUILD/cli/dsim [REPO]
 
@@ -38,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 
-RUNNABLE = ("dsim ", "echo $?", "ls ", "head ", "cat ", "python3 bench/")
+RUNNABLE = ("dsim ", "echo $?", "ls ", "head ", "cat ", "grep ", "python3 bench/", "tools/")
 
 # Files the README's text describes as a repository scenario with a few
 # keys changed: NAME -> (repository file, [(section, key, value), ...]).
@@ -176,7 +178,7 @@ def main():
     top = tempfile.mkdtemp(prefix="dsim-readme-")
     work = os.path.join(top, "main")
     os.mkdir(work)
-    for d in ("scenarios", "tests", "bench"):
+    for d in ("scenarios", "tests", "bench", "tools"):
         os.symlink(os.path.join(repo, d), os.path.join(work, d))
     shutil.copytree(os.path.join(repo, "docs"), os.path.join(work, "docs"))  # examples write there
     shared = os.path.join(repo, "..", "shared")
@@ -185,7 +187,8 @@ def main():
     bindir = os.path.join(top, "bin")
     os.mkdir(bindir)
     os.symlink(dsim, os.path.join(bindir, "dsim"))
-    env = dict(os.environ, PATH=bindir + ":" + os.environ.get("PATH", ""), LC_ALL="C.UTF-8")
+    env = dict(os.environ, PATH=bindir + ":" + os.environ.get("PATH", ""), LC_ALL="C.UTF-8",
+               DSIM=dsim)
     env.pop("DSIM_PROGRESS", None)
     for name, (src, edits) in DERIVED.items():
         with open(os.path.join(work, name), "w", encoding="utf-8") as f:

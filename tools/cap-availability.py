@@ -4,13 +4,16 @@
 # partition n1 n2 c1 c2 from the rest between 0.5s and 2.5s) invoked during
 # the partition, and how many of them succeeded.  A client that times out
 # continues as a new process (Jepsen's convention): process p belongs to
-# client p % 4 + 1.  Run from the top folder after building.
-import json, os, subprocess, sys
+# client p % 4 + 1.  Run from the top folder after building (dsim at
+# build/cli/dsim, or $DSIM).
+import json, os, subprocess, sys, tempfile
 scn = sys.argv[1]
+dsim = os.environ.get("DSIM", "build/cli/dsim")
+top = tempfile.TemporaryDirectory(prefix="dsim-cap-")
 inv = ok = 0
 for s in range(1, 101):
-    d = f"/tmp/dsim-cap/{os.path.basename(scn)}.{s}"
-    subprocess.run(["./build/cli/dsim", "run", scn, "--seed", str(s), "--quiet", "--out", d], stdout=subprocess.DEVNULL)
+    d = f"{top.name}/{s}"
+    subprocess.run([dsim, "run", scn, "--seed", str(s), "--quiet", "--out", d], stdout=subprocess.DEVNULL)
     open_ = {}
     for line in open(d + "/history.jsonl"):
         e = json.loads(line)
