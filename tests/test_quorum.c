@@ -623,6 +623,10 @@ Test (quorum_handlers, the_tag_count_moves_to_a_new_incarnation_instead_of_wrapp
   cr_expect_eq (p->tag, quorum_tag (2, 1));
   cr_expect_eq (f->nodes[0].persist.incarnation, 2);
   cr_expect (f->out.sync, "the new incarnation is durable before the request leaves");
+  gboolean has_mark = FALSE;
+  for (guint k = 0; k < f->out.marks->len; k++)
+    has_mark |= strcmp (g_ptr_array_index (f->out.marks, k), "tag-count-wrapped") == 0;
+  cr_expect (has_mark, "the mark tag-count-wrapped");
   fixture_free (f);
 }
 

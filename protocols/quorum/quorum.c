@@ -55,11 +55,12 @@ quorum_start (QuorumNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox
    * take a stale PutAck for a version its sender never stored, and the
    * coordinator would count w acks for a write fewer nodes hold.  So every
    * start is a new incarnation, counted on the node's disk, and every tag
-   * carries it (quorum_tag).  The count is synced before the node sends
-   * anything: its messages wait for the sync, so a crash before the count
-   * is durable loses every message that carried it, and the next start,
-   * taking the same number again, reuses a tag no message ever left with.
-   * Two requests that left the node never share a tag. */
+   * carries it (quorum_tag).  The incarnation is synced before the node
+   * sends anything: its messages wait for the sync, so a crash before the
+   * number is durable loses every message that carried it, and the next
+   * start, taking the same number again, reuses a tag no message ever left
+   * with.  Two requests that left the node never share a tag (unless the
+   * disk flips the number's bits, as it could the dot counter's). */
   if (++p->incarnation == 0)
     p->incarnation = 1;
   node->tag_count = 0;
