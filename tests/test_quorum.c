@@ -233,7 +233,7 @@ sent (const Fixture *f, guint i, int *to, size_t *len)
 }
 
 static QuorumPut
-put_of (int key, int64_t ts, int ts_node, int64_t value, uint32_t tag, int hint_for)
+put_of (int key, int64_t ts, int ts_node, int64_t value, uint64_t tag, int hint_for)
 {
   QuorumPut m;
   memset (&m, 0, sizeof m);
@@ -390,7 +390,7 @@ Test (quorum_handlers, write_coordinator_waits_for_w_acks)
   int to;
   size_t len;
   const QuorumPut *p = sent (f, 0, &to, &len);
-  uint32_t tag = p->tag;
+  uint64_t tag = p->tag;
   int replica = to;
   cr_expect_neq (replica, 0);
   QuorumPutAck ack;
@@ -411,20 +411,42 @@ Test (quorum_handlers, write_coordinator_waits_for_w_acks)
   fixture_free (f);
 }
 
-/* Acks sent to an earlier incarnation of the coordinator may arrive after
- * it restarted: they answer no operation of the new one.  Counted for a new
- * write under a reused tag, they would make w acks of a write only the
- * coordinator holds. */
-Test (quorum_handlers, an_ack_from_before_a_restart_counts_for_nothing)
+static QuorumClientRequest
+write_of (uint32_t seq, int64_t value)
 {
-  Fixture *f = fixture_new (3, NULL); /* n = 3, w = 2, lww */
   QuorumClientRequest req;
   memset (&req, 0, sizeof req);
   req.type = QUORUM_MSG_CLIENT_REQUEST;
   req.kind = QUORUM_OP_WRITE;
   req.key = 0;
-  req.seq = 1;
-  req.value = 5;
+  req.seq = seq;
+  req.value = value;
+  return req;
+}
+
+/* A crash as the world does it: the persist region as the disk gives it
+ * back, the rest zeroed; then START, whose outbox stays in f->out. */
+static void
+crash_and_restart (Fixture *f, int i, const QuorumPersist *disk, int64_t now_us)
+{
+  memset (&f->nodes[i], 0, sizeof f->nodes[i]);
+  f->nodes[i].persist = *disk;
+  proto_outbox_reset (&f->out);
+  f->out.sync = FALSE;
+  ProtoEvent ev = { .kind = PROTO_EV_START, .now_us = now_us };
+  proto_quorum.step (&f->nodes[i], &f->ctx[i], &ev, &f->out);
+}
+
+/* Acks sent to an earlier incarnation of the coordinator may arrive after
+ * it restarted: they answer no operation of the new one.  Counted for a new
+ * write under a reused tag, they would make w acks of a write only the
+ * coordinator holds.  The restarted node keeps its seed here, so that a
+ * tag drawn from the seed would come out the same in both incarnations:
+ * only the incarnation on disk tells the two requests apart. */
+Test (quorum_handlers, an_ack_from_before_a_restart_counts_for_nothing)
+{
+  Fixture *f = fixture_new (3, NULL); /* n = 3, w = 2, lww */
+  QuorumClientRequest req = write_of (1, 5);
   deliver (f, 0, 3, &req, sizeof req, 1000);
   int to;
   size_t len;
@@ -435,29 +457,176 @@ Test (quorum_handlers, an_ack_from_before_a_restart_counts_for_nothing)
   stale.key = 0;
   stale.tag = p->tag;
   int replica = to;
-  /* A crash keeps the persist region and zeroes the rest; the new
-   * incarnation starts from its own seed. */
-  QuorumPersist kept = f->nodes[0].persist;
-  memset (&f->nodes[0], 0, sizeof f->nodes[0]);
-  f->nodes[0].persist = kept;
-  f->ctx[0].seed = 1007;
-  proto_outbox_reset (&f->out);
-  ProtoEvent ev = { .kind = PROTO_EV_START, .now_us = 1500 };
-  proto_quorum.step (&f->nodes[0], &f->ctx[0], &ev, &f->out);
+  cr_expect_eq (quorum_tag_incarnation (stale.tag), 1, "the first boot is incarnation 1");
+  QuorumPersist disk = f->nodes[0].persist;
+  crash_and_restart (f, 0, &disk, 1500); /* same ctx->seed */
+  cr_expect (f->out.sync, "the new incarnation is made durable before anything is sent");
+  cr_expect_eq (f->nodes[0].persist.incarnation, 2);
   /* The client's next write goes to the restarted node. */
-  req.seq = 2;
-  req.value = 6;
+  req = write_of (2, 6);
   deliver (f, 0, 3, &req, sizeof req, 2000);
   p = sent (f, 0, &to, &len);
-  cr_expect_neq (p->tag, stale.tag, "a new incarnation reused tag %u", stale.tag);
+  cr_expect_neq (p->tag, stale.tag, "a new incarnation reused tag %" G_GINT64_MODIFIER "x",
+                 stale.tag);
+  cr_expect_eq (quorum_tag_incarnation (p->tag), 2);
   QuorumPutAck fresh = stale;
   fresh.tag = p->tag;
   deliver (f, 0, replica, &stale, sizeof stale, 2100);
   cr_expect_eq (f->out.msgs->len, 0, "the stale ack answered the new write");
   cr_expect_eq (f->nodes[0].n_acked, 0);
+  cr_expect_eq (f->out.marks->len, 1);
+  if (f->out.marks->len == 1)
+    cr_expect_str_eq (g_ptr_array_index (f->out.marks, 0), "reply-to-earlier-incarnation");
   deliver (f, 0, replica, &fresh, sizeof fresh, 2200);
   cr_expect_eq (f->out.msgs->len, 1, "w = 2 reached with the new write's ack");
   cr_expect_eq (f->nodes[0].n_acked, 1);
+  fixture_free (f);
+}
+
+/* A slow disk as the world keeps one (sim/storage.c): a step that asks
+ * for a sync snapshots the persist region, which becomes the disk image
+ * when the test completes the sync; the messages of a step wait for every
+ * sync asked up to it; a crash gives back the image and loses the waiting
+ * messages.  Only request tags are followed. */
+typedef struct {
+  QuorumPersist image, syncing;
+  gboolean is_syncing;
+  GArray *held; /* tags of requests waiting for the sync */
+  GArray *left; /* tags of requests that left the node, one per request */
+} SlowDisk;
+
+static void
+disk_step_end (SlowDisk *d, const Fixture *f, int i)
+{
+  if (f->out.sync) {
+    d->syncing = f->nodes[i].persist;
+    d->is_syncing = TRUE;
+  }
+  uint64_t last = 0;
+  for (guint k = 0; k < f->out.msgs->len; k++) {
+    int to;
+    size_t len;
+    const uint8_t *m = sent (f, k, &to, &len);
+    uint64_t tag = 0;
+    if (m[0] == QUORUM_MSG_PUT)
+      tag = ((const QuorumPut *) (const void *) m)->tag;
+    else if (m[0] == QUORUM_MSG_GET)
+      tag = ((const QuorumGet *) (const void *) m)->tag;
+    if (tag == 0 || tag == last)
+      continue; /* not a request, or the same request to another replica */
+    last = tag;
+    g_array_append_val (d->held, tag);
+  }
+}
+
+/* The sync in flight completes (if any); the requests waiting for it
+ * leave, and every one must carry an incarnation the disk now holds. */
+static void
+disk_sync_done (SlowDisk *d)
+{
+  if (d->is_syncing)
+    d->image = d->syncing;
+  d->is_syncing = FALSE;
+  for (guint k = 0; k < d->held->len; k++) {
+    uint64_t tag = g_array_index (d->held, uint64_t, k);
+    cr_expect_leq (quorum_tag_incarnation (tag), d->image.incarnation,
+                   "a request left before its incarnation was durable");
+    g_array_append_val (d->left, tag);
+  }
+  g_array_set_size (d->held, 0);
+}
+
+static void
+disk_crash_and_restart (SlowDisk *d, Fixture *f, int i, int64_t now_us)
+{
+  d->is_syncing = FALSE;
+  g_array_set_size (d->held, 0);
+  crash_and_restart (f, i, &d->image, now_us);
+  disk_step_end (d, f, i);
+}
+
+/* The node crashes again while the sync of its new incarnation is in
+ * flight, after it sent a request under it.  That request never left (it
+ * waited for the sync), and the disk still says the earlier incarnation,
+ * so the next start takes the same incarnation number again: no tag that
+ * left the node is ever used twice, and the ack to the first incarnation's
+ * request still counts for nothing.  The seed never changes (a tag drawn
+ * from it would repeat). */
+Test (quorum_handlers, a_crash_before_the_incarnation_is_durable_reuses_no_tag)
+{
+  Fixture *f = fixture_new (3, NULL); /* n = 3, w = 2, lww */
+  SlowDisk d = { .held = g_array_new (FALSE, FALSE, sizeof (uint64_t)),
+                 .left = g_array_new (FALSE, FALSE, sizeof (uint64_t)) };
+  d.image = f->nodes[0].persist; /* the first boot's sync is done */
+  QuorumClientRequest req = write_of (1, 5);
+  deliver (f, 0, 3, &req, sizeof req, 1000);
+  disk_step_end (&d, f, 0);
+  disk_sync_done (&d); /* the coordinator's own store */
+  cr_assert_eq (d.left->len, 1, "the first write's Puts left");
+  int to;
+  size_t len;
+  QuorumPutAck stale;
+  memset (&stale, 0, sizeof stale);
+  stale.type = QUORUM_MSG_PUT_ACK;
+  stale.tag = g_array_index (d.left, uint64_t, 0);
+  sent (f, 0, &to, &len);
+  int replica = to;
+
+  disk_crash_and_restart (&d, f, 0, 1500);
+  cr_expect (d.is_syncing, "the restart asks for a sync");
+  req = write_of (2, 6);
+  deliver (f, 0, 3, &req, sizeof req, 1600);
+  disk_step_end (&d, f, 0);
+  cr_expect_eq (d.held->len, 1, "the second write waits for the incarnation's sync");
+  cr_expect_eq (d.left->len, 1);
+
+  disk_crash_and_restart (&d, f, 0, 1700); /* the sync never completed */
+  cr_expect_eq (f->nodes[0].persist.incarnation, 2, "incarnation 2 again: its bump was lost");
+  disk_sync_done (&d);
+  req = write_of (3, 7);
+  deliver (f, 0, 3, &req, sizeof req, 2000);
+  disk_step_end (&d, f, 0);
+  disk_sync_done (&d);
+  cr_assert_eq (d.left->len, 2);
+  for (guint a = 0; a < d.left->len; a++) {
+    uint64_t tag = g_array_index (d.left, uint64_t, a);
+    for (guint b = 0; b < a; b++)
+      cr_expect_neq (tag, g_array_index (d.left, uint64_t, b),
+                     "two requests that left share tag %" G_GINT64_MODIFIER "x", tag);
+  }
+  /* The first write's ack, late, answers nothing. */
+  proto_outbox_reset (&f->out);
+  deliver (f, 0, replica, &stale, sizeof stale, 2100);
+  cr_expect_eq (f->out.msgs->len, 0, "the stale ack answered the new write");
+  cr_expect_eq (f->nodes[0].n_acked, 0);
+  g_array_unref (d.held);
+  g_array_unref (d.left);
+  fixture_free (f);
+}
+
+/* 2^32 requests in one incarnation: rather than wrap onto tags already
+ * used, the count moves on to a new incarnation, synced before the request
+ * leaves. */
+Test (quorum_handlers, the_tag_count_moves_to_a_new_incarnation_instead_of_wrapping)
+{
+  Fixture *f = fixture_new (3, NULL);
+  f->nodes[0].tag_count = UINT32_MAX - 1;
+  QuorumClientRequest req = write_of (1, 5);
+  deliver (f, 0, 3, &req, sizeof req, 1000);
+  int to;
+  size_t len;
+  const QuorumPut *p = sent (f, 0, &to, &len);
+  cr_expect_eq (p->tag, quorum_tag (1, UINT32_MAX));
+  req = write_of (2, 6);
+  deliver (f, 0, 3, &req, sizeof req, 1100);
+  p = sent (f, 0, &to, &len);
+  cr_expect_eq (p->tag, quorum_tag (2, 1));
+  cr_expect_eq (f->nodes[0].persist.incarnation, 2);
+  cr_expect (f->out.sync, "the new incarnation is durable before the request leaves");
+  gboolean has_mark = FALSE;
+  for (guint k = 0; k < f->out.marks->len; k++)
+    has_mark |= strcmp (g_ptr_array_index (f->out.marks, k), "tag-count-wrapped") == 0;
+  cr_expect (has_mark, "the mark tag-count-wrapped");
   fixture_free (f);
 }
 

@@ -103,7 +103,7 @@ receive (QuorumClient *c, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox
   if (!c->is_open || ev->msg_len == 0 || ev->from < 0 || ev->from >= ctx->n_nodes)
     return;
   uint8_t type = ((const uint8_t *) ev->msg)[0];
-  uint32_t tag;
+  uint64_t tag;
   const QuorumCell *cell = NULL;
   QuorumGetReply reply;
   if (type == QUORUM_MSG_GET_REPLY && ev->msg_len == sizeof reply

@@ -29,14 +29,33 @@
 #include <string.h>
 
 QuorumOp *
-quorum_coord_find (QuorumNode *node, uint32_t tag)
+quorum_coord_find (QuorumNode *node, uint64_t tag, ProtoOutbox *out)
 {
   if (tag == 0)
     return NULL;
   for (int i = 0; i < QUORUM_MAX_OPS; i++)
     if (node->ops[i].tag == tag)
       return &node->ops[i];
+  if (quorum_tag_incarnation (tag) != node->persist.incarnation)
+    proto_outbox_mark (out, "reply-to-earlier-incarnation");
   return NULL;
+}
+
+/* The tag of a new request: this incarnation's next count.  After 2^32 - 1
+ * requests the count would wrap onto tags already used: the node moves on
+ * to a new incarnation instead, durable before the request leaves (its
+ * messages wait for the sync), as at a start. */
+static uint64_t
+next_tag (QuorumNode *node, ProtoOutbox *out)
+{
+  if (node->tag_count == UINT32_MAX) {
+    if (++node->persist.incarnation == 0)
+      node->persist.incarnation = 1;
+    node->tag_count = 0;
+    proto_outbox_mark (out, "tag-count-wrapped");
+    proto_outbox_sync (out);
+  }
+  return quorum_tag (node->persist.incarnation, ++node->tag_count);
 }
 
 static void
@@ -84,7 +103,7 @@ record_acked (QuorumNode *node, const ProtoCtx *ctx, const QuorumOp *op)
 
 static void
 send_put (const ProtoCtx *ctx, int to, const QuorumOp *op, const QuorumCell *cell, int hint_for,
-          uint32_t tag, ProtoOutbox *out)
+          uint64_t tag, ProtoOutbox *out)
 {
   QuorumPut m;
   memset (&m, 0, sizeof m);
@@ -240,9 +259,7 @@ quorum_coord_start (QuorumNode *node, const ProtoCtx *ctx, int client,
     return; /* the client retries */
   }
   memset (op, 0, sizeof *op);
-  if (++node->next_tag == 0)
-    node->next_tag = 1;
-  op->tag = node->next_tag;
+  op->tag = next_tag (node, out);
   op->seq = m->seq;
   op->client = (uint8_t) client;
   op->key = m->key;

@@ -51,15 +51,20 @@ quorum_start (QuorumNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox
   /* A reply counts only for the request it answers.  Replies (PutAck,
    * GetReply) name their operation by its tag, and replies sent to an
    * earlier incarnation may still arrive after a restart, when the
-   * operations they answered are gone: tags counted from 1 again would give
-   * a new write a stale PutAck for a version its sender never stored, and
-   * the coordinator would count w acks for a write fewer nodes hold.  So
-   * each incarnation counts its tags from a point drawn from its own seed
-   * (as Riak names each request with a fresh random request id); two
-   * incarnations' tags meet only if those points fall within a few
-   * thousand of each other in 2^32.  No draw from the rng: its stream,
-   * which times the node's periodic work, is unchanged. */
-  node->next_tag = (uint32_t) (ctx->seed ^ (ctx->seed >> 32));
+   * operations they answered are gone: a new write given an old tag would
+   * take a stale PutAck for a version its sender never stored, and the
+   * coordinator would count w acks for a write fewer nodes hold.  So every
+   * start is a new incarnation, counted on the node's disk, and every tag
+   * carries it (quorum_tag).  The incarnation is synced before the node
+   * sends anything: its messages wait for the sync, so a crash before the
+   * number is durable loses every message that carried it, and the next
+   * start, taking the same number again, reuses a tag no message ever left
+   * with.  Two requests that left the node never share a tag (unless the
+   * disk flips the number's bits, as it could the dot counter's). */
+  if (++p->incarnation == 0)
+    p->incarnation = 1;
+  node->tag_count = 0;
+  proto_outbox_sync (out);
   for (int k = 0; k < QUORUM_MAX_KEYS; k++)
     quorum_ring_order (ctx->n_nodes, (int) cfg->vnodes, k, node->ring[k]);
   if (p->n_hints > 0 && (cfg->hints == QUORUM_HINTS_VOLATILE

@@ -17,8 +17,8 @@
  * version): two phases for both reads and writes, over majorities.
  *
  * Internal to protocols/quorum/ and its tests.  QuorumNode is one flat
- * struct: QuorumPersist (the store, the hints, the dot counter) survives a
- * crash; the rest is volatile. */
+ * struct: QuorumPersist (the store, the hints, the dot counter, the
+ * incarnation) survives a crash; the rest is volatile. */
 #pragma once
 
 #include "protocols/protocol.h"
@@ -122,6 +122,9 @@ typedef struct {
 typedef struct {
   uint32_t dot;  /* vv: the last dot this node made (unique per node) */
   uint32_t n_hints;
+  uint32_t incarnation; /* this node's starts, counted on its disk; request
+                           tags carry it (quorum_tag) */
+  uint32_t pad;
   QuorumCell store[QUORUM_MAX_KEYS];
   QuorumHint hints[QUORUM_MAX_HINTS];
 } QuorumPersist;
@@ -139,9 +142,26 @@ typedef enum {
   QUORUM_PHASE_STORE,     /* abd phase 2, or a dynamo write */
 } QuorumPhase;
 
+/* A request tag names one request of one coordinator: its incarnation in
+ * the high 32 bits, the count of requests it made in that incarnation in
+ * the low 32.  Replies (PutAck, GetReply) carry it back, and an operation
+ * takes a reply only if the whole tag matches.  0: no request (a free
+ * operation slot; a Put that is a read repair). */
+static inline uint64_t
+quorum_tag (uint32_t incarnation, uint32_t count)
+{
+  return ((uint64_t) incarnation << 32) | count;
+}
+
+static inline uint32_t
+quorum_tag_incarnation (uint64_t tag)
+{
+  return (uint32_t) (tag >> 32);
+}
+
 /* One operation this node coordinates. */
 typedef struct {
-  uint32_t tag;          /* 0: free slot; replies carry it */
+  uint64_t tag;          /* 0: free slot; replies carry it (quorum_tag) */
   uint32_t seq;
   uint8_t client, key, kind, phase;
   uint8_t is_answered;   /* the client has its reply; the slot stays for repair */
@@ -189,7 +209,7 @@ typedef struct {
   /* Volatile. */
   Pcg32 rng;
   uint8_t ring[QUORUM_MAX_KEYS][PROTO_MAX_NODES]; /* each key's ring order of nodes */
-  uint32_t next_tag;
+  uint32_t tag_count;     /* requests made in this incarnation (quorum_tag) */
   uint32_t n_acked;       /* writes acknowledged since the start */
   int64_t handoff_at_us;
   int64_t anti_entropy_at_us;
@@ -236,35 +256,37 @@ typedef struct {
   QuorumVV ctx;     /* vv: the causal context of what was read or written */
 } QuorumClientReply;
 
-/* Store a version.  tag 0: a read repair, no ack wanted. */
+/* Store a version.  tag 0: a read repair, no ack wanted.  Under mode =
+ * abd the client sends Put and Get itself, with tags it counts from 1 (a
+ * client never restarts). */
 typedef struct {
   uint8_t type;
   uint8_t key;
   int8_t hint_for;  /* sloppy: the owner this node stands in for; -1 none */
-  uint8_t pad;
-  uint32_t tag;
+  uint8_t pad[5];
+  uint64_t tag;
   QuorumCell cell;
 } QuorumPut;
 
 typedef struct {
   uint8_t type;
   uint8_t key;
-  uint8_t pad[2];
-  uint32_t tag;
+  uint8_t pad[6];
+  uint64_t tag;
 } QuorumPutAck;
 
 typedef struct {
   uint8_t type;
   uint8_t key;
-  uint8_t pad[2];
-  uint32_t tag;
+  uint8_t pad[6];
+  uint64_t tag;
 } QuorumGet;
 
 typedef struct {
   uint8_t type;
   uint8_t key;
-  uint8_t pad[2];
-  uint32_t tag;
+  uint8_t pad[6];
+  uint64_t tag;
   QuorumCell cell;
 } QuorumGetReply;
 
@@ -420,7 +442,9 @@ void quorum_coord_start (QuorumNode *node, const ProtoCtx *ctx, int client,
                          const QuorumClientRequest *m, int64_t now_us, ProtoOutbox *out);
 void quorum_coord_timeout (QuorumNode *node, const ProtoCtx *ctx, int64_t now_us,
                            ProtoOutbox *out);
-QuorumOp *quorum_coord_find (QuorumNode *node, uint32_t tag);
+/* The operation a reply's tag names, or NULL (an operation this node no
+ * longer runs: expired, or run by an earlier incarnation). */
+QuorumOp *quorum_coord_find (QuorumNode *node, uint64_t tag, ProtoOutbox *out);
 void quorum_coord_answer (QuorumNode *node, const ProtoCtx *ctx, QuorumOp *op, int from,
                           const QuorumCell *cell, int64_t now_us, ProtoOutbox *out);
 
