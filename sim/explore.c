@@ -752,6 +752,9 @@ worker_step (Worker *wk, int d, const SimChoice *c, uint32_t id)
   uint64_t old_nodes = s->diff_nodes, old_clients = s->diff_clients;
   if (s->w == NULL) {
     s->w = sim_world_clone (p->w);
+    /* cache[0] is the root, which every worker reads. */
+    if (d >= 2)
+      sim_world_share_spares (s->w, wk->cache[1].w);
     old_nodes = old_clients = G_MAXUINT64;
   } else {
     sim_world_assign (s->w, p->w, s->diff_nodes, s->diff_clients);
