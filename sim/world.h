@@ -133,6 +133,8 @@ typedef struct {
   uint64_t id;             /* message id, fault number, generation... */
   int64_t time_us;         /* when it is due (queued choices) */
   const SimFault *fault;   /* INJECT: borrowed for the call */
+  guint at;                /* a hint: 1 + where sim_world_enabled found the
+                              event in the queue (0: none); checked before use */
 } SimChoice;
 
 /* Appends the enabled queued choices to `out` (a GArray of SimChoice), in
