@@ -555,7 +555,8 @@ typedef struct {
 /* A choice that may sleep: its class in the top byte (the receiving node
  * + 1, or POR_CLIENTS) and below a hash of what it is (the sender and the
  * message's bytes, or the invoking client), the same for the same choice
- * in any state; 0 for a choice dependent on every other. */
+ * in any state; 0 for a choice dependent on every other.  Keys are only
+ * compared for equality. */
 static uint64_t
 por_key (const SimWorld *w, const SimChoice *c)
 {
@@ -566,24 +567,22 @@ por_key (const SimWorld *w, const SimChoice *c)
     return cls << 56 | (mix64 ((uint64_t) c->endpoint + 0x1f) & ((UINT64_C (1) << 56) - 1));
   if (c->kind != SIM_CHOICE_DELIVER)
     return 0;
-  for (guint i = 0; i < w->net.n_slots; i++) {
-    const SimMsg *m = &w->net.slots[i];
-    if (m->id != c->id)
-      continue;
-    const uint8_t *p = sim_msg_data (m);
-    uint64_t h = mix64 ((uint64_t) (uint32_t) m->from << 32 | m->len);
-    uint32_t k = 0;
-    for (; k + 8 <= m->len; k += 8) {
-      uint64_t v;
-      memcpy (&v, p + k, 8);
-      h = hash_add (h, v);
-    }
-    for (; k < m->len; k++)
-      h = hash_add (h, p[k]);
-    h = hash_add (h, (uint64_t) c->endpoint);
-    return cls << 56 | (h & ((UINT64_C (1) << 56) - 1));
+  /* The message: where the choice's queue hint points (sim_world_enabled),
+   * or found by its id.  Its digest already hashes its sender, receiver
+   * and bytes. */
+  const SimMsg *m = NULL;
+  if (c->at > 0 && c->at <= w->queue.len) {
+    const SimEvent *ev = &w->queue.items[c->at - 1];
+    if (ev->kind == SIM_CHOICE_DELIVER && ev->b == c->id)
+      m = &w->net.slots[ev->a];
   }
-  return 0;
+  for (guint i = 0; m == NULL && i < w->net.n_slots; i++)
+    if (w->net.slots[i].id == c->id)
+      m = &w->net.slots[i];
+  if (m == NULL)
+    return 0;
+  uint64_t h = hash_add (m->digest, (uint64_t) c->endpoint);
+  return cls << 56 | (h & ((UINT64_C (1) << 56) - 1));
 }
 
 static inline gboolean
@@ -752,6 +751,9 @@ worker_step (Worker *wk, int d, const SimChoice *c, uint32_t id)
   uint64_t old_nodes = s->diff_nodes, old_clients = s->diff_clients;
   if (s->w == NULL) {
     s->w = sim_world_clone (p->w);
+    /* cache[0] is the root, which every worker reads. */
+    if (d >= 2)
+      sim_world_share_spares (s->w, wk->cache[1].w);
     old_nodes = old_clients = G_MAXUINT64;
   } else {
     sim_world_assign (s->w, p->w, s->diff_nodes, s->diff_clients);

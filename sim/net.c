@@ -30,6 +30,7 @@ sim_net_init (SimNet *net, const SimConfig *cfg, int n_endpoints, uint64_t strea
   net->random_group = g_new (SimGroupId, n_endpoints);
   memset (net->random_group, -1, sizeof (SimGroupId) * n_endpoints);
   net->oneway = g_new0 (uint8_t, n2);
+  net->is_pristine = TRUE;
   for (guint k = 0; k <= n_over; k++)
     if (net->links[k].bandwidth_bytes_per_s > 0 && net->busy_until_us == NULL)
       net->busy_until_us = g_new0 (int64_t, n2);
@@ -150,6 +151,7 @@ net_update_has_cuts (SimNet *net)
 void
 sim_net_partition (SimNet *net, const SimGroupId *group)
 {
+  net->is_pristine = FALSE;
   memcpy (net->group, group, sizeof (SimGroupId) * net->n_endpoints);
   net_update_has_cuts (net);
 }
@@ -157,6 +159,7 @@ sim_net_partition (SimNet *net, const SimGroupId *group)
 void
 sim_net_partition_random (SimNet *net, const SimGroupId *group)
 {
+  net->is_pristine = FALSE;
   memcpy (net->random_group, group, sizeof (SimGroupId) * net->n_endpoints);
   net_update_has_cuts (net);
 }
@@ -164,6 +167,7 @@ sim_net_partition_random (SimNet *net, const SimGroupId *group)
 void
 sim_net_heal_random (SimNet *net)
 {
+  net->is_pristine = FALSE;
   memset (net->random_group, -1, sizeof (SimGroupId) * net->n_endpoints);
   net_update_has_cuts (net);
 }
@@ -171,6 +175,7 @@ sim_net_heal_random (SimNet *net)
 void
 sim_net_cut_oneway (SimNet *net, int from, int to)
 {
+  net->is_pristine = FALSE;
   net->oneway[from * net->n_endpoints + to] = 1;
   net->has_cuts = TRUE;
 }
@@ -178,6 +183,7 @@ sim_net_cut_oneway (SimNet *net, int from, int to)
 void
 sim_net_heal (SimNet *net)
 {
+  net->is_pristine = FALSE;
   memset (net->group, -1, sizeof (SimGroupId) * net->n_endpoints);
   memset (net->random_group, -1, sizeof (SimGroupId) * net->n_endpoints);
   memset (net->oneway, 0, (size_t) net->n_endpoints * net->n_endpoints);
@@ -187,6 +193,7 @@ sim_net_heal (SimNet *net)
 void
 sim_net_heal_loss (SimNet *net)
 {
+  net->is_pristine = FALSE;
   for (guint i = 0; i < net->n_links; i++) {
     net->links[i].drop = 0;
     net->links[i].duplicate = 0;

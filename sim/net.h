@@ -62,6 +62,8 @@ typedef struct {
                                its own: its end heals it and nothing else */
   uint8_t *oneway;          /* n_endpoints^2: 1 if from -> to is cut */
   gboolean has_cuts;        /* any partition or one-way cut active */
+  gboolean is_pristine;     /* links, link_of, groups and cuts are still as
+                               sim_net_init made them from the config */
   int64_t *busy_until_us;   /* n_endpoints^2: link serialisation (bandwidth) */
 
   SimMsg *slots;            /* in-flight messages */

@@ -213,17 +213,59 @@ disk_point (const SimWorld *w, SimDisk *d, SimDiskBlock *b, gboolean is_joined)
   d->synced = is_joined ? d->image : b->bytes + disk_synced_at (w);
 }
 
-/* The last holder of a block keeps it as the world's spare (one at most),
- * whose image is zero past its written sectors as in any block. */
+/* The last holder of a block keeps it among the world's spares (up to
+ * SIM_SPARES_MAX), whose images are zero past their written sectors as in
+ * any block. */
 static void
 disk_block_unref (SimWorld *w, SimDiskBlock *b)
 {
   if (b == NULL || !g_atomic_int_dec_and_test (&b->ref))
     return;
-  if (w != NULL && w->spare_block == NULL)
-    w->spare_block = b;
+  if (w != NULL && w->spares->n < SIM_SPARES_MAX)
+    w->spares->blocks[w->spares->n++] = b;
   else
     g_free (b);
+}
+
+static SimDiskSpares *
+disk_spares_new (const SimWorld *w)
+{
+  SimDiskSpares *sp = g_new0 (SimDiskSpares, 1);
+  sp->ref = 1;
+  sp->block_size = disk_block_size (w);
+  return sp;
+}
+
+static void
+disk_spares_unref (SimDiskSpares *sp)
+{
+  if (sp == NULL || --sp->ref > 0)
+    return;
+  for (guint i = 0; i < sp->n; i++)
+    g_free (sp->blocks[i]);
+  g_free (sp);
+}
+
+/* The explorer keeps a world per depth, and a block written in one of
+ * them is most often freed by the next one down, which assigns over it:
+ * with a pool of their own each world would allocate and zero the blocks
+ * another one frees. */
+void
+sim_world_share_spares (SimWorld *w, SimWorld *with)
+{
+  g_assert (w->spares->block_size == with->spares->block_size);
+  if (w->spares == with->spares)
+    return;
+  SimDiskSpares *old = w->spares;
+  with->spares->ref++;
+  w->spares = with->spares;
+  for (guint i = 0; i < old->n; i++)
+    if (w->spares->n < SIM_SPARES_MAX)
+      w->spares->blocks[w->spares->n++] = old->blocks[i];
+    else
+      g_free (old->blocks[i]);
+  old->n = 0;
+  disk_spares_unref (old);
 }
 
 /* Before writing image, synced or written: a block of d's own. */
@@ -237,11 +279,11 @@ disk_own (SimWorld *w, SimDisk *d)
   /* Image and synced are zero past the written sectors: zeroing is cheaper
    * than copying, and a spare block needs zeroing only where it was
    * written. */
-  SimDiskBlock *b = w->spare_block;
+  SimDiskBlock *b = NULL;
   size_t dirty = at;
-  if (b != NULL) {
+  if (w->spares->n > 0) {
+    b = w->spares->blocks[--w->spares->n];
     dirty = MAX (MIN ((size_t) b->written_end * SIM_SECTOR, w->vt->persist_size), used);
-    w->spare_block = NULL;
   } else {
     b = g_malloc (sizeof *b + disk_block_size (w));
   }
@@ -282,6 +324,7 @@ sim_storage_init (SimWorld *w)
 {
   pcg32_seed (&w->disk_rng, pcg32_derive (w->seed, SIM_STREAM_DISK, 0), 8);
   w->disks = g_new0 (SimDisk, w->n_nodes);
+  w->spares = disk_spares_new (w);
   for (int n = 0; n < w->n_nodes; n++) {
     SimDisk *d = &w->disks[n];
     SimDiskBlock *b = g_malloc0 (sizeof *b + disk_block_size (w));
@@ -317,7 +360,7 @@ sim_storage_clear (SimWorld *w)
   }
   g_free (w->disks);
   w->disks = NULL;
-  g_clear_pointer (&w->spare_block, g_free);
+  g_clear_pointer (&w->spares, disk_spares_unref);
 }
 
 void
@@ -325,7 +368,7 @@ sim_storage_copy (SimWorld *c, const SimWorld *w)
 {
   size_t size = MAX (w->vt->persist_size, 1);
   c->disks = g_new0 (SimDisk, w->n_nodes);
-  c->spare_block = NULL;
+  c->spares = disk_spares_new (w);
   for (int n = 0; n < w->n_nodes; n++) {
     const SimDisk *s = &w->disks[n];
     SimDisk *d = &c->disks[n];

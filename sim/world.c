@@ -810,6 +810,10 @@ sim_world_enabled (SimWorld *w, GArray *out)
       ev.time_us = MAX (ev.time_us, sim_timer_due (w, ev.a));
     if (ev.time_us > duration_us)
       continue;
+    /* The queue position rides in the copy's kind (kinds fit in 8 bits):
+     * it becomes the choice's hint. */
+    if (i + 1 < (1u << 24))
+      ev.kind |= (i + 1) << 8;
     if (heap != NULL) {
       live[n_live++] = ev;
       continue;
@@ -824,8 +828,12 @@ sim_world_enabled (SimWorld *w, GArray *out)
   guint at = out->len;
   g_array_set_size (out, at + n_live);
   SimChoice *c = &g_array_index (out, SimChoice, at);
-  for (guint i = 0; i < n_live; i++)
+  for (guint i = 0; i < n_live; i++) {
+    guint pos = live[i].kind >> 8;
+    live[i].kind &= 0xff;
     choice_of_event (w, &live[i], &c[i]);
+    c[i].at = pos;
+  }
 }
 
 gboolean
@@ -852,6 +860,15 @@ sim_world_next_choice (SimWorld *w, SimChoice *out)
 static int
 find_event (SimWorld *w, const SimChoice *c)
 {
+  /* A message's id names one queued event at most (msg_queue gives each
+   * its own, and a held message is queued again only once its event is
+   * gone): where the hint points at it, no other event can match. */
+  if (c->kind == SIM_CHOICE_DELIVER && c->at > 0 && c->at <= sim_queue_len (&w->queue)) {
+    const SimEvent *ev = sim_queue_nth (&w->queue, c->at - 1);
+    if (ev->kind == SIM_CHOICE_DELIVER && ev->b == c->id
+        && sim_net_msg (&w->net, (guint) ev->a)->to == c->endpoint)
+      return (int) c->at - 1;
+  }
   int best = -1;
   for (guint i = 0; i < sim_queue_len (&w->queue); i++) {
     const SimEvent *ev = sim_queue_nth (&w->queue, i);

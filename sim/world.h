@@ -133,6 +133,8 @@ typedef struct {
   uint64_t id;             /* message id, fault number, generation... */
   int64_t time_us;         /* when it is due (queued choices) */
   const SimFault *fault;   /* INJECT: borrowed for the call */
+  guint at;                /* a hint: 1 + where sim_world_enabled found the
+                              event in the queue (0: none); checked before use */
 } SimChoice;
 
 /* Appends the enabled queued choices to `out` (a GArray of SimChoice), in
@@ -166,6 +168,11 @@ SimWorld *sim_world_clone (const SimWorld *w);
  * already equal in dst and src (the explorer tracks which endpoints each
  * step touched). */
 void sim_world_assign (SimWorld *dst, const SimWorld *src, uint64_t nodes, uint64_t clients);
+/* From now on w keeps the disk blocks it frees, and takes the ones it
+ * needs, in the pool of `with` (a world of the same config): worlds that
+ * one thread assigns over one another then reuse each other's blocks.
+ * Only for worlds that no other thread touches. */
+void sim_world_share_spares (SimWorld *w, SimWorld *with);
 /* A 64-bit hash of what the protocol can observe: every node's state
  * (vt->digest, or its bytes), up and paused flags, every endpoint's
  * deadline relative to its clock now (so a run shifted in time has the same

@@ -115,11 +115,15 @@ net_assign (SimNet *d, const SimNet *s)
   size_t n2 = (size_t) s->n_endpoints * s->n_endpoints;
   g_assert (d->n_endpoints == s->n_endpoints && d->n_links == s->n_links);
   d->rng = s->rng;
-  memcpy (d->links, s->links, sizeof (SimLinkConfig) * s->n_links);
-  memcpy (d->link_of, s->link_of, sizeof (guint16) * n2);
-  memcpy (d->group, s->group, sizeof (SimGroupId) * (size_t) s->n_endpoints);
-  memcpy (d->random_group, s->random_group, sizeof (SimGroupId) * (size_t) s->n_endpoints);
-  memcpy (d->oneway, s->oneway, n2);
+  /* Both made from one config and neither cut nor healed since: equal. */
+  if (!d->is_pristine || !s->is_pristine) {
+    memcpy (d->links, s->links, sizeof (SimLinkConfig) * s->n_links);
+    memcpy (d->link_of, s->link_of, sizeof (guint16) * n2);
+    memcpy (d->group, s->group, sizeof (SimGroupId) * (size_t) s->n_endpoints);
+    memcpy (d->random_group, s->random_group, sizeof (SimGroupId) * (size_t) s->n_endpoints);
+    memcpy (d->oneway, s->oneway, n2);
+  }
+  d->is_pristine = s->is_pristine;
   d->has_cuts = s->has_cuts;
   if (s->busy_until_us != NULL) {
     if (d->busy_until_us == NULL)

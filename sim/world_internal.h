@@ -80,6 +80,17 @@ typedef struct {
   uint8_t bytes[];       /* image, written, synced (storage.c) */
 } SimDiskBlock;
 
+/* Disk blocks that worlds freed, kept for their next copies on write
+ * (storage.c): a world's own, or shared by the worlds one thread uses
+ * (sim_world_share_spares).  Blocks are zero past their written_end. */
+#define SIM_SPARES_MAX 8
+typedef struct {
+  guint ref;             /* worlds using it (one thread: not atomic) */
+  guint n;
+  size_t block_size;     /* every block here has this size */
+  SimDiskBlock *blocks[SIM_SPARES_MAX];
+} SimDiskSpares;
+
 typedef struct {
   SimDiskBlock *block;   /* holds the three arrays below */
   uint8_t *image;        /* the durable image (persist_size bytes) */
@@ -165,8 +176,8 @@ struct SimWorld {
   SimTimer *timers;          /* n_endpoints */
   SimClock *clocks;          /* n_endpoints */
   SimDisk *disks;            /* n_nodes */
-  SimDiskBlock *spare_block; /* a disk block this world freed, kept for its
-                                next copy on write (storage.c); or NULL */
+  SimDiskSpares *spares;     /* disk blocks freed, kept for the next copy on
+                                write (storage.c) */
   Pcg32 disk_rng;
   ProtoCtx *ctxs;            /* n_endpoints */
   const void **state_ptrs;   /* n_nodes, for check */

@@ -114,6 +114,75 @@ Test (explore_speed, assign_over_a_sibling_is_a_fresh_clone, .timeout = 120)
   cr_expect_gt (pairs, 100);
 }
 
+/* A choice carries where sim_world_enabled found its event in the queue
+ * (SimChoice.at), and applying it looks there first: a wrong hint, none,
+ * or one past the queue must apply the same event.  Worlds that share
+ * their spare disk blocks (sim_world_share_spares, as the explorer's
+ * worlds of one worker do) and are assigned over each other stay the
+ * worlds fresh clones would be. */
+Test (explore_speed, queue_hints_are_checked_and_spares_shared, .timeout = 120)
+{
+  g_autoptr (SimConfig) cfg = load_prepared ("scenarios/explore/raft-correct.scn");
+  sim_explore_config_prepare (cfg);
+  SimFault crash[PROTO_MAX_NODES], restart[PROTO_MAX_NODES];
+  for (int n = 0; n < cfg->n_nodes; n++) {
+    crash[n] = (SimFault) { .kind = SIM_FAULT_CRASH, .node = n };
+    restart[n] = (SimFault) { .kind = SIM_FAULT_RESTART, .node = n };
+  }
+  g_autoptr (SimWorld) p = sim_world_new (cfg, cfg->seed);
+  g_autoptr (GArray) starts = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  sim_world_enabled (p, starts);
+  for (guint i = 0; i < starts->len; i++)
+    cr_assert (sim_world_apply (p, &g_array_index (starts, SimChoice, i)));
+  g_autoptr (SimWorld) slot = sim_world_clone (p);
+  g_autoptr (SimWorld) other = sim_world_clone (p);
+  sim_world_share_spares (other, slot);
+  int hinted = 0, misled = 0;
+  for (int step = 0; step < 8; step++) {
+    g_autoptr (GArray) cs = all_choices (p, crash, restart);
+    for (guint x = 0; x < cs->len; x++) {
+      SimChoice c = g_array_index (cs, SimChoice, x);
+      g_autoptr (SimWorld) fresh = sim_world_clone (p);
+      cr_assert (sim_world_apply (fresh, &c));
+      hinted += c.kind == SIM_CHOICE_DELIVER && c.at > 0;
+      /* Every wrong hint: none, each other position, past the queue. */
+      for (guint at = 0; at <= p->queue.len + 1; at++) {
+        if (c.kind != SIM_CHOICE_DELIVER || at == c.at)
+          continue;
+        SimChoice wrong = c;
+        wrong.at = at;
+        for (int k = 0; k < 3; k++) {
+          /* Delivered, dropped and duplicated alike. */
+          wrong.kind = k == 0 ? SIM_CHOICE_DELIVER : k == 1 ? SIM_CHOICE_DROP
+                                                            : SIM_CHOICE_DUPLICATE;
+          SimChoice right = c;
+          right.kind = wrong.kind;
+          g_autoptr (SimWorld) a = sim_world_clone (p);
+          g_autoptr (SimWorld) b = sim_world_clone (p);
+          cr_assert (sim_world_apply (a, &right));
+          cr_assert (sim_world_apply (b, &wrong));
+          expect_same_world (a, b, "a wrong hint");
+          misled++;
+        }
+      }
+      /* Assigned from p over a world that took another choice, through
+       * the shared pool, then stepped: the fresh clone's world. */
+      SimWorld *w = x % 2 == 0 ? slot : other;
+      sim_world_assign (w, p, G_MAXUINT64, G_MAXUINT64);
+      cr_assert (sim_world_apply (w, &c));
+      expect_same_world (w, fresh, "shared spares");
+    }
+    SimChoice next = g_array_index (cs, SimChoice, 0);
+    if (step == 2)
+      next = (SimChoice) { .kind = SIM_CHOICE_INJECT, .endpoint = 1, .fault = &crash[1] };
+    if (step == 5)
+      next = (SimChoice) { .kind = SIM_CHOICE_INJECT, .endpoint = 1, .fault = &restart[1] };
+    cr_assert (sim_world_apply (p, &next));
+  }
+  cr_expect_gt (hinted, 10);
+  cr_expect_gt (misled, 100);
+}
+
 /* The number of distinct states of scenarios/explore/raft-correct.scn at
  * depths 8, 9 and 10, as the explorer counted them when every child was a
  * fresh clone (a change to Raft's behaviour changes them: with later Raft
