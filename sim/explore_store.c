@@ -561,20 +561,29 @@ fp_cmp (const uint64_t *a, uint64_t lo, uint64_t hi, int words)
   return a[1] < hi ? -1 : 1;
 }
 
+/* Where a lookup of lo starts: its range of leading bits is [*a, *e),
+ * and fingerprints are uniform, so lo's remaining bits say where in it. */
+static inline uint64_t
+xvisited_guess (const XVisited *s, uint64_t lo, uint64_t *a, uint64_t *e)
+{
+  int b = s->index_bits;
+  uint64_t bucket = b == 0 ? 0 : lo >> (64 - b);
+  *a = s->index[bucket];
+  *e = s->index[bucket + 1];
+  uint64_t rest = b == 0 ? lo : lo << b;
+  return *a + (uint64_t) (((unsigned __int128) rest * (*e - *a)) >> 64);
+}
+
 gboolean
 xvisited_contains (const XVisited *s, uint64_t lo, uint64_t hi)
 {
   if (s->n == 0)
     return FALSE;
-  int b = s->index_bits;
-  uint64_t bucket = b == 0 ? 0 : lo >> (64 - b);
-  uint64_t a = s->index[bucket], e = s->index[bucket + 1];
+  uint64_t a, e;
+  uint64_t i = xvisited_guess (s, lo, &a, &e);
   if (a == e)
     return FALSE;
-  /* Fingerprints are uniform: start where lo's remaining bits say, then
-   * walk (a few steps on average). */
-  uint64_t rest = b == 0 ? lo : lo << b;
-  uint64_t i = a + (uint64_t) (((unsigned __int128) rest * (e - a)) >> 64);
+  /* Then walk (a few steps on average). */
   const int w = s->words;
   int c = fp_cmp (s->v + i * w, lo, hi, w);
   if (c == 0)
@@ -594,6 +603,42 @@ xvisited_contains (const XVisited *s, uint64_t lo, uint64_t hi)
       return c == 0;
   }
   return FALSE;
+}
+
+size_t
+xvisited_drop_known (const XVisited *s, void *items, size_t from, size_t n, size_t size,
+                     size_t fp_off)
+{
+  if (s->n == 0 || from >= n)
+    return n;
+  uint8_t *base = items;
+#define XV_FP(k) ((const uint64_t *) (const void *) (base + (k) * size + fp_off))
+  /* A lookup is a cache miss or two (the index, then the array): they
+   * are asked for AHEAD items early, the index's twice as early, so
+   * several are fetched at once instead of one after another. */
+  enum { AHEAD = 8 };
+  const int b = s->index_bits;
+  for (size_t k = from; k < MIN (n, from + AHEAD); k++)
+    __builtin_prefetch (&s->index[b == 0 ? 0 : XV_FP (k)[0] >> (64 - b)]);
+  size_t kept = from;
+  for (size_t k = from; k < n; k++) {
+    if (k + 2 * AHEAD < n)
+      __builtin_prefetch (&s->index[b == 0 ? 0 : XV_FP (k + 2 * AHEAD)[0] >> (64 - b)]);
+    if (k + AHEAD < n) {
+      uint64_t a, e;
+      uint64_t i = xvisited_guess (s, XV_FP (k + AHEAD)[0], &a, &e);
+      if (i < s->n)
+        __builtin_prefetch (s->v + i * (uint64_t) s->words);
+    }
+    const uint64_t *f = XV_FP (k);
+    if (xvisited_contains (s, f[0], s->words == 2 ? f[1] : 0))
+      continue;
+    if (kept != k)
+      memcpy (base + kept * size, base + k * size, size);
+    kept++;
+  }
+#undef XV_FP
+  return kept;
 }
 
 static void

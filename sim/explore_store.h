@@ -149,6 +149,12 @@ typedef struct {
 void xvisited_init (XVisited *s, int words);
 void xvisited_clear (XVisited *s);
 gboolean xvisited_contains (const XVisited *s, uint64_t lo, uint64_t hi);
+/* The same lookups for a batch: items[from, n), of `size` bytes each
+ * with a fingerprint's words (lo, then hi) at fp_off, lose those in the
+ * set, the rest keeping their order; the new n.  Faster than one lookup
+ * at a time, whose cache misses come one after another. */
+size_t xvisited_drop_known (const XVisited *s, void *items, size_t from, size_t n, size_t size,
+                            size_t fp_off);
 /* Merges m fingerprints (sorted, none in the set, `words` words each)
  * read from the spool; FALSE, the set as it was, if the system has no
  * memory for them. */

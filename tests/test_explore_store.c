@@ -166,6 +166,79 @@ Test (explore_store, visited_set_finds_exactly_what_was_merged)
   }
 }
 
+/* Items with a fingerprint inside (at an offset, with other fields
+ * around it). */
+typedef struct {
+  uint32_t tag;
+  uint64_t fp[2];
+  uint32_t more;
+} Item;
+
+/* A batch of lookups drops exactly the items xvisited_contains finds,
+ * keeps the others in their order, and leaves the items before `from`
+ * alone: 64 and 128 bits, an empty set, a set of one, batches shorter
+ * and longer than the lookahead. */
+Test (explore_store, batched_lookups_drop_exactly_the_known)
+{
+  for (int words = 1; words <= 2; words++)
+    for (int size = 0; size < 3; size++) {
+      XStore st;
+      xstore_init (&st, NULL);
+      XVisited v;
+      xvisited_init (&v, words);
+      XSpool fresh;
+      xspool_init (&fresh, &st, 1 << 20);
+      guint m = size == 0 ? 0 : size == 1 ? 1 : 50000;
+      g_autoptr (GArray) add = g_array_new (FALSE, FALSE, sizeof (uint64_t) * 2);
+      for (guint i = 0; i < m; i++) {
+        uint64_t f[2] = { mix64 (3 * i), words == 2 ? mix64 (i + 7) : 0 };
+        g_array_append_val (add, f);
+      }
+      g_array_sort (add, cmp_fp2);
+      for (guint i = 0; i < m; i++)
+        xspool_append (&fresh, &g_array_index (add, uint64_t, 2 * i), 8 * (size_t) words);
+      cr_assert (xvisited_merge (&v, &fresh, m));
+      const guint batches[] = { 0, 1, 5, 17, 3000 };
+      for (guint bi = 0; bi < G_N_ELEMENTS (batches); bi++) {
+        guint n = batches[bi], from = n / 3;
+        g_autofree Item *items = g_new0 (Item, n);
+        for (guint i = 0; i < n; i++) {
+          guint j = (guint) (mix64 (i + 11 * n) % (m + 1));
+          items[i].tag = i;
+          items[i].more = ~i;
+          if (i % 2 == 0 && m > 0) { /* a member */
+            items[i].fp[0] = g_array_index (add, uint64_t, 2 * (j % m));
+            items[i].fp[1] = g_array_index (add, uint64_t, 2 * (j % m) + 1);
+          } else { /* not one: another first word, or the same and another second */
+            items[i].fp[0] = mix64 (3 * (uint64_t) j + 1);
+            items[i].fp[1] = words == 2 ? mix64 (j) : 0;
+            if (words == 2 && m > 0 && i % 4 == 1) {
+              items[i].fp[0] = g_array_index (add, uint64_t, 2 * (j % m));
+              items[i].fp[1] = g_array_index (add, uint64_t, 2 * (j % m) + 1) + 1;
+            }
+          }
+        }
+        g_autofree Item *expect = g_new0 (Item, MAX (n, 1));
+        guint n_expect = 0;
+        for (guint i = 0; i < n; i++)
+          if (i < from || !xvisited_contains (&v, items[i].fp[0], items[i].fp[1]))
+            expect[n_expect++] = items[i];
+        size_t kept = xvisited_drop_known (&v, items, from, n, sizeof (Item),
+                                           G_STRUCT_OFFSET (Item, fp));
+        cr_assert_eq (kept, n_expect, "words %d, set of %u, batch %u", words, m, n);
+        for (guint i = 0; i < n_expect; i++)
+          cr_assert (items[i].tag == expect[i].tag && items[i].more == expect[i].more
+                       && items[i].fp[0] == expect[i].fp[0] && items[i].fp[1] == expect[i].fp[1],
+                     "words %d, set of %u, batch %u: item %u", words, m, n, i);
+        if (m == 50000 && n == 3000)
+          cr_expect (n_expect > from + 700 && n_expect < n - 700, "kept %u of %u", n_expect, n);
+      }
+      xspool_clear (&fresh);
+      xvisited_clear (&v);
+      xstore_clear (&st);
+    }
+}
+
 /* ---- Searches -------------------------------------------------------------*/
 
 static SimConfig *
