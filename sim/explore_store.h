@@ -112,9 +112,10 @@ typedef struct {
   /* Reading back: */
   gboolean is_reading;
   size_t pos;         /* in memory */
-  XSortRun **heap;
-  guint n_heap;
-  XSortRun *last;     /* popped last: advanced at the next call */
+  guint *tree;        /* the runs' loser tree: tree[0] the run whose entry
+                         is next, tree[i] the loser at node i */
+  uint64_t *tree_k0;  /* tree[i]'s k0 (G_MAXUINT64 at its end) */
+  gboolean has_last;  /* tree[0]'s entry was given: advanced at the next call */
   size_t read_bytes;  /* the runs' read buffers */
 } XSort;
 

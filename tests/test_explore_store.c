@@ -166,6 +166,115 @@ Test (explore_store, visited_set_finds_exactly_what_was_merged)
   }
 }
 
+/* Keys meant to trip a radix sort on k0, which the sort must still put in
+ * exactly the comparison's order: uniform fingerprints; k0 all equal (the
+ * order is k1's, then k2's); a few k0 values; k0 equal in their high 40
+ * bits; k0 differing only in the top bit, or at both ends (0 and all
+ * ones); the states' keys, parent << 32 | choice index, with parents in
+ * a narrow range and indices small. */
+static XEnt
+adversarial_ent (int kind, guint i)
+{
+  uint64_t h = mix64 (i + 1000 * (uint64_t) kind);
+  XEnt e = { .k0 = h, .k1 = 0, .k2 = mix64 (h) };
+  switch (kind) {
+  case 0:
+    break;
+  case 1:
+    e.k0 = 0x1234;
+    e.k1 = h % 97;
+    break;
+  case 2:
+    e.k0 = mix64 (h % 5);
+    e.k1 = h % 3;
+    break;
+  case 3:
+    e.k0 = 0xabcdef1234ull << 24 | (h & 0xffffff);
+    break;
+  case 4:
+    e.k0 = (h & 1) << 63;
+    e.k1 = h >> 40;
+    break;
+  case 5:
+    e.k0 = h % 3 == 0 ? 0 : h % 3 == 1 ? G_MAXUINT64 : h;
+    e.k1 = h >> 50;
+    break;
+  default:
+    e.k0 = (uint64_t) (70000 + h % 3000) << 32 | (h >> 32) % 6;
+    e.k1 = h;
+    break;
+  }
+  return e;
+}
+
+/* The adversarial keys, 1 to 40000 of them, in memory and in budgets that
+ * spill 2, 3, 5 or hundreds of runs (loser trees of every shape): read
+ * back, the keys come in strictly increasing order, each (k0, k1) group
+ * is the reference's and starts with its smallest k2, and the words of a
+ * group's first entry are its own. */
+Test (explore_store, sort_orders_adversarial_keys_as_the_comparison_does, .timeout = 120)
+{
+  const guint sizes[] = { 1, 2, 33, 1000, 40000 };
+  for (int kind = 0; kind <= 6; kind++)
+    for (guint si = 0; si < G_N_ELEMENTS (sizes); si++) {
+      const guint n = sizes[si];
+      g_autoptr (GArray) ref = g_array_new (FALSE, FALSE, sizeof (XEnt));
+      for (guint i = 0; i < n; i++) {
+        XEnt e = adversarial_ent (kind, i);
+        g_array_append_val (ref, e);
+      }
+      g_array_sort (ref, cmp_ent);
+      /* The reference's (k0, k1) groups: their first entries. */
+      g_autoptr (GArray) firsts = g_array_new (FALSE, FALSE, sizeof (XEnt));
+      for (guint i = 0; i < n; i++) {
+        const XEnt *r = &g_array_index (ref, XEnt, i);
+        if (i == 0 || r->k0 != r[-1].k0 || r->k1 != r[-1].k1)
+          g_array_append_val (firsts, *r);
+      }
+      const size_t budgets[] = { 64 << 20, (size_t) n * 20, (size_t) n * 12, (size_t) n * 7, 4096 };
+      for (guint bi = 0; bi < G_N_ELEMENTS (budgets); bi++) {
+        XStore st;
+        xstore_init (&st, NULL);
+        XSort s;
+        xsort_init (&s, &st, MAX (budgets[bi], sizeof (XEnt) + 8));
+        for (guint i = 0; i < n; i++) {
+          XEnt e = adversarial_ent (kind, i);
+          e.n_extra = 1;
+          uint64_t word = e.k2 ^ 0x5555;
+          xsort_add (&s, &e, &word);
+        }
+        guint runs = xsort_runs (&s);
+        if (bi == 0)
+          cr_expect_eq (runs, 0);
+        xsort_finish (&s);
+        XEnt e, prev = { 0 };
+        const uint64_t *extra;
+        guint got = 0, groups = 0;
+        while (xsort_next (&s, &e, &extra)) {
+          if (got > 0)
+            cr_assert (cmp_ent (&prev, &e) < 0, "kind %d, n %u, %u runs: out of order at %u",
+                       kind, n, runs, got);
+          if (got == 0 || e.k0 != prev.k0 || e.k1 != prev.k1) {
+            cr_assert_lt (groups, firsts->len, "kind %d, n %u, %u runs", kind, n, runs);
+            const XEnt *f = &g_array_index (firsts, XEnt, groups);
+            cr_assert (f->k0 == e.k0 && f->k1 == e.k1 && f->k2 == e.k2,
+                       "kind %d, n %u, %u runs: group %u", kind, n, runs, groups);
+            cr_assert (e.n_extra <= 1);
+            if (e.n_extra == 1)
+              cr_assert_eq (extra[0], e.k2 ^ 0x5555);
+            groups++;
+          }
+          prev = e;
+          got++;
+        }
+        cr_expect_eq (groups, firsts->len, "kind %d, n %u, %u runs", kind, n, runs);
+        cr_expect_null (st.error);
+        xsort_clear (&s);
+        xstore_clear (&st);
+      }
+    }
+}
+
 /* Items with a fingerprint inside (at an offset, with other fields
  * around it). */
 typedef struct {
