@@ -497,16 +497,6 @@ xsort_run_k0 (const XSortRun *r)
   return r->done ? G_MAXUINT64 : r->cur.k0;
 }
 
-/* xsort_run_less, with each run's k0 at hand: most comparisons end there
- * (fingerprints and the states' keys are nearly all distinct). */
-static inline gboolean
-xsort_run_before (const XSortRun *runs, guint i, uint64_t ki, guint j, uint64_t kj)
-{
-  if (ki != kj)
-    return ki < kj;
-  return xsort_run_less (runs, i, j);
-}
-
 /* The loser tree (Knuth, TAOCP vol. 3, 5.4.1) over k runs: leaf k + i is
  * run i, node m's children are 2m and 2m + 1, and each node keeps the
  * run that lost there, with its k0; tree[0] is the overall winner.
@@ -549,12 +539,15 @@ xsort_tree_replay (XSort *s)
   for (guint m = (k + w) / 2; m >= 1; m /= 2) {
     guint t = s->tree[m];
     uint64_t tk = s->tree_k0[m];
-    if (xsort_run_before (runs, t, tk, w, wk)) {
-      s->tree[m] = w;
-      s->tree_k0[m] = wk;
-      w = t;
-      wk = tk;
-    }
+    /* Which of two uniform keys is smaller is a coin toss: selected
+     * without a branch, which would be mispredicted half the time. */
+    gboolean swap = G_UNLIKELY (tk == wk) ? xsort_run_less (runs, t, w) : tk < wk;
+    guint up = swap ? t : w;
+    uint64_t up_k0 = swap ? tk : wk;
+    s->tree[m] = swap ? w : t;
+    s->tree_k0[m] = swap ? wk : tk;
+    w = up;
+    wk = up_k0;
   }
   s->tree[0] = w;
 }
