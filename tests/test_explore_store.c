@@ -208,7 +208,7 @@ adversarial_ent (int kind, guint i)
 }
 
 /* The adversarial keys, 1 to 40000 of them, in memory and in budgets that
- * spill 2, 3, 5 or hundreds of runs (loser trees of every shape): read
+ * spill 2 to 7 runs, or hundreds (loser trees of many shapes): read
  * back, the keys come in strictly increasing order, each (k0, k1) group
  * is the reference's and starts with its smallest k2, and the words of a
  * group's first entry are its own. */
