@@ -902,11 +902,24 @@ timeout_text (const Explorer *x)
   return g_strdup_printf ("reached the time limit (--timeout %s)", d->str);
 }
 
+/* Drops out's children from `from` on that are in the visited array (a
+ * state of this level or an earlier one), in a batch: its lookups' cache
+ * misses overlap.  The new length. */
+static guint
+worker_drop_visited (Worker *wk, guint from)
+{
+  guint n = (guint) xvisited_drop_known (&wk->x->visited, wk->out->data, from, wk->out->len,
+                                         sizeof (Child), G_STRUCT_OFFSET (Child, fp));
+  g_array_set_size (wk->out, n);
+  return n;
+}
+
 static gpointer
 worker_expand (gpointer data)
 {
   Worker *wk = data;
   Explorer *x = wk->x;
+  guint checked = wk->out->len; /* out's children before it are not visited */
   for (uint64_t id = wk->lo; id < wk->hi; id++) {
     if (wk->shard_level && (id % (uint64_t) x->opt.shard_count) != (uint64_t) x->opt.shard_index)
       continue;
@@ -971,10 +984,10 @@ worker_expand (gpointer data)
         }
         continue;
       }
-      if (xvisited_contains (&x->visited, ch.fp.lo, ch.fp.hi))
-        continue; /* a state of this level or an earlier one */
       g_array_append_val (wk->out, ch);
     }
+    if (wk->out->len - checked >= 256)
+      checked = worker_drop_visited (wk, checked);
     if (x->opt.threads == 1 && x->opt.progress != NULL && (id & 0x3fff) == 0) {
       SimExploreStats st = x->stats;
       st.generated += wk->generated;
@@ -982,6 +995,7 @@ worker_expand (gpointer data)
       x->opt.progress (&st, x->opt.progress_data);
     }
   }
+  worker_drop_visited (wk, checked);
   return NULL;
 }
 

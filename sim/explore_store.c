@@ -210,6 +210,7 @@ struct XSortRun {
   XWindow win;
   XEnt cur;
   const uint64_t *cur_extra;
+  gboolean done;       /* read to its end: after every entry */
 };
 
 static inline gboolean
@@ -268,6 +269,75 @@ xent_sort (XEnt *a, size_t n)
   }
 }
 
+/* Ranges of at most this many entries, or whose k0 are all equal, are
+ * sorted by comparison. */
+#define XRADIX_SMALL 32
+#define XRADIX_MAX_BITS 11
+
+/* Sorts by key: a most-significant-digit radix sort on the bits of k0
+ * that differ within the range, in place (the American flag sort of
+ * McIlroy, Bostic and McIlroy, "Engineering Radix Sort", 1993), with a
+ * digit of up to XRADIX_MAX_BITS bits, 4 to 8 entries a digit value;
+ * then xent_sort within small ranges and ranges of one k0.  Fingerprints are uniform, so one digit leaves ranges of a few
+ * entries; the states' keys (parent << 32 | choice index) are not, which
+ * the differing bits, found afresh in each range, allow for.  Keys are
+ * unique, so the order is exactly the comparison sort's. */
+static void
+xent_radix_sort (XEnt *a, size_t n)
+{
+  if (n <= XRADIX_SMALL || n > G_MAXUINT32) {
+    xent_sort (a, n);
+    return;
+  }
+  uint64_t diff = 0;
+  for (size_t i = 1; i < n; i++)
+    diff |= a[i].k0 ^ a[0].k0;
+  if (diff == 0) {
+    xent_sort (a, n);
+    return;
+  }
+  /* The digit: the bits just below the highest that differs. */
+  int top = 64 - __builtin_clzll (diff);
+  int want = CLAMP (61 - __builtin_clzll ((uint64_t) n), 4, XRADIX_MAX_BITS);
+  int bits = MIN (top, want);
+  int sh = top - bits;
+  const uint64_t mask = ((uint64_t) 1 << bits) - 1;
+  const size_t nb = (size_t) 1 << bits;
+  /* head[d], tail[d]: digit d's range, the entries before head[d] in
+   * place (as large as the digit: a deeper range's are small). */
+  uint32_t head[nb], tail[nb];
+  memset (tail, 0, sizeof tail);
+  for (size_t i = 0; i < n; i++)
+    tail[(a[i].k0 >> sh) & mask]++;
+  uint32_t at = 0;
+  for (size_t d = 0; d < nb; d++) {
+    head[d] = at;
+    at += tail[d];
+    tail[d] = at;
+  }
+  /* Each entry not in its digit's range goes there, and the one it
+   * displaces moves on, until the cycle comes back. */
+  for (size_t d = 0; d < nb; d++) {
+    while (head[d] < tail[d]) {
+      XEnt v = a[head[d]];
+      size_t vd = (v.k0 >> sh) & mask;
+      while (vd != d) {
+        XEnt t = a[head[vd]];
+        a[head[vd]++] = v;
+        v = t;
+        vd = (v.k0 >> sh) & mask;
+      }
+      a[head[d]++] = v;
+    }
+  }
+  at = 0;
+  for (size_t d = 0; d < nb; d++) {
+    if (tail[d] - at > 1)
+      xent_radix_sort (a + at, tail[d] - at);
+    at = tail[d];
+  }
+}
+
 void
 xsort_init (XSort *s, XStore *st, size_t budget)
 {
@@ -283,10 +353,11 @@ xsort_drop_readers (XSort *s)
 {
   for (guint i = 0; i < s->run_list->len; i++)
     xwindow_clear (&g_array_index (s->run_list, XSortRun, i).win);
-  g_free (s->heap);
-  s->heap = NULL;
-  s->n_heap = 0;
-  s->last = NULL;
+  g_free (s->tree);
+  g_free (s->tree_k0);
+  s->tree = NULL;
+  s->tree_k0 = NULL;
+  s->has_last = FALSE;
   s->read_bytes = 0;
 }
 
@@ -322,7 +393,7 @@ xsort_reset (XSort *s, size_t budget)
 static void
 xsort_sort_held (XSort *s)
 {
-  xent_sort (s->ents, s->n);
+  xent_radix_sort (s->ents, s->n);
   size_t w = 0;
   for (size_t i = 0; i < s->n;) {
     XEnt first = s->ents[i];
@@ -392,8 +463,10 @@ xsort_add (XSort *s, const XEnt *e, const uint64_t *extra)
 static gboolean
 xsort_run_advance (XSort *s, XSortRun *r)
 {
-  if (r->left == 0)
+  if (r->left == 0) {
+    r->done = TRUE;
     return FALSE;
+  }
   r->cur = *(const XEnt *) xwindow_at (&r->win, r->off, sizeof (XEnt));
   r->off += sizeof (XEnt);
   if (r->cur.n_extra > 64) /* only after a failed read */
@@ -408,22 +481,75 @@ xsort_run_advance (XSort *s, XSortRun *r)
   return TRUE;
 }
 
-static void
-xsort_sift_down (XSort *s, guint i)
+/* Whether run i's entry comes before run j's (a run at its end comes
+ * after every other). */
+static inline gboolean
+xsort_run_less (const XSortRun *runs, guint i, guint j)
 {
-  for (;;) {
-    guint l = 2 * i + 1, m = i;
-    if (l < s->n_heap && xent_less (&s->heap[l]->cur, &s->heap[m]->cur))
-      m = l;
-    if (l + 1 < s->n_heap && xent_less (&s->heap[l + 1]->cur, &s->heap[m]->cur))
-      m = l + 1;
-    if (m == i)
-      return;
-    XSortRun *t = s->heap[i];
-    s->heap[i] = s->heap[m];
-    s->heap[m] = t;
-    i = m;
+  if (runs[i].done || runs[j].done)
+    return !runs[i].done && runs[j].done;
+  return xent_less (&runs[i].cur, &runs[j].cur);
+}
+
+static inline uint64_t
+xsort_run_k0 (const XSortRun *r)
+{
+  return r->done ? G_MAXUINT64 : r->cur.k0;
+}
+
+/* The loser tree (Knuth, TAOCP vol. 3, 5.4.1) over k runs: leaf k + i is
+ * run i, node m's children are 2m and 2m + 1, and each node keeps the
+ * run that lost there, with its k0; tree[0] is the overall winner.
+ * After the winner advances, the path from its leaf up is replayed: one
+ * comparison a level, against the loser kept there, where a heap takes
+ * two. */
+static void
+xsort_tree_build (XSort *s)
+{
+  const guint k = s->run_list->len;
+  const XSortRun *runs = (const XSortRun *) (const void *) s->run_list->data;
+  s->tree = g_new (guint, k);
+  s->tree_k0 = g_new (uint64_t, k);
+  if (k == 1) {
+    s->tree[0] = 0;
+    return;
   }
+  /* The winner at each node, bottom up; leaves are k .. 2k - 1. */
+  guint *win = g_new (guint, 2 * (size_t) k);
+  for (guint i = 0; i < k; i++)
+    win[k + i] = i;
+  for (guint m = k - 1; m >= 1; m--) {
+    guint l = win[2 * m], r = win[2 * m + 1];
+    gboolean l_wins = !xsort_run_less (runs, r, l);
+    win[m] = l_wins ? l : r;
+    s->tree[m] = l_wins ? r : l;
+    s->tree_k0[m] = xsort_run_k0 (&runs[s->tree[m]]);
+  }
+  s->tree[0] = win[1];
+  g_free (win);
+}
+
+static void
+xsort_tree_replay (XSort *s)
+{
+  const guint k = s->run_list->len;
+  const XSortRun *runs = (const XSortRun *) (const void *) s->run_list->data;
+  guint w = s->tree[0];
+  uint64_t wk = xsort_run_k0 (&runs[w]);
+  for (guint m = (k + w) / 2; m >= 1; m /= 2) {
+    guint t = s->tree[m];
+    uint64_t tk = s->tree_k0[m];
+    /* Which of two uniform keys is smaller is a coin toss: selected
+     * without a branch, which would be mispredicted half the time. */
+    gboolean swap = G_UNLIKELY (tk == wk) ? xsort_run_less (runs, t, w) : tk < wk;
+    guint up = swap ? t : w;
+    uint64_t up_k0 = swap ? tk : wk;
+    s->tree[m] = swap ? w : t;
+    s->tree_k0[m] = swap ? wk : tk;
+    w = up;
+    wk = up_k0;
+  }
+  s->tree[0] = w;
 }
 
 void
@@ -444,16 +570,14 @@ xsort_finish (XSort *s)
   s->cap = s->cap_extra = 0;
   guint k = s->run_list->len;
   size_t win = MAX ((size_t) 4096, s->budget / k) & ~(size_t) 7;
-  s->heap = g_new (XSortRun *, k);
   for (guint i = 0; i < k; i++) {
     XSortRun *r = &g_array_index (s->run_list, XSortRun, i);
     xwindow_init (&r->win, &s->runs, win);
     s->read_bytes += win;
-    if (xsort_run_advance (s, r))
-      s->heap[s->n_heap++] = r;
+    r->done = FALSE;
+    xsort_run_advance (s, r);
   }
-  for (guint i = s->n_heap / 2; i-- > 0;)
-    xsort_sift_down (s, i);
+  xsort_tree_build (s);
 }
 
 gboolean
@@ -467,18 +591,18 @@ xsort_next (XSort *s, XEnt *e, const uint64_t **extra)
     *extra = e->n_extra > 0 ? s->extra + e->extra_off : NULL;
     return TRUE;
   }
-  if (s->last != NULL) {
-    if (!xsort_run_advance (s, s->last))
-      s->heap[0] = s->heap[--s->n_heap];
-    if (s->n_heap > 0)
-      xsort_sift_down (s, 0);
-    s->last = NULL;
+  XSortRun *runs = (XSortRun *) (void *) s->run_list->data;
+  if (s->has_last) {
+    xsort_run_advance (s, &runs[s->tree[0]]);
+    xsort_tree_replay (s);
+    s->has_last = FALSE;
   }
-  if (s->n_heap == 0)
+  const XSortRun *r = &runs[s->tree[0]];
+  if (r->done)
     return FALSE;
-  s->last = s->heap[0];
-  *e = s->last->cur;
-  *extra = s->last->cur_extra;
+  s->has_last = TRUE;
+  *e = r->cur;
+  *extra = r->cur_extra;
   return TRUE;
 }
 
@@ -561,20 +685,29 @@ fp_cmp (const uint64_t *a, uint64_t lo, uint64_t hi, int words)
   return a[1] < hi ? -1 : 1;
 }
 
+/* Where a lookup of lo starts: its range of leading bits is [*a, *e),
+ * and fingerprints are uniform, so lo's remaining bits say where in it. */
+static inline uint64_t
+xvisited_guess (const XVisited *s, uint64_t lo, uint64_t *a, uint64_t *e)
+{
+  int b = s->index_bits;
+  uint64_t bucket = b == 0 ? 0 : lo >> (64 - b);
+  *a = s->index[bucket];
+  *e = s->index[bucket + 1];
+  uint64_t rest = b == 0 ? lo : lo << b;
+  return *a + (uint64_t) (((unsigned __int128) rest * (*e - *a)) >> 64);
+}
+
 gboolean
 xvisited_contains (const XVisited *s, uint64_t lo, uint64_t hi)
 {
   if (s->n == 0)
     return FALSE;
-  int b = s->index_bits;
-  uint64_t bucket = b == 0 ? 0 : lo >> (64 - b);
-  uint64_t a = s->index[bucket], e = s->index[bucket + 1];
+  uint64_t a, e;
+  uint64_t i = xvisited_guess (s, lo, &a, &e);
   if (a == e)
     return FALSE;
-  /* Fingerprints are uniform: start where lo's remaining bits say, then
-   * walk (a few steps on average). */
-  uint64_t rest = b == 0 ? lo : lo << b;
-  uint64_t i = a + (uint64_t) (((unsigned __int128) rest * (e - a)) >> 64);
+  /* Then walk (a few steps on average). */
   const int w = s->words;
   int c = fp_cmp (s->v + i * w, lo, hi, w);
   if (c == 0)
@@ -594,6 +727,42 @@ xvisited_contains (const XVisited *s, uint64_t lo, uint64_t hi)
       return c == 0;
   }
   return FALSE;
+}
+
+size_t
+xvisited_drop_known (const XVisited *s, void *items, size_t from, size_t n, size_t size,
+                     size_t fp_off)
+{
+  if (s->n == 0 || from >= n)
+    return n;
+  uint8_t *base = items;
+#define XV_FP(k) ((const uint64_t *) (const void *) (base + (k) * size + fp_off))
+  /* A lookup is a cache miss or two (the index, then the array): they
+   * are asked for AHEAD items early, the index's twice as early, so
+   * several are fetched at once instead of one after another. */
+  enum { AHEAD = 8 };
+  const int b = s->index_bits;
+  for (size_t k = from; k < MIN (n, from + AHEAD); k++)
+    __builtin_prefetch (&s->index[b == 0 ? 0 : XV_FP (k)[0] >> (64 - b)]);
+  size_t kept = from;
+  for (size_t k = from; k < n; k++) {
+    if (k + 2 * AHEAD < n)
+      __builtin_prefetch (&s->index[b == 0 ? 0 : XV_FP (k + 2 * AHEAD)[0] >> (64 - b)]);
+    if (k + AHEAD < n) {
+      uint64_t a, e;
+      uint64_t i = xvisited_guess (s, XV_FP (k + AHEAD)[0], &a, &e);
+      if (i < s->n)
+        __builtin_prefetch (s->v + i * (uint64_t) s->words);
+    }
+    const uint64_t *f = XV_FP (k);
+    if (xvisited_contains (s, f[0], s->words == 2 ? f[1] : 0))
+      continue;
+    if (kept != k)
+      memcpy (base + kept * size, base + k * size, size);
+    kept++;
+  }
+#undef XV_FP
+  return kept;
 }
 
 static void

@@ -166,6 +166,188 @@ Test (explore_store, visited_set_finds_exactly_what_was_merged)
   }
 }
 
+/* Keys meant to trip a radix sort on k0, which the sort must still put in
+ * exactly the comparison's order: uniform fingerprints; k0 all equal (the
+ * order is k1's, then k2's); a few k0 values; k0 equal in their high 40
+ * bits; k0 differing only in the top bit, or at both ends (0 and all
+ * ones); the states' keys, parent << 32 | choice index, with parents in
+ * a narrow range and indices small. */
+static XEnt
+adversarial_ent (int kind, guint i)
+{
+  uint64_t h = mix64 (i + 1000 * (uint64_t) kind);
+  XEnt e = { .k0 = h, .k1 = 0, .k2 = mix64 (h) };
+  switch (kind) {
+  case 0:
+    break;
+  case 1:
+    e.k0 = 0x1234;
+    e.k1 = h % 97;
+    break;
+  case 2:
+    e.k0 = mix64 (h % 5);
+    e.k1 = h % 3;
+    break;
+  case 3:
+    e.k0 = 0xabcdef1234ull << 24 | (h & 0xffffff);
+    break;
+  case 4:
+    e.k0 = (h & 1) << 63;
+    e.k1 = h >> 40;
+    break;
+  case 5:
+    e.k0 = h % 3 == 0 ? 0 : h % 3 == 1 ? G_MAXUINT64 : h;
+    e.k1 = h >> 50;
+    break;
+  default:
+    e.k0 = (uint64_t) (70000 + h % 3000) << 32 | (h >> 32) % 6;
+    e.k1 = h;
+    break;
+  }
+  return e;
+}
+
+/* The adversarial keys, 1 to 40000 of them, in memory and in budgets that
+ * spill 2 to 7 runs, or hundreds (loser trees of many shapes): read
+ * back, the keys come in strictly increasing order, each (k0, k1) group
+ * is the reference's and starts with its smallest k2, and the words of a
+ * group's first entry are its own. */
+Test (explore_store, sort_orders_adversarial_keys_as_the_comparison_does, .timeout = 120)
+{
+  const guint sizes[] = { 1, 2, 33, 1000, 40000 };
+  for (int kind = 0; kind <= 6; kind++)
+    for (guint si = 0; si < G_N_ELEMENTS (sizes); si++) {
+      const guint n = sizes[si];
+      g_autoptr (GArray) ref = g_array_new (FALSE, FALSE, sizeof (XEnt));
+      for (guint i = 0; i < n; i++) {
+        XEnt e = adversarial_ent (kind, i);
+        g_array_append_val (ref, e);
+      }
+      g_array_sort (ref, cmp_ent);
+      /* The reference's (k0, k1) groups: their first entries. */
+      g_autoptr (GArray) firsts = g_array_new (FALSE, FALSE, sizeof (XEnt));
+      for (guint i = 0; i < n; i++) {
+        const XEnt *r = &g_array_index (ref, XEnt, i);
+        if (i == 0 || r->k0 != r[-1].k0 || r->k1 != r[-1].k1)
+          g_array_append_val (firsts, *r);
+      }
+      const size_t budgets[] = { 64 << 20, (size_t) n * 20, (size_t) n * 12, (size_t) n * 7, 4096 };
+      for (guint bi = 0; bi < G_N_ELEMENTS (budgets); bi++) {
+        XStore st;
+        xstore_init (&st, NULL);
+        XSort s;
+        xsort_init (&s, &st, MAX (budgets[bi], sizeof (XEnt) + 8));
+        for (guint i = 0; i < n; i++) {
+          XEnt e = adversarial_ent (kind, i);
+          e.n_extra = 1;
+          uint64_t word = e.k2 ^ 0x5555;
+          xsort_add (&s, &e, &word);
+        }
+        guint runs = xsort_runs (&s);
+        if (bi == 0)
+          cr_expect_eq (runs, 0);
+        xsort_finish (&s);
+        XEnt e, prev = { 0 };
+        const uint64_t *extra;
+        guint got = 0, groups = 0;
+        while (xsort_next (&s, &e, &extra)) {
+          if (got > 0)
+            cr_assert (cmp_ent (&prev, &e) < 0, "kind %d, n %u, %u runs: out of order at %u",
+                       kind, n, runs, got);
+          if (got == 0 || e.k0 != prev.k0 || e.k1 != prev.k1) {
+            cr_assert_lt (groups, firsts->len, "kind %d, n %u, %u runs", kind, n, runs);
+            const XEnt *f = &g_array_index (firsts, XEnt, groups);
+            cr_assert (f->k0 == e.k0 && f->k1 == e.k1 && f->k2 == e.k2,
+                       "kind %d, n %u, %u runs: group %u", kind, n, runs, groups);
+            cr_assert (e.n_extra <= 1);
+            if (e.n_extra == 1)
+              cr_assert_eq (extra[0], e.k2 ^ 0x5555);
+            groups++;
+          }
+          prev = e;
+          got++;
+        }
+        cr_expect_eq (groups, firsts->len, "kind %d, n %u, %u runs", kind, n, runs);
+        cr_expect_null (st.error);
+        xsort_clear (&s);
+        xstore_clear (&st);
+      }
+    }
+}
+
+/* Items with a fingerprint inside (at an offset, with other fields
+ * around it). */
+typedef struct {
+  uint32_t tag;
+  uint64_t fp[2];
+  uint32_t more;
+} Item;
+
+/* A batch of lookups drops exactly the items xvisited_contains finds,
+ * keeps the others in their order, and leaves the items before `from`
+ * alone: 64 and 128 bits, an empty set, a set of one, batches shorter
+ * and longer than the lookahead. */
+Test (explore_store, batched_lookups_drop_exactly_the_known)
+{
+  for (int words = 1; words <= 2; words++)
+    for (int size = 0; size < 3; size++) {
+      XStore st;
+      xstore_init (&st, NULL);
+      XVisited v;
+      xvisited_init (&v, words);
+      XSpool fresh;
+      xspool_init (&fresh, &st, 1 << 20);
+      guint m = size == 0 ? 0 : size == 1 ? 1 : 50000;
+      g_autoptr (GArray) add = g_array_new (FALSE, FALSE, sizeof (uint64_t) * 2);
+      for (guint i = 0; i < m; i++) {
+        uint64_t f[2] = { mix64 (3 * i), words == 2 ? mix64 (i + 7) : 0 };
+        g_array_append_val (add, f);
+      }
+      g_array_sort (add, cmp_fp2);
+      for (guint i = 0; i < m; i++)
+        xspool_append (&fresh, &g_array_index (add, uint64_t, 2 * i), 8 * (size_t) words);
+      cr_assert (xvisited_merge (&v, &fresh, m));
+      const guint batches[] = { 0, 1, 5, 17, 3000 };
+      for (guint bi = 0; bi < G_N_ELEMENTS (batches); bi++) {
+        guint n = batches[bi], from = n / 3;
+        g_autofree Item *items = g_new0 (Item, n);
+        for (guint i = 0; i < n; i++) {
+          guint j = (guint) (mix64 (i + 11 * n) % (m + 1));
+          items[i].tag = i;
+          items[i].more = ~i;
+          if (i % 2 == 0 && m > 0) { /* a member */
+            items[i].fp[0] = g_array_index (add, uint64_t, 2 * (j % m));
+            items[i].fp[1] = g_array_index (add, uint64_t, 2 * (j % m) + 1);
+          } else { /* not one: another first word, or the same and another second */
+            items[i].fp[0] = mix64 (3 * (uint64_t) j + 1);
+            items[i].fp[1] = words == 2 ? mix64 (j) : 0;
+            if (words == 2 && m > 0 && i % 4 == 1) {
+              items[i].fp[0] = g_array_index (add, uint64_t, 2 * (j % m));
+              items[i].fp[1] = g_array_index (add, uint64_t, 2 * (j % m) + 1) + 1;
+            }
+          }
+        }
+        g_autofree Item *expect = g_new0 (Item, MAX (n, 1));
+        guint n_expect = 0;
+        for (guint i = 0; i < n; i++)
+          if (i < from || !xvisited_contains (&v, items[i].fp[0], items[i].fp[1]))
+            expect[n_expect++] = items[i];
+        size_t kept = xvisited_drop_known (&v, items, from, n, sizeof (Item),
+                                           G_STRUCT_OFFSET (Item, fp));
+        cr_assert_eq (kept, n_expect, "words %d, set of %u, batch %u", words, m, n);
+        for (guint i = 0; i < n_expect; i++)
+          cr_assert (items[i].tag == expect[i].tag && items[i].more == expect[i].more
+                       && items[i].fp[0] == expect[i].fp[0] && items[i].fp[1] == expect[i].fp[1],
+                     "words %d, set of %u, batch %u: item %u", words, m, n, i);
+        if (m == 50000 && n == 3000)
+          cr_expect (n_expect > from + 700 && n_expect < n - 700, "kept %u of %u", n_expect, n);
+      }
+      xspool_clear (&fresh);
+      xvisited_clear (&v);
+      xstore_clear (&st);
+    }
+}
+
 /* ---- Searches -------------------------------------------------------------*/
 
 static SimConfig *
