@@ -66,6 +66,23 @@ expect_same_world (const SimWorld *a, const SimWorld *b, const char *what)
   cr_expect_eq (a->stats.now_us, b->stats.now_us, "%s", what);
 }
 
+/* The world of cfg once every node has booted, and a crash and a restart
+ * fault per node for the explorer's injected choices. */
+static SimWorld *
+booted_world (const SimConfig *cfg, SimFault *crash, SimFault *restart)
+{
+  for (int n = 0; n < cfg->n_nodes; n++) {
+    crash[n] = (SimFault) { .kind = SIM_FAULT_CRASH, .node = n };
+    restart[n] = (SimFault) { .kind = SIM_FAULT_RESTART, .node = n };
+  }
+  SimWorld *p = sim_world_new (cfg, cfg->seed);
+  g_autoptr (GArray) starts = g_array_new (FALSE, FALSE, sizeof (SimChoice));
+  sim_world_enabled (p, starts);
+  for (guint i = 0; i < starts->len; i++)
+    cr_assert (sim_world_apply (p, &g_array_index (starts, SimChoice, i)));
+  return p;
+}
+
 /* Along one path of correct Raft with a crash and a restart: at each state
  * P, for every pair of choices (x, y), a world that was P then took x,
  * assigned back to P with only the nodes x touched and then taking y, is
@@ -75,15 +92,7 @@ Test (explore_speed, assign_over_a_sibling_is_a_fresh_clone, .timeout = 120)
   g_autoptr (SimConfig) cfg = load_prepared ("scenarios/explore/raft-correct.scn");
   sim_explore_config_prepare (cfg);
   SimFault crash[PROTO_MAX_NODES], restart[PROTO_MAX_NODES];
-  for (int n = 0; n < cfg->n_nodes; n++) {
-    crash[n] = (SimFault) { .kind = SIM_FAULT_CRASH, .node = n };
-    restart[n] = (SimFault) { .kind = SIM_FAULT_RESTART, .node = n };
-  }
-  g_autoptr (SimWorld) p = sim_world_new (cfg, cfg->seed);
-  g_autoptr (GArray) starts = g_array_new (FALSE, FALSE, sizeof (SimChoice));
-  sim_world_enabled (p, starts);
-  for (guint i = 0; i < starts->len; i++)
-    cr_assert (sim_world_apply (p, &g_array_index (starts, SimChoice, i)));
+  g_autoptr (SimWorld) p = booted_world (cfg, crash, restart);
   /* The path: the first choice each time, a crash of n1 at step 3 and its
    * restart at step 6, so crashed and restarted disks are covered. */
   int pairs = 0;
@@ -125,15 +134,7 @@ Test (explore_speed, queue_hints_are_checked_and_spares_shared, .timeout = 120)
   g_autoptr (SimConfig) cfg = load_prepared ("scenarios/explore/raft-correct.scn");
   sim_explore_config_prepare (cfg);
   SimFault crash[PROTO_MAX_NODES], restart[PROTO_MAX_NODES];
-  for (int n = 0; n < cfg->n_nodes; n++) {
-    crash[n] = (SimFault) { .kind = SIM_FAULT_CRASH, .node = n };
-    restart[n] = (SimFault) { .kind = SIM_FAULT_RESTART, .node = n };
-  }
-  g_autoptr (SimWorld) p = sim_world_new (cfg, cfg->seed);
-  g_autoptr (GArray) starts = g_array_new (FALSE, FALSE, sizeof (SimChoice));
-  sim_world_enabled (p, starts);
-  for (guint i = 0; i < starts->len; i++)
-    cr_assert (sim_world_apply (p, &g_array_index (starts, SimChoice, i)));
+  g_autoptr (SimWorld) p = booted_world (cfg, crash, restart);
   g_autoptr (SimWorld) slot = sim_world_clone (p);
   g_autoptr (SimWorld) other = sim_world_clone (p);
   sim_world_share_spares (other, slot);
