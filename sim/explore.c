@@ -893,6 +893,18 @@ out_of_time (const Explorer *x)
   return x->opt.expired != NULL && x->opt.expired (x->opt.expired_data);
 }
 
+/* "--max-memory 300K" as the reason of an unknown outcome says it: in
+ * the largest unit that divides it ("2 MB", "300 KB", "1000 bytes"). */
+static char *
+memory_limit_text (uint64_t bytes)
+{
+  if (bytes % (1u << 20) == 0)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " MB", bytes >> 20);
+  if (bytes % 1024 == 0)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " KB", bytes >> 10);
+  return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes", bytes);
+}
+
 /* "--timeout 10s", as the reason of an unknown outcome says it. */
 static char *
 timeout_text (const Explorer *x)
@@ -1362,9 +1374,10 @@ bfs (Explorer *x, SimExploreResult *r)
                        + 2 * (MAX (bfs_sort_budget (x, grown), budget) - budget);
       if (x->opt.max_memory_bytes > 0 && after >= x->opt.max_memory_bytes) {
         r->verdict = SIM_EXPLORE_UNKNOWN;
-        r->what = g_strdup_printf ("reached --max-memory (%" G_GUINT64_FORMAT " MB) after depth "
-                                   "%d with %" G_GUINT64_FORMAT " states still to expand",
-                                   x->opt.max_memory_bytes >> 20, depth, hi - lo);
+        g_autofree char *limit = memory_limit_text (x->opt.max_memory_bytes);
+        r->what = g_strdup_printf ("reached --max-memory (%s) after depth %d with %" G_GUINT64_FORMAT
+                                   " states still to expand",
+                                   limit, depth, hi - lo);
         x->stats.depth = depth;
         goto done;
       }
@@ -1456,8 +1469,8 @@ dfs_visit (Dfs *s, int depth)
         return TRUE;
       }
       if (x->opt.max_memory_bytes > 0 && fpset_bytes (&x->seen) >= x->opt.max_memory_bytes) {
-        s->unknown = g_strdup_printf ("reached --max-memory (%" G_GUINT64_FORMAT " MB) at depth "
-                                      "limit %d", x->opt.max_memory_bytes >> 20, s->limit);
+        g_autofree char *limit = memory_limit_text (x->opt.max_memory_bytes);
+        s->unknown = g_strdup_printf ("reached --max-memory (%s) at depth limit %d", limit, s->limit);
         return TRUE;
       }
       if ((x->stats.generated & 0xfff) == 0 && out_of_time (x)) {

@@ -518,4 +518,11 @@ Test (explore_store, max_memory_ends_unknown_within_the_bound, .timeout = 120)
   cr_expect (strstr (out, "why          reached --max-memory (2 MB)") != NULL, "%s", out);
   g_free (out);
   g_free (err);
+  /* A limit below a megabyte is said as given, not rounded to "0 MB". */
+  rc = test_run_dsim ((const char *[]) { "explore", scn, "--depth", "10", "--max-memory", "300K",
+                                         NULL }, &out, &err);
+  cr_expect_eq (rc, 3, "%s%s", out, err);
+  cr_expect (strstr (out, "reached --max-memory (300 KB)") != NULL, "%s", out);
+  g_free (out);
+  g_free (err);
 }
