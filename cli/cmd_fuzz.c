@@ -259,6 +259,10 @@ typedef struct {
   /* Yield of the two sources of inputs: runs, and runs that reached new
    * coverage, of fresh swarm runs and of mutants. */
   uint64_t fresh_runs, fresh_new, mutant_runs, mutant_new;
+  /* The adaptive swarm: what each arm of the swarm's configurations has
+   * earned, and the running mean of the runs' rarity. */
+  FuzzSwarmModel *model;
+  double rarity_mean;
   GPtrArray *failures;   /* Failure*, one per distinct `what` */
   uint64_t n_runs, n_failed, n_undecided, n_by_verdict[4];
   uint64_t n_stopping;   /* failures that count toward --max-failures */
@@ -397,6 +401,9 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
     double mutant_yield = (double) (c->mutant_new + 1) / (double) (c->mutant_runs + 2);
     double fresh_yield = (double) (c->fresh_new + 1) / (double) (c->fresh_runs + 2);
     double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.75, 0.875);
+    const char *ev = g_getenv ("DSIM_FEED_M");
+    if (ev != NULL)
+      p = g_ascii_strtod (ev, NULL);
     if (pcg32_chance (&rng, p)) {
       guint pick = corpus_pick (c, &rng);
       const FuzzInput *parent = &g_array_index (c->corpus, FuzzInput, pick);
@@ -408,6 +415,13 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
         fuzz_input_mutate (c->base, &rng, parent, in);
       }
       in->parent = (int64_t) g_array_index (c->corpus_runs, uint64_t, pick);
+      return;
+    }
+    const char *eg = g_getenv ("DSIM_FEED_G"), *ek = g_getenv ("DSIM_FEED_K");
+    double g = eg != NULL ? g_ascii_strtod (eg, NULL) : 0;
+    int k = ek != NULL ? atoi (ek) : 4;
+    if (pcg32_chance (&rng, g)) {
+      fuzz_input_swarm_guided (c->base, &rng, c->model, k, in);
       return;
     }
   }
@@ -438,13 +452,16 @@ merge_job (Campaign *c, Job *j)
   c->n_runs++;
   guint n_new = 0;
   int64_t new_at_us = G_MAXINT64;
+  double rarity = 0;
   for (guint i = 0; i < r->features->len; i++) {
     uint64_t f = g_array_index (r->features, uint64_t, i);
     guint *hits = g_hash_table_lookup (c->features, &f);
     if (hits != NULL) {
       (*hits)++;
+      rarity += 1.0 / (double) *hits;
       continue;
     }
+    rarity += 1.0;
     new_at_us = MIN (new_at_us, g_array_index (r->feature_times, int64_t, i));
     uint64_t *key = g_new (uint64_t, 1);
     *key = f;
@@ -475,6 +492,11 @@ merge_job (Campaign *c, Job *j)
     g_array_append_val (c->corpus_runs, j->run);
     g_ptr_array_add (c->corpus_features, g_array_ref (r->features));
     g_array_append_val (c->corpus_cost, r->events);
+  }
+  if (!c->args->is_random) {
+    c->rarity_mean = c->n_runs == 1 ? rarity : 0.98 * c->rarity_mean + 0.02 * rarity;
+    fuzz_swarm_model_learn (c->model, c->base, &j->input,
+                            c->rarity_mean > 0 ? rarity / c->rarity_mean : 0);
   }
   if (j->input.parent >= 0) {
     c->mutant_runs++;
@@ -778,6 +800,7 @@ fuzz_campaign (const FuzzArgs *a)
     .corpus_features = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
     .corpus_weight = g_array_new (FALSE, TRUE, sizeof (double)),
     .corpus_cost = g_array_new (FALSE, TRUE, sizeof (uint64_t)),
+    .model = g_new0 (FuzzSwarmModel, 1),
     .failures = g_ptr_array_new_with_free_func (failure_free),
     .first_failure_run = -1,
     .first_safety_run = -1,
@@ -892,6 +915,7 @@ fuzz_campaign (const FuzzArgs *a)
   g_ptr_array_unref (c.corpus_features);
   g_array_unref (c.corpus_weight);
   g_array_unref (c.corpus_cost);
+  g_free (c.model);
   g_ptr_array_unref (c.failures);
   g_ptr_array_unref (c.mark_names);
   g_hash_table_unref (c.features);
