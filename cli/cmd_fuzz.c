@@ -22,10 +22,15 @@
 #define FUZZ_MAX_REPORTED 20
 #define FUZZ_DEFAULT_RUNS 1000
 #define FUZZ_DEFAULT_SHRINK_RUNS 400
+/* --strategy adaptive: the share of mutants, the share of the fresh runs
+ * the swarm model guides, and the draws each guided run is the best of. */
+#define FUZZ_ADAPTIVE_MUTANTS 0.1
+#define FUZZ_ADAPTIVE_GUIDED 0.9
+#define FUZZ_ADAPTIVE_TRIES 8
 
 static const char fuzz_help[] =
   "usage: dsim fuzz SCENARIO [--runs N | --time DURATION] [--jobs J] [--seed S]\n"
-  "                 [--out DIR] [--strategy feedback|random] [--shard I/N]\n"
+  "                 [--out DIR] [--strategy feedback|adaptive|random] [--shard I/N]\n"
   "                 [--max-failures K] [--stop-on any|safety] [--shrink-runs N]\n"
   "       dsim fuzz --merge DIR... [--out DIR]\n"
   "\n"
@@ -59,6 +64,10 @@ static const char fuzz_help[] =
   "                    coverage (marks, abstract cluster states, patterns of\n"
   "                    message kinds), favour those with rare coverage, and\n"
   "                    mutate their fault schedules and configurations;\n"
+  "                    adaptive: mostly fresh swarm configurations, each the\n"
+  "                    best of eight draws by what each choice of the swarm\n"
+  "                    (fault kinds and counts, cluster size, loss, knobs...)\n"
+  "                    earned in rare coverage so far, and a tenth mutants;\n"
   "                    random: every run a fresh swarm configuration\n"
   "  --shard I/N       run only the runs r with r mod N = I-1 (1 <= I <= N): N\n"
   "                    processes with the same seed split one campaign\n"
@@ -84,6 +93,7 @@ typedef struct {
   uint64_t seed;
   const char *out_dir;
   gboolean is_random;
+  gboolean is_adaptive;     /* --strategy adaptive */
   int shard, n_shards;      /* shard is 0-based */
   uint64_t max_failures;    /* 0: never stop */
   gboolean stop_on_safety;  /* only invariant and model failures count toward max_failures */
@@ -175,10 +185,12 @@ parse_args (int argc, char **argv, FuzzArgs *a)
         return cli_usage_error ("fuzz: --out needs a non-empty value");
       a->out_dir = value;
     } else if (strcmp (name, "--strategy") == 0) {
-      if (strcmp (value, "random") != 0 && strcmp (value, "feedback") != 0)
-        return cli_usage_error ("fuzz: --strategy: expected feedback or random, got '%s'",
-                                value);
+      if (strcmp (value, "random") != 0 && strcmp (value, "feedback") != 0
+          && strcmp (value, "adaptive") != 0)
+        return cli_usage_error (
+          "fuzz: --strategy: expected feedback, adaptive or random, got '%s'", value);
       a->is_random = strcmp (value, "random") == 0;
+      a->is_adaptive = strcmp (value, "adaptive") == 0;
     } else if (strcmp (name, "--shard") == 0) {
       uint64_t i_shard, n;
       g_auto (GStrv) parts = g_strsplit (value, "/", -1);
@@ -217,6 +229,12 @@ parse_args (int argc, char **argv, FuzzArgs *a)
   if (a->stop_on_safety && a->max_failures == 0)
     a->max_failures = 1;
   return -1;
+}
+
+static const char *
+strategy_name (const FuzzArgs *a)
+{
+  return a->is_random ? "random" : a->is_adaptive ? "adaptive" : "feedback";
 }
 
 /* ---- The campaign ----------------------------------------------------------------*/
@@ -340,6 +358,7 @@ run_batch (Campaign *c)
  * batch, from the campaign state as it stood then. */
 #define FUZZ_NOT_CHEAPEST 0.1
 
+
 static void
 corpus_weigh (Campaign *c)
 {
@@ -401,9 +420,8 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
     double mutant_yield = (double) (c->mutant_new + 1) / (double) (c->mutant_runs + 2);
     double fresh_yield = (double) (c->fresh_new + 1) / (double) (c->fresh_runs + 2);
     double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.75, 0.875);
-    const char *ev = g_getenv ("DSIM_FEED_M");
-    if (ev != NULL)
-      p = g_ascii_strtod (ev, NULL);
+    if (c->args->is_adaptive)
+      p = FUZZ_ADAPTIVE_MUTANTS;
     if (pcg32_chance (&rng, p)) {
       guint pick = corpus_pick (c, &rng);
       const FuzzInput *parent = &g_array_index (c->corpus, FuzzInput, pick);
@@ -417,11 +435,10 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
       in->parent = (int64_t) g_array_index (c->corpus_runs, uint64_t, pick);
       return;
     }
-    const char *eg = g_getenv ("DSIM_FEED_G"), *ek = g_getenv ("DSIM_FEED_K");
-    double g = eg != NULL ? g_ascii_strtod (eg, NULL) : 0;
-    int k = ek != NULL ? atoi (ek) : 4;
-    if (pcg32_chance (&rng, g)) {
-      fuzz_input_swarm_guided (c->base, &rng, c->model, k, in);
+    /* Adaptive: of the fresh runs, nine in ten are the best of eight
+     * swarm draws by the swarm model, one in ten a plain draw. */
+    if (c->args->is_adaptive && pcg32_chance (&rng, FUZZ_ADAPTIVE_GUIDED)) {
+      fuzz_input_swarm_guided (c->base, &rng, c->model, FUZZ_ADAPTIVE_TRIES, in);
       return;
     }
   }
@@ -493,7 +510,10 @@ merge_job (Campaign *c, Job *j)
     g_ptr_array_add (c->corpus_features, g_array_ref (r->features));
     g_array_append_val (c->corpus_cost, r->events);
   }
-  if (!c->args->is_random) {
+  /* Adaptive: the run's rarity (each feature it reached counts 1 / the
+   * runs that reached it, so a new one counts 1), against the running
+   * mean of the runs before, is the reward of each of its arms. */
+  if (c->args->is_adaptive) {
     c->rarity_mean = c->n_runs == 1 ? rarity : 0.98 * c->rarity_mean + 0.02 * rarity;
     fuzz_swarm_model_learn (c->model, c->base, &j->input,
                             c->rarity_mean > 0 ? rarity / c->rarity_mean : 0);
@@ -641,7 +661,7 @@ write_failure (Campaign *c, guint index, Failure *f, GString *summary, GError **
   g_autoptr (GString) rep = g_string_new (NULL);
   g_string_append_printf (rep, "dsim fuzz %s: failure %u\n", a->scenario, index + 1);
   g_string_append_printf (rep, "campaign     seed %" G_GUINT64_FORMAT ", strategy %s\n", a->seed,
-                          a->is_random ? "random" : "feedback");
+                          strategy_name (a));
   g_string_append_printf (rep, "run          %" G_GUINT64_FORMAT ", world seed %" G_GUINT64_FORMAT,
                           f->run, f->input.seed);
   if (f->input.parent >= 0)
@@ -862,7 +882,7 @@ fuzz_campaign (const FuzzArgs *a)
   g_string_append_printf (s, "protocol     %s\n", base->cfg->proto->name);
   fuzz_base_describe (base, s);
   g_string_append_printf (s, "strategy     %s, shard %d/%d, %d job%s\n",
-                          a->is_random ? "random" : "feedback", a->shard + 1, a->n_shards,
+                          strategy_name (a), a->shard + 1, a->n_shards,
                           a->jobs, a->jobs == 1 ? "" : "s");
   g_string_append_printf (s, "runs         %" G_GUINT64_FORMAT ": pass %" G_GUINT64_FORMAT
                           ", failed %" G_GUINT64_FORMAT " (invariant %" G_GUINT64_FORMAT
@@ -897,7 +917,7 @@ fuzz_campaign (const FuzzArgs *a)
   g_autofree char *cov = coverage_text (c.features, c.mark_names);
   g_autofree char *campaign = g_strdup_printf (
       "scenario\t%s\nseed\t%" G_GUINT64_FORMAT "\nstrategy\t%s\nshard\t%d/%d\nruns\t%"
-      G_GUINT64_FORMAT "\n", a->scenario, a->seed, a->is_random ? "random" : "feedback",
+      G_GUINT64_FORMAT "\n", a->scenario, a->seed, strategy_name (a),
       a->shard + 1, a->n_shards, c.n_runs);
   if (rc == DSIM_EXIT_OK
       && (!write_file (a->out_dir, "runs.tsv", c.runs_tsv->str, &error)
