@@ -358,7 +358,6 @@ run_batch (Campaign *c)
  * batch, from the campaign state as it stood then. */
 #define FUZZ_NOT_CHEAPEST 0.1
 
-
 static void
 corpus_weigh (Campaign *c)
 {
@@ -511,8 +510,9 @@ merge_job (Campaign *c, Job *j)
     g_array_append_val (c->corpus_cost, r->events);
   }
   /* Adaptive: the run's rarity (each feature it reached counts 1 / the
-   * runs that reached it, so a new one counts 1), against the running
-   * mean of the runs before, is the reward of each of its arms. */
+   * runs that reached it, so a new one counts 1), over the running mean
+   * of the runs' rarity (this one's included), is the reward of each of
+   * its arms. */
   if (c->args->is_adaptive) {
     c->rarity_mean = c->n_runs == 1 ? rarity : 0.98 * c->rarity_mean + 0.02 * rarity;
     fuzz_swarm_model_learn (c->model, c->base, &j->input,
