@@ -104,7 +104,7 @@ for proto in $protocols; do
     echo "$random_runs $feedback_runs" | tr -d '>' | awk '$1 != "-" && $2 != "-" && $2 > 0 { print $1 / $2, $1 }' >> "$tmp/speedups"
     printf '%-6s %-32s %9s %5ss %9s %5ss %9s\n' "$proto" "$bug" "$random_runs" "$random_secs" \
       "$feedback_runs" "$feedback_secs" "$speed"
-    printf '%-6s %-32s   runs per seed: random %s| feedback %s   (%s)\n' "" "" "$random_all" "$feedback_all" "$base"
+    printf '%-6s %-32s   runs per seed: random %s| %s %s   (%s)\n' "" "" "$random_all" "$FEEDBACK" "$feedback_all" "$base"
   done
 done
 if [ -s "$tmp/speedups" ]; then
