@@ -14,7 +14,8 @@
 #
 # BUGS="a b" limits the table to those bugs; FIRST_SEED=S numbers the
 # campaign seeds S..S+SEEDS-1 (default 1); STRATEGIES="feedback" runs one
-# strategy only (its speedup column then shows "-").
+# strategy only (its speedup column then shows "-"); FEEDBACK=adaptive runs
+# --strategy adaptive in the feedback column.
 # Runs to the first failure do not depend on JOBS; wall time does, and on
 # the machine's load.  A bug not found in RUNS runs shows as ">RUNS".
 # The last lines give the median speedup (random runs / feedback runs)
@@ -30,6 +31,7 @@ SEEDS=${SEEDS:-5}
 FIRST_SEED=${FIRST_SEED:-1}
 STRATEGIES=${STRATEGIES:-random feedback}
 JOBS=${JOBS:-2}
+FEEDBACK=${FEEDBACK:-feedback}
 exe=$BUILD/cli/dsim
 if [ ! -x "$exe" ]; then
   echo "bench/fuzz.sh: $exe not built (run: ninja -C $BUILD)" >&2
@@ -55,7 +57,7 @@ median() {
 
 now() { date +%s.%N; }
 
-printf '%-6s %-32s %16s %16s %9s\n' protocol bug "random runs/s" "feedback runs/s" speedup
+printf '%-6s %-32s %16s %16s %9s\n' protocol bug "random runs/s" "$FEEDBACK runs/s" speedup
 status=0
 for proto in $protocols; do
   bugs=$("$exe" list "$proto" | tr '\n' ' ' | sed -n 's/.*seeded bugs: *\(.*\) *(set bug.*/\1/p' | tr -d ',' | tr -s ' ')
@@ -78,11 +80,13 @@ for proto in $protocols; do
     random_runs=- random_secs=- random_all="- " feedback_runs=- feedback_secs=- feedback_all="- "
     for strategy in $STRATEGIES; do
       : > "$tmp/runs" ; : > "$tmp/secs"
+      run_as=$strategy
+      [ "$strategy" = feedback ] && run_as=$FEEDBACK
       seed=$FIRST_SEED
       while [ "$seed" -lt $((FIRST_SEED + SEEDS)) ]; do
         t0=$(now)
         "$exe" fuzz "$scn" --runs "$RUNS" --stop-on safety --shrink-runs 0 \
-          --strategy "$strategy" --seed "$seed" --jobs "$JOBS" --out "$tmp/out" > "$tmp/log" 2>&1
+          --strategy "$run_as" --seed "$seed" --jobs "$JOBS" --out "$tmp/out" > "$tmp/log" 2>&1
         t1=$(now)
         n=$(sed -n 's/^first safety *after \([0-9]*\) runs.*/\1/p' "$tmp/log")
         [ -n "$n" ] || n=$((RUNS + 1))
@@ -100,7 +104,7 @@ for proto in $protocols; do
     echo "$random_runs $feedback_runs" | tr -d '>' | awk '$1 != "-" && $2 != "-" && $2 > 0 { print $1 / $2, $1 }' >> "$tmp/speedups"
     printf '%-6s %-32s %9s %5ss %9s %5ss %9s\n' "$proto" "$bug" "$random_runs" "$random_secs" \
       "$feedback_runs" "$feedback_secs" "$speed"
-    printf '%-6s %-32s   runs per seed: random %s| feedback %s   (%s)\n' "" "" "$random_all" "$feedback_all" "$base"
+    printf '%-6s %-32s   runs per seed: random %s| %s %s   (%s)\n' "" "" "$random_all" "$FEEDBACK" "$feedback_all" "$base"
   done
 done
 if [ -s "$tmp/speedups" ]; then

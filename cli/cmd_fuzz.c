@@ -22,10 +22,15 @@
 #define FUZZ_MAX_REPORTED 20
 #define FUZZ_DEFAULT_RUNS 1000
 #define FUZZ_DEFAULT_SHRINK_RUNS 400
+/* --strategy adaptive: the share of mutants, the share of the fresh runs
+ * the swarm model guides, and the draws each guided run is the best of. */
+#define FUZZ_ADAPTIVE_MUTANTS 0.1
+#define FUZZ_ADAPTIVE_GUIDED 0.9
+#define FUZZ_ADAPTIVE_TRIES 8
 
 static const char fuzz_help[] =
   "usage: dsim fuzz SCENARIO [--runs N | --time DURATION] [--jobs J] [--seed S]\n"
-  "                 [--out DIR] [--strategy feedback|random] [--shard I/N]\n"
+  "                 [--out DIR] [--strategy feedback|adaptive|random] [--shard I/N]\n"
   "                 [--max-failures K] [--stop-on any|safety] [--shrink-runs N]\n"
   "       dsim fuzz --merge DIR... [--out DIR]\n"
   "\n"
@@ -59,6 +64,10 @@ static const char fuzz_help[] =
   "                    coverage (marks, abstract cluster states, patterns of\n"
   "                    message kinds), favour those with rare coverage, and\n"
   "                    mutate their fault schedules and configurations;\n"
+  "                    adaptive: mostly fresh swarm configurations, each the\n"
+  "                    best of eight draws by what each choice of the swarm\n"
+  "                    (fault kinds and counts, cluster size, loss, knobs...)\n"
+  "                    earned in rare coverage so far, and a tenth mutants;\n"
   "                    random: every run a fresh swarm configuration\n"
   "  --shard I/N       run only the runs r with r mod N = I-1 (1 <= I <= N): N\n"
   "                    processes with the same seed split one campaign\n"
@@ -84,6 +93,7 @@ typedef struct {
   uint64_t seed;
   const char *out_dir;
   gboolean is_random;
+  gboolean is_adaptive;     /* --strategy adaptive */
   int shard, n_shards;      /* shard is 0-based */
   uint64_t max_failures;    /* 0: never stop */
   gboolean stop_on_safety;  /* only invariant and model failures count toward max_failures */
@@ -175,10 +185,12 @@ parse_args (int argc, char **argv, FuzzArgs *a)
         return cli_usage_error ("fuzz: --out needs a non-empty value");
       a->out_dir = value;
     } else if (strcmp (name, "--strategy") == 0) {
-      if (strcmp (value, "random") != 0 && strcmp (value, "feedback") != 0)
-        return cli_usage_error ("fuzz: --strategy: expected feedback or random, got '%s'",
-                                value);
+      if (strcmp (value, "random") != 0 && strcmp (value, "feedback") != 0
+          && strcmp (value, "adaptive") != 0)
+        return cli_usage_error (
+          "fuzz: --strategy: expected feedback, adaptive or random, got '%s'", value);
       a->is_random = strcmp (value, "random") == 0;
+      a->is_adaptive = strcmp (value, "adaptive") == 0;
     } else if (strcmp (name, "--shard") == 0) {
       uint64_t i_shard, n;
       g_auto (GStrv) parts = g_strsplit (value, "/", -1);
@@ -217,6 +229,12 @@ parse_args (int argc, char **argv, FuzzArgs *a)
   if (a->stop_on_safety && a->max_failures == 0)
     a->max_failures = 1;
   return -1;
+}
+
+static const char *
+strategy_name (const FuzzArgs *a)
+{
+  return a->is_random ? "random" : a->is_adaptive ? "adaptive" : "feedback";
 }
 
 /* ---- The campaign ----------------------------------------------------------------*/
@@ -259,6 +277,10 @@ typedef struct {
   /* Yield of the two sources of inputs: runs, and runs that reached new
    * coverage, of fresh swarm runs and of mutants. */
   uint64_t fresh_runs, fresh_new, mutant_runs, mutant_new;
+  /* The adaptive swarm: what each arm of the swarm's configurations has
+   * earned, and the running mean of the runs' rarity. */
+  FuzzSwarmModel *model;
+  double rarity_mean;
   GPtrArray *failures;   /* Failure*, one per distinct `what` */
   uint64_t n_runs, n_failed, n_undecided, n_by_verdict[4];
   uint64_t n_stopping;   /* failures that count toward --max-failures */
@@ -397,6 +419,8 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
     double mutant_yield = (double) (c->mutant_new + 1) / (double) (c->mutant_runs + 2);
     double fresh_yield = (double) (c->fresh_new + 1) / (double) (c->fresh_runs + 2);
     double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.75, 0.875);
+    if (c->args->is_adaptive)
+      p = FUZZ_ADAPTIVE_MUTANTS;
     if (pcg32_chance (&rng, p)) {
       guint pick = corpus_pick (c, &rng);
       const FuzzInput *parent = &g_array_index (c->corpus, FuzzInput, pick);
@@ -408,6 +432,12 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
         fuzz_input_mutate (c->base, &rng, parent, in);
       }
       in->parent = (int64_t) g_array_index (c->corpus_runs, uint64_t, pick);
+      return;
+    }
+    /* Adaptive: of the fresh runs, nine in ten are the best of eight
+     * swarm draws by the swarm model, one in ten a plain draw. */
+    if (c->args->is_adaptive && pcg32_chance (&rng, FUZZ_ADAPTIVE_GUIDED)) {
+      fuzz_input_swarm_guided (c->base, &rng, c->model, FUZZ_ADAPTIVE_TRIES, in);
       return;
     }
   }
@@ -438,13 +468,16 @@ merge_job (Campaign *c, Job *j)
   c->n_runs++;
   guint n_new = 0;
   int64_t new_at_us = G_MAXINT64;
+  double rarity = 0;
   for (guint i = 0; i < r->features->len; i++) {
     uint64_t f = g_array_index (r->features, uint64_t, i);
     guint *hits = g_hash_table_lookup (c->features, &f);
     if (hits != NULL) {
       (*hits)++;
+      rarity += 1.0 / (double) *hits;
       continue;
     }
+    rarity += 1.0;
     new_at_us = MIN (new_at_us, g_array_index (r->feature_times, int64_t, i));
     uint64_t *key = g_new (uint64_t, 1);
     *key = f;
@@ -475,6 +508,15 @@ merge_job (Campaign *c, Job *j)
     g_array_append_val (c->corpus_runs, j->run);
     g_ptr_array_add (c->corpus_features, g_array_ref (r->features));
     g_array_append_val (c->corpus_cost, r->events);
+  }
+  /* Adaptive: the run's rarity (each feature it reached counts 1 / the
+   * runs that reached it, so a new one counts 1), over the running mean
+   * of the runs' rarity (this one's included), is the reward of each of
+   * its arms. */
+  if (c->args->is_adaptive) {
+    c->rarity_mean = c->n_runs == 1 ? rarity : 0.98 * c->rarity_mean + 0.02 * rarity;
+    fuzz_swarm_model_learn (c->model, c->base, &j->input,
+                            c->rarity_mean > 0 ? rarity / c->rarity_mean : 0);
   }
   if (j->input.parent >= 0) {
     c->mutant_runs++;
@@ -619,7 +661,7 @@ write_failure (Campaign *c, guint index, Failure *f, GString *summary, GError **
   g_autoptr (GString) rep = g_string_new (NULL);
   g_string_append_printf (rep, "dsim fuzz %s: failure %u\n", a->scenario, index + 1);
   g_string_append_printf (rep, "campaign     seed %" G_GUINT64_FORMAT ", strategy %s\n", a->seed,
-                          a->is_random ? "random" : "feedback");
+                          strategy_name (a));
   g_string_append_printf (rep, "run          %" G_GUINT64_FORMAT ", world seed %" G_GUINT64_FORMAT,
                           f->run, f->input.seed);
   if (f->input.parent >= 0)
@@ -778,6 +820,7 @@ fuzz_campaign (const FuzzArgs *a)
     .corpus_features = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
     .corpus_weight = g_array_new (FALSE, TRUE, sizeof (double)),
     .corpus_cost = g_array_new (FALSE, TRUE, sizeof (uint64_t)),
+    .model = g_new0 (FuzzSwarmModel, 1),
     .failures = g_ptr_array_new_with_free_func (failure_free),
     .first_failure_run = -1,
     .first_safety_run = -1,
@@ -839,7 +882,7 @@ fuzz_campaign (const FuzzArgs *a)
   g_string_append_printf (s, "protocol     %s\n", base->cfg->proto->name);
   fuzz_base_describe (base, s);
   g_string_append_printf (s, "strategy     %s, shard %d/%d, %d job%s\n",
-                          a->is_random ? "random" : "feedback", a->shard + 1, a->n_shards,
+                          strategy_name (a), a->shard + 1, a->n_shards,
                           a->jobs, a->jobs == 1 ? "" : "s");
   g_string_append_printf (s, "runs         %" G_GUINT64_FORMAT ": pass %" G_GUINT64_FORMAT
                           ", failed %" G_GUINT64_FORMAT " (invariant %" G_GUINT64_FORMAT
@@ -874,7 +917,7 @@ fuzz_campaign (const FuzzArgs *a)
   g_autofree char *cov = coverage_text (c.features, c.mark_names);
   g_autofree char *campaign = g_strdup_printf (
       "scenario\t%s\nseed\t%" G_GUINT64_FORMAT "\nstrategy\t%s\nshard\t%d/%d\nruns\t%"
-      G_GUINT64_FORMAT "\n", a->scenario, a->seed, a->is_random ? "random" : "feedback",
+      G_GUINT64_FORMAT "\n", a->scenario, a->seed, strategy_name (a),
       a->shard + 1, a->n_shards, c.n_runs);
   if (rc == DSIM_EXIT_OK
       && (!write_file (a->out_dir, "runs.tsv", c.runs_tsv->str, &error)
@@ -892,6 +935,7 @@ fuzz_campaign (const FuzzArgs *a)
   g_ptr_array_unref (c.corpus_features);
   g_array_unref (c.corpus_weight);
   g_array_unref (c.corpus_cost);
+  g_free (c.model);
   g_ptr_array_unref (c.failures);
   g_ptr_array_unref (c.mark_names);
   g_hash_table_unref (c.features);

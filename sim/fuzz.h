@@ -123,6 +123,34 @@ void fuzz_input_mutate (const FuzzBase *b, Pcg32 *rng, const FuzzInput *parent, 
 void fuzz_input_splice (const FuzzBase *b, Pcg32 *rng, const FuzzInput *first,
                         const FuzzInput *second, FuzzInput *out);
 
+/* The adaptive swarm (fuzz_adapt.c).  A run's configuration read as arms,
+ * one value per dimension: cluster size, clients, the number of faults,
+ * each fault kind's count and typical length, loss, duplication,
+ * leader-aimed faults, slow disks, duration, think time, each operation
+ * of the mix, each knob, each Byzantine behaviour (FUZZ_ARM_NONE: the
+ * dimension does not vary in this campaign). */
+#define FUZZ_ARM_DIMS 48
+#define FUZZ_ARM_VALUES 8
+#define FUZZ_ARM_NONE 0xff
+guint fuzz_input_arms (const FuzzBase *b, const FuzzInput *in, uint8_t *arms);
+/* Each arm's runs and their summed reward, and the campaign's. */
+typedef struct {
+  double sum[FUZZ_ARM_DIMS][FUZZ_ARM_VALUES];
+  double n[FUZZ_ARM_DIMS][FUZZ_ARM_VALUES];
+  double total_sum, total_n;
+} FuzzSwarmModel;
+/* Counts a run with this input and reward toward each of its arms. */
+void fuzz_swarm_model_learn (FuzzSwarmModel *m, const FuzzBase *b, const FuzzInput *in,
+                             double reward);
+/* The reward the model expects of an input, above the campaign's mean
+ * (an additive model: each arm's smoothed mean minus the mean, summed). */
+double fuzz_swarm_model_predict (const FuzzSwarmModel *m, const FuzzBase *b,
+                                 const FuzzInput *in);
+/* The best of `tries` fresh swarm draws by the model's prediction (the
+ * first on a tie); tries = 1 is fuzz_input_swarm. */
+void fuzz_input_swarm_guided (const FuzzBase *b, Pcg32 *rng, const FuzzSwarmModel *m, int tries,
+                              FuzzInput *out);
+
 /* A run as the shrinker sees it: the knobs and the SimFault schedule. */
 typedef struct {
   uint64_t seed;

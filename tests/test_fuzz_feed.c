@@ -525,3 +525,68 @@ Test (fuzz_feed, a_seeded_bug_shrinks_to_few_pinned_deliveries, .timeout = 240)
   fuzz_plan_clear (&plan);
   fuzz_input_clear (&in);
 }
+
+/* The adaptive swarm reads a configuration as arms, one per dimension;
+ * one draw is the plain swarm draw; and a model whose fault-heavy runs
+ * paid makes guided draws fault-heavy, each still a valid swarm input. */
+Test (fuzz_feed, adaptive_swarm_leans_toward_the_arms_that_paid)
+{
+  g_autoptr (FuzzBase) b = raft_base (NULL);
+  FuzzInput in, other;
+  fuzz_input_init (&in);
+  fuzz_input_init (&other);
+  Pcg32 rng, rng2;
+  pcg32_seed (&rng, 11, 1);
+  fuzz_input_swarm (b, &rng, &in);
+  uint8_t arms[FUZZ_ARM_DIMS];
+  guint dims = fuzz_input_arms (b, &in, arms);
+  cr_assert (dims > 20 && dims <= FUZZ_ARM_DIMS, "%u dimensions", dims);
+  cr_expect_eq (arms[0], in.n_nodes - b->nodes_min, "cluster size arm");
+  cr_expect_eq (arms[1], in.n_clients - b->clients_min, "clients arm");
+  /* The same input with no faults and five nodes: other arms. */
+  in.n_nodes = 5;
+  g_array_set_size (in.faults, 0);
+  fuzz_input_arms (b, &in, arms);
+  cr_expect_eq (arms[0], 2);
+  cr_expect_eq (arms[2], 0, "no faults");
+  for (int k = 0; k < SIM_FUZZ__KINDS; k++)
+    cr_expect_eq (arms[3 + 2 * k], 0, "kind %d: no faults of it", k);
+  /* Raft's scenario draws no Byzantine behaviours: those dimensions do not vary. */
+  cr_expect_eq (arms[dims - 1], FUZZ_ARM_NONE);
+
+  /* A guided draw of one try is the plain swarm draw, and takes as much
+   * of the random stream. */
+  g_autofree FuzzSwarmModel *m = g_new0 (FuzzSwarmModel, 1);
+  pcg32_seed (&rng, 12, 1);
+  pcg32_seed (&rng2, 12, 1);
+  fuzz_input_swarm (b, &rng, &in);
+  fuzz_input_swarm_guided (b, &rng2, m, 1, &other);
+  cr_expect (in.seed == other.seed && in.faults->len == other.faults->len
+             && in.n_nodes == other.n_nodes && in.duration_us == other.duration_us);
+  cr_expect (pcg32_next (&rng) == pcg32_next (&rng2), "one try draws what the swarm draws");
+
+  /* Runs with 20 or more faults earned four times the others. */
+  pcg32_seed (&rng, 13, 1);
+  for (int i = 0; i < 400; i++) {
+    fuzz_input_swarm (b, &rng, &in);
+    fuzz_swarm_model_learn (m, b, &in, in.faults->len >= 20 ? 2.0 : 0.5);
+  }
+  int plain_heavy = 0, guided_heavy = 0;
+  pcg32_seed (&rng, 14, 1);
+  pcg32_seed (&rng2, 14, 1);
+  for (int i = 0; i < 200; i++) {
+    fuzz_input_swarm (b, &rng, &in);
+    plain_heavy += in.faults->len >= 20;
+    fuzz_input_swarm_guided (b, &rng2, m, 8, &other);
+    guided_heavy += other.faults->len >= 20;
+    assert_valid_input (b, &other);
+    cr_expect_eq (other.parent, -1);
+    cr_expect_eq (other.origin, FUZZ_ORIGIN_SWARM);
+    if (i % 50 == 0)
+      assert_parses (b, &other);
+  }
+  cr_expect (guided_heavy > 2 * plain_heavy && guided_heavy > 100,
+             "fault-heavy runs: plain %d of 200, guided %d of 200", plain_heavy, guided_heavy);
+  fuzz_input_clear (&in);
+  fuzz_input_clear (&other);
+}
