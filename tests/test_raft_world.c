@@ -159,3 +159,32 @@ Test (raft_world, a_commit_a_crash_undid_unseen_is_no_violation)
   }
   cr_expect_geq (lost, 6, "the crash comes with a sync in flight in %d of 8 seeds", lost);
 }
+
+/* The same through a membership change, shrunk from a random campaign
+ * (random-faults, seed 4, run 1289): two removals leave n2 alone in the
+ * configuration, it crashes with entry 85 committed in memory and its sync
+ * in flight, and leads term 6 with another entry at index 85.  Counted
+ * before it was durable, the commit raised leader-completeness here. */
+Test (raft_world, a_one_member_configuration_commit_a_crash_undid_is_no_violation)
+{
+  g_autoptr (SimConfig) cfg = test_scenario_load ("tests/data/raft/removed-to-one-unsynced-commit.scn");
+  g_autofree char *trace = test_world_trace (cfg, cfg->seed);
+  cr_expect (strstr (trace, "\"label\":\"remove n3: configuration n2 at entry 54\"") != NULL);
+  cr_expect (strstr (trace, "{\"time\":2119844,\"node\":\"n2\",\"kind\":\"disk\",") != NULL
+             && strstr (trace, "unsynced writes lost: 2 changed sectors, 1 sync in flight, "
+                               "1 message never sent") != NULL,
+             "n2 crashes with its sync in flight");
+  cr_expect (strstr (trace, "{\"time\":2126424,\"node\":\"n2\",\"kind\":\"note\",\"vc\":"
+                            "[449,622,624,411,401],\"label\":\"candidate -> leader, term 6\"}")
+             != NULL, "n2 leads term 6 at its restart");
+  g_autoptr (SimWorld) w = test_world_run (cfg, cfg->seed);
+  cr_expect_null (sim_world_invariant_failure (w), "%s", sim_world_invariant_failure (w));
+  const RaftNode *n2 = sim_world_node_state (w, 1);
+  cr_expect_eq (n2->role, RAFT_LEADER);
+  cr_expect_eq (n2->persist.current_term, 6);
+  cr_expect_gt (n2->commit_index, 85, "n2 commits past index 85 again");
+  cr_assert (raft_log_has (n2, 85));
+  cr_expect_eq (raft_log_term (n2, 85), 6, "index 85 holds an entry of term 6");
+  g_autofree char *why = NULL;
+  cr_expect_eq (test_linearizable_verdict (w, &why), CHK_VERDICT_OK, "%s", why);
+}
