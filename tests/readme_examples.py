@@ -210,7 +210,8 @@ def main():
             same += 1
             continue
         if missing:
-            print(f"README.md:{line}: not run, {missing[0]} does not exist: $ {cmd}")
+            skipped = "SKIPPED: " if missing[0].startswith("../shared/") else ""
+            print(f"{skipped}README.md:{line}: not run, {missing[0]} does not exist: $ {cmd}")
             not_run += 1
             last_rc = None
             continue
