@@ -9,16 +9,7 @@
 #include "sim/scenario.h"
 #include "sim/world_internal.h"
 #include "tests/support.h"
-
-static SimConfig *
-load (const char *rel)
-{
-  g_autofree char *path = test_source_path (rel);
-  g_autoptr (GError) error = NULL;
-  SimConfig *cfg = sim_scenario_load (path, &error);
-  cr_assert_not_null (cfg, "%s: %s", rel, error != NULL ? error->message : "?");
-  return cfg;
-}
+#include "tests/world_support.h"
 
 static SimConfig *
 load_text (const char *text, GError **error)
@@ -50,7 +41,7 @@ Test (explore, digest_sees_deadlines_relative_to_now)
 
 Test (explore, digest_sees_messages_in_flight_as_a_multiset)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/explore/raft-correct.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-correct.scn");
   sim_explore_config_prepare (cfg);
   g_autoptr (SimWorld) w = sim_world_new (cfg, 1);
   for (int n = 0; n < 3; n++) {
@@ -192,7 +183,7 @@ expect_replays_to (const SimConfig *cfg, const SimExploreResult *r, const char *
 
 Test (explore, finds_vote_without_log_check_and_the_path_replays)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/explore/raft-vote-without-log-check.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-vote-without-log-check.scn");
   g_autoptr (SimExploreResult) r = explore (cfg, 1);
   cr_assert_eq (r->verdict, SIM_EXPLORE_VIOLATION, "%s", r->what ? r->what : "pass");
   cr_expect (g_str_has_prefix (r->what, "invariant: leader-completeness"), "%s", r->what);
@@ -203,7 +194,7 @@ Test (explore, finds_vote_without_log_check_and_the_path_replays)
 
 Test (explore, iterative_deepening_finds_a_path_as_short)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/explore/raft-vote-without-log-check.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-vote-without-log-check.scn");
   cfg->explore.strategy = SIM_EXPLORE_DFS;
   g_autoptr (SimExploreResult) r = explore (cfg, 1);
   cr_assert_eq (r->verdict, SIM_EXPLORE_VIOLATION);
@@ -213,7 +204,7 @@ Test (explore, iterative_deepening_finds_a_path_as_short)
 
 Test (explore, random_walks_find_it_or_say_unknown)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/explore/raft-vote-without-log-check.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-vote-without-log-check.scn");
   cfg->explore.strategy = SIM_EXPLORE_RANDOM_WALK;
   cfg->explore.walks = 3000;
   g_autoptr (SimExploreResult) r = explore (cfg, 1);
@@ -228,7 +219,7 @@ Test (explore, random_walks_find_it_or_say_unknown)
 
 Test (explore, a_state_bound_ends_unknown_with_the_reason)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/explore/raft-correct.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-correct.scn");
   cfg->explore.max_states = 1000;
   g_autoptr (SimExploreResult) r = explore (cfg, 1);
   cr_assert_eq (r->verdict, SIM_EXPLORE_UNKNOWN);
@@ -238,7 +229,7 @@ Test (explore, a_state_bound_ends_unknown_with_the_reason)
 /* A fixed bound of 3-node Raft: correct Raft, depth 7 after the boots. */
 Test (explore, distinct_states_do_not_depend_on_threads, .timeout = 300)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/explore/raft-correct.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-correct.scn");
   cfg->explore.depth = 7;
   g_autoptr (SimExploreResult) one = explore (cfg, 1);
   g_autoptr (SimExploreResult) again = explore (cfg, 1);
@@ -348,7 +339,7 @@ Test (explore, command_ends_unknown_at_the_time_limit, .timeout = 120)
 
 Test (explore, shards_split_the_search)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/explore/raft-correct.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-correct.scn");
   cfg->explore.depth = 5;
   g_autoptr (SimExploreResult) all = explore (cfg, 1);
   uint64_t sum = 0;

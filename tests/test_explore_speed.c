@@ -13,16 +13,7 @@
 #include "protocols/pbft/pbft.h"
 #include "protocols/bytes_nonzero.h"
 #include "tests/support.h"
-
-static SimConfig *
-load_prepared (const char *rel)
-{
-  g_autofree char *path = test_source_path (rel);
-  g_autoptr (GError) error = NULL;
-  SimConfig *cfg = sim_scenario_load (path, &error);
-  cr_assert_not_null (cfg, "%s: %s", rel, error != NULL ? error->message : "?");
-  return cfg;
-}
+#include "tests/world_support.h"
 
 /* The world's queued choices, then a crash of every up node and a restart
  * of every down one (as the explorer offers them). */
@@ -89,7 +80,7 @@ booted_world (const SimConfig *cfg, SimFault *crash, SimFault *restart)
  * the world clone (P) then y. */
 Test (explore_speed, assign_over_a_sibling_is_a_fresh_clone, .timeout = 120)
 {
-  g_autoptr (SimConfig) cfg = load_prepared ("scenarios/explore/raft-correct.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-correct.scn");
   sim_explore_config_prepare (cfg);
   SimFault crash[PROTO_MAX_NODES], restart[PROTO_MAX_NODES];
   g_autoptr (SimWorld) p = booted_world (cfg, crash, restart);
@@ -131,7 +122,7 @@ Test (explore_speed, assign_over_a_sibling_is_a_fresh_clone, .timeout = 120)
  * worlds fresh clones would be. */
 Test (explore_speed, queue_hints_are_checked_and_spares_shared, .timeout = 120)
 {
-  g_autoptr (SimConfig) cfg = load_prepared ("scenarios/explore/raft-correct.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-correct.scn");
   sim_explore_config_prepare (cfg);
   SimFault crash[PROTO_MAX_NODES], restart[PROTO_MAX_NODES];
   g_autoptr (SimWorld) p = booted_world (cfg, crash, restart);
@@ -211,7 +202,7 @@ Test (explore_speed, raft_correct_distinct_states_are_pinned, .timeout = 600)
     { 8, 53782, 101967, 1, TRUE },
     { 9, 122191, 251886, 2, TRUE },
   };
-  g_autoptr (SimConfig) cfg = load_prepared ("scenarios/explore/raft-correct.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-correct.scn");
   for (guint i = 0; i < G_N_ELEMENTS (pinned); i++) {
     SimExploreOptions opt;
     sim_explore_options_init (&opt, cfg);
@@ -272,7 +263,7 @@ extent_walk (ExtentWalk *x, const char *const *scns, size_t n_scns, uint64_t see
              gboolean only_touched)
 {
   for (size_t k = 0; k < n_scns; k++) {
-    g_autoptr (SimConfig) cfg = load_prepared (scns[k]);
+    g_autoptr (SimConfig) cfg = test_scenario_load (scns[k]);
     for (uint64_t seed = 1; seed <= seeds; seed++) {
       g_autoptr (SimWorld) w = sim_world_new (cfg, seed);
       w->touched_nodes = G_MAXUINT64;

@@ -17,6 +17,7 @@
 #include "sim/scenario.h"
 #include "protocols/mix64.h"
 #include "tests/support.h"
+#include "tests/world_support.h"
 
 /* ---- The pieces -----------------------------------------------------------*/
 
@@ -350,16 +351,6 @@ Test (explore_store, batched_lookups_drop_exactly_the_known)
 
 /* ---- Searches -------------------------------------------------------------*/
 
-static SimConfig *
-load (const char *rel)
-{
-  g_autofree char *path = test_source_path (rel);
-  g_autoptr (GError) error = NULL;
-  SimConfig *cfg = sim_scenario_load (path, &error);
-  cr_assert_not_null (cfg, "%s: %s", rel, error != NULL ? error->message : "?");
-  return cfg;
-}
-
 static void
 collect (uint64_t fp, void *data)
 {
@@ -397,7 +388,7 @@ dir_is_empty (const char *dir)
  * fingerprints too; its temporary files are gone when it ends. */
 Test (explore_store, spilled_runs_find_the_same_states_in_the_same_order, .timeout = 300)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/explore/raft-correct.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-correct.scn");
   cfg->explore.depth = 8;
   g_autofree char *dir = g_dir_make_tmp ("dsim-explore-test-XXXXXX", NULL);
   for (int por = 1; por >= 0; por--) {
@@ -438,7 +429,7 @@ Test (explore_store, spilled_runs_find_the_same_states_in_the_same_order, .timeo
  * the same path, at the same count of distinct states. */
 Test (explore_store, spilled_runs_find_the_same_counterexample, .timeout = 300)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/explore/raft-vote-without-log-check.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-vote-without-log-check.scn");
   g_autoptr (SimExploreResult) mem = search (cfg, 1, 64 << 20, NULL, NULL);
   g_autoptr (SimExploreResult) disk = search (cfg, 2, 4096, NULL, NULL);
   cr_assert_eq (mem->verdict, SIM_EXPLORE_VIOLATION);
@@ -454,7 +445,7 @@ Test (explore_store, spilled_runs_find_the_same_counterexample, .timeout = 300)
 /* A temporary directory that is not one (a file): unknown, naming it. */
 Test (explore_store, an_unusable_temporary_directory_ends_unknown, .timeout = 120)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/explore/raft-correct.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-correct.scn");
   cfg->explore.depth = 6;
   g_autofree char *dir = g_dir_make_tmp ("dsim-explore-test-XXXXXX", NULL);
   g_autofree char *file = g_build_filename (dir, "not-a-dir", NULL);
@@ -484,7 +475,7 @@ Test (explore_store, an_unusable_temporary_directory_ends_unknown, .timeout = 12
  * disk): unknown with the system's reason, no crash. */
 Test (explore_store, a_failed_write_ends_unknown, .timeout = 120)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/explore/raft-correct.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-correct.scn");
   cfg->explore.depth = 8;
   signal (SIGXFSZ, SIG_IGN);
   struct rlimit lim = { 256 << 10, 256 << 10 };
@@ -498,7 +489,7 @@ Test (explore_store, a_failed_write_ends_unknown, .timeout = 120)
  * it: unknown, the reason, the peak within the bound. */
 Test (explore_store, max_memory_ends_unknown_within_the_bound, .timeout = 120)
 {
-  g_autoptr (SimConfig) cfg = load ("scenarios/explore/raft-correct.scn");
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-correct.scn");
   cfg->explore.depth = 10;
   SimExploreOptions opt;
   sim_explore_options_init (&opt, cfg);
