@@ -50,6 +50,16 @@ third (int64_t v, int64_t lo, int64_t hi)
   return CLAMP ((int) (x * 3), 0, 2);
 }
 
+/* The arm at *d of a dimension that is on or off; it stays FUZZ_ARM_NONE
+ * where the swarm can never switch it on. */
+static void
+switch_arm (uint8_t *arms, guint *d, gboolean can, gboolean on)
+{
+  if (can)
+    arms[*d] = (uint8_t) on;
+  (*d)++;
+}
+
 guint
 fuzz_input_arms (const FuzzBase *b, const FuzzInput *in, uint8_t *arms)
 {
@@ -68,18 +78,10 @@ fuzz_input_arms (const FuzzBase *b, const FuzzInput *in, uint8_t *arms)
     if (per_kind[k] > 0 && in->for_us[k] > 0)
       arms[d + 1] = (uint8_t) third (in->for_us[k], b->for_min_us[k], b->for_max_us[k]);
   }
-  if (b->drop_max > 0)
-    arms[d] = in->drop > 0;
-  d++;
-  if (b->duplicate_max > 0)
-    arms[d] = in->duplicate > 0;
-  d++;
-  if (b->leader_max > 0)
-    arms[d] = in->leader_p > 0;
-  d++;
-  if (b->disk_latency_max_us > 0)
-    arms[d] = in->disk_latency_us > 0;
-  d++;
+  switch_arm (arms, &d, b->drop_max > 0, in->drop > 0);
+  switch_arm (arms, &d, b->duplicate_max > 0, in->duplicate > 0);
+  switch_arm (arms, &d, b->leader_max > 0, in->leader_p > 0);
+  switch_arm (arms, &d, b->disk_latency_max_us > 0, in->disk_latency_us > 0);
   arms[d++] = (uint8_t) third (in->duration_us, b->duration_min_us, b->duration_max_us);
   if (b->think_max_us > b->think_min_us)
     arms[d] = (uint8_t) third (in->think_us, b->think_min_us, b->think_max_us);
