@@ -902,7 +902,7 @@ memory_limit_text (uint64_t bytes)
     return g_strdup_printf ("%" G_GUINT64_FORMAT " MB", bytes >> 20);
   if (bytes % 1024 == 0)
     return g_strdup_printf ("%" G_GUINT64_FORMAT " KB", bytes >> 10);
-  return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes", bytes);
+  return g_strdup_printf ("%" G_GUINT64_FORMAT " byte%s", bytes, bytes == 1 ? "" : "s");
 }
 
 /* "--timeout 10s", as the reason of an unknown outcome says it. */
