@@ -76,6 +76,9 @@ def set_key(lines, section, key, value):
     else:
         lines.insert(start + 1, f"{key} = {value}")
 TIMEOUT_S = 300
+# The README has over a hundred runnable examples (104 without ../shared):
+# far fewer means the reader no longer finds them.
+MIN_SHOWN = 90
 
 
 def examples(text):
@@ -250,6 +253,10 @@ def main():
             print("    " + d)
     shutil.rmtree(top, ignore_errors=True)
     print(f"{same} examples as shown, {differ} differ, {not_run} not run")
+    if same < MIN_SHOWN:
+        print(f"only {same} examples ran as shown, fewer than {MIN_SHOWN}: the README's "
+              "blocks were not read as examples")
+        return 1
     return 1 if differ else 0
 
 
