@@ -254,7 +254,9 @@ typedef struct ProtoVTable {
   size_t persist_offset, persist_size;
   void (*step) (void *state, const ProtoCtx *ctx, const ProtoEvent *ev,
                 ProtoOutbox *out);
-  /* Canonical 64-bit hash of the state (equal states, equal digests). */
+  /* Canonical 64-bit hash of the state (equal states, equal digests).
+   * NULL: the world hashes the state's bytes, skipping unread those past
+   * state_extent and in state_holes. */
   uint64_t (*digest) (const void *state, const ProtoCtx *ctx);
   /* Safety invariants across all nodes, run after every step.  states[i] is
    * node i's state (zeroed volatile part while it is down); is_up[i] says

@@ -111,7 +111,7 @@ disk_equals_persist (const SimWorld *w, int node, size_t span)
                                                           + (size_t) node * w->vt->state_size
                                                           + w->vt->persist_offset;
   guint n_span = (guint) ((span + SIM_SECTOR - 1) / SIM_SECTOR);
-  uint8_t skip_stack[64] = { 0 };
+  uint8_t skip_stack[256] = { 0 }; /* a persist region up to 128 KB */
   if (n_span > G_N_ELEMENTS (skip_stack) || !disk_zero_sectors (w, node, skip_stack, n_span))
     return memcmp (image, persist, span) == 0;
   size_t at = 0;
@@ -484,7 +484,7 @@ sim_storage_step_end (SimWorld *w, int node, ProtoOutbox *out)
     if (lat == 0 && d->syncs->len == 0) {
       size_t extent = persist_extent (w, node);
       guint n_span = (guint) ((MAX (extent, disk_extent (w, d)) + SIM_SECTOR - 1) / SIM_SECTOR);
-      uint8_t skip_stack[64] = { 0 };
+      uint8_t skip_stack[256] = { 0 }; /* a persist region up to 128 KB */
       gboolean has_skip = n_span <= G_N_ELEMENTS (skip_stack)
                           && disk_zero_sectors (w, node, skip_stack, n_span);
       disk_write (w, d, node_persist (w, node), extent, has_skip ? skip_stack : NULL);

@@ -69,6 +69,24 @@ Test (quorum_ring, the_same_ring_everywhere)
   cr_assert_arr_eq (a, b, sizeof a);
 }
 
+/* Nodes and clients take every key's order from one ring: the same as
+ * each key's own. */
+Test (quorum_ring, all_orders_from_one_ring)
+{
+  for (int n_nodes = 1; n_nodes <= PROTO_MAX_NODES; n_nodes += 3)
+    for (int vnodes = 1; vnodes <= QUORUM_MAX_VNODES; vnodes *= 4) {
+      uint8_t all[QUORUM_MAX_KEYS][PROTO_MAX_NODES];
+      memset (all, 0xee, sizeof all);
+      quorum_ring_orders (n_nodes, vnodes, all);
+      for (int key = 0; key < QUORUM_MAX_KEYS; key++) {
+        uint8_t one[PROTO_MAX_NODES];
+        quorum_ring_order (n_nodes, vnodes, key, one);
+        cr_assert_arr_eq (all[key], one, sizeof one, "%d nodes, %d vnodes, key %d", n_nodes,
+                          vnodes, key);
+      }
+    }
+}
+
 /* ---- Cells ---------------------------------------------------------------*/
 
 static QuorumVV

@@ -13,6 +13,7 @@
  * Byzantine replicas (ctx.is_faulty) are left out: their state says
  * nothing about what they told others. */
 #include "protocols/pbft/pbft.h"
+#include "protocols/holes.h"
 
 static void
 record_produced (PbftGhost *g, const PbftNode *node)
@@ -69,44 +70,17 @@ pbft_state_extent (const void *state)
  * message is never 0 in practice; a step that builds its own message sets
  * the digest before it ends): with vc_digest[j] == 0, vcs[j] is zero, as
  * for every slot of a replica beyond the configuration's.  The longest
- * runs of such slots, at most PROTO_MAX_HOLES, in order. */
+ * runs of such slots (holes.h). */
 int
 pbft_state_holes (const void *state, size_t holes[][2])
 {
   const PbftNode *node = state;
-  int n = 0;
-  for (int j = 0; j < PROTO_MAX_NODES;) {
-    if (node->vc_digest[j] != 0) {
-      j++;
-      continue;
-    }
-    int k = j;
-    while (k < PROTO_MAX_NODES && node->vc_digest[k] == 0)
-      k++;
-    size_t from = offsetof (PbftNode, vcs) + (size_t) j * sizeof (PbftViewChange);
-    size_t to = offsetof (PbftNode, vcs) + (size_t) k * sizeof (PbftViewChange);
-    if (n < PROTO_MAX_HOLES) {
-      holes[n][0] = from;
-      holes[n][1] = to;
-      n++;
-    } else {
-      /* Replace the shortest run kept, then keep the runs in order. */
-      int s = 0;
-      for (int i = 1; i < n; i++)
-        if (holes[i][1] - holes[i][0] < holes[s][1] - holes[s][0])
-          s = i;
-      if (to - from > holes[s][1] - holes[s][0]) {
-        for (int i = s; i + 1 < n; i++) {
-          holes[i][0] = holes[i + 1][0];
-          holes[i][1] = holes[i + 1][1];
-        }
-        holes[n - 1][0] = from;
-        holes[n - 1][1] = to;
-      }
-    }
-    j = k;
-  }
-  return n;
+  ProtoHoles b = proto_holes_start (holes);
+  for (int j = 0; j < PROTO_MAX_NODES; j++)
+    if (node->vc_digest[j] == 0)
+      proto_holes_zero (&b, offsetof (PbftNode, vcs) + (size_t) j * sizeof (PbftViewChange),
+                        offsetof (PbftNode, vcs) + (size_t) (j + 1) * sizeof (PbftViewChange));
+  return proto_holes_end (&b);
 }
 
 gboolean

@@ -57,8 +57,7 @@ quorum_client_seed (QuorumClient *c, const ProtoCtx *ctx)
   if (c->is_seeded)
     return;
   pcg32_seed (&c->rng, ctx->seed, (uint64_t) ctx->self);
-  for (int k = 0; k < QUORUM_MAX_KEYS; k++)
-    quorum_ring_order (ctx->n_nodes, (int) cfg->vnodes, k, c->ring[k]);
+  quorum_ring_orders (ctx->n_nodes, (int) cfg->vnodes, c->ring);
   c->is_seeded = TRUE;
 }
 

@@ -1,7 +1,6 @@
 /* format.c: messages and node state as text for traces and diagrams, and
  * the state digest. */
 #include "protocols/quorum/quorum.h"
-#include "protocols/mix64.h"
 
 #include <string.h>
 
@@ -133,41 +132,4 @@ quorum_format_state (const void *state, const ProtoCtx *ctx, GString *out)
     g_string_append (out, "empty");
   if (node->persist.n_hints > 0)
     g_string_append_printf (out, " hints=%u", node->persist.n_hints);
-}
-
-uint64_t
-quorum_digest (const void *state, const ProtoCtx *ctx)
-{
-  /* The whole node: it is flat and every write to it starts from zeroed
-   * memory, so equal states have equal bytes.  Most of it is zero (empty
-   * cells, free operation slots): it is read 64 bytes at a time, a block
-   * of zeros is skipped, and a block with a nonzero byte is mixed in with
-   * its offset, eight bytes at a time in four independent lanes.  A
-   * function of the bytes alone: equal states, equal digests. */
-  G_STATIC_ASSERT (sizeof (QuorumNode) % 8 == 0);
-  uint64_t l[4] = { 0xcbf29ce484222325ull, 0x84222325cbf29ce4ull, 1, 2 };
-  const uint8_t *p = state;
-  size_t i = 0;
-  for (; i + 64 <= sizeof (QuorumNode); i += 64) {
-    uint64_t v[8];
-    memcpy (v, p + i, 64);
-    if ((v[0] | v[1] | v[2] | v[3] | v[4] | v[5] | v[6] | v[7]) == 0)
-      continue;
-    l[0] ^= i;
-    for (int half = 0; half < 2; half++)
-      for (int k = 0; k < 4; k++) {
-        l[k] = (l[k] ^ v[4 * half + k]) * 0x100000001b3ull;
-        l[k] ^= l[k] >> 29;
-      }
-  }
-  for (; i < sizeof (QuorumNode); i += 8) {
-    uint64_t v;
-    memcpy (&v, p + i, 8);
-    l[0] = (l[0] ^ v) * 0x100000001b3ull;
-    l[0] ^= l[0] >> 29;
-  }
-  uint64_t h = l[0];
-  for (int k = 1; k < 4; k++)
-    h = mix64 (h ^ l[k]);
-  return h;
 }

@@ -65,8 +65,7 @@ quorum_start (QuorumNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox
     p->incarnation = 1;
   node->tag_count = 0;
   proto_outbox_sync (out);
-  for (int k = 0; k < QUORUM_MAX_KEYS; k++)
-    quorum_ring_order (ctx->n_nodes, (int) cfg->vnodes, k, node->ring[k]);
+  quorum_ring_orders (ctx->n_nodes, (int) cfg->vnodes, node->ring);
   if (p->n_hints > 0 && (cfg->hints == QUORUM_HINTS_VOLATILE
                          || cfg->bug == QUORUM_BUG_HINT_DROPPED_ON_RESTART)) {
     /* Volatile hints lived in memory only; the seeded bug throws persisted
@@ -247,7 +246,8 @@ const ProtoVTable proto_quorum = {
   .persist_offset = offsetof (QuorumNode, persist),
   .persist_size = sizeof (QuorumPersist),
   .step = quorum_step,
-  .digest = quorum_digest,
+  .state_extent = quorum_state_extent,
+  .state_holes = quorum_state_holes,
   .ghost_size = sizeof (QuorumGhost),
   .ghost_extent = quorum_ghost_extent,
   .check = quorum_check,

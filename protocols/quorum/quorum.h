@@ -393,6 +393,9 @@ uint64_t quorum_ring_point (int node, int vnode);
 /* The distinct nodes met walking clockwise from the key's position: the
  * first n are its preference list, the rest the fallbacks in order. */
 void quorum_ring_order (int n_nodes, int vnodes, int key, uint8_t order[PROTO_MAX_NODES]);
+/* quorum_ring_order of every key. */
+void quorum_ring_orders (int n_nodes, int vnodes,
+                         uint8_t order[QUORUM_MAX_KEYS][PROTO_MAX_NODES]);
 /* Each node's share of the ring (arc it owns as first replica), out of 1. */
 void quorum_ring_shares (int n_nodes, int vnodes, double shares[PROTO_MAX_NODES]);
 int quorum_replicas (const ProtoCtx *ctx);  /* min (n, n_nodes) */
@@ -519,8 +522,10 @@ void quorum_client_step (void *cstate, const ProtoCtx *ctx, const ProtoEvent *ev
                          ProtoOutbox *out);
 gboolean quorum_check (void *ghost, const void *const *states, const gboolean *is_up,
                        const ProtoCtx *ctxs, int n_nodes, GString *why);
-uint64_t quorum_digest (const void *state, const ProtoCtx *ctx);
 void quorum_format_msg (const void *msg, size_t len, GString *out);
 void quorum_format_state (const void *state, const ProtoCtx *ctx, GString *out);
+/* extent.c */
+size_t quorum_state_extent (const void *state);
+int quorum_state_holes (const void *state, size_t holes[][2]);
 
 extern const ProtoVTable proto_quorum;

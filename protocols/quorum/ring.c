@@ -61,11 +61,10 @@ ring_build (int n_nodes, int vnodes, int *n_points)
   return pts;
 }
 
-void
-quorum_ring_order (int n_nodes, int vnodes, int key, uint8_t order[PROTO_MAX_NODES])
+/* The key's order on a built ring. */
+static void
+ring_order_of (const RingPoint *pts, int n, int n_nodes, int key, uint8_t order[PROTO_MAX_NODES])
 {
-  int n;
-  g_autofree RingPoint *pts = ring_build (n_nodes, vnodes, &n);
   uint64_t at = quorum_ring_key_position (key);
   /* The first point at or after the key's position, wrapping around. */
   int lo = 0, hi = n;
@@ -88,6 +87,25 @@ quorum_ring_order (int n_nodes, int vnodes, int key, uint8_t order[PROTO_MAX_NOD
   g_assert (k == n_nodes);
   for (; k < PROTO_MAX_NODES; k++)
     order[k] = 0;
+}
+
+void
+quorum_ring_order (int n_nodes, int vnodes, int key, uint8_t order[PROTO_MAX_NODES])
+{
+  int n;
+  g_autofree RingPoint *pts = ring_build (n_nodes, vnodes, &n);
+  ring_order_of (pts, n, n_nodes, key, order);
+}
+
+/* Every key's order, from one ring (each node and client computes them
+ * when it starts). */
+void
+quorum_ring_orders (int n_nodes, int vnodes, uint8_t order[QUORUM_MAX_KEYS][PROTO_MAX_NODES])
+{
+  int n;
+  g_autofree RingPoint *pts = ring_build (n_nodes, vnodes, &n);
+  for (int k = 0; k < QUORUM_MAX_KEYS; k++)
+    ring_order_of (pts, n, n_nodes, k, order[k]);
 }
 
 void
