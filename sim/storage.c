@@ -80,13 +80,16 @@ disk_span (const SimWorld *w, int node)
 
 /* The sectors of node's disk that are known zero both in its persist
  * region and in its image: never written, and inside one of the state's
- * holes (protocol.h).  Marks them in skip (one byte per sector); returns
- * whether any is. */
+ * holes (protocol.h).  Marks them in skip (one byte per sector, n_skip
+ * sectors); returns whether any is (if not, skip is left as it was). */
 static gboolean
 disk_zero_sectors (const SimWorld *w, int node, uint8_t *skip, guint n_skip)
 {
   size_t holes[PROTO_MAX_HOLES][2];
   int n_holes = sim_node_holes (w, node, holes);
+  if (n_holes == 0)
+    return FALSE;
+  memset (skip, 0, n_skip);
   const SimDisk *d = &w->disks[node];
   size_t off = w->vt->persist_offset;
   gboolean any = FALSE;
@@ -102,6 +105,10 @@ disk_zero_sectors (const SimWorld *w, int node, uint8_t *skip, guint n_skip)
   return any;
 }
 
+/* disk_zero_sectors looks at persist regions up to 512 KB (PBFT's is
+ * 163 KB, quorum's 109 KB); larger ones are compared whole. */
+#define SIM_SKIP_SECTORS 1024
+
 /* Are the node's persist region and its image equal?  Past span both are
  * zero; so are the sectors disk_zero_sectors finds. */
 static gboolean
@@ -111,7 +118,7 @@ disk_equals_persist (const SimWorld *w, int node, size_t span)
                                                           + (size_t) node * w->vt->state_size
                                                           + w->vt->persist_offset;
   guint n_span = (guint) ((span + SIM_SECTOR - 1) / SIM_SECTOR);
-  uint8_t skip_stack[256] = { 0 }; /* a persist region up to 128 KB */
+  uint8_t skip_stack[SIM_SKIP_SECTORS];
   if (n_span > G_N_ELEMENTS (skip_stack) || !disk_zero_sectors (w, node, skip_stack, n_span))
     return memcmp (image, persist, span) == 0;
   size_t at = 0;
@@ -484,7 +491,7 @@ sim_storage_step_end (SimWorld *w, int node, ProtoOutbox *out)
     if (lat == 0 && d->syncs->len == 0) {
       size_t extent = persist_extent (w, node);
       guint n_span = (guint) ((MAX (extent, disk_extent (w, d)) + SIM_SECTOR - 1) / SIM_SECTOR);
-      uint8_t skip_stack[256] = { 0 }; /* a persist region up to 128 KB */
+      uint8_t skip_stack[SIM_SKIP_SECTORS];
       gboolean has_skip = n_span <= G_N_ELEMENTS (skip_stack)
                           && disk_zero_sectors (w, node, skip_stack, n_span);
       disk_write (w, d, node_persist (w, node), extent, has_skip ? skip_stack : NULL);

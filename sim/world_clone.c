@@ -397,22 +397,14 @@ sim_world_digest (const SimWorld *w)
   return sim_world_digest_seeded (w, 0);
 }
 
-/* The digest of node n's state when the protocol has none of its own: its
- * nonzero 64-byte blocks, each mixed in with its offset, eight bytes at a
- * time in four lanes, then the words after the last whole block.  A zero
- * block adds nothing, so it is a function of the bytes alone (equal
- * states, equal digests), and the blocks past the node's extent or inside
- * its holes (sim_node_holes: zero, or the world would not report them) are
- * skipped unread: most of a large flat state is free slots. */
-static uint64_t
-state_digest (const SimWorld *w, int n)
+uint64_t
+sim_hash_sparse (uint64_t seed, const void *data, size_t len, size_t extent,
+                 const size_t holes[][2], int n_holes)
 {
-  size_t size = w->vt->state_size, whole = size & ~(size_t) 63;
-  size_t extent = sim_node_extent (w, n), holes[PROTO_MAX_HOLES][2];
-  int n_holes = sim_node_holes (w, n, holes), h = 0;
-  g_assert (size % 8 == 0);
-  const uint8_t *p = w->state_ptrs[n];
-  uint64_t l[4] = { 0xcbf29ce484222325ull, 0x84222325cbf29ce4ull, 1, 2 };
+  size_t whole = len & ~(size_t) 63;
+  int h = 0;
+  const uint8_t *p = data;
+  uint64_t l[4] = { 0xcbf29ce484222325ull ^ seed, 0x84222325cbf29ce4ull, 1, 2 };
   for (size_t i = 0; i < whole && i < extent; i += 64) {
     while (h < n_holes && holes[h][1] < i + 64)
       h++;
@@ -432,16 +424,42 @@ state_digest (const SimWorld *w, int n)
         l[k] ^= l[k] >> 29;
       }
   }
-  for (size_t i = whole; i < size; i += 8) {
+  size_t i = whole;
+  for (; i + 8 <= len; i += 8) {
     uint64_t v;
     memcpy (&v, p + i, 8);
     l[0] = (l[0] ^ v) * 0x100000001b3ull;
     l[0] ^= l[0] >> 29;
   }
-  uint64_t d = l[0];
+  if (i < len) {
+    uint64_t v = 0;
+    memcpy (&v, p + i, len - i);
+    l[1] = (l[1] ^ v) * 0x100000001b3ull;
+  }
+  uint64_t d = l[0] ^ len;
   for (int k = 1; k < 4; k++)
     d = mix64 (d ^ l[k]);
   return d;
+}
+
+/* sim_hash_sparse of all len bytes, as the disks hash their images. */
+static uint64_t
+hash_zero_blocks (uint64_t seed, const void *data, size_t len)
+{
+  return sim_hash_sparse (seed, data, len, len, NULL, 0);
+}
+
+/* The digest of node n's state when the protocol has none of its own: the
+ * blocks past the node's extent or inside its holes (sim_node_holes: zero,
+ * or the world would not report them) are skipped unread, and most of a
+ * large flat state is free slots. */
+static uint64_t
+state_digest (const SimWorld *w, int n)
+{
+  size_t holes[PROTO_MAX_HOLES][2];
+  int n_holes = sim_node_holes (w, n, holes);
+  return sim_hash_sparse (0, w->state_ptrs[n], w->vt->state_size, sim_node_extent (w, n), holes,
+                          n_holes);
 }
 
 void
@@ -449,7 +467,7 @@ sim_world_node_digest (const SimWorld *w, int n, uint64_t out[2])
 {
   const ProtoVTable *vt = w->vt;
   out[0] = vt->digest != NULL ? vt->digest (w->state_ptrs[n], &w->ctxs[n]) : state_digest (w, n);
-  out[1] = sim_storage_digest (w, n, sim_hash_bytes);
+  out[1] = sim_storage_digest (w, n, hash_zero_blocks);
 }
 
 uint64_t

@@ -364,3 +364,12 @@ void sim_deliveries_route (SimWorld *w, int from, int to, SimNetFate *fate);
 /* A hash of len bytes, eight at a time in two lanes, canonical for equal
  * bytes: world digests and the explorer's ghost hash. */
 uint64_t sim_hash_bytes (uint64_t h, const void *data, size_t len);
+/* A hash of len bytes canonical for equal bytes, made of their nonzero
+ * 64-byte blocks, each mixed in with its offset, eight bytes at a time in
+ * four lanes, then the bytes after the last whole block.  A zero block
+ * adds nothing, so the blocks from extent on and those inside the holes
+ * (n_holes ranges, in order, not overlapping), which the caller knows are
+ * zero, are skipped unread: large flat states and disk images are mostly
+ * free slots. */
+uint64_t sim_hash_sparse (uint64_t seed, const void *data, size_t len, size_t extent,
+                          const size_t holes[][2], int n_holes);

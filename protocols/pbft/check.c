@@ -65,7 +65,9 @@ pbft_state_extent (const void *state)
   return sizeof (PbftNode);
 }
 
-/* The latest VIEW-CHANGE of replica j (3.4 KB) is held only with its digest
+/* A free log slot (seq 0) is zero: a slot is zeroed before it takes a
+ * sequence number (pbft_slot) and when a checkpoint frees it.  The latest
+ * VIEW-CHANGE of replica j (3.4 KB) is held only with its digest
  * (vcs[j] and vc_digest[j] are written together, and the digest of a
  * message is never 0 in practice; a step that builds its own message sets
  * the digest before it ends): with vc_digest[j] == 0, vcs[j] is zero, as
@@ -76,6 +78,10 @@ pbft_state_holes (const void *state, size_t holes[][2])
 {
   const PbftNode *node = state;
   ProtoHoles b = proto_holes_start (holes);
+  for (int i = 0; i < PBFT_LOG_CAP; i++)
+    if (node->log[i].seq == 0)
+      proto_holes_zero (&b, offsetof (PbftNode, log) + (size_t) i * sizeof (PbftSlot),
+                        offsetof (PbftNode, log) + (size_t) (i + 1) * sizeof (PbftSlot));
   for (int j = 0; j < PROTO_MAX_NODES; j++)
     if (node->vc_digest[j] == 0)
       proto_holes_zero (&b, offsetof (PbftNode, vcs) + (size_t) j * sizeof (PbftViewChange),
