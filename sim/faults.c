@@ -20,6 +20,25 @@ trace_node_event (SimWorld *w, int node, const char *kind, const char *label)
 
 /* ---- Node faults ---------------------------------------------------------*/
 
+/* Zeroes [from, to) of a node's state but its holes (in order), which are
+ * zero. */
+static void
+zero_but_holes (uint8_t *state, size_t from, size_t to, const size_t holes[][2], int n_holes)
+{
+  size_t at = from;
+  for (int i = 0; i < n_holes && at < to; i++) {
+    if (holes[i][1] <= at)
+      continue;
+    if (holes[i][0] >= to)
+      break;
+    if (holes[i][0] > at)
+      memset (state + at, 0, holes[i][0] - at);
+    at = holes[i][1];
+  }
+  if (at < to)
+    memset (state + at, 0, to - at);
+}
+
 /* A crash: the node stops; its persist region becomes what its disk holds
  * (storage.c: changes not yet durable are lost or torn) and the rest of its
  * state is zeroed; its deadline is cleared; messages held for it while
@@ -33,19 +52,16 @@ sim_node_crash (SimWorld *w, int node)
   const ProtoVTable *vt = w->vt;
   uint8_t *state = w->node_states + (size_t) node * vt->state_size;
   n->n_crashes++;
-  /* The state's holes (protocol.h) in its volatile part are zero already. */
+  /* The state's holes (protocol.h) in its volatile part, and its bytes
+   * past its extent, are zero already. */
   size_t holes[PROTO_MAX_HOLES][2];
   int n_holes = sim_node_holes (w, node, holes);
+  size_t extent = sim_node_extent (w, node);
   sim_storage_crash (w, node); /* touches the node */
   /* Everything but the persist region is zeroed. */
-  size_t at = 0;
-  for (int i = 0; i < n_holes && holes[i][1] <= vt->persist_offset; i++) {
-    memset (state + at, 0, holes[i][0] - at);
-    at = holes[i][1];
-  }
-  memset (state + at, 0, vt->persist_offset - at);
-  memset (state + vt->persist_offset + vt->persist_size, 0,
-          vt->state_size - vt->persist_offset - vt->persist_size);
+  size_t persist_end = vt->persist_offset + vt->persist_size;
+  zero_but_holes (state, 0, vt->persist_offset, holes, n_holes);
+  zero_but_holes (state, persist_end, MAX (extent, persist_end), holes, n_holes);
   sim_storage_extent_verify (w, node);
   n->is_up = FALSE;
   n->is_paused = FALSE;

@@ -10,6 +10,7 @@
 #include "sim/scenario.h"
 #include "sim/world_internal.h"
 #include "protocols/raft/raft.h"
+#include "protocols/paxos/paxos.h"
 #include "protocols/pbft/pbft.h"
 #include "protocols/bytes_nonzero.h"
 #include "tests/support.h"
@@ -262,7 +263,7 @@ typedef struct {
   uint64_t steps;        /* steps taken, all worlds */
   uint64_t broken;       /* node-steps with nonzero bytes past the extent or in a hole */
   char *first_broken;    /* where the first was */
-  uint64_t smaller, stale, unsafe, holed, set, reads, held, logged; /* node-steps with each property */
+  uint64_t smaller, stale, unsafe, holed, set, reads, held, logged, wrapped; /* node-steps with each property */
   uint64_t digest_differs; /* node-steps whose digest changed when read whole */
 } ExtentWalk;
 
@@ -307,6 +308,10 @@ extent_walk (ExtentWalk *x, const char *const *scns, size_t n_scns, uint64_t see
             x->stale += r->has_stale_slots;
             x->set += r->is_machine_set;
             x->reads += r->n_reads > 0;
+          } else if (strcmp (w->vt->name, "paxos") == 0) {
+            const PaxosPersist *p = &((const PaxosNode *) sim_world_node_state (w, n))->persist;
+            uint64_t used = p->last_slot > p->snap.index ? p->last_slot - p->snap.index : 0;
+            x->wrapped += used > 0 && (p->snap.index + 1) % PAXOS_LOG_CAP + used > PAXOS_LOG_CAP;
           } else if (strcmp (w->vt->name, "pbft") == 0) {
             /* The first hole among the VIEW-CHANGE slots starts past the first. */
             int v = 0;
@@ -358,14 +363,22 @@ Test (explore_speed, raft_holes_stay_zero_with_reads)
 }
 
 /* Paxos keeps its state zero past paxos_state_extent (its event ring for
- * check(), last in the state) through every step, crash and restart, with
- * torn writes and flipped bits: seeds 1..20 of its disk-faults scenario. */
+ * check(), last in the state) and in its holes (free log slots, reports
+ * outside phase 1) through every step, crash and restart, with torn writes
+ * and flipped bits: seeds 1..20 of its disk-faults scenario; then seeds
+ * 1..3 of two whose logs wrap around the ring. */
 Test (explore_speed, paxos_state_is_zero_past_its_extent)
 {
   static const char *const scns[] = { "scenarios/paxos/disk-faults.scn" };
+  static const char *const long_logs[] = { "scenarios/paxos/leader-crash.scn",
+                                           "scenarios/paxos/random-faults.scn" };
   ExtentWalk x = { 0 };
   extent_walk (&x, scns, G_N_ELEMENTS (scns), 20, FALSE);
   cr_expect_gt (x.smaller, x.steps, "the extent spares most of the state most of the time");
+  extent_walk (&x, long_logs, G_N_ELEMENTS (long_logs), 3, TRUE);
+  cr_expect_gt (x.holed, x.steps / 2, "most node-steps have holes");
+  cr_expect_gt (x.wrapped, 0, "some node's log wraps around its ring");
+  cr_expect_gt (x.unsafe, 0, "some node read back a damaged image");
   extent_walk_clear (&x);
 }
 

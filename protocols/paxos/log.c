@@ -2,6 +2,7 @@
  * (commit point, state machine, client replies), and compaction into
  * snapshots. */
 #include "protocols/paxos/paxos.h"
+#include "protocols/holes.h"
 
 #include <string.h>
 
@@ -19,6 +20,41 @@ paxos_state_extent (const void *state)
   if (node->ev_count >= PAXOS_EV_RING)
     return sizeof (PaxosNode);
   return offsetof (PaxosNode, ev) + (size_t) node->ev_count * sizeof (PaxosEv);
+}
+
+/* Holes (protocol.h): the log's free ring slots and, outside phase 1, the
+ * phase-1 reports.  The slots in use are those after the snapshot up to
+ * last_slot, at most the ring's size; every other slot was zeroed when a
+ * snapshot covered it (paxos_compact, paxos_install_snapshot) or never
+ * written, as a slot is written only with last_slot raised past it.  The
+ * reports are zeroed when phase 1 starts and written only with
+ * report_max_slot raised to their slot (from 1): with it 0, all are zero. */
+int
+paxos_state_holes (const void *state, size_t holes[][2])
+{
+  const PaxosNode *node = state;
+  const PaxosPersist *p = &node->persist;
+  ProtoHoles b = proto_holes_start (holes);
+  size_t log_at = offsetof (PaxosNode, persist) + offsetof (PaxosPersist, log);
+  uint64_t used = p->last_slot > p->snap.index ? p->last_slot - p->snap.index : 0;
+  if (used < PAXOS_LOG_CAP) {
+    /* Used: the ring positions first, first + 1, ..., first + used - 1. */
+    size_t first = (size_t) ((p->snap.index + 1) % PAXOS_LOG_CAP);
+    size_t end = first + (size_t) used; /* past PAXOS_LOG_CAP: wraps */
+    size_t slot = sizeof (PaxosSlot);
+    if (used == 0) {
+      proto_holes_zero (&b, log_at, log_at + PAXOS_LOG_CAP * slot);
+    } else if (end <= PAXOS_LOG_CAP) {
+      proto_holes_zero (&b, log_at, log_at + first * slot);
+      proto_holes_zero (&b, log_at + end * slot, log_at + PAXOS_LOG_CAP * slot);
+    } else {
+      proto_holes_zero (&b, log_at + (end - PAXOS_LOG_CAP) * slot, log_at + first * slot);
+    }
+  }
+  if (node->report_max_slot == 0)
+    proto_holes_zero (&b, offsetof (PaxosNode, reports),
+                      offsetof (PaxosNode, reports) + sizeof node->reports);
+  return proto_holes_end (&b);
 }
 
 void

@@ -296,6 +296,7 @@ const ProtoVTable proto_paxos = {
   .step = paxos_step,
   .digest = paxos_digest,
   .state_extent = paxos_state_extent,
+  .state_holes = paxos_state_holes,
   .ghost_size = sizeof (PaxosGhost),
   .check = paxos_check,
   .ghost_copy = paxos_ghost_copy,

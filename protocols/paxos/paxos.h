@@ -468,6 +468,7 @@ uint64_t paxos_chain_next (uint64_t chain, const PaxosCmd *cmd);
 void paxos_reply (ProtoOutbox *out, const ProtoCtx *ctx, int client, uint32_t seq,
                   PaxosReplyStatus status, gboolean has_value, int64_t value, int leader_hint);
 size_t paxos_state_extent (const void *state);
+int paxos_state_holes (const void *state, size_t holes[][2]);
 void paxos_ev_push (PaxosNode *node, PaxosEvKind kind, uint64_t slot, uint64_t ballot,
                     uint64_t hash, uint64_t aux);
 void paxos_follow_leader (PaxosNode *node, const ProtoCtx *ctx, int from, uint64_t ballot,
