@@ -152,3 +152,17 @@ fuzz_input_swarm_guided (const FuzzBase *b, Pcg32 *rng, const FuzzSwarmModel *m,
   }
   fuzz_input_clear (&cand);
 }
+
+void
+fuzz_input_swarm_heaviest (const FuzzBase *b, Pcg32 *rng, int tries, FuzzInput *out)
+{
+  fuzz_input_swarm (b, rng, out);
+  FuzzInput cand;
+  fuzz_input_init (&cand);
+  for (int t = 1; t < tries; t++) {
+    fuzz_input_swarm (b, rng, &cand);
+    if (cand.faults->len > out->faults->len)
+      fuzz_input_copy (out, &cand);
+  }
+  fuzz_input_clear (&cand);
+}
