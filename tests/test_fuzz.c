@@ -500,6 +500,13 @@ Test (fuzz, heavy_swarm_is_deterministic_and_fault_heavy, .timeout = 120)
   guint heavy = runs_with_faults (t1, 20), heavy_random = runs_with_faults (tr, 20);
   cr_expect (heavy > heavy_random * 2, "runs with 20 faults or more: heavy %u, random %u", heavy,
              heavy_random);
+  /* Half the runs after the first batch are mutants of the corpus. */
+  const char *corpus = strstr (a.out, "(mutants ");
+  guint mutants = 0, mutant_runs = 0;
+  cr_assert (corpus != NULL && sscanf (corpus, "(mutants %u of %u", &mutants, &mutant_runs) == 2,
+             "%s", a.out);
+  cr_expect (mutant_runs > 144 * 3 / 10 && mutant_runs < 144 * 7 / 10, "mutants: %u of 160 runs",
+             mutant_runs);
   run_clear (&a);
   run_clear (&b);
   run_clear (&r);
