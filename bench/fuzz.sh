@@ -14,8 +14,8 @@
 #
 # BUGS="a b" limits the table to those bugs; FIRST_SEED=S numbers the
 # campaign seeds S..S+SEEDS-1 (default 1); STRATEGIES="feedback" runs one
-# strategy only (its speedup column then shows "-"); FEEDBACK=adaptive runs
-# --strategy adaptive in the feedback column.
+# strategy only (its speedup column then shows "-"); FEEDBACK=adaptive (or
+# heavy) runs that --strategy in the feedback column.
 # Runs to the first failure do not depend on JOBS; wall time does, and on
 # the machine's load.  A bug not found in RUNS runs shows as ">RUNS".
 # The last lines give the median speedup (random runs / feedback runs)

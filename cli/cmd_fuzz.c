@@ -27,11 +27,16 @@
 #define FUZZ_ADAPTIVE_MUTANTS 0.1
 #define FUZZ_ADAPTIVE_GUIDED 0.9
 #define FUZZ_ADAPTIVE_TRIES 8
+/* --strategy heavy: the share of mutants once the corpus holds a run,
+ * and the draws each fresh run is the most fault-heavy of. */
+#define FUZZ_HEAVY_MUTANTS 0.5
+#define FUZZ_HEAVY_TRIES 4
 
 static const char fuzz_help[] =
   "usage: dsim fuzz SCENARIO [--runs N | --time DURATION] [--jobs J] [--seed S]\n"
-  "                 [--out DIR] [--strategy feedback|adaptive|random] [--shard I/N]\n"
-  "                 [--max-failures K] [--stop-on any|safety] [--shrink-runs N]\n"
+  "                 [--out DIR] [--strategy feedback|adaptive|heavy|random]\n"
+  "                 [--shard I/N] [--max-failures K] [--stop-on any|safety]\n"
+  "                 [--shrink-runs N]\n"
   "       dsim fuzz --merge DIR... [--out DIR]\n"
   "\n"
   "Runs the protocol of SCENARIO many times, each run with its own configuration\n"
@@ -68,6 +73,9 @@ static const char fuzz_help[] =
   "                    best of eight draws by what each choice of the swarm\n"
   "                    (fault kinds and counts, cluster size, loss, knobs...)\n"
   "                    earned in rare coverage so far, and a tenth mutants;\n"
+  "                    heavy: half the runs mutants of the corpus, as in\n"
+  "                    feedback, the other half fresh swarm configurations,\n"
+  "                    each the one with the most faults of four draws;\n"
   "                    random: every run a fresh swarm configuration\n"
   "  --shard I/N       run only the runs r with r mod N = I-1 (1 <= I <= N): N\n"
   "                    processes with the same seed split one campaign\n"
@@ -94,6 +102,7 @@ typedef struct {
   const char *out_dir;
   gboolean is_random;
   gboolean is_adaptive;     /* --strategy adaptive */
+  gboolean is_heavy;        /* --strategy heavy */
   int shard, n_shards;      /* shard is 0-based */
   uint64_t max_failures;    /* 0: never stop */
   gboolean stop_on_safety;  /* only invariant and model failures count toward max_failures */
@@ -186,11 +195,12 @@ parse_args (int argc, char **argv, FuzzArgs *a)
       a->out_dir = value;
     } else if (strcmp (name, "--strategy") == 0) {
       if (strcmp (value, "random") != 0 && strcmp (value, "feedback") != 0
-          && strcmp (value, "adaptive") != 0)
+          && strcmp (value, "adaptive") != 0 && strcmp (value, "heavy") != 0)
         return cli_usage_error (
-          "fuzz: --strategy: expected feedback, adaptive or random, got '%s'", value);
+          "fuzz: --strategy: expected feedback, adaptive, heavy or random, got '%s'", value);
       a->is_random = strcmp (value, "random") == 0;
       a->is_adaptive = strcmp (value, "adaptive") == 0;
+      a->is_heavy = strcmp (value, "heavy") == 0;
     } else if (strcmp (name, "--shard") == 0) {
       uint64_t i_shard, n;
       g_auto (GStrv) parts = g_strsplit (value, "/", -1);
@@ -234,7 +244,7 @@ parse_args (int argc, char **argv, FuzzArgs *a)
 static const char *
 strategy_name (const FuzzArgs *a)
 {
-  return a->is_random ? "random" : a->is_adaptive ? "adaptive" : "feedback";
+  return a->is_random ? "random" : a->is_adaptive ? "adaptive" : a->is_heavy ? "heavy" : "feedback";
 }
 
 /* ---- The campaign ----------------------------------------------------------------*/
@@ -421,6 +431,8 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
     double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.75, 0.875);
     if (c->args->is_adaptive)
       p = FUZZ_ADAPTIVE_MUTANTS;
+    if (c->args->is_heavy)
+      p = FUZZ_HEAVY_MUTANTS;
     if (pcg32_chance (&rng, p)) {
       guint pick = corpus_pick (c, &rng);
       const FuzzInput *parent = &g_array_index (c->corpus, FuzzInput, pick);
@@ -440,6 +452,12 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
       fuzz_input_swarm_guided (c->base, &rng, c->model, FUZZ_ADAPTIVE_TRIES, in);
       return;
     }
+  }
+  /* Heavy: every fresh run (the first batch's too) the most fault-heavy
+   * of four swarm draws. */
+  if (c->args->is_heavy) {
+    fuzz_input_swarm_heaviest (c->base, &rng, FUZZ_HEAVY_TRIES, in);
+    return;
   }
   fuzz_input_swarm (c->base, &rng, in);
 }

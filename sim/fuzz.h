@@ -151,6 +151,11 @@ double fuzz_swarm_model_predict (const FuzzSwarmModel *m, const FuzzBase *b,
 void fuzz_input_swarm_guided (const FuzzBase *b, Pcg32 *rng, const FuzzSwarmModel *m, int tries,
                               FuzzInput *out);
 
+/* The most fault-heavy of `tries` fresh swarm draws: the one with the
+ * most faults in its schedule (the first on a tie); tries = 1 is
+ * fuzz_input_swarm. */
+void fuzz_input_swarm_heaviest (const FuzzBase *b, Pcg32 *rng, int tries, FuzzInput *out);
+
 /* A run as the shrinker sees it: the knobs and the SimFault schedule. */
 typedef struct {
   uint64_t seed;

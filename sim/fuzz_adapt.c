@@ -1,4 +1,4 @@
-/* fuzz_adapt.c: the adaptive swarm of feedback mode.
+/* fuzz_adapt.c: the adaptive and the heavy swarm.
  *
  * Swarm testing (Groce et al., ISSTA 2012) draws every run's configuration
  * from fixed distributions: each fault kind on or off, its rate and its
@@ -15,6 +15,10 @@
  * toward the configurations that have paid (a bandit over the swarm's
  * dimensions, as Entropic and AFL++'s MOpt learn which of their own
  * choices pay).
+ *
+ * The heavy swarm needs no model: of a few fresh swarm draws it keeps the
+ * one with the most faults, since the swarm's fault-heavy runs are the
+ * ones that fail most often (fuzz_input_swarm_heaviest).
  *
  * Deterministic: the model changes only through fuzz_swarm_model_learn,
  * which the campaign calls in run order. */
@@ -149,6 +153,20 @@ fuzz_input_swarm_guided (const FuzzBase *b, Pcg32 *rng, const FuzzSwarmModel *m,
       best = p;
       fuzz_input_copy (out, &cand);
     }
+  }
+  fuzz_input_clear (&cand);
+}
+
+void
+fuzz_input_swarm_heaviest (const FuzzBase *b, Pcg32 *rng, int tries, FuzzInput *out)
+{
+  fuzz_input_swarm (b, rng, out);
+  FuzzInput cand;
+  fuzz_input_init (&cand);
+  for (int t = 1; t < tries; t++) {
+    fuzz_input_swarm (b, rng, &cand);
+    if (cand.faults->len > out->faults->len)
+      fuzz_input_copy (out, &cand);
   }
   fuzz_input_clear (&cand);
 }

@@ -12,7 +12,9 @@
 # liveness failures and stops at the first broken invariant or model.
 #
 # PROTOCOLS="raft pbft" runs only those protocols' bugs (default: every
-# protocol of bench/fuzz-targets.txt).
+# protocol of bench/fuzz-targets.txt).  STRATEGY=heavy runs that
+# --strategy instead of the default; JOBS=1 runs on one thread (default 2;
+# the runs do not depend on it).
 #
 # KNOWN_MISSES lists PROTOCOL:BUG pairs the fuzzer does not yet find within
 # the budget (bench/fuzz.sh measures them); they are not run here, and the
@@ -54,8 +56,8 @@ for proto in $(grep -v '^#' "$targets" | awk 'NF { print $1 }' | uniq); do
       { cat "$base"; printf '\n[%s]\nbug = %s\n' "$proto" "$bug"; } > "$scn"
     fi
     rc=0
-    "$dsim" fuzz "$scn" --runs "$budget" --stop-on safety --shrink-runs 0 --jobs 2 \
-      --out "$tmp/out-$proto-$bug" > "$tmp/log" 2>&1 || rc=$?
+    "$dsim" fuzz "$scn" --runs "$budget" --stop-on safety --shrink-runs 0 --jobs "${JOBS:-2}" \
+      ${STRATEGY:+--strategy "$STRATEGY"} --out "$tmp/out-$proto-$bug" > "$tmp/log" 2>&1 || rc=$?
     first=$(awk -F'\t' 'NR > 1 && $6 != "pass" && $6 != "liveness" && $6 != "undecided" {
       print "run " $1 ": " $6; exit }' "$tmp/out-$proto-$bug/runs.tsv" 2>/dev/null || true)
     if [ "$rc" -eq 1 ] && [ -n "$first" ]; then

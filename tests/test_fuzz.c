@@ -99,7 +99,7 @@ Test (fuzz, bad_arguments_exit_2)
   expect_usage ((const char *[]) { "fuzz", NULL }, "expected a scenario file");
   expect_usage ((const char *[]) { "fuzz", scn, "--shard", "3/2", NULL }, "--shard: expected I/N");
   expect_usage ((const char *[]) { "fuzz", scn, "--strategy", "smart", NULL },
-                "--strategy: expected feedback, adaptive or random");
+                "--strategy: expected feedback, adaptive, heavy or random");
   expect_usage ((const char *[]) { "fuzz", scn, "--runs", "0", NULL }, "--runs: expected");
   expect_usage ((const char *[]) { "fuzz", scn, "--time", "soon", NULL }, "--time: expected");
   expect_usage ((const char *[]) { "fuzz", scn, "--bogus", NULL }, "unknown option '--bogus'");
@@ -469,6 +469,44 @@ Test (fuzz, adaptive_swarm_is_deterministic_and_leans_to_rare_coverage, .timeout
   guint heavy = runs_with_faults (t1, 20), heavy_random = runs_with_faults (tr, 20);
   cr_expect (heavy > heavy_random * 3 / 2, "runs with 20 faults or more: adaptive %u, random %u",
              heavy, heavy_random);
+  run_clear (&a);
+  run_clear (&b);
+  run_clear (&r);
+  remove_tree (tmp);
+}
+
+/* --strategy heavy: the same runs on 1 thread and on 2, and far more
+ * fault-heavy runs than random's (its fresh runs are the most
+ * fault-heavy of four swarm draws, its mutants come from them). */
+Test (fuzz, heavy_swarm_is_deterministic_and_fault_heavy, .timeout = 120)
+{
+  g_autofree char *scn = test_source_path ("scenarios/raft/random-faults.scn");
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-fuzz-XXXXXX", NULL);
+  g_autofree char *d1 = g_build_filename (tmp, "h1", NULL);
+  g_autofree char *d2 = g_build_filename (tmp, "h2", NULL);
+  g_autofree char *dr = g_build_filename (tmp, "r", NULL);
+  FuzzRun a = dsim ((const char *[]) { "fuzz", scn, "--runs", "160", "--jobs", "1", "--strategy",
+                                       "heavy", "--out", d1, NULL });
+  FuzzRun b = dsim ((const char *[]) { "fuzz", scn, "--runs", "160", "--jobs", "2", "--strategy",
+                                       "heavy", "--out", d2, NULL });
+  FuzzRun r = dsim ((const char *[]) { "fuzz", scn, "--runs", "160", "--jobs", "2", "--strategy",
+                                       "random", "--out", dr, NULL });
+  cr_expect_eq (a.rc, 0, "%s", a.out);
+  cr_expect (strstr (a.out, "strategy     heavy, shard 1/1, 1 job") != NULL, "%s", a.out);
+  g_autofree char *t1 = read_file (d1, "runs.tsv");
+  g_autofree char *t2 = read_file (d2, "runs.tsv");
+  g_autofree char *tr = read_file (dr, "runs.tsv");
+  cr_expect_str_eq (t1, t2);
+  guint heavy = runs_with_faults (t1, 20), heavy_random = runs_with_faults (tr, 20);
+  cr_expect (heavy > heavy_random * 2, "runs with 20 faults or more: heavy %u, random %u", heavy,
+             heavy_random);
+  /* Half the runs after the first batch are mutants of the corpus. */
+  const char *corpus = strstr (a.out, "(mutants ");
+  guint mutants = 0, mutant_runs = 0;
+  cr_assert (corpus != NULL && sscanf (corpus, "(mutants %u of %u", &mutants, &mutant_runs) == 2,
+             "%s", a.out);
+  cr_expect (mutant_runs > 144 * 3 / 10 && mutant_runs < 144 * 7 / 10, "mutants: %u of 160 runs",
+             mutant_runs);
   run_clear (&a);
   run_clear (&b);
   run_clear (&r);

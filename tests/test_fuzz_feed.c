@@ -590,3 +590,52 @@ Test (fuzz_feed, adaptive_swarm_leans_toward_the_arms_that_paid)
   fuzz_input_clear (&in);
   fuzz_input_clear (&other);
 }
+
+/* The heavy swarm: the most fault-heavy of a few fresh draws.  One draw
+ * is the plain swarm draw; four draws give the one with the most faults
+ * of the four plain draws the same stream gives, still a valid swarm
+ * input. */
+Test (fuzz_feed, heavy_swarm_keeps_the_draw_with_the_most_faults)
+{
+  g_autoptr (FuzzBase) b = raft_base (NULL);
+  FuzzInput in, other;
+  fuzz_input_init (&in);
+  fuzz_input_init (&other);
+  Pcg32 rng, rng2;
+  pcg32_seed (&rng, 12, 1);
+  pcg32_seed (&rng2, 12, 1);
+  fuzz_input_swarm (b, &rng, &in);
+  fuzz_input_swarm_heaviest (b, &rng2, 1, &other);
+  cr_expect (in.seed == other.seed && in.faults->len == other.faults->len
+             && in.n_nodes == other.n_nodes && in.duration_us == other.duration_us);
+  cr_expect (pcg32_next (&rng) == pcg32_next (&rng2), "one try draws what the swarm draws");
+
+  int plain_heavy = 0, heavy = 0;
+  pcg32_seed (&rng, 14, 1);
+  pcg32_seed (&rng2, 14, 1);
+  for (int i = 0; i < 200; i++) {
+    guint most = 0;
+    uint64_t most_seed = 0;
+    for (int t = 0; t < 4; t++) {
+      fuzz_input_swarm (b, &rng, &in);
+      plain_heavy += t == 0 && in.faults->len >= 20;
+      if (t == 0 || in.faults->len > most) {
+        most = in.faults->len;
+        most_seed = in.seed;
+      }
+    }
+    fuzz_input_swarm_heaviest (b, &rng2, 4, &other);
+    cr_expect_eq (other.faults->len, most, "draw %d", i);
+    cr_expect_eq (other.seed, most_seed, "draw %d: the first of the heaviest", i);
+    heavy += other.faults->len >= 20;
+    assert_valid_input (b, &other);
+    cr_expect_eq (other.parent, -1);
+    cr_expect_eq (other.origin, FUZZ_ORIGIN_SWARM);
+    if (i % 50 == 0)
+      assert_parses (b, &other);
+  }
+  cr_expect (heavy > 2 * plain_heavy && heavy > 100,
+             "runs with 20 faults or more: plain %d of 200, heavy %d of 200", plain_heavy, heavy);
+  fuzz_input_clear (&in);
+  fuzz_input_clear (&other);
+}
