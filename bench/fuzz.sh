@@ -1,7 +1,8 @@
 #!/bin/sh
 # Time to bug: for every seeded bug of every protocol listed in
 # bench/fuzz-targets.txt, the runs and the wall time `dsim fuzz` needs to
-# its first safety failure, random swarm against feedback, median over
+# its first safety failure, random swarm against the default guided
+# strategy (heavy: half feedback mutants, half fault-heavy swarm draws), median over
 # SEEDS campaign seeds.  Each campaign starts from the random-faults
 # scenario bench/fuzz-targets.txt names for the bug, with only `bug = NAME`
 # added, and stops at the first broken invariant or [check] model
@@ -14,8 +15,8 @@
 #
 # BUGS="a b" limits the table to those bugs; FIRST_SEED=S numbers the
 # campaign seeds S..S+SEEDS-1 (default 1); STRATEGIES="feedback" runs one
-# strategy only (its speedup column then shows "-"); FEEDBACK=adaptive (or
-# heavy) runs that --strategy in the feedback column.
+# strategy only (its speedup column then shows "-"); FEEDBACK=feedback (or
+# adaptive) runs that --strategy in the guided column.
 # Runs to the first failure do not depend on JOBS; wall time does, and on
 # the machine's load.  A bug not found in RUNS runs shows as ">RUNS".
 # The last lines give the median speedup (random runs / feedback runs)
@@ -31,7 +32,7 @@ SEEDS=${SEEDS:-5}
 FIRST_SEED=${FIRST_SEED:-1}
 STRATEGIES=${STRATEGIES:-random feedback}
 JOBS=${JOBS:-2}
-FEEDBACK=${FEEDBACK:-feedback}
+FEEDBACK=${FEEDBACK:-heavy}
 exe=$BUILD/cli/dsim
 if [ ! -x "$exe" ]; then
   echo "bench/fuzz.sh: $exe not built (run: ninja -C $BUILD)" >&2

@@ -34,7 +34,7 @@
 
 static const char fuzz_help[] =
   "usage: dsim fuzz SCENARIO [--runs N | --time DURATION] [--jobs J] [--seed S]\n"
-  "                 [--out DIR] [--strategy feedback|adaptive|heavy|random]\n"
+  "                 [--out DIR] [--strategy heavy|feedback|adaptive|random]\n"
   "                 [--shard I/N] [--max-failures K] [--stop-on any|safety]\n"
   "                 [--shrink-runs N]\n"
   "       dsim fuzz --merge DIR... [--out DIR]\n"
@@ -65,7 +65,10 @@ static const char fuzz_help[] =
   "                    world is single-threaded and the results do not depend on J\n"
   "  --seed S          campaign seed (default 1); run r depends on S and r only\n"
   "  --out DIR         where results go (default fuzz-out)\n"
-  "  --strategy S      feedback (default): keep a corpus of runs that reached new\n"
+  "  --strategy S      heavy (default): half the runs mutants of the corpus, as\n"
+  "                    in feedback, the other half fresh swarm configurations,\n"
+  "                    each the one with the most faults of four draws;\n"
+  "                    feedback: keep a corpus of runs that reached new\n"
   "                    coverage (marks, abstract cluster states, patterns of\n"
   "                    message kinds), favour those with rare coverage, and\n"
   "                    mutate their fault schedules and configurations;\n"
@@ -73,9 +76,6 @@ static const char fuzz_help[] =
   "                    best of eight draws by what each choice of the swarm\n"
   "                    (fault kinds and counts, cluster size, loss, knobs...)\n"
   "                    earned in rare coverage so far, and a tenth mutants;\n"
-  "                    heavy: half the runs mutants of the corpus, as in\n"
-  "                    feedback, the other half fresh swarm configurations,\n"
-  "                    each the one with the most faults of four draws;\n"
   "                    random: every run a fresh swarm configuration\n"
   "  --shard I/N       run only the runs r with r mod N = I-1 (1 <= I <= N): N\n"
   "                    processes with the same seed split one campaign\n"
@@ -197,7 +197,7 @@ parse_args (int argc, char **argv, FuzzArgs *a)
       if (strcmp (value, "random") != 0 && strcmp (value, "feedback") != 0
           && strcmp (value, "adaptive") != 0 && strcmp (value, "heavy") != 0)
         return cli_usage_error (
-          "fuzz: --strategy: expected feedback, adaptive, heavy or random, got '%s'", value);
+          "fuzz: --strategy: expected heavy, feedback, adaptive or random, got '%s'", value);
       a->is_random = strcmp (value, "random") == 0;
       a->is_adaptive = strcmp (value, "adaptive") == 0;
       a->is_heavy = strcmp (value, "heavy") == 0;
@@ -1089,7 +1089,7 @@ int
 cmd_fuzz_main (int argc, char **argv)
 {
   g_autoptr (GPtrArray) merge = g_ptr_array_new ();
-  FuzzArgs a = { .merge = merge };
+  FuzzArgs a = { .merge = merge, .is_heavy = TRUE }; /* --strategy heavy by default */
   int rc = parse_args (argc, argv, &a);
   if (rc >= 0)
     return rc;

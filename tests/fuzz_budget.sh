@@ -2,7 +2,7 @@
 # Slow suite: `dsim fuzz` finds every seeded bug of every protocol listed in
 # bench/fuzz-targets.txt within the budget of BUDGET runs (default 10,000),
 # starting from the random-faults scenario that file names for the bug with
-# only `bug = NAME` added, in the default (feedback) mode with campaign
+# only `bug = NAME` added, in the default (heavy) mode with campaign
 # seed 1.
 #
 # Every seeded bug is a safety bug, so only a safety failure counts: a
@@ -12,7 +12,7 @@
 # liveness failures and stops at the first broken invariant or model.
 #
 # PROTOCOLS="raft pbft" runs only those protocols' bugs (default: every
-# protocol of bench/fuzz-targets.txt).  STRATEGY=heavy runs that
+# protocol of bench/fuzz-targets.txt).  STRATEGY=feedback runs that
 # --strategy instead of the default; JOBS=1 runs on one thread (default 2;
 # the runs do not depend on it).
 #

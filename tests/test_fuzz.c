@@ -99,7 +99,7 @@ Test (fuzz, bad_arguments_exit_2)
   expect_usage ((const char *[]) { "fuzz", NULL }, "expected a scenario file");
   expect_usage ((const char *[]) { "fuzz", scn, "--shard", "3/2", NULL }, "--shard: expected I/N");
   expect_usage ((const char *[]) { "fuzz", scn, "--strategy", "smart", NULL },
-                "--strategy: expected feedback, adaptive, heavy or random");
+                "--strategy: expected heavy, feedback, adaptive or random");
   expect_usage ((const char *[]) { "fuzz", scn, "--runs", "0", NULL }, "--runs: expected");
   expect_usage ((const char *[]) { "fuzz", scn, "--time", "soon", NULL }, "--time: expected");
   expect_usage ((const char *[]) { "fuzz", scn, "--bogus", NULL }, "unknown option '--bogus'");
