@@ -443,36 +443,49 @@ runs_with_faults (const char *tsv, guint faults)
   return n;
 }
 
+/* 160 runs of Raft's random-faults scenario with `strategy` on 1 thread and
+ * on 2, and with random on 2: the strategy's two runs.tsv must be the same
+ * and its summary must name it.  Returns its runs.tsv, random's and its
+ * 1-thread output (g_free each). */
+static void
+strategy_against_random (const char *strategy, char **runs, char **random_runs, char **out)
+{
+  g_autofree char *scn = test_source_path ("scenarios/raft/random-faults.scn");
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-fuzz-XXXXXX", NULL);
+  g_autofree char *d1 = g_build_filename (tmp, "s1", NULL);
+  g_autofree char *d2 = g_build_filename (tmp, "s2", NULL);
+  g_autofree char *dr = g_build_filename (tmp, "r", NULL);
+  FuzzRun a = dsim ((const char *[]) { "fuzz", scn, "--runs", "160", "--jobs", "1", "--strategy",
+                                       strategy, "--out", d1, NULL });
+  FuzzRun b = dsim ((const char *[]) { "fuzz", scn, "--runs", "160", "--jobs", "2", "--strategy",
+                                       strategy, "--out", d2, NULL });
+  FuzzRun r = dsim ((const char *[]) { "fuzz", scn, "--runs", "160", "--jobs", "2", "--strategy",
+                                       "random", "--out", dr, NULL });
+  cr_expect_eq (a.rc, 0, "%s", a.out);
+  g_autofree char *line = g_strdup_printf ("strategy     %s, shard 1/1, 1 job", strategy);
+  cr_expect (strstr (a.out, line) != NULL, "%s", a.out);
+  *runs = read_file (d1, "runs.tsv");
+  g_autofree char *t2 = read_file (d2, "runs.tsv");
+  *random_runs = read_file (dr, "runs.tsv");
+  cr_expect_str_eq (*runs, t2);
+  *out = g_strdup (a.out);
+  run_clear (&a);
+  run_clear (&b);
+  run_clear (&r);
+  remove_tree (tmp);
+}
+
 /* --strategy adaptive: the same runs on 1 thread and on 2, and the swarm
  * model leans toward the configurations whose runs reached rare coverage,
  * in Raft the fault-heavy ones (1,500 runs of stale-leader-read: 787 runs
  * with 20 faults or more, random 312). */
 Test (fuzz, adaptive_swarm_is_deterministic_and_leans_to_rare_coverage, .timeout = 120)
 {
-  g_autofree char *scn = test_source_path ("scenarios/raft/random-faults.scn");
-  g_autofree char *tmp = g_dir_make_tmp ("dsim-fuzz-XXXXXX", NULL);
-  g_autofree char *d1 = g_build_filename (tmp, "a1", NULL);
-  g_autofree char *d2 = g_build_filename (tmp, "a2", NULL);
-  g_autofree char *dr = g_build_filename (tmp, "r", NULL);
-  FuzzRun a = dsim ((const char *[]) { "fuzz", scn, "--runs", "160", "--jobs", "1", "--strategy",
-                                       "adaptive", "--out", d1, NULL });
-  FuzzRun b = dsim ((const char *[]) { "fuzz", scn, "--runs", "160", "--jobs", "2", "--strategy",
-                                       "adaptive", "--out", d2, NULL });
-  FuzzRun r = dsim ((const char *[]) { "fuzz", scn, "--runs", "160", "--jobs", "2", "--strategy",
-                                       "random", "--out", dr, NULL });
-  cr_expect_eq (a.rc, 0, "%s", a.out);
-  cr_expect (strstr (a.out, "strategy     adaptive, shard 1/1, 1 job") != NULL, "%s", a.out);
-  g_autofree char *t1 = read_file (d1, "runs.tsv");
-  g_autofree char *t2 = read_file (d2, "runs.tsv");
-  g_autofree char *tr = read_file (dr, "runs.tsv");
-  cr_expect_str_eq (t1, t2);
+  g_autofree char *t1 = NULL, *tr = NULL, *out = NULL;
+  strategy_against_random ("adaptive", &t1, &tr, &out);
   guint heavy = runs_with_faults (t1, 20), heavy_random = runs_with_faults (tr, 20);
   cr_expect (heavy > heavy_random * 3 / 2, "runs with 20 faults or more: adaptive %u, random %u",
              heavy, heavy_random);
-  run_clear (&a);
-  run_clear (&b);
-  run_clear (&r);
-  remove_tree (tmp);
 }
 
 /* --strategy heavy: the same runs on 1 thread and on 2, and far more
@@ -480,35 +493,16 @@ Test (fuzz, adaptive_swarm_is_deterministic_and_leans_to_rare_coverage, .timeout
  * fault-heavy of four swarm draws, its mutants come from them). */
 Test (fuzz, heavy_swarm_is_deterministic_and_fault_heavy, .timeout = 120)
 {
-  g_autofree char *scn = test_source_path ("scenarios/raft/random-faults.scn");
-  g_autofree char *tmp = g_dir_make_tmp ("dsim-fuzz-XXXXXX", NULL);
-  g_autofree char *d1 = g_build_filename (tmp, "h1", NULL);
-  g_autofree char *d2 = g_build_filename (tmp, "h2", NULL);
-  g_autofree char *dr = g_build_filename (tmp, "r", NULL);
-  FuzzRun a = dsim ((const char *[]) { "fuzz", scn, "--runs", "160", "--jobs", "1", "--strategy",
-                                       "heavy", "--out", d1, NULL });
-  FuzzRun b = dsim ((const char *[]) { "fuzz", scn, "--runs", "160", "--jobs", "2", "--strategy",
-                                       "heavy", "--out", d2, NULL });
-  FuzzRun r = dsim ((const char *[]) { "fuzz", scn, "--runs", "160", "--jobs", "2", "--strategy",
-                                       "random", "--out", dr, NULL });
-  cr_expect_eq (a.rc, 0, "%s", a.out);
-  cr_expect (strstr (a.out, "strategy     heavy, shard 1/1, 1 job") != NULL, "%s", a.out);
-  g_autofree char *t1 = read_file (d1, "runs.tsv");
-  g_autofree char *t2 = read_file (d2, "runs.tsv");
-  g_autofree char *tr = read_file (dr, "runs.tsv");
-  cr_expect_str_eq (t1, t2);
+  g_autofree char *t1 = NULL, *tr = NULL, *out = NULL;
+  strategy_against_random ("heavy", &t1, &tr, &out);
   guint heavy = runs_with_faults (t1, 20), heavy_random = runs_with_faults (tr, 20);
   cr_expect (heavy > heavy_random * 2, "runs with 20 faults or more: heavy %u, random %u", heavy,
              heavy_random);
   /* Half the runs after the first batch are mutants of the corpus. */
-  const char *corpus = strstr (a.out, "(mutants ");
+  const char *corpus = strstr (out, "(mutants ");
   guint mutants = 0, mutant_runs = 0;
   cr_assert (corpus != NULL && sscanf (corpus, "(mutants %u of %u", &mutants, &mutant_runs) == 2,
-             "%s", a.out);
+             "%s", out);
   cr_expect (mutant_runs > 144 * 3 / 10 && mutant_runs < 144 * 7 / 10, "mutants: %u of 160 runs",
              mutant_runs);
-  run_clear (&a);
-  run_clear (&b);
-  run_clear (&r);
-  remove_tree (tmp);
 }
