@@ -93,6 +93,10 @@ static const char fuzz_help[] =
   "A progress line goes to stderr when it is a terminal.\n"
   "exit code: 0 no failure, 1 some run failed, 2 bad input or usage.\n";
 
+/* --strategy, the default first (0). */
+typedef enum { STRATEGY_HEAVY, STRATEGY_FEEDBACK, STRATEGY_ADAPTIVE, STRATEGY_RANDOM } FuzzStrategy;
+static const char *const strategy_names[] = { "heavy", "feedback", "adaptive", "random" };
+
 typedef struct {
   const char *scenario;
   uint64_t runs;            /* 0: no limit (then --time) */
@@ -100,9 +104,7 @@ typedef struct {
   int jobs;
   uint64_t seed;
   const char *out_dir;
-  gboolean is_random;
-  gboolean is_adaptive;     /* --strategy adaptive */
-  gboolean is_heavy;        /* --strategy heavy */
+  FuzzStrategy strategy;
   int shard, n_shards;      /* shard is 0-based */
   uint64_t max_failures;    /* 0: never stop */
   gboolean stop_on_safety;  /* only invariant and model failures count toward max_failures */
@@ -194,13 +196,13 @@ parse_args (int argc, char **argv, FuzzArgs *a)
         return cli_usage_error ("fuzz: --out needs a non-empty value");
       a->out_dir = value;
     } else if (strcmp (name, "--strategy") == 0) {
-      if (strcmp (value, "random") != 0 && strcmp (value, "feedback") != 0
-          && strcmp (value, "adaptive") != 0 && strcmp (value, "heavy") != 0)
+      guint k = 0;
+      while (k < G_N_ELEMENTS (strategy_names) && strcmp (value, strategy_names[k]) != 0)
+        k++;
+      if (k == G_N_ELEMENTS (strategy_names))
         return cli_usage_error (
           "fuzz: --strategy: expected heavy, feedback, adaptive or random, got '%s'", value);
-      a->is_random = strcmp (value, "random") == 0;
-      a->is_adaptive = strcmp (value, "adaptive") == 0;
-      a->is_heavy = strcmp (value, "heavy") == 0;
+      a->strategy = (FuzzStrategy) k;
     } else if (strcmp (name, "--shard") == 0) {
       uint64_t i_shard, n;
       g_auto (GStrv) parts = g_strsplit (value, "/", -1);
@@ -244,7 +246,7 @@ parse_args (int argc, char **argv, FuzzArgs *a)
 static const char *
 strategy_name (const FuzzArgs *a)
 {
-  return a->is_random ? "random" : a->is_adaptive ? "adaptive" : a->is_heavy ? "heavy" : "feedback";
+  return strategy_names[a->strategy];
 }
 
 /* ---- The campaign ----------------------------------------------------------------*/
@@ -425,13 +427,13 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
    * found the first one later: fresh runs keep the swarm's breadth, and
    * where coverage is coarse (few features, so mutants rarely add one)
    * the campaign falls back to mostly fresh runs. */
-  if (!c->args->is_random && c->corpus_weight->len > 0) {
+  if (c->args->strategy != STRATEGY_RANDOM && c->corpus_weight->len > 0) {
     double mutant_yield = (double) (c->mutant_new + 1) / (double) (c->mutant_runs + 2);
     double fresh_yield = (double) (c->fresh_new + 1) / (double) (c->fresh_runs + 2);
     double p = CLAMP (mutant_yield / (mutant_yield + fresh_yield), 0.75, 0.875);
-    if (c->args->is_adaptive)
+    if (c->args->strategy == STRATEGY_ADAPTIVE)
       p = FUZZ_ADAPTIVE_MUTANTS;
-    if (c->args->is_heavy)
+    if (c->args->strategy == STRATEGY_HEAVY)
       p = FUZZ_HEAVY_MUTANTS;
     if (pcg32_chance (&rng, p)) {
       guint pick = corpus_pick (c, &rng);
@@ -448,14 +450,14 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
     }
     /* Adaptive: of the fresh runs, nine in ten are the best of eight
      * swarm draws by the swarm model, one in ten a plain draw. */
-    if (c->args->is_adaptive && pcg32_chance (&rng, FUZZ_ADAPTIVE_GUIDED)) {
+    if (c->args->strategy == STRATEGY_ADAPTIVE && pcg32_chance (&rng, FUZZ_ADAPTIVE_GUIDED)) {
       fuzz_input_swarm_guided (c->base, &rng, c->model, FUZZ_ADAPTIVE_TRIES, in);
       return;
     }
   }
   /* Heavy: every fresh run (the first batch's too) the most fault-heavy
    * of four swarm draws. */
-  if (c->args->is_heavy) {
+  if (c->args->strategy == STRATEGY_HEAVY) {
     fuzz_input_swarm_heaviest (c->base, &rng, FUZZ_HEAVY_TRIES, in);
     return;
   }
@@ -516,7 +518,7 @@ merge_job (Campaign *c, Job *j)
   }
   /* A run that failed only the liveness phase passed the safety phase
    * with its faults: its coverage counts as any passing run's. */
-  if (n_new > 0 && !c->args->is_random
+  if (n_new > 0 && c->args->strategy != STRATEGY_RANDOM
       && (r->verdict == FUZZ_PASS || r->verdict == FUZZ_LIVENESS)) {
     FuzzInput kept;
     fuzz_input_init (&kept);
@@ -531,7 +533,7 @@ merge_job (Campaign *c, Job *j)
    * runs that reached it, so a new one counts 1), over the running mean
    * of the runs' rarity (this one's included), is the reward of each of
    * its arms. */
-  if (c->args->is_adaptive) {
+  if (c->args->strategy == STRATEGY_ADAPTIVE) {
     c->rarity_mean = c->n_runs == 1 ? rarity : 0.98 * c->rarity_mean + 0.02 * rarity;
     fuzz_swarm_model_learn (c->model, c->base, &j->input,
                             c->rarity_mean > 0 ? rarity / c->rarity_mean : 0);
@@ -838,7 +840,7 @@ fuzz_campaign (const FuzzArgs *a)
     .corpus_features = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
     .corpus_weight = g_array_new (FALSE, TRUE, sizeof (double)),
     .corpus_cost = g_array_new (FALSE, TRUE, sizeof (uint64_t)),
-    .model = g_new0 (FuzzSwarmModel, 1),
+    .model = a->strategy == STRATEGY_ADAPTIVE ? g_new0 (FuzzSwarmModel, 1) : NULL,
     .failures = g_ptr_array_new_with_free_func (failure_free),
     .first_failure_run = -1,
     .first_safety_run = -1,
@@ -854,7 +856,7 @@ fuzz_campaign (const FuzzArgs *a)
   for (;;) {
     /* This shard's runs: r = shard + k * n_shards. */
     guint n = 0;
-    if (!a->is_random)
+    if (a->strategy != STRATEGY_RANDOM)
       corpus_weigh (&c);
     while (n < FUZZ_BATCH) {
       uint64_t run = (uint64_t) a->shard + (next_local + n) * (uint64_t) a->n_shards;
@@ -917,7 +919,7 @@ fuzz_campaign (const FuzzArgs *a)
   if (c.first_safety_run > 0)
     g_string_append_printf (s, "first safety after %" G_GINT64_FORMAT " runs (invariant or model)\n",
                             c.first_safety_run);
-  if (!a->is_random)
+  if (a->strategy != STRATEGY_RANDOM)
     g_string_append_printf (s, "corpus       %u runs kept for new coverage (mutants %" G_GUINT64_FORMAT
                             " of %" G_GUINT64_FORMAT ", fresh runs %" G_GUINT64_FORMAT " of %"
                             G_GUINT64_FORMAT ")\n", c.corpus->len, c.mutant_new, c.mutant_runs,
@@ -1089,7 +1091,7 @@ int
 cmd_fuzz_main (int argc, char **argv)
 {
   g_autoptr (GPtrArray) merge = g_ptr_array_new ();
-  FuzzArgs a = { .merge = merge, .is_heavy = TRUE }; /* --strategy heavy by default */
+  FuzzArgs a = { .merge = merge };
   int rc = parse_args (argc, argv, &a);
   if (rc >= 0)
     return rc;

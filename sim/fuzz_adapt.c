@@ -138,17 +138,19 @@ fuzz_swarm_model_predict (const FuzzSwarmModel *m, const FuzzBase *b, const Fuzz
   return p;
 }
 
-void
-fuzz_input_swarm_guided (const FuzzBase *b, Pcg32 *rng, const FuzzSwarmModel *m, int tries,
-                         FuzzInput *out)
+/* The best of `tries` fresh swarm draws by `score` (the first on a tie). */
+static void
+swarm_best_of (const FuzzBase *b, Pcg32 *rng, int tries,
+               double (*score) (const FuzzBase *b, const FuzzInput *in, const void *data),
+               const void *data, FuzzInput *out)
 {
   fuzz_input_swarm (b, rng, out);
-  double best = fuzz_swarm_model_predict (m, b, out);
+  double best = score (b, out, data);
   FuzzInput cand;
   fuzz_input_init (&cand);
   for (int t = 1; t < tries; t++) {
     fuzz_input_swarm (b, rng, &cand);
-    double p = fuzz_swarm_model_predict (m, b, &cand);
+    double p = score (b, &cand, data);
     if (p > best) {
       best = p;
       fuzz_input_copy (out, &cand);
@@ -157,16 +159,27 @@ fuzz_input_swarm_guided (const FuzzBase *b, Pcg32 *rng, const FuzzSwarmModel *m,
   fuzz_input_clear (&cand);
 }
 
+static double
+predicted_reward (const FuzzBase *b, const FuzzInput *in, const void *model)
+{
+  return fuzz_swarm_model_predict (model, b, in);
+}
+
+void
+fuzz_input_swarm_guided (const FuzzBase *b, Pcg32 *rng, const FuzzSwarmModel *m, int tries,
+                         FuzzInput *out)
+{
+  swarm_best_of (b, rng, tries, predicted_reward, m, out);
+}
+
+static double
+fault_count (const FuzzBase *b, const FuzzInput *in, const void *data)
+{
+  return (double) in->faults->len;
+}
+
 void
 fuzz_input_swarm_heaviest (const FuzzBase *b, Pcg32 *rng, int tries, FuzzInput *out)
 {
-  fuzz_input_swarm (b, rng, out);
-  FuzzInput cand;
-  fuzz_input_init (&cand);
-  for (int t = 1; t < tries; t++) {
-    fuzz_input_swarm (b, rng, &cand);
-    if (cand.faults->len > out->faults->len)
-      fuzz_input_copy (out, &cand);
-  }
-  fuzz_input_clear (&cand);
+  swarm_best_of (b, rng, tries, fault_count, NULL, out);
 }
