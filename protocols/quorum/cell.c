@@ -116,6 +116,20 @@ quorum_ts_newer (int64_t ts_a, int32_t node_a, int64_t ts_b, int32_t node_b)
   return ts_a > ts_b || (ts_a == ts_b && node_a > node_b);
 }
 
+/* A cell that could come from a correct node: siblings and nodes in range. */
+gboolean
+quorum_cell_is_valid (const QuorumCell *c, int n_nodes)
+{
+  /* abd timestamps name the writing client: any endpoint. */
+  if (c->n_siblings > QUORUM_MAX_SIBLINGS || c->ts_node < 0
+      || c->ts_node >= PROTO_MAX_ENDPOINTS)
+    return FALSE;
+  for (int k = 0; k < c->n_siblings; k++)
+    if (c->sib[k].dot_node >= n_nodes)
+      return FALSE;
+  return TRUE;
+}
+
 gboolean
 quorum_cell_merge (QuorumCell *dst, const QuorumCell *src, gboolean is_vv, ProtoOutbox *out)
 {
@@ -215,9 +229,13 @@ quorum_cell_format (const QuorumCell *cell, gboolean is_vv, GString *out)
     g_string_append (out, "nil");
     return;
   }
+  /* Traces show messages as they arrive, garbled ones too. */
+  int n = MIN (cell->n_siblings, QUORUM_MAX_SIBLINGS);
   g_string_append_c (out, '{');
-  for (int k = 0; k < cell->n_siblings; k++)
+  for (int k = 0; k < n; k++)
     g_string_append_printf (out, "%s%" G_GINT64_FORMAT " n%d:%u", k > 0 ? " | " : "",
                             cell->sib[k].value, cell->sib[k].dot_node + 1, cell->sib[k].dot);
+  if (n < cell->n_siblings)
+    g_string_append_printf (out, " | %d more?", cell->n_siblings - n);
   g_string_append_c (out, '}');
 }

@@ -42,6 +42,44 @@ static const ProtoKnob quorum_knobs[] = {
   { NULL },
 };
 
+/* Quorum keeps no checksums: a flipped bit on disk is served as data.  But
+ * a cell or hint read back that no correct node could have written (too
+ * many siblings, a node out of range) would be read past its end by every
+ * loop over it, so such entries are dropped, as lost, and the count of
+ * hints is taken again from the slots. */
+static void
+repair_disk (QuorumNode *node, const ProtoCtx *ctx, ProtoOutbox *out)
+{
+  QuorumPersist *p = &node->persist;
+  guint dropped = 0, n_hints = 0;
+  for (int k = 0; k < QUORUM_MAX_KEYS; k++)
+    if (!quorum_cell_is_valid (&p->store[k], ctx->n_nodes)) {
+      memset (&p->store[k], 0, sizeof p->store[k]);
+      dropped++;
+    }
+  for (int i = 0; i < QUORUM_MAX_HINTS; i++) {
+    QuorumHint *h = &p->hints[i];
+    if (h->is_used
+        && (h->key >= QUORUM_MAX_KEYS || h->owner >= ctx->n_nodes
+            || !quorum_cell_is_valid (&h->cell, ctx->n_nodes))) {
+      memset (h, 0, sizeof *h);
+      dropped++;
+    }
+    n_hints += h->is_used != 0;
+  }
+  if (dropped == 0 && n_hints == p->n_hints)
+    return;
+  proto_outbox_mark (out, "disk-entry-damaged");
+  if (dropped > 0)
+    proto_outbox_note (out, "dropped %u damaged entr%s read back from disk", dropped,
+                       dropped == 1 ? "y" : "ies");
+  if (n_hints != p->n_hints)
+    proto_outbox_note (out, "disk said %u hints, %u slots hold one: recounted", p->n_hints,
+                       n_hints);
+  p->n_hints = n_hints;
+  proto_outbox_sync (out);
+}
+
 static void
 quorum_start (QuorumNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox *out)
 {
@@ -61,6 +99,7 @@ quorum_start (QuorumNode *node, const ProtoCtx *ctx, int64_t now_us, ProtoOutbox
    * start, taking the same number again, reuses a tag no message ever left
    * with.  Two requests that left the node never share a tag (unless the
    * disk flips the number's bits, as it could the dot counter's). */
+  repair_disk (node, ctx, out);
   if (++p->incarnation == 0)
     p->incarnation = 1;
   node->tag_count = 0;
@@ -118,20 +157,6 @@ quorum_deadline (const QuorumNode *node, const ProtoCtx *ctx)
   return at;
 }
 
-/* A cell that could come from a correct node: sorted siblings, in range. */
-static gboolean
-cell_is_valid (const QuorumCell *c, int n_nodes)
-{
-  /* abd timestamps name the writing client: any endpoint. */
-  if (c->n_siblings > QUORUM_MAX_SIBLINGS || c->ts_node < 0
-      || c->ts_node >= PROTO_MAX_ENDPOINTS)
-    return FALSE;
-  for (int k = 0; k < c->n_siblings; k++)
-    if (c->sib[k].dot_node >= n_nodes)
-      return FALSE;
-  return TRUE;
-}
-
 static void
 quorum_receive (QuorumNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, ProtoOutbox *out)
 {
@@ -155,7 +180,7 @@ quorum_receive (QuorumNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, Pro
   case QUORUM_MSG_PUT: {
     const QuorumPut *put = m;
     if (from_writer && ev->msg_len == sizeof *put && put->key < QUORUM_MAX_KEYS
-        && put->hint_for < ctx->n_nodes && cell_is_valid (&put->cell, ctx->n_nodes))
+        && put->hint_for < ctx->n_nodes && quorum_cell_is_valid (&put->cell, ctx->n_nodes))
       quorum_recv_put (node, ctx, from, put, now, out);
     break;
   }
@@ -171,14 +196,14 @@ quorum_receive (QuorumNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, Pro
   }
   case QUORUM_MSG_GET_REPLY: {
     const QuorumGetReply *r = m;
-    if (from_node && ev->msg_len == sizeof *r && cell_is_valid (&r->cell, ctx->n_nodes))
+    if (from_node && ev->msg_len == sizeof *r && quorum_cell_is_valid (&r->cell, ctx->n_nodes))
       quorum_recv_get_reply (node, ctx, from, r, now, out);
     break;
   }
   case QUORUM_MSG_HANDOFF: {
     const QuorumHandoff *h = m;
     if (from_node && ev->msg_len == sizeof *h && h->key < QUORUM_MAX_KEYS
-        && cell_is_valid (&h->cell, ctx->n_nodes))
+        && quorum_cell_is_valid (&h->cell, ctx->n_nodes))
       quorum_recv_handoff (node, ctx, from, h, now, out);
     break;
   }
@@ -201,7 +226,7 @@ quorum_receive (QuorumNode *node, const ProtoCtx *ctx, const ProtoEvent *ev, Pro
   case QUORUM_MSG_AE_PUSH: {
     const QuorumAePush *a = m;
     if (from_node && ev->msg_len == sizeof *a && a->key < QUORUM_MAX_KEYS
-        && cell_is_valid (&a->cell, ctx->n_nodes))
+        && quorum_cell_is_valid (&a->cell, ctx->n_nodes))
       quorum_recv_ae_push (node, ctx, from, a, now, out);
     break;
   }

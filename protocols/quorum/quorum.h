@@ -406,6 +406,7 @@ gboolean quorum_is_replica_of (const uint8_t order[PROTO_MAX_NODES], const Proto
 
 /* cell.c: versions, their merge and their order. */
 gboolean quorum_cell_is_vv (const ProtoCtx *ctx);
+gboolean quorum_cell_is_valid (const QuorumCell *c, int n_nodes);
 void quorum_vv_join (QuorumVV *into, const QuorumVV *other);
 void quorum_cell_context (const QuorumCell *cell, QuorumVV *vv);
 /* vv: adds a new sibling made by the write (dot_node, dot) with context
