@@ -35,8 +35,9 @@ print_help (FILE *out)
   fprintf (out,
            "usage: dsim COMMAND [ARGS...]\n"
            "\n"
-           "dsim is a deterministic distributed-systems simulator and consistency\n"
-           "checker.  Same binary, scenario and seed: the same run, byte for byte.\n"
+           "dsim is a deterministic distributed-systems simulator, fuzzer, model\n"
+           "checker and consistency checker.  Same binary, scenario and seed: the\n"
+           "same run, byte for byte.\n"
            "\n"
            "commands:\n");
   for (size_t i = 0; i < G_N_ELEMENTS (commands); i++)
