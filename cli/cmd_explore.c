@@ -272,6 +272,7 @@ find_scenario (int argc, char **argv, ExploreArgs *a)
 
 typedef struct {
   gint64 start_us;
+  double shown_at;  /* seconds since start_us of the last line shown */
   gboolean shown;
 } Progress;
 
@@ -282,16 +283,29 @@ seconds_since (gint64 start_us)
   return (double) (g_get_monotonic_time () - start_us) / 1e6;
 }
 
+/* One line, rewritten in place at most ten times a second.  Breadth
+ * first: the levels done and how far the next one is, since its new
+ * states are counted only at its end. */
 static void
 show_progress (const SimExploreStats *st, void *data)
 {
   Progress *p = data;
   double s = seconds_since (p->start_us);
-  fprintf (stderr, "\rdsim explore: depth %d, %" G_GUINT64_FORMAT " distinct, %"
-           G_GUINT64_FORMAT " generated, %.0f states/s   ", st->depth, st->distinct,
-           st->generated, s > 0 ? (double) st->generated / s : 0.0);
+  if (p->shown && s - p->shown_at < 0.1)
+    return;
+  g_autoptr (GString) line = g_string_new (NULL);
+  g_string_printf (line, "dsim explore: depth %d, %" G_GUINT64_FORMAT " distinct", st->depth,
+                   st->distinct);
+  if (st->level_states > 0)
+    g_string_append_printf (line, "; expanding depth %d: %" G_GUINT64_FORMAT " of %"
+                            G_GUINT64_FORMAT " states", st->depth, st->level_done,
+                            st->level_states);
+  g_string_append_printf (line, "; %" G_GUINT64_FORMAT " generated, %.0f/s", st->generated,
+                          s > 0 ? (double) st->generated / s : 0.0);
+  fprintf (stderr, "\r%s   ", line->str);
   fflush (stderr);
   p->shown = TRUE;
+  p->shown_at = s;
 }
 
 /* The time limit's clock: a deadline, read from the searching threads. */

@@ -1003,7 +1003,7 @@ worker_expand (gpointer data)
     if (x->opt.threads == 1 && x->opt.progress != NULL && (id & 0x3fff) == 0) {
       SimExploreStats st = x->stats;
       st.generated += wk->generated;
-      st.distinct += x->children.count + wk->out->len;
+      st.level_done += id - wk->lo;
       x->opt.progress (&st, x->opt.progress_data);
     }
   }
@@ -1218,6 +1218,8 @@ bfs (Explorer *x, SimExploreResult *r)
     uint64_t bad_order = 0;
     Fp bad_fp = { 0, 0 };
     GArray *bad_path = NULL;
+    x->stats.level_states = hi - lo;
+    x->stats.level_done = 0;
     for (uint64_t next = lo; next < hi;) {
       if (bad_what == NULL && out_of_time (x)) {
         g_autofree char *limit = timeout_text (x);
@@ -1226,6 +1228,12 @@ bfs (Explorer *x, SimExploreResult *r)
                                    G_GUINT64_FORMAT " states still to expand", limit, depth,
                                    hi - next, hi - lo);
         x->stats.depth = depth;
+        /* The new states among the children of the rounds done. */
+        x->stats.distinct = x->n_states + level_dedup (x, FALSE, NULL, NULL);
+        if (xstore_failed (&x->store)) {
+          g_clear_pointer (&r->what, g_free);
+          bfs_store_failed (x, r, depth);
+        }
         goto done;
       }
       GThread *threads[n];
@@ -1308,7 +1316,9 @@ bfs (Explorer *x, SimExploreResult *r)
           xsort_add (&x->children, &e, ch->sleep_len > 0 ? sleep_keys + ch->sleep_off : NULL);
         }
       }
-      x->stats.distinct = x->n_states + x->children.count;
+      x->stats.level_done = next - lo;
+      if (x->opt.progress != NULL)
+        x->opt.progress (&x->stats, x->opt.progress_data);
       level_peak = MAX (level_peak, bfs_memory (x, wks, n));
       x->stats.memory_bytes = MAX (x->stats.memory_bytes, level_peak);
     }
@@ -1347,6 +1357,7 @@ bfs (Explorer *x, SimExploreResult *r)
     }
     x->n_states += m;
     x->stats.distinct = x->n_states;
+    x->stats.level_states = x->stats.level_done = 0;
     if (x->por) {
       xspool_truncate (&x->sleep[x->sleep_cur]);
       x->sleep_cur = !x->sleep_cur;

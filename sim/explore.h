@@ -113,6 +113,11 @@ struct SimExploreStats {
   gboolean is_reduced;       /* the partial-order reduction was on */
   double missed_probability; /* that a fingerprint collision hid a state */
   gboolean is_complete;      /* every state within the bounds was explored */
+  /* Breadth first, for a progress display during a level: the states of
+   * depth `depth` being expanded (0 between levels) and how many of them
+   * are done.  The level's new children join distinct only at its end,
+   * once duplicates among them are removed. */
+  uint64_t level_states, level_done;
 };
 
 typedef enum {

@@ -226,6 +226,52 @@ Test (explore, a_state_bound_ends_unknown_with_the_reason)
   cr_expect (strstr (r->what, "bound of 1000 distinct states") != NULL, "%s", r->what);
 }
 
+/* Breadth first asks expired() before each round of a level: true from
+ * call `at` on (0: never); `calls` counts the questions. */
+typedef struct {
+  int calls, at;
+} Expiry;
+
+static gboolean
+expire_at (void *data)
+{
+  Expiry *e = data;
+  return ++e->calls >= e->at && e->at > 0;
+}
+
+/* Stopped by the time limit before the last round of its last level, a
+ * search counts as distinct only the states it found: its children of
+ * the rounds done, each once, on top of the levels done.  So no more than
+ * the whole search finds, and more than the levels done. */
+Test (explore, a_time_limit_counts_each_state_found_once, .timeout = 120)
+{
+  g_autoptr (SimConfig) cfg = test_scenario_load ("scenarios/explore/raft-correct.scn");
+  SimExploreOptions opt;
+  sim_explore_options_init (&opt, cfg);
+  opt.bounds.depth = 9;
+  Expiry all = { 0, 0 };
+  opt.expired = expire_at;
+  opt.expired_data = &all;
+  g_autoptr (SimExploreResult) whole = sim_explore_run (cfg, &opt);
+  cr_assert_eq (whole->verdict, SIM_EXPLORE_PASS, "%s", whole->what);
+  cr_assert_gt (all.calls, 10);
+  Expiry last = { 0, all.calls };
+  opt.bounds.depth = 8;
+  g_autoptr (SimExploreResult) levels = sim_explore_run (cfg, &opt);
+
+  opt.bounds.depth = 9;
+  opt.expired_data = &last;
+  g_autoptr (SimExploreResult) cut = sim_explore_run (cfg, &opt);
+  cr_assert_eq (cut->verdict, SIM_EXPLORE_UNKNOWN);
+  cr_expect (strstr (cut->what, "time limit") != NULL, "%s", cut->what);
+  cr_expect_eq (cut->stats.depth, 8);
+  cr_expect_lt (cut->stats.generated, whole->stats.generated);
+  cr_expect_leq (cut->stats.distinct, whole->stats.distinct,
+                 "%" G_GUINT64_FORMAT " distinct found before the limit, %" G_GUINT64_FORMAT
+                 " in the whole search", cut->stats.distinct, whole->stats.distinct);
+  cr_expect_gt (cut->stats.distinct, levels->stats.distinct);
+}
+
 /* A fixed bound of 3-node Raft: correct Raft, depth 7 after the boots. */
 Test (explore, distinct_states_do_not_depend_on_threads, .timeout = 300)
 {
