@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "sim/fuzz.h"
 #include "sim/scenario.h"
 #include "sim/trace_viz.h"
 #include "sim/world.h"
@@ -494,4 +495,84 @@ Test (hostile, explore_and_fuzz_refuse_a_scenario_that_is_not_a_file)
                  != NULL, "%s: %s", commands[k], r.err);
     run_clear (&r);
   }
+}
+
+/* ---- fuzz campaigns: every run's scenario loads ------------------------------*/
+
+/* Each fuzz run is a scenario text that must load: one that does not is a
+ * bug in dsim, and the campaign aborts.  A [scenario] duration of 24h left
+ * no room for the liveness phase (a run of 24h + 3s), and a [link] naming
+ * c4 went into runs of fewer clients. */
+static void
+expect_every_draw_loads (const char *text, int64_t duration_us)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "fuzz.scn", NULL);
+  cr_assert (g_file_set_contents (path, text, -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FuzzBase) b = fuzz_base_load (path, &error);
+  cr_assert_not_null (b, "%s", error != NULL ? error->message : "");
+  Pcg32 rng;
+  pcg32_seed (&rng, 7, 1);
+  for (int i = 0; i < 64; i++) {
+    FuzzInput in;
+    fuzz_input_init (&in);
+    fuzz_input_swarm (b, &rng, &in);
+    if (duration_us > 0)
+      in.duration_us = duration_us;
+    FuzzPlan plan;
+    fuzz_plan_init (&plan);
+    fuzz_plan_from_input (b, &in, &plan);
+    g_autofree char *run = fuzz_plan_text (b, &plan, "any", NULL);
+    g_autoptr (GError) load_error = NULL;
+    g_autoptr (SimConfig) cfg = sim_scenario_load_data (path, run, strlen (run), &load_error);
+    cr_expect_not_null (cfg, "draw %d: %s", i, load_error != NULL ? load_error->message : "");
+    fuzz_plan_clear (&plan);
+    fuzz_input_clear (&in);
+    if (cfg == NULL)
+      break;
+  }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+Test (hostile, fuzz_runs_of_a_day_long_scenario_load)
+{
+  g_autofree char *text = g_strdup ("[scenario]\nduration = 24h\n[cluster]\nprotocol = null\n");
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "day.scn", NULL);
+  cr_assert (g_file_set_contents (path, text, -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FuzzBase) b = fuzz_base_load (path, &error);
+  cr_assert_not_null (b, "%s", error != NULL ? error->message : "");
+  int64_t day_us = (int64_t) 24 * 3600 * G_USEC_PER_SEC;
+  cr_expect_leq (b->duration_max_us + b->liveness_us, day_us);
+  int64_t longest = b->duration_max_us;
+  g_unlink (path);
+  g_rmdir (dir);
+  /* The longest safety phase the campaign draws, with its liveness phase. */
+  expect_every_draw_loads (text, longest);
+}
+
+Test (hostile, fuzz_runs_keep_the_clients_a_link_names)
+{
+  expect_every_draw_loads ("[scenario]\nduration = 1s\n[cluster]\nprotocol = raft\nnodes = 3\n"
+                           "[workload]\nclients = 4\n[link c4 -> n1]\ndrop = 0.5\n", 0);
+}
+
+/* A [replay] path in a fuzzed scenario: the runs ignored it, their
+ * repro.scn replayed it (so did not reproduce), and a run of fewer nodes
+ * did not load.  dsim fuzz refuses it, naming its line. */
+Test (hostile, fuzz_refuses_a_scenario_with_a_replay_path)
+{
+  g_autofree char *scn = test_source_path ("scenarios/explore/raft-commit-previous-term.scn");
+  Run r = dsim ((const char *[]) { "fuzz", scn, "--runs", "1", "--out", "/nonexistent/x",
+                                   NULL });
+  cr_expect_eq (r.rc, 2, "%s%s", r.out, r.err);
+  g_autofree char *want = g_strdup_printf ("dsim: %s:", scn);
+  cr_expect (g_str_has_prefix (r.err, want), "%s", r.err);
+  cr_expect (strstr (r.err, ": [replay] step 1: dsim fuzz draws its own runs; expected a "
+                            "scenario without [replay]") != NULL, "%s", r.err);
+  cr_expect_str_eq (r.out, "");
+  run_clear (&r);
 }
