@@ -11,6 +11,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sim/fuzz.h"
 #include "sim/scenario.h"
@@ -575,4 +576,39 @@ Test (hostile, fuzz_refuses_a_scenario_with_a_replay_path)
                             "scenario without [replay]") != NULL, "%s", r.err);
   cr_expect_str_eq (r.out, "");
   run_clear (&r);
+}
+
+/* dsim fuzz --merge read runs.tsv, coverage.txt and each fail-N/report.txt
+ * with g_file_get_contents: a FIFO in place of one waited for a writer for
+ * ever, /dev/zero read until memory ran out.  They go through the input
+ * checks now. */
+Test (hostile, fuzz_merge_refuses_files_that_are_not_files)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *runs = g_build_filename (dir, "runs.tsv", NULL);
+  g_autofree char *cov = g_build_filename (dir, "coverage.txt", NULL);
+  g_autofree char *fail = g_build_filename (dir, "fail-1", NULL);
+  g_autofree char *report = g_build_filename (fail, "report.txt", NULL);
+  cr_assert (g_file_set_contents (runs, "run\tseed\tnodes\tclients\tfaults\tverdict\tevents\t"
+                                        "ops\tfeatures\n", -1, NULL));
+  cr_assert_eq (mkfifo (cov, 0600), 0);
+  Run r = dsim ((const char *[]) { "fuzz", "--merge", dir, NULL });
+  cr_expect_eq (r.rc, 2, "%s%s", r.out, r.err);
+  g_autofree char *want = g_strdup_printf ("cannot read %s: not a regular file", cov);
+  cr_expect (strstr (r.err, want) != NULL, "%s", r.err);
+  run_clear (&r);
+  g_unlink (cov);
+  cr_assert (g_file_set_contents (cov, "", -1, NULL));
+  cr_assert_eq (g_mkdir (fail, 0700), 0);
+  cr_assert_eq (mkfifo (report, 0600), 0);
+  r = dsim ((const char *[]) { "fuzz", "--merge", dir, NULL });
+  cr_expect_eq (r.rc, 2, "%s%s", r.out, r.err);
+  g_autofree char *want2 = g_strdup_printf ("cannot read %s: not a regular file", report);
+  cr_expect (strstr (r.err, want2) != NULL, "%s", r.err);
+  run_clear (&r);
+  g_unlink (report);
+  g_rmdir (fail);
+  g_unlink (cov);
+  g_unlink (runs);
+  g_rmdir (dir);
 }
