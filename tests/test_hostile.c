@@ -612,3 +612,40 @@ Test (hostile, fuzz_merge_refuses_files_that_are_not_files)
   g_unlink (runs);
   g_rmdir (dir);
 }
+
+/* dsim check --diagram drew every marked operation: a linearizable prefix
+ * of 20,000 writes before a stale read gave Graphviz 20,000 bars (a
+ * million pending writes, a million lanes, ran for hours).  At most 120
+ * are drawn, the culprit and the end of the prefix first. */
+Test (hostile, check_diagram_of_a_long_prefix_is_bounded)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "long-prefix.jsonl", NULL);
+  g_autofree char *dot = g_build_filename (dir, "long-prefix.dot", NULL);
+  g_autoptr (GString) h = g_string_new (NULL);
+  int64_t t = 0;
+  for (int i = 1; i <= 20000; i++) {
+    for (int k = 0; k < 2; k++)
+      g_string_append_printf (h, "{\"process\":%d,\"type\":\"%s\",\"f\":\"write\",\"key\":\"x\","
+                              "\"value\":%d,\"time\":%" G_GINT64_FORMAT "}\n", i % 5,
+                              k == 0 ? "invoke" : "ok", i, t++);
+  }
+  g_string_append_printf (h, "{\"process\":9,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"x\","
+                          "\"value\":null,\"time\":%" G_GINT64_FORMAT "}\n", t++);
+  g_string_append_printf (h, "{\"process\":9,\"type\":\"ok\",\"f\":\"read\",\"key\":\"x\","
+                          "\"value\":3,\"time\":%" G_GINT64_FORMAT "}\n", t++);
+  cr_assert (g_file_set_contents (path, h->str, (gssize) h->len, NULL));
+  Run r = dsim ((const char *[]) { "check", path, "--diagram", dot, NULL });
+  cr_expect_eq (r.rc, 1, "%s%s", r.out, r.err);
+  g_autofree char *text = NULL;
+  cr_assert (g_file_get_contents (dot, &text, NULL, NULL));
+  cr_expect (strstr (text, "(19881 other operations are not drawn.)") != NULL,
+             "%.2000s", text);
+  /* the culprit, and the last write of the prefix */
+  cr_expect (strstr (text, "label=\"read x: 3\"") != NULL);
+  cr_expect (strstr (text, "label=\"write x=20000\"") != NULL);
+  run_clear (&r);
+  g_unlink (dot);
+  g_unlink (path);
+  g_rmdir (dir);
+}
