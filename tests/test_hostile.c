@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "sim/fuzz.h"
 #include "sim/scenario.h"
@@ -648,4 +649,48 @@ Test (hostile, check_diagram_of_a_long_prefix_is_bounded)
   g_unlink (dot);
   g_unlink (path);
   g_rmdir (dir);
+}
+
+/* dsim explore --threads 256 (breadth first or random walks) under a
+ * memory ulimit: the threads' stacks did not fit, and the thread
+ * that could not be created aborted dsim.  The work of a thread that
+ * cannot start is done by the one that asked for it; the states found do
+ * not depend on the threads. */
+static Run
+dsim_limited (guint memory_mb, const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = test_limited_argv (memory_mb, 120);
+  g_ptr_array_add (argv, g_strdup (g_getenv ("DSIM_EXE")));
+  for (int i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  Run r = { 0 };
+  int status = 0;
+  g_autoptr (GError) error = NULL;
+  cr_assert (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                           &r.out, &r.err, &status, &error), "%s", error ? error->message : "");
+  r.rc = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  return r;
+}
+
+Test (hostile, explore_threads_that_do_not_fit_do_not_abort)
+{
+  g_autofree char *scn = test_source_path ("scenarios/explore/raft-correct.scn");
+  Run one = dsim ((const char *[]) { "explore", scn, "--depth", "8", "--threads", "1", NULL });
+  cr_assert_eq (one.rc, 0, "%s%s", one.out, one.err);
+  const char *states = strstr (one.out, "states       ");
+  cr_assert_not_null (states, "%s", one.out);
+  g_autofree char *line = g_strndup (states, strcspn (states, "\n"));
+  const char *strategies[] = { "bfs", "random-walk" };
+  for (guint k = 0; k < G_N_ELEMENTS (strategies); k++) {
+    Run r = dsim_limited (1500, (const char *[]) { "explore", scn, "--depth", "8", "--threads",
+                                                   "256", "--strategy", strategies[k],
+                                                   "--walks", "300", NULL });
+    cr_expect (r.rc == 0 || r.rc == 3, "%s: exit %d: %s%s", strategies[k], r.rc, r.out, r.err);
+    cr_expect (strstr (r.err, "Error creating thread") == NULL, "%s", r.err);
+    if (k == 0)
+      cr_expect (strstr (r.out, line) != NULL, "want '%s' in\n%s", line, r.out);
+    run_clear (&r);
+  }
+  run_clear (&one);
 }
