@@ -872,7 +872,7 @@ cmd_check_main (int argc, char **argv)
   CheckArgs a = { .models = g_ptr_array_new (), .input_format = CHK_FORMAT_AUTO };
   chk_check_options_init (&a.opt);
   a.opt.jobs = (int) g_get_num_processors ();
-  a.opt.memory_limit_bytes = CHECK_MEMORY_DEFAULT;
+  a.opt.memory_limit_bytes = cli_default_memory_cap (CHECK_MEMORY_DEFAULT);
   a.opt.cancel = &check_cancel;
   g_autoptr (GPtrArray) models = a.models;
   g_autoptr (GPtrArray) files = g_ptr_array_new ();

@@ -694,3 +694,27 @@ Test (hostile, explore_threads_that_do_not_fit_do_not_abort)
   }
   run_clear (&one);
 }
+
+/* dsim check under a ulimit -v: the loader reserved room for as many
+ * operations as the text could hold (1.7 times its size), whatever
+ * --max-memory said, and the default cap (4G) was above the limit: a
+ * history of a million pending writes aborted dsim on an allocation under
+ * 300 MB.  The reservation stays within the cap, and the default cap
+ * within what the limit leaves free: the check ends, unknown at worst. */
+Test (hostile, check_under_an_address_space_limit_does_not_abort)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "pending.jsonl", NULL);
+  g_autoptr (GString) h = g_string_new (NULL);
+  for (int i = 0; i < 1000000; i++)
+    g_string_append_printf (h, "{\"process\":%d,\"type\":\"invoke\",\"f\":\"write\",\"key\":\"x\","
+                            "\"value\":%d,\"time\":%d}\n", i, i, i);
+  cr_assert (g_file_set_contents (path, h->str, (gssize) h->len, NULL));
+  g_string_free (g_steal_pointer (&h), TRUE);
+  Run r = dsim_limited (300, (const char *[]) { "check", path, NULL });
+  cr_expect (r.rc == 0 || r.rc == 3, "exit %d: %s%s", r.rc, r.out, r.err);
+  cr_expect (strstr (r.err, "failed to allocate") == NULL, "%s", r.err);
+  run_clear (&r);
+  g_unlink (path);
+  g_rmdir (dir);
+}
