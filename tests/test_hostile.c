@@ -718,3 +718,34 @@ Test (hostile, check_under_an_address_space_limit_does_not_abort)
   g_unlink (path);
   g_rmdir (dir);
 }
+
+/* The ShiViz log grew in one string as long as the trace asked: a run of
+ * 160 lanes and 671,813 events (a 500 MB trace) doubled it to 2 GiB and
+ * aborted on the allocation under a 2 GB ulimit.  Past 256 MiB the log is
+ * refused; here two lanes named by a megabyte each make every line 2 MB. */
+Test (hostile, shiviz_log_length_is_bounded)
+{
+  g_autofree char *a = g_strnfill (1 << 20, 'a');
+  g_autofree char *b = g_strnfill (1 << 20, 'b');
+  g_autoptr (GString) t = g_string_new (NULL);
+  g_string_append_printf (t, "{\"kind\":\"meta\",\"protocol\":\"pb\",\"nodes\":[\"%s\",\"%s\"],"
+                          "\"clients\":[]}\n", a, b);
+  g_string_append_printf (t, "{\"time\":0,\"node\":\"%s\",\"kind\":\"send\",\"msg\":1,"
+                          "\"peer\":\"%s\"}\n", a, b);
+  g_string_append_printf (t, "{\"time\":1,\"node\":\"%s\",\"kind\":\"recv\",\"msg\":1,"
+                          "\"peer\":\"%s\"}\n", b, a);
+  for (int k = 0; k < 200; k++)
+    g_string_append_printf (t, "{\"time\":%d,\"node\":\"%s\",\"kind\":\"note\"}\n", k + 2, b);
+  GError *error = NULL;
+  g_autoptr (VizModel) m = sim_trace_viz_load_data ("names.jsonl", t->str, t->len, &error);
+  cr_assert_not_null (m, "%s", error ? error->message : "");
+  VizSpacetimeOptions opt;
+  viz_spacetime_options_init (&opt);
+  char *log = viz_shiviz_log (m, &opt, &error);
+  cr_expect_null (log);
+  cr_expect (error != NULL && strstr (error->message, "the ShiViz log of 202 events on 2 lanes is "
+                                                      "over 256 MiB by event 85;") != NULL,
+             "%s", error ? error->message : "");
+  g_free (log);
+  g_clear_error (&error);
+}
