@@ -165,14 +165,21 @@ static gboolean
 add_models (CheckArgs *a, const char *names)
 {
   g_auto (GStrv) list = g_strsplit (names, ",", 0);
+  if (list[0] == NULL) { /* --model '' checked the default model, as if not given */
+    cli_usage_error ("check: --model '': expected a model name (see dsim models) or all");
+    return FALSE;
+  }
   for (int k = 0; list[k] != NULL; k++) {
     if (strcmp (list[k], "all") == 0) {
       a->table = TRUE;
       for (const ChkChecker *m = chk_checkers (); m->name != NULL; m++)
-        g_ptr_array_add (a->models, (gpointer) m);
+        if (!g_ptr_array_find (a->models, m, NULL))
+          g_ptr_array_add (a->models, (gpointer) m);
       continue;
     }
     const ChkChecker *m = chk_checker_find (list[k]);
+    if (m != NULL && g_ptr_array_find (a->models, m, NULL))
+      continue; /* named twice: checked once */
     if (m == NULL) {
       GString *known = g_string_new (NULL);
       for (const ChkChecker *x = chk_checkers (); x->name != NULL; x++)
