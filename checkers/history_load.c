@@ -757,8 +757,12 @@ load_text (const char *name, const char *data, gsize len, ChkFormat format, gsiz
     return g_steal_pointer (&h);
   /* Room for as many operations as the text can hold (at least 64 bytes
    * each), so the arrays are never copied while they grow; pages not
-   * written are never touched. */
-  chk_history_reserve (h, (guint) MIN (len / 64, (gsize) G_MAXUINT32 / 4));
+   * written are never touched.  But reserved address space counts under a
+   * ulimit -v: no more than a quarter of the memory cap is reserved. */
+  gsize n_reserve = MIN (len / 64, (gsize) G_MAXUINT32 / 4);
+  if (max_bytes > 0)
+    n_reserve = MIN (n_reserve, max_bytes / 4 / (sizeof (ChkOp) + 2 * sizeof (uint32_t)));
+  chk_history_reserve (h, (guint) n_reserve);
   gboolean ok = FALSE;
   TextWindow text = { .data = data, .len = len, .is_mapped = is_mapped };
   switch (format) {

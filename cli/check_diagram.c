@@ -171,6 +171,38 @@ cli_check_diagram_write (const char *path, const ChkHistory *h, const GArray *op
         shown[i] = FALSE;
         n_hidden++;
       }
+  /* Still too many (a long linearizable prefix, a large bad pattern, or no
+   * marks at all): at most DIAGRAM_MAX_OPS, the most telling first.  A
+   * million bars would take Graphviz hours. */
+  if (n_shown - n_hidden > DIAGRAM_MAX_OPS) {
+    g_autofree gboolean *keep = g_new0 (gboolean, n + 1);
+    guint kept = 0;
+    static const VizOpMark priority[] = { VIZ_MARK_CULPRIT, VIZ_MARK_WITNESS,
+                                          VIZ_MARK_CONCURRENT, VIZ_MARK_PREFIX, VIZ_MARK_NONE };
+    for (guint p = 0; p < G_N_ELEMENTS (priority); p++) {
+      if (priority[p] == VIZ_MARK_PREFIX) {
+        /* the end of the prefix, next to where it stops */
+        for (guint k = report->order->len; k > 0 && kept < DIAGRAM_MAX_OPS; k--) {
+          int64_t i = g_array_index (report->order, int64_t, k - 1);
+          if (i >= 0 && (guint64) i < n && shown[i] && !keep[i] && mark[i] == VIZ_MARK_PREFIX) {
+            keep[i] = TRUE;
+            kept++;
+          }
+        }
+        continue;
+      }
+      for (guint i = 0; i < n && kept < DIAGRAM_MAX_OPS; i++)
+        if (shown[i] && !keep[i] && mark[i] == priority[p]) {
+          keep[i] = TRUE;
+          kept++;
+        }
+    }
+    for (guint i = 0; i < n; i++)
+      if (shown[i] && !keep[i]) {
+        shown[i] = FALSE;
+        n_hidden++;
+      }
+  }
 
   g_autofree char *base = g_path_get_basename (h->source ? h->source : "history");
   g_autofree char *title = report->key >= 0 && is_violation
@@ -213,14 +245,27 @@ cli_check_diagram_write (const char *path, const ChkHistory *h, const GArray *op
     viz_timeline_op (t, (guint) index[i])->order = order[i];
   }
   if (!is_lin && is_violation) {
-    /* relation edges between the witnesses */
+    /* the drawn witnesses: in the order of the report, then of the history */
+    g_autoptr (GArray) drawn = g_array_new (FALSE, FALSE, sizeof (int64_t));
     for (guint a = 0; a < report->order->len; a++) {
       int64_t i = g_array_index (report->order, int64_t, a);
+      if (i >= 0 && (guint64) i < n && index[i] >= 0)
+        g_array_append_val (drawn, i);
+    }
+    g_autoptr (GArray) witnesses = g_array_new (FALSE, FALSE, sizeof (int64_t));
+    for (guint i = 0; i < n; i++)
+      if (mark[i] == VIZ_MARK_WITNESS && index[i] >= 0) {
+        int64_t w = i;
+        g_array_append_val (witnesses, w);
+      }
+    /* relation edges between the witnesses */
+    for (guint a = 0; a < drawn->len; a++) {
+      int64_t i = g_array_index (drawn, int64_t, a);
       const ChkOp *oi = &g_array_index (ops, ChkOp, i);
-      for (guint b = 0; b < report->order->len; b++) {
-        int64_t j = g_array_index (report->order, int64_t, b);
+      for (guint b = 0; b < drawn->len; b++) {
+        int64_t j = g_array_index (drawn, int64_t, b);
         const ChkOp *oj = &g_array_index (ops, ChkOp, j);
-        if (i == j || index[i] < 0 || index[j] < 0)
+        if (i == j)
           continue;
         if (oi->f == CHK_F_WRITE && oj->f == CHK_F_READ && oi->key == oj->key
             && oj->status == CHK_OP_OK
@@ -229,12 +274,12 @@ cli_check_diagram_write (const char *path, const ChkHistory *h, const GArray *op
       }
     }
     /* session order: consecutive witnesses of one process, in history order */
-    for (guint i = 0; i < n; i++) {
-      if (mark[i] != VIZ_MARK_WITNESS || index[i] < 0)
-        continue;
-      for (guint j = i + 1; j < n; j++) {
+    for (guint a = 0; a < witnesses->len; a++) {
+      int64_t i = g_array_index (witnesses, int64_t, a);
+      for (guint b = a + 1; b < witnesses->len; b++) {
+        int64_t j = g_array_index (witnesses, int64_t, b);
         const ChkOp *oi = &g_array_index (ops, ChkOp, i), *oj = &g_array_index (ops, ChkOp, j);
-        if (oj->process != oi->process || mark[j] != VIZ_MARK_WITNESS || index[j] < 0)
+        if (oj->process != oi->process)
           continue;
         viz_timeline_add_edge (t, index[i], index[j], VIZ_REL_SESSION, NULL);
         break;

@@ -27,6 +27,14 @@ void cli_append_wrapped (GString *out, const char *text, int indent);
  * optionally followed by B or iB): "512M", "4G", "1000".  FALSE for a
  * sign, anything else after the number, or a size over 2^64 - 1. */
 gboolean cli_parse_size (const char *text, gsize *out);
+/* The default memory cap of a command: `dflt`, or a quarter of what the
+ * process's address-space limit (ulimit -v) leaves free when that is
+ * lower, so the limit is reached as `unknown` (exit 3) before an
+ * allocation fails. */
+gsize cli_default_memory_cap (gsize dflt);
+/* `threads`, or fewer (at least 1) if a ulimit -v leaves no room for the
+ * stacks and allocation arenas of that many. */
+int cli_threads_that_fit (int threads);
 
 /* Prints "dsim: " + message to stderr and returns DSIM_EXIT_USAGE. */
 int cli_usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);

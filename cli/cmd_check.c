@@ -165,14 +165,21 @@ static gboolean
 add_models (CheckArgs *a, const char *names)
 {
   g_auto (GStrv) list = g_strsplit (names, ",", 0);
+  if (list[0] == NULL) { /* --model '' checked the default model, as if not given */
+    cli_usage_error ("check: --model '': expected a model name (see dsim models) or all");
+    return FALSE;
+  }
   for (int k = 0; list[k] != NULL; k++) {
     if (strcmp (list[k], "all") == 0) {
       a->table = TRUE;
       for (const ChkChecker *m = chk_checkers (); m->name != NULL; m++)
-        g_ptr_array_add (a->models, (gpointer) m);
+        if (!g_ptr_array_find (a->models, m, NULL))
+          g_ptr_array_add (a->models, (gpointer) m);
       continue;
     }
     const ChkChecker *m = chk_checker_find (list[k]);
+    if (m != NULL && g_ptr_array_find (a->models, m, NULL))
+      continue; /* named twice: checked once */
     if (m == NULL) {
       GString *known = g_string_new (NULL);
       for (const ChkChecker *x = chk_checkers (); x->name != NULL; x++)
@@ -872,7 +879,7 @@ cmd_check_main (int argc, char **argv)
   CheckArgs a = { .models = g_ptr_array_new (), .input_format = CHK_FORMAT_AUTO };
   chk_check_options_init (&a.opt);
   a.opt.jobs = (int) g_get_num_processors ();
-  a.opt.memory_limit_bytes = CHECK_MEMORY_DEFAULT;
+  a.opt.memory_limit_bytes = cli_default_memory_cap (CHECK_MEMORY_DEFAULT);
   a.opt.cancel = &check_cancel;
   g_autoptr (GPtrArray) models = a.models;
   g_autoptr (GPtrArray) files = g_ptr_array_new ();

@@ -212,7 +212,10 @@ apply_flags (int argc, char **argv, ExploreArgs *a)
       if (!parse_uint (value, 1, 256, &v))
         return cli_usage_error ("explore: --threads: expected an integer from 1 to 256, got '%s'",
                                 value);
-      a->opt.threads = (int) v;
+      a->opt.threads = cli_threads_that_fit ((int) v);
+      if (a->opt.threads < (int) v)
+        fprintf (stderr, "dsim: explore: --threads %s: the address-space limit (ulimit -v) "
+                 "leaves room for %d; running %d\n", value, a->opt.threads, a->opt.threads);
     } else if (strcmp (name, "--shard") == 0) {
       g_auto (GStrv) parts = g_strsplit (value, "/", 2);
       uint64_t si, sn;

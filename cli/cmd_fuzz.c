@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "sim/fuzz.h"
 #include "sim/scenario.h"
+#include "checkers/history.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -967,6 +968,9 @@ fuzz_campaign (const FuzzArgs *a)
 
 /* ---- Merging shards -------------------------------------------------------------------*/
 
+/* The largest runs.tsv, coverage.txt or report.txt a merge reads. */
+#define MERGE_MAX_BYTES ((gsize) 1 << 30)
+
 static int
 fuzz_merge (const FuzzArgs *a, gboolean has_out)
 {
@@ -986,8 +990,11 @@ fuzz_merge (const FuzzArgs *a, gboolean has_out)
     g_autofree char *cov_path = g_build_filename (dir, "coverage.txt", NULL);
     g_autofree char *runs = NULL, *cov = NULL;
     g_autoptr (GError) error = NULL;
-    if (!g_file_get_contents (runs_path, &runs, NULL, &error)
-        || !g_file_get_contents (cov_path, &cov, NULL, &error))
+    gsize len;
+    /* Through the input checks: a FIFO or /dev/zero in place of a file
+     * read for ever. */
+    if (!chk_read_input_file (runs_path, "runs table", MERGE_MAX_BYTES, &runs, &len, &error)
+        || !chk_read_input_file (cov_path, "coverage list", MERGE_MAX_BYTES, &cov, &len, &error))
       return cli_usage_error ("fuzz: --merge: %s is not an output directory of dsim fuzz: %s",
                               dir, error->message);
     g_auto (GStrv) lines = g_strsplit (runs, "\n", -1);
@@ -1037,8 +1044,10 @@ fuzz_merge (const FuzzArgs *a, gboolean has_out)
       g_autofree char *fdir = g_build_filename (dir, name, NULL);
       g_autofree char *report = g_build_filename (fdir, "report.txt", NULL);
       g_autofree char *text = NULL;
-      if (!g_file_get_contents (report, &text, NULL, NULL))
+      if (!g_file_test (report, G_FILE_TEST_EXISTS))
         break;
+      if (!chk_read_input_file (report, "failure report", MERGE_MAX_BYTES, &text, &len, &error))
+        return cli_usage_error ("fuzz: --merge: %s", error->message);
       g_auto (GStrv) rl = g_strsplit (text, "\n", -1);
       const char *broke = "";
       for (guint i = 0; rl[i] != NULL; i++)

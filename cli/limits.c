@@ -2,6 +2,8 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <string.h>
 
 gboolean
@@ -31,4 +33,44 @@ cli_parse_size (const char *text, gsize *out)
     return FALSE; /* 17179869185G does not wrap to 1G */
   *out = (gsize) (n * unit);
   return TRUE;
+}
+
+/* Bytes of address space a ulimit -v leaves free, or G_MAXUINT64. */
+static guint64
+address_space_free (void)
+{
+  struct rlimit rl;
+  if (getrlimit (RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+    return G_MAXUINT64;
+  guint64 limit = rl.rlim_cur, used = 0;
+  g_autofree char *statm = NULL;
+  long page = sysconf (_SC_PAGESIZE);
+  if (page > 0 && g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL))
+    used = g_ascii_strtoull (statm, NULL, 10) * (guint64) page;
+  return limit > used ? limit - used : 0;
+}
+
+gsize
+cli_default_memory_cap (gsize dflt)
+{
+  /* The counted memory is not all a process maps (its input files, thread
+   * stacks, arrays grown by doubling), hence a quarter of the address
+   * space still free. */
+  guint64 room = address_space_free ();
+  if (room == G_MAXUINT64)
+    return dflt;
+  return (gsize) MAX (MIN ((guint64) dflt, room / 4), (guint64) 1 << 20);
+}
+
+int
+cli_threads_that_fit (int threads)
+{
+  /* A thread takes its stack (8 MiB by default) and, in glibc, a malloc
+   * arena of up to 64 MiB: at most half the free address space goes to
+   * them. */
+  guint64 room = address_space_free ();
+  guint64 per_thread = (guint64) 72 << 20;
+  if (room == G_MAXUINT64 || (guint64) threads * per_thread <= room / 2)
+    return threads;
+  return (int) MAX ((guint64) 1, room / 2 / per_thread);
 }

@@ -148,6 +148,10 @@ typedef struct {
  * configuration from (swarm testing).  Unset fields (has_* FALSE, 0) mean
  * "derived from the rest of the scenario".  Plain data: copied by value. */
 #define SIM_FUZZ_MAX_KNOBS 8
+/* The liveness phase of a fuzz run without [fuzz] liveness. */
+#define SIM_FUZZ_DEFAULT_LIVENESS_US (3 * G_USEC_PER_SEC)
+/* The longest [scenario] duration, so the longest fuzz run too. */
+#define SIM_MAX_DURATION_US ((int64_t) 24 * 3600 * G_USEC_PER_SEC)
 
 typedef enum {
   SIM_FUZZ_CRASH,

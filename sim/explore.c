@@ -1250,8 +1250,10 @@ bfs (Explorer *x, SimExploreResult *r)
         g_array_set_size (wk->out, 0);
         g_array_set_size (wk->sleep_out, 0);
         g_clear_pointer (&wk->bad_what, g_free);
-        threads[i] = n > 1 ? g_thread_new ("explore", worker_expand, wk) : NULL; /* dsim-allow-nondeterminism: workers around worlds, results merged in order */
-        if (n == 1)
+        threads[i] = n > 1 ? g_thread_try_new ("explore", worker_expand, wk, NULL) : NULL; /* dsim-allow-nondeterminism: workers around worlds, results merged in order */
+        /* One thread, or no room for another (--threads 256 under a
+         * memory ulimit): this one does the work. */
+        if (threads[i] == NULL)
           worker_expand (wk);
       }
       next = round_hi;
@@ -1636,8 +1638,9 @@ random_walks (Explorer *x, SimExploreResult *r)
     wks[i].step = (uint64_t) n;
     wks[i].bad_walk = UINT64_MAX;
     if (n > 1)
-      threads[i] = g_thread_new ("walk", walker_run, &wks[i]); /* dsim-allow-nondeterminism: workers around worlds */
-    else
+      threads[i] = g_thread_try_new ("walk", walker_run, &wks[i], NULL); /* dsim-allow-nondeterminism: workers around worlds */
+    /* One thread, or no room for another: this one walks. */
+    if (threads[i] == NULL)
       walker_run (&wks[i]);
   }
   Walker *best = NULL;

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FUZZ_DEFAULT_LIVENESS_US (3 * G_USEC_PER_SEC)
+#define FUZZ_DEFAULT_LIVENESS_US SIM_FUZZ_DEFAULT_LIVENESS_US
 #define FUZZ_MAX_FAULTS 64
 /* Search bounds of the model checks: states and memory, never wall time,
  * so that a run's verdict is the same on every machine. */
@@ -104,6 +104,18 @@ fuzz_base_load (const char *path, GError **error)
   SimConfig *cfg = sim_scenario_load_data (path, text, len, error);
   if (cfg == NULL)
     return NULL;
+  /* A run of the campaign would ignore the path (it draws its own
+   * choices), and its repro.scn, replaying the path, would not reproduce
+   * it; a smaller cluster would not even load it. */
+  if (cfg->replay->len > 0) {
+    g_set_error (error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_PARSE,
+                 "%s:%u: [replay] step 1: dsim fuzz draws its own runs; expected a scenario "
+                 "without [replay] (dsim run replays the path, dsim explore --from-replay "
+                 "searches from its end)", path,
+                 g_array_index (cfg->replay, SimPinnedChoice, 0).line);
+    sim_config_free (cfg);
+    return NULL;
+  }
   FuzzBase *b = g_new0 (FuzzBase, 1);
   b->cfg = cfg;
   b->text = g_steal_pointer (&text);
@@ -124,15 +136,23 @@ fuzz_base_load (const char *path, GError **error)
     b->clients_min = s->clients_min;
     b->clients_max = s->clients_max;
   } else {
+    /* Keep every client when a link names one (its section would not load
+     * in a run without that client). */
+    gboolean names_clients = FALSE;
+    for (guint i = 0; i < cfg->link_overrides->len; i++) {
+      const SimLinkOverride *o = &g_array_index (cfg->link_overrides, SimLinkOverride, i);
+      names_clients |= o->from >= cfg->n_nodes || o->to >= cfg->n_nodes;
+    }
     b->clients_max = cfg->workload.n_clients;
-    b->clients_min = MIN (1, cfg->workload.n_clients);
+    b->clients_min = names_clients ? cfg->workload.n_clients : MIN (1, cfg->workload.n_clients);
   }
   if (s->duration_max_us > 0) {
     b->duration_min_us = s->duration_min_us;
     b->duration_max_us = s->duration_max_us;
   } else {
-    b->duration_max_us = cfg->duration_us;
-    b->duration_min_us = MAX (cfg->duration_us / 2, 1000);
+    /* A run with its liveness phase is a scenario too: at most a day. */
+    b->duration_max_us = MIN (cfg->duration_us, SIM_MAX_DURATION_US - b->liveness_us);
+    b->duration_min_us = MIN (MAX (cfg->duration_us / 2, 1000), b->duration_max_us);
   }
   for (int k = 0; k < SIM_FUZZ__KINDS; k++) {
     double rate = base_rate (&cfg->random_faults, k);

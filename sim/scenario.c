@@ -699,9 +699,13 @@ check_expectation (ScnParser *p)
   if (cfg->expect != SIM_EXPECT_VIOLATION || cfg->expect_what == NULL
       || g_str_has_prefix (cfg->expect_what, "invariant"))
     return TRUE;
+  const ScnEntry *e = scn_find (p, "scenario", "expect");
+  /* A measure reports numbers, never a violation: the run could not match. */
+  if (strcmp (cfg->expect_what, "staleness") == 0)
+    return scn_fail_entry (p, e, "staleness is a measure (numbers), never violated; expected "
+                           "'violation MODEL' with a consistency model, or 'any'");
   if (g_strv_contains ((const char *const *) cfg->check_models, cfg->expect_what))
     return TRUE;
-  const ScnEntry *e = scn_find (p, "scenario", "expect");
   return scn_fail_entry (p, e, "expects a %s violation, but [check] models does not list %s",
                          cfg->expect_what, cfg->expect_what);
 }

@@ -365,6 +365,33 @@ check_knob_pairs (ScnParser *p)
   return TRUE;
 }
 
+/* A run keeps the scenario's [link] sections as written (a run of fewer
+ * nodes drops the faults that name a node beyond it, but a link section
+ * naming one would not load): every size a [fuzz] nodes or clients range
+ * draws must hold the endpoints the links name. */
+static gboolean
+check_link_sizes (ScnParser *p)
+{
+  const SimConfig *cfg = p->cfg;
+  const SimFuzzSpec *f = &cfg->fuzz;
+  for (guint i = 0; i < cfg->link_overrides->len; i++) {
+    const SimLinkOverride *o = &g_array_index (cfg->link_overrides, SimLinkOverride, i);
+    for (int end = 0; end < 2; end++) {
+      int ep = end == 0 ? o->from : o->to;
+      gboolean is_node = ep >= 0 && ep < cfg->n_nodes;
+      int k = ep - (is_node ? 0 : cfg->n_nodes) + 1;
+      int least = is_node ? f->nodes_min : f->clients_min;
+      if (ep < 0 || least == 0 || k <= least)
+        continue;
+      const ScnEntry *e = scn_find (p, "fuzz", is_node ? "nodes" : "clients");
+      return scn_fail_entry (p, e, "a [link] section names %c%d; expected a range from %d, "
+                             "so that every run has %c%d", is_node ? 'n' : 'c', k, k,
+                             is_node ? 'n' : 'c', k);
+    }
+  }
+  return TRUE;
+}
+
 /* Byzantine nodes of the [faults] schedule among the first n nodes (a run
  * of n nodes drops the faults that name a node beyond it). */
 static int
@@ -538,5 +565,19 @@ scn_parse_fuzz (ScnParser *p)
   if (f->think_max_us > 0 && p->cfg->workload.rate_per_s > 0)
     return scn_fail_entry (p, scn_find (p, "fuzz", "think"),
                            "[workload] sets a rate; think ranges need a think time instead");
-  return check_knob_pairs (p) && check_byzantine_sizes (p);
+  /* A run lasts its safety phase and its liveness phase, and its scenario
+   * at most 24h (the loader refuses a longer one). */
+  int64_t liveness = f->liveness_us > 0 ? f->liveness_us : SIM_FUZZ_DEFAULT_LIVENESS_US;
+  if (f->duration_max_us > 0 && f->duration_max_us > SCN_DAY_US - liveness) {
+    g_autoptr (GString) live = g_string_new (NULL);
+    proto_format_duration (liveness, live);
+    return scn_fail_entry (p, scn_find (p, "fuzz", "duration"),
+                           "with a liveness phase of %s, a run would last past 24h; expected "
+                           "the two phases to last at most 24h together", live->str);
+  }
+  if (f->liveness_us > SCN_DAY_US - 1000)
+    return scn_fail_entry (p, scn_find (p, "fuzz", "liveness"),
+                           "expected a liveness phase that leaves a safety phase of at least "
+                           "1ms in 24h, got '%s'", scn_find (p, "fuzz", "liveness")->value);
+  return check_knob_pairs (p) && check_byzantine_sizes (p) && check_link_sizes (p);
 }

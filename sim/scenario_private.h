@@ -6,7 +6,7 @@
 #include "sim/scenario.h"
 
 #define SCN_HOUR_US ((int64_t) 3600 * 1000000)
-#define SCN_DAY_US (24 * SCN_HOUR_US)
+#define SCN_DAY_US SIM_MAX_DURATION_US
 
 /* One "key = value" line of the file. */
 typedef struct {

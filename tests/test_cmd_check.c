@@ -173,6 +173,12 @@ Test (cmd_check, exit_code_is_the_worst_verdict)
   cr_expect_eq (r.rc, 0);
   cr_expect (strstr (r.out, "checked 1 history: 1 ok, 0 violation, 0 unknown, 0 bad input\n"));
   run_clear (&r);
+  /* A model named twice is checked once. */
+  r = dsim ((const char *[]) { "check", "--model", "linearizable,linearizable", ok, NULL });
+  cr_expect_eq (r.rc, 0);
+  cr_expect (strstr (r.out, "checked 1 history: 1 ok, 0 violation, 0 unknown, 0 bad input\n"),
+             "%s", r.out);
+  run_clear (&r);
   r = dsim ((const char *[]) { "check", ok, bad, NULL });
   cr_expect_eq (r.rc, 1);
   run_clear (&r);
@@ -215,6 +221,8 @@ Test (cmd_check, options_and_usage_errors)
       "dsim: check: --jobs '0': expected a number from 1 to 1024\n" },
     { { "check", "--frobnicate", "X", NULL },
       "dsim: check: unknown option '--frobnicate' (see dsim check --help)\n" },
+    { { "check", "--model", "", "X", NULL },
+      "dsim: check: --model '': expected a model name (see dsim models) or all\n" },
   };
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
     Run r = dsim (cases[k].args);

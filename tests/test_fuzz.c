@@ -114,7 +114,8 @@ Test (fuzz, bad_fuzz_section_exits_2_with_file_and_line)
   static const char *const files[] = {
     "fuzz-min-above-max.scn", "fuzz-unknown-kind.scn", "fuzz-unknown-knob.scn",
     "fuzz-bad-knob-value.scn", "fuzz-knob-pair-reversed.scn", "fuzz-knob-pair-lists.scn",
-    "fuzz-nodes-too-few-for-byzantine.scn", NULL,
+    "fuzz-nodes-too-few-for-byzantine.scn", "fuzz-duration-past-a-day.scn",
+    "fuzz-liveness-a-day.scn", "fuzz-nodes-below-link.scn", "fuzz-clients-below-link.scn", NULL,
   };
   for (int i = 0; files[i] != NULL; i++) {
     g_autofree char *rel = g_strdup_printf ("tests/data/scenarios/bad/%s", files[i]);

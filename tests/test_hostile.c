@@ -11,7 +11,10 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
+#include "sim/fuzz.h"
 #include "sim/scenario.h"
 #include "sim/trace_viz.h"
 #include "sim/world.h"
@@ -494,4 +497,255 @@ Test (hostile, explore_and_fuzz_refuse_a_scenario_that_is_not_a_file)
                  != NULL, "%s: %s", commands[k], r.err);
     run_clear (&r);
   }
+}
+
+/* ---- fuzz campaigns: every run's scenario loads ------------------------------*/
+
+/* Each fuzz run is a scenario text that must load: one that does not is a
+ * bug in dsim, and the campaign aborts.  A [scenario] duration of 24h left
+ * no room for the liveness phase (a run of 24h + 3s), and a [link] naming
+ * c4 went into runs of fewer clients. */
+static void
+expect_every_draw_loads (const char *text, int64_t duration_us)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "fuzz.scn", NULL);
+  cr_assert (g_file_set_contents (path, text, -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FuzzBase) b = fuzz_base_load (path, &error);
+  cr_assert_not_null (b, "%s", error != NULL ? error->message : "");
+  Pcg32 rng;
+  pcg32_seed (&rng, 7, 1);
+  for (int i = 0; i < 64; i++) {
+    FuzzInput in;
+    fuzz_input_init (&in);
+    fuzz_input_swarm (b, &rng, &in);
+    if (duration_us > 0)
+      in.duration_us = duration_us;
+    FuzzPlan plan;
+    fuzz_plan_init (&plan);
+    fuzz_plan_from_input (b, &in, &plan);
+    g_autofree char *run = fuzz_plan_text (b, &plan, "any", NULL);
+    g_autoptr (GError) load_error = NULL;
+    g_autoptr (SimConfig) cfg = sim_scenario_load_data (path, run, strlen (run), &load_error);
+    cr_expect_not_null (cfg, "draw %d: %s", i, load_error != NULL ? load_error->message : "");
+    fuzz_plan_clear (&plan);
+    fuzz_input_clear (&in);
+    if (cfg == NULL)
+      break;
+  }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+Test (hostile, fuzz_runs_of_a_day_long_scenario_load)
+{
+  g_autofree char *text = g_strdup ("[scenario]\nduration = 24h\n[cluster]\nprotocol = null\n");
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "day.scn", NULL);
+  cr_assert (g_file_set_contents (path, text, -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FuzzBase) b = fuzz_base_load (path, &error);
+  cr_assert_not_null (b, "%s", error != NULL ? error->message : "");
+  int64_t day_us = (int64_t) 24 * 3600 * G_USEC_PER_SEC;
+  cr_expect_leq (b->duration_max_us + b->liveness_us, day_us);
+  int64_t longest = b->duration_max_us;
+  g_unlink (path);
+  g_rmdir (dir);
+  /* The longest safety phase the campaign draws, with its liveness phase. */
+  expect_every_draw_loads (text, longest);
+}
+
+Test (hostile, fuzz_runs_keep_the_clients_a_link_names)
+{
+  expect_every_draw_loads ("[scenario]\nduration = 1s\n[cluster]\nprotocol = raft\nnodes = 3\n"
+                           "[workload]\nclients = 4\n[link c4 -> n1]\ndrop = 0.5\n", 0);
+}
+
+/* A [replay] path in a fuzzed scenario: the runs ignored it, their
+ * repro.scn replayed it (so did not reproduce), and a run of fewer nodes
+ * did not load.  dsim fuzz refuses it, naming its line. */
+Test (hostile, fuzz_refuses_a_scenario_with_a_replay_path)
+{
+  g_autofree char *scn = test_source_path ("scenarios/explore/raft-commit-previous-term.scn");
+  Run r = dsim ((const char *[]) { "fuzz", scn, "--runs", "1", "--out", "/nonexistent/x",
+                                   NULL });
+  cr_expect_eq (r.rc, 2, "%s%s", r.out, r.err);
+  g_autofree char *want = g_strdup_printf ("dsim: %s:", scn);
+  cr_expect (g_str_has_prefix (r.err, want), "%s", r.err);
+  cr_expect (strstr (r.err, ": [replay] step 1: dsim fuzz draws its own runs; expected a "
+                            "scenario without [replay]") != NULL, "%s", r.err);
+  cr_expect_str_eq (r.out, "");
+  run_clear (&r);
+}
+
+/* dsim fuzz --merge read runs.tsv, coverage.txt and each fail-N/report.txt
+ * with g_file_get_contents: a FIFO in place of one waited for a writer for
+ * ever, /dev/zero read until memory ran out.  They go through the input
+ * checks now. */
+Test (hostile, fuzz_merge_refuses_files_that_are_not_files)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *runs = g_build_filename (dir, "runs.tsv", NULL);
+  g_autofree char *cov = g_build_filename (dir, "coverage.txt", NULL);
+  g_autofree char *fail = g_build_filename (dir, "fail-1", NULL);
+  g_autofree char *report = g_build_filename (fail, "report.txt", NULL);
+  cr_assert (g_file_set_contents (runs, "run\tseed\tnodes\tclients\tfaults\tverdict\tevents\t"
+                                        "ops\tfeatures\n", -1, NULL));
+  cr_assert_eq (mkfifo (cov, 0600), 0);
+  Run r = dsim ((const char *[]) { "fuzz", "--merge", dir, NULL });
+  cr_expect_eq (r.rc, 2, "%s%s", r.out, r.err);
+  g_autofree char *want = g_strdup_printf ("cannot read %s: not a regular file", cov);
+  cr_expect (strstr (r.err, want) != NULL, "%s", r.err);
+  run_clear (&r);
+  g_unlink (cov);
+  cr_assert (g_file_set_contents (cov, "", -1, NULL));
+  cr_assert_eq (g_mkdir (fail, 0700), 0);
+  cr_assert_eq (mkfifo (report, 0600), 0);
+  r = dsim ((const char *[]) { "fuzz", "--merge", dir, NULL });
+  cr_expect_eq (r.rc, 2, "%s%s", r.out, r.err);
+  g_autofree char *want2 = g_strdup_printf ("cannot read %s: not a regular file", report);
+  cr_expect (strstr (r.err, want2) != NULL, "%s", r.err);
+  run_clear (&r);
+  g_unlink (report);
+  g_rmdir (fail);
+  g_unlink (cov);
+  g_unlink (runs);
+  g_rmdir (dir);
+}
+
+/* dsim check --diagram drew every marked operation: a linearizable prefix
+ * of 20,000 writes before a stale read gave Graphviz 20,000 bars (a
+ * million pending writes, a million lanes, ran for hours).  At most 120
+ * are drawn, the culprit and the end of the prefix first. */
+Test (hostile, check_diagram_of_a_long_prefix_is_bounded)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "long-prefix.jsonl", NULL);
+  g_autofree char *dot = g_build_filename (dir, "long-prefix.dot", NULL);
+  g_autoptr (GString) h = g_string_new (NULL);
+  int64_t t = 0;
+  for (int i = 1; i <= 20000; i++) {
+    for (int k = 0; k < 2; k++)
+      g_string_append_printf (h, "{\"process\":%d,\"type\":\"%s\",\"f\":\"write\",\"key\":\"x\","
+                              "\"value\":%d,\"time\":%" G_GINT64_FORMAT "}\n", i % 5,
+                              k == 0 ? "invoke" : "ok", i, t++);
+  }
+  g_string_append_printf (h, "{\"process\":9,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"x\","
+                          "\"value\":null,\"time\":%" G_GINT64_FORMAT "}\n", t++);
+  g_string_append_printf (h, "{\"process\":9,\"type\":\"ok\",\"f\":\"read\",\"key\":\"x\","
+                          "\"value\":3,\"time\":%" G_GINT64_FORMAT "}\n", t++);
+  cr_assert (g_file_set_contents (path, h->str, (gssize) h->len, NULL));
+  Run r = dsim ((const char *[]) { "check", path, "--diagram", dot, NULL });
+  cr_expect_eq (r.rc, 1, "%s%s", r.out, r.err);
+  g_autofree char *text = NULL;
+  cr_assert (g_file_get_contents (dot, &text, NULL, NULL));
+  cr_expect (strstr (text, "(19881 other operations are not drawn.)") != NULL,
+             "%.2000s", text);
+  /* the culprit, and the last write of the prefix */
+  cr_expect (strstr (text, "label=\"read x: 3\"") != NULL);
+  cr_expect (strstr (text, "label=\"write x=20000\"") != NULL);
+  run_clear (&r);
+  g_unlink (dot);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* dsim explore --threads 256 (breadth first or random walks) under a
+ * memory ulimit: the threads' stacks did not fit, and the thread
+ * that could not be created aborted dsim.  The work of a thread that
+ * cannot start is done by the one that asked for it; the states found do
+ * not depend on the threads. */
+static Run
+dsim_limited (guint memory_mb, const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = test_limited_argv (memory_mb, 120);
+  g_ptr_array_add (argv, g_strdup (g_getenv ("DSIM_EXE")));
+  for (int i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (args[i]));
+  g_ptr_array_add (argv, NULL);
+  Run r = { 0 };
+  int status = 0;
+  g_autoptr (GError) error = NULL;
+  cr_assert (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                           &r.out, &r.err, &status, &error), "%s", error ? error->message : "");
+  r.rc = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  return r;
+}
+
+Test (hostile, explore_threads_that_do_not_fit_do_not_abort)
+{
+  g_autofree char *scn = test_source_path ("scenarios/explore/raft-correct.scn");
+  Run one = dsim ((const char *[]) { "explore", scn, "--depth", "8", "--threads", "1", NULL });
+  cr_assert_eq (one.rc, 0, "%s%s", one.out, one.err);
+  const char *states = strstr (one.out, "states       ");
+  cr_assert_not_null (states, "%s", one.out);
+  g_autofree char *line = g_strndup (states, strcspn (states, "\n"));
+  const char *strategies[] = { "bfs", "random-walk" };
+  for (guint k = 0; k < G_N_ELEMENTS (strategies); k++) {
+    Run r = dsim_limited (1500, (const char *[]) { "explore", scn, "--depth", "8", "--threads",
+                                                   "256", "--strategy", strategies[k],
+                                                   "--walks", "300", NULL });
+    cr_expect (r.rc == 0 || r.rc == 3, "%s: exit %d: %s%s", strategies[k], r.rc, r.out, r.err);
+    cr_expect (strstr (r.err, "Error creating thread") == NULL, "%s", r.err);
+    if (k == 0)
+      cr_expect (strstr (r.out, line) != NULL, "want '%s' in\n%s", line, r.out);
+    run_clear (&r);
+  }
+  run_clear (&one);
+}
+
+/* dsim check under a ulimit -v: the loader reserved room for as many
+ * operations as the text could hold (1.7 times its size), whatever
+ * --max-memory said, and the default cap (4G) was above the limit: a
+ * history of a million pending writes aborted dsim on an allocation under
+ * 300 MB.  The reservation stays within the cap, and the default cap
+ * within what the limit leaves free: the check ends, unknown at worst. */
+Test (hostile, check_under_an_address_space_limit_does_not_abort)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "pending.jsonl", NULL);
+  g_autoptr (GString) h = g_string_new (NULL);
+  for (int i = 0; i < 1000000; i++)
+    g_string_append_printf (h, "{\"process\":%d,\"type\":\"invoke\",\"f\":\"write\",\"key\":\"x\","
+                            "\"value\":%d,\"time\":%d}\n", i, i, i);
+  cr_assert (g_file_set_contents (path, h->str, (gssize) h->len, NULL));
+  g_string_free (g_steal_pointer (&h), TRUE);
+  Run r = dsim_limited (300, (const char *[]) { "check", path, NULL });
+  cr_expect (r.rc == 0 || r.rc == 3, "exit %d: %s%s", r.rc, r.out, r.err);
+  cr_expect (strstr (r.err, "failed to allocate") == NULL, "%s", r.err);
+  run_clear (&r);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* The ShiViz log grew in one string as long as the trace asked: a run of
+ * 160 lanes and 671,813 events (a 500 MB trace) doubled it to 2 GiB and
+ * aborted on the allocation under a 2 GB ulimit.  Past 256 MiB the log is
+ * refused; here two lanes named by a megabyte each make every line 2 MB. */
+Test (hostile, shiviz_log_length_is_bounded)
+{
+  g_autofree char *a = g_strnfill (1 << 20, 'a');
+  g_autofree char *b = g_strnfill (1 << 20, 'b');
+  g_autoptr (GString) t = g_string_new (NULL);
+  g_string_append_printf (t, "{\"kind\":\"meta\",\"protocol\":\"pb\",\"nodes\":[\"%s\",\"%s\"],"
+                          "\"clients\":[]}\n", a, b);
+  g_string_append_printf (t, "{\"time\":0,\"node\":\"%s\",\"kind\":\"send\",\"msg\":1,"
+                          "\"peer\":\"%s\"}\n", a, b);
+  g_string_append_printf (t, "{\"time\":1,\"node\":\"%s\",\"kind\":\"recv\",\"msg\":1,"
+                          "\"peer\":\"%s\"}\n", b, a);
+  for (int k = 0; k < 200; k++)
+    g_string_append_printf (t, "{\"time\":%d,\"node\":\"%s\",\"kind\":\"note\"}\n", k + 2, b);
+  GError *error = NULL;
+  g_autoptr (VizModel) m = sim_trace_viz_load_data ("names.jsonl", t->str, t->len, &error);
+  cr_assert_not_null (m, "%s", error ? error->message : "");
+  VizSpacetimeOptions opt;
+  viz_spacetime_options_init (&opt);
+  char *log = viz_shiviz_log (m, &opt, &error);
+  cr_expect_null (log);
+  cr_expect (error != NULL && strstr (error->message, "the ShiViz log of 202 events on 2 lanes is "
+                                                      "over 256 MiB by event 85;") != NULL,
+             "%s", error ? error->message : "");
+  g_free (log);
+  g_clear_error (&error);
 }

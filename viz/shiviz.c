@@ -83,6 +83,17 @@ viz_shiviz_log (const VizModel *m, const VizSpacetimeOptions *opt, GError **erro
     g_string_append_printf (out, "} %" G_GINT64_FORMAT " ", e->time_us);
     event_text (m, e, out);
     g_string_append_c (out, '\n');
+    /* A browser viewer's log: past VIZ_SHIVIZ_MAX_TEXT (a string that
+     * doubles as it grows held 2 GiB for a 1 GiB log) it is refused. */
+    if (out->len > VIZ_SHIVIZ_MAX_TEXT) {
+      viz_selection_clear (&sel);
+      g_string_free (out, TRUE);
+      g_set_error (error, VIZ_ERROR, VIZ_ERROR_INPUT,
+                   "the ShiViz log of %u events on %u lanes is over %u MiB by event %u; draw "
+                   "a window (--from/--to, --max-events) or fewer lanes (--nodes)", ne, np,
+                   (unsigned) (VIZ_SHIVIZ_MAX_TEXT >> 20), i + 1);
+      return NULL;
+    }
   }
   viz_selection_clear (&sel);
   return g_string_free (out, FALSE);

@@ -21,4 +21,7 @@
 /* The delimiter of the second line. */
 #define VIZ_SHIVIZ_DELIMITER "=== (?<trace>.*) ==="
 
+/* The longest log written: a longer one is VIZ_ERROR_INPUT. */
+#define VIZ_SHIVIZ_MAX_TEXT ((gsize) 256 << 20)
+
 char *viz_shiviz_log (const VizModel *m, const VizSpacetimeOptions *opt, GError **error);
