@@ -749,3 +749,46 @@ Test (hostile, shiviz_log_length_is_bounded)
   g_free (log);
   g_clear_error (&error);
 }
+
+/* Messages quoted what they refused in full: a key, a section name or a
+ * value of megabytes in a scenario, a number of a million digits in a
+ * history, made a message of megabytes.  They quote its start and length. */
+Test (hostile, messages_quote_a_long_token_by_its_start)
+{
+  g_autofree char *digits = g_strnfill (1000000, '9');
+  g_autofree char *scn = g_strdup_printf ("[scenario]\n%s = 1\n[cluster]\nprotocol = raft\n",
+                                          digits);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load_data ("long.scn", scn, strlen (scn), &error);
+  cr_assert_null (cfg);
+  cr_expect (g_str_has_prefix (error->message, "long.scn:2: [scenario] 9999"), "%.200s",
+             error->message);
+  cr_expect (strstr (error->message, "... (1000000 bytes): unknown key") != NULL, "%.200s",
+             error->message);
+  cr_expect_lt (strlen (error->message), 2000);
+  g_clear_error (&error);
+  g_autofree char *seed = g_strdup_printf ("[scenario]\nseed = %s\n[cluster]\nprotocol = raft\n",
+                                           digits);
+  g_autoptr (SimConfig) cfg2 = sim_scenario_load_data ("seed.scn", seed, strlen (seed), &error);
+  cr_assert_null (cfg2);
+  cr_expect (g_str_has_prefix (error->message, "seed.scn:2: [scenario] seed: expected an "
+                                               "unsigned integer seed, got '9999"),
+             "%.200s", error->message);
+  cr_expect_lt (strlen (error->message), 2000);
+  g_clear_error (&error);
+
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "long-number.jsonl", NULL);
+  g_autofree char *h = g_strdup_printf ("{\"process\":1,\"type\":\"invoke\",\"f\":\"write\","
+                                        "\"key\":\"x\",\"value\":%s,\"time\":1}\n", digits);
+  cr_assert (g_file_set_contents (path, h, -1, NULL));
+  Run r = dsim ((const char *[]) { "check", path, NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect (strstr (r.err, ":1:60: expected a number that fits in 64 bits, found "
+                            "'9999999999999999999999999999999999999999...' (1000000 bytes)\n")
+               != NULL, "%.300s", r.err);
+  cr_expect_lt (strlen (r.err), 2000);
+  run_clear (&r);
+  g_unlink (path);
+  g_rmdir (dir);
+}
