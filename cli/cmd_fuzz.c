@@ -61,7 +61,7 @@ static const char fuzz_help[] =
   "options:\n"
   "  --runs N          runs in the campaign (default 1000, unless --time)\n"
   "  --time DURATION   stop after this much wall time (such as 30s or 10m); with\n"
-  "                    --runs too, whichever comes first\n"
+  "                    --runs too, whichever comes first (runs under way finish)\n"
   "  --jobs J          worlds run on J threads (default: the processors); each\n"
   "                    world is single-threaded and the results do not depend on J\n"
   "  --seed S          campaign seed (default 1); run r depends on S and r only\n"
@@ -277,6 +277,7 @@ typedef struct {
   guint n_jobs;
   gint next;             /* atomic: next job to take */
   gint stop_at;          /* atomic: jobs after this one are skipped */
+  gint64 deadline;       /* --time: monotonic time to start no more runs; 0: none */
   /* Campaign state, touched by the main thread only. */
   GHashTable *features;  /* uint64 feature -> runs that reached it (lookups only) */
   guint n_family[4];
@@ -313,7 +314,12 @@ static gpointer
 worker (gpointer data)
 {
   Campaign *c = data;
-  for (;;) {
+  for (gboolean ran = FALSE;; ran = TRUE) {
+    /* --time: past it, a thread that has run once takes no more runs (a
+     * batch of long runs outlasted the limit many times over); the runs
+     * taken are whole, each the same whatever the time. */
+    if (ran && c->deadline > 0 && g_get_monotonic_time () >= c->deadline) /* dsim-allow-nondeterminism: --time only */
+      break;
     gint i = g_atomic_int_add (&c->next, 1);
     if (i >= (gint) c->n_jobs || i > g_atomic_int_get (&c->stop_at))
       break;
@@ -853,6 +859,7 @@ fuzz_campaign (const FuzzArgs *a)
   /* dsim-allow-nondeterminism: --time and the progress line are about wall
    * time; what each run does never depends on it. */
   gint64 started = g_get_monotonic_time ();
+  c.deadline = a->time_us > 0 ? started + a->time_us : 0;
   uint64_t next_local = 0;
   for (;;) {
     /* This shard's runs: r = shard + k * n_shards. */

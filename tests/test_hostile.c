@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -791,4 +792,28 @@ Test (hostile, messages_quote_a_long_token_by_its_start)
   run_clear (&r);
   g_unlink (path);
   g_rmdir (dir);
+}
+
+/* dsim fuzz --time looked at the clock between batches of 16 runs only: a
+ * scenario of long runs (a 24h Raft run of 32 nodes takes minutes) kept a
+ * --time 5s campaign going for many minutes.  A thread past the limit
+ * takes no more runs; here runs of 20 virtual minutes (0.8 s each) and
+ * --time 1s stop after a few runs, not a batch of 16. */
+Test (hostile, fuzz_time_limit_stops_within_a_batch)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "long-runs.scn", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  cr_assert (g_file_set_contents (path, "[scenario]\nduration = 20m\n[cluster]\nprotocol = null\n"
+                                        "nodes = 3\n[fuzz]\nduration = 20m\n", -1, NULL));
+  Run r = dsim ((const char *[]) { "fuzz", path, "--time", "1s", "--jobs", "1", "--out", out,
+                                   NULL });
+  cr_expect_eq (r.rc, 0, "%s%s", r.out, r.err);
+  const char *runs = strstr (r.out, "\nruns         ");
+  cr_assert_not_null (runs, "%s", r.out);
+  int n = atoi (runs + strlen ("\nruns         "));
+  cr_expect (n >= 1 && n < 16, "%d runs: %s", n, r.out);
+  run_clear (&r);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  cr_expect_eq (system (cmd), 0);
 }
