@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define FUZZ_BATCH 16
@@ -991,8 +992,23 @@ fuzz_merge (const FuzzArgs *a, gboolean has_out)
   g_autoptr (GPtrArray) fail_dirs = g_ptr_array_new_with_free_func (g_free);
   guint family[4] = { 0 };
   uint64_t n_failed = 0, n_dup = 0;
+  g_autoptr (GArray) dir_ids = g_array_new (FALSE, FALSE, sizeof (struct stat));
   for (guint d = 0; d < a->merge->len; d++) {
     const char *dir = a->merge->pdata[d];
+    /* One directory named twice (or by two paths) is merged once: its
+     * failures were listed twice. */
+    struct stat st;
+    gboolean seen = FALSE;
+    if (stat (dir, &st) == 0) {
+      for (guint k = 0; k < dir_ids->len && !seen; k++) {
+        const struct stat *o = &g_array_index (dir_ids, struct stat, k);
+        seen = o->st_dev == st.st_dev && o->st_ino == st.st_ino;
+      }
+      if (!seen)
+        g_array_append_val (dir_ids, st);
+    }
+    if (seen)
+      continue;
     g_autofree char *runs_path = g_build_filename (dir, "runs.tsv", NULL);
     g_autofree char *cov_path = g_build_filename (dir, "coverage.txt", NULL);
     g_autofree char *runs = NULL, *cov = NULL;
@@ -1078,8 +1094,8 @@ fuzz_merge (const FuzzArgs *a, gboolean has_out)
     g_string_append_printf (tsv, "%s\n", (char *) rows->pdata[p[1]]);
   }
   g_autoptr (GString) s = g_string_new (NULL);
-  g_string_append_printf (s, "merged       %u director%s\n", a->merge->len,
-                          a->merge->len == 1 ? "y" : "ies");
+  g_string_append_printf (s, "merged       %u director%s\n", dir_ids->len,
+                          dir_ids->len == 1 ? "y" : "ies");
   g_string_append_printf (s, "runs         %u: pass %" G_GUINT64_FORMAT ", failed %"
                           G_GUINT64_FORMAT "\n", rows->len, (uint64_t) rows->len - n_failed,
                           n_failed);

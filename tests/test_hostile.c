@@ -817,3 +817,31 @@ Test (hostile, fuzz_time_limit_stops_within_a_batch)
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
   cr_expect_eq (system (cmd), 0);
 }
+
+/* dsim fuzz --merge DIR DIR (or DIR and DIR/): the runs were counted once,
+ * the failures listed once per name.  A directory is merged once. */
+Test (hostile, fuzz_merge_of_one_directory_twice_lists_its_failure_once)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *runs = g_build_filename (dir, "runs.tsv", NULL);
+  g_autofree char *cov = g_build_filename (dir, "coverage.txt", NULL);
+  g_autofree char *fail = g_build_filename (dir, "fail-1", NULL);
+  g_autofree char *report = g_build_filename (fail, "report.txt", NULL);
+  cr_assert (g_file_set_contents (runs, "run\tseed\tnodes\tclients\tfaults\tverdict\tevents\t"
+                                        "ops\tfeatures\n0\t1\t3\t1\t-\tinvariant\t9\t1\t1\n",
+                                  -1, NULL));
+  cr_assert (g_file_set_contents (cov, "feature 0100000000000001\n", -1, NULL));
+  cr_assert_eq (g_mkdir (fail, 0700), 0);
+  cr_assert (g_file_set_contents (report, "broke        invariant election-safety\n", -1,
+                                  NULL));
+  g_autofree char *slash = g_strconcat (dir, "/", NULL);
+  Run r = dsim ((const char *[]) { "fuzz", "--merge", dir, slash, NULL });
+  cr_expect_eq (r.rc, 1, "%s%s", r.out, r.err);
+  cr_expect (g_str_has_prefix (r.out, "merged       1 directory\nruns         1: pass 0, "
+                                      "failed 1\n"), "%s", r.out);
+  cr_expect (strstr (r.out, "failure 1 ") != NULL && strstr (r.out, "failure 2 ") == NULL,
+             "%s", r.out);
+  run_clear (&r);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  cr_expect_eq (system (cmd), 0);
+}
