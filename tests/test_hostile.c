@@ -845,3 +845,31 @@ Test (hostile, fuzz_merge_of_one_directory_twice_lists_its_failure_once)
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
   cr_expect_eq (system (cmd), 0);
 }
+
+/* A diagram drew every event of the trace: the 671,813 events of a 500 MB
+ * trace took Graphviz minutes and aborted on an allocation under a 2 GB
+ * ulimit (--time logical).  It draws the first 100,000 unless --max-events
+ * says otherwise, and says so on the diagram. */
+Test (hostile, trace_diagram_draws_a_bounded_number_of_events)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "many.jsonl", NULL);
+  g_autoptr (GString) t = g_string_new ("{\"kind\":\"meta\",\"protocol\":\"pb\","
+                                        "\"nodes\":[\"n1\",\"n2\"],\"clients\":[]}\n");
+  for (int k = 0; k < 100050; k++)
+    g_string_append_printf (t, "{\"time\":%d,\"node\":\"n%d\",\"kind\":\"note\"}\n", k,
+                            k % 2 + 1);
+  cr_assert (g_file_set_contents (path, t->str, (gssize) t->len, NULL));
+  Run r = dsim ((const char *[]) { "trace", path, "-o", "-", "--format", "dot", NULL });
+  cr_expect_eq (r.rc, 0, "%s", r.err);
+  cr_expect (strstr (r.out, "cut: showing the first 100000 of 100050 events; the 50 from 100 ms "
+                            "on are not drawn (--max-events)") != NULL, "%.500s", r.err);
+  run_clear (&r);
+  r = dsim ((const char *[]) { "trace", path, "-o", "-", "--format", "dot", "--max-events",
+                               "200000", NULL });
+  cr_expect_eq (r.rc, 0, "%s", r.err);
+  cr_expect (strstr (r.out, "cut: showing") == NULL);
+  run_clear (&r);
+  g_unlink (path);
+  g_rmdir (dir);
+}
