@@ -53,6 +53,20 @@ advance (ChkEdnReader *r)
   r->pos++;
 }
 
+/* A token quoted for a message: a long one (a number of a million digits)
+ * by its first 40 bytes and its length, not in full. */
+static char *
+quote_token (const char *tok)
+{
+  size_t n = strlen (tok);
+  if (n <= 64)
+    return g_strdup_printf ("'%s'", tok);
+  size_t cut = 40;
+  while (cut > 0 && ((unsigned char) tok[cut] & 0xc0) == 0x80)
+    cut--; /* not inside a UTF-8 character */
+  return g_strdup_printf ("'%.*s...' (%zu bytes)", (int) cut, tok, n);
+}
+
 /* "found 'x'" / "found end of input" */
 static char *
 describe_here (const ChkEdnReader *r)
@@ -164,7 +178,7 @@ read_number (ChkEdnReader *r, GError **error)
   }
   if (end == tok || *end != '\0' || errno == ERANGE) {
     chk_edn_value_free (v);
-    g_autofree char *found = g_strdup_printf ("'%s'", tok);
+    g_autofree char *found = quote_token (tok);
     return fail_at (r, line, column, error,
                     errno == ERANGE ? "a number that fits in 64 bits" : "a number", found);
   }
@@ -362,7 +376,7 @@ read_word (ChkEdnReader *r, GError **error)
     v = value_new (CHK_EDN_BOOL, line, column);
     v->b = tok[0] == 't';
   } else if (r->syntax == CHK_EDN_SYNTAX_JSON) {
-    g_autofree char *found = g_strdup_printf ("'%s'", tok);
+    g_autofree char *found = quote_token (tok);
     return fail_at (r, line, column, error, "a JSON value (object, array, string, number, "
                     "true, false or null)", found);
   } else if (tok[0] == ':') {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define FUZZ_BATCH 16
@@ -61,7 +62,7 @@ static const char fuzz_help[] =
   "options:\n"
   "  --runs N          runs in the campaign (default 1000, unless --time)\n"
   "  --time DURATION   stop after this much wall time (such as 30s or 10m); with\n"
-  "                    --runs too, whichever comes first\n"
+  "                    --runs too, whichever comes first (runs under way finish)\n"
   "  --jobs J          worlds run on J threads (default: the processors); each\n"
   "                    world is single-threaded and the results do not depend on J\n"
   "  --seed S          campaign seed (default 1); run r depends on S and r only\n"
@@ -277,6 +278,7 @@ typedef struct {
   guint n_jobs;
   gint next;             /* atomic: next job to take */
   gint stop_at;          /* atomic: jobs after this one are skipped */
+  gint64 deadline;       /* --time: monotonic time to start no more runs; 0: none */
   /* Campaign state, touched by the main thread only. */
   GHashTable *features;  /* uint64 feature -> runs that reached it (lookups only) */
   guint n_family[4];
@@ -313,7 +315,12 @@ static gpointer
 worker (gpointer data)
 {
   Campaign *c = data;
-  for (;;) {
+  for (gboolean ran = FALSE;; ran = TRUE) {
+    /* --time: past it, a thread that has run once takes no more runs (a
+     * batch of long runs outlasted the limit many times over); the runs
+     * taken are whole, each the same whatever the time. */
+    if (ran && c->deadline > 0 && g_get_monotonic_time () >= c->deadline) /* dsim-allow-nondeterminism: --time only */
+      break;
     gint i = g_atomic_int_add (&c->next, 1);
     if (i >= (gint) c->n_jobs || i > g_atomic_int_get (&c->stop_at))
       break;
@@ -853,6 +860,7 @@ fuzz_campaign (const FuzzArgs *a)
   /* dsim-allow-nondeterminism: --time and the progress line are about wall
    * time; what each run does never depends on it. */
   gint64 started = g_get_monotonic_time ();
+  c.deadline = a->time_us > 0 ? started + a->time_us : 0;
   uint64_t next_local = 0;
   for (;;) {
     /* This shard's runs: r = shard + k * n_shards. */
@@ -984,8 +992,23 @@ fuzz_merge (const FuzzArgs *a, gboolean has_out)
   g_autoptr (GPtrArray) fail_dirs = g_ptr_array_new_with_free_func (g_free);
   guint family[4] = { 0 };
   uint64_t n_failed = 0, n_dup = 0;
+  g_autoptr (GArray) dir_ids = g_array_new (FALSE, FALSE, sizeof (struct stat));
   for (guint d = 0; d < a->merge->len; d++) {
     const char *dir = a->merge->pdata[d];
+    /* One directory named twice (or by two paths) is merged once: its
+     * failures were listed twice. */
+    struct stat st;
+    gboolean seen = FALSE;
+    if (stat (dir, &st) == 0) {
+      for (guint k = 0; k < dir_ids->len && !seen; k++) {
+        const struct stat *o = &g_array_index (dir_ids, struct stat, k);
+        seen = o->st_dev == st.st_dev && o->st_ino == st.st_ino;
+      }
+      if (!seen)
+        g_array_append_val (dir_ids, st);
+    }
+    if (seen)
+      continue;
     g_autofree char *runs_path = g_build_filename (dir, "runs.tsv", NULL);
     g_autofree char *cov_path = g_build_filename (dir, "coverage.txt", NULL);
     g_autofree char *runs = NULL, *cov = NULL;
@@ -1071,8 +1094,8 @@ fuzz_merge (const FuzzArgs *a, gboolean has_out)
     g_string_append_printf (tsv, "%s\n", (char *) rows->pdata[p[1]]);
   }
   g_autoptr (GString) s = g_string_new (NULL);
-  g_string_append_printf (s, "merged       %u director%s\n", a->merge->len,
-                          a->merge->len == 1 ? "y" : "ies");
+  g_string_append_printf (s, "merged       %u director%s\n", dir_ids->len,
+                          dir_ids->len == 1 ? "y" : "ies");
   g_string_append_printf (s, "runs         %u: pass %" G_GUINT64_FORMAT ", failed %"
                           G_GUINT64_FORMAT "\n", rows->len, (uint64_t) rows->len - n_failed,
                           n_failed);

@@ -19,18 +19,36 @@ G_DEFINE_QUARK (sim-scenario-error-quark, sim_scenario_error)
 
 /* ---- Errors and suggestions ---------------------------------------------*/
 
+/* text, or its first `max` bytes (whole UTF-8 characters) and how long it
+ * was. */
+static char *
+scn_shorten (const char *text, size_t max)
+{
+  size_t n = strlen (text);
+  if (n <= max)
+    return g_strdup (text);
+  size_t cut = max;
+  while (cut > 0 && ((unsigned char) text[cut] & 0xc0) == 0x80)
+    cut--;
+  return g_strdup_printf ("%.*s... (%zu bytes)", (int) cut, text, n);
+}
+
 static gboolean
 scn_failv (ScnParser *p, guint line, const char *section, const char *key, const char *fmt,
            va_list ap)
 {
   g_autoptr (GString) msg = g_string_new (NULL);
   g_string_append_printf (msg, "%s:%u: ", p->file, line);
-  if (section != NULL)
-    g_string_append_printf (msg, "[%s]%s%s: ", section, key != NULL ? " " : "",
-                            key != NULL ? key : "");
-  else if (key != NULL)
-    g_string_append_printf (msg, "%s: ", key);
-  g_string_append_vprintf (msg, fmt, ap);
+  /* A name or value of megabytes is quoted by its start, not in full. */
+  g_autofree char *s = section != NULL ? scn_shorten (section, 80) : NULL;
+  g_autofree char *k = key != NULL ? scn_shorten (key, 80) : NULL;
+  if (s != NULL)
+    g_string_append_printf (msg, "[%s]%s%s: ", s, k != NULL ? " " : "", k != NULL ? k : "");
+  else if (k != NULL)
+    g_string_append_printf (msg, "%s: ", k);
+  g_autofree char *text = g_strdup_vprintf (fmt, ap);
+  g_autofree char *short_text = scn_shorten (text, 1000);
+  g_string_append (msg, short_text);
   g_set_error_literal (p->error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_PARSE, msg->str);
   return FALSE;
 }

@@ -53,7 +53,7 @@ enum {
 
 #define ACTION_SYNTAX                                                                      \
   "partition A | B ..., isolate N, heal, heal loss, cut A -> B, cut A <-> B, crash N, restart N, "  \
-  "pause N [for DURATION], resume N, skew N OFFSET [drift PPM], byzantine N BEHAVIOUR " \
+  "pause N [for DURATION], resume N, skew N OFFSET [drift PPM], byzantine N BEHAVIOUR, " \
   "corrupt N [BITS bits], admin COMMAND, or crash, pause or isolate leader"
 
 /* Appends in file order; scn_parse_faults sorts by time at the end. */
@@ -401,6 +401,8 @@ parse_timed (ScnParser *p, const ScnEntry *e)
     return scn_fail_entry (p, e, "expected a time within the scenario's duration (%s)", d->str);
   }
   g_auto (GStrv) actions = g_strsplit (e->value, ";", -1);
+  if (actions[0] == NULL) /* "at 1s =" scheduled nothing, silently */
+    return parse_action (p, e, at_us, "");
   for (int i = 0; actions[i] != NULL; i++) {
     g_strstrip (actions[i]);
     if (actions[i][0] == '\0' && actions[i + 1] == NULL && i > 0)

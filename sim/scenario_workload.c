@@ -138,6 +138,9 @@ parse_levels (ScnParser *p, const ScnEntry *e)
     if (levels[op] != 0)
       return scn_fail_entry (p, e, "operation %s listed twice", words[i]);
     g_auto (GStrv) names = g_strsplit (colon + 1, "|", -1);
+    if (names[0] == NULL) /* "read:" alone left reads at the knobs' level */
+      return scn_fail_entry (p, e, "expected a level one, quorum or all after '%s:', got ''",
+                             words[i]);
     for (int j = 0; names[j] != NULL; j++) {
       int level = scn_key_index (level_names, names[j]);
       if (level <= PROTO_LEVEL_DEFAULT)

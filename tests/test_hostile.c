@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -748,4 +749,127 @@ Test (hostile, shiviz_log_length_is_bounded)
              "%s", error ? error->message : "");
   g_free (log);
   g_clear_error (&error);
+}
+
+/* Messages quoted what they refused in full: a key, a section name or a
+ * value of megabytes in a scenario, a number of a million digits in a
+ * history, made a message of megabytes.  They quote its start and length. */
+Test (hostile, messages_quote_a_long_token_by_its_start)
+{
+  g_autofree char *digits = g_strnfill (1000000, '9');
+  g_autofree char *scn = g_strdup_printf ("[scenario]\n%s = 1\n[cluster]\nprotocol = raft\n",
+                                          digits);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SimConfig) cfg = sim_scenario_load_data ("long.scn", scn, strlen (scn), &error);
+  cr_assert_null (cfg);
+  cr_expect (g_str_has_prefix (error->message, "long.scn:2: [scenario] 9999"), "%.200s",
+             error->message);
+  cr_expect (strstr (error->message, "... (1000000 bytes): unknown key") != NULL, "%.200s",
+             error->message);
+  cr_expect_lt (strlen (error->message), 2000);
+  g_clear_error (&error);
+  g_autofree char *seed = g_strdup_printf ("[scenario]\nseed = %s\n[cluster]\nprotocol = raft\n",
+                                           digits);
+  g_autoptr (SimConfig) cfg2 = sim_scenario_load_data ("seed.scn", seed, strlen (seed), &error);
+  cr_assert_null (cfg2);
+  cr_expect (g_str_has_prefix (error->message, "seed.scn:2: [scenario] seed: expected an "
+                                               "unsigned integer seed, got '9999"),
+             "%.200s", error->message);
+  cr_expect_lt (strlen (error->message), 2000);
+  g_clear_error (&error);
+
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "long-number.jsonl", NULL);
+  g_autofree char *h = g_strdup_printf ("{\"process\":1,\"type\":\"invoke\",\"f\":\"write\","
+                                        "\"key\":\"x\",\"value\":%s,\"time\":1}\n", digits);
+  cr_assert (g_file_set_contents (path, h, -1, NULL));
+  Run r = dsim ((const char *[]) { "check", path, NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect (strstr (r.err, ":1:60: expected a number that fits in 64 bits, found "
+                            "'9999999999999999999999999999999999999999...' (1000000 bytes)\n")
+               != NULL, "%.300s", r.err);
+  cr_expect_lt (strlen (r.err), 2000);
+  run_clear (&r);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* dsim fuzz --time looked at the clock between batches of 16 runs only: a
+ * scenario of long runs (a 24h Raft run of 32 nodes takes minutes) kept a
+ * --time 5s campaign going for many minutes.  A thread past the limit
+ * takes no more runs; here runs of 20 virtual minutes (0.8 s each) and
+ * --time 1s stop after a few runs, not a batch of 16. */
+Test (hostile, fuzz_time_limit_stops_within_a_batch)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "long-runs.scn", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  cr_assert (g_file_set_contents (path, "[scenario]\nduration = 20m\n[cluster]\nprotocol = null\n"
+                                        "nodes = 3\n[fuzz]\nduration = 20m\n", -1, NULL));
+  Run r = dsim ((const char *[]) { "fuzz", path, "--time", "1s", "--jobs", "1", "--out", out,
+                                   NULL });
+  cr_expect_eq (r.rc, 0, "%s%s", r.out, r.err);
+  const char *runs = strstr (r.out, "\nruns         ");
+  cr_assert_not_null (runs, "%s", r.out);
+  int n = atoi (runs + strlen ("\nruns         "));
+  cr_expect (n >= 1 && n < 16, "%d runs: %s", n, r.out);
+  run_clear (&r);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  cr_expect_eq (system (cmd), 0);
+}
+
+/* dsim fuzz --merge DIR DIR (or DIR and DIR/): the runs were counted once,
+ * the failures listed once per name.  A directory is merged once. */
+Test (hostile, fuzz_merge_of_one_directory_twice_lists_its_failure_once)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *runs = g_build_filename (dir, "runs.tsv", NULL);
+  g_autofree char *cov = g_build_filename (dir, "coverage.txt", NULL);
+  g_autofree char *fail = g_build_filename (dir, "fail-1", NULL);
+  g_autofree char *report = g_build_filename (fail, "report.txt", NULL);
+  cr_assert (g_file_set_contents (runs, "run\tseed\tnodes\tclients\tfaults\tverdict\tevents\t"
+                                        "ops\tfeatures\n0\t1\t3\t1\t-\tinvariant\t9\t1\t1\n",
+                                  -1, NULL));
+  cr_assert (g_file_set_contents (cov, "feature 0100000000000001\n", -1, NULL));
+  cr_assert_eq (g_mkdir (fail, 0700), 0);
+  cr_assert (g_file_set_contents (report, "broke        invariant election-safety\n", -1,
+                                  NULL));
+  g_autofree char *slash = g_strconcat (dir, "/", NULL);
+  Run r = dsim ((const char *[]) { "fuzz", "--merge", dir, slash, NULL });
+  cr_expect_eq (r.rc, 1, "%s%s", r.out, r.err);
+  cr_expect (g_str_has_prefix (r.out, "merged       1 directory\nruns         1: pass 0, "
+                                      "failed 1\n"), "%s", r.out);
+  cr_expect (strstr (r.out, "failure 1 ") != NULL && strstr (r.out, "failure 2 ") == NULL,
+             "%s", r.out);
+  run_clear (&r);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  cr_expect_eq (system (cmd), 0);
+}
+
+/* A diagram drew every event of the trace: the 671,813 events of a 500 MB
+ * trace took Graphviz minutes and aborted on an allocation under a 2 GB
+ * ulimit (--time logical).  It draws the first 100,000 unless --max-events
+ * says otherwise, and says so on the diagram. */
+Test (hostile, trace_diagram_draws_a_bounded_number_of_events)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "many.jsonl", NULL);
+  g_autoptr (GString) t = g_string_new ("{\"kind\":\"meta\",\"protocol\":\"pb\","
+                                        "\"nodes\":[\"n1\",\"n2\"],\"clients\":[]}\n");
+  for (int k = 0; k < 100050; k++)
+    g_string_append_printf (t, "{\"time\":%d,\"node\":\"n%d\",\"kind\":\"note\"}\n", k,
+                            k % 2 + 1);
+  cr_assert (g_file_set_contents (path, t->str, (gssize) t->len, NULL));
+  Run r = dsim ((const char *[]) { "trace", path, "-o", "-", "--format", "dot", NULL });
+  cr_expect_eq (r.rc, 0, "%s", r.err);
+  cr_expect (strstr (r.out, "cut: showing the first 100000 of 100050 events; the 50 from 100 ms "
+                            "on are not drawn (--max-events)") != NULL, "%.500s", r.err);
+  run_clear (&r);
+  r = dsim ((const char *[]) { "trace", path, "-o", "-", "--format", "dot", "--max-events",
+                               "200000", NULL });
+  cr_expect_eq (r.rc, 0, "%s", r.err);
+  cr_expect (strstr (r.out, "cut: showing") == NULL);
+  run_clear (&r);
+  g_unlink (path);
+  g_rmdir (dir);
 }

@@ -1114,5 +1114,6 @@ viz_spacetime_options_init (VizSpacetimeOptions *opt)
     .axis = VIZ_TIME_VIRTUAL,
     .from_us = G_MININT64,
     .to_us = G_MAXINT64,
+    .max_events = VIZ_DEFAULT_MAX_EVENTS,
   };
 }
