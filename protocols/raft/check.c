@@ -26,6 +26,15 @@
 
 #include <string.h>
 
+static inline uint64_t
+ghost_mix (uint64_t h, uint64_t v)
+{
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
+}
+
 /* What survives a crash.  A leader counts its own copy of an entry as soon
  * as it appends it, before the entry is on its disk, and it becomes leader
  * on its own vote before that vote is on its disk: safe, because every
@@ -90,6 +99,7 @@ check_election_safety (RaftGhost *g, const RaftNode *node, const ProtoCtx *ctx, 
   if (leader < 0 && is_leadership_durable (node, ctx, i)) {
     RaftTermLeader add = { .term = term, .leader = i };
     g_array_insert_val (g->term_leader, lo, add);
+    g->leaders_sum += ghost_mix (term, (uint64_t) i + 1);
     g->has_digest = 0;
   }
   return TRUE;
@@ -201,6 +211,7 @@ check_state_machine_safety (RaftGhost *g, const RaftNode *node, const ProtoCtx *
     if (*seen == 0) {
       *seen = chain;
       *by = i;
+      g->applied_sum += ghost_mix (ghost_mix (index, chain), (uint64_t) (uint32_t) i);
       g->has_digest = 0;
     } else if (*seen != chain) {
       g_string_append_printf (why, "state-machine-safety: n%d and n%d applied different "
@@ -320,33 +331,15 @@ raft_ghost_assign (void *dst, const void *src)
   array_assign (&d->applied_by, s->applied_by, TRUE, sizeof (int32_t));
 }
 
-static inline uint64_t
-ghost_mix (uint64_t h, uint64_t v)
-{
-  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-  return h ^ (h >> 31);
-}
-
 /* The explorer's view of the ghost: its contents, not its pointers.  The
- * table of leaders is summed entry by entry. */
+ * tables come in through their sums (every entry mixed with its index),
+ * and the applied table's length. */
 static uint64_t
 ghost_digest_of (const RaftGhost *g)
 {
-  uint64_t leaders = 0;
-  if (g->term_leader != NULL)
-    for (guint i = 0; i < g->term_leader->len; i++) {
-      const RaftTermLeader *t = &g_array_index (g->term_leader, RaftTermLeader, i);
-      leaders += ghost_mix (t->term, (uint64_t) t->leader + 1);
-    }
-  uint64_t h = ghost_mix (0x6a09e667f3bcc908ULL, leaders);
-  if (g->applied != NULL)
-    for (guint i = 0; i < g->applied->len; i++)
-      h = ghost_mix (h, g_array_index (g->applied, uint64_t, i));
-  if (g->applied_by != NULL)
-    for (guint i = 0; i < g->applied_by->len; i++)
-      h = ghost_mix (h, (uint64_t) (uint32_t) g_array_index (g->applied_by, int32_t, i));
+  uint64_t h = ghost_mix (0x6a09e667f3bcc908ULL, g->leaders_sum);
+  h = ghost_mix (h, g->applied_sum);
+  h = ghost_mix (h, g->applied != NULL ? g->applied->len : 0);
   /* Only the nodes check() has judged (none before its first call): the
    * other slots are all zero. */
   int n_nodes = CLAMP (g->n_nodes, 0, PROTO_MAX_NODES);
@@ -393,6 +386,7 @@ raft_ghost_free (void *ghost)
     g_array_unref (g->applied_by);
   g->term_leader = NULL;
   g->applied = g->applied_by = NULL;
+  g->leaders_sum = g->applied_sum = 0;
   g->has_digest = 0;
 }
 

@@ -351,6 +351,10 @@ typedef struct {
   uint64_t commit_index, commit_chain, commit_term;
   int32_t commit_node;
   int32_t n_nodes;           /* the nodes check() judged (slots beyond stay 0) */
+  /* The two tables' share of the digest, kept as they grow: a sum over
+   * their entries (both only gain entries), so the digest costs O(nodes),
+   * not O(run). */
+  uint64_t leaders_sum, applied_sum;
   /* raft_ghost_digest of the fields above, kept by check() whenever it
    * changes one of them (has_digest 0: not known, computed when asked). */
   uint64_t digest;
