@@ -50,10 +50,14 @@ scenario_for() {
     '$1 == p && ($2 == b || $2 == "*") { print $3; exit }'
 }
 
-# median of the numbers on stdin (">N" counts as above every number)
+# median of the numbers on stdin: the middle one, or the mean of the
+# middle two for an even count (SEEDS=10); a value above RUNS (a campaign
+# that found nothing) among the middle ones makes it ">RUNS"
 median() {
-  sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
-    m = v[int((NR + 1) / 2)]; print m }'
+  sort -n | awk -v runs="$RUNS" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
+    lo = v[int((NR + 1) / 2)]; hi = v[int(NR / 2) + 1]
+    if (hi > runs) { print ">" runs; exit }
+    m = (lo + hi) / 2; if (m == int(m)) print m; else printf "%.10g\n", m }'
 }
 
 now() { date +%s.%N; }
@@ -96,8 +100,8 @@ for proto in $protocols; do
         seed=$((seed + 1))
       done
       r=$(median < "$tmp/runs")
-      s=$(median < "$tmp/secs")
-      [ "$r" -gt "$RUNS" ] && { r=">$RUNS"; status=1; }
+      s=$(median < "$tmp/secs" | awk '{ printf "%.2f", $1 }')
+      case $r in ">"*) status=1 ;; esac
       eval "${strategy}_runs=\$r; ${strategy}_secs=\$s"
       eval "${strategy}_all=\"\$(tr '\n' ' ' < "\$tmp/runs")\""
     done
