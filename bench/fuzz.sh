@@ -51,12 +51,13 @@ scenario_for() {
 }
 
 # median of the numbers on stdin: the middle one, or the mean of the
-# middle two for an even count (SEEDS=10); a value above RUNS (a campaign
-# that found nothing) among the middle ones makes it ">RUNS"
+# middle two for an even count (SEEDS=10); with a limit ($1, RUNS for runs
+# to a failure), a value above it (a campaign that found nothing) among
+# the middle ones makes it ">LIMIT"
 median() {
-  sort -n | awk -v runs="$RUNS" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
+  sort -n | awk -v limit="${1:-}" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
     lo = v[int((NR + 1) / 2)]; hi = v[int(NR / 2) + 1]
-    if (hi > runs) { print ">" runs; exit }
+    if (limit != "" && hi > limit + 0) { print ">" limit; exit }
     m = (lo + hi) / 2; if (m == int(m)) print m; else printf "%.10g\n", m }'
 }
 
@@ -99,7 +100,7 @@ for proto in $protocols; do
         echo "$t0 $t1" | awk '{ printf "%.2f\n", $2 - $1 }' >> "$tmp/secs"
         seed=$((seed + 1))
       done
-      r=$(median < "$tmp/runs")
+      r=$(median "$RUNS" < "$tmp/runs")
       s=$(median < "$tmp/secs" | awk '{ printf "%.2f", $1 }')
       case $r in ">"*) status=1 ;; esac
       eval "${strategy}_runs=\$r; ${strategy}_secs=\$s"
