@@ -50,10 +50,15 @@ scenario_for() {
     '$1 == p && ($2 == b || $2 == "*") { print $3; exit }'
 }
 
-# median of the numbers on stdin (">N" counts as above every number)
+# median of the numbers on stdin: the middle one, or the mean of the
+# middle two for an even count (SEEDS=10); with a limit ($1, RUNS for runs
+# to a failure), a value above it (a campaign that found nothing) among
+# the middle ones makes it ">LIMIT"
 median() {
-  sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
-    m = v[int((NR + 1) / 2)]; print m }'
+  sort -n | awk -v limit="${1:-}" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
+    lo = v[int((NR + 1) / 2)]; hi = v[int(NR / 2) + 1]
+    if (limit != "" && hi > limit + 0) { print ">" limit; exit }
+    m = (lo + hi) / 2; if (m == int(m)) print m; else printf "%.10g\n", m }'
 }
 
 now() { date +%s.%N; }
@@ -95,9 +100,9 @@ for proto in $protocols; do
         echo "$t0 $t1" | awk '{ printf "%.2f\n", $2 - $1 }' >> "$tmp/secs"
         seed=$((seed + 1))
       done
-      r=$(median < "$tmp/runs")
-      s=$(median < "$tmp/secs")
-      [ "$r" -gt "$RUNS" ] && { r=">$RUNS"; status=1; }
+      r=$(median "$RUNS" < "$tmp/runs")
+      s=$(median < "$tmp/secs" | awk '{ printf "%.2f", $1 }')
+      case $r in ">"*) status=1 ;; esac
       eval "${strategy}_runs=\$r; ${strategy}_secs=\$s"
       eval "${strategy}_all=\"\$(tr '\n' ' ' < "\$tmp/runs")\""
     done
