@@ -580,17 +580,44 @@ Test (hostile, fuzz_refuses_a_scenario_with_a_replay_path)
   run_clear (&r);
 }
 
+/* The paths of a fuzz output directory made for dsim fuzz --merge (the
+ * files themselves are left to each test). */
+typedef struct {
+  char *dir, *runs, *cov, *fail, *report;
+} MergeDir;
+
+static MergeDir
+merge_dir_new (void)
+{
+  MergeDir m;
+  m.dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  m.runs = g_build_filename (m.dir, "runs.tsv", NULL);
+  m.cov = g_build_filename (m.dir, "coverage.txt", NULL);
+  m.fail = g_build_filename (m.dir, "fail-1", NULL);
+  m.report = g_build_filename (m.fail, "report.txt", NULL);
+  return m;
+}
+
+static void
+merge_dir_free (MergeDir *m)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", m->dir);
+  cr_expect_eq (system (cmd), 0);
+  g_free (m->dir);
+  g_free (m->runs);
+  g_free (m->cov);
+  g_free (m->fail);
+  g_free (m->report);
+}
+
 /* dsim fuzz --merge read runs.tsv, coverage.txt and each fail-N/report.txt
  * with g_file_get_contents: a FIFO in place of one waited for a writer for
  * ever, /dev/zero read until memory ran out.  They go through the input
  * checks now. */
 Test (hostile, fuzz_merge_refuses_files_that_are_not_files)
 {
-  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
-  g_autofree char *runs = g_build_filename (dir, "runs.tsv", NULL);
-  g_autofree char *cov = g_build_filename (dir, "coverage.txt", NULL);
-  g_autofree char *fail = g_build_filename (dir, "fail-1", NULL);
-  g_autofree char *report = g_build_filename (fail, "report.txt", NULL);
+  MergeDir m = merge_dir_new ();
+  const char *dir = m.dir, *runs = m.runs, *cov = m.cov, *fail = m.fail, *report = m.report;
   cr_assert (g_file_set_contents (runs, "run\tseed\tnodes\tclients\tfaults\tverdict\tevents\t"
                                         "ops\tfeatures\n", -1, NULL));
   cr_assert_eq (mkfifo (cov, 0600), 0);
@@ -608,11 +635,7 @@ Test (hostile, fuzz_merge_refuses_files_that_are_not_files)
   g_autofree char *want2 = g_strdup_printf ("cannot read %s: not a regular file", report);
   cr_expect (strstr (r.err, want2) != NULL, "%s", r.err);
   run_clear (&r);
-  g_unlink (report);
-  g_rmdir (fail);
-  g_unlink (cov);
-  g_unlink (runs);
-  g_rmdir (dir);
+  merge_dir_free (&m);
 }
 
 /* dsim check --diagram drew every marked operation: a linearizable prefix
@@ -822,11 +845,8 @@ Test (hostile, fuzz_time_limit_stops_within_a_batch)
  * the failures listed once per name.  A directory is merged once. */
 Test (hostile, fuzz_merge_of_one_directory_twice_lists_its_failure_once)
 {
-  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
-  g_autofree char *runs = g_build_filename (dir, "runs.tsv", NULL);
-  g_autofree char *cov = g_build_filename (dir, "coverage.txt", NULL);
-  g_autofree char *fail = g_build_filename (dir, "fail-1", NULL);
-  g_autofree char *report = g_build_filename (fail, "report.txt", NULL);
+  MergeDir m = merge_dir_new ();
+  const char *dir = m.dir, *runs = m.runs, *cov = m.cov, *fail = m.fail, *report = m.report;
   cr_assert (g_file_set_contents (runs, "run\tseed\tnodes\tclients\tfaults\tverdict\tevents\t"
                                         "ops\tfeatures\n0\t1\t3\t1\t-\tinvariant\t9\t1\t1\n",
                                   -1, NULL));
@@ -842,8 +862,7 @@ Test (hostile, fuzz_merge_of_one_directory_twice_lists_its_failure_once)
   cr_expect (strstr (r.out, "failure 1 ") != NULL && strstr (r.out, "failure 2 ") == NULL,
              "%s", r.out);
   run_clear (&r);
-  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
-  cr_expect_eq (system (cmd), 0);
+  merge_dir_free (&m);
 }
 
 /* A diagram drew every event of the trace: the 671,813 events of a 500 MB
