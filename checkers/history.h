@@ -334,6 +334,12 @@ ChkHistory *chk_history_load_limited (const char *path, ChkFormat format, gsize 
                                       GError **error);
 ChkHistory *chk_history_load_data_limited (const char *name, const char *data, gsize len,
                                            ChkFormat format, gsize max_bytes, GError **error);
+/* chk_history_load_limited that also stops once *cancel turns non-zero (a
+ * caller's time limit, set by a signal handler or another thread; polled
+ * before each operation is read): CHK_ERROR_LIMIT, "FILE:LINE: reading the
+ * input reached the time limit".  cancel NULL: never. */
+ChkHistory *chk_history_load_cancellable (const char *path, ChkFormat format, gsize max_bytes,
+                                          const volatile int *cancel, GError **error);
 
 #define CHK_ERROR (chk_error_quark ())
 GQuark chk_error_quark (void);

@@ -380,6 +380,9 @@ typedef struct {
   gsize len;
   gboolean is_mapped;
   gsize released; /* bytes from the front given back */
+  /* The caller's time limit: the reading stops once it turns non-zero
+   * (see reading_goes_on); NULL: never. */
+  const volatile int *cancel;
 } TextWindow;
 
 static void
@@ -426,6 +429,18 @@ within_cap (const ChkHistory *h, gsize text_bytes, const char *name, uint32_t li
   return FALSE;
 }
 
+/* FALSE and CHK_ERROR_LIMIT once the caller's time limit has stopped the
+ * reading of `text` (polled before each operation is read). */
+static gboolean
+reading_goes_on (const TextWindow *text, const char *name, uint32_t line, GError **error)
+{
+  if (text->cancel == NULL || *text->cancel == 0)
+    return TRUE;
+  g_set_error (error, CHK_ERROR, CHK_ERROR_LIMIT, "%s:%u: reading the input reached the time "
+               "limit", name, line);
+  return FALSE;
+}
+
 /* EDN and JSON Lines: every top-level value is an operation map, or a
  * vector/list of them.  Each top-level value becomes events as soon as it
  * is read and is freed, so memory holds the events, not the parsed text,
@@ -447,12 +462,16 @@ load_maps (ChkHistory *h, const char *name, TextWindow *text, ChkEdnSyntax synta
     while (!decided && chk_edn_reader_more (&r)) {
       text_window_advance (text, r.pos);
       r.bytes = text_window_bytes (text, r.pos); /* the text in memory while it is read */
+      if (!reading_goes_on (text, name, r.line, error))
+        return FALSE;
       ChkEdnSeq seq;
       if (chk_edn_seq_enter (&r, &seq)) {
         GError *seq_error = NULL;
         while (!decided && chk_edn_seq_more (&r, &seq, &seq_error)) {
           text_window_advance (text, r.pos);
           r.bytes = text_window_bytes (text, r.pos);
+          if (!reading_goes_on (text, name, r.line, error))
+            return FALSE;
           g_autoptr (ChkEdnValue) m = chk_edn_seq_read (&r, error);
           if (m == NULL)
             return FALSE;
@@ -478,7 +497,8 @@ load_maps (ChkHistory *h, const char *name, TextWindow *text, ChkEdnSyntax synta
      * now is counted on top. */
     text_window_advance (text, r.pos);
     r.bytes = text_window_bytes (text, r.pos) + chk_history_memory_bytes (h);
-    if (!within_cap (h, text_window_bytes (text, r.pos), name, r.line, max_bytes, error))
+    if (!within_cap (h, text_window_bytes (text, r.pos), name, r.line, max_bytes, error)
+        || !reading_goes_on (text, name, r.line, error))
       return FALSE;
     ChkEdnSeq seq;
     if (chk_edn_seq_enter (&r, &seq)) { /* a vector of operations: one at a time */
@@ -486,7 +506,8 @@ load_maps (ChkHistory *h, const char *name, TextWindow *text, ChkEdnSyntax synta
       while (chk_edn_seq_more (&r, &seq, &seq_error)) {
         text_window_advance (text, r.pos);
         r.bytes = text_window_bytes (text, r.pos) + chk_history_memory_bytes (h);
-        if (!within_cap (h, text_window_bytes (text, r.pos), name, r.line, max_bytes, error))
+        if (!within_cap (h, text_window_bytes (text, r.pos), name, r.line, max_bytes, error)
+            || !reading_goes_on (text, name, r.line, error))
           return FALSE;
         g_autoptr (ChkEdnValue) m = chk_edn_seq_read (&r, error);
         if (m == NULL || !event_from_map (&l, m, error))
@@ -648,7 +669,8 @@ load_etcd (ChkHistory *h, const char *name, TextWindow *text, gsize max_bytes, G
      * the operations kept. */
     text_window_advance (text, r.pos);
     r.bytes = chk_history_memory_bytes (h);
-    if (!within_cap (h, 0, name, r.line, max_bytes, error))
+    if (!within_cap (h, 0, name, r.line, max_bytes, error)
+        || !reading_goes_on (text, name, r.line, error))
       return FALSE;
     const char *nl = memchr (data + r.pos, '\n', len - r.pos);
     gsize end = nl != NULL ? (gsize) (nl - data) : len;
@@ -742,7 +764,7 @@ chk_history_load_data (const char *name, const char *data, gsize len, ChkFormat 
 
 static ChkHistory *
 load_text (const char *name, const char *data, gsize len, ChkFormat format, gsize max_bytes,
-           gboolean is_mapped, GError **error)
+           gboolean is_mapped, const volatile int *cancel, GError **error)
 {
   if (name == NULL)
     name = "<input>";
@@ -764,7 +786,7 @@ load_text (const char *name, const char *data, gsize len, ChkFormat format, gsiz
     n_reserve = MIN (n_reserve, max_bytes / 4 / (sizeof (ChkOp) + 2 * sizeof (uint32_t)));
   chk_history_reserve (h, (guint) n_reserve);
   gboolean ok = FALSE;
-  TextWindow text = { .data = data, .len = len, .is_mapped = is_mapped };
+  TextWindow text = { .data = data, .len = len, .is_mapped = is_mapped, .cancel = cancel };
   switch (format) {
   case CHK_FORMAT_JSONL:
     ok = load_maps (h, name, &text, CHK_EDN_SYNTAX_JSON, max_bytes, error);
@@ -786,7 +808,7 @@ ChkHistory *
 chk_history_load_data_limited (const char *name, const char *data, gsize len,
                                ChkFormat format, gsize max_bytes, GError **error)
 {
-  return load_text (name, data, len, format, max_bytes, FALSE, error);
+  return load_text (name, data, len, format, max_bytes, FALSE, NULL, error);
 }
 
 ChkHistory *
@@ -798,6 +820,13 @@ chk_history_load (const char *path, ChkFormat format, GError **error)
 ChkHistory *
 chk_history_load_limited (const char *path, ChkFormat format, gsize max_bytes,
                           GError **error)
+{
+  return chk_history_load_cancellable (path, format, max_bytes, NULL, error);
+}
+
+ChkHistory *
+chk_history_load_cancellable (const char *path, ChkFormat format, gsize max_bytes,
+                              const volatile int *cancel, GError **error)
 {
   /* A regular file is mapped, not copied: the loaders read it once, front
    * to back, so only the pages being parsed need be in memory and bad input
@@ -828,7 +857,7 @@ chk_history_load_limited (const char *path, ChkFormat format, gsize max_bytes,
     close (fd);
     if (map != MAP_FAILED) {
       (void) madvise (map, len, MADV_SEQUENTIAL);
-      ChkHistory *h = load_text (path, map, len, format, max_bytes, TRUE, error);
+      ChkHistory *h = load_text (path, map, len, format, max_bytes, TRUE, cancel, error);
       munmap (map, span);
       return h;
     }
@@ -839,5 +868,5 @@ chk_history_load_limited (const char *path, ChkFormat format, gsize max_bytes,
   gsize len = 0;
   if (!chk_read_input_file (path, "history", max_bytes, &data, &len, error))
     return NULL;
-  return chk_history_load_data_limited (path, data, len, format, max_bytes, error);
+  return load_text (path, data, len, format, max_bytes, FALSE, cancel, error);
 }

@@ -32,6 +32,14 @@ gboolean cli_parse_size (const char *text, gsize *out);
  * lower, so the limit is reached as `unknown` (exit 3) before an
  * allocation fails. */
 gsize cli_default_memory_cap (gsize dflt);
+/* The same for work done while an input of mapped_bytes is mapped into
+ * the address space (a history being read): a quarter of what the limit
+ * leaves free beside the mapping.  0 if that is less than
+ * CLI_ROOM_BESIDE_MIN (the input does not fit beside the work). */
+#define CLI_ROOM_BESIDE_MIN ((guint64) 16 << 20)
+gsize cli_default_memory_cap_beside (gsize dflt, guint64 mapped_bytes);
+/* Bytes of address space a ulimit -v leaves free, or G_MAXUINT64. */
+guint64 cli_address_space_free (void);
 /* `threads`, or fewer (at least 1) if a ulimit -v leaves no room for the
  * stacks and allocation arenas of that many. */
 int cli_threads_that_fit (int threads);

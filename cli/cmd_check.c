@@ -5,10 +5,12 @@
 #include "cli/cli.h"
 #include "protocols/protocol.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +24,8 @@ typedef struct {
   gboolean json;
   gboolean table;           /* --model all: one table per file */
   int64_t timeout_us;       /* 0: none */
+  const char *timeout_text; /* --timeout as given */
+  gboolean memory_given;    /* --max-memory: no default cap from a ulimit -v */
   ChkFormat input_format;
   const char *diagram;
   int repeat;               /* --bench N: best of N runs, with times */
@@ -253,6 +257,7 @@ parse_args (int argc, char **argv, CheckArgs *a, GPtrArray *files)
       if (!proto_parse_duration_us (value, &a->timeout_us) || a->timeout_us <= 0)
         return cli_usage_error ("check: --timeout '%s': expected a positive duration such as "
                                 "500ms or 10s (leave --timeout out for no time limit)", value);
+      a->timeout_text = value;
     } else if (strcmp (name, "--input-format") == 0) {
       if (!chk_format_from_name (value, &a->input_format))
         return cli_usage_error ("check: --input-format '%s': expected auto, jsonl, edn, "
@@ -267,6 +272,7 @@ parse_args (int argc, char **argv, CheckArgs *a, GPtrArray *files)
       if (!cli_parse_size (value, &a->opt.memory_limit_bytes) || a->opt.memory_limit_bytes == 0)
         return cli_usage_error ("check: --max-memory '%s': expected a positive size such as "
                                 "512M or 4G (at most 16777215T)", value);
+      a->memory_given = TRUE;
     } else if (strcmp (name, "--quiescent-after") == 0) {
       if (!proto_parse_duration_us (value, &a->opt.quiescent_after_us))
         return cli_usage_error ("check: --quiescent-after '%s': expected a history time such "
@@ -755,12 +761,39 @@ check_file (const CheckArgs *a, const char *path, CheckTally *tally)
   /* Reports name the file in valid UTF-8, so --format json stays valid. */
   g_autofree char *file = g_utf8_make_valid (path, -1);
   g_autoptr (GError) error = NULL;
-  g_autoptr (ChkHistory) h = chk_history_load_limited (path, a->input_format,
-                                                       a->opt.memory_limit_bytes, &error);
+  /* A regular file is mapped while it is read, and under a ulimit -v the
+   * mapping takes address space the default cap did not leave for it: the
+   * cap for loading is a quarter of what the mapping leaves free. */
+  gsize load_cap = a->opt.memory_limit_bytes;
+  GStatBuf st;
+  if (!a->memory_given && g_stat (path, &st) == 0 && S_ISREG (st.st_mode)) {
+    load_cap = MIN (load_cap, cli_default_memory_cap_beside (CHECK_MEMORY_DEFAULT,
+                                                             (guint64) st.st_size));
+    if (load_cap == 0)
+      g_set_error (&error, CHK_ERROR, CHK_ERROR_LIMIT, "%s: the history (%" G_GUINT64_FORMAT
+                   " bytes) leaves less than %" G_GUINT64_FORMAT " MiB of the address space "
+                   "free under the ulimit -v (%" G_GUINT64_FORMAT " bytes free)", file,
+                   (guint64) st.st_size, CLI_ROOM_BESIDE_MIN >> 20, cli_address_space_free ());
+  }
+  /* --timeout covers loading: the first model's time starts before the
+   * file is read, and its timer runs on (see below). */
+  gint64 load_deadline = a->timeout_us > 0 ? g_get_monotonic_time () + a->timeout_us : 0;
+  timer_arm (a->timeout_us);
+  g_autoptr (ChkHistory) h = error != NULL ? NULL
+    : chk_history_load_cancellable (path, a->input_format, load_cap, &check_cancel, &error);
   g_autoptr (GArray) ops = NULL;
   if (h != NULL)
     ops = chk_history_ops (h, &error);
+  if (error != NULL)
+    timer_disarm ();
   if (error != NULL && g_error_matches (error, CHK_ERROR, CHK_ERROR_LIMIT)) {
+    /* Which limit: --timeout, --max-memory, or a ulimit -v that leaves no
+     * room for the file (the message says so itself). */
+    g_autofree char *limit = NULL;
+    if (g_str_has_suffix (error->message, "reached the time limit"))
+      limit = g_strdup_printf (" (--timeout %s)", a->timeout_text);
+    else if (strstr (error->message, "ulimit -v") == NULL)
+      limit = g_strdup (" (--max-memory)");
     /* A limit, not bad input: every model's verdict is unknown. */
     for (guint k = 0; k < a->models->len; k++) {
       const ChkChecker *model = g_ptr_array_index (a->models, k);
@@ -779,8 +812,8 @@ check_file (const CheckArgs *a, const char *path, CheckTally *tally)
         json_builder_end_object (b);
         print_json (b);
       } else {
-        printf ("%s: %s unknown (not loaded)\n  %s (--max-memory)\n", file, model->name,
-                error->message);
+        printf ("%s: %s unknown (not loaded)\n  %s%s\n", file, model->name, error->message,
+                limit != NULL ? limit : "");
       }
     }
     return DSIM_EXIT_UNKNOWN;
@@ -802,9 +835,13 @@ check_file (const CheckArgs *a, const char *path, CheckTally *tally)
     for (int run = 0; error == NULL && run < MAX (a->repeat, 1); run++) {
       chk_report_free (g_steal_pointer (&report));
       ChkCheckOptions opt = a->opt;
-      if (a->timeout_us > 0) /* for checkers that poll the clock themselves */
-        opt.deadline_us = g_get_monotonic_time () + a->timeout_us;
-      timer_arm (a->timeout_us);
+      if (k == 0 && run == 0) {
+        opt.deadline_us = load_deadline; /* the timer armed before loading runs on */
+      } else {
+        if (a->timeout_us > 0) /* for checkers that poll the clock themselves */
+          opt.deadline_us = g_get_monotonic_time () + a->timeout_us;
+        timer_arm (a->timeout_us);
+      }
       double t0 = now_seconds (), c0 = cpu_seconds ();
       /* Timed runs pair the operations again: Porcupine's time includes
        * turning its events into entries, so ours includes the pairing. */

@@ -35,9 +35,8 @@ cli_parse_size (const char *text, gsize *out)
   return TRUE;
 }
 
-/* Bytes of address space a ulimit -v leaves free, or G_MAXUINT64. */
-static guint64
-address_space_free (void)
+guint64
+cli_address_space_free (void)
 {
   struct rlimit rl;
   if (getrlimit (RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
@@ -56,9 +55,18 @@ cli_default_memory_cap (gsize dflt)
   /* The counted memory is not all a process maps (its input files, thread
    * stacks, arrays grown by doubling), hence a quarter of the address
    * space still free. */
-  guint64 room = address_space_free ();
+  return cli_default_memory_cap_beside (dflt, 0);
+}
+
+gsize
+cli_default_memory_cap_beside (gsize dflt, guint64 mapped_bytes)
+{
+  guint64 room = cli_address_space_free ();
   if (room == G_MAXUINT64)
     return dflt;
+  if (mapped_bytes > 0 && (room < mapped_bytes || room - mapped_bytes < CLI_ROOM_BESIDE_MIN))
+    return 0;
+  room -= mapped_bytes;
   return (gsize) MAX (MIN ((guint64) dflt, room / 4), (guint64) 1 << 20);
 }
 
@@ -68,7 +76,7 @@ cli_threads_that_fit (int threads)
   /* A thread takes its stack (8 MiB by default) and, in glibc, a malloc
    * arena of up to 64 MiB: at most half the free address space goes to
    * them. */
-  guint64 room = address_space_free ();
+  guint64 room = cli_address_space_free ();
   guint64 per_thread = (guint64) 72 << 20;
   if (room == G_MAXUINT64 || (guint64) threads * per_thread <= room / 2)
     return threads;

@@ -915,3 +915,86 @@ Test (hostile, a_long_busy_raft_run_checks_in_linear_time, .timeout = 300)
   g_unlink (scn);
   g_rmdir (tmp);
 }
+
+/* A history of n_ops completed writes by eight processes, in EDN or JSON
+ * Lines (about 50 or 80 bytes an operation), written line by line. */
+static void
+write_writes (const char *path, guint n_ops, gboolean edn)
+{
+  FILE *f = fopen (path, "w");
+  cr_assert_not_null (f, "%s", path);
+  for (guint i = 0; i < n_ops; i++)
+    for (int done = 0; done < 2; done++) {
+      if (edn)
+        fprintf (f, "{:process %u, :type :%s, :f :write, :value %u}\n", i % 8,
+                 done ? "ok" : "invoke", i);
+      else
+        fprintf (f, "{\"process\":%u,\"type\":\"%s\",\"f\":\"write\",\"key\":\"x\",\"value\":%u,"
+                 "\"time\":%u}\n", i % 8, done ? "ok" : "invoke", i, 2 * i + done);
+    }
+  cr_assert_eq (fclose (f), 0);
+}
+
+/* dsim check of a 700 MB history under a 1 GB ulimit -v aborted on an
+ * allocation: the file is mapped while it is read, and the default cap (a
+ * quarter of the address space free when dsim starts) did not count the
+ * mapping, so the operations' arrays outgrew what the mapping left.  The
+ * cap for loading is now a quarter of what the mapping leaves free, and a
+ * file that leaves almost nothing is not read at all; both end unknown,
+ * exit 3.  Here 60 MB under 90 MB and 70 MB (which aborted the same way).
+ * ASan reserves terabytes of address space: no ulimit -v there. */
+Test (hostile, check_counts_the_mapped_history_under_a_ulimit, .timeout = 300)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  cr_skip ("ulimit -v does not apply under AddressSanitizer");
+#endif
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  for (int edn = 0; edn < 2; edn++) {
+    g_autofree char *path = g_build_filename (dir, edn ? "big.edn" : "big.jsonl", NULL);
+    write_writes (path, edn ? 600000 : 380000, edn);
+    Run r = dsim_limited (90, (const char *[]) { "check", path, NULL });
+    cr_expect_eq (r.rc, 3, "%s: exit %d: %s%s", path, r.rc, r.out, r.err);
+    cr_expect (strstr (r.out, "linearizable unknown (not loaded)\n") != NULL, "%s", r.out);
+    cr_expect (strstr (r.out, ": reading the input reached the memory limit of ") != NULL,
+               "%s", r.out);
+    run_clear (&r);
+    r = dsim_limited (70, (const char *[]) { "check", path, NULL });
+    cr_expect_eq (r.rc, 3, "%s: exit %d: %s%s", path, r.rc, r.out, r.err);
+    cr_expect (strstr (r.out, "bytes) leaves less than 16 MiB of the address space free under "
+                              "the ulimit -v (") != NULL, "%s", r.out);
+    run_clear (&r);
+    g_unlink (path);
+  }
+  g_rmdir (dir);
+}
+
+/* dsim check --timeout covered the checkers, not the loading (about 20 s
+ * for 700 MB): the loader stops at the time limit too, unknown, exit 3,
+ * with the line it reached.  A timeout of a microsecond ends a load of
+ * 100,000 operations. */
+Test (hostile, check_timeout_covers_loading)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  for (int edn = 0; edn < 2; edn++) {
+    g_autofree char *path = g_build_filename (dir, edn ? "h.edn" : "h.jsonl", NULL);
+    write_writes (path, 100000, edn);
+    Run r = dsim ((const char *[]) { "check", path, "--timeout", "1us", NULL });
+    cr_expect_eq (r.rc, 3, "%s: exit %d: %s%s", path, r.rc, r.out, r.err);
+    cr_expect (strstr (r.out, "linearizable unknown (not loaded)\n") != NULL, "%s", r.out);
+    cr_expect (strstr (r.out, ": reading the input reached the time limit (--timeout 1us)\n")
+                 != NULL, "%s", r.out);
+    run_clear (&r);
+    r = dsim ((const char *[]) { "check", path, "--timeout", "1us", "--format", "json", NULL });
+    cr_expect_eq (r.rc, 3, "%s", r.out);
+    cr_expect (strstr (r.out, "\"verdict\":\"unknown\",\"explanation\":\"") != NULL
+                 && strstr (r.out, ": reading the input reached the time limit\"}") != NULL,
+               "%s", r.out);
+    run_clear (&r);
+    /* A limit that loading stays within: the verdict as before. */
+    r = dsim ((const char *[]) { "check", path, "--timeout", "10m", NULL });
+    cr_expect_eq (r.rc, 0, "%s%s", r.out, r.err);
+    run_clear (&r);
+    g_unlink (path);
+  }
+  g_rmdir (dir);
+}
