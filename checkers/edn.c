@@ -53,10 +53,8 @@ advance (ChkEdnReader *r)
   r->pos++;
 }
 
-/* A token quoted for a message: a long one (a number of a million digits)
- * by its first 40 bytes and its length, not in full. */
-static char *
-quote_token (const char *tok)
+char *
+chk_quote_token (const char *tok)
 {
   size_t n = strlen (tok);
   if (n <= 64)
@@ -178,7 +176,7 @@ read_number (ChkEdnReader *r, GError **error)
   }
   if (end == tok || *end != '\0' || errno == ERANGE) {
     chk_edn_value_free (v);
-    g_autofree char *found = quote_token (tok);
+    g_autofree char *found = chk_quote_token (tok);
     return fail_at (r, line, column, error,
                     errno == ERANGE ? "a number that fits in 64 bits" : "a number", found);
   }
@@ -376,7 +374,7 @@ read_word (ChkEdnReader *r, GError **error)
     v = value_new (CHK_EDN_BOOL, line, column);
     v->b = tok[0] == 't';
   } else if (r->syntax == CHK_EDN_SYNTAX_JSON) {
-    g_autofree char *found = quote_token (tok);
+    g_autofree char *found = chk_quote_token (tok);
     return fail_at (r, line, column, error, "a JSON value (object, array, string, number, "
                     "true, false or null)", found);
   } else if (tok[0] == ':') {

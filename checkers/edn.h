@@ -15,6 +15,11 @@
 #include <glib.h>
 #include <stdint.h>
 
+/* A token quoted for a message: 'tok', or a long one (a number of a
+ * million digits, a flag's value of megabytes) by its first 40 bytes and
+ * its length, not in full: '9999...' (1000000 bytes).  (transfer full) */
+char *chk_quote_token (const char *tok);
+
 typedef enum {
   CHK_EDN_NIL,
   CHK_EDN_BOOL,

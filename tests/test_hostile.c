@@ -998,3 +998,51 @@ Test (hostile, check_timeout_covers_loading)
   }
   g_rmdir (dir);
 }
+
+/* A flag's value was echoed whole in the usage error: a --timeout of 3,000
+ * characters made a message of 3,000.  Values quoted in a usage message
+ * are quoted by their start and length, as long tokens of scenarios and
+ * histories are; short ones, and the rest of the message, as before. */
+Test (hostile, usage_errors_quote_a_long_flag_value_by_its_start)
+{
+  g_autofree char *xs = g_strnfill (3000, 'x');
+  g_autofree char *opt = g_strconcat ("--", xs, NULL);
+  g_autofree char *history = test_source_path ("tests/data/histories/info-cannot-explain.edn");
+  static const char *const quoted = "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (3000 bytes)";
+  const struct {
+    const char *args[6];
+    const char *before, *after;
+  } cases[] = {
+    { { "check", history, "--timeout", xs, NULL }, "dsim: check: --timeout ",
+      ": expected a positive duration such as 500ms or 10s (leave --timeout out for no time "
+      "limit)\n" },
+    { { "check", history, "--model", xs, NULL }, "dsim: check: unknown model ",
+      " (expected linearizable, sequential, " },
+    { { "fuzz", history, "--time", xs, NULL },
+      "dsim: fuzz: --time: expected a duration such as 30s or 10m, got ", "\n" },
+    { { "run", history, "--seed", xs, NULL },
+      "dsim: run: --seed: expected an unsigned 64-bit integer, got ", "\n" },
+    { { "trace", history, "-o", "/dev/null", "--time", xs }, "dsim: trace: --time: expected "
+      "virtual or logical, got ", "\n" },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
+    g_autoptr (GPtrArray) args = g_ptr_array_new ();
+    for (guint i = 0; i < G_N_ELEMENTS (cases[k].args) && cases[k].args[i] != NULL; i++)
+      g_ptr_array_add (args, (gpointer) cases[k].args[i]);
+    g_ptr_array_add (args, NULL);
+    Run r = dsim ((const char *const *) args->pdata);
+    g_autofree char *want = g_strconcat (cases[k].before, quoted, cases[k].after, NULL);
+    cr_expect_eq (r.rc, 2, "%s %s: %s", cases[k].args[0], cases[k].args[2], r.err);
+    cr_expect (strstr (r.err, want) != NULL, "want '%s' in '%.400s'", want, r.err);
+    cr_expect_lt (strlen (r.err), 400, "%.400s", r.err);
+    run_clear (&r);
+  }
+  Run r = dsim ((const char *[]) { "check", history, opt, NULL });
+  cr_expect_eq (r.rc, 2);
+  cr_expect_str_eq (r.err, "dsim: check: unknown option '--xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                           "...' (3002 bytes) (see dsim check --help)\n");
+  run_clear (&r);
+  r = dsim ((const char *[]) { "check", history, "--jobs", "99999", NULL });
+  cr_expect_str_eq (r.err, "dsim: check: --jobs '99999': expected a number from 1 to 1024\n");
+  run_clear (&r);
+}
