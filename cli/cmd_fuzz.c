@@ -722,7 +722,9 @@ write_failure (Campaign *c, guint index, Failure *f, GString *summary, GError **
     FuzzPlan small;
     fuzz_plan_init (&small);
     fuzz_plan_copy (&small, &plan);
-    guint spent = fuzz_shrink (c->base, &small, f->what, a->shrink_runs);
+    gboolean is_cut_short = FALSE; /* --time bounds the shrinking too */
+    guint spent = fuzz_shrink_until (c->base, &small, f->what, a->shrink_runs, c->deadline,
+                                     &is_cut_short);
     g_autofree char *small_run = fuzz_plan_text (c->base, &small, "any", NULL);
     FuzzResult s;
     if (!fuzz_run_text (a->scenario, small_run, small.heal_at_us, FALSE, &s, error))
@@ -745,6 +747,9 @@ write_failure (Campaign *c, guint index, Failure *f, GString *summary, GError **
                             small.has_delivery_rule ? small.deliveries->len : off_rule->len);
     g_string_append_printf (rep, "shrunk       dsim run %s/shrunk.scn   (%s; %u shrink runs)\n",
                             dir, sizes->str, spent);
+    if (is_cut_short)
+      g_string_append (rep, "             (shrinking was cut short by the --time limit: the "
+                       "smallest run found so far)\n");
     if (!same)
       g_string_append (rep, "             (the shrunk run no longer fails the same way)\n");
     else

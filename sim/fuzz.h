@@ -262,3 +262,9 @@ gboolean fuzz_run_text_recording (const char *name, const char *text, int64_t he
  * half of them for the deliveries.  Returns the number of runs spent;
  * *plan is replaced by the smallest failing plan found. */
 guint fuzz_shrink (const FuzzBase *b, FuzzPlan *plan, const char *what, guint max_runs);
+/* fuzz_shrink that starts no run after deadline_us (a monotonic time, as
+ * `dsim fuzz --time` sets; 0: none): *plan is then the smallest failing
+ * plan found so far, and *is_cut_short (may be NULL) says whether the
+ * deadline ended the shrinking. */
+guint fuzz_shrink_until (const FuzzBase *b, FuzzPlan *plan, const char *what, guint max_runs,
+                         gint64 deadline_us, gboolean *is_cut_short);

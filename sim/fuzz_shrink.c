@@ -24,12 +24,28 @@ typedef struct {
   guint runs, max_runs;
   int64_t end_us;    /* virtual end of the last failing candidate */
   uint64_t ops;      /* operations it invoked */
+  gint64 deadline_us; /* monotonic time after which no run starts; 0: none */
+  gboolean is_cut_short; /* the deadline ended the shrinking */
 } Shrink;
+
+/* TRUE once the deadline has passed; the run budget is then spent, so
+ * every step stops where it is and keeps the plan it has. */
+static gboolean
+out_of_time (Shrink *s)
+{
+  if (s->deadline_us <= 0 || s->is_cut_short)
+    return s->is_cut_short;
+  if (g_get_monotonic_time () < s->deadline_us) /* dsim-allow-nondeterminism: --time only; what a run does never depends on it */
+    return FALSE;
+  s->is_cut_short = TRUE;
+  s->max_runs = s->runs;
+  return TRUE;
+}
 
 static gboolean
 still_fails (Shrink *s, const FuzzPlan *p)
 {
-  if (s->runs >= s->max_runs)
+  if (s->runs >= s->max_runs || out_of_time (s))
     return FALSE;
   s->runs++;
   g_autofree char *text = fuzz_plan_text (s->b, p, "any", NULL);
@@ -268,7 +284,7 @@ shrink_pins (Shrink *s, FuzzPlan *p)
 static void
 shrink_deliveries (Shrink *s, FuzzPlan *p)
 {
-  if (p->has_delivery_rule || s->runs >= s->max_runs)
+  if (p->has_delivery_rule || s->runs >= s->max_runs || out_of_time (s))
     return;
   g_autofree char *text = fuzz_plan_text (s->b, p, "any", NULL);
   g_autoptr (GArray) log = g_array_new (FALSE, TRUE, sizeof (SimDeliveryPin));
@@ -293,11 +309,23 @@ shrink_deliveries (Shrink *s, FuzzPlan *p)
 guint
 fuzz_shrink (const FuzzBase *b, FuzzPlan *plan, const char *what, guint max_runs)
 {
+  return fuzz_shrink_until (b, plan, what, max_runs, 0, NULL);
+}
+
+guint
+fuzz_shrink_until (const FuzzBase *b, FuzzPlan *plan, const char *what, guint max_runs,
+                   gint64 deadline_us, gboolean *is_cut_short)
+{
   /* Half the runs for the schedule, cluster, workload and duration, the
-   * rest (and what they left) for the deliveries. */
-  Shrink s = { .b = b, .what = what, .max_runs = MAX (max_runs / 2, 1) };
-  if (!still_fails (&s, plan))
-    return s.runs; /* does not fail again: leave it as it is */
+   * rest (and what they left) for the deliveries; past the deadline none
+   * (out_of_time). */
+  Shrink s = { .b = b, .what = what, .max_runs = MAX (max_runs / 2, 1),
+               .deadline_us = deadline_us };
+  if (!still_fails (&s, plan)) {
+    if (is_cut_short != NULL)
+      *is_cut_short = s.is_cut_short;
+    return s.runs; /* does not fail again (or no time left): leave it as it is */
+  }
   gboolean is_liveness = strcmp (what, "liveness") == 0;
   gboolean is_invariant = !is_liveness && s.end_us < plan->duration_us;
   for (int round = 0; round < 2 && s.runs < s.max_runs; round++) {
@@ -315,5 +343,7 @@ fuzz_shrink (const FuzzBase *b, FuzzPlan *plan, const char *what, guint max_runs
   }
   s.max_runs = max_runs;
   shrink_deliveries (&s, plan);
+  if (is_cut_short != NULL)
+    *is_cut_short = s.is_cut_short;
   return s.runs;
 }

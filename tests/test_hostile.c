@@ -1046,3 +1046,35 @@ Test (hostile, usage_errors_quote_a_long_flag_value_by_its_start)
   cr_expect_str_eq (r.err, "dsim: check: --jobs '99999': expected a number from 1 to 1024\n");
   run_clear (&r);
 }
+
+/* dsim fuzz --time bounded the campaign's runs, not the shrinking after
+ * it (up to --shrink-runs runs per failure, minutes for long runs): a
+ * --time 5s campaign could run on for many minutes.  The shrinker starts
+ * no run past the campaign's time, keeps the smallest failing run found so
+ * far and the report says it was cut short.  Run 0 of this campaign fails
+ * (liveness); --time 1us leaves it no time to shrink.  Without --time the
+ * same run shrinks within --shrink-runs and nothing is said. */
+Test (hostile, fuzz_time_limit_bounds_shrinking)
+{
+  g_autofree char *scn = test_source_path ("tests/data/fuzz/impatient-clients-bug.scn");
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  static const char *const cut = "             (shrinking was cut short by the --time limit: the "
+                                 "smallest run found so far)\n";
+  for (int timed = 0; timed < 2; timed++) {
+    g_autofree char *out = g_build_filename (dir, timed ? "timed" : "runs", NULL);
+    Run r = dsim ((const char *[]) { "fuzz", scn, "--strategy", "random", "--seed", "3",
+                                     "--jobs", "1", "--shrink-runs", "4", "--out", out,
+                                     timed ? "--time" : "--runs", timed ? "1us" : "1", NULL });
+    cr_expect_eq (r.rc, 1, "%s%s", r.out, r.err);
+    cr_expect (strstr (r.out, "runs         1: pass 0, failed 1 ") != NULL, "%s", r.out);
+    run_clear (&r);
+    g_autofree char *path = g_build_filename (out, "fail-1", "report.txt", NULL);
+    g_autofree char *report = NULL;
+    cr_assert (g_file_get_contents (path, &report, NULL, NULL), "%s", path);
+    cr_expect (strstr (report, timed ? "; 0 shrink runs)\n" : "; 4 shrink runs)\n") != NULL,
+               "%s", report);
+    cr_expect ((strstr (report, cut) != NULL) == timed, "%s", report);
+  }
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  cr_expect_eq (system (cmd), 0);
+}
