@@ -567,11 +567,38 @@ state_key (const Search *s)
   return g_byte_array_free_to_bytes (b);
 }
 
+/* One state of the search on its explicit stack (a history of 100,000
+ * writes is a search 100,000 states deep: recursion overflowed the C
+ * stack). */
+typedef struct {
+  GArray *moved;   /* chains whose heads were placed on entering it */
+  GBytes *key;     /* the state after them */
+  guint pass, c;   /* the next write to try: chain c's head, in pass `pass` */
+  int write_chain; /* the chain of the write placed for the state below; -1: none */
+  int write_old;   /* the value that write's key had before */
+} SearchFrame;
+
+static void
+undo_moved (Search *s, GArray *moved)
+{
+  for (guint i = moved->len; i-- > 0;) {
+    s->next[g_array_index (moved, guint, i)]--;
+    s->placed--;
+  }
+  g_array_unref (moved);
+}
+
+/* Enters a state: counts it and places every free node (virtual ones,
+ * unchecked reads, legal reads).  TRUE if writes must be branched on from
+ * it; FALSE if it is decided at once, with *ok (every node placed) and its
+ * placements undone: every node placed, a state known to fail, or a
+ * limit. */
 static gboolean
-search (Search *s)
+state_enter (Search *s, SearchFrame *f, gboolean *ok)
 {
   const ConsGraph *g = s->g;
   const ConsHist *ch = g->ch;
+  *ok = FALSE;
   s->states++;
   if ((s->opt->max_states > 0 && s->states > s->opt->max_states)
       || (s->opt->deadline_us > 0 && (s->states & 255) == 0
@@ -579,8 +606,7 @@ search (Search *s)
     s->gave_up = TRUE;
     return FALSE;
   }
-  /* Place every free node: virtual ones, unchecked reads, legal reads. */
-  GArray *moved = g_array_new (FALSE, FALSE, sizeof (guint));
+  f->moved = g_array_new (FALSE, FALSE, sizeof (guint));
   gboolean progress = TRUE;
   while (progress) {
     progress = FALSE;
@@ -595,47 +621,99 @@ search (Search *s)
         continue;
       s->next[c]++;
       s->placed++;
-      g_array_append_val (moved, c);
+      g_array_append_val (f->moved, c);
       progress = TRUE;
     }
   }
-  gboolean ok = FALSE;
   if (s->placed == g->n) {
-    ok = TRUE;
-  } else {
-    GBytes *key = state_key (s);
-    if (!g_hash_table_contains (s->failed, key)) {
-      /* Writes that overwrite no value a waiting read still needs first. */
-      for (guint pass = 0, c = 0; pass < 2 && !ok && !s->gave_up;
-           c = c + 1 < g->n_chain ? c + 1 : (pass++, 0)) {
-        int v = chain_head (s, c);
-        if (v < 0 || !is_ready (s, (guint) v) || g->node_op[v] < 0
-            || !ch->is_write[g->node_op[v]] || kills_waiting_read (s, (guint) v) != (pass == 1))
-          continue;
-        int k = g->node_op[v];
-        int old = s->cur[ch->key[k]];
-        s->cur[ch->key[k]] = ch->val[k];
-        s->next[c]++;
-        s->placed++;
-        ok = search (s);
-        s->placed--;
-        s->next[c]--;
-        s->cur[ch->key[k]] = old;
-      }
-      if (!ok && !s->gave_up) {
-        g_hash_table_add (s->failed, g_bytes_ref (key));
-        s->memory += g_bytes_get_size (key) + 64; /* the bytes, GBytes and table slot */
-        if (s->opt->memory_limit_bytes > 0 && s->memory >= s->opt->memory_limit_bytes)
-          s->gave_up = TRUE;
-      }
+    *ok = TRUE;
+    undo_moved (s, f->moved);
+    return FALSE;
+  }
+  f->key = state_key (s);
+  if (g_hash_table_contains (s->failed, f->key)) {
+    g_bytes_unref (f->key);
+    undo_moved (s, f->moved);
+    return FALSE;
+  }
+  f->pass = 0;
+  f->c = 0;
+  f->write_chain = -1;
+  return TRUE;
+}
+
+/* Leaves a state that branched: a failure is remembered (unless a limit
+ * cut its search short), its placements are undone. */
+static void
+state_leave (Search *s, SearchFrame *f, gboolean ok)
+{
+  if (!ok && !s->gave_up) {
+    g_hash_table_add (s->failed, g_bytes_ref (f->key));
+    s->memory += g_bytes_get_size (f->key) + 64; /* the bytes, GBytes and table slot */
+    if (s->opt->memory_limit_bytes > 0 && s->memory >= s->opt->memory_limit_bytes)
+      s->gave_up = TRUE;
+  }
+  g_bytes_unref (f->key);
+  undo_moved (s, f->moved);
+}
+
+/* Depth first over the orders of the writes: from each state, writes that
+ * overwrite no value a waiting read still needs first (pass 0), then the
+ * others (pass 1); a state whose every branch fails is remembered. */
+static gboolean
+search (Search *s)
+{
+  const ConsGraph *g = s->g;
+  const ConsHist *ch = g->ch;
+  GArray *stack = g_array_new (FALSE, FALSE, sizeof (SearchFrame));
+  gboolean ok = FALSE; /* the verdict of the state last left */
+  gboolean entering = TRUE;
+  for (;;) {
+    if (entering) {
+      entering = FALSE;
+      SearchFrame f = { 0 };
+      if (state_enter (s, &f, &ok))
+        g_array_append_val (stack, f);
     }
-    g_bytes_unref (key);
+    if (stack->len == 0)
+      break;
+    SearchFrame *top = &g_array_index (stack, SearchFrame, stack->len - 1);
+    if (top->write_chain >= 0) { /* back from the state below: take its write back */
+      guint c = (guint) top->write_chain;
+      s->placed--;
+      s->next[c]--;
+      s->cur[ch->key[g->node_op[chain_head (s, c)]]] = top->write_old;
+      top->write_chain = -1;
+    }
+    int found = -1;
+    while (!ok && !s->gave_up && found < 0 && top->pass < 2) {
+      guint c = top->c, pass = top->pass;
+      if (c + 1 < g->n_chain)
+        top->c = c + 1;
+      else {
+        top->c = 0;
+        top->pass++;
+      }
+      int v = chain_head (s, c);
+      if (v < 0 || !is_ready (s, (guint) v) || g->node_op[v] < 0
+          || !ch->is_write[g->node_op[v]] || kills_waiting_read (s, (guint) v) != (pass == 1))
+        continue;
+      found = (int) c;
+    }
+    if (found >= 0) { /* place the write and enter the state after it */
+      int k = g->node_op[chain_head (s, (guint) found)];
+      top->write_chain = found;
+      top->write_old = s->cur[ch->key[k]];
+      s->cur[ch->key[k]] = ch->val[k];
+      s->next[found]++;
+      s->placed++;
+      entering = TRUE;
+      continue;
+    }
+    state_leave (s, top, ok);
+    g_array_set_size (stack, stack->len - 1);
   }
-  for (guint i = moved->len; i-- > 0;) {
-    s->next[g_array_index (moved, guint, i)]--;
-    s->placed--;
-  }
-  g_array_unref (moved);
+  g_array_unref (stack);
   return ok;
 }
 

@@ -1078,3 +1078,20 @@ Test (hostile, fuzz_time_limit_bounds_shrinking)
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
   cr_expect_eq (system (cmd), 0);
 }
+
+/* The sequential (and session) search went one C call deeper per write it
+ * placed: 100,000 completed writes of one key overflowed the stack (a
+ * segmentation fault).  It keeps its states on a stack of its own. */
+Test (hostile, sequential_search_of_many_writes_does_not_recurse)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "writes.jsonl", NULL);
+  write_writes (path, 100000, FALSE);
+  Run r = dsim ((const char *[]) { "check", path, "--model", "sequential,session", NULL });
+  cr_expect_eq (r.rc, 0, "exit %d: %s%s", r.rc, r.out, r.err);
+  cr_expect (strstr (r.out, "sequential ok (register, 100000 operations)\n") != NULL, "%s",
+             r.out);
+  run_clear (&r);
+  g_unlink (path);
+  g_rmdir (dir);
+}
