@@ -175,6 +175,18 @@ parse_args (int argc, char **argv, TraceArgs *a)
   return 0;
 }
 
+/* The memory a trace may take while it is read: no cap but the 1 GiB file
+ * limit, unless a ulimit -v is set: then half of what it leaves free (the
+ * count has the arrays' room to double in it; the other half is for the
+ * drawing of at most --max-events events), so the reading stops with a
+ * clear error instead of aborting on an allocation. */
+static gsize
+cli_trace_memory_cap (void)
+{
+  guint64 room = cli_address_space_free ();
+  return room == G_MAXUINT64 ? 0 : (gsize) MAX (room / 2, (guint64) 1 << 20);
+}
+
 int
 cmd_trace_main (int argc, char **argv)
 {
@@ -185,7 +197,12 @@ cmd_trace_main (int argc, char **argv)
     return rc < 0 ? DSIM_EXIT_OK : rc;
   }
   g_autoptr (GError) error = NULL;
-  g_autoptr (VizModel) m = sim_trace_viz_load (a.trace, &error);
+  g_autoptr (VizModel) m = sim_trace_viz_load_limited (a.trace, cli_trace_memory_cap (), &error);
+  if (m == NULL && g_error_matches (error, SIM_TRACE_ERROR, SIM_TRACE_ERROR_LIMIT)) {
+    g_strfreev (a.nodes);
+    return cli_usage_error ("%s (the memory limit under the ulimit -v: half of the address "
+                            "space it leaves free)", error->message);
+  }
   g_autofree char *text = NULL;
   if (m != NULL)
     text = strcmp (a.format, "shiviz") == 0 ? viz_shiviz_log (m, &a.opt, &error)
@@ -221,7 +238,7 @@ gboolean
 cli_trace_diagram_write (const char *trace, const char *format, const char *path,
                          GError **error)
 {
-  g_autoptr (VizModel) m = sim_trace_viz_load (trace, error);
+  g_autoptr (VizModel) m = sim_trace_viz_load_limited (trace, cli_trace_memory_cap (), error);
   if (m == NULL)
     return FALSE;
   VizSpacetimeOptions opt;

@@ -15,6 +15,8 @@ typedef struct {
   GHashTable *endpoints; /* name -> index + 1; lookups only */
   GHashTable *msgs;      /* message id (gint64) -> message index + 1; lookups only */
   int64_t last_time;
+  gsize max_bytes;       /* 0: no cap */
+  gsize bytes;           /* counted so far (see load_data) */
 } TraceReader;
 
 static const struct {
@@ -290,11 +292,32 @@ line_depth (const char *line, gsize n, int limit, gsize *where)
   return 0;
 }
 
-VizModel *
-sim_trace_viz_load_data (const char *name, const char *data, gsize len, GError **error)
+/* The memory the events and messages from these on take: each twice (an
+ * array may have room for as many again), its strings with their
+ * allocation's overhead, a message's id in the reader's table. */
+static gsize
+model_bytes_since (const VizModel *m, guint events_from, guint messages_from)
+{
+  gsize bytes = 0;
+  for (guint i = events_from; i < m->events->len; i++) {
+    const VizEvent *e = &g_array_index (m->events, VizEvent, i);
+    bytes += 2 * sizeof (VizEvent) + (e->label != NULL ? strlen (e->label) + 16 : 0)
+             + (e->role != NULL ? strlen (e->role) + 16 : 0);
+  }
+  for (guint i = messages_from; i < m->messages->len; i++) {
+    const VizMessage *msg = &g_array_index (m->messages, VizMessage, i);
+    bytes += 2 * sizeof (VizMessage) + (msg->label != NULL ? strlen (msg->label) + 16 : 0) + 64;
+  }
+  return bytes;
+}
+
+static VizModel *
+load_data (const char *name, const char *data, gsize len, gsize max_bytes, GError **error)
 {
   TraceReader r = {
     .name = name,
+    .max_bytes = max_bytes,
+    .bytes = len, /* the text, in memory while it is read */
     .endpoints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
     .msgs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL),
   };
@@ -340,7 +363,17 @@ sim_trace_viz_load_data (const char *name, const char *data, gsize len, GError *
       break;
     }
     JsonObject *o = json_node_get_object (root);
+    guint events_from = r.m != NULL ? r.m->events->len : 0;
+    guint messages_from = r.m != NULL ? r.m->messages->len : 0;
     ok = r.m == NULL ? read_meta (&r, o, error) : read_event (&r, o, error);
+    if (ok)
+      r.bytes += model_bytes_since (r.m, events_from, messages_from);
+    if (ok && r.max_bytes > 0 && r.bytes > r.max_bytes) {
+      g_set_error (error, SIM_TRACE_ERROR, SIM_TRACE_ERROR_LIMIT, "%s:%u: reading the trace "
+                   "reached the memory limit of %" G_GSIZE_FORMAT " bytes", name, r.line,
+                   r.max_bytes);
+      ok = FALSE;
+    }
   }
   if (ok && r.m == NULL) {
     g_set_error (error, SIM_TRACE_ERROR, SIM_TRACE_ERROR_PARSE,
@@ -358,15 +391,31 @@ sim_trace_viz_load_data (const char *name, const char *data, gsize len, GError *
 }
 
 VizModel *
+sim_trace_viz_load_data (const char *name, const char *data, gsize len, GError **error)
+{
+  return load_data (name, data, len, 0, error);
+}
+
+VizModel *
 sim_trace_viz_load (const char *path, GError **error)
+{
+  return sim_trace_viz_load_limited (path, 0, error);
+}
+
+VizModel *
+sim_trace_viz_load_limited (const char *path, gsize max_bytes, GError **error)
 {
   g_autofree char *data = NULL;
   gsize len = 0;
   GError *e = NULL;
-  if (!chk_read_input_file (path, "trace", SIM_TRACE_MAX_BYTES, &data, &len, &e)) {
-    g_set_error (error, SIM_TRACE_ERROR, SIM_TRACE_ERROR_IO, "%s", e->message);
+  gsize cap = max_bytes > 0 ? MIN (max_bytes, SIM_TRACE_MAX_BYTES) : SIM_TRACE_MAX_BYTES;
+  if (!chk_read_input_file (path, "trace", cap, &data, &len, &e)) {
+    gboolean is_limit = cap < SIM_TRACE_MAX_BYTES && g_error_matches (e, CHK_ERROR,
+                                                                       CHK_ERROR_LIMIT);
+    g_set_error (error, SIM_TRACE_ERROR, is_limit ? SIM_TRACE_ERROR_LIMIT : SIM_TRACE_ERROR_IO,
+                 "%s", e->message);
     g_error_free (e);
     return NULL;
   }
-  return sim_trace_viz_load_data (path, data, len, error);
+  return load_data (path, data, len, max_bytes, error);
 }

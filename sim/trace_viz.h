@@ -19,6 +19,7 @@ GQuark sim_trace_error_quark (void);
 typedef enum {
   SIM_TRACE_ERROR_IO,
   SIM_TRACE_ERROR_PARSE,
+  SIM_TRACE_ERROR_LIMIT, /* the memory cap of sim_trace_viz_load_limited */
 } SimTraceError;
 
 /* Limits, each a clear error (exit 2 from the command line) when passed:
@@ -31,6 +32,12 @@ typedef enum {
 #define SIM_TRACE_MAX_PROCESSES 4096
 
 VizModel *sim_trace_viz_load (const char *path, GError **error);
+/* The same under a memory cap (0: none): the text read and what each line
+ * can add to the model, counted from above (so the same file stops at the
+ * same line on every machine), past max_bytes end the reading with
+ * SIM_TRACE_ERROR_LIMIT, "FILE:LINE: reading the trace reached the memory
+ * limit of N bytes"; a file larger than the cap is not read. */
+VizModel *sim_trace_viz_load_limited (const char *path, gsize max_bytes, GError **error);
 /* The same from memory; name is used in messages. */
 VizModel *sim_trace_viz_load_data (const char *name, const char *data, gsize len,
                                    GError **error);

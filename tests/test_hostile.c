@@ -1095,3 +1095,34 @@ Test (hostile, sequential_search_of_many_writes_does_not_recurse)
   g_unlink (path);
   g_rmdir (dir);
 }
+
+/* dsim trace read a trace of up to 1 GiB into memory and built its model
+ * without a cap: a 20 MB trace of 500,000 events aborted on an allocation
+ * under a 100 MB ulimit -v (a 214 MB one under 400 MB).  Under a ulimit -v
+ * the reading counts the text and the model against half of what the
+ * limit leaves free, and stops with a clear error (exit 2) at the line
+ * that reached it. */
+Test (hostile, trace_reading_under_a_ulimit_stops_at_its_memory_cap)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  cr_skip ("ulimit -v does not apply under AddressSanitizer");
+#endif
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "long.jsonl", NULL);
+  FILE *f = fopen (path, "w");
+  cr_assert_not_null (f);
+  fprintf (f, "{\"kind\":\"meta\",\"protocol\":\"pb\",\"nodes\":[\"n1\",\"n2\"],\"clients\":[]}\n");
+  for (int k = 0; k < 500000; k++)
+    fprintf (f, "{\"time\":%d,\"node\":\"n%d\",\"kind\":\"note\"}\n", k, k % 2 + 1);
+  cr_assert_eq (fclose (f), 0);
+  Run r = dsim_limited (100, (const char *[]) { "trace", path, "-o", "/dev/null", "--format",
+                                                "dot", NULL });
+  cr_expect_eq (r.rc, 2, "exit %d: %s%s", r.rc, r.out, r.err);
+  cr_expect (strstr (r.err, "long.jsonl:") != NULL
+               && strstr (r.err, ": reading the trace reached the memory limit of ") != NULL
+               && strstr (r.err, " bytes (the memory limit under the ulimit -v: half of the "
+                                 "address space it leaves free)\n") != NULL, "%s", r.err);
+  run_clear (&r);
+  g_unlink (path);
+  g_rmdir (dir);
+}
