@@ -923,6 +923,9 @@ cmd_check_main (int argc, char **argv)
   int rc = parse_args (argc, argv, &a, files);
   if (rc >= 0)
     return rc;
+  /* Threads for independent keys: as many as a ulimit -v leaves room for
+   * (their stacks and allocation arenas), at least one. */
+  a.opt.jobs = cli_threads_that_fit (a.opt.jobs);
   a.show_progress = files->len > 1 && isatty (STDERR_FILENO) && !isatty (STDOUT_FILENO);
 
   struct sigaction sa = { 0 };

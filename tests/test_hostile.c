@@ -1126,3 +1126,31 @@ Test (hostile, trace_reading_under_a_ulimit_stops_at_its_memory_cap)
   g_unlink (path);
   g_rmdir (dir);
 }
+
+/* dsim check --jobs 1024 under a 1 GB ulimit -v: the thread pool for
+ * independent keys started 1,024 threads, whose stacks and allocation
+ * arenas did not fit, and dsim aborted on an allocation.  It starts as
+ * many as the limit leaves room for; the verdict does not depend on it. */
+Test (hostile, check_threads_that_do_not_fit_do_not_abort)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  cr_skip ("ulimit -v does not apply under AddressSanitizer");
+#endif
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "keys.jsonl", NULL);
+  FILE *f = fopen (path, "w");
+  cr_assert_not_null (f);
+  for (int i = 0; i < 40000; i++)
+    for (int done = 0; done < 2; done++)
+      fprintf (f, "{\"process\":%d,\"type\":\"%s\",\"f\":\"write\",\"key\":\"k%d\","
+               "\"value\":%d}\n", i % 8, done ? "ok" : "invoke", i % 20, i);
+  cr_assert_eq (fclose (f), 0);
+  Run r = dsim_limited (1000, (const char *[]) { "check", path, "--jobs", "1024",
+                                                 "--search-only", NULL });
+  cr_expect_eq (r.rc, 0, "exit %d: %s%s", r.rc, r.out, r.err);
+  cr_expect (strstr (r.out, "linearizable ok (register, 40000 operations, 20 keys)\n") != NULL,
+             "%s", r.out);
+  run_clear (&r);
+  g_unlink (path);
+  g_rmdir (dir);
+}
