@@ -358,10 +358,16 @@ run_batch (Campaign *c)
     worker (c);
     return;
   }
+  /* A thread that cannot be started (a ulimit -v with no room for its
+   * stack) is not waited for: the others, or this one, take its runs. */
   GThread *threads[1024];
+  int started = 0;
   for (int t = 0; t < n_threads; t++)
-    threads[t] = g_thread_new ("fuzz", worker, c);
-  for (int t = 0; t < n_threads; t++)
+    if ((threads[started] = g_thread_try_new ("fuzz", worker, c, NULL)) != NULL)
+      started++;
+  if (started == 0)
+    worker (c);
+  for (int t = 0; t < started; t++)
     g_thread_join (threads[t]);
 }
 
@@ -1132,6 +1138,7 @@ cmd_fuzz_main (int argc, char **argv)
   int rc = parse_args (argc, argv, &a);
   if (rc >= 0)
     return rc;
+  a.jobs = cli_threads_that_fit (a.jobs); /* within a ulimit -v */
   if (merge->len > 0) {
     gboolean has_out = FALSE;
     for (int i = 1; i < argc; i++)

@@ -1154,3 +1154,25 @@ Test (hostile, check_threads_that_do_not_fit_do_not_abort)
   g_unlink (path);
   g_rmdir (dir);
 }
+
+/* dsim fuzz --jobs 16 under a 200 MB ulimit -v: a worker thread could not
+ * be created and dsim aborted ("Error creating thread").  It starts as
+ * many as the limit leaves room for (at least one); the runs do not
+ * depend on the threads. */
+Test (hostile, fuzz_threads_that_do_not_fit_do_not_abort)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  cr_skip ("ulimit -v does not apply under AddressSanitizer");
+#endif
+  g_autofree char *scn = test_source_path ("scenarios/raft/random-faults.scn");
+  g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  Run r = dsim_limited (200, (const char *[]) { "fuzz", scn, "--runs", "20", "--jobs", "16",
+                                                "--out", out, NULL });
+  cr_expect_eq (r.rc, 0, "exit %d: %s%s", r.rc, r.out, r.err);
+  cr_expect (strstr (r.out, "\nruns         20: pass 20, failed 0") != NULL, "%s", r.out);
+  cr_expect (strstr (r.err, "Error creating thread") == NULL, "%s", r.err);
+  run_clear (&r);
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  cr_expect_eq (system (cmd), 0);
+}
