@@ -103,7 +103,9 @@ parse_args (int argc, char **argv, RunArgs *a)
   memset (a, 0, sizeof *a);
   a->scenarios = scenarios;
   a->max_events = RUN_MAX_EVENTS_DEFAULT;
-  a->max_memory_bytes = RUN_MAX_MEMORY_DEFAULT;
+  /* 4G, or less under a ulimit -v: the limit is reached as unknown
+   * before an allocation fails. */
+  a->max_memory_bytes = cli_default_memory_cap (RUN_MAX_MEMORY_DEFAULT);
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     const char *eq = strchr (arg, '=');

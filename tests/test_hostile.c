@@ -1176,3 +1176,23 @@ Test (hostile, fuzz_threads_that_do_not_fit_do_not_abort)
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
   cr_expect_eq (system (cmd), 0);
 }
+
+/* dsim run's default --max-memory was 4G whatever a ulimit -v left: a run
+ * that grows without bound aborted on an allocation under 200 MB.  The
+ * default is a quarter of what the limit leaves free when that is less,
+ * as dsim check's: the run stops, unknown, exit 3. */
+Test (hostile, run_under_an_address_space_limit_stops_unknown)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  cr_skip ("ulimit -v does not apply under AddressSanitizer");
+#endif
+  g_autofree char *tmp = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
+  g_autofree char *scn = write_temp (tmp, "flood.scn", flood_scn);
+  Run r = dsim_limited (200, (const char *[]) { "run", scn, NULL });
+  cr_expect_eq (r.rc, 3, "exit %d: %s%s", r.rc, r.out, r.err);
+  cr_expect (strstr (r.out, "limit        STOPPED: the memory limit (") != NULL, "%s", r.out);
+  cr_expect (strstr (r.out, "outcome      unknown\n") != NULL, "%s", r.out);
+  run_clear (&r);
+  g_unlink (scn);
+  g_rmdir (tmp);
+}
