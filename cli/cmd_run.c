@@ -44,7 +44,7 @@ static const char run_help[] =
   "  --max-events N  stop the run after N events (default 1000000000)\n"
   "  --max-memory S  stop the run when the world holds more than S (queue,\n"
   "                  messages in flight, history; counted, not measured),\n"
-  "                  e.g. 512M, 4G (default 4G)\n"
+  "                  e.g. 512M, 4G (default 4G, or less under a ulimit -v)\n"
   "                  A run stopped by a limit is `unknown` (exit 3), with the\n"
   "                  reason on its `limit` line; its history is not checked\n"
   "  --quiet, -q     print only the seed line and the outcome line\n"
