@@ -990,6 +990,22 @@ fuzz_campaign (const FuzzArgs *a)
 /* The largest runs.tsv, coverage.txt or report.txt a merge reads. */
 #define MERGE_MAX_BYTES ((gsize) 1 << 30)
 
+/* The next line of a text (cut in place at its newline), or NULL past its
+ * end: the lines g_strsplit (text, "\n", -1) gives, one at a time, without
+ * an array of them all (a file of a billion empty lines). */
+static char *
+line_next (char **cursor)
+{
+  char *line = *cursor;
+  if (line == NULL)
+    return NULL;
+  char *nl = strchr (line, '\n');
+  if (nl != NULL)
+    *nl = '\0';
+  *cursor = nl != NULL ? nl + 1 : NULL;
+  return line;
+}
+
 static int
 fuzz_merge (const FuzzArgs *a, gboolean has_out)
 {
@@ -1031,15 +1047,16 @@ fuzz_merge (const FuzzArgs *a, gboolean has_out)
         || !chk_read_input_file (cov_path, "coverage list", MERGE_MAX_BYTES, &cov, &len, &error))
       return cli_usage_error ("fuzz: --merge: %s is not an output directory of dsim fuzz: %s",
                               dir, error->message);
-    g_auto (GStrv) lines = g_strsplit (runs, "\n", -1);
-    if (lines[0] == NULL || strcmp (lines[0], "run\tseed\tnodes\tclients\tfaults\tverdict\tevents\t"
-                                    "ops\tfeatures") != 0)
+    char *cursor = runs, *line;
+    line = line_next (&cursor);
+    if (line == NULL || strcmp (line, "run\tseed\tnodes\tclients\tfaults\tverdict\tevents\t"
+                                "ops\tfeatures") != 0)
       return cli_usage_error ("fuzz: --merge: %s:1: expected the runs.tsv header of dsim fuzz",
                               runs_path);
-    for (guint i = 1; lines[i] != NULL; i++) {
-      if (lines[i][0] == '\0')
+    for (guint i = 1; (line = line_next (&cursor)) != NULL; i++) {
+      if (line[0] == '\0')
         continue;
-      g_auto (GStrv) cols = g_strsplit (lines[i], "\t", -1);
+      g_auto (GStrv) cols = g_strsplit (line, "\t", 10); /* a tenth: too many */
       uint64_t run;
       if (g_strv_length (cols) != 9 || !parse_u64 (cols[0], &run))
         return cli_usage_error ("fuzz: --merge: %s:%u: expected 9 tab-separated columns "
@@ -1051,19 +1068,19 @@ fuzz_merge (const FuzzArgs *a, gboolean has_out)
       uint64_t *key = g_new (uint64_t, 1);
       *key = run;
       g_hash_table_add (seen_runs, key);
-      g_ptr_array_add (rows, g_strdup (lines[i]));
+      g_ptr_array_add (rows, g_strdup (line));
       n_failed += strcmp (cols[5], "pass") != 0;
     }
-    g_auto (GStrv) cl = g_strsplit (cov, "\n", -1);
-    for (guint i = 0; cl[i] != NULL; i++) {
-      if (g_str_has_prefix (cl[i], "mark ")) {
+    cursor = cov;
+    while ((line = line_next (&cursor)) != NULL) {
+      if (g_str_has_prefix (line, "mark ")) {
         gboolean known = FALSE;
         for (guint k = 0; k < marks->len && !known; k++)
-          known = strcmp (marks->pdata[k], cl[i] + 5) == 0;
+          known = strcmp (marks->pdata[k], line + 5) == 0;
         if (!known)
-          g_ptr_array_add (marks, g_strdup (cl[i] + 5));
-      } else if (g_str_has_prefix (cl[i], "feature ")) {
-        uint64_t f = g_ascii_strtoull (cl[i] + 8, NULL, 16);
+          g_ptr_array_add (marks, g_strdup (line + 5));
+      } else if (g_str_has_prefix (line, "feature ")) {
+        uint64_t f = g_ascii_strtoull (line + 8, NULL, 16);
         if (!g_hash_table_contains (features, &f)) {
           uint64_t *key = g_new (uint64_t, 1);
           *key = f;
@@ -1082,11 +1099,10 @@ fuzz_merge (const FuzzArgs *a, gboolean has_out)
         break;
       if (!chk_read_input_file (report, "failure report", MERGE_MAX_BYTES, &text, &len, &error))
         return cli_usage_error ("fuzz: --merge: %s", error->message);
-      g_auto (GStrv) rl = g_strsplit (text, "\n", -1);
       const char *broke = "";
-      for (guint i = 0; rl[i] != NULL; i++)
-        if (g_str_has_prefix (rl[i], "broke "))
-          broke = g_strstrip (rl[i] + 6);
+      for (char *rcursor = text, *rl; (rl = line_next (&rcursor)) != NULL;)
+        if (g_str_has_prefix (rl, "broke "))
+          broke = g_strstrip (rl + 6);
       g_string_append_printf (failures, "failure %-4u %s\n             %s\n", fail_dirs->len + 1,
                               broke, report);
       g_ptr_array_add (fail_dirs, g_steal_pointer (&fdir));

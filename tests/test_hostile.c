@@ -1196,3 +1196,37 @@ Test (hostile, run_under_an_address_space_limit_stops_unknown)
   g_unlink (scn);
   g_rmdir (tmp);
 }
+
+/* dsim fuzz --merge split each runs.tsv and coverage.txt into an array of
+ * all its lines: a runs.tsv of 30 million empty lines (30 MB) took over a
+ * gigabyte and aborted on an allocation under a 500 MB ulimit -v.  The
+ * lines are read one at a time, and a row is split into ten columns at
+ * most (a row of ten million tabs is refused as it was). */
+Test (hostile, fuzz_merge_of_many_lines_is_read_a_line_at_a_time)
+{
+  MergeDir m = merge_dir_new ();
+  const char *header = "run\tseed\tnodes\tclients\tfaults\tverdict\tevents\tops\tfeatures\n";
+  g_autofree char *blank = g_strnfill (30000000, '\n');
+  g_autofree char *runs = g_strconcat (header, blank, NULL);
+  cr_assert (g_file_set_contents (m.runs, runs, -1, NULL));
+  g_autofree char *cov = g_strconcat ("feature 0100000000000001\n", blank, NULL);
+  cr_assert (g_file_set_contents (m.cov, cov, -1, NULL));
+#if defined(__SANITIZE_ADDRESS__)
+  Run r = dsim ((const char *[]) { "fuzz", "--merge", m.dir, NULL });
+#else
+  Run r = dsim_limited (500, (const char *[]) { "fuzz", "--merge", m.dir, NULL });
+#endif
+  cr_expect_eq (r.rc, 0, "exit %d: %s%s", r.rc, r.out, r.err);
+  cr_expect (g_str_has_prefix (r.out, "merged       1 directory\nruns         0: pass 0, failed 0\n"
+                                      "coverage     1 features: 1 marks, "), "%s", r.out);
+  run_clear (&r);
+  g_autofree char *tabs = g_strnfill (10000000, '\t');
+  g_autofree char *wide = g_strconcat (header, "0", tabs, "\n", NULL);
+  cr_assert (g_file_set_contents (m.runs, wide, -1, NULL));
+  r = dsim ((const char *[]) { "fuzz", "--merge", m.dir, NULL });
+  cr_expect_eq (r.rc, 2, "exit %d: %s%s", r.rc, r.out, r.err);
+  cr_expect (strstr (r.err, "runs.tsv:2: expected 9 tab-separated columns starting with a run "
+                            "number\n") != NULL, "%s", r.err);
+  run_clear (&r);
+  merge_dir_free (&m);
+}
