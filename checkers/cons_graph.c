@@ -40,10 +40,20 @@ cons_graph_free (ConsGraph *g)
   g_free (g);
 }
 
+/* Whether an array of n items (each added one at a time) is full: its room
+ * doubles at every power of two, so adding n items copies O(n) of them,
+ * not O(n^2) (a realloc that cannot grow in place, as under ASan, copies). */
+static gboolean
+room_is_full (guint n)
+{
+  return (n & (n - 1)) == 0;
+}
+
 int
 cons_graph_new_chain (ConsGraph *g)
 {
-  g->chains = g_renew (GArray *, g->chains, g->n_chain + 1);
+  if (room_is_full (g->n_chain))
+    g->chains = g_renew (GArray *, g->chains, MAX (2 * g->n_chain, 1));
   g->chains[g->n_chain] = g_array_new (FALSE, FALSE, sizeof (guint));
   return (int) g->n_chain++;
 }
@@ -55,9 +65,12 @@ cons_graph_add_node (ConsGraph *g, int op, int chain)
     chain = cons_graph_new_chain (g);
   g_assert ((guint) chain < g->n_chain);
   guint v = g->n++;
-  g->node_op = g_renew (int, g->node_op, g->n);
-  g->chain = g_renew (int, g->chain, g->n);
-  g->cpos = g_renew (int, g->cpos, g->n);
+  if (room_is_full (v)) {
+    guint room = MAX (2 * v, 1);
+    g->node_op = g_renew (int, g->node_op, room);
+    g->chain = g_renew (int, g->chain, room);
+    g->cpos = g_renew (int, g->cpos, room);
+  }
   g->node_op[v] = op;
   g->chain[v] = chain;
   g->cpos[v] = (int) g->chains[chain]->len;
