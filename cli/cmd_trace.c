@@ -63,6 +63,7 @@ typedef struct {
   const char *format;
   VizSpacetimeOptions opt;
   char **nodes;
+  gboolean is_max_events_given;
 } TraceArgs;
 
 /* Value of an option given as "--name VALUE" or "--name=VALUE". */
@@ -153,6 +154,7 @@ parse_args (int argc, char **argv, TraceArgs *a)
         return cli_usage_error ("trace: --max-events: expected a positive number, got '%s'",
                                 v ? v : "nothing");
       a->opt.max_events = (guint) n;
+      a->is_max_events_given = TRUE;
     } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
       return cli_usage_error ("trace: unknown option '%s' (see dsim trace --help)", argv[i]);
     } else if (a->trace == NULL) {
@@ -187,6 +189,20 @@ cli_trace_memory_cap (void)
   return room == G_MAXUINT64 ? 0 : (gsize) MAX (room / 2, (guint64) 1 << 20);
 }
 
+/* Under a ulimit -v, the default number of events drawn is what half of
+ * the room the loaded trace left takes: the DOT text is about 1 KB an
+ * event (held twice while it is written), and Graphviz takes about 16 KB
+ * an event to lay it out.  The diagram says how many were cut. */
+static void
+fit_max_events (VizSpacetimeOptions *opt, const char *format)
+{
+  guint64 room = cli_address_space_free ();
+  if (room == G_MAXUINT64)
+    return;
+  guint64 per_event = strcmp (format, "dot") == 0 ? (guint64) 4 << 10 : (guint64) 32 << 10;
+  opt->max_events = (guint) MAX (MIN ((guint64) opt->max_events, room / 2 / per_event), 1);
+}
+
 int
 cmd_trace_main (int argc, char **argv)
 {
@@ -203,6 +219,8 @@ cmd_trace_main (int argc, char **argv)
     return cli_usage_error ("%s (the memory limit under the ulimit -v: half of the address "
                             "space it leaves free)", error->message);
   }
+  if (m != NULL && !a.is_max_events_given && strcmp (a.format, "shiviz") != 0)
+    fit_max_events (&a.opt, a.format);
   g_autofree char *text = NULL;
   if (m != NULL)
     text = strcmp (a.format, "shiviz") == 0 ? viz_shiviz_log (m, &a.opt, &error)
@@ -243,6 +261,7 @@ cli_trace_diagram_write (const char *trace, const char *format, const char *path
     return FALSE;
   VizSpacetimeOptions opt;
   viz_spacetime_options_init (&opt);
+  fit_max_events (&opt, format);
   g_autofree char *dot = viz_spacetime_dot (m, &opt, error);
   return dot != NULL && viz_render_file (dot, format, path, 0, NULL, error);
 }

@@ -1098,10 +1098,10 @@ Test (hostile, sequential_search_of_many_writes_does_not_recurse)
 
 /* dsim trace read a trace of up to 1 GiB into memory and built its model
  * without a cap: a 20 MB trace of 500,000 events aborted on an allocation
- * under a 100 MB ulimit -v (a 214 MB one under 400 MB).  Under a ulimit -v
- * the reading counts the text and the model against half of what the
- * limit leaves free, and stops with a clear error (exit 2) at the line
- * that reached it. */
+ * under a 100 MB ulimit -v (a 214 MB one under 400 MB), and under 250 MB
+ * while drawing it.  Under a ulimit -v the reading counts the text and
+ * the model against half of what the limit leaves free, and stops with a
+ * clear error (exit 2) at the line that reached it. */
 Test (hostile, trace_reading_under_a_ulimit_stops_at_its_memory_cap)
 {
 #if defined(__SANITIZE_ADDRESS__)
@@ -1123,6 +1123,18 @@ Test (hostile, trace_reading_under_a_ulimit_stops_at_its_memory_cap)
                && strstr (r.err, " bytes (the memory limit under the ulimit -v: half of the "
                                  "address space it leaves free)\n") != NULL, "%s", r.err);
   run_clear (&r);
+  /* Loaded under 250 MB, the drawing of 100,000 events (the default) did
+   * not fit: under a ulimit -v the default is what fits, and the diagram
+   * says how many were cut. */
+  g_autofree char *dot = g_build_filename (dir, "long.dot", NULL);
+  r = dsim_limited (250, (const char *[]) { "trace", path, "-o", dot, "--format", "dot", NULL });
+  cr_expect_eq (r.rc, 0, "exit %d: %s%s", r.rc, r.out, r.err);
+  g_autofree char *text = NULL;
+  cr_expect (g_file_get_contents (dot, &text, NULL, NULL)
+               && strstr (text, "cut: showing the first ") != NULL
+               && strstr (text, " of 500000 events; the ") != NULL, "%.300s", r.err);
+  run_clear (&r);
+  g_unlink (dot);
   g_unlink (path);
   g_rmdir (dir);
 }
