@@ -25,7 +25,6 @@ typedef struct {
   gboolean table;           /* --model all: one table per file */
   int64_t timeout_us;       /* 0: none */
   const char *timeout_text; /* --timeout as given */
-  gboolean memory_given;    /* --max-memory: no default cap from a ulimit -v */
   ChkFormat input_format;
   const char *diagram;
   int repeat;               /* --bench N: best of N runs, with times */
@@ -273,7 +272,6 @@ parse_args (int argc, char **argv, CheckArgs *a, GPtrArray *files)
       if (!cli_parse_size (value, &a->opt.memory_limit_bytes) || a->opt.memory_limit_bytes == 0)
         return cli_usage_error ("check: --max-memory '%s': expected a positive size such as "
                                 "512M or 4G (at most 16777215T)", value);
-      a->memory_given = TRUE;
     } else if (strcmp (name, "--quiescent-after") == 0) {
       if (!proto_parse_duration_us (value, &a->opt.quiescent_after_us))
         return cli_usage_error ("check: --quiescent-after '%s': expected a history time such "
@@ -763,13 +761,12 @@ check_file (const CheckArgs *a, const char *path, CheckTally *tally)
   g_autofree char *file = g_utf8_make_valid (path, -1);
   g_autoptr (GError) error = NULL;
   /* A regular file is mapped while it is read, and under a ulimit -v the
-   * mapping takes address space the default cap did not leave for it: the
-   * cap for loading is a quarter of what the mapping leaves free. */
+   * mapping takes address space the cap did not leave for it: the cap for
+   * loading is at most a quarter of what the mapping leaves free. */
   gsize load_cap = a->opt.memory_limit_bytes;
   GStatBuf st;
-  if (!a->memory_given && g_stat (path, &st) == 0 && S_ISREG (st.st_mode)) {
-    load_cap = MIN (load_cap, cli_default_memory_cap_beside (CHECK_MEMORY_DEFAULT,
-                                                             (guint64) st.st_size));
+  if (g_stat (path, &st) == 0 && S_ISREG (st.st_mode)) {
+    load_cap = MIN (load_cap, cli_default_memory_cap_beside (load_cap, (guint64) st.st_size));
     if (load_cap == 0)
       g_set_error (&error, CHK_ERROR, CHK_ERROR_LIMIT, "%s: the history (%" G_GUINT64_FORMAT
                    " bytes) leaves less than %" G_GUINT64_FORMAT " MiB of the address space "
@@ -925,8 +922,11 @@ cmd_check_main (int argc, char **argv)
   if (rc >= 0)
     return rc;
   /* Threads for independent keys: as many as a ulimit -v leaves room for
-   * (their stacks and allocation arenas), at least one. */
+   * (their stacks and allocation arenas), at least one; and no more memory
+   * than a quarter of what it leaves free, --max-memory 4G or not. */
   a.opt.jobs = cli_threads_that_fit (a.opt.jobs);
+  a.opt.memory_limit_bytes = MIN (a.opt.memory_limit_bytes,
+                                  cli_default_memory_cap (a.opt.memory_limit_bytes));
   a.show_progress = files->len > 1 && isatty (STDERR_FILENO) && !isatty (STDOUT_FILENO);
 
   struct sigaction sa = { 0 };

@@ -103,9 +103,7 @@ parse_args (int argc, char **argv, RunArgs *a)
   memset (a, 0, sizeof *a);
   a->scenarios = scenarios;
   a->max_events = RUN_MAX_EVENTS_DEFAULT;
-  /* 4G, or less under a ulimit -v: the limit is reached as unknown
-   * before an allocation fails. */
-  a->max_memory_bytes = cli_default_memory_cap (RUN_MAX_MEMORY_DEFAULT);
+  a->max_memory_bytes = RUN_MAX_MEMORY_DEFAULT;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     const char *eq = strchr (arg, '=');
@@ -507,6 +505,10 @@ cmd_run_main (int argc, char **argv)
   int rc = parse_args (argc, argv, &a);
   if (rc >= 0)
     return rc;
+  /* Under a ulimit -v, no more than a quarter of what it leaves free,
+   * --max-memory 4G or not: the limit is reached as unknown before an
+   * allocation fails. */
+  a.max_memory_bytes = MIN (a.max_memory_bytes, cli_default_memory_cap (a.max_memory_bytes));
 
   /* Read every scenario before running any: a typo in the last file must
    * not be found after minutes of runs. */
