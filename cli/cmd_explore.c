@@ -214,8 +214,8 @@ apply_flags (int argc, char **argv, ExploreArgs *a)
                                 value);
       a->opt.threads = cli_threads_that_fit ((int) v);
       if (a->opt.threads < (int) v)
-        fprintf (stderr, "dsim: explore: --threads %s: the address-space limit (ulimit -v) "
-                 "leaves room for %d; running %d\n", value, a->opt.threads, a->opt.threads);
+        fprintf (stderr, "dsim: explore: --threads %d: the address-space limit (ulimit -v) "
+                 "leaves room for %d; running %d\n", (int) v, a->opt.threads, a->opt.threads);
     } else if (strcmp (name, "--shard") == 0) {
       g_auto (GStrv) parts = g_strsplit (value, "/", 2);
       uint64_t si, sn;
