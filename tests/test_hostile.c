@@ -1050,6 +1050,15 @@ Test (hostile, usage_errors_quote_a_long_flag_value_by_its_start)
   r = dsim ((const char *[]) { "check", history, "--jobs", "99999", NULL });
   cr_expect_str_eq (r.err, "dsim: check: --jobs '99999': expected a number from 1 to 1024\n");
   run_clear (&r);
+  /* A valid value of 3,000 characters, in a note rather than an error. */
+  g_autofree char *zeros = g_strnfill (2997, '0');
+  g_autofree char *threads = g_strconcat (zeros, "256", NULL);
+  g_autofree char *scn = test_source_path ("scenarios/explore/raft-correct.scn");
+  r = dsim_limited (300, (const char *[]) { "explore", scn, "--depth", "1", "--threads", threads,
+                                            NULL });
+  cr_expect_eq (r.rc, 0, "%s%s", r.out, r.err);
+  cr_expect_lt (strlen (r.err), 400, "%.400s", r.err);
+  run_clear (&r);
 }
 
 /* dsim fuzz --time bounded the campaign's runs, not the shrinking after
