@@ -1067,27 +1067,31 @@ Test (hostile, usage_errors_quote_a_long_flag_value_by_its_start)
  * no run past the campaign's time, keeps the smallest failing run found so
  * far and the report says it was cut short.  Run 0 of this campaign fails
  * (liveness); --time 1us leaves it no time to shrink.  Without --time the
- * same run shrinks within --shrink-runs and nothing is said. */
+ * same run shrinks within --shrink-runs and nothing is said, and so it
+ * does with a --time the runs end well before (--runs 1 --time 10m):
+ * shrinking has what is left of the time, plus a quarter of it. */
 Test (hostile, fuzz_time_limit_bounds_shrinking)
 {
   g_autofree char *scn = test_source_path ("tests/data/fuzz/impatient-clients-bug.scn");
   g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
   static const char *const cut = "             (shrinking was cut short by the --time limit: the "
                                  "smallest run found so far)\n";
-  for (int timed = 0; timed < 2; timed++) {
-    g_autofree char *out = g_build_filename (dir, timed ? "timed" : "runs", NULL);
+  for (int timed = 0; timed < 3; timed++) {
+    static const char *const names[] = { "runs", "timed", "roomy" };
+    g_autofree char *out = g_build_filename (dir, names[timed], NULL);
     Run r = dsim ((const char *[]) { "fuzz", scn, "--strategy", "random", "--seed", "3",
                                      "--jobs", "1", "--shrink-runs", "4", "--out", out,
-                                     timed ? "--time" : "--runs", timed ? "1us" : "1", NULL });
+                                     timed == 1 ? "--time" : "--runs", timed == 1 ? "1us" : "1",
+                                     timed == 2 ? "--time" : NULL, "10m", NULL });
     cr_expect_eq (r.rc, 1, "%s%s", r.out, r.err);
     cr_expect (strstr (r.out, "runs         1: pass 0, failed 1 ") != NULL, "%s", r.out);
     run_clear (&r);
     g_autofree char *path = g_build_filename (out, "fail-1", "report.txt", NULL);
     g_autofree char *report = NULL;
     cr_assert (g_file_get_contents (path, &report, NULL, NULL), "%s", path);
-    cr_expect (strstr (report, timed ? "; 0 shrink runs)\n" : "; 4 shrink runs)\n") != NULL,
+    cr_expect (strstr (report, timed == 1 ? "; 0 shrink runs)\n" : "; 4 shrink runs)\n") != NULL,
                "%s", report);
-    cr_expect ((strstr (report, cut) != NULL) == timed, "%s", report);
+    cr_expect ((strstr (report, cut) != NULL) == (timed == 1), "%s", report);
   }
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
   cr_expect_eq (system (cmd), 0);
