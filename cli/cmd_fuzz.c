@@ -471,10 +471,11 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
   /* Heavy: every fresh run (the first batch's too) of an even index the
    * most fault-heavy of four swarm draws, of an odd index the one of
    * eight with the most faults per square root of its safety phase's
-   * duration.  The count finds Raft's Figure 8 (commit-previous-term) in
-   * more campaigns; the density draws shorter runs with higher fault
-   * rates, and more of them, which finds most other bugs sooner (see the
-   * README's "Feedback against random"). */
+   * duration.  The dense draws (shorter runs at higher fault rates)
+   * find most seeded bugs sooner than the count's; the count's, kept on
+   * the even runs, are the previous default's, which found Raft's
+   * Figure 8 (commit-previous-term) in more campaigns.  See the README's
+   * "Feedback against random". */
   if (c->args->strategy == STRATEGY_HEAVY) {
     if (run % 2 == 0)
       fuzz_input_swarm_heaviest (c->base, &rng, FUZZ_HEAVY_TRIES, in);
