@@ -2,14 +2,15 @@
 # Time to bug: for every seeded bug of every protocol listed in
 # bench/fuzz-targets.txt, the runs and the wall time `dsim fuzz` needs to
 # its first safety failure, random swarm against the default guided
-# strategy (heavy: half feedback mutants, half fault-heavy swarm draws), median over
-# SEEDS campaign seeds.  Each campaign starts from the random-faults
-# scenario bench/fuzz-targets.txt names for the bug, with only `bug = NAME`
-# added, and stops at the first broken invariant or [check] model
-# (--stop-on safety, no shrinking) or after RUNS runs.  Every seeded bug is
-# a safety bug, and a liveness failure is no evidence of one (correct PBFT
-# fails the liveness phase of its Byzantine scenario in about a third of
-# runs), so liveness failures do not end a campaign.
+# strategy (heavy: half feedback mutants, half fault-heavy or fault-dense
+# swarm draws), median over SEEDS campaign seeds.  Each campaign starts
+# from the random-faults scenario bench/fuzz-targets.txt names for the
+# bug, with only `bug = NAME` added, and stops at the first broken
+# invariant or [check] model (--stop-on safety, no shrinking) or after
+# RUNS runs.  Every seeded bug is a safety bug, and a liveness failure is
+# no evidence of one (correct PBFT fails the liveness phase of its
+# Byzantine scenario in about a third of runs), so liveness failures do
+# not end a campaign.
 #
 #   RUNS=10000 SEEDS=5 JOBS=2 sh bench/fuzz.sh [PROTOCOL...]
 #

@@ -156,6 +156,11 @@ void fuzz_input_swarm_guided (const FuzzBase *b, Pcg32 *rng, const FuzzSwarmMode
  * fuzz_input_swarm. */
 void fuzz_input_swarm_heaviest (const FuzzBase *b, Pcg32 *rng, int tries, FuzzInput *out);
 
+/* The densest in faults of `tries` fresh swarm draws: the one with the
+ * most faults per square root of its safety phase's duration (the first
+ * on a tie); tries = 1 is fuzz_input_swarm. */
+void fuzz_input_swarm_densest (const FuzzBase *b, Pcg32 *rng, int tries, FuzzInput *out);
+
 /* A run as the shrinker sees it: the knobs and the SimFault schedule. */
 typedef struct {
   uint64_t seed;

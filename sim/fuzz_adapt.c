@@ -18,7 +18,11 @@
  *
  * The heavy swarm needs no model: of a few fresh swarm draws it keeps the
  * one with the most faults, since the swarm's fault-heavy runs are the
- * ones that fail most often (fuzz_input_swarm_heaviest).
+ * ones that fail most often (fuzz_input_swarm_heaviest), or the one with
+ * the most faults per square root of its safety phase's duration
+ * (fuzz_input_swarm_densest): the count alone leans to long safety
+ * phases, which draw more faults at the same rates, the density to short
+ * ones; the square root weighs the rate and the length both.
  *
  * Deterministic: the model changes only through fuzz_swarm_model_learn,
  * which the campaign calls in run order. */
@@ -182,4 +186,16 @@ void
 fuzz_input_swarm_heaviest (const FuzzBase *b, Pcg32 *rng, int tries, FuzzInput *out)
 {
   swarm_best_of (b, rng, tries, fault_count, NULL, out);
+}
+
+static double
+fault_density (const FuzzBase *b, const FuzzInput *in, const void *data)
+{
+  return (double) in->faults->len / sqrt ((double) MAX (in->duration_us, 1));
+}
+
+void
+fuzz_input_swarm_densest (const FuzzBase *b, Pcg32 *rng, int tries, FuzzInput *out)
+{
+  swarm_best_of (b, rng, tries, fault_density, NULL, out);
 }

@@ -491,7 +491,8 @@ Test (fuzz, adaptive_swarm_is_deterministic_and_leans_to_rare_coverage, .timeout
 
 /* --strategy heavy: the same runs on 1 thread and on 2, and far more
  * fault-heavy runs than random's (its fresh runs are the most
- * fault-heavy of four swarm draws, its mutants come from them). */
+ * fault-heavy of four swarm draws or the densest in faults of eight, its
+ * mutants come from them). */
 Test (fuzz, heavy_swarm_is_deterministic_and_fault_heavy, .timeout = 120)
 {
   g_autofree char *t1 = NULL, *tr = NULL, *out = NULL;

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "sim/fuzz.h"
@@ -638,4 +639,63 @@ Test (fuzz_feed, heavy_swarm_keeps_the_draw_with_the_most_faults)
              "runs with 20 faults or more: plain %d of 200, heavy %d of 200", plain_heavy, heavy);
   fuzz_input_clear (&in);
   fuzz_input_clear (&other);
+}
+
+/* The dense draw of the heavy swarm: of eight fresh draws the one with
+ * the most faults per square root of its safety phase's duration, the
+ * first of them on a tie; one draw is the plain swarm draw.  Its runs are
+ * denser in faults than the plain draws, and than the most fault-heavy
+ * draws, which lean to long safety phases. */
+Test (fuzz_feed, dense_swarm_keeps_the_draw_with_the_most_faults_per_root_of_duration)
+{
+  g_autoptr (FuzzBase) b = raft_base (NULL);
+  FuzzInput in, other, heavy;
+  fuzz_input_init (&in);
+  fuzz_input_init (&other);
+  fuzz_input_init (&heavy);
+  Pcg32 rng, rng2, rng3;
+  pcg32_seed (&rng, 12, 1);
+  pcg32_seed (&rng2, 12, 1);
+  fuzz_input_swarm (b, &rng, &in);
+  fuzz_input_swarm_densest (b, &rng2, 1, &other);
+  cr_expect (in.seed == other.seed && in.faults->len == other.faults->len
+             && in.n_nodes == other.n_nodes && in.duration_us == other.duration_us);
+  cr_expect (pcg32_next (&rng) == pcg32_next (&rng2), "one try draws what the swarm draws");
+
+  double plain_density = 0, dense_density = 0, heavy_density = 0;
+  pcg32_seed (&rng, 15, 1);
+  pcg32_seed (&rng2, 15, 1);
+  pcg32_seed (&rng3, 16, 1);
+  for (int i = 0; i < 200; i++) {
+    double best = -1;
+    uint64_t best_seed = 0;
+    for (int t = 0; t < 8; t++) {
+      fuzz_input_swarm (b, &rng, &in);
+      double d = in.faults->len / sqrt ((double) in.duration_us);
+      if (t == 0)
+        plain_density += d;
+      if (d > best) {
+        best = d;
+        best_seed = in.seed;
+      }
+    }
+    fuzz_input_swarm_densest (b, &rng2, 8, &other);
+    cr_expect_eq (other.seed, best_seed, "draw %d: the first of the densest", i);
+    cr_expect (other.faults->len / sqrt ((double) other.duration_us) == best, "draw %d", i);
+    dense_density += best;
+    fuzz_input_swarm_heaviest (b, &rng3, 4, &heavy);
+    heavy_density += heavy.faults->len / sqrt ((double) heavy.duration_us);
+    assert_valid_input (b, &other);
+    cr_expect_eq (other.parent, -1);
+    cr_expect_eq (other.origin, FUZZ_ORIGIN_SWARM);
+    if (i % 50 == 0)
+      assert_parses (b, &other);
+  }
+  cr_expect (dense_density > 2 * plain_density && dense_density > heavy_density,
+             "faults per root of a microsecond, summed over 200 draws: plain %.3f, dense %.3f, "
+             "heavy %.3f",
+             plain_density, dense_density, heavy_density);
+  fuzz_input_clear (&in);
+  fuzz_input_clear (&other);
+  fuzz_input_clear (&heavy);
 }
