@@ -523,7 +523,13 @@ typedef struct {
   int *next;     /* per chain: how many of its nodes are placed */
   int *cur;      /* per key: current value id */
   GHashTable *failed;
-  GArray **reads_by_key; /* checked read nodes of each key */
+  /* The checked reads by (key, value): each pair's slot, and per slot how
+   * many of its reads are not placed yet (kept as reads are placed and
+   * taken back), so "does an unplaced read wait for this value" is one
+   * lookup, not a walk over every read of the key. */
+  GHashTable *pair_slot;  /* (key << 32 | value) -> slot + 1 */
+  int *read_slot;         /* per node: its slot if a checked read, else -1 */
+  int *unplaced;          /* per slot */
   guint64 states;
   gboolean gave_up;
   guint placed;
@@ -555,19 +561,28 @@ chain_head (const Search *s, guint c)
 
 /* TRUE if placing write v now would overwrite the value that an unplaced
  * checked read of its key is waiting to return. */
+static inline uint64_t
+pair_of (int key, int val)
+{
+  return (uint64_t) (uint32_t) key << 32 | (uint32_t) val;
+}
+
 static gboolean
 kills_waiting_read (const Search *s, guint v)
 {
   const ConsGraph *g = s->g;
-  const ConsHist *ch = g->ch;
-  int key = ch->key[g->node_op[v]];
-  GArray *list = s->reads_by_key[key];
-  for (guint i = 0; list != NULL && i < list->len; i++) {
-    guint r = g_array_index (list, guint, i);
-    if (!is_placed (s, r) && ch->val[g->node_op[r]] == s->cur[key])
-      return TRUE;
-  }
-  return FALSE;
+  int key = g->ch->key[g->node_op[v]];
+  uint64_t pair = pair_of (key, s->cur[key]);
+  guint slot = GPOINTER_TO_UINT (g_hash_table_lookup (s->pair_slot, &pair));
+  return slot > 0 && s->unplaced[slot - 1] > 0;
+}
+
+/* Node u (the head of its chain) is placed, or taken back (by -1). */
+static inline void
+note_placed (Search *s, guint u, int by)
+{
+  if (s->read_slot[u] >= 0)
+    s->unplaced[s->read_slot[u]] -= by;
 }
 
 static GBytes *
@@ -595,7 +610,9 @@ static void
 undo_moved (Search *s, GArray *moved)
 {
   for (guint i = moved->len; i-- > 0;) {
-    s->next[g_array_index (moved, guint, i)]--;
+    guint c = g_array_index (moved, guint, i);
+    s->next[c]--;
+    note_placed (s, (guint) chain_head (s, c), -1);
     s->placed--;
   }
   g_array_unref (moved);
@@ -632,6 +649,7 @@ state_enter (Search *s, SearchFrame *f, gboolean *ok)
         continue;
       if (k >= 0 && s->checked[v] && s->cur[ch->key[k]] != ch->val[k])
         continue;
+      note_placed (s, (guint) v, 1);
       s->next[c]++;
       s->placed++;
       g_array_append_val (f->moved, c);
@@ -742,13 +760,23 @@ cons_view_search (const ConsGraph *g, const GArray *reads, const ChkConsOptions 
   s.cur = g_new0 (int, g->ch->n_key + 1);
   s.failed = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
                                     (GDestroyNotify) g_bytes_unref, NULL);
-  s.reads_by_key = g_new0 (GArray *, g->ch->n_key + 1);
+  s.pair_slot = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  s.read_slot = g_new (int, g->n > 0 ? g->n : 1);
+  for (guint u = 0; u < g->n; u++)
+    s.read_slot[u] = -1;
+  s.unplaced = g_new0 (int, reads->len + 1);
   for (guint i = 0; i < reads->len; i++) {
     guint r = g_array_index (reads, guint, i);
-    int key = g->ch->key[g->node_op[r]];
-    if (s.reads_by_key[key] == NULL)
-      s.reads_by_key[key] = g_array_new (FALSE, FALSE, sizeof (guint));
-    g_array_append_val (s.reads_by_key[key], r);
+    int k = g->node_op[r];
+    uint64_t pair = pair_of (g->ch->key[k], g->ch->val[k]);
+    guint slot = GPOINTER_TO_UINT (g_hash_table_lookup (s.pair_slot, &pair));
+    if (slot == 0) {
+      slot = g_hash_table_size (s.pair_slot) + 1;
+      g_hash_table_insert (s.pair_slot, g_memdup2 (&pair, sizeof pair), GUINT_TO_POINTER (slot));
+    }
+    if (s.read_slot[r] < 0)
+      s.unplaced[slot - 1]++;
+    s.read_slot[r] = (int) slot - 1;
   }
   gboolean ok = search (&s);
   *states += s.states;
@@ -758,10 +786,9 @@ cons_view_search (const ConsGraph *g, const GArray *reads, const ChkConsOptions 
   g_free (s.next);
   g_free (s.cur);
   g_hash_table_unref (s.failed);
-  for (guint k = 0; k < g->ch->n_key; k++)
-    if (s.reads_by_key[k] != NULL)
-      g_array_unref (s.reads_by_key[k]);
-  g_free (s.reads_by_key);
+  g_hash_table_unref (s.pair_slot);
+  g_free (s.read_slot);
+  g_free (s.unplaced);
   if (ok)
     return CHK_VERDICT_OK;
   return s.gave_up ? CHK_VERDICT_UNKNOWN : CHK_VERDICT_VIOLATION;
