@@ -592,6 +592,27 @@ Test (fuzz_feed, adaptive_swarm_leans_toward_the_arms_that_paid)
   fuzz_input_clear (&other);
 }
 
+
+/* A best-of draw with one try is the plain swarm draw, and uses the
+ * random stream as it does. */
+static void
+assert_one_try_is_a_swarm_draw (const FuzzBase *b,
+                                void (*draw) (const FuzzBase *, Pcg32 *, int, FuzzInput *))
+{
+  FuzzInput in, other;
+  fuzz_input_init (&in);
+  fuzz_input_init (&other);
+  Pcg32 rng, rng2;
+  pcg32_seed (&rng, 12, 1);
+  pcg32_seed (&rng2, 12, 1);
+  fuzz_input_swarm (b, &rng, &in);
+  draw (b, &rng2, 1, &other);
+  cr_expect (in.seed == other.seed && in.faults->len == other.faults->len
+             && in.n_nodes == other.n_nodes && in.duration_us == other.duration_us);
+  cr_expect (pcg32_next (&rng) == pcg32_next (&rng2), "one try draws what the swarm draws");
+  fuzz_input_clear (&in);
+  fuzz_input_clear (&other);
+}
 /* The heavy swarm: the most fault-heavy of a few fresh draws.  One draw
  * is the plain swarm draw; four draws give the one with the most faults
  * of the four plain draws the same stream gives, still a valid swarm
@@ -602,14 +623,8 @@ Test (fuzz_feed, heavy_swarm_keeps_the_draw_with_the_most_faults)
   FuzzInput in, other;
   fuzz_input_init (&in);
   fuzz_input_init (&other);
+  assert_one_try_is_a_swarm_draw (b, fuzz_input_swarm_heaviest);
   Pcg32 rng, rng2;
-  pcg32_seed (&rng, 12, 1);
-  pcg32_seed (&rng2, 12, 1);
-  fuzz_input_swarm (b, &rng, &in);
-  fuzz_input_swarm_heaviest (b, &rng2, 1, &other);
-  cr_expect (in.seed == other.seed && in.faults->len == other.faults->len
-             && in.n_nodes == other.n_nodes && in.duration_us == other.duration_us);
-  cr_expect (pcg32_next (&rng) == pcg32_next (&rng2), "one try draws what the swarm draws");
 
   int plain_heavy = 0, heavy = 0;
   pcg32_seed (&rng, 14, 1);
@@ -653,14 +668,8 @@ Test (fuzz_feed, dense_swarm_keeps_the_draw_with_the_most_faults_per_root_of_dur
   fuzz_input_init (&in);
   fuzz_input_init (&other);
   fuzz_input_init (&heavy);
+  assert_one_try_is_a_swarm_draw (b, fuzz_input_swarm_densest);
   Pcg32 rng, rng2, rng3;
-  pcg32_seed (&rng, 12, 1);
-  pcg32_seed (&rng2, 12, 1);
-  fuzz_input_swarm (b, &rng, &in);
-  fuzz_input_swarm_densest (b, &rng2, 1, &other);
-  cr_expect (in.seed == other.seed && in.faults->len == other.faults->len
-             && in.n_nodes == other.n_nodes && in.duration_us == other.duration_us);
-  cr_expect (pcg32_next (&rng) == pcg32_next (&rng2), "one try draws what the swarm draws");
 
   double plain_density = 0, dense_density = 0, heavy_density = 0;
   pcg32_seed (&rng, 15, 1);

@@ -141,6 +141,17 @@ write_temp (const char *dir, const char *name, const char *text)
   return path;
 }
 
+/* DIR/NAME opened for writing a generated input line by line; its path
+ * in *path. */
+static FILE *
+open_temp (const char *dir, const char *name, char **path)
+{
+  *path = g_build_filename (dir, name, NULL);
+  FILE *f = fopen (*path, "w");
+  cr_assert_not_null (f, "%s", *path);
+  return f;
+}
+
 /* A run that grows without bound stops at its memory cap, unknown, exit 3. */
 Test (hostile, run_memory_cap_ends_unknown)
 {
@@ -1155,9 +1166,8 @@ Test (hostile, trace_reading_under_a_ulimit_stops_at_its_memory_cap)
   cr_skip ("ulimit -v does not apply under AddressSanitizer");
 #endif
   g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "long.jsonl", NULL);
-  FILE *f = fopen (path, "w");
-  cr_assert_not_null (f);
+  g_autofree char *path = NULL;
+  FILE *f = open_temp (dir, "long.jsonl", &path);
   fprintf (f, "{\"kind\":\"meta\",\"protocol\":\"pb\",\"nodes\":[\"n1\",\"n2\"],\"clients\":[]}\n");
   for (int k = 0; k < 500000; k++)
     fprintf (f, "{\"time\":%d,\"node\":\"n%d\",\"kind\":\"note\"}\n", k, k % 2 + 1);
@@ -1196,9 +1206,8 @@ Test (hostile, check_threads_that_do_not_fit_do_not_abort)
   cr_skip ("ulimit -v does not apply under AddressSanitizer");
 #endif
   g_autofree char *dir = g_dir_make_tmp ("dsim-hostile-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "keys.jsonl", NULL);
-  FILE *f = fopen (path, "w");
-  cr_assert_not_null (f);
+  g_autofree char *path = NULL;
+  FILE *f = open_temp (dir, "keys.jsonl", &path);
   for (int i = 0; i < 40000; i++)
     for (int done = 0; done < 2; done++)
       fprintf (f, "{\"process\":%d,\"type\":\"%s\",\"f\":\"write\",\"key\":\"k%d\","
