@@ -748,10 +748,15 @@ detect (const char *name, const char *data, gsize len, ChkFormat *format, GError
       column++;
     }
   }
+  /* A byte that would not print (a NUL ends the line's copy) is named. */
+  unsigned char first = (unsigned char) *s;
+  g_autofree char *found = first < 0x20 || first == 0x7f
+                             ? g_strdup_printf ("byte 0x%02x", first)
+                             : g_strdup_printf ("'%.20s'", line);
   g_set_error (error, CHK_ERROR, CHK_ERROR_PARSE,
                "%s:%u:%u: expected a history (JSON Lines objects, EDN operation maps, or "
-               "Porcupine 'INFO  jepsen.util' log lines), found '%.20s'",
-               name, lineno, column, line);
+               "Porcupine 'INFO  jepsen.util' log lines), found %s",
+               name, lineno, column, found);
   return FALSE;
 }
 

@@ -188,6 +188,9 @@ static const BadInput bad_inputs[] = {
   { "garbage.txt", CHK_FORMAT_AUTO, "\n\nhello world\n",
     "garbage.txt:3:1: expected a history (JSON Lines objects, EDN operation maps, or Porcupine "
     "'INFO  jepsen.util' log lines), found 'hello world'" },
+  { "control.txt", CHK_FORMAT_AUTO, "\x01\x02 not printable\n",
+    "control.txt:1:1: expected a history (JSON Lines objects, EDN operation maps, or Porcupine "
+    "'INFO  jepsen.util' log lines), found byte 0x01" },
   { "etcd.log", CHK_FORMAT_AUTO,
     "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - x\t:ok\t:read\tnil\n",
     "etcd.log:2:21: expected a process number, found 'x'" },
