@@ -559,14 +559,14 @@ chain_head (const Search *s, guint c)
   return (guint) s->next[c] < chain->len ? (int) g_array_index (chain, guint, s->next[c]) : -1;
 }
 
-/* TRUE if placing write v now would overwrite the value that an unplaced
- * checked read of its key is waiting to return. */
 static inline uint64_t
 pair_of (int key, int val)
 {
   return (uint64_t) (uint32_t) key << 32 | (uint32_t) val;
 }
 
+/* TRUE if placing write v now would overwrite the value that an unplaced
+ * checked read of its key is waiting to return. */
 static gboolean
 kills_waiting_read (const Search *s, guint v)
 {

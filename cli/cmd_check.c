@@ -781,6 +781,7 @@ check_file (const CheckArgs *a, const char *path, CheckTally *tally)
   g_autoptr (ChkHistory) h = error != NULL ? NULL
     : chk_history_load_cancellable (path, a->input_format, load_cap, &check_cancel, &error);
   g_autoptr (GArray) ops = NULL;
+  gboolean is_timed_out = h == NULL && check_cancel != 0; /* before the timer is disarmed */
   if (h != NULL)
     ops = chk_history_ops (h, &error);
   if (error != NULL)
@@ -789,9 +790,9 @@ check_file (const CheckArgs *a, const char *path, CheckTally *tally)
     /* Which limit: --timeout, --max-memory, or a ulimit -v that leaves no
      * room for the file (the message says so itself). */
     g_autofree char *limit = NULL;
-    if (g_str_has_suffix (error->message, "reached the time limit"))
+    if (is_timed_out)
       limit = g_strdup_printf (" (--timeout %s)", a->timeout_text);
-    else if (strstr (error->message, "ulimit -v") == NULL)
+    else if (load_cap > 0)
       limit = g_strdup (" (--max-memory)");
     /* A limit, not bad input: every model's verdict is unknown. */
     for (guint k = 0; k < a->models->len; k++) {
