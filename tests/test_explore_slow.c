@@ -132,7 +132,7 @@ static const BugTarget bug_targets[] = {
   { "scenarios/explore/quorum-hint-dropped-on-restart.scn", "hint-dropped-on-restart",
     "invariant: no-lost-write" },
   { "scenarios/explore/raft-reply-before-sync.scn", "reply-before-sync",
-    "invariant: election-safety" },
+    "invariant: leader-completeness" },
   { "scenarios/explore/raft-two-changes-at-once.scn", "two-changes-at-once",
     "invariant: leader-completeness" },
 };

@@ -163,6 +163,72 @@ check_leader_completeness (RaftGhost *g, const RaftNode *node, const ProtoCtx *c
   return TRUE;
 }
 
+static inline gboolean
+is_judged (const RaftNode *node, gboolean is_up)
+{
+  return is_up && !node->is_halted;
+}
+
+/* Leader Completeness, checked before the election that would break it.
+ * A node that lacks the latest committed entry must not be able to win an
+ * election: its log must be behind the log of some node of every majority
+ * (5.4.1's vote rule).  In a correct Raft this holds in every state: a
+ * node that could win the votes of a majority as the logs stand now could
+ * be elected with those logs (a fresh term, the other messages held back),
+ * and then the leader check above would fail.  Checking it here catches
+ * an unsafe commit when it is made (Figure 8: an entry of an earlier term
+ * counted on a majority while a node with a later last term lacks it)
+ * instead of waiting for that node to be elected.  The candidate is a
+ * member of its own configuration and not recovering a damaged log (such
+ * a node does not stand); its voters are the members of that
+ * configuration it would get a vote from, each judged (up, its log read
+ * back) and, when recovering, comparing as recv_request_vote.c does. */
+static gboolean
+grants_vote (const RaftNode *voter, const RaftNode *candidate)
+{
+  const RaftPersist *c = &candidate->persist;
+  uint64_t last_term = raft_log_term (candidate, c->last_index);
+  if (!raft_log_is_up_to_date (voter, c->last_index, last_term))
+    return FALSE;
+  if (!raft_is_recovering (voter))
+    return TRUE;
+  const RaftPersist *v = &voter->persist;
+  if (last_term != v->recover_term)
+    return last_term > v->recover_term;
+  return c->last_index >= v->recover_index;
+}
+
+static gboolean
+check_electable_completeness (const RaftGhost *g, const void *const *states,
+                              const gboolean *is_up, int n_nodes, int i, GString *why)
+{
+  const RaftNode *node = states[i];
+  const RaftPersist *p = &node->persist;
+  if (g->commit_index == 0 || g->commit_index < p->snap.index
+      || (g->commit_index <= p->last_index
+          && raft_log_chain (node, g->commit_index) == g->commit_chain))
+    return TRUE;
+  if (!raft_is_member (node, i) || raft_is_recovering (node))
+    return TRUE;
+  uint32_t voters = 0;
+  for (int j = 0; j < n_nodes; j++)
+    if (raft_is_member (node, j) && is_judged (states[j], is_up[j])
+        && (j == i || grants_vote (states[j], node)))
+      voters |= 1u << j;
+  if (__builtin_popcount (voters) < raft_quorum (node))
+    return TRUE;
+  g_string_append_printf (why, "leader-completeness: n%d lacks entry %" G_GUINT64_FORMAT
+                          " (or one before it) that n%d committed in term %" G_GUINT64_FORMAT
+                          ", yet could be elected: its log is at least as up-to-date as "
+                          "those of", i + 1, g->commit_index, g->commit_node + 1,
+                          g->commit_term);
+  for (int j = 0, k = 0; j < n_nodes; j++)
+    if ((voters >> j) & 1u)
+      g_string_append_printf (why, "%s n%d", k++ == 0 ? "" : ",", j + 1);
+  g_string_append (why, ", a majority");
+  return FALSE;
+}
+
 /* Every index a node applies is compared with what any node applied there
  * before, through the hash chain of the node's log (which covers the whole
  * prefix); indices it applied from a snapshot, whose entries it no longer
@@ -268,12 +334,6 @@ check_log_matching (const RaftNode *a, int i, const RaftNode *b, int j, GString 
     k = MIN (first, k) - 1;
   }
   return TRUE;
-}
-
-static inline gboolean
-is_judged (const RaftNode *node, gboolean is_up)
-{
-  return is_up && !node->is_halted;
 }
 
 void
@@ -424,6 +484,10 @@ raft_check (void *ghost, const void *const *states, const gboolean *is_up,
       if (is_judged (states[i], is_up[i]) && is_judged (states[j], is_up[j])
           && !check_log_matching (states[i], i, states[j], j, why))
         return FALSE;
+  for (int i = 0; i < n_nodes; i++)
+    if (is_judged (states[i], is_up[i])
+        && !check_electable_completeness (g, states, is_up, n_nodes, i, why))
+      return FALSE;
   /* The explorer asks for the digest after every step; most steps leave
    * the ghost as it was, and keep the digest. */
   if (!g->has_digest) {
