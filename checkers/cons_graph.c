@@ -534,6 +534,9 @@ typedef struct {
   gboolean gave_up;
   guint placed;
   gsize memory;  /* bytes held by the remembered failed states */
+  gsize live;    /* bytes held by the states on the stack (a history of
+                    many writes is a deep stack) */
+  gsize peak;    /* the most memory + live has been */
 } Search;
 
 static gboolean
@@ -606,6 +609,24 @@ typedef struct {
   int write_old;   /* the value that write's key had before */
 } SearchFrame;
 
+/* What a state on the stack holds: its key, its frame and its list of
+ * moved chains (counted at its capacity on entering). */
+static gsize
+frame_bytes (const SearchFrame *f)
+{
+  return g_bytes_get_size (f->key) + sizeof *f + 64 + f->moved->len * sizeof (guint);
+}
+
+/* Whether the memory counted has reached the cap (it then gives up). */
+static gboolean
+over_memory (Search *s)
+{
+  s->peak = MAX (s->peak, s->memory + s->live);
+  if (s->opt->memory_limit_bytes > 0 && s->memory + s->live >= s->opt->memory_limit_bytes)
+    s->gave_up = TRUE;
+  return s->gave_up;
+}
+
 static void
 undo_moved (Search *s, GArray *moved)
 {
@@ -670,6 +691,13 @@ state_enter (Search *s, SearchFrame *f, gboolean *ok)
   f->pass = 0;
   f->c = 0;
   f->write_chain = -1;
+  s->live += frame_bytes (f);
+  if (over_memory (s)) {
+    s->live -= frame_bytes (f);
+    g_bytes_unref (f->key);
+    undo_moved (s, f->moved);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -678,11 +706,11 @@ state_enter (Search *s, SearchFrame *f, gboolean *ok)
 static void
 state_leave (Search *s, SearchFrame *f, gboolean ok)
 {
+  s->live -= frame_bytes (f);
   if (!ok && !s->gave_up) {
     g_hash_table_add (s->failed, g_bytes_ref (f->key));
     s->memory += g_bytes_get_size (f->key) + 64; /* the bytes, GBytes and table slot */
-    if (s->opt->memory_limit_bytes > 0 && s->memory >= s->opt->memory_limit_bytes)
-      s->gave_up = TRUE;
+    over_memory (s);
   }
   g_bytes_unref (f->key);
   undo_moved (s, f->moved);
@@ -781,7 +809,7 @@ cons_view_search (const ConsGraph *g, const GArray *reads, const ChkConsOptions 
   gboolean ok = search (&s);
   *states += s.states;
   if (memory != NULL)
-    *memory = s.memory;
+    *memory = s.peak;
   g_free (s.checked);
   g_free (s.next);
   g_free (s.cur);

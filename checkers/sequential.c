@@ -32,7 +32,12 @@ cons_check_sequential (const ConsHist *ch, const ChkConsOptions *opt, ChkConsRes
     for (guint k = 0; k < ch->n; k++)
       if (!ch->is_write[k] && ch->src[k] >= 0)
         cons_graph_add_edge (g, (guint) ch->src[k], k, CONS_EDGE_RF, -1);
-    if ((guint64) g->n * g->n_chain <= CONS_VC_LIMIT) {
+    /* The saturation only prunes the search (which is exact without it):
+     * left out when its reachability would not fit in half the memory
+     * limit. */
+    if ((guint64) g->n * g->n_chain <= CONS_VC_LIMIT
+        && (opt->memory_limit_bytes == 0
+            || cons_graph_memory_estimate (g) <= opt->memory_limit_bytes / 2)) {
       ConsSatNames names = { "WriteBeforeInitRead", "CyclicOrder", "every process at once",
                              TRUE };
       ChkConsViolation *v = NULL;

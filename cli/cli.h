@@ -37,6 +37,8 @@ gsize cli_default_memory_cap (gsize dflt);
  * leaves free beside the mapping.  0 if that is less than
  * CLI_ROOM_BESIDE_MIN (the input does not fit beside the work). */
 #define CLI_ROOM_BESIDE_MIN ((guint64) 16 << 20)
+/* The least free address space `dsim run` checks a history in. */
+#define CLI_ROOM_CHECKS_MIN ((guint64) 32 << 20)
 gsize cli_default_memory_cap_beside (gsize dflt, guint64 mapped_bytes);
 /* Bytes of address space a ulimit -v leaves free, or G_MAXUINT64. */
 guint64 cli_address_space_free (void);

@@ -10,6 +10,16 @@
  * same run always gets the same verdict. */
 #define RUN_MAX_STATES 5000000
 
+/* The checks' memory: 1 GiB, or less under a ulimit -v (a quarter of what
+ * it leaves free, as `dsim check` takes), so that a large history ends
+ * undecided with the reason instead of aborting on an allocation.  Only a
+ * ulimit lowers it, so without one every machine gives the same verdict. */
+static gsize
+run_memory_cap (void)
+{
+  return cli_default_memory_cap ((gsize) 1 << 30);
+}
+
 typedef struct {
   char *model;
   RunModelVerdict verdict;
@@ -28,6 +38,7 @@ check_consistency (const ChkHistory *history, const GArray *ops, ChkModel m,
   ChkConsOptions opt;
   chk_cons_options_init (&opt);
   opt.max_states = RUN_MAX_STATES;
+  opt.memory_limit_bytes = run_memory_cap ();
   g_autoptr (GError) error = NULL;
   g_autoptr (ChkConsResult) res = chk_consistency_check (history, ops, m, &opt, &error);
   if (res == NULL) {
@@ -56,7 +67,7 @@ check_report (const ChkHistory *history, const GArray *ops, const ChkChecker *c,
 {
   ChkCheckOptions opt;
   chk_check_options_init (&opt);
-  opt.memory_limit_bytes = (gsize) 1 << 30;
+  opt.memory_limit_bytes = run_memory_cap ();
   g_autoptr (GError) error = NULL;
   g_autoptr (ChkReport) rep = chk_checker_run (c, history, ops, &opt, &error);
   if (rep == NULL) {
@@ -91,6 +102,24 @@ check_one (const ChkHistory *history, const GArray *ops, const char *ops_error,
   }
 }
 
+/* What a history's checks may take outside their counted caps (graphs,
+ * vector clocks of one entry per process, edge lists), at least
+ * CLI_ROOM_CHECKS_MIN: under a ulimit -v that leaves less after the run,
+ * the history is not checked (undecided, with the sizes) rather than a
+ * check aborting on an allocation. */
+static guint64
+checks_room (const GArray *ops)
+{
+  if (ops == NULL)
+    return 0;
+  int64_t procs = 1;
+  for (guint i = 0; i < ops->len; i++)
+    procs = MAX (procs, g_array_index (ops, ChkOp, i).process + 1);
+  procs = MIN (procs, (int64_t) ops->len + 1);
+  guint64 need = (guint64) ops->len * ((guint64) procs * 8 + 512);
+  return MAX (need, CLI_ROOM_CHECKS_MIN);
+}
+
 RunChecks *
 run_checks_new (const ChkHistory *history, const char *const *models,
                 const char *invariant_failure)
@@ -102,6 +131,14 @@ run_checks_new (const ChkHistory *history, const char *const *models,
   g_autoptr (GArray) ops = NULL;
   if (models != NULL && models[0] != NULL)
     ops = chk_history_ops (history, &error);
+  guint64 room = cli_address_space_free (), need = checks_room (ops);
+  if (ops != NULL && room < need) {
+    g_set_error (&error, g_quark_from_static_string ("dsim-run-checks"), 0,
+                 "only %" G_GUINT64_FORMAT " MB of address space is left under ulimit -v "
+                 "after the run, and checking its %u operations may need %" G_GUINT64_FORMAT
+                 " MB", room >> 20, ops->len, need >> 20);
+    g_clear_pointer (&ops, g_array_unref);
+  }
   for (int i = 0; models != NULL && models[i] != NULL; i++) {
     RunModelResult r = { .model = g_strdup (models[i]) };
     check_one (history, ops, error != NULL ? error->message : NULL, models[i], &r);
