@@ -1753,6 +1753,7 @@ check_models (const SimConfig *cfg, const ChkHistory *h, FuzzResult *r)
       ChkConsOptions opt;
       chk_cons_options_init (&opt);
       opt.max_states = FUZZ_MAX_STATES;
+      opt.memory_limit_bytes = FUZZ_MEMORY_LIMIT;
       g_autoptr (GError) e = NULL;
       g_autoptr (ChkConsResult) res = chk_consistency_check (h, ops, m, &opt, &e);
       if (res != NULL) {
