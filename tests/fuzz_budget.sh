@@ -2,8 +2,9 @@
 # Slow suite: `dsim fuzz` finds every seeded bug of every protocol listed in
 # bench/fuzz-targets.txt within the budget of BUDGET runs (default 10,000),
 # starting from the random-faults scenario that file names for the bug with
-# only `bug = NAME` added, in the default (heavy) mode with campaign
-# seed 1.
+# only `bug = NAME` added, in the default (heavy) mode, in each of the
+# campaign seeds CAMPAIGNS (default "1 2 3": a bug found at one campaign
+# seed only is weak evidence).
 #
 # Every seeded bug is a safety bug, so only a safety failure counts: a
 # broken invariant or a [check] model.  A liveness failure (an operation
@@ -55,18 +56,21 @@ for proto in $(grep -v '^#' "$targets" | awk 'NF { print $1 }' | uniq); do
     else
       { cat "$base"; printf '\n[%s]\nbug = %s\n' "$proto" "$bug"; } > "$scn"
     fi
-    rc=0
-    "$dsim" fuzz "$scn" --runs "$budget" --stop-on safety --shrink-runs 0 --jobs "${JOBS:-2}" \
-      ${STRATEGY:+--strategy "$STRATEGY"} --out "$tmp/out-$proto-$bug" > "$tmp/log" 2>&1 || rc=$?
-    first=$(awk -F'\t' 'NR > 1 && $6 != "pass" && $6 != "liveness" && $6 != "undecided" {
-      print "run " $1 ": " $6; exit }' "$tmp/out-$proto-$bug/runs.tsv" 2>/dev/null || true)
-    if [ "$rc" -eq 1 ] && [ -n "$first" ]; then
-      echo "$proto $bug: first safety failure at $first"
-    else
-      echo "$proto $bug: NOT FOUND as a safety failure in $budget runs (exit $rc; failures: $(awk -F'\t' 'NR > 1 && $6 != "pass" { n[$6]++ } END { for (k in n) printf "%s %d ", k, n[k] }' "$tmp/out-$proto-$bug/runs.tsv" 2>/dev/null))"
-      status=1
-    fi
-    rm -rf "$tmp/out-$proto-$bug"
+    for seed in ${CAMPAIGNS:-1 2 3}; do
+      out=$tmp/out-$proto-$bug-$seed
+      rc=0
+      "$dsim" fuzz "$scn" --runs "$budget" --stop-on safety --shrink-runs 0 --jobs "${JOBS:-2}" \
+        --seed "$seed" ${STRATEGY:+--strategy "$STRATEGY"} --out "$out" > "$tmp/log" 2>&1 || rc=$?
+      first=$(awk -F'\t' 'NR > 1 && $6 != "pass" && $6 != "liveness" && $6 != "undecided" {
+        print "run " $1 ": " $6; exit }' "$out/runs.tsv" 2>/dev/null || true)
+      if [ "$rc" -eq 1 ] && [ -n "$first" ]; then
+        echo "$proto $bug (campaign seed $seed): first safety failure at $first"
+      else
+        echo "$proto $bug (campaign seed $seed): NOT FOUND as a safety failure in $budget runs (exit $rc; failures: $(awk -F'\t' 'NR > 1 && $6 != "pass" { n[$6]++ } END { for (k in n) printf "%s %d ", k, n[k] }' "$out/runs.tsv" 2>/dev/null))"
+        status=1
+      fi
+      rm -rf "$out"
+    done
   done
 done
 exit $status
