@@ -691,9 +691,10 @@ state_enter (Search *s, SearchFrame *f, gboolean *ok)
   f->pass = 0;
   f->c = 0;
   f->write_chain = -1;
-  s->live += frame_bytes (f);
+  gsize bytes = frame_bytes (f);
+  s->live += bytes;
   if (over_memory (s)) {
-    s->live -= frame_bytes (f);
+    s->live -= bytes;
     g_bytes_unref (f->key);
     undo_moved (s, f->moved);
     return FALSE;

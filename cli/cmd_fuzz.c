@@ -481,9 +481,8 @@ input_for_run (Campaign *c, uint64_t run, FuzzInput *in)
    * eight with the most faults per square root of its safety phase's
    * duration.  The dense draws (shorter runs at higher fault rates)
    * find most seeded bugs sooner than the count's; the count's, kept on
-   * the even runs, are the previous default's, which found Raft's
-   * Figure 8 (commit-previous-term) in more campaigns.  See the README's
-   * "Feedback against random". */
+   * the even runs, lean to the long runs that chains of leader changes
+   * need.  See the README's "Feedback against random". */
   if (c->args->strategy == STRATEGY_HEAVY) {
     if (run % 2 == 0)
       fuzz_input_swarm_heaviest (c->base, &rng, FUZZ_HEAVY_TRIES, in);

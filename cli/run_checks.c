@@ -10,16 +10,6 @@
  * same run always gets the same verdict. */
 #define RUN_MAX_STATES 5000000
 
-/* The checks' memory: 1 GiB, or less under a ulimit -v (a quarter of what
- * it leaves free, as `dsim check` takes), so that a large history ends
- * undecided with the reason instead of aborting on an allocation.  Only a
- * ulimit lowers it, so without one every machine gives the same verdict. */
-static gsize
-run_memory_cap (void)
-{
-  return cli_default_memory_cap ((gsize) 1 << 30);
-}
-
 typedef struct {
   char *model;
   RunModelVerdict verdict;
@@ -32,13 +22,13 @@ struct RunChecks {
 };
 
 static void
-check_consistency (const ChkHistory *history, const GArray *ops, ChkModel m,
+check_consistency (const ChkHistory *history, const GArray *ops, ChkModel m, gsize cap,
                    RunModelResult *r)
 {
   ChkConsOptions opt;
   chk_cons_options_init (&opt);
   opt.max_states = RUN_MAX_STATES;
-  opt.memory_limit_bytes = run_memory_cap ();
+  opt.memory_limit_bytes = cap;
   g_autoptr (GError) error = NULL;
   g_autoptr (ChkConsResult) res = chk_consistency_check (history, ops, m, &opt, &error);
   if (res == NULL) {
@@ -62,12 +52,12 @@ check_consistency (const ChkHistory *history, const GArray *ops, ChkModel m,
 /* Other checkers of the check.h table (linearizable), bounded by memory
  * rather than by time, so that the verdict is the same on every machine. */
 static void
-check_report (const ChkHistory *history, const GArray *ops, const ChkChecker *c,
+check_report (const ChkHistory *history, const GArray *ops, const ChkChecker *c, gsize cap,
               RunModelResult *r)
 {
   ChkCheckOptions opt;
   chk_check_options_init (&opt);
-  opt.memory_limit_bytes = run_memory_cap ();
+  opt.memory_limit_bytes = cap;
   g_autoptr (GError) error = NULL;
   g_autoptr (ChkReport) rep = chk_checker_run (c, history, ops, &opt, &error);
   if (rep == NULL) {
@@ -83,7 +73,7 @@ check_report (const ChkHistory *history, const GArray *ops, const ChkChecker *c,
 
 static void
 check_one (const ChkHistory *history, const GArray *ops, const char *ops_error,
-           const char *model, RunModelResult *r)
+           const char *model, gsize cap, RunModelResult *r)
 {
   ChkModel m;
   const ChkChecker *c = NULL;
@@ -91,9 +81,9 @@ check_one (const ChkHistory *history, const GArray *ops, const char *ops_error,
     r->verdict = RUN_MODEL_UNDECIDED;
     r->text = g_strdup_printf ("cannot check the recorded history: %s", ops_error);
   } else if (chk_model_from_name (model, &m)) {
-    check_consistency (history, ops, m, r);
+    check_consistency (history, ops, m, cap, r);
   } else if ((c = chk_checker_find (model)) != NULL) {
-    check_report (history, ops, c, r);
+    check_report (history, ops, c, cap, r);
   } else {
     /* No checker for this model is linked into dsim: say so, loudly, and
      * leave the verdict open rather than guess. */
@@ -131,6 +121,12 @@ run_checks_new (const ChkHistory *history, const char *const *models,
   g_autoptr (GArray) ops = NULL;
   if (models != NULL && models[0] != NULL)
     ops = chk_history_ops (history, &error);
+  /* Each model's search gets 1 GiB, or less under a ulimit -v (a quarter
+   * of what it leaves free, as `dsim check` takes), so that a large
+   * history ends undecided with the reason instead of aborting on an
+   * allocation.  Only a ulimit lowers it: without one every machine gives
+   * the same verdict. */
+  gsize cap = cli_default_memory_cap ((gsize) 1 << 30);
   guint64 room = cli_address_space_free (), need = checks_room (ops);
   if (ops != NULL && room < need) {
     g_set_error (&error, g_quark_from_static_string ("dsim-run-checks"), 0,
@@ -141,7 +137,7 @@ run_checks_new (const ChkHistory *history, const char *const *models,
   }
   for (int i = 0; models != NULL && models[i] != NULL; i++) {
     RunModelResult r = { .model = g_strdup (models[i]) };
-    check_one (history, ops, error != NULL ? error->message : NULL, models[i], &r);
+    check_one (history, ops, error != NULL ? error->message : NULL, models[i], cap, &r);
     g_array_append_val (c->results, r);
   }
   return c;

@@ -188,14 +188,9 @@ grants_vote (const RaftNode *voter, const RaftNode *candidate)
 {
   const RaftPersist *c = &candidate->persist;
   uint64_t last_term = raft_log_term (candidate, c->last_index);
-  if (!raft_log_is_up_to_date (voter, c->last_index, last_term))
-    return FALSE;
-  if (!raft_is_recovering (voter))
-    return TRUE;
-  const RaftPersist *v = &voter->persist;
-  if (last_term != v->recover_term)
-    return last_term > v->recover_term;
-  return c->last_index >= v->recover_index;
+  return raft_log_is_up_to_date (voter, c->last_index, last_term)
+         && (!raft_is_recovering (voter)
+             || raft_recovering_vote_passes (voter, c->last_index, last_term));
 }
 
 static gboolean

@@ -19,6 +19,18 @@ raft_log_is_up_to_date (const RaftNode *node, uint64_t last_index, uint64_t last
   return last_index >= my_index;
 }
 
+/* A node recovering a damaged log compares a candidate with the last entry
+ * it may have acknowledged (protocols/raft/storage.c), as if its log still
+ * ended there. */
+gboolean
+raft_recovering_vote_passes (const RaftNode *node, uint64_t last_index, uint64_t last_term)
+{
+  const RaftPersist *p = &node->persist;
+  if (last_term != p->recover_term)
+    return last_term > p->recover_term;
+  return last_index >= p->recover_index;
+}
+
 /* Figure 2, Candidates (5.2): "On conversion to candidate, start election:
  * Increment currentTerm; Vote for self; Reset election timer; Send
  * RequestVote RPCs to all other servers."

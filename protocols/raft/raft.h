@@ -405,6 +405,10 @@ gboolean raft_answer_is_for_leader (RaftNode *node, const ProtoCtx *ctx, uint64_
 void raft_election_start (RaftNode *node, const ProtoCtx *ctx, gboolean is_pre_vote,
                           int64_t now_us, ProtoOutbox *out);
 gboolean raft_log_is_up_to_date (const RaftNode *node, uint64_t last_index, uint64_t last_term);
+/* While it recovers a damaged log: whether a candidate's log is not behind
+ * the last entry it may have acknowledged. */
+gboolean raft_recovering_vote_passes (const RaftNode *node, uint64_t last_index,
+                                      uint64_t last_term);
 
 /* log.c, and these lookups, inline because check() calls them for every
  * pair of nodes after every step. */

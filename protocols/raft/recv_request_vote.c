@@ -50,18 +50,6 @@ log_check_passes (const RaftNode *node, const RaftConfig *cfg, const RaftRequest
   return FALSE;
 }
 
-/* A node recovering a damaged log compares a candidate with the last entry
- * it may have acknowledged (protocols/raft/storage.c), as if its log still
- * ended there. */
-static gboolean
-recovering_vote_passes (const RaftNode *node, const RaftRequestVote *m)
-{
-  const RaftPersist *p = &node->persist;
-  if (m->last_log_term != p->recover_term)
-    return m->last_log_term > p->recover_term;
-  return m->last_log_index >= p->recover_index;
-}
-
 /* Thesis 9.6: the pre-vote is answered as the vote would be, without
  * changing anything durable. */
 static void
@@ -78,7 +66,7 @@ recv_pre_vote (RaftNode *node, const ProtoCtx *ctx, int from, const RaftRequestV
   else if (!log_check_passes (node, cfg, m, out))
     why = "its log is behind ours";
   else if (raft_is_recovering (node)
-           && !recovering_vote_passes (node, m))
+           && !raft_recovering_vote_passes (node, m->last_log_index, m->last_log_term))
     why = "its log is behind the damaged log we are recovering";
   if (why != NULL) {
     proto_outbox_mark (out, "pre-vote-rejected");
@@ -118,7 +106,8 @@ raft_recv_request_vote (RaftNode *node, const ProtoCtx *ctx, int from, const Raf
     raft_become_follower (node, ctx, m->term, now_us, out);
   gboolean is_free = !p->has_voted || p->voted_for == from;
   gboolean is_granted = is_free && log_check_passes (node, cfg, m, out);
-  if (is_granted && raft_is_recovering (node) && !recovering_vote_passes (node, m)) {
+  if (is_granted && raft_is_recovering (node)
+      && !raft_recovering_vote_passes (node, m->last_log_index, m->last_log_term)) {
     proto_outbox_mark (out, "recovering-no-vote");
     proto_outbox_note (out, "vote for n%d refused: its log %" G_GUINT64_FORMAT "/%"
                        G_GUINT64_FORMAT " is behind entry %" G_GUINT64_FORMAT "/%"
