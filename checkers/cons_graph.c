@@ -609,6 +609,9 @@ typedef struct {
   int write_old;   /* the value that write's key had before */
 } SearchFrame;
 
+/* What a remembered failed state costs besides its key's bytes. */
+#define FAILED_STATE_BYTES 128
+
 /* What a state on the stack holds: its key, its frame and its list of
  * moved chains (counted at its capacity on entering). */
 static gsize
@@ -710,7 +713,9 @@ state_leave (Search *s, SearchFrame *f, gboolean ok)
   s->live -= frame_bytes (f);
   if (!ok && !s->gave_up) {
     g_hash_table_add (s->failed, g_bytes_ref (f->key));
-    s->memory += g_bytes_get_size (f->key) + 64; /* the bytes, GBytes and table slot */
+    /* The bytes, the GBytes and both allocations' headers, and the table's
+     * hash, key and value words at up to twice its size. */
+    s->memory += g_bytes_get_size (f->key) + FAILED_STATE_BYTES;
     over_memory (s);
   }
   g_bytes_unref (f->key);
